@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <time.h>
+
+#include "vspin_clock.h"
+
+static uint64_t
+monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+vspin_tsc_hz(void)
+{
+	static uint64_t hz; /* measured once per process */
+	uint64_t t0, c0, t1, c1;
+	struct timespec d = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+
+	if (__atomic_load_n(&hz, __ATOMIC_RELAXED) != 0)
+		return hz;
+#if !defined(__x86_64__) && !defined(__i386__)
+	__atomic_store_n(&hz, 1000000000u, __ATOMIC_RELAXED);
+	return hz;
+#endif
+	t0 = monotonic_ns();
+	c0 = vspin_rdtsc();
+	nanosleep(&d, NULL);
+	t1 = monotonic_ns();
+	c1 = vspin_rdtsc();
+	__atomic_store_n(&hz,
+			 (uint64_t)((double)(c1 - c0) * 1e9 / (double)(t1 - t0)),
+			 __ATOMIC_RELAXED);
+	return hz;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Time for the spin policy: the TSC, read without a syscall.
+ * DPDK callers pass rte_get_tsc_hz(); others calibrate once here.
+ */
+#ifndef VSPIN_CLOCK_H
+#define VSPIN_CLOCK_H
+
+#include <stdint.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+static inline uint64_t
+vspin_rdtsc(void)
+{
+	return __rdtsc();
+}
+#else
+#include <time.h>
+/* Without a TSC, the monotonic clock in ns (and vspin_tsc_hz() = 1e9). */
+static inline uint64_t
+vspin_rdtsc(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+#endif
+
+/* TSC ticks per second, measured against CLOCK_MONOTONIC once (~20 ms). */
+uint64_t vspin_tsc_hz(void);
+
+/* Microseconds to ticks at hz, and back. */
+static inline uint64_t
+vspin_us_to_cycles(uint64_t us, uint64_t hz)
+{
+	return us * hz / 1000000u;
+}
+
+static inline uint64_t
+vspin_cycles_to_ns(uint64_t cycles, uint64_t hz)
+{
+	return hz ? (uint64_t)((double)cycles * 1e9 / (double)hz) : 0;
+}
+
+#endif /* VSPIN_CLOCK_H */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vspin_eventfd.h"
+
+/* Enough for every rx queue one lcore may poll. */
+#define WAIT_MAX_FDS 64
+
+int
+vspin_eventfd_signal(int fd)
+{
+	uint64_t one = 1;
+
+	for (;;) {
+		if (write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+			return 0;
+		if (errno == EINTR)
+			continue;
+		/* EAGAIN: the counter is saturated, the peer is awake. */
+		return errno == EAGAIN ? 0 : -errno;
+	}
+}
+
+void
+vspin_eventfd_drain(int fd)
+{
+	uint64_t v;
+
+	while (read(fd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+}
+
+int
+vspin_eventfd_wait(const int *fds, unsigned int n, uint32_t max_us)
+{
+	uint64_t fired;
+
+	return vspin_eventfd_wait_mask(fds, n, max_us, &fired);
+}
+
+int
+vspin_eventfd_wait_mask(const int *fds, unsigned int n, uint32_t max_us,
+			uint64_t *fired_mask)
+{
+	struct pollfd p[WAIT_MAX_FDS];
+	struct timespec ts = {
+		.tv_sec = max_us / 1000000u,
+		.tv_nsec = (long)(max_us % 1000000u) * 1000,
+	};
+	unsigned int i;
+	int r, fired = 0;
+
+	*fired_mask = 0;
+	if (n == 0 || n > WAIT_MAX_FDS)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		p[i].fd = fds[i];
+		p[i].events = POLLIN;
+		p[i].revents = 0;
+	}
+	r = ppoll(p, n, &ts, NULL);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < n && r > 0; i++) {
+		if (p[i].revents & POLLIN) {
+			vspin_eventfd_drain(fds[i]);
+			*fired_mask |= UINT64_C(1) << i;
+			fired++;
+		}
+	}
+	return fired;
+}

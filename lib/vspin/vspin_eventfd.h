@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Sleep and wake on eventfds (vhost-user kick and call fds).
+ * Only called off the hot path: after the policy armed and the recheck
+ * found nothing, and by a producer whose publish said the peer sleeps.
+ */
+#ifndef VSPIN_EVENTFD_H
+#define VSPIN_EVENTFD_H
+
+#include <stdint.h>
+
+/* Notify: add 1 to the eventfd. Returns 0 or -errno. */
+int vspin_eventfd_signal(int fd);
+
+/* Read and discard the count of an eventfd (non-blocking or ready). */
+void vspin_eventfd_drain(int fd);
+
+/*
+ * Block until one of fds is signalled or max_us passes (0: do not block).
+ * Every signalled fd is drained. Returns the number signalled, 0 on
+ * timeout or signal interruption, or -errno.
+ */
+int vspin_eventfd_wait(const int *fds, unsigned int n, uint32_t max_us);
+
+/* The same, and bit i of *fired set if fds[i] was signalled (n <= 64). */
+int vspin_eventfd_wait_mask(const int *fds, unsigned int n, uint32_t max_us,
+			    uint64_t *fired);
+
+#endif /* VSPIN_EVENTFD_H */

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Measure B, the cost of one sleep, for the adaptive policy: two threads
+ * take turns to block on an eventfd and wake the other, the way a consumer
+ * and its producer do. The helper thread may run on any CPU, so the wake-up
+ * crosses CPUs when the scheduler lets it, as it does between two lcores.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vspin_eventfd.h"
+#include "vspin_policy.h"
+
+#define ROUNDS 64
+#define FALLBACK_NS 30000 /* if the measurement cannot run */
+#define WAIT_US 100000
+
+struct pingpong {
+	int ping, pong;
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *
+ponger(void *arg)
+{
+	struct pingpong *pp = arg;
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		if (vspin_eventfd_wait(&pp->ping, 1, WAIT_US) <= 0)
+			break;
+		vspin_eventfd_signal(pp->pong);
+	}
+	return NULL;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t
+measure(void)
+{
+	struct pingpong pp = {eventfd(0, EFD_NONBLOCK), eventfd(0, EFD_NONBLOCK)};
+	uint64_t rtt[ROUNDS];
+	pthread_attr_t attr;
+	cpu_set_t all;
+	pthread_t t;
+	int i, n = 0;
+
+	if (pp.ping < 0 || pp.pong < 0)
+		goto out;
+	pthread_attr_init(&attr);
+	CPU_ZERO(&all);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	pthread_attr_setaffinity_np(&attr, sizeof(all), &all);
+	if (pthread_create(&t, &attr, ponger, &pp) != 0 &&
+	    pthread_create(&t, NULL, ponger, &pp) != 0) {
+		pthread_attr_destroy(&attr);
+		goto out;
+	}
+	pthread_attr_destroy(&attr);
+	for (i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = now_ns();
+
+		vspin_eventfd_signal(pp.ping);
+		if (vspin_eventfd_wait(&pp.pong, 1, WAIT_US) <= 0)
+			break;
+		rtt[n++] = now_ns() - t0;
+	}
+	if (n < ROUNDS)
+		vspin_eventfd_signal(pp.ping); /* let the helper finish */
+	pthread_join(t, NULL);
+out:
+	if (pp.ping >= 0)
+		close(pp.ping);
+	if (pp.pong >= 0)
+		close(pp.pong);
+	if (n < ROUNDS / 2)
+		return FALLBACK_NS;
+	qsort(rtt, (size_t)n, sizeof(rtt[0]), cmp_u64);
+	return rtt[n / 2] / 2;
+}
+
+uint64_t
+vspin_sleep_cost_ns(void)
+{
+	static uint64_t cost; /* measured once per process */
+	uint64_t c = __atomic_load_n(&cost, __ATOMIC_RELAXED);
+
+	if (c == 0) {
+		c = measure();
+		__atomic_store_n(&cost, c, __ATOMIC_RELAXED);
+	}
+	return c;
+}

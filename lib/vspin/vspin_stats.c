@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+
+#include "vspin_stats.h"
+
+struct stat_desc {
+	const char *suffix; /* NULL: the notify name itself */
+	size_t offset;
+	int cycles; /* reported in microseconds */
+};
+
+static const struct stat_desc stat_descs[VSPIN_STATS_NB] = {
+	{NULL, offsetof(struct vspin_stats, notifies), 0},
+	{"suppressed", offsetof(struct vspin_stats, notifies_suppressed), 0},
+	{"arms", offsetof(struct vspin_stats, arms), 0},
+	{"arm_rechecks_hit", offsetof(struct vspin_stats, arm_rechecks_hit), 0},
+	{"sleeps", offsetof(struct vspin_stats, sleeps), 0},
+	{"wakeups", offsetof(struct vspin_stats, wakeups), 0},
+	{"sleep_timeouts", offsetof(struct vspin_stats, sleep_timeouts), 0},
+	{"spurious_wakeups", offsetof(struct vspin_stats, spurious_wakeups), 0},
+	{"spin_us", offsetof(struct vspin_stats, spin_cycles), 1},
+	{"sleep_us", offsetof(struct vspin_stats, sleep_cycles), 1},
+	{"window_us", offsetof(struct vspin_stats, window_cycles), 1},
+};
+
+int
+vspin_stats_name(unsigned int i, const char *dir, unsigned int queue,
+		 const char *notify_name, char *buf, size_t len)
+{
+	const struct stat_desc *d;
+
+	if (i >= VSPIN_STATS_NB)
+		return -1;
+	d = &stat_descs[i];
+	if (d->suffix == NULL)
+		return snprintf(buf, len, "%s_q%u_%s", dir, queue, notify_name);
+	if (i == 1)
+		return snprintf(buf, len, "%s_q%u_%s_%s", dir, queue,
+				notify_name, d->suffix);
+	return snprintf(buf, len, "%s_q%u_%s", dir, queue, d->suffix);
+}
+
+uint64_t
+vspin_stats_value(const struct vspin_stats *s, unsigned int i, uint64_t tsc_hz)
+{
+	uint64_t v;
+
+	if (i >= VSPIN_STATS_NB)
+		return 0;
+	v = *(const volatile uint64_t *)((const char *)s +
+					 stat_descs[i].offset);
+	if (stat_descs[i].cycles && tsc_hz != 0)
+		v = (uint64_t)((double)v * 1e6 / (double)tsc_hz);
+	return v;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "vspin_vq_driver.h"
+
+size_t
+vspin_vq_drv_priv_size(uint32_t num)
+{
+	return sizeof(uint16_t) * num + sizeof(struct vspin_desc_state) * num;
+}
+
+void
+vspin_vq_drv_init(struct vspin_vq_drv *vq, const struct vspin_vring *vr,
+		  void *priv, bool event_idx, struct vspin_stats *stats)
+{
+	uint32_t i;
+
+	memset(vq, 0, sizeof(*vq));
+	vq->vr = *vr;
+	vq->kick = vspin_dir_avail(vr, event_idx);
+	vq->call = vspin_dir_used(vr, event_idx);
+	vq->state = priv;
+	vq->next = (uint16_t *)(vq->state + vr->num);
+	vq->stats = stats;
+
+	memset(vr->desc, 0, sizeof(struct vspin_desc) * vr->num);
+	memset(vr->avail, 0, sizeof(uint16_t) * (3 + vr->num));
+	memset(vr->used, 0,
+	       sizeof(uint16_t) * 3 + sizeof(struct vspin_used_elem) * vr->num);
+	for (i = 0; i < vr->num; i++) {
+		vq->next[i] = (uint16_t)(i + 1);
+		vq->state[i].cookie = NULL;
+		vq->state[i].ndescs = 0;
+	}
+	vq->free_head = 0;
+	vq->num_free = (uint16_t)vr->num;
+	/* Disarmed until the consumer policy arms: the device stays quiet. */
+	vspin_consumer_disarm(&vq->call);
+}
+
+int
+vspin_vq_drv_add(struct vspin_vq_drv *vq, const struct vspin_sg *sg,
+		 unsigned int n_out, unsigned int n_in, void *cookie)
+{
+	unsigned int n = n_out + n_in, i;
+	uint16_t head = vq->free_head, idx = head;
+
+	if (n == 0 || n > vq->num_free || cookie == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct vspin_desc *d = &vq->vr.desc[idx];
+
+		d->addr = sg[i].addr;
+		d->len = sg[i].len;
+		d->flags = (uint16_t)((i < n_out ? 0 : VSPIN_DESC_F_WRITE) |
+				      (i + 1 < n ? VSPIN_DESC_F_NEXT : 0));
+		d->next = vq->next[idx];
+		idx = vq->next[idx];
+	}
+	vq->free_head = idx;
+	vq->num_free = (uint16_t)(vq->num_free - n);
+	vq->state[head].cookie = cookie;
+	vq->state[head].ndescs = (uint16_t)n;
+	/* The slot is written now; the idx store in publish makes it visible. */
+	vq->vr.avail->ring[vq->avail_idx & (vq->vr.num - 1)] = head;
+	vq->avail_idx++;
+	return head;
+}
+
+bool
+vspin_vq_drv_publish(struct vspin_vq_drv *vq)
+{
+	bool kick;
+
+	if (vq->avail_idx == vq->kick_idx)
+		return false;
+	kick = vspin_producer_publish(&vq->kick, vq->kick_idx, vq->avail_idx);
+	vq->kick_idx = vq->avail_idx;
+	if (kick)
+		vq->stats->notifies++;
+	else
+		vq->stats->notifies_suppressed++;
+	return kick;
+}
+
+/* Give a chain back to the private free list. */
+static void
+free_chain(struct vspin_vq_drv *vq, uint16_t head)
+{
+	uint16_t n = vq->state[head].ndescs, idx = head, i;
+
+	for (i = 1; i < n; i++)
+		idx = vq->next[idx];
+	vq->next[idx] = vq->free_head;
+	vq->free_head = head;
+	vq->num_free = (uint16_t)(vq->num_free + n);
+	vq->state[head].cookie = NULL;
+	vq->state[head].ndescs = 0;
+}
+
+void *
+vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
+{
+	while (vspin_vq_drv_used_pending(vq) != 0) {
+		/* The acquire load in used_pending orders this read. */
+		const struct vspin_used_elem *e =
+			&vq->vr.used->ring[vq->last_used & (vq->vr.num - 1)];
+		uint32_t id = e->id;
+		void *cookie;
+
+		vq->last_used++;
+		if (id >= vq->vr.num || vq->state[id].cookie == NULL) {
+			vq->bad_used++;
+			continue;
+		}
+		cookie = vq->state[id].cookie;
+		*len = e->len;
+		free_chain(vq, (uint16_t)id);
+		return cookie;
+	}
+	return NULL;
+}

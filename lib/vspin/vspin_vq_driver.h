@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Driver side of a split virtqueue (the guest's view): add buffers to the
+ * avail ring, publish them (deciding whether to kick), collect used
+ * buffers, and arm used_event before sleeping.
+ *
+ * The shared ring is never trusted: the free list and each chain's length
+ * live in private memory, and every id the device returns is checked.
+ */
+#ifndef VSPIN_VQ_DRIVER_H
+#define VSPIN_VQ_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vspin_handshake.h"
+#include "vspin_stats.h"
+#include "vspin_vring.h"
+
+/* One segment of a buffer chain. */
+struct vspin_sg {
+	uint64_t addr; /* as the device translates it (vhost-user: our VA) */
+	uint32_t len;
+};
+
+/* Private state of one descriptor chain, indexed by its head. */
+struct vspin_desc_state {
+	void *cookie; /* NULL when the head is free */
+	uint16_t ndescs;
+};
+
+struct vspin_vq_drv {
+	struct vspin_vring vr;
+	struct vspin_notify_dir kick; /* avail direction: we produce */
+	struct vspin_notify_dir call; /* used direction: we consume */
+	uint16_t avail_idx;	      /* next avail idx we publish */
+	uint16_t kick_idx;	      /* avail idx at the last kick decision */
+	uint16_t last_used;	      /* next used entry to collect */
+	uint16_t free_head;
+	uint16_t num_free;
+	uint16_t *next;			/* private free-list links */
+	struct vspin_desc_state *state; /* num entries */
+	struct vspin_stats *stats;
+	uint64_t bad_used; /* used entries with an invalid id or length */
+};
+
+/* Bytes of private memory vspin_vq_drv_init() needs for num entries. */
+size_t vspin_vq_drv_priv_size(uint32_t num);
+
+/*
+ * Set up the driver side on a ring already laid out (vspin_vring_init()).
+ * priv is vspin_vq_drv_priv_size(num) bytes the caller owns. The ring is
+ * zeroed here: a driver owns the initial contents. Starts disarmed.
+ */
+void vspin_vq_drv_init(struct vspin_vq_drv *vq, const struct vspin_vring *vr,
+		       void *priv, bool event_idx, struct vspin_stats *stats);
+
+/*
+ * Add one chain: n_out device-readable segments then n_in device-writable
+ * ones. Not visible to the device until vspin_vq_drv_publish().
+ * Returns the head, or -1 if fewer than n_out + n_in descriptors are free.
+ */
+int vspin_vq_drv_add(struct vspin_vq_drv *vq, const struct vspin_sg *sg,
+		     unsigned int n_out, unsigned int n_in, void *cookie);
+
+/*
+ * Publish everything added since the last call. Returns true if the
+ * device must be kicked (the event index or flag says it sleeps); counts
+ * the kick as sent or suppressed. One call per burst.
+ */
+bool vspin_vq_drv_publish(struct vspin_vq_drv *vq);
+
+/* Entries the device has returned that we have not collected. */
+static inline uint16_t
+vspin_vq_drv_used_pending(const struct vspin_vq_drv *vq)
+{
+	return (uint16_t)(vspin_load_acquire16(vq->call.idx) - vq->last_used);
+}
+
+/*
+ * Collect one used buffer: returns its cookie and stores the length the
+ * device wrote, or NULL if none is pending. An entry with an id that is
+ * out of range or not in flight is skipped and counted in bad_used.
+ */
+void *vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len);
+
+/* Arm used_event (or clear NO_INTERRUPT); true if work is already there. */
+static inline bool
+vspin_vq_drv_arm(struct vspin_vq_drv *vq)
+{
+	return vspin_consumer_arm(&vq->call, vq->last_used);
+}
+
+static inline void
+vspin_vq_drv_disarm(struct vspin_vq_drv *vq)
+{
+	vspin_consumer_disarm(&vq->call);
+}
+
+#endif /* VSPIN_VQ_DRIVER_H */

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Install what virtio-spin needs on Debian 12, as root. Idempotent: a second
+# run checks and skips. Used by scripts/demo.sh and scripts/test.sh.
+#   - Debian packages (DPDK 22.11, meson, the spin model checker, ...)
+#   - DPDK's driver-SDK headers, which libdpdk-dev lacks, taken from
+#     Debian's dpdk source package of exactly the installed version and
+#     cached outside git in /var/cache/virtio-spin.
+set -euo pipefail
+
+PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
+      python3 python3-pyelftools spin gcc libc6-dev dpkg-dev xz-utils
+      libclang-rt-14-dev clang gnuplot-nox)
+SDK_HEADERS=(lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h
+             drivers/bus/vdev/bus_vdev_driver.h lib/eal/include/dev_driver.h)
+CACHE=${VSPIN_CACHE:-/var/cache/virtio-spin}
+
+log() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"
+	elif command -v sudo >/dev/null; then sudo "$@"
+	else die "run as root (or install sudo): $*"; fi
+}
+
+apt_updated=0
+apt_update() {
+	[ $apt_updated -eq 1 ] && return 0
+	log "apt-get update"
+	as_root apt-get update -q >/dev/null
+	apt_updated=1
+}
+
+install_packages() {
+	local missing=() p
+	for p in "${PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && { log "packages: all present"; return; }
+	apt_update
+	log "installing: ${missing[*]}"
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# deb-src entries mirroring the machine's own deb entries (no host name is
+# written here: whatever mirror the machine uses, its sources come from it).
+add_deb_src() {
+	local f out=/etc/apt/sources.list.d/virtio-spin-src
+	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/; then
+		return
+	fi
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		grep -q '^Types:.*\bdeb\b' "$f" || continue
+		log "adding deb-src entries derived from $f"
+		sed -E 's/^Types:.*/Types: deb-src/' "$f" |
+			as_root tee "$out.sources" >/dev/null
+		apt_updated=0
+		return
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		grep -q '^deb ' "$f" || continue
+		log "adding deb-src entries derived from $f"
+		sed -n 's/^deb /deb-src /p' "$f" | as_root tee "$out.list" >/dev/null
+		apt_updated=0
+		return
+	done
+	die "no apt source to derive a deb-src entry from"
+}
+
+install_sdk_headers() {
+	local pkgver upver dir tmp h
+	pkgver=$(dpkg-query -W -f='${Version}' libdpdk-dev)
+	upver=$(pkg-config --modversion libdpdk)
+	dir="$CACHE/dpdk-sdk-$upver/include"
+	if [ -f "$dir/.version" ] && [ "$(cat "$dir/.version")" = "$pkgver" ]; then
+		log "DPDK SDK headers: cached in $dir"
+		return
+	fi
+	add_deb_src
+	apt_update
+	tmp=$(mktemp -d)
+	log "fetching Debian source of dpdk $pkgver for its SDK headers"
+	(cd "$tmp" && apt-get source -q "dpdk=$pkgver" >"$tmp/log" 2>&1) ||
+		{ cat "$tmp/log" >&2; rm -rf "$tmp"; die "apt-get source dpdk=$pkgver failed"; }
+	as_root mkdir -p "$dir"
+	for h in "${SDK_HEADERS[@]}"; do
+		as_root cp "$tmp"/dpdk-*/"$h" "$dir/" ||
+			{ rm -rf "$tmp"; die "$h missing from the dpdk source"; }
+	done
+	echo "$pkgver" | as_root tee "$dir/.version" >/dev/null
+	rm -rf "$tmp"
+	log "DPDK SDK headers: installed in $dir"
+}
+
+install_packages
+install_sdk_headers

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is
+# missing (scripts/setup.sh), builds twice (plain, and with AddressSanitizer
+# and UndefinedBehaviorSanitizer) and runs every suite. The DPDK suites run
+# on the plain build only: their plugins load into Debian's stock testpmd,
+# which is not built with the sanitizers.
+# Ends with one line "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+top=$(pwd)
+
+bash scripts/setup.sh || exit 1
+
+build() {
+	local dir=$1; shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
+			{ cat "$dir.setup.log"; return 1; }
+		rm -f "$dir.setup.log"
+	fi
+	ninja -C "$dir" >"$dir/ninja.log" 2>&1 || { cat "$dir/ninja.log"; return 1; }
+}
+
+status=0
+build build || exit 1
+build build-san -Db_sanitize=address,undefined -Db_lundef=false \
+	-Ddpdk=disabled || exit 1
+
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ASAN_OPTIONS=detect_leaks=1
+meson test -C build --print-errorlogs --num-processes 1 "$@" || status=1
+meson test -C build-san --print-errorlogs --num-processes 1 \
+	--no-suite dpdk --no-suite model "$@" || status=1
+
+python3 - "$top/build" "$top/build-san" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for d in sys.argv[1:]:
+    try:
+        lines = open(d + "/meson-logs/testlog.json").read().splitlines()
+    except OSError:
+        continue
+    for line in lines:
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status
