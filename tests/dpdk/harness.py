@@ -1,0 +1,423 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Drive Debian's stock dpdk-testpmd for the two-process DPDK tests.
+
+Python 3 standard library only. Shared by tests/dpdk/guest (net_virtio_spin)
+and tests/dpdk/host (net_vhost_spin): keep this API stable.
+
+API
+---
+build_dir() -> str
+    The meson build directory: $VSPIN_BUILD_DIR, else ../../build from here.
+plugin(name) -> str
+    Path of one of our PMD plugins: plugin("virtio") or plugin("vhost_spin")
+    (build/drivers/net/<name>/librte_net_<...>.so). Raises FileNotFoundError.
+private_dir() -> context manager yielding a fresh 0700 directory (sockets,
+    logs); removed on exit.
+
+Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
+        main_lcore=None, args=(), eal_args=(), log_levels=(),
+        interactive=True, timeout=30)
+    One testpmd process. name makes the --file-prefix unique (the pid and a
+    counter are added). fwd_lcore=N (0 or 1): forward on core N, with the
+    main (command line) lcore on the other core ("-l 0,1 --main-lcore
+    1-N"); testpmd needs a forwarding lcore besides its main one. Else
+    lcores is EAL -l and main_lcore --main-lcore. args are
+    testpmd's own (after --), e.g. ["--forward-mode=io", "--txq=2"];
+    "-i" is added when interactive, and --total-num-mbufs=16384 unless
+    given (the default pool does not fit in -m 256). log_levels: e.g.
+    ["lib.vhost.config:debug"]. EAL always gets --no-huge -m 256 --no-pci.
+    Use as a context manager: on exit it quits (or kills) the process.
+  .start() -> self      launch; waits for the first prompt (interactive) or
+                        returns at once (non-interactive: then .wait()).
+  .cmd(line, timeout=10) -> str
+                        send one command, return its output up to the next
+                        prompt. Raises HarnessError (with the log tail).
+  .wait_link_up(port, timeout=10) / .wait_link_down(port, timeout=10)
+  .link_up(port) -> bool
+  .start_fwd() / .stop_fwd() -> str     "start" / "stop" (stop's output)
+  .port_stats(port) -> dict             rx_packets, rx_bytes, rx_missed,
+                        rx_errors, rx_nombuf, tx_packets, tx_bytes, tx_errors
+  .xstats(port) -> dict                 name -> int (show port xstats N)
+  .quit(timeout=10) -> int              "quit", wait; kill on timeout
+  .kill()
+  .wait(timeout) -> int                 exit status (non-interactive runs)
+  .log -> str                           everything the process printed
+  .pid, .returncode
+  .fail(msg)                            raise HarnessError with log tail
+
+run_testpmd(name, timeout=20, **kw) -> (returncode, log)
+    Non-interactive run (e.g. bad devargs): waits for exit, kills on timeout
+    (returncode None then).
+
+thread_cpu(pid) -> {tid: (comm, cpu_seconds)}
+    utime+stime of every thread, from /proc/PID/task/*/stat.
+lcore_cpu(pid) -> {comm: cpu_seconds}
+    The same for EAL's lcore threads only: the main thread (key "main")
+    and the worker lcores ("rte-worker-N" in 22.11, "lcore-worker-N" in
+    later releases); service and interrupt threads (eal-intr-thread,
+    rte_mp_handle, vhost-events, ...) are left out.
+eventfd_counts(pid) -> {fd: count}
+    Every eventfd the process holds, with its counter, from
+    /proc/PID/fdinfo (the "eventfd-count" line).
+vhost_kick_fds(log) -> {vring_index: fd}
+    The kick fd the stock vhost library holds for each vring, from its
+    "vring kick idx:N file:FD" lines (INFO of lib.vhost.config); the last
+    line per vring wins (reconnections replace fds).
+"""
+
+import contextlib
+import itertools
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+PROMPT = "testpmd> "
+_counter = itertools.count()
+
+
+class HarnessError(Exception):
+    pass
+
+
+def build_dir():
+    d = os.environ.get("VSPIN_BUILD_DIR")
+    if d:
+        return os.path.abspath(d)
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.abspath(os.path.join(here, "..", "..", "build"))
+
+
+_PLUGINS = {
+    "virtio": "drivers/net/virtio/librte_net_virtio_spin.so",
+    "virtio_spin": "drivers/net/virtio/librte_net_virtio_spin.so",
+    "vhost_spin": "drivers/net/vhost_spin/librte_net_vhost_spin.so",
+}
+
+
+def plugin(name):
+    path = os.path.join(build_dir(), _PLUGINS.get(name, name))
+    if not os.path.isfile(path):
+        raise FileNotFoundError("plugin not built: " + path)
+    return path
+
+
+@contextlib.contextmanager
+def private_dir(prefix="vspin-"):
+    d = tempfile.mkdtemp(prefix=prefix)  # mode 0700
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+class Testpmd:
+    def __init__(self, name, vdevs=(), plugins=(), fwd_lcore=None,
+                 lcores="0", main_lcore=None, args=(), eal_args=(),
+                 log_levels=(), interactive=True, timeout=30, mem_mb=256):
+        self.name = name
+        self.interactive = interactive
+        self.timeout = timeout
+        self.prefix = "%s-%d-%d" % (name, os.getpid(), next(_counter))
+        if fwd_lcore is not None:
+            lcores, main_lcore = "0,1", 1 - int(fwd_lcore)
+        eal = ["-l", str(lcores)]
+        if main_lcore is not None:
+            eal += ["--main-lcore", str(main_lcore)]
+        eal += ["--no-huge", "-m", str(mem_mb), "--no-pci",
+                "--file-prefix", self.prefix]
+        for p in plugins:
+            eal += ["-d", p]
+        for v in vdevs:
+            eal += ["--vdev", v]
+        for lv in log_levels:
+            eal += ["--log-level", lv]
+        eal += list(eal_args)
+        tp = ["-i"] if interactive else []
+        tp += list(args)
+        # testpmd's default pool (~155k mbufs) does not fit in -m 256.
+        if not any(a.startswith("--total-num-mbufs") for a in tp):
+            tp.append("--total-num-mbufs=16384")
+        # stdout is a pipe: make testpmd's printf line-buffered, or command
+        # output would only arrive at exit.
+        self.argv = (["stdbuf", "-oL", "-eL", "dpdk-testpmd"] + eal + ["--"]
+                     + tp)
+        self.proc = None
+        self._buf = []
+        self._text = ""
+        self._cond = threading.Condition()
+        self._reader = None
+        self._eof = False
+
+    # -- process -------------------------------------------------------
+    def start(self):
+        self.proc = subprocess.Popen(
+            self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, bufsize=0, start_new_session=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if self.interactive:
+            self._wait_for(PROMPT, 0, self.timeout, "first prompt")
+        return self
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            with self._cond:
+                if not chunk:
+                    self._eof = True
+                    self._cond.notify_all()
+                    return
+                self._text += chunk.decode("utf-8", "replace")
+                self._cond.notify_all()
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    @property
+    def returncode(self):
+        return self.proc.poll() if self.proc else None
+
+    @property
+    def log(self):
+        with self._cond:
+            return self._text
+
+    def fail(self, msg, tail=4000):
+        log = self.log
+        raise HarnessError("%s: %s\n--- %s log (last %d chars) ---\n%s" % (
+            self.name, msg, self.name, tail, log[-tail:]))
+
+    def _wait_for(self, what, start, timeout, doing):
+        """Wait until `what` appears in the output after offset start."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                i = self._text.find(what, start)
+                if i >= 0:
+                    return i
+                if self._eof:
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+        if self._eof:
+            self.wait(5)
+            self.fail("exited (status %s) while waiting for %s" % (
+                self.returncode, doing))
+        self.fail("timeout (%gs) waiting for %s" % (timeout, doing))
+
+    def cmd(self, line, timeout=10):
+        if not self.interactive:
+            raise HarnessError("cmd() on a non-interactive testpmd")
+        with self._cond:
+            start = len(self._text)
+        try:
+            self.proc.stdin.write((line + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.fail("stdin closed, cannot send %r" % line)
+        end = self._wait_for(PROMPT, start, timeout, repr(line))
+        with self._cond:
+            out = self._text[start:end]
+        # Drop the echo of the command line itself.
+        if out.startswith(line):
+            out = out[len(line):]
+        return out
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(10)
+
+    def quit(self, timeout=10):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.returncode
+        if self.interactive:
+            try:
+                self.proc.stdin.write(b"quit\n")
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass
+        else:
+            self.proc.send_signal(signal.SIGINT)
+        rc = self.wait(timeout)
+        if rc is None:
+            self.kill()
+        if self._reader:
+            self._reader.join(5)
+        return self.returncode
+
+    def __enter__(self):
+        if self.proc is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.quit()
+        finally:
+            self.kill()
+            if self.proc:
+                for f in (self.proc.stdin, self.proc.stdout):
+                    try:
+                        f.close()
+                    except OSError:
+                        pass
+        return False
+
+    # -- testpmd commands ----------------------------------------------
+    def link_up(self, port):
+        out = self.cmd("show port info %d" % port)
+        m = re.search(r"Link status:\s*(\w+)", out)
+        if not m:
+            self.fail("no link status in 'show port info %d': %r" % (
+                port, out[-500:]))
+        return m.group(1) == "up"
+
+    def _wait_link(self, port, up, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.link_up(port) == up:
+                return
+            if time.monotonic() > deadline:
+                self.fail("port %d link still %s after %gs" % (
+                    port, "down" if up else "up", timeout))
+            time.sleep(0.1)
+
+    def wait_link_up(self, port, timeout=10):
+        self._wait_link(port, True, timeout)
+
+    def wait_link_down(self, port, timeout=10):
+        self._wait_link(port, False, timeout)
+
+    def start_fwd(self):
+        return self.cmd("start")
+
+    def stop_fwd(self):
+        return self.cmd("stop", timeout=20)
+
+    def port_stats(self, port):
+        out = self.cmd("show port stats %d" % port)
+        st = {}
+        for key, pat in (
+                ("rx_packets", r"RX-packets:\s*(\d+)"),
+                ("rx_missed", r"RX-missed:\s*(\d+)"),
+                ("rx_bytes", r"RX-bytes:\s*(\d+)"),
+                ("rx_errors", r"RX-errors:\s*(\d+)"),
+                ("rx_nombuf", r"RX-nombuf:\s*(\d+)"),
+                ("tx_packets", r"TX-packets:\s*(\d+)"),
+                ("tx_errors", r"TX-errors:\s*(\d+)"),
+                ("tx_bytes", r"TX-bytes:\s*(\d+)")):
+            m = re.search(pat, out)
+            if m:
+                st[key] = int(m.group(1))
+        if "rx_packets" not in st or "tx_packets" not in st:
+            self.fail("cannot parse 'show port stats %d': %r" % (
+                port, out[-800:]))
+        return st
+
+    def xstats(self, port):
+        out = self.cmd("show port xstats %d" % port)
+        xs = {}
+        for m in re.finditer(r"^\s*([A-Za-z0-9_\[\]\-\.]+):\s+(\d+)\s*$",
+                             out, re.M):
+            xs[m.group(1)] = int(m.group(2))
+        if not xs:
+            self.fail("cannot parse 'show port xstats %d': %r" % (
+                port, out[-800:]))
+        return xs
+
+
+def run_testpmd(name, timeout=20, **kw):
+    kw["interactive"] = False
+    t = Testpmd(name, **kw)
+    t.start()
+    rc = t.wait(timeout)
+    if rc is None:
+        t.kill()
+    if t._reader:
+        t._reader.join(5)
+    log = t.log
+    for f in (t.proc.stdin, t.proc.stdout):
+        try:
+            f.close()
+        except OSError:
+            pass
+    return rc, log
+
+
+# -- /proc readers ------------------------------------------------------
+def thread_cpu(pid):
+    hz = os.sysconf("SC_CLK_TCK")
+    res = {}
+    base = "/proc/%d/task" % pid
+    for tid in os.listdir(base):
+        try:
+            with open("%s/%s/stat" % (base, tid)) as f:
+                s = f.read()
+        except OSError:
+            continue  # the thread exited meanwhile
+        comm = s[s.index("(") + 1:s.rindex(")")]
+        fields = s[s.rindex(")") + 2:].split()
+        # fields[0] is field 3 (state): utime is field 14, stime 15.
+        res[int(tid)] = (comm, (int(fields[11]) + int(fields[12])) / hz)
+    return res
+
+
+def lcore_cpu(pid):
+    main = None
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            main = f.read().strip()
+    except OSError:
+        pass
+    res = {}
+    for tid, (comm, cpu) in thread_cpu(pid).items():
+        if (tid == pid and comm == main) or comm.startswith(("rte-worker", "lcore-worker")):
+            res[comm if tid != pid else "main"] = cpu
+    return res
+
+
+def eventfd_counts(pid):
+    res = {}
+    base = "/proc/%d/fd" % pid
+    for fd in os.listdir(base):
+        try:
+            if os.readlink("%s/%s" % (base, fd)) != "anon_inode:[eventfd]":
+                continue
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                info = f.read()
+        except OSError:
+            continue
+        m = re.search(r"^eventfd-count:\s*([0-9a-fA-F]+)", info, re.M)
+        if m:
+            res[int(fd)] = int(m.group(1), 16)
+    return res
+
+
+def vhost_kick_fds(log):
+    fds = {}
+    for m in re.finditer(r"vring kick idx:(\d+) file:(-?\d+)", log):
+        fds[int(m.group(1))] = int(m.group(2))
+    return fds
