@@ -13,6 +13,9 @@ vspin_vq_dev_init(struct vspin_vq_dev *vq, const struct vspin_vring *vr,
 	vq->call_idx = 0;
 	vq->stats = stats;
 	vq->bad_avail = 0;
+	/* As in vspin_vq_drv_init(): avail_event one behind, not 0. */
+	if (event_idx)
+		vspin_store16(vq->kick.event, (uint16_t)(vq->last_avail - 1));
 	vspin_consumer_disarm(&vq->kick);
 }
 

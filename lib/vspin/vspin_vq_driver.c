@@ -34,7 +34,13 @@ vspin_vq_drv_init(struct vspin_vq_drv *vq, const struct vspin_vring *vr,
 	}
 	vq->free_head = 0;
 	vq->num_free = (uint16_t)vr->num;
-	/* Disarmed until the consumer policy arms: the device stays quiet. */
+	/*
+	 * Disarmed until the consumer policy arms: the device stays quiet.
+	 * With the event index a zeroed used_event would ask for entry 0,
+	 * so point it one behind: crossed only after a full 65536 lap.
+	 */
+	if (event_idx)
+		vspin_store16(vq->call.event, (uint16_t)(vq->last_used - 1));
 	vspin_consumer_disarm(&vq->call);
 }
 
