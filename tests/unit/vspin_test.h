@@ -25,7 +25,11 @@ vt_fail(const char *file, int line, const char *cond, const char *fmt, ...)
 
 	if (++vt_case_failures > VT_MAX_REPORTS)
 		return;
-	fprintf(stdout, "  %s:%d: check failed: %s: ", file, line, cond);
+	if (*cond)
+		fprintf(stdout, "  %s:%d: check failed: %s: ", file, line,
+			cond);
+	else
+		fprintf(stdout, "  %s:%d: failed: ", file, line);
 	va_start(ap, fmt);
 	vfprintf(stdout, fmt, ap);
 	va_end(ap);
@@ -38,6 +42,9 @@ vt_fail(const char *file, int line, const char *cond, const char *fmt, ...)
 		if (!(cond))                                                  \
 			vt_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);      \
 	} while (0)
+
+/* Fail unconditionally, after a test of its own. */
+#define VT_FAIL(...) vt_fail(__FILE__, __LINE__, "", __VA_ARGS__)
 
 /* Fail the case and leave it (for checks later steps depend on). */
 #define VT_REQUIRE(cond, ...)                                                 \

@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Both sides of a split virtqueue, driver (vspin_vq_drv) and device
+ * (vspin_vq_dev), on one ring in one process: index wrap-around at 65535,
+ * kick and call decisions, and what each side does with a peer that writes
+ * garbage (bad used ids, malformed avail chains).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vspin_test.h"
+#include "vspin_vq_device.h"
+#include "vspin_vq_driver.h"
+#include "vspin_vring.h"
+
+#define MAX_SEGS 3
+
+struct pair {
+	void *mem, *priv;
+	struct vspin_vring vr;
+	struct vspin_vq_drv drv;
+	struct vspin_vq_dev dev;
+	struct vspin_stats drv_stats, dev_stats;
+};
+
+static int
+pair_open(struct pair *p, uint32_t num, bool event_idx)
+{
+	size_t size = vspin_vring_size(num, 4096);
+
+	memset(p, 0, sizeof(*p));
+	p->mem = aligned_alloc(4096, (size + 4095) / 4096 * 4096);
+	p->priv = malloc(vspin_vq_drv_priv_size(num));
+	if (p->mem == NULL || p->priv == NULL ||
+	    vspin_vring_init(&p->vr, p->mem, num, 4096) != 0)
+		return -1;
+	vspin_vq_drv_init(&p->drv, &p->vr, p->priv, event_idx, &p->drv_stats);
+	vspin_vq_dev_init(&p->dev, &p->vr, event_idx, &p->dev_stats);
+	return 0;
+}
+
+static void
+pair_close(struct pair *p)
+{
+	free(p->mem);
+	free(p->priv);
+}
+
+static void *
+seq_cookie(uint32_t seq)
+{
+	return (void *)(uintptr_t)(seq + 1);
+}
+
+static uint32_t
+cookie_seq(void *c)
+{
+	return (uint32_t)((uintptr_t)c - 1);
+}
+
+/* Segments of chain seq: 1 to MAX_SEGS, addresses derived from seq. */
+static unsigned int
+seq_segs(uint32_t seq, struct vspin_sg *sg)
+{
+	unsigned int n = 1 + seq % MAX_SEGS, i;
+
+	for (i = 0; i < n; i++) {
+		sg[i].addr = (uint64_t)seq << 8 | i;
+		sg[i].len = 64 + i;
+	}
+	return n;
+}
+
+/* Counters of one run of many rounds. */
+struct run {
+	uint32_t sent, returned, rounds, armed_rounds;
+	uint32_t kicks, calls;
+	uint32_t errors;
+};
+
+/*
+ * One round: the driver adds a burst and publishes; the device takes every
+ * chain, checks it, returns them (in order, or the burst reversed) and
+ * publishes; the driver collects. On arm rounds each consumer arms first
+ * with an empty ring, so the other side's publish must notify; on the
+ * others each consumer stays disarmed, so it must not.
+ */
+static void
+round_trip(struct pair *p, struct run *r, unsigned int burst, bool arm,
+	   bool reverse)
+{
+	uint16_t heads[64], head;
+	uint32_t first = r->sent, n_in = 0, i;
+	struct vspin_desc segs[MAX_SEGS + 1];
+	struct vspin_sg sg[MAX_SEGS];
+	bool kick, call;
+	uint8_t seen[64] = {0};
+
+	if (arm) {
+		VT_CHECK(!vspin_vq_dev_arm(&p->dev),
+			 "round %u: device arm found work on an empty ring",
+			 r->rounds);
+		VT_CHECK(!vspin_vq_drv_arm(&p->drv),
+			 "round %u: driver arm found work on an empty ring",
+			 r->rounds);
+	}
+	for (i = 0; i < burst; i++) {
+		unsigned int n = seq_segs(r->sent, sg);
+
+		if (vspin_vq_drv_add(&p->drv, sg, n - 1, 1,
+				     seq_cookie(r->sent)) < 0)
+			break; /* out of descriptors: a shorter burst */
+		r->sent++;
+	}
+	kick = vspin_vq_drv_publish(&p->drv);
+	r->kicks += kick;
+	if (kick != arm && r->errors++ < 5)
+		VT_CHECK(kick == arm, "round %u: kick=%d with device armed=%d",
+			 r->rounds, kick, arm);
+	if (kick)
+		vspin_vq_dev_disarm(&p->dev); /* as the woken device would */
+
+	for (;;) {
+		int n = vspin_vq_dev_pop(&p->dev, &head, segs, MAX_SEGS + 1);
+		uint32_t seq = first + n_in;
+
+		if (n == 0)
+			break;
+		if ((n != (int)(1 + seq % MAX_SEGS) ||
+		     segs[0].addr != (uint64_t)seq << 8 ||
+		     !(segs[n - 1].flags & VSPIN_DESC_F_WRITE)) &&
+		    r->errors++ < 5)
+			VT_FAIL("chain %u: %d segs, addr %#llx", seq,
+				 n, (unsigned long long)segs[0].addr);
+		heads[n_in++] = head;
+	}
+	VT_CHECK(n_in == r->sent - first, "round %u: device took %u of %u",
+		 r->rounds, n_in, r->sent - first);
+	for (i = 0; i < n_in; i++) {
+		uint32_t k = reverse ? n_in - 1 - i : i;
+
+		vspin_vq_dev_push(&p->dev, heads[k], first + k);
+	}
+	call = vspin_vq_dev_publish(&p->dev);
+	r->calls += call;
+	if (call != arm && r->errors++ < 5)
+		VT_CHECK(call == arm, "round %u: call=%d with driver armed=%d",
+			 r->rounds, call, arm);
+	if (call)
+		vspin_vq_drv_disarm(&p->drv);
+
+	for (i = 0; i < n_in; i++) {
+		uint32_t len = 0, want = reverse ? first + n_in - 1 - i :
+						   first + i;
+		void *c = vspin_vq_drv_get_used(&p->drv, &len);
+
+		if (c == NULL || cookie_seq(c) - first >= n_in ||
+		    seen[cookie_seq(c) - first]++ || len != cookie_seq(c) ||
+		    cookie_seq(c) != want) {
+			if (r->errors++ < 5)
+				VT_FAIL("round %u: got cookie %p len %u, "
+					 "expected seq %u",
+					 r->rounds, c, len, want);
+			continue;
+		}
+		r->returned++;
+	}
+	VT_CHECK(vspin_vq_drv_get_used(&p->drv, &i) == NULL,
+		 "round %u: an extra used entry", r->rounds);
+	r->rounds++;
+	r->armed_rounds += arm;
+}
+
+static void
+wrap_around(uint32_t num, bool event_idx, bool reverse)
+{
+	struct pair p;
+	struct run r = {0};
+	uint64_t x = 88172645463325252u;
+
+	VT_REQUIRE(pair_open(&p, num, event_idx) == 0, "ring set-up failed");
+	/* Two full laps of the 16-bit indexes and some. */
+	while (r.sent < 2 * 65536 + 1000 && r.errors == 0) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		round_trip(&p, &r, 1 + (unsigned int)(x % num), x >> 63,
+			   reverse);
+	}
+	VT_CHECK(r.returned == r.sent, "%u sent, %u returned", r.sent,
+		 r.returned);
+	VT_CHECK(p.vr.avail->idx == (uint16_t)r.sent &&
+			 p.vr.used->idx == (uint16_t)r.sent,
+		 "after %u entries avail idx %u used idx %u", r.sent,
+		 p.vr.avail->idx, p.vr.used->idx);
+	VT_CHECK(p.drv_stats.notifies == r.armed_rounds &&
+			 p.drv_stats.notifies_suppressed ==
+				 r.rounds - r.armed_rounds,
+		 "kicks %llu suppressed %llu; armed rounds %u of %u",
+		 (unsigned long long)p.drv_stats.notifies,
+		 (unsigned long long)p.drv_stats.notifies_suppressed,
+		 r.armed_rounds, r.rounds);
+	VT_CHECK(p.dev_stats.notifies == r.armed_rounds &&
+			 p.dev_stats.notifies_suppressed ==
+				 r.rounds - r.armed_rounds,
+		 "calls %llu suppressed %llu; armed rounds %u of %u",
+		 (unsigned long long)p.dev_stats.notifies,
+		 (unsigned long long)p.dev_stats.notifies_suppressed,
+		 r.armed_rounds, r.rounds);
+	VT_CHECK(p.drv.bad_used == 0 && p.dev.bad_avail == 0,
+		 "bad_used %llu bad_avail %llu on a clean run",
+		 (unsigned long long)p.drv.bad_used,
+		 (unsigned long long)p.dev.bad_avail);
+	VT_CHECK(p.drv.num_free == num, "%u of %u descriptors free at the end",
+		 p.drv.num_free, num);
+	pair_close(&p);
+}
+
+static void
+test_wrap_around_event_idx_in_order(void)
+{
+	wrap_around(8, true, false);
+}
+
+static void
+test_wrap_around_flags_in_order(void)
+{
+	wrap_around(8, false, false);
+}
+
+/* Completions out of order exercise the private free list. */
+static void
+test_wrap_around_event_idx_reversed(void)
+{
+	wrap_around(4, true, true);
+}
+
+static void
+test_wrap_around_flags_reversed(void)
+{
+	wrap_around(16, false, true);
+}
+
+static void
+test_driver_add_rejects_what_does_not_fit(void)
+{
+	struct pair p;
+	struct vspin_sg sg[9] = {{0}};
+
+	VT_REQUIRE(pair_open(&p, 8, true) == 0, "ring set-up failed");
+	VT_CHECK(vspin_vq_drv_add(&p.drv, sg, 9, 0, seq_cookie(0)) == -1,
+		 "a chain of 9 on a ring of 8 accepted");
+	VT_CHECK(vspin_vq_drv_add(&p.drv, sg, 0, 0, seq_cookie(0)) == -1,
+		 "an empty chain accepted");
+	VT_CHECK(vspin_vq_drv_add(&p.drv, sg, 1, 0, NULL) == -1,
+		 "a NULL cookie accepted");
+	VT_CHECK(vspin_vq_drv_add(&p.drv, sg, 6, 0, seq_cookie(0)) >= 0,
+		 "a chain of 6 of 8 refused");
+	VT_CHECK(vspin_vq_drv_add(&p.drv, sg, 2, 1, seq_cookie(1)) == -1,
+		 "a chain of 3 with 2 free accepted");
+	VT_CHECK(vspin_vq_drv_add(&p.drv, sg, 1, 1, seq_cookie(1)) >= 0,
+		 "a chain of 2 with 2 free refused");
+	VT_CHECK(p.drv.num_free == 0, "%u free, expected 0", p.drv.num_free);
+	pair_close(&p);
+}
+
+/* The device returns ids the driver never lent: skipped and counted. */
+static void
+test_driver_skips_bad_used_ids(void)
+{
+	struct vspin_sg sg[2] = {{0x1000, 10}, {0x2000, 20}};
+	struct pair p;
+	int h0, h1, h2;
+	uint32_t len = 0;
+	void *c;
+
+	VT_REQUIRE(pair_open(&p, 8, true) == 0, "ring set-up failed");
+	h0 = vspin_vq_drv_add(&p.drv, sg, 1, 1, seq_cookie(0)); /* 2 descs */
+	h1 = vspin_vq_drv_add(&p.drv, sg, 1, 0, seq_cookie(1));
+	h2 = vspin_vq_drv_add(&p.drv, sg, 0, 1, seq_cookie(2));
+	VT_REQUIRE(h0 >= 0 && h1 >= 0 && h2 >= 0, "adds failed");
+	vspin_vq_drv_publish(&p.drv);
+
+	vspin_vq_dev_push(&p.dev, 8, 1);	      /* out of range */
+	/* A 32-bit id whose low 16 bits name a chain in flight. */
+	vspin_vq_dev_push(&p.dev, 0, 1);
+	p.vr.used->ring[1].id = 0x10000u + (uint32_t)h0;
+	vspin_vq_dev_push(&p.dev, 7, 1);	      /* free, never lent */
+	vspin_vq_dev_push(&p.dev, (uint16_t)(h0 + 1), 1); /* not a head */
+	vspin_vq_dev_push(&p.dev, (uint16_t)h1, 111);	  /* good */
+	vspin_vq_dev_push(&p.dev, (uint16_t)h1, 1); /* returned twice */
+	vspin_vq_dev_push(&p.dev, (uint16_t)h0, 100); /* good */
+	vspin_vq_dev_publish(&p.dev);
+
+	c = vspin_vq_drv_get_used(&p.drv, &len);
+	VT_CHECK(c == seq_cookie(1) && len == 111,
+		 "first good entry: cookie %p len %u, expected %p len 111", c,
+		 len, seq_cookie(1));
+	VT_CHECK(p.drv.bad_used == 4, "bad_used %llu after 4 bad, expected 4",
+		 (unsigned long long)p.drv.bad_used);
+	c = vspin_vq_drv_get_used(&p.drv, &len);
+	VT_CHECK(c == seq_cookie(0) && len == 100,
+		 "second good entry: cookie %p len %u, expected %p len 100", c,
+		 len, seq_cookie(0));
+	VT_CHECK(p.drv.bad_used == 5, "bad_used %llu after 5 bad, expected 5",
+		 (unsigned long long)p.drv.bad_used);
+	c = vspin_vq_drv_get_used(&p.drv, &len);
+	VT_CHECK(c == NULL, "cookie %p from an empty used ring", c);
+	/* h2 is still in flight, the others are free again: 8 - 1. */
+	VT_CHECK(p.drv.num_free == 7, "%u free, expected 7", p.drv.num_free);
+	pair_close(&p);
+}
+
+/* Write one avail entry by hand, as a broken or hostile driver would. */
+static void
+raw_avail(struct pair *p, uint16_t head)
+{
+	p->vr.avail->ring[p->vr.avail->idx & (p->vr.num - 1)] = head;
+	p->vr.avail->idx++;
+}
+
+static void
+raw_desc(struct pair *p, uint16_t i, uint16_t flags, uint16_t next)
+{
+	p->vr.desc[i].addr = 0x1000u * i;
+	p->vr.desc[i].len = 100;
+	p->vr.desc[i].flags = flags;
+	p->vr.desc[i].next = next;
+}
+
+/*
+ * Pop one entry; expect result want. A rejected chain with a head in
+ * range must come back on the used ring with length 0.
+ */
+static void
+expect_pop(struct pair *p, const char *what, int want, unsigned int max_sg,
+	   uint64_t bad_before)
+{
+	struct vspin_desc segs[16];
+	uint16_t head = 0xabcd, used_before = p->dev.used_idx;
+	int n = vspin_vq_dev_pop(&p->dev, &head, segs, max_sg);
+
+	VT_CHECK(n == want, "%s: pop returned %d, expected %d", what, n, want);
+	if (want >= 0) {
+		VT_CHECK(p->dev.bad_avail == bad_before,
+			 "%s: bad_avail %llu, expected %llu", what,
+			 (unsigned long long)p->dev.bad_avail,
+			 (unsigned long long)bad_before);
+		return;
+	}
+	VT_CHECK(p->dev.bad_avail == bad_before + 1,
+		 "%s: bad_avail %llu, expected %llu", what,
+		 (unsigned long long)p->dev.bad_avail,
+		 (unsigned long long)bad_before + 1);
+	if (head < p->vr.num) {
+		struct vspin_used_elem *e =
+			&p->vr.used->ring[used_before & (p->vr.num - 1)];
+
+		VT_CHECK(p->dev.used_idx == (uint16_t)(used_before + 1) &&
+				 e->id == head && e->len == 0,
+			 "%s: returned as id %u len %u (used %u -> %u)", what,
+			 e->id, e->len, used_before, p->dev.used_idx);
+	} else {
+		VT_CHECK(p->dev.used_idx == used_before,
+			 "%s: head %u out of range was returned", what, head);
+	}
+}
+
+static void
+test_device_rejects_malformed_chains(void)
+{
+	const uint16_t N = VSPIN_DESC_F_NEXT;
+	struct pair p;
+
+	VT_REQUIRE(pair_open(&p, 8, true) == 0, "ring set-up failed");
+	raw_avail(&p, 8);
+	expect_pop(&p, "head = num", -1, 16, 0);
+	raw_avail(&p, 0xffff);
+	expect_pop(&p, "head = 65535", -1, 16, 1);
+
+	raw_desc(&p, 0, N, 8);
+	raw_avail(&p, 0);
+	expect_pop(&p, "next = num", -1, 16, 2);
+
+	raw_desc(&p, 1, N, 2);
+	raw_desc(&p, 2, N, 1);
+	raw_avail(&p, 1);
+	expect_pop(&p, "loop 1->2->1", -1, 16, 3);
+
+	raw_desc(&p, 3, N, 3);
+	raw_avail(&p, 3);
+	expect_pop(&p, "self loop 3->3", -1, 16, 4);
+
+	/* A chain of 5 where the caller takes 4 segments. */
+	raw_desc(&p, 0, N, 1);
+	raw_desc(&p, 1, N, 2);
+	raw_desc(&p, 2, N, 3);
+	raw_desc(&p, 3, N, 4);
+	raw_desc(&p, 4, 0, 0);
+	raw_avail(&p, 0);
+	expect_pop(&p, "5 segments, room for 4", -1, 4, 5);
+	/* The same chain fits 5: the boundary is exact. */
+	raw_avail(&p, 0);
+	expect_pop(&p, "5 segments, room for 5", 5, 5, 6);
+
+	/* All 8 descriptors in one chain is legal; a ninth hop is a loop. */
+	raw_desc(&p, 4, N, 5);
+	raw_desc(&p, 5, N, 6);
+	raw_desc(&p, 6, N, 7);
+	raw_desc(&p, 7, 0, 0);
+	raw_avail(&p, 0);
+	expect_pop(&p, "8 segments on a ring of 8", 8, 16, 6);
+	raw_desc(&p, 7, N, 0);
+	raw_avail(&p, 0);
+	expect_pop(&p, "8 segments then back to 0", -1, 16, 6);
+
+	/* The ring keeps moving after garbage. */
+	raw_desc(&p, 6, 0, 0);
+	raw_avail(&p, 6);
+	expect_pop(&p, "good single after garbage", 1, 16, 7);
+	expect_pop(&p, "empty ring", 0, 16, 7);
+	pair_close(&p);
+}
+
+/*
+ * A fresh ring is disarmed in both directions: neither producer notifies
+ * before its consumer arms (vspin_vq_drv_init()/vspin_vq_dev_init()).
+ */
+static void
+fresh_ring_silent(bool event_idx)
+{
+	struct vspin_sg sg = {0x1000, 64};
+	struct vspin_desc segs[1];
+	struct pair p;
+	uint16_t head;
+	bool kick, call;
+
+	VT_REQUIRE(pair_open(&p, 8, event_idx) == 0, "ring set-up failed");
+	VT_REQUIRE(vspin_vq_drv_add(&p.drv, &sg, 1, 0, seq_cookie(0)) >= 0,
+		   "add failed");
+	kick = vspin_vq_drv_publish(&p.drv);
+	VT_CHECK(!kick, "event_idx=%d: first publish kicked a device that "
+			"never armed", event_idx);
+	VT_REQUIRE(vspin_vq_dev_pop(&p.dev, &head, segs, 1) == 1, "pop failed");
+	vspin_vq_dev_push(&p.dev, head, 0);
+	call = vspin_vq_dev_publish(&p.dev);
+	VT_CHECK(!call, "event_idx=%d: first publish called a driver that "
+			"never armed", event_idx);
+	pair_close(&p);
+}
+
+static void
+test_fresh_ring_silent_event_idx(void)
+{
+	fresh_ring_silent(true);
+}
+
+static void
+test_fresh_ring_silent_flags(void)
+{
+	fresh_ring_silent(false);
+}
+
+int
+main(void)
+{
+	VT_RUN(test_wrap_around_event_idx_in_order);
+	VT_RUN(test_wrap_around_flags_in_order);
+	VT_RUN(test_wrap_around_event_idx_reversed);
+	VT_RUN(test_wrap_around_flags_reversed);
+	VT_RUN(test_driver_add_rejects_what_does_not_fit);
+	VT_RUN(test_driver_skips_bad_used_ids);
+	VT_RUN(test_device_rejects_malformed_chains);
+	VT_RUN(test_fresh_ring_silent_event_idx);
+	VT_RUN(test_fresh_ring_silent_flags);
+	return vt_summary();
+}
