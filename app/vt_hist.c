@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "vt_hist.h"
+
+void
+vspin_traffic_hist_init(struct vt_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->min = UINT64_MAX;
+}
+
+/* Smallest value that falls in bucket i, and the bucket's width. */
+static void
+bucket_range(unsigned int i, uint64_t *lo, uint64_t *width)
+{
+	unsigned int group = i / VT_HIST_SUB, sub = i % VT_HIST_SUB;
+	unsigned int shift;
+
+	if (group == 0) {
+		*lo = sub;
+		*width = 1;
+		return;
+	}
+	shift = group - 1;
+	*lo = ((uint64_t)(VT_HIST_SUB + sub)) << shift;
+	*width = (uint64_t)1 << shift;
+}
+
+uint64_t
+vspin_traffic_hist_quantile(const struct vt_hist *h, double q)
+{
+	uint64_t rank, seen = 0, lo, width, v;
+	unsigned int i;
+
+	if (h->count == 0)
+		return 0;
+	/* Rank of the q-quantile, 1-based, so q=1 is the largest value. */
+	rank = (uint64_t)(q * (double)h->count);
+	if (rank < 1)
+		rank = 1;
+	if (rank > h->count)
+		rank = h->count;
+	for (i = 0; i < VT_HIST_NB; i++) {
+		seen += h->bucket[i];
+		if (seen >= rank)
+			break;
+	}
+	bucket_range(i, &lo, &width);
+	v = lo + width / 2;
+	/* A midpoint can lie outside what was seen: clamp to [min, max]. */
+	if (v > h->max)
+		v = h->max;
+	if (v < h->min)
+		v = h->min;
+	return v;
+}

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * vspin-traffic: a traffic generator and sink for any ethdev port.
+ *
+ *   vspin-traffic <EAL args> -- --role gen|sink [options]
+ *
+ * Options, their parsing and the process around the roles live here.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "vt.h"
+#include "vt_pkt.h"
+
+#define VT_NB_MBUF 8191
+#define VT_MBUF_CACHE 256
+
+static void
+usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s <EAL args> -- --role gen|sink [options]\n"
+		"  --port N         ethdev port (default 0)\n"
+		"  --duration S     gen: seconds of sending (default 5);\n"
+		"                   sink: cap on the run (default 0: none)\n"
+		"  --rate R         gen: packets/s, k/M suffix; 'max' unpaced,\n"
+		"                   0 or 'idle' sends nothing (default max)\n"
+		"  --pattern P      const, poisson or onoff (default const)\n"
+		"  --on-us U --off-us U   onoff phases (default 1000/1000)\n"
+		"  --burst N        packets per rx/tx burst (default 32)\n"
+		"  --size B         frame bytes without CRC (default 64)\n"
+		"  --cost C         sink: busy TSC cycles per packet (default 0)\n"
+		"  --idle-ms M      sink: stop M ms after the last packet if no\n"
+		"                   end-of-stream came (default 2000)\n"
+		"  --wait S         seconds to wait for link / first packet (30)\n"
+		"  --warmup-ms M    gen: pause after link up (default 200)\n"
+		"  --linger-ms M    gen: pause after end-of-stream (default 500)\n"
+		"  --seed N         gen: seed of the Poisson gaps\n"
+		"  --json FILE      the JSON report (default stdout)\n"
+		"  --quiet          no progress line\n",
+		prog);
+}
+
+static int
+parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end != '\0' || *s == '-' || v > max) {
+		fprintf(stderr, "vspin-traffic: %s: '%s' is not an integer "
+			"in [0, %" PRIu64 "]\n", opt, s, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_seconds(const char *opt, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(v >= 0) || v > 1e6) {
+		fprintf(stderr, "vspin-traffic: %s: '%s' is not a number of "
+			"seconds in [0, 1e6]\n", opt, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "max" -> -1, "idle" -> 0, else a rate with an optional k/M/G suffix. */
+static int
+parse_rate(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (strcmp(s, "max") == 0) {
+		*out = -1;
+		return 0;
+	}
+	if (strcmp(s, "idle") == 0) {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (!errno && end != s) {
+		if (*end == 'k' || *end == 'K')
+			v *= 1e3, end++;
+		else if (*end == 'M' || *end == 'm')
+			v *= 1e6, end++;
+		else if (*end == 'G' || *end == 'g')
+			v *= 1e9, end++;
+	}
+	if (errno || end == s || *end != '\0' || !(v >= 0) || v > 1e10) {
+		fprintf(stderr, "vspin-traffic: --rate: '%s' is not 'max', "
+			"'idle' or a rate in packets/s (e.g. 250k, 1.5M)\n", s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_ROLE = 256, OPT_PORT, OPT_DURATION, OPT_RATE, OPT_PATTERN,
+	OPT_ON, OPT_OFF, OPT_BURST, OPT_SIZE, OPT_COST, OPT_IDLE, OPT_WAIT,
+	OPT_WARMUP, OPT_LINGER, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{"role", required_argument, NULL, OPT_ROLE},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"pattern", required_argument, NULL, OPT_PATTERN},
+	{"on-us", required_argument, NULL, OPT_ON},
+	{"off-us", required_argument, NULL, OPT_OFF},
+	{"burst", required_argument, NULL, OPT_BURST},
+	{"size", required_argument, NULL, OPT_SIZE},
+	{"cost", required_argument, NULL, OPT_COST},
+	{"idle-ms", required_argument, NULL, OPT_IDLE},
+	{"wait", required_argument, NULL, OPT_WAIT},
+	{"warmup-ms", required_argument, NULL, OPT_WARMUP},
+	{"linger-ms", required_argument, NULL, OPT_LINGER},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"json", required_argument, NULL, OPT_JSON},
+	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static int
+parse_args(int argc, char **argv, struct vt_conf *c)
+{
+	bool have_role = false;
+	uint64_t v;
+	int opt, rc = 0;
+
+	*c = (struct vt_conf){
+		.duration_s = -1, .rate_pps = -1, .pattern = VT_CONST,
+		.on_us = 1000, .off_us = 1000, .burst = 32, .size = 64,
+		.idle_ms = 2000, .wait_s = 30, .warmup_ms = 200,
+		.linger_ms = 500, .progress = true,
+	};
+	optind = 1;
+	while (rc == 0 &&
+	       (opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_ROLE:
+			have_role = true;
+			if (strcmp(optarg, "gen") == 0) {
+				c->role = VT_GEN;
+			} else if (strcmp(optarg, "sink") == 0) {
+				c->role = VT_SINK;
+			} else {
+				fprintf(stderr, "vspin-traffic: --role: '%s' "
+					"is not gen or sink\n", optarg);
+				rc = -1;
+			}
+			break;
+		case OPT_PORT:
+			rc = parse_u64("--port", optarg, RTE_MAX_ETHPORTS - 1,
+				       &v);
+			c->port = (uint16_t)v;
+			break;
+		case OPT_DURATION:
+			rc = parse_seconds("--duration", optarg,
+					   &c->duration_s);
+			break;
+		case OPT_RATE:
+			rc = parse_rate(optarg, &c->rate_pps);
+			break;
+		case OPT_PATTERN:
+			if (strcmp(optarg, "const") == 0) {
+				c->pattern = VT_CONST;
+			} else if (strcmp(optarg, "poisson") == 0) {
+				c->pattern = VT_POISSON;
+			} else if (strcmp(optarg, "onoff") == 0) {
+				c->pattern = VT_ONOFF;
+			} else {
+				fprintf(stderr, "vspin-traffic: --pattern: "
+					"'%s' is not const, poisson or onoff\n",
+					optarg);
+				rc = -1;
+			}
+			break;
+		case OPT_ON:
+			rc = parse_u64("--on-us", optarg, 10000000, &v);
+			c->on_us = (uint32_t)v;
+			if (rc == 0 && v == 0) {
+				fprintf(stderr, "vspin-traffic: --on-us: "
+					"must be at least 1\n");
+				rc = -1;
+			}
+			break;
+		case OPT_OFF:
+			rc = parse_u64("--off-us", optarg, 10000000, &v);
+			c->off_us = (uint32_t)v;
+			break;
+		case OPT_BURST:
+			rc = parse_u64("--burst", optarg, 512, &v);
+			c->burst = (uint16_t)v;
+			if (rc == 0 && v == 0) {
+				fprintf(stderr, "vspin-traffic: --burst: "
+					"must be in [1, 512]\n");
+				rc = -1;
+			}
+			break;
+		case OPT_SIZE:
+			rc = parse_u64("--size", optarg, VT_MAX_FRAME, &v);
+			c->size = (uint16_t)v;
+			if (rc == 0 && v < VT_MIN_FRAME) {
+				fprintf(stderr, "vspin-traffic: --size: "
+					"must be in [%zu, %u]\n",
+					VT_MIN_FRAME, VT_MAX_FRAME);
+				rc = -1;
+			}
+			break;
+		case OPT_COST:
+			rc = parse_u64("--cost", optarg, 100000000,
+				       &c->cost_cycles);
+			break;
+		case OPT_IDLE:
+			rc = parse_u64("--idle-ms", optarg, 3600000, &v);
+			c->idle_ms = (uint32_t)v;
+			break;
+		case OPT_WAIT:
+			rc = parse_u64("--wait", optarg, 3600, &v);
+			c->wait_s = (uint32_t)v;
+			break;
+		case OPT_WARMUP:
+			rc = parse_u64("--warmup-ms", optarg, 60000, &v);
+			c->warmup_ms = (uint32_t)v;
+			break;
+		case OPT_LINGER:
+			rc = parse_u64("--linger-ms", optarg, 60000, &v);
+			c->linger_ms = (uint32_t)v;
+			break;
+		case OPT_SEED:
+			rc = parse_u64("--seed", optarg, UINT64_MAX, &c->seed);
+			break;
+		case OPT_JSON:
+			c->json_path = optarg;
+			break;
+		case OPT_QUIET:
+			c->progress = false;
+			break;
+		case OPT_HELP:
+			usage(argv[0]);
+			exit(0);
+		default:
+			rc = -1;
+		}
+	}
+	if (rc == 0 && optind < argc) {
+		fprintf(stderr, "vspin-traffic: unexpected argument '%s'\n",
+			argv[optind]);
+		rc = -1;
+	}
+	if (rc == 0 && !have_role) {
+		fprintf(stderr, "vspin-traffic: --role gen|sink is required\n");
+		rc = -1;
+	}
+	if (c->duration_s < 0)
+		c->duration_s = c->role == VT_GEN ? 5 : 0;
+	if (rc != 0)
+		usage(argv[0]);
+	return rc;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	vspin_traffic_quit = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rte_mempool *mp;
+	struct vt_conf conf;
+	struct sigaction sa;
+	FILE *out = stdout;
+	int n, rc;
+
+	n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "vspin-traffic: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		return 2;
+	}
+	argv[n] = argv[0];
+	if (parse_args(argc - n, argv + n, &conf) != 0) {
+		rte_eal_cleanup();
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (conf.json_path != NULL) {
+		out = fopen(conf.json_path, "w");
+		if (out == NULL) {
+			fprintf(stderr, "vspin-traffic: --json %s: %s\n",
+				conf.json_path, strerror(errno));
+			rte_eal_cleanup();
+			return 2;
+		}
+	}
+	mp = rte_pktmbuf_pool_create("vt_pool", VT_NB_MBUF, VT_MBUF_CACHE, 0,
+				     RTE_MBUF_DEFAULT_BUF_SIZE,
+				     (int)rte_socket_id());
+	if (mp == NULL) {
+		fprintf(stderr, "vspin-traffic: mbuf pool: %s\n",
+			rte_strerror(rte_errno));
+		rc = 2;
+	} else if (vspin_traffic_port_init(conf.port, mp) != 0) {
+		rc = 2;
+	} else {
+		/* The roles poll from here: the main lcore, one thread. */
+		rc = conf.role == VT_GEN ? vspin_traffic_gen(&conf, mp, out) :
+					   vspin_traffic_sink(&conf, out);
+		rte_eth_dev_stop(conf.port);
+		rte_eth_dev_close(conf.port);
+	}
+	if (out != stdout)
+		fclose(out);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+	return rc;
+}

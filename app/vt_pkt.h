@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The packet format shared by the generator and the sink: an Ethernet
+ * header with a local experimental EtherType, then a fixed header with a
+ * sequence number and the TSC at transmission. Both processes run on one
+ * machine and read the same TSC, so the sink subtracts it directly.
+ */
+#ifndef VT_PKT_H
+#define VT_PKT_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#define VT_ETHERTYPE 0x88B5 /* IEEE 802 local experimental 1 */
+#define VT_MAGIC 0x76737069u /* "vspi" */
+
+#define VT_F_EOS 1u /* end of stream: count = data packets sent */
+
+struct vt_hdr {
+	uint32_t magic;
+	uint32_t flags;
+	uint64_t seq;
+	uint64_t tsc;
+	uint64_t count;
+} __attribute__((packed));
+
+#define VT_HDR_OFF sizeof(struct rte_ether_hdr)
+#define VT_MIN_FRAME (VT_HDR_OFF + sizeof(struct vt_hdr))
+#define VT_MAX_FRAME 1514
+
+static inline struct vt_hdr *
+vt_pkt_hdr(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct vt_hdr *, VT_HDR_OFF);
+}
+
+/*
+ * Lay out a frame of len bytes (without CRC) in an empty mbuf; the
+ * payload after the header is left as the pool gave it (contents are
+ * not checked). Returns the header for the caller to stamp.
+ */
+static inline struct vt_hdr *
+vt_pkt_build(struct rte_mbuf *m, uint16_t len, uint32_t flags, uint64_t seq,
+	     uint64_t count)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct vt_hdr *h;
+
+	/* Locally administered addresses: nothing on a real LAN uses them. */
+	memset(&eth->dst_addr, 0, sizeof(eth->dst_addr));
+	eth->dst_addr.addr_bytes[0] = 0x02;
+	eth->dst_addr.addr_bytes[5] = 0x01;
+	memset(&eth->src_addr, 0, sizeof(eth->src_addr));
+	eth->src_addr.addr_bytes[0] = 0x02;
+	eth->src_addr.addr_bytes[5] = 0x02;
+	eth->ether_type = rte_cpu_to_be_16(VT_ETHERTYPE);
+	h = vt_pkt_hdr(m);
+	h->magic = VT_MAGIC;
+	h->flags = flags;
+	h->seq = seq;
+	h->tsc = 0;
+	h->count = count;
+	m->data_len = len;
+	m->pkt_len = len;
+	return h;
+}
+
+/* The header of a frame of ours, or NULL for anything else. */
+static inline const struct vt_hdr *
+vt_pkt_parse(struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth;
+	const struct vt_hdr *h;
+
+	if (rte_pktmbuf_data_len(m) < VT_MIN_FRAME)
+		return NULL;
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eth->ether_type != rte_cpu_to_be_16(VT_ETHERTYPE))
+		return NULL;
+	h = vt_pkt_hdr(m);
+	return h->magic == VT_MAGIC ? h : NULL;
+}
+
+#endif /* VT_PKT_H */

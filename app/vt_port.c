@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The ethdev side, common to both roles: set-up, link, xstats, clocks.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+
+#include "vt.h"
+
+#define VT_NB_DESC 1024 /* virtio and vhost PMDs use the ring's own size */
+
+volatile sig_atomic_t vspin_traffic_quit;
+
+double
+vspin_traffic_thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double
+vspin_traffic_wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int
+vspin_traffic_port_init(uint16_t port, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf = {0};
+	struct rte_eth_dev_info info;
+	uint16_t nb_rx = VT_NB_DESC, nb_tx = VT_NB_DESC;
+	int socket, ret;
+
+	if (!rte_eth_dev_is_valid_port(port)) {
+		fprintf(stderr, "vspin-traffic: no port %u (%u ports found)\n",
+			port, rte_eth_dev_count_avail());
+		return -1;
+	}
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		goto fail;
+	socket = rte_eth_dev_socket_id(port);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (ret != 0)
+		goto fail;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rx, &nb_tx);
+	if (ret != 0)
+		goto fail;
+	ret = rte_eth_rx_queue_setup(port, 0, nb_rx, socket, NULL, mp);
+	if (ret != 0)
+		goto fail;
+	ret = rte_eth_tx_queue_setup(port, 0, nb_tx, socket, NULL);
+	if (ret != 0)
+		goto fail;
+	ret = rte_eth_dev_start(port);
+	if (ret != 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "vspin-traffic: port %u set-up failed: %s\n", port,
+		rte_strerror(-ret));
+	return -1;
+}
+
+bool
+vspin_traffic_port_wait_link(uint16_t port, uint32_t wait_s)
+{
+	double end = vspin_traffic_wall_s() + wait_s;
+	struct rte_eth_link link;
+
+	while (!vspin_traffic_quit) {
+		if (rte_eth_link_get_nowait(port, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
+			return true;
+		if (vspin_traffic_wall_s() > end)
+			break;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * One xstat as a member. A name seen earlier in the list (DPDK 22.11's
+ * net_vhost names its tx queue counters rx_q0_* too) gets a "#k" suffix,
+ * so a JSON reader keeps both instead of the last.
+ */
+static void
+xstat_member(struct vt_json *j, const struct rte_eth_xstat_name *names,
+	     uint64_t id, uint64_t value)
+{
+	char key[RTE_ETH_XSTATS_NAME_SIZE + 8];
+	unsigned int dup = 0;
+	uint64_t k;
+
+	for (k = 0; k < id; k++)
+		if (strcmp(names[k].name, names[id].name) == 0)
+			dup++;
+	if (dup == 0) {
+		vspin_traffic_json_u64(j, names[id].name, value);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s#%u", names[id].name, dup + 1);
+	vspin_traffic_json_u64(j, key, value);
+}
+
+void
+vspin_traffic_port_json(struct vt_json *j, uint16_t port)
+{
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	struct rte_eth_dev_info info;
+	char name[RTE_ETH_NAME_MAX_LEN] = "";
+	int n, i;
+
+	rte_eth_dev_get_name_by_port(port, name);
+	vspin_traffic_json_obj(j, "port");
+	vspin_traffic_json_u64(j, "id", port);
+	vspin_traffic_json_str(j, "name", name);
+	if (rte_eth_dev_info_get(port, &info) == 0)
+		vspin_traffic_json_str(j, "driver", info.driver_name);
+	vspin_traffic_json_end(j);
+
+	/* All of them, so the harness reads our PMDs' counters by name. */
+	vspin_traffic_json_obj(j, "xstats");
+	n = rte_eth_xstats_get_names(port, NULL, 0);
+	if (n > 0) {
+		names = calloc((size_t)n, sizeof(*names));
+		vals = calloc((size_t)n, sizeof(*vals));
+	}
+	if (names != NULL && vals != NULL &&
+	    rte_eth_xstats_get_names(port, names, (unsigned int)n) == n &&
+	    rte_eth_xstats_get(port, vals, (unsigned int)n) == n) {
+		for (i = 0; i < n; i++)
+			if (vals[i].id < (uint64_t)n)
+				xstat_member(j, names, vals[i].id,
+					     vals[i].value);
+	}
+	vspin_traffic_json_end(j);
+	free(names);
+	free(vals);
+}

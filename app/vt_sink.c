@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The sink: receives, checks sequence numbers (loss, reordering,
+ * duplicates), records latency from the sender's TSC stamp, and burns a
+ * configured number of cycles per packet so that the consumer can be
+ * made slower or faster than the producer.
+ *
+ * It waits for the link, then for the first packet, and stops on the
+ * end-of-stream packet (exact loss: the sender says how many it sent),
+ * idle_ms after the last packet, at the duration cap, or on a signal.
+ */
+#include <stdlib.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_pause.h>
+
+#include "vt.h"
+#include "vt_hist.h"
+#include "vt_pkt.h"
+
+#define VT_MAX_BURST 512
+/* Duplicates are detected within this many sequence numbers. */
+#define VT_WIN_BITS 20
+#define VT_WIN (1ull << VT_WIN_BITS)
+
+struct sink_state {
+	uint64_t rx, rx_bytes, data, foreign, dups, reordered, too_late;
+	uint64_t clock_skew;
+	uint64_t max_seq;
+	bool any_seq;
+	bool eos;
+	uint64_t eos_count;
+	uint64_t first_tsc, last_tsc;
+	uint64_t *seen; /* bitmap of the last VT_WIN sequence numbers */
+	struct vt_hist lat;
+	double wall_s, cpu_s;
+};
+
+static inline bool
+seen_test_set(uint64_t *map, uint64_t seq)
+{
+	uint64_t bit = 1ull << (seq & 63), *w = &map[(seq % VT_WIN) >> 6];
+	bool was = (*w & bit) != 0;
+
+	*w |= bit;
+	return was;
+}
+
+static inline void
+seen_clear(uint64_t *map, uint64_t seq)
+{
+	map[(seq % VT_WIN) >> 6] &= ~(1ull << (seq & 63));
+}
+
+static inline void
+account_seq(struct sink_state *s, uint64_t seq)
+{
+	uint64_t q;
+
+	if (!s->any_seq) {
+		s->any_seq = true;
+		s->max_seq = seq;
+		seen_test_set(s->seen, seq);
+		return;
+	}
+	if (seq > s->max_seq) {
+		/* Forget what the window held for the numbers skipped. */
+		if (seq - s->max_seq >= VT_WIN)
+			memset(s->seen, 0, VT_WIN / 8);
+		else
+			for (q = s->max_seq + 1; q < seq; q++)
+				seen_clear(s->seen, q);
+		seen_clear(s->seen, seq);
+		seen_test_set(s->seen, seq);
+		s->max_seq = seq;
+		return;
+	}
+	if (s->max_seq - seq >= VT_WIN) {
+		s->too_late++; /* reordered beyond the window */
+		s->reordered++;
+		return;
+	}
+	if (seen_test_set(s->seen, seq))
+		s->dups++;
+	else
+		s->reordered++;
+}
+
+static void
+run(const struct vt_conf *c, struct sink_state *s)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	const uint64_t idle = (uint64_t)c->idle_ms * hz / 1000;
+	struct rte_mbuf *pkts[VT_MAX_BURST];
+	uint64_t start, now, t, cap, first_deadline, next_report, last_rx = 0;
+	uint64_t until, last_data = 0;
+	const struct vt_hdr *h;
+	double cpu0, wall0;
+	uint16_t n, i;
+
+	cpu0 = vspin_traffic_thread_cpu_s();
+	wall0 = vspin_traffic_wall_s();
+	start = rte_rdtsc();
+	cap = c->duration_s > 0 ?
+		start + (uint64_t)(c->duration_s * (double)hz) : UINT64_MAX;
+	first_deadline = start + (uint64_t)c->wait_s * hz;
+	next_report = start + hz;
+	while (!vspin_traffic_quit && !s->eos) {
+		now = rte_rdtsc();
+		if (now >= cap)
+			break;
+		if (s->rx == 0 ? now >= first_deadline :
+				 now - s->last_tsc >= idle)
+			break;
+		if (c->progress && now >= next_report) {
+			fprintf(stderr,
+				"sink %6.1fs  rx %8.3f Mpps  total %12" PRIu64
+				"  dups %" PRIu64 "  reordered %" PRIu64 "\n",
+				(double)(now - start) / (double)hz,
+				(double)(s->data - last_data) * 1e-6, s->data,
+				s->dups, s->reordered);
+			last_data = s->data;
+			next_report += hz;
+		}
+		n = rte_eth_rx_burst(c->port, 0, pkts, c->burst);
+		if (n == 0)
+			continue;
+		t = rte_rdtsc();
+		for (i = 0; i < n; i++) {
+			s->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			h = vt_pkt_parse(pkts[i]);
+			if (h == NULL) {
+				s->foreign++;
+				continue;
+			}
+			if (h->flags & VT_F_EOS) {
+				s->eos = true;
+				s->eos_count = h->count;
+				continue;
+			}
+			s->data++;
+			last_rx = t;
+			account_seq(s, h->seq);
+			if (t >= h->tsc) {
+				vt_hist_add(&s->lat, t - h->tsc);
+			} else {
+				/* TSCs of two cores disagree: count it. */
+				s->clock_skew++;
+				vt_hist_add(&s->lat, 0);
+			}
+		}
+		rte_pktmbuf_free_bulk(pkts, n);
+		if (s->rx == 0)
+			s->first_tsc = t;
+		s->rx += n;
+		s->last_tsc = t;
+		/* The per-packet cost knob: the consumer's work, on the TSC. */
+		if (c->cost_cycles) {
+			until = t + c->cost_cycles * n;
+			while (rte_rdtsc() < until)
+				rte_pause();
+		}
+	}
+	/* Rate over the data, first packet to last data packet. */
+	if (last_rx)
+		s->last_tsc = last_rx;
+	s->cpu_s = vspin_traffic_thread_cpu_s() - cpu0;
+	s->wall_s = vspin_traffic_wall_s() - wall0;
+}
+
+static double
+cyc_to_ns(uint64_t c, uint64_t hz)
+{
+	return (double)c * 1e9 / (double)hz;
+}
+
+static void
+report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	uint64_t unique = s->data - s->dups, expected, lost;
+	double active = s->last_tsc > s->first_tsc ?
+		(double)(s->last_tsc - s->first_tsc) / (double)hz : 0;
+	double mpps = active > 0 ? (double)s->data / active * 1e-6 : 0;
+	const struct vt_hist *l = &s->lat;
+	double p50 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.50), hz);
+	double p99 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.99), hz);
+	double p999 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.999), hz);
+	struct vt_json j;
+
+	/* Exact with the sender's count; else up to the highest number. */
+	expected = s->eos ? s->eos_count : (s->any_seq ? s->max_seq + 1 : 0);
+	lost = expected > unique ? expected - unique : 0;
+
+	vspin_traffic_json_open(&j, out);
+	vspin_traffic_json_str(&j, "role", "sink");
+	vspin_traffic_json_obj(&j, "config");
+	vspin_traffic_json_u64(&j, "cost_cycles", c->cost_cycles);
+	vspin_traffic_json_u64(&j, "burst", c->burst);
+	vspin_traffic_json_u64(&j, "idle_ms", c->idle_ms);
+	vspin_traffic_json_dbl(&j, "duration_s", c->duration_s);
+	vspin_traffic_json_end(&j);
+	vspin_traffic_json_u64(&j, "rx_packets", s->rx);
+	vspin_traffic_json_u64(&j, "rx_bytes", s->rx_bytes);
+	vspin_traffic_json_u64(&j, "data_packets", s->data);
+	vspin_traffic_json_u64(&j, "foreign_packets", s->foreign);
+	vspin_traffic_json_bool(&j, "eos", s->eos);
+	vspin_traffic_json_u64(&j, "expected", expected);
+	vspin_traffic_json_u64(&j, "lost", lost);
+	vspin_traffic_json_bool(&j, "loss_exact", s->eos);
+	vspin_traffic_json_u64(&j, "duplicates", s->dups);
+	vspin_traffic_json_u64(&j, "reordered", s->reordered);
+	vspin_traffic_json_u64(&j, "reordered_beyond_window", s->too_late);
+	vspin_traffic_json_u64(&j, "clock_skew", s->clock_skew);
+	vspin_traffic_json_dbl(&j, "active_s", active);
+	vspin_traffic_json_dbl(&j, "mpps", mpps);
+	vspin_traffic_json_obj(&j, "latency_ns");
+	vspin_traffic_json_u64(&j, "count", l->count);
+	vspin_traffic_json_dbl(&j, "min", l->count ? cyc_to_ns(l->min, hz) : 0);
+	vspin_traffic_json_dbl(&j, "mean", l->count ?
+			       cyc_to_ns(l->sum, hz) / (double)l->count : 0);
+	vspin_traffic_json_dbl(&j, "p50", p50);
+	vspin_traffic_json_dbl(&j, "p99", p99);
+	vspin_traffic_json_dbl(&j, "p999", p999);
+	vspin_traffic_json_dbl(&j, "max", cyc_to_ns(l->max, hz));
+	vspin_traffic_json_end(&j);
+	vspin_traffic_json_dbl(&j, "wall_s", s->wall_s);
+	vspin_traffic_json_dbl(&j, "cpu_s", s->cpu_s);
+	vspin_traffic_json_dbl(&j, "cpu_pct",
+			       s->wall_s > 0 ? 100 * s->cpu_s / s->wall_s : 0);
+	vspin_traffic_json_u64(&j, "tsc_hz", hz);
+	vspin_traffic_port_json(&j, c->port);
+	vspin_traffic_json_end(&j);
+	fflush(out);
+
+	fprintf(stderr,
+		"\n== vspin-traffic sink on port %u ==\n"
+		"received  %" PRIu64 " data packets in %.2f s = %.3f Mpps"
+		" (%" PRIu64 " foreign)\n"
+		"loss      %" PRIu64 " of %" PRIu64 " (%s)\n"
+		"order     %" PRIu64 " reordered, %" PRIu64 " duplicates\n"
+		"latency   p50 %.1f us  p99 %.1f us  p99.9 %.1f us"
+		"  max %.1f us\n"
+		"cost      %" PRIu64 " cycles per packet\n"
+		"cpu       %.1f%% of a core (%.3f s over %.3f s)\n",
+		c->port, s->data, active, mpps, s->foreign, lost, expected,
+		s->eos ? "exact: end-of-stream seen" :
+			 "no end-of-stream: up to the highest number",
+		s->reordered, s->dups, p50 * 1e-3, p99 * 1e-3, p999 * 1e-3,
+		cyc_to_ns(l->max, hz) * 1e-3, c->cost_cycles,
+		s->wall_s > 0 ? 100 * s->cpu_s / s->wall_s : 0, s->cpu_s,
+		s->wall_s);
+}
+
+int
+vspin_traffic_sink(const struct vt_conf *c, FILE *out)
+{
+	struct sink_state *s;
+	int ret;
+
+	if (!vspin_traffic_port_wait_link(c->port, c->wait_s)) {
+		fprintf(stderr, "vspin-traffic: sink: port %u: no link in %u s\n",
+			c->port, c->wait_s);
+		return 1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->seen = calloc(VT_WIN / 64, 8)) == NULL) {
+		fprintf(stderr, "vspin-traffic: sink: out of memory\n");
+		free(s);
+		return 1;
+	}
+	vspin_traffic_hist_init(&s->lat);
+	run(c, s);
+	report(c, s, out);
+	ret = s->rx > 0 ? 0 : 1;
+	free(s->seen);
+	free(s);
+	return ret;
+}
