@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * net_vhost_spin: the host side of virtio-spin, a vhost-user backend PMD on
+ * DPDK's vhost library. Private to the PMD.
+ *
+ * Threads: one lcore polls each queue (rx/tx burst); the vhost-user thread
+ * of the library runs the device callbacks; the application's control
+ * thread configures, starts and stops the port. A gate per queue keeps the
+ * lcore off a ring the vhost-user thread is tearing down.
+ */
+#ifndef VHOST_SPIN_H
+#define VHOST_SPIN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/un.h>
+
+#include <ethdev_driver.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "vspin_policy.h"
+#include "vspin_sleep_group.h"
+#include "vspin_stats.h"
+
+extern int vhost_spin_logtype;
+#define VHOST_SPIN_LOG(level, fmt, ...)                                     \
+	rte_log(RTE_LOG_##level, vhost_spin_logtype, "%s(): " fmt "\n",     \
+		__func__, ##__VA_ARGS__)
+
+/* Packets per call into the library (its own dequeue limit). */
+#define VHOST_SPIN_CHUNK 32
+/* Longest socket path a sockaddr_un holds, without its NUL. */
+#define VHOST_SPIN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+/* Devargs, validated. */
+struct vhost_spin_args {
+	char iface[VHOST_SPIN_PATH_MAX + 1];
+	uint16_t queues;
+	bool client;
+	struct vspin_policy_conf policy;
+};
+
+/*
+ * Keeps the polling lcore off a ring the vhost-user thread tears down.
+ * Dekker again: the lcore stores busy then loads allow; the control side
+ * stores allow then loads busy; both seq_cst, so one sees the other.
+ */
+struct vhost_spin_gate {
+	uint32_t allow; /* written by the control side */
+	uint32_t busy;	/* written by the polling lcore */
+};
+
+static inline bool
+vhost_spin_gate_enter(struct vhost_spin_gate *g)
+{
+	if (!__atomic_load_n(&g->allow, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_store_n(&g->busy, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&g->allow, __ATOMIC_SEQ_CST))
+		return true;
+	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+static inline void
+vhost_spin_gate_leave(struct vhost_spin_gate *g)
+{
+	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+}
+
+struct vhost_spin_port;
+
+/* Host receive: the guest's transmit ring. */
+struct vhost_spin_rxq {
+	struct vhost_spin_gate gate;
+	int vid;	/* set while the gate is closed */
+	uint16_t vring; /* virtqueue index in the device (2 * qid + 1) */
+	uint16_t qid;
+	uint16_t port_id;
+	bool spin;	/* the policy may arm and sleep (mode != poll) */
+	struct rte_mempool *mb_pool;
+	struct vhost_spin_port *port;
+
+	/* Counters, plain increments by the polling lcore. */
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t publishes; /* dequeues that returned buffers to the guest */
+	struct vspin_stats vstats;
+	struct vspin_policy policy;
+	struct vspin_sleeper sleeper;
+
+	/*
+	 * Kick fd. The library's fd (kickfd_lib) is valid while the gate is
+	 * open; the control side bumps kick_gen when it changes. The lcore
+	 * sleeps on its own dup (sleeper.fd), made from inside the gate, so
+	 * the library closing its fd never leaves a dangling number in the
+	 * lcore's sleep set.
+	 */
+	int kickfd_lib;
+	uint32_t kick_gen;
+	uint32_t kick_seen;
+
+	/* Rx interrupts: the proxy epoll fd in the port's intr handle. */
+	int intr_epfd;
+	int intr_fd; /* kick fd registered in intr_epfd, or -1 */
+};
+
+/* Host transmit: the guest's receive ring. */
+struct vhost_spin_txq {
+	struct vhost_spin_gate gate;
+	int vid;
+	uint16_t vring; /* 2 * qid */
+	uint16_t qid;
+	struct vhost_spin_port *port;
+
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t missed;
+	uint64_t publishes; /* enqueues that handed buffers to the guest */
+	struct vspin_stats vstats;
+};
+
+/* dev_private of the ethdev. */
+struct vhost_spin_port {
+	struct vhost_spin_args args;
+	struct rte_eth_dev *dev;
+	TAILQ_ENTRY(vhost_spin_port) next;
+	pthread_mutex_t lock; /* control state below, not the data path */
+	bool registered;      /* rte_vhost_driver_register done */
+	bool attached;	      /* between new_device and destroy_device */
+	bool started;	      /* between dev_start and dev_stop */
+	int vid;
+	uint64_t features;
+	/* Which vrings the frontend enabled, by virtqueue index. */
+	bool vring_ready[2 * RTE_MAX_QUEUES_PER_PORT];
+};
+
+/* vhost_spin_devargs.c */
+int vhost_spin_parse_args(const char *name, const char *args,
+			  struct vhost_spin_args *out);
+
+/* vhost_spin_vhost.c: the library's side. */
+int vhost_spin_vhost_start(struct vhost_spin_port *p);
+void vhost_spin_vhost_stop(struct vhost_spin_port *p);
+/* Open or close every queue's gate from the port state; p->lock held. */
+void vhost_spin_update_gates(struct vhost_spin_port *p);
+
+/* vhost_spin_rxtx.c */
+uint16_t vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts,
+			     uint16_t nb);
+uint16_t vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts,
+			     uint16_t nb);
+void vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
+				const struct vspin_policy_conf *conf);
+/* Drop the lcore's sleep state of q; q is not being polled. */
+void vhost_spin_rxq_quiesce(struct vhost_spin_rxq *q);
+
+/* vhost_spin_intr.c: the standard rx-interrupt API. */
+int vhost_spin_intr_install(struct rte_eth_dev *dev);
+void vhost_spin_intr_uninstall(struct rte_eth_dev *dev);
+void vhost_spin_intr_attach(struct vhost_spin_rxq *q, int kickfd);
+void vhost_spin_intr_detach(struct vhost_spin_rxq *q);
+int vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+int vhost_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
+
+/* vhost_spin_xstats.c */
+int vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
+				struct rte_eth_xstat_name *names,
+				unsigned int size);
+int vhost_spin_xstats_get(struct rte_eth_dev *dev,
+			  struct rte_eth_xstat *xstats, unsigned int n);
+int vhost_spin_xstats_reset(struct rte_eth_dev *dev);
+
+#endif /* VHOST_SPIN_H */

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The devargs of net_vhost_spin, validated: every error names the key and
+ * the value it did not accept. The policy keys share the guest side's
+ * grammar through lib/vspin.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_kvargs.h>
+
+#include "vhost_spin.h"
+
+static const char *const known_keys[] = {
+	"iface", "queues", "client", "spin_mode", "spin_us", "sleep_max_us",
+};
+#define NB_KEYS (sizeof(known_keys) / sizeof(known_keys[0]))
+
+/* A decimal number in [min, max] and nothing else. */
+static int
+parse_uint(const char *s, unsigned long min, unsigned long max,
+	   unsigned long *out)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || *out < min || *out > max)
+		return -1;
+	return 0;
+}
+
+static int
+key_index(const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < NB_KEYS; i++)
+		if (strcmp(key, known_keys[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+vhost_spin_parse_args(const char *name, const char *args,
+		      struct vhost_spin_args *out)
+{
+	struct rte_kvargs *kv;
+	const char *spin_us = NULL, *mode = NULL;
+	bool seen[NB_KEYS] = {false};
+	char err[160];
+	unsigned long v;
+	unsigned int i;
+	int ret = -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	out->queues = 1;
+	vspin_policy_conf_default(&out->policy);
+
+	/* No key list: unknown keys are reported below, by name. */
+	kv = rte_kvargs_parse(args ? args : "", NULL);
+	if (kv == NULL) {
+		VHOST_SPIN_LOG(ERR, "%s: cannot parse devargs '%s'", name,
+			       args ? args : "");
+		return -EINVAL;
+	}
+	for (i = 0; i < kv->count; i++) {
+		const char *key = kv->pairs[i].key;
+		const char *val = kv->pairs[i].value;
+		int k = key_index(key);
+
+		if (k < 0) {
+			VHOST_SPIN_LOG(ERR,
+				       "%s: unknown devarg '%s' (valid: iface, "
+				       "queues, client, spin_mode, spin_us, "
+				       "sleep_max_us)",
+				       name, key);
+			goto out;
+		}
+		if (seen[k]) {
+			VHOST_SPIN_LOG(ERR, "%s: devarg '%s' given twice", name,
+				       key);
+			goto out;
+		}
+		seen[k] = true;
+		if (val == NULL || *val == '\0') {
+			VHOST_SPIN_LOG(ERR, "%s: devarg '%s' needs a value",
+				       name, key);
+			goto out;
+		}
+		if (strcmp(key, "iface") == 0) {
+			if (strlen(val) > VHOST_SPIN_PATH_MAX) {
+				VHOST_SPIN_LOG(ERR,
+					       "%s: invalid iface '%s': longer "
+					       "than %zu characters",
+					       name, val, VHOST_SPIN_PATH_MAX);
+				goto out;
+			}
+			strcpy(out->iface, val);
+		} else if (strcmp(key, "queues") == 0) {
+			if (parse_uint(val, 1, RTE_MAX_QUEUES_PER_PORT, &v)) {
+				VHOST_SPIN_LOG(ERR,
+					       "%s: invalid queues '%s': "
+					       "expected 1 to %d",
+					       name, val,
+					       RTE_MAX_QUEUES_PER_PORT);
+				goto out;
+			}
+			out->queues = (uint16_t)v;
+		} else if (strcmp(key, "client") == 0) {
+			if (parse_uint(val, 0, 1, &v)) {
+				VHOST_SPIN_LOG(ERR,
+					       "%s: invalid client '%s': "
+					       "expected 0 or 1",
+					       name, val);
+				goto out;
+			}
+			out->client = v == 1;
+		} else if (strcmp(key, "spin_mode") == 0) {
+			mode = val;
+		} else if (strcmp(key, "spin_us") == 0) {
+			spin_us = val;
+		} else if (vspin_parse_us(key, val, 1,
+					  &out->policy.sleep_max_us, err,
+					  sizeof(err))) {
+			VHOST_SPIN_LOG(ERR, "%s: %s", name, err);
+			goto out;
+		}
+	}
+	if (out->iface[0] == '\0') {
+		VHOST_SPIN_LOG(ERR, "%s: devarg 'iface' (socket path) missing",
+			       name);
+		goto out;
+	}
+	if (spin_us != NULL && vspin_parse_us("spin_us", spin_us, 0,
+					      &out->policy.spin_us, err,
+					      sizeof(err))) {
+		VHOST_SPIN_LOG(ERR, "%s: %s", name, err);
+		goto out;
+	}
+	if (mode != NULL) {
+		uint32_t given = out->policy.spin_us;
+
+		if (vspin_policy_parse_mode(mode, &out->policy, err,
+					    sizeof(err))) {
+			VHOST_SPIN_LOG(ERR, "%s: %s", name, err);
+			goto out;
+		}
+		/* spin:US and spin_us=US say the same thing: they must agree. */
+		if (spin_us != NULL && out->policy.spin_us != given) {
+			VHOST_SPIN_LOG(ERR,
+				       "%s: spin_mode '%s' and spin_us '%s' "
+				       "disagree",
+				       name, mode, spin_us);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	rte_kvargs_free(kv);
+	return ret;
+}

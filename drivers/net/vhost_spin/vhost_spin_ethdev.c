@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * net_vhost_spin as an ethdev: probe and remove of the vdev, the
+ * eth_dev_ops (configure, start, stop, close, queues, link, stats).
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bus_vdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_malloc.h>
+#include <rte_vhost.h>
+
+#include "vhost_spin.h"
+
+RTE_LOG_REGISTER(vhost_spin_logtype, pmd.net.vhost_spin, NOTICE);
+
+static int
+vhost_spin_configure(struct rte_eth_dev *dev __rte_unused)
+{
+	return 0;
+}
+
+static int
+vhost_spin_start(struct rte_eth_dev *dev)
+{
+	struct vhost_spin_port *p = dev->data->dev_private;
+	uint16_t i;
+
+	vhost_spin_intr_uninstall(dev);
+	if (dev->data->dev_conf.intr_conf.rxq && vhost_spin_intr_install(dev))
+		return -ENOMEM;
+	pthread_mutex_lock(&p->lock);
+	p->started = true;
+	vhost_spin_update_gates(p);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
+	return 0;
+}
+
+static int
+vhost_spin_stop(struct rte_eth_dev *dev)
+{
+	struct vhost_spin_port *p = dev->data->dev_private;
+	uint16_t i;
+
+	pthread_mutex_lock(&p->lock);
+	p->started = false;
+	vhost_spin_update_gates(p);
+	pthread_mutex_unlock(&p->lock);
+	/* Forwarding has stopped: no lcore polls these queues now. */
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		if (dev->data->rx_queues[i] != NULL)
+			vhost_spin_rxq_quiesce(dev->data->rx_queues[i]);
+		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
+	dev->data->dev_started = 0;
+	return 0;
+}
+
+static void
+vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
+
+	if (q == NULL)
+		return;
+	vhost_spin_rxq_quiesce(q);
+	rte_free(q);
+	dev->data->rx_queues[qid] = NULL;
+}
+
+static void
+vhost_spin_txq_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	rte_free(dev->data->tx_queues[qid]);
+	dev->data->tx_queues[qid] = NULL;
+}
+
+static int
+vhost_spin_close(struct rte_eth_dev *dev)
+{
+	struct vhost_spin_port *p = dev->data->dev_private;
+	uint16_t i;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY || p == NULL)
+		return 0;
+	vhost_spin_stop(dev);
+	vhost_spin_vhost_stop(p);
+	vhost_spin_intr_uninstall(dev);
+	for (i = 0; dev->data->rx_queues && i < dev->data->nb_rx_queues; i++)
+		vhost_spin_rxq_release(dev, i);
+	for (i = 0; dev->data->tx_queues && i < dev->data->nb_tx_queues; i++)
+		vhost_spin_txq_release(dev, i);
+	pthread_mutex_destroy(&p->lock);
+	/* mac_addrs and dev_private are freed by the port release. */
+	return 0;
+}
+
+static int
+vhost_spin_rxq_setup(struct rte_eth_dev *dev, uint16_t qid,
+		     uint16_t nb_desc __rte_unused, unsigned int socket,
+		     const struct rte_eth_rxconf *conf __rte_unused,
+		     struct rte_mempool *pool)
+{
+	struct vhost_spin_port *p = dev->data->dev_private;
+	struct vhost_spin_rxq *q;
+
+	vhost_spin_rxq_release(dev, qid);
+	q = rte_zmalloc_socket("vhost_spin_rxq", sizeof(*q),
+			       RTE_CACHE_LINE_SIZE, socket);
+	if (q == NULL)
+		return -ENOMEM;
+	q->port = p;
+	q->port_id = dev->data->port_id;
+	q->qid = qid;
+	q->vring = 2 * qid + 1; /* the guest's transmit ring */
+	q->vid = -1;
+	q->mb_pool = pool;
+	q->kickfd_lib = -1;
+	q->intr_epfd = -1;
+	q->intr_fd = -1;
+	vhost_spin_rxq_init_policy(q, &p->args.policy);
+	dev->data->rx_queues[qid] = q;
+	return 0;
+}
+
+static int
+vhost_spin_txq_setup(struct rte_eth_dev *dev, uint16_t qid,
+		     uint16_t nb_desc __rte_unused, unsigned int socket,
+		     const struct rte_eth_txconf *conf __rte_unused)
+{
+	struct vhost_spin_txq *q;
+
+	vhost_spin_txq_release(dev, qid);
+	q = rte_zmalloc_socket("vhost_spin_txq", sizeof(*q),
+			       RTE_CACHE_LINE_SIZE, socket);
+	if (q == NULL)
+		return -ENOMEM;
+	q->port = dev->data->dev_private;
+	q->qid = qid;
+	q->vring = 2 * qid; /* the guest's receive ring */
+	q->vid = -1;
+	dev->data->tx_queues[qid] = q;
+	return 0;
+}
+
+static int
+vhost_spin_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	struct vhost_spin_port *p = dev->data->dev_private;
+
+	info->max_mac_addrs = 1;
+	info->max_rx_pktlen = (uint32_t)-1;
+	info->max_rx_queues = p->args.queues;
+	info->max_tx_queues = p->args.queues;
+	info->min_rx_bufsize = 0;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	return 0;
+}
+
+static int
+vhost_spin_link_update(struct rte_eth_dev *dev __rte_unused,
+		       int wait __rte_unused)
+{
+	return 0; /* dev_link is kept by the device callbacks */
+}
+
+static int
+vhost_spin_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		const struct vhost_spin_rxq *q = dev->data->rx_queues[i];
+
+		if (q == NULL)
+			continue;
+		st->ipackets += q->pkts;
+		st->ibytes += q->bytes;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_ipackets[i] = q->pkts;
+			st->q_ibytes[i] = q->bytes;
+		}
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		const struct vhost_spin_txq *q = dev->data->tx_queues[i];
+
+		if (q == NULL)
+			continue;
+		st->opackets += q->pkts;
+		st->obytes += q->bytes;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_opackets[i] = q->pkts;
+			st->q_obytes[i] = q->bytes;
+		}
+	}
+	return 0;
+}
+
+static int
+vhost_spin_stats_reset(struct rte_eth_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
+
+		if (q != NULL)
+			q->pkts = q->bytes = 0;
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct vhost_spin_txq *q = dev->data->tx_queues[i];
+
+		if (q != NULL)
+			q->pkts = q->bytes = q->missed = 0;
+	}
+	return 0;
+}
+
+static uint32_t
+vhost_spin_rx_queue_count(void *queue)
+{
+	struct vhost_spin_rxq *q = queue;
+	uint32_t n = 0;
+
+	if (vhost_spin_gate_enter(&q->gate)) {
+		n = rte_vhost_rx_queue_count(q->vid, q->vring);
+		vhost_spin_gate_leave(&q->gate);
+	}
+	return n;
+}
+
+static const struct eth_dev_ops vhost_spin_dev_ops = {
+	.dev_configure = vhost_spin_configure,
+	.dev_start = vhost_spin_start,
+	.dev_stop = vhost_spin_stop,
+	.dev_close = vhost_spin_close,
+	.dev_infos_get = vhost_spin_info,
+	.rx_queue_setup = vhost_spin_rxq_setup,
+	.tx_queue_setup = vhost_spin_txq_setup,
+	.rx_queue_release = vhost_spin_rxq_release,
+	.tx_queue_release = vhost_spin_txq_release,
+	.link_update = vhost_spin_link_update,
+	.stats_get = vhost_spin_stats_get,
+	.stats_reset = vhost_spin_stats_reset,
+	.xstats_get = vhost_spin_xstats_get,
+	.xstats_get_names = vhost_spin_xstats_get_names,
+	.xstats_reset = vhost_spin_xstats_reset,
+	.rx_queue_intr_enable = vhost_spin_rx_intr_enable,
+	.rx_queue_intr_disable = vhost_spin_rx_intr_disable,
+};
+
+/* A locally administered address per port: 56:48:53:50:00:<port>. */
+static const struct rte_ether_addr base_mac = {
+	.addr_bytes = {0x56, 0x48, 0x53, 0x50, 0x00, 0x00}};
+
+static int
+vhost_spin_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct vhost_spin_args args;
+	struct vhost_spin_port *p;
+	struct rte_eth_dev *dev;
+	int ret;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		VHOST_SPIN_LOG(ERR, "%s: secondary processes not supported",
+			       name);
+		return -ENOTSUP;
+	}
+	ret = vhost_spin_parse_args(name, rte_vdev_device_args(vdev), &args);
+	if (ret != 0)
+		return ret;
+	if (vdev->device.numa_node == SOCKET_ID_ANY)
+		vdev->device.numa_node = rte_socket_id();
+
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*p));
+	if (dev == NULL)
+		return -ENOMEM;
+	p = dev->data->dev_private;
+	p->args = args;
+	p->dev = dev;
+	p->vid = -1;
+	pthread_mutex_init(&p->lock, NULL);
+
+	dev->data->mac_addrs = rte_zmalloc_socket(name, sizeof(base_mac), 0,
+						  vdev->device.numa_node);
+	if (dev->data->mac_addrs == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	dev->data->mac_addrs[0] = base_mac;
+	dev->data->mac_addrs[0].addr_bytes[5] = (uint8_t)dev->data->port_id;
+	dev->data->dev_link = (struct rte_eth_link){
+		.link_speed = RTE_ETH_SPEED_NUM_10G,
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_status = RTE_ETH_LINK_DOWN,
+	};
+	dev->data->dev_flags = RTE_ETH_DEV_INTR_LSC |
+			       RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+	dev->data->promiscuous = 1;
+	dev->data->all_multicast = 1;
+	dev->dev_ops = &vhost_spin_dev_ops;
+	dev->rx_pkt_burst = vhost_spin_rx_burst;
+	dev->tx_pkt_burst = vhost_spin_tx_burst;
+	dev->rx_queue_count = vhost_spin_rx_queue_count;
+
+	/* Now, so that a bad or busy socket fails the probe, by name. */
+	ret = vhost_spin_vhost_start(p);
+	if (ret != 0)
+		goto fail;
+	rte_eth_dev_probing_finish(dev);
+	return 0;
+fail:
+	VHOST_SPIN_LOG(ERR, "%s: not created", name);
+	pthread_mutex_destroy(&p->lock);
+	rte_eth_dev_release_port(dev);
+	return ret;
+}
+
+static int
+vhost_spin_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev;
+
+	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	if (dev == NULL)
+		return 0;
+	vhost_spin_close(dev);
+	rte_eth_dev_release_port(dev);
+	return 0;
+}
+
+static struct rte_vdev_driver vhost_spin_driver = {
+	.probe = vhost_spin_probe,
+	.remove = vhost_spin_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_vhost_spin, vhost_spin_driver);
+RTE_PMD_REGISTER_PARAM_STRING(net_vhost_spin,
+			      "iface=<path> "
+			      "queues=<int> "
+			      "client=<0|1> "
+			      "spin_mode=poll|notify|budget[:N]|spin[:US]|adaptive "
+			      "spin_us=<int> "
+			      "sleep_max_us=<int>");

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The standard rx-interrupt API (rte_eth_dev_rx_intr_enable/disable) for
+ * l3fwd-power-style applications. The kick fd changes on every reconnect,
+ * so the port's intr handle holds one proxy epoll fd per rx queue (stable
+ * for the application) into which the current kick fd is added.
+ *
+ * Unlike enabling notifications alone, enable here is lossless: drain the
+ * kick fd, arm, fence, recheck the ring; if work came in meanwhile, signal
+ * the kick fd ourselves so the application's epoll returns at once.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <rte_interrupts.h>
+#include <rte_vhost.h>
+
+#include "vhost_spin.h"
+#include "vspin_barrier.h"
+#include "vspin_eventfd.h"
+
+void
+vhost_spin_intr_uninstall(struct rte_eth_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; dev->data->rx_queues != NULL && i < dev->data->nb_rx_queues;
+	     i++) {
+		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
+
+		if (q != NULL && q->intr_epfd >= 0) {
+			close(q->intr_epfd);
+			q->intr_epfd = -1;
+			q->intr_fd = -1;
+		}
+	}
+	if (dev->intr_handle != NULL) {
+		rte_intr_vec_list_free(dev->intr_handle);
+		rte_intr_instance_free(dev->intr_handle);
+		dev->intr_handle = NULL;
+	}
+}
+
+int
+vhost_spin_intr_install(struct rte_eth_dev *dev)
+{
+	uint16_t nb = dev->data->nb_rx_queues, i;
+
+	dev->intr_handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (dev->intr_handle == NULL)
+		return -ENOMEM;
+	/* The application must not read the proxy fds: we drain the kicks. */
+	if (rte_intr_efd_counter_size_set(dev->intr_handle, 0) ||
+	    rte_intr_vec_list_alloc(dev->intr_handle, NULL, nb) ||
+	    rte_intr_nb_efd_set(dev->intr_handle, nb) ||
+	    rte_intr_max_intr_set(dev->intr_handle, nb + 1) ||
+	    rte_intr_type_set(dev->intr_handle, RTE_INTR_HANDLE_VDEV))
+		goto fail;
+	for (i = 0; i < nb; i++) {
+		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
+
+		q->intr_epfd = epoll_create1(EPOLL_CLOEXEC);
+		q->intr_fd = -1;
+		if (q->intr_epfd < 0 ||
+		    rte_intr_vec_list_index_set(dev->intr_handle, i,
+						RTE_INTR_VEC_RXTX_OFFSET + i) ||
+		    rte_intr_efds_index_set(dev->intr_handle, i, q->intr_epfd))
+			goto fail;
+	}
+	return 0;
+fail:
+	VHOST_SPIN_LOG(ERR, "port %u: cannot set up rx interrupts",
+		       dev->data->port_id);
+	vhost_spin_intr_uninstall(dev);
+	return -ENOMEM;
+}
+
+/* Control side, gate closed: put the queue's current kick fd in its epoll. */
+void
+vhost_spin_intr_attach(struct vhost_spin_rxq *q, int kickfd)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	if (q->intr_epfd < 0 || kickfd < 0)
+		return;
+	ev.data.fd = kickfd;
+	if (epoll_ctl(q->intr_epfd, EPOLL_CTL_ADD, kickfd, &ev) != 0) {
+		VHOST_SPIN_LOG(ERR, "rxq %u: cannot watch kick fd %d: %s",
+			       q->qid, kickfd, strerror(errno));
+		return;
+	}
+	q->intr_fd = kickfd;
+	/* Wake an application that slept while no frontend was there. */
+	vspin_eventfd_signal(kickfd);
+}
+
+/* Before the library closes the kick fd. */
+void
+vhost_spin_intr_detach(struct vhost_spin_rxq *q)
+{
+	if (q->intr_epfd < 0 || q->intr_fd < 0)
+		return;
+	epoll_ctl(q->intr_epfd, EPOLL_CTL_DEL, q->intr_fd, NULL);
+	q->intr_fd = -1;
+}
+
+int
+vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
+	int fd = q->kickfd_lib, ret = 0;
+
+	if (!vhost_spin_gate_enter(&q->gate))
+		return 0; /* no ring; attach signals when one comes */
+	/* Old kicks would wake the application for nothing: drop them. */
+	if (fd >= 0)
+		vspin_eventfd_wait(&fd, 1, 0);
+	if (rte_vhost_enable_guest_notification(q->vid, q->vring, 1) != 0) {
+		ret = -EIO;
+	} else {
+		/*
+		 * Order the arm (avail_event or flags store) before the
+		 * avail->idx load under rte_vhost_rx_queue_count(); pairs with
+		 * the guest's fence between its avail->idx store and its load.
+		 */
+		vspin_full_fence();
+		if (rte_vhost_rx_queue_count(q->vid, q->vring) > 0 && fd >= 0)
+			vspin_eventfd_signal(fd); /* the wake-up it would lose */
+	}
+	vhost_spin_gate_leave(&q->gate);
+	return ret;
+}
+
+int
+vhost_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
+
+	if (!vhost_spin_gate_enter(&q->gate))
+		return 0;
+	rte_vhost_enable_guest_notification(q->vid, q->vring, 0);
+	vhost_spin_gate_leave(&q->gate);
+	return 0;
+}

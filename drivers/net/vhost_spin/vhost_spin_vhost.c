@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * net_vhost_spin and the vhost library: register and start the vhost-user
+ * socket, and map the device callbacks (new_device, destroy_device,
+ * vring_state_changed) to link state and to the gates of the queues.
+ * Ring pointers and kick fds change on every reconnect: each queue takes
+ * them afresh whenever its gate opens.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_pause.h>
+#include <rte_vhost.h>
+
+#include "vhost_spin.h"
+#include "vspin_eventfd.h"
+
+/* Every port, to find one from the socket path the library reports. */
+static TAILQ_HEAD(, vhost_spin_port) ports = TAILQ_HEAD_INITIALIZER(ports);
+static pthread_mutex_t ports_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct vhost_spin_port *
+find_port(const char *iface)
+{
+	struct vhost_spin_port *p;
+
+	pthread_mutex_lock(&ports_lock);
+	TAILQ_FOREACH(p, &ports, next)
+		if (strcmp(p->args.iface, iface) == 0)
+			break;
+	pthread_mutex_unlock(&ports_lock);
+	return p;
+}
+
+static struct vhost_spin_port *
+port_of_vid(int vid)
+{
+	char iface[PATH_MAX];
+
+	if (rte_vhost_get_ifname(vid, iface, sizeof(iface)) != 0)
+		return NULL;
+	return find_port(iface);
+}
+
+/* Close a gate and wait until the lcore is out of the queue's burst. */
+static void
+gate_close(struct vhost_spin_gate *g, int wake_fd)
+{
+	__atomic_store_n(&g->allow, 0, __ATOMIC_SEQ_CST);
+	/* An lcore asleep inside this burst: wake it rather than wait. */
+	if (wake_fd >= 0 && __atomic_load_n(&g->busy, __ATOMIC_SEQ_CST))
+		vspin_eventfd_signal(wake_fd);
+	while (__atomic_load_n(&g->busy, __ATOMIC_SEQ_CST))
+		rte_pause();
+}
+
+static void
+rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
+{
+	struct rte_vhost_vring vr;
+	bool is_open = __atomic_load_n(&q->gate.allow, __ATOMIC_RELAXED);
+
+	if (open == is_open)
+		return;
+	if (!open) {
+		gate_close(&q->gate, q->kickfd_lib);
+		vhost_spin_intr_detach(q);
+		q->kickfd_lib = -1;
+		return;
+	}
+	q->vid = p->vid;
+	q->kickfd_lib = -1;
+	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0)
+		q->kickfd_lib = vr.kickfd;
+	/* The lcore takes its own reference to the new fd (rx_new_kickfd). */
+	__atomic_add_fetch(&q->kick_gen, 1, __ATOMIC_RELEASE);
+	if (p->dev->data->dev_conf.intr_conf.rxq)
+		vhost_spin_intr_attach(q, q->kickfd_lib);
+	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+txq_gate(struct vhost_spin_port *p, struct vhost_spin_txq *q, bool open)
+{
+	bool is_open = __atomic_load_n(&q->gate.allow, __ATOMIC_RELAXED);
+
+	if (open == is_open)
+		return;
+	if (!open) {
+		gate_close(&q->gate, -1);
+		return;
+	}
+	q->vid = p->vid;
+	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+vhost_spin_update_gates(struct vhost_spin_port *p)
+{
+	struct rte_eth_dev_data *d = p->dev->data;
+	bool up = p->started && p->attached;
+	uint16_t i;
+
+	for (i = 0; d->rx_queues != NULL && i < d->nb_rx_queues; i++) {
+		struct vhost_spin_rxq *q = d->rx_queues[i];
+
+		if (q != NULL)
+			rxq_gate(p, q, up && p->vring_ready[q->vring]);
+	}
+	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
+		struct vhost_spin_txq *q = d->tx_queues[i];
+
+		if (q != NULL)
+			txq_gate(p, q, up && p->vring_ready[q->vring]);
+	}
+}
+
+static int
+new_device(int vid)
+{
+	struct vhost_spin_port *p = port_of_vid(vid);
+	uint16_t i, n;
+
+	if (p == NULL) {
+		VHOST_SPIN_LOG(ERR, "vid %d: no port for this socket", vid);
+		return -1;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->vid = vid;
+	if (rte_vhost_get_negotiated_features(vid, &p->features) != 0)
+		p->features = 0;
+	/* Quiet until a queue's policy arms (the library starts armed). */
+	n = rte_vhost_get_vring_num(vid);
+	for (i = 0; i < n; i++)
+		rte_vhost_enable_guest_notification(vid, i, 0);
+	rte_vhost_get_mtu(vid, &p->dev->data->mtu);
+	p->attached = true;
+	p->dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
+	vhost_spin_update_gates(p);
+	pthread_mutex_unlock(&p->lock);
+
+	VHOST_SPIN_LOG(INFO,
+		       "port %u: frontend attached on %s (vid %d, %u vrings, "
+		       "EVENT_IDX %s)",
+		       p->dev->data->port_id, p->args.iface, vid, n,
+		       (p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX)) ?
+			       "on" :
+			       "off");
+	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	return 0;
+}
+
+static void
+destroy_device(int vid)
+{
+	struct vhost_spin_port *p = port_of_vid(vid);
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->attached = false;
+	vhost_spin_update_gates(p);
+	memset(p->vring_ready, 0, sizeof(p->vring_ready));
+	p->vid = -1;
+	p->dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+	pthread_mutex_unlock(&p->lock);
+
+	VHOST_SPIN_LOG(INFO, "port %u: frontend detached from %s (vid %d)",
+		       p->dev->data->port_id, p->args.iface, vid);
+	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+static int
+vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	struct vhost_spin_port *p = port_of_vid(vid);
+
+	if (p == NULL)
+		return -1;
+	if (vring >= RTE_DIM(p->vring_ready))
+		return 0; /* beyond any queue this port can have */
+	pthread_mutex_lock(&p->lock);
+	p->vring_ready[vring] = enable != 0;
+	if (p->attached)
+		vhost_spin_update_gates(p);
+	pthread_mutex_unlock(&p->lock);
+
+	VHOST_SPIN_LOG(DEBUG, "port %u: vring %u %s", p->dev->data->port_id,
+		       vring, enable ? "enabled" : "disabled");
+	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_QUEUE_STATE, NULL);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops vhost_spin_ops = {
+	.new_device = new_device,
+	.destroy_device = destroy_device,
+	.vring_state_changed = vring_state_changed,
+};
+
+/*
+ * A server socket needs a directory to live in and a free path: say which
+ * is wrong, instead of the library's bare bind error.
+ */
+static int
+check_server_path(const struct vhost_spin_port *p)
+{
+	char dir[sizeof(p->args.iface)];
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, busy;
+
+	strcpy(dir, p->args.iface);
+	if (stat(dirname(dir), &st) != 0 || !S_ISDIR(st.st_mode)) {
+		VHOST_SPIN_LOG(ERR, "iface %s: directory %s does not exist",
+			       p->args.iface, dir);
+		return -ENOENT;
+	}
+	if (lstat(p->args.iface, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		VHOST_SPIN_LOG(ERR, "iface %s: exists and is not a socket",
+			       p->args.iface);
+		return -EEXIST;
+	}
+	strcpy(un.sun_path, p->args.iface);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	busy = fd >= 0 &&
+	       connect(fd, (struct sockaddr *)&un, sizeof(un)) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (busy)
+		VHOST_SPIN_LOG(ERR,
+			       "iface %s: busy, another vhost-user server "
+			       "listens on it",
+			       p->args.iface);
+	else
+		VHOST_SPIN_LOG(ERR,
+			       "iface %s: a stale socket file is in the way; "
+			       "remove it",
+			       p->args.iface);
+	return -EADDRINUSE;
+}
+
+/* Features we cannot honour without software offloads in this PMD. */
+#define VHOST_SPIN_OFF_FEATURES                                             \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GSO) |          \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
+	 (1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN))
+
+int
+vhost_spin_vhost_start(struct vhost_spin_port *p)
+{
+	const char *path = p->args.iface;
+	/* The stock net_vhost's defaults: same library work per packet. */
+	uint64_t flags = RTE_VHOST_USER_NET_STATS_ENABLE |
+			 RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	int ret;
+
+	if (find_port(path) != NULL) {
+		VHOST_SPIN_LOG(ERR, "iface %s: already used by another port",
+			       path);
+		return -EADDRINUSE;
+	}
+	if (p->args.client)
+		flags |= RTE_VHOST_USER_CLIENT;
+	else if ((ret = check_server_path(p)) != 0)
+		return ret;
+
+	pthread_mutex_lock(&ports_lock);
+	TAILQ_INSERT_TAIL(&ports, p, next);
+	pthread_mutex_unlock(&ports_lock);
+
+	if (rte_vhost_driver_register(path, flags) != 0) {
+		VHOST_SPIN_LOG(ERR, "iface %s: vhost-user registration failed",
+			       path);
+		goto unlist;
+	}
+	p->registered = true;
+	if (rte_vhost_driver_disable_features(path, VHOST_SPIN_OFF_FEATURES) ||
+	    rte_vhost_driver_callback_register(path, &vhost_spin_ops) != 0) {
+		VHOST_SPIN_LOG(ERR, "iface %s: vhost-user set-up failed", path);
+		goto unregister;
+	}
+	if (rte_vhost_driver_start(path) != 0) {
+		VHOST_SPIN_LOG(ERR, "iface %s: cannot %s the vhost-user socket",
+			       path, p->args.client ? "connect" : "listen on");
+		goto unregister;
+	}
+	VHOST_SPIN_LOG(INFO, "iface %s: vhost-user %s, spin_mode %s", path,
+		       p->args.client ? "client" : "server",
+		       vspin_mode_name(p->args.policy.mode));
+	return 0;
+
+unregister:
+	rte_vhost_driver_unregister(path);
+	p->registered = false;
+unlist:
+	pthread_mutex_lock(&ports_lock);
+	TAILQ_REMOVE(&ports, p, next);
+	pthread_mutex_unlock(&ports_lock);
+	return -EIO;
+}
+
+void
+vhost_spin_vhost_stop(struct vhost_spin_port *p)
+{
+	if (!p->registered)
+		return;
+	/* May run destroy_device: the port must still be listed, unlocked. */
+	rte_vhost_driver_unregister(p->args.iface);
+	p->registered = false;
+	pthread_mutex_lock(&ports_lock);
+	TAILQ_REMOVE(&ports, p, next);
+	pthread_mutex_unlock(&ports_lock);
+}

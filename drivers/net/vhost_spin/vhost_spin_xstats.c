@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Extended statistics of net_vhost_spin, in this order:
+ *   1. per rx queue, then per tx queue, the counters of lib/vspin
+ *      ("rx_q0_calls", "rx_q0_arms", ...; "calls" are the library's
+ *      notifications of the guest on that ring, "calls_suppressed" the
+ *      publishes it decided not to notify);
+ *   2. while a frontend is attached, the library's own vring statistics
+ *      under its own names ("rx_q0_guest_notifications", ...).
+ * Read by the control thread without a lock (plain per-queue counters).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_vhost.h>
+
+#include "vhost_spin.h"
+
+/* The library's notification counter, looked up by name once per read. */
+#define LIB_CALLS_NAME "guest_notifications"
+
+struct lib_stats {
+	int n;			     /* per vring; <= 0: none */
+	struct rte_vhost_stat_name *names; /* of vring 0 (tx) */
+	int calls_id;		     /* index of LIB_CALLS_NAME, or -1 */
+};
+
+static int
+attached_vid(struct rte_eth_dev *dev)
+{
+	struct vhost_spin_port *p = dev->data->dev_private;
+	int vid;
+
+	pthread_mutex_lock(&p->lock);
+	vid = p->attached ? p->vid : -1;
+	pthread_mutex_unlock(&p->lock);
+	return vid;
+}
+
+/* How many statistics the library has per vring, and which is "calls". */
+static void
+lib_stats_probe(int vid, struct lib_stats *ls)
+{
+	int i;
+
+	ls->n = vid < 0 ? -1 : rte_vhost_vring_stats_get_names(vid, 0, NULL, 0);
+	ls->names = NULL;
+	ls->calls_id = -1;
+	if (ls->n <= 0)
+		return;
+	ls->names = calloc(ls->n, sizeof(*ls->names));
+	if (ls->names == NULL ||
+	    rte_vhost_vring_stats_get_names(vid, 0, ls->names, ls->n) != ls->n) {
+		free(ls->names);
+		ls->names = NULL;
+		ls->n = -1;
+		return;
+	}
+	for (i = 0; i < ls->n; i++)
+		if (strstr(ls->names[i].name, LIB_CALLS_NAME) != NULL)
+			ls->calls_id = i;
+}
+
+static unsigned int
+nb_queues(const struct rte_eth_dev *dev)
+{
+	return dev->data->nb_rx_queues + dev->data->nb_tx_queues;
+}
+
+/* Queue j of the combined list: rx queues first, then tx queues. */
+static void
+queue_at(struct rte_eth_dev *dev, unsigned int j, bool *rx, uint16_t *qid,
+	 uint16_t *vring)
+{
+	*rx = j < dev->data->nb_rx_queues;
+	*qid = *rx ? j : j - dev->data->nb_rx_queues;
+	*vring = *rx ? 2 * *qid + 1 : 2 * *qid;
+}
+
+int
+vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
+			    struct rte_eth_xstat_name *names,
+			    unsigned int size)
+{
+	unsigned int nq = nb_queues(dev), total, j, i, k = 0;
+	struct lib_stats ls;
+	bool rx;
+	uint16_t qid, vring;
+
+	lib_stats_probe(attached_vid(dev), &ls);
+	total = nq * VSPIN_STATS_NB + (ls.n > 0 ? nq * ls.n : 0);
+	if (names == NULL || size < total) {
+		free(ls.names);
+		return total;
+	}
+	for (j = 0; j < nq; j++) {
+		queue_at(dev, j, &rx, &qid, &vring);
+		for (i = 0; i < VSPIN_STATS_NB; i++)
+			vspin_stats_name(i, rx ? "rx" : "tx", qid, "calls",
+					 names[k++].name,
+					 sizeof(names[0].name));
+	}
+	for (j = 0; ls.n > 0 && j < nq; j++) {
+		queue_at(dev, j, &rx, &qid, &vring);
+		/* The library's "tx_q0_x" of vring 0 becomes ours per queue. */
+		for (i = 0; i < (unsigned int)ls.n; i++) {
+			const char *suffix = strchr(ls.names[i].name, '_');
+
+			suffix = suffix ? strchr(suffix + 1, '_') : NULL;
+			snprintf(names[k++].name, sizeof(names[0].name),
+				 "%s_q%u%s", rx ? "rx" : "tx", qid,
+				 suffix ? suffix : "_?");
+		}
+	}
+	free(ls.names);
+	return total;
+}
+
+int
+vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
+		      unsigned int n)
+{
+	unsigned int nq = nb_queues(dev), total, j, i, k = 0;
+	struct rte_vhost_stat *lib = NULL;
+	uint64_t hz = rte_get_tsc_hz();
+	struct lib_stats ls;
+	int vid = attached_vid(dev);
+	bool rx;
+	uint16_t qid, vring;
+
+	lib_stats_probe(vid, &ls);
+	total = nq * VSPIN_STATS_NB + (ls.n > 0 ? nq * ls.n : 0);
+	if (xstats == NULL || n < total)
+		goto out;
+	if (ls.n > 0) {
+		lib = calloc((size_t)nq * ls.n, sizeof(*lib));
+		for (j = 0; lib != NULL && j < nq; j++) {
+			queue_at(dev, j, &rx, &qid, &vring);
+			if (rte_vhost_vring_stats_get(vid, vring,
+						      lib + (size_t)j * ls.n,
+						      ls.n) != ls.n)
+				memset(lib + (size_t)j * ls.n, 0,
+				       sizeof(*lib) * ls.n);
+		}
+	}
+	for (j = 0; j < nq; j++) {
+		struct vspin_stats s;
+		uint64_t publishes;
+
+		queue_at(dev, j, &rx, &qid, &vring);
+		if (rx) {
+			struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
+
+			s = q->vstats;
+			publishes = q->publishes;
+		} else {
+			struct vhost_spin_txq *q = dev->data->tx_queues[qid];
+
+			s = q->vstats;
+			publishes = q->publishes;
+		}
+		/* Calls are counted by the library, per vring. */
+		if (lib != NULL && ls.calls_id >= 0) {
+			s.notifies = lib[(size_t)j * ls.n + ls.calls_id].value;
+			s.notifies_suppressed = publishes > s.notifies ?
+							publishes - s.notifies :
+							0;
+		}
+		for (i = 0; i < VSPIN_STATS_NB; i++) {
+			xstats[k].id = k;
+			xstats[k].value = vspin_stats_value(&s, i, hz);
+			k++;
+		}
+	}
+	for (j = 0; ls.n > 0 && j < nq; j++) {
+		for (i = 0; i < (unsigned int)ls.n; i++) {
+			xstats[k].id = k;
+			xstats[k].value =
+				lib ? lib[(size_t)j * ls.n + i].value : 0;
+			k++;
+		}
+	}
+out:
+	free(lib);
+	free(ls.names);
+	return total;
+}
+
+int
+vhost_spin_xstats_reset(struct rte_eth_dev *dev)
+{
+	int vid = attached_vid(dev);
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
+		uint64_t window = q->vstats.window_cycles;
+
+		memset(&q->vstats, 0, sizeof(q->vstats));
+		q->vstats.window_cycles = window; /* a setting, not a count */
+		q->publishes = 0;
+		if (vid >= 0)
+			rte_vhost_vring_stats_reset(vid, q->vring);
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct vhost_spin_txq *q = dev->data->tx_queues[i];
+
+		memset(&q->vstats, 0, sizeof(q->vstats));
+		q->publishes = 0;
+		if (vid >= 0)
+			rte_vhost_vring_stats_reset(vid, q->vring);
+	}
+	return 0;
+}
