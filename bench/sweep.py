@@ -1,0 +1,756 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The benchmark sweep: real DPDK processes, guest and host, side by side.
+
+One command runs the host (vspin-traffic sink on the vhost-user backend,
+core 1) and the guest (vspin-traffic gen on the virtio frontend, core 0)
+for every pair and mode, at every offered load, several times with the
+modes interleaved, and writes to bench/results/<stamp>/:
+
+  runs.csv      one row per run (every repeat)
+  summary.csv   per pair/mode and load: median, min, max
+  table.md      the side-by-side table, the claims checked, the set-up
+  *.png         throughput, CPU and p99 latency against offered load
+  logs/         each process's output, JSON reports
+
+  bench/sweep.py            the full sweep (about 10 minutes)
+  bench/sweep.py --short    under a minute: fewer modes and loads, 1 repeat
+
+The machine must not use hugepages (--no-huge everywhere) and sockets live
+in a private temporary directory.
+"""
+
+import argparse
+import csv
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+GUEST_CORE = "0"
+HOST_CORE = "1"
+
+ALL_MODES = ["poll", "notify", "budget:20", "spin:20", "spin:100",
+             "adaptive"]
+SHORT_MODES = ["poll", "notify", "spin:20", "adaptive"]
+
+# Offered loads: a name, and the rate as a fraction of saturation (None:
+# idle, 'max': unpaced). 'fast-consumer' is the original report's regime:
+# the producer paced just below the consumer's capacity, so the consumer
+# keeps running dry and, in notify mode, arms and sleeps between bursts.
+LOADS = [
+    ("idle", None),
+    ("1%", 0.01),
+    ("10%", 0.10),
+    ("50%", 0.50),
+    ("fast-consumer", 0.90),
+    ("sat", "max"),
+]
+SHORT_LOADS = ["idle", "fast-consumer", "sat"]
+
+
+class Config:
+    """One pair: how the guest and the host open their ports."""
+
+    def __init__(self, name, guest_vdev, host_vdev, guest_so=None,
+                 host_so=None):
+        self.name = name
+        self.guest_vdev = guest_vdev  # format with sock=
+        self.host_vdev = host_vdev
+        self.guest_so = guest_so
+        self.host_so = host_so
+
+
+def stock_config():
+    return Config("stock", "net_virtio_user0,path={sock}",
+                  "net_vhost0,iface={sock}")
+
+
+def ours_config(mode, guest_so, host_so):
+    return Config("ours " + mode,
+                  "net_virtio_spin0,path={sock},spin_mode=" + mode,
+                  "net_vhost_spin0,iface={sock},spin_mode=" + mode,
+                  guest_so, host_so)
+
+
+def host_only_config(mode, host_so):
+    """Stock guest (virtio_user, no EVENT_IDX) against our host: what our
+    host PMD alone buys."""
+    return Config("host-only " + mode, "net_virtio_user0,path={sock}",
+                  "net_vhost_spin0,iface={sock},spin_mode=" + mode,
+                  None, host_so)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run_cmd(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine_facts():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu_model": cpu,
+        "cpus": os.cpu_count(),
+        "kernel": platform.release(),
+        "dpdk_version": run_cmd(["pkg-config", "--modversion", "libdpdk"]),
+        "git_commit": run_cmd(["git", "-C", ROOT, "rev-parse", "--short",
+                               "HEAD"]),
+        "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+    }
+
+
+class Runner:
+    """Starts one host and one guest process per run, and collects both
+    JSON reports."""
+
+    def __init__(self, app, outdir, sockdir, args):
+        self.app = app
+        self.logdir = os.path.join(outdir, "logs")
+        os.makedirs(self.logdir, exist_ok=True)
+        self.sockdir = sockdir
+        self.args = args
+        self.n = 0
+        self.procs = []
+
+    def eal(self, core, prefix, vdev, so):
+        argv = [self.app, "-l", core, "--no-huge", "--no-pci",
+                "--no-telemetry", "--file-prefix", prefix, "--vdev", vdev]
+        if so:
+            argv += ["-d", so]
+        return argv
+
+    def kill_all(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = []
+
+    def run(self, cfg, rate, duration, tag):
+        """rate: 'idle', 'max' or packets/s. Returns (gen, sink, error)."""
+        self.n += 1
+        base = "%03d-%s" % (self.n, re.sub(r"[^A-Za-z0-9]+", "_", tag))
+        sock = os.path.join(self.sockdir, "%d.sock" % self.n)
+        hjson = os.path.join(self.logdir, base + "-host.json")
+        gjson = os.path.join(self.logdir, base + "-guest.json")
+        pid = os.getpid()
+        host = self.eal(HOST_CORE, "vsbh%d_%d" % (pid, self.n),
+                        cfg.host_vdev.format(sock=sock), cfg.host_so)
+        host += ["--", "--role", "sink", "--json", hjson, "--quiet",
+                 "--wait", "20", "--idle-ms", "2000",
+                 "--cost", str(self.args.cost),
+                 "--burst", str(self.args.burst)]
+        guest = self.eal(GUEST_CORE, "vsbg%d_%d" % (pid, self.n),
+                         cfg.guest_vdev.format(sock=sock), cfg.guest_so)
+        guest += ["--", "--role", "gen", "--json", gjson, "--quiet",
+                  "--rate", rate if isinstance(rate, str) else
+                  "%.0f" % rate,
+                  "--duration", "%g" % duration,
+                  "--burst", str(self.args.burst),
+                  "--size", str(self.args.size),
+                  "--warmup-ms", "200", "--linger-ms", "300"]
+        with open(os.path.join(self.logdir, base + "-host.log"), "w") as hl:
+            hl.write(shlex.join(host) + "\n")
+            hl.flush()
+            hp = subprocess.Popen(host, stdout=hl, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL)
+            self.procs = [hp]
+            err = None
+            t0 = time.monotonic()
+            # The host (vhost-user server) must listen before the guest
+            # connects.
+            while not os.path.exists(sock):
+                if hp.poll() is not None:
+                    err = "host exited (%d) before listening" % hp.returncode
+                    break
+                if time.monotonic() - t0 > 15:
+                    err = "host socket did not appear in 15 s"
+                    break
+                time.sleep(0.02)
+            if err is None:
+                with open(os.path.join(self.logdir, base + "-guest.log"),
+                          "w") as gl:
+                    gl.write(shlex.join(guest) + "\n")
+                    gl.flush()
+                    gp = subprocess.Popen(guest, stdout=gl,
+                                          stderr=subprocess.STDOUT,
+                                          stdin=subprocess.DEVNULL)
+                    self.procs.append(gp)
+                    try:
+                        gp.wait(timeout=duration + 40)
+                        hp.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        err = "timed out"
+            self.kill_all()
+        if os.path.exists(sock):
+            os.unlink(sock)
+        gen = load_json(gjson)
+        sink = load_json(hjson)
+        if err is None and (gen is None or sink is None):
+            err = "no JSON report from %s (see %s)" % (
+                "guest" if gen is None else "host",
+                os.path.join(self.logdir, base + "-*.log"))
+        return gen, sink, err
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def xsum(report, suffixes, exclude=()):
+    """Sum of a report's xstats whose name ends with one of suffixes;
+    None when the port has no such counter (e.g. stock virtio_user has no
+    kick counter)."""
+    total, found = 0, False
+    for k, v in (report or {}).get("xstats", {}).items():
+        name = k.split("#")[0]
+        if any(name.endswith(s) for s in suffixes) and \
+                not any(name.endswith(s) for s in exclude):
+            total += v
+            found = True
+    return total if found else None
+
+
+def xmax(report, suffix):
+    vals = [v for k, v in (report or {}).get("xstats", {}).items()
+            if k.split("#")[0].endswith(suffix)]
+    return max(vals) if vals else None
+
+
+def per_mpkt(count, pkts):
+    if count is None:
+        return None
+    return count * 1e6 / pkts if pkts else None
+
+
+def metrics(gen, sink):
+    """The numbers of one run, from the two JSON reports."""
+    pkts = sink["data_packets"]
+    lat = sink["latency_ns"]
+    # Kicks are counted by the producer (the guest's tx queue).
+    kicks = xsum(gen, ["_kicks"])
+    calls = xsum(sink, ["_calls", "_guest_notifications"])
+    return {
+        "offered_mpps": (gen["config"]["rate_pps"] * 1e-6
+                         if gen["config"]["rate_pps"] >= 0
+                         else gen["sent_mpps"]),
+        "sent_mpps": gen["sent_mpps"],
+        "mpps": sink["mpps"],
+        "packets": pkts,
+        "lost": sink["lost"],
+        "loss_exact": sink["loss_exact"],
+        "reordered": sink["reordered"],
+        "duplicates": sink["duplicates"],
+        "host_cpu": sink["cpu_pct"],
+        "guest_cpu": gen["cpu_pct"],
+        "kicks": kicks,
+        "calls": calls,
+        "kicks_per_mpkt": per_mpkt(kicks, pkts),
+        "calls_per_mpkt": per_mpkt(calls, pkts),
+        "host_sleeps": xsum(sink, ["_sleeps"]),
+        "host_wakeups": xsum(sink, ["_wakeups"], ["_spurious_wakeups"]),
+        "guest_sleeps": xsum(gen, ["_sleeps"]),
+        "guest_wakeups": xsum(gen, ["_wakeups"], ["_spurious_wakeups"]),
+        "host_window_us": xmax(sink, "_window_us"),
+        "p50_us": lat["p50"] * 1e-3,
+        "p99_us": lat["p99"] * 1e-3,
+        "p999_us": lat["p999"] * 1e-3,
+        "host_wall_s": sink["wall_s"],
+        "guest_wall_s": gen["wall_s"],
+    }
+
+
+FIELDS = ["offered_mpps", "sent_mpps", "mpps", "packets", "lost",
+          "reordered", "duplicates", "host_cpu", "guest_cpu", "kicks",
+          "calls", "kicks_per_mpkt", "calls_per_mpkt", "host_sleeps",
+          "host_wakeups", "guest_sleeps", "guest_wakeups",
+          "host_window_us", "p50_us", "p99_us", "p999_us"]
+
+
+def summarize(runs):
+    """Median, min and max of every field over the repeats of a point."""
+    out = {}
+    for f in FIELDS:
+        vals = [r[f] for r in runs if r.get(f) is not None]
+        if vals:
+            out[f] = (statistics.median(vals), min(vals), max(vals))
+        else:
+            out[f] = None
+    out["n"] = len(runs)
+    return out
+
+
+def fmt(v, prec=2):
+    if v is None:
+        return "-"
+    if abs(v) >= 1000:
+        return "%.0f" % v
+    return "%.*f" % (prec, v)
+
+
+def fmt_spread(s, prec=2):
+    if s is None:
+        return "-"
+    med, lo, hi = s
+    if lo == hi:
+        return fmt(med, prec)
+    return "%s [%s-%s]" % (fmt(med, prec), fmt(lo, prec), fmt(hi, prec))
+
+
+def med(s):
+    return None if s is None else s[0]
+
+
+def table_rows(configs, loads, summ):
+    head = ["load", "pair / mode", "offered Mpps", "delivered Mpps "
+            "med [min-max]", "host CPU %", "guest CPU %", "kicks/Mpkt",
+            "calls/Mpkt", "host sleeps", "host wake-ups", "p50 us",
+            "p99 us", "p99.9 us", "lost"]
+    rows = []
+    for load in loads:
+        for cfg in configs:
+            s = summ.get((cfg, load))
+            if s is None:
+                continue
+            rows.append([load, cfg, fmt(med(s["offered_mpps"]), 3),
+                         fmt_spread(s["mpps"], 3),
+                         fmt(med(s["host_cpu"]), 1),
+                         fmt(med(s["guest_cpu"]), 1),
+                         fmt(med(s["kicks_per_mpkt"]), 0),
+                         fmt(med(s["calls_per_mpkt"]), 0),
+                         fmt(med(s["host_sleeps"]), 0),
+                         fmt(med(s["host_wakeups"]), 0),
+                         fmt(med(s["p50_us"]), 1), fmt(med(s["p99_us"]), 1),
+                         fmt(med(s["p999_us"]), 1),
+                         fmt(med(s["lost"]), 0)])
+    return head, rows
+
+
+def markdown(head, rows):
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join(" --- " for _ in head) + "|"]
+    for r in rows:
+        lines.append("| " + " | ".join(r) + " |")
+    return "\n".join(lines)
+
+
+def text_table(head, rows):
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
+    out.append("  ".join("-" * w for w in widths))
+    prev = None
+    for r in rows:
+        if prev is not None and r[0] != prev:
+            out.append("")
+        prev = r[0]
+        out.append("  ".join(str(x).ljust(w) for x, w in zip(r, widths)))
+    return "\n".join(out)
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def pct(a, b):
+    r = ratio(a, b)
+    return None if r is None else r * 100
+
+
+def claims(summ, loads, fam):
+    """The issue's four claims, computed from this run's medians. Each
+    line states what was measured; whether it holds is read from it."""
+    lines = []
+    poll = fam + " poll"
+
+    def get(cfg, load, f):
+        s = summ.get((cfg, load))
+        return None if s is None else s.get(f)
+
+    # 1. notify collapse in the consumer-faster-than-producer regime.
+    if "fast-consumer" in loads:
+        p = get(poll, "fast-consumer", "mpps")
+        n = get(fam + " notify", "fast-consumer", "mpps")
+        if p and n:
+            spread = (n[2] - n[1]) / n[0] * 100 if n[0] else None
+            lines.append(
+                "1. notify collapse (fast-consumer, offered %s Mpps): "
+                "notify delivers %s Mpps (%s%% of poll's %s), spread "
+                "over repeats %s%% of the median; host wake-ups %s, "
+                "kicks/Mpkt %s." % (
+                    fmt(med(get(poll, "fast-consumer", "offered_mpps")), 3),
+                    fmt_spread(n, 3), fmt(pct(n[0], p[0]), 1),
+                    fmt(p[0], 3), fmt(spread, 1),
+                    fmt(med(get(fam + " notify", "fast-consumer",
+                                "host_wakeups")), 0),
+                    fmt(med(get(fam + " notify", "fast-consumer",
+                                "kicks_per_mpkt")), 0)))
+    # 2. saturation: spin and adaptive against poll, as a ratio.
+    if "sat" in loads:
+        p = get(poll, "sat", "mpps")
+        parts = []
+        for m in ["spin:20", "spin:100", "adaptive", "budget:20"]:
+            s = get(fam + " " + m, "sat", "mpps")
+            if p and s:
+                parts.append("%s %s%%" % (m, fmt(pct(s[0], p[0]), 1)))
+        if parts:
+            lines.append("2. saturation, delivered Mpps as %% of poll "
+                         "(%s Mpps, same run): %s." % (fmt(p[0], 3),
+                                                       ", ".join(parts)))
+    # 3. idle CPU.
+    if "idle" in loads:
+        parts = []
+        for cfg in ["stock", poll, fam + " spin:20", fam + " spin:100",
+                    fam + " adaptive"]:
+            h = get(cfg, "idle", "host_cpu")
+            g = get(cfg, "idle", "guest_cpu")
+            if h and g:
+                parts.append("%s host %s%% / guest %s%%" % (
+                    cfg, fmt(h[0], 1), fmt(g[0], 1)))
+        if parts:
+            lines.append("3. idle CPU (thread CPU time over wall time): " +
+                         "; ".join(parts) + ".")
+    # 4. adaptive against the best fixed window, load by load.
+    parts = []
+    for load in loads:
+        a = get(fam + " adaptive", load, "mpps")
+        fixed = [(m, get(fam + " " + m, load, "mpps"),
+                  get(fam + " " + m, load, "host_cpu"),
+                  get(fam + " " + m, load, "p99_us"))
+                 for m in ["spin:20", "spin:100", "budget:20"]]
+        fixed = [f for f in fixed if f[1] and f[2] and f[3]]
+        if not a or not fixed:
+            continue
+        ac = get(fam + " adaptive", load, "host_cpu")
+        ap = get(fam + " adaptive", load, "p99_us")
+        win = get(fam + " adaptive", load, "host_window_us")
+        best_tp = max(fixed, key=lambda f: f[1][0])
+        best_cpu = min(fixed, key=lambda f: f[2][0])
+        best_lat = min(fixed, key=lambda f: f[3][0])
+        parts.append(
+            "%s: Mpps %s vs best %s %s; host CPU %s%% vs best %s %s%%; "
+            "p99 %s us vs best %s %s us; learned window %s us" % (
+                load, fmt(a[0], 3), best_tp[0], fmt(best_tp[1][0], 3),
+                fmt(med(ac), 1), best_cpu[0], fmt(best_cpu[2][0], 1),
+                fmt(med(ap), 1), best_lat[0], fmt(best_lat[3][0], 1),
+                fmt(med(win), 1)))
+    if parts:
+        lines.append("4. adaptive vs the best fixed window at each load "
+                     "(medians):\n   - " + "\n   - ".join(parts))
+    return lines
+
+
+def gnuplot(outdir, configs, loads, summ, sat, ref):
+    """Three PNGs, one line per pair/mode, loads on the x axis."""
+    if shutil.which("gnuplot") is None:
+        log("gnuplot not found: no plots")
+        return []
+    term = "pngcairo size 900,560 font 'sans,10'"
+    if "pngcairo" not in run_cmd(["gnuplot", "-e", "set terminal"]) and \
+            "pngcairo" not in subprocess.run(
+                ["gnuplot", "-e", "set terminal"], capture_output=True,
+                text=True).stderr:
+        term = "png size 900,560"
+    datdir = os.path.join(outdir, "plotdata")
+    os.makedirs(datdir, exist_ok=True)
+    xt = ", ".join('"%s" %d' % (l, i) for i, l in enumerate(loads))
+    xlabel = ("offered load (saturation = %.2f Mpps, measured with "
+              "%s)" % (sat, ref))
+    plots = [
+        ("throughput.png", "mpps", "delivered throughput (Mpps)",
+         "Delivered throughput vs offered load", False),
+        ("host_cpu.png", "host_cpu", "host CPU (% of one core)",
+         "Host (vhost sink) CPU vs offered load", False),
+        ("guest_cpu.png", "guest_cpu", "guest CPU (% of one core)",
+         "Guest (virtio generator) CPU vs offered load", False),
+        ("p99_latency.png", "p99_us", "p99 latency (us, log scale)",
+         "p99 latency (guest tx stamp to host rx) vs offered load", True),
+    ]
+    made = []
+    for png, field, ylabel, title, logy in plots:
+        series = []
+        for ci, cfg in enumerate(configs):
+            path = os.path.join(datdir, "%s-%d.dat" % (field, ci))
+            with open(path, "w") as f:
+                for i, load in enumerate(loads):
+                    s = summ.get((cfg, load))
+                    v = s and s.get(field)
+                    if v is None or (logy and v[0] <= 0):
+                        continue
+                    # Small offset per series so error bars do not overlap.
+                    x = i + (ci - (len(configs) - 1) / 2) * 0.04
+                    f.write("%g %g %g %g\n" % (x, v[0], v[1], v[2]))
+            series.append("'%s' using 1:2:3:4 with yerrorlines lw 2 "
+                          "title '%s'" % (path, cfg))
+        script = "\n".join([
+            "set terminal %s" % term,
+            "set output '%s'" % os.path.join(outdir, png),
+            "set title '%s'" % title,
+            "set xlabel '%s'" % xlabel,
+            "set ylabel '%s'" % ylabel,
+            "set xtics (%s)" % xt,
+            "set xrange [-0.5:%g]" % (len(loads) - 0.5),
+            "set logscale y" if logy else "set yrange [0:*]",
+            "set grid",
+            "set key outside right top",
+            "plot " + ", ".join(series),
+        ])
+        r = subprocess.run(["gnuplot"], input=script, text=True,
+                           capture_output=True)
+        if r.returncode != 0:
+            log("gnuplot failed for %s: %s" % (png, r.stderr.strip()))
+        else:
+            made.append(png)
+    return made
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--short", action="store_true",
+                    help="under a minute: %s, loads %s, 1 repeat" %
+                    (", ".join(SHORT_MODES), ", ".join(SHORT_LOADS)))
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="repeats per point (default 3, --short 1)")
+    ap.add_argument("--duration", type=float, default=None,
+                    help="seconds of traffic per run (default 2, "
+                    "--short 0.5)")
+    ap.add_argument("--modes", default=None,
+                    help="comma-separated modes of our pair (default all)")
+    ap.add_argument("--loads", default=None,
+                    help="comma-separated loads among %s" %
+                    ", ".join(l for l, _ in LOADS))
+    ap.add_argument("--pairs", default=None,
+                    help="comma-separated among stock (virtio_user + "
+                    "net_vhost), ours (both our PMDs, every mode), "
+                    "host-only (stock guest + our host, every mode); "
+                    "default stock,ours (host-only if the guest PMD is "
+                    "not built)")
+    ap.add_argument("--cost", type=int, default=0,
+                    help="sink busy cycles per packet (default 0)")
+    ap.add_argument("--burst", type=int, default=32)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    args = ap.parse_args()
+
+    repeats = args.repeats or (1 if args.short else 3)
+    duration = args.duration or (0.5 if args.short else 2.0)
+    modes = args.modes.split(",") if args.modes else (
+        SHORT_MODES if args.short else ALL_MODES)
+    load_names = args.loads.split(",") if args.loads else (
+        SHORT_LOADS if args.short else [l for l, _ in LOADS])
+    known = dict(LOADS)
+    for l in load_names:
+        if l not in known:
+            ap.error("unknown load %r (known: %s)" %
+                     (l, ", ".join(known)))
+
+    app = os.path.join(args.build, "app", "vspin-traffic")
+    if not os.access(app, os.X_OK):
+        sys.exit("sweep: %s not built: cd %s && ninja -C build" %
+                 (app, ROOT))
+    guest_so = os.path.join(args.build, "drivers", "net", "virtio",
+                            "librte_net_virtio_spin.so")
+    host_so = os.path.join(args.build, "drivers", "net", "vhost_spin",
+                           "librte_net_vhost_spin.so")
+    have_guest = os.path.exists(guest_so)
+    have_host = os.path.exists(host_so)
+    if args.pairs:
+        pairs = args.pairs.split(",")
+    elif have_guest and have_host:
+        pairs = ["stock", "ours"]
+    elif have_host:
+        log("sweep: %s not built: stock guest against our host" % guest_so)
+        pairs = ["stock", "host-only"]
+    else:
+        log("sweep: our PMDs are not built: stock pair only")
+        pairs = ["stock"]
+    configs = []
+    for p in pairs:
+        if p == "stock":
+            configs.append(stock_config())
+        elif p == "ours" and have_guest and have_host:
+            configs += [ours_config(m, guest_so, host_so) for m in modes]
+        elif p == "host-only" and have_host:
+            configs += [host_only_config(m, host_so) for m in modes]
+        else:
+            ap.error("pair %r unknown or not built" % p)
+    if not configs:
+        sys.exit("sweep: nothing to run")
+
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    outdir = os.path.join(args.out, stamp + ("-short" if args.short else ""))
+    os.makedirs(outdir, exist_ok=True)
+    facts = machine_facts()
+    facts["command"] = shlex.join([os.path.relpath(sys.argv[0], ROOT)] +
+                                  sys.argv[1:])
+    sockdir = tempfile.mkdtemp(prefix="vspin-bench-")
+    runner = Runner(app, outdir, sockdir, args)
+    t_start = time.monotonic()
+
+    def on_term(sig, frame):
+        runner.kill_all()
+        shutil.rmtree(sockdir, ignore_errors=True)
+        sys.exit(130)
+    signal.signal(signal.SIGINT, on_term)
+    signal.signal(signal.SIGTERM, on_term)
+
+    # Saturation, first, with pure polling: ours if built, else stock.
+    ref = next((c for c in configs if c.name.endswith(" poll")),
+               configs[0])
+    need_sat = any(isinstance(known[l], float) for l in load_names)
+    sat = None
+    if need_sat:
+        # At least a second: a short run on a shared machine is noisy.
+        gen, sink, err = runner.run(ref, "max", max(duration, 1.0),
+                                    "calibrate")
+        if err or not sink or sink["mpps"] <= 0:
+            sys.exit("sweep: saturation run failed: %s" % err)
+        if sink["mpps"] < 1e-3:
+            sys.exit("sweep: saturation run delivered nothing")
+        sat = sink["mpps"]
+        log("sweep: saturation %.3f Mpps (%s, unpaced)" % (sat, ref.name))
+
+    runs = []
+    failures = []
+    for rep in range(repeats):
+        for load in load_names:
+            frac = known[load]
+            if frac is None:
+                rate = "idle"
+            elif frac == "max":
+                rate = "max"
+            else:
+                rate = frac * sat * 1e6
+            # Modes interleaved within each repeat: drift on a shared
+            # machine spreads over all of them alike.
+            for cfg in configs:
+                gen, sink, err = runner.run(cfg, rate, duration,
+                                            "%s-%s-r%d" % (cfg.name, load,
+                                                           rep))
+                if err:
+                    log("sweep: %-16s %-13s rep %d: FAILED: %s" %
+                        (cfg.name, load, rep, err))
+                    failures.append((cfg.name, load, rep, err))
+                    continue
+                m = metrics(gen, sink)
+                m.update(config=cfg.name, load=load, repeat=rep)
+                runs.append(m)
+                log("sweep: %-16s %-13s rep %d: %7.3f Mpps  host %5.1f%%"
+                    "  guest %5.1f%%  p99 %8.1f us  lost %d" %
+                    (cfg.name, load, rep, m["mpps"], m["host_cpu"],
+                     m["guest_cpu"], m["p99_us"], m["lost"]))
+    shutil.rmtree(sockdir, ignore_errors=True)
+    elapsed = time.monotonic() - t_start
+
+    cols = ["config", "load", "repeat"] + FIELDS
+    with open(os.path.join(outdir, "runs.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        for r in runs:
+            w.writerow(r)
+    names = [c.name for c in configs]
+    summ = {}
+    for cfg in names:
+        for load in load_names:
+            sel = [r for r in runs if r["config"] == cfg and
+                   r["load"] == load]
+            if sel:
+                summ[(cfg, load)] = summarize(sel)
+    with open(os.path.join(outdir, "summary.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["config", "load", "n"] +
+                   ["%s_%s" % (fl, s) for fl in FIELDS
+                    for s in ("median", "min", "max")])
+        for (cfg, load), s in summ.items():
+            row = [cfg, load, s["n"]]
+            for fl in FIELDS:
+                row += list(s[fl]) if s[fl] else ["", "", ""]
+            w.writerow(row)
+
+    head, rows = table_rows(names, load_names, summ)
+    fam = "ours" if any(n.startswith("ours ") for n in names) else \
+        "host-only"
+    claim_lines = claims(summ, load_names, fam)
+    plots = gnuplot(outdir, names, load_names, summ, sat or 0, ref.name)
+    setup = [
+        "- command: `%s`" % facts["command"],
+        "- DPDK %s; CPU %s (%s CPUs); Linux %s; commit %s; %s UTC" % (
+            facts["dpdk_version"], facts["cpu_model"], facts["cpus"],
+            facts["kernel"], facts["git_commit"], facts["date_utc"]),
+        "- host: vspin-traffic sink on core %s; guest: vspin-traffic gen "
+        "on core %s; --no-huge; %g s of traffic per run; %d repeat(s), "
+        "modes interleaved; burst %d; %d-byte frames; sink cost %d "
+        "cycles/packet" % (HOST_CORE, GUEST_CORE, duration, repeats,
+                           args.burst, args.size, args.cost),
+    ]
+    if sat:
+        setup.append("- saturation (reference for the loads): %.3f Mpps, "
+                     "%s, unpaced" % (sat, ref.name))
+    setup.append("- wall time of the sweep: %.0f s; failed runs: %d" %
+                 (elapsed, len(failures)))
+    for fl in failures:
+        setup.append("  - %s %s rep %d: %s" % fl)
+    md = ["# virtio-spin benchmark sweep", ""] + setup + [
+        "", markdown(head, rows), "",
+        "Delivered Mpps: data packets over the sink's first-to-last "
+        "packet time; CPU: the polling thread's CPU time over wall time; "
+        "kicks/calls per million delivered packets from the ports' xstats "
+        "('-': the stock PMD does not count it); latency from the "
+        "guest's TSC stamp at tx_burst to the host's rx_burst.", "",
+        "## The claims, as measured", ""] + claim_lines + [""]
+    if plots:
+        md += ["## Plots", ""] + ["![%s](%s)" % (p, p) for p in plots] + [""]
+    with open(os.path.join(outdir, "table.md"), "w") as f:
+        f.write("\n".join(md))
+    with open(os.path.join(outdir, "meta.json"), "w") as f:
+        json.dump(dict(facts, saturation_mpps=sat, duration_s=duration,
+                       repeats=repeats, elapsed_s=elapsed,
+                       failures=failures), f, indent=1)
+
+    print(text_table(head, rows))
+    print()
+    print("\n".join(claim_lines))
+    print()
+    print("\n".join(setup))
+    print("results: %s" % os.path.relpath(outdir, os.getcwd()))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
