@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * net_virtio_spin data path on lib/vspin's split ring: rx and tx bursts on
+ * mbufs, mergeable rx buffers, at most one kick per burst (only when the
+ * event index says the backend sleeps), and the spin-aware receive that
+ * lets an unmodified application sleep when idle.
+ */
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "vspin_clock.h"
+#include "vspin_eventfd.h"
+#include "virtio_spin.h"
+
+/* Refill the rx ring once this many buffers are missing: batches kicks. */
+#define RX_REFILL_BATCH 32
+
+/*
+ * Rx buffers are posted so that the header lands in the headroom and the
+ * packet at the usual data offset.
+ */
+static inline uint64_t
+rx_buf_addr(const struct rte_mbuf *m)
+{
+	return (uintptr_t)m->buf_addr + RTE_PKTMBUF_HEADROOM -
+	       VIRTIO_SPIN_HDR_SIZE;
+}
+
+static inline uint32_t
+rx_buf_len(const struct rte_mbuf *m)
+{
+	return m->buf_len - RTE_PKTMBUF_HEADROOM + VIRTIO_SPIN_HDR_SIZE;
+}
+
+/* Post up to the free descriptors; returns how many were added. */
+static unsigned int
+rx_refill(struct virtio_spin_rxq *rxq)
+{
+	struct rte_mbuf *bufs[RX_REFILL_BATCH * 4];
+	unsigned int n = rxq->vq.num_free, i;
+
+	if (n > RTE_DIM(bufs))
+		n = RTE_DIM(bufs);
+	if (n == 0 || rte_pktmbuf_alloc_bulk(rxq->mp, bufs, n) != 0) {
+		if (n != 0)
+			rxq->dev->eth_dev->data->rx_mbuf_alloc_failed++;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct vspin_sg sg = {rx_buf_addr(bufs[i]),
+				      rx_buf_len(bufs[i])};
+
+		vspin_vq_drv_add(&rxq->vq, &sg, 0, 1, bufs[i]);
+	}
+	return n;
+}
+
+static inline void
+rx_publish(struct virtio_spin_rxq *rxq)
+{
+	if (vspin_vq_drv_publish(&rxq->vq))
+		vspin_eventfd_signal(rxq->kickfd);
+}
+
+int
+virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq)
+{
+	while (rxq->vq.num_free > 0)
+		if (rx_refill(rxq) == 0)
+			break;
+	if (rxq->vq.num_free == rxq->vq.vr.num)
+		return -ENOMEM;
+	rx_publish(rxq);
+	return 0;
+}
+
+void
+virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq)
+{
+	uint32_t i;
+
+	for (i = 0; i < rxq->vq.vr.num; i++) {
+		if (rxq->vq.state[i].cookie != NULL) {
+			rte_pktmbuf_free(rxq->vq.state[i].cookie);
+			rxq->vq.state[i].cookie = NULL;
+		}
+	}
+	if (rxq->mrg_head != NULL)
+		rte_pktmbuf_free(rxq->mrg_head);
+	rxq->mrg_head = rxq->mrg_tail = NULL;
+	rxq->mrg_left = 0;
+}
+
+void
+virtio_spin_txq_flush(struct virtio_spin_txq *txq)
+{
+	uint32_t i;
+
+	for (i = 0; i < txq->vq.vr.num; i++) {
+		if (txq->vq.state[i].cookie != NULL) {
+			rte_pktmbuf_free(txq->vq.state[i].cookie);
+			txq->vq.state[i].cookie = NULL;
+		}
+	}
+}
+
+/* A buffer the device returned: length checked against what we posted. */
+static inline struct rte_mbuf *
+rx_get(struct virtio_spin_rxq *rxq, uint32_t *len)
+{
+	struct rte_mbuf *m = vspin_vq_drv_get_used(&rxq->vq, len);
+
+	if (likely(m != NULL) && unlikely(*len > rx_buf_len(m))) {
+		rxq->st.errors++;
+		*len = rx_buf_len(m);
+	}
+	return m;
+}
+
+/*
+ * Continue a mergeable packet with the buffers that have arrived. Returns
+ * the completed packet, or NULL if some are still missing.
+ */
+static struct rte_mbuf *
+rx_merge(struct virtio_spin_rxq *rxq)
+{
+	struct rte_mbuf *m;
+
+	while (rxq->mrg_left > 0) {
+		uint32_t len;
+
+		m = rx_get(rxq, &len);
+		if (m == NULL)
+			return NULL;
+		/* No header in the continuation buffers. */
+		m->data_off = RTE_PKTMBUF_HEADROOM - VIRTIO_SPIN_HDR_SIZE;
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		rxq->mrg_tail->next = m;
+		rxq->mrg_tail = m;
+		rxq->mrg_head->nb_segs++;
+		rxq->mrg_head->pkt_len += len;
+		rxq->mrg_left--;
+	}
+	m = rxq->mrg_head;
+	rxq->mrg_head = rxq->mrg_tail = NULL;
+	return m;
+}
+
+static inline uint16_t
+rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
+{
+	uint16_t n = 0;
+	uint64_t bytes = 0;
+
+	while (n < nb) {
+		struct rte_mbuf *m;
+		uint32_t len;
+
+		if (unlikely(rxq->mrg_left > 0)) {
+			m = rx_merge(rxq);
+			if (m == NULL)
+				break;
+			goto deliver;
+		}
+		m = rx_get(rxq, &len);
+		if (m == NULL)
+			break;
+		if (unlikely(len <= VIRTIO_SPIN_HDR_SIZE)) {
+			rxq->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m->port = rxq->port_id;
+		m->data_off = RTE_PKTMBUF_HEADROOM;
+		m->data_len = (uint16_t)(len - VIRTIO_SPIN_HDR_SIZE);
+		m->pkt_len = m->data_len;
+		if (rxq->mrg_rxbuf) {
+			const struct virtio_spin_net_hdr *h =
+				rte_pktmbuf_mtod_offset(
+					m, const struct virtio_spin_net_hdr *,
+					-(int)VIRTIO_SPIN_HDR_SIZE);
+			uint16_t nbuf = h->num_buffers;
+
+			if (unlikely(nbuf > 1)) {
+				if (nbuf > rxq->vq.vr.num) {
+					rxq->st.errors++;
+					rte_pktmbuf_free(m);
+					continue;
+				}
+				rxq->mrg_head = rxq->mrg_tail = m;
+				rxq->mrg_left = nbuf - 1;
+				m = rx_merge(rxq);
+				if (m == NULL)
+					break;
+			}
+		}
+deliver:
+		bytes += m->pkt_len;
+		pkts[n++] = m;
+	}
+	if (rxq->vq.num_free >= RX_REFILL_BATCH && rx_refill(rxq) != 0)
+		rx_publish(rxq);
+	rxq->st.packets += n;
+	rxq->st.bytes += bytes;
+	return n;
+}
+
+uint16_t
+virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
+{
+	return rx_burst(q, pkts, nb);
+}
+
+void
+virtio_spin_rx_sleeper_disarm(struct vspin_sleeper *s)
+{
+	struct virtio_spin_rxq *rxq =
+		container_of(s, struct virtio_spin_rxq, sleeper);
+
+	vspin_vq_drv_disarm(&rxq->vq);
+}
+
+/*
+ * The spin-aware receive: the policy decides when this queue stops
+ * spinning and arms used_event (fence and recheck in vspin_vq_drv_arm);
+ * when every spinning rx queue of this lcore is armed, the lcore sleeps
+ * on their call eventfds, bounded by sleep_max_us.
+ */
+uint16_t
+virtio_spin_recv_spin(void *q, struct rte_mbuf **pkts, uint16_t nb)
+{
+	struct virtio_spin_rxq *rxq = q;
+	bool was_armed = vspin_policy_armed_p(&rxq->policy);
+	uint16_t n = rx_burst(rxq, pkts, nb);
+	uint64_t now = vspin_rdtsc();
+	bool work;
+
+	if (!vspin_policy_poll(&rxq->policy, n, now)) {
+		if (was_armed && n > 0)
+			vspin_vq_drv_disarm(&rxq->vq);
+		return n;
+	}
+	vspin_sleeper_join(&rxq->sleeper);
+	work = vspin_vq_drv_arm(&rxq->vq);
+	vspin_policy_armed(&rxq->policy, work, now);
+	if (work)
+		vspin_vq_drv_disarm(&rxq->vq);
+	else
+		vspin_sleeper_try_sleep(&rxq->sleeper);
+	return n;
+}
+
+/*
+ * The header goes in front of the data, in one descriptor, when the mbuf
+ * is ours alone and has room; otherwise in the queue's header array.
+ */
+static inline bool
+tx_can_push(const struct rte_mbuf *m)
+{
+	return rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m) &&
+	       m->nb_segs == 1 && rte_pktmbuf_headroom(m) >= VIRTIO_SPIN_HDR_SIZE;
+}
+
+static void
+tx_cleanup(struct virtio_spin_txq *txq)
+{
+	struct rte_mbuf *m;
+	uint32_t len;
+
+	while ((m = vspin_vq_drv_get_used(&txq->vq, &len)) != NULL)
+		rte_pktmbuf_free(m);
+}
+
+uint16_t
+virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
+{
+	struct virtio_spin_txq *txq = q;
+	struct vspin_sg sg[VIRTIO_SPIN_MAX_SEGS];
+	uint64_t bytes = 0;
+	uint16_t n;
+
+	if (txq->vq.num_free < nb || vspin_vq_drv_used_pending(&txq->vq))
+		tx_cleanup(txq);
+	for (n = 0; n < nb; n++) {
+		struct rte_mbuf *m = pkts[n], *s;
+		unsigned int ns = 0;
+
+		if (likely(tx_can_push(m))) {
+			struct virtio_spin_net_hdr *h = (void *)rte_pktmbuf_prepend(
+				m, VIRTIO_SPIN_HDR_SIZE);
+
+			memset(h, 0, sizeof(*h));
+			sg[0].addr = rte_pktmbuf_mtod(m, uintptr_t);
+			sg[0].len = m->data_len;
+			if (vspin_vq_drv_add(&txq->vq, sg, 1, 0, m) < 0) {
+				rte_pktmbuf_adj(m, VIRTIO_SPIN_HDR_SIZE);
+				break;
+			}
+			bytes += m->pkt_len - VIRTIO_SPIN_HDR_SIZE;
+			continue;
+		}
+		if (unlikely(m->nb_segs + 1u > VIRTIO_SPIN_MAX_SEGS)) {
+			txq->st.errors++; /* too long a chain: dropped */
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (m->nb_segs + 1u > txq->vq.num_free)
+			break;
+		/* add() takes the free head: its header slot is ours. */
+		memset(&txq->hdrs[txq->vq.free_head], 0, VIRTIO_SPIN_HDR_SIZE);
+		sg[ns].addr = (uintptr_t)&txq->hdrs[txq->vq.free_head];
+		sg[ns++].len = VIRTIO_SPIN_HDR_SIZE;
+		for (s = m; s != NULL; s = s->next) {
+			sg[ns].addr = rte_pktmbuf_mtod(s, uintptr_t);
+			sg[ns++].len = s->data_len;
+		}
+		vspin_vq_drv_add(&txq->vq, sg, ns, 0, m);
+		bytes += m->pkt_len;
+	}
+	/* One publish per burst: at most one kick. */
+	if (vspin_vq_drv_publish(&txq->vq))
+		vspin_eventfd_signal(txq->kickfd);
+	txq->st.packets += n;
+	txq->st.bytes += bytes;
+	return n;
+}
+
+/*
+ * Rx interrupts (rte_eth_dev_rx_intr_enable): arm used_event through
+ * the same fence-and-recheck as the spin path. If the recheck finds
+ * packets already there, the call eventfd is signalled here, so an
+ * application that epolls on it next wakes at once and cannot lose the
+ * wake-up, whatever it does with the return value.
+ */
+int
+virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct virtio_spin_rxq *rxq = dev->data->rx_queues[qid];
+
+	if (rxq == NULL)
+		return -EINVAL;
+	if (vspin_vq_drv_arm(&rxq->vq)) {
+		vspin_vq_drv_disarm(&rxq->vq);
+		vspin_eventfd_signal(rxq->callfd);
+	}
+	return 0;
+}
+
+int
+virtio_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct virtio_spin_rxq *rxq = dev->data->rx_queues[qid];
+
+	if (rxq == NULL)
+		return -EINVAL;
+	vspin_vq_drv_disarm(&rxq->vq);
+	return 0;
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * net_virtio_spin: private definitions shared by the PMD's files.
+ *
+ *   virtio_spin_ethdev.c      probe/remove, devargs, eth_dev_ops, link and
+ *                             connection life cycle (client and server)
+ *   virtio_spin_vhost_user.c  the vhost-user frontend messages
+ *   virtio_rxtx_spin.c        rx/tx bursts, spin-aware receive
+ *   virtio_spin_xstats.c      per-queue counters as xstats
+ */
+#ifndef VIRTIO_SPIN_H
+#define VIRTIO_SPIN_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include <ethdev_driver.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "vspin_policy.h"
+#include "vspin_sleep_group.h"
+#include "vspin_stats.h"
+#include "vspin_vq_driver.h"
+
+extern int virtio_spin_logtype;
+#define PMD_LOG(level, fmt, ...)                                              \
+	rte_log(RTE_LOG_##level, virtio_spin_logtype, "%s(): " fmt "\n",      \
+		__func__, ##__VA_ARGS__)
+
+#define VIRTIO_SPIN_MAX_QUEUES 8 /* queue pairs */
+#define VIRTIO_SPIN_DEFAULT_QUEUE_SIZE 256
+#define VIRTIO_SPIN_MAX_SEGS 64 /* descriptors per tx chain */
+
+/* virtio_net_hdr_mrg_rxbuf: with VERSION_1 num_buffers is always there. */
+struct virtio_spin_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+#define VIRTIO_SPIN_HDR_SIZE sizeof(struct virtio_spin_net_hdr)
+
+/* Counters of one queue besides the lib/vspin ones. */
+struct virtio_spin_qstats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors;
+};
+
+struct virtio_spin_rxq {
+	struct vspin_vq_drv vq; /* first: the hot fields */
+	struct rte_mempool *mp;
+	struct virtio_spin_dev *dev;
+	int callfd;
+	int kickfd;
+	uint16_t queue_id;
+	uint16_t port_id;
+	bool mrg_rxbuf;
+	/* A mergeable packet whose buffers have not all arrived yet. */
+	struct rte_mbuf *mrg_head, *mrg_tail;
+	uint16_t mrg_left;
+	struct virtio_spin_qstats st;
+	struct vspin_stats vst;
+	struct vspin_policy policy;
+	struct vspin_sleeper sleeper;
+	const struct rte_memzone *mz; /* ring, in memory the backend maps */
+	void *priv;		      /* vspin_vq_drv private state */
+};
+
+struct virtio_spin_txq {
+	struct vspin_vq_drv vq;
+	struct virtio_spin_net_hdr *hdrs; /* one per head, for non-pushable */
+	struct virtio_spin_dev *dev;
+	int kickfd;
+	int callfd;
+	uint16_t queue_id;
+	struct virtio_spin_qstats st;
+	struct vspin_stats vst;
+	const struct rte_memzone *mz; /* ring then hdrs */
+	void *priv;
+};
+
+/* The vhost-user connection (virtio_spin_vhost_user.c). */
+struct virtio_spin_vu {
+	int fd;
+	const char *path; /* for messages */
+	uint64_t protocol_features;
+};
+
+struct virtio_spin_dev {
+	struct rte_eth_dev *eth_dev;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool server;
+	uint16_t max_qp;     /* queues= */
+	uint16_t queue_size; /* queue_size=: default ring size */
+	struct rte_ether_addr mac;
+	struct vspin_policy_conf pconf;
+	bool spin; /* spin_mode other than poll */
+	uint64_t tsc_hz;
+
+	/* Connection state, under lock (control thread, interrupt thread). */
+	pthread_mutex_t lock;
+	struct virtio_spin_vu vu; /* vu.fd < 0: not connected */
+	int listen_fd;
+	struct rte_intr_handle *sock_intr;
+	struct rte_intr_handle *listen_intr;
+	uint64_t features; /* negotiated with the first backend */
+	bool features_known;
+	bool started;
+	bool closing;
+	uint16_t nb_qp; /* configured queue pairs */
+	volatile uint8_t link_up;
+	int kickfd[2 * VIRTIO_SPIN_MAX_QUEUES]; /* per vring */
+	int callfd[2 * VIRTIO_SPIN_MAX_QUEUES];
+};
+
+/* Vring numbering of vhost-user net: rx of pair q is 2q, tx 2q + 1. */
+static inline unsigned int
+virtio_spin_rx_vring(uint16_t q)
+{
+	return 2u * q;
+}
+
+static inline unsigned int
+virtio_spin_tx_vring(uint16_t q)
+{
+	return 2u * q + 1;
+}
+
+/* Features we ask for; MQ only with queues > 1. */
+#define VIRTIO_SPIN_WANTED_FEATURES                                           \
+	((1ULL << VSPIN_F_VERSION_1) | (1ULL << VSPIN_F_EVENT_IDX) |         \
+	 (1ULL << VSPIN_F_MRG_RXBUF) | (1ULL << VSPIN_F_PROTOCOL_FEATURES))
+
+/* virtio_spin_vhost_user.c: one function per message; 0 or -1. */
+#define VIRTIO_SPIN_PROTOCOL_F_MQ 0
+#define VIRTIO_SPIN_PROTOCOL_F_REPLY_ACK 3
+
+int virtio_spin_vu_set_timeouts(int fd, unsigned int ms);
+int virtio_spin_vu_set_owner(struct virtio_spin_vu *vu);
+int virtio_spin_vu_get_features(struct virtio_spin_vu *vu, uint64_t *f);
+int virtio_spin_vu_set_features(struct virtio_spin_vu *vu, uint64_t f);
+int virtio_spin_vu_get_protocol_features(struct virtio_spin_vu *vu,
+					 uint64_t *f);
+int virtio_spin_vu_set_protocol_features(struct virtio_spin_vu *vu,
+					 uint64_t f);
+int virtio_spin_vu_get_queue_num(struct virtio_spin_vu *vu, uint64_t *n);
+int virtio_spin_vu_set_mem_table(struct virtio_spin_vu *vu);
+int virtio_spin_vu_set_vring_num(struct virtio_spin_vu *vu, unsigned int idx,
+				 unsigned int num);
+int virtio_spin_vu_set_vring_base(struct virtio_spin_vu *vu, unsigned int idx,
+				  unsigned int base);
+int virtio_spin_vu_get_vring_base(struct virtio_spin_vu *vu, unsigned int idx,
+				  unsigned int *base);
+int virtio_spin_vu_set_vring_addr(struct virtio_spin_vu *vu, unsigned int idx,
+				  const struct vspin_vring *vr);
+int virtio_spin_vu_set_vring_kick(struct virtio_spin_vu *vu, unsigned int idx,
+				  int fd);
+int virtio_spin_vu_set_vring_call(struct virtio_spin_vu *vu, unsigned int idx,
+				  int fd);
+int virtio_spin_vu_set_vring_enable(struct virtio_spin_vu *vu,
+				    unsigned int idx, int enable);
+
+/* virtio_rxtx_spin.c */
+uint16_t virtio_spin_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtio_spin_recv_spin(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtio_spin_xmit(void *txq, struct rte_mbuf **pkts, uint16_t n);
+/* Fill the rx ring with fresh mbufs (start); 0 or -ENOMEM. */
+int virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq);
+/* Free every mbuf still in a ring (stop). */
+void virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq);
+void virtio_spin_txq_flush(struct virtio_spin_txq *txq);
+/* The sleeper's disarm hook (a no-op with EVENT_IDX). */
+void virtio_spin_rx_sleeper_disarm(struct vspin_sleeper *s);
+/* rx interrupts: arm with recheck / disarm. */
+int virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+int virtio_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
+
+/* virtio_spin_xstats.c */
+int virtio_spin_xstats_get_names(struct rte_eth_dev *dev,
+				 struct rte_eth_xstat_name *names,
+				 unsigned int size);
+int virtio_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
+			   unsigned int n);
+int virtio_spin_xstats_reset(struct rte_eth_dev *dev);
+int virtio_spin_stats_get(struct rte_eth_dev *dev,
+			  struct rte_eth_stats *stats);
+int virtio_spin_stats_reset(struct rte_eth_dev *dev);
+
+#endif /* VIRTIO_SPIN_H */
