@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Shared set-up of the net_vhost_spin tests (tests/dpdk/host).
+
+A host testpmd (the vhost-user backend: stock net_vhost or our
+net_vhost_spin) forwards on core 1, a guest testpmd (the frontend: stock
+virtio_user or net_virtio_spin) on core 0, over a socket in a private
+directory. Each test file runs one case named on its command line and exits
+0 (pass), 1 (fail, with what was seen) or 77 (skip: a plugin not built).
+"""
+
+import os
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import harness as h  # noqa: E402
+
+SKIP = 77
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def host_vdev(kind, sock, mode=None, client=False, extra=""):
+    if kind == "stock":
+        v = "net_vhost0,iface=%s" % sock
+    else:
+        v = "net_vhost_spin0,iface=%s" % sock
+        if mode:
+            v += ",spin_mode=%s" % mode
+    if client:
+        v += ",client=1"
+    return v + extra
+
+
+def guest_vdev(kind, sock, mode=None, server=False):
+    if kind == "stock":
+        v = "net_virtio_user0,path=%s,queues=1" % sock
+    else:
+        v = "net_virtio_spin0,path=%s" % sock
+        if mode:
+            v += ",spin_mode=%s" % mode
+    if server:
+        v += ",server=1"
+    return v
+
+
+def host(kind, sock, mode=None, client=False, extra="", **kw):
+    plugins = [] if kind == "stock" else [h.plugin("vhost_spin")]
+    return h.Testpmd("host", vdevs=[host_vdev(kind, sock, mode, client,
+                                              extra)],
+                     plugins=plugins, fwd_lcore=1, **kw)
+
+
+def guest(kind, sock, mode=None, server=False, **kw):
+    plugins = [] if kind == "stock" else [h.plugin("virtio_spin")]
+    return h.Testpmd("guest", vdevs=[guest_vdev(kind, sock, mode, server)],
+                     plugins=plugins, fwd_lcore=0, **kw)
+
+
+def fwd(t, mode):
+    """Switch a testpmd to forwarding mode `mode` and start it."""
+    t.cmd("set fwd %s" % mode)
+    t.start_fwd()
+
+
+def wait_until(what, fn, timeout=10.0, step=0.1):
+    """Poll fn() until it returns true; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(step)
+
+
+def settle(rx_side, tx_side, rx_key, tx_key, timeout=10.0):
+    """After the sender stopped: wait until the receiver counted all.
+
+    Returns (received, sent)."""
+    sent = tx_side.port_stats(0)[tx_key]
+    last = [None]
+
+    def done():
+        last[0] = rx_side.port_stats(0)[rx_key]
+        return last[0] >= sent
+    wait_until("drained", done, timeout)
+    return last[0], sent
+
+
+def cpu_of_worker(pid, seconds):
+    """CPU seconds the forwarding lcore used over `seconds` of wall time."""
+    def worker(d):
+        return sum(v for k, v in d.items() if k != "main")
+    c0 = worker(h.lcore_cpu(pid))
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    c1 = worker(h.lcore_cpu(pid))
+    return (c1 - c0) / (time.monotonic() - t0)
+
+
+def main(cases):
+    """Run the case named in argv[1] (a key of `cases`)."""
+    if len(sys.argv) < 2 or sys.argv[1] not in cases:
+        print("usage: %s CASE (one of: %s)" % (
+            sys.argv[0], ", ".join(sorted(cases))))
+        sys.exit(2)
+    name = sys.argv[1]
+    try:
+        cases[name]()
+    except FileNotFoundError as e:
+        print("SKIP %s: %s" % (name, e))
+        sys.exit(SKIP)
+    except (Fail, h.HarnessError) as e:
+        print("FAIL %s: %s" % (name, e))
+        sys.exit(1)
+    except Exception:
+        traceback.print_exc()
+        print("FAIL %s: unexpected error" % name)
+        sys.exit(1)
+    print("PASS %s" % name)
