@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The sleeping side of one ring direction, and lost wake-up detection.
+ *
+ * The consumer of a direction runs the spin policy: poll, spin, arm
+ * through the handshake (publish the event index, fence, recheck), sleep
+ * on the eventfd bounded by sleep_max_us, wake, disarm.
+ *
+ * Lost wake-up: a sleep that ends by TIMEOUT while the ring holds work
+ * whose publish had completed, kick included, with no kick pending. To
+ * know "completed", the producer stamps every entry it published, in a
+ * per-slot word (TSC << 16 | ring index), only AFTER its publish and
+ * after writing the eventfd when the publish said to notify. When the
+ * consumer times out with entry `next` pending, it reads the stamp of
+ * that slot:
+ *   - no stamp for `next` yet: the producer is between its index store
+ *     and its stamp (preempted, say). Its kick may still come: not counted.
+ *   - stamped, and the eventfd now holds a count: the kick came after the
+ *     timeout (a slow producer, not a lost one): not counted.
+ *   - stamped, and no count: the producer decided not to notify although
+ *     we were armed and our recheck did not see the entry. Exactly what
+ *     the two fences of the handshake forbid (vspin_handshake.h): counted.
+ * The decision is made on ordering, not on time: a producer preempted for
+ * any length of time only delays its stamp, which can hide a lost wake-up
+ * (until a later one) but never invent one, so no timing margin is needed
+ * and a noisy 2-core machine makes no false positives. The stamp's TSC is
+ * only reported: how long before the sleep began the lost work was
+ * published (it may be negative: published during the sleep, no kick).
+ */
+#include <stdio.h>
+
+#include "vspin_eventfd.h"
+#include "vspin_handshake.h"
+#include "vspin_pair_priv.h"
+
+void
+pair_waiter_init(struct pair_waiter *w, const struct vspin_policy_conf *pc,
+		 uint64_t hz, struct vspin_stats *stats,
+		 const struct vspin_notify_dir *dir, int fd,
+		 const uint64_t *stamp, uint32_t num)
+{
+	vspin_policy_init(&w->pol, pc, hz, stats);
+	w->dir = *dir;
+	w->fd = fd;
+	w->stamp = stamp;
+	w->num = num;
+	w->lost = 0;
+	w->lost_first_age = 0;
+	w->wait_errors = 0;
+}
+
+void
+pair_stamp(uint64_t *stamp, uint32_t num, uint16_t from, uint16_t to)
+{
+	uint64_t t = vspin_rdtsc() << 16;
+	uint16_t i;
+
+	/* Release: the consumer that sees a stamp also sees our kick. */
+	for (i = from; i != to; i++)
+		__atomic_store_n(&stamp[i & (num - 1)], t | i,
+				 __ATOMIC_RELEASE);
+}
+
+#ifdef VSPIN_PAIR_BROKEN_NO_RECHECK
+/*
+ * Deliberately broken arm, built only into the negative test: publish
+ * the event index (or clear the flag) and sleep without the fence and the
+ * recheck. The test expects the lost wake-ups this causes.
+ */
+static bool
+pair_arm(const struct vspin_notify_dir *d, uint16_t next)
+{
+	if (d->event_idx)
+		vspin_store16(d->event, next);
+	else
+		vspin_store16(d->flags,
+			      (uint16_t)(vspin_load16(d->flags) & ~d->no_notify));
+	return false;
+}
+#else
+static bool
+pair_arm(const struct vspin_notify_dir *d, uint16_t next)
+{
+	return vspin_consumer_arm(d, next);
+}
+#endif
+
+/* A stamp keeps the low 48 bits of the TSC, above the 16-bit index. */
+#define STAMP_TSC_MASK ((UINT64_C(1) << 48) - 1)
+
+/* After a timeout, still armed: is this a lost wake-up (see above)? */
+static void
+check_lost(struct pair_waiter *w, uint16_t next, uint64_t slept_at)
+{
+	uint64_t st;
+
+	if (vspin_load_acquire16(w->dir.idx) == next)
+		return; /* nothing pending: an honest idle timeout */
+	/* Acquire: pairs with the release in pair_stamp(). */
+	st = __atomic_load_n(&w->stamp[next & (w->num - 1)], __ATOMIC_ACQUIRE);
+	if ((uint16_t)st != next)
+		return; /* publish of `next` not finished yet */
+	if (vspin_eventfd_wait(&w->fd, 1, 0) > 0)
+		return; /* the kick came after the timeout */
+	if (w->lost++ == 0) {
+		/* Both are the low 48 bits of a TSC: sign-extend the gap. */
+		uint64_t d = (slept_at - (st >> 16)) & STAMP_TSC_MASK;
+
+		w->lost_first_age = (int64_t)(d << 16) / 65536;
+	}
+}
+
+void
+pair_waiter_poll(struct pair_waiter *w, unsigned int n, uint16_t next)
+{
+	enum vspin_wake why;
+	uint64_t slept_at;
+	bool work;
+	int r;
+
+	if (!vspin_policy_poll(&w->pol, n, vspin_rdtsc()))
+		return;
+	work = pair_arm(&w->dir, next);
+	vspin_policy_armed(&w->pol, work, vspin_rdtsc());
+	if (work) {
+		vspin_consumer_disarm(&w->dir);
+		return;
+	}
+	slept_at = vspin_rdtsc();
+	vspin_policy_sleep(&w->pol, slept_at);
+	r = vspin_eventfd_wait(&w->fd, 1, w->pol.conf.sleep_max_us);
+	if (r < 0)
+		w->wait_errors++;
+	why = r > 0 ? VSPIN_WAKE_NOTIFIED : VSPIN_WAKE_TIMEOUT;
+	if (why == VSPIN_WAKE_TIMEOUT)
+		check_lost(w, next, slept_at);
+	vspin_policy_wake(&w->pol, why, vspin_rdtsc());
+	vspin_consumer_disarm(&w->dir);
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Two-process ring test (suite 'twoproc'): a driver process and a device
+ * process share a split ring through memfd; the device runs the spin
+ * policy in the given mode and sleeps on the kick eventfd. The run must
+ * deliver every packet exactly once, in order, intact, with no lost
+ * wake-up in either direction, and counters that obey the invariants
+ * derived below. Options: the harness's (VSPIN_PAIR_OPTIONS_HELP).
+ *
+ * Workload by default: ring 256, random bursts 1..32, after 10% of the
+ * bursts a random gap of 0..60 us, shorter and longer than the spin
+ * windows of budget:20 (~1 us), spin:20 and adaptive (B ~30 us here); the
+ * producer sleeps on the call eventfd when the ring is full (prod-wait
+ * spin:5), so the used direction's handshake is tested too, except in
+ * poll mode, where the exact notification counts are checked instead.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vspin_pair.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+	__has_feature(undefined_behavior_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
+#ifdef SANITIZED
+#define DEFAULT_PACKETS 200000 /* seconds under the sanitizers */
+#else
+#define DEFAULT_PACKETS 10000000
+#endif
+
+static int failures;
+
+static void
+check(int ok, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+check(int ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("  ok   %s\n", what);
+		return;
+	}
+	failures++;
+	printf("  FAIL %s: ", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/*
+ * Kicks (calls) a producer sends when its consumer never arms. A fresh
+ * ring starts disarmed: with EVENT_IDX the event index is one behind the
+ * consumer (65535), so the producer crosses it once per 65536 entries, at
+ * entries 65535, 131071, ...; without it the NO_NOTIFY flag set at
+ * start-up silences every one.
+ */
+static uint64_t
+never_armed_notifies(uint64_t packets, bool event_idx)
+{
+	return event_idx ? packets / 65536 : 0;
+}
+
+/*
+ * The consumer of one direction, s its counters, notifies the count of
+ * notifications its producer sent it.
+ */
+static void
+check_direction(const char *who, const struct vspin_stats *s,
+		uint64_t notifies, bool sleeps, bool event_idx,
+		uint64_t packets)
+{
+	char what[128];
+	unsigned long long arms = s->arms, hit = s->arm_rechecks_hit,
+			   sl = s->sleeps, wk = s->wakeups,
+			   to = s->sleep_timeouts, sp = s->spurious_wakeups,
+			   n = notifies;
+
+	/* Every arm either found work at the recheck or slept. */
+	snprintf(what, sizeof(what), "%s: arms == rechecks_hit + sleeps", who);
+	check(arms == hit + sl, what, "arms %llu, rechecks_hit %llu, sleeps %llu",
+	      arms, hit, sl);
+	/* Every sleep ends by a notification or by the timeout. */
+	snprintf(what, sizeof(what), "%s: sleeps == wakeups + timeouts", who);
+	check(sl == wk + to, what, "sleeps %llu, wakeups %llu, timeouts %llu",
+	      sl, wk, to);
+	snprintf(what, sizeof(what), "%s: spurious wakeups <= wakeups", who);
+	check(sp <= wk, what, "spurious %llu, wakeups %llu", sp, wk);
+	/* A notified wake-up drains at least one eventfd write. */
+	snprintf(what, sizeof(what), "%s: wakeups <= notifications sent", who);
+	check(wk <= n, what, "wakeups %llu, notifications %llu", wk, n);
+	if (!sleeps) {
+		uint64_t want = never_armed_notifies(packets, event_idx);
+
+		snprintf(what, sizeof(what), "%s: never armed, never slept",
+			 who);
+		check(arms == 0 && sl == 0, what, "arms %llu, sleeps %llu",
+		      arms, sl);
+		snprintf(what, sizeof(what),
+			 "%s: notifications == %" PRIu64 " (never armed)", who,
+			 want);
+		check(n == want, what, "%llu notifications", n);
+		return;
+	}
+	if (event_idx) {
+		/*
+		 * The event index changes only when the consumer arms; while
+		 * it holds one value the producer crosses it at most once per
+		 * 65536 entries. So at most one notification per value (each
+		 * arm's, and the initial one), plus one per 65536 packets.
+		 */
+		unsigned long long bound = arms + 1 + packets / 65536;
+
+		snprintf(what, sizeof(what),
+			 "%s: notifications <= arms + 1 + packets/65536", who);
+		check(n <= bound, what, "%llu notifications, bound %llu", n,
+		      bound);
+	}
+}
+
+static void
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [options]\n%s", prog,
+		VSPIN_PAIR_OPTIONS_HELP);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vspin_pair_conf c;
+	struct vspin_pair_result r;
+	bool cons_sleeps, prod_sleeps;
+	char err[160];
+	int i;
+
+	vspin_pair_conf_default(&c);
+	c.packets = DEFAULT_PACKETS;
+	c.burst = 32;
+	c.burst_random = true;
+	c.gap = VSPIN_PAIR_GAP_UNIFORM;
+	c.gap_min_ns = 0;
+	c.gap_max_ns = 60000;
+	c.gap_pct = 10;
+	c.prod_policy.mode = VSPIN_MODE_SPIN;
+	c.prod_policy.spin_us = 5;
+	c.timeout_s = 90;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int ret;
+
+		if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
+			usage(argv[0]);
+			return 2;
+		}
+		ret = vspin_pair_set_option(&c, a + 2, argv[i + 1], err,
+					    sizeof(err));
+		if (ret != 0) {
+			if (ret > 0)
+				snprintf(err, sizeof(err), "unknown option %s",
+					 a);
+			fprintf(stderr, "%s\n", err);
+			usage(argv[0]);
+			return 2;
+		}
+		i++;
+	}
+	/* Poll mode checks the exact counts of a ring nobody arms. */
+	if (c.policy.mode == VSPIN_MODE_POLL)
+		c.prod_policy.mode = VSPIN_MODE_POLL;
+	cons_sleeps = c.policy.mode != VSPIN_MODE_POLL;
+	prod_sleeps = c.prod_policy.mode != VSPIN_MODE_POLL;
+
+	if (vspin_pair_run(&c, &r) != 0) {
+		printf("FAIL: the harness could not run\n");
+		return 1;
+	}
+	vspin_pair_print(&c, &r);
+
+	check(!r.timed_out && !r.child_failed, "run completed in time",
+	      "timed out %d, consumer failed %d (timeout %u s)", r.timed_out,
+	      r.child_failed, c.timeout_s);
+	check(r.errors == 0, "every packet in order and intact",
+	      "%llu errors, first: %s", (unsigned long long)r.errors,
+	      r.first_error);
+	check(r.sent == c.packets && r.received == c.packets &&
+		      r.returned == c.packets,
+	      "every packet delivered and returned exactly once",
+	      "sent %llu received %llu returned %llu of %llu",
+	      (unsigned long long)r.sent, (unsigned long long)r.received,
+	      (unsigned long long)r.returned, (unsigned long long)c.packets);
+	check(r.cons_bad_avail == 0 && r.prod_bad_used == 0,
+	      "no malformed ring entry",
+	      "bad avail %llu, bad used %llu",
+	      (unsigned long long)r.cons_bad_avail,
+	      (unsigned long long)r.prod_bad_used);
+	check(r.lost_wakeups == 0, "no lost wake-up (avail direction)",
+	      "%llu lost, the first on work published %lld ns before the "
+	      "sleep",
+	      (unsigned long long)r.lost_wakeups,
+	      (long long)r.lost_first_age_ns);
+	check(r.lost_wakeups_call == 0, "no lost wake-up (used direction)",
+	      "%llu lost", (unsigned long long)r.lost_wakeups_call);
+	/* One kick decision per publish. */
+	check(r.prod.notifies + r.prod.notifies_suppressed == r.bursts,
+	      "kicks + suppressed == publishes",
+	      "kicks %llu + suppressed %llu != publishes %llu",
+	      (unsigned long long)r.prod.notifies,
+	      (unsigned long long)r.prod.notifies_suppressed,
+	      (unsigned long long)r.bursts);
+	check_direction("consumer", &r.cons, r.prod.notifies, cons_sleeps,
+			c.event_idx, c.packets);
+	check_direction("producer", &r.prod, r.cons.notifies, prod_sleeps,
+			c.event_idx, c.packets);
+	/* Not a timing threshold: tens of thousands of gaps exceed any window. */
+	if (cons_sleeps && c.packets >= 100000 && c.gap != VSPIN_PAIR_GAP_NONE)
+		check(r.cons.sleeps > 0, "the consumer's sleep path ran",
+		      "it never slept: the handshake was not exercised");
+	printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS",
+	       failures);
+	return failures ? 1 : 0;
+}
