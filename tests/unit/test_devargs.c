@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The devargs grammar of the policy, shared by both PMDs:
+ * vspin_policy_parse_mode() (spin_mode=) and vspin_parse_us() (spin_us=,
+ * sleep_max_us=, ...). Good values parse to the right conf; bad ones are
+ * refused with a message naming the key and the value, and leave the
+ * conf untouched.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "vspin_policy.h"
+#include "vspin_test.h"
+
+struct good_mode {
+	const char *s;
+	enum vspin_mode mode;
+	uint32_t budget, spin_us; /* expected after parsing */
+};
+
+static void
+test_good_modes_parse(void)
+{
+	static const struct good_mode good[] = {
+		{"poll", VSPIN_MODE_POLL, VSPIN_DEFAULT_BUDGET,
+		 VSPIN_DEFAULT_SPIN_US},
+		{"notify", VSPIN_MODE_NOTIFY, VSPIN_DEFAULT_BUDGET,
+		 VSPIN_DEFAULT_SPIN_US},
+		{"budget", VSPIN_MODE_BUDGET, VSPIN_DEFAULT_BUDGET,
+		 VSPIN_DEFAULT_SPIN_US},
+		{"budget:1", VSPIN_MODE_BUDGET, 1, VSPIN_DEFAULT_SPIN_US},
+		{"budget:64", VSPIN_MODE_BUDGET, 64, VSPIN_DEFAULT_SPIN_US},
+		{"budget:1000000000", VSPIN_MODE_BUDGET, 1000000000,
+		 VSPIN_DEFAULT_SPIN_US},
+		{"spin", VSPIN_MODE_SPIN, VSPIN_DEFAULT_BUDGET,
+		 VSPIN_DEFAULT_SPIN_US},
+		{"spin:0", VSPIN_MODE_SPIN, VSPIN_DEFAULT_BUDGET, 0},
+		{"spin:35", VSPIN_MODE_SPIN, VSPIN_DEFAULT_BUDGET, 35},
+		{"spin:007", VSPIN_MODE_SPIN, VSPIN_DEFAULT_BUDGET, 7},
+		{"spin:1000000", VSPIN_MODE_SPIN, VSPIN_DEFAULT_BUDGET,
+		 1000000},
+		{"adaptive", VSPIN_MODE_ADAPTIVE, VSPIN_DEFAULT_BUDGET,
+		 VSPIN_DEFAULT_SPIN_US},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct vspin_policy_conf c;
+		char err[256] = "";
+		int r;
+
+		vspin_policy_conf_default(&c);
+		r = vspin_policy_parse_mode(good[i].s, &c, err, sizeof(err));
+		VT_CHECK(r == 0, "'%s' refused: %s", good[i].s, err);
+		VT_CHECK(c.mode == good[i].mode && c.budget == good[i].budget &&
+				 c.spin_us == good[i].spin_us,
+			 "'%s': mode %s budget %u spin_us %u", good[i].s,
+			 vspin_mode_name(c.mode), c.budget, c.spin_us);
+	}
+}
+
+static void
+test_bad_modes_refused_with_message(void)
+{
+	static const char *const bad[] = {
+		"",
+		"budget:0",
+		"budget:-1",
+		"budget:",
+		"budget:1000000001",
+		"budget:99999999999999999999999",
+		"budget:4294967297",
+		"spin:abc",
+		"spin:-1",
+		"spin:",
+		"spin:1000001",
+		"spin:18446744073709551616",
+		"spin:10x",
+		"spin: 10",
+		"spin:+10",
+		"spin:10:20",
+		"adaptive:5",
+		"poll:1",
+		"notify:",
+		"Poll",
+		"spinning",
+		"spi",
+		" poll",
+		"poll ",
+		"budget:5 ",
+		":5",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vspin_policy_conf c, before;
+		char err[256] = "";
+		int r;
+
+		vspin_policy_conf_default(&c);
+		c.mode = VSPIN_MODE_NOTIFY; /* not the default: must stay */
+		before = c;
+		r = vspin_policy_parse_mode(bad[i], &c, err, sizeof(err));
+		VT_CHECK(r == -1, "'%s' accepted: mode %s budget %u spin_us %u",
+			 bad[i], vspin_mode_name(c.mode), c.budget, c.spin_us);
+		VT_CHECK(memcmp(&c, &before, sizeof(c)) == 0,
+			 "'%s' refused but changed the conf", bad[i]);
+		VT_CHECK(strstr(err, "spin_mode") != NULL,
+			 "'%s': message does not name the key: \"%s\"", bad[i],
+			 err);
+		{
+			char quoted[64];
+
+			snprintf(quoted, sizeof(quoted), "'%s'", bad[i]);
+			VT_CHECK(strstr(err, quoted) != NULL,
+				 "'%s': message does not quote the value: "
+				 "\"%s\"",
+				 bad[i], err);
+		}
+	}
+}
+
+static void
+test_null_mode_refused(void)
+{
+	struct vspin_policy_conf c;
+	char err[256] = "";
+
+	vspin_policy_conf_default(&c);
+	VT_CHECK(vspin_policy_parse_mode(NULL, &c, err, sizeof(err)) == -1,
+		 "NULL accepted");
+	VT_CHECK(strstr(err, "spin_mode") != NULL, "message \"%s\"", err);
+}
+
+/* A short error buffer truncates, never overflows (ASan watches). */
+static void
+test_short_error_buffer(void)
+{
+	struct vspin_policy_conf c;
+	char err[8];
+	uint32_t v;
+
+	vspin_policy_conf_default(&c);
+	memset(err, 'x', sizeof(err));
+	VT_CHECK(vspin_policy_parse_mode("spin:abc", &c, err, 4) == -1,
+		 "accepted");
+	VT_CHECK(err[3] == '\0' && err[4] == 'x', "buffer of 4 overrun");
+	memset(err, 'x', sizeof(err));
+	VT_CHECK(vspin_parse_us("sleep_max_us", "x", 0, &v, err, 1) == -1,
+		 "accepted");
+	VT_CHECK(err[0] == '\0' && err[1] == 'x', "buffer of 1 overrun");
+}
+
+static void
+test_parse_us_good_values(void)
+{
+	static const struct {
+		const char *s;
+		uint32_t min, want;
+	} good[] = {
+		{"0", 0, 0},	     {"1", 1, 1},	  {"20", 0, 20},
+		{"10000", 1, 10000}, {"1000000", 0, 1000000}, {"0042", 0, 42},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char err[256] = "";
+		uint32_t v = 0xdeadbeef;
+		int r = vspin_parse_us("spin_us", good[i].s, good[i].min, &v,
+				       err, sizeof(err));
+
+		VT_CHECK(r == 0 && v == good[i].want,
+			 "'%s' (min %u): r=%d v=%u err \"%s\"", good[i].s,
+			 good[i].min, r, v, err);
+	}
+}
+
+static void
+test_parse_us_bad_values_name_key_and_value(void)
+{
+	static const struct {
+		const char *key, *s;
+		uint32_t min;
+	} bad[] = {
+		{"spin_us", "", 0},
+		{"spin_us", "-1", 0},
+		{"spin_us", "abc", 0},
+		{"spin_us", "12abc", 0},
+		{"spin_us", "1000001", 0},
+		{"spin_us", "4294967296", 0},
+		{"spin_us", "99999999999999999999999", 0},
+		{"spin_us", " 5", 0},
+		{"spin_us", "5 ", 0},
+		{"spin_us", "+5", 0},
+		{"spin_us", "0x10", 0},
+		{"spin_us", "1e3", 0},
+		{"sleep_max_us", "0", 1},
+		{"sleep_max_us", "2.5", 1},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char err[256] = "", quoted[64];
+		uint32_t v = 0xdeadbeef;
+		int r = vspin_parse_us(bad[i].key, bad[i].s, bad[i].min, &v,
+				       err, sizeof(err));
+
+		VT_CHECK(r == -1, "%s='%s' accepted as %u", bad[i].key,
+			 bad[i].s, v);
+		VT_CHECK(v == 0xdeadbeef, "%s='%s' refused but wrote %u",
+			 bad[i].key, bad[i].s, v);
+		snprintf(quoted, sizeof(quoted), "'%s'", bad[i].s);
+		VT_CHECK(strstr(err, bad[i].key) && strstr(err, quoted),
+			 "%s='%s': message \"%s\"", bad[i].key, bad[i].s, err);
+	}
+}
+
+static void
+test_mode_names(void)
+{
+	static const char *const names[] = {"poll", "notify", "budget",
+					    "spin", "adaptive"};
+	unsigned int m;
+
+	for (m = 0; m < 5; m++)
+		VT_CHECK(strcmp(vspin_mode_name((enum vspin_mode)m), names[m]) ==
+				 0,
+			 "mode %u named %s", m,
+			 vspin_mode_name((enum vspin_mode)m));
+	VT_CHECK(strcmp(vspin_mode_name((enum vspin_mode)5), "?") == 0,
+		 "mode 5 named %s", vspin_mode_name((enum vspin_mode)5));
+}
+
+static void
+test_conf_defaults(void)
+{
+	struct vspin_policy_conf c;
+
+	vspin_policy_conf_default(&c);
+	VT_CHECK(c.mode == VSPIN_MODE_POLL && c.budget == 20 &&
+			 c.spin_us == VSPIN_DEFAULT_SPIN_US &&
+			 c.sleep_max_us == 10000 && c.sleep_cost_us == 0 &&
+			 c.min_us == 0 && c.max_us == 0,
+		 "defaults: mode %s budget %u spin_us %u sleep_max_us %u",
+		 vspin_mode_name(c.mode), c.budget, c.spin_us, c.sleep_max_us);
+}
+
+int
+main(void)
+{
+	VT_RUN(test_good_modes_parse);
+	VT_RUN(test_bad_modes_refused_with_message);
+	VT_RUN(test_null_mode_refused);
+	VT_RUN(test_short_error_buffer);
+	VT_RUN(test_parse_us_good_values);
+	VT_RUN(test_parse_us_bad_values_name_key_and_value);
+	VT_RUN(test_mode_names);
+	VT_RUN(test_conf_defaults);
+	return vt_summary();
+}
