@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Notifications under load and sleep when idle, net_vhost_spin as host.
+
+load_ours_ours: net_virtio_spin and net_vhost_spin, both spin:50, under
+  load each way for 1.5 s: guest kicks (guest xstats tx_q0_kicks) per
+  million guest packets and host calls (host xstats tx_q0_calls, the
+  library's count) per million host packets stay below 1000 (ideal 0; a
+  consumer descheduled for longer than the window arms legitimately).
+load_stock_guest: stock virtio_user -> net_vhost_spin spin:50 under load:
+  the kicks the guest wrote into the host's kick eventfd (its counter in
+  /proc, not drained while the host never sleeps) per million packets
+  stay below 1000.
+idle_GUEST_MODE: host net_vhost_spin in MODE (spin:50 or adaptive), guest
+  GUEST (stock or ours), both forwarding and idle: over 3 s the host's
+  forwarding lcore uses < 20% of a core and slept (rx_q0_sleeps grows);
+  then the guest sends one burst of 32 and the host receives all 32 within
+  5 s (it woke up).
+"""
+
+import time
+
+import hostlib as hl
+from hostlib import check
+
+BOUND = 1000  # notifications per million packets
+
+
+def per_million(n, pkts):
+    return n * 1e6 / pkts if pkts else float("inf")
+
+
+def load_ours_ours():
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50") as H:
+            with hl.guest("ours", sock, "spin:50") as G:
+                H.wait_link_up(0)
+                G.wait_link_up(0)
+                # Guest transmit: the host consumes, the guest kicks.
+                hl.fwd(H, "rxonly")
+                hl.fwd(G, "txonly")
+                time.sleep(0.3)
+                k0, p0 = G.xstats(0)["tx_q0_kicks"], G.port_stats(0)
+                time.sleep(1.5)
+                k1, p1 = G.xstats(0)["tx_q0_kicks"], G.port_stats(0)
+                G.stop_fwd()
+                H.stop_fwd()
+                pkts = p1["tx_packets"] - p0["tx_packets"]
+                kicks = per_million(k1 - k0, pkts)
+                print("guest->host: %d packets, %d kicks, %.1f per million"
+                      % (pkts, k1 - k0, kicks))
+                check(pkts > 100000, "guest sent only %d packets" % pkts)
+                # Host transmit: the guest consumes, the host calls.
+                hl.fwd(G, "rxonly")
+                hl.fwd(H, "txonly")
+                time.sleep(0.3)
+                c0, p0 = H.xstats(0)["tx_q0_calls"], H.port_stats(0)
+                time.sleep(1.5)
+                c1, p1 = H.xstats(0)["tx_q0_calls"], H.port_stats(0)
+                H.stop_fwd()
+                G.stop_fwd()
+                hpkts = p1["tx_packets"] - p0["tx_packets"]
+                calls = per_million(c1 - c0, hpkts)
+                print("host->guest: %d packets, %d calls, %.1f per million"
+                      % (hpkts, c1 - c0, calls))
+                check(hpkts > 100000, "host sent only %d packets" % hpkts)
+                check(kicks < BOUND, "guest kicks %.1f per million packets "
+                      "(bound %d)" % (kicks, BOUND))
+                check(calls < BOUND, "host calls %.1f per million packets "
+                      "(bound %d)" % (calls, BOUND))
+
+
+def load_stock_guest():
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50",
+                     log_levels=["lib.vhost.config:info"]) as H:
+            with hl.guest("stock", sock) as G:
+                H.wait_link_up(0)
+                G.wait_link_up(0)
+                kickfd = hl.h.vhost_kick_fds(H.log).get(1)
+                check(kickfd is not None,
+                      "no 'vring kick idx:1' line in the host log")
+                hl.fwd(H, "rxonly")
+                hl.fwd(G, "txonly")
+                time.sleep(0.3)
+                s0 = H.xstats(0)["rx_q0_sleeps"]
+                e0 = hl.h.eventfd_counts(H.pid).get(kickfd, 0)
+                p0 = H.port_stats(0)["rx_packets"]
+                time.sleep(1.5)
+                e1 = hl.h.eventfd_counts(H.pid).get(kickfd, 0)
+                p1 = H.port_stats(0)["rx_packets"]
+                s1 = H.xstats(0)["rx_q0_sleeps"]
+                G.stop_fwd()
+                H.stop_fwd()
+                pkts = p1 - p0
+                # A sleep drains the counter: then count at least 1 kick
+                # per sleep (each wake-up was a kick or a timeout).
+                kicks = max(e1 - e0, 0) + (s1 - s0)
+                pm = per_million(kicks, pkts)
+                print("stock guest->host: %d packets, %d kicks (+%d sleeps)"
+                      ", %.1f per million" % (pkts, max(e1 - e0, 0),
+                                              s1 - s0, pm))
+                check(pkts > 100000, "host received only %d packets" % pkts)
+                check(pm < BOUND, "stock guest kicks %.1f per million "
+                      "packets (bound %d)" % (pm, BOUND))
+
+
+def idle(guest_kind, mode):
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, mode) as H:
+            gmode = "spin:50" if guest_kind == "ours" else None
+            with hl.guest(guest_kind, sock, gmode) as G:
+                H.wait_link_up(0)
+                G.wait_link_up(0)
+                hl.fwd(H, "rxonly")
+                time.sleep(0.5)  # let the policy reach its sleep
+                s0 = H.xstats(0)["rx_q0_sleeps"]
+                cpu = hl.cpu_of_worker(H.pid, 3.0)
+                s1 = H.xstats(0)["rx_q0_sleeps"]
+                print("idle: host forwarding lcore %.1f%% of a core, "
+                      "%d sleeps in 3 s" % (cpu * 100, s1 - s0))
+                check(s1 > s0, "the host never slept while idle "
+                      "(rx_q0_sleeps stayed %d)" % s0)
+                check(cpu < 0.20, "idle host lcore used %.1f%% of a core "
+                      "(bound 20%%)" % (cpu * 100))
+                # One burst from the guest: io mode with tx_first.
+                G.cmd("set fwd io")
+                G.cmd("start tx_first")
+                got = hl.wait_until(
+                    "32 packets",
+                    lambda: H.port_stats(0)["rx_packets"] >= 32, 5.0)
+                G.stop_fwd()
+                n = H.port_stats(0)["rx_packets"]
+                check(got, "after idle the host received %d of 32 packets "
+                      "in 5 s" % n)
+                print("after idle: %d packets received" % n)
+                H.stop_fwd()
+
+
+CASES = {
+    "load_ours_ours": load_ours_ours,
+    "load_stock_guest": load_stock_guest,
+    "idle_stock_spin": lambda: idle("stock", "spin:50"),
+    "idle_ours_spin": lambda: idle("ours", "spin:50"),
+    "idle_stock_adaptive": lambda: idle("stock", "adaptive"),
+}
+
+if __name__ == "__main__":
+    hl.main(CASES)
