@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""vspin-traffic over the stock pair (virtio_user guest, net_vhost host):
+what the generator sends, the sink counts exactly; the pacing and the
+cost knob bound what they should; bad options are refused by name.
+
+usage: test_traffic.py <path to vspin-traffic>
+No check depends on how fast the machine is: only counts and bounds
+that hold at any speed.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+APP = sys.argv[1] if len(sys.argv) > 1 else "build/app/vspin-traffic"
+FAILS = []
+N = [0]
+
+
+def eal(core, tag, vdev):
+    N[0] += 1
+    return [APP, "-l", core, "--no-huge", "--no-pci", "--no-telemetry",
+            "--file-prefix", "vtt%d_%s%d" % (os.getpid(), tag, N[0]),
+            "--vdev", vdev]
+
+
+def pair(tmp, gen_args, sink_args):
+    """Run sink (host, core 1) and gen (guest, core 0); return reports."""
+    sock = os.path.join(tmp, "s%d.sock" % N[0])
+    gj, sj = sock + ".gen.json", sock + ".sink.json"
+    sink = subprocess.Popen(
+        eal("1", "h", "net_vhost0,iface=" + sock) +
+        ["--", "--role", "sink", "--quiet", "--json", sj, "--wait", "30"] +
+        sink_args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True)
+    t0 = time.monotonic()
+    while not os.path.exists(sock) and time.monotonic() - t0 < 20:
+        if sink.poll() is not None:
+            break
+        time.sleep(0.02)
+    gen = subprocess.run(
+        eal("0", "g", "net_virtio_user0,path=" + sock) +
+        ["--", "--role", "gen", "--quiet", "--json", gj,
+         "--linger-ms", "200"] + gen_args,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        timeout=120)
+    try:
+        _, serr = sink.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        sink.kill()
+        _, serr = sink.communicate()
+    out = []
+    for path, rc, err in ((gj, gen.returncode, gen.stderr),
+                          (sj, sink.returncode, serr)):
+        try:
+            with open(path) as f:
+                out.append(json.load(f))
+        except (OSError, ValueError) as e:
+            raise AssertionError("no JSON report %s (rc %s): %s\n%s" %
+                                 (path, rc, e, err[-2000:]))
+    return out
+
+
+def case(fn):
+    def run(tmp):
+        try:
+            fn(tmp)
+            print("PASS", fn.__name__)
+        except AssertionError as e:
+            print("FAIL", fn.__name__ + ":", e)
+            FAILS.append(fn.__name__)
+    return run
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def exact_accounting(g, s, what):
+    check(g["eos_sent"], "%s: generator could not send end-of-stream" % what)
+    check(s["eos"], "%s: sink never saw end-of-stream" % what)
+    check(g["sent"] > 0, "%s: nothing sent" % what)
+    check(s["expected"] == g["sent"],
+          "%s: end-of-stream says %d sent, generator says %d" %
+          (what, s["expected"], g["sent"]))
+    check(s["data_packets"] == g["sent"] and s["lost"] == 0,
+          "%s: sent %d, sink got %d, lost %d" %
+          (what, g["sent"], s["data_packets"], s["lost"]))
+    check(s["duplicates"] == 0 and s["reordered"] == 0,
+          "%s: %d duplicates, %d reordered on one in-order queue" %
+          (what, s["duplicates"], s["reordered"]))
+    lat = s["latency_ns"]
+    check(lat["count"] == s["data_packets"],
+          "%s: %d latency samples for %d packets" %
+          (what, lat["count"], s["data_packets"]))
+    check(lat["min"] <= lat["p50"] <= lat["p99"] <= lat["p999"] <=
+          lat["max"], "%s: percentiles out of order: %s" % (what, lat))
+    check("xstats" in s and "rx_q0_packets" in s["xstats"],
+          "%s: sink JSON lacks the port's xstats" % what)
+
+
+@case
+def every_packet_sent_is_counted_once_per_pattern(tmp):
+    for pattern in ("const", "poisson", "onoff"):
+        g, s = pair(tmp, ["--rate", "200k", "--duration", "0.3",
+                          "--pattern", pattern, "--on-us", "500",
+                          "--off-us", "500"], [])
+        exact_accounting(g, s, pattern)
+
+
+@case
+def unpaced_generator_is_counted_exactly(tmp):
+    g, s = pair(tmp, ["--rate", "max", "--duration", "0.3"], [])
+    exact_accounting(g, s, "max")
+
+
+@case
+def paced_generator_never_exceeds_its_schedule(tmp):
+    rate, burst = 100000, 32
+    g, s = pair(tmp, ["--rate", str(rate), "--duration", "0.5",
+                      "--burst", str(burst)], [])
+    bound = rate * g["active_s"] + burst
+    check(0 < g["sent"] <= bound,
+          "sent %d in %.3f s at %d pps: bound %.0f" %
+          (g["sent"], g["active_s"], rate, bound))
+
+
+@case
+def cost_knob_slows_the_consumer_to_its_budget(tmp):
+    # 50000 busy cycles per packet (about 20 us at 2.5 GHz): the sink's
+    # active time is at least (packets - last burst) * cost, whatever
+    # the machine.
+    cycles, burst = 50000, 32
+    g, s = pair(tmp, ["--rate", "max", "--duration", "0.3", "--burst",
+                      str(burst)], ["--cost", str(cycles), "--burst",
+                                    str(burst)])
+    cost = s["config"]["cost_cycles"] / s["tsc_hz"]
+    floor = (s["data_packets"] - burst) * cost
+    check(s["data_packets"] > burst, "only %d packets" % s["data_packets"])
+    check(s["active_s"] >= floor,
+          "%d packets at %.1f us each took only %.4f s (floor %.4f s)" %
+          (s["data_packets"], cost * 1e6, s["active_s"], floor))
+    check(s["lost"] == 0, "slow consumer lost %d packets" % s["lost"])
+
+
+@case
+def idle_generator_sends_only_end_of_stream(tmp):
+    g, s = pair(tmp, ["--rate", "idle", "--duration", "0.3"], [])
+    check(g["sent"] == 0 and s["data_packets"] == 0 and s["eos"],
+          "idle: sent %d, sink got %d data packets, eos %s" %
+          (g["sent"], s["data_packets"], s["eos"]))
+    check(0 < g["cpu_s"] and 0 < s["wall_s"],
+          "idle: no CPU or wall time recorded (%s, %s)" %
+          (g["cpu_s"], s["wall_s"]))
+
+
+@case
+def bad_options_are_refused_by_name(tmp):
+    for args, name in ((["--role", "gen", "--rate", "fast"], "--rate"),
+                       (["--role", "gen", "--size", "10"], "--size"),
+                       (["--role", "both"], "--role"),
+                       (["--role", "gen", "--pattern", "bursty"],
+                        "--pattern"),
+                       (["--rate", "1M"], "--role")):
+        r = subprocess.run(eal("0", "b", "net_null0") + ["--"] + args,
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 2 and name in r.stderr,
+              "%s: rc %d, stderr does not name %s: %s" %
+              (" ".join(args), r.returncode, name, r.stderr[-300:]))
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="vspin-traffic-test-")
+    try:
+        for c in (every_packet_sent_is_counted_once_per_pattern,
+                  unpaced_generator_is_counted_exactly,
+                  paced_generator_never_exceeds_its_schedule,
+                  cost_knob_slows_the_consumer_to_its_budget,
+                  idle_generator_sends_only_end_of_stream,
+                  bad_options_are_refused_by_name):
+            c(tmp)
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
+    print("%d failed" % len(FAILS) if FAILS else "all passed")
+    return 1 if FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
