@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The counters as DPDK xstats (vspin_stats.h): names in DPDK's style,
+ * unique, each bound to its own field; cycle counters shown in us.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "vspin_stats.h"
+#include "vspin_test.h"
+
+static const char *const tx_q0[VSPIN_STATS_NB] = {
+	"tx_q0_kicks",		  "tx_q0_kicks_suppressed",
+	"tx_q0_arms",		  "tx_q0_arm_rechecks_hit",
+	"tx_q0_sleeps",		  "tx_q0_wakeups",
+	"tx_q0_sleep_timeouts",	  "tx_q0_spurious_wakeups",
+	"tx_q0_spin_us",	  "tx_q0_sleep_us",
+	"tx_q0_window_us",
+};
+
+static void
+test_names_in_dpdk_style(void)
+{
+	char buf[64];
+	unsigned int i;
+
+	for (i = 0; i < VSPIN_STATS_NB; i++) {
+		int r = vspin_stats_name(i, "tx", 0, "kicks", buf, sizeof(buf));
+
+		VT_CHECK(r == (int)strlen(tx_q0[i]) && strcmp(buf, tx_q0[i]) == 0,
+			 "counter %u named \"%s\" (r=%d), expected \"%s\"", i,
+			 buf, r, tx_q0[i]);
+	}
+	vspin_stats_name(2, "rx", 1, "calls", buf, sizeof(buf));
+	VT_CHECK(strcmp(buf, "rx_q1_arms") == 0, "\"%s\"", buf);
+	vspin_stats_name(1, "rx", 3, "calls", buf, sizeof(buf));
+	VT_CHECK(strcmp(buf, "rx_q3_calls_suppressed") == 0, "\"%s\"", buf);
+	vspin_stats_name(8, "rx", 0, "calls", buf, sizeof(buf));
+	VT_CHECK(strcmp(buf, "rx_q0_spin_us") == 0, "\"%s\"", buf);
+	vspin_stats_name(0, "rx", 15, "calls", buf, sizeof(buf));
+	VT_CHECK(strcmp(buf, "rx_q15_calls") == 0, "\"%s\"", buf);
+}
+
+/* Every name of two directions and 16 queues differs from the others. */
+static void
+test_names_unique(void)
+{
+	static char names[2 * 16 * VSPIN_STATS_NB][48];
+	static const char *const dirs[] = {"rx", "tx"};
+	unsigned int n = 0, d, q, i, j, dups = 0;
+
+	for (d = 0; d < 2; d++)
+		for (q = 0; q < 16; q++)
+			for (i = 0; i < VSPIN_STATS_NB; i++)
+				vspin_stats_name(i, dirs[d], q,
+						 d ? "kicks" : "calls",
+						 names[n++], sizeof(names[0]));
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (strcmp(names[i], names[j]) == 0 && dups++ < 3)
+				VT_FAIL("\"%s\" twice", names[i]);
+	VT_CHECK(dups == 0, "%u duplicate names among %u", dups, n);
+}
+
+static void
+test_name_bounds(void)
+{
+	char buf[8];
+	int r;
+
+	memset(buf, 'x', sizeof(buf));
+	r = vspin_stats_name(VSPIN_STATS_NB, "tx", 0, "kicks", buf,
+			     sizeof(buf));
+	VT_CHECK(r < 0, "counter %u named (r=%d)", VSPIN_STATS_NB, r);
+	/* Truncated, terminated, and the full length returned. */
+	r = vspin_stats_name(1, "tx", 0, "kicks", buf, 6);
+	VT_CHECK(r == 22 && strcmp(buf, "tx_q0") == 0 && buf[6] == 'x',
+		 "truncated to \"%.8s\", r=%d", buf, r);
+}
+
+/* Each index reads its own field: distinct values in every field. */
+static void
+test_values_bound_to_fields(void)
+{
+	struct vspin_stats s = {
+		.notifies = 1,
+		.notifies_suppressed = 2,
+		.arms = 3,
+		.arm_rechecks_hit = 4,
+		.sleeps = 5,
+		.wakeups = 6,
+		.sleep_timeouts = 7,
+		.spurious_wakeups = 8,
+		.spin_cycles = 9000,
+		.sleep_cycles = 10000,
+		.window_cycles = 11000,
+	};
+	/* At 1 GHz: 1000 cycles per microsecond. */
+	static const uint64_t want[VSPIN_STATS_NB] = {1, 2, 3, 4,  5, 6,
+						      7, 8, 9, 10, 11};
+	unsigned int i;
+
+	for (i = 0; i < VSPIN_STATS_NB; i++)
+		VT_CHECK(vspin_stats_value(&s, i, 1000000000u) == want[i],
+			 "%s = %llu, expected %llu", tx_q0[i],
+			 (unsigned long long)vspin_stats_value(&s, i,
+							       1000000000u),
+			 (unsigned long long)want[i]);
+	VT_CHECK(vspin_stats_value(&s, VSPIN_STATS_NB, 1000000000u) == 0,
+		 "value past the end");
+}
+
+static void
+test_cycles_converted_to_us(void)
+{
+	struct vspin_stats s;
+
+	memset(&s, 0, sizeof(s));
+	s.spin_cycles = UINT64_C(3000000000) * 5; /* 5 s at 3 GHz */
+	s.sleep_cycles = 2999;		 /* just under 1 us at 3 GHz */
+	s.window_cycles = 60000;	 /* 20 us */
+	VT_CHECK(vspin_stats_value(&s, 8, 3000000000u) == 5000000,
+		 "spin_us %llu, expected 5000000",
+		 (unsigned long long)vspin_stats_value(&s, 8, 3000000000u));
+	VT_CHECK(vspin_stats_value(&s, 9, 3000000000u) == 0,
+		 "sleep_us %llu, expected 0 (rounded down)",
+		 (unsigned long long)vspin_stats_value(&s, 9, 3000000000u));
+	VT_CHECK(vspin_stats_value(&s, 10, 3000000000u) == 20,
+		 "window_us %llu, expected 20",
+		 (unsigned long long)vspin_stats_value(&s, 10, 3000000000u));
+	/* Plain counters are not scaled. */
+	s.arms = 123456789;
+	VT_CHECK(vspin_stats_value(&s, 2, 3000000000u) == 123456789,
+		 "arms %llu scaled",
+		 (unsigned long long)vspin_stats_value(&s, 2, 3000000000u));
+}
+
+int
+main(void)
+{
+	VT_RUN(test_names_in_dpdk_style);
+	VT_RUN(test_names_unique);
+	VT_RUN(test_name_bounds);
+	VT_RUN(test_values_bound_to_fields);
+	VT_RUN(test_cycles_converted_to_us);
+	return vt_summary();
+}
