@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The eventfd helpers (vspin_eventfd.h) on real eventfds: signal, wait,
+ * drain, the fired mask, the timeout bound (checked generously: other
+ * tests share the cores), a wake-up from another thread.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vspin_eventfd.h"
+#include "vspin_test.h"
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The eventfd's count, read non-destructively from /proc. */
+static long long
+efd_count(int fd)
+{
+	char path[64], line[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "eventfd-count: %llx", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void
+test_signal_adds_one(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK);
+
+	VT_REQUIRE(fd >= 0, "eventfd: errno %d", errno);
+	VT_CHECK(vspin_eventfd_signal(fd) == 0, "signal failed");
+	VT_CHECK(vspin_eventfd_signal(fd) == 0, "signal failed");
+	VT_CHECK(efd_count(fd) == 2, "count %lld after 2 signals",
+		 efd_count(fd));
+	close(fd);
+}
+
+static void
+test_wait_returns_signalled_and_drains(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK), r;
+
+	VT_REQUIRE(fd >= 0, "eventfd: errno %d", errno);
+	vspin_eventfd_signal(fd);
+	vspin_eventfd_signal(fd);
+	vspin_eventfd_signal(fd);
+	r = vspin_eventfd_wait(&fd, 1, 1000000);
+	VT_CHECK(r == 1, "wait returned %d with a signalled fd", r);
+	VT_CHECK(efd_count(fd) == 0, "count %lld after the wait",
+		 efd_count(fd));
+	r = vspin_eventfd_wait(&fd, 1, 0);
+	VT_CHECK(r == 0, "second wait returned %d, expected 0", r);
+	close(fd);
+}
+
+static void
+test_drain_clears_and_never_blocks(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK);
+
+	VT_REQUIRE(fd >= 0, "eventfd: errno %d", errno);
+	vspin_eventfd_signal(fd);
+	vspin_eventfd_drain(fd);
+	VT_CHECK(efd_count(fd) == 0, "count %lld after drain", efd_count(fd));
+	vspin_eventfd_drain(fd); /* empty: returns at once */
+	VT_CHECK(efd_count(fd) == 0, "count %lld", efd_count(fd));
+	close(fd);
+}
+
+static void
+test_zero_timeout_does_not_block(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK), r;
+	uint64_t t0 = now_us(), dt;
+
+	VT_REQUIRE(fd >= 0, "eventfd: errno %d", errno);
+	r = vspin_eventfd_wait(&fd, 1, 0);
+	dt = now_us() - t0;
+	VT_CHECK(r == 0 && dt < 500000, "wait(0) returned %d after %llu us", r,
+		 (unsigned long long)dt);
+	close(fd);
+}
+
+static void
+test_timeout_bound_respected(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK), r;
+	uint64_t t0 = now_us(), dt;
+
+	VT_REQUIRE(fd >= 0, "eventfd: errno %d", errno);
+	r = vspin_eventfd_wait(&fd, 1, 30000);
+	dt = now_us() - t0;
+	VT_CHECK(r == 0, "wait on a silent fd returned %d", r);
+	/* At least the bound (less 1 ms of clock slack), at most 3 s. */
+	VT_CHECK(dt >= 29000 && dt < 3000000,
+		 "a 30 ms wait took %llu us", (unsigned long long)dt);
+	/* A bound over one second (the tv_sec part). */
+	t0 = now_us();
+	r = vspin_eventfd_wait(&fd, 1, 1000500);
+	dt = now_us() - t0;
+	VT_CHECK(r == 0 && dt >= 999500 && dt < 5000000,
+		 "a 1.0005 s wait returned %d after %llu us", r,
+		 (unsigned long long)dt);
+	close(fd);
+}
+
+static void
+test_mask_names_the_signalled_fds(void)
+{
+	int fds[3], r, i;
+	uint64_t mask = 0xff;
+
+	for (i = 0; i < 3; i++)
+		fds[i] = eventfd(0, EFD_NONBLOCK);
+	VT_REQUIRE(fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0, "eventfd");
+	vspin_eventfd_signal(fds[0]);
+	vspin_eventfd_signal(fds[2]);
+	vspin_eventfd_signal(fds[2]);
+	r = vspin_eventfd_wait_mask(fds, 3, 1000000, &mask);
+	VT_CHECK(r == 2 && mask == 5, "returned %d mask %#llx, expected 2 0x5",
+		 r, (unsigned long long)mask);
+	for (i = 0; i < 3; i++)
+		VT_CHECK(efd_count(fds[i]) == 0, "fd %d count %lld", i,
+			 efd_count(fds[i]));
+	r = vspin_eventfd_wait_mask(fds, 3, 0, &mask);
+	VT_CHECK(r == 0 && mask == 0, "after drain: %d mask %#llx", r,
+		 (unsigned long long)mask);
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+}
+
+/* Bit 63: the last fd of the largest set. */
+static void
+test_mask_bit_63(void)
+{
+	int fds[64], r, i, ok = 1;
+	uint64_t mask = 0;
+
+	for (i = 0; i < 64; i++)
+		ok &= (fds[i] = eventfd(0, EFD_NONBLOCK)) >= 0;
+	VT_REQUIRE(ok, "eventfd");
+	vspin_eventfd_signal(fds[63]);
+	r = vspin_eventfd_wait_mask(fds, 64, 1000000, &mask);
+	VT_CHECK(r == 1 && mask == UINT64_C(1) << 63,
+		 "returned %d mask %#llx", r, (unsigned long long)mask);
+	for (i = 0; i < 64; i++)
+		close(fds[i]);
+}
+
+static void
+test_bad_counts_rejected(void)
+{
+	int fds[65] = {0};
+	uint64_t mask;
+
+	VT_CHECK(vspin_eventfd_wait(fds, 0, 0) == -EINVAL, "n=0 accepted");
+	VT_CHECK(vspin_eventfd_wait_mask(fds, 65, 0, &mask) == -EINVAL,
+		 "n=65 accepted");
+}
+
+static void
+test_signal_errors(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK);
+
+	VT_CHECK(vspin_eventfd_signal(-1) == -EBADF, "signal(-1) = %d",
+		 vspin_eventfd_signal(-1));
+	VT_REQUIRE(fd >= 0, "eventfd");
+	/* A saturated counter means the peer has a wake-up pending. */
+	{
+		uint64_t big = UINT64_C(0xfffffffffffffffe);
+
+		VT_REQUIRE(write(fd, &big, sizeof(big)) == sizeof(big),
+			   "write");
+	}
+	VT_CHECK(vspin_eventfd_signal(fd) == 0,
+		 "signal of a saturated eventfd failed");
+	close(fd);
+}
+
+static void *
+late_signal(void *arg)
+{
+	struct timespec d = {0, 20 * 1000 * 1000};
+
+	nanosleep(&d, NULL);
+	vspin_eventfd_signal(*(int *)arg);
+	return NULL;
+}
+
+static void
+test_woken_by_another_thread(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK), r;
+	uint64_t t0, dt;
+	pthread_t t;
+
+	VT_REQUIRE(fd >= 0, "eventfd");
+	t0 = now_us();
+	VT_REQUIRE(pthread_create(&t, NULL, late_signal, &fd) == 0, "thread");
+	r = vspin_eventfd_wait(&fd, 1, 10000000);
+	dt = now_us() - t0;
+	pthread_join(t, NULL);
+	VT_CHECK(r == 1 && dt < 9000000, "returned %d after %llu us", r,
+		 (unsigned long long)dt);
+	close(fd);
+}
+
+int
+main(void)
+{
+	VT_RUN(test_signal_adds_one);
+	VT_RUN(test_wait_returns_signalled_and_drains);
+	VT_RUN(test_drain_clears_and_never_blocks);
+	VT_RUN(test_zero_timeout_does_not_block);
+	VT_RUN(test_timeout_bound_respected);
+	VT_RUN(test_mask_names_the_signalled_fds);
+	VT_RUN(test_mask_bit_63);
+	VT_RUN(test_bad_counts_rejected);
+	VT_RUN(test_signal_errors);
+	VT_RUN(test_woken_by_another_thread);
+	return vt_summary();
+}
