@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Bad input to net_vhost_spin gets a clear error and no port, no crash.
+
+Case socket: server socket paths that cannot work (a missing directory, a
+  path in use by a live server, a stale socket file, a regular file), and
+  a path used twice in one process. Each must fail the probe with a
+  message naming the problem; testpmd itself must stay up.
+Case devargs: each bad devarg must be rejected with a message naming the
+  key or value.
+"""
+
+import os
+import socket
+
+import hostlib as hl
+from hostlib import check
+
+
+def expect_error(vdevs, want, what):
+    """Start a host testpmd with vdevs; its log must contain every string
+    of want, and no port may exist."""
+    t = hl.h.Testpmd("host", vdevs=vdevs, plugins=[hl.h.plugin("vhost_spin")],
+                     fwd_lcore=1)
+    with t:
+        out = t.cmd("show port summary all")
+        log = t.log
+    for w in want:
+        check(w in log, "%s: no %r in the log; log tail:\n%s" % (
+            what, w, log[-1500:]))
+    print("%s: rejected (%s)" % (what, want[0]))
+    return out, log
+
+
+def vdev(sock, extra=""):
+    return "net_vhost_spin0,iface=%s%s" % (sock, extra)
+
+
+def socket_errors():
+    with hl.h.private_dir() as d:
+        out, _ = expect_error([vdev(d + "/no/such/dir.sock")],
+                              ["does not exist", "not created"],
+                              "missing directory")
+        check("net_vhost_spin0" not in out,
+              "a port exists although its socket cannot be created: " + out)
+
+        stale = d + "/stale.sock"
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(stale)
+        s.close()  # the file stays, nobody listens
+        expect_error([vdev(stale)], ["stale socket", "not created"],
+                     "stale socket file")
+
+        regular = d + "/file"
+        open(regular, "w").close()
+        expect_error([vdev(regular)], ["not a socket", "not created"],
+                     "regular file")
+
+        busy = d + "/busy.sock"
+        with hl.h.Testpmd("owner", vdevs=[vdev(busy)],
+                          plugins=[hl.h.plugin("vhost_spin")],
+                          fwd_lcore=0):
+            check(os.path.exists(busy), "the first server made no socket")
+            expect_error([vdev(busy)], ["busy", "not created"],
+                         "socket of a live server")
+
+        twice = d + "/twice.sock"
+        expect_error([vdev(twice), "net_vhost_spin1,iface=" + twice],
+                     ["already used by another port"], "one path, two ports")
+
+
+def devargs_errors():
+    with hl.h.private_dir() as d:
+        sock = d + "/x.sock"
+        for extra, want in (
+                (",foo=1", "unknown devarg 'foo'"),
+                (",spin_mode=fast", "invalid spin_mode 'fast'"),
+                (",spin_mode=budget:0", "invalid spin_mode 'budget:0'"),
+                (",queues=0", "invalid queues '0'"),
+                (",queues=x", "invalid queues 'x'"),
+                (",client=2", "invalid client '2'"),
+                (",sleep_max_us=0", "invalid sleep_max_us '0'"),
+                (",spin_us=-5", "invalid spin_us '-5'"),
+                (",spin_mode=spin:10,spin_us=20", "disagree"),
+                (",queues=1,queues=2", "given twice")):
+            expect_error([vdev(sock, extra)], [want], "devargs " + extra)
+        expect_error(["net_vhost_spin0,queues=1"], ["'iface'"],
+                     "no iface")
+        expect_error([vdev("/x" * 60)], ["invalid iface"], "long iface")
+
+
+CASES = {
+    "socket": socket_errors,
+    "devargs": devargs_errors,
+}
+
+if __name__ == "__main__":
+    hl.main(CASES)

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The frontend quits and comes back: the net_vhost_spin port survives.
+
+Case server_GUEST: net_vhost_spin listens (server), the guest (stock
+  virtio_user or net_virtio_spin) connects as client.
+Case client_GUEST: net_vhost_spin connects (client=1, reconnecting), the
+  guest listens (server=1).
+The host forwards (rxonly, spin:50) the whole time. Three rounds: a guest
+starts, the link comes up on both sides, the host idles 0.5 s (it sleeps
+on the new kick fd), the guest sends one burst of 32 and the host must
+receive it; the guest quits and the host link must go down.
+"""
+
+import time
+
+import hostlib as hl
+from hostlib import check
+
+ROUNDS = 3
+
+
+def reconnect(host_client, guest_kind):
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50", client=host_client) as H:
+            hl.fwd(H, "rxonly")
+            total = 0
+            for r in range(1, ROUNDS + 1):
+                gmode = "spin:50" if guest_kind == "ours" else None
+                with hl.guest(guest_kind, sock, gmode,
+                              server=host_client) as G:
+                    H.wait_link_up(0, timeout=15)
+                    G.wait_link_up(0, timeout=15)
+                    time.sleep(0.5)
+                    G.cmd("set fwd io")
+                    G.cmd("start tx_first")
+                    ok = hl.wait_until(
+                        "burst", lambda: H.port_stats(0)["rx_packets"] >=
+                        total + 32, 5.0)
+                    G.stop_fwd()
+                    n = H.port_stats(0)["rx_packets"] - total
+                    check(ok, "round %d: host received %d of 32 packets "
+                          "after the guest (re)connected" % (r, n))
+                    total += n
+                H.wait_link_down(0, timeout=10)
+                print("round %d: %d packets, link down after quit" % (r, n))
+            H.stop_fwd()
+            xs = H.xstats(0)
+            print("host rx_q0: sleeps %d, wakeups %d, timeouts %d" % (
+                xs["rx_q0_sleeps"], xs["rx_q0_wakeups"],
+                xs["rx_q0_sleep_timeouts"]))
+
+
+CASES = {
+    "server_stock": lambda: reconnect(False, "stock"),
+    "server_ours": lambda: reconnect(False, "ours"),
+    "client_stock": lambda: reconnect(True, "stock"),
+    "client_ours": lambda: reconnect(True, "ours"),
+}
+
+if __name__ == "__main__":
+    hl.main(CASES)
