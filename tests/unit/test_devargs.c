@@ -157,8 +157,12 @@ test_parse_us_good_values(void)
 		const char *s;
 		uint32_t min, want;
 	} good[] = {
-		{"0", 0, 0},	     {"1", 1, 1},	  {"20", 0, 20},
-		{"10000", 1, 10000}, {"1000000", 0, 1000000}, {"0042", 0, 42},
+		{"0", 0, 0},
+		{"1", 1, 1},
+		{"20", 0, 20},
+		{"10000", 1, 10000},
+		{"1000000", 0, 1000000},
+		{"0042", 0, 42},
 	};
 	unsigned int i;
 
@@ -217,13 +221,13 @@ test_parse_us_bad_values_name_key_and_value(void)
 static void
 test_mode_names(void)
 {
-	static const char *const names[] = {"poll", "notify", "budget",
-					    "spin", "adaptive"};
+	static const char *const names[] = {"poll", "notify", "budget", "spin",
+					    "adaptive"};
 	unsigned int m;
 
 	for (m = 0; m < 5; m++)
-		VT_CHECK(strcmp(vspin_mode_name((enum vspin_mode)m), names[m]) ==
-				 0,
+		VT_CHECK(strcmp(vspin_mode_name((enum vspin_mode)m),
+				names[m]) == 0,
 			 "mode %u named %s", m,
 			 vspin_mode_name((enum vspin_mode)m));
 	VT_CHECK(strcmp(vspin_mode_name((enum vspin_mode)5), "?") == 0,

@@ -111,8 +111,8 @@ test_timeout_bound_respected(void)
 	dt = now_us() - t0;
 	VT_CHECK(r == 0, "wait on a silent fd returned %d", r);
 	/* At least the bound (less 1 ms of clock slack), at most 3 s. */
-	VT_CHECK(dt >= 29000 && dt < 3000000,
-		 "a 30 ms wait took %llu us", (unsigned long long)dt);
+	VT_CHECK(dt >= 29000 && dt < 3000000, "a 30 ms wait took %llu us",
+		 (unsigned long long)dt);
 	/* A bound over one second (the tv_sec part). */
 	t0 = now_us();
 	r = vspin_eventfd_wait(&fd, 1, 1000500);
@@ -160,8 +160,8 @@ test_mask_bit_63(void)
 	VT_REQUIRE(ok, "eventfd");
 	vspin_eventfd_signal(fds[63]);
 	r = vspin_eventfd_wait_mask(fds, 64, 1000000, &mask);
-	VT_CHECK(r == 1 && mask == UINT64_C(1) << 63,
-		 "returned %d mask %#llx", r, (unsigned long long)mask);
+	VT_CHECK(r == 1 && mask == UINT64_C(1) << 63, "returned %d mask %#llx",
+		 r, (unsigned long long)mask);
 	for (i = 0; i < 64; i++)
 		close(fds[i]);
 }

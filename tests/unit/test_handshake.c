@@ -197,8 +197,8 @@ test_arm_writes_event_or_clears_flag(void)
 			VT_CHECK(*r.d.flags == 0x8000, "%s: armed flags %#x", n,
 				 *r.d.flags);
 			VT_CHECK(*r.d.event == 0xffff,
-				 "%s: event written (%#x) without event_idx",
-				 n, *r.d.event);
+				 "%s: event written (%#x) without event_idx", n,
+				 *r.d.event);
 		}
 		free(r.mem);
 	}
@@ -253,7 +253,7 @@ test_event_idx_stale_event_silent_for_a_lap(void)
 		for (k = 1; k <= 70000 && !first_again; k++)
 			if (publish(&r, 1))
 				first_again = k;
-		/* Entries 40001 .. 40000+65535 pass; the next is 40000 again. */
+		/* 40001 .. 40000+65535 pass; the next one is 40000 again. */
 		VT_CHECK(first_again == 65536,
 			 "%s: stale event crossed again after %u entries, "
 			 "expected 65536",

@@ -38,7 +38,8 @@ test_event_at_old_notifies(void)
 static void
 test_event_at_new_minus_1_notifies(void)
 {
-	VT_CHECK(vspin_need_event(19, 20, 10), "event=19 new=20 old=10: silent");
+	VT_CHECK(vspin_need_event(19, 20, 10),
+		 "event=19 new=20 old=10: silent");
 	VT_CHECK(vspin_need_event(0, 1, 0), "event=0 new=1 old=0: silent");
 }
 
@@ -112,7 +113,8 @@ test_matches_walk_small_bursts(void)
 
 				if (got != want && bad++ < 5)
 					VT_CHECK(got == want,
-						 "event=%u new=%u old=%u: got %d",
+						 "event=%u new=%u old=%u: got "
+						 "%d",
 						 e, n, o, got);
 			}
 		}

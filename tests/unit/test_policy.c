@@ -250,8 +250,8 @@ test_adaptive_clamped_to_min_and_max(void)
 
 /* The rule of vspin_policy.h, written again from its comment. */
 static uint64_t
-ref_adapt(uint64_t w, enum vspin_wake why, uint64_t g, uint64_t b,
-	  uint64_t lo, uint64_t hi)
+ref_adapt(uint64_t w, enum vspin_wake why, uint64_t g, uint64_t b, uint64_t lo,
+	  uint64_t hi)
 {
 	if (why == VSPIN_WAKE_NOTIFIED && g < 2 * b)
 		w += w / 4 + g / 2;
@@ -286,8 +286,9 @@ test_adaptive_matches_documented_rule(void)
 		w = ref_adapt(w, why, g, 10 * US, 5 * US, 80 * US);
 		got = sleep_cycle(&t, g, why);
 		if (got != w && bad++ < 5)
-			VT_CHECK(got == w, "sleep %u (gap %llu, why %d): "
-					   "window %llu, rule says %llu",
+			VT_CHECK(got == w,
+				 "sleep %u (gap %llu, why %d): "
+				 "window %llu, rule says %llu",
 				 i, (unsigned long long)g, why,
 				 (unsigned long long)got,
 				 (unsigned long long)w);
@@ -453,8 +454,8 @@ test_adaptive_measures_sleep_cost(void)
 	VT_CHECK(pol.sleep_cost == (b > US ? b : US),
 		 "B %llu cycles, measured %llu ns",
 		 (unsigned long long)pol.sleep_cost, (unsigned long long)b);
-	VT_CHECK(pol.window == pol.sleep_cost &&
-			 pol.window >= pol.win_min && pol.window <= pol.win_max,
+	VT_CHECK(pol.window == pol.sleep_cost && pol.window >= pol.win_min &&
+			 pol.window <= pol.win_max,
 		 "window %llu in [%llu, %llu], B %llu",
 		 (unsigned long long)pol.window,
 		 (unsigned long long)pol.win_min,

@@ -160,8 +160,8 @@ test_timeout_is_the_smallest_bound(void)
 	VT_CHECK(vspin_sleeper_try_sleep(&a.s), "did not sleep");
 	dt = now_us() - t0;
 	/* a's 30 ms bound, not b's 2 s: generous upper limit. */
-	VT_CHECK(dt >= 29000 && dt < LONG_US / 2,
-		 "slept %llu us, bound 30000", (unsigned long long)dt);
+	VT_CHECK(dt >= 29000 && dt < LONG_US / 2, "slept %llu us, bound 30000",
+		 (unsigned long long)dt);
 	VT_CHECK(a.st.sleep_timeouts == 1 && b.st.sleep_timeouts == 1 &&
 			 a.st.wakeups == 0 && b.st.wakeups == 0,
 		 "timeouts a %llu b %llu, wakeups a %llu b %llu",
@@ -271,7 +271,8 @@ test_groups_are_per_thread(void)
 	struct other o;
 	pthread_t t;
 
-	VT_REQUIRE(queue_open(&a, LONG_US) == 0 && queue_open(&o.q, LONG_US) == 0,
+	VT_REQUIRE(queue_open(&a, LONG_US) == 0 &&
+			   queue_open(&o.q, LONG_US) == 0,
 		   "set-up");
 	vspin_sleeper_join(&a.s); /* polling, never armed, in this thread */
 	o.slept = -1;

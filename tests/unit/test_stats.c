@@ -9,11 +9,11 @@
 #include "vspin_test.h"
 
 static const char *const tx_q0[VSPIN_STATS_NB] = {
-	"tx_q0_kicks",		  "tx_q0_kicks_suppressed",
-	"tx_q0_arms",		  "tx_q0_arm_rechecks_hit",
-	"tx_q0_sleeps",		  "tx_q0_wakeups",
-	"tx_q0_sleep_timeouts",	  "tx_q0_spurious_wakeups",
-	"tx_q0_spin_us",	  "tx_q0_sleep_us",
+	"tx_q0_kicks",		"tx_q0_kicks_suppressed",
+	"tx_q0_arms",		"tx_q0_arm_rechecks_hit",
+	"tx_q0_sleeps",		"tx_q0_wakeups",
+	"tx_q0_sleep_timeouts", "tx_q0_spurious_wakeups",
+	"tx_q0_spin_us",	"tx_q0_sleep_us",
 	"tx_q0_window_us",
 };
 
@@ -26,7 +26,8 @@ test_names_in_dpdk_style(void)
 	for (i = 0; i < VSPIN_STATS_NB; i++) {
 		int r = vspin_stats_name(i, "tx", 0, "kicks", buf, sizeof(buf));
 
-		VT_CHECK(r == (int)strlen(tx_q0[i]) && strcmp(buf, tx_q0[i]) == 0,
+		VT_CHECK(r == (int)strlen(tx_q0[i]) &&
+				 strcmp(buf, tx_q0[i]) == 0,
 			 "counter %u named \"%s\" (r=%d), expected \"%s\"", i,
 			 buf, r, tx_q0[i]);
 	}
@@ -116,8 +117,8 @@ test_cycles_converted_to_us(void)
 
 	memset(&s, 0, sizeof(s));
 	s.spin_cycles = UINT64_C(3000000000) * 5; /* 5 s at 3 GHz */
-	s.sleep_cycles = 2999;		 /* just under 1 us at 3 GHz */
-	s.window_cycles = 60000;	 /* 20 us */
+	s.sleep_cycles = 2999;			  /* just under 1 us at 3 GHz */
+	s.window_cycles = 60000;		  /* 20 us */
 	VT_CHECK(vspin_stats_value(&s, 8, 3000000000u) == 5000000,
 		 "spin_us %llu, expected 5000000",
 		 (unsigned long long)vspin_stats_value(&s, 8, 3000000000u));

@@ -130,8 +130,8 @@ round_trip(struct pair *p, struct run *r, unsigned int burst, bool arm,
 		     segs[0].addr != (uint64_t)seq << 8 ||
 		     !(segs[n - 1].flags & VSPIN_DESC_F_WRITE)) &&
 		    r->errors++ < 5)
-			VT_FAIL("chain %u: %d segs, addr %#llx", seq,
-				 n, (unsigned long long)segs[0].addr);
+			VT_FAIL("chain %u: %d segs, addr %#llx", seq, n,
+				(unsigned long long)segs[0].addr);
 		heads[n_in++] = head;
 	}
 	VT_CHECK(n_in == r->sent - first, "round %u: device took %u of %u",
@@ -150,8 +150,8 @@ round_trip(struct pair *p, struct run *r, unsigned int burst, bool arm,
 		vspin_vq_drv_disarm(&p->drv);
 
 	for (i = 0; i < n_in; i++) {
-		uint32_t len = 0, want = reverse ? first + n_in - 1 - i :
-						   first + i;
+		uint32_t len = 0,
+			 want = reverse ? first + n_in - 1 - i : first + i;
 		void *c = vspin_vq_drv_get_used(&p->drv, &len);
 
 		if (c == NULL || cookie_seq(c) - first >= n_in ||
@@ -159,8 +159,8 @@ round_trip(struct pair *p, struct run *r, unsigned int burst, bool arm,
 		    cookie_seq(c) != want) {
 			if (r->errors++ < 5)
 				VT_FAIL("round %u: got cookie %p len %u, "
-					 "expected seq %u",
-					 r->rounds, c, len, want);
+					"expected seq %u",
+					r->rounds, c, len, want);
 			continue;
 		}
 		r->returned++;
@@ -281,15 +281,15 @@ test_driver_skips_bad_used_ids(void)
 	VT_REQUIRE(h0 >= 0 && h1 >= 0 && h2 >= 0, "adds failed");
 	vspin_vq_drv_publish(&p.drv);
 
-	vspin_vq_dev_push(&p.dev, 8, 1);	      /* out of range */
+	vspin_vq_dev_push(&p.dev, 8, 1); /* out of range */
 	/* A 32-bit id whose low 16 bits name a chain in flight. */
 	vspin_vq_dev_push(&p.dev, 0, 1);
 	p.vr.used->ring[1].id = 0x10000u + (uint32_t)h0;
-	vspin_vq_dev_push(&p.dev, 7, 1);	      /* free, never lent */
+	vspin_vq_dev_push(&p.dev, 7, 1);		  /* free, never lent */
 	vspin_vq_dev_push(&p.dev, (uint16_t)(h0 + 1), 1); /* not a head */
 	vspin_vq_dev_push(&p.dev, (uint16_t)h1, 111);	  /* good */
-	vspin_vq_dev_push(&p.dev, (uint16_t)h1, 1); /* returned twice */
-	vspin_vq_dev_push(&p.dev, (uint16_t)h0, 100); /* good */
+	vspin_vq_dev_push(&p.dev, (uint16_t)h1, 1);	  /* returned twice */
+	vspin_vq_dev_push(&p.dev, (uint16_t)h0, 100);	  /* good */
 	vspin_vq_dev_publish(&p.dev);
 
 	c = vspin_vq_drv_get_used(&p.drv, &len);
@@ -439,13 +439,17 @@ fresh_ring_silent(bool event_idx)
 	VT_REQUIRE(vspin_vq_drv_add(&p.drv, &sg, 1, 0, seq_cookie(0)) >= 0,
 		   "add failed");
 	kick = vspin_vq_drv_publish(&p.drv);
-	VT_CHECK(!kick, "event_idx=%d: first publish kicked a device that "
-			"never armed", event_idx);
+	VT_CHECK(!kick,
+		 "event_idx=%d: first publish kicked a device that "
+		 "never armed",
+		 event_idx);
 	VT_REQUIRE(vspin_vq_dev_pop(&p.dev, &head, segs, 1) == 1, "pop failed");
 	vspin_vq_dev_push(&p.dev, head, 0);
 	call = vspin_vq_dev_publish(&p.dev);
-	VT_CHECK(!call, "event_idx=%d: first publish called a driver that "
-			"never armed", event_idx);
+	VT_CHECK(!call,
+		 "event_idx=%d: first publish called a driver that "
+		 "never armed",
+		 event_idx);
 	pair_close(&p);
 }
 

@@ -36,8 +36,8 @@ test_struct_sizes_match_spec(void)
 		 offsetof(struct vspin_desc, next));
 	VT_CHECK(sizeof(struct vspin_used_elem) == 8, "used elem is %zu bytes",
 		 sizeof(struct vspin_used_elem));
-	VT_CHECK(offsetof(struct vspin_avail, ring) == 4,
-		 "avail ring at %zu", offsetof(struct vspin_avail, ring));
+	VT_CHECK(offsetof(struct vspin_avail, ring) == 4, "avail ring at %zu",
+		 offsetof(struct vspin_avail, ring));
 	VT_CHECK(offsetof(struct vspin_used, ring) == 4, "used ring at %zu",
 		 offsetof(struct vspin_used, ring));
 }
@@ -124,8 +124,8 @@ test_size_known_values(void)
 static void
 test_bad_num_and_align_rejected(void)
 {
-	static const uint32_t bad_num[] = {0, 3, 6, 100, 65535, 65536,
-					   VSPIN_VRING_MAX_SIZE * 2};
+	static const uint32_t bad_num[] = {
+		0, 3, 6, 100, 65535, 65536, VSPIN_VRING_MAX_SIZE * 2};
 	static const size_t bad_align[] = {0, 1, 2, 3, 6, 12, 4097};
 	static char mem[64];
 	struct vspin_vring vr;

@@ -37,22 +37,22 @@ vt_fail(const char *file, int line, const char *cond, const char *fmt, ...)
 }
 
 /* fmt and its arguments say what was seen. */
-#define VT_CHECK(cond, ...)                                                   \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			vt_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);      \
+#define VT_CHECK(cond, ...)                                                    \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			vt_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);       \
 	} while (0)
 
 /* Fail unconditionally, after a test of its own. */
 #define VT_FAIL(...) vt_fail(__FILE__, __LINE__, "", __VA_ARGS__)
 
 /* Fail the case and leave it (for checks later steps depend on). */
-#define VT_REQUIRE(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			vt_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);      \
-			return;                                               \
-		}                                                             \
+#define VT_REQUIRE(cond, ...)                                                  \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			vt_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);       \
+			return;                                                \
+		}                                                              \
 	} while (0)
 
 static inline void
