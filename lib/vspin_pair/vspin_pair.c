@@ -160,6 +160,7 @@ merge(struct vspin_pair_result *res, const struct vspin_pair_result *ch)
 	res->received = ch->received;
 	res->cons = ch->cons;
 	res->lost_wakeups = ch->lost_wakeups;
+	res->late_wakeups = ch->late_wakeups;
 	res->lost_first_age_ns = ch->lost_first_age_ns;
 	res->cons_bad_avail = ch->cons_bad_avail;
 	res->wall_ns = ch->wall_ns;
@@ -321,12 +322,13 @@ vspin_pair_print(const struct vspin_pair_conf *c,
 	       (unsigned long long)p->wakeups,
 	       (unsigned long long)p->sleep_timeouts);
 	printf("  consumer: arms %llu rechecks_hit %llu sleeps %llu wakeups "
-	       "%llu timeouts %llu spurious %llu | calls %llu suppressed "
-	       "%llu | window %.1f us\n",
+	       "%llu timeouts %llu (late kicks %llu) spurious %llu | calls "
+	       "%llu suppressed %llu | window %.1f us\n",
 	       (unsigned long long)k->arms,
 	       (unsigned long long)k->arm_rechecks_hit,
 	       (unsigned long long)k->sleeps, (unsigned long long)k->wakeups,
 	       (unsigned long long)k->sleep_timeouts,
+	       (unsigned long long)r->late_wakeups,
 	       (unsigned long long)k->spurious_wakeups,
 	       (unsigned long long)k->notifies,
 	       (unsigned long long)k->notifies_suppressed,

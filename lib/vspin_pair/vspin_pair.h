@@ -66,6 +66,7 @@ struct vspin_pair_result {
 	uint64_t lost_wakeups;	    /* consumer, avail direction */
 	uint64_t lost_wakeups_call; /* producer, used direction */
 	int64_t lost_first_age_ns;  /* publish of the lost work -> sleep */
+	uint64_t late_wakeups;	    /* consumer timeouts, kick still coming */
 	uint64_t cons_bad_avail, prod_bad_used;
 	uint64_t wall_ns; /* producer start -> last packet checked */
 	uint64_t cons_cpu_ns, prod_cpu_ns;

@@ -152,6 +152,7 @@ pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
 	}
 	res->cons_bad_avail = vq->bad_avail;
 	res->lost_wakeups = w.lost;
+	res->late_wakeups = w.late;
 	res->lost_first_age_ns =
 		w.lost_first_age < 0 ?
 			-(int64_t)vspin_cycles_to_ns(

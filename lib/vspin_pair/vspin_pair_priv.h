@@ -122,6 +122,7 @@ struct pair_waiter {
 	const uint64_t *stamp;
 	uint32_t num;
 	uint64_t lost;
+	uint64_t late; /* timeouts with work whose kick was still coming */
 	int64_t lost_first_age; /* TSC cycles, first lost wake-up */
 	uint64_t wait_errors;
 };

@@ -44,6 +44,7 @@ pair_waiter_init(struct pair_waiter *w, const struct vspin_policy_conf *pc,
 	w->stamp = stamp;
 	w->num = num;
 	w->lost = 0;
+	w->late = 0;
 	w->lost_first_age = 0;
 	w->wait_errors = 0;
 }
@@ -97,10 +98,11 @@ check_lost(struct pair_waiter *w, uint16_t next, uint64_t slept_at)
 		return; /* nothing pending: an honest idle timeout */
 	/* Acquire: pairs with the release in pair_stamp(). */
 	st = __atomic_load_n(&w->stamp[next & (w->num - 1)], __ATOMIC_ACQUIRE);
-	if ((uint16_t)st != next)
-		return; /* publish of `next` not finished yet */
-	if (vspin_eventfd_wait(&w->fd, 1, 0) > 0)
-		return; /* the kick came after the timeout */
+	if ((uint16_t)st != next || vspin_eventfd_wait(&w->fd, 1, 0) > 0) {
+		/* Publish of `next` not finished, or its kick came late. */
+		w->late++;
+		return;
+	}
 	if (w->lost++ == 0) {
 		/* Both are the low 48 bits of a TSC: sign-extend the gap. */
 		uint64_t d = (slept_at - (st >> 16)) & STAMP_TSC_MASK;
