@@ -70,11 +70,14 @@ usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [options]\n"
-		"  --modes LIST         comma-separated, first is the reference\n"
-		"                       (poll,notify,budget:20,spin:20,adaptive)\n"
+		"  --modes LIST         comma-separated, first is the "
+		"reference\n"
+		"                       "
+		"(poll,notify,budget:20,spin:20,adaptive)\n"
 		"  --repeats N          runs per mode, interleaved (5)\n"
 		"  --csv FILE           also write one CSV row per run\n"
-		"  --short              a quick demo: 3 repeats of 300000 packets\n"
+		"  --short              a quick demo: 3 repeats of 300000 "
+		"packets\n"
 		"harness options (defaults here: ring 256, burst 32, no gap,\n"
 		"producer 150 ns/packet, consumer 0, 2000000 packets):\n%s",
 		prog, VSPIN_PAIR_OPTIONS_HELP);
@@ -129,7 +132,8 @@ print_table(const struct vspin_pair_conf *c, struct mode_runs *modes,
 			continue;
 		stat3(m, offsetof(struct sample, mpps), &med, &lo, &hi);
 		cpu = median(m, offsetof(struct sample, cpu_pct));
-		printf("| %s%s | %.3f | %.3f-%.3f | %.0f | %.0f | %.0f | %.2f | "
+		printf("| %s%s | %.3f | %.3f-%.3f | %.0f | %.0f | %.0f | %.2f "
+		       "| "
 		       "%.2f |\n",
 		       m->name, m->bad ? " (FAILED CHECKS)" : "", med, lo, hi,
 		       median(m, offsetof(struct sample, kicks_pm)), cpu,
@@ -142,7 +146,8 @@ print_table(const struct vspin_pair_conf *c, struct mode_runs *modes,
 	       (unsigned long long)c->packets, modes[0].n);
 	for (i = 0; i < nmodes; i++)
 		printf(" %s %.0f", modes[i].name,
-		       median(&modes[i], offsetof(struct sample, prod_cpu_pct)));
+		       median(&modes[i],
+			      offsetof(struct sample, prod_cpu_pct)));
 	printf("\n");
 }
 
@@ -271,8 +276,9 @@ main(int argc, char **argv)
 			s->window_us = (double)r.cons.window_cycles * 1e6 /
 				       (double)r.tsc_hz;
 			m->n++;
-			fprintf(stderr, "repeat %d %-10s %7.3f Mpps %8.0f "
-					"kicks/Mpkt %4.0f%% CPU\n",
+			fprintf(stderr,
+				"repeat %d %-10s %7.3f Mpps %8.0f "
+				"kicks/Mpkt %4.0f%% CPU\n",
 				rep, m->name, s->mpps, s->kicks_pm, s->cpu_pct);
 			if (csv != NULL)
 				fprintf(csv,
@@ -285,8 +291,10 @@ main(int argc, char **argv)
 					(unsigned long long)r.cons.arms,
 					(unsigned long long)r.cons.sleeps,
 					(unsigned long long)r.cons.wakeups,
-					(unsigned long long)r.cons.sleep_timeouts,
-					(unsigned long long)r.cons.spurious_wakeups,
+					(unsigned long long)
+						r.cons.sleep_timeouts,
+					(unsigned long long)
+						r.cons.spurious_wakeups,
 					(unsigned long long)r.cons_cpu_ns,
 					(unsigned long long)r.prod_cpu_ns,
 					s->window_us);

@@ -40,7 +40,7 @@ vspin_pair_conf_default(struct vspin_pair_conf *c)
 }
 
 void
-pair_error(struct vspin_pair_result *res, const char *fmt, ...)
+vspin_pair_error(struct vspin_pair_result *res, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -90,7 +90,8 @@ check_conf(const struct vspin_pair_conf *c)
 		bad = "pkt_max must be 16 to 65536";
 	else if (c->gap_pct > 100)
 		bad = "gap percentage must be 0 to 100";
-	else if (c->gap == VSPIN_PAIR_GAP_UNIFORM && c->gap_max_ns < c->gap_min_ns)
+	else if (c->gap == VSPIN_PAIR_GAP_UNIFORM &&
+		 c->gap_max_ns < c->gap_min_ns)
 		bad = "uniform gap: MAX below MIN";
 	else if (c->timeout_s == 0)
 		bad = "timeout must be 1 second or more";
@@ -116,9 +117,9 @@ child(struct pair_ctx *c, struct vspin_vq_dev *vq)
 		pair_relax();
 	}
 	cpu0 = thread_cpu_ns();
-	pair_consume(c, vq, res);
-	res->wall_ns = vspin_cycles_to_ns(vspin_rdtsc() - c->sh->start_tsc,
-					  c->hz);
+	vspin_pair_consume(c, vq, res);
+	res->wall_ns =
+		vspin_cycles_to_ns(vspin_rdtsc() - c->sh->start_tsc, c->hz);
 	res->cons_cpu_ns = thread_cpu_ns() - cpu0;
 	__atomic_store_n(&c->sh->done, 1, __ATOMIC_RELEASE);
 	_exit(0);
@@ -174,7 +175,7 @@ vspin_pair_run(const struct vspin_pair_conf *cf, struct vspin_pair_result *res)
 {
 	struct pair_ctx c = {.conf = cf, .kick_fd = -1, .call_fd = -1};
 	size_t stamps, ring_off, buf_off, total;
-	struct producer *prod = NULL;
+	struct pair_producer *prod = NULL;
 	struct vspin_vq_dev dev;
 	cpu_set_t saved;
 	bool restore;
@@ -195,12 +196,14 @@ vspin_pair_run(const struct vspin_pair_conf *cf, struct vspin_pair_result *res)
 	     cf->prod_policy.sleep_cost_us == 0))
 		(void)vspin_sleep_cost_ns();
 
-	c.buf_size = (cf->pkt_max + PAIR_CACHE_LINE - 1) & ~(PAIR_CACHE_LINE - 1u);
+	c.buf_size =
+		(cf->pkt_max + PAIR_CACHE_LINE - 1) & ~(PAIR_CACHE_LINE - 1u);
 	stamps = sizeof(uint64_t) * cf->ring_size;
 	ring_off = (sizeof(struct pair_shared) + 2 * stamps + RING_ALIGN - 1) &
 		   ~(size_t)(RING_ALIGN - 1);
 	buf_off = (ring_off + vspin_vring_size(cf->ring_size, RING_ALIGN) +
-		   PAIR_CACHE_LINE - 1) & ~(size_t)(PAIR_CACHE_LINE - 1);
+		   PAIR_CACHE_LINE - 1) &
+		  ~(size_t)(PAIR_CACHE_LINE - 1);
 	total = buf_off + (size_t)c.buf_size * cf->ring_size;
 
 	fd = memfd_create("vspin_pair", MFD_CLOEXEC);
@@ -232,7 +235,7 @@ vspin_pair_run(const struct vspin_pair_conf *cf, struct vspin_pair_result *res)
 	for (size_t i = 0; i < cf->ring_size; i++)
 		c.avail_stamp[i] = c.used_stamp[i] =
 			(uint16_t)(i - cf->ring_size);
-	prod = pair_producer_new(&c, res);
+	prod = vspin_pair_producer_new(&c, res);
 	if (prod == NULL) {
 		fprintf(stderr, "vspin_pair: out of memory\n");
 		goto out;
@@ -258,7 +261,7 @@ vspin_pair_run(const struct vspin_pair_conf *cf, struct vspin_pair_result *res)
 	cpu0 = thread_cpu_ns();
 	c.sh->start_tsc = vspin_rdtsc();
 	__atomic_store_n(&c.sh->go, 1, __ATOMIC_RELEASE);
-	pair_produce(prod);
+	vspin_pair_produce(prod);
 	res->prod_cpu_ns = thread_cpu_ns() - cpu0;
 	if (restore)
 		sched_setaffinity(0, sizeof(saved), &saved);
@@ -267,10 +270,10 @@ vspin_pair_run(const struct vspin_pair_conf *cf, struct vspin_pair_result *res)
 			    !__atomic_load_n(&c.sh->done, __ATOMIC_ACQUIRE);
 	merge(res, &c.sh->child);
 	if (res->child_failed && !res->timed_out)
-		pair_error(res, "consumer process failed");
+		vspin_pair_error(res, "consumer process failed");
 	ret = 0;
 out:
-	pair_producer_free(prod);
+	vspin_pair_producer_free(prod);
 	if (c.kick_fd >= 0)
 		close(c.kick_fd);
 	if (c.call_fd >= 0)
@@ -306,8 +309,7 @@ vspin_pair_print(const struct vspin_pair_conf *c,
 	       "%llu (used direction %llu)%s\n",
 	       mode, c->event_idx ? "on" : "off", c->ring_size, pmode,
 	       (unsigned long long)r->sent, (unsigned long long)r->received,
-	       (unsigned long long)r->returned,
-	       (unsigned long long)r->errors,
+	       (unsigned long long)r->returned, (unsigned long long)r->errors,
 	       (unsigned long long)r->lost_wakeups,
 	       (unsigned long long)r->lost_wakeups_call,
 	       r->timed_out ? ", TIMED OUT" : "");
@@ -315,8 +317,7 @@ vspin_pair_print(const struct vspin_pair_conf *c,
 		printf("  first error: %s\n", r->first_error);
 	printf("  producer: bursts %llu kicks %llu suppressed %llu | "
 	       "arms %llu sleeps %llu wakeups %llu timeouts %llu\n",
-	       (unsigned long long)r->bursts,
-	       (unsigned long long)p->notifies,
+	       (unsigned long long)r->bursts, (unsigned long long)p->notifies,
 	       (unsigned long long)p->notifies_suppressed,
 	       (unsigned long long)p->arms, (unsigned long long)p->sleeps,
 	       (unsigned long long)p->wakeups,

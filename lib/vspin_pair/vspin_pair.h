@@ -29,17 +29,17 @@ enum vspin_pair_gap {
 };
 
 struct vspin_pair_conf {
-	uint32_t ring_size;  /* descriptors, a power of two */
-	uint64_t packets;    /* to send */
-	uint32_t burst;	     /* packets per publish (one kick decision) */
-	bool burst_random;   /* burst uniform in 1..burst instead of fixed */
+	uint32_t ring_size; /* descriptors, a power of two */
+	uint64_t packets;   /* to send */
+	uint32_t burst;	    /* packets per publish (one kick decision) */
+	bool burst_random;  /* burst uniform in 1..burst instead of fixed */
 	enum vspin_pair_gap gap;
 	uint32_t gap_pct;    /* percentage of bursts followed by a gap */
 	uint64_t gap_min_ns; /* see enum vspin_pair_gap */
 	uint64_t gap_max_ns;
-	uint32_t prod_cost_ns; /* busy work per packet, producer */
-	uint32_t cons_cost_ns; /* busy work per packet, consumer */
-	uint32_t pkt_max;      /* largest packet in bytes (>= 16) */
+	uint32_t prod_cost_ns;		 /* busy work per packet, producer */
+	uint32_t cons_cost_ns;		 /* busy work per packet, consumer */
+	uint32_t pkt_max;		 /* largest packet in bytes (>= 16) */
 	struct vspin_policy_conf policy; /* the device's, avail direction */
 	bool event_idx;			 /* VIRTIO_RING_F_EVENT_IDX */
 	/*
@@ -61,8 +61,8 @@ struct vspin_pair_result {
 	uint64_t bursts;   /* producer publishes */
 	uint64_t errors;   /* bad packets, both sides */
 	char first_error[160];
-	struct vspin_stats cons; /* device: avail policy, calls sent */
-	struct vspin_stats prod; /* driver: kicks sent, used policy */
+	struct vspin_stats cons;    /* device: avail policy, calls sent */
+	struct vspin_stats prod;    /* driver: kicks sent, used policy */
 	uint64_t lost_wakeups;	    /* consumer, avail direction */
 	uint64_t lost_wakeups_call; /* producer, used direction */
 	int64_t lost_first_age_ns;  /* publish of the lost work -> sleep */
@@ -87,23 +87,24 @@ void vspin_pair_conf_default(struct vspin_pair_conf *c);
 int vspin_pair_set_option(struct vspin_pair_conf *c, const char *name,
 			  const char *val, char *err, size_t errlen);
 
-#define VSPIN_PAIR_OPTIONS_HELP                                               \
-	"  --ring N             ring size, power of two (256)\n"             \
-	"  --packets N          packets to send\n"                            \
-	"  --burst N|rand:N     packets per publish, fixed or 1..N (rand:32)\n" \
+#define VSPIN_PAIR_OPTIONS_HELP                                                \
+	"  --ring N             ring size, power of two (256)\n"               \
+	"  --packets N          packets to send\n"                             \
+	"  --burst N|rand:N     packets per publish, fixed or 1..N "           \
+	"(rand:32)\n"                                                          \
 	"  --gap none|fixed:NS|uniform:MIN-MAX|exp:MEAN  idle after a burst\n" \
-	"  --gap-pct P          percent of bursts followed by a gap (100)\n"  \
-	"  --prod-ns NS         busy work per packet in the producer (0)\n"   \
-	"  --cons-ns NS         busy work per packet in the consumer (0)\n"   \
-	"  --pkt-max B          largest packet, bytes (64)\n"                 \
-	"  --mode MODE          consumer policy: poll, notify, budget[:N],\n" \
+	"  --gap-pct P          percent of bursts followed by a gap (100)\n"   \
+	"  --prod-ns NS         busy work per packet in the producer (0)\n"    \
+	"  --cons-ns NS         busy work per packet in the consumer (0)\n"    \
+	"  --pkt-max B          largest packet, bytes (64)\n"                  \
+	"  --mode MODE          consumer policy: poll, notify, budget[:N],\n"  \
 	"                       spin[:US], adaptive (poll)\n"                  \
-	"  --sleep-max-us US    bound on one sleep (10000)\n"                 \
-	"  --event-idx on|off   negotiate EVENT_IDX (on)\n"                   \
+	"  --sleep-max-us US    bound on one sleep (10000)\n"                  \
+	"  --event-idx on|off   negotiate EVENT_IDX (on)\n"                    \
 	"  --prod-wait MODE     producer on a full ring: poll spins, others\n" \
-	"                       sleep on the call eventfd (poll)\n"           \
-	"  --cpus P,C|none      pin producer and consumer (0,1)\n"            \
-	"  --seed N             random seed (1)\n"                            \
+	"                       sleep on the call eventfd (poll)\n"            \
+	"  --cpus P,C|none      pin producer and consumer (0,1)\n"             \
+	"  --seed N             random seed (1)\n"                             \
 	"  --timeout S          fail the run after S seconds (60)\n"
 
 /*

@@ -33,23 +33,25 @@ check(struct consumer *k, int nseg, const struct vspin_desc *d)
 
 	k->expected++;
 	if (nseg != 1) {
-		pair_error(k->res, "consumer: seq %llu: chain of %d segments",
-			   (unsigned long long)seq, nseg);
+		vspin_pair_error(k->res,
+				 "consumer: seq %llu: chain of %d segments",
+				 (unsigned long long)seq, nseg);
 		return 0;
 	}
 	off = d->addr - (uint64_t)(uintptr_t)c->bufs;
 	if (off >= (uint64_t)c->buf_size * c->vr.num || off % c->buf_size) {
-		pair_error(k->res, "consumer: seq %llu: address %#llx is not "
-				   "a buffer",
-			   (unsigned long long)seq,
-			   (unsigned long long)d->addr);
+		vspin_pair_error(k->res,
+				 "consumer: seq %llu: address %#llx is not "
+				 "a buffer",
+				 (unsigned long long)seq,
+				 (unsigned long long)d->addr);
 		return 0;
 	}
 	pkt = (const struct pair_pkt *)(uintptr_t)d->addr;
 	if (pkt->seq != seq) {
-		pair_error(k->res, "consumer: expected seq %llu, got %llu",
-			   (unsigned long long)seq,
-			   (unsigned long long)pkt->seq);
+		vspin_pair_error(
+			k->res, "consumer: expected seq %llu, got %llu",
+			(unsigned long long)seq, (unsigned long long)pkt->seq);
 		/* Resynchronise so one loss is reported once. */
 		k->expected = pkt->seq + 1;
 		seq = pkt->seq;
@@ -57,19 +59,21 @@ check(struct consumer *k, int nseg, const struct vspin_desc *d)
 	h = pair_mix(seq);
 	if (pkt->len != pair_pkt_len(seq, c->conf->pkt_max) ||
 	    d->len != pkt->len || pkt->hash != (uint32_t)h) {
-		pair_error(k->res, "consumer: seq %llu: header len %u desc "
-				   "len %u hash %#x, expected len %u hash %#x",
-			   (unsigned long long)seq, pkt->len, d->len,
-			   pkt->hash, pair_pkt_len(seq, c->conf->pkt_max),
-			   (uint32_t)h);
+		vspin_pair_error(k->res,
+				 "consumer: seq %llu: header len %u desc "
+				 "len %u hash %#x, expected len %u hash %#x",
+				 (unsigned long long)seq, pkt->len, d->len,
+				 pkt->hash, pair_pkt_len(seq, c->conf->pkt_max),
+				 (uint32_t)h);
 		return 0;
 	}
 	for (i = 0; i < pkt->len - PAIR_PKT_MIN; i++)
 		if (pkt->data[i] != pair_pkt_byte(h, i)) {
-			pair_error(k->res, "consumer: seq %llu: byte %u is "
-					   "%#x, expected %#x",
-				   (unsigned long long)seq, i, pkt->data[i],
-				   pair_pkt_byte(h, i));
+			vspin_pair_error(k->res,
+					 "consumer: seq %llu: byte %u is "
+					 "%#x, expected %#x",
+					 (unsigned long long)seq, i,
+					 pkt->data[i], pair_pkt_byte(h, i));
 			return 0;
 		}
 	return pkt->len;
@@ -83,11 +87,11 @@ publish_used(struct consumer *k)
 
 	if (vspin_vq_dev_publish(k->vq) &&
 	    vspin_eventfd_signal(c->call_fd) != 0)
-		pair_error(k->res, "consumer: call eventfd write failed");
+		vspin_pair_error(k->res, "consumer: call eventfd write failed");
 	if (k->stamp_used) {
 		/* After the call: vspin_pair_sleep.c relies on this order. */
-		pair_stamp(c->used_stamp, c->vr.num, k->stamped,
-			   k->vq->used_idx);
+		vspin_pair_stamp(c->used_stamp, c->vr.num, k->stamped,
+				 k->vq->used_idx);
 		k->stamped = k->vq->used_idx;
 	}
 }
@@ -106,8 +110,8 @@ stop(const struct consumer *k)
 }
 
 void
-pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
-	     struct vspin_pair_result *res)
+vspin_pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
+		   struct vspin_pair_result *res)
 {
 	const struct vspin_pair_conf *cf = c->conf;
 	struct consumer k = {
@@ -119,8 +123,8 @@ pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
 	};
 	struct pair_waiter w;
 
-	pair_waiter_init(&w, &cf->policy, c->hz, &res->cons, &vq->kick,
-			 c->kick_fd, c->avail_stamp, c->vr.num);
+	vspin_pair_waiter_init(&w, &cf->policy, c->hz, &res->cons, &vq->kick,
+			       c->kick_fd, c->avail_stamp, c->vr.num);
 	res->sleep_cost_ns = vspin_cycles_to_ns(w.pol.sleep_cost, c->hz);
 	while (res->received < cf->packets && !stop(&k)) {
 		struct vspin_desc d[2];
@@ -135,9 +139,11 @@ pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
 			if (r > 0)
 				len = check(&k, r, d);
 			else
-				pair_error(res, "consumer: malformed chain "
-						"at avail %u",
-					   (unsigned int)(vq->last_avail - 1));
+				vspin_pair_error(
+					res,
+					"consumer: malformed chain "
+					"at avail %u",
+					(unsigned int)(vq->last_avail - 1));
 			pair_busy(k.cost);
 			if (r > 0)
 				vspin_vq_dev_push(vq, head, len);
@@ -148,7 +154,7 @@ pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
 			publish_used(&k);
 		if (res->received >= cf->packets)
 			break;
-		pair_waiter_poll(&w, n, vq->last_avail);
+		vspin_pair_waiter_poll(&w, n, vq->last_avail);
 	}
 	res->cons_bad_avail = vq->bad_avail;
 	res->lost_wakeups = w.lost;
@@ -157,9 +163,10 @@ pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
 		w.lost_first_age < 0 ?
 			-(int64_t)vspin_cycles_to_ns(
 				(uint64_t)-w.lost_first_age, c->hz) :
-			(int64_t)vspin_cycles_to_ns(
-				(uint64_t)w.lost_first_age, c->hz);
+			(int64_t)vspin_cycles_to_ns((uint64_t)w.lost_first_age,
+						    c->hz);
 	if (w.wait_errors)
-		pair_error(res, "consumer: eventfd wait failed %llu times",
-			   (unsigned long long)w.wait_errors);
+		vspin_pair_error(res,
+				 "consumer: eventfd wait failed %llu times",
+				 (unsigned long long)w.wait_errors);
 }

@@ -31,7 +31,8 @@ struct pair_shared {
 	/* Written by either side: stop now (deadline or fatal error). */
 	uint32_t abort __attribute__((aligned(PAIR_CACHE_LINE)));
 	/* The child's half of the result, copied at the end. */
-	struct vspin_pair_result child __attribute__((aligned(PAIR_CACHE_LINE)));
+	struct vspin_pair_result child
+		__attribute__((aligned(PAIR_CACHE_LINE)));
 };
 
 /* Everything one run needs, set up by the parent before the fork. */
@@ -70,8 +71,8 @@ pair_mix(uint64_t x)
 static inline uint32_t
 pair_pkt_len(uint64_t seq, uint32_t pkt_max)
 {
-	return PAIR_PKT_MIN +
-	       (uint32_t)(pair_mix(seq ^ 0x5a5a) % (pkt_max - PAIR_PKT_MIN + 1));
+	return PAIR_PKT_MIN + (uint32_t)(pair_mix(seq ^ 0x5a5a) %
+					 (pkt_max - PAIR_PKT_MIN + 1));
 }
 
 static inline uint8_t
@@ -127,44 +128,46 @@ struct pair_waiter {
 	uint64_t wait_errors;
 };
 
-void pair_waiter_init(struct pair_waiter *w,
-		      const struct vspin_policy_conf *pc, uint64_t hz,
-		      struct vspin_stats *stats,
-		      const struct vspin_notify_dir *dir, int fd,
-		      const uint64_t *stamp, uint32_t num);
+void vspin_pair_waiter_init(struct pair_waiter *w,
+			    const struct vspin_policy_conf *pc, uint64_t hz,
+			    struct vspin_stats *stats,
+			    const struct vspin_notify_dir *dir, int fd,
+			    const uint64_t *stamp, uint32_t num);
 
 /*
  * After a poll that found n entries, next being the index of the next
  * entry to consume: let the policy decide, and maybe arm and sleep.
  */
-void pair_waiter_poll(struct pair_waiter *w, unsigned int n, uint16_t next);
+void vspin_pair_waiter_poll(struct pair_waiter *w, unsigned int n,
+			    uint16_t next);
 
 /*
  * The producer of a direction, after publishing entries [from, to) and
  * notifying if needed: stamp them as fully published (vspin_pair_sleep.c).
  */
-void pair_stamp(uint64_t *stamp, uint32_t num, uint16_t from, uint16_t to);
+void vspin_pair_stamp(uint64_t *stamp, uint32_t num, uint16_t from,
+		      uint16_t to);
 
 /*
  * The driver side. new() lays out and zeroes the ring (before the fork);
  * produce() sends every packet and waits until all came back.
  */
-struct producer;
-struct producer *pair_producer_new(struct pair_ctx *c,
-				   struct vspin_pair_result *res);
-void pair_produce(struct producer *p);
-void pair_producer_free(struct producer *p);
+struct pair_producer;
+struct pair_producer *vspin_pair_producer_new(struct pair_ctx *c,
+					      struct vspin_pair_result *res);
+void vspin_pair_produce(struct pair_producer *p);
+void vspin_pair_producer_free(struct pair_producer *p);
 
 /*
  * The device side, in the child: takes, checks and returns every packet.
  * vq was set up by the parent before the fork (its ring words are then
  * in place before the producer starts); its counters are res->cons.
  */
-void pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
-		  struct vspin_pair_result *res);
+void vspin_pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
+			struct vspin_pair_result *res);
 
 /* Record an error; the first one is described in res->first_error. */
-void pair_error(struct vspin_pair_result *res, const char *fmt, ...)
+void vspin_pair_error(struct vspin_pair_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 #endif /* VSPIN_PAIR_PRIV_H */

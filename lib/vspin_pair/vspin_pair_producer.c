@@ -12,7 +12,7 @@
 #include "vspin_eventfd.h"
 #include "vspin_pair_priv.h"
 
-struct producer {
+struct pair_producer {
 	struct pair_ctx *c;
 	struct vspin_pair_result *res;
 	struct vspin_vq_drv vq;
@@ -22,13 +22,13 @@ struct producer {
 	uint32_t *free_bufs; /* stack of free buffer indexes */
 	uint32_t nfree;
 	uint64_t rng;
-	uint64_t next_ret; /* seq expected back next */
+	uint64_t next_ret;    /* seq expected back next */
 	uint64_t prod_cycles; /* busy work per packet */
-	uint16_t stamped; /* avail entries stamped up to here */
+	uint16_t stamped;     /* avail entries stamped up to here */
 };
 
 static void
-fill(struct producer *p, struct pair_pkt *pkt, uint64_t seq)
+fill(struct pair_producer *p, struct pair_pkt *pkt, uint64_t seq)
 {
 	uint32_t len = pair_pkt_len(seq, p->c->conf->pkt_max), i;
 	uint64_t h = pair_mix(seq);
@@ -42,7 +42,7 @@ fill(struct producer *p, struct pair_pkt *pkt, uint64_t seq)
 
 /* Collect what the device returned; returns how many. */
 static unsigned int
-reclaim(struct producer *p)
+reclaim(struct pair_producer *p)
 {
 	const uint32_t bs = p->c->buf_size;
 	unsigned int n = 0;
@@ -55,11 +55,12 @@ reclaim(struct producer *p)
 
 		/* The device echoes the length it read (a harness rule). */
 		if (pkt->seq != p->next_ret || len != pkt->len)
-			pair_error(p->res,
-				   "producer: got back seq %llu len %u, "
-				   "expected seq %llu len %u",
-				   (unsigned long long)pkt->seq, len,
-				   (unsigned long long)p->next_ret, pkt->len);
+			vspin_pair_error(p->res,
+					 "producer: got back seq %llu len %u, "
+					 "expected seq %llu len %u",
+					 (unsigned long long)pkt->seq, len,
+					 (unsigned long long)p->next_ret,
+					 pkt->len);
 		p->next_ret++;
 		p->res->returned++;
 		p->free_bufs[p->nfree++] = idx;
@@ -70,7 +71,7 @@ reclaim(struct producer *p)
 
 /* Publish the burst, kick if the device sleeps, then stamp it. */
 static void
-publish(struct producer *p)
+publish(struct pair_producer *p)
 {
 	const struct pair_ctx *c = p->c;
 
@@ -78,15 +79,16 @@ publish(struct producer *p)
 		return;
 	if (vspin_vq_drv_publish(&p->vq) &&
 	    vspin_eventfd_signal(c->kick_fd) != 0)
-		pair_error(p->res, "producer: kick eventfd write failed");
+		vspin_pair_error(p->res, "producer: kick eventfd write failed");
 	p->res->bursts++;
 	/* After the kick: vspin_pair_sleep.c relies on this order. */
-	pair_stamp(c->avail_stamp, c->vr.num, p->stamped, p->vq.avail_idx);
+	vspin_pair_stamp(c->avail_stamp, c->vr.num, p->stamped,
+			 p->vq.avail_idx);
 	p->stamped = p->vq.avail_idx;
 }
 
 static bool
-stop(const struct producer *p)
+stop(const struct pair_producer *p)
 {
 	if (__atomic_load_n(&p->c->sh->abort, __ATOMIC_RELAXED))
 		return true;
@@ -104,14 +106,14 @@ stop(const struct producer *p)
  * idle periods start at the right time.
  */
 static void
-wait_used(struct producer *p)
+wait_used(struct pair_producer *p)
 {
 	unsigned int n;
 
 	for (;;) {
 		n = reclaim(p);
 		if (p->sleeps)
-			pair_waiter_poll(&p->w, n, p->vq.last_used);
+			vspin_pair_waiter_poll(&p->w, n, p->vq.last_used);
 		if (n > 0 || stop(p))
 			return;
 		if (!p->sleeps)
@@ -120,7 +122,7 @@ wait_used(struct producer *p)
 }
 
 static uint64_t
-gap_cycles(struct producer *p)
+gap_cycles(struct pair_producer *p)
 {
 	const struct vspin_pair_conf *cf = p->c->conf;
 	uint64_t ns;
@@ -148,11 +150,11 @@ gap_cycles(struct producer *p)
 	return (uint64_t)((double)ns * (double)p->c->hz / 1e9);
 }
 
-struct producer *
-pair_producer_new(struct pair_ctx *c, struct vspin_pair_result *res)
+struct pair_producer *
+vspin_pair_producer_new(struct pair_ctx *c, struct vspin_pair_result *res)
 {
 	const struct vspin_pair_conf *cf = c->conf;
-	struct producer *p = calloc(1, sizeof(*p));
+	struct pair_producer *p = calloc(1, sizeof(*p));
 	uint32_t i, num = c->vr.num;
 
 	if (p == NULL)
@@ -162,7 +164,7 @@ pair_producer_new(struct pair_ctx *c, struct vspin_pair_result *res)
 	p->priv = calloc(1, vspin_vq_drv_priv_size(num));
 	p->free_bufs = calloc(num, sizeof(*p->free_bufs));
 	if (p->priv == NULL || p->free_bufs == NULL) {
-		pair_producer_free(p);
+		vspin_pair_producer_free(p);
 		return NULL;
 	}
 	/* This zeroes and lays out the ring: before the device starts. */
@@ -172,14 +174,14 @@ pair_producer_new(struct pair_ctx *c, struct vspin_pair_result *res)
 	p->nfree = num;
 	p->rng = cf->seed * 2 + 1;
 	p->sleeps = cf->prod_policy.mode != VSPIN_MODE_POLL;
-	pair_waiter_init(&p->w, &cf->prod_policy, c->hz, &res->prod,
-			 &p->vq.call, c->call_fd, c->used_stamp, num);
+	vspin_pair_waiter_init(&p->w, &cf->prod_policy, c->hz, &res->prod,
+			       &p->vq.call, c->call_fd, c->used_stamp, num);
 	p->prod_cycles = (uint64_t)cf->prod_cost_ns * c->hz / 1000000000u;
 	return p;
 }
 
 void
-pair_producer_free(struct producer *p)
+vspin_pair_producer_free(struct pair_producer *p)
 {
 	if (p == NULL)
 		return;
@@ -189,7 +191,7 @@ pair_producer_free(struct producer *p)
 }
 
 void
-pair_produce(struct producer *p)
+vspin_pair_produce(struct pair_producer *p)
 {
 	struct pair_ctx *c = p->c;
 	struct vspin_pair_result *res = p->res;
@@ -224,8 +226,9 @@ pair_produce(struct producer *p)
 			sg.addr = (uint64_t)(uintptr_t)pkt;
 			sg.len = pkt->len;
 			if (vspin_vq_drv_add(&p->vq, &sg, 1, 0, pkt) < 0) {
-				pair_error(res, "producer: no descriptor free "
-						"with a buffer free");
+				vspin_pair_error(res,
+						 "producer: no descriptor free "
+						 "with a buffer free");
 				__atomic_store_n(&c->sh->abort, 1,
 						 __ATOMIC_RELAXED);
 				break;
@@ -243,6 +246,7 @@ pair_produce(struct producer *p)
 	res->prod_bad_used = p->vq.bad_used;
 	res->lost_wakeups_call = p->w.lost;
 	if (p->w.wait_errors)
-		pair_error(res, "producer: eventfd wait failed %llu times",
-			   (unsigned long long)p->w.wait_errors);
+		vspin_pair_error(res,
+				 "producer: eventfd wait failed %llu times",
+				 (unsigned long long)p->w.wait_errors);
 }

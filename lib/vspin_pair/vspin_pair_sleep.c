@@ -33,10 +33,11 @@
 #include "vspin_pair_priv.h"
 
 void
-pair_waiter_init(struct pair_waiter *w, const struct vspin_policy_conf *pc,
-		 uint64_t hz, struct vspin_stats *stats,
-		 const struct vspin_notify_dir *dir, int fd,
-		 const uint64_t *stamp, uint32_t num)
+vspin_pair_waiter_init(struct pair_waiter *w,
+		       const struct vspin_policy_conf *pc, uint64_t hz,
+		       struct vspin_stats *stats,
+		       const struct vspin_notify_dir *dir, int fd,
+		       const uint64_t *stamp, uint32_t num)
 {
 	vspin_policy_init(&w->pol, pc, hz, stats);
 	w->dir = *dir;
@@ -50,7 +51,7 @@ pair_waiter_init(struct pair_waiter *w, const struct vspin_policy_conf *pc,
 }
 
 void
-pair_stamp(uint64_t *stamp, uint32_t num, uint16_t from, uint16_t to)
+vspin_pair_stamp(uint64_t *stamp, uint32_t num, uint16_t from, uint16_t to)
 {
 	uint64_t t = vspin_rdtsc() << 16;
 	uint16_t i;
@@ -73,8 +74,8 @@ pair_arm(const struct vspin_notify_dir *d, uint16_t next)
 	if (d->event_idx)
 		vspin_store16(d->event, next);
 	else
-		vspin_store16(d->flags,
-			      (uint16_t)(vspin_load16(d->flags) & ~d->no_notify));
+		vspin_store16(d->flags, (uint16_t)(vspin_load16(d->flags) &
+						   ~d->no_notify));
 	return false;
 }
 #else
@@ -96,7 +97,7 @@ check_lost(struct pair_waiter *w, uint16_t next, uint64_t slept_at)
 
 	if (vspin_load_acquire16(w->dir.idx) == next)
 		return; /* nothing pending: an honest idle timeout */
-	/* Acquire: pairs with the release in pair_stamp(). */
+	/* Acquire: pairs with the release in vspin_pair_stamp(). */
 	st = __atomic_load_n(&w->stamp[next & (w->num - 1)], __ATOMIC_ACQUIRE);
 	if ((uint16_t)st != next || vspin_eventfd_wait(&w->fd, 1, 0) > 0) {
 		/* Publish of `next` not finished, or its kick came late. */
@@ -112,7 +113,7 @@ check_lost(struct pair_waiter *w, uint16_t next, uint64_t slept_at)
 }
 
 void
-pair_waiter_poll(struct pair_waiter *w, unsigned int n, uint16_t next)
+vspin_pair_waiter_poll(struct pair_waiter *w, unsigned int n, uint16_t next)
 {
 	enum vspin_wake why;
 	uint64_t slept_at;

@@ -24,7 +24,7 @@
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||     \
 	__has_feature(undefined_behavior_sanitizer)
 #define SANITIZED 1
 #endif
@@ -38,8 +38,7 @@
 
 static int failures;
 
-static void
-check(int ok, const char *what, const char *fmt, ...)
+static void check(int ok, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
@@ -77,9 +76,8 @@ never_armed_notifies(uint64_t packets, bool event_idx)
  * notifications its producer sent it.
  */
 static void
-check_direction(const char *who, const struct vspin_stats *s,
-		uint64_t notifies, bool sleeps, bool event_idx,
-		uint64_t packets)
+check_direction(const char *who, const struct vspin_stats *s, uint64_t notifies,
+		bool sleeps, bool event_idx, uint64_t packets)
 {
 	char what[128];
 	unsigned long long arms = s->arms, hit = s->arm_rechecks_hit,
@@ -89,8 +87,8 @@ check_direction(const char *who, const struct vspin_stats *s,
 
 	/* Every arm either found work at the recheck or slept. */
 	snprintf(what, sizeof(what), "%s: arms == rechecks_hit + sleeps", who);
-	check(arms == hit + sl, what, "arms %llu, rechecks_hit %llu, sleeps %llu",
-	      arms, hit, sl);
+	check(arms == hit + sl, what,
+	      "arms %llu, rechecks_hit %llu, sleeps %llu", arms, hit, sl);
 	/* Every sleep ends by a notification or by the timeout. */
 	snprintf(what, sizeof(what), "%s: sleeps == wakeups + timeouts", who);
 	check(sl == wk + to, what, "sleeps %llu, wakeups %llu, timeouts %llu",
@@ -201,8 +199,7 @@ main(int argc, char **argv)
 	      (unsigned long long)r.sent, (unsigned long long)r.received,
 	      (unsigned long long)r.returned, (unsigned long long)c.packets);
 	check(r.cons_bad_avail == 0 && r.prod_bad_used == 0,
-	      "no malformed ring entry",
-	      "bad avail %llu, bad used %llu",
+	      "no malformed ring entry", "bad avail %llu, bad used %llu",
 	      (unsigned long long)r.cons_bad_avail,
 	      (unsigned long long)r.prod_bad_used);
 	check(r.lost_wakeups == 0, "no lost wake-up (avail direction)",
