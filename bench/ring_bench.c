@@ -29,6 +29,8 @@ struct mode_runs {
 	int bad; /* runs that failed a check */
 };
 
+static uint64_t sleep_cost_ns; /* B, as the adaptive policy measured it */
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -63,6 +65,22 @@ median(const struct mode_runs *m, size_t off)
 
 	stat3(m, off, &med, &lo, &hi);
 	return med;
+}
+
+/* The machine's load, printed with the table: neighbours skew it. */
+static void
+print_loadavg(const char *when)
+{
+	char buf[128] = "?";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f != NULL) {
+		if (fgets(buf, sizeof(buf), f) == NULL)
+			strcpy(buf, "?");
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("load average %s: %s\n", when, buf);
 }
 
 static void
@@ -149,6 +167,14 @@ print_table(const struct vspin_pair_conf *c, struct mode_runs *modes,
 		       median(&modes[i],
 			      offsetof(struct sample, prod_cpu_pct)));
 	printf("\n");
+	for (i = 0; i < nmodes; i++)
+		if (modes[i].pc.mode == VSPIN_MODE_ADAPTIVE && modes[i].n > 0)
+			printf("%s: sleep cost B measured %.1f us, final "
+			       "window "
+			       "(median) %.1f us\n",
+			       modes[i].name, (double)sleep_cost_ns / 1e3,
+			       median(&modes[i],
+				      offsetof(struct sample, window_us)));
 }
 
 /* The run is a measurement only if the ring behaved. */
@@ -242,6 +268,8 @@ main(int argc, char **argv)
 	       c.ring_size, c.burst_random ? "1.." : "", c.burst,
 	       c.prod_cost_ns, c.cons_cost_ns, c.event_idx ? "on" : "off",
 	       c.policy.sleep_max_us, (unsigned long long)c.packets, repeats);
+	print_loadavg("before");
+	printf("\n");
 	fflush(stdout);
 
 	for (rep = 0; rep < repeats; rep++) {
@@ -276,6 +304,9 @@ main(int argc, char **argv)
 			s->window_us = (double)r.cons.window_cycles * 1e6 /
 				       (double)r.tsc_hz;
 			m->n++;
+			if (r.sleep_cost_ns > 0 &&
+			    m->pc.mode == VSPIN_MODE_ADAPTIVE)
+				sleep_cost_ns = r.sleep_cost_ns;
 			fprintf(stderr,
 				"repeat %d %-10s %7.3f Mpps %8.0f "
 				"kicks/Mpkt %4.0f%% CPU\n",
@@ -303,6 +334,7 @@ main(int argc, char **argv)
 	if (csv != NULL)
 		fclose(csv);
 	print_table(&c, modes, nmodes);
+	print_loadavg("after");
 	if (failed)
 		printf("\n%d run(s) failed their checks and are not in the "
 		       "table\n",
