@@ -113,7 +113,11 @@ vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (!vhost_spin_gate_enter(&q->gate))
 		return 0; /* no ring; attach signals when one comes */
-	/* Old kicks would wake the application for nothing: drop them. */
+	/*
+	 * Old kicks would wake an application that watches the fd level-
+	 * triggered (rte_eth_dev_rx_intr_ctl_q_get_fd) for nothing: drop
+	 * them. EAL's own epoll (edge-triggered) does not need it.
+	 */
 	if (fd >= 0)
 		vspin_eventfd_wait(&fd, 1, 0);
 	if (rte_vhost_enable_guest_notification(q->vid, q->vring, 1) != 0) {
