@@ -233,7 +233,7 @@ notify_lsc(struct virtio_spin_dev *dev, bool was_up)
 /* -- connection -------------------------------------------------------- */
 
 static void sock_event(void *arg);
-static void sock_gone(struct rte_intr_handle *h, void *arg);
+static void sock_gone(void *arg);
 static void reconnect_alarm(void *arg);
 
 static uint64_t
@@ -455,13 +455,18 @@ sock_event(void *arg)
 	/* Data is a reply the control thread is about to read. */
 	if (r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR)))
 		return;
-	/* Gone: stop watching, then clean up in sock_gone(). */
+	/*
+	 * Gone: stop watching (EAL removes this callback when it returns),
+	 * then clean up from an alarm: EAL holds its interrupt lock around
+	 * the unregister hook, where registering anything would deadlock.
+	 */
 	rte_intr_callback_unregister_pending(dev->sock_intr, sock_event, dev,
-					     sock_gone);
+					     NULL);
+	rte_eal_alarm_set(1, sock_gone, dev);
 }
 
 static void
-sock_gone(struct rte_intr_handle *h __rte_unused, void *arg)
+sock_gone(void *arg)
 {
 	struct virtio_spin_dev *dev = arg;
 	bool was_up;
@@ -921,6 +926,7 @@ dev_close(struct rte_eth_dev *eth_dev)
 	dev->closing = true;
 	pthread_mutex_unlock(&dev->lock);
 	rte_eal_alarm_cancel(reconnect_alarm, dev);
+	rte_eal_alarm_cancel(sock_gone, dev);
 	if (dev->sock_intr != NULL) {
 		unwatch(dev->sock_intr, sock_event, dev);
 		rte_intr_instance_free(dev->sock_intr);
