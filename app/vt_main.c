@@ -314,6 +314,10 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* Closing a vhost-user port whose peer already left writes to a
+	 * dead socket: an error to handle, not a reason to die. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 
 	if (conf.json_path != NULL) {
 		out = fopen(conf.json_path, "w");
