@@ -27,6 +27,7 @@ struct vt_conf {
 	uint16_t size; /* frame length without CRC */
 	uint64_t cost_cycles; /* sink: busy cycles per packet */
 	uint32_t idle_ms;     /* sink: stop this long after the last packet */
+	uint32_t interval_ms; /* sink: delivered rate sampled this often */
 	uint32_t wait_s;      /* both: give up on the link / first packet */
 	uint32_t warmup_ms;   /* gen: pause after link up */
 	uint32_t linger_ms;   /* gen: pause after end of stream */
@@ -60,6 +61,8 @@ void vspin_traffic_json_u64(struct vt_json *j, const char *key, uint64_t v);
 void vspin_traffic_json_dbl(struct vt_json *j, const char *key, double v);
 void vspin_traffic_json_str(struct vt_json *j, const char *key,
 			    const char *v);
+void vspin_traffic_json_dbl_array(struct vt_json *j, const char *key,
+				  const double *v, unsigned int n);
 void vspin_traffic_json_bool(struct vt_json *j, const char *key, bool v);
 
 /* The port's name, driver and xstats as members "port" and "xstats". */

@@ -87,3 +87,16 @@ vspin_traffic_json_bool(struct vt_json *j, const char *key, bool v)
 	member(j, key);
 	fputs(v ? "true" : "false", j->f);
 }
+
+void
+vspin_traffic_json_dbl_array(struct vt_json *j, const char *key,
+			     const double *v, unsigned int n)
+{
+	unsigned int i;
+
+	member(j, key);
+	fputc('[', j->f);
+	for (i = 0; i < n; i++)
+		fprintf(j->f, i ? ",%.6g" : "%.6g", isfinite(v[i]) ? v[i] : 0);
+	fputc(']', j->f);
+}

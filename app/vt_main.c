@@ -39,6 +39,8 @@ usage(const char *prog)
 		"  --cost C         sink: busy TSC cycles per packet (default 0)\n"
 		"  --idle-ms M      sink: stop M ms after the last packet if no\n"
 		"                   end-of-stream came (default 2000)\n"
+		"  --interval-ms M  sink: sample the delivered rate every M ms\n"
+		"                   into the JSON (default 100)\n"
 		"  --wait S         seconds to wait for link / first packet (30)\n"
 		"  --warmup-ms M    gen: pause after link up (default 200)\n"
 		"  --linger-ms M    gen: pause after end-of-stream (default 500)\n"
@@ -119,7 +121,7 @@ parse_rate(const char *s, double *out)
 enum {
 	OPT_ROLE = 256, OPT_PORT, OPT_DURATION, OPT_RATE, OPT_PATTERN,
 	OPT_ON, OPT_OFF, OPT_BURST, OPT_SIZE, OPT_COST, OPT_IDLE, OPT_WAIT,
-	OPT_WARMUP, OPT_LINGER, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_HELP,
+	OPT_WARMUP, OPT_LINGER, OPT_INTERVAL, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -135,6 +137,7 @@ static const struct option long_opts[] = {
 	{"cost", required_argument, NULL, OPT_COST},
 	{"idle-ms", required_argument, NULL, OPT_IDLE},
 	{"wait", required_argument, NULL, OPT_WAIT},
+	{"interval-ms", required_argument, NULL, OPT_INTERVAL},
 	{"warmup-ms", required_argument, NULL, OPT_WARMUP},
 	{"linger-ms", required_argument, NULL, OPT_LINGER},
 	{"seed", required_argument, NULL, OPT_SEED},
@@ -154,7 +157,7 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 	*c = (struct vt_conf){
 		.duration_s = -1, .rate_pps = -1, .pattern = VT_CONST,
 		.on_us = 1000, .off_us = 1000, .burst = 32, .size = 64,
-		.idle_ms = 2000, .wait_s = 30, .warmup_ms = 200,
+		.idle_ms = 2000, .interval_ms = 100, .wait_s = 30, .warmup_ms = 200,
 		.linger_ms = 500, .progress = true,
 	};
 	optind = 1;
@@ -238,6 +241,15 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 		case OPT_IDLE:
 			rc = parse_u64("--idle-ms", optarg, 3600000, &v);
 			c->idle_ms = (uint32_t)v;
+			break;
+		case OPT_INTERVAL:
+			rc = parse_u64("--interval-ms", optarg, 3600000, &v);
+			c->interval_ms = (uint32_t)v;
+			if (rc == 0 && v == 0) {
+				fprintf(stderr, "vspin-traffic: --interval-ms: "
+					"must be at least 1\n");
+				rc = -1;
+			}
 			break;
 		case OPT_WAIT:
 			rc = parse_u64("--wait", optarg, 3600, &v);

@@ -22,6 +22,8 @@
 /* Duplicates are detected within this many sequence numbers. */
 #define VT_WIN_BITS 20
 #define VT_WIN (1ull << VT_WIN_BITS)
+/* Delivered rate per interval, to see instability within a run. */
+#define VT_SERIES_MAX 4096
 
 struct sink_state {
 	uint64_t rx, rx_bytes, data, foreign, dups, reordered, too_late;
@@ -34,6 +36,9 @@ struct sink_state {
 	uint64_t *seen; /* bitmap of the last VT_WIN sequence numbers */
 	struct vt_hist lat;
 	double wall_s, cpu_s;
+	double series[VT_SERIES_MAX]; /* Mpps per interval from the first */
+	unsigned int nseries;
+	uint64_t sample_tsc, sample_data;
 };
 
 static inline bool
@@ -94,6 +99,7 @@ run(const struct vt_conf *c, struct sink_state *s)
 	struct rte_mbuf *pkts[VT_MAX_BURST];
 	uint64_t start, now, t, cap, first_deadline, next_report, last_rx = 0;
 	uint64_t until, last_data = 0;
+	const uint64_t interval = (uint64_t)c->interval_ms * hz / 1000;
 	const struct vt_hdr *h;
 	double cpu0, wall0;
 	uint16_t n, i;
@@ -121,6 +127,16 @@ run(const struct vt_conf *c, struct sink_state *s)
 				s->dups, s->reordered);
 			last_data = s->data;
 			next_report += hz;
+		}
+		if (s->rx != 0 && now - s->sample_tsc >= interval &&
+		    s->nseries < VT_SERIES_MAX) {
+			/* The real elapsed time: a sleep in rx_burst may
+			 * have stretched the interval. */
+			s->series[s->nseries++] =
+				(double)(s->data - s->sample_data) * 1e-6 *
+				(double)hz / (double)(now - s->sample_tsc);
+			s->sample_tsc = now;
+			s->sample_data = s->data;
 		}
 		n = rte_eth_rx_burst(c->port, 0, pkts, c->burst);
 		if (n == 0)
@@ -150,8 +166,10 @@ run(const struct vt_conf *c, struct sink_state *s)
 			}
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
-		if (s->rx == 0)
+		if (s->rx == 0) {
 			s->first_tsc = t;
+			s->sample_tsc = t;
+		}
 		s->rx += n;
 		s->last_tsc = t;
 		/* The per-packet cost knob: the consumer's work, on the TSC. */
@@ -224,6 +242,9 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_dbl(&j, "p999", p999);
 	vspin_traffic_json_dbl(&j, "max", cyc_to_ns(l->max, hz));
 	vspin_traffic_json_end(&j);
+	vspin_traffic_json_u64(&j, "interval_ms", c->interval_ms);
+	vspin_traffic_json_dbl_array(&j, "interval_mpps", s->series,
+				     s->nseries);
 	vspin_traffic_json_dbl(&j, "wall_s", s->wall_s);
 	vspin_traffic_json_dbl(&j, "cpu_s", s->cpu_s);
 	vspin_traffic_json_dbl(&j, "cpu_pct",

@@ -317,7 +317,15 @@ def metrics(host, guest):
     # Producers count their notifications: the guest kicks, the host calls.
     kicks = xsum(guest, ["_kicks"])
     calls = xsum(host, ["_calls", "_guest_notifications"])
+    # Instability within the run: the delivered rate per interval (the
+    # first is a warm-up, the last may be partial: both left out).
+    ivl = sink.get("interval_mpps", [])[1:-1]
+    ivl_cv = (statistics.pstdev(ivl) / statistics.mean(ivl) * 100
+              if len(ivl) >= 2 and statistics.mean(ivl) > 0 else None)
     return {
+        "ivl_min_mpps": min(ivl) if ivl else None,
+        "ivl_max_mpps": max(ivl) if ivl else None,
+        "ivl_cv_pct": ivl_cv,
         "offered_mpps": (gen["config"]["rate_pps"] * 1e-6
                          if gen["config"]["rate_pps"] >= 0
                          else gen["sent_mpps"]),
@@ -348,7 +356,8 @@ def metrics(host, guest):
     }
 
 
-FIELDS = ["offered_mpps", "sent_mpps", "mpps", "packets", "lost",
+FIELDS = ["offered_mpps", "sent_mpps", "mpps", "ivl_min_mpps",
+          "ivl_max_mpps", "ivl_cv_pct", "packets", "lost",
           "reordered", "duplicates", "host_cpu", "guest_cpu", "kicks",
           "calls", "kicks_per_mpkt", "calls_per_mpkt", "host_sleeps",
           "host_wakeups", "guest_sleeps", "guest_wakeups",
@@ -391,7 +400,7 @@ def med(s):
 
 def table_rows(configs, loads, summ):
     head = ["load", "pair / mode", "offered Mpps", "delivered Mpps "
-            "med [min-max]", "host CPU %", "guest CPU %", "kicks/Mpkt",
+            "med [min-max]", "per-100ms Mpps min-max (CV%)", "host CPU %", "guest CPU %", "kicks/Mpkt",
             "calls/Mpkt", "sleeps host/guest", "wake-ups host/guest",
             "p50 us",
             "p99 us", "p99.9 us", "lost"]
@@ -403,6 +412,10 @@ def table_rows(configs, loads, summ):
                 continue
             rows.append([load, cfg, fmt(med(s["offered_mpps"]), 3),
                          fmt_spread(s["mpps"], 3),
+                         "-" if s["ivl_min_mpps"] is None else
+                         "%s-%s (%s)" % (fmt(med(s["ivl_min_mpps"]), 2),
+                                         fmt(med(s["ivl_max_mpps"]), 2),
+                                         fmt(med(s["ivl_cv_pct"]), 0)),
                          fmt(med(s["host_cpu"]), 1),
                          fmt(med(s["guest_cpu"]), 1),
                          fmt(med(s["kicks_per_mpkt"]), 0),
@@ -461,22 +474,27 @@ def claims(summ, loads, fam):
 
     # 1. notify collapse in the consumer-faster-than-producer regime.
     if "fast-consumer" in loads:
-        p = get(poll, "fast-consumer", "mpps")
-        n = get(fam + " notify", "fast-consumer", "mpps")
-        if p and n:
-            spread = (n[2] - n[1]) / n[0] * 100 if n[0] else None
-            lines.append(
-                "1. notify collapse (fast-consumer, offered %s Mpps): "
-                "notify delivers %s Mpps (%s%% of poll's %s), spread "
-                "over repeats %s%% of the median; host wake-ups %s, "
-                "kicks/Mpkt %s." % (
-                    fmt(med(get(poll, "fast-consumer", "offered_mpps")), 3),
-                    fmt_spread(n, 3), fmt(pct(n[0], p[0]), 1),
-                    fmt(p[0], 3), fmt(spread, 1),
-                    fmt(med(get(fam + " notify", "fast-consumer",
-                                "host_wakeups")), 0),
-                    fmt(med(get(fam + " notify", "fast-consumer",
-                                "kicks_per_mpkt")), 0)))
+        off = med(get(poll, "fast-consumer", "offered_mpps"))
+        parts = []
+        for m in ["poll", "notify", "budget:20", "spin:20", "spin:100",
+                  "adaptive"]:
+            cfg = fam + " " + m
+            d = get(cfg, "fast-consumer", "mpps")
+            if not d:
+                continue
+            parts.append(
+                "%s %s Mpps (%s%% of offered; per-100ms %s-%s, CV %s%%; "
+                "kicks/Mpkt %s, host wake-ups %s)" % (
+                    m, fmt_spread(d, 3), fmt(pct(d[0], off), 1),
+                    fmt(med(get(cfg, "fast-consumer", "ivl_min_mpps")), 2),
+                    fmt(med(get(cfg, "fast-consumer", "ivl_max_mpps")), 2),
+                    fmt(med(get(cfg, "fast-consumer", "ivl_cv_pct")), 0),
+                    fmt(med(get(cfg, "fast-consumer", "kicks_per_mpkt")), 0),
+                    fmt(med(get(cfg, "fast-consumer", "host_wakeups")), 0)))
+        if parts:
+            lines.append("1. consumer faster than producer (offered %s "
+                         "Mpps), delivered median [min-max over repeats]:"
+                         "\n   - " % fmt(off, 3) + "\n   - ".join(parts))
     # 2. saturation: spin and adaptive against poll, as a ratio.
     if "sat" in loads:
         p = get(poll, "sat", "mpps")
