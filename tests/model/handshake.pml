@@ -12,15 +12,17 @@
  *   NO_C_FENCE   consumer: no fence between its event store and idx load
  *   NO_RECHECK   consumer: sleeps after arming without looking again
  *
- * Property: no lost wake-up. The producer publishes N entries and stops.
- * The consumer stops once it has consumed all N; its sleep has no timeout.
- * A consumer asleep while nothing will ever signal it is a state with no
- * way out that is not a valid end state: pan reports it as an invalid end
- * state (deadlock), with the trail that leads to it.
+ * Property: no lost wake-up. The producer publishes up to N entries and
+ * may go quiet for ever after any burst. The consumer's sleep has no
+ * timeout. When nothing can move any more (every store visible, P quiet,
+ * C blocked in its sleep), C must have consumed everything P published:
+ * otherwise C sleeps for ever on work it was never told about. The
+ * monitor asserts exactly that in every such state; pan also reports any
+ * other state where the system is stuck (an invalid end state).
  */
 
 #ifndef N
-#define N 5 /* entries the producer publishes, in bursts of 1 or 2 */
+#define N 5 /* most entries the producer publishes, bursts of 1 or 2 */
 #endif
 
 /* Indexes are bytes: no wrap with N small (the C tests cover the wrap). */
@@ -47,9 +49,8 @@ chan cbuf = [3] of { byte, byte };
 
 byte efd = 0; /* the eventfd: a counting semaphore */
 
-mtype = { POLL, SPIN, ARMED, SLEEP, DONE };
-mtype cstate = POLL;
-
+/* Ghosts, for the property only: no process reads them to decide. */
+byte published = 0, consumed = 0;
 byte kicks = 0, arms = 0;
 
 /* Make one buffered store visible, whenever the hardware likes. */
@@ -81,6 +82,7 @@ proctype producer()
 		:: idx < N -> idx++ /* a burst of two */
 		:: true
 		fi;
+		published = idx;
 		/* Store idx (release: TSO keeps the entries' stores first). */
 		pbuf!IDX, idx;
 #ifndef NO_P_FENCE
@@ -104,8 +106,10 @@ proctype producer()
 		:: else ->
 			printf("P: published %d (from %d), no kick\n", idx, old)
 		fi
-	:: else -> break
-	od
+	:: idx > 0 -> break /* quiet from now on */
+	:: idx == N -> break
+	od;
+	printf("P: quiet after %d\n", idx)
 }
 
 /* The consumer quiets the producer again (a no-op with the event index). */
@@ -125,19 +129,16 @@ poll:
 	:: seen != next ->
 		printf("C: consumed up to %d\n", seen);
 		next = seen;
-		cstate = POLL;
-		if
-		:: next == N -> goto done
-		:: else -> goto poll
-		fi
+		consumed = seen;
+		goto poll
 	:: else
 	fi;
 	/* Empty. Spin on, or arm: the policy's choice, any of them. */
 	if
-	:: cstate = SPIN; goto poll
+	:: goto poll
 	:: true
 	fi;
-	cstate = ARMED;
+	/* ARMED */
 	arms++;
 	printf("C: arms at %d\n", next);
 #ifdef EVENT_IDX
@@ -158,14 +159,24 @@ poll:
 	fi;
 #endif
 	printf("C: sleeps, next %d\n", next);
-	cstate = SLEEP;
-	/* Block with no timeout; the read (a syscall) clears the counter. */
+	/*
+	 * SLEEP: block with no timeout; the read (a syscall) clears the
+	 * counter. Blocked here for ever is an end state only if nothing
+	 * was left to consume: the monitor checks that.
+	 */
+end_sleep:
 	atomic { efd > 0 && fence(cbuf) -> efd = 0 };
 	printf("C: woken\n");
 	disarm();
-	goto poll;
-done:
-	cstate = DONE
+	goto poll
+}
+
+/* Runs only when no other process can move: the system is at rest. */
+proctype monitor()
+{
+	timeout ->
+	printf("at rest: published %d, consumed %d\n", published, consumed);
+	assert(consumed == published) /* else: a lost wake-up */
 }
 
 init
@@ -179,6 +190,7 @@ init
 		run flusher(pbuf);
 		run flusher(cbuf);
 		run producer();
-		run consumer()
+		run consumer();
+		run monitor()
 	}
 }
