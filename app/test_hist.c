@@ -10,14 +10,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                 \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			failures++;                                      \
-			printf("FAIL %s:%d: ", __func__, __LINE__);      \
-			printf(__VA_ARGS__);                             \
-			printf("\n");                                    \
-		}                                                        \
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			failures++;                                            \
+			printf("FAIL %s:%d: ", __func__, __LINE__);            \
+			printf(__VA_ARGS__);                                   \
+			printf("\n");                                          \
+		}                                                              \
 	} while (0)
 
 static void
@@ -26,8 +26,8 @@ empty_histogram_reports_zero(void)
 	struct vt_hist h;
 
 	vspin_traffic_hist_init(&h);
-	CHECK(vspin_traffic_hist_quantile(&h, 0.5) == 0,
-	      "empty p50 = %" PRIu64, vspin_traffic_hist_quantile(&h, 0.5));
+	CHECK(vspin_traffic_hist_quantile(&h, 0.5) == 0, "empty p50 = %" PRIu64,
+	      vspin_traffic_hist_quantile(&h, 0.5));
 }
 
 static void
@@ -54,15 +54,15 @@ uniform_percentiles_within_bucket_resolution(void)
 	vspin_traffic_hist_init(&h);
 	for (i = 1; i <= n; i++)
 		vt_hist_add(&h, i);
-	CHECK(h.min == 1 && h.max == n, "min %" PRIu64 " max %" PRIu64,
-	      h.min, h.max);
+	CHECK(h.min == 1 && h.max == n, "min %" PRIu64 " max %" PRIu64, h.min,
+	      h.max);
 	for (k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
 		want = qs[k] * (double)n;
 		v = vspin_traffic_hist_quantile(&h, qs[k]);
 		err = ((double)v - want) / want;
 		CHECK(err < 1.0 / 16 && err > -1.0 / 16,
-		      "q=%g: got %" PRIu64 ", want %.0f (error %.3f)", qs[k],
-		      v, want, err);
+		      "q=%g: got %" PRIu64 ", want %.0f (error %.3f)", qs[k], v,
+		      want, err);
 	}
 }
 

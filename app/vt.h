@@ -24,7 +24,7 @@ struct vt_conf {
 	enum vt_pattern pattern;
 	uint32_t on_us, off_us; /* on/off bursts */
 	uint16_t burst;
-	uint16_t size; /* frame length without CRC */
+	uint16_t size;	      /* frame length without CRC */
 	uint64_t cost_cycles; /* sink: busy cycles per packet */
 	uint32_t idle_ms;     /* sink: stop this long after the last packet */
 	uint32_t interval_ms; /* sink: delivered rate sampled this often */
@@ -59,8 +59,7 @@ void vspin_traffic_json_obj(struct vt_json *j, const char *key);
 void vspin_traffic_json_end(struct vt_json *j);
 void vspin_traffic_json_u64(struct vt_json *j, const char *key, uint64_t v);
 void vspin_traffic_json_dbl(struct vt_json *j, const char *key, double v);
-void vspin_traffic_json_str(struct vt_json *j, const char *key,
-			    const char *v);
+void vspin_traffic_json_str(struct vt_json *j, const char *key, const char *v);
 void vspin_traffic_json_dbl_array(struct vt_json *j, const char *key,
 				  const double *v, unsigned int n);
 void vspin_traffic_json_bool(struct vt_json *j, const char *key, bool v);

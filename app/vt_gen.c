@@ -57,7 +57,7 @@ sched_init(struct sched *s, const struct vt_conf *c, uint64_t hz)
 	if (c->pattern == VT_ONOFF) {
 		s->on_len = (double)c->on_us * 1e-6 * (double)hz;
 		s->period = s->on_len + (double)c->off_us * 1e-6 * (double)hz;
-		/* Same mean rate: pack the period's packets into the on phase. */
+		/* Same mean rate: the period's packets go in the on phase. */
 		s->gap *= s->on_len / s->period;
 	}
 }
@@ -214,9 +214,9 @@ report(const struct vt_conf *c, const struct gen_result *r, FILE *out)
 	vspin_traffic_json_dbl(&j, "duration_s", c->duration_s);
 	vspin_traffic_json_end(&j);
 	vspin_traffic_json_u64(&j, "sent", r->sent);
-	vspin_traffic_json_dbl(&j, "sent_mpps",
-			       r->active_s > 0 ?
-			       (double)r->sent / r->active_s * 1e-6 : 0);
+	vspin_traffic_json_dbl(
+		&j, "sent_mpps",
+		r->active_s > 0 ? (double)r->sent / r->active_s * 1e-6 : 0);
 	vspin_traffic_json_u64(&j, "tx_calls", r->tx_calls);
 	vspin_traffic_json_u64(&j, "tx_short_bursts", r->tx_short);
 	vspin_traffic_json_u64(&j, "alloc_fail", r->alloc_fail);
@@ -240,8 +240,8 @@ report(const struct vt_conf *c, const struct gen_result *r, FILE *out)
 		" short (ring full), %" PRIu64 " alloc failures\n"
 		"eos      %s\n"
 		"cpu      %.1f%% of a core (%.3f s over %.3f s)\n",
-		c->port, offered, pattern_names[c->pattern],
-		c->burst, c->size, r->sent, r->active_s,
+		c->port, offered, pattern_names[c->pattern], c->burst, c->size,
+		r->sent, r->active_s,
 		r->active_s > 0 ? (double)r->sent / r->active_s * 1e-6 : 0,
 		r->tx_calls, r->tx_short, r->alloc_fail,
 		r->eos ? "sent" : "NOT sent (port never took it)",
@@ -255,7 +255,8 @@ vspin_traffic_gen(const struct vt_conf *c, struct rte_mempool *mp, FILE *out)
 	struct gen_result r = {0};
 
 	if (!vspin_traffic_port_wait_link(c->port, c->wait_s)) {
-		fprintf(stderr, "vspin-traffic: gen: port %u: no link in %u s\n",
+		fprintf(stderr,
+			"vspin-traffic: gen: port %u: no link in %u s\n",
 			c->port, c->wait_s);
 		return 1;
 	}

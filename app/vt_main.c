@@ -27,26 +27,27 @@ usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s <EAL args> -- --role gen|sink [options]\n"
-		"  --port N         ethdev port (default 0)\n"
-		"  --duration S     gen: seconds of sending (default 5);\n"
-		"                   sink: cap on the run (default 0: none)\n"
-		"  --rate R         gen: packets/s, k/M suffix; 'max' unpaced,\n"
-		"                   0 or 'idle' sends nothing (default max)\n"
-		"  --pattern P      const, poisson or onoff (default const)\n"
-		"  --on-us U --off-us U   onoff phases (default 1000/1000)\n"
-		"  --burst N        packets per rx/tx burst (default 32)\n"
-		"  --size B         frame bytes without CRC (default 64)\n"
-		"  --cost C         sink: busy TSC cycles per packet (default 0)\n"
-		"  --idle-ms M      sink: stop M ms after the last packet if no\n"
-		"                   end-of-stream came (default 2000)\n"
-		"  --interval-ms M  sink: sample the delivered rate every M ms\n"
-		"                   into the JSON (default 100)\n"
-		"  --wait S         seconds to wait for link / first packet (30)\n"
-		"  --warmup-ms M    gen: pause after link up (default 200)\n"
-		"  --linger-ms M    gen: pause after end-of-stream (default 500)\n"
-		"  --seed N         gen: seed of the Poisson gaps\n"
-		"  --json FILE      the JSON report (default stdout)\n"
-		"  --quiet          no progress line\n",
+		" --port N        ethdev port (default 0)\n"
+		" --duration S    gen: seconds of sending (default 5);\n"
+		"                 sink: cap on the run (default 0: none)\n"
+		" --rate R        gen: packets/s, k/M suffix; 'max' unpaced;\n"
+		"                 0 or 'idle' sends nothing (default max)\n"
+		" --pattern P     const, poisson or onoff (default const)\n"
+		" --on-us U       onoff: on phase (default 1000)\n"
+		" --off-us U      onoff: off phase (default 1000)\n"
+		" --burst N       packets per rx/tx burst (default 32)\n"
+		" --size B        frame bytes without CRC (default 64)\n"
+		" --cost C        sink: busy TSC cycles per packet (0)\n"
+		" --idle-ms M     sink: stop M ms after the last packet\n"
+		"                 if no end-of-stream came (default 2000)\n"
+		" --interval-ms M sink: delivered rate sampled every M ms\n"
+		"                 into the JSON (default 100)\n"
+		" --wait S        wait for link / first packet (default 30)\n"
+		" --warmup-ms M   gen: pause after link up (default 200)\n"
+		" --linger-ms M   gen: pause after end-of-stream (500)\n"
+		" --seed N        gen: seed of the Poisson gaps\n"
+		" --json FILE     the JSON report (default stdout)\n"
+		" --quiet         no progress line\n",
 		prog);
 }
 
@@ -59,8 +60,10 @@ parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s || *end != '\0' || *s == '-' || v > max) {
-		fprintf(stderr, "vspin-traffic: %s: '%s' is not an integer "
-			"in [0, %" PRIu64 "]\n", opt, s, max);
+		fprintf(stderr,
+			"vspin-traffic: %s: '%s' is not an integer "
+			"in [0, %" PRIu64 "]\n",
+			opt, s, max);
 		return -1;
 	}
 	*out = v;
@@ -76,8 +79,10 @@ parse_seconds(const char *opt, const char *s, double *out)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end != '\0' || !(v >= 0) || v > 1e6) {
-		fprintf(stderr, "vspin-traffic: %s: '%s' is not a number of "
-			"seconds in [0, 1e6]\n", opt, s);
+		fprintf(stderr,
+			"vspin-traffic: %s: '%s' is not a number of "
+			"seconds in [0, 1e6]\n",
+			opt, s);
 		return -1;
 	}
 	*out = v;
@@ -110,8 +115,10 @@ parse_rate(const char *s, double *out)
 			v *= 1e9, end++;
 	}
 	if (errno || end == s || *end != '\0' || !(v >= 0) || v > 1e10) {
-		fprintf(stderr, "vspin-traffic: --rate: '%s' is not 'max', "
-			"'idle' or a rate in packets/s (e.g. 250k, 1.5M)\n", s);
+		fprintf(stderr,
+			"vspin-traffic: --rate: '%s' is not 'max', "
+			"'idle' or a rate in packets/s (e.g. 250k, 1.5M)\n",
+			s);
 		return -1;
 	}
 	*out = v;
@@ -119,9 +126,25 @@ parse_rate(const char *s, double *out)
 }
 
 enum {
-	OPT_ROLE = 256, OPT_PORT, OPT_DURATION, OPT_RATE, OPT_PATTERN,
-	OPT_ON, OPT_OFF, OPT_BURST, OPT_SIZE, OPT_COST, OPT_IDLE, OPT_WAIT,
-	OPT_WARMUP, OPT_LINGER, OPT_INTERVAL, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_HELP,
+	OPT_ROLE = 256,
+	OPT_PORT,
+	OPT_DURATION,
+	OPT_RATE,
+	OPT_PATTERN,
+	OPT_ON,
+	OPT_OFF,
+	OPT_BURST,
+	OPT_SIZE,
+	OPT_COST,
+	OPT_IDLE,
+	OPT_WAIT,
+	OPT_WARMUP,
+	OPT_LINGER,
+	OPT_INTERVAL,
+	OPT_SEED,
+	OPT_JSON,
+	OPT_QUIET,
+	OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -155,10 +178,19 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 	int opt, rc = 0;
 
 	*c = (struct vt_conf){
-		.duration_s = -1, .rate_pps = -1, .pattern = VT_CONST,
-		.on_us = 1000, .off_us = 1000, .burst = 32, .size = 64,
-		.idle_ms = 2000, .interval_ms = 100, .wait_s = 30, .warmup_ms = 200,
-		.linger_ms = 500, .progress = true,
+		.duration_s = -1,
+		.rate_pps = -1,
+		.pattern = VT_CONST,
+		.on_us = 1000,
+		.off_us = 1000,
+		.burst = 32,
+		.size = 64,
+		.idle_ms = 2000,
+		.interval_ms = 100,
+		.wait_s = 30,
+		.warmup_ms = 200,
+		.linger_ms = 500,
+		.progress = true,
 	};
 	optind = 1;
 	while (rc == 0 &&
@@ -171,8 +203,10 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			} else if (strcmp(optarg, "sink") == 0) {
 				c->role = VT_SINK;
 			} else {
-				fprintf(stderr, "vspin-traffic: --role: '%s' "
-					"is not gen or sink\n", optarg);
+				fprintf(stderr,
+					"vspin-traffic: --role: '%s' "
+					"is not gen or sink\n",
+					optarg);
 				rc = -1;
 			}
 			break;
@@ -196,7 +230,8 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			} else if (strcmp(optarg, "onoff") == 0) {
 				c->pattern = VT_ONOFF;
 			} else {
-				fprintf(stderr, "vspin-traffic: --pattern: "
+				fprintf(stderr,
+					"vspin-traffic: --pattern: "
 					"'%s' is not const, poisson or onoff\n",
 					optarg);
 				rc = -1;
@@ -207,7 +242,7 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			c->on_us = (uint32_t)v;
 			if (rc == 0 && v == 0) {
 				fprintf(stderr, "vspin-traffic: --on-us: "
-					"must be at least 1\n");
+						"must be at least 1\n");
 				rc = -1;
 			}
 			break;
@@ -220,7 +255,7 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			c->burst = (uint16_t)v;
 			if (rc == 0 && v == 0) {
 				fprintf(stderr, "vspin-traffic: --burst: "
-					"must be in [1, 512]\n");
+						"must be in [1, 512]\n");
 				rc = -1;
 			}
 			break;
@@ -228,7 +263,8 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			rc = parse_u64("--size", optarg, VT_MAX_FRAME, &v);
 			c->size = (uint16_t)v;
 			if (rc == 0 && v < VT_MIN_FRAME) {
-				fprintf(stderr, "vspin-traffic: --size: "
+				fprintf(stderr,
+					"vspin-traffic: --size: "
 					"must be in [%zu, %u]\n",
 					VT_MIN_FRAME, VT_MAX_FRAME);
 				rc = -1;
@@ -247,7 +283,7 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			c->interval_ms = (uint32_t)v;
 			if (rc == 0 && v == 0) {
 				fprintf(stderr, "vspin-traffic: --interval-ms: "
-					"must be at least 1\n");
+						"must be at least 1\n");
 				rc = -1;
 			}
 			break;

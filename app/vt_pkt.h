@@ -12,7 +12,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#define VT_ETHERTYPE 0x88B5 /* IEEE 802 local experimental 1 */
+#define VT_ETHERTYPE 0x88B5  /* IEEE 802 local experimental 1 */
 #define VT_MAGIC 0x76737069u /* "vspi" */
 
 #define VT_F_EOS 1u /* end of stream: count = data packets sent */

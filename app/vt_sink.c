@@ -108,7 +108,8 @@ run(const struct vt_conf *c, struct sink_state *s)
 	wall0 = vspin_traffic_wall_s();
 	start = rte_rdtsc();
 	cap = c->duration_s > 0 ?
-		start + (uint64_t)(c->duration_s * (double)hz) : UINT64_MAX;
+		      start + (uint64_t)(c->duration_s * (double)hz) :
+		      UINT64_MAX;
 	first_deadline = start + (uint64_t)c->wait_s * hz;
 	next_report = start + hz;
 	while (!vspin_traffic_quit && !s->eos) {
@@ -197,8 +198,10 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 {
 	const uint64_t hz = rte_get_tsc_hz();
 	uint64_t unique = s->data - s->dups, expected, lost;
-	double active = s->last_tsc > s->first_tsc ?
-		(double)(s->last_tsc - s->first_tsc) / (double)hz : 0;
+	double active =
+		s->last_tsc > s->first_tsc ?
+			(double)(s->last_tsc - s->first_tsc) / (double)hz :
+			0;
 	double mpps = active > 0 ? (double)s->data / active * 1e-6 : 0;
 	const struct vt_hist *l = &s->lat;
 	double p50 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.50), hz);
@@ -235,8 +238,9 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_obj(&j, "latency_ns");
 	vspin_traffic_json_u64(&j, "count", l->count);
 	vspin_traffic_json_dbl(&j, "min", l->count ? cyc_to_ns(l->min, hz) : 0);
-	vspin_traffic_json_dbl(&j, "mean", l->count ?
-			       cyc_to_ns(l->sum, hz) / (double)l->count : 0);
+	vspin_traffic_json_dbl(
+		&j, "mean",
+		l->count ? cyc_to_ns(l->sum, hz) / (double)l->count : 0);
 	vspin_traffic_json_dbl(&j, "p50", p50);
 	vspin_traffic_json_dbl(&j, "p99", p99);
 	vspin_traffic_json_dbl(&j, "p999", p999);
@@ -280,7 +284,8 @@ vspin_traffic_sink(const struct vt_conf *c, FILE *out)
 	int ret;
 
 	if (!vspin_traffic_port_wait_link(c->port, c->wait_s)) {
-		fprintf(stderr, "vspin-traffic: sink: port %u: no link in %u s\n",
+		fprintf(stderr,
+			"vspin-traffic: sink: port %u: no link in %u s\n",
 			c->port, c->wait_s);
 		return 1;
 	}

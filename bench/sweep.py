@@ -178,7 +178,7 @@ class Runner:
                     "--duration", "%g" % duration,
                     "--burst", str(self.args.burst),
                     "--size", str(self.args.size),
-                    "--warmup-ms", "200", "--linger-ms", "300"]
+                    "--warmup-ms", "100", "--linger-ms", "150"]
         # Default: the original report's direction, the host consuming
         # the guest's transmit ring; --reverse swaps the roles.
         if self.args.reverse:
