@@ -4,6 +4,7 @@
  * [old, new) counted forward modulo 2^16. Edge cases by name, then the
  * formula against two independent reference definitions.
  */
+#include <linux/virtio_ring.h>
 #include <stdint.h>
 
 #include "vspin_test.h"
@@ -167,6 +168,27 @@ test_matches_definition_random(void)
 	VT_CHECK(bad == 0, "%u mismatches", bad);
 }
 
+/* The kernel's vring_need_event(), what every peer uses, as a third. */
+static void
+test_matches_linux_uapi_sampled_space(void)
+{
+	static const uint16_t olds[] = {0, 7, 32767, 65535};
+	uint64_t bad = 0;
+	uint32_t e, n;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(olds) / sizeof(olds[0]); i++)
+		for (n = 0; n <= UINT16_MAX; n += 251)
+			for (e = 0; e <= UINT16_MAX; e++)
+				if (vspin_need_event((uint16_t)e, (uint16_t)n,
+						     olds[i]) !=
+				    vring_need_event((uint16_t)e, (uint16_t)n,
+						     olds[i]))
+					bad++;
+	VT_CHECK(bad == 0, "%llu mismatches with vring_need_event()",
+		 (unsigned long long)bad);
+}
+
 int
 main(void)
 {
@@ -179,5 +201,6 @@ main(void)
 	VT_RUN(test_matches_walk_small_bursts);
 	VT_RUN(test_matches_definition_sampled_space);
 	VT_RUN(test_matches_definition_random);
+	VT_RUN(test_matches_linux_uapi_sampled_space);
 	return vt_summary();
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The split ring layout against the virtio 1.x specification (2.7): the
- * offsets a vhost-user peer computes from the same three addresses.
+ * offsets a vhost-user peer computes from the same three addresses, and
+ * the same layout as Linux's uapi <linux/virtio_ring.h> lays out (what
+ * QEMU, the kernel and DPDK's vhost library agree on).
  */
+#include <linux/virtio_ring.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -121,6 +124,63 @@ test_size_known_values(void)
 		 vspin_vring_size(1024, 4096));
 }
 
+/* Every size and both alignments against the kernel's vring_init(). */
+static void
+test_layout_matches_linux_uapi(void)
+{
+	size_t align;
+	uint32_t num;
+
+	for (align = 4; align <= 4096; align *= 1024) {
+		for (num = 1; num <= VSPIN_VRING_MAX_SIZE; num *= 2) {
+			size_t size = vring_size(num, align);
+			void *mem = aligned_alloc(4096,
+						  (size + 4095) / 4096 * 4096);
+			struct vspin_vring vr;
+			struct vring lx;
+
+			VT_REQUIRE(mem != NULL, "aligned_alloc(%zu)", size);
+			vring_init(&lx, num, mem, align);
+			VT_CHECK(vspin_vring_size(num, align) == size,
+				 "num=%u align=%zu: size %zu, Linux %zu", num,
+				 align, vspin_vring_size(num, align), size);
+			VT_CHECK(vspin_vring_init(&vr, mem, num, align) == 0,
+				 "num=%u align=%zu refused", num, align);
+			VT_CHECK((void *)vr.desc == (void *)lx.desc &&
+					 (void *)vr.avail == (void *)lx.avail &&
+					 (void *)vr.used == (void *)lx.used,
+				 "num=%u align=%zu: avail at %zu (Linux %zu), "
+				 "used at %zu (Linux %zu)",
+				 num, align, off(mem, vr.avail),
+				 off(mem, lx.avail), off(mem, vr.used),
+				 off(mem, lx.used));
+			VT_CHECK(
+				(const volatile void *)vspin_used_event(&vr) ==
+						(void *)&vring_used_event(
+							&lx) &&
+					(const volatile void *)
+							vspin_avail_event(
+								&vr) ==
+						(void *)&vring_avail_event(&lx),
+				"num=%u: used_event at %zu (Linux %zu), "
+				"avail_event at %zu (Linux %zu)",
+				num, off(mem, vspin_used_event(&vr)),
+				off(mem, &vring_used_event(&lx)),
+				off(mem, vspin_avail_event(&vr)),
+				off(mem, &vring_avail_event(&lx)));
+			free(mem);
+		}
+	}
+	VT_CHECK(VSPIN_DESC_F_NEXT == VRING_DESC_F_NEXT &&
+			 VSPIN_DESC_F_WRITE == VRING_DESC_F_WRITE &&
+			 VSPIN_AVAIL_F_NO_INTERRUPT ==
+				 VRING_AVAIL_F_NO_INTERRUPT &&
+			 VSPIN_USED_F_NO_NOTIFY == VRING_USED_F_NO_NOTIFY &&
+			 VSPIN_F_EVENT_IDX == VIRTIO_RING_F_EVENT_IDX &&
+			 VSPIN_F_INDIRECT_DESC == VIRTIO_RING_F_INDIRECT_DESC,
+		 "a flag or feature bit differs from <linux/virtio_ring.h>");
+}
+
 static void
 test_bad_num_and_align_rejected(void)
 {
@@ -146,6 +206,7 @@ main(void)
 	VT_RUN(test_layout_all_sizes_align_4096);
 	VT_RUN(test_layout_all_sizes_align_4);
 	VT_RUN(test_size_known_values);
+	VT_RUN(test_layout_matches_linux_uapi);
 	VT_RUN(test_bad_num_and_align_rejected);
 	return vt_summary();
 }
