@@ -57,6 +57,12 @@ def intr(guest_kind):
                 rc = p.wait(30)
         except subprocess.TimeoutExpired:
             rc = None
+        except hl.h.HarnessError as e:
+            p.terminate()
+            p.wait(10)
+            log.seek(0)
+            raise hl.Fail("%s\n--- intr_sink log ---\n%s" % (
+                e, log.read()[-3000:]))
         finally:
             if p.poll() is None:
                 p.kill()
