@@ -49,9 +49,11 @@ chan cbuf = [3] of { byte, byte };
 
 byte efd = 0; /* the eventfd: a counting semaphore */
 
-/* Ghosts, for the property only: no process reads them to decide. */
+/* Ghosts, for the property and the trails: no process decides on them. */
 byte published = 0, consumed = 0;
 byte kicks = 0, arms = 0;
+mtype = { POLL, SPIN, ARMED, SLEEP };
+mtype cstate = POLL; /* the consumer's state, as vspin_policy.h names it */
 
 /* Make one buffered store visible, whenever the hardware likes. */
 proctype flusher(chan buf)
@@ -130,15 +132,16 @@ poll:
 		printf("C: consumed up to %d\n", seen);
 		next = seen;
 		consumed = seen;
+		cstate = POLL;
 		goto poll
 	:: else
 	fi;
 	/* Empty. Spin on, or arm: the policy's choice, any of them. */
 	if
-	:: goto poll
+	:: cstate = SPIN; goto poll
 	:: true
 	fi;
-	/* ARMED */
+	cstate = ARMED;
 	arms++;
 	printf("C: arms at %d\n", next);
 #ifdef EVENT_IDX
@@ -154,11 +157,13 @@ poll:
 	:: mem[IDX] != next ->
 		printf("C: recheck found work\n");
 		disarm();
+		cstate = POLL;
 		goto poll
 	:: else
 	fi;
 #endif
 	printf("C: sleeps, next %d\n", next);
+	cstate = SLEEP;
 	/*
 	 * SLEEP: block with no timeout; the read (a syscall) clears the
 	 * counter. Blocked here for ever is an end state only if nothing
@@ -168,6 +173,7 @@ end_sleep:
 	atomic { efd > 0 && fence(cbuf) -> efd = 0 };
 	printf("C: woken\n");
 	disarm();
+	cstate = POLL;
 	goto poll
 }
 
@@ -176,6 +182,7 @@ proctype monitor()
 {
 	timeout ->
 	printf("at rest: published %d, consumed %d\n", published, consumed);
+	assert(cstate == SLEEP); /* only the sleep blocks */
 	assert(consumed == published) /* else: a lost wake-up */
 }
 
