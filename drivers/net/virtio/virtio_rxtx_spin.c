@@ -236,12 +236,17 @@ virtio_spin_recv_spin(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	uint64_t now = vspin_rdtsc();
 	bool work;
 
+	/*
+	 * Every call, not only when arming: a queue first polled by another
+	 * thread (testpmd flushes rx queues from its main lcore) may already
+	 * be armed there, and must be in this lcore's group before it sleeps.
+	 */
+	vspin_sleeper_join(&rxq->sleeper);
 	if (!vspin_policy_poll(&rxq->policy, n, now)) {
 		if (was_armed && n > 0)
 			vspin_vq_drv_disarm(&rxq->vq);
 		return n;
 	}
-	vspin_sleeper_join(&rxq->sleeper);
 	work = vspin_vq_drv_arm(&rxq->vq);
 	vspin_policy_armed(&rxq->policy, work, now);
 	if (work)

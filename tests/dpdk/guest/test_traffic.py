@@ -11,6 +11,12 @@ Cases (argv[1]):
       tx_first): packets loop through both PMDs. After stopping the
       guest, letting the host drain, and draining the guest's rx ring
       (rxonly for a moment): guest tx == host rx and host tx == guest rx.
+  mq_spin
+      queues=2 on both sides, host txonly -> guest rxonly, guest
+      spin_mode=adaptive, both rx queues polled by one lcore. Idle, both
+      queues must sleep together (one sleep group per lcore, even though
+      testpmd first polls the queues from its main lcore); then each
+      queue receives packets and host tx == guest rx.
   *_spin runs the guest with spin_mode=spin:20 (sleeps when idle); the
   guest's rx must then also have armed and slept during the idle period
   before traffic starts, and been woken by the host's call.
@@ -102,13 +108,41 @@ def io(d, devargs, spin):
         check(g["rx_errors"] == 0, "guest rx errors: %s" % g)
 
 
+def mq(d, devargs, spin):
+    with vhost_pmd(d, "txonly", queues=2) as host, \
+            guest_pmd(d, "rxonly", "spin_mode=adaptive", queues=2) as guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        check_event_idx(host)
+        guest.start_fwd()
+        settle(0.5)
+        xs = guest.xstats(0)
+        check(xs["rx_q0_sleeps"] > 0 and
+              xs["rx_q0_sleeps"] == xs["rx_q1_sleeps"],
+              "idle rx queues did not sleep together: q0 %d q1 %d sleeps"
+              % (xs["rx_q0_sleeps"], xs["rx_q1_sleeps"]))
+        host.start_fwd()
+        settle(1.0)
+        host.stop_fwd()
+        settle()
+        guest.stop_fwd()
+        g, h = guest.port_stats(0), host.port_stats(0)
+        xs = guest.xstats(0)
+        check(xs["rx_q0_packets"] > 0 and xs["rx_q1_packets"] > 0,
+              "a queue got nothing: q0 %d q1 %d"
+              % (xs["rx_q0_packets"], xs["rx_q1_packets"]))
+        check(h["tx_packets"] == g["rx_packets"],
+              "host tx %d != guest rx %d" % (h["tx_packets"],
+                                             g["rx_packets"]))
+
+
 def main():
     case = sys.argv[1]
     kind, mode = case.rsplit("_", 1)
     spin = mode == "spin"
     devargs = SPIN if spin else ""
     with harness.private_dir() as d:
-        {"oneway": oneway, "io": io}[kind](d, devargs, spin)
+        {"oneway": oneway, "io": io, "mq": mq}[kind](d, devargs, spin)
 
 
 run(main)

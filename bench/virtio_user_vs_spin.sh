@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Guest side benchmark (issue 3): stock virtio_user against net_virtio_spin
+# in poll mode, both against stock net_vhost (Debian's testpmd), two
+# testpmd processes on different cores (host forwards on core 0, guest on
+# core 1), --no-huge.
+#
+# Per round, for each frontend in turn (the order alternates between
+# rounds, so a noisy neighbour hits both alike), one host + guest pair:
+#   io   both io forwarding, the guest injects 4 bursts (start tx_first 4)
+#        and packets loop through both PMDs: Mpps the guest received
+#   g2h  guest txonly -> host rxonly: Mpps the host received
+#   h2g  host txonly -> guest rxonly: Mpps the guest received
+# Prints medians, spread ((max - min) / median) and the ratio spin/user;
+# writes every sample to bench/results/virtio_user_vs_spin-<time>.csv.
+# With --perf, also records where the guest's forwarding core spends its
+# cycles in io mode for both frontends (perf report in bench/results/).
+#
+# Usage: bench/virtio_user_vs_spin.sh [--repeat N] [--seconds S] [--perf]
+#        [--short]
+# Needs the build in build/ (or $VSPIN_BUILD_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+export VSPIN_BUILD_DIR=${VSPIN_BUILD_DIR:-$top/build}
+mkdir -p bench/results
+exec python3 - "$@" <<'PY'
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, "tests/dpdk")
+import harness as h  # noqa: E402
+
+ap = argparse.ArgumentParser(prog="bench/virtio_user_vs_spin.sh")
+ap.add_argument("--repeat", type=int, default=5)
+ap.add_argument("--seconds", type=float, default=2.0)
+ap.add_argument("--perf", action="store_true")
+ap.add_argument("--short", action="store_true",
+                help="one round of 1 s: a smoke run")
+a = ap.parse_args()
+if a.short:
+    a.repeat, a.seconds = 1, 1.0
+stamp = time.strftime("%Y%m%d-%H%M%S")
+DRIVERS = ("virtio_user", "virtio_spin")
+METRICS = ("io", "g2h", "h2g")
+
+
+def pair(drv, d):
+    sock = os.path.join(d, "vhost.sock")
+    host = h.Testpmd("host", vdevs=["net_vhost0,iface=%s,queues=1" % sock],
+                     fwd_lcore=0)
+    if drv == "virtio_user":
+        guest = h.Testpmd("guest", vdevs=["net_virtio_user0,path=" + sock],
+                          fwd_lcore=1)
+    else:
+        guest = h.Testpmd("guest", vdevs=["net_virtio_spin0,path=" + sock],
+                          plugins=[h.plugin("virtio")], fwd_lcore=1)
+    return host, guest
+
+
+def measure(port_owner, key, seconds):
+    s0 = port_owner.port_stats(0)[key]
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    s1 = port_owner.port_stats(0)[key]
+    return (s1 - s0) / (time.monotonic() - t0) / 1e6
+
+
+def io_loop(host, guest, seconds, during=None):
+    host.cmd("set fwd io")
+    guest.cmd("set fwd io")
+    host.start_fwd()
+    guest.cmd("start tx_first 4")
+    time.sleep(0.3)
+    if during:
+        during(guest)
+    r = measure(guest, "rx_packets", seconds)
+    guest.stop_fwd()
+    host.stop_fwd()
+    return r
+
+
+def oneway(sender, receiver, seconds):
+    receiver.cmd("set fwd rxonly")
+    sender.cmd("set fwd txonly")
+    receiver.start_fwd()
+    sender.start_fwd()
+    time.sleep(0.3)
+    r = measure(receiver, "rx_packets", seconds)
+    sender.stop_fwd()
+    receiver.stop_fwd()
+    return r
+
+
+def one_round(drv, seconds):
+    with h.private_dir() as d:
+        host, guest = pair(drv, d)
+        with host, guest:
+            guest.wait_link_up(0)
+            host.wait_link_up(0)
+            return {"io": io_loop(host, guest, seconds),
+                    "g2h": oneway(guest, host, seconds),
+                    "h2g": oneway(host, guest, seconds)}
+
+
+def perf_profile(drv):
+    out = "bench/results/perf-%s-%s" % (drv, stamp)
+
+    def record(guest):
+        tids = [t for t, (comm, _) in h.thread_cpu(guest.pid).items()
+                if comm.startswith(("rte-worker", "lcore-worker"))]
+        subprocess.run(["perf", "record", "-q", "-F", "2999", "-o",
+                        out + ".data", "-t", ",".join(map(str, tids)),
+                        "--", "sleep", "2"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    with h.private_dir() as d:
+        host, guest = pair(drv, d)
+        with host, guest:
+            guest.wait_link_up(0)
+            host.wait_link_up(0)
+            io_loop(host, guest, 0.5, during=record)
+    rep = subprocess.run(["perf", "report", "-i", out + ".data", "--stdio",
+                          "--no-children", "--sort", "dso,sym",
+                          "--percent-limit", "1.5"],
+                         capture_output=True, text=True).stdout
+    with open(out + ".txt", "w") as f:
+        f.write(rep)
+    os.unlink(out + ".data")
+    return out + ".txt", [l for l in rep.splitlines()
+                          if l.strip() and not l.startswith("#")]
+
+
+samples = {(drv, m): [] for drv in DRIVERS for m in METRICS}
+csv_path = "bench/results/virtio_user_vs_spin-%s.csv" % stamp
+with open(csv_path, "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["round", "frontend", "metric", "mpps"])
+    for rnd in range(a.repeat):
+        order = DRIVERS if rnd % 2 == 0 else DRIVERS[::-1]
+        for drv in order:
+            res = one_round(drv, a.seconds)
+            for m in METRICS:
+                samples[(drv, m)].append(res[m])
+                w.writerow([rnd, drv, m, "%.4f" % res[m]])
+            print("round %d %-12s %s" % (rnd, drv, " ".join(
+                "%s=%.2f" % (m, res[m]) for m in METRICS)), flush=True)
+
+
+def summary(xs):
+    med = statistics.median(xs)
+    return med, (max(xs) - min(xs)) / med if med else 0.0
+
+
+print()
+print("Mpps, median of %d rounds of %.1f s (spread = (max-min)/median)"
+      % (a.repeat, a.seconds))
+print("| metric | virtio_user | spread | virtio_spin (poll) | spread "
+      "| ratio spin/user |")
+print("| --- | --- | --- | --- | --- | --- |")
+for m in METRICS:
+    mu, su = summary(samples[("virtio_user", m)])
+    ms, ss = summary(samples[("virtio_spin", m)])
+    print("| %s | %.2f | %.0f%% | %.2f | %.0f%% | %.2f |"
+          % (m, mu, su * 100, ms, ss * 100, ms / mu if mu else 0))
+print("samples: " + csv_path)
+print("load average: %s" % open("/proc/loadavg").read().strip())
+if a.perf:
+    for drv in DRIVERS:
+        path, lines = perf_profile(drv)
+        print("\nperf, guest forwarding core, io, %s (%s):" % (drv, path))
+        print("\n".join(lines[:15]))
+PY
