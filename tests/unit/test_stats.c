@@ -128,6 +128,12 @@ test_cycles_converted_to_us(void)
 	VT_CHECK(vspin_stats_value(&s, 10, 3000000000u) == 20,
 		 "window_us %llu, expected 20",
 		 (unsigned long long)vspin_stats_value(&s, 10, 3000000000u));
+	/* A TSC of a real machine is not a round number of MHz. */
+	s.spin_cycles = UINT64_C(2994373000);
+	VT_CHECK(vspin_stats_value(&s, 8, UINT64_C(2994373000)) == 1000000,
+		 "spin_us %llu for 1 s at 2.994373 GHz, expected 1000000",
+		 (unsigned long long)vspin_stats_value(&s, 8,
+						       UINT64_C(2994373000)));
 	/* Plain counters are not scaled. */
 	s.arms = 123456789;
 	VT_CHECK(vspin_stats_value(&s, 2, 3000000000u) == 123456789,
