@@ -78,6 +78,10 @@ import threading
 import time
 
 PROMPT = "testpmd> "
+# cmdline writes the prompt one character at a time, so a line that another
+# thread prints (link events, vhost logs) can land inside it: allow a few
+# whole lines between its characters.
+_PROMPT_RE = re.compile(r"(?:[^\n]*\n){0,4}?".join(re.escape(c) for c in PROMPT))
 _counter = itertools.count()
 
 
@@ -198,12 +202,18 @@ class Testpmd:
         raise HarnessError("%s: %s\n--- %s log (last %d chars) ---\n%s" % (
             self.name, msg, self.name, tail, log[-tail:]))
 
+    def _find(self, what, start):
+        if what is PROMPT:
+            m = _PROMPT_RE.search(self._text, start)
+            return m.start() if m else -1
+        return self._text.find(what, start)
+
     def _wait_for(self, what, start, timeout, doing):
         """Wait until `what` appears in the output after offset start."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                i = self._text.find(what, start)
+                i = self._find(what, start)
                 if i >= 0:
                     return i
                 if self._eof:
