@@ -41,13 +41,15 @@ def host_vdev(kind, sock, mode=None, client=False, extra=""):
     return v + extra
 
 
-def guest_vdev(kind, sock, mode=None, server=False):
+def guest_vdev(kind, sock, mode=None, server=False, queues=1):
     if kind == "stock":
-        v = "net_virtio_user0,path=%s,queues=1" % sock
+        v = "net_virtio_user0,path=%s,queues=%d" % (sock, queues)
     else:
         v = "net_virtio_spin0,path=%s" % sock
         if mode:
             v += ",spin_mode=%s" % mode
+        if queues > 1:
+            v += ",queues=%d" % queues
     if server:
         v += ",server=1"
     return v
@@ -60,10 +62,16 @@ def host(kind, sock, mode=None, client=False, extra="", **kw):
                      plugins=plugins, fwd_lcore=1, **kw)
 
 
-def guest(kind, sock, mode=None, server=False, **kw):
+def guest(kind, sock, mode=None, server=False, queues=1, **kw):
     plugins = [] if kind == "stock" else [h.plugin("virtio_spin")]
-    return h.Testpmd("guest", vdevs=[guest_vdev(kind, sock, mode, server)],
+    return h.Testpmd("guest", vdevs=[guest_vdev(kind, sock, mode, server,
+                                                queues)],
                      plugins=plugins, fwd_lcore=0, **kw)
+
+
+def queue_args(queues):
+    """testpmd arguments for `queues` queue pairs on one forwarding core."""
+    return ["--rxq=%d" % queues, "--txq=%d" % queues] if queues > 1 else []
 
 
 def fwd(t, mode):
