@@ -26,8 +26,15 @@ vspin_vq_dev_pop(struct vspin_vq_dev *vq, uint16_t *head,
 	uint32_t num = vq->vr.num, idx;
 	unsigned int n = 0;
 
-	if (vspin_vq_dev_avail_pending(vq) == 0)
+	uint16_t pending = vspin_vq_dev_avail_pending(vq);
+
+	if (pending == 0)
 		return 0;
+	if (pending > num) {
+		/* avail idx ran more than a ring ahead: the driver is broken. */
+		vq->bad_avail++;
+		return -1;
+	}
 	/* The acquire load of avail->idx above orders these reads. */
 	idx = vq->vr.avail->ring[vq->last_avail & (num - 1)];
 	vq->last_avail++;

@@ -42,7 +42,9 @@ vspin_vq_dev_avail_pending(const struct vspin_vq_dev *vq)
  * Take the next chain: its head, and its segments copied into sg (at most
  * max_sg). Returns the number of segments, 0 if the ring is empty, or -1
  * if the chain is malformed (it is then returned to the driver with
- * length 0 and counted in bad_avail, so the ring keeps moving).
+ * length 0 and counted in bad_avail, so the ring keeps moving) or if the
+ * driver's avail idx is more than a ring ahead (nothing is taken: the
+ * ring is broken and the caller should stop using it).
  */
 int vspin_vq_dev_pop(struct vspin_vq_dev *vq, uint16_t *head,
 		     struct vspin_desc *sg, unsigned int max_sg);

@@ -40,7 +40,7 @@ struct vspin_vq_drv {
 	uint16_t *next;			/* private free-list links */
 	struct vspin_desc_state *state; /* num entries */
 	struct vspin_stats *stats;
-	uint64_t bad_used; /* used entries with an invalid id or length */
+	uint64_t bad_used; /* used entries with an invalid id */
 };
 
 /* Bytes of private memory vspin_vq_drv_init() needs for num entries. */

@@ -453,6 +453,31 @@ fresh_ring_silent(bool event_idx)
 	pair_close(&p);
 }
 
+/* A driver whose avail idx runs more than a ring ahead is refused whole. */
+static void
+test_device_rejects_avail_idx_a_ring_ahead(void)
+{
+	struct vspin_desc segs[4];
+	struct pair p;
+	uint16_t head = 0;
+	int n;
+
+	VT_REQUIRE(pair_open(&p, 8, true) == 0, "ring set-up failed");
+	raw_desc(&p, 0, 0, 0);
+	p.vr.avail->ring[0] = 0;
+	p.vr.avail->idx = 9; /* nine pending on a ring of eight */
+	n = vspin_vq_dev_pop(&p.dev, &head, segs, 4);
+	VT_CHECK(n == -1 && p.dev.bad_avail == 1 && p.dev.last_avail == 0,
+		 "pop returned %d, bad_avail %llu, last_avail %u; expected -1, "
+		 "1, 0 (nothing taken)",
+		 n, (unsigned long long)p.dev.bad_avail, p.dev.last_avail);
+	p.vr.avail->idx = 8; /* exactly a ring: legal */
+	n = vspin_vq_dev_pop(&p.dev, &head, segs, 4);
+	VT_CHECK(n == 1 && head == 0, "a full ring: pop returned %d head %u",
+		 n, head);
+	pair_close(&p);
+}
+
 static void
 test_fresh_ring_silent_event_idx(void)
 {
@@ -475,6 +500,7 @@ main(void)
 	VT_RUN(test_driver_add_rejects_what_does_not_fit);
 	VT_RUN(test_driver_skips_bad_used_ids);
 	VT_RUN(test_device_rejects_malformed_chains);
+	VT_RUN(test_device_rejects_avail_idx_a_ring_ahead);
 	VT_RUN(test_fresh_ring_silent_event_idx);
 	VT_RUN(test_fresh_ring_silent_flags);
 	return vt_summary();
