@@ -110,6 +110,45 @@ vspin_policy_parse_mode(const char *s, struct vspin_policy_conf *c, char *err,
 	return 0;
 }
 
+int
+vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
+			const char *spin_us, const char *sleep_max_us,
+			char *err, size_t errlen)
+{
+	uint32_t us = 0;
+
+	vspin_policy_conf_default(c);
+	if (sleep_max_us != NULL &&
+	    vspin_parse_us("sleep_max_us", sleep_max_us, 1, &c->sleep_max_us,
+			   err, errlen) != 0)
+		return -1;
+	if (spin_us != NULL &&
+	    vspin_parse_us("spin_us", spin_us, 0, &us, err, errlen) != 0)
+		return -1;
+	if (mode == NULL) {
+		/* spin_us=US alone asks for a spin of US. */
+		if (spin_us != NULL) {
+			c->mode = VSPIN_MODE_SPIN;
+			c->spin_us = us;
+		}
+		return 0;
+	}
+	/* Without a value in the mode, spin_us (or the default) applies. */
+	c->spin_us = spin_us != NULL ? us : VSPIN_DEFAULT_SPIN_US;
+	if (vspin_policy_parse_mode(mode, c, err, errlen) != 0)
+		return -1;
+	if (spin_us != NULL && c->mode == VSPIN_MODE_SPIN && c->spin_us != us) {
+		snprintf(err, errlen,
+			 "spin_mode '%s' and spin_us '%s' disagree: give the "
+			 "window once",
+			 mode, spin_us);
+		return -1;
+	}
+	if (c->mode == VSPIN_MODE_ADAPTIVE && spin_us == NULL)
+		c->spin_us = 0; /* start from the measured sleep cost */
+	return 0;
+}
+
 static uint64_t
 clamp64(uint64_t v, uint64_t lo, uint64_t hi)
 {

@@ -103,6 +103,17 @@ int vspin_policy_parse_mode(const char *s, struct vspin_policy_conf *c,
 int vspin_parse_us(const char *key, const char *s, uint32_t min,
 		   uint32_t *out, char *err, size_t errlen);
 
+/*
+ * The policy's devargs as both PMDs take them, each the raw value or NULL
+ * when absent: spin_mode, spin_us, sleep_max_us. Starts from the
+ * defaults. spin_us alone means spin_mode=spin; with spin:US both must
+ * agree; with adaptive it is the first window (absent: the measured sleep
+ * cost). Returns 0, or -1 with a message naming the key and value in err.
+ */
+int vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
+			    const char *spin_us, const char *sleep_max_us,
+			    char *err, size_t errlen);
+
 /* Name of a mode, for logs ("spin", "budget", ...). */
 const char *vspin_mode_name(enum vspin_mode m);
 

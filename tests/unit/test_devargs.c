@@ -248,6 +248,65 @@ test_conf_defaults(void)
 		 vspin_mode_name(c.mode), c.budget, c.spin_us, c.sleep_max_us);
 }
 
+struct conf_case {
+	const char *mode, *spin_us, *sleep_max_us;
+	int ret;
+	enum vspin_mode want_mode;
+	uint32_t want_spin_us, want_sleep_max_us;
+	const char *err_has; /* a word the message must name on refusal */
+};
+
+/* The three policy devargs together, as both PMDs pass them. */
+static void
+test_conf_parse_combines_the_three_keys(void)
+{
+	static const struct conf_case cases[] = {
+		{NULL, NULL, NULL, 0, VSPIN_MODE_POLL, VSPIN_DEFAULT_SPIN_US,
+		 VSPIN_DEFAULT_SLEEP_MAX_US, NULL},
+		{NULL, "35", NULL, 0, VSPIN_MODE_SPIN, 35,
+		 VSPIN_DEFAULT_SLEEP_MAX_US, NULL},
+		{"spin", "35", "500", 0, VSPIN_MODE_SPIN, 35, 500, NULL},
+		{"spin:35", "35", NULL, 0, VSPIN_MODE_SPIN, 35,
+		 VSPIN_DEFAULT_SLEEP_MAX_US, NULL},
+		{"spin", NULL, NULL, 0, VSPIN_MODE_SPIN, VSPIN_DEFAULT_SPIN_US,
+		 VSPIN_DEFAULT_SLEEP_MAX_US, NULL},
+		{"adaptive", NULL, NULL, 0, VSPIN_MODE_ADAPTIVE, 0,
+		 VSPIN_DEFAULT_SLEEP_MAX_US, NULL},
+		{"adaptive", "50", NULL, 0, VSPIN_MODE_ADAPTIVE, 50,
+		 VSPIN_DEFAULT_SLEEP_MAX_US, NULL},
+		{"spin:10", "20", NULL, -1, 0, 0, 0, "disagree"},
+		{"spin", "x", NULL, -1, 0, 0, 0, "spin_us"},
+		{NULL, NULL, "0", -1, 0, 0, 0, "sleep_max_us"},
+		{"sleepy", NULL, NULL, -1, 0, 0, 0, "sleepy"},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct conf_case *k = &cases[i];
+		struct vspin_policy_conf c;
+		char err[256] = "";
+		int r = vspin_policy_conf_parse(&c, k->mode, k->spin_us,
+						k->sleep_max_us, err,
+						sizeof(err));
+
+		VT_CHECK(r == k->ret, "case %u (%s,%s,%s): returned %d (%s)", i,
+			 k->mode ? k->mode : "-", k->spin_us ? k->spin_us : "-",
+			 k->sleep_max_us ? k->sleep_max_us : "-", r, err);
+		if (r != 0 || k->ret != 0) {
+			VT_CHECK(k->err_has == NULL ||
+					 strstr(err, k->err_has) != NULL,
+				 "case %u: message '%s' does not name '%s'", i,
+				 err, k->err_has);
+			continue;
+		}
+		VT_CHECK(c.mode == k->want_mode &&
+				 c.spin_us == k->want_spin_us &&
+				 c.sleep_max_us == k->want_sleep_max_us,
+			 "case %u: mode %s spin_us %u sleep_max_us %u", i,
+			 vspin_mode_name(c.mode), c.spin_us, c.sleep_max_us);
+	}
+}
+
 int
 main(void)
 {
@@ -259,5 +318,6 @@ main(void)
 	VT_RUN(test_parse_us_bad_values_name_key_and_value);
 	VT_RUN(test_mode_names);
 	VT_RUN(test_conf_defaults);
+	VT_RUN(test_conf_parse_combines_the_three_keys);
 	return vt_summary();
 }
