@@ -49,7 +49,7 @@ vhost_spin_parse_args(const char *name, const char *args,
 		      struct vhost_spin_args *out)
 {
 	struct rte_kvargs *kv;
-	const char *spin_us = NULL, *mode = NULL;
+	const char *spin_us = NULL, *mode = NULL, *sleep_max_us = NULL;
 	bool seen[NB_KEYS] = {false};
 	char err[160];
 	unsigned long v;
@@ -58,7 +58,6 @@ vhost_spin_parse_args(const char *name, const char *args,
 
 	memset(out, 0, sizeof(*out));
 	out->queues = 1;
-	vspin_policy_conf_default(&out->policy);
 
 	/* No key list: unknown keys are reported below, by name. */
 	kv = rte_kvargs_parse(args ? args : "", NULL);
@@ -123,11 +122,8 @@ vhost_spin_parse_args(const char *name, const char *args,
 			mode = val;
 		} else if (strcmp(key, "spin_us") == 0) {
 			spin_us = val;
-		} else if (vspin_parse_us(key, val, 1,
-					  &out->policy.sleep_max_us, err,
-					  sizeof(err))) {
-			VHOST_SPIN_LOG(ERR, "%s: %s", name, err);
-			goto out;
+		} else {
+			sleep_max_us = val;
 		}
 	}
 	if (out->iface[0] == '\0') {
@@ -135,28 +131,11 @@ vhost_spin_parse_args(const char *name, const char *args,
 			       name);
 		goto out;
 	}
-	if (spin_us != NULL && vspin_parse_us("spin_us", spin_us, 0,
-					      &out->policy.spin_us, err,
-					      sizeof(err))) {
+	/* The grammar both PMDs share (lib/vspin). */
+	if (vspin_policy_conf_parse(&out->policy, mode, spin_us, sleep_max_us,
+				    err, sizeof(err)) != 0) {
 		VHOST_SPIN_LOG(ERR, "%s: %s", name, err);
 		goto out;
-	}
-	if (mode != NULL) {
-		uint32_t given = out->policy.spin_us;
-
-		if (vspin_policy_parse_mode(mode, &out->policy, err,
-					    sizeof(err))) {
-			VHOST_SPIN_LOG(ERR, "%s: %s", name, err);
-			goto out;
-		}
-		/* spin:US and spin_us=US say the same thing: they must agree. */
-		if (spin_us != NULL && out->policy.spin_us != given) {
-			VHOST_SPIN_LOG(ERR,
-				       "%s: spin_mode '%s' and spin_us '%s' "
-				       "disagree",
-				       name, mode, spin_us);
-			goto out;
-		}
 	}
 	ret = 0;
 out:
