@@ -11,6 +11,7 @@ that hold at any speed.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,8 +29,9 @@ def eal(core, tag, vdev):
             "--vdev", vdev]
 
 
-def pair(tmp, gen_args, sink_args):
-    """Run sink (host, core 1) and gen (guest, core 0); return reports."""
+def pair(tmp, gen_args, sink_args, interrupt_after=None):
+    """Run sink (host, core 1) and gen (guest, core 0); return reports.
+    interrupt_after: send the generator SIGINT after that many seconds."""
     sock = os.path.join(tmp, "s%d.sock" % N[0])
     gj, sj = sock + ".gen.json", sock + ".sink.json"
     sink = subprocess.Popen(
@@ -42,19 +44,26 @@ def pair(tmp, gen_args, sink_args):
         if sink.poll() is not None:
             break
         time.sleep(0.02)
-    gen = subprocess.run(
+    gen = subprocess.Popen(
         eal("0", "g", "net_virtio_user0,path=" + sock) +
         ["--", "--role", "gen", "--quiet", "--json", gj,
          "--linger-ms", "200"] + gen_args,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        timeout=120)
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if interrupt_after is not None:
+        time.sleep(interrupt_after)
+        gen.send_signal(signal.SIGINT)
+    try:
+        _, gerr = gen.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        gen.kill()
+        _, gerr = gen.communicate()
     try:
         _, serr = sink.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         sink.kill()
         _, serr = sink.communicate()
     out = []
-    for path, rc, err in ((gj, gen.returncode, gen.stderr),
+    for path, rc, err in ((gj, gen.returncode, gerr),
                           (sj, sink.returncode, serr)):
         try:
             with open(path) as f:
@@ -62,6 +71,7 @@ def pair(tmp, gen_args, sink_args):
         except (OSError, ValueError) as e:
             raise AssertionError("no JSON report %s (rc %s): %s\n%s" %
                                  (path, rc, e, err[-2000:]))
+    out.append((gen.returncode, sink.returncode))
     return out
 
 
@@ -107,7 +117,7 @@ def exact_accounting(g, s, what):
 @case
 def every_packet_sent_is_counted_once_per_pattern(tmp):
     for pattern in ("const", "poisson", "onoff"):
-        g, s = pair(tmp, ["--rate", "200k", "--duration", "0.3",
+        g, s, _ = pair(tmp, ["--rate", "200k", "--duration", "0.3",
                           "--pattern", pattern, "--on-us", "500",
                           "--off-us", "500"], [])
         exact_accounting(g, s, pattern)
@@ -115,14 +125,14 @@ def every_packet_sent_is_counted_once_per_pattern(tmp):
 
 @case
 def unpaced_generator_is_counted_exactly(tmp):
-    g, s = pair(tmp, ["--rate", "max", "--duration", "0.3"], [])
+    g, s, _ = pair(tmp, ["--rate", "max", "--duration", "0.3"], [])
     exact_accounting(g, s, "max")
 
 
 @case
 def paced_generator_never_exceeds_its_schedule(tmp):
     rate, burst = 100000, 32
-    g, s = pair(tmp, ["--rate", str(rate), "--duration", "0.5",
+    g, s, _ = pair(tmp, ["--rate", str(rate), "--duration", "0.5",
                       "--burst", str(burst)], [])
     bound = rate * g["active_s"] + burst
     check(0 < g["sent"] <= bound,
@@ -136,7 +146,7 @@ def cost_knob_slows_the_consumer_to_its_budget(tmp):
     # active time is at least (packets - last burst) * cost, whatever
     # the machine.
     cycles, burst = 50000, 32
-    g, s = pair(tmp, ["--rate", "max", "--duration", "0.3", "--burst",
+    g, s, _ = pair(tmp, ["--rate", "max", "--duration", "0.3", "--burst",
                       str(burst)], ["--cost", str(cycles), "--burst",
                                     str(burst)])
     cost = s["config"]["cost_cycles"] / s["tsc_hz"]
@@ -150,13 +160,23 @@ def cost_knob_slows_the_consumer_to_its_budget(tmp):
 
 @case
 def idle_generator_sends_only_end_of_stream(tmp):
-    g, s = pair(tmp, ["--rate", "idle", "--duration", "0.3"], [])
+    g, s, _ = pair(tmp, ["--rate", "idle", "--duration", "0.3"], [])
     check(g["sent"] == 0 and s["data_packets"] == 0 and s["eos"],
           "idle: sent %d, sink got %d data packets, eos %s" %
           (g["sent"], s["data_packets"], s["eos"]))
     check(0 < g["cpu_s"] and 0 < s["wall_s"],
           "idle: no CPU or wall time recorded (%s, %s)" %
           (g["cpu_s"], s["wall_s"]))
+
+
+@case
+def sigint_ends_the_run_with_an_exact_count(tmp):
+    g, s, rcs = pair(tmp, ["--rate", "20k", "--duration", "60"], [],
+                     interrupt_after=1.5)
+    check(g["active_s"] < 30,
+          "generator ran %.1f s of 60 despite SIGINT" % g["active_s"])
+    check(rcs == (0, 0), "exit status gen %d, sink %d" % rcs)
+    exact_accounting(g, s, "interrupted")
 
 
 @case
@@ -182,6 +202,7 @@ def main():
                   paced_generator_never_exceeds_its_schedule,
                   cost_knob_slows_the_consumer_to_its_budget,
                   idle_generator_sends_only_end_of_stream,
+                  sigint_ends_the_run_with_an_exact_count,
                   bad_options_are_refused_by_name):
             c(tmp)
     finally:

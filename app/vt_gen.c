@@ -103,7 +103,8 @@ send_eos(const struct vt_conf *c, struct rte_mempool *mp, uint64_t sent)
 	if (m == NULL)
 		return false;
 	h = vt_pkt_build(m, c->size, VT_F_EOS, sent, sent);
-	while (!vspin_traffic_quit && rte_rdtsc() < end) {
+	/* Also after a signal: the sink then knows the exact count. */
+	while (rte_rdtsc() < end) {
 		h->tsc = rte_rdtsc();
 		if (rte_eth_tx_burst(c->port, 0, &m, 1) == 1)
 			return true;

@@ -563,7 +563,9 @@ def gnuplot(outdir, configs, loads, summ, sat, ref):
         term = "png size 900,560"
     datdir = os.path.join(outdir, "plotdata")
     os.makedirs(datdir, exist_ok=True)
-    xt = ", ".join('"%s" %d' % (l, i) for i, l in enumerate(loads))
+    # Tic labels are gnuplot format strings: a literal % is %%.
+    xt = ", ".join('"%s" %d' % (l.replace("%", "%%"), i)
+                   for i, l in enumerate(loads))
     xlabel = ("offered load (saturation = %.2f Mpps, measured with "
               "%s)" % (sat, ref))
     plots = [
