@@ -424,8 +424,9 @@ def table_rows(configs, loads, summ):
                                     fmt(med(s["guest_sleeps"]), 0)),
                          "%s/%s" % (fmt(med(s["host_wakeups"]), 0),
                                     fmt(med(s["guest_wakeups"]), 0)),
-                         fmt(med(s["p50_us"]), 1), fmt(med(s["p99_us"]), 1),
-                         fmt(med(s["p999_us"]), 1),
+                         *([fmt(med(s[k]), 1) for k in
+                            ("p50_us", "p99_us", "p999_us")]
+                           if med(s["packets"]) else ["-"] * 3),
                          fmt(med(s["lost"]), 0)])
     return head, rows
 
@@ -646,7 +647,15 @@ def main():
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    ap.add_argument("--replot", metavar="DIR",
+                    help="no runs: rebuild summary, table and plots from "
+                    "DIR/runs.csv and DIR/meta.json")
     args = ap.parse_args()
+    if args.replot:
+        with open(os.path.join(args.replot, "meta.json")) as f:
+            meta = json.load(f)
+        write_report(args.replot, read_runs(args.replot), meta)
+        return 0
 
     repeats = args.repeats or (1 if args.short else 3)
     duration = args.duration or (0.5 if args.short else 2.0)
@@ -761,13 +770,58 @@ def main():
     shutil.rmtree(sockdir, ignore_errors=True)
     elapsed = time.monotonic() - t_start
 
+    setup = [
+        "- command: `%s`" % facts["command"],
+        "- DPDK %s; CPU %s (%s CPUs); Linux %s; commit %s; %s UTC" % (
+            facts["dpdk_version"], facts["cpu_model"], facts["cpus"],
+            facts["kernel"], facts["git_commit"], facts["date_utc"]),
+        "- host: vspin-traffic %s on core %s; guest: vspin-traffic %s "
+        "on core %s; --no-huge; %g s of traffic per run; %d repeat(s), "
+        "modes interleaved; burst %d; %d-byte frames; sink cost %d "
+        "cycles/packet" % ("gen" if args.reverse else "sink", HOST_CORE,
+                           "sink" if args.reverse else "gen", GUEST_CORE,
+                           duration, repeats,
+                           args.burst, args.size, args.cost),
+    ]
+    if sat:
+        setup.append("- saturation (reference for the loads): %.3f Mpps, "
+                     "%s, unpaced" % (sat, ref.name))
+    setup.append("- wall time of the sweep: %.0f s; failed runs: %d" %
+                 (elapsed, len(failures)))
+    for fl in failures:
+        setup.append("  - %s %s rep %d: %s" % fl)
+    meta = dict(facts, saturation_mpps=sat, reference=ref.name,
+                duration_s=duration, repeats=repeats, elapsed_s=elapsed,
+                failures=failures, configs=[c.name for c in configs],
+                loads=load_names, setup=setup)
+    with open(os.path.join(outdir, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1)
     cols = ["config", "load", "repeat"] + FIELDS
     with open(os.path.join(outdir, "runs.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
         w.writeheader()
         for r in runs:
             w.writerow(r)
-    names = [c.name for c in configs]
+    write_report(outdir, runs, meta)
+    return 1 if failures else 0
+
+
+def read_runs(outdir):
+    """runs.csv back into the dicts the sweep made."""
+    runs = []
+    with open(os.path.join(outdir, "runs.csv")) as f:
+        for r in csv.DictReader(f):
+            for fl in FIELDS:
+                r[fl] = float(r[fl]) if r.get(fl) not in (None, "") \
+                    else None
+            runs.append(r)
+    return runs
+
+
+def write_report(outdir, runs, meta):
+    """summary.csv, table.md, the plots, and the table on stdout."""
+    names, load_names = meta["configs"], meta["loads"]
+    setup = meta["setup"]
     summ = {}
     for cfg in names:
         for load in load_names:
@@ -790,27 +844,8 @@ def main():
     fam = "ours" if any(n.startswith("ours ") for n in names) else \
         "host-only"
     claim_lines = claims(summ, load_names, fam)
-    plots = gnuplot(outdir, names, load_names, summ, sat or 0, ref.name)
-    setup = [
-        "- command: `%s`" % facts["command"],
-        "- DPDK %s; CPU %s (%s CPUs); Linux %s; commit %s; %s UTC" % (
-            facts["dpdk_version"], facts["cpu_model"], facts["cpus"],
-            facts["kernel"], facts["git_commit"], facts["date_utc"]),
-        "- host: vspin-traffic %s on core %s; guest: vspin-traffic %s "
-        "on core %s; --no-huge; %g s of traffic per run; %d repeat(s), "
-        "modes interleaved; burst %d; %d-byte frames; sink cost %d "
-        "cycles/packet" % ("gen" if args.reverse else "sink", HOST_CORE,
-                           "sink" if args.reverse else "gen", GUEST_CORE,
-                           duration, repeats,
-                           args.burst, args.size, args.cost),
-    ]
-    if sat:
-        setup.append("- saturation (reference for the loads): %.3f Mpps, "
-                     "%s, unpaced" % (sat, ref.name))
-    setup.append("- wall time of the sweep: %.0f s; failed runs: %d" %
-                 (elapsed, len(failures)))
-    for fl in failures:
-        setup.append("  - %s %s rep %d: %s" % fl)
+    plots = gnuplot(outdir, names, load_names, summ,
+                    meta["saturation_mpps"] or 0, meta["reference"])
     md = ["# virtio-spin benchmark sweep", ""] + setup + [
         "", markdown(head, rows), "",
         "Delivered Mpps: data packets over the sink's first-to-last "
@@ -823,10 +858,6 @@ def main():
         md += ["## Plots", ""] + ["![%s](%s)" % (p, p) for p in plots] + [""]
     with open(os.path.join(outdir, "table.md"), "w") as f:
         f.write("\n".join(md))
-    with open(os.path.join(outdir, "meta.json"), "w") as f:
-        json.dump(dict(facts, saturation_mpps=sat, duration_s=duration,
-                       repeats=repeats, elapsed_s=elapsed,
-                       failures=failures), f, indent=1)
 
     print(text_table(head, rows))
     print()
@@ -834,8 +865,6 @@ def main():
     print()
     print("\n".join(setup))
     print("results: %s" % os.path.relpath(outdir, os.getcwd()))
-    return 1 if failures else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
