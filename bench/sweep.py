@@ -439,7 +439,20 @@ def markdown(head, rows):
     return "\n".join(lines)
 
 
+# The terminal table: the columns that fit one screen (table.md has all).
+TEXT_COLS = {"load": "load", "pair / mode": "pair / mode",
+             "offered Mpps": "offered",
+             "delivered Mpps med [min-max]": "delivered Mpps",
+             "host CPU %": "host%", "guest CPU %": "guest%",
+             "kicks/Mpkt": "kicks/M", "calls/Mpkt": "calls/M",
+             "wake-ups host/guest": "wakeups h/g", "p99 us": "p99 us",
+             "lost": "lost"}
+
+
 def text_table(head, rows):
+    keep = [i for i, h in enumerate(head) if h in TEXT_COLS]
+    head = [TEXT_COLS[head[i]] for i in keep]
+    rows = [[r[i] for i in keep] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     out = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
     out.append("  ".join("-" * w for w in widths))
