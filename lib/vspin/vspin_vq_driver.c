@@ -107,13 +107,24 @@ free_chain(struct vspin_vq_drv *vq, uint16_t head)
 void *
 vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
 {
-	while (vspin_vq_drv_used_pending(vq) != 0) {
-		/* The acquire load in used_pending orders this read. */
-		const struct vspin_used_elem *e =
-			&vq->vr.used->ring[vq->last_used & (vq->vr.num - 1)];
-		uint32_t id = e->id;
+	for (;;) {
+		const struct vspin_used_elem *e;
+		uint32_t id;
 		void *cookie;
 
+		/*
+		 * Read the device's used idx only when the entries seen at the
+		 * last read are all collected: the line it is on bounces
+		 * between the cores, so one read serves a whole burst. The
+		 * acquire load orders the entry reads below after it.
+		 */
+		if (vq->last_used == vq->used_seen) {
+			vq->used_seen = vspin_load_acquire16(vq->call.idx);
+			if (vq->last_used == vq->used_seen)
+				return NULL;
+		}
+		e = &vq->vr.used->ring[vq->last_used & (vq->vr.num - 1)];
+		id = e->id;
 		vq->last_used++;
 		if (id >= vq->vr.num || vq->state[id].cookie == NULL) {
 			vq->bad_used++;
@@ -124,5 +135,4 @@ vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
 		free_chain(vq, (uint16_t)id);
 		return cookie;
 	}
-	return NULL;
 }

@@ -35,6 +35,7 @@ struct vspin_vq_drv {
 	uint16_t avail_idx;	      /* next avail idx we publish */
 	uint16_t kick_idx;	      /* avail idx at the last kick decision */
 	uint16_t last_used;	      /* next used entry to collect */
+	uint16_t used_seen;	      /* used idx at its last read */
 	uint16_t free_head;
 	uint16_t num_free;
 	uint16_t *next;			/* private free-list links */

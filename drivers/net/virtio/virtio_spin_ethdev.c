@@ -42,9 +42,10 @@ RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 #define ARG_SPIN_US "spin_us"
 #define ARG_SLEEP_MAX_US "sleep_max_us"
 
+/* Processed in this order: spin_mode's own ":US" wins over spin_us. */
 static const char *const valid_args[] = {
-	ARG_PATH,      ARG_SERVER,    ARG_QUEUES,  ARG_QUEUE_SIZE,
-	ARG_MAC,       ARG_SPIN_MODE, ARG_SPIN_US, ARG_SLEEP_MAX_US,
+	ARG_PATH, ARG_SERVER,	 ARG_QUEUES,	ARG_QUEUE_SIZE,
+	ARG_MAC,  ARG_SPIN_US, ARG_SPIN_MODE, ARG_SLEEP_MAX_US,
 	NULL,
 };
 
