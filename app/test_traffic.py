@@ -110,6 +110,10 @@ def exact_accounting(g, s, what):
           (what, lat["count"], s["data_packets"]))
     check(lat["min"] <= lat["p50"] <= lat["p99"] <= lat["p999"] <=
           lat["max"], "%s: percentiles out of order: %s" % (what, lat))
+    for who, r, key in (("gen", g, "cpu_pct"), ("sink", s, "cpu_pct"),
+                        ("sink", s, "traffic_cpu_pct")):
+        check(0 < r[key] <= 101, "%s: %s %s is not a share of one core "
+              "in (0, 101]" % (what, who, key + "=" + str(r[key])))
     check("xstats" in s and "rx_q0_packets" in s["xstats"],
           "%s: sink JSON lacks the port's xstats" % what)
 

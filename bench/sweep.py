@@ -309,6 +309,15 @@ def per_mpkt(count, pkts):
     return count * 1e6 / pkts if pkts else None
 
 
+def cpu_pct(report):
+    """The sink's CPU over the traffic (from its first data packet: the
+    wait for the generator left out), the generator's over its run. At
+    idle there is no traffic: the whole run counts."""
+    if report["role"] == "sink" and report["data_packets"] > 0:
+        return report["traffic_cpu_pct"]
+    return report["cpu_pct"]
+
+
 def metrics(host, guest):
     """The numbers of one run, from the two JSON reports."""
     gen, sink = (host, guest) if host["role"] == "gen" else (guest, host)
@@ -336,8 +345,8 @@ def metrics(host, guest):
         "loss_exact": sink["loss_exact"],
         "reordered": sink["reordered"],
         "duplicates": sink["duplicates"],
-        "host_cpu": host["cpu_pct"],
-        "guest_cpu": guest["cpu_pct"],
+        "host_cpu": cpu_pct(host),
+        "guest_cpu": cpu_pct(guest),
         "kicks": kicks,
         "calls": calls,
         "kicks_per_mpkt": per_mpkt(kicks, pkts),
