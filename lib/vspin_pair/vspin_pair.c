@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +61,17 @@ thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Involuntary context switches of the calling thread so far. */
+static uint64_t
+thread_preemptions(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return (uint64_t)ru.ru_nivcsw;
+}
+
 static void
 pin(int cpu, const char *who)
 {
@@ -105,7 +117,7 @@ static void __attribute__((noreturn))
 child(struct pair_ctx *c, struct vspin_vq_dev *vq)
 {
 	struct vspin_pair_result *res = &c->sh->child;
-	uint64_t cpu0;
+	uint64_t cpu0, pre0;
 
 	pin(c->conf->cons_cpu, "consumer");
 	__atomic_store_n(&c->sh->ready, 1, __ATOMIC_RELEASE);
@@ -117,7 +129,9 @@ child(struct pair_ctx *c, struct vspin_vq_dev *vq)
 		pair_relax();
 	}
 	cpu0 = thread_cpu_ns();
+	pre0 = thread_preemptions();
 	vspin_pair_consume(c, vq, res);
+	res->cons_preempted = thread_preemptions() - pre0;
 	res->wall_ns =
 		vspin_cycles_to_ns(vspin_rdtsc() - c->sh->start_tsc, c->hz);
 	res->cons_cpu_ns = thread_cpu_ns() - cpu0;
@@ -166,6 +180,7 @@ merge(struct vspin_pair_result *res, const struct vspin_pair_result *ch)
 	res->cons_bad_avail = ch->cons_bad_avail;
 	res->wall_ns = ch->wall_ns;
 	res->cons_cpu_ns = ch->cons_cpu_ns;
+	res->cons_preempted = ch->cons_preempted;
 	res->sleep_cost_ns = ch->sleep_cost_ns;
 	res->timed_out = res->timed_out || ch->timed_out;
 }
@@ -179,7 +194,7 @@ vspin_pair_run(const struct vspin_pair_conf *cf, struct vspin_pair_result *res)
 	struct vspin_vq_dev dev;
 	cpu_set_t saved;
 	bool restore;
-	uint64_t cpu0;
+	uint64_t cpu0, pre0;
 	int fd, ret = -1;
 	void *mem;
 	pid_t pid;
@@ -259,10 +274,12 @@ vspin_pair_run(const struct vspin_pair_conf *cf, struct vspin_pair_result *res)
 	       vspin_rdtsc() < c.deadline)
 		pair_relax();
 	cpu0 = thread_cpu_ns();
+	pre0 = thread_preemptions();
 	c.sh->start_tsc = vspin_rdtsc();
 	__atomic_store_n(&c.sh->go, 1, __ATOMIC_RELEASE);
 	vspin_pair_produce(prod);
 	res->prod_cpu_ns = thread_cpu_ns() - cpu0;
+	res->prod_preempted = thread_preemptions() - pre0;
 	if (restore)
 		sched_setaffinity(0, sizeof(saved), &saved);
 
@@ -336,8 +353,10 @@ vspin_pair_print(const struct vspin_pair_conf *c,
 	       r->tsc_hz ? (double)k->window_cycles * 1e6 / (double)r->tsc_hz :
 			   0);
 	printf("  wall %.1f ms, %.3f Mpps, consumer CPU %.0f%%, producer "
-	       "CPU %.0f%%\n",
+	       "CPU %.0f%%, preempted %llu (consumer) %llu (producer)\n",
 	       wall / 1e6, (double)r->received * 1e3 / wall,
 	       100.0 * (double)r->cons_cpu_ns / wall,
-	       100.0 * (double)r->prod_cpu_ns / wall);
+	       100.0 * (double)r->prod_cpu_ns / wall,
+	       (unsigned long long)r->cons_preempted,
+	       (unsigned long long)r->prod_preempted);
 }

@@ -70,6 +70,8 @@ struct vspin_pair_result {
 	uint64_t cons_bad_avail, prod_bad_used;
 	uint64_t wall_ns; /* producer start -> last packet checked */
 	uint64_t cons_cpu_ns, prod_cpu_ns;
+	/* Times each side was preempted (another task took its CPU). */
+	uint64_t cons_preempted, prod_preempted;
 	uint64_t sleep_cost_ns; /* adaptive: B the policy used */
 	uint64_t tsc_hz;
 	bool timed_out;
