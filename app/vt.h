@@ -30,7 +30,7 @@ struct vt_conf {
 	uint32_t interval_ms; /* sink: delivered rate sampled this often */
 	uint32_t wait_s;      /* both: give up on the link / first packet */
 	uint32_t warmup_ms;   /* gen: pause after link up */
-	uint32_t linger_ms;   /* gen: pause after end of stream */
+	uint32_t linger_ms;   /* pause before closing the port */
 	uint64_t seed;
 	bool progress;
 	const char *json_path; /* NULL: stdout */

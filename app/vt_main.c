@@ -44,7 +44,9 @@ usage(const char *prog)
 		"                 into the JSON (default 100)\n"
 		" --wait S        wait for link / first packet (default 30)\n"
 		" --warmup-ms M   gen: pause after link up (default 200)\n"
-		" --linger-ms M   gen: pause after end-of-stream (500)\n"
+		" --linger-ms M   gen: pause after end-of-stream (500);\n"
+		"                 sink: keep the port open after the\n"
+		"                 report (default 0)\n"
 		" --seed N        gen: seed of the Poisson gaps\n"
 		" --json FILE     the JSON report (default stdout)\n"
 		" --quiet         no progress line\n",
@@ -189,7 +191,7 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 		.interval_ms = 100,
 		.wait_s = 30,
 		.warmup_ms = 200,
-		.linger_ms = 500,
+		.linger_ms = UINT32_MAX, /* role's default, below */
 		.progress = true,
 	};
 	optind = 1;
@@ -326,6 +328,8 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 	}
 	if (c->duration_s < 0)
 		c->duration_s = c->role == VT_GEN ? 5 : 0;
+	if (c->linger_ms == UINT32_MAX)
+		c->linger_ms = c->role == VT_GEN ? 500 : 0;
 	if (rc != 0)
 		usage(argv[0]);
 	return rc;

@@ -9,6 +9,7 @@
  * idle_ms after the last packet, at the duration cap, or on a signal.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -314,6 +315,9 @@ vspin_traffic_sink(const struct vt_conf *c, FILE *out)
 	vspin_traffic_hist_init(&s->lat);
 	run(c, s);
 	report(c, s, out);
+	/* A peer that reads its port's counters after our end-of-stream
+	 * (a vhost port's counters need the frontend attached) gets time. */
+	usleep(c->linger_ms * 1000u);
 	ret = s->rx > 0 ? 0 : 1;
 	free(s->seen);
 	free(s);

@@ -182,8 +182,10 @@ class Runner:
         # Default: the original report's direction, the host consuming
         # the guest's transmit ring; --reverse swaps the roles.
         if self.args.reverse:
+            # The guest stays attached until the host has read its
+            # counters (net_vhost's calls need the frontend there).
             host += gen_args + ["--json", hjson]
-            guest += sink_args + ["--json", gjson]
+            guest += sink_args + ["--json", gjson, "--linger-ms", "400"]
         else:
             host += sink_args + ["--json", hjson]
             guest += gen_args + ["--json", gjson]
