@@ -25,8 +25,8 @@
 #include "vspin_stats.h"
 
 extern int vhost_spin_logtype;
-#define VHOST_SPIN_LOG(level, fmt, ...)                                     \
-	rte_log(RTE_LOG_##level, vhost_spin_logtype, "%s(): " fmt "\n",     \
+#define VHOST_SPIN_LOG(level, fmt, ...)                                        \
+	rte_log(RTE_LOG_##level, vhost_spin_logtype, "%s(): " fmt "\n",        \
 		__func__, ##__VA_ARGS__)
 
 /* Packets per call into the library (its own dequeue limit). */
@@ -79,7 +79,7 @@ struct vhost_spin_rxq {
 	uint16_t vring; /* virtqueue index in the device (2 * qid + 1) */
 	uint16_t qid;
 	uint16_t port_id;
-	bool spin;	/* the policy may arm and sleep (mode != poll) */
+	bool spin; /* the policy may arm and sleep (mode != poll) */
 	struct rte_mempool *mb_pool;
 	struct vhost_spin_port *port;
 
@@ -148,10 +148,8 @@ void vhost_spin_vhost_stop(struct vhost_spin_port *p);
 void vhost_spin_update_gates(struct vhost_spin_port *p);
 
 /* vhost_spin_rxtx.c */
-uint16_t vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts,
-			     uint16_t nb);
-uint16_t vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts,
-			     uint16_t nb);
+uint16_t vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb);
+uint16_t vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb);
 void vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
 				const struct vspin_policy_conf *conf);
 /* Drop the lcore's sleep state of q; q is not being polled. */
@@ -169,8 +167,8 @@ int vhost_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 int vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 				struct rte_eth_xstat_name *names,
 				unsigned int size);
-int vhost_spin_xstats_get(struct rte_eth_dev *dev,
-			  struct rte_eth_xstat *xstats, unsigned int n);
+int vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
+			  unsigned int n);
 int vhost_spin_xstats_reset(struct rte_eth_dev *dev);
 
 #endif /* VHOST_SPIN_H */

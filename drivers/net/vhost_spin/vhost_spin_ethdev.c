@@ -302,8 +302,8 @@ vhost_spin_probe(struct rte_vdev_device *vdev)
 		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
 		.link_status = RTE_ETH_LINK_DOWN,
 	};
-	dev->data->dev_flags = RTE_ETH_DEV_INTR_LSC |
-			       RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+	dev->data->dev_flags =
+		RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
 	dev->data->promiscuous = 1;
 	dev->data->all_multicast = 1;
 	dev->dev_ops = &vhost_spin_dev_ops;
@@ -343,10 +343,10 @@ static struct rte_vdev_driver vhost_spin_driver = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_vhost_spin, vhost_spin_driver);
-RTE_PMD_REGISTER_PARAM_STRING(net_vhost_spin,
-			      "iface=<path> "
-			      "queues=<int> "
-			      "client=<0|1> "
-			      "spin_mode=poll|notify|budget[:N]|spin[:US]|adaptive "
-			      "spin_us=<int> "
-			      "sleep_max_us=<int>");
+RTE_PMD_REGISTER_PARAM_STRING(
+	net_vhost_spin, "iface=<path> "
+			"queues=<int> "
+			"client=<0|1> "
+			"spin_mode=poll|notify|budget[:N]|spin[:US]|adaptive "
+			"spin_us=<int> "
+			"sleep_max_us=<int>");

@@ -129,8 +129,9 @@ vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 		 * the guest's fence between its avail->idx store and its load.
 		 */
 		vspin_full_fence();
+		/* Work came in: the wake-up the application would lose. */
 		if (rte_vhost_rx_queue_count(q->vid, q->vring) > 0 && fd >= 0)
-			vspin_eventfd_signal(fd); /* the wake-up it would lose */
+			vspin_eventfd_signal(fd);
 	}
 	vhost_spin_gate_leave(&q->gate);
 	return ret;

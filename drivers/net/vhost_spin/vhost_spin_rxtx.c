@@ -29,9 +29,8 @@ rx_dequeue(struct vhost_spin_rxq *q, struct rte_mbuf **pkts, uint16_t nb)
 
 	while (n < nb) {
 		uint16_t want = RTE_MIN(nb - n, VHOST_SPIN_CHUNK);
-		uint16_t got = rte_vhost_dequeue_burst(q->vid, q->vring,
-						       q->mb_pool, pkts + n,
-						       want);
+		uint16_t got = rte_vhost_dequeue_burst(
+			q->vid, q->vring, q->mb_pool, pkts + n, want);
 
 		/* Each one returned used entries: one call decision. */
 		if (got > 0)

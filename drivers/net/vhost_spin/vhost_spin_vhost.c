@@ -29,7 +29,7 @@ find_port(const char *iface)
 	struct vhost_spin_port *p;
 
 	pthread_mutex_lock(&ports_lock);
-	TAILQ_FOREACH(p, &ports, next)
+	for (p = TAILQ_FIRST(&ports); p != NULL; p = TAILQ_NEXT(p, next))
 		if (strcmp(p->args.iface, iface) == 0)
 			break;
 	pthread_mutex_unlock(&ports_lock);
@@ -228,8 +228,7 @@ check_server_path(const struct vhost_spin_port *p)
 	}
 	strcpy(un.sun_path, p->args.iface);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	busy = fd >= 0 &&
-	       connect(fd, (struct sockaddr *)&un, sizeof(un)) == 0;
+	busy = fd >= 0 && connect(fd, (struct sockaddr *)&un, sizeof(un)) == 0;
 	if (fd >= 0)
 		close(fd);
 	if (busy)
@@ -246,8 +245,8 @@ check_server_path(const struct vhost_spin_port *p)
 }
 
 /* Features we cannot honour without software offloads in this PMD. */
-#define VHOST_SPIN_OFF_FEATURES                                             \
-	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GSO) |          \
+#define VHOST_SPIN_OFF_FEATURES                                                \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GSO) |            \
 	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
 	 (1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN))
 

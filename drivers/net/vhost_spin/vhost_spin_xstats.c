@@ -20,9 +20,9 @@
 #define LIB_CALLS_NAME "guest_notifications"
 
 struct lib_stats {
-	int n;			     /* per vring; <= 0: none */
+	int n;				   /* per vring; <= 0: none */
 	struct rte_vhost_stat_name *names; /* of vring 0 (tx) */
-	int calls_id;		     /* index of LIB_CALLS_NAME, or -1 */
+	int calls_id;			   /* index of LIB_CALLS_NAME, or -1 */
 };
 
 static int
@@ -41,6 +41,7 @@ attached_vid(struct rte_eth_dev *dev)
 static void
 lib_stats_probe(int vid, struct lib_stats *ls)
 {
+	struct rte_vhost_stat_name *names;
 	int i;
 
 	ls->n = vid < 0 ? -1 : rte_vhost_vring_stats_get_names(vid, 0, NULL, 0);
@@ -48,14 +49,14 @@ lib_stats_probe(int vid, struct lib_stats *ls)
 	ls->calls_id = -1;
 	if (ls->n <= 0)
 		return;
-	ls->names = calloc(ls->n, sizeof(*ls->names));
-	if (ls->names == NULL ||
-	    rte_vhost_vring_stats_get_names(vid, 0, ls->names, ls->n) != ls->n) {
-		free(ls->names);
-		ls->names = NULL;
+	names = calloc(ls->n, sizeof(*names));
+	if (names == NULL ||
+	    rte_vhost_vring_stats_get_names(vid, 0, names, ls->n) != ls->n) {
+		free(names);
 		ls->n = -1;
 		return;
 	}
+	ls->names = names;
 	for (i = 0; i < ls->n; i++)
 		if (strstr(ls->names[i].name, LIB_CALLS_NAME) != NULL)
 			ls->calls_id = i;
@@ -79,8 +80,7 @@ queue_at(struct rte_eth_dev *dev, unsigned int j, bool *rx, uint16_t *qid,
 
 int
 vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
-			    struct rte_eth_xstat_name *names,
-			    unsigned int size)
+			    struct rte_eth_xstat_name *names, unsigned int size)
 {
 	unsigned int nq = nb_queues(dev), total, j, i, k = 0;
 	struct lib_stats ls;

@@ -26,11 +26,11 @@ static int
 setup_port(uint16_t port, struct rte_mempool *pool)
 {
 	struct rte_eth_conf conf = {.intr_conf = {.rxq = 1}};
+	unsigned int socket = rte_socket_id();
 
 	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(port, 0, 256, rte_socket_id(), NULL,
-				   pool) != 0 ||
-	    rte_eth_tx_queue_setup(port, 0, 256, rte_socket_id(), NULL) != 0 ||
+	    rte_eth_rx_queue_setup(port, 0, 256, socket, NULL, pool) != 0 ||
+	    rte_eth_tx_queue_setup(port, 0, 256, socket, NULL) != 0 ||
 	    rte_eth_dev_start(port) != 0)
 		return -1;
 	/* Put the queue's event fd into this thread's epoll set. */
@@ -55,7 +55,8 @@ main(int argc, char **argv)
 	argc -= n;
 	argv += n;
 	if (argc != 3) {
-		fprintf(stderr, "usage: intr_sink EAL-ARGS -- EXPECTED SECONDS\n");
+		fprintf(stderr,
+			"usage: intr_sink EAL-ARGS -- EXPECTED SECONDS\n");
 		return 2;
 	}
 	expected = strtoul(argv[1], NULL, 10);
@@ -95,9 +96,9 @@ main(int argc, char **argv)
 			timed_out = true;
 		}
 	}
-	printf("rx %lu wakeups %lu timeouts %lu lost %lu\n",
-	       (unsigned long)rx, (unsigned long)wakeups,
-	       (unsigned long)timeouts, (unsigned long)lost);
+	printf("rx %lu wakeups %lu timeouts %lu lost %lu\n", (unsigned long)rx,
+	       (unsigned long)wakeups, (unsigned long)timeouts,
+	       (unsigned long)lost);
 	fflush(stdout);
 	rte_eth_dev_stop(0);
 	rte_eth_dev_close(0);
