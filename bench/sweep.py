@@ -56,6 +56,12 @@ LOADS = [
     ("fast-consumer", 0.90),
     ("sat", "max"),
 ]
+# Not in the default sweep (--loads ...,bursty): 10% on average, in on/off
+# bursts at saturation rate (100 us on, 900 us off): idle gaps of 900 us
+# between bursts, where the spin window decides everything.
+EXTRA_LOADS = [("bursty", 0.10)]
+LOAD_ARGS = {"bursty": ["--pattern", "onoff", "--on-us", "100",
+                        "--off-us", "900"]}
 SHORT_LOADS = ["idle", "fast-consumer", "sat"]
 
 
@@ -156,7 +162,7 @@ class Runner:
                 p.wait()
         self.procs = []
 
-    def run(self, cfg, rate, duration, tag):
+    def run(self, cfg, rate, duration, tag, extra=()):
         """rate: 'idle', 'max' or packets/s. Returns the host's and the
         guest's JSON reports and an error or None."""
         self.n += 1
@@ -179,6 +185,7 @@ class Runner:
                     "--burst", str(self.args.burst),
                     "--size", str(self.args.size),
                     "--warmup-ms", "100", "--linger-ms", "150"]
+        gen_args += list(extra)
         # Default: the original report's direction, the host consuming
         # the guest's transmit ring; --reverse swaps the roles.
         if self.args.reverse:
@@ -655,7 +662,10 @@ def main():
                     help="comma-separated modes of our pair (default all)")
     ap.add_argument("--loads", default=None,
                     help="comma-separated loads among %s" %
-                    ", ".join(l for l, _ in LOADS))
+                    ", ".join(l for l, _ in LOADS + EXTRA_LOADS))
+    ap.add_argument("--pattern", choices=["const", "poisson"],
+                    default="const",
+                    help="arrivals of the paced loads (default const)")
     ap.add_argument("--pairs", default=None,
                     help="comma-separated among stock (virtio_user + "
                     "net_vhost), ours (both our PMDs, every mode), "
@@ -687,7 +697,7 @@ def main():
         SHORT_MODES if args.short else ALL_MODES)
     load_names = args.loads.split(",") if args.loads else (
         SHORT_LOADS if args.short else [l for l, _ in LOADS])
-    known = dict(LOADS)
+    known = dict(LOADS + EXTRA_LOADS)
     for l in load_names:
         if l not in known:
             ap.error("unknown load %r (known: %s)" %
@@ -776,9 +786,12 @@ def main():
             # Modes interleaved within each repeat: drift on a shared
             # machine spreads over all of them alike.
             for cfg in configs:
+                extra = LOAD_ARGS.get(load, [])
+                if not extra and isinstance(frac, float):
+                    extra = ["--pattern", args.pattern]
                 hrep, grep_, err = runner.run(cfg, rate, duration,
-                                            "%s-%s-r%d" % (cfg.name, load,
-                                                           rep))
+                                              "%s-%s-r%d" % (cfg.name, load,
+                                                             rep), extra)
                 if err:
                     log("sweep: %-16s %-13s rep %d: FAILED: %s" %
                         (cfg.name, load, rep, err))
@@ -802,10 +815,11 @@ def main():
         "- host: vspin-traffic %s on core %s; guest: vspin-traffic %s "
         "on core %s; --no-huge; %g s of traffic per run; %d repeat(s), "
         "modes interleaved; burst %d; %d-byte frames; sink cost %d "
-        "cycles/packet" % ("gen" if args.reverse else "sink", HOST_CORE,
+        "cycles/packet; %s arrivals at paced loads" % ("gen" if args.reverse else "sink", HOST_CORE,
                            "sink" if args.reverse else "gen", GUEST_CORE,
                            duration, repeats,
-                           args.burst, args.size, args.cost),
+                           args.burst, args.size, args.cost,
+                           args.pattern),
     ]
     if sat:
         setup.append("- saturation (reference for the loads): %.3f Mpps, "
