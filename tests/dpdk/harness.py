@@ -78,10 +78,16 @@ import threading
 import time
 
 PROMPT = "testpmd> "
-# cmdline writes the prompt one character at a time, so a line that another
-# thread prints (link events, vhost logs) can land inside it: allow a few
-# whole lines between its characters.
-_PROMPT_RE = re.compile(r"(?:[^\n]*\n){0,4}?".join(re.escape(c) for c in PROMPT))
+# cmdline writes the prompt one character at a time, while other threads
+# print whole lines (link and queue events, EAL/vhost/PMD logs: EAL logs go
+# to stdout too), which can land between two characters of the prompt. So
+# command output is searched with those lines taken out, and a lone newline
+# (printf's first flush of "\nPort 0: ... event") is allowed between the
+# prompt's characters.
+_ASYNC_RE = re.compile(
+    r"(?:(?:VHOST_CONFIG|VHOST_DATA|EAL|[A-Za-z_][A-Za-z0-9_]*\(\)): [^\n]*"
+    r"|Port \d+: [a-z ]+ event)\n")
+_PROMPT_RE = re.compile(r"\n?".join(re.escape(c) for c in PROMPT))
 _counter = itertools.count()
 
 
@@ -203,9 +209,12 @@ class Testpmd:
             self.name, msg, self.name, tail, log[-tail:]))
 
     def _find(self, what, start):
+        """Offset of `what` after start; for the prompt, the output before
+        it with other threads' lines taken out (a str), or -1."""
         if what is PROMPT:
-            m = _PROMPT_RE.search(self._text, start)
-            return m.start() if m else -1
+            out = _ASYNC_RE.sub("", self._text[start:])
+            m = _PROMPT_RE.search(out)
+            return out[:m.start()] if m else -1
         return self._text.find(what, start)
 
     def _wait_for(self, what, start, timeout, doing):
@@ -214,7 +223,7 @@ class Testpmd:
         with self._cond:
             while True:
                 i = self._find(what, start)
-                if i >= 0:
+                if i != -1:
                     return i
                 if self._eof:
                     break
@@ -238,9 +247,7 @@ class Testpmd:
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             self.fail("stdin closed, cannot send %r" % line)
-        end = self._wait_for(PROMPT, start, timeout, repr(line))
-        with self._cond:
-            out = self._text[start:end]
+        out = self._wait_for(PROMPT, start, timeout, repr(line))
         # Drop the echo of the command line itself.
         if out.startswith(line):
             out = out[len(line):]
