@@ -31,7 +31,9 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
                         returns at once (non-interactive: then .wait()).
   .cmd(line, timeout=10) -> str
                         send one command, return its output up to the next
-                        prompt. Raises HarnessError (with the log tail).
+                        prompt, without the log and event lines other
+                        threads printed meanwhile (those stay in .log).
+                        Raises HarnessError (with the log tail).
   .wait_link_up(port, timeout=10) / .wait_link_down(port, timeout=10)
   .link_up(port) -> bool
   .start_fwd() / .stop_fwd() -> str     "start" / "stop" (stop's output)
