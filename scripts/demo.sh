@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The main job: a short side-by-side demonstration of the spin modes.
+# Installs what is missing (scripts/setup.sh), builds, then runs:
+#   1. the two-process ring benchmark (lib/vspin alone, no DPDK), short;
+#   2. the DPDK benchmark: our two PMDs in every mode and the stock pair,
+#      short (no hugepages, sockets in a private directory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+if [ ! -f build/build.ninja ]; then
+	meson setup build >/dev/null
+fi
+ninja -C build >/dev/null
+
+echo
+echo "== 1. Two processes on one split ring, every mode (bench/ring_bench --short)"
+build/bench/ring_bench --short
+if [ -x build/app/vspin-traffic ] && [ -f bench/sweep.py ]; then
+	echo
+	echo "== 2. DPDK: stock virtio_user/net_vhost and ours in every mode (bench/sweep.py --short)"
+	python3 bench/sweep.py --short
+fi
