@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -119,6 +120,10 @@ child(struct pair_ctx *c, struct vspin_vq_dev *vq)
 	struct vspin_pair_result *res = &c->sh->child;
 	uint64_t cpu0, pre0;
 
+	/* Die with the parent rather than spin until the deadline. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != c->parent)
+		_exit(1);
 	pin(c->conf->cons_cpu, "consumer");
 	__atomic_store_n(&c->sh->ready, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&c->sh->go, __ATOMIC_ACQUIRE)) {
@@ -260,6 +265,7 @@ vspin_pair_run(const struct vspin_pair_conf *cf, struct vspin_pair_result *res)
 	c.deadline = vspin_rdtsc() + (uint64_t)cf->timeout_s * c.hz;
 
 	fflush(NULL); /* the child must not flush our buffers again */
+	c.parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		perror("vspin_pair: fork");

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vspin_clock.h"
 #include "vspin_pair.h"
@@ -47,6 +48,7 @@ struct pair_ctx {
 	int kick_fd, call_fd;
 	uint64_t hz;
 	uint64_t deadline; /* TSC */
+	pid_t parent;
 };
 
 /* The packet: a header, then bytes derived from seq. */
