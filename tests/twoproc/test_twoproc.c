@@ -4,7 +4,10 @@
  * policy in the given mode and sleeps on the kick eventfd. The run must
  * deliver every packet exactly once, in order, intact, with no lost
  * wake-up in either direction, and counters that obey the invariants
- * derived below. Options: the harness's (VSPIN_PAIR_OPTIONS_HELP).
+ * derived below. Options: the harness's (VSPIN_PAIR_OPTIONS_HELP), and
+ * --expect-lost-wakeups for the negative test: the same program linked
+ * with the harness built without the consumer's fence and recheck must
+ * see lost wake-ups (every other check still has to pass).
  *
  * Workload by default: ring 256, random bursts 1..32, after 10% of the
  * bursts a random gap of 0..60 us, shorter and longer than the spin
@@ -130,8 +133,13 @@ check_direction(const char *who, const struct vspin_stats *s, uint64_t notifies,
 static void
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [options]\n%s", prog,
-		VSPIN_PAIR_OPTIONS_HELP);
+	fprintf(stderr,
+		"usage: %s [options]\n"
+		"  --expect-lost-wakeups  pass only if lost wake-ups are seen\n"
+		"                       (the build with the recheck compiled "
+		"out)\n"
+		"%s",
+		prog, VSPIN_PAIR_OPTIONS_HELP);
 }
 
 int
@@ -139,7 +147,7 @@ main(int argc, char **argv)
 {
 	struct vspin_pair_conf c;
 	struct vspin_pair_result r;
-	bool cons_sleeps, prod_sleeps;
+	bool cons_sleeps, prod_sleeps, expect_lost = false;
 	char err[160];
 	int i;
 
@@ -158,6 +166,10 @@ main(int argc, char **argv)
 		const char *a = argv[i];
 		int ret;
 
+		if (strcmp(a, "--expect-lost-wakeups") == 0) {
+			expect_lost = true;
+			continue;
+		}
 		if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
 			usage(argv[0]);
 			return 2;
@@ -202,13 +214,21 @@ main(int argc, char **argv)
 	      "no malformed ring entry", "bad avail %llu, bad used %llu",
 	      (unsigned long long)r.cons_bad_avail,
 	      (unsigned long long)r.prod_bad_used);
-	check(r.lost_wakeups == 0, "no lost wake-up (avail direction)",
-	      "%llu lost, the first on work published %lld ns before the "
-	      "sleep",
-	      (unsigned long long)r.lost_wakeups,
-	      (long long)r.lost_first_age_ns);
-	check(r.lost_wakeups_call == 0, "no lost wake-up (used direction)",
-	      "%llu lost", (unsigned long long)r.lost_wakeups_call);
+	if (expect_lost)
+		check(r.lost_wakeups > 0,
+		      "lost wake-ups reported (recheck compiled out)",
+		      "none seen: the detector or the workload cannot catch "
+		      "a missing recheck");
+	else
+		check(r.lost_wakeups == 0, "no lost wake-up (avail direction)",
+		      "%llu lost, the first on work published %lld ns before "
+		      "the sleep",
+		      (unsigned long long)r.lost_wakeups,
+		      (long long)r.lost_first_age_ns);
+	if (!expect_lost)
+		check(r.lost_wakeups_call == 0,
+		      "no lost wake-up (used direction)", "%llu lost",
+		      (unsigned long long)r.lost_wakeups_call);
 	/* One kick decision per publish. */
 	check(r.prod.notifies + r.prod.notifies_suppressed == r.bursts,
 	      "kicks + suppressed == publishes",
