@@ -161,7 +161,7 @@ main(int argc, char **argv)
 	c.gap_pct = 10;
 	c.prod_policy.mode = VSPIN_MODE_SPIN;
 	c.prod_policy.spin_us = 5;
-	c.timeout_s = 90;
+	c.timeout_s = 200; /* generous: neighbours may share the CPUs */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int ret;
