@@ -98,6 +98,10 @@ usage(const char *prog)
 		"  --csv FILE           also write one CSV row per run\n"
 		"  --short              a quick demo: 3 repeats of 300000 "
 		"packets\n"
+		"  --max-stolen PCT     redo a run in which a side waited for "
+		"its\n"
+		"                       CPU more than PCT%% of the time (5)\n"
+		"  --retries N          redo a run at most N times (10)\n"
 		"harness options (defaults here: ring 256, burst 32, no gap,\n"
 		"producer 60 ns/packet, consumer 0, 2000000 packets):\n%s",
 		prog, VSPIN_PAIR_OPTIONS_HELP);
