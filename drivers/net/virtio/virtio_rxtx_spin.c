@@ -285,7 +285,13 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	uint64_t bytes = 0;
 	uint16_t n;
 
-	if (txq->vq.num_free < nb || vspin_vq_drv_used_pending(&txq->vq))
+	/*
+	 * Reclaim only when short of descriptors, like the stock PMD's
+	 * tx_free_thresh: reclaiming on every call lets a backend that is
+	 * slower than us dictate tiny bursts (one publish, fence and idx
+	 * cache-line transfer per handful of packets).
+	 */
+	if (txq->vq.num_free < nb)
 		tx_cleanup(txq);
 	for (n = 0; n < nb; n++) {
 		struct rte_mbuf *m = pkts[n], *s;
