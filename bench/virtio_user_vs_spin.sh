@@ -15,9 +15,12 @@
 # writes every sample to bench/results/virtio_user_vs_spin-<time>.csv.
 # With --perf, also records where the guest's forwarding core spends its
 # cycles in io mode for both frontends (perf report in bench/results/).
+# Then, for scale, the CPU the guest's idle forwarding core uses (rxonly,
+# no traffic, 3 s) with virtio_user and net_virtio_spin in poll, spin:20
+# and adaptive modes.
 #
 # Usage: bench/virtio_user_vs_spin.sh [--repeat N] [--seconds S] [--perf]
-#        [--short]
+#        [--no-idle] [--short]
 # Needs the build in build/ (or $VSPIN_BUILD_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +43,7 @@ ap = argparse.ArgumentParser(prog="bench/virtio_user_vs_spin.sh")
 ap.add_argument("--repeat", type=int, default=5)
 ap.add_argument("--seconds", type=float, default=2.0)
 ap.add_argument("--perf", action="store_true")
+ap.add_argument("--no-idle", action="store_true")
 ap.add_argument("--short", action="store_true",
                 help="one round of 1 s: a smoke run")
 a = ap.parse_args()
@@ -50,7 +54,7 @@ DRIVERS = ("virtio_user", "virtio_spin")
 METRICS = ("io", "g2h", "h2g")
 
 
-def pair(drv, d):
+def pair(drv, d, devargs=""):
     sock = os.path.join(d, "vhost.sock")
     host = h.Testpmd("host", vdevs=["net_vhost0,iface=%s,queues=1" % sock],
                      fwd_lcore=0)
@@ -58,7 +62,8 @@ def pair(drv, d):
         guest = h.Testpmd("guest", vdevs=["net_virtio_user0,path=" + sock],
                           fwd_lcore=1)
     else:
-        guest = h.Testpmd("guest", vdevs=["net_virtio_spin0,path=" + sock],
+        guest = h.Testpmd("guest", vdevs=["net_virtio_spin0,path=" + sock
+                                          + devargs],
                           plugins=[h.plugin("virtio")], fwd_lcore=1)
     return host, guest
 
@@ -140,6 +145,23 @@ def perf_profile(drv):
                           if l.strip() and not l.startswith("#")]
 
 
+def idle_cpu(drv, devargs, seconds=3.0):
+    """CPU share of the guest's forwarding lcore, rxonly, no traffic."""
+    with h.private_dir() as d:
+        host, guest = pair(drv, d, devargs)
+        with host, guest:
+            guest.wait_link_up(0)
+            guest.cmd("set fwd rxonly")
+            guest.start_fwd()
+            time.sleep(0.5)
+            c0, t0 = h.lcore_cpu(guest.pid), time.monotonic()
+            time.sleep(seconds)
+            c1, t1 = h.lcore_cpu(guest.pid), time.monotonic()
+            guest.stop_fwd()
+    busy = sum(c1[k] - c0.get(k, 0) for k in c1 if k != "main")
+    return busy / (t1 - t0)
+
+
 samples = {(drv, m): [] for drv in DRIVERS for m in METRICS}
 csv_path = "bench/results/virtio_user_vs_spin-%s.csv" % stamp
 with open(csv_path, "w", newline="") as f:
@@ -174,6 +196,15 @@ for m in METRICS:
           % (m, mu, su * 100, ms, ss * 100, ms / mu if mu else 0))
 print("samples: " + csv_path)
 print("load average: %s" % open("/proc/loadavg").read().strip())
+if not a.no_idle:
+    print("\nidle guest forwarding core (rxonly, no traffic), CPU share:")
+    for drv, devargs, label in (
+            ("virtio_user", "", "virtio_user"),
+            ("virtio_spin", "", "virtio_spin poll"),
+            ("virtio_spin", ",spin_mode=spin:20", "virtio_spin spin:20"),
+            ("virtio_spin", ",spin_mode=adaptive", "virtio_spin adaptive")):
+        print("| %s | %.0f%% |" % (label, 100 * idle_cpu(drv, devargs)),
+              flush=True)
 if a.perf:
     for drv in DRIVERS:
         path, lines = perf_profile(drv)
