@@ -8,9 +8,12 @@
  * application slept and nothing woke it. Counted as "lost".
  *
  * Usage: intr_sink EAL-ARGS -- EXPECTED SECONDS
- * Prints "rx N wakeups W timeouts T lost L" and exits 0 when N reached
- * EXPECTED before SECONDS passed, 1 otherwise.
+ * Runs until SIGINT/SIGTERM or SECONDS (it outlives the frontend: leaving
+ * as soon as the count is reached would pull the socket from under a
+ * frontend still sending). Then prints "rx N wakeups W timeouts T lost L"
+ * and exits 0 if N reached EXPECTED, 1 otherwise.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,6 +24,14 @@
 #include <rte_mbuf.h>
 
 #define BURST 32
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig __rte_unused)
+{
+	stop = 1;
+}
 
 static int
 setup_port(uint16_t port, struct rte_mempool *pool)
@@ -69,11 +80,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "intr_sink: port 0 set-up failed\n");
 		return 2;
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	printf("intr_sink: ready\n");
 	fflush(stdout);
 	deadline = rte_get_timer_cycles() +
 		   (uint64_t)(seconds * rte_get_timer_hz());
-	while (rx < expected && rte_get_timer_cycles() < deadline) {
+	while (!stop && rte_get_timer_cycles() < deadline) {
 		struct rte_epoll_event ev;
 
 		n = rte_eth_rx_burst(0, 0, pkts, BURST);

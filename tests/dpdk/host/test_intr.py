@@ -12,6 +12,7 @@ than 200 wake-ups, where an fd left readable would wake it non-stop).
 
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -36,7 +37,7 @@ def intr(guest_kind):
         argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
                 "--file-prefix", "sink-%d" % os.getpid(), "-d", plugin,
                 "--vdev", "net_vhost_spin0,iface=%s" % sock,
-                "--", str(32 * BURSTS), "25"]
+                "--", str(32 * BURSTS), "60"]
         log = open(d + "/sink.log", "w+")
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
@@ -54,7 +55,10 @@ def intr(guest_kind):
                     G.cmd("start tx_first")
                     time.sleep(0.2)
                     G.stop_fwd()
-                rc = p.wait(30)
+                time.sleep(0.5)
+            # The frontend is gone: let the sink report.
+            p.send_signal(signal.SIGINT)
+            rc = p.wait(30)
         except subprocess.TimeoutExpired:
             rc = None
         except hl.h.HarnessError as e:
