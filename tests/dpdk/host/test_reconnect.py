@@ -9,6 +9,9 @@ The host forwards (rxonly, spin:50) the whole time. Three rounds: a guest
 starts, the link comes up on both sides, the host idles 0.5 s (it sleeps
 on the new kick fd), the guest sends one burst of 32 and the host must
 receive it; the guest quits and the host link must go down.
+Case port_restart: the host application stops and restarts the port three
+times under a connected stock guest; after each restart a burst sent to
+the idle (sleeping) host arrives.
 """
 
 import time
@@ -51,7 +54,38 @@ def reconnect(host_client, guest_kind):
                 xs["rx_q0_sleep_timeouts"]))
 
 
+def port_restart():
+    """The application stops and restarts the port under a connected
+    guest: the queues take the kick fd again and the host still wakes."""
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50") as H:
+            with hl.guest("stock", sock) as G:
+                H.wait_link_up(0)
+                G.wait_link_up(0)
+                G.cmd("set fwd io")
+                total = 0
+                for r in range(1, 4):
+                    hl.fwd(H, "rxonly")
+                    time.sleep(0.5)  # asleep on the kick fd
+                    G.cmd("start tx_first")
+                    ok = hl.wait_until(
+                        "burst", lambda: H.port_stats(0)["rx_packets"] >=
+                        total + 32, 5.0)
+                    G.stop_fwd()
+                    n = H.port_stats(0)["rx_packets"] - total
+                    check(ok, "round %d: host received %d of 32 packets "
+                          "after port stop/start" % (r, n))
+                    total += n
+                    H.stop_fwd()
+                    H.cmd("port stop 0")
+                    H.cmd("port start 0")
+                    print("round %d: %d packets, then port stop/start" % (
+                        r, n))
+
+
 CASES = {
+    "port_restart": port_restart,
     "server_stock": lambda: reconnect(False, "stock"),
     "server_ours": lambda: reconnect(False, "ours"),
     "client_stock": lambda: reconnect(True, "stock"),
