@@ -264,10 +264,17 @@ vhost_spin_vhost_start(struct vhost_spin_port *p)
 			       path);
 		return -EADDRINUSE;
 	}
-	if (p->args.client)
+	if (p->args.client) {
 		flags |= RTE_VHOST_USER_CLIENT;
-	else if ((ret = check_server_path(p)) != 0)
+		/* Not an error (the frontend may come later), but say so. */
+		if (access(path, F_OK) != 0)
+			VHOST_SPIN_LOG(NOTICE,
+				       "iface %s: no frontend listening yet, "
+				       "retrying every second",
+				       path);
+	} else if ((ret = check_server_path(p)) != 0) {
 		return ret;
+	}
 
 	pthread_mutex_lock(&ports_lock);
 	TAILQ_INSERT_TAIL(&ports, p, next);
