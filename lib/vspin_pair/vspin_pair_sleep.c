@@ -13,16 +13,22 @@
  * consumer times out with entry `next` pending, it reads the stamp of
  * that slot:
  *   - no stamp for `next` yet: the producer is between its index store
- *     and its stamp (preempted, say). Its kick may still come: not counted.
+ *     and its stamp (preempted, say). Its kick may still come: a late
+ *     kick, not counted as lost.
  *   - stamped, and the eventfd now holds a count: the kick came after the
- *     timeout (a slow producer, not a lost one): not counted.
+ *     timeout (a slow producer, not a lost one): a late kick too.
  *   - stamped, and no count: the producer decided not to notify although
  *     we were armed and our recheck did not see the entry. Exactly what
  *     the two fences of the handshake forbid (vspin_handshake.h): counted.
+ *     (The check runs before disarming: the event index still names
+ *     `next`, so the publish that made `next` visible had to cross it.)
  * The decision is made on ordering, not on time: a producer preempted for
  * any length of time only delays its stamp, which can hide a lost wake-up
  * (until a later one) but never invent one, so no timing margin is needed
- * and a noisy 2-core machine makes no false positives. The stamp's TSC is
+ * (the margin is zero by construction) and a noisy 2-core machine makes
+ * no false positives: under load the tests do see late kicks, and no lost
+ * wake-up. A sleep cut short by a signal is judged the same way. The
+ * stamp's TSC is
  * only reported: how long before the sleep began the lost work was
  * published (it may be negative: published during the sleep, no kick).
  */
