@@ -28,9 +28,8 @@
  * (the margin is zero by construction) and a noisy 2-core machine makes
  * no false positives: under load the tests do see late kicks, and no lost
  * wake-up. A sleep cut short by a signal is judged the same way. The
- * stamp's TSC is
- * only reported: how long before the sleep began the lost work was
- * published (it may be negative: published during the sleep, no kick).
+ * stamp's TSC is only reported: how long before the sleep began the lost
+ * work was published (negative: published during the sleep, no kick).
  */
 #include <stdio.h>
 
