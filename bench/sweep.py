@@ -109,6 +109,14 @@ def run_cmd(argv):
         return ""
 
 
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[0]
+    except OSError:
+        return "?"
+
+
 def machine_facts():
     cpu = ""
     try:
@@ -745,6 +753,7 @@ def main():
     sockdir = tempfile.mkdtemp(prefix="vspin-bench-")
     runner = Runner(app, outdir, sockdir, args)
     t_start = time.monotonic()
+    load0 = loadavg()
 
     def on_term(sig, frame):
         runner.kill_all()
@@ -824,8 +833,10 @@ def main():
     if sat:
         setup.append("- saturation (reference for the loads): %.3f Mpps, "
                      "%s, unpaced" % (sat, ref.name))
-    setup.append("- wall time of the sweep: %.0f s; failed runs: %d" %
-                 (elapsed, len(failures)))
+    setup.append("- wall time of the sweep: %.0f s; failed runs: %d; "
+                 "load average (1 min) at start %s, at end %s: anything "
+                 "above ~2 means other processes shared the two cores" %
+                 (elapsed, len(failures), load0, loadavg()))
     for fl in failures:
         setup.append("  - %s %s rep %d: %s" % fl)
     meta = dict(facts, saturation_mpps=sat, reference=ref.name,
