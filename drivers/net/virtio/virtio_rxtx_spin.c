@@ -195,7 +195,7 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 					break;
 			}
 		}
-deliver:
+	deliver:
 		bytes += m->pkt_len;
 		pkts[n++] = m;
 	}
@@ -264,7 +264,8 @@ static inline bool
 tx_can_push(const struct rte_mbuf *m)
 {
 	return rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m) &&
-	       m->nb_segs == 1 && rte_pktmbuf_headroom(m) >= VIRTIO_SPIN_HDR_SIZE;
+	       m->nb_segs == 1 &&
+	       rte_pktmbuf_headroom(m) >= VIRTIO_SPIN_HDR_SIZE;
 }
 
 /*
@@ -288,11 +289,18 @@ tx_hdr_clear(struct virtio_spin_net_hdr *h)
 static void
 tx_cleanup(struct virtio_spin_txq *txq)
 {
-	struct rte_mbuf *m;
+	struct rte_mbuf *done[64];
+	unsigned int n = 0;
 	uint32_t len;
 
-	while ((m = vspin_vq_drv_get_used(&txq->vq, &len)) != NULL)
-		rte_pktmbuf_free(m);
+	/* Back to the pool in bulk: one mempool operation per 64. */
+	while ((done[n] = vspin_vq_drv_get_used(&txq->vq, &len)) != NULL)
+		if (++n == RTE_DIM(done)) {
+			rte_pktmbuf_free_bulk(done, n);
+			n = 0;
+		}
+	if (n > 0)
+		rte_pktmbuf_free_bulk(done, n);
 }
 
 uint16_t
@@ -316,8 +324,9 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		unsigned int ns = 0;
 
 		if (likely(tx_can_push(m))) {
-			struct virtio_spin_net_hdr *h = (void *)rte_pktmbuf_prepend(
-				m, VIRTIO_SPIN_HDR_SIZE);
+			struct virtio_spin_net_hdr *h =
+				(void *)rte_pktmbuf_prepend(
+					m, VIRTIO_SPIN_HDR_SIZE);
 
 			tx_hdr_clear(h);
 			sg[0].addr = rte_pktmbuf_mtod(m, uintptr_t);

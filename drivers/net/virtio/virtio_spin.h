@@ -27,8 +27,8 @@
 #include "vspin_vq_driver.h"
 
 extern int virtio_spin_logtype;
-#define PMD_LOG(level, fmt, ...)                                              \
-	rte_log(RTE_LOG_##level, virtio_spin_logtype, "%s(): " fmt "\n",      \
+#define PMD_LOG(level, fmt, ...)                                               \
+	rte_log(RTE_LOG_##level, virtio_spin_logtype, "%s(): " fmt "\n",       \
 		__func__, ##__VA_ARGS__)
 
 #define VIRTIO_SPIN_MAX_QUEUES 8 /* queue pairs */
@@ -135,8 +135,8 @@ virtio_spin_tx_vring(uint16_t q)
 }
 
 /* Features we ask for; MQ only with queues > 1. */
-#define VIRTIO_SPIN_WANTED_FEATURES                                           \
-	((1ULL << VSPIN_F_VERSION_1) | (1ULL << VSPIN_F_EVENT_IDX) |         \
+#define VIRTIO_SPIN_WANTED_FEATURES                                            \
+	((1ULL << VSPIN_F_VERSION_1) | (1ULL << VSPIN_F_EVENT_IDX) |           \
 	 (1ULL << VSPIN_F_MRG_RXBUF) | (1ULL << VSPIN_F_PROTOCOL_FEATURES))
 
 /* virtio_spin_vhost_user.c: one function per message; 0 or -1. */
@@ -149,8 +149,7 @@ int virtio_spin_vu_get_features(struct virtio_spin_vu *vu, uint64_t *f);
 int virtio_spin_vu_set_features(struct virtio_spin_vu *vu, uint64_t f);
 int virtio_spin_vu_get_protocol_features(struct virtio_spin_vu *vu,
 					 uint64_t *f);
-int virtio_spin_vu_set_protocol_features(struct virtio_spin_vu *vu,
-					 uint64_t f);
+int virtio_spin_vu_set_protocol_features(struct virtio_spin_vu *vu, uint64_t f);
 int virtio_spin_vu_get_queue_num(struct virtio_spin_vu *vu, uint64_t *n);
 int virtio_spin_vu_set_mem_table(struct virtio_spin_vu *vu);
 int virtio_spin_vu_set_vring_num(struct virtio_spin_vu *vu, unsigned int idx,
@@ -165,8 +164,8 @@ int virtio_spin_vu_set_vring_kick(struct virtio_spin_vu *vu, unsigned int idx,
 				  int fd);
 int virtio_spin_vu_set_vring_call(struct virtio_spin_vu *vu, unsigned int idx,
 				  int fd);
-int virtio_spin_vu_set_vring_enable(struct virtio_spin_vu *vu,
-				    unsigned int idx, int enable);
+int virtio_spin_vu_set_vring_enable(struct virtio_spin_vu *vu, unsigned int idx,
+				    int enable);
 
 /* virtio_rxtx_spin.c */
 uint16_t virtio_spin_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);
@@ -190,8 +189,7 @@ int virtio_spin_xstats_get_names(struct rte_eth_dev *dev,
 int virtio_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 			   unsigned int n);
 int virtio_spin_xstats_reset(struct rte_eth_dev *dev);
-int virtio_spin_stats_get(struct rte_eth_dev *dev,
-			  struct rte_eth_stats *stats);
+int virtio_spin_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
 int virtio_spin_stats_reset(struct rte_eth_dev *dev);
 
 #endif /* VIRTIO_SPIN_H */

@@ -44,9 +44,8 @@ RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 
 /* Processed in this order: spin_mode's own ":US" wins over spin_us. */
 static const char *const valid_args[] = {
-	ARG_PATH, ARG_SERVER,	 ARG_QUEUES,	ARG_QUEUE_SIZE,
-	ARG_MAC,  ARG_SPIN_US, ARG_SPIN_MODE, ARG_SLEEP_MAX_US,
-	NULL,
+	ARG_PATH,    ARG_SERVER,    ARG_QUEUES,	      ARG_QUEUE_SIZE, ARG_MAC,
+	ARG_SPIN_US, ARG_SPIN_MODE, ARG_SLEEP_MAX_US, NULL,
 };
 
 #define RECONNECT_US (200 * 1000)
@@ -110,14 +109,15 @@ parse_arg(const char *key, const char *val, void *opaque)
 		if (parse_uint(key, val, 64, VSPIN_VRING_MAX_SIZE, &v) < 0)
 			return -1;
 		if (v & (v - 1)) {
-			PMD_LOG(ERR, "invalid %s '%s': not a power of two",
-				key, val);
+			PMD_LOG(ERR, "invalid %s '%s': not a power of two", key,
+				val);
 			return -1;
 		}
 		dev->queue_size = (uint16_t)v;
 	} else if (strcmp(key, ARG_MAC) == 0) {
 		if (rte_ether_unformat_addr(val, &dev->mac) < 0) {
-			PMD_LOG(ERR, "invalid %s '%s': expected xx:xx:xx:xx:xx:xx",
+			PMD_LOG(ERR,
+				"invalid %s '%s': expected xx:xx:xx:xx:xx:xx",
 				key, val);
 			return -1;
 		}
@@ -164,9 +164,9 @@ report_unknown_key(const char *name, const char *args)
 			PMD_LOG(ERR, "%s: unknown devarg '%s' (valid: %s)",
 				name, tok,
 				ARG_PATH "," ARG_SERVER "," ARG_QUEUES
-				"," ARG_QUEUE_SIZE "," ARG_MAC
-				"," ARG_SPIN_MODE "," ARG_SPIN_US
-				"," ARG_SLEEP_MAX_US);
+					 "," ARG_QUEUE_SIZE "," ARG_MAC
+					 "," ARG_SPIN_MODE "," ARG_SPIN_US
+					 "," ARG_SLEEP_MAX_US);
 			return;
 		}
 	}
@@ -261,14 +261,17 @@ negotiate(struct virtio_spin_dev *dev)
 		return -1;
 	f = offered & wanted_features(dev);
 	if ((f & must) != must) {
-		PMD_LOG(ERR, "%s: backend lacks VIRTIO_F_VERSION_1 "
-			"(offered 0x%" PRIx64 ")", dev->path, offered);
+		PMD_LOG(ERR,
+			"%s: backend lacks VIRTIO_F_VERSION_1 "
+			"(offered 0x%" PRIx64 ")",
+			dev->path, offered);
 		return -1;
 	}
 	if (dev->features_known &&
 	    (f & ~(1ULL << VSPIN_F_PROTOCOL_FEATURES)) !=
 		    (dev->features & ~(1ULL << VSPIN_F_PROTOCOL_FEATURES))) {
-		PMD_LOG(ERR, "%s: backend offers features 0x%" PRIx64
+		PMD_LOG(ERR,
+			"%s: backend offers features 0x%" PRIx64
 			", the port runs with 0x%" PRIx64 ": restart the port",
 			dev->path, f, dev->features);
 		return -1;
@@ -287,14 +290,17 @@ negotiate(struct virtio_spin_dev *dev)
 	if (dev->max_qp > 1) {
 		if (!(pf & (1ULL << VIRTIO_SPIN_PROTOCOL_F_MQ)) ||
 		    !(f & (1ULL << VSPIN_F_MQ))) {
-			PMD_LOG(ERR, "%s: queues=%u but the backend has no "
-				"multiqueue", dev->path, dev->max_qp);
+			PMD_LOG(ERR,
+				"%s: queues=%u but the backend has no "
+				"multiqueue",
+				dev->path, dev->max_qp);
 			return -1;
 		}
 		if (virtio_spin_vu_get_queue_num(vu, &nq) < 0)
 			return -1;
 		if (nq < dev->max_qp) {
-			PMD_LOG(ERR, "%s: queues=%u but the backend has %" PRIu64,
+			PMD_LOG(ERR,
+				"%s: queues=%u but the backend has %" PRIu64,
 				dev->path, dev->max_qp, nq);
 			return -1;
 		}
@@ -304,10 +310,10 @@ negotiate(struct virtio_spin_dev *dev)
 		return -1;
 	dev->features = f;
 	dev->features_known = true;
-	PMD_LOG(INFO, "%s: negotiated features 0x%" PRIx64
+	PMD_LOG(INFO,
+		"%s: negotiated features 0x%" PRIx64
 		" (EVENT_IDX %s, MRG_RXBUF %s), protocol features 0x%" PRIx64,
-		dev->path, f,
-		(f & (1ULL << VSPIN_F_EVENT_IDX)) ? "on" : "off",
+		dev->path, f, (f & (1ULL << VSPIN_F_EVENT_IDX)) ? "on" : "off",
 		(f & (1ULL << VSPIN_F_MRG_RXBUF)) ? "on" : "off", pf);
 	return 0;
 }
@@ -352,8 +358,9 @@ setup_vrings(struct virtio_spin_dev *dev)
 							  base) < 0 ||
 			    virtio_spin_vu_set_vring_addr(&dev->vu, idx[i],
 							  vrs[i]) < 0 ||
-			    virtio_spin_vu_set_vring_call(
-				    &dev->vu, idx[i], dev->callfd[idx[i]]) < 0 ||
+			    virtio_spin_vu_set_vring_call(&dev->vu, idx[i],
+							  dev->callfd[idx[i]]) <
+				    0 ||
 			    virtio_spin_vu_set_vring_kick(
 				    &dev->vu, idx[i], dev->kickfd[idx[i]]) < 0)
 				return -1;
@@ -436,8 +443,10 @@ connect_socket(struct virtio_spin_dev *dev, bool quiet)
 	strcpy(sa.sun_path, dev->path);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (!quiet)
-			PMD_LOG(ERR, "%s: cannot connect to the vhost-user "
-				"socket: %s", dev->path, strerror(errno));
+			PMD_LOG(ERR,
+				"%s: cannot connect to the vhost-user "
+				"socket: %s",
+				dev->path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -518,8 +527,10 @@ listen_event(void *arg)
 	pthread_mutex_lock(&dev->lock);
 	was_up = dev->link_up;
 	if (dev->closing || dev->vu.fd >= 0) {
-		PMD_LOG(WARNING, "%s: a backend is already connected; "
-			"refusing another", dev->path);
+		PMD_LOG(WARNING,
+			"%s: a backend is already connected; "
+			"refusing another",
+			dev->path);
 		close(fd);
 	} else {
 		attach(dev, fd);
@@ -629,9 +640,8 @@ ring_zone(struct rte_eth_dev *eth_dev, const char *what, uint16_t qid,
 
 	snprintf(name, sizeof(name), "vspin%u_%s%u", eth_dev->data->port_id,
 		 what, qid);
-	return rte_memzone_reserve_aligned(name, size, socket,
-					   RTE_MEMZONE_IOVA_CONTIG,
-					   VRING_ALIGN);
+	return rte_memzone_reserve_aligned(
+		name, size, socket, RTE_MEMZONE_IOVA_CONTIG, VRING_ALIGN);
 }
 
 static void rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
@@ -639,7 +649,8 @@ static void tx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
 
 static int
 rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
-	       unsigned int socket, const struct rte_eth_rxconf *conf __rte_unused,
+	       unsigned int socket,
+	       const struct rte_eth_rxconf *conf __rte_unused,
 	       struct rte_mempool *mp)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
@@ -662,15 +673,16 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	rxq->priv = rte_zmalloc_socket("vspin_rxq_priv",
 				       vspin_vq_drv_priv_size(num),
 				       RTE_CACHE_LINE_SIZE, (int)socket);
-	rxq->mz = ring_zone(eth_dev, "rx", qid, vspin_vring_size(num, VRING_ALIGN),
-			    (int)socket);
+	rxq->mz = ring_zone(eth_dev, "rx", qid,
+			    vspin_vring_size(num, VRING_ALIGN), (int)socket);
 	if (rxq->priv == NULL || rxq->mz == NULL) {
 		rte_free(rxq->priv);
 		rte_memzone_free(rxq->mz);
 		rte_free(rxq);
 		return -ENOMEM;
 	}
-	vspin_vring_init(&rxq->vq.vr, rxq->mz->addr, (uint32_t)num, VRING_ALIGN);
+	vspin_vring_init(&rxq->vq.vr, rxq->mz->addr, (uint32_t)num,
+			 VRING_ALIGN);
 	rxq->mp = mp;
 	rxq->dev = dev;
 	rxq->queue_id = qid;
@@ -683,7 +695,8 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 
 static int
 tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
-	       unsigned int socket, const struct rte_eth_txconf *conf __rte_unused)
+	       unsigned int socket,
+	       const struct rte_eth_txconf *conf __rte_unused)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 	struct virtio_spin_txq *txq;
@@ -711,7 +724,8 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 		rte_free(txq);
 		return -ENOMEM;
 	}
-	vspin_vring_init(&txq->vq.vr, txq->mz->addr, (uint32_t)num, VRING_ALIGN);
+	vspin_vring_init(&txq->vq.vr, txq->mz->addr, (uint32_t)num,
+			 VRING_ALIGN);
 	txq->hdrs = (void *)((char *)txq->mz->addr + ring);
 	txq->dev = dev;
 	txq->queue_id = qid;
@@ -803,8 +817,8 @@ setup_rx_intr(struct rte_eth_dev *eth_dev)
 	if (!eth_dev->data->dev_conf.intr_conf.rxq)
 		return 0;
 	for (q = 0; q < dev->nb_qp; q++)
-		if (rte_intr_efds_index_set(h, q,
-					    dev->callfd[virtio_spin_rx_vring(q)]))
+		if (rte_intr_efds_index_set(
+			    h, q, dev->callfd[virtio_spin_rx_vring(q)]))
 			return -rte_errno;
 	if (rte_intr_nb_efd_set(h, dev->nb_qp) ||
 	    rte_intr_max_intr_set(h, dev->nb_qp + 1) ||
@@ -838,7 +852,8 @@ dev_start(struct rte_eth_dev *eth_dev)
 	if (r == 0) {
 		dev->started = true;
 		if (dev->vu.fd >= 0 && setup_vrings(dev) < 0) {
-			PMD_LOG(ERR, "%s: backend refused the rings", dev->path);
+			PMD_LOG(ERR, "%s: backend refused the rings",
+				dev->path);
 			stop_vrings(dev);
 		}
 	}
@@ -870,8 +885,10 @@ dev_stop(struct rte_eth_dev *eth_dev)
 		dev->started = false;
 		set_link(dev, false);
 		for (q = 0; q < dev->nb_qp; q++) {
-			struct virtio_spin_rxq *rxq = eth_dev->data->rx_queues[q];
-			struct virtio_spin_txq *txq = eth_dev->data->tx_queues[q];
+			struct virtio_spin_rxq *rxq =
+				eth_dev->data->rx_queues[q];
+			struct virtio_spin_txq *txq =
+				eth_dev->data->tx_queues[q];
 
 			vspin_sleeper_leave(&rxq->sleeper);
 			virtio_spin_rxq_flush(rxq);
@@ -1084,8 +1101,8 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	}
 	set_link(dev, false);
 	PMD_LOG(INFO, "%s: %s on %s, %u queue pairs, ring %u, spin_mode %s",
-		name, dev->server ? "server" : "client", dev->path,
-		dev->max_qp, dev->queue_size, vspin_mode_name(dev->pconf.mode));
+		name, dev->server ? "server" : "client", dev->path, dev->max_qp,
+		dev->queue_size, vspin_mode_name(dev->pconf.mode));
 	rte_eth_dev_probing_finish(eth_dev);
 	return 0;
 }
@@ -1108,12 +1125,9 @@ static struct rte_vdev_driver virtio_spin_vdev = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_virtio_spin, virtio_spin_vdev);
-RTE_PMD_REGISTER_PARAM_STRING(net_virtio_spin,
-	ARG_PATH "=<path> "
-	ARG_SERVER "=<0|1> "
-	ARG_QUEUES "=<int> "
-	ARG_QUEUE_SIZE "=<int> "
-	ARG_MAC "=<mac addr> "
-	ARG_SPIN_MODE "=poll|notify|budget[:N]|spin[:US]|adaptive "
-	ARG_SPIN_US "=<us> "
-	ARG_SLEEP_MAX_US "=<us>");
+RTE_PMD_REGISTER_PARAM_STRING(
+	net_virtio_spin, ARG_PATH
+	"=<path> " ARG_SERVER "=<0|1> " ARG_QUEUES "=<int> " ARG_QUEUE_SIZE
+	"=<int> " ARG_MAC "=<mac addr> " ARG_SPIN_MODE
+	"=poll|notify|budget[:N]|spin[:US]|adaptive " ARG_SPIN_US
+	"=<us> " ARG_SLEEP_MAX_US "=<us>");

@@ -172,10 +172,12 @@ vu_read(struct virtio_spin_vu *vu, void *buf, size_t len)
 		if (r <= 0)
 			return -1;
 		/* Replies carry no fds: drop whatever came. */
-		for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		for (c = CMSG_FIRSTHDR(&mh); c != NULL;
+		     c = CMSG_NXTHDR(&mh, c)) {
 			if (c->cmsg_level == SOL_SOCKET &&
 			    c->cmsg_type == SCM_RIGHTS) {
-				int n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				int n = (c->cmsg_len - CMSG_LEN(0)) /
+					sizeof(int);
 				int *fds = (int *)CMSG_DATA(c), i;
 
 				for (i = 0; i < n; i++)

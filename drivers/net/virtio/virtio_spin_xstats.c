@@ -10,11 +10,11 @@
 
 #include "virtio_spin.h"
 
-#define Q_BASIC_NB 4 /* packets, bytes, errors, bad_used */
+#define Q_BASIC_NB 4  /* packets, bytes, errors, bad_used */
 #define TX_VSPIN_NB 2 /* kicks, kicks_suppressed */
 
-static const char *const q_basic_names[Q_BASIC_NB] = {
-	"packets", "bytes", "errors", "bad_used"};
+static const char *const q_basic_names[Q_BASIC_NB] = {"packets", "bytes",
+						      "errors", "bad_used"};
 
 static unsigned int
 rx_nb(void)
