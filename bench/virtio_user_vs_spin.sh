@@ -5,13 +5,15 @@
 # testpmd processes on different cores (host forwards on core 0, guest on
 # core 1), --no-huge.
 #
-# Per round, for each frontend in turn (the order alternates between
-# rounds, so a noisy neighbour hits both alike), one host + guest pair:
+# Both host + guest pairs stay up for the whole run (a stopped testpmd does
+# not poll); per round, each pair in turn forwards (the order alternates
+# between rounds, so a noisy neighbour hits both alike):
 #   io   both io forwarding, the guest injects 4 bursts (start tx_first 4)
 #        and packets loop through both PMDs: Mpps the guest received
 #   g2h  guest txonly -> host rxonly: Mpps the host received
 #   h2g  host txonly -> guest rxonly: Mpps the guest received
-# Prints medians, spread ((max - min) / median) and the ratio spin/user;
+# Prints medians, spread ((max - min) / median), the ratio of the medians
+# and the median of the per-round ratios spin/user;
 # writes every sample to bench/results/virtio_user_vs_spin-<time>.csv.
 # With --perf, also records where the guest's forwarding core spends its
 # cycles in io mode for both frontends (perf report in bench/results/).
@@ -29,6 +31,7 @@ export VSPIN_BUILD_DIR=${VSPIN_BUILD_DIR:-$top/build}
 mkdir -p bench/results
 exec python3 - "$@" <<'PY'
 import argparse
+import contextlib
 import csv
 import os
 import statistics
@@ -40,8 +43,8 @@ sys.path.insert(0, "tests/dpdk")
 import harness as h  # noqa: E402
 
 ap = argparse.ArgumentParser(prog="bench/virtio_user_vs_spin.sh")
-ap.add_argument("--repeat", type=int, default=5)
-ap.add_argument("--seconds", type=float, default=2.0)
+ap.add_argument("--repeat", type=int, default=15)
+ap.add_argument("--seconds", type=float, default=1.0)
 ap.add_argument("--perf", action="store_true")
 ap.add_argument("--no-idle", action="store_true")
 ap.add_argument("--short", action="store_true",
@@ -102,15 +105,24 @@ def oneway(sender, receiver, seconds):
     return r
 
 
-def one_round(drv, seconds):
-    with h.private_dir() as d:
+def open_pairs(stack):
+    """Both host+guest pairs, up for the whole run (idle when stopped)."""
+    pairs = {}
+    for drv in DRIVERS:
+        d = stack.enter_context(h.private_dir())
         host, guest = pair(drv, d)
-        with host, guest:
-            guest.wait_link_up(0)
-            host.wait_link_up(0)
-            return {"io": io_loop(host, guest, seconds),
-                    "g2h": oneway(guest, host, seconds),
-                    "h2g": oneway(host, guest, seconds)}
+        stack.enter_context(host)
+        stack.enter_context(guest)
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        pairs[drv] = (host, guest)
+    return pairs
+
+
+def one_round(host, guest, seconds):
+    return {"io": io_loop(host, guest, seconds),
+            "g2h": oneway(guest, host, seconds),
+            "h2g": oneway(host, guest, seconds)}
 
 
 def perf_profile(drv):
@@ -164,13 +176,14 @@ def idle_cpu(drv, devargs, seconds=3.0):
 
 samples = {(drv, m): [] for drv in DRIVERS for m in METRICS}
 csv_path = "bench/results/virtio_user_vs_spin-%s.csv" % stamp
-with open(csv_path, "w", newline="") as f:
+with open(csv_path, "w", newline="") as f, contextlib.ExitStack() as stack:
     w = csv.writer(f)
     w.writerow(["round", "frontend", "metric", "mpps"])
+    pairs = open_pairs(stack)
     for rnd in range(a.repeat):
         order = DRIVERS if rnd % 2 == 0 else DRIVERS[::-1]
         for drv in order:
-            res = one_round(drv, a.seconds)
+            res = one_round(*pairs[drv], a.seconds)
             for m in METRICS:
                 samples[(drv, m)].append(res[m])
                 w.writerow([rnd, drv, m, "%.4f" % res[m]])
@@ -187,13 +200,17 @@ print()
 print("Mpps, median of %d rounds of %.1f s (spread = (max-min)/median)"
       % (a.repeat, a.seconds))
 print("| metric | virtio_user | spread | virtio_spin (poll) | spread "
-      "| ratio spin/user |")
-print("| --- | --- | --- | --- | --- | --- |")
+      "| ratio of medians | median of paired ratios |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
 for m in METRICS:
     mu, su = summary(samples[("virtio_user", m)])
     ms, ss = summary(samples[("virtio_spin", m)])
-    print("| %s | %.2f | %.0f%% | %.2f | %.0f%% | %.2f |"
-          % (m, mu, su * 100, ms, ss * 100, ms / mu if mu else 0))
+    # Same round, back to back: the two saw about the same neighbours.
+    paired = statistics.median(
+        s_ / u_ for s_, u_ in zip(samples[("virtio_spin", m)],
+                                  samples[("virtio_user", m)]) if u_ > 0)
+    print("| %s | %.2f | %.0f%% | %.2f | %.0f%% | %.2f | %.2f |"
+          % (m, mu, su * 100, ms, ss * 100, ms / mu if mu else 0, paired))
 print("samples: " + csv_path)
 print("load average: %s" % open("/proc/loadavg").read().strip())
 if not a.no_idle:
