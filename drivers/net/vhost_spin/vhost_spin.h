@@ -46,6 +46,10 @@ struct vhost_spin_args {
  * Keeps the polling lcore off a ring the vhost-user thread tears down.
  * Dekker again: the lcore stores busy then loads allow; the control side
  * stores allow then loads busy; both seq_cst, so one sees the other.
+ * The control side waits for busy == 0 only where the library holds no
+ * queue lock (destroy_device, dev_stop): vring_state_changed runs with
+ * every access_lock held, and an lcore inside rte_vhost_enqueue_burst()
+ * waits for that lock.
  */
 struct vhost_spin_gate {
 	uint32_t allow; /* written by the control side */
@@ -92,15 +96,15 @@ struct vhost_spin_rxq {
 	struct vspin_sleeper sleeper;
 
 	/*
-	 * Kick fd. The library's fd (kickfd_lib) is valid while the gate is
-	 * open; the control side bumps kick_gen when it changes. The lcore
-	 * sleeps on its own dup (sleeper.fd), made from inside the gate, so
-	 * the library closing its fd never leaves a dangling number in the
-	 * lcore's sleep set.
+	 * Kick fd. kickfd_lib is the library's, used by the control side
+	 * only (it is closed by the library on reconnection). The lcore
+	 * sleeps on its own dup (sleeper.fd): the control side makes a new
+	 * dup when a ring comes up and hands it over in kick_slot; the lcore
+	 * takes it (an atomic exchange) and closes its previous one. So no
+	 * fd the lcore may poll is ever closed by another thread.
 	 */
 	int kickfd_lib;
-	uint32_t kick_gen;
-	uint32_t kick_seen;
+	int kick_slot; /* a new dup for the lcore, or -1 */
 
 	/* Rx interrupts: the proxy epoll fd in the port's intr handle. */
 	int intr_epfd;
@@ -146,6 +150,11 @@ int vhost_spin_vhost_start(struct vhost_spin_port *p);
 void vhost_spin_vhost_stop(struct vhost_spin_port *p);
 /* Open or close every queue's gate from the port state; p->lock held. */
 void vhost_spin_update_gates(struct vhost_spin_port *p);
+/*
+ * Wait until no lcore is inside a closed queue. Never with p->lock or a
+ * library lock held.
+ */
+void vhost_spin_drain_gates(struct vhost_spin_port *p);
 
 /* vhost_spin_rxtx.c */
 uint16_t vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb);
@@ -154,6 +163,8 @@ void vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
 				const struct vspin_policy_conf *conf);
 /* Drop the lcore's sleep state of q; q is not being polled. */
 void vhost_spin_rxq_quiesce(struct vhost_spin_rxq *q);
+/* The polling lcore takes a kick fd handed over in kick_slot. */
+void vhost_spin_rxq_take_kickfd(struct vhost_spin_rxq *q);
 
 /* vhost_spin_intr.c: the standard rx-interrupt API. */
 int vhost_spin_intr_install(struct rte_eth_dev *dev);

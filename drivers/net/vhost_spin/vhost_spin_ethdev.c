@@ -51,6 +51,7 @@ vhost_spin_stop(struct rte_eth_dev *dev)
 	p->started = false;
 	vhost_spin_update_gates(p);
 	pthread_mutex_unlock(&p->lock);
+	vhost_spin_drain_gates(p);
 	/* Forwarding has stopped: no lcore polls these queues now. */
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		if (dev->data->rx_queues[i] != NULL)
@@ -71,6 +72,8 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 	if (q == NULL)
 		return;
 	vhost_spin_rxq_quiesce(q);
+	if (q->kick_slot >= 0)
+		close(q->kick_slot);
 	rte_free(q);
 	dev->data->rx_queues[qid] = NULL;
 }

@@ -109,10 +109,13 @@ int
 vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
-	int fd = q->kickfd_lib, ret = 0;
+	int fd, ret = 0;
 
 	if (!vhost_spin_gate_enter(&q->gate))
 		return 0; /* no ring; attach signals when one comes */
+	/* Our own dup of the kick fd: the library may close its own. */
+	vhost_spin_rxq_take_kickfd(q);
+	fd = q->sleeper.fd;
 	/*
 	 * Old kicks would wake an application that watches the fd level-
 	 * triggered (rte_eth_dev_rx_intr_ctl_q_get_fd) for nothing: drop

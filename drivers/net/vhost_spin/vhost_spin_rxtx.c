@@ -62,25 +62,21 @@ rx_disarm_member(struct vspin_sleeper *s)
 }
 
 /*
- * The frontend gave a new kick fd (reconnect, or a new SET_VRING_KICK).
- * Cold path, inside the gate where the library's fd is valid: take our
- * own reference to it (one dup), and forget the old ring's policy state.
+ * The control side handed over a new kick fd (a ring came up: start,
+ * reconnection, a new SET_VRING_KICK). Cold path: close our previous one
+ * and forget the old ring's policy state.
  */
-static void __rte_noinline
-rx_new_kickfd(struct vhost_spin_rxq *q)
+void
+vhost_spin_rxq_take_kickfd(struct vhost_spin_rxq *q)
 {
 	struct vspin_policy_conf conf = q->policy.conf;
+	int fd = __atomic_exchange_n(&q->kick_slot, -1, __ATOMIC_ACQ_REL);
 
-	q->kick_seen = __atomic_load_n(&q->kick_gen, __ATOMIC_ACQUIRE);
+	if (fd < 0)
+		return;
 	if (q->sleeper.fd >= 0)
 		close(q->sleeper.fd);
-	q->sleeper.fd = q->kickfd_lib >= 0 ?
-				fcntl(q->kickfd_lib, F_DUPFD_CLOEXEC, 0) :
-				-1;
-	if (q->sleeper.fd < 0 && q->spin)
-		VHOST_SPIN_LOG(WARNING,
-			       "port %u rxq %u: no kick fd, polling only",
-			       q->port_id, q->qid);
+	q->sleeper.fd = fd;
 	vspin_policy_init(&q->policy, &conf, rte_get_tsc_hz(), &q->vstats);
 }
 
@@ -152,9 +148,8 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 			vspin_sleeper_leave(&q->sleeper);
 		return 0;
 	}
-	if (unlikely(q->kick_seen !=
-		     __atomic_load_n(&q->kick_gen, __ATOMIC_RELAXED)))
-		rx_new_kickfd(q);
+	if (unlikely(__atomic_load_n(&q->kick_slot, __ATOMIC_RELAXED) >= 0))
+		vhost_spin_rxq_take_kickfd(q);
 	n = rx_dequeue(q, pkts, nb);
 	if (q->spin && q->sleeper.fd >= 0)
 		n = rx_policy(q, pkts, nb, n);
@@ -212,8 +207,7 @@ vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
 	q->sleeper.fd = -1;
 	q->sleeper.disarm = rx_disarm_member;
 	q->sleeper.group = NULL;
-	/* Differs from kick_gen: the first burst takes the kick fd. */
-	q->kick_seen = ~q->kick_gen;
+	q->kick_slot = -1;
 }
 
 void
@@ -223,5 +217,4 @@ vhost_spin_rxq_quiesce(struct vhost_spin_rxq *q)
 	if (q->sleeper.fd >= 0)
 		close(q->sleeper.fd);
 	q->sleeper.fd = -1;
-	q->kick_seen = ~__atomic_load_n(&q->kick_gen, __ATOMIC_RELAXED);
 }

@@ -6,6 +6,7 @@
  * them afresh whenever its gate opens.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <string.h>
@@ -46,14 +47,9 @@ port_of_vid(int vid)
 	return find_port(iface);
 }
 
-/* Close a gate and wait until the lcore is out of the queue's burst. */
 static void
-gate_close(struct vhost_spin_gate *g, int wake_fd)
+gate_wait(struct vhost_spin_gate *g)
 {
-	__atomic_store_n(&g->allow, 0, __ATOMIC_SEQ_CST);
-	/* An lcore asleep inside this burst: wake it rather than wait. */
-	if (wake_fd >= 0 && __atomic_load_n(&g->busy, __ATOMIC_SEQ_CST))
-		vspin_eventfd_signal(wake_fd);
 	while (__atomic_load_n(&g->busy, __ATOMIC_SEQ_CST))
 		rte_pause();
 }
@@ -63,11 +59,19 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 {
 	struct rte_vhost_vring vr;
 	bool is_open = __atomic_load_n(&q->gate.allow, __ATOMIC_RELAXED);
+	int fd;
 
 	if (open == is_open)
 		return;
 	if (!open) {
-		gate_close(&q->gate, q->kickfd_lib);
+		__atomic_store_n(&q->gate.allow, 0, __ATOMIC_SEQ_CST);
+		/*
+		 * An lcore inside this burst may be asleep: wake it (the count
+		 * stays in the eventfd if it is about to sleep).
+		 */
+		if (q->kickfd_lib >= 0 &&
+		    __atomic_load_n(&q->gate.busy, __ATOMIC_SEQ_CST))
+			vspin_eventfd_signal(q->kickfd_lib);
 		vhost_spin_intr_detach(q);
 		q->kickfd_lib = -1;
 		return;
@@ -76,8 +80,16 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	q->kickfd_lib = -1;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0)
 		q->kickfd_lib = vr.kickfd;
-	/* The lcore takes its own reference to the new fd (rx_new_kickfd). */
-	__atomic_add_fetch(&q->kick_gen, 1, __ATOMIC_RELEASE);
+	/* Our own reference for the lcore's sleep (vspin_sleeper). */
+	fd = q->kickfd_lib >= 0 ? fcntl(q->kickfd_lib, F_DUPFD_CLOEXEC, 0) : -1;
+	if (fd < 0 && q->spin)
+		VHOST_SPIN_LOG(WARNING,
+			       "port %u rxq %u: no kick fd, polling only",
+			       q->port_id, q->qid);
+	/* One the lcore never took is ours to close. */
+	fd = __atomic_exchange_n(&q->kick_slot, fd, __ATOMIC_ACQ_REL);
+	if (fd >= 0)
+		close(fd);
 	if (p->dev->data->dev_conf.intr_conf.rxq)
 		vhost_spin_intr_attach(q, q->kickfd_lib);
 	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
@@ -86,16 +98,8 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 static void
 txq_gate(struct vhost_spin_port *p, struct vhost_spin_txq *q, bool open)
 {
-	bool is_open = __atomic_load_n(&q->gate.allow, __ATOMIC_RELAXED);
-
-	if (open == is_open)
-		return;
-	if (!open) {
-		gate_close(&q->gate, -1);
-		return;
-	}
-	q->vid = p->vid;
-	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
+	q->vid = open ? p->vid : q->vid;
+	__atomic_store_n(&q->gate.allow, open, __ATOMIC_SEQ_CST);
 }
 
 void
@@ -116,6 +120,28 @@ vhost_spin_update_gates(struct vhost_spin_port *p)
 
 		if (q != NULL)
 			txq_gate(p, q, up && p->vring_ready[q->vring]);
+	}
+}
+
+void
+vhost_spin_drain_gates(struct vhost_spin_port *p)
+{
+	struct rte_eth_dev_data *d = p->dev->data;
+	uint16_t i;
+
+	for (i = 0; d->rx_queues != NULL && i < d->nb_rx_queues; i++) {
+		struct vhost_spin_rxq *q = d->rx_queues[i];
+
+		if (q != NULL &&
+		    !__atomic_load_n(&q->gate.allow, __ATOMIC_SEQ_CST))
+			gate_wait(&q->gate);
+	}
+	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
+		struct vhost_spin_txq *q = d->tx_queues[i];
+
+		if (q != NULL &&
+		    !__atomic_load_n(&q->gate.allow, __ATOMIC_SEQ_CST))
+			gate_wait(&q->gate);
 	}
 }
 
@@ -168,6 +194,11 @@ destroy_device(int vid)
 	p->vid = -1;
 	p->dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	pthread_mutex_unlock(&p->lock);
+	/*
+	 * The library unmaps the rings when we return; it holds no queue
+	 * lock here, so lcores blocked on one get through and leave.
+	 */
+	vhost_spin_drain_gates(p);
 
 	VHOST_SPIN_LOG(INFO, "port %u: frontend detached from %s (vid %d)",
 		       p->dev->data->port_id, p->args.iface, vid);
@@ -183,6 +214,7 @@ vring_state_changed(int vid, uint16_t vring, int enable)
 		return -1;
 	if (vring >= RTE_DIM(p->vring_ready))
 		return 0; /* beyond any queue this port can have */
+	/* Every queue lock is held: close gates, never wait for an lcore. */
 	pthread_mutex_lock(&p->lock);
 	p->vring_ready[vring] = enable != 0;
 	if (p->attached)

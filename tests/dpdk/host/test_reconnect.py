@@ -9,6 +9,9 @@ The host forwards (rxonly, spin:50) the whole time. Three rounds: a guest
 starts, the link comes up on both sides, the host idles 0.5 s (it sleeps
 on the new kick fd), the guest sends one burst of 32 and the host must
 receive it; the guest quits and the host link must go down.
+Case quit_under_load: the guest quits while the host is busy inside the
+library (transmitting to it, or forwarding both ways); four rounds: the
+host link must go down each time and the next guest must get traffic.
 Case port_restart: the host application stops and restarts the port three
 times under a connected stock guest; after each restart a burst sent to
 the idle (sleeping) host arrives.
@@ -84,7 +87,36 @@ def port_restart():
                         r, n))
 
 
+def quit_under_load():
+    """The guest quits while the host is inside the library: transmitting
+    to it (txonly: rte_vhost_enqueue_burst() blocks on the queue lock that
+    the vhost-user thread holds while it disables the vring) or both ways
+    (io against a txonly guest, spin:50: arming takes that lock too). The
+    host must let go: link down, and the next guest gets traffic."""
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50") as H:
+            for r, (hmode, gmode) in enumerate(
+                    [("txonly", "rxonly"), ("io", "txonly")] * 2, 1):
+                hl.fwd(H, hmode)
+                with hl.guest("stock", sock) as G:
+                    H.wait_link_up(0, timeout=15)
+                    G.wait_link_up(0, timeout=15)
+                    hl.fwd(G, gmode)
+                    time.sleep(0.5)
+                    got = G.port_stats(0)["rx_packets" if gmode == "rxonly"
+                                          else "tx_packets"]
+                    check(got > 0, "round %d: no traffic (guest %s)" % (
+                        r, gmode))
+                # The guest quit mid-traffic.
+                H.wait_link_down(0, timeout=10)
+                H.stop_fwd()
+                print("round %d: host %s, guest %s: %d packets, link down "
+                      "after the guest quit" % (r, hmode, gmode, got))
+
+
 CASES = {
+    "quit_under_load": quit_under_load,
     "port_restart": port_restart,
     "server_stock": lambda: reconnect(False, "stock"),
     "server_ours": lambda: reconnect(False, "ours"),
