@@ -12,7 +12,6 @@
  * Transmit (the guest's receive ring): the library calls the guest as
  * used_event (or NO_INTERRUPT) says; we only count.
  */
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>

@@ -3,7 +3,9 @@
  * socket, and map the device callbacks (new_device, destroy_device,
  * vring_state_changed) to link state and to the gates of the queues.
  * Ring pointers and kick fds change on every reconnect: each queue takes
- * them afresh whenever its gate opens.
+ * them afresh whenever its gate opens. Only destroy_device waits for the
+ * lcores to leave (the library then holds no queue lock); the other
+ * callbacks run with every queue lock held and must never wait.
  */
 #include <errno.h>
 #include <fcntl.h>
