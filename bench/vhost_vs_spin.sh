@@ -124,11 +124,21 @@ def best(cfg, i):
     return max(r[i] for r in rows if r[0] == cfg)
 
 
+def paired(cfg, i):
+    """Median over rounds of cfg / base within the same round: a slow
+    drift of the machine's load hits both alike and cancels."""
+    by = {(r[0], r[1]): r[i] for r in rows}
+    return statistics.median(by[(cfg, n)] / by[(base, n)]
+                             for n in range(1, a.repeat + 1)
+                             if by.get((base, n)))
+
+
 base = "stock" if "stock" in configs else configs[0]
 print()
 print("%d runs of %g s each, load average at the end %.1f; median (best);"
       % (a.repeat, a.seconds, os.getloadavg()[0]))
-print("ratio: median over %s's median" % base)
+print("ratio: median over the rounds of the ratio to %s in the same round"
+      % base)
 print("| backend | g2h Mpps | h2g Mpps | g2h ratio | h2g ratio | "
       "idle CPU |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -136,7 +146,7 @@ for cfg in configs:
     name = "net_vhost" if cfg == "stock" else "net_vhost_spin " + cfg
     print("| %s | %.2f (%.2f) | %.2f (%.2f) | %.2f | %.2f | %.0f%% |" % (
         name, med(cfg, 2), best(cfg, 2), med(cfg, 3), best(cfg, 3),
-        med(cfg, 2) / med(base, 2), med(cfg, 3) / med(base, 3),
+        paired(cfg, 2), paired(cfg, 3),
         med(cfg, 4)))
 print()
 print("runs: " + out)
