@@ -269,21 +269,25 @@ tx_can_push(const struct rte_mbuf *m)
 }
 
 /*
- * Zero a transmit header, writing only if it is not zero already: an
- * mbuf sent before comes back with a clean header in its headroom, and
- * not dirtying that line saves a cache-line transfer per packet (the
- * backend reads it).
+ * Zero the fields of a transmit header, writing only if they are not
+ * zero already: an mbuf sent before (or received: the backend writes no
+ * offload fields) comes back with them clean, and not dirtying the line
+ * saves a cache-line transfer per packet, the backend reads it. Like the
+ * stock PMD, num_buffers is left alone: it only means something on
+ * receive, where the device writes it.
  */
 static inline void
 tx_hdr_clear(struct virtio_spin_net_hdr *h)
 {
 	uint64_t a;
-	uint32_t b;
+	uint16_t b;
 
+	RTE_BUILD_BUG_ON(offsetof(struct virtio_spin_net_hdr, num_buffers) !=
+			 sizeof(a) + sizeof(b));
 	memcpy(&a, h, sizeof(a));
 	memcpy(&b, (char *)h + sizeof(a), sizeof(b));
 	if (unlikely((a | b) != 0))
-		memset(h, 0, sizeof(*h));
+		memset(h, 0, sizeof(a) + sizeof(b));
 }
 
 static void
