@@ -119,8 +119,16 @@ vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
 		 * acquire load orders the entry reads below after it.
 		 */
 		if (vq->last_used == vq->used_seen) {
-			vq->used_seen = vspin_load_acquire16(vq->call.idx);
-			if (vq->last_used == vq->used_seen)
+			uint16_t seen = vspin_load_acquire16(vq->call.idx);
+
+			/*
+			 * More than a ring ahead: the device is broken; take
+			 * nothing rather than stale entries (the ring stalls).
+			 */
+			if ((uint16_t)(seen - vq->last_used) > vq->vr.num)
+				return NULL;
+			vq->used_seen = seen;
+			if (vq->last_used == seen)
 				return NULL;
 		}
 		e = &vq->vr.used->ring[vq->last_used & (vq->vr.num - 1)];

@@ -42,7 +42,6 @@ RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 #define ARG_SPIN_US "spin_us"
 #define ARG_SLEEP_MAX_US "sleep_max_us"
 
-/* Processed in this order: spin_mode's own ":US" wins over spin_us. */
 static const char *const valid_args[] = {
 	ARG_PATH,    ARG_SERVER,    ARG_QUEUES,	      ARG_QUEUE_SIZE, ARG_MAC,
 	ARG_SPIN_US, ARG_SPIN_MODE, ARG_SLEEP_MAX_US, NULL,
@@ -83,7 +82,6 @@ parse_arg(const char *key, const char *val, void *opaque)
 	struct parse_ctx *c = opaque;
 	struct virtio_spin_dev *dev = c->dev;
 	unsigned long v;
-	char err[160];
 
 	if (val == NULL || *val == '\0') {
 		PMD_LOG(ERR, "%s: %s needs a value", c->name, key);
@@ -121,25 +119,8 @@ parse_arg(const char *key, const char *val, void *opaque)
 				key, val);
 			return -1;
 		}
-	} else if (strcmp(key, ARG_SPIN_MODE) == 0) {
-		if (vspin_policy_parse_mode(val, &dev->pconf, err,
-					    sizeof(err)) < 0) {
-			PMD_LOG(ERR, "%s", err);
-			return -1;
-		}
-	} else if (strcmp(key, ARG_SPIN_US) == 0) {
-		if (vspin_parse_us(key, val, 0, &dev->pconf.spin_us, err,
-				   sizeof(err)) < 0) {
-			PMD_LOG(ERR, "%s", err);
-			return -1;
-		}
-	} else if (strcmp(key, ARG_SLEEP_MAX_US) == 0) {
-		if (vspin_parse_us(key, val, 1, &dev->pconf.sleep_max_us, err,
-				   sizeof(err)) < 0) {
-			PMD_LOG(ERR, "%s", err);
-			return -1;
-		}
 	}
+	/* spin_mode, spin_us, sleep_max_us: parse_devargs(), together. */
 	return 0;
 }
 
@@ -178,6 +159,7 @@ parse_devargs(struct virtio_spin_dev *dev, const char *name, const char *args)
 {
 	struct parse_ctx c = {.dev = dev, .name = name};
 	struct rte_kvargs *kv;
+	char err[160];
 	unsigned int i;
 	int r = 0;
 
@@ -195,6 +177,15 @@ parse_devargs(struct virtio_spin_dev *dev, const char *name, const char *args)
 		if (rte_kvargs_count(kv, valid_args[i]) > 0)
 			r = rte_kvargs_process(kv, valid_args[i], parse_arg,
 					       &c);
+	/* The policy's keys with lib/vspin's grammar, shared with the host. */
+	if (r == 0 && vspin_policy_conf_parse(
+			      &dev->pconf, rte_kvargs_get(kv, ARG_SPIN_MODE),
+			      rte_kvargs_get(kv, ARG_SPIN_US),
+			      rte_kvargs_get(kv, ARG_SLEEP_MAX_US), err,
+			      sizeof(err)) != 0) {
+		PMD_LOG(ERR, "%s: %s", name, err);
+		r = -1;
+	}
 	rte_kvargs_free(kv);
 	if (r != 0)
 		return -EINVAL;

@@ -3,8 +3,8 @@
 one port: --nb-ports=1) exits with status 1, not a signal, and the PMD's
 error names the problem.
 
-Cases: unknown key, bad number, bad spin_mode, bad spin_us, no path,
-socket absent, socket refusing (a socket file nobody listens on).
+Cases: unknown key, bad numbers, bad spin_mode, bad or contradictory
+spin_us, bad sleep_max_us, bad mac, no path, socket absent, socket refusing (a socket file nobody listens on).
 """
 
 import os
@@ -21,6 +21,8 @@ CASES = [
     ("path={sock},spin_mode=fast", "invalid spin_mode 'fast'"),
     ("path={sock},spin_us=-5", "invalid spin_us '-5'"),
     ("path={sock},mac=zz", "invalid mac 'zz'"),
+    ("path={sock},spin_mode=spin:50,spin_us=20", "disagree"),
+    ("path={sock},sleep_max_us=0", "invalid sleep_max_us '0'"),
     ("queues=1", "missing devarg path="),
     ("path={absent}", "cannot connect to the vhost-user socket: "
                       "No such file or directory"),
