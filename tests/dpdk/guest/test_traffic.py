@@ -6,6 +6,8 @@ Cases (argv[1]):
   oneway_poll / oneway_spin
       guest txonly -> host rxonly, then host txonly -> guest rxonly.
       Expect: packets > 0, sender's tx == receiver's rx after draining.
+      In spin mode the idle guest (rxonly, before the host sends) must
+      sleep: rx_q0_sleeps > 0 and its forwarding lcore under 25% CPU.
   io_poll / io_spin
       both io forwarding, the guest injects a first burst (start
       tx_first): packets loop through both PMDs. After stopping the
@@ -28,6 +30,7 @@ Cases (argv[1]):
 """
 
 import sys
+import time
 
 from guestlib import (check, check_event_idx, guest_pmd, harness, run, settle,
                       vhost_pmd)
@@ -62,9 +65,16 @@ def oneway(d, devargs, spin):
         guest.start_fwd()
         if spin:
             settle(0.5)  # idle: the guest arms and sleeps
+            c0, t0 = _fwd_cpu(guest), time.monotonic()
+            settle(1.0)
+            cpu = (_fwd_cpu(guest) - c0) / (time.monotonic() - t0)
             xs = guest.xstats(0)
             check(xs["rx_q0_sleeps"] > 0,
                   "idle spin-mode guest never slept: %s" % _spin_xs(xs))
+            # A polling lcore would use what the scheduler gives it
+            # (here 40-100%); a sleeping one about 1%.
+            check(cpu < 0.25, "idle spin-mode forwarding lcore used %.0f%% "
+                  "of a core" % (100 * cpu))
         host.start_fwd()
         settle(1.0)
         host.stop_fwd()
@@ -79,6 +89,12 @@ def oneway(d, devargs, spin):
             xs = guest.xstats(0)
             check(xs["rx_q0_wakeups"] > 0,
                   "the host's call never woke the guest: %s" % _spin_xs(xs))
+
+
+def _fwd_cpu(tp):
+    """CPU seconds of testpmd's forwarding lcores (not the main one)."""
+    return sum(v for k, v in harness.lcore_cpu(tp.pid).items()
+               if k != "main")
 
 
 def _spin_xs(xs):
