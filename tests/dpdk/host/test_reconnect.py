@@ -12,6 +12,8 @@ receive it; the guest quits and the host link must go down.
 Case quit_under_load: the guest quits while the host is busy inside the
 library (transmitting to it, or forwarding both ways); four rounds: the
 host link must go down each time and the next guest must get traffic.
+Case hotplug: the port is detached and attached again (testpmd), then a
+new guest gets a burst through.
 Case port_restart: the host application stops and restarts the port three
 times under a connected stock guest; after each restart a burst sent to
 the idle (sleeping) host arrives.
@@ -115,7 +117,44 @@ def quit_under_load():
                       "after the guest quit" % (r, hmode, gmode, got))
 
 
+def hotplug():
+    """The application detaches the port and attaches it again (testpmd
+    port detach / port attach): the socket is freed and made again, a new
+    guest connects and a burst sent to the sleeping host arrives."""
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50") as H:
+            with hl.guest("stock", sock) as G:
+                H.wait_link_up(0)
+                G.wait_link_up(0)
+            H.wait_link_down(0)
+            H.cmd("port stop 0")
+            out = H.cmd("port detach 0")
+            check("Device is detached" in out, "detach failed: %r" % out)
+            out = H.cmd("port attach net_vhost_spin0,iface=%s,"
+                        "spin_mode=spin:50" % sock)
+            check("is attached" in out, "attach failed: %r" % out)
+            H.cmd("port start all")
+            with hl.guest("stock", sock) as G:
+                H.wait_link_up(0)
+                G.wait_link_up(0)
+                hl.fwd(H, "rxonly")
+                time.sleep(0.5)
+                G.cmd("set fwd io")
+                G.cmd("start tx_first")
+                ok = hl.wait_until(
+                    "burst", lambda: H.port_stats(0)["rx_packets"] >= 32,
+                    5.0)
+                G.stop_fwd()
+                n = H.port_stats(0)["rx_packets"]
+                check(ok, "after re-attach the host received %d of 32 "
+                      "packets" % n)
+                print("after detach/attach: %d packets" % n)
+                H.stop_fwd()
+
+
 CASES = {
+    "hotplug": hotplug,
     "quit_under_load": quit_under_load,
     "port_restart": port_restart,
     "server_stock": lambda: reconnect(False, "stock"),
