@@ -413,7 +413,8 @@ def lcore_cpu(pid):
         pass
     res = {}
     for tid, (comm, cpu) in thread_cpu(pid).items():
-        if (tid == pid and comm == main) or comm.startswith(("rte-worker", "lcore-worker")):
+        if (tid == pid and comm == main) or comm.startswith(
+                ("rte-worker", "lcore-worker")):
             res[comm if tid != pid else "main"] = cpu
     return res
 

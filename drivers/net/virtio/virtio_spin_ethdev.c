@@ -315,6 +315,24 @@ has_feature(const struct virtio_spin_dev *dev, unsigned int bit)
 	return dev->features & (1ULL << bit);
 }
 
+/* One vring: size, where the backend resumes, addresses, eventfds. */
+static int
+setup_vring(struct virtio_spin_dev *dev, unsigned int idx,
+	    const struct vspin_vring *vr)
+{
+	/* A new backend resumes where the last one stopped. */
+	uint16_t base = vspin_load16(&vr->used->idx);
+	struct virtio_spin_vu *vu = &dev->vu;
+
+	if (virtio_spin_vu_set_vring_num(vu, idx, vr->num) < 0 ||
+	    virtio_spin_vu_set_vring_base(vu, idx, base) < 0 ||
+	    virtio_spin_vu_set_vring_addr(vu, idx, vr) < 0 ||
+	    virtio_spin_vu_set_vring_call(vu, idx, dev->callfd[idx]) < 0 ||
+	    virtio_spin_vu_set_vring_kick(vu, idx, dev->kickfd[idx]) < 0)
+		return -1;
+	return 0;
+}
+
 /* Hand every configured vring to the backend; then the link is up. */
 static int
 setup_vrings(struct virtio_spin_dev *dev)
@@ -326,9 +344,6 @@ setup_vrings(struct virtio_spin_dev *dev)
 	for (q = 0; q < dev->nb_qp; q++) {
 		struct virtio_spin_rxq *rxq = d->rx_queues[q];
 		struct virtio_spin_txq *txq = d->tx_queues[q];
-		const struct vspin_vring *vrs[2] = {&rxq->vq.vr, &txq->vq.vr};
-		unsigned int idx[2] = {virtio_spin_rx_vring(q),
-				       virtio_spin_tx_vring(q)};
 
 		/*
 		 * Server mode started the rings before the first backend
@@ -338,24 +353,9 @@ setup_vrings(struct virtio_spin_dev *dev)
 		rxq->vq.kick.event_idx = rxq->vq.call.event_idx = ev;
 		txq->vq.kick.event_idx = txq->vq.call.event_idx = ev;
 		rxq->mrg_rxbuf = has_feature(dev, VSPIN_F_MRG_RXBUF);
-
-		for (i = 0; i < 2; i++) {
-			/* A new backend resumes where the last one stopped. */
-			uint16_t base = vspin_load16(&vrs[i]->used->idx);
-
-			if (virtio_spin_vu_set_vring_num(&dev->vu, idx[i],
-							 vrs[i]->num) < 0 ||
-			    virtio_spin_vu_set_vring_base(&dev->vu, idx[i],
-							  base) < 0 ||
-			    virtio_spin_vu_set_vring_addr(&dev->vu, idx[i],
-							  vrs[i]) < 0 ||
-			    virtio_spin_vu_set_vring_call(&dev->vu, idx[i],
-							  dev->callfd[idx[i]]) <
-				    0 ||
-			    virtio_spin_vu_set_vring_kick(
-				    &dev->vu, idx[i], dev->kickfd[idx[i]]) < 0)
-				return -1;
-		}
+		if (setup_vring(dev, virtio_spin_rx_vring(q), &rxq->vq.vr) ||
+		    setup_vring(dev, virtio_spin_tx_vring(q), &txq->vq.vr))
+			return -1;
 	}
 	if (has_feature(dev, VSPIN_F_PROTOCOL_FEATURES))
 		for (i = 0; i < 2u * dev->nb_qp; i++)

@@ -49,7 +49,9 @@ def guest_pmd(d, fwd, devargs="", queues=1, name="guest"):
         name, vdevs=[vdev], fwd_lcore=1, plugins=[harness.plugin("virtio")],
         args=["--forward-mode=" + fwd, "--rxq=%d" % queues,
               "--txq=%d" % queues],
-        log_levels=["pmd.net.virtio_spin:" + os.environ.get("VSPIN_GUEST_LOG", "info")])
+        # VSPIN_GUEST_LOG=debug to see every vhost-user step.
+        log_levels=["pmd.net.virtio_spin:"
+                    + os.environ.get("VSPIN_GUEST_LOG", "info")])
 
 
 def check(cond, msg):

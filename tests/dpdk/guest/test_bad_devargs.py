@@ -4,7 +4,8 @@ one port: --nb-ports=1) exits with status 1, not a signal, and the PMD's
 error names the problem.
 
 Cases: unknown key, bad numbers, bad spin_mode, bad or contradictory
-spin_us, bad sleep_max_us, bad mac, no path, socket absent, socket refusing (a socket file nobody listens on).
+spin_us, bad sleep_max_us, bad mac, no path, socket absent, socket
+refusing (a socket file nobody listens on).
 """
 
 import os
