@@ -278,11 +278,16 @@ check_server_path(const struct vhost_spin_port *p)
 	return -EADDRINUSE;
 }
 
-/* Features we cannot honour without software offloads in this PMD. */
+/*
+ * Features not offered: offloads we cannot honour without software
+ * checksums in this PMD, and packed rings (the rx-interrupt recheck,
+ * rte_vhost_rx_queue_count(), reads the split ring's avail index).
+ */
 #define VHOST_SPIN_OFF_FEATURES                                                \
 	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GSO) |            \
 	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
-	 (1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN))
+	 (1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN) |   \
+	 (1ULL << VIRTIO_F_RING_PACKED))
 
 int
 vhost_spin_vhost_start(struct vhost_spin_port *p)
