@@ -117,6 +117,14 @@ def loadavg():
         return "?"
 
 
+def dirty():
+    """The build may hold changes not yet committed: say which."""
+    out = run_cmd(["git", "-C", ROOT, "status", "--porcelain",
+                   "--untracked-files=no"])
+    files = [l[3:] for l in out.splitlines() if l.strip()]
+    return " + uncommitted changes in %s" % ", ".join(files) if files else ""
+
+
 def machine_facts():
     cpu = ""
     try:
@@ -133,7 +141,7 @@ def machine_facts():
         "kernel": platform.release(),
         "dpdk_version": run_cmd(["pkg-config", "--modversion", "libdpdk"]),
         "git_commit": run_cmd(["git", "-C", ROOT, "rev-parse", "--short",
-                               "HEAD"]),
+                               "HEAD"]) + dirty(),
         "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
     }
 
