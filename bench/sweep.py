@@ -121,7 +121,7 @@ def dirty():
     """The build may hold changes not yet committed: say which."""
     out = run_cmd(["git", "-C", ROOT, "status", "--porcelain",
                    "--untracked-files=no"])
-    files = [l[3:] for l in out.splitlines() if l.strip()]
+    files = [l.split(None, 1)[1] for l in out.splitlines() if l.strip()]
     return " + uncommitted changes in %s" % ", ".join(files) if files else ""
 
 
