@@ -103,6 +103,7 @@ rx_policy(struct vhost_spin_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 {
 	struct vspin_policy *p = &q->policy;
 	bool was_armed = vspin_policy_armed_p(p);
+	bool work;
 
 	if (!vspin_policy_poll(p, n, rte_rdtsc())) {
 		if (!was_armed)
@@ -126,8 +127,13 @@ rx_policy(struct vhost_spin_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 	}
 	vspin_full_fence();
 	n = rx_dequeue(q, pkts, nb);
-	vspin_policy_armed(p, n > 0, rte_rdtsc());
-	if (n > 0) {
+	/*
+	 * Entries the dequeue could not take (mbuf pool dry) are work too:
+	 * the guest published them already and will not kick for them.
+	 */
+	work = n > 0 || rte_vhost_rx_queue_count(q->vid, q->vring) > 0;
+	vspin_policy_armed(p, work, rte_rdtsc());
+	if (work) {
 		rx_disarm(q);
 		return n;
 	}
