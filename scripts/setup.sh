@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what virtio-spin needs on Debian 12, as root. Idempotent: a second
 # run checks and skips. Used by scripts/demo.sh and scripts/test.sh.
-#   - Debian packages (DPDK 22.11, meson, the spin model checker, ...)
+#   - Debian packages (DPDK 22.11, meson, the spin model checker, and
+#     QEMU with Debian's kernel for the Linux-guest interoperability test)
 #   - DPDK's driver-SDK headers, which libdpdk-dev lacks, taken from
 #     Debian's dpdk source package of exactly the installed version and
 #     cached outside git in /var/cache/virtio-spin.
@@ -9,7 +10,8 @@ set -euo pipefail
 
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
       python3 python3-pyelftools spin gcc libc6-dev dpkg-dev xz-utils
-      libclang-rt-14-dev clang gnuplot-nox)
+      libclang-rt-14-dev clang gnuplot-nox
+      qemu-system-x86 linux-image-amd64 busybox-static)
 SDK_HEADERS=(lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h
              drivers/bus/vdev/bus_vdev_driver.h lib/eal/include/dev_driver.h)
 CACHE=${VSPIN_CACHE:-/var/cache/virtio-spin}
