@@ -5,7 +5,8 @@ Guest: intr_sink (tests/dpdk/host/intr_sink.c, built there: an
 l3fwd-power-style loop: poll; when empty rte_eth_dev_rx_intr_enable,
 rte_epoll_wait up to 1 s, disable) on net_virtio_spin. Host: testpmd with
 stock net_vhost sends 10 bursts of 32 (start tx_first / stop), one every
-0.2 s; the host's call eventfd write is what must wake the sink.
+0.2 s; the host's call eventfd write is what must wake the sink, which
+runs until SIGTERM.
 Pass: all 320 packets arrive; no epoll timeout is followed by a poll
 that finds packets (a lost wake-up); the sink slept between bursts (fewer
 than 200 wake-ups).
@@ -13,6 +14,7 @@ than 200 wake-ups).
 
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -40,6 +42,9 @@ def main():
                     host.cmd("start tx_first")
                     time.sleep(0.2)
                     host.stop_fwd()
+                time.sleep(0.5)
+                # The sink runs until told to stop (or its 25 s are up).
+                p.send_signal(signal.SIGTERM)
                 rc = p.wait(30)
             except subprocess.TimeoutExpired:
                 rc = None
