@@ -13,10 +13,12 @@ void
 vspin_vq_drv_init(struct vspin_vq_drv *vq, const struct vspin_vring *vr,
 		  void *priv, bool event_idx, struct vspin_stats *stats)
 {
+	const struct vspin_vring ring = *vr; /* vr may point into vq */
 	uint32_t i;
 
+	vr = &ring;
 	memset(vq, 0, sizeof(*vq));
-	vq->vr = *vr;
+	vq->vr = ring;
 	vq->kick = vspin_dir_avail(vr, event_idx);
 	vq->call = vspin_dir_used(vr, event_idx);
 	vq->state = priv;
