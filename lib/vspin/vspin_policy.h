@@ -162,8 +162,9 @@ vspin_policy_armed_p(const struct vspin_policy *p)
 
 /*
  * Cost of one sleep on this machine, in ns: half the median round trip of
- * two threads waking each other through eventfds, plus the cost of the
- * arm itself. Measured once per process (a few ms), then cached.
+ * two threads on different CPUs waking each other through eventfds,
+ * within [2 us, 200 us]. Measured once per process (a few ms), then
+ * cached.
  */
 uint64_t vspin_sleep_cost_ns(void);
 

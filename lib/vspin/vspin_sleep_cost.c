@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Measure B, the cost of one sleep, for the adaptive policy: two threads
  * take turns to block on an eventfd and wake the other, the way a consumer
- * and its producer do. The helper thread may run on any CPU, so the wake-up
- * crosses CPUs when the scheduler lets it, as it does between two lcores.
+ * and its producer do. The helper thread runs on another CPU than the
+ * caller, so each wake-up crosses CPUs as it does between two lcores (left
+ * to the scheduler, both threads often share a CPU and a wake-up looks
+ * several times cheaper than it is).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -15,6 +18,13 @@
 
 #define ROUNDS 64
 #define FALLBACK_NS 30000 /* if the measurement cannot run */
+/*
+ * Sanity bounds: below, the helper shared the caller's CPU after all;
+ * above, it waited for a CPU busy with a neighbour: neither is the cost of
+ * waking an idle lcore.
+ */
+#define MIN_NS 2000
+#define MAX_NS 200000
 #define WAIT_US 100000
 
 struct pingpong {
@@ -52,6 +62,19 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Every online CPU but the caller's (all of them on a single CPU). */
+static void
+other_cpus(cpu_set_t *set)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	int self = sched_getcpu(), i;
+
+	CPU_ZERO(set);
+	for (i = 0; i < n && i < CPU_SETSIZE; i++)
+		if (i != self || n == 1)
+			CPU_SET(i, set);
+}
+
 static uint64_t
 measure(void)
 {
@@ -65,9 +88,7 @@ measure(void)
 	if (pp.ping < 0 || pp.pong < 0)
 		goto out;
 	pthread_attr_init(&attr);
-	CPU_ZERO(&all);
-	for (i = 0; i < CPU_SETSIZE; i++)
-		CPU_SET(i, &all);
+	other_cpus(&all);
 	pthread_attr_setaffinity_np(&attr, sizeof(all), &all);
 	if (pthread_create(&t, &attr, ponger, &pp) != 0 &&
 	    pthread_create(&t, NULL, ponger, &pp) != 0) {
@@ -94,7 +115,9 @@ out:
 	if (n < ROUNDS / 2)
 		return FALLBACK_NS;
 	qsort(rtt, (size_t)n, sizeof(rtt[0]), cmp_u64);
-	return rtt[n / 2] / 2;
+	if (rtt[n / 2] / 2 < MIN_NS)
+		return MIN_NS;
+	return rtt[n / 2] / 2 > MAX_NS ? MAX_NS : rtt[n / 2] / 2;
 }
 
 uint64_t
