@@ -25,6 +25,7 @@ struct vt_conf {
 	uint32_t on_us, off_us; /* on/off bursts */
 	uint16_t burst;
 	uint16_t size;	      /* frame length without CRC */
+	uint16_t ring;	      /* descriptors per queue, 0: the PMD default */
 	uint64_t cost_cycles; /* sink: busy cycles per packet */
 	uint32_t idle_ms;     /* sink: stop this long after the last packet */
 	uint32_t interval_ms; /* sink: delivered rate sampled this often */
@@ -44,8 +45,12 @@ double vspin_traffic_thread_cpu_s(void);
 /* CLOCK_MONOTONIC in seconds. */
 double vspin_traffic_wall_s(void);
 
-/* Port set-up: one rx and one tx queue, started. Returns 0 or -1. */
-int vspin_traffic_port_init(uint16_t port, struct rte_mempool *mp);
+/*
+ * Port set-up: one rx and one tx queue of ring descriptors (0: the PMD's
+ * default), started. Returns 0 or -1.
+ */
+int vspin_traffic_port_init(uint16_t port, uint16_t ring,
+			    struct rte_mempool *mp);
 /* Wait up to wait_s for link up; returns true if it came up. */
 bool vspin_traffic_port_wait_link(uint16_t port, uint32_t wait_s);
 /* Tiny JSON writer: members of one flat-ish object, comma handled. */

@@ -37,6 +37,8 @@ usage(const char *prog)
 		" --off-us U      onoff: off phase (default 1000)\n"
 		" --burst N       packets per rx/tx burst (default 32)\n"
 		" --size B        frame bytes without CRC (default 64)\n"
+		" --ring N        descriptors per queue (default 0: the\n"
+		"                 PMD's own default)\n"
 		" --cost C        sink: busy TSC cycles per packet (0)\n"
 		" --idle-ms M     sink: stop M ms after the last packet\n"
 		"                 if no end-of-stream came (default 2000)\n"
@@ -132,6 +134,7 @@ enum {
 	OPT_PORT,
 	OPT_DURATION,
 	OPT_RATE,
+	OPT_RING,
 	OPT_PATTERN,
 	OPT_ON,
 	OPT_OFF,
@@ -159,6 +162,7 @@ static const struct option long_opts[] = {
 	{"off-us", required_argument, NULL, OPT_OFF},
 	{"burst", required_argument, NULL, OPT_BURST},
 	{"size", required_argument, NULL, OPT_SIZE},
+	{"ring", required_argument, NULL, OPT_RING},
 	{"cost", required_argument, NULL, OPT_COST},
 	{"idle-ms", required_argument, NULL, OPT_IDLE},
 	{"wait", required_argument, NULL, OPT_WAIT},
@@ -271,6 +275,10 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 					VT_MIN_FRAME, VT_MAX_FRAME);
 				rc = -1;
 			}
+			break;
+		case OPT_RING:
+			rc = parse_u64("--ring", optarg, 32768, &v);
+			c->ring = (uint16_t)v;
 			break;
 		case OPT_COST:
 			rc = parse_u64("--cost", optarg, 100000000,
@@ -387,7 +395,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "vspin-traffic: mbuf pool: %s\n",
 			rte_strerror(rte_errno));
 		rc = 2;
-	} else if (vspin_traffic_port_init(conf.port, mp) != 0) {
+	} else if (vspin_traffic_port_init(conf.port, conf.ring, mp) != 0) {
 		rc = 2;
 	} else {
 		/* The roles poll from here: the main lcore, one thread. */

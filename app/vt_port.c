@@ -10,8 +10,6 @@
 
 #include "vt.h"
 
-#define VT_NB_DESC 1024 /* virtio and vhost PMDs use the ring's own size */
-
 volatile sig_atomic_t vspin_traffic_quit;
 
 double
@@ -33,11 +31,12 @@ vspin_traffic_wall_s(void)
 }
 
 int
-vspin_traffic_port_init(uint16_t port, struct rte_mempool *mp)
+vspin_traffic_port_init(uint16_t port, uint16_t ring, struct rte_mempool *mp)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
-	uint16_t nb_rx = VT_NB_DESC, nb_tx = VT_NB_DESC;
+	/* 0: the PMD's default, so two pairs compare at their own depth. */
+	uint16_t nb_rx = ring, nb_tx = ring;
 	int socket, ret;
 
 	if (!rte_eth_dev_is_valid_port(port)) {
@@ -54,9 +53,11 @@ vspin_traffic_port_init(uint16_t port, struct rte_mempool *mp)
 	ret = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (ret != 0)
 		goto fail;
-	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rx, &nb_tx);
-	if (ret != 0)
-		goto fail;
+	if (ring != 0) {
+		ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rx, &nb_tx);
+		if (ret != 0)
+			goto fail;
+	}
 	ret = rte_eth_rx_queue_setup(port, 0, nb_rx, socket, NULL, mp);
 	if (ret != 0)
 		goto fail;

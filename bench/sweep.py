@@ -192,6 +192,7 @@ class Runner:
         guest = self.eal(GUEST_CORE, "vsbg%d_%d" % (pid, self.n),
                          cfg.guest_vdev.format(sock=sock), cfg.guest_so)
         sink_args = ["--", "--role", "sink", "--quiet", "--wait", "20",
+                     "--ring", str(self.args.ring),
                      "--idle-ms", "2000", "--cost", str(self.args.cost),
                      "--burst", str(self.args.burst)]
         gen_args = ["--", "--role", "gen", "--quiet",
@@ -200,6 +201,7 @@ class Runner:
                     "--duration", "%g" % duration,
                     "--burst", str(self.args.burst),
                     "--size", str(self.args.size),
+                    "--ring", str(self.args.ring),
                     "--warmup-ms", "100", "--linger-ms", "150"]
         gen_args += list(extra)
         # Default: the original report's direction, the host consuming
@@ -694,6 +696,9 @@ def main():
     ap.add_argument("--cost", type=int, default=0,
                     help="sink busy cycles per packet (default 0)")
     ap.add_argument("--burst", type=int, default=32)
+    ap.add_argument("--ring", type=int, default=0,
+                    help="descriptors per queue (default 0: each PMD's "
+                    "own default, 256 for both guests)")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
@@ -837,11 +842,13 @@ def main():
         "- host: vspin-traffic %s on core %s; guest: vspin-traffic %s "
         "on core %s; --no-huge; %g s of traffic per run; %d repeat(s), "
         "modes interleaved; burst %d; %d-byte frames; sink cost %d "
-        "cycles/packet; %s arrivals at paced loads" % ("gen" if args.reverse else "sink", HOST_CORE,
+        "cycles/packet; %s arrivals at paced loads; rings: %s" % ("gen" if args.reverse else "sink", HOST_CORE,
                            "sink" if args.reverse else "gen", GUEST_CORE,
                            duration, repeats,
                            args.burst, args.size, args.cost,
-                           args.pattern),
+                           args.pattern,
+                           "%d descriptors" % args.ring if args.ring
+                           else "each PMD's default"),
     ]
     if sat:
         setup.append("- saturation (reference for the loads): %.3f Mpps, "
