@@ -30,8 +30,8 @@ vspin_tsc_hz(void)
 	nanosleep(&d, NULL);
 	t1 = monotonic_ns();
 	c1 = vspin_rdtsc();
-	__atomic_store_n(&hz,
-			 (uint64_t)((double)(c1 - c0) * 1e9 / (double)(t1 - t0)),
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(
+		&hz, (uint64_t)((double)(c1 - c0) * 1e9 / (double)(t1 - t0)),
+		__ATOMIC_RELAXED);
 	return hz;
 }

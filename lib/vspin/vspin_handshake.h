@@ -121,8 +121,8 @@ vspin_consumer_arm(const struct vspin_notify_dir *d, uint16_t next)
 	if (d->event_idx)
 		vspin_store16(d->event, next);
 	else
-		vspin_store16(d->flags,
-			      (uint16_t)(vspin_load16(d->flags) & ~d->no_notify));
+		vspin_store16(d->flags, (uint16_t)(vspin_load16(d->flags) &
+						   ~d->no_notify));
 	return vspin_consumer_recheck(d, next);
 }
 
@@ -136,8 +136,8 @@ static inline void
 vspin_consumer_disarm(const struct vspin_notify_dir *d)
 {
 	if (!d->event_idx)
-		vspin_store16(d->flags,
-			      (uint16_t)(vspin_load16(d->flags) | d->no_notify));
+		vspin_store16(d->flags, (uint16_t)(vspin_load16(d->flags) |
+						   d->no_notify));
 }
 
 #endif /* VSPIN_HANDSHAKE_H */

@@ -18,8 +18,8 @@ vspin_policy_conf_default(struct vspin_policy_conf *c)
 }
 
 static const char *const mode_names[] = {
-	[VSPIN_MODE_POLL] = "poll",	[VSPIN_MODE_NOTIFY] = "notify",
-	[VSPIN_MODE_BUDGET] = "budget", [VSPIN_MODE_SPIN] = "spin",
+	[VSPIN_MODE_POLL] = "poll",	    [VSPIN_MODE_NOTIFY] = "notify",
+	[VSPIN_MODE_BUDGET] = "budget",	    [VSPIN_MODE_SPIN] = "spin",
 	[VSPIN_MODE_ADAPTIVE] = "adaptive",
 };
 

@@ -42,9 +42,9 @@
 #ifndef VSPIN_DEFAULT_SPIN_US
 #define VSPIN_DEFAULT_SPIN_US 20 /* meson option default_spin_us */
 #endif
-#define VSPIN_DEFAULT_BUDGET 20		/* the 2013 QEMU patch */
+#define VSPIN_DEFAULT_BUDGET 20		 /* the 2013 QEMU patch */
 #define VSPIN_DEFAULT_SLEEP_MAX_US 10000 /* l3fwd-power's bound */
-#define VSPIN_MAX_US 1000000		/* upper bound of any time knob */
+#define VSPIN_MAX_US 1000000		 /* upper bound of any time knob */
 
 enum vspin_mode {
 	VSPIN_MODE_POLL,
@@ -63,9 +63,9 @@ enum vspin_state {
 
 struct vspin_policy_conf {
 	enum vspin_mode mode;
-	uint32_t budget;	/* budget: empty polls before arming */
-	uint32_t spin_us;	/* spin: window; adaptive: first window (0: B) */
-	uint32_t sleep_max_us;	/* bound on one sleep */
+	uint32_t budget;       /* budget: empty polls before arming */
+	uint32_t spin_us;      /* spin: window; adaptive: first window (0: B) */
+	uint32_t sleep_max_us; /* bound on one sleep */
 	uint32_t sleep_cost_us; /* adaptive: B (0: measure) */
 	uint32_t min_us;	/* adaptive: Wmin (0: default) */
 	uint32_t max_us;	/* adaptive: Wmax (0: default) */
@@ -100,8 +100,8 @@ int vspin_policy_parse_mode(const char *s, struct vspin_policy_conf *c,
  * Parse a time knob in microseconds (spin_us, sleep_max_us, ...): decimal,
  * in [min, VSPIN_MAX_US]. Returns 0, or -1 with a message in err.
  */
-int vspin_parse_us(const char *key, const char *s, uint32_t min,
-		   uint32_t *out, char *err, size_t errlen);
+int vspin_parse_us(const char *key, const char *s, uint32_t min, uint32_t *out,
+		   char *err, size_t errlen);
 
 /*
  * The policy's devargs as both PMDs take them, each the raw value or NULL

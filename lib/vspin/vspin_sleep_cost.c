@@ -78,7 +78,8 @@ other_cpus(cpu_set_t *set)
 static uint64_t
 measure(void)
 {
-	struct pingpong pp = {eventfd(0, EFD_NONBLOCK), eventfd(0, EFD_NONBLOCK)};
+	struct pingpong pp = {eventfd(0, EFD_NONBLOCK),
+			      eventfd(0, EFD_NONBLOCK)};
 	uint64_t rtt[ROUNDS];
 	pthread_attr_t attr;
 	cpu_set_t all;

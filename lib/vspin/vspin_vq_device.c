@@ -20,8 +20,8 @@ vspin_vq_dev_init(struct vspin_vq_dev *vq, const struct vspin_vring *vr,
 }
 
 int
-vspin_vq_dev_pop(struct vspin_vq_dev *vq, uint16_t *head,
-		 struct vspin_desc *sg, unsigned int max_sg)
+vspin_vq_dev_pop(struct vspin_vq_dev *vq, uint16_t *head, struct vspin_desc *sg,
+		 unsigned int max_sg)
 {
 	uint32_t num = vq->vr.num, idx;
 	unsigned int n = 0;

@@ -16,7 +16,8 @@ vspin_vring_init(struct vspin_vring *vr, void *mem, uint32_t num, size_t align)
 	vr->avail = (struct vspin_avail *)((char *)mem +
 					   sizeof(struct vspin_desc) * num);
 	/* Offsets from mem, as vspin_vring_size() counts them. */
-	used = (vspin_vring_avail_end(num) + align - 1) & ~(uintptr_t)(align - 1);
+	used = (vspin_vring_avail_end(num) + align - 1) &
+	       ~(uintptr_t)(align - 1);
 	vr->used = (struct vspin_used *)((char *)mem + used);
 	return 0;
 }

@@ -109,7 +109,8 @@ vspin_vring_avail_end(uint32_t num)
 static inline size_t
 vspin_vring_size(uint32_t num, size_t align)
 {
-	size_t used_off = (vspin_vring_avail_end(num) + align - 1) & ~(align - 1);
+	size_t used_off =
+		(vspin_vring_avail_end(num) + align - 1) & ~(align - 1);
 
 	return used_off + sizeof(uint16_t) * 3 +
 	       sizeof(struct vspin_used_elem) * num;

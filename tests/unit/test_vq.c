@@ -473,8 +473,8 @@ test_device_rejects_avail_idx_a_ring_ahead(void)
 		 n, (unsigned long long)p.dev.bad_avail, p.dev.last_avail);
 	p.vr.avail->idx = 8; /* exactly a ring: legal */
 	n = vspin_vq_dev_pop(&p.dev, &head, segs, 4);
-	VT_CHECK(n == 1 && head == 0, "a full ring: pop returned %d head %u",
-		 n, head);
+	VT_CHECK(n == 1 && head == 0, "a full ring: pop returned %d head %u", n,
+		 head);
 	pair_close(&p);
 }
 
