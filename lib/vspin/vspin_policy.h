@@ -44,7 +44,7 @@
 #endif
 #define VSPIN_DEFAULT_BUDGET 20		 /* the 2013 QEMU patch */
 #define VSPIN_DEFAULT_SLEEP_MAX_US 10000 /* l3fwd-power's bound */
-#define VSPIN_MAX_US 1000000		 /* upper bound of any time knob */
+#define VSPIN_MAX_US 1000000u		 /* upper bound of any time knob */
 
 enum vspin_mode {
 	VSPIN_MODE_POLL,

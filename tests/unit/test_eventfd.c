@@ -27,18 +27,22 @@ static long long
 efd_count(int fd)
 {
 	char path[64], line[128];
-	long long v = -1;
+	unsigned long long v;
+	long long ret = -1;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "r");
 	if (f == NULL)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "eventfd-count: %llx", &v) == 1)
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "eventfd-count: %llx", &v) == 1) {
+			ret = (long long)v;
 			break;
+		}
+	}
 	fclose(f);
-	return v;
+	return ret;
 }
 
 static void
