@@ -173,6 +173,8 @@ run(const struct vt_conf *c, struct sink_state *s)
 		if (s->rx == 0) {
 			s->first_tsc = t;
 			s->sample_tsc = t;
+		}
+		if (s->wall_first == 0 && s->data != 0) {
 			/* Once: CPU over the traffic, without the wait. */
 			s->cpu_first = vspin_traffic_thread_cpu_s();
 			s->wall_first = vspin_traffic_wall_s();
@@ -191,7 +193,7 @@ run(const struct vt_conf *c, struct sink_state *s)
 		s->last_tsc = last_rx;
 	s->cpu_s = vspin_traffic_thread_cpu_s();
 	s->wall_s = vspin_traffic_wall_s();
-	if (s->rx != 0) {
+	if (s->wall_first != 0) {
 		s->cpu_first = s->cpu_s - s->cpu_first;
 		s->wall_first = s->wall_s - s->wall_first;
 	}
