@@ -695,6 +695,11 @@ def main():
                     "generates and the host consumes its transmit ring)")
     ap.add_argument("--cost", type=int, default=0,
                     help="sink busy cycles per packet (default 0)")
+    ap.add_argument("--sat-mpps", type=float, default=None,
+                    help="scale the paced loads to this saturation rate "
+                    "instead of the calibration's (which still runs and "
+                    "is reported): this machine has slow phases that can "
+                    "halve a calibration")
     ap.add_argument("--burst", type=int, default=32)
     ap.add_argument("--ring", type=int, default=0,
                     help="descriptors per queue (default 0: each PMD's "
@@ -779,7 +784,7 @@ def main():
     ref = next((c for c in configs if c.name.endswith(" poll")),
                configs[0])
     need_sat = any(isinstance(known[l], float) for l in load_names)
-    sat = None
+    sat = sat_measured = None
     if need_sat:
         # At least a second: a short run on a shared machine is noisy.
         # This machine has slow phases (a neighbour on a core, or the
@@ -793,10 +798,13 @@ def main():
                 sys.exit("sweep: saturation run failed: %s" % err)
             sink = hrep if hrep["role"] == "sink" else grep_
             rates += sink.get("interval_mpps", [])[1:-1] or [sink["mpps"]]
-        sat = max(rates)
+        sat_measured = sat = max(rates)
+        if args.sat_mpps:
+            sat = args.sat_mpps
         if sat < 1e-3:
             sys.exit("sweep: saturation run delivered nothing")
-        log("sweep: saturation %.3f Mpps (%s, unpaced)" % (sat, ref.name))
+        log("sweep: saturation measured %.3f Mpps (%s, unpaced), loads "
+            "scaled to %.3f" % (sat_measured, ref.name, sat))
 
     runs = []
     failures = []
@@ -850,9 +858,11 @@ def main():
                            else "each PMD's default"),
     ]
     if sat:
-        setup.append("- saturation (reference for the loads): %.3f Mpps, "
-                     "%s, unpaced: best per-100ms rate of two runs" %
-                     (sat, ref.name))
+        setup.append("- saturation (reference for the loads): %.3f Mpps "
+                     "%s; calibration (%s, unpaced, best per-100ms rate "
+                     "of two runs) measured %.3f Mpps" % (
+                         sat, "given with --sat-mpps" if args.sat_mpps
+                         else "measured", ref.name, sat_measured))
     setup.append("- wall time of the sweep: %.0f s; failed runs: %d; "
                  "load average (1 min) at start %s, at end %s: anything "
                  "above ~2 means other processes shared the two cores" %
