@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vspin_clock.h"
+#include "vspin_parse.h"
 #include "vspin_policy.h"
 
 void
@@ -35,14 +36,9 @@ vspin_mode_name(enum vspin_mode m)
 static int
 parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
+	if (vspin_parse_u64(s, min, max, &v) != 0)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;

@@ -9,23 +9,7 @@
 #include <string.h>
 
 #include "vspin_pair.h"
-
-/* A decimal number in [min, max], nothing else. */
-static int
-num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
+#include "vspin_parse.h"
 
 static int
 parse_burst(struct vspin_pair_conf *c, const char *v)
@@ -33,7 +17,7 @@ parse_burst(struct vspin_pair_conf *c, const char *v)
 	uint64_t n;
 	bool rnd = strncmp(v, "rand:", 5) == 0;
 
-	if (num(rnd ? v + 5 : v, 1, 65535, &n) != 0)
+	if (vspin_parse_u64(rnd ? v + 5 : v, 1, 65535, &n) != 0)
 		return -1;
 	c->burst = (uint32_t)n;
 	c->burst_random = rnd;
@@ -54,11 +38,11 @@ parse_gap(struct vspin_pair_conf *c, const char *v)
 	}
 	if (strncmp(v, "fixed:", 6) == 0) {
 		c->gap = VSPIN_PAIR_GAP_FIXED;
-		return num(v + 6, 0, max, &c->gap_min_ns);
+		return vspin_parse_u64(v + 6, 0, max, &c->gap_min_ns);
 	}
 	if (strncmp(v, "exp:", 4) == 0) {
 		c->gap = VSPIN_PAIR_GAP_EXP;
-		return num(v + 4, 0, max, &c->gap_min_ns);
+		return vspin_parse_u64(v + 4, 0, max, &c->gap_min_ns);
 	}
 	if (strncmp(v, "uniform:", 8) != 0)
 		return -1;
@@ -69,8 +53,8 @@ parse_gap(struct vspin_pair_conf *c, const char *v)
 	memcpy(lo, v, (size_t)(dash - v));
 	lo[dash - v] = '\0';
 	c->gap = VSPIN_PAIR_GAP_UNIFORM;
-	if (num(lo, 0, max, &c->gap_min_ns) != 0 ||
-	    num(dash + 1, c->gap_min_ns, max, &c->gap_max_ns) != 0)
+	if (vspin_parse_u64(lo, 0, max, &c->gap_min_ns) != 0 ||
+	    vspin_parse_u64(dash + 1, c->gap_min_ns, max, &c->gap_max_ns) != 0)
 		return -1;
 	return 0;
 }
@@ -93,7 +77,8 @@ parse_cpus(struct vspin_pair_conf *c, const char *v)
 	if (comma == NULL)
 		return -1;
 	*comma = '\0';
-	if (num(buf, 0, 1023, &p) != 0 || num(comma + 1, 0, 1023, &k) != 0)
+	if (vspin_parse_u64(buf, 0, 1023, &p) != 0 ||
+	    vspin_parse_u64(comma + 1, 0, 1023, &k) != 0)
 		return -1;
 	c->prod_cpu = (int)p;
 	c->cons_cpu = (int)k;
@@ -124,29 +109,29 @@ vspin_pair_set_option(struct vspin_pair_conf *c, const char *name,
 		return 0;
 	}
 	if (strcmp(name, "ring") == 0) {
-		r = num(val, 2, 32768, &n);
+		r = vspin_parse_u64(val, 2, 32768, &n);
 		if (r == 0 && (n & (n - 1)) == 0) {
 			c->ring_size = (uint32_t)n;
 			return 0;
 		}
 		r = -1;
 	} else if (strcmp(name, "packets") == 0) {
-		r = num(val, 1, UINT64_MAX / 2, &c->packets);
+		r = vspin_parse_u64(val, 1, UINT64_MAX / 2, &c->packets);
 	} else if (strcmp(name, "burst") == 0) {
 		r = parse_burst(c, val);
 	} else if (strcmp(name, "gap") == 0) {
 		r = parse_gap(c, val);
 	} else if (strcmp(name, "gap-pct") == 0) {
-		r = num(val, 0, 100, &n);
+		r = vspin_parse_u64(val, 0, 100, &n);
 		c->gap_pct = (uint32_t)n;
 	} else if (strcmp(name, "prod-ns") == 0) {
-		r = num(val, 0, 100000000, &n);
+		r = vspin_parse_u64(val, 0, 100000000, &n);
 		c->prod_cost_ns = (uint32_t)n;
 	} else if (strcmp(name, "cons-ns") == 0) {
-		r = num(val, 0, 100000000, &n);
+		r = vspin_parse_u64(val, 0, 100000000, &n);
 		c->cons_cost_ns = (uint32_t)n;
 	} else if (strcmp(name, "pkt-max") == 0) {
-		r = num(val, 16, 65536, &n);
+		r = vspin_parse_u64(val, 16, 65536, &n);
 		c->pkt_max = (uint32_t)n;
 	} else if (strcmp(name, "event-idx") == 0) {
 		r = strcmp(val, "on") == 0 || strcmp(val, "off") == 0 ? 0 : -1;
@@ -154,9 +139,9 @@ vspin_pair_set_option(struct vspin_pair_conf *c, const char *name,
 	} else if (strcmp(name, "cpus") == 0) {
 		r = parse_cpus(c, val);
 	} else if (strcmp(name, "seed") == 0) {
-		r = num(val, 0, UINT64_MAX / 2, &c->seed);
+		r = vspin_parse_u64(val, 0, UINT64_MAX / 2, &c->seed);
 	} else if (strcmp(name, "timeout") == 0) {
-		r = num(val, 1, 86400, &n);
+		r = vspin_parse_u64(val, 1, 86400, &n);
 		c->timeout_s = (uint32_t)n;
 	} else {
 		return 1;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "vspin_parse.h"
 #include "vspin_policy.h"
 #include "vspin_test.h"
 
@@ -307,6 +308,34 @@ test_conf_parse_combines_the_three_keys(void)
 	}
 }
 
+/* The strict number parser every devarg and option goes through. */
+static void
+test_parse_u64_strict(void)
+{
+	static const char *const bad[] = {
+		"",   "-1", "+1",   " 1",
+		"1 ", "1x", "0x10", "18446744073709551616",
+		"11"};
+	uint64_t v = 7;
+	unsigned int i;
+
+	VT_CHECK(vspin_parse_u64("0", 0, 10, &v) == 0 && v == 0,
+		 "'0' in [0,10]: got %llu", (unsigned long long)v);
+	VT_CHECK(vspin_parse_u64("10", 0, 10, &v) == 0 && v == 10,
+		 "'10' in [0,10]: got %llu", (unsigned long long)v);
+	VT_CHECK(vspin_parse_u64("18446744073709551615", 0, UINT64_MAX, &v) ==
+				 0 &&
+			 v == UINT64_MAX,
+		 "UINT64_MAX refused or wrong: %llu", (unsigned long long)v);
+	VT_CHECK(vspin_parse_u64(NULL, 0, 10, &v) == -1, "NULL accepted");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 7;
+		VT_CHECK(vspin_parse_u64(bad[i], 0, 10, &v) == -1 && v == 7,
+			 "'%s' accepted in [0,10] as %llu", bad[i],
+			 (unsigned long long)v);
+	}
+}
+
 int
 main(void)
 {
@@ -319,5 +348,6 @@ main(void)
 	VT_RUN(test_mode_names);
 	VT_RUN(test_conf_defaults);
 	VT_RUN(test_conf_parse_combines_the_three_keys);
+	VT_RUN(test_parse_u64_strict);
 	return vt_summary();
 }

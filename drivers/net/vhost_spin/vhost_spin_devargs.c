@@ -11,6 +11,7 @@
 #include <rte_kvargs.h>
 
 #include "vhost_spin.h"
+#include "vspin_parse.h"
 
 static const char *const known_keys[] = {
 	"iface", "queues", "client", "spin_mode", "spin_us", "sleep_max_us",
@@ -22,14 +23,11 @@ static int
 parse_uint(const char *s, unsigned long min, unsigned long max,
 	   unsigned long *out)
 {
-	char *end;
+	uint64_t v;
 
-	if (s == NULL || *s < '0' || *s > '9')
+	if (vspin_parse_u64(s, min, max, &v) != 0)
 		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || *out < min || *out > max)
-		return -1;
+	*out = (unsigned long)v;
 	return 0;
 }
 

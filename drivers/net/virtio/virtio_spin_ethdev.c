@@ -30,6 +30,7 @@
 #include <rte_memzone.h>
 
 #include "virtio_spin.h"
+#include "vspin_parse.h"
 
 RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 
@@ -63,16 +64,14 @@ static int
 parse_uint(const char *key, const char *val, unsigned long min,
 	   unsigned long max, unsigned long *out)
 {
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	*out = strtoul(val, &end, 10);
-	if (*val < '0' || *val > '9' || errno != 0 || *end != '\0' ||
-	    *out < min || *out > max) {
+	if (vspin_parse_u64(val, min, max, &v) != 0) {
 		PMD_LOG(ERR, "invalid %s '%s': expected a number, %lu to %lu",
 			key, val, min, max);
 		return -1;
 	}
+	*out = (unsigned long)v;
 	return 0;
 }
 
