@@ -284,3 +284,11 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 	p->state = VSPIN_ST_POLL;
 	p->woken = why == VSPIN_WAKE_NOTIFIED;
 }
+
+void
+vspin_policy_reset(struct vspin_policy *p)
+{
+	p->empty_polls = 0;
+	p->woken = false;
+	p->state = VSPIN_ST_POLL;
+}

@@ -154,6 +154,12 @@ enum vspin_wake {
 void vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why,
 		       uint64_t now);
 
+/*
+ * Back to POLL without a sleep (blocking was disallowed, or the ring went
+ * away while armed); the caller disarms the ring if it still has one.
+ */
+void vspin_policy_reset(struct vspin_policy *p);
+
 static inline bool
 vspin_policy_armed_p(const struct vspin_policy *p)
 {

@@ -165,8 +165,5 @@ vspin_pair_consume(struct pair_ctx *c, struct vspin_vq_dev *vq,
 				(uint64_t)-w.lost_first_age, c->hz) :
 			(int64_t)vspin_cycles_to_ns((uint64_t)w.lost_first_age,
 						    c->hz);
-	if (w.wait_errors)
-		vspin_pair_error(res,
-				 "consumer: eventfd wait failed %llu times",
-				 (unsigned long long)w.wait_errors);
+	vspin_pair_waiter_fini(&w);
 }

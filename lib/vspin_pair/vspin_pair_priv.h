@@ -12,6 +12,7 @@
 #include "vspin_clock.h"
 #include "vspin_pair.h"
 #include "vspin_policy.h"
+#include "vspin_sleeper.h"
 #include "vspin_vq_device.h"
 #include "vspin_vq_driver.h"
 
@@ -120,14 +121,15 @@ pair_busy(uint64_t cycles)
  */
 struct pair_waiter {
 	struct vspin_policy pol;
+	struct vspin_sleeper sleeper; /* the PMDs' sleep path, the same code */
 	struct vspin_notify_dir dir;
 	int fd;
+	uint16_t next; /* where the last arm published the event index */
 	const uint64_t *stamp;
 	uint32_t num;
 	uint64_t lost;
 	uint64_t late; /* timeouts with work whose kick was still coming */
 	int64_t lost_first_age; /* TSC cycles, first lost wake-up */
-	uint64_t wait_errors;
 };
 
 void vspin_pair_waiter_init(struct pair_waiter *w,
@@ -142,6 +144,9 @@ void vspin_pair_waiter_init(struct pair_waiter *w,
  */
 void vspin_pair_waiter_poll(struct pair_waiter *w, unsigned int n,
 			    uint16_t next);
+
+/* Done: the sleeper lets go of its fd. */
+void vspin_pair_waiter_fini(struct pair_waiter *w);
 
 /*
  * The producer of a direction, after publishing entries [from, to) and

@@ -159,6 +159,7 @@ vspin_pair_producer_new(struct pair_ctx *c, struct vspin_pair_result *res)
 
 	if (p == NULL)
 		return NULL;
+	vspin_sleeper_init(&p->w.sleeper, NULL, NULL, NULL); /* no fd yet */
 	p->c = c;
 	p->res = res;
 	p->priv = calloc(1, vspin_vq_drv_priv_size(num));
@@ -185,6 +186,7 @@ vspin_pair_producer_free(struct pair_producer *p)
 {
 	if (p == NULL)
 		return;
+	vspin_pair_waiter_fini(&p->w);
 	free(p->priv);
 	free(p->free_bufs);
 	free(p);
@@ -245,8 +247,4 @@ vspin_pair_produce(struct pair_producer *p)
 		wait_used(p);
 	res->prod_bad_used = p->vq.bad_used;
 	res->lost_wakeups_call = p->w.lost;
-	if (p->w.wait_errors)
-		vspin_pair_error(res,
-				 "producer: eventfd wait failed %llu times",
-				 (unsigned long long)p->w.wait_errors);
 }

@@ -31,11 +31,22 @@
  * stamp's TSC is only reported: how long before the sleep began the lost
  * work was published (negative: published during the sleep, no kick).
  */
+#include <fcntl.h>
 #include <stdio.h>
 
 #include "vspin_eventfd.h"
 #include "vspin_handshake.h"
 #include "vspin_pair_priv.h"
+
+static bool waiter_arm(void *ctx);
+static void waiter_disarm(void *ctx);
+static void waiter_woke(void *ctx, enum vspin_wake why, uint64_t slept_at);
+
+static const struct vspin_sleeper_ops waiter_ops = {
+	.arm = waiter_arm,
+	.disarm = waiter_disarm,
+	.woke = waiter_woke,
+};
 
 void
 vspin_pair_waiter_init(struct pair_waiter *w,
@@ -47,12 +58,20 @@ vspin_pair_waiter_init(struct pair_waiter *w,
 	vspin_policy_init(&w->pol, pc, hz, stats);
 	w->dir = *dir;
 	w->fd = fd;
+	w->next = 0;
 	w->stamp = stamp;
 	w->num = num;
 	w->lost = 0;
 	w->late = 0;
 	w->lost_first_age = 0;
-	w->wait_errors = 0;
+	vspin_sleeper_init(&w->sleeper, &w->pol, &waiter_ops, w);
+	vspin_sleeper_give_fd(&w->sleeper, fcntl(fd, F_DUPFD_CLOEXEC, 0));
+}
+
+void
+vspin_pair_waiter_fini(struct pair_waiter *w)
+{
+	vspin_sleeper_release(&w->sleeper);
 }
 
 void
@@ -120,27 +139,32 @@ check_lost(struct pair_waiter *w, uint16_t next, uint64_t slept_at)
 void
 vspin_pair_waiter_poll(struct pair_waiter *w, unsigned int n, uint16_t next)
 {
-	enum vspin_wake why;
-	uint64_t slept_at;
-	bool work;
-	int r;
+	w->next = next;
+	vspin_sleeper_poll(&w->sleeper, n, true, vspin_rdtsc());
+}
 
-	if (!vspin_policy_poll(&w->pol, n, vspin_rdtsc()))
-		return;
-	work = pair_arm(&w->dir, next);
-	vspin_policy_armed(&w->pol, work, vspin_rdtsc());
-	if (work) {
-		vspin_consumer_disarm(&w->dir);
-		return;
-	}
-	slept_at = vspin_rdtsc();
-	vspin_policy_sleep(&w->pol, slept_at);
-	r = vspin_eventfd_wait(&w->fd, 1, w->pol.conf.sleep_max_us);
-	if (r < 0)
-		w->wait_errors++;
-	why = r > 0 ? VSPIN_WAKE_NOTIFIED : VSPIN_WAKE_TIMEOUT;
-	if (why == VSPIN_WAKE_TIMEOUT)
-		check_lost(w, next, slept_at);
-	vspin_policy_wake(&w->pol, why, vspin_rdtsc());
+static bool
+waiter_arm(void *ctx)
+{
+	struct pair_waiter *w = ctx;
+
+	return pair_arm(&w->dir, w->next);
+}
+
+static void
+waiter_disarm(void *ctx)
+{
+	struct pair_waiter *w = ctx;
+
 	vspin_consumer_disarm(&w->dir);
+}
+
+/* Before the disarm: the event index still names w->next. */
+static void
+waiter_woke(void *ctx, enum vspin_wake why, uint64_t slept_at)
+{
+	struct pair_waiter *w = ctx;
+
+	if (why == VSPIN_WAKE_TIMEOUT)
+		check_lost(w, w->next, slept_at);
 }

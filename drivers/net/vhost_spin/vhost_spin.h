@@ -21,7 +21,8 @@
 #include <rte_mbuf.h>
 
 #include "vspin_policy.h"
-#include "vspin_sleep_group.h"
+#include "vspin_sleep_rule.h"
+#include "vspin_sleeper.h"
 #include "vspin_stats.h"
 
 extern int vhost_spin_logtype;
@@ -39,6 +40,7 @@ struct vhost_spin_args {
 	char iface[VHOST_SPIN_PATH_MAX + 1];
 	uint16_t queues;
 	bool client;
+	enum vspin_sleep_rule sleep; /* when rx_burst may block */
 	struct vspin_policy_conf policy;
 };
 
@@ -96,15 +98,13 @@ struct vhost_spin_rxq {
 	struct vspin_sleeper sleeper;
 
 	/*
-	 * Kick fd. kickfd_lib is the library's, used by the control side
-	 * only (it is closed by the library on reconnection). The lcore
-	 * sleeps on its own dup (sleeper.fd): the control side makes a new
-	 * dup when a ring comes up and hands it over in kick_slot; the lcore
-	 * takes it (an atomic exchange) and closes its previous one. So no
-	 * fd the lcore may poll is ever closed by another thread.
+	 * Kick fd. kickfd_lib is the library's (it closes it on
+	 * reconnection): the control side and rx interrupts use it under the
+	 * gate. The lcore sleeps on its own dup, handed to the sleeper when a
+	 * ring comes up (vspin_sleeper_give_fd): no fd the lcore may block on
+	 * is ever closed by another thread.
 	 */
 	int kickfd_lib;
-	int kick_slot; /* a new dup for the lcore, or -1 */
 
 	/* Rx interrupts: the proxy epoll fd in the port's intr handle. */
 	int intr_epfd;
@@ -163,8 +163,10 @@ void vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
 				const struct vspin_policy_conf *conf);
 /* Drop the lcore's sleep state of q; q is not being polled. */
 void vhost_spin_rxq_quiesce(struct vhost_spin_rxq *q);
-/* The polling lcore takes a kick fd handed over in kick_slot. */
-void vhost_spin_rxq_take_kickfd(struct vhost_spin_rxq *q);
+/* Arm, fence, recheck; true if work is there. Gate held. */
+bool vhost_spin_rxq_arm(struct vhost_spin_rxq *q);
+/* Wake every lcore sleeping on a queue of ours (port census changed). */
+void vhost_spin_wake_all(void);
 
 /* vhost_spin_intr.c: the standard rx-interrupt API. */
 int vhost_spin_intr_install(struct rte_eth_dev *dev);

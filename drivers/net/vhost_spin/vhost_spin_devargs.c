@@ -15,6 +15,7 @@
 
 static const char *const known_keys[] = {
 	"iface", "queues", "client", "spin_mode", "spin_us", "sleep_max_us",
+	"sleep",
 };
 #define NB_KEYS (sizeof(known_keys) / sizeof(known_keys[0]))
 
@@ -73,7 +74,7 @@ vhost_spin_parse_args(const char *name, const char *args,
 			VHOST_SPIN_LOG(ERR,
 				       "%s: unknown devarg '%s' (valid: iface, "
 				       "queues, client, spin_mode, spin_us, "
-				       "sleep_max_us)",
+				       "sleep_max_us, sleep)",
 				       name, key);
 			goto out;
 		}
@@ -120,6 +121,12 @@ vhost_spin_parse_args(const char *name, const char *args,
 			mode = val;
 		} else if (strcmp(key, "spin_us") == 0) {
 			spin_us = val;
+		} else if (strcmp(key, "sleep") == 0) {
+			if (vspin_sleep_rule_parse(val, &out->sleep, err,
+						   sizeof(err)) != 0) {
+				VHOST_SPIN_LOG(ERR, "%s: %s", name, err);
+				goto out;
+			}
 		} else {
 			sleep_max_us = val;
 		}

@@ -12,6 +12,7 @@
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
+#include "vspin_port_census.h"
 
 RTE_LOG_REGISTER(vhost_spin_logtype, pmd.net.vhost_spin, NOTICE);
 
@@ -72,8 +73,6 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 	if (q == NULL)
 		return;
 	vhost_spin_rxq_quiesce(q);
-	if (q->kick_slot >= 0)
-		close(q->kick_slot);
 	rte_free(q);
 	dev->data->rx_queues[qid] = NULL;
 }
@@ -259,6 +258,27 @@ static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.rx_queue_intr_disable = vhost_spin_rx_intr_disable,
 };
 
+void
+vhost_spin_wake_all(void)
+{
+	uint16_t pid, i;
+
+	for (pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
+	     pid = rte_eth_find_next(pid + 1)) {
+		struct rte_eth_dev *dev = &rte_eth_devices[pid];
+
+		if (dev->dev_ops != &vhost_spin_dev_ops ||
+		    dev->data->rx_queues == NULL)
+			continue;
+		for (i = 0; i < dev->data->nb_rx_queues; i++) {
+			struct vhost_spin_rxq *q = dev->data->rx_queues[i];
+
+			if (q != NULL)
+				vspin_sleeper_wake(&q->sleeper);
+		}
+	}
+}
+
 /* A locally administered address per port: 56:48:53:50:00:<port>. */
 static const struct rte_ether_addr base_mac = {
 	.addr_bytes = {0x56, 0x48, 0x53, 0x50, 0x00, 0x00}};
@@ -280,6 +300,10 @@ vhost_spin_probe(struct rte_vdev_device *vdev)
 	ret = vhost_spin_parse_args(name, rte_vdev_device_args(vdev), &args);
 	if (ret != 0)
 		return ret;
+	/* sleep=auto needs to know every port of the process. */
+	if (vspin_census_track(&vhost_spin_dev_ops, vhost_spin_wake_all) != 0)
+		VHOST_SPIN_LOG(WARNING, "%s: cannot follow the ports: sleep=auto "
+			       "will not block", name);
 	if (vdev->device.numa_node == SOCKET_ID_ANY)
 		vdev->device.numa_node = rte_socket_id();
 
@@ -352,4 +376,5 @@ RTE_PMD_REGISTER_PARAM_STRING(
 			"client=<0|1> "
 			"spin_mode=poll|notify|budget[:N]|spin[:US]|adaptive "
 			"spin_us=<int> "
-			"sleep_max_us=<int>");
+			"sleep_max_us=<int> "
+			"sleep=auto|always|never");

@@ -17,7 +17,6 @@
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
-#include "vspin_barrier.h"
 #include "vspin_eventfd.h"
 
 void
@@ -109,35 +108,23 @@ int
 vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
-	int fd, ret = 0;
+	int fd;
 
 	if (!vhost_spin_gate_enter(&q->gate))
 		return 0; /* no ring; attach signals when one comes */
-	/* Our own dup of the kick fd: the library may close its own. */
-	vhost_spin_rxq_take_kickfd(q);
-	fd = q->sleeper.fd;
+	fd = q->kickfd_lib;
 	/*
 	 * Old kicks would wake an application that watches the fd level-
 	 * triggered (rte_eth_dev_rx_intr_ctl_q_get_fd) for nothing: drop
 	 * them. EAL's own epoll (edge-triggered) does not need it.
 	 */
 	if (fd >= 0)
-		vspin_eventfd_wait(&fd, 1, 0);
-	if (rte_vhost_enable_guest_notification(q->vid, q->vring, 1) != 0) {
-		ret = -EIO;
-	} else {
-		/*
-		 * Order the arm (avail_event or flags store) before the
-		 * avail->idx load under rte_vhost_rx_queue_count(); pairs with
-		 * the guest's fence between its avail->idx store and its load.
-		 */
-		vspin_full_fence();
-		/* Work came in: the wake-up the application would lose. */
-		if (rte_vhost_rx_queue_count(q->vid, q->vring) > 0 && fd >= 0)
-			vspin_eventfd_signal(fd);
-	}
+		vspin_eventfd_drain(fd);
+	/* Work came in: the wake-up the application would lose. */
+	if (vhost_spin_rxq_arm(q) && fd >= 0)
+		vspin_eventfd_signal(fd);
 	vhost_spin_gate_leave(&q->gate);
-	return ret;
+	return 0;
 }
 
 int

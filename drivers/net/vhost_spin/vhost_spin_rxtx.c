@@ -12,13 +12,12 @@
  * Transmit (the guest's receive ring): the library calls the guest as
  * used_event (or NO_INTERRUPT) says; we only count.
  */
-#include <unistd.h>
-
 #include <rte_cycles.h>
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
 #include "vspin_barrier.h"
+#include "vspin_port_census.h"
 
 /* Dequeue up to nb packets, in chunks the library accepts. */
 static inline uint16_t
@@ -41,123 +40,71 @@ rx_dequeue(struct vhost_spin_rxq *q, struct rte_mbuf **pkts, uint16_t nb)
 	return n;
 }
 
+/*
+ * The handshake's consumer half, through the library: avail_event =
+ * last_avail_idx (or clear NO_NOTIFY), fence, recheck. Returns true if
+ * the guest published entries we have not taken (a dry mbuf pool leaves
+ * some behind: they are work too, the guest will not kick for them). The
+ * rx path (through the sleeper) and rx interrupts both arm here.
+ */
+bool
+vhost_spin_rxq_arm(struct vhost_spin_rxq *q)
+{
+	if (rte_vhost_enable_guest_notification(q->vid, q->vring, 1) != 0)
+		return true; /* could not arm: keep polling */
+	/*
+	 * The library does not fence. Ours orders the avail_event (or flags)
+	 * store before the avail->idx load under rx_queue_count, and pairs
+	 * with the guest's fence between its avail->idx store and its
+	 * avail_event load (vspin_producer_publish on the guest side).
+	 */
+	vspin_full_fence();
+	return rte_vhost_rx_queue_count(q->vid, q->vring) > 0;
+}
+
 /* Quiet the guest again (sets NO_NOTIFY; a no-op with EVENT_IDX). */
 static void
-rx_disarm(struct vhost_spin_rxq *q)
+rxq_disarm(struct vhost_spin_rxq *q)
 {
 	rte_vhost_enable_guest_notification(q->vid, q->vring, 0);
 }
 
-/* Called by vspin_sleeper for every queue of the lcore after a sleep. */
+/* The sleeper calls these from our rx_burst only: the gate is held. */
+static bool
+sleeper_arm(void *ctx)
+{
+	return vhost_spin_rxq_arm(ctx);
+}
+
 static void
-rx_disarm_member(struct vspin_sleeper *s)
+sleeper_disarm(void *ctx)
 {
-	struct vhost_spin_rxq *q =
-		container_of(s, struct vhost_spin_rxq, sleeper);
-
-	/* The sleeper may be another queue: only touch a live ring. */
-	if (__atomic_load_n(&q->gate.allow, __ATOMIC_ACQUIRE))
-		rx_disarm(q);
+	rxq_disarm(ctx);
 }
 
-/*
- * The control side handed over a new kick fd (a ring came up: start,
- * reconnection, a new SET_VRING_KICK). Cold path: close our previous one
- * and forget the old ring's policy state.
- */
-void
-vhost_spin_rxq_take_kickfd(struct vhost_spin_rxq *q)
-{
-	struct vspin_policy_conf conf = q->policy.conf;
-	int fd = __atomic_exchange_n(&q->kick_slot, -1, __ATOMIC_ACQ_REL);
-
-	if (fd < 0)
-		return;
-	if (q->sleeper.fd >= 0)
-		close(q->sleeper.fd);
-	q->sleeper.fd = fd;
-	vspin_policy_init(&q->policy, &conf, rte_get_tsc_hz(), &q->vstats);
-}
-
-/*
- * Every queue of this lcore is armed (or the group says no): sleep, then
- * look at the ring at once, since a wake-up usually means work.
- */
-static uint16_t
-rx_sleep(struct vhost_spin_rxq *q, struct rte_mbuf **pkts, uint16_t nb)
-{
-	uint16_t n;
-
-	if (vspin_sleeper_join(&q->sleeper) != 0 ||
-	    !vspin_sleeper_try_sleep(&q->sleeper))
-		return 0;
-	n = rx_dequeue(q, pkts, nb);
-	/* Tells the policy whether the wake-up was spurious. */
-	vspin_policy_poll(&q->policy, n, rte_rdtsc());
-	return n;
-}
-
-static uint16_t
-rx_policy(struct vhost_spin_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
-	  uint16_t n)
-{
-	struct vspin_policy *p = &q->policy;
-	bool was_armed = vspin_policy_armed_p(p);
-	bool work;
-
-	if (!vspin_policy_poll(p, n, rte_rdtsc())) {
-		if (!was_armed)
-			return n; /* busy, or spinning: the guest stays quiet */
-		if (n > 0) {
-			rx_disarm(q);
-			return n;
-		}
-		/* Still armed: the lcore's other queues may be armed now. */
-		return rx_sleep(q, pkts, nb);
-	}
-	/*
-	 * Arm: avail_event = last_avail_idx (or clear NO_NOTIFY). The library
-	 * does not fence: ours orders that store before the avail->idx load
-	 * of the recheck dequeue, and pairs with the guest's fence between
-	 * its avail->idx store and its avail_event (or flags) load.
-	 */
-	if (rte_vhost_enable_guest_notification(q->vid, q->vring, 1) != 0) {
-		vspin_policy_armed(p, true, rte_rdtsc()); /* not armed: poll */
-		return 0;
-	}
-	vspin_full_fence();
-	n = rx_dequeue(q, pkts, nb);
-	/*
-	 * Entries the dequeue could not take (mbuf pool dry) are work too:
-	 * the guest published them already and will not kick for them.
-	 */
-	work = n > 0 || rte_vhost_rx_queue_count(q->vid, q->vring) > 0;
-	vspin_policy_armed(p, work, rte_rdtsc());
-	if (work) {
-		rx_disarm(q);
-		return n;
-	}
-	return rx_sleep(q, pkts, nb);
-}
+static const struct vspin_sleeper_ops rxq_sleeper_ops = {
+	.arm = sleeper_arm,
+	.disarm = sleeper_disarm,
+};
 
 uint16_t
 vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct vhost_spin_rxq *q = queue;
+	bool may_block = vspin_port_may_block(q->port->dev, q->port->args.sleep,
+					      q->spin);
 	uint64_t bytes = 0;
 	uint16_t n, i;
 
 	if (unlikely(!vhost_spin_gate_enter(&q->gate))) {
-		/* No ring: never hold the lcore's other queues awake. */
-		if (unlikely(q->sleeper.group != NULL))
-			vspin_sleeper_leave(&q->sleeper);
+		/* No ring: sleep until a connect rings the doorbell. */
+		vspin_sleeper_poll_detached(&q->sleeper, may_block);
 		return 0;
 	}
-	if (unlikely(__atomic_load_n(&q->kick_slot, __ATOMIC_RELAXED) >= 0))
-		vhost_spin_rxq_take_kickfd(q);
 	n = rx_dequeue(q, pkts, nb);
-	if (q->spin && q->sleeper.fd >= 0)
-		n = rx_policy(q, pkts, nb, n);
+	/* Slept: look at once, a wake-up usually means work. */
+	if (vspin_sleeper_poll(&q->sleeper, n, may_block, rte_rdtsc()))
+		n = rx_dequeue(q, pkts, nb);
 	vhost_spin_gate_leave(&q->gate);
 
 	for (i = 0; i < n; i++) {
@@ -208,18 +155,15 @@ vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
 {
 	vspin_policy_init(&q->policy, conf, rte_get_tsc_hz(), &q->vstats);
 	q->spin = conf->mode != VSPIN_MODE_POLL;
-	q->sleeper.policy = &q->policy;
-	q->sleeper.fd = -1;
-	q->sleeper.disarm = rx_disarm_member;
-	q->sleeper.group = NULL;
-	q->kick_slot = -1;
+	vspin_sleeper_init(&q->sleeper, &q->policy, &rxq_sleeper_ops, q);
 }
 
 void
 vhost_spin_rxq_quiesce(struct vhost_spin_rxq *q)
 {
-	vspin_sleeper_leave(&q->sleeper);
-	if (q->sleeper.fd >= 0)
-		close(q->sleeper.fd);
-	q->sleeper.fd = -1;
+	struct vspin_policy_conf conf = q->policy.conf;
+
+	vspin_sleeper_release(&q->sleeper);
+	/* The next ring starts from a fresh policy. */
+	vspin_policy_init(&q->policy, &conf, rte_get_tsc_hz(), &q->vstats);
 }

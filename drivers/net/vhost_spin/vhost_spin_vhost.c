@@ -68,12 +68,10 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	if (!open) {
 		__atomic_store_n(&q->gate.allow, 0, __ATOMIC_SEQ_CST);
 		/*
-		 * An lcore inside this burst may be asleep: wake it (the count
-		 * stays in the eventfd if it is about to sleep).
+		 * The lcore may sleep inside this queue's burst, holding the
+		 * gate: wake it so that it leaves (and sleeps detached).
 		 */
-		if (q->kickfd_lib >= 0 &&
-		    __atomic_load_n(&q->gate.busy, __ATOMIC_SEQ_CST))
-			vspin_eventfd_signal(q->kickfd_lib);
+		vspin_sleeper_wake(&q->sleeper);
 		vhost_spin_intr_detach(q);
 		q->kickfd_lib = -1;
 		return;
@@ -82,19 +80,17 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	q->kickfd_lib = -1;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0)
 		q->kickfd_lib = vr.kickfd;
-	/* Our own reference for the lcore's sleep (vspin_sleeper). */
+	/* The lcore's own reference, for its sleep. */
 	fd = q->kickfd_lib >= 0 ? fcntl(q->kickfd_lib, F_DUPFD_CLOEXEC, 0) : -1;
 	if (fd < 0 && q->spin)
 		VHOST_SPIN_LOG(WARNING,
 			       "port %u rxq %u: no kick fd, polling only",
 			       q->port_id, q->qid);
-	/* One the lcore never took is ours to close. */
-	fd = __atomic_exchange_n(&q->kick_slot, fd, __ATOMIC_ACQ_REL);
-	if (fd >= 0)
-		close(fd);
 	if (p->dev->data->dev_conf.intr_conf.rxq)
 		vhost_spin_intr_attach(q, q->kickfd_lib);
 	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
+	/* After the gate opens: the woken lcore finds the ring there. */
+	vspin_sleeper_give_fd(&q->sleeper, fd);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "vspin_clock.h"
 #include "vspin_eventfd.h"
 #include "virtio_spin.h"
+#include "vspin_port_census.h"
 
 /* Refill the rx ring once this many buffers are missing: batches kicks. */
 #define RX_REFILL_BATCH 32
@@ -206,53 +207,52 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 	return n;
 }
 
-uint16_t
-virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
+static bool
+rx_sleeper_arm(void *ctx)
 {
-	return rx_burst(q, pkts, nb);
+	struct virtio_spin_rxq *rxq = ctx;
+
+	/* used_event = next, fence, recheck (vspin_handshake.h). */
+	return vspin_vq_drv_arm(&rxq->vq);
 }
 
-void
-virtio_spin_rx_sleeper_disarm(struct vspin_sleeper *s)
+static void
+rx_sleeper_disarm(void *ctx)
 {
-	struct virtio_spin_rxq *rxq =
-		container_of(s, struct virtio_spin_rxq, sleeper);
+	struct virtio_spin_rxq *rxq = ctx;
 
 	vspin_vq_drv_disarm(&rxq->vq);
 }
 
+const struct vspin_sleeper_ops virtio_spin_rx_sleeper_ops = {
+	.arm = rx_sleeper_arm,
+	.disarm = rx_sleeper_disarm,
+};
+
 /*
- * The spin-aware receive: the policy decides when this queue stops
- * spinning and arms used_event (fence and recheck in vspin_vq_drv_arm);
- * when every spinning rx queue of this lcore is armed, the lcore sleeps
- * on their call eventfds, bounded by sleep_max_us.
+ * Every rx burst, in every mode, goes through lib/vspin's sleep path: the
+ * queue stays in its lcore's group (a busy or poll-mode queue vetoes the
+ * lcore's sleep), and when blocking is allowed (vspin_sleep_rule.h) the
+ * policy decides when it arms used_event; when every queue of the lcore
+ * is armed, the lcore sleeps on their call eventfds. With no backend the
+ * queue sleeps detached until the connection wakes it.
  */
 uint16_t
-virtio_spin_recv_spin(void *q, struct rte_mbuf **pkts, uint16_t nb)
+virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct virtio_spin_rxq *rxq = q;
-	bool was_armed = vspin_policy_armed_p(&rxq->policy);
+	struct virtio_spin_dev *dev = rxq->dev;
+	bool may_block =
+		vspin_port_may_block(dev->eth_dev, dev->sleep_rule, dev->spin);
 	uint16_t n = rx_burst(rxq, pkts, nb);
-	uint64_t now = vspin_rdtsc();
-	bool work;
 
-	/*
-	 * Every call, not only when arming: a queue first polled by another
-	 * thread (testpmd flushes rx queues from its main lcore) may already
-	 * be armed there, and must be in this lcore's group before it sleeps.
-	 */
-	vspin_sleeper_join(&rxq->sleeper);
-	if (!vspin_policy_poll(&rxq->policy, n, now)) {
-		if (was_armed && n > 0)
-			vspin_vq_drv_disarm(&rxq->vq);
-		return n;
+	if (unlikely(n == 0 && !dev->link_up)) {
+		vspin_sleeper_poll_detached(&rxq->sleeper, may_block);
+		return 0;
 	}
-	work = vspin_vq_drv_arm(&rxq->vq);
-	vspin_policy_armed(&rxq->policy, work, now);
-	if (work)
-		vspin_vq_drv_disarm(&rxq->vq);
-	else
-		vspin_sleeper_try_sleep(&rxq->sleeper);
+	/* Slept: look at once, a wake-up usually means work. */
+	if (vspin_sleeper_poll(&rxq->sleeper, n, may_block, vspin_rdtsc()))
+		n = rx_burst(rxq, pkts, nb);
 	return n;
 }
 

@@ -22,7 +22,8 @@
 #include <rte_mbuf.h>
 
 #include "vspin_policy.h"
-#include "vspin_sleep_group.h"
+#include "vspin_sleep_rule.h"
+#include "vspin_sleeper.h"
 #include "vspin_stats.h"
 #include "vspin_vq_driver.h"
 
@@ -103,6 +104,7 @@ struct virtio_spin_dev {
 	struct rte_ether_addr mac;
 	struct vspin_policy_conf pconf;
 	bool spin; /* spin_mode other than poll */
+	enum vspin_sleep_rule sleep_rule; /* sleep=: when rx_burst may block */
 	uint64_t tsc_hz;
 
 	/* Connection state, under lock (control thread, interrupt thread). */
@@ -169,15 +171,14 @@ int virtio_spin_vu_set_vring_enable(struct virtio_spin_vu *vu, unsigned int idx,
 
 /* virtio_rxtx_spin.c */
 uint16_t virtio_spin_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);
-uint16_t virtio_spin_recv_spin(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t virtio_spin_xmit(void *txq, struct rte_mbuf **pkts, uint16_t n);
 /* Fill the rx ring with fresh mbufs (start); 0 or -ENOMEM. */
 int virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq);
 /* Free every mbuf still in a ring (stop). */
 void virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq);
 void virtio_spin_txq_flush(struct virtio_spin_txq *txq);
-/* The sleeper's disarm hook (a no-op with EVENT_IDX). */
-void virtio_spin_rx_sleeper_disarm(struct vspin_sleeper *s);
+/* How the sleep path arms and disarms an rx queue's used ring. */
+extern const struct vspin_sleeper_ops virtio_spin_rx_sleeper_ops;
 /* rx interrupts: arm with recheck / disarm. */
 int virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int virtio_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);

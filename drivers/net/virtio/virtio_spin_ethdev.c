@@ -31,6 +31,7 @@
 
 #include "virtio_spin.h"
 #include "vspin_parse.h"
+#include "vspin_port_census.h"
 
 RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 
@@ -42,10 +43,11 @@ RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 #define ARG_SPIN_MODE "spin_mode"
 #define ARG_SPIN_US "spin_us"
 #define ARG_SLEEP_MAX_US "sleep_max_us"
+#define ARG_SLEEP "sleep"
 
 static const char *const valid_args[] = {
 	ARG_PATH,    ARG_SERVER,    ARG_QUEUES,	      ARG_QUEUE_SIZE, ARG_MAC,
-	ARG_SPIN_US, ARG_SPIN_MODE, ARG_SLEEP_MAX_US, NULL,
+	ARG_SPIN_US, ARG_SPIN_MODE, ARG_SLEEP_MAX_US, ARG_SLEEP, NULL,
 };
 
 #define RECONNECT_US (200 * 1000)
@@ -80,6 +82,7 @@ parse_arg(const char *key, const char *val, void *opaque)
 {
 	struct parse_ctx *c = opaque;
 	struct virtio_spin_dev *dev = c->dev;
+	char err[96];
 	unsigned long v;
 
 	if (val == NULL || *val == '\0') {
@@ -118,6 +121,12 @@ parse_arg(const char *key, const char *val, void *opaque)
 				key, val);
 			return -1;
 		}
+	} else if (strcmp(key, ARG_SLEEP) == 0) {
+		if (vspin_sleep_rule_parse(val, &dev->sleep_rule, err,
+					   sizeof(err)) != 0) {
+			PMD_LOG(ERR, "%s: %s", c->name, err);
+			return -1;
+		}
 	}
 	/* spin_mode, spin_us, sleep_max_us: parse_devargs(), together. */
 	return 0;
@@ -146,7 +155,7 @@ report_unknown_key(const char *name, const char *args)
 				ARG_PATH "," ARG_SERVER "," ARG_QUEUES
 					 "," ARG_QUEUE_SIZE "," ARG_MAC
 					 "," ARG_SPIN_MODE "," ARG_SPIN_US
-					 "," ARG_SLEEP_MAX_US);
+					 "," ARG_SLEEP_MAX_US "," ARG_SLEEP);
 			return;
 		}
 	}
@@ -198,6 +207,22 @@ parse_devargs(struct virtio_spin_dev *dev, const char *name, const char *args)
 
 /* -- link -------------------------------------------------------------- */
 
+/* Wake every lcore that may sleep on a queue of this port. */
+static void
+wake_rx_sleepers(struct rte_eth_dev *eth_dev)
+{
+	uint16_t q;
+
+	for (q = 0; eth_dev->data->rx_queues != NULL &&
+		    q < eth_dev->data->nb_rx_queues;
+	     q++) {
+		struct virtio_spin_rxq *rxq = eth_dev->data->rx_queues[q];
+
+		if (rxq != NULL)
+			vspin_sleeper_wake(&rxq->sleeper);
+	}
+}
+
 static void
 set_link(struct virtio_spin_dev *dev, bool up)
 {
@@ -210,6 +235,9 @@ set_link(struct virtio_spin_dev *dev, bool up)
 
 	dev->link_up = up;
 	rte_eth_linkstatus_set(dev->eth_dev, &link);
+	/* A sleeper waiting for the backend must see it come at once. */
+	if (up)
+		wake_rx_sleepers(dev->eth_dev);
 }
 
 /* Outside dev->lock: the application's callback may call back into us. */
@@ -678,6 +706,8 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	rxq->queue_id = qid;
 	rxq->port_id = eth_dev->data->port_id;
 	rxq->callfd = dev->callfd[virtio_spin_rx_vring(qid)];
+	vspin_sleeper_init(&rxq->sleeper, &rxq->policy,
+			   &virtio_spin_rx_sleeper_ops, rxq);
 	rxq->kickfd = dev->kickfd[virtio_spin_rx_vring(qid)];
 	eth_dev->data->rx_queues[qid] = rxq;
 	return 0;
@@ -732,7 +762,7 @@ rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid)
 
 	if (rxq == NULL)
 		return;
-	vspin_sleeper_leave(&rxq->sleeper);
+	vspin_sleeper_release(&rxq->sleeper);
 	rte_memzone_free(rxq->mz);
 	rte_free(rxq->priv);
 	rte_free(rxq);
@@ -781,9 +811,10 @@ init_queues(struct virtio_spin_dev *dev)
 				 has_feature(dev, VSPIN_F_MRG_RXBUF);
 		vspin_policy_init(&rxq->policy, &dev->pconf, dev->tsc_hz,
 				  &rxq->vst);
-		rxq->sleeper.policy = &rxq->policy;
-		rxq->sleeper.fd = rxq->callfd;
-		rxq->sleeper.disarm = virtio_spin_rx_sleeper_disarm;
+		/* The lcore sleeps on its own reference to the call fd. */
+		vspin_sleeper_release(&rxq->sleeper);
+		vspin_sleeper_give_fd(&rxq->sleeper,
+				      fcntl(rxq->callfd, F_DUPFD_CLOEXEC, 0));
 		memset(&txq->vst, 0, sizeof(txq->vst));
 		vr = txq->vq.vr;
 		vspin_vq_drv_init(&txq->vq, &vr, txq->priv, event_idx,
@@ -851,8 +882,7 @@ dev_start(struct rte_eth_dev *eth_dev)
 	notify_lsc(dev, was_up);
 	if (r != 0)
 		return r;
-	eth_dev->rx_pkt_burst =
-		dev->spin ? virtio_spin_recv_spin : virtio_spin_recv;
+	eth_dev->rx_pkt_burst = virtio_spin_recv;
 	eth_dev->tx_pkt_burst = virtio_spin_xmit;
 	for (r = 0; r < dev->nb_qp; r++) {
 		eth_dev->data->rx_queue_state[r] = RTE_ETH_QUEUE_STATE_STARTED;
@@ -880,7 +910,7 @@ dev_stop(struct rte_eth_dev *eth_dev)
 			struct virtio_spin_txq *txq =
 				eth_dev->data->tx_queues[q];
 
-			vspin_sleeper_leave(&rxq->sleeper);
+			vspin_sleeper_release(&rxq->sleeper);
 			virtio_spin_rxq_flush(rxq);
 			virtio_spin_txq_flush(txq);
 			eth_dev->data->rx_queue_state[q] =
@@ -1001,6 +1031,18 @@ static const struct eth_dev_ops virtio_spin_ops = {
 
 /* -- probe / remove ---------------------------------------------------- */
 
+/* The port census changed: every sleeping lcore re-reads the rule. */
+static void
+virtio_spin_wake_all(void)
+{
+	uint16_t pid;
+
+	for (pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
+	     pid = rte_eth_find_next(pid + 1))
+		if (rte_eth_devices[pid].dev_ops == &virtio_spin_ops)
+			wake_rx_sleepers(&rte_eth_devices[pid]);
+}
+
 static int
 dev_init(struct virtio_spin_dev *dev, const char *name)
 {
@@ -1078,6 +1120,11 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	eth_dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 
 	r = parse_devargs(dev, name, rte_vdev_device_args(vdev));
+	/* sleep=auto needs to know every port of the process. */
+	if (r == 0 && vspin_census_track(&virtio_spin_ops,
+					 virtio_spin_wake_all) != 0)
+		PMD_LOG(WARNING, "%s: cannot follow the ports: sleep=auto "
+			"will not block", name);
 	if (r == 0) {
 		dev->spin = dev->pconf.mode != VSPIN_MODE_POLL;
 		dev->tsc_hz = rte_get_tsc_hz();
@@ -1120,4 +1167,4 @@ RTE_PMD_REGISTER_PARAM_STRING(
 	"=<path> " ARG_SERVER "=<0|1> " ARG_QUEUES "=<int> " ARG_QUEUE_SIZE
 	"=<int> " ARG_MAC "=<mac addr> " ARG_SPIN_MODE
 	"=poll|notify|budget[:N]|spin[:US]|adaptive " ARG_SPIN_US
-	"=<us> " ARG_SLEEP_MAX_US "=<us>");
+	"=<us> " ARG_SLEEP_MAX_US "=<us> " ARG_SLEEP "=auto|always|never");

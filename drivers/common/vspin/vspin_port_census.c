@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+
+#include <rte_ethdev.h>
+
+#include "vspin_port_census.h"
+
+static const struct eth_dev_ops *census_ops;
+static void (*census_changed)(void);
+static bool only_ours;	  /* atomic: read by every rx_burst */
+static bool polls_unseen; /* the application, from its name */
+
+/* Recount; gone is a port being destroyed (still listed), or -1. */
+static void
+recount(int gone)
+{
+	bool all = true;
+	uint16_t pid;
+
+	for (pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
+	     pid = rte_eth_find_next(pid + 1)) {
+		/* Owned ports too: a bonding or failsafe port polls them. */
+		if ((int)pid != gone &&
+		    rte_eth_devices[pid].dev_ops != census_ops)
+			all = false;
+	}
+	__atomic_store_n(&only_ours, all, __ATOMIC_RELEASE);
+}
+
+static int
+port_event(uint16_t port_id, enum rte_eth_event_type type,
+	   void *arg __rte_unused, void *ret __rte_unused)
+{
+	recount(type == RTE_ETH_EVENT_DESTROY ? (int)port_id : -1);
+	if (census_changed != NULL)
+		census_changed();
+	return 0;
+}
+
+int
+vspin_census_track(const struct eth_dev_ops *ours, void (*changed)(void))
+{
+	if (census_ops != NULL)
+		return 0;
+	census_ops = ours;
+	census_changed = changed;
+	polls_unseen = vspin_app_polls_unseen(program_invocation_short_name);
+	if (rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
+					  port_event, NULL) != 0 ||
+	    rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_DESTROY,
+					  port_event, NULL) != 0) {
+		vspin_census_untrack();
+		return -EIO;
+	}
+	recount(-1);
+	return 0;
+}
+
+void
+vspin_census_untrack(void)
+{
+	if (census_ops == NULL)
+		return;
+	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
+					port_event, NULL);
+	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_DESTROY,
+					port_event, NULL);
+	census_ops = NULL;
+	census_changed = NULL;
+	__atomic_store_n(&only_ours, false, __ATOMIC_RELEASE);
+}
+
+bool
+vspin_census_only_ours(void)
+{
+	return __atomic_load_n(&only_ours, __ATOMIC_RELAXED);
+}
+
+void
+vspin_census_facts(const struct rte_eth_dev *dev, struct vspin_sleep_facts *f)
+{
+	f->only_our_ports = vspin_census_only_ours();
+	f->app_rx_intr = dev->data->dev_conf.intr_conf.rxq != 0;
+	f->app_polls_unseen = polls_unseen;
+}

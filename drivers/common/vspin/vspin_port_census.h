@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Which ethdev ports the process has, for the sleep rule's "auto"
+ * (lib/vspin/vspin_sleep_rule.h): are they all this PMD's? Compiled into
+ * each of our plugins, each with its own copy: a port of the other vspin
+ * PMD is another PMD's port, since the two keep separate sleep groups.
+ */
+#ifndef VSPIN_PORT_CENSUS_H
+#define VSPIN_PORT_CENSUS_H
+
+#include <stdbool.h>
+
+#include <ethdev_driver.h>
+
+#include "vspin_sleep_rule.h"
+
+/*
+ * A port of ours is being probed: start following ports coming and going
+ * (idempotent). ours: the PMD's eth_dev_ops. changed: called on the thread
+ * that added or removed a port, after the census is updated, to wake our
+ * sleeping threads so that they re-read it.
+ */
+int vspin_census_track(const struct eth_dev_ops *ours, void (*changed)(void));
+
+/* Our last port is gone. */
+void vspin_census_untrack(void);
+
+/* The facts of the sleep rule for a port (app_rx_intr from its conf). */
+void vspin_census_facts(const struct rte_eth_dev *dev,
+			struct vspin_sleep_facts *f);
+
+/* The port census alone: every ethdev port uses ours. */
+bool vspin_census_only_ours(void);
+
+/*
+ * May an rx_burst of this port block now? spin: the port's mode arms at
+ * all (not poll). One relaxed load and a few tests: called every burst.
+ */
+static inline bool
+vspin_port_may_block(const struct rte_eth_dev *dev, enum vspin_sleep_rule rule,
+		     bool spin)
+{
+	struct vspin_sleep_facts f;
+
+	if (!spin || rule == VSPIN_SLEEP_NEVER)
+		return false;
+	vspin_census_facts(dev, &f);
+	return vspin_sleep_allowed(rule, &f);
+}
+
+#endif /* VSPIN_PORT_CENSUS_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <string.h>
+
+#include "vspin_sleep_rule.h"
+
+static const char *const rule_names[] = {
+	[VSPIN_SLEEP_AUTO] = "auto",
+	[VSPIN_SLEEP_ALWAYS] = "always",
+	[VSPIN_SLEEP_NEVER] = "never",
+};
+
+const char *
+vspin_sleep_rule_name(enum vspin_sleep_rule r)
+{
+	if ((unsigned int)r >= sizeof(rule_names) / sizeof(rule_names[0]))
+		return "?";
+	return rule_names[r];
+}
+
+int
+vspin_sleep_rule_parse(const char *s, enum vspin_sleep_rule *out, char *err,
+		       size_t errlen)
+{
+	unsigned int i;
+
+	for (i = 0; s != NULL && i < sizeof(rule_names) / sizeof(rule_names[0]);
+	     i++) {
+		if (strcmp(s, rule_names[i]) == 0) {
+			*out = (enum vspin_sleep_rule)i;
+			return 0;
+		}
+	}
+	snprintf(err, errlen,
+		 "invalid sleep '%s': expected auto, always or never",
+		 s ? s : "");
+	return -1;
+}
+
+bool
+vspin_app_polls_unseen(const char *prog)
+{
+	/* OVS-DPDK: dpdkvhostuser ports are polled through rte_vhost. */
+	return prog != NULL && strncmp(prog, "ovs-vswitchd", 12) == 0;
+}

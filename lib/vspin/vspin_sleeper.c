@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The sleep path and the per-thread sleep groups (vspin_sleeper.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vspin_clock.h"
+#include "vspin_eventfd.h"
+#include "vspin_sleeper.h"
+
+/* One member of a group; written by the owner except `dead`. */
+struct vspin_slot {
+	bool used;
+	bool ready;	 /* armed and rechecked empty, or detached */
+	int fd;		 /* sleep on it, or -1 (detached, or no fd yet) */
+	uint32_t max_us; /* the member's sleep_max_us */
+	uint32_t dead;	 /* atomic: the control plane released the member */
+	/* The last sleep the member took part in, for its next poll. */
+	uint32_t sleeps;
+	enum vspin_wake why;
+	uint64_t slept_at, woke_at;
+};
+
+struct vspin_sleep_group {
+	/*
+	 * Odd while the owner may be blocked. Dekker with `dead`: the owner
+	 * makes it odd, then reads every slot's dead; the control plane
+	 * stores dead, then reads seq. So either the owner skips the dead
+	 * slot's fd, or the control plane sees the sleep and waits it out.
+	 */
+	uint32_t seq;
+	uint32_t dead_pending; /* atomic: some slot is dead, reclaim */
+	int doorbell;	       /* eventfd in every sleep set */
+	unsigned int nused, nready;
+	bool overflow; /* a queue found the group full: never sleep */
+	struct vspin_slot slots[VSPIN_GROUP_MAX];
+};
+
+/*
+ * One group per polling thread, created on its first join and never
+ * freed: a control thread may still ring a group's doorbell or read its
+ * seq after the queue moved elsewhere.
+ */
+static _Thread_local struct vspin_sleep_group *thread_group;
+
+static struct vspin_sleep_group *
+group_get(void)
+{
+	struct vspin_sleep_group *g = thread_group;
+	unsigned int i;
+
+	if (g != NULL)
+		return g;
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	g->doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (g->doorbell < 0) {
+		free(g);
+		return NULL;
+	}
+	for (i = 0; i < VSPIN_GROUP_MAX; i++)
+		g->slots[i].fd = -1;
+	thread_group = g;
+	return g;
+}
+
+void
+vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
+		   const struct vspin_sleeper_ops *ops, void *ctx)
+{
+	s->policy = policy;
+	s->ops = ops;
+	s->ctx = ctx;
+	s->fd = -1;
+	s->slot = NULL;
+	s->sleeps_seen = 0;
+	s->group = NULL;
+	s->fd_next = -1;
+}
+
+static void
+set_ready(struct vspin_sleep_group *g, struct vspin_slot *sl, bool ready)
+{
+	if (sl->ready == ready)
+		return;
+	sl->ready = ready;
+	if (ready)
+		g->nready++;
+	else
+		g->nready--;
+}
+
+/* Owner: drop the slots the control plane released. */
+static void
+reclaim(struct vspin_sleep_group *g)
+{
+	unsigned int i;
+
+	/* Cleared first: a slot released during the scan sets it again. */
+	__atomic_store_n(&g->dead_pending, 0, __ATOMIC_SEQ_CST);
+	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
+		struct vspin_slot *sl = &g->slots[i];
+
+		if (!sl->used || !__atomic_load_n(&sl->dead, __ATOMIC_SEQ_CST))
+			continue;
+		set_ready(g, sl, false);
+		sl->used = false;
+		sl->fd = -1;
+		g->nused--;
+		g->overflow = false; /* room again: the full one retries */
+	}
+}
+
+/* Ask the owner of g to drop slot sl (not our thread's group). */
+static void
+mark_dead(struct vspin_sleep_group *g, struct vspin_slot *sl)
+{
+	__atomic_store_n(&sl->dead, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&g->dead_pending, 1, __ATOMIC_SEQ_CST);
+	vspin_eventfd_signal(g->doorbell);
+}
+
+/* Owner: s is polled by this thread now; put it in g. */
+static void
+join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
+{
+	struct vspin_sleep_group *old =
+		__atomic_load_n(&s->group, __ATOMIC_ACQUIRE);
+	unsigned int i;
+
+	if (old != NULL && s->slot != NULL)
+		mark_dead(old, s->slot); /* moved here from another thread */
+	s->slot = NULL;
+	__atomic_store_n(&s->group, NULL, __ATOMIC_RELEASE);
+	if (g == NULL)
+		return;
+	if (__atomic_load_n(&g->dead_pending, __ATOMIC_SEQ_CST))
+		reclaim(g);
+	for (i = 0; i < VSPIN_GROUP_MAX && g->slots[i].used; i++)
+		;
+	if (i == VSPIN_GROUP_MAX) {
+		g->overflow = true; /* this queue cannot veto: nobody sleeps */
+		return;
+	}
+	g->slots[i] = (struct vspin_slot){
+		.used = true,
+		.fd = s->fd,
+		.max_us = s->policy->conf.sleep_max_us,
+	};
+	g->nused++;
+	s->slot = &g->slots[i];
+	s->sleeps_seen = 0;
+	__atomic_store_n(&s->group, g, __ATOMIC_RELEASE);
+}
+
+/* Owner: take an fd the control plane handed over. */
+static void
+take_fd(struct vspin_sleeper *s)
+{
+	int fd = __atomic_exchange_n(&s->fd_next, -1, __ATOMIC_ACQ_REL);
+
+	if (fd == -1)
+		return;
+	/* Ours alone: no other thread sleeps on it (vspin_sleeper.h). */
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = fd;
+	if (s->slot != NULL)
+		s->slot->fd = fd;
+}
+
+/* Owner: the sleeper's part of a group sleep, on its own poll. */
+static void
+apply_wake(struct vspin_sleeper *s)
+{
+	struct vspin_slot *sl = s->slot;
+	struct vspin_policy *p = s->policy;
+
+	s->sleeps_seen = sl->sleeps;
+	if (!vspin_policy_armed_p(p))
+		return; /* it slept detached: the policy was not involved */
+	vspin_policy_sleep(p, sl->slept_at);
+	if (s->ops->woke != NULL)
+		s->ops->woke(s->ctx, sl->why, sl->slept_at);
+	vspin_policy_wake(p, sl->why, sl->woke_at);
+	s->ops->disarm(s->ctx);
+}
+
+/* Common start of both polls: membership, fd, pending wake-up. */
+static inline struct vspin_slot *
+enter(struct vspin_sleeper *s)
+{
+	struct vspin_sleep_group *g = thread_group;
+
+	if (__builtin_expect(
+		    g == NULL || s->group != g || s->slot == NULL ||
+			    __atomic_load_n(&s->slot->dead, __ATOMIC_RELAXED),
+		    0))
+		join(s, group_get());
+	if (__builtin_expect(
+		    __atomic_load_n(&s->fd_next, __ATOMIC_RELAXED) != -1, 0))
+		take_fd(s);
+	if (s->slot != NULL && s->slot->sleeps != s->sleeps_seen)
+		apply_wake(s);
+	return s->slot;
+}
+
+/*
+ * Owner: every member is ready; block on all their fds and the doorbell.
+ * Returns false if the group changed under us (a member released).
+ */
+static bool
+group_sleep(struct vspin_sleep_group *g)
+{
+	int fds[VSPIN_GROUP_MAX + 1];
+	unsigned int idx[VSPIN_GROUP_MAX + 1];
+	uint32_t max_us = VSPIN_MAX_US;
+	uint64_t fired = 0, slept_at, woke_at;
+	unsigned int i, n = 1;
+	int r;
+
+	if (__atomic_load_n(&g->dead_pending, __ATOMIC_SEQ_CST)) {
+		reclaim(g);
+		if (g->nready != g->nused || g->nused == 0)
+			return false;
+	}
+	/* Odd: "may be blocked". Pairs with the seq load in release(). */
+	__atomic_fetch_add(&g->seq, 1, __ATOMIC_SEQ_CST);
+	fds[0] = g->doorbell;
+	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
+		struct vspin_slot *sl = &g->slots[i];
+
+		if (!sl->used)
+			continue;
+		if (__atomic_load_n(&sl->dead, __ATOMIC_SEQ_CST)) {
+			/* Released after our check: sleep without it. */
+			__atomic_store_n(&g->dead_pending, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		if (sl->max_us < max_us)
+			max_us = sl->max_us;
+		if (sl->fd >= 0) {
+			idx[n] = i;
+			fds[n++] = sl->fd;
+		}
+	}
+	slept_at = vspin_rdtsc();
+	r = vspin_eventfd_wait_mask(fds, n, max_us, &fired);
+	woke_at = vspin_rdtsc();
+	__atomic_fetch_add(&g->seq, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
+		struct vspin_slot *sl = &g->slots[i];
+
+		if (!sl->used)
+			continue;
+		sl->why = r <= 0 ? VSPIN_WAKE_TIMEOUT : VSPIN_WAKE_OTHER;
+		sl->slept_at = slept_at;
+		sl->woke_at = woke_at;
+		sl->sleeps++;
+		set_ready(g, sl, false); /* each member polls again first */
+	}
+	for (i = 1; i < n; i++)
+		if (fired & (UINT64_C(1) << i))
+			g->slots[idx[i]].why = VSPIN_WAKE_NOTIFIED;
+	return true;
+}
+
+/* Owner: s is ready; sleep if the whole group is. */
+static bool
+try_sleep(struct vspin_sleeper *s)
+{
+	struct vspin_sleep_group *g = s->group;
+
+	if (g->overflow || g->nready != g->nused)
+		return false;
+	if (!group_sleep(g))
+		return false;
+	apply_wake(s);
+	return true;
+}
+
+/* Owner: blocking is not allowed; behave like poll, never veto late. */
+static void
+stand_down(struct vspin_sleeper *s, struct vspin_slot *sl)
+{
+	if (vspin_policy_armed_p(s->policy)) {
+		vspin_policy_reset(s->policy);
+		s->ops->disarm(s->ctx);
+	}
+	if (sl != NULL)
+		set_ready(s->group, sl, false);
+}
+
+bool
+vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
+		   uint64_t now)
+{
+	struct vspin_slot *sl = enter(s);
+	struct vspin_policy *p = s->policy;
+	bool work;
+
+	if (!may_block || sl == NULL || s->fd < 0) {
+		stand_down(s, sl);
+		return false;
+	}
+	if (!vspin_policy_poll(p, n, now)) {
+		if (!vspin_policy_armed_p(p)) {
+			/* Busy or spinning; coming back from armed: quiet P. */
+			if (sl->ready)
+				s->ops->disarm(s->ctx);
+			set_ready(s->group, sl, false);
+			return false;
+		}
+		/* Still armed: the thread's other queues may be ready now. */
+		return try_sleep(s);
+	}
+	/* An old count would end the next sleep at once, for nothing. */
+	vspin_eventfd_drain(s->fd);
+	work = s->ops->arm(s->ctx);
+	vspin_policy_armed(p, work, vspin_rdtsc());
+	if (work) {
+		s->ops->disarm(s->ctx);
+		return false;
+	}
+	set_ready(s->group, sl, true);
+	return try_sleep(s);
+}
+
+bool
+vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
+{
+	struct vspin_slot *sl = enter(s);
+
+	if (!may_block || sl == NULL) {
+		stand_down(s, sl);
+		return false;
+	}
+	if (vspin_policy_armed_p(s->policy))
+		vspin_policy_reset(s->policy); /* the ring is gone */
+	set_ready(s->group, sl, true);
+	return try_sleep(s);
+}
+
+void
+vspin_sleeper_give_fd(struct vspin_sleeper *s, int fd)
+{
+	int old = __atomic_exchange_n(&s->fd_next, fd, __ATOMIC_ACQ_REL);
+
+	/* One the owner never took is still ours to close. */
+	if (old >= 0)
+		close(old);
+	vspin_sleeper_wake(s);
+}
+
+void
+vspin_sleeper_wake(struct vspin_sleeper *s)
+{
+	struct vspin_sleep_group *g =
+		__atomic_load_n(&s->group, __ATOMIC_ACQUIRE);
+
+	if (g != NULL)
+		vspin_eventfd_signal(g->doorbell);
+}
+
+void
+vspin_sleeper_release(struct vspin_sleeper *s)
+{
+	struct vspin_sleep_group *g =
+		__atomic_load_n(&s->group, __ATOMIC_ACQUIRE);
+	int fd;
+
+	if (g != NULL && s->slot != NULL) {
+		uint32_t seq;
+
+		/* Pairs with the seq increment in group_sleep(). */
+		__atomic_store_n(&s->slot->dead, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&g->dead_pending, 1, __ATOMIC_SEQ_CST);
+		seq = __atomic_load_n(&g->seq, __ATOMIC_SEQ_CST);
+		if (seq & 1) {
+			/* Blocked, maybe on our fd: wake it, wait it out. */
+			vspin_eventfd_signal(g->doorbell);
+			while (__atomic_load_n(&g->seq, __ATOMIC_SEQ_CST) ==
+			       seq)
+				sched_yield();
+		}
+	}
+	s->slot = NULL;
+	__atomic_store_n(&s->group, NULL, __ATOMIC_RELEASE);
+	fd = __atomic_exchange_n(&s->fd_next, -1, __ATOMIC_ACQ_REL);
+	if (fd >= 0)
+		close(fd);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->policy != NULL && vspin_policy_armed_p(s->policy))
+		vspin_policy_reset(s->policy);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The one sleep path of every consumer queue: poll -> spin -> arm ->
+ * recheck -> disarm or sleep -> wake. Both PMDs and the two-process engine
+ * call vspin_sleeper_poll() after every poll of a queue; nothing else
+ * drives the policy or blocks.
+ *
+ * Sleeping inside rx_burst without starving a queue. A thread may block
+ * only when every consumer queue it polls is ready to: armed with its
+ * recheck empty, or detached (no peer: nothing can arrive but a connect).
+ * Every queue of ours joins the group of the thread that polls it on every
+ * call, in every mode, so a queue that is busy, spinning or in poll mode
+ * vetoes the sleep; a queue that cannot join (group full) vetoes the whole
+ * group. Whether blocking is allowed at all (queues of other drivers on
+ * the same thread, applications that sleep by themselves) is the caller's
+ * may_block, decided by vspin_sleep_rule.h.
+ *
+ * Threads. The owner is the thread that polls the queue; only it edits
+ * its group, drives the policy, sleeps and closes the fds it slept on.
+ * The control plane (another thread) only makes requests:
+ *   - vspin_sleeper_give_fd(): hand over a new eventfd; the owner takes
+ *     it on its next poll and closes the one it replaces;
+ *   - vspin_sleeper_wake(): ring the group's doorbell, an eventfd in every
+ *     sleep set, so a state change (a connect, a closed ring) is seen at
+ *     once rather than after sleep_max_us;
+ *   - vspin_sleeper_release(): the queue is no longer polled; mark its
+ *     slot dead and wait until the owner cannot be blocked on its fd any
+ *     more, then close the fds.
+ * A group never calls into a member's queue: it records each sleep in the
+ * member's slot, and the member applies it (policy, disarm) on its own
+ * next poll, where the PMD holds whatever protects its ring.
+ */
+#ifndef VSPIN_SLEEPER_H
+#define VSPIN_SLEEPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vspin_policy.h"
+
+/* Consumer queues one thread can sleep on (plus its doorbell: 64 fds). */
+#define VSPIN_GROUP_MAX 63
+
+struct vspin_sleep_group;
+struct vspin_slot;
+
+/* What the sleep path needs from the queue's owner (the PMD). */
+struct vspin_sleeper_ops {
+	/*
+	 * Ask the producer for a notification, full fence, look at the ring
+	 * again: the consumer half of the handshake (vspin_handshake.h).
+	 * Returns true if work is there (then the queue must not sleep).
+	 */
+	bool (*arm)(void *ctx);
+	/* Quiet the producer again (after a recheck hit or a wake-up). */
+	void (*disarm)(void *ctx);
+	/* Optional: a sleep of this queue ended, before the disarm. */
+	void (*woke)(void *ctx, enum vspin_wake why, uint64_t slept_at);
+};
+
+struct vspin_sleeper {
+	struct vspin_policy *policy;
+	const struct vspin_sleeper_ops *ops;
+	void *ctx;
+	/* Owner's. */
+	int fd;			 /* the eventfd it sleeps on, or -1 */
+	struct vspin_slot *slot; /* in group, or NULL */
+	uint32_t sleeps_seen;	 /* slot's sleep records applied */
+	/* Shared with the control plane (atomics). */
+	struct vspin_sleep_group *group; /* the owner's group, or NULL */
+	int fd_next;			 /* handed over, not yet taken, or -1 */
+};
+
+/* Before first use: no fd, no group. ops and policy stay the caller's. */
+void vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
+			const struct vspin_sleeper_ops *ops, void *ctx);
+
+/*
+ * Data path, after every poll of the queue: n entries were found. Drives
+ * the policy; arms when it says so (draining the eventfd first, so an old
+ * count cannot end the next sleep at once); sleeps when may_block and
+ * every queue of the thread is ready. Returns true if the thread slept:
+ * poll the queue again now, a wake-up usually means work.
+ */
+bool vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
+			uint64_t now);
+
+/*
+ * Data path, instead of a poll, when the queue has no ring (no peer, or
+ * the ring is being torn down): the queue is ready to sleep until the
+ * control plane calls vspin_sleeper_wake(). Returns true if it slept.
+ */
+bool vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block);
+
+/*
+ * Control plane: the queue's new eventfd (ownership passes to the
+ * sleeper; -1 for none). Wakes the owner so it takes it at once.
+ */
+void vspin_sleeper_give_fd(struct vspin_sleeper *s, int fd);
+
+/* Control plane: wake the thread that polls s, if it sleeps. */
+void vspin_sleeper_wake(struct vspin_sleeper *s);
+
+/*
+ * Control plane: s is no longer polled (queue stopped or released; the
+ * application has stopped the thread's calls into it). Waits until the
+ * owner cannot be blocked on s's fd, then closes every fd of s. s can be
+ * polled again afterwards: it joins anew (with no fd until given one).
+ */
+void vspin_sleeper_release(struct vspin_sleeper *s);
+
+#endif /* VSPIN_SLEEPER_H */
