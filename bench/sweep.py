@@ -666,11 +666,18 @@ def gnuplot(outdir, configs, loads, summ, sat, ref):
     return made
 
 
+def help_text(text):
+    """argparse expands %(default)s-style fields in help strings: a help
+    text built from data (load names such as "1%") needs its % doubled."""
+    return text.replace("%", "%%")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--short", action="store_true",
-                    help="under a minute: %s, loads %s, 1 repeat" %
-                    (", ".join(SHORT_MODES), ", ".join(SHORT_LOADS)))
+                    help=help_text("under a minute: %s, loads %s, 1 repeat" %
+                                   (", ".join(SHORT_MODES),
+                                    ", ".join(SHORT_LOADS))))
     ap.add_argument("--repeats", type=int, default=None,
                     help="repeats per point (default 3, --short 1)")
     ap.add_argument("--duration", type=float, default=None,
@@ -679,8 +686,9 @@ def main():
     ap.add_argument("--modes", default=None,
                     help="comma-separated modes of our pair (default all)")
     ap.add_argument("--loads", default=None,
-                    help="comma-separated loads among %s" %
-                    ", ".join(l for l, _ in LOADS + EXTRA_LOADS))
+                    help=help_text("comma-separated loads among %s" %
+                                   ", ".join(l for l, _ in
+                                             LOADS + EXTRA_LOADS)))
     ap.add_argument("--pattern", choices=["const", "poisson"],
                     default="const",
                     help="arrivals of the paced loads (default const)")

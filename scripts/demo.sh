@@ -5,6 +5,20 @@
 #   2. the DPDK benchmark: our two PMDs in every mode and the stock pair,
 #      short (no hugepages, sockets in a private directory).
 set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+usage: scripts/demo.sh [-h|--help]
+Installs what is missing (scripts/setup.sh, as root), builds in build/,
+then runs the short ring benchmark and the short DPDK sweep
+(bench/sweep.py --short). Takes no options.
+EOF
+}
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+"") ;;
+*) usage >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
