@@ -36,6 +36,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import private_plugins  # noqa: E402
 
 GUEST_CORE = "0"
 HOST_CORE = "1"
@@ -747,6 +749,16 @@ def main():
                            "librte_net_vhost_spin.so")
     have_guest = os.path.exists(guest_so)
     have_host = os.path.exists(host_so)
+    # EAL will not load a plugin below a world-writable directory (a clone
+    # under /tmp) and says so only in each process's log: use a private
+    # copy then, or stop here with the reason.
+    try:
+        if have_guest:
+            guest_so = private_plugins.usable(guest_so)
+        if have_host:
+            host_so = private_plugins.usable(host_so)
+    except private_plugins.PluginDirError as e:
+        sys.exit("sweep: %s" % e)
     if args.pairs:
         pairs = args.pairs.split(",")
     elif have_guest and have_host:

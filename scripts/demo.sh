@@ -26,6 +26,15 @@ if [ ! -f build/build.ninja ]; then
 	meson setup build >/dev/null
 fi
 ninja -C build >/dev/null
+# EAL will not load -d plugins below a world-writable directory (a clone
+# under /tmp): the benchmark then uses private copies; stop now if even
+# that cannot work, with the reason.
+shopt -s nullglob
+plugins=(build/drivers/net/*/librte_net_*.so)
+if [ ${#plugins[@]} -gt 0 ]; then
+	python3 scripts/private_plugins.py "${plugins[@]}" >/dev/null ||
+		{ echo "demo: cannot run the DPDK benchmark from $(pwd)" >&2; exit 1; }
+fi
 
 echo
 echo "== 1. Two processes on one split ring, every mode (bench/ring_bench --short)"
