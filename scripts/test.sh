@@ -6,6 +6,20 @@
 # which is not built with the sanitizers.
 # Ends with one line "tests: N passed, N failed".
 set -uo pipefail
+
+case "${1:-}" in
+-h | --help)
+	cat <<'EOF'
+usage: scripts/test.sh [meson test options and test names]
+Installs what is missing (scripts/setup.sh), builds build/ and build-san/
+(ASan+UBSan) and runs every suite; arguments go to `meson test`, e.g.
+  scripts/test.sh --suite unit
+  scripts/test.sh guest_io_spin
+Ends with one line "tests: N passed, N failed, N skipped".
+EOF
+	exit 0
+	;;
+esac
 cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
 
