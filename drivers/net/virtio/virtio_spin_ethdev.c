@@ -1007,10 +1007,6 @@ dev_init(struct virtio_spin_dev *dev, const char *name)
 	unsigned int i;
 	int fd;
 
-	for (i = 0; i < 2u * VIRTIO_SPIN_MAX_QUEUES; i++) {
-		dev->kickfd[i] = -1;
-		dev->callfd[i] = -1;
-	}
 	for (i = 0; i < 2u * dev->max_qp; i++) {
 		dev->kickfd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		dev->callfd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1052,6 +1048,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	const char *name = rte_vdev_device_name(vdev);
 	struct rte_eth_dev *eth_dev;
 	struct virtio_spin_dev *dev;
+	unsigned int i;
 	int r;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
@@ -1066,6 +1063,9 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	dev->vu.fd = -1;
 	dev->vu.path = dev->path;
 	dev->listen_fd = -1;
+	/* Before anything can fail: dev_close() closes every fd >= 0. */
+	for (i = 0; i < 2u * VIRTIO_SPIN_MAX_QUEUES; i++)
+		dev->kickfd[i] = dev->callfd[i] = -1;
 	dev->max_qp = 1;
 	dev->queue_size = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
 	vspin_policy_conf_default(&dev->pconf);
