@@ -33,7 +33,8 @@ extern int virtio_spin_logtype;
 
 #define VIRTIO_SPIN_MAX_QUEUES 8 /* queue pairs */
 #define VIRTIO_SPIN_DEFAULT_QUEUE_SIZE 256
-#define VIRTIO_SPIN_MAX_SEGS 64 /* descriptors per tx chain */
+#define VIRTIO_SPIN_MAX_SEGS 64		   /* descriptors per tx chain */
+#define VIRTIO_SPIN_REPLY_TIMEOUT_MS 30000 /* reply_timeout_ms default */
 
 /* virtio_net_hdr_mrg_rxbuf: with VERSION_1 num_buffers is always there. */
 struct virtio_spin_net_hdr {
@@ -92,6 +93,7 @@ struct virtio_spin_vu {
 	int fd;
 	const char *path; /* for messages */
 	uint64_t protocol_features;
+	unsigned int reply_timeout_ms; /* every wait for a reply */
 };
 
 struct virtio_spin_dev {

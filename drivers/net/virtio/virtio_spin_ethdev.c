@@ -42,14 +42,18 @@ RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 #define ARG_SPIN_MODE "spin_mode"
 #define ARG_SPIN_US "spin_us"
 #define ARG_SLEEP_MAX_US "sleep_max_us"
+#define ARG_REPLY_TIMEOUT_MS "reply_timeout_ms"
 
 static const char *const valid_args[] = {
-	ARG_PATH,    ARG_SERVER,    ARG_QUEUES,	      ARG_QUEUE_SIZE, ARG_MAC,
-	ARG_SPIN_US, ARG_SPIN_MODE, ARG_SLEEP_MAX_US, NULL,
+	ARG_PATH,	ARG_SERVER,	  ARG_QUEUES,
+	ARG_QUEUE_SIZE, ARG_MAC,	  ARG_SPIN_US,
+	ARG_SPIN_MODE,	ARG_SLEEP_MAX_US, ARG_REPLY_TIMEOUT_MS,
+	NULL,
 };
 
 #define RECONNECT_US (200 * 1000)
-#define MSG_TIMEOUT_MS 2000
+#define REPLY_TIMEOUT_MIN_MS 100
+#define REPLY_TIMEOUT_MAX_MS 3600000 /* one hour */
 #define VRING_ALIGN 4096
 
 /* -- devargs ----------------------------------------------------------- */
@@ -111,6 +115,11 @@ parse_arg(const char *key, const char *val, void *opaque)
 			return -1;
 		}
 		dev->queue_size = (uint16_t)v;
+	} else if (strcmp(key, ARG_REPLY_TIMEOUT_MS) == 0) {
+		if (parse_uint(key, val, REPLY_TIMEOUT_MIN_MS,
+			       REPLY_TIMEOUT_MAX_MS, &v) < 0)
+			return -1;
+		dev->vu.reply_timeout_ms = (unsigned int)v;
 	} else if (strcmp(key, ARG_MAC) == 0) {
 		if (rte_ether_unformat_addr(val, &dev->mac) < 0) {
 			PMD_LOG(ERR,
@@ -143,10 +152,10 @@ report_unknown_key(const char *name, const char *args)
 		if (valid_args[i] == NULL) {
 			PMD_LOG(ERR, "%s: unknown devarg '%s' (valid: %s)",
 				name, tok,
-				ARG_PATH "," ARG_SERVER "," ARG_QUEUES
-					 "," ARG_QUEUE_SIZE "," ARG_MAC
-					 "," ARG_SPIN_MODE "," ARG_SPIN_US
-					 "," ARG_SLEEP_MAX_US);
+				ARG_PATH
+				"," ARG_SERVER "," ARG_QUEUES "," ARG_QUEUE_SIZE
+				"," ARG_MAC "," ARG_SPIN_MODE "," ARG_SPIN_US
+				"," ARG_SLEEP_MAX_US "," ARG_REPLY_TIMEOUT_MS);
 			return;
 		}
 	}
@@ -407,7 +416,7 @@ static int
 attach(struct virtio_spin_dev *dev, int fd)
 {
 	dev->vu.fd = fd;
-	if (virtio_spin_vu_set_timeouts(fd, MSG_TIMEOUT_MS) < 0 ||
+	if (virtio_spin_vu_set_timeouts(fd, dev->vu.reply_timeout_ms) < 0 ||
 	    negotiate(dev) < 0 || (dev->started && setup_vrings(dev) < 0)) {
 		drop_connection(dev);
 		return -1;
@@ -1062,6 +1071,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	dev->eth_dev = eth_dev;
 	dev->vu.fd = -1;
 	dev->vu.path = dev->path;
+	dev->vu.reply_timeout_ms = VIRTIO_SPIN_REPLY_TIMEOUT_MS;
 	dev->listen_fd = -1;
 	/* Before anything can fail: dev_close() closes every fd >= 0. */
 	for (i = 0; i < 2u * VIRTIO_SPIN_MAX_QUEUES; i++)
@@ -1120,4 +1130,4 @@ RTE_PMD_REGISTER_PARAM_STRING(
 	"=<path> " ARG_SERVER "=<0|1> " ARG_QUEUES "=<int> " ARG_QUEUE_SIZE
 	"=<int> " ARG_MAC "=<mac addr> " ARG_SPIN_MODE
 	"=poll|notify|budget[:N]|spin[:US]|adaptive " ARG_SPIN_US
-	"=<us> " ARG_SLEEP_MAX_US "=<us>");
+	"=<us> " ARG_SLEEP_MAX_US "=<us> " ARG_REPLY_TIMEOUT_MS "=<ms>");

@@ -9,16 +9,28 @@ to GET_FEATURES wrongly in each case:
   wrong_request  the reply carries another request code
   no_reply_flag  the reply lacks the REPLY flag
   closes         the backend closes the socket instead of answering
-  silent         the backend never answers (the PMD's 2 s timeout)
+  silent         the backend never answers; with reply_timeout_ms=1000
+                 the probe fails within seconds (not the 30 s default)
   refuses_ack    every REPLY_ACK says failure (status 1): the first
                  message asking for one is reported as refused
+
+Cases with their own argv[1] (fake_backend.FakeBackend, an interactive
+guest testpmd):
+  bad_backend_slow_reply   the backend takes 5 s over SET_MEM_TABLE, once
+                           with REPLY_ACK (the ack is late) and once
+                           without (the next GET_FEATURES answer is late):
+                           the default reply_timeout_ms (30 s) waits, the
+                           probe succeeds and the link comes up.
 """
 
 import os
 import socket
 import struct
+import sys
 import threading
+import time
 
+from fake_backend import FakeBackend, PF_REPLY_ACK
 from guestlib import check, harness, run
 
 GET_FEATURES = 1
@@ -32,7 +44,7 @@ CASES = {
     "wrong_request": "bad reply to GET_FEATURES",
     "no_reply_flag": "bad reply to GET_FEATURES",
     "closes": "no reply to GET_FEATURES",
-    "silent": "no reply to GET_FEATURES",
+    "silent": "no reply to GET_FEATURES within 1000 ms",
     "refuses_ack": "backend refused SET_FEATURES",
 }
 
@@ -87,7 +99,41 @@ def serve(listener, case, done):
         conn.close()
 
 
+DEVARGS = {"silent": ",reply_timeout_ms=1000"}
+
+
+def guest(path, devargs="", name="guest"):
+    return harness.Testpmd(
+        name, vdevs=["net_virtio_spin0,path=" + path + devargs],
+        plugins=[harness.plugin("virtio")], fwd_lcore=1,
+        log_levels=["pmd.net.virtio_spin:debug"], timeout=60)
+
+
+def slow_reply():
+    with harness.private_dir() as d:
+        for pf in (PF_REPLY_ACK, 0):
+            what = "with REPLY_ACK" if pf else "without REPLY_ACK"
+            path = os.path.join(d, "slow%d.sock" % pf)
+            slow = lambda conn, req: (("sleep", 5.0)  # noqa: E731
+                                      if req == "SET_MEM_TABLE" else None)
+            with FakeBackend(path, rule=slow, protocol_features=pf) as be:
+                t0 = time.monotonic()
+                with guest(path) as g:
+                    g.wait_link_up(0, timeout=30)
+                    took = time.monotonic() - t0
+                    check(be.seen("SET_VRING_KICK"),
+                          "%s: link up but the backend got no "
+                          "SET_VRING_KICK: %r" % (what, be.requests))
+                    check("no reply" not in g.log,
+                          "%s: the guest gave up waiting:\n%s"
+                          % (what, g.log[-1500:]))
+                    print("ok: %s, link up after %.1f s" % (what, took))
+
+
 def main():
+    if sys.argv[1] == "bad_backend_slow_reply":
+        slow_reply()
+        return
     with harness.private_dir() as d:
         for case, expect in CASES.items():
             path = os.path.join(d, case + ".sock")
@@ -98,10 +144,14 @@ def main():
             t = threading.Thread(target=serve, args=(listener, case, done),
                                  daemon=True)
             t.start()
+            t0 = time.monotonic()
             rc, log = harness.run_testpmd(
-                "badbe", vdevs=["net_virtio_spin0,path=" + path],
+                "badbe",
+                vdevs=["net_virtio_spin0,path=" + path
+                       + DEVARGS.get(case, "")],
                 plugins=[harness.plugin("virtio")], fwd_lcore=1,
                 args=["--nb-ports=1"], timeout=30)
+            took = time.monotonic() - t0
             done.set()
             t.join(15)
             listener.close()
@@ -109,7 +159,11 @@ def main():
                   % (case, rc, log[-1500:]))
             check(expect in log, "%s: no %r in the log:\n%s"
                   % (case, expect, log[-1500:]))
-            print("ok: %-14s -> %s" % (case, expect))
+            # Bounds far from the values, against a loaded machine.
+            check(case != "silent" or took < 15,
+                  "silent: reply_timeout_ms=1000 but the probe took %.1f s"
+                  % took)
+            print("ok: %-14s -> %s (%.1f s)" % (case, expect, took))
 
 
 run(main)

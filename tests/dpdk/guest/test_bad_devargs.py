@@ -4,7 +4,7 @@ one port: --nb-ports=1) exits with status 1, not a signal, and the PMD's
 error names the problem.
 
 Cases: unknown key, bad numbers, bad spin_mode, bad or contradictory
-spin_us, bad sleep_max_us, bad mac, no path, socket absent, socket
+spin_us, bad sleep_max_us, bad reply_timeout_ms, bad mac, no path, socket absent, socket
 refusing (a socket file nobody listens on).
 
 Case keep_stdin (argv[1] == "bad_devargs_keep_stdin"): an interactive
@@ -31,6 +31,9 @@ CASES = [
     ("path={sock},mac=zz", "invalid mac 'zz'"),
     ("path={sock},spin_mode=spin:50,spin_us=20", "disagree"),
     ("path={sock},sleep_max_us=0", "invalid sleep_max_us '0'"),
+    ("path={sock},reply_timeout_ms=99", "invalid reply_timeout_ms '99'"),
+    ("path={sock},reply_timeout_ms=3600001",
+     "invalid reply_timeout_ms '3600001'"),
     ("queues=1", "missing devarg path="),
     ("path={absent}", "cannot connect to the vhost-user socket: "
                       "No such file or directory"),
