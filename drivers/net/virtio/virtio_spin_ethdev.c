@@ -235,6 +235,8 @@ notify_lsc(struct virtio_spin_dev *dev, bool was_up)
 static void sock_event(void *arg);
 static void sock_gone(void *arg);
 static void reconnect_alarm(void *arg);
+static void unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
+		    void *arg);
 
 static uint64_t
 wanted_features(const struct virtio_spin_dev *dev)
@@ -381,22 +383,6 @@ setup_vrings(struct virtio_spin_dev *dev)
 	return 0;
 }
 
-/* Tell the backend to stop the rings (it answers with its indexes). */
-static void
-stop_vrings(struct virtio_spin_dev *dev)
-{
-	unsigned int i, base;
-
-	if (dev->vu.fd < 0)
-		return;
-	for (i = 0; i < 2u * dev->nb_qp; i++) {
-		if (virtio_spin_vu_get_vring_base(&dev->vu, i, &base) < 0)
-			break;
-		PMD_LOG(DEBUG, "%s: vring %u stopped at %u", dev->path, i,
-			base);
-	}
-}
-
 /* Drop the connection; the caller holds the lock. */
 static void
 drop_connection(struct virtio_spin_dev *dev)
@@ -405,6 +391,78 @@ drop_connection(struct virtio_spin_dev *dev)
 		close(dev->vu.fd);
 	dev->vu.fd = -1;
 	set_link(dev, false);
+}
+
+/* Client mode: connect again soon, once (lock held). */
+static void
+schedule_reconnect(struct virtio_spin_dev *dev)
+{
+	if (dev->server || dev->closing || dev->reconnect_pending)
+		return;
+	if (rte_eal_alarm_set(RECONNECT_US, reconnect_alarm, dev) == 0)
+		dev->reconnect_pending = true;
+	else
+		PMD_LOG(ERR, "%s: cannot arm the reconnection alarm",
+			dev->path);
+}
+
+/*
+ * A backend that is still connected but out of step, misbehaving or
+ * leaving: stop watching its socket, close it and start again as for a
+ * dead peer.
+ * Control thread (never from sock_event itself), lock held: sock_event
+ * only try-locks, so waiting for it here cannot deadlock.
+ */
+static void
+reset_connection(struct virtio_spin_dev *dev)
+{
+	if (dev->vu.fd < 0)
+		return;
+	PMD_LOG(NOTICE, "%s: resetting the connection to the backend",
+		dev->path);
+	unwatch(dev->sock_intr, sock_event, dev);
+	drop_connection(dev);
+	schedule_reconnect(dev);
+}
+
+/*
+ * Tell the backend to stop the rings (it answers with its indexes).
+ * stopped[i]: the backend no longer touches vring i (it said so, or it is
+ * gone), so the buffers in it may be freed. A live backend that does not
+ * answer may still write into them: the connection is reset and they are
+ * left alone.
+ */
+static void
+stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
+{
+	unsigned int i, n = 2u * dev->nb_qp, base;
+
+	for (i = 0; i < n; i++)
+		stopped[i] = dev->vu.fd < 0;
+	if (dev->vu.fd < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (virtio_spin_vu_get_vring_base(&dev->vu, i, &base) < 0)
+			break;
+		stopped[i] = true;
+		PMD_LOG(DEBUG, "%s: vring %u stopped at %u", dev->path, i,
+			base);
+	}
+	if (i == n)
+		return;
+	if (dev->vu.peer_closed) {
+		/* As when sock_gone() sees it leave. */
+		PMD_LOG(NOTICE, "%s: backend went away while stopping",
+			dev->path);
+		for (; i < n; i++)
+			stopped[i] = true;
+	} else {
+		PMD_LOG(WARNING,
+			"%s: backend did not stop vring %u: the buffers of "
+			"vrings %u to %u stay with it (not freed)",
+			dev->path, i, i, n - 1);
+	}
+	reset_connection(dev);
 }
 
 /*
@@ -416,6 +474,8 @@ static int
 attach(struct virtio_spin_dev *dev, int fd)
 {
 	dev->vu.fd = fd;
+	dev->vu.broken = false;
+	dev->vu.peer_closed = false;
 	if (virtio_spin_vu_set_timeouts(fd, dev->vu.reply_timeout_ms) < 0 ||
 	    negotiate(dev) < 0 || (dev->started && setup_vrings(dev) < 0)) {
 		drop_connection(dev);
@@ -452,26 +512,52 @@ connect_socket(struct virtio_spin_dev *dev, bool quiet)
 	return fd;
 }
 
-/* EAL interrupt thread: the socket is readable, or closed. */
+/*
+ * EAL interrupt thread: the socket is readable, or closed. The interrupt is
+ * level-triggered, so whatever is there must be consumed here unless the
+ * control thread is about to read it.
+ */
 static void
 sock_event(void *arg)
 {
 	struct virtio_spin_dev *dev = arg;
-	char c;
-	ssize_t r = recv(rte_intr_fd_get(dev->sock_intr), &c, 1,
-			 MSG_PEEK | MSG_DONTWAIT);
+	int fd = rte_intr_fd_get(dev->sock_intr);
+	uint8_t buf[64];
+	ssize_t r;
 
-	/* Data is a reply the control thread is about to read. */
-	if (r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR)))
-		return;
 	/*
-	 * Gone: stop watching (EAL removes this callback when it returns),
-	 * then clean up from an alarm: EAL holds its interrupt lock around
-	 * the unregister hook, where registering anything would deadlock.
+	 * Busy: a control path waits for a reply (this data) and reads it,
+	 * or dev_close()/reset_connection() wait for this callback to return.
+	 * Only try: blocking here could deadlock with them.
+	 */
+	if (pthread_mutex_trylock(&dev->lock) != 0)
+		return;
+	if (dev->closing || dev->vu.fd != fd) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	/* Nobody waits for a reply: the backend sent something unasked. */
+	r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	if (r > 0)
+		PMD_LOG(ERR,
+			"%s: unsolicited data from the backend (%zd bytes, "
+			"first 0x%02x): dropping the connection",
+			dev->path, r, buf[0]);
+	/*
+	 * Gone or misbehaving: stop watching (EAL removes this callback when
+	 * it returns), then clean up from an alarm: EAL holds its interrupt
+	 * lock around the unregister hook, where registering anything would
+	 * deadlock. closing is false under the lock: dev_close() cancels the
+	 * alarm after setting it.
 	 */
 	rte_intr_callback_unregister_pending(dev->sock_intr, sock_event, dev,
 					     NULL);
 	rte_eal_alarm_set(1, sock_gone, dev);
+	pthread_mutex_unlock(&dev->lock);
 }
 
 static void
@@ -482,11 +568,10 @@ sock_gone(void *arg)
 
 	pthread_mutex_lock(&dev->lock);
 	was_up = dev->link_up;
-	if (!dev->closing) {
+	if (!dev->closing && dev->vu.fd >= 0) {
 		PMD_LOG(NOTICE, "%s: backend went away", dev->path);
 		drop_connection(dev);
-		if (!dev->server)
-			rte_eal_alarm_set(RECONNECT_US, reconnect_alarm, dev);
+		schedule_reconnect(dev);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	notify_lsc(dev, was_up);
@@ -502,13 +587,14 @@ reconnect_alarm(void *arg)
 
 	pthread_mutex_lock(&dev->lock);
 	was_up = dev->link_up;
+	dev->reconnect_pending = false;
 	if (dev->closing || dev->vu.fd >= 0) {
 		pthread_mutex_unlock(&dev->lock);
 		return;
 	}
 	fd = connect_socket(dev, true);
 	if (fd < 0 || attach(dev, fd) < 0)
-		rte_eal_alarm_set(RECONNECT_US, reconnect_alarm, dev);
+		schedule_reconnect(dev);
 	pthread_mutex_unlock(&dev->lock);
 	notify_lsc(dev, was_up);
 }
@@ -800,6 +886,10 @@ init_queues(struct virtio_spin_dev *dev)
 		if (virtio_spin_rxq_fill(rxq) < 0) {
 			PMD_LOG(ERR, "%s: no mbufs to fill rx queue %u",
 				dev->path, q);
+			/* Not handed to the backend yet: give them back. */
+			do
+				virtio_spin_rxq_flush(d->rx_queues[q]);
+			while (q-- > 0);
 			return -ENOMEM;
 		}
 	}
@@ -833,6 +923,8 @@ setup_rx_intr(struct rte_eth_dev *eth_dev)
 	return 0;
 }
 
+static int dev_stop(struct rte_eth_dev *eth_dev);
+
 static int
 dev_start(struct rte_eth_dev *eth_dev)
 {
@@ -853,13 +945,20 @@ dev_start(struct rte_eth_dev *eth_dev)
 		if (dev->vu.fd >= 0 && setup_vrings(dev) < 0) {
 			PMD_LOG(ERR, "%s: backend refused the rings",
 				dev->path);
-			stop_vrings(dev);
+			r = -EIO;
 		}
 	}
 	pthread_mutex_unlock(&dev->lock);
 	notify_lsc(dev, was_up);
-	if (r != 0)
+	if (r == -EIO) {
+		/* Take back what the backend got, as a stop does. */
+		dev_stop(eth_dev);
 		return r;
+	}
+	if (r != 0) {
+		rte_intr_vec_list_free(eth_dev->intr_handle);
+		return r;
+	}
 	eth_dev->rx_pkt_burst =
 		dev->spin ? virtio_spin_recv_spin : virtio_spin_recv;
 	eth_dev->tx_pkt_burst = virtio_spin_xmit;
@@ -874,13 +973,14 @@ static int
 dev_stop(struct rte_eth_dev *eth_dev)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
+	bool stopped[2 * VIRTIO_SPIN_MAX_QUEUES];
 	unsigned int q;
 	bool was_up;
 
 	pthread_mutex_lock(&dev->lock);
 	was_up = dev->link_up;
 	if (dev->started) {
-		stop_vrings(dev);
+		stop_vrings(dev, stopped);
 		dev->started = false;
 		set_link(dev, false);
 		for (q = 0; q < dev->nb_qp; q++) {
@@ -890,8 +990,11 @@ dev_stop(struct rte_eth_dev *eth_dev)
 				eth_dev->data->tx_queues[q];
 
 			vspin_sleeper_leave(&rxq->sleeper);
-			virtio_spin_rxq_flush(rxq);
-			virtio_spin_txq_flush(txq);
+			/* Otherwise leaked: the backend may still write them. */
+			if (stopped[virtio_spin_rx_vring(q)])
+				virtio_spin_rxq_flush(rxq);
+			if (stopped[virtio_spin_tx_vring(q)])
+				virtio_spin_txq_flush(txq);
 			eth_dev->data->rx_queue_state[q] =
 				RTE_ETH_QUEUE_STATE_STOPPED;
 			eth_dev->data->tx_queue_state[q] =
@@ -939,6 +1042,11 @@ dev_close(struct rte_eth_dev *eth_dev)
 		return 0;
 	if (dev->started)
 		dev_stop(eth_dev);
+	/*
+	 * Under the lock, every callback and alarm sees closing before it
+	 * arms an alarm (sock_event, sock_gone, reconnect_alarm, attach), so
+	 * after the cancels below none is pending or can come back.
+	 */
 	pthread_mutex_lock(&dev->lock);
 	dev->closing = true;
 	pthread_mutex_unlock(&dev->lock);
@@ -954,7 +1062,6 @@ dev_close(struct rte_eth_dev *eth_dev)
 		rte_intr_instance_free(dev->listen_intr);
 		dev->listen_intr = NULL;
 	}
-	rte_eal_alarm_cancel(reconnect_alarm, dev);
 	pthread_mutex_lock(&dev->lock);
 	if (dev->vu.fd >= 0)
 		close(dev->vu.fd);

@@ -128,6 +128,12 @@ vu_send(struct virtio_spin_vu *vu, struct vu_msg *m, const int *fds, int nfds)
 
 	if (vu->fd < 0)
 		return -1;
+	if (vu->broken) {
+		PMD_LOG(ERR,
+			"%s: not sending %s: the connection is out of step",
+			vu->path, req_name(m->request));
+		return -1;
+	}
 	memset(control, 0, sizeof(control));
 	if (nfds > 0) {
 		struct cmsghdr *c;
@@ -144,6 +150,9 @@ vu_send(struct virtio_spin_vu *vu, struct vu_msg *m, const int *fds, int nfds)
 		r = sendmsg(vu->fd, &mh, MSG_NOSIGNAL);
 	} while (r < 0 && errno == EINTR);
 	if (r != (ssize_t)(VU_HDR_SIZE + m->size)) {
+		vu->broken = true;
+		if (r < 0 && (errno == EPIPE || errno == ECONNRESET))
+			vu->peer_closed = true;
 		PMD_LOG(ERR, "%s: sending %s failed: %s", vu->path,
 			req_name(m->request),
 			r < 0 ? strerror(errno) : "short write");
@@ -203,6 +212,8 @@ vu_read(struct virtio_spin_vu *vu, void *buf, size_t len, uint64_t deadline)
 			continue;
 		if (r == 0)
 			errno = 0;
+		if (r == 0 || (r < 0 && errno == ECONNRESET))
+			vu->peer_closed = true;
 		if (r <= 0)
 			return -1;
 		/* Replies carry no fds: drop whatever came. */
@@ -244,12 +255,15 @@ vu_recv_reply(struct virtio_spin_vu *vu, uint32_t req, struct vu_msg *m,
 	uint64_t deadline =
 		now_ns() + (uint64_t)vu->reply_timeout_ms * 1000000ULL;
 
+	/* Any failure leaves the stream out of step: no more messages. */
 	if (vu_read(vu, m, VU_HDR_SIZE, deadline) < 0) {
+		vu->broken = true;
 		log_no_reply(vu, req, errno);
 		return -1;
 	}
 	if (m->request != req || (m->flags & 0x3) != VU_VERSION ||
 	    !(m->flags & VU_FLAG_REPLY) || m->size != size) {
+		vu->broken = true;
 		PMD_LOG(ERR,
 			"%s: bad reply to %s: request %u flags 0x%x size %u "
 			"(expected size %u)",
@@ -260,6 +274,7 @@ vu_recv_reply(struct virtio_spin_vu *vu, uint32_t req, struct vu_msg *m,
 	if (vu_read(vu, &m->payload, size, deadline) < 0) {
 		int err = errno;
 
+		vu->broken = true;
 		PMD_LOG(ERR, "%s: truncated reply to %s: %s", vu->path,
 			req_name(req),
 			err == ETIMEDOUT ? "timed out" :
@@ -507,6 +522,7 @@ virtio_spin_vu_get_vring_base(struct virtio_spin_vu *vu, unsigned int idx,
 			  sizeof(struct vu_vring_state)) < 0)
 		return -1;
 	if (m.payload.state.index != idx) {
+		vu->broken = true;
 		PMD_LOG(ERR, "%s: GET_VRING_BASE answered vring %u, not %u",
 			vu->path, m.payload.state.index, idx);
 		return -1;
