@@ -624,18 +624,60 @@ listen_event(void *arg)
 	notify_lsc(dev, was_up);
 }
 
+/*
+ * A socket file already at path: unlink it only when nobody listens on it
+ * (left by a process that died). 0: path is free now; -1: it is not.
+ */
+static int
+clear_stale_socket(struct virtio_spin_dev *dev)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, r, err;
+
+	if (stat(dev->path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0; /* absent, or bind() says what is wrong */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	strcpy(sa.sun_path, dev->path);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	err = errno;
+	close(fd);
+	if (r < 0 && (err == ECONNREFUSED || err == ENOENT)) {
+		/* Dead: nobody accepts on it. */
+		if (unlink(dev->path) < 0 && errno != ENOENT) {
+			PMD_LOG(ERR, "%s: cannot remove the stale socket: %s",
+				dev->path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (r == 0 || err == EAGAIN)
+		PMD_LOG(ERR,
+			"%s: socket already in use: another process listens "
+			"on it (left alone)",
+			dev->path);
+	else
+		PMD_LOG(ERR,
+			"%s: socket file exists and cannot be checked (%s): "
+			"left alone",
+			dev->path, strerror(err));
+	return -1;
+}
+
 static int
 listen_socket(struct virtio_spin_dev *dev)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat st;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd;
 
+	/* A socket file left by an earlier run would make bind() fail. */
+	if (clear_stale_socket(dev) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	/* A socket file left by an earlier run would make bind() fail. */
-	if (stat(dev->path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(dev->path);
 	strcpy(sa.sun_path, dev->path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 1) < 0) {
