@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -26,7 +27,7 @@
 #include <rte_cycles.h>
 #include <rte_interrupts.h>
 #include <rte_kvargs.h>
-#include <rte_malloc.h>
+#include <rte_memory.h>
 #include <rte_memzone.h>
 
 #include "virtio_spin.h"
@@ -771,6 +772,36 @@ ring_zone(struct rte_eth_dev *eth_dev, const char *what, uint16_t qid,
 		name, size, socket, RTE_MEMZONE_IOVA_CONTIG, VRING_ALIGN);
 }
 
+/*
+ * Control state (queue structs with their function pointers, the free list
+ * and cookies of each ring) in process-private memory: all of EAL memory
+ * is in the memory table the backend maps. Cache-line aligned, zeroed;
+ * free() it. The socket is not honoured: malloc has no notion of it.
+ */
+static void *
+private_zalloc(size_t size)
+{
+	void *p;
+
+	size = RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE);
+	if (posix_memalign(&p, RTE_CACHE_LINE_SIZE, size) != 0)
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+/* DEBUG: where the control state of a queue is (the tests look). */
+static void
+log_private(struct virtio_spin_dev *dev, const char *what, uint16_t qid,
+	    const void *q, const void *priv)
+{
+	bool shared = rte_mem_virt2memseg(q, NULL) != NULL ||
+		      rte_mem_virt2memseg(priv, NULL) != NULL;
+
+	PMD_LOG(DEBUG, "%s: %s %u control state at %p (priv %p): %s EAL memory",
+		dev->path, what, qid, q, priv, shared ? "inside" : "outside");
+}
+
 static void rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
 static void tx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
 
@@ -793,19 +824,16 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 		return -EINVAL;
 	}
 	rx_queue_release(eth_dev, qid);
-	rxq = rte_zmalloc_socket("vspin_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE,
-				 (int)socket);
+	rxq = private_zalloc(sizeof(*rxq));
 	if (rxq == NULL)
 		return -ENOMEM;
-	rxq->priv = rte_zmalloc_socket("vspin_rxq_priv",
-				       vspin_vq_drv_priv_size(num),
-				       RTE_CACHE_LINE_SIZE, (int)socket);
+	rxq->priv = private_zalloc(vspin_vq_drv_priv_size(num));
 	rxq->mz = ring_zone(eth_dev, "rx", qid,
 			    vspin_vring_size(num, VRING_ALIGN), (int)socket);
 	if (rxq->priv == NULL || rxq->mz == NULL) {
-		rte_free(rxq->priv);
+		free(rxq->priv);
 		rte_memzone_free(rxq->mz);
-		rte_free(rxq);
+		free(rxq);
 		return -ENOMEM;
 	}
 	vspin_vring_init(&rxq->vq.vr, rxq->mz->addr, (uint32_t)num,
@@ -817,6 +845,7 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	rxq->callfd = dev->callfd[virtio_spin_rx_vring(qid)];
 	rxq->kickfd = dev->kickfd[virtio_spin_rx_vring(qid)];
 	eth_dev->data->rx_queues[qid] = rxq;
+	log_private(dev, "rxq", qid, rxq, rxq->priv);
 	return 0;
 }
 
@@ -833,22 +862,19 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	if (num < 0)
 		return num;
 	tx_queue_release(eth_dev, qid);
-	txq = rte_zmalloc_socket("vspin_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE,
-				 (int)socket);
+	txq = private_zalloc(sizeof(*txq));
 	if (txq == NULL)
 		return -ENOMEM;
 	ring = RTE_ALIGN_CEIL(vspin_vring_size(num, VRING_ALIGN),
 			      RTE_CACHE_LINE_SIZE);
-	txq->priv = rte_zmalloc_socket("vspin_txq_priv",
-				       vspin_vq_drv_priv_size(num),
-				       RTE_CACHE_LINE_SIZE, (int)socket);
+	txq->priv = private_zalloc(vspin_vq_drv_priv_size(num));
 	txq->mz = ring_zone(eth_dev, "tx", qid,
 			    ring + (size_t)num * VIRTIO_SPIN_HDR_SIZE,
 			    (int)socket);
 	if (txq->priv == NULL || txq->mz == NULL) {
-		rte_free(txq->priv);
+		free(txq->priv);
 		rte_memzone_free(txq->mz);
-		rte_free(txq);
+		free(txq);
 		return -ENOMEM;
 	}
 	vspin_vring_init(&txq->vq.vr, txq->mz->addr, (uint32_t)num,
@@ -859,6 +885,7 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	txq->callfd = dev->callfd[virtio_spin_tx_vring(qid)];
 	txq->kickfd = dev->kickfd[virtio_spin_tx_vring(qid)];
 	eth_dev->data->tx_queues[qid] = txq;
+	log_private(dev, "txq", qid, txq, txq->priv);
 	return 0;
 }
 
@@ -871,8 +898,8 @@ rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid)
 		return;
 	vspin_sleeper_leave(&rxq->sleeper);
 	rte_memzone_free(rxq->mz);
-	rte_free(rxq->priv);
-	rte_free(rxq);
+	free(rxq->priv);
+	free(rxq);
 	eth_dev->data->rx_queues[qid] = NULL;
 }
 
@@ -884,8 +911,8 @@ tx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid)
 	if (txq == NULL)
 		return;
 	rte_memzone_free(txq->mz);
-	rte_free(txq->priv);
-	rte_free(txq);
+	free(txq->priv);
+	free(txq);
 	eth_dev->data->tx_queues[qid] = NULL;
 }
 
