@@ -4,8 +4,8 @@ one port: --nb-ports=1) exits with status 1, not a signal, and the PMD's
 error names the problem.
 
 Cases: unknown key, bad numbers, bad spin_mode, bad or contradictory
-spin_us, bad sleep_max_us, bad reply_timeout_ms, bad mac, no path, socket absent, socket
-refusing (a socket file nobody listens on).
+spin_us, bad sleep_max_us, bad reply_timeout_ms, bad mac, no path, socket
+absent, socket refusing (a socket file nobody listens on).
 
 Case keep_stdin (argv[1] == "bad_devargs_keep_stdin"): an interactive
 testpmd with a good net_null0 port attaches net_virtio_spin1 with a bad
