@@ -244,7 +244,7 @@ def reconnects(r, what, probe_every):
     print("%s: host port 1 saw %d detaches and %d attaches" % (
         what, det, att))
     check(att == CYCLES and det == CYCLES,
-          "%s: %d guest port stop/start cycles, but the host's port 1 "
+          "%s: %d guest re-probe cycles, but the host's port 1 "
           "logged %d 'frontend detached' and %d 'frontend attached'" % (
               what, CYCLES, det, att))
 
@@ -268,6 +268,20 @@ def exact_port0(r, what):
           "%d" % (what, sent, got))
 
 
+def check_sanitizer_runtime(t):
+    """In a sanitizer run, the ASan runtime must really be in testpmd."""
+    pre = os.environ.get("VSPIN_TESTPMD_PRELOAD")
+    if not pre:
+        return
+    with open("/proc/%d/maps" % t.pid) as f:
+        maps = f.read()
+    lib = os.path.basename(os.path.realpath(pre))
+    check(lib in maps, "VSPIN_TESTPMD_PRELOAD=%s, but %s is not mapped in "
+          "the host testpmd" % (pre, lib))
+    print("host testpmd runs with %s and %s" % (
+        lib, H.plugin("vhost_spin")))
+
+
 def host_cycles():
     with H.private_dir() as d:
         r = Rig(d)
@@ -275,6 +289,7 @@ def host_cycles():
             r.g0 = r.guest(r.s0, "g0")
             r.g1 = r.guest(r.s1, "g1")
             try:
+                check_sanitizer_runtime(h)
                 wait_link(h, 0, True, "port 0 with G0")
                 wait_link(h, 1, True, "port 1 with G1")
                 h.start_fwd()
@@ -327,13 +342,20 @@ def host_cycles():
                       "%d" % (xs.get("rx_q0_sleeps", -1),
                               xs.get("rx_q0_wakeups", -1),
                               xs.get("rx_q0_sleep_timeouts", -1)))
+                # The ports' close paths run at quit: check them too.
+                rc = h.quit(timeout=30)
+                rep = H.sanitizer_report(h.log)
+                check(rep is None, "sanitizer report in the host: %s\n%s" % (
+                    rep, h.log[-6000:]))
+                check(rc == 0, "host testpmd exited with status %s at quit"
+                      "\n%s" % (rc, h.log[-3000:]))
             finally:
                 for g in (r.g0, r.g1):
                     if g is not None:
                         g.__exit__(None, None, None)
 
 
-CASES = {"host_cycles": host_cycles}
+CASES = {"cycles": host_cycles}
 
 if __name__ == "__main__":
     wl.main(CASES)
