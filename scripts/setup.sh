@@ -8,6 +8,20 @@
 #     cached outside git in /var/cache/virtio-spin.
 set -euo pipefail
 
+usage() {
+	cat <<'EOF'
+usage: scripts/setup.sh [-h|--help]
+Installs the Debian packages virtio-spin needs and caches DPDK's
+driver-SDK headers in ${VSPIN_CACHE:-/var/cache/virtio-spin}. Idempotent;
+run as root (or with sudo). Takes no options.
+EOF
+}
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+"") ;;
+*) usage >&2; exit 2 ;;
+esac
+
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
       python3 python3-pyelftools spin gcc libc6-dev dpkg-dev xz-utils
       libclang-rt-14-dev clang gnuplot-nox

@@ -302,6 +302,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 {
 	struct vspin_slot *sl = enter(s);
 	struct vspin_policy *p = s->policy;
+	bool was_armed = vspin_policy_armed_p(p);
 	bool work;
 
 	if (!may_block || sl == NULL || s->fd < 0) {
@@ -311,12 +312,17 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 	if (!vspin_policy_poll(p, n, now)) {
 		if (!vspin_policy_armed_p(p)) {
 			/* Busy or spinning; coming back from armed: quiet P. */
-			if (sl->ready)
+			if (was_armed)
 				s->ops->disarm(s->ctx);
 			set_ready(s->group, sl, false);
 			return false;
 		}
-		/* Still armed: the thread's other queues may be ready now. */
+		/*
+		 * Still armed (maybe by another thread: testpmd polls every
+		 * queue from its main lcore first): ready in this group, and
+		 * the thread's other queues may be ready now.
+		 */
+		set_ready(s->group, sl, true);
 		return try_sleep(s);
 	}
 	/* An old count would end the next sleep at once, for nothing. */
