@@ -31,6 +31,10 @@ build() {
 		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
 			{ cat "$dir.setup.log"; return 1; }
 		rm -f "$dir.setup.log"
+	elif [ $# -gt 0 ]; then
+		# An existing build dir gets this script's options too.
+		meson configure "$dir" "$@" >/dev/null ||
+			{ echo "meson configure $dir $* failed"; return 1; }
 	fi
 	ninja -C "$dir" >"$dir/ninja.log" 2>&1 || { cat "$dir/ninja.log"; return 1; }
 }
