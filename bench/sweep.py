@@ -99,6 +99,14 @@ def host_only_config(mode, host_so):
                   None, host_so)
 
 
+def guest_only_config(mode, guest_so):
+    """Our guest against the stock host (net_vhost): what our guest PMD
+    alone buys."""
+    return Config("guest-only " + mode,
+                  "net_virtio_spin0,path={sock},spin_mode=" + mode,
+                  "net_vhost0,iface={sock}", guest_so, None)
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
@@ -697,7 +705,8 @@ def main():
     ap.add_argument("--pairs", default=None,
                     help="comma-separated among stock (virtio_user + "
                     "net_vhost), ours (both our PMDs, every mode), "
-                    "host-only (stock guest + our host, every mode); "
+                    "host-only (stock guest + our host, every mode), "
+                    "guest-only (our guest + stock host, every mode); "
                     "default stock,ours (host-only if the guest PMD is "
                     "not built)")
     ap.add_argument("--reverse", action="store_true",
@@ -777,6 +786,8 @@ def main():
             configs += [ours_config(m, guest_so, host_so) for m in modes]
         elif p == "host-only" and have_host:
             configs += [host_only_config(m, host_so) for m in modes]
+        elif p == "guest-only" and have_guest:
+            configs += [guest_only_config(m, guest_so) for m in modes]
         else:
             ap.error("pair %r unknown or not built" % p)
     if not configs:

@@ -3,6 +3,8 @@
 
 #include "vspin_vq_driver.h"
 
+#define likely_id(x) __builtin_expect(!!(x), 1)
+
 size_t
 vspin_vq_drv_priv_size(uint32_t num)
 {
@@ -55,6 +57,32 @@ vspin_vq_drv_add(struct vspin_vq_drv *vq, const struct vspin_sg *sg,
 
 	if (n == 0 || n > vq->num_free || cookie == NULL)
 		return -1;
+	if (vq->in_order) {
+		const uint16_t mask = (uint16_t)(vq->vr.num - 1);
+		uint16_t *slot;
+
+		/* Table order, wrapping: the chain is consecutive. */
+		for (i = 0; i < n; i++) {
+			struct vspin_desc *d = &vq->vr.desc[idx];
+
+			d->addr = sg[i].addr;
+			d->len = sg[i].len;
+			d->flags = (uint16_t)(
+				(i < n_out ? 0 : VSPIN_DESC_F_WRITE) |
+				(i + 1 < n ? VSPIN_DESC_F_NEXT : 0));
+			idx = (uint16_t)((idx + 1) & mask);
+			d->next = idx;
+		}
+		vq->free_head = idx;
+		vq->num_free = (uint16_t)(vq->num_free - n);
+		vq->state[head].cookie = cookie;
+		vq->state[head].ndescs = (uint16_t)n;
+		slot = &vq->vr.avail->ring[vq->avail_idx & mask];
+		if (*slot != head)
+			*slot = head;
+		vq->avail_idx++;
+		return head;
+	}
 	for (i = 0; i < n; i++) {
 		struct vspin_desc *d = &vq->vr.desc[idx];
 
@@ -106,9 +134,167 @@ free_chain(struct vspin_vq_drv *vq, uint16_t head)
 	vq->state[head].ndescs = 0;
 }
 
+int
+vspin_vq_drv_set_in_order(struct vspin_vq_drv *vq, bool on)
+{
+	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
+	unsigned int i;
+
+	if (on == vq->in_order)
+		return 0;
+	if (on) {
+		if (vq->num_free != vq->vr.num)
+			return -1;
+		vq->used_head = vq->free_head;
+		vq->skipped = 0;
+		vq->in_order = true;
+		return 0;
+	}
+	/* The free descriptors are consecutive from free_head: link them. */
+	for (i = 0; i < vq->num_free; i++) {
+		uint16_t d = (uint16_t)((vq->free_head + i) & mask);
+
+		vq->next[d] = (uint16_t)((d + 1) & mask);
+	}
+	vq->in_order = false;
+	return 0;
+}
+
+/*
+ * Used entries the device published that we have not collected: reads
+ * used->idx only when the last read's entries are all collected (the
+ * line it is on bounces between the cores, one read serves a burst).
+ * The acquire load orders the entry reads after it.
+ */
+static inline uint16_t
+used_ready(struct vspin_vq_drv *vq)
+{
+	uint16_t seen;
+
+	if (vq->last_used != vq->used_seen)
+		return (uint16_t)(vq->used_seen - vq->last_used);
+	seen = vspin_load_acquire16(vq->call.idx);
+	/*
+	 * More than a ring ahead: the device is broken; take nothing rather
+	 * than stale entries (the ring stalls).
+	 */
+	if ((uint16_t)(seen - vq->last_used) > vq->vr.num)
+		return 0;
+	vq->used_seen = seen;
+	return (uint16_t)(seen - vq->last_used);
+}
+
+/* In order: complete the oldest chain in flight; NULL if none is. */
+static inline void *
+complete_oldest(struct vspin_vq_drv *vq)
+{
+	struct vspin_desc_state *st = &vq->state[vq->used_head];
+	void *cookie = st->cookie;
+
+	if (cookie == NULL)
+		return NULL;
+	st->cookie = NULL;
+	vq->num_free = (uint16_t)(vq->num_free + st->ndescs);
+	vq->used_head =
+		(uint16_t)((vq->used_head + st->ndescs) & (vq->vr.num - 1));
+	return cookie;
+}
+
+/*
+ * In order, the last entry of a batch has been collected as completing
+ * the chain at head: check its id. Another in-flight head there means the
+ * device wrote one entry for several chains: those up to it are done
+ * (skipped, collected next with length 0). Anything else is a bad entry.
+ */
+static void
+check_batch_end(struct vspin_vq_drv *vq, uint16_t head)
+{
+	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
+	uint32_t id = vq->vr.used->ring[(uint16_t)(vq->last_used - 1) & mask].id;
+	uint16_t h = vq->used_head, n = 0;
+
+	if (likely_id(id == head))
+		return;
+	/* Walk the chains still in flight, oldest first, looking for id. */
+	while (vq->state[h].cookie != NULL && n < vq->vr.num) {
+		n++;
+		if (h == id) {
+			vq->skipped = n;
+			return;
+		}
+		h = (uint16_t)((h + vq->state[h].ndescs) & mask);
+	}
+	vq->bad_used++;
+}
+
+static unsigned int
+get_used_in_order(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
+		  unsigned int max)
+{
+	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
+	unsigned int n = 0, ready;
+	uint16_t head = 0;
+
+	while (vq->skipped > 0 && n < max) {
+		void *c = complete_oldest(vq);
+
+		vq->skipped--;
+		if (c == NULL)
+			break;
+		if (lens != NULL)
+			lens[n] = 0;
+		cookies[n++] = c;
+	}
+	ready = used_ready(vq);
+	if (ready > max - n)
+		ready = max - n;
+	while (ready-- > 0) {
+		void *c;
+
+		head = vq->used_head;
+		c = complete_oldest(vq);
+		if (c == NULL) {
+			/* More used than in flight: a broken device. */
+			vq->bad_used++;
+			vq->used_seen = vq->last_used;
+			return n;
+		}
+		if (lens != NULL)
+			lens[n] = vq->vr.used->ring[vq->last_used & mask].len;
+		vq->last_used++;
+		cookies[n++] = c;
+		if (vq->last_used == vq->used_seen)
+			check_batch_end(vq, head);
+	}
+	return n;
+}
+
+unsigned int
+vspin_vq_drv_get_used_bulk(struct vspin_vq_drv *vq, void **cookies,
+			   uint32_t *lens, unsigned int max)
+{
+	unsigned int n = 0;
+	uint32_t len;
+
+	if (vq->in_order)
+		return get_used_in_order(vq, cookies, lens, max);
+	while (n < max && (cookies[n] = vspin_vq_drv_get_used(vq, &len)) !=
+				  NULL) {
+		if (lens != NULL)
+			lens[n] = len;
+		n++;
+	}
+	return n;
+}
+
 void *
 vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
 {
+	if (vq->in_order) {
+		void *c;
+
+		return get_used_in_order(vq, &c, len, 1) == 1 ? c : NULL;
+	}
 	for (;;) {
 		const struct vspin_used_elem *e;
 		uint32_t id;

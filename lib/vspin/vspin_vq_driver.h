@@ -5,6 +5,17 @@
  *
  * The shared ring is never trusted: the free list and each chain's length
  * live in private memory, and every id the device returns is checked.
+ *
+ * In order (VIRTIO_F_IN_ORDER, vspin_vq_drv_set_in_order()): descriptors
+ * are taken in table order, wrapping at the end, and the device returns
+ * chains in the order they were made available. The driver then knows
+ * which chain each used entry completes without reading its id: a burst
+ * of completions costs one read of used->idx and, per entry, only the
+ * length when the caller wants it (receive). One id is still read per
+ * batch, the last one's, to check the order was kept; a device that
+ * writes one used entry for several chains (the spec allows it under
+ * IN_ORDER) is caught there and the chains it skipped are completed with
+ * length 0.
  */
 #ifndef VSPIN_VQ_DRIVER_H
 #define VSPIN_VQ_DRIVER_H
@@ -38,6 +49,9 @@ struct vspin_vq_drv {
 	uint16_t used_seen;	      /* used idx at its last read */
 	uint16_t free_head;
 	uint16_t num_free;
+	uint16_t used_head; /* in order: head of the oldest chain in flight */
+	uint16_t skipped;   /* in order: chains completed by a batch entry */
+	bool in_order;	    /* VIRTIO_F_IN_ORDER: see the top of this file */
 	uint16_t *next;			/* private free-list links */
 	struct vspin_desc_state *state; /* num entries */
 	struct vspin_stats *stats;
@@ -62,6 +76,53 @@ void vspin_vq_drv_init(struct vspin_vq_drv *vq, const struct vspin_vring *vr,
  */
 int vspin_vq_drv_add(struct vspin_vq_drv *vq, const struct vspin_sg *sg,
 		     unsigned int n_out, unsigned int n_in, void *cookie);
+
+/*
+ * Switch in-order descriptor use on or off (the feature as negotiated).
+ * On: only with every descriptor free (after init, before any add);
+ * returns -1 otherwise. Off: always possible, the free descriptors are
+ * relinked into a free list.
+ */
+int vspin_vq_drv_set_in_order(struct vspin_vq_drv *vq, bool on);
+
+/*
+ * In order only: add one single-descriptor chain (one segment, device
+ * readable if flags is 0, writable with VSPIN_DESC_F_WRITE). The caller
+ * has checked num_free > 0. The avail slot is written only if it does
+ * not hold the head already: with single-descriptor chains it always
+ * does after the first lap, and the device's cached copy of the line
+ * stays valid.
+ */
+static inline void
+vspin_vq_drv_add1_in_order(struct vspin_vq_drv *vq, uint64_t addr,
+			   uint32_t len, uint16_t flags, void *cookie)
+{
+	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
+	uint16_t head = vq->free_head;
+	struct vspin_desc *d = &vq->vr.desc[head];
+	uint16_t *slot = &vq->vr.avail->ring[vq->avail_idx & mask];
+
+	d->addr = addr;
+	d->len = len;
+	d->flags = flags;
+	vq->free_head = (uint16_t)((head + 1) & mask);
+	vq->num_free--;
+	vq->state[head].cookie = cookie;
+	vq->state[head].ndescs = 1;
+	if (*slot != head)
+		*slot = head;
+	vq->avail_idx++;
+}
+
+/*
+ * Collect up to max used chains: their cookies in order and, if lens is
+ * not NULL, the lengths the device wrote. Reads used->idx only when the
+ * entries seen at its last read are all collected. Returns how many.
+ * Works in both modes; in order it reads no used id but the batch's last.
+ */
+unsigned int vspin_vq_drv_get_used_bulk(struct vspin_vq_drv *vq,
+					void **cookies, uint32_t *lens,
+					unsigned int max);
 
 /*
  * Publish everything added since the last call. Returns true if the

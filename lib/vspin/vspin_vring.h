@@ -20,6 +20,7 @@
 #define VSPIN_F_EVENT_IDX 29
 #define VSPIN_F_PROTOCOL_FEATURES 30
 #define VSPIN_F_VERSION_1 32
+#define VSPIN_F_IN_ORDER 35
 
 /* Descriptor flags. */
 #define VSPIN_DESC_F_NEXT 1

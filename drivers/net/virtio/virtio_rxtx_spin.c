@@ -7,6 +7,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "vspin_clock.h"
 #include "vspin_eventfd.h"
@@ -33,7 +34,12 @@ rx_buf_len(const struct rte_mbuf *m)
 	return m->buf_len - RTE_PKTMBUF_HEADROOM + VIRTIO_SPIN_HDR_SIZE;
 }
 
-/* Post up to the free descriptors; returns how many were added. */
+/*
+ * Post up to the free descriptors; returns how many were added. In order
+ * (VIRTIO_F_IN_ORDER) each buffer is one descriptor taken in table order,
+ * so its avail slot already names it after the first lap: only the
+ * descriptor's address changes.
+ */
 static unsigned int
 rx_refill(struct virtio_spin_rxq *rxq)
 {
@@ -46,6 +52,14 @@ rx_refill(struct virtio_spin_rxq *rxq)
 		if (n != 0)
 			rxq->dev->eth_dev->data->rx_mbuf_alloc_failed++;
 		return 0;
+	}
+	if (likely(rxq->vq.in_order)) {
+		for (i = 0; i < n; i++)
+			vspin_vq_drv_add1_in_order(&rxq->vq,
+						   rx_buf_addr(bufs[i]),
+						   rx_buf_len(bufs[i]),
+						   VSPIN_DESC_F_WRITE, bufs[i]);
+		return n;
 	}
 	for (i = 0; i < n; i++) {
 		struct vspin_sg sg = {rx_buf_addr(bufs[i]),
@@ -148,25 +162,77 @@ rx_merge(struct virtio_spin_rxq *rxq)
 	return m;
 }
 
-static inline uint16_t
-rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
+/* Buffers collected per batch of a receive burst. */
+#define RX_BATCH 64
+/* Buffers ahead of the one being handled whose lines are prefetched. */
+#define RX_PREFETCH_AHEAD 4
+
+static inline const struct virtio_spin_net_hdr *
+rx_hdr(const struct rte_mbuf *m)
 {
+	return (const struct virtio_spin_net_hdr *)((const char *)m->buf_addr +
+						    RTE_PKTMBUF_HEADROOM -
+						    VIRTIO_SPIN_HDR_SIZE);
+}
+
+/*
+ * One batch: collect the used buffers (in order: one read of used->idx
+ * and the lengths, no ids), then turn them into packets. The header the
+ * device wrote (num_buffers) is on a line our core does not hold: it is
+ * prefetched a few buffers ahead, with the mbuf's first line we write.
+ * A mergeable packet may continue past the batch; rx_merge() then
+ * completes it from the ring or leaves it pending. Returns the packets.
+ */
+static inline uint16_t
+rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
+	 uint64_t *bytes, bool *more)
+{
+	struct rte_mbuf *bufs[RX_BATCH];
+	uint32_t lens[RX_BATCH];
+	unsigned int k, i;
 	uint16_t n = 0;
-	uint64_t bytes = 0;
 
-	while (n < nb) {
-		struct rte_mbuf *m;
-		uint32_t len;
+	if (nb > RX_BATCH)
+		nb = RX_BATCH;
+	k = vspin_vq_drv_get_used_bulk(&rxq->vq, (void **)bufs, lens, nb);
+	*more = k == nb;
+	for (i = 0; i < k && i < RX_PREFETCH_AHEAD; i++) {
+		rte_prefetch0(bufs[i]);
+		if (rxq->mrg_rxbuf)
+			rte_prefetch0(rx_hdr(bufs[i]));
+	}
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = bufs[i];
+		uint32_t len = lens[i];
 
-		if (unlikely(rxq->mrg_left > 0)) {
-			m = rx_merge(rxq);
-			if (m == NULL)
-				break;
-			goto deliver;
+		if (i + RX_PREFETCH_AHEAD < k) {
+			rte_prefetch0(bufs[i + RX_PREFETCH_AHEAD]);
+			if (rxq->mrg_rxbuf)
+				rte_prefetch0(
+					rx_hdr(bufs[i + RX_PREFETCH_AHEAD]));
 		}
-		m = rx_get(rxq, &len);
-		if (m == NULL)
-			break;
+		if (unlikely(len > rx_buf_len(m))) {
+			rxq->st.errors++;
+			len = rx_buf_len(m);
+		}
+		if (unlikely(rxq->mrg_left > 0)) {
+			/* Continuation: no header in this buffer. */
+			m->data_off = RTE_PKTMBUF_HEADROOM -
+				      VIRTIO_SPIN_HDR_SIZE;
+			m->data_len = (uint16_t)len;
+			m->pkt_len = len;
+			rxq->mrg_tail->next = m;
+			rxq->mrg_tail = m;
+			rxq->mrg_head->nb_segs++;
+			rxq->mrg_head->pkt_len += len;
+			if (--rxq->mrg_left == 0) {
+				m = rxq->mrg_head;
+				rxq->mrg_head = rxq->mrg_tail = NULL;
+				*bytes += m->pkt_len;
+				pkts[n++] = m;
+			}
+			continue;
+		}
 		if (unlikely(len <= VIRTIO_SPIN_HDR_SIZE)) {
 			rxq->st.errors++;
 			rte_pktmbuf_free(m);
@@ -177,11 +243,7 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		m->data_len = (uint16_t)(len - VIRTIO_SPIN_HDR_SIZE);
 		m->pkt_len = m->data_len;
 		if (rxq->mrg_rxbuf) {
-			const struct virtio_spin_net_hdr *h =
-				rte_pktmbuf_mtod_offset(
-					m, const struct virtio_spin_net_hdr *,
-					-(int)VIRTIO_SPIN_HDR_SIZE);
-			uint16_t nbuf = h->num_buffers;
+			uint16_t nbuf = rx_hdr(m)->num_buffers;
 
 			if (unlikely(nbuf > 1)) {
 				if (nbuf > rxq->vq.vr.num) {
@@ -191,14 +253,35 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 				}
 				rxq->mrg_head = rxq->mrg_tail = m;
 				rxq->mrg_left = nbuf - 1;
-				m = rx_merge(rxq);
-				if (m == NULL)
-					break;
+				continue;
 			}
 		}
-	deliver:
-		bytes += m->pkt_len;
+		*bytes += m->pkt_len;
 		pkts[n++] = m;
+	}
+	return n;
+}
+
+static inline uint16_t
+rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
+{
+	uint16_t n = 0;
+	uint64_t bytes = 0;
+	bool more = true;
+
+	while (n < nb && more) {
+		struct rte_mbuf *m;
+
+		if (unlikely(rxq->mrg_left > 0)) {
+			/* A packet continued past the last batch. */
+			m = rx_merge(rxq);
+			if (m == NULL)
+				break;
+			bytes += m->pkt_len;
+			pkts[n++] = m;
+			continue;
+		}
+		n += rx_batch(rxq, pkts + n, nb - n, &bytes, &more);
 	}
 	if (rxq->vq.num_free >= RX_REFILL_BATCH && rx_refill(rxq) != 0)
 		rx_publish(rxq);
@@ -290,21 +373,45 @@ tx_hdr_clear(struct virtio_spin_net_hdr *h)
 		memset(h, 0, sizeof(a) + sizeof(b));
 }
 
+/*
+ * Give back what the device has used, in bulk: one mempool operation per
+ * batch. In order this reads used->idx and one id per batch, no entry
+ * per packet (the lengths are not needed).
+ */
 static void
 tx_cleanup(struct virtio_spin_txq *txq)
 {
 	struct rte_mbuf *done[64];
-	unsigned int n = 0;
-	uint32_t len;
+	unsigned int n;
 
-	/* Back to the pool in bulk: one mempool operation per 64. */
-	while ((done[n] = vspin_vq_drv_get_used(&txq->vq, &len)) != NULL)
-		if (++n == RTE_DIM(done)) {
-			rte_pktmbuf_free_bulk(done, n);
-			n = 0;
-		}
-	if (n > 0)
+	while ((n = vspin_vq_drv_get_used_bulk(&txq->vq, (void **)done, NULL,
+					       RTE_DIM(done))) > 0) {
 		rte_pktmbuf_free_bulk(done, n);
+		if (n < RTE_DIM(done))
+			break;
+	}
+}
+
+/* The header is pushed in front of the data: one descriptor. */
+static inline bool
+tx_push(struct virtio_spin_txq *txq, struct rte_mbuf *m)
+{
+	struct virtio_spin_net_hdr *h;
+
+	if (unlikely(txq->vq.num_free == 0))
+		return false;
+	h = (void *)rte_pktmbuf_prepend(m, VIRTIO_SPIN_HDR_SIZE);
+	tx_hdr_clear(h);
+	if (likely(txq->vq.in_order)) {
+		vspin_vq_drv_add1_in_order(&txq->vq, rte_pktmbuf_mtod(m, uintptr_t),
+					   m->data_len, 0, m);
+	} else {
+		struct vspin_sg sg = {rte_pktmbuf_mtod(m, uintptr_t),
+				      m->data_len};
+
+		vspin_vq_drv_add(&txq->vq, &sg, 1, 0, m);
+	}
+	return true;
 }
 
 uint16_t
@@ -328,17 +435,8 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		unsigned int ns = 0;
 
 		if (likely(tx_can_push(m))) {
-			struct virtio_spin_net_hdr *h =
-				(void *)rte_pktmbuf_prepend(
-					m, VIRTIO_SPIN_HDR_SIZE);
-
-			tx_hdr_clear(h);
-			sg[0].addr = rte_pktmbuf_mtod(m, uintptr_t);
-			sg[0].len = m->data_len;
-			if (vspin_vq_drv_add(&txq->vq, sg, 1, 0, m) < 0) {
-				rte_pktmbuf_adj(m, VIRTIO_SPIN_HDR_SIZE);
+			if (!tx_push(txq, m))
 				break;
-			}
 			bytes += m->pkt_len - VIRTIO_SPIN_HDR_SIZE;
 			continue;
 		}

@@ -145,10 +145,14 @@ virtio_spin_tx_vring(uint16_t q)
 	return 2u * q + 1;
 }
 
-/* Features we ask for; MQ only with queues > 1. */
+/*
+ * Features we ask for; MQ only with queues > 1, IN_ORDER only for rings
+ * laid out once the features are known (wanted_features()).
+ */
 #define VIRTIO_SPIN_WANTED_FEATURES                                            \
 	((1ULL << VSPIN_F_VERSION_1) | (1ULL << VSPIN_F_EVENT_IDX) |           \
-	 (1ULL << VSPIN_F_MRG_RXBUF) | (1ULL << VSPIN_F_PROTOCOL_FEATURES))
+	 (1ULL << VSPIN_F_MRG_RXBUF) | (1ULL << VSPIN_F_PROTOCOL_FEATURES) |   \
+	 (1ULL << VSPIN_F_IN_ORDER))
 
 /* virtio_spin_vhost_user.c: one function per message; 0 or -1. */
 #define VIRTIO_SPIN_PROTOCOL_F_MQ 0

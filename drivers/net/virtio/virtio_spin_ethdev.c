@@ -275,6 +275,15 @@ wanted_features(const struct virtio_spin_dev *dev)
 
 	if (dev->max_qp > 1)
 		f |= 1ULL << VSPIN_F_MQ;
+	/*
+	 * IN_ORDER binds how a ring uses its descriptors from the first one
+	 * on: not for rings started before any backend said what it offers
+	 * (server mode), and then not on this port at all (the features of
+	 * the first backend are the port's).
+	 */
+	if (dev->features_known ? !(dev->features & (1ULL << VSPIN_F_IN_ORDER))
+				: dev->started)
+		f &= ~(1ULL << VSPIN_F_IN_ORDER);
 	return f;
 }
 
@@ -343,9 +352,11 @@ negotiate(struct virtio_spin_dev *dev)
 	dev->features_known = true;
 	PMD_LOG(INFO,
 		"%s: negotiated features 0x%" PRIx64
-		" (EVENT_IDX %s, MRG_RXBUF %s), protocol features 0x%" PRIx64,
+		" (EVENT_IDX %s, MRG_RXBUF %s, IN_ORDER %s), protocol features"
+		" 0x%" PRIx64,
 		dev->path, f, (f & (1ULL << VSPIN_F_EVENT_IDX)) ? "on" : "off",
-		(f & (1ULL << VSPIN_F_MRG_RXBUF)) ? "on" : "off", pf);
+		(f & (1ULL << VSPIN_F_MRG_RXBUF)) ? "on" : "off",
+		(f & (1ULL << VSPIN_F_IN_ORDER)) ? "on" : "off", pf);
 	return 0;
 }
 
@@ -953,6 +964,8 @@ init_queues(struct virtio_spin_dev *dev)
 {
 	struct rte_eth_dev_data *d = dev->eth_dev->data;
 	bool event_idx = has_feature(dev, VSPIN_F_EVENT_IDX);
+	/* Unknown features: no IN_ORDER (wanted_features()). */
+	bool in_order = has_feature(dev, VSPIN_F_IN_ORDER);
 	unsigned int q;
 
 	/* Not connected yet (server mode): assume what we ask for. */
@@ -972,6 +985,7 @@ init_queues(struct virtio_spin_dev *dev)
 		vr = rxq->vq.vr;
 		vspin_vq_drv_init(&rxq->vq, &vr, rxq->priv, event_idx,
 				  &rxq->vst);
+		vspin_vq_drv_set_in_order(&rxq->vq, in_order);
 		rxq->mrg_rxbuf = !dev->features_known ||
 				 has_feature(dev, VSPIN_F_MRG_RXBUF);
 		vspin_policy_init(&rxq->policy, &dev->pconf, dev->tsc_hz,
@@ -984,6 +998,7 @@ init_queues(struct virtio_spin_dev *dev)
 		vr = txq->vq.vr;
 		vspin_vq_drv_init(&txq->vq, &vr, txq->priv, event_idx,
 				  &txq->vst);
+		vspin_vq_drv_set_in_order(&txq->vq, in_order);
 		if (virtio_spin_rxq_fill(rxq) < 0) {
 			PMD_LOG(ERR, "%s: no mbufs to fill rx queue %u",
 				dev->path, q);
