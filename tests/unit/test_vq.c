@@ -172,13 +172,15 @@ round_trip(struct pair *p, struct run *r, unsigned int burst, bool arm,
 }
 
 static void
-wrap_around(uint32_t num, bool event_idx, bool reverse)
+wrap_around_mode(uint32_t num, bool event_idx, bool reverse, bool in_order)
 {
 	struct pair p;
 	struct run r = {0};
 	uint64_t x = 88172645463325252u;
 
 	VT_REQUIRE(pair_open(&p, num, event_idx) == 0, "ring set-up failed");
+	VT_REQUIRE(vspin_vq_drv_set_in_order(&p.drv, in_order) == 0,
+		   "in-order mode refused on a fresh ring");
 	/* Two full laps of the 16-bit indexes and some. */
 	while (r.sent < 2 * 65536 + 1000 && r.errors == 0) {
 		x ^= x << 13;
@@ -213,6 +215,104 @@ wrap_around(uint32_t num, bool event_idx, bool reverse)
 		 (unsigned long long)p.dev.bad_avail);
 	VT_CHECK(p.drv.num_free == num, "%u of %u descriptors free at the end",
 		 p.drv.num_free, num);
+	pair_close(&p);
+}
+
+static void
+wrap_around(uint32_t num, bool event_idx, bool reverse)
+{
+	wrap_around_mode(num, event_idx, reverse, false);
+}
+
+/* VIRTIO_F_IN_ORDER: chains of 1-3 descriptors in table order. */
+static void
+test_in_order_feature_wrap_around(void)
+{
+	wrap_around_mode(8, true, false, true);
+	wrap_around_mode(16, false, false, true);
+}
+
+/*
+ * In order, a device may write one used entry for a batch (the last
+ * chain's head): every chain of the batch comes back, the ones without an
+ * entry of their own with length 0, and nothing counts as bad.
+ */
+static void
+test_in_order_batched_used_entry(void)
+{
+	struct vspin_sg sg[MAX_SEGS];
+	uint16_t heads[3];
+	struct pair p;
+	uint32_t len, i;
+	void *c;
+
+	VT_REQUIRE(pair_open(&p, 8, true) == 0, "ring set-up failed");
+	VT_REQUIRE(vspin_vq_drv_set_in_order(&p.drv, true) == 0,
+		   "in-order mode refused on a fresh ring");
+	for (i = 0; i < 3; i++) {
+		unsigned int n = seq_segs(i, sg);
+		int h = vspin_vq_drv_add(&p.drv, sg, n, 0, seq_cookie(i));
+
+		VT_REQUIRE(h >= 0, "add %u failed", i);
+		heads[i] = (uint16_t)h;
+	}
+	VT_CHECK(heads[0] == 0 && heads[1] == 1 && heads[2] == 3,
+		 "heads %u %u %u, expected 0 1 3 (table order)", heads[0],
+		 heads[1], heads[2]);
+	vspin_vq_drv_publish(&p.drv);
+	/* One entry for all three, as the device may under IN_ORDER. */
+	p.vr.used->ring[0].id = heads[2];
+	p.vr.used->ring[0].len = 77;
+	p.vr.used->idx = 1;
+	for (i = 0; i < 3; i++) {
+		c = vspin_vq_drv_get_used(&p.drv, &len);
+		VT_CHECK(c == seq_cookie(i) && len == (i == 0 ? 77u : 0u),
+			 "completion %u: cookie %p len %u", i, c, len);
+	}
+	VT_CHECK(vspin_vq_drv_get_used(&p.drv, &len) == NULL,
+		 "a fourth completion out of one entry");
+	VT_CHECK(p.drv.num_free == 8 && p.drv.bad_used == 0,
+		 "num_free %u bad_used %llu after the batch", p.drv.num_free,
+		 (unsigned long long)p.drv.bad_used);
+	/* An id that is not in flight is bad, and takes nothing extra. */
+	VT_REQUIRE(vspin_vq_drv_add(&p.drv, sg, 1, 0, seq_cookie(9)) >= 0,
+		   "add after the batch failed");
+	vspin_vq_drv_publish(&p.drv);
+	p.vr.used->ring[1].id = 5;
+	p.vr.used->idx = 2;
+	c = vspin_vq_drv_get_used(&p.drv, &len);
+	VT_CHECK(c == seq_cookie(9) && p.drv.bad_used == 1,
+		 "bad batch id: cookie %p bad_used %llu", c,
+		 (unsigned long long)p.drv.bad_used);
+	/* In-order mode cannot be turned on with chains in flight. */
+	VT_REQUIRE(vspin_vq_drv_add(&p.drv, sg, 1, 0, seq_cookie(10)) >= 0,
+		   "add failed");
+	VT_CHECK(vspin_vq_drv_set_in_order(&p.drv, false) == 0 &&
+			 vspin_vq_drv_set_in_order(&p.drv, true) == -1,
+		 "in-order switched back on with a chain in flight");
+	pair_close(&p);
+}
+
+/* In order, then not: the free descriptors are relinked and keep going. */
+static void
+test_in_order_then_not(void)
+{
+	struct pair p;
+	struct run r = {0};
+	unsigned int k;
+
+	VT_REQUIRE(pair_open(&p, 8, true) == 0, "ring set-up failed");
+	VT_REQUIRE(vspin_vq_drv_set_in_order(&p.drv, true) == 0,
+		   "in-order mode refused on a fresh ring");
+	for (k = 0; k < 5; k++)
+		round_trip(&p, &r, 3, false, false);
+	vspin_vq_drv_set_in_order(&p.drv, false);
+	for (k = 0; k < 50; k++)
+		round_trip(&p, &r, 1 + k % 5, k & 1, k % 3 == 0);
+	VT_CHECK(r.returned == r.sent && r.errors == 0 &&
+			 p.drv.num_free == 8,
+		 "%u sent, %u returned, %u errors, %u free", r.sent,
+		 r.returned, r.errors, p.drv.num_free);
 	pair_close(&p);
 }
 
@@ -494,6 +594,9 @@ int
 main(void)
 {
 	VT_RUN(test_wrap_around_event_idx_in_order);
+	VT_RUN(test_in_order_feature_wrap_around);
+	VT_RUN(test_in_order_batched_used_entry);
+	VT_RUN(test_in_order_then_not);
 	VT_RUN(test_wrap_around_flags_in_order);
 	VT_RUN(test_wrap_around_event_idx_reversed);
 	VT_RUN(test_wrap_around_flags_reversed);
