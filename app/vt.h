@@ -26,6 +26,7 @@ struct vt_conf {
 	uint16_t burst;
 	uint16_t size;	      /* frame length without CRC */
 	uint16_t ring;	      /* descriptors per queue, 0: the PMD default */
+	uint16_t mbuf_size;   /* packet bytes per mbuf, 0: DPDK's default */
 	uint64_t cost_cycles; /* sink: busy cycles per packet */
 	uint32_t idle_ms;     /* sink: stop this long after the last packet */
 	uint32_t interval_ms; /* sink: delivered rate sampled this often */
@@ -44,6 +45,20 @@ extern volatile sig_atomic_t vspin_traffic_quit;
 double vspin_traffic_thread_cpu_s(void);
 /* CLOCK_MONOTONIC in seconds. */
 double vspin_traffic_wall_s(void);
+
+/*
+ * User-mode cycles and instructions of the calling thread (perf events),
+ * read at the edges of the traffic window only: the cost per packet of
+ * the data path, which other load on the machine changes much less than
+ * the rate. ok is false where perf events are not allowed.
+ */
+struct vt_pmu {
+	int fd, fd2; /* cycles (group leader), instructions */
+	bool ok;
+	uint64_t cycles, instructions; /* since vspin_traffic_pmu_start() */
+};
+void vspin_traffic_pmu_start(struct vt_pmu *p);
+void vspin_traffic_pmu_stop(struct vt_pmu *p);
 
 /*
  * Port set-up: one rx and one tx queue of ring descriptors (0: the PMD's

@@ -88,6 +88,7 @@ static const char *const pattern_names[] = {"const", "poisson", "onoff"};
 struct gen_result {
 	uint64_t sent, tx_calls, tx_short, alloc_fail, rx_seen;
 	double active_s, wall_s, cpu_s;
+	struct vt_pmu pmu; /* over the sending loop */
 	bool eos;
 };
 
@@ -127,6 +128,7 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 	sched_init(&s, c, hz);
 	cpu0 = vspin_traffic_thread_cpu_s();
 	wall0 = vspin_traffic_wall_s();
+	vspin_traffic_pmu_start(&r->pmu);
 	start = rte_rdtsc();
 	end = start + (uint64_t)(c->duration_s * (double)hz);
 	next_report = start + hz;
@@ -184,6 +186,7 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 		}
 		npend -= k;
 	}
+	vspin_traffic_pmu_stop(&r->pmu);
 	r->active_s = (double)(rte_rdtsc() - start) / (double)hz;
 	/* Built but never taken: not sent, so not counted. */
 	rte_pktmbuf_free_bulk(pend, npend);
@@ -226,6 +229,11 @@ report(const struct vt_conf *c, const struct gen_result *r, FILE *out)
 	vspin_traffic_json_dbl(&j, "active_s", r->active_s);
 	vspin_traffic_json_dbl(&j, "wall_s", r->wall_s);
 	vspin_traffic_json_dbl(&j, "cpu_s", r->cpu_s);
+	if (r->pmu.ok) {
+		vspin_traffic_json_u64(&j, "traffic_cycles", r->pmu.cycles);
+		vspin_traffic_json_u64(&j, "traffic_instructions",
+				       r->pmu.instructions);
+	}
 	vspin_traffic_json_dbl(&j, "cpu_pct",
 			       r->wall_s > 0 ? 100 * r->cpu_s / r->wall_s : 0);
 	vspin_traffic_json_u64(&j, "tsc_hz", rte_get_tsc_hz());

@@ -37,6 +37,10 @@ usage_to(FILE *f, const char *prog)
 		" --off-us U      onoff: off phase (default 1000)\n"
 		" --burst N       packets per rx/tx burst (default 32)\n"
 		" --size B        frame bytes without CRC (default 64)\n"
+		" --mbuf-size B   packet bytes per mbuf after the headroom\n"
+		"                 (default 0: 2048); sink: below the frame\n"
+		"                 size a packet arrives in several segments\n"
+		"                 (gen: a frame is built in one mbuf)\n"
 		" --ring N        descriptors per queue (default 0: the\n"
 		"                 PMD's own default)\n"
 		" --cost C        sink: busy TSC cycles per packet (0)\n"
@@ -170,6 +174,7 @@ enum {
 	OPT_DURATION,
 	OPT_RATE,
 	OPT_RING,
+	OPT_MBUF_SIZE,
 	OPT_PATTERN,
 	OPT_ON,
 	OPT_OFF,
@@ -198,6 +203,7 @@ static const struct option long_opts[] = {
 	{"burst", required_argument, NULL, OPT_BURST},
 	{"size", required_argument, NULL, OPT_SIZE},
 	{"ring", required_argument, NULL, OPT_RING},
+	{"mbuf-size", required_argument, NULL, OPT_MBUF_SIZE},
 	{"cost", required_argument, NULL, OPT_COST},
 	{"idle-ms", required_argument, NULL, OPT_IDLE},
 	{"wait", required_argument, NULL, OPT_WAIT},
@@ -315,6 +321,16 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			rc = parse_u64("--ring", optarg, 32768, &v);
 			c->ring = (uint16_t)v;
 			break;
+		case OPT_MBUF_SIZE:
+			rc = parse_u64("--mbuf-size", optarg, 65535 -
+				       RTE_PKTMBUF_HEADROOM, &v);
+			c->mbuf_size = (uint16_t)v;
+			if (rc == 0 && v != 0 && v < 128) {
+				fprintf(stderr, "vspin-traffic: --mbuf-size: "
+						"0 (default) or at least 128\n");
+				rc = -1;
+			}
+			break;
 		case OPT_COST:
 			rc = parse_u64("--cost", optarg, 100000000,
 				       &c->cost_cycles);
@@ -429,7 +445,9 @@ main(int argc, char **argv)
 		}
 	}
 	mp = rte_pktmbuf_pool_create("vt_pool", VT_NB_MBUF, VT_MBUF_CACHE, 0,
-				     RTE_MBUF_DEFAULT_BUF_SIZE,
+				     conf.mbuf_size ? conf.mbuf_size +
+						      RTE_PKTMBUF_HEADROOM :
+						      RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
 	if (mp == NULL) {
 		fprintf(stderr, "vspin-traffic: mbuf pool: %s\n",

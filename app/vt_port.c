@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The ethdev side, common to both roles: set-up, link, xstats, clocks.
  */
+#include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +22,58 @@ vspin_traffic_thread_cpu_s(void)
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int
+pmu_open(uint64_t config, int group)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_HARDWARE;
+	a.config = config;
+	a.disabled = group < 0;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	a.read_format = PERF_FORMAT_GROUP;
+	return (int)syscall(SYS_perf_event_open, &a, 0, -1, group, 0);
+}
+
+void
+vspin_traffic_pmu_start(struct vt_pmu *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd2 = -1;
+	p->fd = pmu_open(PERF_COUNT_HW_CPU_CYCLES, -1);
+	if (p->fd < 0)
+		return;
+	p->fd2 = pmu_open(PERF_COUNT_HW_INSTRUCTIONS, p->fd);
+	if (p->fd2 < 0) {
+		close(p->fd);
+		p->fd = -1;
+		return;
+	}
+	p->ok = ioctl(p->fd, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP) == 0;
+}
+
+void
+vspin_traffic_pmu_stop(struct vt_pmu *p)
+{
+	uint64_t v[3];
+
+	if (p->fd < 0)
+		return;
+	if (p->ok && read(p->fd, v, sizeof(v)) == (ssize_t)sizeof(v) &&
+	    v[0] == 2) {
+		p->cycles = v[1];
+		p->instructions = v[2];
+	} else {
+		p->ok = false;
+	}
+	close(p->fd2);
+	close(p->fd);
+	p->fd = p->fd2 = -1;
 }
 
 double

@@ -39,6 +39,7 @@ struct sink_state {
 	double wall_s, cpu_s;
 	/* At the first packet; after the run, the time since then. */
 	double wall_first, cpu_first;
+	struct vt_pmu pmu; /* first data packet to the end */
 	double series[VT_SERIES_MAX]; /* Mpps per interval from the first */
 	unsigned int nseries;
 	uint64_t sample_tsc, sample_data;
@@ -178,6 +179,7 @@ run(const struct vt_conf *c, struct sink_state *s)
 			/* Once: CPU over the traffic, without the wait. */
 			s->cpu_first = vspin_traffic_thread_cpu_s();
 			s->wall_first = vspin_traffic_wall_s();
+			vspin_traffic_pmu_start(&s->pmu);
 		}
 		s->rx += n;
 		s->last_tsc = t;
@@ -191,6 +193,8 @@ run(const struct vt_conf *c, struct sink_state *s)
 	/* Rate over the data, first packet to last data packet. */
 	if (last_rx)
 		s->last_tsc = last_rx;
+	if (s->wall_first != 0)
+		vspin_traffic_pmu_stop(&s->pmu);
 	s->cpu_s = vspin_traffic_thread_cpu_s();
 	s->wall_s = vspin_traffic_wall_s();
 	if (s->wall_first != 0) {
@@ -240,6 +244,11 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_u64(&j, "data_packets", s->data);
 	vspin_traffic_json_u64(&j, "foreign_packets", s->foreign);
 	vspin_traffic_json_bool(&j, "eos", s->eos);
+	if (s->pmu.ok) {
+		vspin_traffic_json_u64(&j, "traffic_cycles", s->pmu.cycles);
+		vspin_traffic_json_u64(&j, "traffic_instructions",
+				       s->pmu.instructions);
+	}
 	vspin_traffic_json_u64(&j, "expected", expected);
 	vspin_traffic_json_u64(&j, "lost", lost);
 	vspin_traffic_json_bool(&j, "loss_exact", s->eos);

@@ -202,6 +202,7 @@ class Runner:
         guest = self.eal(GUEST_CORE, "vsbg%d_%d" % (pid, self.n),
                          cfg.guest_vdev.format(sock=sock), cfg.guest_so)
         sink_args = ["--", "--role", "sink", "--quiet", "--wait", "20",
+                     "--mbuf-size", str(self.args.mbuf_size),
                      "--ring", str(self.args.ring),
                      "--idle-ms", "2000", "--cost", str(self.args.cost),
                      "--burst", str(self.args.burst)]
@@ -355,6 +356,36 @@ def cpu_pct(report):
     return report["cpu_pct"]
 
 
+def traffic_pkts(report):
+    return report["sent"] if report["role"] == "gen" else \
+        report["data_packets"]
+
+
+def per_pkt(report, key):
+    """A process's user-mode count of key over its traffic window
+    (vspin-traffic reads its thread's perf counters at the window's
+    edges, where the machine has a PMU) per packet of that window."""
+    v = report.get(key)
+    n = traffic_pkts(report)
+    return v / n if v is not None and n else None
+
+
+def cpu_ns_pkt(report):
+    """The polling thread's CPU time over the traffic per packet, in ns:
+    what a packet costs that thread, descheduled time left out. A thread
+    that waits on its peer (ring full or empty) spins, and that counts:
+    compare configurations run interleaved."""
+    n = traffic_pkts(report)
+    if not n:
+        return None
+    if report["role"] == "gen":
+        cpu = report["cpu_s"]
+    else:
+        cpu = report.get("traffic_cpu_pct", 0) / 100.0 * \
+            report.get("traffic_wall_s", 0)
+    return cpu * 1e9 / n
+
+
 def metrics(host, guest):
     """The numbers of one run, from the two JSON reports."""
     gen, sink = (host, guest) if host["role"] == "gen" else (guest, host)
@@ -397,6 +428,10 @@ def metrics(host, guest):
         "p50_us": lat["p50"] * 1e-3,
         "p99_us": lat["p99"] * 1e-3,
         "p999_us": lat["p999"] * 1e-3,
+        "guest_ns_pkt": cpu_ns_pkt(guest),
+        "host_ns_pkt": cpu_ns_pkt(host),
+        "guest_cyc_pkt": per_pkt(guest, "traffic_cycles"),
+        "guest_ins_pkt": per_pkt(guest, "traffic_instructions"),
         "host_wall_s": host["wall_s"],
         "guest_wall_s": guest["wall_s"],
     }
@@ -407,7 +442,8 @@ FIELDS = ["offered_mpps", "sent_mpps", "mpps", "ivl_min_mpps",
           "reordered", "duplicates", "host_cpu", "guest_cpu", "kicks",
           "calls", "kicks_per_mpkt", "calls_per_mpkt", "host_sleeps",
           "host_wakeups", "guest_sleeps", "guest_wakeups",
-          "host_window_us", "guest_window_us", "p50_us", "p99_us", "p999_us"]
+          "host_window_us", "guest_window_us", "p50_us", "p99_us", "p999_us",
+          "guest_ns_pkt", "host_ns_pkt", "guest_cyc_pkt", "guest_ins_pkt"]
 
 
 def summarize(runs):
@@ -724,7 +760,17 @@ def main():
                     help="descriptors per queue (default 0: each PMD's "
                     "own default, 256 for both guests)")
     ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--mbuf-size", type=int, default=0,
+                    help="packet bytes per mbuf of the sink (default 0: "
+                    "DPDK's 2048); below --size a packet arrives in "
+                    "several segments (mergeable buffers, guest sink "
+                    "with --reverse)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--ref-build", default=None, metavar="DIR",
+                    help="a build of other code (e.g. the commit before a "
+                    "change) for pairs 'ref' (its guest and host, every "
+                    "mode) and 'ref-guest-only' (its guest, stock host): "
+                    "old and new measured interleaved in one run")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--replot", metavar="DIR",
                     help="no runs: rebuild summary, table and plots from "
@@ -788,6 +834,18 @@ def main():
             configs += [host_only_config(m, host_so) for m in modes]
         elif p == "guest-only" and have_guest:
             configs += [guest_only_config(m, guest_so) for m in modes]
+        elif p in ("ref", "ref-guest-only") and args.ref_build:
+            rg = private_plugins.usable(os.path.join(
+                args.ref_build, "drivers", "net", "virtio",
+                "librte_net_virtio_spin.so"))
+            rh = private_plugins.usable(os.path.join(
+                args.ref_build, "drivers", "net", "vhost_spin",
+                "librte_net_vhost_spin.so"))
+            for m in modes:
+                c = ours_config(m, rg, rh) if p == "ref" else \
+                    guest_only_config(m, rg)
+                c.name = p + " " + m
+                configs.append(c)
         else:
             ap.error("pair %r unknown or not built" % p)
     if not configs:

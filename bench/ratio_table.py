@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Side-by-side table of one or more bench/sweep.py runs against the stock
+pair of the same run: Mpps median [min-max], the ratio of medians to stock,
+the median of the per-repeat ratios (each repeat's run divided by the
+stock run of the same repeat, measured minutes apart at most), and the
+guest thread's CPU time per packet (guest_ns_pkt), the number that other
+load on the machine changes least.
+
+    bench/ratio_table.py bench/results/<stamp>[/runs.csv] ...
+
+One markdown table per load, the rows in the order of the first run.
+"""
+
+import csv
+import os
+import statistics
+import sys
+
+
+def f(v, d=2):
+    return "-" if v is None else "%.*f" % (d, v)
+
+
+def load(path):
+    if os.path.isdir(path):
+        path = os.path.join(path, "runs.csv")
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def num(r, k):
+    try:
+        return float(r[k])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def table(rows, load_name, ref="stock"):
+    rows = [r for r in rows if r["load"] == load_name]
+    order = []
+    for r in rows:
+        if r["config"] not in order:
+            order.append(r["config"])
+    by = {}
+    for r in rows:
+        by.setdefault(r["config"], {})[r["repeat"]] = r
+    stock = by.get(ref, {})
+    smed = statistics.median([num(r, "mpps") for r in stock.values()]) \
+        if stock else None
+    sns = [num(r, "guest_ns_pkt") for r in stock.values()
+           if num(r, "guest_ns_pkt")]
+    sns = statistics.median(sns) if sns else None
+    out = ["| pair, mode | n | Mpps median [min-max] | / stock (medians) "
+           "| / stock (median of per-repeat) [min-max] | guest ns/pkt "
+           "median | / stock |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for c in order:
+        runs = by[c]
+        mpps = sorted(num(r, "mpps") for r in runs.values())
+        med = statistics.median(mpps)
+        pr = sorted(num(r, "mpps") / num(stock[k], "mpps")
+                    for k, r in runs.items()
+                    if k in stock and num(stock[k], "mpps"))
+        ns = [num(r, "guest_ns_pkt") for r in runs.values()
+              if num(r, "guest_ns_pkt")]
+        nsm = statistics.median(ns) if ns else None
+        out.append("| %s | %d | %s [%s-%s] | %s | %s [%s-%s] | %s | %s |" % (
+            c, len(mpps), f(med), f(mpps[0]), f(mpps[-1]),
+            f(med / smed if smed else None),
+            f(statistics.median(pr) if pr else None),
+            f(pr[0] if pr else None), f(pr[-1] if pr else None),
+            f(nsm, 0), f(nsm / sns if nsm and sns else None)))
+    return "\n".join(out)
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0 if len(sys.argv) >= 2 else 2
+    for path in sys.argv[1:]:
+        rows = load(path)
+        print("### %s\n" % path)
+        loads = []
+        for r in rows:
+            if r["load"] not in loads:
+                loads.append(r["load"])
+        for l in loads:
+            print("load %s:\n" % l)
+            print(table(rows, l))
+            print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
