@@ -225,6 +225,13 @@ class Runner:
         else:
             host += sink_args + ["--json", hjson]
             guest += gen_args + ["--json", gjson]
+        if self.args.perf_record:
+            # A profile of the guest process (cpu-clock: no PMU needed):
+            # logs/NNN-*-guest.perf.txt after the run.
+            guest = ["perf", "record", "-q", "-e", "cpu-clock", "-F",
+                     "4999", "-o", os.path.join(self.logdir, base +
+                                                "-guest.perf.data"),
+                     "--"] + guest
         with open(os.path.join(self.logdir, base + "-host.log"), "w") as hl:
             hl.write(shlex.join(host) + "\n")
             hl.flush()
@@ -262,7 +269,27 @@ class Runner:
             err = "no JSON report from %s (see %s)" % (
                 "guest" if grep_ is None else "host",
                 os.path.join(self.logdir, base + "-*.log"))
+        if self.args.perf_record:
+            perf_report(os.path.join(self.logdir, base + "-guest.perf"))
         return hrep, grep_, err
+
+
+def perf_report(base):
+    """The guest's profile as text: self time per symbol, the lcore
+    thread's samples only (the main thread is the forwarding lcore)."""
+    try:
+        out = subprocess.run(
+            ["perf", "report", "-i", base + ".data", "--stdio",
+             "--no-children", "--sort", "dso,symbol", "--percent-limit", "0.3"],
+            capture_output=True, text=True, timeout=120).stdout
+    except (OSError, subprocess.SubprocessError) as e:
+        out = "perf report failed: %s\n" % e
+    with open(base + ".txt", "w") as f:
+        f.write(out)
+    try:
+        os.unlink(base + ".data")
+    except OSError:
+        pass
 
 
 def wait_pair(hp, gp, duration, reports):
@@ -766,6 +793,9 @@ def main():
                     "several segments (mergeable buffers, guest sink "
                     "with --reverse)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--perf-record", action="store_true",
+                    help="profile each guest process with perf record "
+                    "(cpu-clock): logs/*-guest.perf.txt")
     ap.add_argument("--ref-build", default=None, metavar="DIR",
                     help="a build of other code (e.g. the commit before a "
                     "change) for pairs 'ref' (its guest and host, every "

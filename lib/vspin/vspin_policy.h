@@ -167,6 +167,16 @@ vspin_policy_armed_p(const struct vspin_policy *p)
 }
 
 /*
+ * Whether vspin_policy_poll() with n found will read its now argument:
+ * not while the queue stays busy (n > 0 in POLL).
+ */
+static inline bool
+vspin_policy_needs_now(const struct vspin_policy *p, unsigned int n)
+{
+	return n == 0 || p->state != VSPIN_ST_POLL;
+}
+
+/*
  * Cost of one sleep on this machine, in ns: half the median round trip of
  * two threads on different CPUs waking each other through eventfds,
  * within [2 us, 200 us]. Measured once per process (a few ms), then

@@ -48,8 +48,13 @@ struct vspin_sleep_group {
  * One group per polling thread, created on its first join and never
  * freed: a control thread may still ring a group's doorbell or read its
  * seq after the queue moved elsewhere.
+ * Read on every poll: initial-exec, one load off the thread pointer,
+ * where the default model for a plugin calls __tls_get_addr() each time
+ * (a few % of a receive burst). It takes 8 bytes of the static TLS
+ * surplus that glibc keeps for libraries loaded with dlopen().
  */
-static _Thread_local struct vspin_sleep_group *thread_group;
+static _Thread_local struct vspin_sleep_group *thread_group
+	__attribute__((tls_model("initial-exec")));
 
 static struct vspin_sleep_group *
 group_get(void)
@@ -357,6 +362,8 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		stand_down(s, sl);
 		return false;
 	}
+	if (now == VSPIN_SLEEPER_NOW_LAZY && vspin_policy_needs_now(p, n))
+		now = vspin_rdtsc();
 	if (!vspin_policy_poll(p, n, now)) {
 		if (!vspin_policy_armed_p(p)) {
 			/* Busy or spinning; coming back from armed: quiet P. */

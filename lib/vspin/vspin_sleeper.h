@@ -82,7 +82,12 @@ void vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
  * count cannot end the next sleep at once); sleeps when may_block and
  * every queue of the thread is ready. Returns true if the thread slept:
  * poll the queue again now, a wake-up usually means work.
+ * now: the TSC, or VSPIN_SLEEPER_NOW_LAZY to have it read only when the
+ * policy needs it: a queue that is busy, or may not block, never does,
+ * and a TSC read per burst is tens of ns (far more where the hypervisor
+ * traps it).
  */
+#define VSPIN_SLEEPER_NOW_LAZY 0
 bool vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 			uint64_t now);
 

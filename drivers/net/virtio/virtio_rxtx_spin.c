@@ -334,7 +334,8 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		return 0;
 	}
 	/* Slept: look at once, a wake-up usually means work. */
-	if (vspin_sleeper_poll(&rxq->sleeper, n, may_block, vspin_rdtsc()))
+	if (vspin_sleeper_poll(&rxq->sleeper, n, may_block,
+			       VSPIN_SLEEPER_NOW_LAZY))
 		n = rx_burst(rxq, pkts, nb);
 	return n;
 }
