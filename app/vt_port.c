@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 
 #include "vt.h"
+#include "vt_pkt.h"
 
 volatile sig_atomic_t vspin_traffic_quit;
 
@@ -105,6 +106,11 @@ vspin_traffic_port_init(uint16_t port, uint16_t ring, struct rte_mempool *mp)
 	socket = rte_eth_dev_socket_id(port);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
+	/* Mbufs smaller than a frame (--mbuf-size): packets in segments. */
+	if (rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM <
+		    VT_MAX_FRAME &&
+	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	ret = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (ret != 0)
 		goto fail;

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Issue 11's measurements in one command: the guest data path against the
+# stock pair (virtio_user + net_vhost) at saturation, every pair and mode
+# interleaved within each sweep, then the ratio tables.
+#
+#   bench/guest_sweeps.sh [REF_BUILD] [REPEATS]
+#
+# REF_BUILD: a build of older code (e.g. the commit before issue 11) whose
+# guest and host run as pairs 'ref' and 'ref-guest-only' in the same
+# sweeps; omit it for stock, ours and guest-only only. REPEATS default 5.
+# Results: bench/results/<stamp>/ per sweep; the tables on stdout.
+set -e
+cd "$(dirname "$0")/.."
+REF=${1:-}
+REPEATS=${2:-5}
+PAIRS=stock,ours,guest-only
+if [ -n "$REF" ]; then
+	PAIRS=$PAIRS,ref,ref-guest-only
+	set -- --ref-build "$REF"
+else
+	set --
+fi
+run() {
+	python3 bench/sweep.py --pairs "$PAIRS" --modes poll,spin:20,adaptive \
+		--loads sat --repeats "$REPEATS" --duration 1 "$@" 2>&1 |
+		sed -n 's/^results: //p' | tail -1
+}
+OUT=""
+OUT="$OUT $(run "$@")"                                     # 64 B, guest -> host
+OUT="$OUT $(run "$@" --reverse)"                           # 64 B, host -> guest
+OUT="$OUT $(run "$@" --size 1514)"                         # 1518 B frames
+OUT="$OUT $(run "$@" --size 1514 --reverse)"
+OUT="$OUT $(run "$@" --size 1514 --mbuf-size 512 --reverse)" # mergeable, 3 segments
+for d in $OUT; do
+	python3 bench/ratio_table.py "$d"
+done
