@@ -277,13 +277,15 @@ class Runner:
 def perf_report(base):
     """The guest's profile as text: self time per symbol, the lcore
     thread's samples only (the main thread is the forwarding lcore)."""
-    try:
-        out = subprocess.run(
-            ["perf", "report", "-i", base + ".data", "--stdio",
-             "--no-children", "--sort", "dso,symbol", "--percent-limit", "0.3"],
-            capture_output=True, text=True, timeout=120).stdout
-    except (OSError, subprocess.SubprocessError) as e:
-        out = "perf report failed: %s\n" % e
+    out = ""
+    for sort in ("dso", "dso,symbol"):
+        try:
+            out += subprocess.run(
+                ["perf", "report", "-i", base + ".data", "--stdio",
+                 "--no-children", "--sort", sort, "--percent-limit", "0.3"],
+                capture_output=True, text=True, timeout=120).stdout
+        except (OSError, subprocess.SubprocessError) as e:
+            out += "perf report failed: %s\n" % e
     with open(base + ".txt", "w") as f:
         f.write(out)
     try:
