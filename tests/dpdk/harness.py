@@ -25,7 +25,11 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     testpmd's own (after --), e.g. ["--forward-mode=io", "--txq=2"];
     "-i" is added when interactive, and --total-num-mbufs=16384 unless
     given (the default pool does not fit in -m 256). log_levels: e.g.
-    ["lib.vhost.config:debug"]. EAL always gets --no-huge -m 256 --no-pci.
+    ["lib.vhost.config:debug"]. EAL always gets --no-pci, and the memory
+    flags mem (a list), by default ["--no-huge", "-m", str(mem_mb)]; e.g.
+    mem=["--single-file-segments"] for dynamic hugepage memory (the
+    --file-prefix keeps the hugepage files of each process apart; testpmd
+    removes them when it quits).
     Use as a context manager: on exit it quits (or kills) the process.
   .start() -> self      launch; waits for the first prompt (interactive) or
                         returns at once (non-interactive: then .wait()).
@@ -131,7 +135,8 @@ def private_dir(prefix="vspin-"):
 class Testpmd:
     def __init__(self, name, vdevs=(), plugins=(), fwd_lcore=None,
                  lcores="0", main_lcore=None, args=(), eal_args=(),
-                 log_levels=(), interactive=True, timeout=30, mem_mb=256):
+                 log_levels=(), interactive=True, timeout=30, mem_mb=256,
+                 mem=None):
         self.name = name
         self.interactive = interactive
         self.timeout = timeout
@@ -141,8 +146,9 @@ class Testpmd:
         eal = ["-l", str(lcores)]
         if main_lcore is not None:
             eal += ["--main-lcore", str(main_lcore)]
-        eal += ["--no-huge", "-m", str(mem_mb), "--no-pci",
-                "--file-prefix", self.prefix]
+        if mem is None:
+            mem = ["--no-huge", "-m", str(mem_mb)]
+        eal += list(mem) + ["--no-pci", "--file-prefix", self.prefix]
         for p in plugins:
             eal += ["-d", p]
         for v in vdevs:
