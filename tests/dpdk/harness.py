@@ -30,6 +30,9 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     mem=["--single-file-segments"] for dynamic hugepage memory (the
     --file-prefix keeps the hugepage files of each process apart; testpmd
     removes them when it quits).
+    On exit (quit or kill) the hugepage files of its --file-prefix are
+    removed: EAL leaves them behind with their pages (22.11, dynamic
+    memory with --single-file-segments, or --legacy-mem).
     Use as a context manager: on exit it quits (or kills) the process.
   .start() -> self      launch; waits for the first prompt (interactive) or
                         returns at once (non-interactive: then .wait()).
@@ -50,6 +53,10 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
   .log -> str                           everything the process printed
   .pid, .returncode
   .fail(msg)                            raise HarnessError with log tail
+
+hugepage_files(prefix) -> [path]
+    Files named by EAL for --file-prefix prefix in every hugetlbfs mount.
+remove_hugepage_files(prefix)
 
 run_testpmd(name, timeout=20, **kw) -> (returncode, log)
     Non-interactive run (e.g. bad devargs): waits for exit, kills on timeout
@@ -303,6 +310,7 @@ class Testpmd:
             self.quit()
         finally:
             self.kill()
+            remove_hugepage_files(self.prefix)
             if self.proc:
                 for f in (self.proc.stdin, self.proc.stdout):
                     try:
@@ -383,6 +391,7 @@ def run_testpmd(name, timeout=20, **kw):
         t.kill()
     if t._reader:
         t._reader.join(5)
+    remove_hugepage_files(t.prefix)
     log = t.log
     for f in (t.proc.stdin, t.proc.stdout):
         try:
@@ -390,6 +399,34 @@ def run_testpmd(name, timeout=20, **kw):
         except OSError:
             pass
     return rc, log
+
+
+def hugetlbfs_mounts():
+    try:
+        with open("/proc/mounts") as f:
+            return [ln.split()[1] for ln in f if ln.split()[2:3] == ["hugetlbfs"]]
+    except OSError:
+        return []
+
+
+def hugepage_files(prefix):
+    """EAL's hugepage files of one --file-prefix: <prefix>map_<n>."""
+    pat = re.compile(re.escape(prefix) + r"map_\d+$")
+    res = []
+    for m in hugetlbfs_mounts():
+        try:
+            res += [os.path.join(m, f) for f in os.listdir(m) if pat.match(f)]
+        except OSError:
+            pass
+    return res
+
+
+def remove_hugepage_files(prefix):
+    for p in hugepage_files(prefix):
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
 
 
 # -- /proc readers ------------------------------------------------------

@@ -188,16 +188,19 @@ enable_vrings(struct virtio_spin_dev *dev, int enable)
 
 /* The memory changed: a new table, the rings paused around it. */
 static int
-mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len)
+mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len,
+	   bool *paused)
 {
 	struct virtio_spin_mem_table t;
 	int r;
 
+	*paused = false;
 	/* A table that cannot be built leaves the rings alone. */
 	if (virtio_spin_mem_table_build(&t, dev->path, skip, skip_len) < 0)
 		return -1;
 	if (!(dev->started && dev->link_up))
 		return send_table(dev, &t);
+	*paused = true;
 	if (dev->features & (1ULL << VSPIN_F_PROTOCOL_FEATURES)) {
 		if (enable_vrings(dev, 0) < 0)
 			return -1;
@@ -220,6 +223,7 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	struct virtio_spin_dev *dev = arg;
 	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(addr);
 	bool was_free = type == RTE_MEM_EVENT_FREE;
+	bool paused;
 
 	if (msl == NULL || msl->external)
 		return;
@@ -227,7 +231,7 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->closing && dev->vu.fd >= 0) {
 		dev->mem_updates++;
-		if (mem_update(dev, was_free ? addr : NULL, len) < 0)
+		if (mem_update(dev, was_free ? addr : NULL, len, &paused) < 0)
 			PMD_LOG(ERR,
 				"%s: the backend did not take the memory "
 				"table after %s of %zu bytes at %p: packets "
@@ -237,9 +241,9 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 		else
 			PMD_LOG(INFO,
 				"%s: memory table sent again (%s of %zu bytes "
-				"at %p)",
+				"at %p%s)",
 				dev->path, was_free ? "free" : "allocation", len,
-				addr);
+				addr, paused ? ", rings paused" : "");
 	}
 	pthread_mutex_unlock(&dev->lock);
 }
