@@ -236,14 +236,15 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 				"%s: the backend did not take the memory "
 				"table after %s of %zu bytes at %p: packets "
 				"in that memory will not reach it",
-				dev->path, was_free ? "a free" : "an allocation",
-				len, addr);
+				dev->path,
+				was_free ? "a free" : "an allocation", len,
+				addr);
 		else
 			PMD_LOG(INFO,
 				"%s: memory table sent again (%s of %zu bytes "
 				"at %p%s)",
-				dev->path, was_free ? "free" : "allocation", len,
-				addr, paused ? ", rings paused" : "");
+				dev->path, was_free ? "free" : "allocation",
+				len, addr, paused ? ", rings paused" : "");
 	}
 	pthread_mutex_unlock(&dev->lock);
 }
