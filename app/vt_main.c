@@ -23,9 +23,9 @@
 #define VT_MBUF_CACHE 256
 
 static void
-usage(const char *prog)
+usage_to(FILE *f, const char *prog)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: %s <EAL args> -- --role gen|sink [options]\n"
 		" --port N        ethdev port (default 0)\n"
 		" --duration S    gen: seconds of sending (default 5);\n"
@@ -51,8 +51,43 @@ usage(const char *prog)
 		"                 report (default 0)\n"
 		" --seed N        gen: seed of the Poisson gaps\n"
 		" --json FILE     the JSON report (default stdout)\n"
-		" --quiet         no progress line\n",
-		prog);
+		" --quiet         no progress line\n"
+		" --help          this text (also shown after EAL's own\n"
+		"                 options by `%s --help`)\n",
+		prog, prog);
+}
+
+static void
+usage(const char *prog)
+{
+	usage_to(stderr, prog);
+}
+
+/* EAL's --help: ours follows EAL's own options. */
+static void
+usage_hook(const char *prog)
+{
+	usage_to(stdout, prog);
+}
+
+/*
+ * `vspin-traffic -- --help` (or -h): the application's options, without
+ * initialising EAL first (which could fail for lack of hugepages and hide
+ * the help behind an unrelated error).
+ */
+static bool
+app_help_requested(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		;
+	for (i++; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return true;
+	}
+	return false;
 }
 
 static int
@@ -359,6 +394,11 @@ main(int argc, char **argv)
 	FILE *out = stdout;
 	int n, rc;
 
+	if (app_help_requested(argc, argv)) {
+		usage_to(stdout, argv[0]);
+		return 0;
+	}
+	rte_set_application_usage_hook(usage_hook);
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "vspin-traffic: EAL init failed: %s\n",

@@ -36,6 +36,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import private_plugins  # noqa: E402
 
 GUEST_CORE = "0"
 HOST_CORE = "1"
@@ -666,11 +668,18 @@ def gnuplot(outdir, configs, loads, summ, sat, ref):
     return made
 
 
+def help_text(text):
+    """argparse expands %(default)s-style fields in help strings: a help
+    text built from data (load names such as "1%") needs its % doubled."""
+    return text.replace("%", "%%")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--short", action="store_true",
-                    help="under a minute: %s, loads %s, 1 repeat" %
-                    (", ".join(SHORT_MODES), ", ".join(SHORT_LOADS)))
+                    help=help_text("under a minute: %s, loads %s, 1 repeat" %
+                                   (", ".join(SHORT_MODES),
+                                    ", ".join(SHORT_LOADS))))
     ap.add_argument("--repeats", type=int, default=None,
                     help="repeats per point (default 3, --short 1)")
     ap.add_argument("--duration", type=float, default=None,
@@ -679,8 +688,9 @@ def main():
     ap.add_argument("--modes", default=None,
                     help="comma-separated modes of our pair (default all)")
     ap.add_argument("--loads", default=None,
-                    help="comma-separated loads among %s" %
-                    ", ".join(l for l, _ in LOADS + EXTRA_LOADS))
+                    help=help_text("comma-separated loads among %s" %
+                                   ", ".join(l for l, _ in
+                                             LOADS + EXTRA_LOADS)))
     ap.add_argument("--pattern", choices=["const", "poisson"],
                     default="const",
                     help="arrivals of the paced loads (default const)")
@@ -739,6 +749,16 @@ def main():
                            "librte_net_vhost_spin.so")
     have_guest = os.path.exists(guest_so)
     have_host = os.path.exists(host_so)
+    # EAL will not load a plugin below a world-writable directory (a clone
+    # under /tmp) and says so only in each process's log: use a private
+    # copy then, or stop here with the reason.
+    try:
+        if have_guest:
+            guest_so = private_plugins.usable(guest_so)
+        if have_host:
+            host_so = private_plugins.usable(host_so)
+    except private_plugins.PluginDirError as e:
+        sys.exit("sweep: %s" % e)
     if args.pairs:
         pairs = args.pairs.split(",")
     elif have_guest and have_host:

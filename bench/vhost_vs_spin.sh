@@ -41,6 +41,13 @@ ap.add_argument("--short", action="store_true",
 ap.add_argument("--configs", default="stock,poll,spin:50,adaptive,notify",
                 help="stock (net_vhost) or a spin_mode of net_vhost_spin")
 a = ap.parse_args()
+# A clone below a world-writable directory (/tmp): the harness copies the
+# plugin to a private directory, or this stops now with the reason rather
+# than in an EAL log.
+try:
+    h.plugin("vhost_spin")
+except (h.HarnessError, FileNotFoundError) as e:
+    sys.exit("bench/vhost_vs_spin.sh: %s" % e)
 if a.short:
     a.repeat, a.seconds, a.idle_seconds = 1, 1.0, 2.0
 configs = a.configs.split(",")

@@ -50,6 +50,13 @@ ap.add_argument("--no-idle", action="store_true")
 ap.add_argument("--short", action="store_true",
                 help="one round of 1 s: a smoke run")
 a = ap.parse_args()
+# A clone below a world-writable directory (/tmp): the harness copies the
+# plugin to a private directory, or this stops now with the reason rather
+# than in an EAL log.
+try:
+    h.plugin("virtio")
+except (h.HarnessError, FileNotFoundError) as e:
+    sys.exit("bench/virtio_user_vs_spin.sh: %s" % e)
 if a.short:
     a.repeat, a.seconds = 1, 1.0
 stamp = time.strftime("%Y%m%d-%H%M%S")

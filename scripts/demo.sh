@@ -5,6 +5,20 @@
 #   2. the DPDK benchmark: our two PMDs in every mode and the stock pair,
 #      short (no hugepages, sockets in a private directory).
 set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+usage: scripts/demo.sh [-h|--help]
+Installs what is missing (scripts/setup.sh, as root), builds in build/,
+then runs the short ring benchmark and the short DPDK sweep
+(bench/sweep.py --short). Takes no options.
+EOF
+}
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+"") ;;
+*) usage >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
@@ -12,6 +26,15 @@ if [ ! -f build/build.ninja ]; then
 	meson setup build >/dev/null
 fi
 ninja -C build >/dev/null
+# EAL will not load -d plugins below a world-writable directory (a clone
+# under /tmp): the benchmark then uses private copies; stop now if even
+# that cannot work, with the reason.
+shopt -s nullglob
+plugins=(build/drivers/net/*/librte_net_*.so)
+if [ ${#plugins[@]} -gt 0 ]; then
+	python3 scripts/private_plugins.py "${plugins[@]}" >/dev/null ||
+		{ echo "demo: cannot run the DPDK benchmark from $(pwd)" >&2; exit 1; }
+fi
 
 echo
 echo "== 1. Two processes on one split ring, every mode (bench/ring_bench --short)"

@@ -11,6 +11,20 @@
 #     the DPDK tests with hugepage memory. VSPIN_HUGEPAGES=0 skips it.
 set -euo pipefail
 
+usage() {
+	cat <<'EOF'
+usage: scripts/setup.sh [-h|--help]
+Installs the Debian packages virtio-spin needs and caches DPDK's
+driver-SDK headers in ${VSPIN_CACHE:-/var/cache/virtio-spin}. Idempotent;
+run as root (or with sudo). Takes no options.
+EOF
+}
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+"") ;;
+*) usage >&2; exit 2 ;;
+esac
+
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
       python3 python3-pyelftools spin gcc libc6-dev dpkg-dev xz-utils
       libclang-rt-14-dev clang gnuplot-nox

@@ -10,7 +10,11 @@ build_dir() -> str
     The meson build directory: $VSPIN_BUILD_DIR, else ../../build from here.
 plugin(name) -> str
     Path of one of our PMD plugins: plugin("virtio") or plugin("vhost_spin")
-    (build/drivers/net/<name>/librte_net_<...>.so). Raises FileNotFoundError.
+    (build/drivers/net/<name>/librte_net_<...>.so), for testpmd's -d. When
+    the build is below a world-writable directory (a clone under /tmp),
+    which EAL refuses to load from, a copy in a private 0755 directory
+    (scripts/private_plugins.py). Raises FileNotFoundError, or
+    HarnessError with the reason when no private copy can be made.
 private_dir() -> context manager yielding a fresh 0700 directory (sockets,
     logs); removed on exit.
 
@@ -86,9 +90,14 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts"))
+import private_plugins  # noqa: E402
 
 PROMPT = "testpmd> "
 # cmdline writes the prompt one character at a time, while other threads
@@ -127,7 +136,10 @@ def plugin(name):
     path = os.path.join(build_dir(), _PLUGINS.get(name, name))
     if not os.path.isfile(path):
         raise FileNotFoundError("plugin not built: " + path)
-    return path
+    try:
+        return private_plugins.usable(path)
+    except private_plugins.PluginDirError as e:
+        raise HarnessError(str(e)) from None
 
 
 @contextlib.contextmanager

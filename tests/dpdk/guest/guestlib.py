@@ -41,8 +41,8 @@ def vhost_pmd(d, fwd, client=False, queues=1, name="host", mem=None):
         log_levels=["lib.vhost.config:debug"], mem=mem)
 
 
-def guest_pmd(d, fwd, devargs="", queues=1, name="guest", mem=None,
-              args=()):
+def guest_pmd(d, fwd, devargs="", queues=1, name="guest", log=None,
+              mem=None, args=()):
     vdev = "net_virtio_spin0,path=%s" % sock_path(d)
     if queues > 1:
         vdev += ",queues=%d" % queues
@@ -55,7 +55,7 @@ def guest_pmd(d, fwd, devargs="", queues=1, name="guest", mem=None,
         mem=mem,
         # VSPIN_GUEST_LOG=debug to see every vhost-user step.
         log_levels=["pmd.net.virtio_spin:"
-                    + os.environ.get("VSPIN_GUEST_LOG", "info")])
+                    + (log or os.environ.get("VSPIN_GUEST_LOG", "info"))])
 
 
 def check(cond, msg):

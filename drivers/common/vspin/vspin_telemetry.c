@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The telemetry command shared by both PMDs (vspin_telemetry.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <dev_driver.h>
+#include <rte_ethdev.h>
+
+#include "vspin_parse.h"
+#include "vspin_telemetry.h"
+
+static const char *const state_names[] = {
+	[VSPIN_ST_POLL] = "poll",
+	[VSPIN_ST_SPIN] = "spin",
+	[VSPIN_ST_ARMED] = "armed",
+	[VSPIN_ST_SLEEP] = "sleep",
+};
+
+const char *
+vspin_tel_state_name(enum vspin_state s)
+{
+	if ((unsigned int)s >= RTE_DIM(state_names))
+		return "?";
+	return state_names[s];
+}
+
+/* Cycles to microseconds at hz (0 when the policy has no clock yet). */
+static uint64_t
+cycles_us(uint64_t cycles, uint64_t hz)
+{
+	if (hz == 0)
+		return 0;
+	return (uint64_t)((double)cycles * 1e6 / (double)hz + 0.5);
+}
+
+static struct rte_tel_data *
+queue_dict(const struct vspin_tel_rxq *q)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+
+	if (d == NULL)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "mode", vspin_mode_name(q->mode));
+	rte_tel_data_add_dict_string(d, "state",
+				     vspin_tel_state_name(q->state));
+	rte_tel_data_add_dict_u64(d, "window_us", cycles_us(q->window, q->hz));
+	rte_tel_data_add_dict_u64(d, "sleep_cost_us",
+				  cycles_us(q->sleep_cost, q->hz));
+	rte_tel_data_add_dict_u64(d, "budget", q->budget);
+	rte_tel_data_add_dict_u64(d, "sleep_max_us", q->sleep_max_us);
+	rte_tel_data_add_dict_u64(d, "arms", q->arms);
+	rte_tel_data_add_dict_u64(d, "sleeps", q->sleeps);
+	rte_tel_data_add_dict_u64(d, "wakeups", q->wakeups);
+	rte_tel_data_add_dict_u64(d, "sleep_timeouts", q->sleep_timeouts);
+	rte_tel_data_add_dict_u64(d, "spurious_wakeups", q->spurious_wakeups);
+	return d;
+}
+
+int
+vspin_tel_queues(const char *params, struct rte_tel_data *d, const char *driver,
+		 vspin_tel_read_t read)
+{
+	const struct rte_eth_dev *dev;
+	struct vspin_tel_rxq q;
+	struct rte_tel_data *qd;
+	char key[32];
+	uint64_t port;
+	uint16_t qid, nb;
+
+	if (params == NULL ||
+	    vspin_parse_u64(params, 0, RTE_MAX_ETHPORTS - 1, &port) != 0 ||
+	    !rte_eth_dev_is_valid_port((uint16_t)port))
+		return -EINVAL;
+	dev = &rte_eth_devices[port];
+	if (dev->device == NULL || dev->device->driver == NULL ||
+	    strcmp(dev->device->driver->name, driver) != 0)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	nb = dev->data->rx_queues == NULL ? 0 : dev->data->nb_rx_queues;
+	for (qid = 0; qid < nb; qid++) {
+		memset(&q, 0, sizeof(q));
+		if (!read(dev, qid, &q))
+			continue;
+		qd = queue_dict(&q);
+		if (qd == NULL)
+			return -ENOMEM;
+		snprintf(key, sizeof(key), "rx_q%u", qid);
+		if (rte_tel_data_add_dict_container(d, key, qd, 0) != 0) {
+			rte_tel_data_free(qd);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Telemetry of both PMDs: the spin policy of every rx queue of a port,
+ * as a dict per queue, for /virtio_spin/queues,<port_id> and
+ * /vhost_spin/queues,<port_id>.
+ *
+ * Shared by the two plugins (compiled into each, hidden): the command
+ * handling and the dict layout live here, so both answer alike; what is
+ * PMD specific is how to find a queue's policy and counters, one small
+ * read function per PMD (virtio_spin_telemetry.c, vhost_spin_telemetry.c).
+ */
+#ifndef VSPIN_TELEMETRY_H
+#define VSPIN_TELEMETRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ethdev_driver.h>
+#include <rte_telemetry.h>
+
+#include "vspin_policy.h"
+#include "vspin_stats.h"
+
+/* Read from a shared field without tearing; the lcore keeps writing it. */
+#define VSPIN_TEL_READ(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/* What the telemetry shows of one rx queue, copied out by the PMD. */
+struct vspin_tel_rxq {
+	enum vspin_mode mode;
+	enum vspin_state state;
+	uint64_t hz;	     /* TSC ticks per second of the policy */
+	uint64_t window;     /* cycles: the spin window (spin, adaptive) */
+	uint64_t sleep_cost; /* cycles: B, the price of a sleep (adaptive) */
+	uint32_t budget;
+	uint32_t sleep_max_us;
+	uint64_t arms;
+	uint64_t sleeps;
+	uint64_t wakeups;
+	uint64_t sleep_timeouts;
+	uint64_t spurious_wakeups;
+};
+
+/*
+ * Fill *out for rx queue qid of dev. Returns false when the queue is not
+ * set up. Runs on the telemetry thread: read only, with VSPIN_TEL_READ.
+ */
+typedef bool (*vspin_tel_read_t)(const struct rte_eth_dev *dev, uint16_t qid,
+				 struct vspin_tel_rxq *out);
+
+/*
+ * The command handler's body. params: the port id. driver: our driver's
+ * name; another driver's port is refused (-EINVAL), as are a missing,
+ * malformed or unknown port id. d gets a dict "rx_q<N>" -> dict of the
+ * queue's mode, state, window_us, sleep_cost_us, budget, sleep_max_us and
+ * counters (arms, sleeps, wakeups, sleep_timeouts, spurious_wakeups).
+ */
+int vspin_tel_queues(const char *params, struct rte_tel_data *d,
+		     const char *driver, vspin_tel_read_t read);
+
+/* Name of a policy state ("poll", "spin", "armed", "sleep"). */
+const char *vspin_tel_state_name(enum vspin_state s);
+
+#endif /* VSPIN_TELEMETRY_H */

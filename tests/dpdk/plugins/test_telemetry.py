@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Telemetry: each rx queue's spin policy through our own commands.
+
+Case telemetry_vhost_spin
+  Topology: testpmd "host" with --vdev net_null0 and
+  net_vhost_spin0,iface=SOCK,queues=2,spin_mode=adaptive (rxonly); testpmd
+  "guest" with Debian's stock net_virtio_user0,path=SOCK,queues=2 (rxonly).
+Case telemetry_virtio_spin
+  Topology: testpmd "host" with Debian's stock net_vhost0,iface=SOCK;
+  testpmd "guest" with net_null0 and
+  net_virtio_spin0,path=SOCK,spin_mode=spin:50 (rxonly).
+Commands: dpdk-telemetry.py -f <file prefix of our testpmd>, with "/",
+  then /<pmd>/queues,<our port>, ,<the net_null port>, ,x and no port on
+  stdin (the harness gives each testpmd its own --file-prefix; the socket
+  is /var/run/dpdk/<prefix>/dpdk_telemetry.v2).
+Expected: "/" lists the command; our port answers with one dict per rx
+  queue (rx_q0, rx_q1, ...) holding mode (the devargs' mode), state (poll,
+  spin, armed or sleep), window_us, sleep_cost_us, budget, sleep_max_us,
+  arms, sleeps, wakeups, sleep_timeouts and spurious_wakeups; the
+  adaptive queue has measured its sleep cost (> 0) and has a window > 0,
+  the spin:50 queue a 50 us window; the counters lie between the port's
+  xstats (rx_qN_sleeps, ...) read just before and just after; a port of
+  another driver, a malformed or a missing port id gets null.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import harness  # noqa: E402
+
+FIELDS = ("mode", "state", "window_us", "sleep_cost_us", "budget",
+          "sleep_max_us", "arms", "sleeps", "wakeups", "sleep_timeouts",
+          "spurious_wakeups")
+COUNTERS = ("arms", "sleeps", "wakeups", "sleep_timeouts",
+            "spurious_wakeups")
+STATES = ("poll", "spin", "armed", "sleep")
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def telemetry(prefix, cmds):
+    """Replies of Debian's dpdk-telemetry.py to cmds (one JSON per line)."""
+    tool = shutil.which("dpdk-telemetry.py")
+    check(tool, "dpdk-telemetry.py not in PATH (Debian package dpdk)")
+    sock = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+    check(os.path.exists(sock), "no telemetry socket %s" % sock)
+    r = subprocess.run([tool, "-f", prefix], input="\n".join(cmds) + "\n",
+                       capture_output=True, text=True, timeout=20)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    check(r.returncode == 0 and len(lines) == len(cmds),
+          "dpdk-telemetry.py -f %s: exit %d, %d replies to %d commands:\n"
+          "%s%s" % (prefix, r.returncode, len(lines), len(cmds), r.stdout,
+                    r.stderr))
+    return [json.loads(ln) for ln in lines]
+
+
+def port_of(tp, driver):
+    out = tp.cmd("show port info all")
+    port = None
+    for line in out.splitlines():
+        if "Infos for port" in line:
+            port = int(line.split("Infos for port")[1].split()[0])
+        elif "Driver name:" in line and line.split(":", 1)[1].strip() == \
+                driver:
+            return port
+    tp.fail("no %s port in 'show port info all'" % driver)
+
+
+def check_queues(ours, pmd, driver, nq, mode, expect):
+    cmd = "/%s/queues" % pmd
+    port = port_of(ours, driver)
+    other = port_of(ours, "net_null")
+    before = ours.xstats(port)
+    listing, reply, wrong, bad, none = telemetry(
+        ours.prefix, ["/", "%s,%d" % (cmd, port), "%s,%d" % (cmd, other),
+                      cmd + ",x", cmd])
+    after = ours.xstats(port)
+    check(cmd in listing["/"], "%s not among the commands: %s" % (
+        cmd, listing["/"]))
+    queues = reply[cmd]
+    check(isinstance(queues, dict), "%s,%d: %r" % (cmd, port, reply))
+    check(sorted(queues) == ["rx_q%d" % q for q in range(nq)],
+          "%s,%d: queues %s, expected rx_q0..rx_q%d" % (
+              cmd, port, sorted(queues), nq - 1))
+    for name, q in queues.items():
+        missing = [f for f in FIELDS if f not in q]
+        check(not missing, "%s %s lacks %s: %s" % (cmd, name, missing, q))
+        check(q["mode"] == mode, "%s %s: mode %r, expected %r" % (
+            cmd, name, q["mode"], mode))
+        check(q["state"] in STATES, "%s %s: state %r" % (cmd, name,
+                                                          q["state"]))
+        for f, test, what in expect:
+            check(test(q[f]), "%s %s: %s=%r, expected %s" % (
+                cmd, name, f, q[f], what))
+        for c in COUNTERS:
+            x = "%s_%s" % (name, c)
+            check(before[x] <= q[c] <= after[x],
+                  "%s %s: %s=%d, but xstats %s went %d -> %d around it" % (
+                      cmd, name, c, q[c], x, before[x], after[x]))
+    for what, r in (("the net_null port %d" % other, wrong),
+                    ("port 'x'", bad), ("no port", none)):
+        check(r == {cmd: None}, "%s for %s: %r, expected null" % (
+            cmd, what, r))
+    print("%s,%d: %s" % (cmd, port, json.dumps(queues)))
+
+
+def case_vhost_spin(d):
+    sock = os.path.join(d, "vhost.sock")
+    host = harness.Testpmd(
+        "tel-host", fwd_lcore=1, plugins=[harness.plugin("vhost_spin")],
+        vdevs=["net_null0", "net_vhost_spin0,iface=%s,queues=2,"
+               "spin_mode=adaptive" % sock],
+        args=["--forward-mode=rxonly", "--rxq=2", "--txq=2"])
+    guest = harness.Testpmd(
+        "tel-guest", fwd_lcore=0,
+        vdevs=["net_virtio_user0,path=%s,queues=2" % sock],
+        args=["--forward-mode=rxonly", "--rxq=2", "--txq=2"])
+    with host, guest:
+        guest.wait_link_up(0, timeout=15)
+        host.start_fwd()
+        time.sleep(0.5)  # idle: the adaptive queues arm and sleep
+        check_queues(host, "vhost_spin", "net_vhost_spin", 2, "adaptive",
+                     [("sleep_cost_us", lambda v: v > 0, "> 0 (measured)"),
+                      ("window_us", lambda v: v > 0, "> 0")])
+
+
+def case_virtio_spin(d):
+    sock = os.path.join(d, "vhost.sock")
+    host = harness.Testpmd(
+        "tel-host", fwd_lcore=0, vdevs=["net_vhost0,iface=" + sock],
+        args=["--forward-mode=rxonly"])
+    guest = harness.Testpmd(
+        "tel-guest", fwd_lcore=1, plugins=[harness.plugin("virtio")],
+        vdevs=["net_null0",
+               "net_virtio_spin0,path=%s,spin_mode=spin:50" % sock],
+        args=["--forward-mode=rxonly"])
+    with host, guest:
+        guest.wait_link_up(port_of(guest, "net_virtio_spin"), timeout=15)
+        guest.start_fwd()
+        time.sleep(0.5)
+        check_queues(guest, "virtio_spin", "net_virtio_spin", 1, "spin",
+                     [("window_us", lambda v: v == 50, "50")])
+
+
+CASES = {"telemetry_vhost_spin": case_vhost_spin,
+         "telemetry_virtio_spin": case_virtio_spin}
+
+
+def main():
+    case = sys.argv[1] if len(sys.argv) > 1 else ""
+    if case not in CASES:
+        sys.exit("usage: test_telemetry.py %s" % "|".join(CASES))
+    try:
+        with harness.private_dir() as d:
+            CASES[case](d)
+    except (AssertionError, harness.HarnessError) as e:
+        print("FAIL %s: %s" % (case, e))
+        sys.exit(1)
+    print("PASS " + case)
+
+
+if __name__ == "__main__":
+    main()
