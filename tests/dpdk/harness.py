@@ -29,7 +29,14 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     testpmd's own (after --), e.g. ["--forward-mode=io", "--txq=2"];
     "-i" is added when interactive, and --total-num-mbufs=16384 unless
     given (the default pool does not fit in -m 256). log_levels: e.g.
-    ["lib.vhost.config:debug"]. EAL always gets --no-huge -m 256 --no-pci.
+    ["lib.vhost.config:debug"]. EAL always gets --no-pci, and the memory
+    flags mem (a list), by default ["--no-huge", "-m", str(mem_mb)]; e.g.
+    mem=["--single-file-segments"] for dynamic hugepage memory (the
+    --file-prefix keeps the hugepage files of each process apart; testpmd
+    removes them when it quits).
+    On exit (quit or kill) the hugepage files of its --file-prefix are
+    removed: EAL leaves them behind with their pages (22.11, dynamic
+    memory with --single-file-segments, or --legacy-mem).
     Use as a context manager: on exit it quits (or kills) the process.
   .start() -> self      launch; waits for the first prompt (interactive) or
                         returns at once (non-interactive: then .wait()).
@@ -59,6 +66,9 @@ Sanitizer builds: when $VSPIN_TESTPMD_PRELOAD is set (the meson build of an
     halt_on_error=1: a report ends the process, and the test sees it die.
     Preset ASAN_OPTIONS/UBSAN_OPTIONS are kept. sanitizer_report(log)
     returns the first sanitizer report line in a log, or None.
+hugepage_files(prefix) -> [path]
+    Files named by EAL for --file-prefix prefix in every hugetlbfs mount.
+remove_hugepage_files(prefix)
 
 run_testpmd(name, timeout=20, **kw) -> (returncode, log)
     Non-interactive run (e.g. bad devargs): waits for exit, kills on timeout
@@ -174,7 +184,8 @@ def sanitizer_report(log):
 class Testpmd:
     def __init__(self, name, vdevs=(), plugins=(), fwd_lcore=None,
                  lcores="0", main_lcore=None, args=(), eal_args=(),
-                 log_levels=(), interactive=True, timeout=30, mem_mb=256):
+                 log_levels=(), interactive=True, timeout=30, mem_mb=256,
+                 mem=None):
         self.name = name
         self.interactive = interactive
         self.timeout = timeout
@@ -184,8 +195,9 @@ class Testpmd:
         eal = ["-l", str(lcores)]
         if main_lcore is not None:
             eal += ["--main-lcore", str(main_lcore)]
-        eal += ["--no-huge", "-m", str(mem_mb), "--no-pci",
-                "--file-prefix", self.prefix]
+        if mem is None:
+            mem = ["--no-huge", "-m", str(mem_mb)]
+        eal += list(mem) + ["--no-pci", "--file-prefix", self.prefix]
         for p in plugins:
             eal += ["-d", p]
         for v in vdevs:
@@ -341,6 +353,7 @@ class Testpmd:
             self.quit()
         finally:
             self.kill()
+            remove_hugepage_files(self.prefix)
             if self.proc:
                 for f in (self.proc.stdin, self.proc.stdout):
                     try:
@@ -421,6 +434,7 @@ def run_testpmd(name, timeout=20, **kw):
         t.kill()
     if t._reader:
         t._reader.join(5)
+    remove_hugepage_files(t.prefix)
     log = t.log
     for f in (t.proc.stdin, t.proc.stdout):
         try:
@@ -428,6 +442,34 @@ def run_testpmd(name, timeout=20, **kw):
         except OSError:
             pass
     return rc, log
+
+
+def hugetlbfs_mounts():
+    try:
+        with open("/proc/mounts") as f:
+            return [ln.split()[1] for ln in f if ln.split()[2:3] == ["hugetlbfs"]]
+    except OSError:
+        return []
+
+
+def hugepage_files(prefix):
+    """EAL's hugepage files of one --file-prefix: <prefix>map_<n>."""
+    pat = re.compile(re.escape(prefix) + r"map_\d+$")
+    res = []
+    for m in hugetlbfs_mounts():
+        try:
+            res += [os.path.join(m, f) for f in os.listdir(m) if pat.match(f)]
+        except OSError:
+            pass
+    return res
+
+
+def remove_hugepage_files(prefix):
+    for p in hugepage_files(prefix):
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
 
 
 # -- /proc readers ------------------------------------------------------

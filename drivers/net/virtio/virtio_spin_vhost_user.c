@@ -11,9 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_eal_memconfig.h>
-#include <rte_memory.h>
-
 #include "virtio_spin.h"
 
 enum vu_request {
@@ -398,82 +395,31 @@ virtio_spin_vu_get_queue_num(struct virtio_spin_vu *vu, uint64_t *n)
 	return vu_get_u64(vu, VU_GET_QUEUE_NUM, n);
 }
 
-struct mem_walk {
-	struct vu_memory *mem;
-	int fds[VU_MAX_REGIONS];
-	const char *path;
-};
-
-/* One region per memseg fd, spanning every segment of that fd. */
-static int
-add_memseg(const struct rte_memseg_list *msl __rte_unused,
-	   const struct rte_memseg *ms, void *arg)
-{
-	struct mem_walk *w = arg;
-	uint64_t start = (uintptr_t)ms->addr, end = start + ms->len;
-	struct vu_region *r;
-	size_t off;
-	uint32_t i;
-	int fd;
-
-	fd = rte_memseg_get_fd_thread_unsafe(ms);
-	if (fd < 0 || rte_memseg_get_fd_offset_thread_unsafe(ms, &off) < 0) {
-		PMD_LOG(ERR,
-			"%s: EAL memory at %p has no fd to share (rte_errno "
-			"%d): run with --no-huge (memfd) or hugepages",
-			w->path, ms->addr, rte_errno);
-		return -1;
-	}
-	for (i = 0; i < w->mem->nregions; i++) {
-		r = &w->mem->regions[i];
-		if (w->fds[i] != fd)
-			continue;
-		/* Keep offset and address consistent while widening. */
-		if (start < r->userspace_addr) {
-			r->memory_size += r->userspace_addr - start;
-			r->userspace_addr = start;
-			r->guest_phys_addr = start;
-			r->mmap_offset = off;
-		}
-		if (end > r->userspace_addr + r->memory_size)
-			r->memory_size = end - r->userspace_addr;
-		return 0;
-	}
-	if (i == VU_MAX_REGIONS) {
-		PMD_LOG(ERR, "%s: more than %d memory regions", w->path,
-			VU_MAX_REGIONS);
-		return -1;
-	}
-	r = &w->mem->regions[i];
-	/* Descriptors carry our virtual addresses: guest PA == our VA. */
-	r->guest_phys_addr = start;
-	r->userspace_addr = start;
-	r->memory_size = ms->len;
-	r->mmap_offset = off;
-	w->fds[i] = fd;
-	w->mem->nregions++;
-	return 0;
-}
-
 int
-virtio_spin_vu_set_mem_table(struct virtio_spin_vu *vu)
+virtio_spin_vu_set_mem_table(struct virtio_spin_vu *vu,
+			     const struct virtio_spin_mem_table *t)
 {
-	struct vu_memory mem = {0};
-	struct mem_walk w = {.mem = &mem, .path = vu->path};
 	struct vu_msg m;
-	int r;
+	uint32_t i;
 
-	rte_mcfg_mem_read_lock();
-	r = rte_memseg_walk_thread_unsafe(add_memseg, &w);
-	rte_mcfg_mem_read_unlock();
-	if (r < 0 || mem.nregions == 0)
+	if (t->nregions == 0 || t->nregions > VU_MAX_REGIONS)
 		return -1;
-	/* The payload is unaligned in the packed message: copy it in. */
 	msg_init(&m, VU_SET_MEM_TABLE,
 		 offsetof(struct vu_memory, regions) +
-			 mem.nregions * sizeof(struct vu_region));
-	memcpy(&m.payload.memory, &mem, m.size);
-	return vu_send_acked(vu, &m, w.fds, (int)mem.nregions);
+			 t->nregions * sizeof(struct vu_region));
+	m.payload.memory.nregions = t->nregions;
+	for (i = 0; i < t->nregions; i++) {
+		/* The payload is unaligned in the packed message: copy. */
+		struct vu_region r = {
+			.guest_phys_addr = t->regions[i].guest_phys_addr,
+			.memory_size = t->regions[i].memory_size,
+			.userspace_addr = t->regions[i].userspace_addr,
+			.mmap_offset = t->regions[i].mmap_offset,
+		};
+
+		memcpy(&m.payload.memory.regions[i], &r, sizeof(r));
+	}
+	return vu_send_acked(vu, &m, t->fds, (int)t->nregions);
 }
 
 static int
