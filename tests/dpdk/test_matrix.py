@@ -159,7 +159,7 @@ def side_argv(c, side, kind, role, sock, json_path, tag):
     if role == "gen":
         # A cap far above the time COUNT takes at any plausible speed;
         # the count is what ends the run.
-        argv += ["--rate", "max", "--count", str(COUNT), "--duration", "60",
+        argv += ["--rate", "max", "--count", str(COUNT), "--duration", "30",
                  "--warmup-ms", "100", "--linger-ms", "300"]
     else:
         argv += ["--wait", "30", "--idle-ms", "5000"]
