@@ -168,8 +168,10 @@ def side_argv(c, side, kind, role, sock, json_path, tag):
 
 def run_side(argv, log_path):
     log = open(log_path, "w")
+    # The sanitizer runtime of an ASan build, as for testpmd.
     return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            env=h.testpmd_env())
 
 
 def finish(p, timeout):
