@@ -84,6 +84,20 @@ lcore_cpu(pid) -> {comm: cpu_seconds}
 eventfd_counts(pid) -> {fd: count}
     Every eventfd the process holds, with its counter, from
     /proc/PID/fdinfo (the "eventfd-count" line).
+Wake-up tests (a sleeper must be woken by the peer's notification, never
+by its sleep timeout):
+SLEEP_MAX_US = 1000000
+    sleep_max_us for our PMDs in every test that checks a wake-up: a sleep
+    ended by the timeout then costs 1 s, far beyond WAKE_DEADLINE_S.
+WAKE_DEADLINE_S = 0.2
+    how long the first packets may take to arrive once traffic starts
+    (measured after testpmd's `start` returned: `start` polls every rx
+    queue from the main lcore first, where a queue may sleep).
+rx_wakeups(xstats, queues) -> [rx_qN_wakeups for N < queues]
+wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S)
+        -> (ok, count, seconds)
+    Poll tp's port stats every 5 ms until key reaches want or timeout
+    passes; seconds is the time until it did (or the time given up).
 vhost_kick_fds(log) -> {vring_index: fd}
     The kick fd the stock vhost library holds for each vring, from its
     "vring kick idx:N file:FD" lines (INFO of lib.vhost.config); the last
@@ -503,6 +517,24 @@ def lcore_cpu(pid):
                 ("rte-worker", "lcore-worker")):
             res[comm if tid != pid else "main"] = cpu
     return res
+
+
+SLEEP_MAX_US = 1000000
+WAKE_DEADLINE_S = 0.2
+
+
+def rx_wakeups(xstats, queues=1):
+    return [xstats["rx_q%d_wakeups" % q] for q in range(queues)]
+
+
+def wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S):
+    t0 = time.monotonic()
+    while True:
+        n = tp.port_stats(port)[key]
+        dt = time.monotonic() - t0
+        if n >= want or dt > timeout:
+            return n >= want, n, dt
+        time.sleep(0.005)
 
 
 def eventfd_counts(pid):
