@@ -17,6 +17,13 @@ plugin(name) -> str
     HarnessError with the reason when no private copy can be made.
 private_dir() -> context manager yielding a fresh 0700 directory (sockets,
     logs); removed on exit.
+sanitizer_env() -> dict
+    The environment testpmd runs in (Testpmd uses it): os.environ, plus,
+    when build_dir() was configured with -Db_sanitize (e.g. build-asan:
+    -Db_sanitize=address,undefined -Db_lundef=false), LD_PRELOAD of gcc's
+    libasan/libubsan (stock testpmd is not sanitized, our plugin is) and
+    detect_leaks=0 in ASAN_OPTIONS (testpmd's own leaks at exit).
+    EAL needs nothing else under ASan: --no-huge (always given) works.
 
 Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
         main_lcore=None, args=(), eal_args=(), log_levels=(),
@@ -121,6 +128,44 @@ _PLUGINS = {
 }
 
 
+def _build_sanitize():
+    """b_sanitize of build_dir() ("none" if unknown)."""
+    import json
+    try:
+        with open(os.path.join(build_dir(), "meson-info",
+                               "intro-buildoptions.json")) as f:
+            for o in json.load(f):
+                if o.get("name") == "b_sanitize":
+                    return str(o.get("value"))
+    except (OSError, ValueError):
+        pass
+    return "none"
+
+
+def sanitizer_env():
+    env = dict(os.environ)
+    san = _build_sanitize()
+    if san in ("none", ""):
+        return env
+    libs = []
+    for part, lib in (("address", "libasan.so"),
+                      ("undefined", "libubsan.so")):
+        if part in san:
+            path = subprocess.run(["gcc", "-print-file-name=" + lib],
+                                  capture_output=True, text=True,
+                                  check=False).stdout.strip()
+            if not os.path.isabs(path):
+                raise HarnessError("%s build, but gcc has no %s" % (san,
+                                                                    lib))
+            libs.append(path)
+    # The sanitizer runtimes first, before stdbuf's library.
+    old = env.get("LD_PRELOAD")
+    env["LD_PRELOAD"] = ":".join(libs + ([old] if old else []))
+    env["ASAN_OPTIONS"] = ":".join(
+        o for o in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if o)
+    return env
+
+
 def plugin(name):
     path = os.path.join(build_dir(), _PLUGINS.get(name, name))
     if not os.path.isfile(path):
@@ -182,7 +227,8 @@ class Testpmd:
     def start(self):
         self.proc = subprocess.Popen(
             self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, bufsize=0, start_new_session=True)
+            stderr=subprocess.STDOUT, bufsize=0, start_new_session=True,
+            env=sanitizer_env())
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         if self.interactive:

@@ -33,6 +33,10 @@ def opt(step, fd=False):
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print("usage: make_corpus.py [DIR]   (default: tests/fuzz/corpus)")
+        print(__doc__)
+        return
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "corpus")
     os.makedirs(out, exist_ok=True)

@@ -5,6 +5,15 @@
 # leak, sanitizer report or timeout. Artifacts (crash-*) land in ARTIFACTS.
 # usage: run_fuzz.sh FUZZER CORPUS ARTIFACTS [SECONDS [RUNS]]
 set -eu
+case "${1:-}" in
+-h | --help | "")
+	echo "usage: run_fuzz.sh FUZZER CORPUS ARTIFACTS [SECONDS [RUNS]]"
+	echo "Runs FUZZER (libFuzzer) for SECONDS (30) or RUNS (2000000) over"
+	echo "CORPUS (read-only); fails on a crash, whose input goes to ARTIFACTS."
+	[ -n "${1:-}" ]
+	exit
+	;;
+esac
 fuzzer=$1 corpus=$2 artifacts=$3 secs=${4:-30} runs=${5:-2000000}
 if [ ! -x "$fuzzer" ]; then
 	echo "fuzzer not built: $fuzzer" >&2
