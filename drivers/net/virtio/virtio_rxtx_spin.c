@@ -359,13 +359,6 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	uint64_t bytes = 0;
 	uint16_t n;
 
-	if (unlikely(txq->vq.broken != txq->broken_seen)) {
-		queue_broken(txq->dev, "tx", txq->queue_id, &txq->broken_seen,
-			     txq->vq.broken, &txq->st);
-	}
-	/* Stopped: takes nothing, as a full ring (the caller keeps them). */
-	if (unlikely(txq->vq.broken))
-		return 0;
 	/*
 	 * Reclaim only when short of descriptors, like the stock PMD's
 	 * tx_free_thresh: reclaiming on every call lets a backend that is
@@ -374,6 +367,13 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	 */
 	if (txq->vq.num_free < nb)
 		tx_cleanup(txq);
+	if (unlikely(txq->vq.broken != txq->broken_seen)) {
+		queue_broken(txq->dev, "tx", txq->queue_id, &txq->broken_seen,
+			     txq->vq.broken, &txq->st);
+	}
+	/* Stopped: takes nothing, as a full ring (the caller keeps them). */
+	if (unlikely(txq->vq.broken))
+		return 0;
 	for (n = 0; n < nb; n++) {
 		struct rte_mbuf *m = pkts[n], *s;
 		unsigned int ns = 0;
