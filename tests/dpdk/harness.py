@@ -17,13 +17,6 @@ plugin(name) -> str
     HarnessError with the reason when no private copy can be made.
 private_dir() -> context manager yielding a fresh 0700 directory (sockets,
     logs); removed on exit.
-sanitizer_env() -> dict
-    The environment testpmd runs in (Testpmd uses it): os.environ, plus,
-    when build_dir() was configured with -Db_sanitize (e.g. build-asan:
-    -Db_sanitize=address,undefined -Db_lundef=false), LD_PRELOAD of gcc's
-    libasan/libubsan (stock testpmd is not sanitized, our plugin is) and
-    detect_leaks=0 in ASAN_OPTIONS (testpmd's own leaks at exit).
-    EAL needs nothing else under ASan: --no-huge (always given) works.
 
 Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
         main_lcore=None, args=(), eal_args=(), log_levels=(),
@@ -58,6 +51,17 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
   .pid, .returncode
   .fail(msg)                            raise HarnessError with log tail
 
+Sanitizer builds: when $VSPIN_TESTPMD_PRELOAD is set (the meson build of an
+    ASan build sets it to gcc's libasan.so), every testpmd runs with it in
+    LD_PRELOAD (stock testpmd is not linked with the ASan runtime; the
+    plugins are), ASAN_OPTIONS detect_leaks=0 (testpmd's and EAL's own
+    allocations at exit are not ours) and abort_on_error=1, UBSAN_OPTIONS
+    halt_on_error=1: a report ends the process, and the test sees it die.
+    Preset ASAN_OPTIONS/UBSAN_OPTIONS are kept. Run by hand, naming such
+    a build in $VSPIN_BUILD_DIR is enough: the runtime is found as meson
+    does (gcc -print-file-name=libasan.so). sanitizer_report(log)
+    returns the first sanitizer report line in a log, or None.
+
 run_testpmd(name, timeout=20, **kw) -> (returncode, log)
     Non-interactive run (e.g. bad devargs): waits for exit, kills on timeout
     (returncode None then).
@@ -80,6 +84,7 @@ vhost_kick_fds(log) -> {vring_index: fd}
 
 import contextlib
 import itertools
+import json
 import os
 import re
 import select
@@ -130,7 +135,6 @@ _PLUGINS = {
 
 def _build_sanitize():
     """b_sanitize of build_dir() ("none" if unknown)."""
-    import json
     try:
         with open(os.path.join(build_dir(), "meson-info",
                                "intro-buildoptions.json")) as f:
@@ -140,30 +144,6 @@ def _build_sanitize():
     except (OSError, ValueError):
         pass
     return "none"
-
-
-def sanitizer_env():
-    env = dict(os.environ)
-    san = _build_sanitize()
-    if san in ("none", ""):
-        return env
-    libs = []
-    for part, lib in (("address", "libasan.so"),
-                      ("undefined", "libubsan.so")):
-        if part in san:
-            path = subprocess.run(["gcc", "-print-file-name=" + lib],
-                                  capture_output=True, text=True,
-                                  check=False).stdout.strip()
-            if not os.path.isabs(path):
-                raise HarnessError("%s build, but gcc has no %s" % (san,
-                                                                    lib))
-            libs.append(path)
-    # The sanitizer runtimes first, before stdbuf's library.
-    old = env.get("LD_PRELOAD")
-    env["LD_PRELOAD"] = ":".join(libs + ([old] if old else []))
-    env["ASAN_OPTIONS"] = ":".join(
-        o for o in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if o)
-    return env
 
 
 def plugin(name):
@@ -183,6 +163,34 @@ def private_dir(prefix="vspin-"):
         yield d
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def testpmd_env():
+    """The environment of a testpmd: ours, plus a sanitizer runtime when
+    $VSPIN_TESTPMD_PRELOAD names one."""
+    env = dict(os.environ)
+    pre = env.get("VSPIN_TESTPMD_PRELOAD")
+    if not pre and "address" in _build_sanitize():
+        # Run by hand on a sanitized build (VSPIN_BUILD_DIR=build-san):
+        # the same runtime meson would name.
+        pre = subprocess.run(["gcc", "-print-file-name=libasan.so"],
+                             capture_output=True, text=True,
+                             check=False).stdout.strip()
+    if pre:
+        old = env.get("LD_PRELOAD")
+        env["LD_PRELOAD"] = pre + (" " + old if old else "")
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1")
+        env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
+    return env
+
+
+_SAN_RE = re.compile(r"^.*(?:ERROR: AddressSanitizer|ERROR: LeakSanitizer|"
+                     r"runtime error: ).*$", re.M)
+
+
+def sanitizer_report(log):
+    m = _SAN_RE.search(log)
+    return m.group(0) if m else None
 
 
 class Testpmd:
@@ -228,7 +236,7 @@ class Testpmd:
         self.proc = subprocess.Popen(
             self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, bufsize=0, start_new_session=True,
-            env=sanitizer_env())
+            env=testpmd_env())
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         if self.interactive:

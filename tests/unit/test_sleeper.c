@@ -176,6 +176,45 @@ count_fds(void)
 	return n;
 }
 
+/* An eventfd's count, read without draining it (-1: unknown). */
+static long long
+efd_count(int fd)
+{
+	char path[64], line[128];
+	unsigned long long v;
+	long long ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "eventfd-count: %llx", &v) == 1) {
+			ret = (long long)v;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+#define FD_SCAN 1024
+
+/* Mark in is[] the fds below FD_SCAN that are eventfds. */
+static void
+list_eventfds(bool *is)
+{
+	char path[64], link[64];
+	ssize_t r;
+	int fd;
+
+	for (fd = 0; fd < FD_SCAN; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		r = readlink(path, link, sizeof(link) - 1);
+		is[fd] = r > 0 && (link[r] = '\0', strstr(link, "[eventfd]"));
+	}
+}
+
 /*
  * A stray doorbell count (a wake-up sent while nobody slept) ends the
  * next sleep at once, by design. Every timed case starts with a drained
@@ -214,6 +253,10 @@ struct actor {
 	uint64_t acted_us[ACTOR_STEPS];
 	char state_after[ACTOR_STEPS]; /* the owner's state once it returned */
 	bool released_fd_closed[ACTOR_STEPS];
+	/* ACT_RELEASE: the owner's doorbell and its count once it returned. */
+	int bell;
+	long long bell_count[ACTOR_STEPS];
+	int cpu; /* run on this CPU (the owner's), or -1 */
 };
 
 static char
@@ -235,6 +278,13 @@ actor_main(void *arg)
 	struct actor *a = arg;
 	unsigned int i;
 
+	if (a->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(a->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
 	for (i = 0; i < a->nsteps; i++) {
 		struct step *st = &a->steps[i];
 		uint64_t t0 = now_us();
@@ -262,6 +312,9 @@ actor_main(void *arg)
 			vspin_sleeper_release(&st->q->s);
 			/* Before any fd is created: nobody reuses the number. */
 			a->released_fd_closed[i] = fd_closed(st->q->fd);
+			/* 0 once the owner drained it, after its ppoll. */
+			a->bell_count[i] =
+				a->bell >= 0 ? efd_count(a->bell) : -1;
 			break;
 		}
 		a->state_after[i] = task_state(a->statfd);
@@ -271,23 +324,34 @@ actor_main(void *arg)
 }
 
 static int
-actor_start(struct actor *a, pid_t owner, unsigned int nsteps,
-	    const struct step *steps)
+actor_start_on(struct actor *a, pid_t owner, unsigned int nsteps,
+	       const struct step *steps, int bell, int cpu)
 {
 	char path[64];
 
 	memset(a, 0, sizeof(*a));
+	a->bell = -1;
+	a->cpu = -1;
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)owner);
 	a->statfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (a->statfd < 0)
 		return -1;
 	a->nsteps = nsteps;
 	memcpy(a->steps, steps, nsteps * sizeof(*steps));
+	a->bell = bell;
+	a->cpu = cpu;
 	if (pthread_create(&a->th, NULL, actor_main, a) != 0) {
 		close(a->statfd);
 		return -1;
 	}
 	return 0;
+}
+
+static int
+actor_start(struct actor *a, pid_t owner, unsigned int nsteps,
+	    const struct step *steps)
+{
+	return actor_start_on(a, owner, nsteps, steps, -1, -1);
 }
 
 /* The owner: about to poll with step i's sleep. */
@@ -315,10 +379,11 @@ actor_join(struct actor *a)
 }
 
 /*
- * T2: a second polling thread, alive until the process exits (its group
- * is never freed). run_on_t2() runs fn there and waits for it.
+ * Polling threads other than this one, alive until the process exits
+ * (their groups are never freed): T2 polls moved queues (case 9), T3 is
+ * the owner of case 5. runner_run() runs fn there and waits for it.
  */
-static struct {
+struct runner {
 	pthread_mutex_t m;
 	pthread_cond_t c;
 	pthread_t th;
@@ -326,52 +391,61 @@ static struct {
 	pid_t tid;
 	void (*fn)(void *);
 	void *arg;
-} t2 = {.m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER};
+};
+
+#define RUNNER_INIT                                                            \
+	{                                                                      \
+		.m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER  \
+	}
+
+static struct runner t2 = RUNNER_INIT, t3 = RUNNER_INIT;
 
 static void *
-t2_main(void *unused)
+runner_main(void *arg)
 {
-	(void)unused;
-	pthread_mutex_lock(&t2.m);
-	t2.tid = my_tid();
-	pthread_cond_broadcast(&t2.c);
+	struct runner *rn = arg;
+
+	pthread_mutex_lock(&rn->m);
+	rn->tid = my_tid();
+	pthread_cond_broadcast(&rn->c);
 	for (;;) {
-		while (t2.fn == NULL)
-			pthread_cond_wait(&t2.c, &t2.m);
-		pthread_mutex_unlock(&t2.m);
-		t2.fn(t2.arg);
-		pthread_mutex_lock(&t2.m);
-		t2.fn = NULL;
-		pthread_cond_broadcast(&t2.c);
+		while (rn->fn == NULL)
+			pthread_cond_wait(&rn->c, &rn->m);
+		pthread_mutex_unlock(&rn->m);
+		rn->fn(rn->arg);
+		pthread_mutex_lock(&rn->m);
+		rn->fn = NULL;
+		pthread_cond_broadcast(&rn->c);
 	}
 	return NULL;
 }
 
 static pid_t
-t2_tid(void)
+runner_tid(struct runner *rn)
 {
-	pthread_mutex_lock(&t2.m);
-	if (!t2.started) {
-		t2.started = pthread_create(&t2.th, NULL, t2_main, NULL) == 0;
-		while (t2.started && t2.tid == 0)
-			pthread_cond_wait(&t2.c, &t2.m);
+	pthread_mutex_lock(&rn->m);
+	if (!rn->started) {
+		rn->started =
+			pthread_create(&rn->th, NULL, runner_main, rn) == 0;
+		while (rn->started && rn->tid == 0)
+			pthread_cond_wait(&rn->c, &rn->m);
 	}
-	pthread_mutex_unlock(&t2.m);
-	return t2.tid;
+	pthread_mutex_unlock(&rn->m);
+	return rn->tid;
 }
 
 static bool
-run_on_t2(void (*fn)(void *), void *arg)
+runner_run(struct runner *rn, void (*fn)(void *), void *arg)
 {
-	if (t2_tid() == 0)
+	if (runner_tid(rn) == 0)
 		return false;
-	pthread_mutex_lock(&t2.m);
-	t2.arg = arg;
-	t2.fn = fn;
-	pthread_cond_broadcast(&t2.c);
-	while (t2.fn != NULL)
-		pthread_cond_wait(&t2.c, &t2.m);
-	pthread_mutex_unlock(&t2.m);
+	pthread_mutex_lock(&rn->m);
+	rn->arg = arg;
+	rn->fn = fn;
+	pthread_cond_broadcast(&rn->c);
+	while (rn->fn != NULL)
+		pthread_cond_wait(&rn->c, &rn->m);
+	pthread_mutex_unlock(&rn->m);
 	return true;
 }
 
@@ -653,6 +727,64 @@ test_give_fd(void)
 	VT_CHECK(fd_closed(fd2), "fd2 %d still open after release", fd2);
 }
 
+/* Case 5, part 1, on T3 (the owner). */
+struct rel_job {
+	struct queue *a, *b;
+	struct actor act;
+	bool started, slept, slept_again, idle;
+	int bell, cpu, polls;
+	uint64_t us;
+};
+
+static void
+release_job(void *arg)
+{
+	struct rel_job *j = arg;
+	static bool had[FD_SCAN], has[FD_SCAN];
+	struct sched_param sp = {0};
+	struct step steps[2];
+	cpu_set_t set;
+	int fd;
+
+	/* The group (and its doorbell) is made by T3's first poll. */
+	list_eventfds(had);
+	qpoll(j->a, 1, true, NULL);
+	list_eventfds(has);
+	j->bell = -1;
+	for (fd = 0; fd < FD_SCAN; fd++)
+		if (has[fd] && !had[fd])
+			j->bell = fd;
+	qpoll(j->b, 0, true, NULL); /* B armed, A busy: no sleep */
+	/*
+	 * The actor on our CPU, and we at idle priority: woken by the
+	 * doorbell we cannot run (and drain it) before the actor stops, so
+	 * a release that returns without waiting for us is caught.
+	 */
+	j->cpu = sched_getcpu();
+	CPU_ZERO(&set);
+	CPU_SET(j->cpu, &set);
+	if (j->cpu < 0 ||
+	    pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+		j->cpu = -1;
+	j->idle = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0;
+	steps[0] = (struct step){ACT_RELEASE, j->b, -1};
+	steps[1] = (struct step){ACT_SIGNAL, j->a, j->a->fd};
+	j->started = actor_start_on(&j->act, my_tid(), 2, steps, j->bell,
+				    j->cpu) == 0;
+	if (!j->started)
+		return;
+	actor_go(&j->act, 0);
+	j->slept = qpoll(j->a, 0, true, &j->us); /* on A, B and the bell */
+	/* Spin, not 'S', until the release returned and looked at us. */
+	actor_wait_done(&j->act, 0);
+	/* A alone now: its next sleep must not wait for B any more. */
+	actor_go(&j->act, 1);
+	for (j->polls = 0; j->polls < 5 && !j->slept_again; j->polls++)
+		j->slept_again = qpoll(j->a, 0, true, NULL) &&
+				 j->a->why == VSPIN_WAKE_NOTIFIED;
+	actor_join(&j->act);
+}
+
 /*
  * Case 5. Release from another thread while the owner is blocked: it
  * returns only after the owner left its ppoll, closes the queue's fds,
@@ -663,52 +795,43 @@ static void
 test_release_while_blocked(void)
 {
 	struct queue a, b, q;
-	struct actor act;
-	struct step steps[2];
-	uint64_t us;
-	int b_fd, before, after, i, polls;
-	bool r, slept_again = false;
+	struct rel_job j;
+	int b_fd, before, after, i;
 
-	flush_doorbell();
+	VT_REQUIRE(runner_tid(&t3) != 0, "T3 not started");
 	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, LONG_US, true) == 0 &&
 			   queue_open(&b, VSPIN_MODE_NOTIFY, LONG_US, true) ==
 				   0,
 		   "set-up: errno %d", errno);
 	b_fd = b.fd;
-	qpoll(&a, 1, true, NULL);
-	r = qpoll(&b, 0, true, NULL); /* B armed, A busy: no sleep */
-	VT_CHECK(!r, "b slept while a was busy");
-	steps[0] = (struct step){ACT_RELEASE, &b, -1};
-	steps[1] = (struct step){ACT_SIGNAL, &a, a.fd};
-	VT_REQUIRE(actor_start(&act, my_tid(), 2, steps) == 0,
-		   "actor: errno %d", errno);
-	actor_go(&act, 0);
-	r = qpoll(&a, 0, true, &us); /* both ready: sleeps on A, B, bell */
-	/* Spin, not 'S', until the release returned and looked at us. */
-	actor_wait_done(&act, 0);
-	VT_CHECK(r && act.blocked[0], "slept %d, seen blocked %d (%llu us)", r,
-		 act.blocked[0], (unsigned long long)us);
-	VT_CHECK(act.state_after[0] != 'S',
-		 "release returned while the owner was still blocked (state "
-		 "%c)",
-		 act.state_after[0]);
-	VT_CHECK(act.released_fd_closed[0],
+	memset(&j, 0, sizeof(j));
+	j.a = &a;
+	j.b = &b;
+	runner_run(&t3, release_job, &j);
+	VT_REQUIRE(j.started, "actor: errno %d", errno);
+	VT_CHECK(j.bell >= 0, "T3's doorbell not found among its eventfds");
+	if (j.cpu < 0 || !j.idle)
+		printf("  note: owner pinned %d, idle priority %d: a release "
+		       "that does not wait may go unseen\n",
+		       j.cpu >= 0, j.idle);
+	VT_CHECK(j.slept && j.act.blocked[0],
+		 "slept %d, seen blocked %d (%llu us)", j.slept,
+		 j.act.blocked[0], (unsigned long long)j.us);
+	VT_CHECK(j.act.bell_count[0] == 0 && j.act.state_after[0] != 'S',
+		 "release returned before the owner left its ppoll: doorbell "
+		 "count %lld (0 once drained after the ppoll), owner state %c",
+		 j.act.bell_count[0], j.act.state_after[0]);
+	VT_CHECK(j.act.released_fd_closed[0],
 		 "b's fd %d still open when release returned", b_fd);
 	VT_CHECK(b.s.fd == -1 && b.s.group == NULL && b.s.slot == NULL,
 		 "b after release: fd %d group %p slot %p", b.s.fd,
 		 (void *)b.s.group, (void *)b.s.slot);
-	/* A alone now: its next sleep must not wait for B any more. */
-	actor_go(&act, 1);
-	for (polls = 0; polls < 5 && !slept_again; polls++)
-		slept_again =
-			qpoll(&a, 0, true, &us) && a.why == VSPIN_WAKE_NOTIFIED;
-	actor_join(&act);
-	VT_CHECK(slept_again && act.blocked[1],
-		 "KNOWN BUG (vspin_sleeper.c try_sleep): a alone never slept "
+	VT_CHECK(j.slept_again && j.act.blocked[1],
+		 "a alone never slept "
 		 "in %d polls after b was released (slept %d, seen blocked "
 		 "%d, a: sleeps %llu, state %d): b's dead slot still counts "
 		 "in nused",
-		 polls, slept_again, act.blocked[1],
+		 j.polls, j.slept_again, j.act.blocked[1],
 		 (unsigned long long)a.st.sleeps, a.pol.state);
 	queue_close(&a);
 
@@ -767,8 +890,9 @@ test_detached(void)
 	us = now_us() - us;
 	VT_CHECK(!r && us < QUICK_US, "may_block false: slept %d, %llu us", r,
 		 (unsigned long long)us);
-	VT_CHECK(q.arms == 0 && q.st.sleeps == 0,
-		 "detached: arms %u policy sleeps %llu, expected 0 0", q.arms,
+	/* No ring: the ops are never called; the sleep itself is counted. */
+	VT_CHECK(q.arms == 0 && q.st.sleeps == 1,
+		 "detached: arms %u policy sleeps %llu, expected 0 1", q.arms,
 		 (unsigned long long)q.st.sleeps);
 	queue_close(&q);
 }
@@ -933,7 +1057,7 @@ test_group_full_extra_released(void)
 	slept = arm_all(qs, 0, &us);
 	actor_join(&act);
 	VT_CHECK(slept == 1 && act.blocked[0],
-		 "KNOWN BUG (vspin_sleeper.c overflow): the %d members, all "
+		 "the %d members, all "
 		 "armed, slept %u times (seen blocked %d) after the queue "
 		 "that could not join was released: overflow never cleared",
 		 VSPIN_GROUP_MAX, slept, act.blocked[0]);
@@ -987,7 +1111,7 @@ test_move_armed_queue(void)
 	struct queue p, q;
 	struct actor act;
 	struct t2_job job;
-	pid_t tid2 = t2_tid();
+	pid_t tid2 = runner_tid(&t2);
 	bool r;
 
 	VT_REQUIRE(tid2 != 0, "T2 not started");
@@ -1007,13 +1131,12 @@ test_move_armed_queue(void)
 			       &(struct step){ACT_SIGNAL, &q, q.fd}) == 0,
 		   "actor: errno %d", errno);
 	job = (struct t2_job){.q = &q, .n = 0, .polls = 3, .act = &act};
-	run_on_t2(t2_poll, &job);
+	runner_run(&t2, t2_poll, &job);
 	actor_join(&act);
 	VT_CHECK(job.slept && act.blocked[0] && job.why == VSPIN_WAKE_NOTIFIED,
-		 "KNOWN BUG (vspin_sleeper.c vspin_sleeper_poll, still "
-		 "armed): T2 never slept with q alone in %d polls (slept %d, "
-		 "seen blocked %d, why %d, q state %d, arms %u): q arrived "
-		 "armed in a fresh slot that is never made ready",
+		 "T2 never slept with q alone in %d polls (slept %d, seen "
+		 "blocked %d, why %d, q state %d, arms %u): q arrived armed "
+		 "in a fresh slot that was never made ready",
 		 job.polls, job.slept, act.blocked[0], (int)job.why,
 		 q.pol.state, q.arms);
 
@@ -1041,7 +1164,7 @@ test_move_busy_queue(void)
 	struct queue p, q;
 	struct actor act;
 	struct t2_job job;
-	pid_t tid2 = t2_tid();
+	pid_t tid2 = runner_tid(&t2);
 	bool r;
 
 	VT_REQUIRE(tid2 != 0, "T2 not started");
@@ -1053,7 +1176,7 @@ test_move_busy_queue(void)
 	qpoll(&p, 1, true, NULL);
 	qpoll(&q, 1, true, NULL);
 	job = (struct t2_job){.q = &q, .n = 1, .polls = 1, .act = NULL};
-	run_on_t2(t2_poll, &job);
+	runner_run(&t2, t2_poll, &job);
 	VT_CHECK(!job.slept, "T2 slept with q busy");
 	VT_REQUIRE(actor_start(&act, my_tid(), 1,
 			       &(struct step){ACT_SIGNAL, &p, p.fd}) == 0,
@@ -1061,7 +1184,7 @@ test_move_busy_queue(void)
 	r = sleep_notified(&p, &act, 0);
 	actor_join(&act);
 	VT_CHECK(r && act.blocked[0] && p.st.wakeups == 1,
-		 "KNOWN BUG (vspin_sleeper.c try_sleep): T1 with p alone "
+		 "T1 with p alone "
 		 "never slept after busy q moved to T2 (signalled sleep %d, "
 		 "seen blocked %d, wakeups %llu, p state %d)",
 		 r, act.blocked[0], (unsigned long long)p.st.wakeups,
