@@ -64,7 +64,9 @@ Sanitizer builds: when $VSPIN_TESTPMD_PRELOAD is set (the meson build of an
     plugins are), ASAN_OPTIONS detect_leaks=0 (testpmd's and EAL's own
     allocations at exit are not ours) and abort_on_error=1, UBSAN_OPTIONS
     halt_on_error=1: a report ends the process, and the test sees it die.
-    Preset ASAN_OPTIONS/UBSAN_OPTIONS are kept. sanitizer_report(log)
+    Preset ASAN_OPTIONS/UBSAN_OPTIONS are kept. Run by hand, naming such
+    a build in $VSPIN_BUILD_DIR is enough: the runtime is found as meson
+    does (gcc -print-file-name=libasan.so). sanitizer_report(log)
     returns the first sanitizer report line in a log, or None.
 hugepage_files(prefix) -> [path]
     Files named by EAL for --file-prefix prefix in every hugetlbfs mount.
@@ -106,6 +108,7 @@ vhost_kick_fds(log) -> {vring_index: fd}
 
 import contextlib
 import itertools
+import json
 import os
 import re
 import select
@@ -154,6 +157,19 @@ _PLUGINS = {
 }
 
 
+def _build_sanitize():
+    """b_sanitize of build_dir() ("none" if unknown)."""
+    try:
+        with open(os.path.join(build_dir(), "meson-info",
+                               "intro-buildoptions.json")) as f:
+            for o in json.load(f):
+                if o.get("name") == "b_sanitize":
+                    return str(o.get("value"))
+    except (OSError, ValueError):
+        pass
+    return "none"
+
+
 def plugin(name):
     path = os.path.join(build_dir(), _PLUGINS.get(name, name))
     if not os.path.isfile(path):
@@ -178,6 +194,12 @@ def testpmd_env():
     $VSPIN_TESTPMD_PRELOAD names one."""
     env = dict(os.environ)
     pre = env.get("VSPIN_TESTPMD_PRELOAD")
+    if not pre and "address" in _build_sanitize():
+        # Run by hand on a sanitized build (VSPIN_BUILD_DIR=build-san):
+        # the same runtime meson would name.
+        pre = subprocess.run(["gcc", "-print-file-name=libasan.so"],
+                             capture_output=True, text=True,
+                             check=False).stdout.strip()
     if pre:
         old = env.get("LD_PRELOAD")
         env["LD_PRELOAD"] = pre + (" " + old if old else "")

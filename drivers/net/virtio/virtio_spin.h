@@ -69,6 +69,7 @@ struct virtio_spin_rxq {
 	/* A mergeable packet whose buffers have not all arrived yet. */
 	struct rte_mbuf *mrg_head, *mrg_tail;
 	uint16_t mrg_left;
+	bool broken_seen; /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	struct vspin_policy policy;
@@ -84,6 +85,7 @@ struct virtio_spin_txq {
 	int kickfd;
 	int callfd;
 	uint16_t queue_id;
+	bool broken_seen; /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	const struct rte_memzone *mz; /* ring then hdrs */
