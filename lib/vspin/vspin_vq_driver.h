@@ -84,11 +84,14 @@ vspin_vq_drv_used_pending(const struct vspin_vq_drv *vq)
  */
 void *vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len);
 
-/* Arm used_event (or clear NO_INTERRUPT); true if work is already there. */
+/*
+ * Arm used_event for the k-th next entry (or clear NO_INTERRUPT, k == 1);
+ * true if k entries are already there.
+ */
 static inline bool
-vspin_vq_drv_arm(struct vspin_vq_drv *vq)
+vspin_vq_drv_arm(struct vspin_vq_drv *vq, uint16_t k)
 {
-	return vspin_consumer_arm(&vq->call, vq->last_used);
+	return vspin_consumer_arm(&vq->call, vq->last_used, k);
 }
 
 static inline void
