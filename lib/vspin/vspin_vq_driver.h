@@ -105,11 +105,14 @@ vspin_vq_drv_break(struct vspin_vq_drv *vq)
 	vq->broken = true;
 }
 
-/* Arm used_event (or clear NO_INTERRUPT); true if work is already there. */
+/*
+ * Arm used_event for the k-th next entry (or clear NO_INTERRUPT, k == 1);
+ * true if k entries are already there.
+ */
 static inline bool
-vspin_vq_drv_arm(struct vspin_vq_drv *vq)
+vspin_vq_drv_arm(struct vspin_vq_drv *vq, uint16_t k)
 {
-	return vspin_consumer_arm(&vq->call, vq->last_used);
+	return vspin_consumer_arm(&vq->call, vq->last_used, k);
 }
 
 static inline void

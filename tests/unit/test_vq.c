@@ -97,10 +97,10 @@ round_trip(struct pair *p, struct run *r, unsigned int burst, bool arm,
 	uint8_t seen[64] = {0};
 
 	if (arm) {
-		VT_CHECK(!vspin_vq_dev_arm(&p->dev),
+		VT_CHECK(!vspin_vq_dev_arm(&p->dev, 1),
 			 "round %u: device arm found work on an empty ring",
 			 r->rounds);
-		VT_CHECK(!vspin_vq_drv_arm(&p->drv),
+		VT_CHECK(!vspin_vq_drv_arm(&p->drv, 1),
 			 "round %u: driver arm found work on an empty ring",
 			 r->rounds);
 	}

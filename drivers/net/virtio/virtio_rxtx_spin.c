@@ -251,12 +251,16 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 }
 
 static bool
-rx_sleeper_arm(void *ctx)
+rx_sleeper_arm(void *ctx, uint16_t k)
 {
 	struct virtio_spin_rxq *rxq = ctx;
+	uint16_t half = (uint16_t)(rxq->vq.vr.num / 2);
 
-	/* used_event = next, fence, recheck (vspin_handshake.h). */
-	return vspin_vq_drv_arm(&rxq->vq);
+	/*
+	 * used_event = the k-th next entry, fence, recheck (vspin_handshake.h):
+	 * at most half the ring ahead, the rest stays for the refill.
+	 */
+	return vspin_vq_drv_arm(&rxq->vq, k < half ? k : half);
 }
 
 static void
@@ -433,7 +437,7 @@ virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (rxq == NULL)
 		return -EINVAL;
-	if (vspin_vq_drv_arm(&rxq->vq)) {
+	if (vspin_vq_drv_arm(&rxq->vq, 1)) {
 		vspin_vq_drv_disarm(&rxq->vq);
 		vspin_eventfd_signal(rxq->callfd);
 	}

@@ -45,13 +45,14 @@ RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 #define ARG_SPIN_US "spin_us"
 #define ARG_SLEEP_MAX_US "sleep_max_us"
 #define ARG_SLEEP "sleep"
+#define ARG_LATENCY_US "latency_us"
 #define ARG_REPLY_TIMEOUT_MS "reply_timeout_ms"
 
 static const char *const valid_args[] = {
 	ARG_PATH,	ARG_SERVER,	  ARG_QUEUES,
 	ARG_QUEUE_SIZE, ARG_MAC,	  ARG_SPIN_US,
 	ARG_SPIN_MODE,	ARG_SLEEP_MAX_US, ARG_SLEEP,
-	ARG_REPLY_TIMEOUT_MS, NULL,
+	ARG_REPLY_TIMEOUT_MS, ARG_LATENCY_US, NULL,
 };
 
 #define RECONNECT_US (200 * 1000)
@@ -166,7 +167,7 @@ report_unknown_key(const char *name, const char *args)
 				"," ARG_SERVER "," ARG_QUEUES "," ARG_QUEUE_SIZE
 				"," ARG_MAC "," ARG_SPIN_MODE "," ARG_SPIN_US
 				"," ARG_SLEEP_MAX_US "," ARG_SLEEP
-				"," ARG_REPLY_TIMEOUT_MS);
+				"," ARG_REPLY_TIMEOUT_MS "," ARG_LATENCY_US);
 			return;
 		}
 	}
@@ -200,7 +201,8 @@ parse_devargs(struct virtio_spin_dev *dev, const char *name, const char *args)
 	if (r == 0 && vspin_policy_conf_parse(
 			      &dev->pconf, rte_kvargs_get(kv, ARG_SPIN_MODE),
 			      rte_kvargs_get(kv, ARG_SPIN_US),
-			      rte_kvargs_get(kv, ARG_SLEEP_MAX_US), err,
+			      rte_kvargs_get(kv, ARG_SLEEP_MAX_US),
+			      rte_kvargs_get(kv, ARG_LATENCY_US), err,
 			      sizeof(err)) != 0) {
 		PMD_LOG(ERR, "%s: %s", name, err);
 		r = -1;
@@ -1375,4 +1377,4 @@ RTE_PMD_REGISTER_PARAM_STRING(
 	"=<int> " ARG_MAC "=<mac addr> " ARG_SPIN_MODE
 	"=poll|notify|budget[:N]|spin[:US]|adaptive " ARG_SPIN_US
 	"=<us> " ARG_SLEEP_MAX_US "=<us> " ARG_SLEEP "=auto|always|never "
-	ARG_REPLY_TIMEOUT_MS "=<ms>");
+	ARG_REPLY_TIMEOUT_MS "=<ms> " ARG_LATENCY_US "=<us>");
