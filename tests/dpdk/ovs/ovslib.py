@@ -34,7 +34,8 @@ Ovs(name, plugins, pmd_core=1, other_config=None)
   .telemetry(*cmds) -> [json]      dpdk-telemetry.py on OVS's DPDK
   .dpdk_port_id(devargs_name)      ethdev port id of a device (by name)
   .pmd_tid() -> tid                the PMD thread (comm "pmd-c01/id:N")
-  .pmd_cpu(seconds) -> fraction    its CPU over that interval (1.0 = core)
+  .pmd_cpu(seconds) -> fraction    its CPU over that interval (1.0 = core,
+                                   from schedstat)
 """
 
 import json
@@ -97,6 +98,13 @@ class Ovs:
 
     # -- life cycle ----------------------------------------------------
     def start(self):
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self):
         self.dir = tempfile.mkdtemp(prefix="vspin-ovs-")
         d = self.dir
         self.env = dict(os.environ, OVS_RUNDIR=d, OVS_DBDIR=d, OVS_LOGDIR=d,
@@ -317,12 +325,18 @@ class Ovs:
         self.fail("no pmd-c* thread in ovs-vswitchd")
 
     def pmd_cpu(self, seconds):
-        tid = self.pmd_tid()
-        a = h.thread_cpu(self.sw_proc.pid)[tid][1]
-        t0 = time.monotonic()
+        """Fraction of a core the PMD thread ran over `seconds`, from
+        /proc/PID/task/TID/schedstat (ns: finer than stat's 10 ms ticks)."""
+        path = "/proc/%d/task/%d/schedstat" % (self.sw_proc.pid,
+                                                self.pmd_tid())
+
+        def ns():
+            with open(path) as f:
+                return int(f.read().split()[0])
+        a, t0 = ns(), time.monotonic()
         time.sleep(seconds)
-        b = h.thread_cpu(self.sw_proc.pid)[tid][1]
-        return (b - a) / (time.monotonic() - t0)
+        b, t1 = ns(), time.monotonic()
+        return (b - a) / 1e9 / (t1 - t0)
 
 
 def _int(s):
