@@ -30,8 +30,10 @@ idle_cpu            vs0 (spin) with an idle, connected guest: the PMD
                     measured first: each timed sleep costs OVS itself
                     ~1.5 us of CPU on these machines); vs0 never slept.
 safety_null         an idle vs0 (spin, sleep=auto) and a busy net_null0
-                    source (flow to a net_null1 sink) on the same PMD
-                    thread: with no guest, then with an idle guest, the
+                    source (flow to a net_null1,no-rx=1 sink; the sink
+                    must not receive, or its own packets, with no flow,
+                    go up the slow path and dominate the thread) on the
+                    same PMD thread: with no guest, then with an idle guest, the
                     source's rx count grows in each of several 0.5 s
                     windows and vs0's sleeps (xstat rx_q0_sleeps, telemetry
                     /vhost_spin/queues) stay 0. EXPECTED CONTRAST: a second
@@ -239,8 +241,8 @@ def safety(source):
         else:
             sock = ovs.add_vhostuser_port("src", 2)
             what = "dpdkvhostuser source fed by stock virtio_user txonly"
-        ovs.add_dpdk_port("sink", "net_null1", 3)
-        ovs.flows("in_port=2,actions=output:3")
+        ovs.add_dpdk_port("sink", "net_null1,no-rx=1", 3)
+        ovs.flows("in_port=2,actions=output:3", "priority=0,actions=drop")
         vs0 = ovs.dpdk_port_id("net_vhost_spin0")
         try:
             if source != "null":
