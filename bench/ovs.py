@@ -134,11 +134,14 @@ def main():
         ovs.add_bridge()
         feeder = None
         try:
+            # The sink first: a dpdkvhostuser port created before any dpdk
+            # port gets a mempool (262144 mbufs) the next port cannot
+            # share, and two do not fit in -m 1024.
+            ovs.add_dpdk_port("sink", "net_null1,no-rx=1", 3)
             if a.source == "null":
                 ovs.add_dpdk_port("src", "net_null0", 2)
             else:
                 sock = ovs.add_vhostuser_port("src", 2)
-            ovs.add_dpdk_port("sink", "net_null1,no-rx=1", 3)
             ovs.flows("in_port=2,actions=output:3", "priority=0,actions=drop")
             if a.source == "vhostuser":
                 feeder = o.guest("feeder", "stock", sock, fwd="txonly")
