@@ -34,8 +34,14 @@ Ovs(name, plugins, pmd_core=1, other_config=None)
   .telemetry(*cmds) -> [json]      dpdk-telemetry.py on OVS's DPDK
   .dpdk_port_id(devargs_name)      ethdev port id of a device (by name)
   .pmd_tid() -> tid                the PMD thread (comm "pmd-c01/id:N")
+  .vspin_queue(port, q=0) / .xstats(port)   /vhost_spin/queues, xstats
   .pmd_cpu(seconds) -> fraction    its CPU over that interval (1.0 = core,
                                    from schedstat)
+
+guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="") -> Guest
+    A testpmd guest ("ours": net_virtio_spin spin mode; "stock":
+    net_virtio_user) on CPU 0 only; a harness Testpmd that also removes
+    its /var/run/dpdk/<prefix> when it exits.
 """
 
 import json
@@ -344,6 +350,17 @@ def _int(s):
 
 
 # -- guests ---------------------------------------------------------------
+class Guest(h.Testpmd):
+    """A harness testpmd that also removes its DPDK runtime directory
+    (/var/run/dpdk/<prefix>) once it has exited: no state left behind."""
+
+    def __exit__(self, *exc):
+        try:
+            return super().__exit__(*exc)
+        finally:
+            shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+
+
 def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra=""):
     """A testpmd guest on CPU 0 only (its main and forwarding lcores both
     there), so that OVS's PMD thread has core 1 to itself. kind "ours"
@@ -357,7 +374,7 @@ def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra=""):
         plugins = []
     if extra:
         vdev += "," + extra
-    tp = h.Testpmd(name, vdevs=[vdev], plugins=plugins,
+    tp = Guest(name, vdevs=[vdev], plugins=plugins,
                    args=["--forward-mode=" + fwd, "--rxd=%d" % qsize,
                          "--txd=%d" % qsize])
     i = tp.argv.index("-l")
