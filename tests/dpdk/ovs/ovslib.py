@@ -16,6 +16,7 @@ Ovs(name, plugins, pmd_core=1, other_config=None)
     Use as a context manager: stop() ends both processes by pid (SIGTERM,
     then SIGKILL) and removes the directories, whatever happened.
   .vsctl(*args) / .ofctl(*args) / .appctl(*args) -> str
+  .restart_vswitchd()              stop ovs-vswitchd by pid, start it again
   .add_bridge(name="br0")          datapath_type=netdev, no flows
   .add_dpdk_port(name, devargs, ofport)
   .add_vhostuser_port(name, ofport) -> socket path (stock dpdkvhostuser)
@@ -141,6 +142,12 @@ class Ovs:
         self.vsctl("--no-wait", "init")
         self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
                    *["other_config:%s=%s" % kv for kv in cfg.items()])
+        self._start_vswitchd()
+        return self
+
+    def _start_vswitchd(self):
+        d = self.dir
+        seen = self.log().count("DPDK Enabled - initialized")
         self.sw_proc = subprocess.Popen(
             [VSWITCHD, self.db, "--pidfile=%s/ovs-vswitchd.pid" % d,
              "--unixctl=%s/ovs-vswitchd.ctl" % d,
@@ -148,12 +155,25 @@ class Ovs:
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
         deadline = time.monotonic() + 30
-        while "DPDK Enabled - initialized" not in self.log():
+        while self.log().count("DPDK Enabled - initialized") <= seen:
             if self.sw_proc.poll() is not None or time.monotonic() > deadline:
                 raise Fail("ovs-vswitchd did not initialise DPDK:\n" +
                            self._tail("ovs-vswitchd.log"))
             time.sleep(0.1)
-        return self
+
+    def restart_vswitchd(self):
+        """Stop ovs-vswitchd (SIGTERM, by pid) and start it again on the
+        same database (bridges, ports and flows are kept there; DPDK's
+        runtime directory is reused)."""
+        self._end(self.sw_proc, 15)
+        self._start_vswitchd()
+        br = getattr(self, "br", None)
+        deadline = time.monotonic() + 20
+        while br and subprocess.run(["ovs-ofctl", "show", br], env=self.env,
+                                    capture_output=True).returncode != 0:
+            if time.monotonic() > deadline:
+                self.fail("bridge %s not back after the restart" % br)
+            time.sleep(0.1)
 
     @staticmethod
     def _end(proc, timeout=10):

@@ -21,6 +21,17 @@ traffic             port 1 = vs0 (net_vhost_spin, spin_mode=spin, default
                     on the in port == OVS tx on the out port, no OVS drops.
                     vs0 never slept (OVS: sleep=auto never blocks).
 traffic_maxsleep    the same with other_config:pmd-maxsleep=500.
+replug              as traffic (our guests), then ovs-vsctl del-port vs0
+                    with its guest connected (the guest sees link down),
+                    add-port vs0 again with the same devargs (the guest,
+                    a vhost-user client, reconnects: link up), and the
+                    exact traffic again both ways.
+restart             as traffic (our guests), then ovs-vswitchd is stopped
+                    (SIGTERM) and started again on the same database with
+                    the guests still running: vs0 must attach again, the
+                    guests reconnect, exact traffic both ways. KNOWN BUG,
+                    registered with should_fail: net_vhost_spin refuses
+                    the socket file the old OVS left behind.
 idle_cpu            vs0 (spin) with an idle, connected guest: the PMD
                     thread's CPU over 3 s (schedstat), without pmd-maxsleep
                     (reported: OVS polls, ~100% of a core when the core is
@@ -160,6 +171,70 @@ def case_traffic(maxsleep=None):
                   xs["rx_q0_packets"]))
         check(q["sleeps"] == 0 and xs["rx_q0_sleeps"] == 0,
               "vs0 slept inside OVS with sleep=auto: %s" % q)
+
+
+# -- hot unplug and replug -------------------------------------------------
+def case_replug():
+    with o.Ovs("replug", plugins()) as ovs:
+        ovs.add_bridge()
+        ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
+        vhu = ovs.add_vhostuser_port("vhu1", 2)
+        ovs.flows("in_port=1,actions=output:2", "in_port=2,actions=output:1")
+        g1 = o.guest("g1ours", "ours", ovs.dir + "/vs0.sock")
+        g2 = o.guest("g2ours", "ours", vhu)
+        with g1, g2:
+            g1.wait_link_up(0)
+            g2.wait_link_up(0)
+            transfer(ovs, g1, g2, 1, 2, "ours(vs0) -> ours(vhu1)")
+            ovs.vsctl("del-port", "vs0")
+            g1.wait_link_down(0)
+            print("  del-port vs0 with the guest connected: guest link down")
+            ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
+            g1.wait_link_up(0, 15)
+            print("  add-port vs0 again (same device name): guest link up")
+            transfer(ovs, g1, g2, 1, 2, "after replug vs0 -> vhu1")
+            transfer(ovs, g2, g1, 2, 1, "after replug vhu1 -> vs0")
+
+
+# -- ovs-vswitchd restart ---------------------------------------------------
+def case_restart():
+    """KNOWN BUG (meson: should_fail): OVS leaves our server socket file
+    behind when it is stopped (SIGTERM: no device close), and at the next
+    start net_vhost_spin refuses to probe ("a stale socket file is in the
+    way; remove it"), so the port and its guest stay down. DPDK's stock
+    net_vhost re-attaches in the same scenario."""
+    with o.Ovs("restart", plugins()) as ovs:
+        ovs.add_bridge()
+        ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
+        vhu = ovs.add_vhostuser_port("vhu1", 2)
+        flows = ("in_port=1,actions=output:2", "in_port=2,actions=output:1")
+        ovs.flows(*flows)
+        g1 = o.guest("g1ours", "ours", ovs.dir + "/vs0.sock")
+        g2 = o.guest("g2ours", "ours", vhu)
+        with g1, g2:
+            g1.wait_link_up(0)
+            g2.wait_link_up(0)
+            transfer(ovs, g1, g2, 1, 2, "before the restart")
+            ovs.restart_vswitchd()
+            print("  ovs-vswitchd stopped (SIGTERM, by pid) and started "
+                  "again on the same database")
+            ovs.flows(*flows)   # OpenFlow flows do not survive a restart
+            try:
+                wait_for(lambda: ovs.vsctl("get", "interface", "vs0",
+                                           "error").strip() == "[]" and
+                         ovs.vsctl("get", "interface", "vs0",
+                                   "ofport").strip() == "1", 10,
+                         "vs0 attached again")
+            except Fail:
+                err = ovs.vsctl("get", "interface", "vs0", "error").strip()
+                stale = [ln for ln in ovs.log().splitlines()
+                         if "stale socket" in ln]
+                raise Fail("vs0 not attached after the restart: %s; %s" % (
+                    err, stale[-1] if stale else ""))
+            g1.wait_link_up(0, 15)
+            g2.wait_link_up(0, 15)
+            transfer(ovs, g1, g2, 1, 2, "after the restart vs0 -> vhu1")
+            transfer(ovs, g2, g1, 2, 1, "after the restart vhu1 -> vs0")
 
 
 # -- case 2: idle CPU --------------------------------------------------------
@@ -307,6 +382,8 @@ def _fmt(w):
 CASES = {
     "traffic": case_traffic,
     "traffic_maxsleep": lambda: case_traffic(500),
+    "replug": case_replug,
+    "restart": case_restart,
     "idle_cpu": case_idle_cpu,
     "safety_null": lambda: safety("null"),
     "safety_vhostuser": lambda: safety("vhostuser"),
