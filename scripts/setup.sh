@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Install what virtio-spin needs on Debian 12, as root. Idempotent: a second
 # run checks and skips. Used by scripts/demo.sh and scripts/test.sh.
-#   - Debian packages (DPDK 22.11, meson, the spin model checker, and
-#     QEMU with Debian's kernel for the Linux-guest interoperability test)
+#   - Debian packages (DPDK 22.11, meson, the spin model checker,
+#     QEMU with Debian's kernel for the Linux-guest interoperability test,
+#     and OVS-DPDK for tests/dpdk/ovs and bench/ovs.py: the tests run
+#     /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk on a private
+#     database and never use the packaged service)
 #   - DPDK's driver-SDK headers, which libdpdk-dev lacks, taken from
 #     Debian's dpdk source package of exactly the installed version and
 #     cached outside git in /var/cache/virtio-spin.
@@ -28,7 +31,8 @@ esac
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
       python3 python3-pyelftools spin gcc libc6-dev dpkg-dev xz-utils
       libclang-rt-14-dev clang gnuplot-nox
-      qemu-system-x86 linux-image-amd64 busybox-static)
+      qemu-system-x86 linux-image-amd64 busybox-static
+      openvswitch-switch-dpdk)
 SDK_HEADERS=(lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h
              drivers/bus/vdev/bus_vdev_driver.h lib/eal/include/dev_driver.h)
 CACHE=${VSPIN_CACHE:-/var/cache/virtio-spin}
