@@ -198,11 +198,10 @@ def case_replug():
 
 # -- ovs-vswitchd restart ---------------------------------------------------
 def case_restart():
-    """KNOWN BUG (meson: should_fail): OVS leaves our server socket file
-    behind when it is stopped (SIGTERM: no device close), and at the next
-    start net_vhost_spin refuses to probe ("a stale socket file is in the
-    way; remove it"), so the port and its guest stay down. DPDK's stock
-    net_vhost re-attaches in the same scenario."""
+    """OVS leaves our server socket file behind when it is stopped
+    (SIGTERM: no device close); at the next start net_vhost_spin replaces
+    the stale socket (nobody listens on it), the port attaches again, the
+    guest reconnects and traffic is exact both ways."""
     with o.Ovs("restart", plugins()) as ovs:
         ovs.add_bridge()
         ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
