@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Ring benchmark: the two-process ring (lib/vspin_pair) with a producer
+ * Ring benchmark: the two-process ring (tests/vspin_pair) with a producer
  * slower than its consumer, every spin mode side by side in one run,
  * repeated with the modes interleaved (the order rotates each repeat, so
  * a noisy neighbour hurts every mode alike). Prints a Markdown table:

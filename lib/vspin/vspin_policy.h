@@ -7,7 +7,7 @@
  *     ^                   |                          |                |
  *     +----work found-----+------recheck hit---------+-----wake-------+
  *
- * Modes (DESIGN.md):
+ * Modes (the guide lists them for users: doc/guides/nics/virtio-spin.rst):
  *   poll       never arms: stock DPDK behaviour, 100% CPU
  *   notify     arms on the first empty poll: the pathological baseline
  *   budget:N   arms after N consecutive empty polls

@@ -102,8 +102,12 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		return 0;
 	}
 	n = rx_dequeue(q, pkts, nb);
-	/* Slept: look at once, a wake-up usually means work. */
-	if (vspin_sleeper_poll(&q->sleeper, n, may_block, rte_rdtsc()))
+	/*
+	 * Slept: look at once, a wake-up usually means work; unless the
+	 * control side closed the gate meanwhile (that woke us too).
+	 */
+	if (vspin_sleeper_poll(&q->sleeper, n, may_block, rte_rdtsc()) &&
+	    __atomic_load_n(&q->gate.allow, __ATOMIC_ACQUIRE))
 		n = rx_dequeue(q, pkts, nb);
 	vhost_spin_gate_leave(&q->gate);
 

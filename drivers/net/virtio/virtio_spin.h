@@ -34,7 +34,8 @@ extern int virtio_spin_logtype;
 
 #define VIRTIO_SPIN_MAX_QUEUES 8 /* queue pairs */
 #define VIRTIO_SPIN_DEFAULT_QUEUE_SIZE 256
-#define VIRTIO_SPIN_MAX_SEGS 64 /* descriptors per tx chain */
+#define VIRTIO_SPIN_MAX_SEGS 64		   /* descriptors per tx chain */
+#define VIRTIO_SPIN_REPLY_TIMEOUT_MS 30000 /* reply_timeout_ms default */
 
 /* virtio_net_hdr_mrg_rxbuf: with VERSION_1 num_buffers is always there. */
 struct virtio_spin_net_hdr {
@@ -93,6 +94,13 @@ struct virtio_spin_vu {
 	int fd;
 	const char *path; /* for messages */
 	uint64_t protocol_features;
+	unsigned int reply_timeout_ms; /* every wait for a reply */
+	/*
+	 * A reply timed out or made no sense: the stream is out of step and
+	 * nothing more is sent. peer_closed: the backend closed the socket.
+	 */
+	bool broken;
+	bool peer_closed;
 };
 
 struct virtio_spin_dev {
@@ -116,8 +124,9 @@ struct virtio_spin_dev {
 	uint64_t features; /* negotiated with the first backend */
 	bool features_known;
 	bool started;
-	bool closing;
-	uint16_t nb_qp; /* configured queue pairs */
+	bool closing; /* dev_close(): no alarm may be armed any more */
+	bool reconnect_pending; /* reconnect_alarm armed (client) */
+	uint16_t nb_qp;		/* configured queue pairs */
 	volatile uint8_t link_up;
 	int kickfd[2 * VIRTIO_SPIN_MAX_QUEUES]; /* per vring */
 	int callfd[2 * VIRTIO_SPIN_MAX_QUEUES];

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -26,7 +27,7 @@
 #include <rte_cycles.h>
 #include <rte_interrupts.h>
 #include <rte_kvargs.h>
-#include <rte_malloc.h>
+#include <rte_memory.h>
 #include <rte_memzone.h>
 
 #include "virtio_spin.h"
@@ -44,14 +45,18 @@ RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 #define ARG_SPIN_US "spin_us"
 #define ARG_SLEEP_MAX_US "sleep_max_us"
 #define ARG_SLEEP "sleep"
+#define ARG_REPLY_TIMEOUT_MS "reply_timeout_ms"
 
 static const char *const valid_args[] = {
-	ARG_PATH,    ARG_SERVER,    ARG_QUEUES,	      ARG_QUEUE_SIZE, ARG_MAC,
-	ARG_SPIN_US, ARG_SPIN_MODE, ARG_SLEEP_MAX_US, ARG_SLEEP, NULL,
+	ARG_PATH,	ARG_SERVER,	  ARG_QUEUES,
+	ARG_QUEUE_SIZE, ARG_MAC,	  ARG_SPIN_US,
+	ARG_SPIN_MODE,	ARG_SLEEP_MAX_US, ARG_SLEEP,
+	ARG_REPLY_TIMEOUT_MS, NULL,
 };
 
 #define RECONNECT_US (200 * 1000)
-#define MSG_TIMEOUT_MS 2000
+#define REPLY_TIMEOUT_MIN_MS 100
+#define REPLY_TIMEOUT_MAX_MS 3600000 /* one hour */
 #define VRING_ALIGN 4096
 
 /* -- devargs ----------------------------------------------------------- */
@@ -114,6 +119,11 @@ parse_arg(const char *key, const char *val, void *opaque)
 			return -1;
 		}
 		dev->queue_size = (uint16_t)v;
+	} else if (strcmp(key, ARG_REPLY_TIMEOUT_MS) == 0) {
+		if (parse_uint(key, val, REPLY_TIMEOUT_MIN_MS,
+			       REPLY_TIMEOUT_MAX_MS, &v) < 0)
+			return -1;
+		dev->vu.reply_timeout_ms = (unsigned int)v;
 	} else if (strcmp(key, ARG_MAC) == 0) {
 		if (rte_ether_unformat_addr(val, &dev->mac) < 0) {
 			PMD_LOG(ERR,
@@ -152,10 +162,11 @@ report_unknown_key(const char *name, const char *args)
 		if (valid_args[i] == NULL) {
 			PMD_LOG(ERR, "%s: unknown devarg '%s' (valid: %s)",
 				name, tok,
-				ARG_PATH "," ARG_SERVER "," ARG_QUEUES
-					 "," ARG_QUEUE_SIZE "," ARG_MAC
-					 "," ARG_SPIN_MODE "," ARG_SPIN_US
-					 "," ARG_SLEEP_MAX_US "," ARG_SLEEP);
+				ARG_PATH
+				"," ARG_SERVER "," ARG_QUEUES "," ARG_QUEUE_SIZE
+				"," ARG_MAC "," ARG_SPIN_MODE "," ARG_SPIN_US
+				"," ARG_SLEEP_MAX_US "," ARG_SLEEP
+				"," ARG_REPLY_TIMEOUT_MS);
 			return;
 		}
 	}
@@ -254,6 +265,8 @@ notify_lsc(struct virtio_spin_dev *dev, bool was_up)
 static void sock_event(void *arg);
 static void sock_gone(void *arg);
 static void reconnect_alarm(void *arg);
+static void unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
+		    void *arg);
 
 static uint64_t
 wanted_features(const struct virtio_spin_dev *dev)
@@ -400,22 +413,6 @@ setup_vrings(struct virtio_spin_dev *dev)
 	return 0;
 }
 
-/* Tell the backend to stop the rings (it answers with its indexes). */
-static void
-stop_vrings(struct virtio_spin_dev *dev)
-{
-	unsigned int i, base;
-
-	if (dev->vu.fd < 0)
-		return;
-	for (i = 0; i < 2u * dev->nb_qp; i++) {
-		if (virtio_spin_vu_get_vring_base(&dev->vu, i, &base) < 0)
-			break;
-		PMD_LOG(DEBUG, "%s: vring %u stopped at %u", dev->path, i,
-			base);
-	}
-}
-
 /* Drop the connection; the caller holds the lock. */
 static void
 drop_connection(struct virtio_spin_dev *dev)
@@ -424,6 +421,78 @@ drop_connection(struct virtio_spin_dev *dev)
 		close(dev->vu.fd);
 	dev->vu.fd = -1;
 	set_link(dev, false);
+}
+
+/* Client mode: connect again soon, once (lock held). */
+static void
+schedule_reconnect(struct virtio_spin_dev *dev)
+{
+	if (dev->server || dev->closing || dev->reconnect_pending)
+		return;
+	if (rte_eal_alarm_set(RECONNECT_US, reconnect_alarm, dev) == 0)
+		dev->reconnect_pending = true;
+	else
+		PMD_LOG(ERR, "%s: cannot arm the reconnection alarm",
+			dev->path);
+}
+
+/*
+ * A backend that is still connected but out of step, misbehaving or
+ * leaving: stop watching its socket, close it and start again as for a
+ * dead peer.
+ * Control thread (never from sock_event itself), lock held: sock_event
+ * only try-locks, so waiting for it here cannot deadlock.
+ */
+static void
+reset_connection(struct virtio_spin_dev *dev)
+{
+	if (dev->vu.fd < 0)
+		return;
+	PMD_LOG(NOTICE, "%s: resetting the connection to the backend",
+		dev->path);
+	unwatch(dev->sock_intr, sock_event, dev);
+	drop_connection(dev);
+	schedule_reconnect(dev);
+}
+
+/*
+ * Tell the backend to stop the rings (it answers with its indexes).
+ * stopped[i]: the backend no longer touches vring i (it said so, or it is
+ * gone), so the buffers in it may be freed. A live backend that does not
+ * answer may still write into them: the connection is reset and they are
+ * left alone.
+ */
+static void
+stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
+{
+	unsigned int i, n = 2u * dev->nb_qp, base;
+
+	for (i = 0; i < n; i++)
+		stopped[i] = dev->vu.fd < 0;
+	if (dev->vu.fd < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (virtio_spin_vu_get_vring_base(&dev->vu, i, &base) < 0)
+			break;
+		stopped[i] = true;
+		PMD_LOG(DEBUG, "%s: vring %u stopped at %u", dev->path, i,
+			base);
+	}
+	if (i == n)
+		return;
+	if (dev->vu.peer_closed) {
+		/* As when sock_gone() sees it leave. */
+		PMD_LOG(NOTICE, "%s: backend went away while stopping",
+			dev->path);
+		for (; i < n; i++)
+			stopped[i] = true;
+	} else {
+		PMD_LOG(WARNING,
+			"%s: backend did not stop vring %u: the buffers of "
+			"vrings %u to %u stay with it (not freed)",
+			dev->path, i, i, n - 1);
+	}
+	reset_connection(dev);
 }
 
 /*
@@ -435,7 +504,9 @@ static int
 attach(struct virtio_spin_dev *dev, int fd)
 {
 	dev->vu.fd = fd;
-	if (virtio_spin_vu_set_timeouts(fd, MSG_TIMEOUT_MS) < 0 ||
+	dev->vu.broken = false;
+	dev->vu.peer_closed = false;
+	if (virtio_spin_vu_set_timeouts(fd, dev->vu.reply_timeout_ms) < 0 ||
 	    negotiate(dev) < 0 || (dev->started && setup_vrings(dev) < 0)) {
 		drop_connection(dev);
 		return -1;
@@ -471,26 +542,52 @@ connect_socket(struct virtio_spin_dev *dev, bool quiet)
 	return fd;
 }
 
-/* EAL interrupt thread: the socket is readable, or closed. */
+/*
+ * EAL interrupt thread: the socket is readable, or closed. The interrupt is
+ * level-triggered, so whatever is there must be consumed here unless the
+ * control thread is about to read it.
+ */
 static void
 sock_event(void *arg)
 {
 	struct virtio_spin_dev *dev = arg;
-	char c;
-	ssize_t r = recv(rte_intr_fd_get(dev->sock_intr), &c, 1,
-			 MSG_PEEK | MSG_DONTWAIT);
+	int fd = rte_intr_fd_get(dev->sock_intr);
+	uint8_t buf[64];
+	ssize_t r;
 
-	/* Data is a reply the control thread is about to read. */
-	if (r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR)))
-		return;
 	/*
-	 * Gone: stop watching (EAL removes this callback when it returns),
-	 * then clean up from an alarm: EAL holds its interrupt lock around
-	 * the unregister hook, where registering anything would deadlock.
+	 * Busy: a control path waits for a reply (this data) and reads it,
+	 * or dev_close()/reset_connection() wait for this callback to return.
+	 * Only try: blocking here could deadlock with them.
+	 */
+	if (pthread_mutex_trylock(&dev->lock) != 0)
+		return;
+	if (dev->closing || dev->vu.fd != fd) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	/* Nobody waits for a reply: the backend sent something unasked. */
+	r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	if (r > 0)
+		PMD_LOG(ERR,
+			"%s: unsolicited data from the backend (%zd bytes, "
+			"first 0x%02x): dropping the connection",
+			dev->path, r, buf[0]);
+	/*
+	 * Gone or misbehaving: stop watching (EAL removes this callback when
+	 * it returns), then clean up from an alarm: EAL holds its interrupt
+	 * lock around the unregister hook, where registering anything would
+	 * deadlock. closing is false under the lock: dev_close() cancels the
+	 * alarm after setting it.
 	 */
 	rte_intr_callback_unregister_pending(dev->sock_intr, sock_event, dev,
 					     NULL);
 	rte_eal_alarm_set(1, sock_gone, dev);
+	pthread_mutex_unlock(&dev->lock);
 }
 
 static void
@@ -501,11 +598,10 @@ sock_gone(void *arg)
 
 	pthread_mutex_lock(&dev->lock);
 	was_up = dev->link_up;
-	if (!dev->closing) {
+	if (!dev->closing && dev->vu.fd >= 0) {
 		PMD_LOG(NOTICE, "%s: backend went away", dev->path);
 		drop_connection(dev);
-		if (!dev->server)
-			rte_eal_alarm_set(RECONNECT_US, reconnect_alarm, dev);
+		schedule_reconnect(dev);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	notify_lsc(dev, was_up);
@@ -521,13 +617,14 @@ reconnect_alarm(void *arg)
 
 	pthread_mutex_lock(&dev->lock);
 	was_up = dev->link_up;
+	dev->reconnect_pending = false;
 	if (dev->closing || dev->vu.fd >= 0) {
 		pthread_mutex_unlock(&dev->lock);
 		return;
 	}
 	fd = connect_socket(dev, true);
 	if (fd < 0 || attach(dev, fd) < 0)
-		rte_eal_alarm_set(RECONNECT_US, reconnect_alarm, dev);
+		schedule_reconnect(dev);
 	pthread_mutex_unlock(&dev->lock);
 	notify_lsc(dev, was_up);
 }
@@ -557,18 +654,60 @@ listen_event(void *arg)
 	notify_lsc(dev, was_up);
 }
 
+/*
+ * A socket file already at path: unlink it only when nobody listens on it
+ * (left by a process that died). 0: path is free now; -1: it is not.
+ */
+static int
+clear_stale_socket(struct virtio_spin_dev *dev)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, r, err;
+
+	if (stat(dev->path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0; /* absent, or bind() says what is wrong */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	strcpy(sa.sun_path, dev->path);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	err = errno;
+	close(fd);
+	if (r < 0 && (err == ECONNREFUSED || err == ENOENT)) {
+		/* Dead: nobody accepts on it. */
+		if (unlink(dev->path) < 0 && errno != ENOENT) {
+			PMD_LOG(ERR, "%s: cannot remove the stale socket: %s",
+				dev->path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (r == 0 || err == EAGAIN)
+		PMD_LOG(ERR,
+			"%s: socket already in use: another process listens "
+			"on it (left alone)",
+			dev->path);
+	else
+		PMD_LOG(ERR,
+			"%s: socket file exists and cannot be checked (%s): "
+			"left alone",
+			dev->path, strerror(err));
+	return -1;
+}
+
 static int
 listen_socket(struct virtio_spin_dev *dev)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat st;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd;
 
+	/* A socket file left by an earlier run would make bind() fail. */
+	if (clear_stale_socket(dev) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	/* A socket file left by an earlier run would make bind() fail. */
-	if (stat(dev->path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(dev->path);
 	strcpy(sa.sun_path, dev->path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 1) < 0) {
@@ -662,6 +801,36 @@ ring_zone(struct rte_eth_dev *eth_dev, const char *what, uint16_t qid,
 		name, size, socket, RTE_MEMZONE_IOVA_CONTIG, VRING_ALIGN);
 }
 
+/*
+ * Control state (queue structs with their function pointers, the free list
+ * and cookies of each ring) in process-private memory: all of EAL memory
+ * is in the memory table the backend maps. Cache-line aligned, zeroed;
+ * free() it. The socket is not honoured: malloc has no notion of it.
+ */
+static void *
+private_zalloc(size_t size)
+{
+	void *p;
+
+	size = RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE);
+	if (posix_memalign(&p, RTE_CACHE_LINE_SIZE, size) != 0)
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+/* DEBUG: where the control state of a queue is (the tests look). */
+static void
+log_private(struct virtio_spin_dev *dev, const char *what, uint16_t qid,
+	    const void *q, const void *priv)
+{
+	bool shared = rte_mem_virt2memseg(q, NULL) != NULL ||
+		      rte_mem_virt2memseg(priv, NULL) != NULL;
+
+	PMD_LOG(DEBUG, "%s: %s %u control state at %p (priv %p): %s EAL memory",
+		dev->path, what, qid, q, priv, shared ? "inside" : "outside");
+}
+
 static void rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
 static void tx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
 
@@ -684,19 +853,16 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 		return -EINVAL;
 	}
 	rx_queue_release(eth_dev, qid);
-	rxq = rte_zmalloc_socket("vspin_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE,
-				 (int)socket);
+	rxq = private_zalloc(sizeof(*rxq));
 	if (rxq == NULL)
 		return -ENOMEM;
-	rxq->priv = rte_zmalloc_socket("vspin_rxq_priv",
-				       vspin_vq_drv_priv_size(num),
-				       RTE_CACHE_LINE_SIZE, (int)socket);
+	rxq->priv = private_zalloc(vspin_vq_drv_priv_size(num));
 	rxq->mz = ring_zone(eth_dev, "rx", qid,
 			    vspin_vring_size(num, VRING_ALIGN), (int)socket);
 	if (rxq->priv == NULL || rxq->mz == NULL) {
-		rte_free(rxq->priv);
+		free(rxq->priv);
 		rte_memzone_free(rxq->mz);
-		rte_free(rxq);
+		free(rxq);
 		return -ENOMEM;
 	}
 	vspin_vring_init(&rxq->vq.vr, rxq->mz->addr, (uint32_t)num,
@@ -710,6 +876,7 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 			   &virtio_spin_rx_sleeper_ops, rxq);
 	rxq->kickfd = dev->kickfd[virtio_spin_rx_vring(qid)];
 	eth_dev->data->rx_queues[qid] = rxq;
+	log_private(dev, "rxq", qid, rxq, rxq->priv);
 	return 0;
 }
 
@@ -726,22 +893,19 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	if (num < 0)
 		return num;
 	tx_queue_release(eth_dev, qid);
-	txq = rte_zmalloc_socket("vspin_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE,
-				 (int)socket);
+	txq = private_zalloc(sizeof(*txq));
 	if (txq == NULL)
 		return -ENOMEM;
 	ring = RTE_ALIGN_CEIL(vspin_vring_size(num, VRING_ALIGN),
 			      RTE_CACHE_LINE_SIZE);
-	txq->priv = rte_zmalloc_socket("vspin_txq_priv",
-				       vspin_vq_drv_priv_size(num),
-				       RTE_CACHE_LINE_SIZE, (int)socket);
+	txq->priv = private_zalloc(vspin_vq_drv_priv_size(num));
 	txq->mz = ring_zone(eth_dev, "tx", qid,
 			    ring + (size_t)num * VIRTIO_SPIN_HDR_SIZE,
 			    (int)socket);
 	if (txq->priv == NULL || txq->mz == NULL) {
-		rte_free(txq->priv);
+		free(txq->priv);
 		rte_memzone_free(txq->mz);
-		rte_free(txq);
+		free(txq);
 		return -ENOMEM;
 	}
 	vspin_vring_init(&txq->vq.vr, txq->mz->addr, (uint32_t)num,
@@ -752,6 +916,7 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	txq->callfd = dev->callfd[virtio_spin_tx_vring(qid)];
 	txq->kickfd = dev->kickfd[virtio_spin_tx_vring(qid)];
 	eth_dev->data->tx_queues[qid] = txq;
+	log_private(dev, "txq", qid, txq, txq->priv);
 	return 0;
 }
 
@@ -764,8 +929,8 @@ rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid)
 		return;
 	vspin_sleeper_release(&rxq->sleeper);
 	rte_memzone_free(rxq->mz);
-	rte_free(rxq->priv);
-	rte_free(rxq);
+	free(rxq->priv);
+	free(rxq);
 	eth_dev->data->rx_queues[qid] = NULL;
 }
 
@@ -777,8 +942,8 @@ tx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid)
 	if (txq == NULL)
 		return;
 	rte_memzone_free(txq->mz);
-	rte_free(txq->priv);
-	rte_free(txq);
+	free(txq->priv);
+	free(txq);
 	eth_dev->data->tx_queues[qid] = NULL;
 }
 
@@ -822,6 +987,10 @@ init_queues(struct virtio_spin_dev *dev)
 		if (virtio_spin_rxq_fill(rxq) < 0) {
 			PMD_LOG(ERR, "%s: no mbufs to fill rx queue %u",
 				dev->path, q);
+			/* Not handed to the backend yet: give them back. */
+			do
+				virtio_spin_rxq_flush(d->rx_queues[q]);
+			while (q-- > 0);
 			return -ENOMEM;
 		}
 	}
@@ -855,6 +1024,8 @@ setup_rx_intr(struct rte_eth_dev *eth_dev)
 	return 0;
 }
 
+static int dev_stop(struct rte_eth_dev *eth_dev);
+
 static int
 dev_start(struct rte_eth_dev *eth_dev)
 {
@@ -875,13 +1046,20 @@ dev_start(struct rte_eth_dev *eth_dev)
 		if (dev->vu.fd >= 0 && setup_vrings(dev) < 0) {
 			PMD_LOG(ERR, "%s: backend refused the rings",
 				dev->path);
-			stop_vrings(dev);
+			r = -EIO;
 		}
 	}
 	pthread_mutex_unlock(&dev->lock);
 	notify_lsc(dev, was_up);
-	if (r != 0)
+	if (r == -EIO) {
+		/* Take back what the backend got, as a stop does. */
+		dev_stop(eth_dev);
 		return r;
+	}
+	if (r != 0) {
+		rte_intr_vec_list_free(eth_dev->intr_handle);
+		return r;
+	}
 	eth_dev->rx_pkt_burst = virtio_spin_recv;
 	eth_dev->tx_pkt_burst = virtio_spin_xmit;
 	for (r = 0; r < dev->nb_qp; r++) {
@@ -895,13 +1073,14 @@ static int
 dev_stop(struct rte_eth_dev *eth_dev)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
+	bool stopped[2 * VIRTIO_SPIN_MAX_QUEUES];
 	unsigned int q;
 	bool was_up;
 
 	pthread_mutex_lock(&dev->lock);
 	was_up = dev->link_up;
 	if (dev->started) {
-		stop_vrings(dev);
+		stop_vrings(dev, stopped);
 		dev->started = false;
 		set_link(dev, false);
 		for (q = 0; q < dev->nb_qp; q++) {
@@ -911,8 +1090,11 @@ dev_stop(struct rte_eth_dev *eth_dev)
 				eth_dev->data->tx_queues[q];
 
 			vspin_sleeper_release(&rxq->sleeper);
-			virtio_spin_rxq_flush(rxq);
-			virtio_spin_txq_flush(txq);
+			/* Otherwise leaked: the backend may still write them. */
+			if (stopped[virtio_spin_rx_vring(q)])
+				virtio_spin_rxq_flush(rxq);
+			if (stopped[virtio_spin_tx_vring(q)])
+				virtio_spin_txq_flush(txq);
 			eth_dev->data->rx_queue_state[q] =
 				RTE_ETH_QUEUE_STATE_STOPPED;
 			eth_dev->data->tx_queue_state[q] =
@@ -960,6 +1142,11 @@ dev_close(struct rte_eth_dev *eth_dev)
 		return 0;
 	if (dev->started)
 		dev_stop(eth_dev);
+	/*
+	 * Under the lock, every callback and alarm sees closing before it
+	 * arms an alarm (sock_event, sock_gone, reconnect_alarm, attach), so
+	 * after the cancels below none is pending or can come back.
+	 */
 	pthread_mutex_lock(&dev->lock);
 	dev->closing = true;
 	pthread_mutex_unlock(&dev->lock);
@@ -975,7 +1162,6 @@ dev_close(struct rte_eth_dev *eth_dev)
 		rte_intr_instance_free(dev->listen_intr);
 		dev->listen_intr = NULL;
 	}
-	rte_eal_alarm_cancel(reconnect_alarm, dev);
 	pthread_mutex_lock(&dev->lock);
 	if (dev->vu.fd >= 0)
 		close(dev->vu.fd);
@@ -1049,10 +1235,6 @@ dev_init(struct virtio_spin_dev *dev, const char *name)
 	unsigned int i;
 	int fd;
 
-	for (i = 0; i < 2u * VIRTIO_SPIN_MAX_QUEUES; i++) {
-		dev->kickfd[i] = -1;
-		dev->callfd[i] = -1;
-	}
 	for (i = 0; i < 2u * dev->max_qp; i++) {
 		dev->kickfd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		dev->callfd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1094,6 +1276,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	const char *name = rte_vdev_device_name(vdev);
 	struct rte_eth_dev *eth_dev;
 	struct virtio_spin_dev *dev;
+	unsigned int i;
 	int r;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
@@ -1107,7 +1290,11 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	dev->eth_dev = eth_dev;
 	dev->vu.fd = -1;
 	dev->vu.path = dev->path;
+	dev->vu.reply_timeout_ms = VIRTIO_SPIN_REPLY_TIMEOUT_MS;
 	dev->listen_fd = -1;
+	/* Before anything can fail: dev_close() closes every fd >= 0. */
+	for (i = 0; i < 2u * VIRTIO_SPIN_MAX_QUEUES; i++)
+		dev->kickfd[i] = dev->callfd[i] = -1;
 	dev->max_qp = 1;
 	dev->queue_size = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
 	vspin_policy_conf_default(&dev->pconf);
@@ -1167,4 +1354,5 @@ RTE_PMD_REGISTER_PARAM_STRING(
 	"=<path> " ARG_SERVER "=<0|1> " ARG_QUEUES "=<int> " ARG_QUEUE_SIZE
 	"=<int> " ARG_MAC "=<mac addr> " ARG_SPIN_MODE
 	"=poll|notify|budget[:N]|spin[:US]|adaptive " ARG_SPIN_US
-	"=<us> " ARG_SLEEP_MAX_US "=<us> " ARG_SLEEP "=auto|always|never");
+	"=<us> " ARG_SLEEP_MAX_US "=<us> " ARG_SLEEP "=auto|always|never "
+	ARG_REPLY_TIMEOUT_MS "=<ms>");

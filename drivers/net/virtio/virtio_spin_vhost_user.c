@@ -4,9 +4,11 @@
  * is checked: request code, reply flag, payload size, no stray fds.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal_memconfig.h>
@@ -126,6 +128,12 @@ vu_send(struct virtio_spin_vu *vu, struct vu_msg *m, const int *fds, int nfds)
 
 	if (vu->fd < 0)
 		return -1;
+	if (vu->broken) {
+		PMD_LOG(ERR,
+			"%s: not sending %s: the connection is out of step",
+			vu->path, req_name(m->request));
+		return -1;
+	}
 	memset(control, 0, sizeof(control));
 	if (nfds > 0) {
 		struct cmsghdr *c;
@@ -142,6 +150,9 @@ vu_send(struct virtio_spin_vu *vu, struct vu_msg *m, const int *fds, int nfds)
 		r = sendmsg(vu->fd, &mh, MSG_NOSIGNAL);
 	} while (r < 0 && errno == EINTR);
 	if (r != (ssize_t)(VU_HDR_SIZE + m->size)) {
+		vu->broken = true;
+		if (r < 0 && (errno == EPIPE || errno == ECONNRESET))
+			vu->peer_closed = true;
 		PMD_LOG(ERR, "%s: sending %s failed: %s", vu->path,
 			req_name(m->request),
 			r < 0 ? strerror(errno) : "short write");
@@ -150,9 +161,23 @@ vu_send(struct virtio_spin_vu *vu, struct vu_msg *m, const int *fds, int nfds)
 	return 0;
 }
 
-/* Read exactly len bytes; any fd the peer attaches is closed. */
+/* Nanoseconds on the monotonic clock. */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Read exactly len bytes before deadline (ns); any fd the peer attaches is
+ * closed. -1 with errno ETIMEDOUT (deadline), 0 (peer closed) or the
+ * socket's error.
+ */
 static int
-vu_read(struct virtio_spin_vu *vu, void *buf, size_t len)
+vu_read(struct virtio_spin_vu *vu, void *buf, size_t len, uint64_t deadline)
 {
 	char control[CMSG_SPACE(VU_MAX_REGIONS * sizeof(int))];
 	size_t got = 0;
@@ -164,11 +189,31 @@ vu_read(struct virtio_spin_vu *vu, void *buf, size_t len)
 				    .msg_iovlen = 1,
 				    .msg_control = control,
 				    .msg_controllen = sizeof(control)};
+		struct pollfd pfd = {.fd = vu->fd, .events = POLLIN};
 		struct cmsghdr *c;
-		ssize_t r = recvmsg(vu->fd, &mh, MSG_CMSG_CLOEXEC);
+		uint64_t now = now_ns();
+		ssize_t r;
+		int p;
 
-		if (r < 0 && errno == EINTR)
+		if (now >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		/* Round up: never a busy loop on a sub-millisecond rest. */
+		p = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
+		if (p < 0 && errno == EINTR)
 			continue;
+		if (p < 0)
+			return -1;
+		if (p == 0)
+			continue; /* the deadline check above ends it */
+		r = recvmsg(vu->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r == 0)
+			errno = 0;
+		if (r == 0 || (r < 0 && errno == ECONNRESET))
+			vu->peer_closed = true;
 		if (r <= 0)
 			return -1;
 		/* Replies carry no fds: drop whatever came. */
@@ -191,18 +236,34 @@ vu_read(struct virtio_spin_vu *vu, void *buf, size_t len)
 	return 0;
 }
 
+static void
+log_no_reply(const struct virtio_spin_vu *vu, uint32_t req, int err)
+{
+	if (err == ETIMEDOUT)
+		PMD_LOG(ERR, "%s: no reply to %s within %u ms", vu->path,
+			req_name(req), vu->reply_timeout_ms);
+	else
+		PMD_LOG(ERR, "%s: no reply to %s: %s", vu->path, req_name(req),
+			err ? strerror(err) : "connection closed");
+}
+
 /* Receive the reply to request req; its payload must be size bytes. */
 static int
 vu_recv_reply(struct virtio_spin_vu *vu, uint32_t req, struct vu_msg *m,
 	      uint32_t size)
 {
-	if (vu_read(vu, m, VU_HDR_SIZE) < 0) {
-		PMD_LOG(ERR, "%s: no reply to %s: %s", vu->path, req_name(req),
-			errno ? strerror(errno) : "connection closed");
+	uint64_t deadline =
+		now_ns() + (uint64_t)vu->reply_timeout_ms * 1000000ULL;
+
+	/* Any failure leaves the stream out of step: no more messages. */
+	if (vu_read(vu, m, VU_HDR_SIZE, deadline) < 0) {
+		vu->broken = true;
+		log_no_reply(vu, req, errno);
 		return -1;
 	}
 	if (m->request != req || (m->flags & 0x3) != VU_VERSION ||
 	    !(m->flags & VU_FLAG_REPLY) || m->size != size) {
+		vu->broken = true;
 		PMD_LOG(ERR,
 			"%s: bad reply to %s: request %u flags 0x%x size %u "
 			"(expected size %u)",
@@ -210,9 +271,15 @@ vu_recv_reply(struct virtio_spin_vu *vu, uint32_t req, struct vu_msg *m,
 			size);
 		return -1;
 	}
-	if (vu_read(vu, &m->payload, size) < 0) {
-		PMD_LOG(ERR, "%s: truncated reply to %s", vu->path,
-			req_name(req));
+	if (vu_read(vu, &m->payload, size, deadline) < 0) {
+		int err = errno;
+
+		vu->broken = true;
+		PMD_LOG(ERR, "%s: truncated reply to %s: %s", vu->path,
+			req_name(req),
+			err == ETIMEDOUT ? "timed out" :
+			err		 ? strerror(err) :
+					   "connection closed");
 		return -1;
 	}
 	return 0;
@@ -455,6 +522,7 @@ virtio_spin_vu_get_vring_base(struct virtio_spin_vu *vu, unsigned int idx,
 			  sizeof(struct vu_vring_state)) < 0)
 		return -1;
 	if (m.payload.state.index != idx) {
+		vu->broken = true;
 		PMD_LOG(ERR, "%s: GET_VRING_BASE answered vring %u, not %u",
 			vu->path, m.payload.state.index, idx);
 		return -1;

@@ -39,7 +39,7 @@ def vhost_pmd(d, fwd, client=False, queues=1, name="host"):
         log_levels=["lib.vhost.config:debug"])
 
 
-def guest_pmd(d, fwd, devargs="", queues=1, name="guest"):
+def guest_pmd(d, fwd, devargs="", queues=1, name="guest", log=None):
     vdev = "net_virtio_spin0,path=%s" % sock_path(d)
     if queues > 1:
         vdev += ",queues=%d" % queues
@@ -51,7 +51,7 @@ def guest_pmd(d, fwd, devargs="", queues=1, name="guest"):
               "--txq=%d" % queues],
         # VSPIN_GUEST_LOG=debug to see every vhost-user step.
         log_levels=["pmd.net.virtio_spin:"
-                    + os.environ.get("VSPIN_GUEST_LOG", "info")])
+                    + (log or os.environ.get("VSPIN_GUEST_LOG", "info"))])
 
 
 def check(cond, msg):

@@ -9,16 +9,55 @@ to GET_FEATURES wrongly in each case:
   wrong_request  the reply carries another request code
   no_reply_flag  the reply lacks the REPLY flag
   closes         the backend closes the socket instead of answering
-  silent         the backend never answers (the PMD's 2 s timeout)
+  silent         the backend never answers; with reply_timeout_ms=1000
+                 the probe fails within seconds (not the 30 s default)
   refuses_ack    every REPLY_ACK says failure (status 1): the first
                  message asking for one is reported as refused
+
+Cases with their own argv[1] (fake_backend.FakeBackend, an interactive
+guest testpmd):
+  bad_backend_slow_reply   the backend takes 5 s over SET_MEM_TABLE, once
+                           with REPLY_ACK (the ack is late) and once
+                           without (the next GET_FEATURES answer is late):
+                           the default reply_timeout_ms (30 s) waits, the
+                           probe succeeds and the link comes up.
+  bad_backend_start_refused
+                           the backend refuses the second SET_VRING_KICK
+                           of the first start: the start fails ("Fail to
+                           start port 0"), the rings are taken back
+                           (GET_VRING_BASE of both vrings), every mbuf is
+                           back in the pool, the link is down; the next
+                           "port start 0" brings it up.
+  bad_backend_stop_silent  GET_VRING_BASE gets no answer (reply_timeout_ms
+                           =1000): "port stop 0" warns that the buffers
+                           stay with the backend and does not free them
+                           (the pool lacks at least one ring's worth),
+                           and the connection is reset (the guest connects
+                           again).
+  bad_backend_stop_closes  the backend closes the socket on GET_VRING_BASE:
+                           it is gone, the buffers are freed (the pool is
+                           full again) and the guest reconnects.
+  bad_backend_close_race   five times: testpmd quits while the backend
+                           closes the socket on GET_VRING_BASE, so the
+                           socket event and dev_close() meet; testpmd
+                           exits with status 0 every time.
+  bad_backend_stray_byte   after the link is up the backend sends one byte
+                           nobody asked for: the guest logs it, drops the
+                           connection (link down), its interrupt thread
+                           does not spin on the readable socket (under
+                           0.5 s of CPU in 2 s) and it reconnects (link up
+                           again, a second connection).
 """
 
 import os
+import re
 import socket
 import struct
+import sys
 import threading
+import time
 
+from fake_backend import FakeBackend, PF_REPLY_ACK, wait_until
 from guestlib import check, harness, run
 
 GET_FEATURES = 1
@@ -32,7 +71,7 @@ CASES = {
     "wrong_request": "bad reply to GET_FEATURES",
     "no_reply_flag": "bad reply to GET_FEATURES",
     "closes": "no reply to GET_FEATURES",
-    "silent": "no reply to GET_FEATURES",
+    "silent": "no reply to GET_FEATURES within 1000 ms",
     "refuses_ack": "backend refused SET_FEATURES",
 }
 
@@ -87,7 +126,179 @@ def serve(listener, case, done):
         conn.close()
 
 
+DEVARGS = {"silent": ",reply_timeout_ms=1000"}
+
+
+def guest(path, devargs="", name="guest"):
+    return harness.Testpmd(
+        name, vdevs=["net_virtio_spin0,path=" + path + devargs],
+        plugins=[harness.plugin("virtio")], fwd_lcore=1,
+        log_levels=["pmd.net.virtio_spin:debug"], timeout=60)
+
+
+def slow_reply():
+    with harness.private_dir() as d:
+        for pf in (PF_REPLY_ACK, 0):
+            what = "with REPLY_ACK" if pf else "without REPLY_ACK"
+            path = os.path.join(d, "slow%d.sock" % pf)
+            slow = lambda conn, req: (("sleep", 5.0)  # noqa: E731
+                                      if req == "SET_MEM_TABLE" else None)
+            with FakeBackend(path, rule=slow, protocol_features=pf) as be:
+                t0 = time.monotonic()
+                with guest(path) as g:
+                    g.wait_link_up(0, timeout=30)
+                    took = time.monotonic() - t0
+                    check(be.seen("SET_VRING_KICK"),
+                          "%s: link up but the backend got no "
+                          "SET_VRING_KICK: %r" % (what, be.requests))
+                    check("no reply" not in g.log,
+                          "%s: the guest gave up waiting:\n%s"
+                          % (what, g.log[-1500:]))
+                    print("ok: %s, link up after %.1f s" % (what, took))
+
+
+RING = 256  # the default queue_size: mbufs in one rx ring
+
+
+def pool_free(g):
+    """Free mbufs of testpmd's pool (common pool plus lcore caches)."""
+    out = g.cmd("dump_mempool")
+    size = re.search(r"^\s*size=(\d+)", out, re.M)
+    common = re.search(r"common_pool_count=(\d+)", out)
+    cache = re.search(r"total_cache_count=(\d+)", out)
+    if not (size and common and cache):
+        g.fail("cannot parse dump_mempool: %r" % out[-600:])
+    return int(size.group(1)), int(common.group(1)) + int(cache.group(1))
+
+
+def start_refused():
+    with harness.private_dir() as d:
+        path = os.path.join(d, "refuse.sock")
+        kicks = []
+
+        def rule(conn, req):
+            if req == "SET_VRING_KICK":
+                kicks.append(conn)
+                if len(kicks) == 2:
+                    return ("status", 1)
+            return None
+
+        with FakeBackend(path, rule=rule) as be, guest(path) as g:
+            log = g.log
+            check("backend refused SET_VRING_KICK" in log,
+                  "no refusal of SET_VRING_KICK logged:\n" + log[-2000:])
+            check("Fail to start port 0" in log,
+                  "testpmd did not see the start fail:\n" + log[-2000:])
+            stops = [r for c, r in be.requests if r == "GET_VRING_BASE"]
+            check(len(stops) == 2, "the failed start sent %d GET_VRING_BASE"
+                  ", expected 2: %r" % (len(stops), be.requests))
+            check(not g.link_up(0), "link up after a failed start")
+            size, free = pool_free(g)
+            check(free == size, "after the failed start %d of %d mbufs are"
+                  " free: the rx ring kept some" % (free, size))
+            g.cmd("port start 0", timeout=30)
+            g.wait_link_up(0, timeout=10)
+            print("ok: start failed cleanly (pool %d/%d), restart brings "
+                  "the link up" % (free, size))
+
+
+def stop_misbehaving(action):
+    silent = action == "silent"
+    with harness.private_dir() as d:
+        path = os.path.join(d, "stop.sock")
+        rule = lambda conn, req: (action  # noqa: E731
+                                  if conn == 1 and req == "GET_VRING_BASE"
+                                  else None)
+        with FakeBackend(path, rule=rule) as be, \
+                guest(path, ",reply_timeout_ms=1000") as g:
+            g.wait_link_up(0)
+            size, free0 = pool_free(g)
+            check(free0 <= size - RING, "port started, but %d of %d mbufs "
+                  "are free: the rx ring holds none?" % (free0, size))
+            g.cmd("port stop 0", timeout=30)
+            log = g.log
+            size, free = pool_free(g)
+            if silent:
+                check("no reply to GET_VRING_BASE within 1000 ms" in log,
+                      "no timeout of GET_VRING_BASE logged:\n"
+                      + log[-2000:])
+                check("backend did not stop vring 0" in log,
+                      "no warning about the kept buffers:\n" + log[-2000:])
+                check(free <= size - RING,
+                      "the backend never stopped the rx ring, yet %d of %d"
+                      " mbufs are free again (were %d)"
+                      % (free, size, free0))
+            else:
+                check("backend went away while stopping" in log,
+                      "the closed socket was not seen as the backend "
+                      "leaving:\n" + log[-2000:])
+                check(free == size, "the backend is gone, yet only %d of %d"
+                      " mbufs are free" % (free, size))
+            check(wait_until(lambda: be.conns >= 2, 10),
+                  "the guest did not connect again after the failed stop "
+                  "(%d connections)" % be.conns)
+            check(not g.link_up(0), "link up on a stopped port")
+            print("ok: GET_VRING_BASE %s: pool %d/%d free after the stop "
+                  "(%d while running), reconnected" % (action, free, size,
+                                                       free0))
+
+
+def close_race():
+    with harness.private_dir() as d:
+        path = os.path.join(d, "race.sock")
+        rule = lambda conn, req: ("close"  # noqa: E731
+                                  if req == "GET_VRING_BASE" else None)
+        with FakeBackend(path, rule=rule):
+            for i in range(5):
+                g = guest(path, name="race%d" % i)
+                with g:
+                    g.wait_link_up(0)
+                rc = g.returncode
+                check(rc == 0, "round %d: testpmd exit status %s while the "
+                      "backend left during close:\n%s"
+                      % (i, rc, g.log[-2000:]))
+        print("ok: 5 closes while the backend leaves, exit status 0")
+
+
+def intr_cpu(g):
+    return sum(cpu for comm, cpu in harness.thread_cpu(g.pid).values()
+               if comm.startswith("eal-intr"))
+
+
+def stray_byte():
+    with harness.private_dir() as d:
+        path = os.path.join(d, "stray.sock")
+        with FakeBackend(path) as be, guest(path) as g:
+            g.wait_link_up(0)
+            be.send_raw(b"\x5a")
+            g.wait_link_down(0, timeout=5)
+            check("unsolicited data from the backend (1 bytes, first 0x5a)"
+                  in g.log, "the stray byte was not reported:\n"
+                  + g.log[-2000:])
+            c0 = intr_cpu(g)
+            time.sleep(2)
+            c1 = intr_cpu(g)
+            check(c1 - c0 < 0.5, "the interrupt thread used %.2f s of CPU "
+                  "in 2 s after the stray byte" % (c1 - c0))
+            g.wait_link_up(0, timeout=10)
+            check(be.conns >= 2, "link up but only %d connection(s)"
+                  % be.conns)
+            print("ok: stray byte dropped the connection, interrupt "
+                  "thread %.2f s CPU in 2 s, reconnected" % (c1 - c0))
+
+
 def main():
+    cases = {
+        "bad_backend_slow_reply": slow_reply,
+        "bad_backend_start_refused": start_refused,
+        "bad_backend_stop_silent": lambda: stop_misbehaving("silent"),
+        "bad_backend_stop_closes": lambda: stop_misbehaving("close"),
+        "bad_backend_close_race": close_race,
+        "bad_backend_stray_byte": stray_byte,
+    }
+    if sys.argv[1] in cases:
+        cases[sys.argv[1]]()
+        return
     with harness.private_dir() as d:
         for case, expect in CASES.items():
             path = os.path.join(d, case + ".sock")
@@ -98,10 +309,14 @@ def main():
             t = threading.Thread(target=serve, args=(listener, case, done),
                                  daemon=True)
             t.start()
+            t0 = time.monotonic()
             rc, log = harness.run_testpmd(
-                "badbe", vdevs=["net_virtio_spin0,path=" + path],
+                "badbe",
+                vdevs=["net_virtio_spin0,path=" + path
+                       + DEVARGS.get(case, "")],
                 plugins=[harness.plugin("virtio")], fwd_lcore=1,
                 args=["--nb-ports=1"], timeout=30)
+            took = time.monotonic() - t0
             done.set()
             t.join(15)
             listener.close()
@@ -109,7 +324,11 @@ def main():
                   % (case, rc, log[-1500:]))
             check(expect in log, "%s: no %r in the log:\n%s"
                   % (case, expect, log[-1500:]))
-            print("ok: %-14s -> %s" % (case, expect))
+            # Bounds far from the values, against a loaded machine.
+            check(case != "silent" or took < 15,
+                  "silent: reply_timeout_ms=1000 but the probe took %.1f s"
+                  % took)
+            print("ok: %-14s -> %s (%.1f s)" % (case, expect, took))
 
 
 run(main)

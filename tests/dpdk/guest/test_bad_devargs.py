@@ -4,12 +4,19 @@ one port: --nb-ports=1) exits with status 1, not a signal, and the PMD's
 error names the problem.
 
 Cases: unknown key, bad numbers, bad spin_mode, bad or contradictory
-spin_us, bad sleep_max_us, bad mac, no path, socket absent, socket
-refusing (a socket file nobody listens on).
+spin_us, bad sleep_max_us, bad reply_timeout_ms, bad mac, no path, socket
+absent, socket refusing (a socket file nobody listens on).
+
+Case keep_stdin (argv[1] == "bad_devargs_keep_stdin"): an interactive
+testpmd with a good net_null0 port attaches net_virtio_spin1 with a bad
+devarg; the attach fails, and testpmd's stdin (fd 0, a pipe) is still the
+same pipe and testpmd still answers commands (the failed probe used to
+close fds 0 of its zero-filled eventfd arrays).
 """
 
 import os
 import socket
+import sys
 
 from guestlib import check, harness, run
 
@@ -24,6 +31,9 @@ CASES = [
     ("path={sock},mac=zz", "invalid mac 'zz'"),
     ("path={sock},spin_mode=spin:50,spin_us=20", "disagree"),
     ("path={sock},sleep_max_us=0", "invalid sleep_max_us '0'"),
+    ("path={sock},reply_timeout_ms=99", "invalid reply_timeout_ms '99'"),
+    ("path={sock},reply_timeout_ms=3600001",
+     "invalid reply_timeout_ms '3600001'"),
     ("queues=1", "missing devarg path="),
     ("path={absent}", "cannot connect to the vhost-user socket: "
                       "No such file or directory"),
@@ -32,7 +42,33 @@ CASES = [
 ]
 
 
+def keep_stdin():
+    with harness.private_dir() as d:
+        with harness.Testpmd("stdin", vdevs=["net_null0"],
+                             plugins=[harness.plugin("virtio")],
+                             fwd_lcore=1) as t:
+            fd0 = "/proc/%d/fd/0" % t.pid
+            before = os.readlink(fd0)
+            out = t.cmd("port attach net_virtio_spin1,path=%s,queues=abc"
+                        % os.path.join(d, "x.sock"), timeout=30)
+            check("Failed to attach port" in out,
+                  "port attach with queues=abc did not fail: %r" % out)
+            check(os.path.exists(fd0),
+                  "testpmd's fd 0 is closed after the failed probe")
+            after = os.readlink(fd0)
+            check(after == before, "testpmd's fd 0 was %s, is now %s"
+                  % (before, after))
+            out = t.cmd("show port summary all")
+            check("net_null0" in out and "Number of available ports: 1"
+                  in out, "testpmd answers oddly after the failed attach: "
+                  "%r" % out)
+            print("ok: fd 0 still %s, testpmd answers" % after)
+
+
 def main():
+    if sys.argv[1:] == ["bad_devargs_keep_stdin"]:
+        keep_stdin()
+        return
     with harness.private_dir() as d:
         refusing = os.path.join(d, "refusing.sock")
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -9,15 +9,22 @@ Cases (argv[1]):
           after the host quits, the guest accepts the new one.
   port    the guest's port is stopped and started again (GET_VRING_BASE,
           then the rings handed over afresh) while the backend stays.
+  server_path_in_use
+          a second guest with server=1 on the socket of a running one
+          fails its probe (exit status 1) with an error naming the path;
+          the socket file stays, the first guest's link stays up, and a
+          restarted host still reaches the first guest through it.
 Topology: guest txonly (forwarding all along) -> host rxonly.
 Expect: link down within 5 s of the host quitting (or the port stopping),
 up within 10 s of a new host starting (or the port starting), and the
 host receives packets afterwards.
 """
 
+import os
 import sys
 
-from guestlib import check, guest_pmd, harness, run, settle, vhost_pmd
+from guestlib import (check, guest_pmd, harness, run, settle, sock_path,
+                      vhost_pmd)
 
 
 def host_rx(d, host):
@@ -49,9 +56,44 @@ def port_stop_start():
             print("before %d, after %d" % (n1, n2))
 
 
+def server_path_in_use():
+    with harness.private_dir() as d:
+        path = sock_path(d)
+        with guest_pmd(d, "txonly", "server=1") as guest:
+            with vhost_pmd(d, "rxonly", client=True) as host:
+                guest.wait_link_up(0)
+                rc, log = harness.run_testpmd(
+                    "second", vdevs=["net_virtio_spin0,server=1,path="
+                                     + path],
+                    plugins=[harness.plugin("virtio")], fwd_lcore=1,
+                    args=["--nb-ports=1"], timeout=30)
+                check(rc == 1, "second server on a live socket: exit "
+                      "status %s, expected 1\n%s" % (rc, log[-1500:]))
+                expect = "%s: socket already in use" % path
+                check(expect in log, "no %r in the second guest's log:\n%s"
+                      % (expect, log[-1500:]))
+                check(os.path.exists(path),
+                      "the second guest removed the first one's socket")
+                check(guest.link_up(0), "the first guest's link went down")
+                guest.start_fwd()
+                n1 = host_rx(d, host)
+                check(n1 > 0, "the host received nothing from the first "
+                      "guest after the second one failed")
+            guest.wait_link_down(0, timeout=5)
+            with vhost_pmd(d, "rxonly", client=True, name="host2"):
+                guest.wait_link_up(0, timeout=10)
+            guest.stop_fwd()
+            print("ok: second server refused (%s), first guest sent %d "
+                  "and accepted a new host" % (expect.replace(d, "<dir>"),
+                                               n1))
+
+
 def main():
     if sys.argv[1] == "port":
         port_stop_start()
+        return
+    if sys.argv[1] == "server_path_in_use":
+        server_path_in_use()
         return
     server = sys.argv[1] == "server"
     with harness.private_dir() as d:

@@ -7,7 +7,7 @@ one every 50 ms (long enough for a spinning host to arm and sleep between
 them), to an address whose MAC is the host port's, and reports its
 interface counters. The host testpmd forwards in macswap mode, so every
 frame comes back to the guest. QEMU runs under TCG with vectors=0
-(DESIGN.md), its memory a shared memfd.
+(MSI-X crashes QEMU 7.2 under TCG), its memory a shared memfd.
 
 Case linux_MODE (MODE: spin or poll): the frontend negotiated EVENT_IDX
 (host log); the host received at least PINGS frames and the guest received
