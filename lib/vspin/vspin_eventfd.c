@@ -34,6 +34,20 @@ vspin_eventfd_drain(int fd)
 		;
 }
 
+bool
+vspin_eventfd_clear(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r;
+
+	while ((r = poll(&p, 1, 0)) < 0 && errno == EINTR)
+		;
+	if (r <= 0 || !(p.revents & POLLIN))
+		return false;
+	vspin_eventfd_drain(fd);
+	return true;
+}
+
 int
 vspin_eventfd_wait(const int *fds, unsigned int n, uint32_t max_us)
 {

@@ -6,6 +6,7 @@
 #ifndef VSPIN_EVENTFD_H
 #define VSPIN_EVENTFD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Notify: add 1 to the eventfd. Returns 0 or -errno. */
@@ -13,6 +14,13 @@ int vspin_eventfd_signal(int fd);
 
 /* Read and discard the count of an eventfd (non-blocking or ready). */
 void vspin_eventfd_drain(int fd);
+
+/*
+ * Discard the count of an eventfd, if any, without ever blocking: the fd
+ * may come from a peer that made it blocking (O_NONBLOCK is the peer's
+ * too, so we do not change it). Returns true if there was a count.
+ */
+bool vspin_eventfd_clear(int fd);
 
 /*
  * Block until one of fds is signalled or max_us passes (0: do not block).

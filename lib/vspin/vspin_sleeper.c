@@ -36,7 +36,11 @@ struct vspin_sleep_group {
 	uint32_t dead_pending; /* atomic: some slot is dead, reclaim */
 	int doorbell;	       /* eventfd in every sleep set */
 	unsigned int nused, nready;
-	bool overflow; /* a queue found the group full: never sleep */
+	/*
+	 * Atomic: queues that found the group full. Each retries on every
+	 * poll and vetoes every sleep until it joins, moves or is released.
+	 */
+	uint32_t nwaiting;
 	struct vspin_slot slots[VSPIN_GROUP_MAX];
 };
 
@@ -81,6 +85,8 @@ vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
 	s->sleeps_seen = 0;
 	s->group = NULL;
 	s->fd_next = -1;
+	s->detached = false;
+	s->waiting = false;
 }
 
 static void
@@ -112,31 +118,55 @@ reclaim(struct vspin_sleep_group *g)
 		sl->used = false;
 		sl->fd = -1;
 		g->nused--;
-		g->overflow = false; /* room again: the full one retries */
 	}
 }
 
-/* Ask the owner of g to drop slot sl (not our thread's group). */
+/*
+ * Ask the owner of g to drop slot sl, and wait until it cannot be blocked
+ * on the slot's fd any more: then the fd may be closed (and its number
+ * reused) without the owner polling or draining a stranger's fd. Called
+ * by the control plane (release) and by a queue's new owner (a move); the
+ * doorbell makes a sleeping owner leave at once.
+ */
 static void
 mark_dead(struct vspin_sleep_group *g, struct vspin_slot *sl)
 {
+	uint32_t seq;
+
+	/* Pairs with the seq increment in group_sleep(). */
 	__atomic_store_n(&sl->dead, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&g->dead_pending, 1, __ATOMIC_SEQ_CST);
+	seq = __atomic_load_n(&g->seq, __ATOMIC_SEQ_CST);
+	if ((seq & 1) == 0)
+		return; /* not sleeping: its next sleep sees `dead` */
 	vspin_eventfd_signal(g->doorbell);
+	while (__atomic_load_n(&g->seq, __ATOMIC_SEQ_CST) == seq)
+		sched_yield();
+}
+
+/* s leaves its group (or its place in the group's waiting count). */
+static void
+leave(struct vspin_sleeper *s)
+{
+	struct vspin_sleep_group *old =
+		__atomic_load_n(&s->group, __ATOMIC_ACQUIRE);
+
+	if (old != NULL && s->slot != NULL)
+		mark_dead(old, s->slot);
+	else if (old != NULL && s->waiting)
+		__atomic_fetch_sub(&old->nwaiting, 1, __ATOMIC_SEQ_CST);
+	s->slot = NULL;
+	s->waiting = false;
+	__atomic_store_n(&s->group, NULL, __ATOMIC_RELEASE);
 }
 
 /* Owner: s is polled by this thread now; put it in g. */
 static void
 join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 {
-	struct vspin_sleep_group *old =
-		__atomic_load_n(&s->group, __ATOMIC_ACQUIRE);
 	unsigned int i;
 
-	if (old != NULL && s->slot != NULL)
-		mark_dead(old, s->slot); /* moved here from another thread */
-	s->slot = NULL;
-	__atomic_store_n(&s->group, NULL, __ATOMIC_RELEASE);
+	leave(s); /* it moved here from another thread, or is retrying */
 	if (g == NULL)
 		return;
 	if (__atomic_load_n(&g->dead_pending, __ATOMIC_SEQ_CST))
@@ -144,7 +174,10 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 	for (i = 0; i < VSPIN_GROUP_MAX && g->slots[i].used; i++)
 		;
 	if (i == VSPIN_GROUP_MAX) {
-		g->overflow = true; /* this queue cannot veto: nobody sleeps */
+		/* Cannot veto from a slot: veto from outside, every poll. */
+		__atomic_fetch_add(&g->nwaiting, 1, __ATOMIC_SEQ_CST);
+		s->waiting = true;
+		__atomic_store_n(&s->group, g, __ATOMIC_RELEASE);
 		return;
 	}
 	g->slots[i] = (struct vspin_slot){
@@ -183,8 +216,13 @@ apply_wake(struct vspin_sleeper *s)
 
 	s->sleeps_seen = sl->sleeps;
 	if (!vspin_policy_armed_p(p))
-		return; /* it slept detached: the policy was not involved */
+		return;
 	vspin_policy_sleep(p, sl->slept_at);
+	/* Detached: no ring to look at or quiet (and none to call into). */
+	if (s->detached) {
+		vspin_policy_wake(p, VSPIN_WAKE_OTHER, sl->woke_at);
+		return;
+	}
 	if (s->ops->woke != NULL)
 		s->ops->woke(s->ctx, sl->why, sl->slept_at);
 	vspin_policy_wake(p, sl->why, sl->woke_at);
@@ -193,7 +231,7 @@ apply_wake(struct vspin_sleeper *s)
 
 /* Common start of both polls: membership, fd, pending wake-up. */
 static inline struct vspin_slot *
-enter(struct vspin_sleeper *s)
+enter(struct vspin_sleeper *s, bool detached)
 {
 	struct vspin_sleep_group *g = thread_group;
 
@@ -207,6 +245,12 @@ enter(struct vspin_sleeper *s)
 		take_fd(s);
 	if (s->slot != NULL && s->slot->sleeps != s->sleeps_seen)
 		apply_wake(s);
+	/* From now on the policy's state is about a ring, or about none. */
+	if (s->detached != detached) {
+		if (vspin_policy_armed_p(s->policy))
+			vspin_policy_reset(s->policy);
+		s->detached = detached;
+	}
 	return s->slot;
 }
 
@@ -276,7 +320,10 @@ try_sleep(struct vspin_sleeper *s)
 {
 	struct vspin_sleep_group *g = s->group;
 
-	if (g->overflow || g->nready != g->nused)
+	if (__atomic_load_n(&g->dead_pending, __ATOMIC_RELAXED))
+		reclaim(g); /* released members must not veto */
+	if (g->nready != g->nused ||
+	    __atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0)
 		return false;
 	if (!group_sleep(g))
 		return false;
@@ -290,7 +337,8 @@ stand_down(struct vspin_sleeper *s, struct vspin_slot *sl)
 {
 	if (vspin_policy_armed_p(s->policy)) {
 		vspin_policy_reset(s->policy);
-		s->ops->disarm(s->ctx);
+		if (!s->detached)
+			s->ops->disarm(s->ctx);
 	}
 	if (sl != NULL)
 		set_ready(s->group, sl, false);
@@ -300,7 +348,7 @@ bool
 vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		   uint64_t now)
 {
-	struct vspin_slot *sl = enter(s);
+	struct vspin_slot *sl = enter(s, false);
 	struct vspin_policy *p = s->policy;
 	bool was_armed = vspin_policy_armed_p(p);
 	bool work;
@@ -326,7 +374,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		return try_sleep(s);
 	}
 	/* An old count would end the next sleep at once, for nothing. */
-	vspin_eventfd_drain(s->fd);
+	vspin_eventfd_clear(s->fd);
 	work = s->ops->arm(s->ctx);
 	vspin_policy_armed(p, work, vspin_rdtsc());
 	if (work) {
@@ -340,14 +388,24 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 bool
 vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 {
-	struct vspin_slot *sl = enter(s);
+	struct vspin_slot *sl = enter(s, true);
+	struct vspin_policy *p = s->policy;
+	uint64_t now;
 
 	if (!may_block || sl == NULL) {
 		stand_down(s, sl);
 		return false;
 	}
-	if (vspin_policy_armed_p(s->policy))
-		vspin_policy_reset(s->policy); /* the ring is gone */
+	/*
+	 * Idle with nothing to arm: the policy's window still runs first, so
+	 * that a burst of calls (testpmd's flush at start) does not sleep.
+	 */
+	now = vspin_rdtsc();
+	if (!vspin_policy_armed_p(p)) {
+		if (!vspin_policy_poll(p, 0, now))
+			return false;
+		vspin_policy_armed(p, false, now);
+	}
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }
@@ -376,27 +434,9 @@ vspin_sleeper_wake(struct vspin_sleeper *s)
 void
 vspin_sleeper_release(struct vspin_sleeper *s)
 {
-	struct vspin_sleep_group *g =
-		__atomic_load_n(&s->group, __ATOMIC_ACQUIRE);
 	int fd;
 
-	if (g != NULL && s->slot != NULL) {
-		uint32_t seq;
-
-		/* Pairs with the seq increment in group_sleep(). */
-		__atomic_store_n(&s->slot->dead, 1, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&g->dead_pending, 1, __ATOMIC_SEQ_CST);
-		seq = __atomic_load_n(&g->seq, __ATOMIC_SEQ_CST);
-		if (seq & 1) {
-			/* Blocked, maybe on our fd: wake it, wait it out. */
-			vspin_eventfd_signal(g->doorbell);
-			while (__atomic_load_n(&g->seq, __ATOMIC_SEQ_CST) ==
-			       seq)
-				sched_yield();
-		}
-	}
-	s->slot = NULL;
-	__atomic_store_n(&s->group, NULL, __ATOMIC_RELEASE);
+	leave(s); /* waits until its owner cannot be blocked on s->fd */
 	fd = __atomic_exchange_n(&s->fd_next, -1, __ATOMIC_ACQ_REL);
 	if (fd >= 0)
 		close(fd);

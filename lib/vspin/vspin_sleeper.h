@@ -65,6 +65,8 @@ struct vspin_sleeper {
 	int fd;			 /* the eventfd it sleeps on, or -1 */
 	struct vspin_slot *slot; /* in group, or NULL */
 	uint32_t sleeps_seen;	 /* slot's sleep records applied */
+	bool detached;		 /* last polled with no ring */
+	bool waiting; /* found its group full: counted there, vetoing */
 	/* Shared with the control plane (atomics). */
 	struct vspin_sleep_group *group; /* the owner's group, or NULL */
 	int fd_next;			 /* handed over, not yet taken, or -1 */
@@ -86,8 +88,9 @@ bool vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 
 /*
  * Data path, instead of a poll, when the queue has no ring (no peer, or
- * the ring is being torn down): the queue is ready to sleep until the
- * control plane calls vspin_sleeper_wake(). Returns true if it slept.
+ * the ring is being torn down): after the policy's window the queue is
+ * ready to sleep until the control plane calls vspin_sleeper_wake(); ops
+ * are not called. Returns true if it slept.
  */
 bool vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block);
 

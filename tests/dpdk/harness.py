@@ -51,6 +51,15 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
   .pid, .returncode
   .fail(msg)                            raise HarnessError with log tail
 
+Sanitizer builds: when $VSPIN_TESTPMD_PRELOAD is set (the meson build of an
+    ASan build sets it to gcc's libasan.so), every testpmd runs with it in
+    LD_PRELOAD (stock testpmd is not linked with the ASan runtime; the
+    plugins are), ASAN_OPTIONS detect_leaks=0 (testpmd's and EAL's own
+    allocations at exit are not ours) and abort_on_error=1, UBSAN_OPTIONS
+    halt_on_error=1: a report ends the process, and the test sees it die.
+    Preset ASAN_OPTIONS/UBSAN_OPTIONS are kept. sanitizer_report(log)
+    returns the first sanitizer report line in a log, or None.
+
 run_testpmd(name, timeout=20, **kw) -> (returncode, log)
     Non-interactive run (e.g. bad devargs): waits for exit, kills on timeout
     (returncode None then).
@@ -140,6 +149,28 @@ def private_dir(prefix="vspin-"):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def testpmd_env():
+    """The environment of a testpmd: ours, plus a sanitizer runtime when
+    $VSPIN_TESTPMD_PRELOAD names one."""
+    env = dict(os.environ)
+    pre = env.get("VSPIN_TESTPMD_PRELOAD")
+    if pre:
+        old = env.get("LD_PRELOAD")
+        env["LD_PRELOAD"] = pre + (" " + old if old else "")
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1")
+        env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
+    return env
+
+
+_SAN_RE = re.compile(r"^.*(?:ERROR: AddressSanitizer|ERROR: LeakSanitizer|"
+                     r"runtime error: ).*$", re.M)
+
+
+def sanitizer_report(log):
+    m = _SAN_RE.search(log)
+    return m.group(0) if m else None
+
+
 class Testpmd:
     def __init__(self, name, vdevs=(), plugins=(), fwd_lcore=None,
                  lcores="0", main_lcore=None, args=(), eal_args=(),
@@ -182,7 +213,8 @@ class Testpmd:
     def start(self):
         self.proc = subprocess.Popen(
             self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, bufsize=0, start_new_session=True)
+            stderr=subprocess.STDOUT, bufsize=0, start_new_session=True,
+            env=testpmd_env())
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         if self.interactive:

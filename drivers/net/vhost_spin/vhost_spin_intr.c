@@ -119,7 +119,7 @@ vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	 * them. EAL's own epoll (edge-triggered) does not need it.
 	 */
 	if (fd >= 0)
-		vspin_eventfd_drain(fd);
+		vspin_eventfd_clear(fd);
 	/* Work came in: the wake-up the application would lose. */
 	if (vhost_spin_rxq_arm(q) && fd >= 0)
 		vspin_eventfd_signal(fd);
