@@ -17,7 +17,7 @@ struct vspin_slot {
 	bool used;
 	bool ready;	 /* armed and rechecked empty, or detached */
 	int fd;		 /* sleep on it, or -1 (detached, or no fd yet) */
-	uint32_t max_us; /* the member's sleep_max_us */
+	uint32_t max_us; /* the member's bound of this sleep */
 	uint32_t dead;	 /* atomic: the control plane released the member */
 	/* The last sleep the member took part in, for its next poll. */
 	uint32_t sleeps;
@@ -331,6 +331,27 @@ try_sleep(struct vspin_sleeper *s)
 	return true;
 }
 
+/*
+ * Owner, ovs_sleep mode: a timed nap of us microseconds (0: none), the
+ * ring left quiet, the doorbell the only fd; like OVS, whatever the
+ * thread's other queues are doing. Returns true if it napped.
+ */
+static bool
+nap(struct vspin_sleeper *s, uint32_t us)
+{
+	struct vspin_stats *st = s->policy->stats;
+	uint64_t fired, t0;
+	int fd = s->group->doorbell;
+
+	if (us == 0)
+		return false;
+	t0 = vspin_rdtsc();
+	st->sleeps++;
+	vspin_eventfd_wait_mask(&fd, 1, us, &fired);
+	st->sleep_cycles += vspin_rdtsc() - t0;
+	return true;
+}
+
 /* Owner: blocking is not allowed; behave like poll, never veto late. */
 static void
 stand_down(struct vspin_sleeper *s, struct vspin_slot *sl)
@@ -357,6 +378,8 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		stand_down(s, sl);
 		return false;
 	}
+	if (p->conf.mode == VSPIN_MODE_OVS_SLEEP)
+		return nap(s, vspin_policy_nap_us(p, n));
 	if (!vspin_policy_poll(p, n, now)) {
 		if (!vspin_policy_armed_p(p)) {
 			/* Busy or spinning; coming back from armed: quiet P. */
@@ -370,17 +393,19 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		 * queue from its main lcore first): ready in this group, and
 		 * the thread's other queues may be ready now.
 		 */
+		sl->max_us = p->sleep_us;
 		set_ready(s->group, sl, true);
 		return try_sleep(s);
 	}
 	/* An old count would end the next sleep at once, for nothing. */
 	vspin_eventfd_clear(s->fd);
-	work = s->ops->arm(s->ctx);
+	work = s->ops->arm(s->ctx, p->arm_k);
 	vspin_policy_armed(p, work, vspin_rdtsc());
 	if (work) {
 		s->ops->disarm(s->ctx);
 		return false;
 	}
+	sl->max_us = p->sleep_us; /* sleep_max_us, or the latency budget */
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }
@@ -406,6 +431,7 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 			return false;
 		vspin_policy_armed(p, false, now);
 	}
+	sl->max_us = p->conf.sleep_max_us;
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }

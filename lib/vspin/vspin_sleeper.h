@@ -46,11 +46,13 @@ struct vspin_slot;
 /* What the sleep path needs from the queue's owner (the PMD). */
 struct vspin_sleeper_ops {
 	/*
-	 * Ask the producer for a notification, full fence, look at the ring
-	 * again: the consumer half of the handshake (vspin_handshake.h).
-	 * Returns true if work is there (then the queue must not sleep).
+	 * Ask the producer for a notification when the k-th next entry is
+	 * published (k > 1 without EVENT_IDX: ask for nothing, the sleep is
+	 * a timed nap), full fence, look at the ring again: the consumer half
+	 * of the handshake (vspin_consumer_arm()). Returns true if k entries
+	 * are there (then the queue must not sleep).
 	 */
-	bool (*arm)(void *ctx);
+	bool (*arm)(void *ctx, uint16_t k);
 	/* Quiet the producer again (after a recheck hit or a wake-up). */
 	void (*disarm)(void *ctx);
 	/* Optional: a sleep of this queue ended, before the disarm. */

@@ -109,40 +109,44 @@ free_chain(struct vspin_vq_drv *vq, uint16_t head)
 void *
 vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
 {
-	for (;;) {
-		const struct vspin_used_elem *e;
-		uint32_t id;
-		void *cookie;
+	const struct vspin_used_elem *e;
+	uint32_t id;
+	void *cookie;
+
+	if (vq->broken)
+		return NULL;
+	/*
+	 * Read the device's used idx only when the entries seen at the last
+	 * read are all collected: the line it is on bounces between the
+	 * cores, so one read serves a whole burst. The acquire load orders
+	 * the entry reads below after it.
+	 */
+	if (vq->last_used == vq->used_seen) {
+		uint16_t seen = vspin_load_acquire16(vq->call.idx);
 
 		/*
-		 * Read the device's used idx only when the entries seen at the
-		 * last read are all collected: the line it is on bounces
-		 * between the cores, so one read serves a whole burst. The
-		 * acquire load orders the entry reads below after it.
+		 * More than the buffers we posted could fill: the device
+		 * is broken. Take nothing more (entries past the ring would
+		 * be stale ones read a second time).
 		 */
-		if (vq->last_used == vq->used_seen) {
-			uint16_t seen = vspin_load_acquire16(vq->call.idx);
-
-			/*
-			 * More than a ring ahead: the device is broken; take
-			 * nothing rather than stale entries (the ring stalls).
-			 */
-			if ((uint16_t)(seen - vq->last_used) > vq->vr.num)
-				return NULL;
-			vq->used_seen = seen;
-			if (vq->last_used == seen)
-				return NULL;
+		if ((uint16_t)(seen - vq->last_used) > vq->vr.num) {
+			vspin_vq_drv_break(vq);
+			return NULL;
 		}
-		e = &vq->vr.used->ring[vq->last_used & (vq->vr.num - 1)];
-		id = e->id;
-		vq->last_used++;
-		if (id >= vq->vr.num || vq->state[id].cookie == NULL) {
-			vq->bad_used++;
-			continue;
-		}
-		cookie = vq->state[id].cookie;
-		*len = e->len;
-		free_chain(vq, (uint16_t)id);
-		return cookie;
+		vq->used_seen = seen;
+		if (vq->last_used == seen)
+			return NULL;
 	}
+	e = &vq->vr.used->ring[vq->last_used & (vq->vr.num - 1)];
+	/* One read of each field: the device may rewrite them meanwhile. */
+	id = *(volatile const uint32_t *)&e->id;
+	*len = *(volatile const uint32_t *)&e->len;
+	vq->last_used++;
+	if (id >= vq->vr.num || vq->state[id].cookie == NULL) {
+		vspin_vq_drv_break(vq);
+		return NULL;
+	}
+	cookie = vq->state[id].cookie;
+	free_chain(vq, (uint16_t)id);
+	return cookie;
 }

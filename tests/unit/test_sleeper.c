@@ -71,10 +71,11 @@ struct queue {
 };
 
 static bool
-fake_arm(void *ctx)
+fake_arm(void *ctx, uint16_t k)
 {
 	struct queue *q = ctx;
 
+	(void)k;
 	q->arms++;
 	if (q->check_fd >= 0 && !q->checked) {
 		errno = 0;
