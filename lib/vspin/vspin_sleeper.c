@@ -87,6 +87,7 @@ vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
 	s->fd_next = -1;
 	s->detached = false;
 	s->waiting = false;
+	s->polls_here = 0;
 }
 
 static void
@@ -186,6 +187,7 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 		.max_us = s->policy->conf.sleep_max_us,
 	};
 	g->nused++;
+	s->polls_here = 0;
 	s->slot = &g->slots[i];
 	s->sleeps_seen = 0;
 	__atomic_store_n(&s->group, g, __ATOMIC_RELEASE);
@@ -245,6 +247,14 @@ enter(struct vspin_sleeper *s, bool detached)
 		take_fd(s);
 	if (s->slot != NULL && s->slot->sleeps != s->sleeps_seen)
 		apply_wake(s);
+	/*
+	 * The group knows only the queues the thread has polled. Between two
+	 * polls of a queue the thread goes round its whole loop, so from its
+	 * second poll on, every queue of that loop has joined: a queue never
+	 * puts the thread to sleep on its first poll here.
+	 */
+	if (s->slot != NULL && s->polls_here < 2)
+		s->polls_here++;
 	/* From now on the policy's state is about a ring, or about none. */
 	if (s->detached != detached) {
 		if (vspin_policy_armed_p(s->policy))
@@ -322,7 +332,7 @@ try_sleep(struct vspin_sleeper *s)
 
 	if (__atomic_load_n(&g->dead_pending, __ATOMIC_RELAXED))
 		reclaim(g); /* released members must not veto */
-	if (g->nready != g->nused ||
+	if (s->polls_here < 2 || g->nready != g->nused ||
 	    __atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0)
 		return false;
 	if (!group_sleep(g))

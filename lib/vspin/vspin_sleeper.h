@@ -68,7 +68,8 @@ struct vspin_sleeper {
 	struct vspin_slot *slot; /* in group, or NULL */
 	uint32_t sleeps_seen;	 /* slot's sleep records applied */
 	bool detached;		 /* last polled with no ring */
-	bool waiting; /* found its group full: counted there, vetoing */
+	bool waiting;	    /* found its group full: counted there, vetoing */
+	uint8_t polls_here; /* polls since it joined its group, up to 2 */
 	/* Shared with the control plane (atomics). */
 	struct vspin_sleep_group *group; /* the owner's group, or NULL */
 	int fd_next;			 /* handed over, not yet taken, or -1 */

@@ -193,6 +193,15 @@ parse_devargs(struct virtio_spin_dev *dev, const char *name, const char *args)
 		report_unknown_key(name, args);
 		return -EINVAL;
 	}
+	/* As net_vhost_spin: a key given twice is an error, not "last wins". */
+	for (i = 0; valid_args[i] != NULL; i++) {
+		if (rte_kvargs_count(kv, valid_args[i]) > 1) {
+			PMD_LOG(ERR, "%s: devarg '%s' given twice", name,
+				valid_args[i]);
+			rte_kvargs_free(kv);
+			return -EINVAL;
+		}
+	}
 	for (i = 0; valid_args[i] != NULL && r == 0; i++)
 		if (rte_kvargs_count(kv, valid_args[i]) > 0)
 			r = rte_kvargs_process(kv, valid_args[i], parse_arg,

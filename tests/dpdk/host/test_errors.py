@@ -91,7 +91,9 @@ def devargs_errors():
                 (",sleep_max_us=0", "invalid sleep_max_us '0'"),
                 (",spin_us=-5", "invalid spin_us '-5'"),
                 (",spin_mode=spin:10,spin_us=20", "disagree"),
-                (",queues=1,queues=2", "given twice")):
+                (",queues=1,queues=2", "given twice"),
+                (",sleep=maybe", "invalid sleep 'maybe'"),
+                (",latency_us=0", "invalid latency_us '0'")):
             expect_error([vdev(sock, extra)], [want], "devargs " + extra)
         expect_error(["net_vhost_spin0,queues=1"], ["'iface'"],
                      "no iface")
