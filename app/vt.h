@@ -14,6 +14,8 @@
 #include <rte_mempool.h>
 
 enum vt_role { VT_GEN, VT_SINK };
+
+#define VT_MAX_QUEUES 64 /* --queues */
 enum vt_pattern { VT_CONST, VT_POISSON, VT_ONOFF };
 
 struct vt_conf {
@@ -27,6 +29,8 @@ struct vt_conf {
 	uint16_t size;	      /* frame length without CRC */
 	uint16_t ring;	      /* descriptors per queue, 0: the PMD default */
 	uint16_t mbuf_size;   /* packet bytes per mbuf, 0: DPDK's default */
+	uint16_t queues;      /* rx and tx queues, all polled by one lcore */
+	uint64_t count;	      /* gen: data packets to send (0: no limit) */
 	uint64_t cost_cycles; /* sink: busy cycles per packet */
 	uint32_t idle_ms;     /* sink: stop this long after the last packet */
 	uint32_t interval_ms; /* sink: delivered rate sampled this often */
@@ -61,10 +65,10 @@ void vspin_traffic_pmu_start(struct vt_pmu *p);
 void vspin_traffic_pmu_stop(struct vt_pmu *p);
 
 /*
- * Port set-up: one rx and one tx queue of ring descriptors (0: the PMD's
- * default), started. Returns 0 or -1.
+ * Port set-up: queues rx and as many tx queues of ring descriptors (0: the
+ * PMD's default), started. Returns 0 or -1.
  */
-int vspin_traffic_port_init(uint16_t port, uint16_t ring,
+int vspin_traffic_port_init(uint16_t port, uint16_t queues, uint16_t ring,
 			    struct rte_mempool *mp);
 /* Wait up to wait_s for link up; returns true if it came up. */
 bool vspin_traffic_port_wait_link(uint16_t port, uint32_t wait_s);

@@ -8,11 +8,19 @@
  * average. Packets the port does not take (ring full) are retried first
  * on the next turn, restamped: latency counts from the accepted transmit.
  *
+ * With several queues the turns go round the tx queues, one burst each;
+ * every queue numbers its packets from 0 and keeps its unsent packets for
+ * its next turn, so each queue's sequence stays in order, and each queue
+ * ends with its own end-of-stream packet carrying its count. With a count
+ * the generator stops once that many data packets have been built (all
+ * of them are sent unless the duration ends first).
+ *
  * At rate 0 (idle) the loop only polls the port's receive queue, as an
  * idle guest application would, so a PMD that sleeps in rx_burst shows
  * its idle CPU cost; at any other rate the pacing itself busy-waits.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -87,14 +95,23 @@ static const char *const pattern_names[] = {"const", "poisson", "onoff"};
 
 struct gen_result {
 	uint64_t sent, tx_calls, tx_short, alloc_fail, rx_seen;
+	uint64_t sent_q[VT_MAX_QUEUES];
 	double active_s, wall_s, cpu_s;
 	struct vt_pmu pmu; /* over the sending loop */
 	bool eos;
 };
 
-/* Send the end-of-stream packet; true once the port took it. */
+/* One tx queue's packets built but not yet taken, and its numbering. */
+struct gen_queue {
+	struct rte_mbuf *pend[VT_MAX_BURST];
+	unsigned int npend;
+	uint64_t seq;
+};
+
+/* Send queue q's end-of-stream packet; true once the port took it. */
 static bool
-send_eos(const struct vt_conf *c, struct rte_mempool *mp, uint64_t sent)
+send_eos(const struct vt_conf *c, struct rte_mempool *mp, uint16_t q,
+	 uint64_t sent)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t end = rte_rdtsc() + VT_EOS_TIMEOUT_S * hz;
@@ -103,11 +120,11 @@ send_eos(const struct vt_conf *c, struct rte_mempool *mp, uint64_t sent)
 
 	if (m == NULL)
 		return false;
-	h = vt_pkt_build(m, c->size, VT_F_EOS, sent, sent);
+	h = vt_pkt_build(m, c->size, VT_F_EOS, sent, sent, q);
 	/* Also after a signal: the sink then knows the exact count. */
 	while (rte_rdtsc() < end) {
 		h->tsc = rte_rdtsc();
-		if (rte_eth_tx_burst(c->port, 0, &m, 1) == 1)
+		if (rte_eth_tx_burst(c->port, q, &m, 1) == 1)
 			return true;
 	}
 	rte_pktmbuf_free(m);
@@ -118,13 +135,19 @@ static void
 run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 {
 	const uint64_t hz = rte_get_tsc_hz();
-	struct rte_mbuf *pend[VT_MAX_BURST];
 	struct rte_mbuf *rx[VT_MAX_BURST];
-	unsigned int npend = 0, room, ndue, i, k;
-	uint64_t start, end, now, next_report, last_sent = 0, seq = 0;
+	struct gen_queue *gq, *queues;
+	unsigned int room, ndue, i, k;
+	uint64_t start, end, now, next_report, last_sent = 0, built = 0;
+	uint16_t q = 0, nq = c->queues;
 	double cpu0, wall0, t;
 	struct sched s;
 
+	queues = calloc(nq, sizeof(*queues));
+	if (queues == NULL) {
+		fprintf(stderr, "vspin-traffic: gen: out of memory\n");
+		return;
+	}
 	sched_init(&s, c, hz);
 	cpu0 = vspin_traffic_thread_cpu_s();
 	wall0 = vspin_traffic_wall_s();
@@ -132,7 +155,7 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 	start = rte_rdtsc();
 	end = start + (uint64_t)(c->duration_s * (double)hz);
 	next_report = start + hz;
-	for (;;) {
+	for (;; q = (uint16_t)(q + 1 == nq ? 0 : q + 1)) {
 		now = rte_rdtsc();
 		if (now >= end || vspin_traffic_quit)
 			break;
@@ -147,12 +170,15 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 			next_report += hz;
 		}
 		if (c->rate_pps == 0) {
-			k = rte_eth_rx_burst(c->port, 0, rx, c->burst);
+			k = rte_eth_rx_burst(c->port, q, rx, c->burst);
 			r->rx_seen += k;
 			rte_pktmbuf_free_bulk(rx, k);
 			continue;
 		}
-		room = c->burst - npend;
+		gq = &queues[q];
+		room = c->burst - gq->npend;
+		if (c->count != 0 && c->count - built < room)
+			room = (unsigned int)(c->count - built);
 		ndue = 0;
 		if (c->rate_pps < 0) {
 			ndue = room;
@@ -163,34 +189,48 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 			}
 		}
 		if (ndue > 0) {
-			if (rte_pktmbuf_alloc_bulk(mp, pend + npend, ndue)) {
+			if (rte_pktmbuf_alloc_bulk(mp, gq->pend + gq->npend,
+						   ndue)) {
 				/* Offered but never built: counted, skipped. */
 				r->alloc_fail += ndue;
 			} else {
 				for (i = 0; i < ndue; i++)
-					vt_pkt_build(pend[npend + i], c->size,
-						     0, seq++, 0);
-				npend += ndue;
+					vt_pkt_build(gq->pend[gq->npend + i],
+						     c->size, 0, gq->seq++, 0,
+						     q);
+				gq->npend += ndue;
+				built += ndue;
 			}
 		}
-		if (npend == 0)
+		if (gq->npend == 0) {
+			if (c->count != 0 && r->sent == c->count)
+				break; /* all built and all taken */
 			continue;
-		for (i = 0; i < npend; i++)
-			vt_pkt_hdr(pend[i])->tsc = now;
-		k = rte_eth_tx_burst(c->port, 0, pend, (uint16_t)npend);
+		}
+		for (i = 0; i < gq->npend; i++)
+			vt_pkt_hdr(gq->pend[i])->tsc = now;
+		k = rte_eth_tx_burst(c->port, q, gq->pend,
+				     (uint16_t)gq->npend);
 		r->tx_calls++;
 		r->sent += k;
-		if (k < npend) {
+		r->sent_q[q] += k;
+		if (k < gq->npend) {
 			r->tx_short++;
-			memmove(pend, pend + k, (npend - k) * sizeof(pend[0]));
+			memmove(gq->pend, gq->pend + k,
+				(gq->npend - k) * sizeof(gq->pend[0]));
 		}
-		npend -= k;
+		gq->npend -= k;
 	}
 	vspin_traffic_pmu_stop(&r->pmu);
 	r->active_s = (double)(rte_rdtsc() - start) / (double)hz;
-	/* Built but never taken: not sent, so not counted. */
-	rte_pktmbuf_free_bulk(pend, npend);
-	r->eos = send_eos(c, mp, r->sent);
+	r->eos = true;
+	for (q = 0; q < nq; q++) {
+		/* Built but never taken: not sent, so not counted. */
+		rte_pktmbuf_free_bulk(queues[q].pend, queues[q].npend);
+		if (!send_eos(c, mp, q, r->sent_q[q]))
+			r->eos = false;
+	}
+	free(queues);
 	r->cpu_s = vspin_traffic_thread_cpu_s() - cpu0;
 	r->wall_s = vspin_traffic_wall_s() - wall0;
 }
@@ -198,8 +238,9 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 static void
 report(const struct vt_conf *c, const struct gen_result *r, FILE *out)
 {
-	char offered[32];
+	char offered[32], key[8];
 	struct vt_json j;
+	uint16_t q;
 
 	if (c->rate_pps < 0)
 		snprintf(offered, sizeof(offered), "max (unpaced)");
@@ -216,8 +257,17 @@ report(const struct vt_conf *c, const struct gen_result *r, FILE *out)
 	vspin_traffic_json_u64(&j, "burst", c->burst);
 	vspin_traffic_json_u64(&j, "size", c->size);
 	vspin_traffic_json_dbl(&j, "duration_s", c->duration_s);
+	vspin_traffic_json_u64(&j, "queues", c->queues);
+	vspin_traffic_json_u64(&j, "count", c->count);
 	vspin_traffic_json_end(&j);
 	vspin_traffic_json_u64(&j, "sent", r->sent);
+	/* Per tx queue: the count its end-of-stream carries. */
+	vspin_traffic_json_obj(&j, "sent_per_queue");
+	for (q = 0; q < c->queues; q++) {
+		snprintf(key, sizeof(key), "%u", q);
+		vspin_traffic_json_u64(&j, key, r->sent_q[q]);
+	}
+	vspin_traffic_json_end(&j);
 	vspin_traffic_json_dbl(
 		&j, "sent_mpps",
 		r->active_s > 0 ? (double)r->sent / r->active_s * 1e-6 : 0);
@@ -263,6 +313,11 @@ vspin_traffic_gen(const struct vt_conf *c, struct rte_mempool *mp, FILE *out)
 {
 	struct gen_result r = {0};
 
+	if (c->queues > VT_MAX_QUEUES) {
+		fprintf(stderr, "vspin-traffic: gen: at most %u queues\n",
+			VT_MAX_QUEUES);
+		return 1;
+	}
 	if (!vspin_traffic_port_wait_link(c->port, c->wait_s)) {
 		fprintf(stderr,
 			"vspin-traffic: gen: port %u: no link in %u s\n",

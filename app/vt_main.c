@@ -20,6 +20,8 @@
 #include "vt_pkt.h"
 
 #define VT_NB_MBUF 8191
+/* Each queue beyond the first: room for its rx ring and tx backlog. */
+#define VT_NB_MBUF_PER_QUEUE 2048
 #define VT_MBUF_CACHE 256
 
 static void
@@ -43,6 +45,12 @@ usage_to(FILE *f, const char *prog)
 		"                 (gen: a frame is built in one mbuf)\n"
 		" --ring N        descriptors per queue (default 0: the\n"
 		"                 PMD's own default)\n"
+		" --queues N      rx and tx queues, polled in turn by one\n"
+		"                 lcore (default 1); gen: bursts go round the\n"
+		"                 tx queues, each numbered from 0; sink: each\n"
+		"                 rx queue checks its own sequence\n"
+		" --count N       gen: stop after N data packets (default 0:\n"
+		"                 the duration alone)\n"
 		" --cost C        sink: busy TSC cycles per packet (0)\n"
 		" --idle-ms M     sink: stop M ms after the last packet\n"
 		"                 if no end-of-stream came (default 2000)\n"
@@ -175,6 +183,8 @@ enum {
 	OPT_RATE,
 	OPT_RING,
 	OPT_MBUF_SIZE,
+	OPT_QUEUES,
+	OPT_COUNT,
 	OPT_PATTERN,
 	OPT_ON,
 	OPT_OFF,
@@ -204,6 +214,8 @@ static const struct option long_opts[] = {
 	{"size", required_argument, NULL, OPT_SIZE},
 	{"ring", required_argument, NULL, OPT_RING},
 	{"mbuf-size", required_argument, NULL, OPT_MBUF_SIZE},
+	{"queues", required_argument, NULL, OPT_QUEUES},
+	{"count", required_argument, NULL, OPT_COUNT},
 	{"cost", required_argument, NULL, OPT_COST},
 	{"idle-ms", required_argument, NULL, OPT_IDLE},
 	{"wait", required_argument, NULL, OPT_WAIT},
@@ -231,6 +243,7 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 		.on_us = 1000,
 		.off_us = 1000,
 		.burst = 32,
+		.queues = 1,
 		.size = 64,
 		.idle_ms = 2000,
 		.interval_ms = 100,
@@ -330,6 +343,19 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 						"0 (default) or at least 128\n");
 				rc = -1;
 			}
+			break;
+		case OPT_QUEUES:
+			rc = parse_u64("--queues", optarg, VT_MAX_QUEUES, &v);
+			c->queues = (uint16_t)v;
+			if (rc == 0 && v == 0) {
+				fprintf(stderr, "vspin-traffic: --queues: "
+						"must be in [1, %u]\n",
+					VT_MAX_QUEUES);
+				rc = -1;
+			}
+			break;
+		case OPT_COUNT:
+			rc = parse_u64("--count", optarg, UINT64_MAX, &c->count);
 			break;
 		case OPT_COST:
 			rc = parse_u64("--cost", optarg, 100000000,
@@ -444,7 +470,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	mp = rte_pktmbuf_pool_create("vt_pool", VT_NB_MBUF, VT_MBUF_CACHE, 0,
+	mp = rte_pktmbuf_pool_create("vt_pool",
+				     VT_NB_MBUF + (conf.queues - 1u) *
+							  VT_NB_MBUF_PER_QUEUE,
+				     VT_MBUF_CACHE, 0,
 				     conf.mbuf_size ? conf.mbuf_size +
 						      RTE_PKTMBUF_HEADROOM :
 						      RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -453,7 +482,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "vspin-traffic: mbuf pool: %s\n",
 			rte_strerror(rte_errno));
 		rc = 2;
-	} else if (vspin_traffic_port_init(conf.port, conf.ring, mp) != 0) {
+	} else if (vspin_traffic_port_init(conf.port, conf.queues,
+						  conf.ring, mp) != 0) {
 		rc = 2;
 	} else {
 		/* The roles poll from here: the main lcore, one thread. */

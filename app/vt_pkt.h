@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The packet format shared by the generator and the sink: an Ethernet
  * header with a local experimental EtherType, then a fixed header with a
- * sequence number and the TSC at transmission. Both processes run on one
- * machine and read the same TSC, so the sink subtracts it directly.
+ * sequence number, the TSC at transmission and the transmit queue (each
+ * queue numbers its packets from 0 and ends with its own end-of-stream).
+ * Both processes run on one machine and read the same TSC, so the sink
+ * subtracts it directly.
  */
 #ifndef VT_PKT_H
 #define VT_PKT_H
@@ -15,7 +17,7 @@
 #define VT_ETHERTYPE 0x88B5  /* IEEE 802 local experimental 1 */
 #define VT_MAGIC 0x76737069u /* "vspi" */
 
-#define VT_F_EOS 1u /* end of stream: count = data packets sent */
+#define VT_F_EOS 1u /* end of stream: count = data packets sent on queue */
 
 struct vt_hdr {
 	uint32_t magic;
@@ -23,6 +25,7 @@ struct vt_hdr {
 	uint64_t seq;
 	uint64_t tsc;
 	uint64_t count;
+	uint32_t queue; /* the sender's tx queue */
 } __attribute__((packed));
 
 #define VT_HDR_OFF sizeof(struct rte_ether_hdr)
@@ -42,7 +45,7 @@ vt_pkt_hdr(struct rte_mbuf *m)
  */
 static inline struct vt_hdr *
 vt_pkt_build(struct rte_mbuf *m, uint16_t len, uint32_t flags, uint64_t seq,
-	     uint64_t count)
+	     uint64_t count, uint16_t queue)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct vt_hdr *h;
@@ -61,6 +64,7 @@ vt_pkt_build(struct rte_mbuf *m, uint16_t len, uint32_t flags, uint64_t seq,
 	h->seq = seq;
 	h->tsc = 0;
 	h->count = count;
+	h->queue = queue;
 	m->data_len = len;
 	m->pkt_len = len;
 	return h;

@@ -87,13 +87,15 @@ vspin_traffic_wall_s(void)
 }
 
 int
-vspin_traffic_port_init(uint16_t port, uint16_t ring, struct rte_mempool *mp)
+vspin_traffic_port_init(uint16_t port, uint16_t queues, uint16_t ring,
+			struct rte_mempool *mp)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
 	/* 0: the PMD's default, so two pairs compare at their own depth. */
 	uint16_t nb_rx = ring, nb_tx = ring;
 	int socket, ret;
+	uint16_t q;
 
 	if (!rte_eth_dev_is_valid_port(port)) {
 		fprintf(stderr, "vspin-traffic: no port %u (%u ports found)\n",
@@ -111,7 +113,14 @@ vspin_traffic_port_init(uint16_t port, uint16_t ring, struct rte_mempool *mp)
 		    VT_MAX_FRAME &&
 	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (queues > info.max_rx_queues || queues > info.max_tx_queues) {
+		fprintf(stderr,
+			"vspin-traffic: port %u: --queues %u, the port has "
+			"%u rx and %u tx queues at most\n",
+			port, queues, info.max_rx_queues, info.max_tx_queues);
+		return -1;
+	}
+	ret = rte_eth_dev_configure(port, queues, queues, &conf);
 	if (ret != 0)
 		goto fail;
 	if (ring != 0) {
@@ -119,12 +128,14 @@ vspin_traffic_port_init(uint16_t port, uint16_t ring, struct rte_mempool *mp)
 		if (ret != 0)
 			goto fail;
 	}
-	ret = rte_eth_rx_queue_setup(port, 0, nb_rx, socket, NULL, mp);
-	if (ret != 0)
-		goto fail;
-	ret = rte_eth_tx_queue_setup(port, 0, nb_tx, socket, NULL);
-	if (ret != 0)
-		goto fail;
+	for (q = 0; q < queues; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, nb_rx, socket, NULL, mp);
+		if (ret != 0)
+			goto fail;
+		ret = rte_eth_tx_queue_setup(port, q, nb_tx, socket, NULL);
+		if (ret != 0)
+			goto fail;
+	}
 	ret = rte_eth_dev_start(port);
 	if (ret != 0)
 		goto fail;

@@ -7,6 +7,12 @@
  * It waits for the link, then for the first packet, and stops on the
  * end-of-stream packet (exact loss: the sender says how many it sent),
  * idle_ms after the last packet, at the duration cap, or on a signal.
+ *
+ * With several queues one lcore polls them in turn. Sequence numbers are
+ * per queue (the generator numbers each tx queue from 0, and a vhost-user
+ * link maps tx queue q to rx queue q): each rx queue checks its own
+ * sequence, a packet stamped with another queue counts as misrouted, and
+ * the run ends when every queue has seen its end-of-stream.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -26,15 +32,25 @@
 /* Delivered rate per interval, to see instability within a run. */
 #define VT_SERIES_MAX 4096
 
-struct sink_state {
-	uint64_t rx, rx_bytes, data, foreign, dups, reordered, too_late;
-	uint64_t clock_skew;
+/* One rx queue's sequence: what it received of its tx queue's packets. */
+struct sink_queue {
+	uint64_t data, dups, reordered, too_late, misrouted;
 	uint64_t max_seq;
 	bool any_seq;
 	bool eos;
 	uint64_t eos_count;
-	uint64_t first_tsc, last_tsc;
 	uint64_t *seen; /* bitmap of the last VT_WIN sequence numbers */
+};
+
+struct sink_state {
+	uint64_t rx, rx_bytes, data, foreign, dups, reordered, too_late;
+	uint64_t misrouted;
+	uint64_t clock_skew;
+	bool eos;	     /* every queue's end-of-stream seen */
+	uint16_t nb_eos;     /* queues whose end-of-stream came */
+	uint64_t eos_count; /* the sum of their counts */
+	uint64_t first_tsc, last_tsc;
+	struct sink_queue *q; /* c->queues of them */
 	struct vt_hist lat;
 	double wall_s, cpu_s;
 	/* At the first packet; after the run, the time since then. */
@@ -62,7 +78,7 @@ seen_clear(uint64_t *map, uint64_t seq)
 }
 
 static inline void
-account_seq(struct sink_state *s, uint64_t seq)
+account_seq(struct sink_queue *s, uint64_t seq)
 {
 	uint64_t q;
 
@@ -102,11 +118,12 @@ run(const struct vt_conf *c, struct sink_state *s)
 	const uint64_t idle = (uint64_t)c->idle_ms * hz / 1000;
 	struct rte_mbuf *pkts[VT_MAX_BURST];
 	uint64_t start, now, t, cap, first_deadline, next_report, last_rx = 0;
-	uint64_t until, last_data = 0;
+	uint64_t until, last_data = 0, dups, reord;
 	const uint64_t interval = (uint64_t)c->interval_ms * hz / 1000;
 	const struct vt_hdr *h;
+	struct sink_queue *sq;
 	double cpu0, wall0;
-	uint16_t n, i;
+	uint16_t n, i, q = 0, nq = c->queues;
 
 	cpu0 = vspin_traffic_thread_cpu_s();
 	wall0 = vspin_traffic_wall_s();
@@ -116,7 +133,8 @@ run(const struct vt_conf *c, struct sink_state *s)
 		      UINT64_MAX;
 	first_deadline = start + (uint64_t)c->wait_s * hz;
 	next_report = start + hz;
-	while (!vspin_traffic_quit && !s->eos) {
+	for (; !vspin_traffic_quit && !s->eos;
+	     q = (uint16_t)(q + 1 == nq ? 0 : q + 1)) {
 		now = rte_rdtsc();
 		if (now >= cap)
 			break;
@@ -124,12 +142,16 @@ run(const struct vt_conf *c, struct sink_state *s)
 				 now - s->last_tsc >= idle)
 			break;
 		if (c->progress && now >= next_report) {
+			for (dups = 0, reord = 0, i = 0; i < nq; i++) {
+				dups += s->q[i].dups;
+				reord += s->q[i].reordered;
+			}
 			fprintf(stderr,
 				"sink %6.1fs  rx %8.3f Mpps  total %12" PRIu64
 				"  dups %" PRIu64 "  reordered %" PRIu64 "\n",
 				(double)(now - start) / (double)hz,
 				(double)(s->data - last_data) * 1e-6, s->data,
-				s->dups, s->reordered);
+				dups, reord);
 			last_data = s->data;
 			next_report += hz;
 		}
@@ -143,10 +165,11 @@ run(const struct vt_conf *c, struct sink_state *s)
 			s->sample_tsc = now;
 			s->sample_data = s->data;
 		}
-		n = rte_eth_rx_burst(c->port, 0, pkts, c->burst);
+		n = rte_eth_rx_burst(c->port, q, pkts, c->burst);
 		if (n == 0)
 			continue;
 		t = rte_rdtsc();
+		sq = &s->q[q];
 		for (i = 0; i < n; i++) {
 			s->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 			h = vt_pkt_parse(pkts[i]);
@@ -154,14 +177,25 @@ run(const struct vt_conf *c, struct sink_state *s)
 				s->foreign++;
 				continue;
 			}
+			if (h->queue != q) {
+				/* Another queue's number: not ours to check. */
+				sq->misrouted++;
+				s->misrouted++;
+				continue;
+			}
 			if (h->flags & VT_F_EOS) {
-				s->eos = true;
-				s->eos_count = h->count;
+				if (!sq->eos) {
+					sq->eos = true;
+					sq->eos_count = h->count;
+					s->eos_count += h->count;
+					s->eos = ++s->nb_eos == nq;
+				}
 				continue;
 			}
 			s->data++;
+			sq->data++;
 			last_rx = t;
-			account_seq(s, h->seq);
+			account_seq(sq, h->seq);
 			if (t >= h->tsc) {
 				vt_hist_add(&s->lat, t - h->tsc);
 			} else {
@@ -203,6 +237,26 @@ run(const struct vt_conf *c, struct sink_state *s)
 	}
 	s->cpu_s -= cpu0;
 	s->wall_s -= wall0;
+	for (q = 0; q < nq; q++) {
+		s->dups += s->q[q].dups;
+		s->reordered += s->q[q].reordered;
+		s->too_late += s->q[q].too_late;
+	}
+}
+
+/* Exact with the sender's count; else up to the highest number. */
+static uint64_t
+queue_expected(const struct sink_queue *sq)
+{
+	return sq->eos ? sq->eos_count : (sq->any_seq ? sq->max_seq + 1 : 0);
+}
+
+static uint64_t
+queue_lost(const struct sink_queue *sq)
+{
+	uint64_t unique = sq->data - sq->dups, expected = queue_expected(sq);
+
+	return expected > unique ? expected - unique : 0;
 }
 
 static double
@@ -215,7 +269,7 @@ static void
 report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 {
 	const uint64_t hz = rte_get_tsc_hz();
-	uint64_t unique = s->data - s->dups, expected, lost;
+	uint64_t expected = 0, lost = 0;
 	double active =
 		s->last_tsc > s->first_tsc ?
 			(double)(s->last_tsc - s->first_tsc) / (double)hz :
@@ -225,11 +279,15 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	double p50 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.50), hz);
 	double p99 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.99), hz);
 	double p999 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.999), hz);
+	const struct sink_queue *sq;
 	struct vt_json j;
+	char key[8];
+	uint16_t q;
 
-	/* Exact with the sender's count; else up to the highest number. */
-	expected = s->eos ? s->eos_count : (s->any_seq ? s->max_seq + 1 : 0);
-	lost = expected > unique ? expected - unique : 0;
+	for (q = 0; q < c->queues; q++) {
+		expected += queue_expected(&s->q[q]);
+		lost += queue_lost(&s->q[q]);
+	}
 
 	vspin_traffic_json_open(&j, out);
 	vspin_traffic_json_str(&j, "role", "sink");
@@ -238,6 +296,7 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_u64(&j, "burst", c->burst);
 	vspin_traffic_json_u64(&j, "idle_ms", c->idle_ms);
 	vspin_traffic_json_dbl(&j, "duration_s", c->duration_s);
+	vspin_traffic_json_u64(&j, "queues", c->queues);
 	vspin_traffic_json_end(&j);
 	vspin_traffic_json_u64(&j, "rx_packets", s->rx);
 	vspin_traffic_json_u64(&j, "rx_bytes", s->rx_bytes);
@@ -255,7 +314,24 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_u64(&j, "duplicates", s->dups);
 	vspin_traffic_json_u64(&j, "reordered", s->reordered);
 	vspin_traffic_json_u64(&j, "reordered_beyond_window", s->too_late);
+	vspin_traffic_json_u64(&j, "misrouted", s->misrouted);
 	vspin_traffic_json_u64(&j, "clock_skew", s->clock_skew);
+	/* Each rx queue's own sequence check. */
+	vspin_traffic_json_obj(&j, "per_queue");
+	for (q = 0; q < c->queues; q++) {
+		sq = &s->q[q];
+		snprintf(key, sizeof(key), "%u", q);
+		vspin_traffic_json_obj(&j, key);
+		vspin_traffic_json_u64(&j, "data_packets", sq->data);
+		vspin_traffic_json_bool(&j, "eos", sq->eos);
+		vspin_traffic_json_u64(&j, "expected", queue_expected(sq));
+		vspin_traffic_json_u64(&j, "lost", queue_lost(sq));
+		vspin_traffic_json_u64(&j, "duplicates", sq->dups);
+		vspin_traffic_json_u64(&j, "reordered", sq->reordered);
+		vspin_traffic_json_u64(&j, "misrouted", sq->misrouted);
+		vspin_traffic_json_end(&j);
+	}
+	vspin_traffic_json_end(&j);
 	vspin_traffic_json_dbl(&j, "active_s", active);
 	vspin_traffic_json_dbl(&j, "mpps", mpps);
 	vspin_traffic_json_obj(&j, "latency_ns");
@@ -309,7 +385,8 @@ int
 vspin_traffic_sink(const struct vt_conf *c, FILE *out)
 {
 	struct sink_state *s;
-	int ret;
+	uint16_t q;
+	int ret = 1;
 
 	if (!vspin_traffic_port_wait_link(c->port, c->wait_s)) {
 		fprintf(stderr,
@@ -318,10 +395,14 @@ vspin_traffic_sink(const struct vt_conf *c, FILE *out)
 		return 1;
 	}
 	s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->seen = calloc(VT_WIN / 64, 8)) == NULL) {
+	if (s != NULL)
+		s->q = calloc(c->queues, sizeof(*s->q));
+	for (q = 0; s != NULL && s->q != NULL && q < c->queues; q++)
+		if ((s->q[q].seen = calloc(VT_WIN / 64, 8)) == NULL)
+			break;
+	if (s == NULL || s->q == NULL || q < c->queues) {
 		fprintf(stderr, "vspin-traffic: sink: out of memory\n");
-		free(s);
-		return 1;
+		goto out;
 	}
 	vspin_traffic_hist_init(&s->lat);
 	run(c, s);
@@ -330,7 +411,11 @@ vspin_traffic_sink(const struct vt_conf *c, FILE *out)
 	 * (a vhost port's counters need the frontend attached) gets time. */
 	usleep(c->linger_ms * 1000u);
 	ret = s->rx > 0 ? 0 : 1;
-	free(s->seen);
+out:
+	for (q = 0; s != NULL && s->q != NULL && q < c->queues; q++)
+		free(s->q[q].seen);
+	if (s != NULL)
+		free(s->q);
 	free(s);
 	return ret;
 }

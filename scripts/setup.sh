@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Install what virtio-spin needs on Debian 12, as root. Idempotent: a second
 # run checks and skips. Used by scripts/demo.sh and scripts/test.sh.
-#   - Debian packages (DPDK 22.11, meson, the spin model checker, and
-#     QEMU with Debian's kernel for the Linux-guest interoperability test)
+#   - Debian packages (DPDK 22.11, meson, the spin model checker,
+#     QEMU with Debian's kernel for the Linux-guest interoperability test,
+#     and OVS-DPDK for tests/dpdk/ovs and bench/ovs.py: the tests run
+#     /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk on a private
+#     database and never use the packaged service)
 #   - DPDK's driver-SDK headers, which libdpdk-dev lacks, taken from
 #     Debian's dpdk source package of exactly the installed version and
 #     cached outside git in /var/cache/virtio-spin.
+#   - hugepages: hugetlbfs mounted on /dev/hugepages and at least
+#     VSPIN_HUGEPAGES (600) 2 MB pages reserved (1.2 GB), for the PMDs and
+#     the DPDK tests with hugepage memory. VSPIN_HUGEPAGES=0 skips it.
 set -euo pipefail
 
 usage() {
@@ -25,10 +31,13 @@ esac
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
       python3 python3-pyelftools spin gcc libc6-dev dpkg-dev xz-utils
       libclang-rt-14-dev clang gnuplot-nox
-      qemu-system-x86 linux-image-amd64 busybox-static)
+      qemu-system-x86 linux-image-amd64 busybox-static
+      openvswitch-switch-dpdk)
 SDK_HEADERS=(lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h
              drivers/bus/vdev/bus_vdev_driver.h lib/eal/include/dev_driver.h)
 CACHE=${VSPIN_CACHE:-/var/cache/virtio-spin}
+HUGEPAGES=${VSPIN_HUGEPAGES:-600}
+HUGE_MNT=/dev/hugepages
 
 log() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
@@ -113,5 +122,34 @@ install_sdk_headers() {
 	log "DPDK SDK headers: installed in $dir"
 }
 
+# Mount hugetlbfs if no mount of it exists, and reserve 2 MB pages up to
+# $HUGEPAGES (never lowers a bigger reservation). The kernel may grant
+# fewer than asked (fragmented memory): say so.
+setup_hugepages() {
+	local nr f=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+	[ "$HUGEPAGES" = 0 ] && { log "hugepages: skipped (VSPIN_HUGEPAGES=0)"; return; }
+	[ -f "$f" ] || { log "hugepages: no 2 MB pages on this kernel, skipped"; return; }
+	if grep -qs ' hugetlbfs ' /proc/mounts; then
+		log "hugepages: hugetlbfs mounted on $(awk '$3 == "hugetlbfs" {print $2; exit}' /proc/mounts)"
+	else
+		as_root mkdir -p "$HUGE_MNT"
+		as_root mount -t hugetlbfs -o pagesize=2M nodev "$HUGE_MNT"
+		log "hugepages: mounted hugetlbfs on $HUGE_MNT"
+	fi
+	nr=$(cat "$f")
+	if [ "$nr" -ge "$HUGEPAGES" ]; then
+		log "hugepages: $nr 2 MB pages reserved (>= $HUGEPAGES)"
+		return
+	fi
+	echo "$HUGEPAGES" | as_root tee "$f" >/dev/null
+	nr=$(cat "$f")
+	if [ "$nr" -lt "$HUGEPAGES" ]; then
+		log "hugepages: asked for $HUGEPAGES 2 MB pages, the kernel gave $nr"
+	else
+		log "hugepages: reserved $nr 2 MB pages (was fewer)"
+	fi
+}
+
 install_packages
 install_sdk_headers
+setup_hugepages

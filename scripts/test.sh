@@ -48,9 +48,11 @@ build build-san -Db_sanitize=address,undefined -Db_lundef=false \
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1
-meson test -C build --print-errorlogs --num-processes 1 "$@" || status=1
+meson test -C build --print-errorlogs --num-processes 1 \
+	--no-suite asan-only "$@" || status=1
 meson test -C build-san --print-errorlogs --num-processes 1 \
 	--no-suite dpdk --no-suite dpdk-asan --no-suite model --no-suite scripts \
+	--no-suite fuzz \
 	"$@" || status=1
 # The PMDs under ASan+UBSan, loaded into stock testpmd (the harness preloads
 # the ASan runtime): a subset of the DPDK tests that covers both PMDs' paths.

@@ -95,35 +95,42 @@ vspin_producer_publish(const struct vspin_notify_dir *d, uint16_t old_idx,
 /*
  * C, second half of arming: after C has published its event index (or
  * cleared its flag), fence and look at the ring once more. Returns true
- * if work arrived, in which case C must not sleep. Callers that arm
- * through another library (rte_vhost_enable_guest_notification) call this
- * right after it.
+ * if at least k entries are there, in which case C must not sleep (the
+ * notification for the k-th may already have been decided against).
+ * Callers that arm through another library
+ * (rte_vhost_enable_guest_notification) call this right after it.
  */
 static inline bool
-vspin_consumer_recheck(const struct vspin_notify_dir *d, uint16_t next)
+vspin_consumer_recheck(const struct vspin_notify_dir *d, uint16_t next,
+		       uint16_t k)
 {
 	/*
 	 * Order the event/flags store before the idx load. Pairs with the
 	 * fence in vspin_producer_publish() (idx store before event load).
 	 */
 	vspin_full_fence();
-	return vspin_load_acquire16(d->idx) != next;
+	return (uint16_t)(vspin_load_acquire16(d->idx) - next) >= k;
 }
 
 /*
- * C: arm. next is the index of the next entry C will consume. Returns
- * true if the recheck found work (stay awake), false if C may now sleep
- * and is guaranteed a notification for anything published after this.
+ * C: arm for the k-th entry from next (next: the index of the next entry
+ * C will consume; k >= 1). With the event index P notifies when it
+ * publishes entry next + k - 1 (coalescing: one notification for k
+ * entries; fewer than k are left to the caller's timed wake). Without it,
+ * only k == 1 can be asked for (clear the flag); for k > 1 nothing is
+ * written and the caller's sleep is a timed nap. Returns true if the
+ * recheck found k entries (stay awake), false if C may now sleep and is
+ * guaranteed a notification once the k-th entry is published.
  */
 static inline bool
-vspin_consumer_arm(const struct vspin_notify_dir *d, uint16_t next)
+vspin_consumer_arm(const struct vspin_notify_dir *d, uint16_t next, uint16_t k)
 {
 	if (d->event_idx)
-		vspin_store16(d->event, next);
-	else
+		vspin_store16(d->event, (uint16_t)(next + k - 1));
+	else if (k == 1)
 		vspin_store16(d->flags, (uint16_t)(vspin_load16(d->flags) &
 						   ~d->no_notify));
-	return vspin_consumer_recheck(d, next);
+	return vspin_consumer_recheck(d, next, k);
 }
 
 /*

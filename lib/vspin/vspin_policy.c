@@ -16,12 +16,16 @@ vspin_policy_conf_default(struct vspin_policy_conf *c)
 	c->budget = VSPIN_DEFAULT_BUDGET;
 	c->spin_us = VSPIN_DEFAULT_SPIN_US;
 	c->sleep_max_us = VSPIN_DEFAULT_SLEEP_MAX_US;
+	c->nap_max_us = VSPIN_OVS_MAX_US;
 }
 
 static const char *const mode_names[] = {
-	[VSPIN_MODE_POLL] = "poll",	    [VSPIN_MODE_NOTIFY] = "notify",
-	[VSPIN_MODE_BUDGET] = "budget",	    [VSPIN_MODE_SPIN] = "spin",
+	[VSPIN_MODE_POLL] = "poll",
+	[VSPIN_MODE_NOTIFY] = "notify",
+	[VSPIN_MODE_BUDGET] = "budget",
+	[VSPIN_MODE_SPIN] = "spin",
 	[VSPIN_MODE_ADAPTIVE] = "adaptive",
+	[VSPIN_MODE_OVS_SLEEP] = "ovs_sleep",
 };
 
 const char *
@@ -71,7 +75,8 @@ vspin_policy_parse_mode(const char *s, struct vspin_policy_conf *c, char *err,
 	if (s == NULL || m == sizeof(mode_names) / sizeof(mode_names[0])) {
 		snprintf(err, errlen,
 			 "invalid spin_mode '%s': expected poll, notify, "
-			 "budget[:N], spin[:US] or adaptive",
+			 "budget[:N], spin[:US], adaptive or "
+			 "ovs_sleep[:US]",
 			 s ? s : "");
 		return -1;
 	}
@@ -84,6 +89,15 @@ vspin_policy_parse_mode(const char *s, struct vspin_policy_conf *c, char *err,
 					 "needs a count of empty polls, 1 or "
 					 "more",
 					 s);
+				return -1;
+			}
+		} else if (m == VSPIN_MODE_OVS_SLEEP) {
+			if (parse_u32(arg, 1, VSPIN_OVS_MAX_US,
+				      &c->nap_max_us) != 0) {
+				snprintf(err, errlen,
+					 "invalid spin_mode '%s': ovs_sleep "
+					 "needs microseconds, 1 to %u",
+					 s, VSPIN_OVS_MAX_US);
 				return -1;
 			}
 		} else if (m == VSPIN_MODE_SPIN) {
@@ -109,11 +123,15 @@ vspin_policy_parse_mode(const char *s, struct vspin_policy_conf *c, char *err,
 int
 vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 			const char *spin_us, const char *sleep_max_us,
-			char *err, size_t errlen)
+			const char *latency_us, char *err, size_t errlen)
 {
 	uint32_t us = 0;
 
 	vspin_policy_conf_default(c);
+	if (latency_us != NULL &&
+	    vspin_parse_us("latency_us", latency_us, 1, &c->latency_us, err,
+			   errlen) != 0)
+		return -1;
 	if (sleep_max_us != NULL &&
 	    vspin_parse_us("sleep_max_us", sleep_max_us, 1, &c->sleep_max_us,
 			   err, errlen) != 0)
@@ -145,11 +163,12 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 	return 0;
 }
 
-static uint64_t
-clamp64(uint64_t v, uint64_t lo, uint64_t hi)
-{
-	return v < lo ? lo : (v > hi ? hi : v);
-}
+/* Fixed point of the rate: packets per 2^RATE_SHIFT cycles. */
+#define RATE_SHIFT 20
+/* A rate window lasts at least this long (sleeps included). */
+#define RATE_WINDOW_US 64
+/* Histogram weights: 1.0 is 256; each new sample ages the rest by 7/8. */
+#define HIST_ONE 256u
 
 void
 vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
@@ -161,6 +180,8 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	p->hz = hz;
 	p->state = VSPIN_ST_POLL;
 	p->window = vspin_us_to_cycles(c->spin_us, hz);
+	p->arm_k = 1;
+	p->sleep_us = c->sleep_max_us;
 	if (c->mode == VSPIN_MODE_ADAPTIVE) {
 		uint64_t b = c->sleep_cost_us ?
 				     vspin_us_to_cycles(c->sleep_cost_us, hz) :
@@ -168,17 +189,13 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 		uint64_t one_us = vspin_us_to_cycles(1, hz);
 
 		p->sleep_cost = b > one_us ? b : one_us;
-		p->win_min = c->min_us ? vspin_us_to_cycles(c->min_us, hz) :
-					 p->sleep_cost / 2;
-		p->win_max = c->max_us ? vspin_us_to_cycles(c->max_us, hz) :
-					 p->sleep_cost * 8;
-		if (p->win_min < one_us)
-			p->win_min = one_us;
-		if (p->win_max < p->win_min)
-			p->win_max = p->win_min;
-		/* spin_us given with adaptive is the first window. */
-		p->window = clamp64(c->spin_us ? p->window : p->sleep_cost,
-				    p->win_min, p->win_max);
+		p->latency = c->latency_us ?
+				     vspin_us_to_cycles(c->latency_us, hz) :
+				     3 * p->sleep_cost;
+		/* spin_us given with adaptive is the first window (<= B). */
+		p->window = c->spin_us && p->window < p->sleep_cost ?
+				    p->window :
+				    p->sleep_cost;
 	}
 	stats->window_cycles = p->window;
 }
@@ -192,17 +209,134 @@ end_idle(struct vspin_policy *p, uint64_t now)
 	p->empty_polls = 0;
 }
 
+/* The class of a gap: [0, B/4), [B/4, B/2), [B/2, B), [B, inf). */
+static unsigned int
+gap_class(const struct vspin_policy *p, uint64_t gap)
+{
+	uint64_t b = p->sleep_cost;
+
+	if (gap >= b)
+		return 3;
+	if (gap >= b / 2)
+		return 2;
+	return gap >= b / 4 ? 1 : 0;
+}
+
+/* Choose W from the histogram: the candidate of least expected cost. */
+static void
+choose_window(struct vspin_policy *p)
+{
+	uint64_t b = p->sleep_cost, best_cost = UINT64_MAX, best = b;
+	/* A representative gap per class (the upper class: any g >= B). */
+	const uint64_t g[VSPIN_GAP_CLASSES] = {b / 8, 3 * b / 8, 3 * b / 4,
+					       2 * b};
+	const uint64_t cand[VSPIN_GAP_CLASSES] = {0, b / 4, b / 2, b};
+	unsigned int i, j;
+	uint32_t total = 0;
+
+	for (j = 0; j < VSPIN_GAP_CLASSES; j++)
+		total += p->hist[j];
+	if (total == 0) {
+		p->window = b; /* nothing seen: the 2-competitive choice */
+		return;
+	}
+	for (i = 0; i < VSPIN_GAP_CLASSES; i++) {
+		uint64_t cost = 0;
+
+		for (j = 0; j < VSPIN_GAP_CLASSES; j++)
+			cost += (uint64_t)p->hist[j] *
+				(g[j] < cand[i] ? g[j] : cand[i] + b);
+		/* Ties go to the longer window: nearer the bound. */
+		if (cost <= best_cost) {
+			best_cost = cost;
+			best = cand[i];
+		}
+	}
+	p->window = best;
+}
+
+/* One idle gap observed: age the histogram, add it, choose W again. */
+static void
+learn_gap(struct vspin_policy *p, uint64_t gap)
+{
+	unsigned int j;
+
+	for (j = 0; j < VSPIN_GAP_CLASSES; j++)
+		p->hist[j] -= p->hist[j] / 8;
+	p->hist[gap_class(p, gap)] += HIST_ONE;
+	choose_window(p);
+	p->stats->window_cycles = p->window;
+}
+
+/* Count arrivals; re-estimate the rate once a window has passed. */
+static void
+update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
+{
+	uint64_t span = now - p->rate_since;
+
+	p->rate_pkts += n;
+	if (span < vspin_us_to_cycles(RATE_WINDOW_US, p->hz))
+		return;
+	if (p->rate_since != 0) {
+		uint64_t r = (p->rate_pkts << RATE_SHIFT) / span;
+
+		p->rate_fp = p->rate_fp ? (3 * p->rate_fp + r) / 4 : r;
+	}
+	p->rate_since = now;
+	p->rate_pkts = 0;
+}
+
+/* Regime and parameters of the idle period starting now (adaptive). */
+static void
+plan_idle(struct vspin_policy *p)
+{
+	uint64_t k = (p->rate_fp * p->latency) >> RATE_SHIFT;
+	uint64_t kmax = p->conf.ring_size ? p->conf.ring_size / 2 : 32768;
+
+	p->coalescing = k >= 2;
+	if (!p->coalescing) {
+		p->arm_k = 1;
+		p->sleep_us = p->conf.sleep_max_us;
+		return;
+	}
+	if (kmax == 0)
+		kmax = 1;
+	p->arm_k = (uint16_t)(k < kmax ? k : kmax);
+	p->sleep_us = (uint32_t)((p->latency * 1000000u) / p->hz);
+	if (p->sleep_us == 0)
+		p->sleep_us = 1;
+	if (p->sleep_us > p->conf.sleep_max_us)
+		p->sleep_us = p->conf.sleep_max_us;
+}
+
 bool
 vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 {
+	bool adaptive = p->conf.mode == VSPIN_MODE_ADAPTIVE;
+
+	if (adaptive)
+		update_rate(p, n, now);
 	if (p->woken) {
 		p->woken = false;
-		if (n == 0)
+		if (n == 0) {
 			p->stats->spurious_wakeups++;
+			p->pending =
+				false; /* a spurious wake teaches nothing */
+		}
+	}
+	if (p->pending) {
+		p->pending = false;
+		if (adaptive && !p->coalescing)
+			learn_gap(p, p->pending_gap);
 	}
 	if (n > 0) {
-		if (p->state != VSPIN_ST_POLL)
+		if (p->state != VSPIN_ST_POLL) {
+			/* A gap that ended while spinning: its length is known. */
+			if (adaptive && p->state == VSPIN_ST_SPIN &&
+			    !p->coalescing)
+				learn_gap(p, now - p->idle_since);
 			end_idle(p, now);
+		}
 		p->state = VSPIN_ST_POLL;
 		return false;
 	}
@@ -211,6 +345,8 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 		p->state = VSPIN_ST_SPIN;
 		p->idle_since = now;
 		p->empty_polls = 1;
+		if (adaptive)
+			plan_idle(p);
 		break;
 	case VSPIN_ST_SPIN:
 		p->empty_polls++;
@@ -224,8 +360,9 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 	case VSPIN_MODE_BUDGET:
 		return p->empty_polls >= p->conf.budget;
 	case VSPIN_MODE_SPIN:
-	case VSPIN_MODE_ADAPTIVE:
 		return now - p->idle_since >= p->window;
+	case VSPIN_MODE_ADAPTIVE:
+		return p->coalescing || now - p->idle_since >= p->window;
 	default:
 		return false;
 	}
@@ -254,20 +391,6 @@ vspin_policy_sleep(struct vspin_policy *p, uint64_t now)
 	p->slept_at = now;
 }
 
-/* The adaptive rule documented in vspin_policy.h. */
-static void
-adapt(struct vspin_policy *p, enum vspin_wake why, uint64_t gap)
-{
-	uint64_t w = p->window;
-
-	if (why == VSPIN_WAKE_NOTIFIED && gap < 2 * p->sleep_cost)
-		w += w / 4 + gap / 2;
-	else if (why == VSPIN_WAKE_TIMEOUT || gap >= 16 * p->sleep_cost)
-		w -= w / 8;
-	p->window = clamp64(w, p->win_min, p->win_max);
-	p->stats->window_cycles = p->window;
-}
-
 void
 vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 {
@@ -277,8 +400,21 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 		p->stats->wakeups++;
 	else if (why == VSPIN_WAKE_TIMEOUT)
 		p->stats->sleep_timeouts++;
-	if (p->conf.mode == VSPIN_MODE_ADAPTIVE)
-		adapt(p, why, now - p->armed_at);
+	if (p->conf.mode == VSPIN_MODE_ADAPTIVE) {
+		/*
+		 * The gap lasted from the start of the idle period to the
+		 * producer's publish, about B before we woke; a timeout is a
+		 * long gap. Learnt at the next poll, unless that poll shows a
+		 * spurious wake-up. Another queue's wake-up says nothing.
+		 */
+		uint64_t g = now - p->idle_since;
+
+		p->pending_gap =
+			why == VSPIN_WAKE_TIMEOUT ?
+				UINT64_MAX :
+				(g > p->sleep_cost ? g - p->sleep_cost : 0);
+		p->pending = why != VSPIN_WAKE_OTHER;
+	}
 	/* The sleep is not spin time: the next idle period starts afresh. */
 	p->empty_polls = 0;
 	p->state = VSPIN_ST_POLL;
@@ -290,5 +426,23 @@ vspin_policy_reset(struct vspin_policy *p)
 {
 	p->empty_polls = 0;
 	p->woken = false;
+	p->pending = false;
 	p->state = VSPIN_ST_POLL;
+}
+
+uint32_t
+vspin_policy_nap_us(struct vspin_policy *p, unsigned int n)
+{
+	uint32_t nap;
+
+	/* OVS 3.1: a poll of half a burst (16) or more ends the naps. */
+	if (n >= 16)
+		p->nap_us = 0;
+	nap = p->nap_us;
+	/* Then the nap of the next poll grows by 1 us, up to the maximum. */
+	if (p->nap_us < p->conf.nap_max_us)
+		p->nap_us++;
+	else
+		p->nap_us = p->conf.nap_max_us;
+	return nap;
 }

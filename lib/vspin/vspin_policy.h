@@ -8,27 +8,63 @@
  *     +----work found-----+------recheck hit---------+-----wake-------+
  *
  * Modes (the guide lists them for users: doc/guides/nics/virtio-spin.rst):
- *   poll       never arms: stock DPDK behaviour, 100% CPU
- *   notify     arms on the first empty poll: the pathological baseline
- *   budget:N   arms after N consecutive empty polls
- *   spin:US    arms after US microseconds without work
- *   adaptive   arms after a window W learned online (below)
+ *   poll          never arms: stock DPDK behaviour, 100% CPU
+ *   notify        arms on the first empty poll: the pathological baseline
+ *   budget:N      arms after N consecutive empty polls
+ *   spin:US       arms after US microseconds without work
+ *   adaptive      the rule below
+ *   ovs_sleep:US  OVS-DPDK 3.1's pmd-maxsleep rule, for comparison: never
+ *                 arms; naps (a timed sleep, notifications off) for a time
+ *                 that grows by 1 us per poll that found fewer than 16
+ *                 packets, up to US, and drops to 0 after a poll of 16 or
+ *                 more (lib/dpif-netdev.c, pmd_thread_main(), OVS 3.1).
  *
- * Adaptive rule. Spin-then-sleep is the ski-rental problem: sleeping
- * costs B (arm, block, be kicked, be scheduled again); spinning for B
- * before sleeping costs at most twice the best choice made in hindsight,
- * whatever the gaps. So B is measured on the running machine
- * (vspin_sleep_cost_ns(), an eventfd wake-up round trip, unless
- * sleep_cost_us is given), W starts at B and stays in [Wmin, Wmax]
- * (defaults B/2 and 8B, at least 1 us), and every sleep teaches it:
- *   - woken by a notification g < 2B after arming: the producer came back
- *     within about one sleep's cost, so spinning through would have been
- *     cheaper: grow, W += W/4 + g/2;
- *   - woken g >= 16B after arming, or by the sleep_max_us timeout: the
- *     idle was long and the spin bought nothing: shrink, W -= W/8;
- *   - otherwise W stays.
- * Growth is fast and shrinking slow because an early sleep costs B of
- * latency on the next packet, while an overlong spin costs only CPU time.
+ * Adaptive rule: what a sleep costs, and when to pay it.
+ *
+ *   B  the cost of one sleep, measured on the running machine
+ *      (vspin_sleep_cost_ns(): an eventfd wake-up across CPUs, ~30 us on
+ *      the project's machines) unless sleep_cost_us is given. A sleep adds
+ *      about B of latency to the packet that ends it and burns CPU in the
+ *      two syscalls and the wake-up.
+ *   L  latency_us: the extra latency the user accepts for the first packet
+ *      of a batch in exchange for CPU (default 3B).
+ *   r  the arrival rate, an average over the last few hundred
+ *      microseconds, sleeps included (packets per cycle).
+ *
+ * At the first empty poll of an idle period the queue picks one of two
+ * regimes:
+ *
+ * 1. Coalescing, when r * L >= 2: packets come faster than the latency
+ *    budget lets us wait for each, so spinning through the gaps would keep
+ *    the core busy however light the load (the old failure: 98% CPU at 1%
+ *    load). Instead the queue arms at once with the event index K =
+ *    min(r * L, ring/2) entries ahead (Linux's virtqueue_enable_cb_delayed
+ *    does the same), and sleeps at most L: the producer's notification
+ *    comes with the K-th entry, one wake-up per batch. A batch's first
+ *    packet waits about K / r <= L, plus B for the wake-up. CPU then
+ *    follows the load: per batch, one wake-up and K packets. Without
+ *    EVENT_IDX (a stock virtio_user producer) nothing can be armed ahead:
+ *    the queue stays quiet and naps L instead (a timed wake, like OVS).
+ *
+ * 2. Spin then sleep (ski rental), when r * L < 2: the queue spins for a
+ *    window W, then arms for the next entry (K = 1) and sleeps up to
+ *    sleep_max_us. Every idle gap g teaches it, whether it ended in a spin
+ *    (g known) or in a sleep woken by a notification (g about the wake
+ *    time less B); timeouts count as long gaps, and a spurious wake-up (a
+ *    notification, then nothing to read) teaches nothing. The gaps go into
+ *    a decayed histogram of four classes, [0, B/4), [B/4, B/2), [B/2, B)
+ *    and [B, inf), and W is the candidate of {0, B/4, B/2, B} that
+ *    minimises the expected cost sum(weight(g) * cost(g, W)), with
+ *    cost(g, W) = g if g < W (spun through) and W + B otherwise (spun,
+ *    then paid a sleep). With no history W = B. W never exceeds B: B is
+ *    the break-even point, and spinning up to B before sleeping costs at
+ *    most twice the hindsight optimum min(g, B) on any gap (the classic
+ *    2-competitive bound); a learned W below B trades that worst-case
+ *    bound for a lower expected cost on the gaps actually seen.
+ *
+ * Rate and histogram decay: each idle gap is one sample, old ones weigh
+ * 7/8 per new sample; the rate is re-estimated over windows of at least
+ * 64 us, old estimates weighing 3/4.
  */
 #ifndef VSPIN_POLICY_H
 #define VSPIN_POLICY_H
@@ -45,6 +81,7 @@
 #define VSPIN_DEFAULT_BUDGET 20		 /* the 2013 QEMU patch */
 #define VSPIN_DEFAULT_SLEEP_MAX_US 10000 /* l3fwd-power's bound */
 #define VSPIN_MAX_US 1000000u		 /* upper bound of any time knob */
+#define VSPIN_OVS_MAX_US 10000u		 /* OVS caps pmd-maxsleep there */
 
 enum vspin_mode {
 	VSPIN_MODE_POLL,
@@ -52,6 +89,7 @@ enum vspin_mode {
 	VSPIN_MODE_BUDGET,
 	VSPIN_MODE_SPIN,
 	VSPIN_MODE_ADAPTIVE,
+	VSPIN_MODE_OVS_SLEEP,
 };
 
 enum vspin_state {
@@ -67,9 +105,13 @@ struct vspin_policy_conf {
 	uint32_t spin_us;      /* spin: window; adaptive: first window (0: B) */
 	uint32_t sleep_max_us; /* bound on one sleep */
 	uint32_t sleep_cost_us; /* adaptive: B (0: measure) */
-	uint32_t min_us;	/* adaptive: Wmin (0: default) */
-	uint32_t max_us;	/* adaptive: Wmax (0: default) */
+	uint32_t latency_us;	/* adaptive: L (0: 3B) */
+	uint32_t nap_max_us;	/* ovs_sleep: the longest nap */
+	uint32_t ring_size; /* entries of the ring (K <= half); 0: unknown */
 };
+
+/* Classes of the adaptive rule's gap histogram (in units of B). */
+#define VSPIN_GAP_CLASSES 4
 
 struct vspin_policy {
 	struct vspin_policy_conf conf;
@@ -77,12 +119,29 @@ struct vspin_policy {
 	enum vspin_state state;
 	uint64_t hz;
 	uint64_t window; /* cycles: spin and adaptive */
-	uint64_t win_min, win_max, sleep_cost;
+	uint64_t sleep_cost;
 	uint64_t idle_since; /* first empty poll of this idle period */
 	uint64_t armed_at;
 	uint64_t slept_at;
 	uint32_t empty_polls;
 	bool woken; /* a notification woke us; the next poll tells if spurious */
+
+	/* What the caller does when it arms (set when poll says arm). */
+	uint16_t arm_k;	   /* event index this many entries ahead */
+	uint32_t sleep_us; /* bound of the coming sleep */
+
+	/* Adaptive. */
+	uint64_t latency;    /* cycles: L */
+	uint64_t rate_fp;    /* packets per 2^20 cycles, averaged */
+	uint64_t rate_since; /* start of the current rate window */
+	uint64_t rate_pkts;  /* packets in it */
+	uint32_t hist[VSPIN_GAP_CLASSES]; /* decayed weights, 1.0 = 256 */
+	uint64_t pending_gap; /* a sleep's gap, learnt at the next poll */
+	bool pending;
+	bool coalescing; /* this idle period is in regime 1 */
+
+	/* ovs_sleep. */
+	uint32_t nap_us;
 };
 
 /* The defaults: mode poll, budget 20, spin_us 20, sleep_max_us 10000. */
@@ -90,7 +149,7 @@ void vspin_policy_conf_default(struct vspin_policy_conf *c);
 
 /*
  * Parse a mode: "poll", "notify", "budget" or "budget:N", "spin" or
- * "spin:US", "adaptive". Fills c->mode and, when given, c->budget or
+ * "spin:US", "adaptive", "ovs_sleep" or "ovs_sleep:US". Fills c->mode and, when given, c->budget or
  * c->spin_us. Returns 0, or -1 with a message naming the problem in err.
  */
 int vspin_policy_parse_mode(const char *s, struct vspin_policy_conf *c,
@@ -105,14 +164,14 @@ int vspin_parse_us(const char *key, const char *s, uint32_t min, uint32_t *out,
 
 /*
  * The policy's devargs as both PMDs take them, each the raw value or NULL
- * when absent: spin_mode, spin_us, sleep_max_us. Starts from the
+ * when absent: spin_mode, spin_us, sleep_max_us, latency_us. Starts from the
  * defaults. spin_us alone means spin_mode=spin; with spin:US both must
  * agree; with adaptive it is the first window (absent: the measured sleep
  * cost). Returns 0, or -1 with a message naming the key and value in err.
  */
 int vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 			    const char *spin_us, const char *sleep_max_us,
-			    char *err, size_t errlen);
+			    const char *latency_us, char *err, size_t errlen);
 
 /* Name of a mode, for logs ("spin", "budget", ...). */
 const char *vspin_mode_name(enum vspin_mode m);
@@ -127,10 +186,13 @@ void vspin_policy_init(struct vspin_policy *p,
 
 /*
  * After every poll of the queue, n the entries it found. Returns true
- * when the caller must arm now: publish the event index, fence, recheck
- * (vspin_consumer_arm()), then report with vspin_policy_armed(). A poll
- * that finds work while ARMED returns the queue to POLL: the caller then
- * disarms the ring (vspin_consumer_disarm()).
+ * when the caller must arm now: publish the event index p->arm_k entries
+ * ahead (without EVENT_IDX and with K > 1: nothing, the sleep is a timed
+ * nap), fence, recheck
+ * (vspin_consumer_arm()), then report with vspin_policy_armed(); the
+ * sleep that follows lasts at most p->sleep_us. A poll that finds work
+ * while ARMED returns the queue to POLL: the caller then disarms the ring
+ * (vspin_consumer_disarm()).
  */
 bool vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now);
 
@@ -160,6 +222,12 @@ void vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why,
  */
 void vspin_policy_reset(struct vspin_policy *p);
 
+/*
+ * ovs_sleep only: after every poll, n the entries it found; returns how
+ * many microseconds to nap now (0: none). The nap is not armed.
+ */
+uint32_t vspin_policy_nap_us(struct vspin_policy *p, unsigned int n);
+
 static inline bool
 vspin_policy_armed_p(const struct vspin_policy *p)
 {
@@ -168,12 +236,14 @@ vspin_policy_armed_p(const struct vspin_policy *p)
 
 /*
  * Whether vspin_policy_poll() with n found will read its now argument:
- * not while the queue stays busy (n > 0 in POLL).
+ * not while the queue stays busy (n > 0 in POLL), except in adaptive
+ * mode, whose rate estimate reads the clock on every poll.
  */
 static inline bool
 vspin_policy_needs_now(const struct vspin_policy *p, unsigned int n)
 {
-	return n == 0 || p->state != VSPIN_ST_POLL;
+	return n == 0 || p->state != VSPIN_ST_POLL ||
+	       p->conf.mode == VSPIN_MODE_ADAPTIVE;
 }
 
 /*

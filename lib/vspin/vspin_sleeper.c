@@ -17,7 +17,7 @@ struct vspin_slot {
 	bool used;
 	bool ready;	 /* armed and rechecked empty, or detached */
 	int fd;		 /* sleep on it, or -1 (detached, or no fd yet) */
-	uint32_t max_us; /* the member's sleep_max_us */
+	uint32_t max_us; /* the member's bound of this sleep */
 	uint32_t dead;	 /* atomic: the control plane released the member */
 	/* The last sleep the member took part in, for its next poll. */
 	uint32_t sleeps;
@@ -92,6 +92,7 @@ vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
 	s->fd_next = -1;
 	s->detached = false;
 	s->waiting = false;
+	s->polls_here = 0;
 }
 
 static void
@@ -191,6 +192,7 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 		.max_us = s->policy->conf.sleep_max_us,
 	};
 	g->nused++;
+	s->polls_here = 0;
 	s->slot = &g->slots[i];
 	s->sleeps_seen = 0;
 	__atomic_store_n(&s->group, g, __ATOMIC_RELEASE);
@@ -250,6 +252,14 @@ enter(struct vspin_sleeper *s, bool detached)
 		take_fd(s);
 	if (s->slot != NULL && s->slot->sleeps != s->sleeps_seen)
 		apply_wake(s);
+	/*
+	 * The group knows only the queues the thread has polled. Between two
+	 * polls of a queue the thread goes round its whole loop, so from its
+	 * second poll on, every queue of that loop has joined: a queue never
+	 * puts the thread to sleep on its first poll here.
+	 */
+	if (s->slot != NULL && s->polls_here < 2)
+		s->polls_here++;
 	/* From now on the policy's state is about a ring, or about none. */
 	if (s->detached != detached) {
 		if (vspin_policy_armed_p(s->policy))
@@ -327,12 +337,33 @@ try_sleep(struct vspin_sleeper *s)
 
 	if (__atomic_load_n(&g->dead_pending, __ATOMIC_RELAXED))
 		reclaim(g); /* released members must not veto */
-	if (g->nready != g->nused ||
+	if (s->polls_here < 2 || g->nready != g->nused ||
 	    __atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0)
 		return false;
 	if (!group_sleep(g))
 		return false;
 	apply_wake(s);
+	return true;
+}
+
+/*
+ * Owner, ovs_sleep mode: a timed nap of us microseconds (0: none), the
+ * ring left quiet, the doorbell the only fd; like OVS, whatever the
+ * thread's other queues are doing. Returns true if it napped.
+ */
+static bool
+nap(struct vspin_sleeper *s, uint32_t us)
+{
+	struct vspin_stats *st = s->policy->stats;
+	uint64_t fired, t0;
+	int fd = s->group->doorbell;
+
+	if (us == 0)
+		return false;
+	t0 = vspin_rdtsc();
+	st->sleeps++;
+	vspin_eventfd_wait_mask(&fd, 1, us, &fired);
+	st->sleep_cycles += vspin_rdtsc() - t0;
 	return true;
 }
 
@@ -362,6 +393,8 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		stand_down(s, sl);
 		return false;
 	}
+	if (p->conf.mode == VSPIN_MODE_OVS_SLEEP)
+		return nap(s, vspin_policy_nap_us(p, n));
 	if (now == VSPIN_SLEEPER_NOW_LAZY && vspin_policy_needs_now(p, n))
 		now = vspin_rdtsc();
 	if (!vspin_policy_poll(p, n, now)) {
@@ -377,17 +410,19 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		 * queue from its main lcore first): ready in this group, and
 		 * the thread's other queues may be ready now.
 		 */
+		sl->max_us = p->sleep_us;
 		set_ready(s->group, sl, true);
 		return try_sleep(s);
 	}
 	/* An old count would end the next sleep at once, for nothing. */
 	vspin_eventfd_clear(s->fd);
-	work = s->ops->arm(s->ctx);
+	work = s->ops->arm(s->ctx, p->arm_k);
 	vspin_policy_armed(p, work, vspin_rdtsc());
 	if (work) {
 		s->ops->disarm(s->ctx);
 		return false;
 	}
+	sl->max_us = p->sleep_us; /* sleep_max_us, or the latency budget */
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }
@@ -413,6 +448,7 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 			return false;
 		vspin_policy_armed(p, false, now);
 	}
+	sl->max_us = p->conf.sleep_max_us;
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }

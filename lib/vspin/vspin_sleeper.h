@@ -46,11 +46,13 @@ struct vspin_slot;
 /* What the sleep path needs from the queue's owner (the PMD). */
 struct vspin_sleeper_ops {
 	/*
-	 * Ask the producer for a notification, full fence, look at the ring
-	 * again: the consumer half of the handshake (vspin_handshake.h).
-	 * Returns true if work is there (then the queue must not sleep).
+	 * Ask the producer for a notification when the k-th next entry is
+	 * published (k > 1 without EVENT_IDX: ask for nothing, the sleep is
+	 * a timed nap), full fence, look at the ring again: the consumer half
+	 * of the handshake (vspin_consumer_arm()). Returns true if k entries
+	 * are there (then the queue must not sleep).
 	 */
-	bool (*arm)(void *ctx);
+	bool (*arm)(void *ctx, uint16_t k);
 	/* Quiet the producer again (after a recheck hit or a wake-up). */
 	void (*disarm)(void *ctx);
 	/* Optional: a sleep of this queue ended, before the disarm. */
@@ -66,7 +68,8 @@ struct vspin_sleeper {
 	struct vspin_slot *slot; /* in group, or NULL */
 	uint32_t sleeps_seen;	 /* slot's sleep records applied */
 	bool detached;		 /* last polled with no ring */
-	bool waiting; /* found its group full: counted there, vetoing */
+	bool waiting;	    /* found its group full: counted there, vetoing */
+	uint8_t polls_here; /* polls since it joined its group, up to 2 */
 	/* Shared with the control plane (atomics). */
 	struct vspin_sleep_group *group; /* the owner's group, or NULL */
 	int fd_next;			 /* handed over, not yet taken, or -1 */

@@ -58,11 +58,14 @@ void vspin_vq_dev_push(struct vspin_vq_dev *vq, uint16_t head, uint32_t len);
  */
 bool vspin_vq_dev_publish(struct vspin_vq_dev *vq);
 
-/* Arm avail_event (or clear NO_NOTIFY); true if work is already there. */
+/*
+ * Arm avail_event for the k-th next entry (or clear NO_NOTIFY, k == 1);
+ * true if k entries are already there.
+ */
 static inline bool
-vspin_vq_dev_arm(struct vspin_vq_dev *vq)
+vspin_vq_dev_arm(struct vspin_vq_dev *vq, uint16_t k)
 {
-	return vspin_consumer_arm(&vq->kick, vq->last_avail);
+	return vspin_consumer_arm(&vq->kick, vq->last_avail, k);
 }
 
 static inline void

@@ -164,7 +164,8 @@ vspin_vq_drv_set_in_order(struct vspin_vq_drv *vq, bool on)
  * Used entries the device published that we have not collected: reads
  * used->idx only when the last read's entries are all collected (the
  * line it is on bounces between the cores, one read serves a burst).
- * The acquire load orders the entry reads after it.
+ * The acquire load orders the entry reads after it. More than a ring
+ * ahead breaks the queue (entries past the ring would be stale ones).
  */
 static inline uint16_t
 used_ready(struct vspin_vq_drv *vq)
@@ -174,12 +175,10 @@ used_ready(struct vspin_vq_drv *vq)
 	if (vq->last_used != vq->used_seen)
 		return (uint16_t)(vq->used_seen - vq->last_used);
 	seen = vspin_load_acquire16(vq->call.idx);
-	/*
-	 * More than a ring ahead: the device is broken; take nothing rather
-	 * than stale entries (the ring stalls).
-	 */
-	if ((uint16_t)(seen - vq->last_used) > vq->vr.num)
+	if ((uint16_t)(seen - vq->last_used) > vq->vr.num) {
+		vspin_vq_drv_break(vq);
 		return 0;
+	}
 	vq->used_seen = seen;
 	return (uint16_t)(seen - vq->last_used);
 }
@@ -204,13 +203,16 @@ complete_oldest(struct vspin_vq_drv *vq)
  * In order, the last entry of a batch has been collected as completing
  * the chain at head: check its id. Another in-flight head there means the
  * device wrote one entry for several chains: those up to it are done
- * (skipped, collected next with length 0). Anything else is a bad entry.
+ * (skipped, collected next with length 0). Anything else breaks the
+ * queue.
  */
 static void
 check_batch_end(struct vspin_vq_drv *vq, uint16_t head)
 {
 	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
-	uint32_t id = vq->vr.used->ring[(uint16_t)(vq->last_used - 1) & mask].id;
+	uint32_t id = *(volatile const uint32_t *)&vq->vr.used
+			       ->ring[(uint16_t)(vq->last_used - 1) & mask]
+			       .id;
 	uint16_t h = vq->used_head, n = 0;
 
 	if (likely_id(id == head))
@@ -224,7 +226,7 @@ check_batch_end(struct vspin_vq_drv *vq, uint16_t head)
 		}
 		h = (uint16_t)((h + vq->state[h].ndescs) & mask);
 	}
-	vq->bad_used++;
+	vspin_vq_drv_break(vq);
 }
 
 static unsigned int
@@ -235,6 +237,8 @@ get_used_in_order(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
 	unsigned int n = 0, ready;
 	uint16_t head = 0;
 
+	if (vq->broken)
+		return 0;
 	while (vq->skipped > 0 && n < max) {
 		void *c = complete_oldest(vq);
 
@@ -255,16 +259,20 @@ get_used_in_order(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
 		c = complete_oldest(vq);
 		if (c == NULL) {
 			/* More used than in flight: a broken device. */
-			vq->bad_used++;
-			vq->used_seen = vq->last_used;
+			vspin_vq_drv_break(vq);
 			return n;
 		}
 		if (lens != NULL)
-			lens[n] = vq->vr.used->ring[vq->last_used & mask].len;
+			lens[n] = *(volatile const uint32_t *)&vq->vr.used
+					   ->ring[vq->last_used & mask]
+					   .len;
 		vq->last_used++;
 		cookies[n++] = c;
-		if (vq->last_used == vq->used_seen)
+		/* Chains completed before a bad batch end stay collected. */
+		if (vq->last_used == vq->used_seen) {
 			check_batch_end(vq, head);
+			break;
+		}
 	}
 	return n;
 }
@@ -290,45 +298,47 @@ vspin_vq_drv_get_used_bulk(struct vspin_vq_drv *vq, void **cookies,
 void *
 vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
 {
-	if (vq->in_order) {
-		void *c;
+	const struct vspin_used_elem *e;
+	uint32_t id;
+	void *cookie;
 
-		return get_used_in_order(vq, &c, len, 1) == 1 ? c : NULL;
-	}
-	for (;;) {
-		const struct vspin_used_elem *e;
-		uint32_t id;
-		void *cookie;
+	if (vq->in_order)
+		return get_used_in_order(vq, &cookie, len, 1) == 1 ? cookie
+								   : NULL;
+	if (vq->broken)
+		return NULL;
+	/*
+	 * Read the device's used idx only when the entries seen at the last
+	 * read are all collected: the line it is on bounces between the
+	 * cores, so one read serves a whole burst. The acquire load orders
+	 * the entry reads below after it.
+	 */
+	if (vq->last_used == vq->used_seen) {
+		uint16_t seen = vspin_load_acquire16(vq->call.idx);
 
 		/*
-		 * Read the device's used idx only when the entries seen at the
-		 * last read are all collected: the line it is on bounces
-		 * between the cores, so one read serves a whole burst. The
-		 * acquire load orders the entry reads below after it.
+		 * More than the buffers we posted could fill: the device
+		 * is broken. Take nothing more (entries past the ring would
+		 * be stale ones read a second time).
 		 */
-		if (vq->last_used == vq->used_seen) {
-			uint16_t seen = vspin_load_acquire16(vq->call.idx);
-
-			/*
-			 * More than a ring ahead: the device is broken; take
-			 * nothing rather than stale entries (the ring stalls).
-			 */
-			if ((uint16_t)(seen - vq->last_used) > vq->vr.num)
-				return NULL;
-			vq->used_seen = seen;
-			if (vq->last_used == seen)
-				return NULL;
+		if ((uint16_t)(seen - vq->last_used) > vq->vr.num) {
+			vspin_vq_drv_break(vq);
+			return NULL;
 		}
-		e = &vq->vr.used->ring[vq->last_used & (vq->vr.num - 1)];
-		id = e->id;
-		vq->last_used++;
-		if (id >= vq->vr.num || vq->state[id].cookie == NULL) {
-			vq->bad_used++;
-			continue;
-		}
-		cookie = vq->state[id].cookie;
-		*len = e->len;
-		free_chain(vq, (uint16_t)id);
-		return cookie;
+		vq->used_seen = seen;
+		if (vq->last_used == seen)
+			return NULL;
 	}
+	e = &vq->vr.used->ring[vq->last_used & (vq->vr.num - 1)];
+	/* One read of each field: the device may rewrite them meanwhile. */
+	id = *(volatile const uint32_t *)&e->id;
+	*len = *(volatile const uint32_t *)&e->len;
+	vq->last_used++;
+	if (id >= vq->vr.num || vq->state[id].cookie == NULL) {
+		vspin_vq_drv_break(vq);
+		return NULL;
+	}
+	cookie = vq->state[id].cookie;
+	free_chain(vq, (uint16_t)id);
+	return cookie;
 }

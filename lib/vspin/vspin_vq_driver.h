@@ -4,7 +4,13 @@
  * buffers, and arm used_event before sleeping.
  *
  * The shared ring is never trusted: the free list and each chain's length
- * live in private memory, and every id the device returns is checked.
+ * live in private memory, and every id the device returns is checked. The
+ * first invalid used entry (an id out of range or not in flight, a used
+ * idx more than a ring ahead) is counted in bad_used and marks the queue
+ * broken: from then on nothing more is collected from it, until
+ * vspin_vq_drv_init() starts it again. Entries after a bad one cannot be
+ * trusted either, and a broken queue holds no stale state that a later
+ * entry could use to reach memory it does not own.
  *
  * In order (VIRTIO_F_IN_ORDER, vspin_vq_drv_set_in_order()): descriptors
  * are taken in table order, wrapping at the end, and the device returns
@@ -15,7 +21,8 @@
  * batch, the last one's, to check the order was kept; a device that
  * writes one used entry for several chains (the spec allows it under
  * IN_ORDER) is caught there and the chains it skipped are completed with
- * length 0.
+ * length 0. Any other id there, or more entries than chains in flight,
+ * breaks the queue as above.
  */
 #ifndef VSPIN_VQ_DRIVER_H
 #define VSPIN_VQ_DRIVER_H
@@ -55,7 +62,8 @@ struct vspin_vq_drv {
 	uint16_t *next;			/* private free-list links */
 	struct vspin_desc_state *state; /* num entries */
 	struct vspin_stats *stats;
-	uint64_t bad_used; /* used entries with an invalid id */
+	uint64_t bad_used; /* invalid used entries (or idx jumps) seen */
+	bool broken;	   /* the device broke the ring: collect nothing */
 };
 
 /* Bytes of private memory vspin_vq_drv_init() needs for num entries. */
@@ -141,15 +149,32 @@ vspin_vq_drv_used_pending(const struct vspin_vq_drv *vq)
 /*
  * Collect one used buffer: returns its cookie and stores the length the
  * device wrote, or NULL if none is pending. An entry with an id that is
- * out of range or not in flight is skipped and counted in bad_used.
+ * out of range or not in flight, or a used idx more than a ring ahead of
+ * the last entry collected, is counted in bad_used and breaks the queue
+ * (vspin_vq_drv_break()): NULL from then on.
  */
 void *vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len);
 
-/* Arm used_event (or clear NO_INTERRUPT); true if work is already there. */
-static inline bool
-vspin_vq_drv_arm(struct vspin_vq_drv *vq)
+/*
+ * The device broke the protocol on this queue (also for the caller's own
+ * checks, e.g. a length longer than the buffer): count it once more in
+ * bad_used and collect nothing more until the next vspin_vq_drv_init().
+ */
+static inline void
+vspin_vq_drv_break(struct vspin_vq_drv *vq)
 {
-	return vspin_consumer_arm(&vq->call, vq->last_used);
+	vq->bad_used++;
+	vq->broken = true;
+}
+
+/*
+ * Arm used_event for the k-th next entry (or clear NO_INTERRUPT, k == 1);
+ * true if k entries are already there.
+ */
+static inline bool
+vspin_vq_drv_arm(struct vspin_vq_drv *vq, uint16_t k)
+{
+	return vspin_consumer_arm(&vq->call, vq->last_used, k);
 }
 
 static inline void

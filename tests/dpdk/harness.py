@@ -29,7 +29,14 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     testpmd's own (after --), e.g. ["--forward-mode=io", "--txq=2"];
     "-i" is added when interactive, and --total-num-mbufs=16384 unless
     given (the default pool does not fit in -m 256). log_levels: e.g.
-    ["lib.vhost.config:debug"]. EAL always gets --no-huge -m 256 --no-pci.
+    ["lib.vhost.config:debug"]. EAL always gets --no-pci, and the memory
+    flags mem (a list), by default ["--no-huge", "-m", str(mem_mb)]; e.g.
+    mem=["--single-file-segments"] for dynamic hugepage memory (the
+    --file-prefix keeps the hugepage files of each process apart; testpmd
+    removes them when it quits).
+    On exit (quit or kill) the hugepage files of its --file-prefix are
+    removed: EAL leaves them behind with their pages (22.11, dynamic
+    memory with --single-file-segments, or --legacy-mem).
     Use as a context manager: on exit it quits (or kills) the process.
   .start() -> self      launch; waits for the first prompt (interactive) or
                         returns at once (non-interactive: then .wait()).
@@ -57,8 +64,13 @@ Sanitizer builds: when $VSPIN_TESTPMD_PRELOAD is set (the meson build of an
     plugins are), ASAN_OPTIONS detect_leaks=0 (testpmd's and EAL's own
     allocations at exit are not ours) and abort_on_error=1, UBSAN_OPTIONS
     halt_on_error=1: a report ends the process, and the test sees it die.
-    Preset ASAN_OPTIONS/UBSAN_OPTIONS are kept. sanitizer_report(log)
+    Preset ASAN_OPTIONS/UBSAN_OPTIONS are kept. Run by hand, naming such
+    a build in $VSPIN_BUILD_DIR is enough: the runtime is found as meson
+    does (gcc -print-file-name=libasan.so). sanitizer_report(log)
     returns the first sanitizer report line in a log, or None.
+hugepage_files(prefix) -> [path]
+    Files named by EAL for --file-prefix prefix in every hugetlbfs mount.
+remove_hugepage_files(prefix)
 
 run_testpmd(name, timeout=20, **kw) -> (returncode, log)
     Non-interactive run (e.g. bad devargs): waits for exit, kills on timeout
@@ -74,6 +86,20 @@ lcore_cpu(pid) -> {comm: cpu_seconds}
 eventfd_counts(pid) -> {fd: count}
     Every eventfd the process holds, with its counter, from
     /proc/PID/fdinfo (the "eventfd-count" line).
+Wake-up tests (a sleeper must be woken by the peer's notification, never
+by its sleep timeout):
+SLEEP_MAX_US = 1000000
+    sleep_max_us for our PMDs in every test that checks a wake-up: a sleep
+    ended by the timeout then costs 1 s, far beyond WAKE_DEADLINE_S.
+WAKE_DEADLINE_S = 0.2
+    how long the first packets may take to arrive once traffic starts
+    (measured after testpmd's `start` returned: `start` polls every rx
+    queue from the main lcore first, where a queue may sleep).
+rx_wakeups(xstats, queues) -> [rx_qN_wakeups for N < queues]
+wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S)
+        -> (ok, count, seconds)
+    Poll tp's port stats every 5 ms until key reaches want or timeout
+    passes; seconds is the time until it did (or the time given up).
 vhost_kick_fds(log) -> {vring_index: fd}
     The kick fd the stock vhost library holds for each vring, from its
     "vring kick idx:N file:FD" lines (INFO of lib.vhost.config); the last
@@ -82,6 +108,7 @@ vhost_kick_fds(log) -> {vring_index: fd}
 
 import contextlib
 import itertools
+import json
 import os
 import re
 import select
@@ -130,6 +157,19 @@ _PLUGINS = {
 }
 
 
+def _build_sanitize():
+    """b_sanitize of build_dir() ("none" if unknown)."""
+    try:
+        with open(os.path.join(build_dir(), "meson-info",
+                               "intro-buildoptions.json")) as f:
+            for o in json.load(f):
+                if o.get("name") == "b_sanitize":
+                    return str(o.get("value"))
+    except (OSError, ValueError):
+        pass
+    return "none"
+
+
 def plugin(name):
     path = os.path.join(build_dir(), _PLUGINS.get(name, name))
     if not os.path.isfile(path):
@@ -154,6 +194,12 @@ def testpmd_env():
     $VSPIN_TESTPMD_PRELOAD names one."""
     env = dict(os.environ)
     pre = env.get("VSPIN_TESTPMD_PRELOAD")
+    if not pre and "address" in _build_sanitize():
+        # Run by hand on a sanitized build (VSPIN_BUILD_DIR=build-san):
+        # the same runtime meson would name.
+        pre = subprocess.run(["gcc", "-print-file-name=libasan.so"],
+                             capture_output=True, text=True,
+                             check=False).stdout.strip()
     if pre:
         old = env.get("LD_PRELOAD")
         env["LD_PRELOAD"] = pre + (" " + old if old else "")
@@ -174,7 +220,8 @@ def sanitizer_report(log):
 class Testpmd:
     def __init__(self, name, vdevs=(), plugins=(), fwd_lcore=None,
                  lcores="0", main_lcore=None, args=(), eal_args=(),
-                 log_levels=(), interactive=True, timeout=30, mem_mb=256):
+                 log_levels=(), interactive=True, timeout=30, mem_mb=256,
+                 mem=None):
         self.name = name
         self.interactive = interactive
         self.timeout = timeout
@@ -184,8 +231,9 @@ class Testpmd:
         eal = ["-l", str(lcores)]
         if main_lcore is not None:
             eal += ["--main-lcore", str(main_lcore)]
-        eal += ["--no-huge", "-m", str(mem_mb), "--no-pci",
-                "--file-prefix", self.prefix]
+        if mem is None:
+            mem = ["--no-huge", "-m", str(mem_mb)]
+        eal += list(mem) + ["--no-pci", "--file-prefix", self.prefix]
         for p in plugins:
             eal += ["-d", p]
         for v in vdevs:
@@ -341,6 +389,7 @@ class Testpmd:
             self.quit()
         finally:
             self.kill()
+            remove_hugepage_files(self.prefix)
             if self.proc:
                 for f in (self.proc.stdin, self.proc.stdout):
                     try:
@@ -421,6 +470,7 @@ def run_testpmd(name, timeout=20, **kw):
         t.kill()
     if t._reader:
         t._reader.join(5)
+    remove_hugepage_files(t.prefix)
     log = t.log
     for f in (t.proc.stdin, t.proc.stdout):
         try:
@@ -428,6 +478,34 @@ def run_testpmd(name, timeout=20, **kw):
         except OSError:
             pass
     return rc, log
+
+
+def hugetlbfs_mounts():
+    try:
+        with open("/proc/mounts") as f:
+            return [ln.split()[1] for ln in f if ln.split()[2:3] == ["hugetlbfs"]]
+    except OSError:
+        return []
+
+
+def hugepage_files(prefix):
+    """EAL's hugepage files of one --file-prefix: <prefix>map_<n>."""
+    pat = re.compile(re.escape(prefix) + r"map_\d+$")
+    res = []
+    for m in hugetlbfs_mounts():
+        try:
+            res += [os.path.join(m, f) for f in os.listdir(m) if pat.match(f)]
+        except OSError:
+            pass
+    return res
+
+
+def remove_hugepage_files(prefix):
+    for p in hugepage_files(prefix):
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
 
 
 # -- /proc readers ------------------------------------------------------
@@ -461,6 +539,24 @@ def lcore_cpu(pid):
                 ("rte-worker", "lcore-worker")):
             res[comm if tid != pid else "main"] = cpu
     return res
+
+
+SLEEP_MAX_US = 1000000
+WAKE_DEADLINE_S = 0.2
+
+
+def rx_wakeups(xstats, queues=1):
+    return [xstats["rx_q%d_wakeups" % q] for q in range(queues)]
+
+
+def wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S):
+    t0 = time.monotonic()
+    while True:
+        n = tp.port_stats(port)[key]
+        dt = time.monotonic() - t0
+        if n >= want or dt > timeout:
+            return n >= want, n, dt
+        time.sleep(0.005)
 
 
 def eventfd_counts(pid):

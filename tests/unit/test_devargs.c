@@ -222,17 +222,18 @@ test_parse_us_bad_values_name_key_and_value(void)
 static void
 test_mode_names(void)
 {
-	static const char *const names[] = {"poll", "notify", "budget", "spin",
-					    "adaptive"};
+	static const char *const names[] = {"poll",	"notify",
+					    "budget",	"spin",
+					    "adaptive", "ovs_sleep"};
 	unsigned int m;
 
-	for (m = 0; m < 5; m++)
+	for (m = 0; m < 6; m++)
 		VT_CHECK(strcmp(vspin_mode_name((enum vspin_mode)m),
 				names[m]) == 0,
 			 "mode %u named %s", m,
 			 vspin_mode_name((enum vspin_mode)m));
-	VT_CHECK(strcmp(vspin_mode_name((enum vspin_mode)5), "?") == 0,
-		 "mode 5 named %s", vspin_mode_name((enum vspin_mode)5));
+	VT_CHECK(strcmp(vspin_mode_name((enum vspin_mode)6), "?") == 0,
+		 "mode 6 named %s", vspin_mode_name((enum vspin_mode)6));
 }
 
 static void
@@ -244,7 +245,7 @@ test_conf_defaults(void)
 	VT_CHECK(c.mode == VSPIN_MODE_POLL && c.budget == 20 &&
 			 c.spin_us == VSPIN_DEFAULT_SPIN_US &&
 			 c.sleep_max_us == 10000 && c.sleep_cost_us == 0 &&
-			 c.min_us == 0 && c.max_us == 0,
+			 c.latency_us == 0 && c.nap_max_us == VSPIN_OVS_MAX_US,
 		 "defaults: mode %s budget %u spin_us %u sleep_max_us %u",
 		 vspin_mode_name(c.mode), c.budget, c.spin_us, c.sleep_max_us);
 }
@@ -287,7 +288,7 @@ test_conf_parse_combines_the_three_keys(void)
 		struct vspin_policy_conf c;
 		char err[256] = "";
 		int r = vspin_policy_conf_parse(&c, k->mode, k->spin_us,
-						k->sleep_max_us, err,
+						k->sleep_max_us, NULL, err,
 						sizeof(err));
 
 		VT_CHECK(r == k->ret, "case %u (%s,%s,%s): returned %d (%s)", i,

@@ -115,7 +115,7 @@ test_arm_then_publish_notifies_exactly_once(void)
 
 		VT_REQUIRE(ring_open(&r, &cfgs[i]) == 0, "ring set-up failed");
 		publish(&r, 3); /* consumer next = 3 after taking them */
-		VT_CHECK(!vspin_consumer_arm(&r.d, 3),
+		VT_CHECK(!vspin_consumer_arm(&r.d, 3, 1),
 			 "%s: arm on an empty ring reports work", n);
 		VT_CHECK(publish(&r, 2), "%s: publish after arm was silent", n);
 		vspin_consumer_disarm(&r.d); /* the consumer woke */
@@ -124,7 +124,7 @@ test_arm_then_publish_notifies_exactly_once(void)
 		VT_CHECK(hits == 0, "%s: %u notifications after the wake", n,
 			 hits);
 		/* Re-armed at its new index: one notification again. */
-		VT_CHECK(!vspin_consumer_arm(&r.d, *r.d.idx),
+		VT_CHECK(!vspin_consumer_arm(&r.d, *r.d.idx, 1),
 			 "%s: re-arm on an empty ring reports work", n);
 		VT_CHECK(publish(&r, 4), "%s: publish after re-arm silent", n);
 		free(r.mem);
@@ -142,7 +142,7 @@ test_event_idx_notifies_once_per_arm_without_disarm(void)
 		if (!cfgs[i].event_idx)
 			continue;
 		VT_REQUIRE(ring_open(&r, &cfgs[i]) == 0, "ring set-up failed");
-		VT_CHECK(!vspin_consumer_arm(&r.d, 0), "%s: arm saw work",
+		VT_CHECK(!vspin_consumer_arm(&r.d, 0, 1), "%s: arm saw work",
 			 cfgs[i].name);
 		for (k = 0, hits = 0; k < 50; k++)
 			hits += publish(&r, 1);
@@ -163,7 +163,7 @@ test_flags_notify_until_disarmed(void)
 		if (cfgs[i].event_idx)
 			continue;
 		VT_REQUIRE(ring_open(&r, &cfgs[i]) == 0, "ring set-up failed");
-		VT_CHECK(!vspin_consumer_arm(&r.d, 0), "%s: arm saw work",
+		VT_CHECK(!vspin_consumer_arm(&r.d, 0, 1), "%s: arm saw work",
 			 cfgs[i].name);
 		for (k = 0, hits = 0; k < 10; k++)
 			hits += publish(&r, 1);
@@ -186,7 +186,7 @@ test_arm_writes_event_or_clears_flag(void)
 		/* An unrelated bit in the flags word must survive. */
 		*r.d.flags |= 0x8000;
 		vspin_consumer_disarm(&r.d);
-		vspin_consumer_arm(&r.d, 0x1234);
+		vspin_consumer_arm(&r.d, 0x1234, 1);
 		if (cfgs[i].event_idx) {
 			VT_CHECK(*r.d.event == 0x1234, "%s: event %#x", n,
 				 *r.d.event);
@@ -215,7 +215,7 @@ test_disarm_sets_flag_or_leaves_event_stale(void)
 		const char *n = cfgs[i].name;
 
 		VT_REQUIRE(ring_open(&r, &cfgs[i]) == 0, "ring set-up failed");
-		vspin_consumer_arm(&r.d, 7);
+		vspin_consumer_arm(&r.d, 7, 1);
 		vspin_consumer_disarm(&r.d);
 		if (cfgs[i].event_idx)
 			VT_CHECK(*r.d.event == 7 && *r.d.flags == 0,
@@ -245,7 +245,7 @@ test_event_idx_stale_event_silent_for_a_lap(void)
 			continue;
 		VT_REQUIRE(ring_open(&r, &cfgs[i]) == 0, "ring set-up failed");
 		publish(&r, 40000);
-		vspin_consumer_arm(&r.d, 40000);
+		vspin_consumer_arm(&r.d, 40000, 1);
 		VT_CHECK(publish(&r, 1), "%s: crossing the armed event silent",
 			 cfgs[i].name);
 		vspin_consumer_disarm(&r.d);
@@ -274,17 +274,17 @@ test_recheck_finds_work_published_before_arm(void)
 
 		VT_REQUIRE(ring_open(&r, &cfgs[i]) == 0, "ring set-up failed");
 		VT_CHECK(!publish(&r, 1), "%s: disarmed consumer notified", n);
-		VT_CHECK(vspin_consumer_arm(&r.d, 0),
+		VT_CHECK(vspin_consumer_arm(&r.d, 0, 1),
 			 "%s: arm with idx 1, next 0 saw no work", n);
-		VT_CHECK(vspin_consumer_recheck(&r.d, 0),
+		VT_CHECK(vspin_consumer_recheck(&r.d, 0, 1),
 			 "%s: recheck with idx 1, next 0 saw no work", n);
-		VT_CHECK(!vspin_consumer_recheck(&r.d, 1),
+		VT_CHECK(!vspin_consumer_recheck(&r.d, 1, 1),
 			 "%s: recheck with idx 1, next 1 saw work", n);
 		/* Across the wrap: idx 0 after 65536 entries, next 65535. */
 		publish(&r, 65535);
-		VT_CHECK(vspin_consumer_arm(&r.d, 65535),
+		VT_CHECK(vspin_consumer_arm(&r.d, 65535, 1),
 			 "%s: idx %u next 65535 saw no work", n, *r.d.idx);
-		VT_CHECK(!vspin_consumer_arm(&r.d, 0),
+		VT_CHECK(!vspin_consumer_arm(&r.d, 0, 1),
 			 "%s: idx %u next 0 saw work", n, *r.d.idx);
 		free(r.mem);
 	}

@@ -71,10 +71,11 @@ struct queue {
 };
 
 static bool
-fake_arm(void *ctx)
+fake_arm(void *ctx, uint16_t k)
 {
 	struct queue *q = ctx;
 
+	(void)k;
 	q->arms++;
 	if (q->check_fd >= 0 && !q->checked) {
 		errno = 0;
@@ -125,12 +126,17 @@ queue_open(struct queue *q, enum vspin_mode mode, uint32_t sleep_max_us,
 	c.sleep_max_us = sleep_max_us;
 	vspin_policy_init(&q->pol, &c, hz, &q->st);
 	vspin_sleeper_init(&q->s, &q->pol, &fake_ops, q);
-	if (!with_fd)
-		return 0;
-	q->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (q->fd < 0)
-		return -1;
-	vspin_sleeper_give_fd(&q->s, q->fd);
+	if (with_fd) {
+		q->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (q->fd < 0)
+			return -1;
+		vspin_sleeper_give_fd(&q->s, q->fd);
+	}
+	/*
+	 * A first, busy poll: the queue joins this thread's group (a queue
+	 * never sleeps on its first poll in a group: vspin_sleeper.c).
+	 */
+	vspin_sleeper_poll(&q->s, 1, true, vspin_rdtsc());
 	return 0;
 }
 
@@ -1009,11 +1015,12 @@ test_group_full(void)
 	VT_CHECK(!r && e.arms == 0, "the extra queue: slept %d arms %u", r,
 		 e.arms);
 	release_from_thread(&qs[0]);
+	qpoll(&e, 1, true, NULL); /* joins: never sleeps on its first poll */
 	VT_REQUIRE(actor_start(&act, my_tid(), 1,
 			       &(struct step){ACT_SIGNAL, &e, e.fd}) == 0,
 		   "actor: errno %d", errno);
 	actor_go(&act, 0);
-	r = qpoll(&e, 0, true, &us); /* joins, arms: every member ready */
+	r = qpoll(&e, 0, true, &us); /* arms: every member ready */
 	t1 = now_us();
 	actor_join(&act);
 	VT_CHECK(e.s.slot != NULL && e.arms == 1,
@@ -1193,6 +1200,37 @@ test_move_busy_queue(void)
 	queue_close(&q);
 }
 
+/*
+ * Case 11. A queue never puts its thread to sleep on its first poll in a
+ * group: the thread's other queues may not have joined yet (testpmd's
+ * first loop, a queue restarted). Its second poll may.
+ */
+static void
+test_no_sleep_on_first_poll(void)
+{
+	struct queue q;
+	uint64_t us;
+	bool r;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&q, VSPIN_MODE_NOTIFY, 20000, true) == 0,
+		   "set-up: errno %d", errno);
+	vspin_sleeper_release(&q.s); /* out of the group, fd closed */
+	q.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	VT_REQUIRE(q.fd >= 0, "eventfd: errno %d", errno);
+	vspin_sleeper_give_fd(&q.s, q.fd);
+	r = qpoll(&q, 0, true, &us); /* joins again: its first poll */
+	VT_CHECK(!r && us < QUICK_US,
+		 "slept %d (%llu us) on its first poll in the group", r,
+		 (unsigned long long)us);
+	r = qpoll(&q, 0, true, &us);
+	VT_CHECK(r && us >= 15000,
+		 "second poll, armed and alone: slept %d for %llu us, "
+		 "expected the 20 ms timeout",
+		 r, (unsigned long long)us);
+	queue_close(&q);
+}
+
 /* Case 10. Nothing signalled: the sleep ends by its sleep_max_us. */
 static void
 test_timeout(void)
@@ -1234,5 +1272,6 @@ main(void)
 	VT_RUN(test_move_armed_queue);
 	VT_RUN(test_move_busy_queue);
 	VT_RUN(test_timeout);
+	VT_RUN(test_no_sleep_on_first_poll);
 	return vt_summary();
 }

@@ -2,7 +2,7 @@
  * Both sides of a split virtqueue, driver (vspin_vq_drv) and device
  * (vspin_vq_dev), on one ring in one process: index wrap-around at 65535,
  * kick and call decisions, and what each side does with a peer that writes
- * garbage (bad used ids, malformed avail chains).
+ * garbage (bad used ids, used idx jumps, malformed avail chains).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -97,10 +97,10 @@ round_trip(struct pair *p, struct run *r, unsigned int burst, bool arm,
 	uint8_t seen[64] = {0};
 
 	if (arm) {
-		VT_CHECK(!vspin_vq_dev_arm(&p->dev),
+		VT_CHECK(!vspin_vq_dev_arm(&p->dev, 1),
 			 "round %u: device arm found work on an empty ring",
 			 r->rounds);
-		VT_CHECK(!vspin_vq_drv_arm(&p->drv),
+		VT_CHECK(!vspin_vq_drv_arm(&p->drv, 1),
 			 "round %u: driver arm found work on an empty ring",
 			 r->rounds);
 	}
@@ -274,16 +274,23 @@ test_in_order_batched_used_entry(void)
 	VT_CHECK(p.drv.num_free == 8 && p.drv.bad_used == 0,
 		 "num_free %u bad_used %llu after the batch", p.drv.num_free,
 		 (unsigned long long)p.drv.bad_used);
-	/* An id that is not in flight is bad, and takes nothing extra. */
+	/*
+	 * An id that is not in flight at a batch end breaks the queue: the
+	 * chain collected stays collected, nothing more comes out.
+	 */
 	VT_REQUIRE(vspin_vq_drv_add(&p.drv, sg, 1, 0, seq_cookie(9)) >= 0,
 		   "add after the batch failed");
 	vspin_vq_drv_publish(&p.drv);
 	p.vr.used->ring[1].id = 5;
 	p.vr.used->idx = 2;
 	c = vspin_vq_drv_get_used(&p.drv, &len);
-	VT_CHECK(c == seq_cookie(9) && p.drv.bad_used == 1,
-		 "bad batch id: cookie %p bad_used %llu", c,
-		 (unsigned long long)p.drv.bad_used);
+	VT_CHECK(c == seq_cookie(9) && p.drv.bad_used == 1 && p.drv.broken,
+		 "bad batch id: cookie %p bad_used %llu broken %d", c,
+		 (unsigned long long)p.drv.bad_used, p.drv.broken);
+	p.vr.used->ring[2].id = 6;
+	p.vr.used->idx = 3;
+	VT_CHECK(vspin_vq_drv_get_used(&p.drv, &len) == NULL,
+		 "a broken in-order queue still returned a chain");
 	/* In-order mode cannot be turned on with chains in flight. */
 	VT_REQUIRE(vspin_vq_drv_add(&p.drv, sg, 1, 0, seq_cookie(10)) >= 0,
 		   "add failed");
@@ -364,9 +371,22 @@ test_driver_add_rejects_what_does_not_fit(void)
 	pair_close(&p);
 }
 
-/* The device returns ids the driver never lent: skipped and counted. */
+/*
+ * The device returns an entry the driver never lent: counted, and the
+ * queue is broken: nothing more is collected, not even good entries after
+ * it, until the queue is set up again.
+ */
+enum bad_kind {
+	BAD_OUT_OF_RANGE,
+	BAD_HIGH_BITS, /* a 32-bit id whose low 16 bits name a chain */
+	BAD_FREE,      /* free, never lent */
+	BAD_NOT_HEAD,  /* inside a chain */
+	BAD_TWICE,     /* a good head returned twice */
+	BAD_NB
+};
+
 static void
-test_driver_skips_bad_used_ids(void)
+bad_used_id(enum bad_kind kind)
 {
 	struct vspin_sg sg[2] = {{0x1000, 10}, {0x2000, 20}};
 	struct pair p;
@@ -381,33 +401,101 @@ test_driver_skips_bad_used_ids(void)
 	VT_REQUIRE(h0 >= 0 && h1 >= 0 && h2 >= 0, "adds failed");
 	vspin_vq_drv_publish(&p.drv);
 
-	vspin_vq_dev_push(&p.dev, 8, 1); /* out of range */
-	/* A 32-bit id whose low 16 bits name a chain in flight. */
-	vspin_vq_dev_push(&p.dev, 0, 1);
-	p.vr.used->ring[1].id = 0x10000u + (uint32_t)h0;
-	vspin_vq_dev_push(&p.dev, 7, 1);		  /* free, never lent */
-	vspin_vq_dev_push(&p.dev, (uint16_t)(h0 + 1), 1); /* not a head */
-	vspin_vq_dev_push(&p.dev, (uint16_t)h1, 111);	  /* good */
-	vspin_vq_dev_push(&p.dev, (uint16_t)h1, 1);	  /* returned twice */
-	vspin_vq_dev_push(&p.dev, (uint16_t)h0, 100);	  /* good */
+	vspin_vq_dev_push(&p.dev, (uint16_t)h1, 111); /* good */
+	switch (kind) {
+	case BAD_OUT_OF_RANGE:
+		vspin_vq_dev_push(&p.dev, 8, 1);
+		break;
+	case BAD_HIGH_BITS:
+		vspin_vq_dev_push(&p.dev, 0, 1);
+		p.vr.used->ring[1].id = 0x10000u + (uint32_t)h0;
+		break;
+	case BAD_FREE:
+		vspin_vq_dev_push(&p.dev, 7, 1);
+		break;
+	case BAD_NOT_HEAD:
+		vspin_vq_dev_push(&p.dev, (uint16_t)(h0 + 1), 1);
+		break;
+	default:
+		vspin_vq_dev_push(&p.dev, (uint16_t)h1, 1);
+		break;
+	}
+	vspin_vq_dev_push(&p.dev, (uint16_t)h0, 100); /* good, after the bad */
 	vspin_vq_dev_publish(&p.dev);
 
 	c = vspin_vq_drv_get_used(&p.drv, &len);
 	VT_CHECK(c == seq_cookie(1) && len == 111,
-		 "first good entry: cookie %p len %u, expected %p len 111", c,
-		 len, seq_cookie(1));
-	VT_CHECK(p.drv.bad_used == 4, "bad_used %llu after 4 bad, expected 4",
-		 (unsigned long long)p.drv.bad_used);
+		 "kind %d: first good entry: cookie %p len %u, expected %p "
+		 "len 111",
+		 kind, c, len, seq_cookie(1));
+	VT_CHECK(!p.drv.broken && p.drv.bad_used == 0,
+		 "kind %d: broken after a good entry", kind);
 	c = vspin_vq_drv_get_used(&p.drv, &len);
-	VT_CHECK(c == seq_cookie(0) && len == 100,
-		 "second good entry: cookie %p len %u, expected %p len 100", c,
-		 len, seq_cookie(0));
-	VT_CHECK(p.drv.bad_used == 5, "bad_used %llu after 5 bad, expected 5",
-		 (unsigned long long)p.drv.bad_used);
+	VT_CHECK(c == NULL, "kind %d: cookie %p from a bad entry", kind, c);
+	VT_CHECK(p.drv.broken && p.drv.bad_used == 1,
+		 "kind %d: broken %d bad_used %llu after a bad entry", kind,
+		 p.drv.broken, (unsigned long long)p.drv.bad_used);
 	c = vspin_vq_drv_get_used(&p.drv, &len);
-	VT_CHECK(c == NULL, "cookie %p from an empty used ring", c);
-	/* h2 is still in flight, the others are free again: 8 - 1. */
-	VT_CHECK(p.drv.num_free == 7, "%u free, expected 7", p.drv.num_free);
+	VT_CHECK(c == NULL, "kind %d: cookie %p from a broken queue", kind, c);
+	VT_CHECK(p.drv.bad_used == 1, "kind %d: bad_used %llu, expected 1",
+		 kind, (unsigned long long)p.drv.bad_used);
+	/* h0 and h2 stay in flight (the caller frees them at stop). */
+	VT_CHECK(p.drv.num_free == 5, "kind %d: %u free, expected 5", kind,
+		 p.drv.num_free);
+	/* A fresh start clears it. */
+	vspin_vq_drv_init(&p.drv, &p.vr, p.priv, true, &p.drv_stats);
+	VT_CHECK(!p.drv.broken && p.drv.bad_used == 0 && p.drv.num_free == 8,
+		 "kind %d: not clean after init", kind);
+	pair_close(&p);
+}
+
+static void
+test_driver_breaks_on_bad_used_ids(void)
+{
+	int k;
+
+	for (k = 0; k < BAD_NB; k++)
+		bad_used_id((enum bad_kind)k);
+}
+
+/* A used idx more than a ring ahead: counted, the queue is broken. */
+static void
+test_driver_breaks_on_used_idx_jump(void)
+{
+	struct vspin_sg sg = {0x1000, 10};
+	struct pair p;
+	uint32_t len = 0, i;
+	void *c;
+
+	VT_REQUIRE(pair_open(&p, 8, true) == 0, "ring set-up failed");
+	for (i = 0; i < 8; i++)
+		VT_REQUIRE(vspin_vq_drv_add(&p.drv, &sg, 0, 1, seq_cookie(i)) >=
+				   0,
+			   "add %u failed", i);
+	vspin_vq_drv_publish(&p.drv);
+	/* Exactly a ring ahead is legal: all 8 come back. */
+	for (i = 0; i < 8; i++)
+		vspin_vq_dev_push(&p.dev, (uint16_t)i, 1);
+	vspin_vq_dev_publish(&p.dev);
+	for (i = 0; i < 8; i++) {
+		c = vspin_vq_drv_get_used(&p.drv, &len);
+		VT_CHECK(c == seq_cookie(i), "entry %u: cookie %p", i, c);
+	}
+	VT_CHECK(!p.drv.broken, "broken by a full ring of good entries");
+	for (i = 0; i < 8; i++)
+		vspin_vq_drv_add(&p.drv, &sg, 0, 1, seq_cookie(i));
+	vspin_vq_drv_publish(&p.drv);
+	p.vr.used->idx = (uint16_t)(p.vr.used->idx + 9);
+	c = vspin_vq_drv_get_used(&p.drv, &len);
+	VT_CHECK(c == NULL && p.drv.broken && p.drv.bad_used == 1,
+		 "used idx 9 ahead on a ring of 8: cookie %p broken %d "
+		 "bad_used %llu",
+		 c, p.drv.broken, (unsigned long long)p.drv.bad_used);
+	/* Stepping back into range does not revive it. */
+	p.vr.used->idx = (uint16_t)(p.vr.used->idx - 8);
+	c = vspin_vq_drv_get_used(&p.drv, &len);
+	VT_CHECK(c == NULL && p.drv.bad_used == 1,
+		 "a broken queue gave cookie %p", c);
 	pair_close(&p);
 }
 
@@ -601,7 +689,8 @@ main(void)
 	VT_RUN(test_wrap_around_event_idx_reversed);
 	VT_RUN(test_wrap_around_flags_reversed);
 	VT_RUN(test_driver_add_rejects_what_does_not_fit);
-	VT_RUN(test_driver_skips_bad_used_ids);
+	VT_RUN(test_driver_breaks_on_bad_used_ids);
+	VT_RUN(test_driver_breaks_on_used_idx_jump);
 	VT_RUN(test_device_rejects_malformed_chains);
 	VT_RUN(test_device_rejects_avail_idx_a_ring_ahead);
 	VT_RUN(test_fresh_ring_silent_event_idx);

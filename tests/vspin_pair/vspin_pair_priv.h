@@ -124,7 +124,8 @@ struct pair_waiter {
 	struct vspin_sleeper sleeper; /* the PMDs' sleep path, the same code */
 	struct vspin_notify_dir dir;
 	int fd;
-	uint16_t next; /* where the last arm published the event index */
+	uint16_t next; /* the next entry when it last armed */
+	uint16_t k;    /* it armed for the k-th entry from next */
 	const uint64_t *stamp;
 	uint32_t num;
 	uint64_t lost;

@@ -5,13 +5,15 @@
  * through the handshake (publish the event index, fence, recheck), sleep
  * on the eventfd bounded by sleep_max_us, wake, disarm.
  *
- * Lost wake-up: a sleep that ends by TIMEOUT while the ring holds work
+ * Lost wake-up: a sleep that ends by TIMEOUT while the ring holds the
+ * entry the consumer armed for (`next`, or with coalescing the k-th from
+ * it; fewer than k pending at a timeout is the timed wake doing its job)
  * whose publish had completed, kick included, with no kick pending. To
  * know "completed", the producer stamps every entry it published, in a
  * per-slot word (TSC << 16 | ring index), only AFTER its publish and
  * after writing the eventfd when the publish said to notify. When the
- * consumer times out with entry `next` pending, it reads the stamp of
- * that slot:
+ * consumer times out with that entry (`next` below) pending, it reads the
+ * stamp of its slot:
  *   - no stamp for `next` yet: the producer is between its index store
  *     and its stamp (preempted, say). Its kick may still come: a late
  *     kick, not counted as lost.
@@ -38,7 +40,7 @@
 #include "vspin_handshake.h"
 #include "vspin_pair_priv.h"
 
-static bool waiter_arm(void *ctx);
+static bool waiter_arm(void *ctx, uint16_t k);
 static void waiter_disarm(void *ctx);
 static void waiter_woke(void *ctx, enum vspin_wake why, uint64_t slept_at);
 
@@ -93,10 +95,10 @@ vspin_pair_stamp(uint64_t *stamp, uint32_t num, uint16_t from, uint16_t to)
  * recheck. The test expects the lost wake-ups this causes.
  */
 static bool
-pair_arm(const struct vspin_notify_dir *d, uint16_t next)
+pair_arm(const struct vspin_notify_dir *d, uint16_t next, uint16_t k)
 {
 	if (d->event_idx)
-		vspin_store16(d->event, next);
+		vspin_store16(d->event, (uint16_t)(next + k - 1));
 	else
 		vspin_store16(d->flags, (uint16_t)(vspin_load16(d->flags) &
 						   ~d->no_notify));
@@ -104,9 +106,9 @@ pair_arm(const struct vspin_notify_dir *d, uint16_t next)
 }
 #else
 static bool
-pair_arm(const struct vspin_notify_dir *d, uint16_t next)
+pair_arm(const struct vspin_notify_dir *d, uint16_t next, uint16_t k)
 {
-	return vspin_consumer_arm(d, next);
+	return vspin_consumer_arm(d, next, k);
 }
 #endif
 
@@ -115,16 +117,19 @@ pair_arm(const struct vspin_notify_dir *d, uint16_t next)
 
 /* After a timeout, still armed: is this a lost wake-up (see above)? */
 static void
-check_lost(struct pair_waiter *w, uint16_t next, uint64_t slept_at)
+check_lost(struct pair_waiter *w, uint16_t next, uint16_t k,
+	   uint64_t slept_at)
 {
+	/* The entry whose publish had to notify: the k-th from next. */
+	uint16_t last = (uint16_t)(next + k - 1);
 	uint64_t st;
 
-	if (vspin_load_acquire16(w->dir.idx) == next)
-		return; /* nothing pending: an honest idle timeout */
+	if ((uint16_t)(vspin_load_acquire16(w->dir.idx) - next) < k)
+		return; /* fewer than k pending: an honest (timed) timeout */
 	/* Acquire: pairs with the release in vspin_pair_stamp(). */
-	st = __atomic_load_n(&w->stamp[next & (w->num - 1)], __ATOMIC_ACQUIRE);
-	if ((uint16_t)st != next || vspin_eventfd_wait(&w->fd, 1, 0) > 0) {
-		/* Publish of `next` not finished, or its kick came late. */
+	st = __atomic_load_n(&w->stamp[last & (w->num - 1)], __ATOMIC_ACQUIRE);
+	if ((uint16_t)st != last || vspin_eventfd_wait(&w->fd, 1, 0) > 0) {
+		/* Publish of `last` not finished, or its kick came late. */
 		w->late++;
 		return;
 	}
@@ -144,11 +149,12 @@ vspin_pair_waiter_poll(struct pair_waiter *w, unsigned int n, uint16_t next)
 }
 
 static bool
-waiter_arm(void *ctx)
+waiter_arm(void *ctx, uint16_t k)
 {
 	struct pair_waiter *w = ctx;
 
-	return pair_arm(&w->dir, w->next);
+	w->k = k;
+	return pair_arm(&w->dir, w->next, k);
 }
 
 static void
@@ -165,6 +171,7 @@ waiter_woke(void *ctx, enum vspin_wake why, uint64_t slept_at)
 {
 	struct pair_waiter *w = ctx;
 
-	if (why == VSPIN_WAKE_TIMEOUT)
-		check_lost(w, w->next, slept_at);
+	/* Without the event index, k > 1 asked for no kick: a timed nap. */
+	if (why == VSPIN_WAKE_TIMEOUT && (w->dir.event_idx || w->k == 1))
+		check_lost(w, w->next, w->k, slept_at);
 }

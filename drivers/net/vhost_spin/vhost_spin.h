@@ -163,8 +163,8 @@ void vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
 				const struct vspin_policy_conf *conf);
 /* Drop the lcore's sleep state of q; q is not being polled. */
 void vhost_spin_rxq_quiesce(struct vhost_spin_rxq *q);
-/* Arm, fence, recheck; true if work is there. Gate held. */
-bool vhost_spin_rxq_arm(struct vhost_spin_rxq *q);
+/* Arm for the k-th next entry, fence, recheck; true if k are there. */
+bool vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k);
 /* Wake every lcore sleeping on a queue of ours (port census changed). */
 void vhost_spin_wake_all(void);
 

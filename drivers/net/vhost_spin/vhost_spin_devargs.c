@@ -15,7 +15,7 @@
 
 static const char *const known_keys[] = {
 	"iface", "queues", "client", "spin_mode", "spin_us", "sleep_max_us",
-	"sleep",
+	"sleep", "latency_us",
 };
 #define NB_KEYS (sizeof(known_keys) / sizeof(known_keys[0]))
 
@@ -49,6 +49,7 @@ vhost_spin_parse_args(const char *name, const char *args,
 {
 	struct rte_kvargs *kv;
 	const char *spin_us = NULL, *mode = NULL, *sleep_max_us = NULL;
+	const char *latency_us = NULL;
 	bool seen[NB_KEYS] = {false};
 	char err[160];
 	unsigned long v;
@@ -74,7 +75,7 @@ vhost_spin_parse_args(const char *name, const char *args,
 			VHOST_SPIN_LOG(ERR,
 				       "%s: unknown devarg '%s' (valid: iface, "
 				       "queues, client, spin_mode, spin_us, "
-				       "sleep_max_us, sleep)",
+				       "sleep_max_us, sleep, latency_us)",
 				       name, key);
 			goto out;
 		}
@@ -121,6 +122,8 @@ vhost_spin_parse_args(const char *name, const char *args,
 			mode = val;
 		} else if (strcmp(key, "spin_us") == 0) {
 			spin_us = val;
+		} else if (strcmp(key, "latency_us") == 0) {
+			latency_us = val;
 		} else if (strcmp(key, "sleep") == 0) {
 			if (vspin_sleep_rule_parse(val, &out->sleep, err,
 						   sizeof(err)) != 0) {
@@ -138,7 +141,7 @@ vhost_spin_parse_args(const char *name, const char *args,
 	}
 	/* The grammar both PMDs share (lib/vspin). */
 	if (vspin_policy_conf_parse(&out->policy, mode, spin_us, sleep_max_us,
-				    err, sizeof(err)) != 0) {
+				    latency_us, err, sizeof(err)) != 0) {
 		VHOST_SPIN_LOG(ERR, "%s: %s", name, err);
 		goto out;
 	}

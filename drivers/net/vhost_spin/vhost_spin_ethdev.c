@@ -377,4 +377,5 @@ RTE_PMD_REGISTER_PARAM_STRING(
 			"spin_mode=poll|notify|budget[:N]|spin[:US]|adaptive "
 			"spin_us=<int> "
 			"sleep_max_us=<int> "
-			"sleep=auto|always|never");
+			"sleep=auto|always|never "
+			"latency_us=<int>");

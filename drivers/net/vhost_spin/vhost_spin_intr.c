@@ -121,7 +121,7 @@ vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	if (fd >= 0)
 		vspin_eventfd_clear(fd);
 	/* Work came in: the wake-up the application would lose. */
-	if (vhost_spin_rxq_arm(q) && fd >= 0)
+	if (vhost_spin_rxq_arm(q, 1) && fd >= 0)
 		vspin_eventfd_signal(fd);
 	vhost_spin_gate_leave(&q->gate);
 	return 0;

@@ -41,17 +41,42 @@ rx_dequeue(struct vhost_spin_rxq *q, struct rte_mbuf **pkts, uint16_t nb)
 }
 
 /*
- * The handshake's consumer half, through the library: avail_event =
- * last_avail_idx (or clear NO_NOTIFY), fence, recheck. Returns true if
- * the guest published entries we have not taken (a dry mbuf pool leaves
- * some behind: they are work too, the guest will not kick for them). The
- * rx path (through the sleeper) and rx interrupts both arm here.
+ * The handshake's consumer half, through the library: ask the guest to
+ * kick for the k-th next entry, fence, recheck. Returns true if k entries
+ * are waiting (entries the dequeue could not take, a dry mbuf pool, count
+ * too: the guest will not kick for them). The rx path (through the
+ * sleeper) and rx interrupts (k = 1) both arm here.
  */
 bool
-vhost_spin_rxq_arm(struct vhost_spin_rxq *q)
+vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k)
 {
+	bool event_idx = q->port->features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
+	struct rte_vhost_vring vr;
+	uint16_t last_avail, last_used;
+
+	if (k > 1 && !event_idx)
+		goto recheck; /* nothing to arm ahead: a timed nap */
+	/* avail_event = last_avail_idx, or NO_NOTIFY cleared. */
 	if (rte_vhost_enable_guest_notification(q->vid, q->vring, 1) != 0)
 		return true; /* could not arm: keep polling */
+	/*
+	 * Coalescing: move avail_event k - 1 entries further, as the library
+	 * has no call for it. Both are the library's own view of the ring.
+	 */
+	if (k > 1 && rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
+	    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
+				     &last_used) == 0) {
+		/* avail_event: the word after the used ring's entries. */
+		volatile uint16_t *avail_event =
+			(volatile uint16_t *)&vr.used->ring[vr.size];
+
+		if (k > vr.size / 2)
+			k = (uint16_t)(vr.size / 2 ? vr.size / 2 : 1);
+		vspin_store16(avail_event, (uint16_t)(last_avail + k - 1));
+	} else {
+		k = 1;
+	}
+recheck:
 	/*
 	 * The library does not fence. Ours orders the avail_event (or flags)
 	 * store before the avail->idx load under rx_queue_count, and pairs
@@ -59,7 +84,7 @@ vhost_spin_rxq_arm(struct vhost_spin_rxq *q)
 	 * avail_event load (vspin_producer_publish on the guest side).
 	 */
 	vspin_full_fence();
-	return rte_vhost_rx_queue_count(q->vid, q->vring) > 0;
+	return rte_vhost_rx_queue_count(q->vid, q->vring) >= k;
 }
 
 /* Quiet the guest again (sets NO_NOTIFY; a no-op with EVENT_IDX). */
@@ -71,9 +96,9 @@ rxq_disarm(struct vhost_spin_rxq *q)
 
 /* The sleeper calls these from our rx_burst only: the gate is held. */
 static bool
-sleeper_arm(void *ctx)
+sleeper_arm(void *ctx, uint16_t k)
 {
-	return vhost_spin_rxq_arm(ctx);
+	return vhost_spin_rxq_arm(ctx, k);
 }
 
 static void

@@ -258,20 +258,32 @@ check_server_path(const struct vhost_spin_port *p)
 	}
 	strcpy(un.sun_path, p->args.iface);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	busy = fd >= 0 && connect(fd, (struct sockaddr *)&un, sizeof(un)) == 0;
-	if (fd >= 0)
-		close(fd);
-	if (busy)
+	if (fd < 0)
+		return -errno;
+	busy = connect(fd, (struct sockaddr *)&un, sizeof(un)) == 0 ||
+	       errno != ECONNREFUSED;
+	close(fd);
+	if (busy) {
 		VHOST_SPIN_LOG(ERR,
 			       "iface %s: busy, another vhost-user server "
 			       "listens on it",
 			       p->args.iface);
-	else
+		return -EADDRINUSE;
+	}
+	/*
+	 * Nobody listens: the socket of a server that ended without closing
+	 * its port (an application restarted after a crash or a SIGTERM, as
+	 * OVS does). Take its place, as the stock net_vhost does.
+	 */
+	if (unlink(p->args.iface) != 0) {
 		VHOST_SPIN_LOG(ERR,
-			       "iface %s: a stale socket file is in the way; "
-			       "remove it",
-			       p->args.iface);
-	return -EADDRINUSE;
+			       "iface %s: cannot remove the stale socket: %s",
+			       p->args.iface, strerror(errno));
+		return -errno;
+	}
+	VHOST_SPIN_LOG(NOTICE, "iface %s: removed a stale socket (no server)",
+		       p->args.iface);
+	return 0;
 }
 
 /*

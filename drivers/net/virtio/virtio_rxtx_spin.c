@@ -119,15 +119,41 @@ virtio_spin_txq_flush(struct virtio_spin_txq *txq)
 	}
 }
 
-/* A buffer the device returned: length checked against what we posted. */
+/*
+ * A hostile or broken backend: the first invalid used entry stops the
+ * queue (lib/vspin's vq.broken: nothing more is collected or posted, the
+ * mbufs still in the ring are freed at the next port stop, a port
+ * restart sets it up again). Counted once in errors (and in bad_used per
+ * invalid entry) and logged once, here, outside the hot path.
+ */
+static __rte_noinline void
+queue_broken(struct virtio_spin_dev *dev, const char *dir, uint16_t qid,
+	     bool *seen, bool broken, struct virtio_spin_qstats *st)
+{
+	*seen = broken;
+	if (!broken)
+		return; /* set up again since */
+	st->errors++;
+	PMD_LOG(ERR,
+		"%s: %s queue %u stopped: the backend returned an invalid "
+		"used entry (restart the port to recover)",
+		dev->path, dir, qid);
+}
+
+/*
+ * A buffer the device returned. A length past what we posted means the
+ * device wrote (or claims to have written) outside the buffer: the
+ * queue is broken, the packet dropped.
+ */
 static inline struct rte_mbuf *
 rx_get(struct virtio_spin_rxq *rxq, uint32_t *len)
 {
 	struct rte_mbuf *m = vspin_vq_drv_get_used(&rxq->vq, len);
 
 	if (likely(m != NULL) && unlikely(*len > rx_buf_len(m))) {
-		rxq->st.errors++;
-		*len = rx_buf_len(m);
+		vspin_vq_drv_break(&rxq->vq);
+		rte_pktmbuf_free(m);
+		return NULL;
 	}
 	return m;
 }
@@ -181,7 +207,9 @@ rx_hdr(const struct rte_mbuf *m)
  * device wrote (num_buffers) is on a line our core does not hold: it is
  * prefetched a few buffers ahead, with the mbuf's first line we write.
  * A mergeable packet may continue past the batch; rx_merge() then
- * completes it from the ring or leaves it pending. Returns the packets.
+ * completes it from the ring or leaves it pending. A lie from the device
+ * (a length past the buffer, more buffers than it has used) breaks the
+ * queue: the rest of the batch is dropped. Returns the packets.
  */
 static inline uint16_t
 rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
@@ -211,10 +239,8 @@ rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
 				rte_prefetch0(
 					rx_hdr(bufs[i + RX_PREFETCH_AHEAD]));
 		}
-		if (unlikely(len > rx_buf_len(m))) {
-			rxq->st.errors++;
-			len = rx_buf_len(m);
-		}
+		if (unlikely(len > rx_buf_len(m)))
+			goto broken;
 		if (unlikely(rxq->mrg_left > 0)) {
 			/* Continuation: no header in this buffer. */
 			m->data_off = RTE_PKTMBUF_HEADROOM -
@@ -245,12 +271,20 @@ rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
 		if (rxq->mrg_rxbuf) {
 			uint16_t nbuf = rx_hdr(m)->num_buffers;
 
+			/*
+			 * A backend publishes all the buffers of a packet
+			 * with one used idx store (vhost, QEMU, Linux all
+			 * do): more than the ring or than what is used (in
+			 * this batch or still in the ring) is a lie, and
+			 * waiting for them would stall.
+			 */
 			if (unlikely(nbuf > 1)) {
-				if (nbuf > rxq->vq.vr.num) {
-					rxq->st.errors++;
-					rte_pktmbuf_free(m);
-					continue;
-				}
+				if (unlikely(nbuf > rxq->vq.vr.num ||
+					     nbuf - 1u >
+						     k - i - 1 +
+							     vspin_vq_drv_used_pending(
+								     &rxq->vq)))
+					goto broken;
 				rxq->mrg_head = rxq->mrg_tail = m;
 				rxq->mrg_left = nbuf - 1;
 				continue;
@@ -259,6 +293,11 @@ rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
 		*bytes += m->pkt_len;
 		pkts[n++] = m;
 	}
+	return n;
+broken:
+	vspin_vq_drv_break(&rxq->vq);
+	rte_pktmbuf_free_bulk(bufs + i, k - i);
+	*more = false;
 	return n;
 }
 
@@ -269,6 +308,12 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 	uint64_t bytes = 0;
 	bool more = true;
 
+	if (unlikely(rxq->vq.broken != rxq->broken_seen)) {
+		queue_broken(rxq->dev, "rx", rxq->queue_id, &rxq->broken_seen,
+			     rxq->vq.broken, &rxq->st);
+	}
+	if (unlikely(rxq->vq.broken))
+		return 0;
 	while (n < nb && more) {
 		struct rte_mbuf *m;
 
@@ -283,7 +328,9 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		}
 		n += rx_batch(rxq, pkts + n, nb - n, &bytes, &more);
 	}
-	if (rxq->vq.num_free >= RX_REFILL_BATCH && rx_refill(rxq) != 0)
+	/* Nothing more for a backend that broke the ring. */
+	if (rxq->vq.num_free >= RX_REFILL_BATCH && likely(!rxq->vq.broken) &&
+	    rx_refill(rxq) != 0)
 		rx_publish(rxq);
 	rxq->st.packets += n;
 	rxq->st.bytes += bytes;
@@ -291,12 +338,16 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 }
 
 static bool
-rx_sleeper_arm(void *ctx)
+rx_sleeper_arm(void *ctx, uint16_t k)
 {
 	struct virtio_spin_rxq *rxq = ctx;
+	uint16_t half = (uint16_t)(rxq->vq.vr.num / 2);
 
-	/* used_event = next, fence, recheck (vspin_handshake.h). */
-	return vspin_vq_drv_arm(&rxq->vq);
+	/*
+	 * used_event = the k-th next entry, fence, recheck (vspin_handshake.h):
+	 * at most half the ring ahead, the rest stays for the refill.
+	 */
+	return vspin_vq_drv_arm(&rxq->vq, k < half ? k : half);
 }
 
 static void
@@ -329,7 +380,8 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		vspin_port_may_block(dev->eth_dev, dev->sleep_rule, dev->spin);
 	uint16_t n = rx_burst(rxq, pkts, nb);
 
-	if (unlikely(n == 0 && !dev->link_up)) {
+	/* No backend, or a broken queue: sleep until the control plane. */
+	if (unlikely(n == 0 && (!dev->link_up || rxq->vq.broken))) {
 		vspin_sleeper_poll_detached(&rxq->sleeper, may_block);
 		return 0;
 	}
@@ -431,6 +483,13 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	 */
 	if (txq->vq.num_free < nb)
 		tx_cleanup(txq);
+	if (unlikely(txq->vq.broken != txq->broken_seen)) {
+		queue_broken(txq->dev, "tx", txq->queue_id, &txq->broken_seen,
+			     txq->vq.broken, &txq->st);
+	}
+	/* Stopped: takes nothing, as a full ring (the caller keeps them). */
+	if (unlikely(txq->vq.broken))
+		return 0;
 	for (n = 0; n < nb; n++) {
 		struct rte_mbuf *m = pkts[n], *s;
 		unsigned int ns = 0;
@@ -481,7 +540,7 @@ virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (rxq == NULL)
 		return -EINVAL;
-	if (vspin_vq_drv_arm(&rxq->vq)) {
+	if (vspin_vq_drv_arm(&rxq->vq, 1)) {
 		vspin_vq_drv_disarm(&rxq->vq);
 		vspin_eventfd_signal(rxq->callfd);
 	}

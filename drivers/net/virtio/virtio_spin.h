@@ -4,6 +4,7 @@
  *   virtio_spin_ethdev.c      probe/remove, devargs, eth_dev_ops, link and
  *                             connection life cycle (client and server)
  *   virtio_spin_vhost_user.c  the vhost-user frontend messages
+ *   virtio_spin_mem.c         the memory table, sent again on memory events
  *   virtio_rxtx_spin.c        rx/tx bursts, spin-aware receive
  *   virtio_spin_xstats.c      per-queue counters as xstats
  */
@@ -68,6 +69,7 @@ struct virtio_spin_rxq {
 	/* A mergeable packet whose buffers have not all arrived yet. */
 	struct rte_mbuf *mrg_head, *mrg_tail;
 	uint16_t mrg_left;
+	bool broken_seen; /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	struct vspin_policy policy;
@@ -83,6 +85,7 @@ struct virtio_spin_txq {
 	int kickfd;
 	int callfd;
 	uint16_t queue_id;
+	bool broken_seen; /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	const struct rte_memzone *mz; /* ring then hdrs */
@@ -130,6 +133,8 @@ struct virtio_spin_dev {
 	volatile uint8_t link_up;
 	int kickfd[2 * VIRTIO_SPIN_MAX_QUEUES]; /* per vring */
 	int callfd[2 * VIRTIO_SPIN_MAX_QUEUES];
+	bool mem_events;      /* memory event callback registered */
+	uint64_t mem_updates; /* memory events sent to a backend */
 };
 
 /* Vring numbering of vhost-user net: rx of pair q is 2q, tx 2q + 1. */
@@ -166,7 +171,22 @@ int virtio_spin_vu_get_protocol_features(struct virtio_spin_vu *vu,
 					 uint64_t *f);
 int virtio_spin_vu_set_protocol_features(struct virtio_spin_vu *vu, uint64_t f);
 int virtio_spin_vu_get_queue_num(struct virtio_spin_vu *vu, uint64_t *n);
-int virtio_spin_vu_set_mem_table(struct virtio_spin_vu *vu);
+
+/* A memory table: vhost-user's regions, one fd each (not owned). */
+#define VIRTIO_SPIN_MAX_MEM_REGIONS 8
+struct virtio_spin_mem_region {
+	uint64_t guest_phys_addr;
+	uint64_t memory_size;
+	uint64_t userspace_addr;
+	uint64_t mmap_offset;
+};
+struct virtio_spin_mem_table {
+	uint32_t nregions;
+	struct virtio_spin_mem_region regions[VIRTIO_SPIN_MAX_MEM_REGIONS];
+	int fds[VIRTIO_SPIN_MAX_MEM_REGIONS];
+};
+int virtio_spin_vu_set_mem_table(struct virtio_spin_vu *vu,
+				 const struct virtio_spin_mem_table *t);
 int virtio_spin_vu_set_vring_num(struct virtio_spin_vu *vu, unsigned int idx,
 				 unsigned int num);
 int virtio_spin_vu_set_vring_base(struct virtio_spin_vu *vu, unsigned int idx,
@@ -181,6 +201,27 @@ int virtio_spin_vu_set_vring_call(struct virtio_spin_vu *vu, unsigned int idx,
 				  int fd);
 int virtio_spin_vu_set_vring_enable(struct virtio_spin_vu *vu, unsigned int idx,
 				    int enable);
+
+/*
+ * virtio_spin_mem.c. Lock order: EAL's memory hotplug lock, then dev->lock
+ * (EAL calls the memory event callback with the first held).
+ * virtio_spin_ctl_lock() takes both, for every path that may send the
+ * memory table.
+ */
+void virtio_spin_ctl_lock(struct virtio_spin_dev *dev);
+void virtio_spin_ctl_unlock(struct virtio_spin_dev *dev);
+/* The table of EAL's memory, without [skip, skip + len); memory lock held. */
+int virtio_spin_mem_table_build(struct virtio_spin_mem_table *t,
+				const char *path, const void *skip,
+				size_t skip_len);
+/* Build and send the table (both locks held); 0 or -1. */
+int virtio_spin_mem_send(struct virtio_spin_dev *dev);
+int virtio_spin_mem_events_register(struct virtio_spin_dev *dev);
+void virtio_spin_mem_events_unregister(struct virtio_spin_dev *dev);
+
+/* virtio_spin_ethdev.c: stop / hand over the rings (dev->lock held). */
+void virtio_spin_vrings_stop(struct virtio_spin_dev *dev);
+int virtio_spin_vrings_start(struct virtio_spin_dev *dev);
 
 /* virtio_rxtx_spin.c */
 uint16_t virtio_spin_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);

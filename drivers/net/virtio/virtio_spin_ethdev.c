@@ -45,13 +45,14 @@ RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 #define ARG_SPIN_US "spin_us"
 #define ARG_SLEEP_MAX_US "sleep_max_us"
 #define ARG_SLEEP "sleep"
+#define ARG_LATENCY_US "latency_us"
 #define ARG_REPLY_TIMEOUT_MS "reply_timeout_ms"
 
 static const char *const valid_args[] = {
 	ARG_PATH,	ARG_SERVER,	  ARG_QUEUES,
 	ARG_QUEUE_SIZE, ARG_MAC,	  ARG_SPIN_US,
 	ARG_SPIN_MODE,	ARG_SLEEP_MAX_US, ARG_SLEEP,
-	ARG_REPLY_TIMEOUT_MS, NULL,
+	ARG_REPLY_TIMEOUT_MS, ARG_LATENCY_US, NULL,
 };
 
 #define RECONNECT_US (200 * 1000)
@@ -166,7 +167,7 @@ report_unknown_key(const char *name, const char *args)
 				"," ARG_SERVER "," ARG_QUEUES "," ARG_QUEUE_SIZE
 				"," ARG_MAC "," ARG_SPIN_MODE "," ARG_SPIN_US
 				"," ARG_SLEEP_MAX_US "," ARG_SLEEP
-				"," ARG_REPLY_TIMEOUT_MS);
+				"," ARG_REPLY_TIMEOUT_MS "," ARG_LATENCY_US);
 			return;
 		}
 	}
@@ -192,6 +193,15 @@ parse_devargs(struct virtio_spin_dev *dev, const char *name, const char *args)
 		report_unknown_key(name, args);
 		return -EINVAL;
 	}
+	/* As net_vhost_spin: a key given twice is an error, not "last wins". */
+	for (i = 0; valid_args[i] != NULL; i++) {
+		if (rte_kvargs_count(kv, valid_args[i]) > 1) {
+			PMD_LOG(ERR, "%s: devarg '%s' given twice", name,
+				valid_args[i]);
+			rte_kvargs_free(kv);
+			return -EINVAL;
+		}
+	}
 	for (i = 0; valid_args[i] != NULL && r == 0; i++)
 		if (rte_kvargs_count(kv, valid_args[i]) > 0)
 			r = rte_kvargs_process(kv, valid_args[i], parse_arg,
@@ -200,7 +210,8 @@ parse_devargs(struct virtio_spin_dev *dev, const char *name, const char *args)
 	if (r == 0 && vspin_policy_conf_parse(
 			      &dev->pconf, rte_kvargs_get(kv, ARG_SPIN_MODE),
 			      rte_kvargs_get(kv, ARG_SPIN_US),
-			      rte_kvargs_get(kv, ARG_SLEEP_MAX_US), err,
+			      rte_kvargs_get(kv, ARG_SLEEP_MAX_US),
+			      rte_kvargs_get(kv, ARG_LATENCY_US), err,
 			      sizeof(err)) != 0) {
 		PMD_LOG(ERR, "%s: %s", name, err);
 		r = -1;
@@ -345,8 +356,9 @@ negotiate(struct virtio_spin_dev *dev)
 			return -1;
 		}
 	}
+	/* The caller holds the memory lock (virtio_spin_ctl_lock()). */
 	if (virtio_spin_vu_set_features(vu, f) < 0 ||
-	    virtio_spin_vu_set_mem_table(vu) < 0)
+	    virtio_spin_mem_send(dev) < 0)
 		return -1;
 	dev->features = f;
 	dev->features_known = true;
@@ -506,6 +518,21 @@ stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
 	reset_connection(dev);
 }
 
+/* For virtio_spin_mem.c: stop the rings, hand them over again. */
+void
+virtio_spin_vrings_stop(struct virtio_spin_dev *dev)
+{
+	bool stopped[2 * VIRTIO_SPIN_MAX_QUEUES];
+
+	stop_vrings(dev, stopped);
+}
+
+int
+virtio_spin_vrings_start(struct virtio_spin_dev *dev)
+{
+	return setup_vrings(dev);
+}
+
 /*
  * A connected socket (from connect or accept): negotiate, hand over the
  * rings if the port runs, and watch the socket for the backend leaving.
@@ -626,17 +653,17 @@ reconnect_alarm(void *arg)
 	bool was_up;
 	int fd;
 
-	pthread_mutex_lock(&dev->lock);
+	virtio_spin_ctl_lock(dev);
 	was_up = dev->link_up;
 	dev->reconnect_pending = false;
 	if (dev->closing || dev->vu.fd >= 0) {
-		pthread_mutex_unlock(&dev->lock);
+		virtio_spin_ctl_unlock(dev);
 		return;
 	}
 	fd = connect_socket(dev, true);
 	if (fd < 0 || attach(dev, fd) < 0)
 		schedule_reconnect(dev);
-	pthread_mutex_unlock(&dev->lock);
+	virtio_spin_ctl_unlock(dev);
 	notify_lsc(dev, was_up);
 }
 
@@ -650,7 +677,7 @@ listen_event(void *arg)
 
 	if (fd < 0)
 		return;
-	pthread_mutex_lock(&dev->lock);
+	virtio_spin_ctl_lock(dev);
 	was_up = dev->link_up;
 	if (dev->closing || dev->vu.fd >= 0) {
 		PMD_LOG(WARNING,
@@ -661,7 +688,7 @@ listen_event(void *arg)
 	} else {
 		attach(dev, fd);
 	}
-	pthread_mutex_unlock(&dev->lock);
+	virtio_spin_ctl_unlock(dev);
 	notify_lsc(dev, was_up);
 }
 
@@ -1165,6 +1192,7 @@ dev_close(struct rte_eth_dev *eth_dev)
 	pthread_mutex_lock(&dev->lock);
 	dev->closing = true;
 	pthread_mutex_unlock(&dev->lock);
+	virtio_spin_mem_events_unregister(dev);
 	rte_eal_alarm_cancel(reconnect_alarm, dev);
 	rte_eal_alarm_cancel(sock_gone, dev);
 	if (dev->sock_intr != NULL) {
@@ -1268,15 +1296,18 @@ dev_init(struct virtio_spin_dev *dev, const char *name)
 	    rte_intr_type_set(dev->listen_intr, RTE_INTR_HANDLE_EXT) ||
 	    rte_intr_type_set(dev->eth_dev->intr_handle, RTE_INTR_HANDLE_VDEV))
 		return -1;
+	/* Before any connection: a new table whenever the memory changes. */
+	if (virtio_spin_mem_events_register(dev) < 0)
+		return -1;
 	if (dev->server)
 		return listen_socket(dev);
 	/* Client: the backend must be there now; later it may come and go. */
 	fd = connect_socket(dev, false);
 	if (fd < 0)
 		return -1;
-	pthread_mutex_lock(&dev->lock);
+	virtio_spin_ctl_lock(dev);
 	i = attach(dev, fd);
-	pthread_mutex_unlock(&dev->lock);
+	virtio_spin_ctl_unlock(dev);
 	if ((int)i < 0) {
 		PMD_LOG(ERR, "%s: vhost-user negotiation with %s failed", name,
 			dev->path);
@@ -1370,4 +1401,4 @@ RTE_PMD_REGISTER_PARAM_STRING(
 	"=<int> " ARG_MAC "=<mac addr> " ARG_SPIN_MODE
 	"=poll|notify|budget[:N]|spin[:US]|adaptive " ARG_SPIN_US
 	"=<us> " ARG_SLEEP_MAX_US "=<us> " ARG_SLEEP "=auto|always|never "
-	ARG_REPLY_TIMEOUT_MS "=<ms>");
+	ARG_REPLY_TIMEOUT_MS "=<ms> " ARG_LATENCY_US "=<us>");

@@ -1,108 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The vhost-user frontend protocol (QEMU docs/interop/vhost-user.rst):
  * framing, fd passing, REPLY_ACK, one function per message. Every reply
- * is checked: request code, reply flag, payload size, no stray fds.
+ * is checked (virtio_spin_vu_msg.c, DPDK-free): request code, reply flag,
+ * payload size, no fds.
  */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <rte_eal_memconfig.h>
-#include <rte_memory.h>
-
 #include "virtio_spin.h"
-
-enum vu_request {
-	VU_GET_FEATURES = 1,
-	VU_SET_FEATURES = 2,
-	VU_SET_OWNER = 3,
-	VU_SET_MEM_TABLE = 5,
-	VU_SET_VRING_NUM = 8,
-	VU_SET_VRING_ADDR = 9,
-	VU_SET_VRING_BASE = 10,
-	VU_GET_VRING_BASE = 11,
-	VU_SET_VRING_KICK = 12,
-	VU_SET_VRING_CALL = 13,
-	VU_GET_PROTOCOL_FEATURES = 15,
-	VU_SET_PROTOCOL_FEATURES = 16,
-	VU_GET_QUEUE_NUM = 17,
-	VU_SET_VRING_ENABLE = 18,
-};
-
-#define VU_VERSION 0x1
-#define VU_FLAG_REPLY (1u << 2)
-#define VU_FLAG_NEED_REPLY (1u << 3)
-#define VU_VRING_NOFD (1ULL << 8)
-#define VU_MAX_REGIONS 8
-
-struct vu_vring_state {
-	uint32_t index;
-	uint32_t num;
-};
-
-struct vu_vring_addr {
-	uint32_t index;
-	uint32_t flags;
-	uint64_t desc;
-	uint64_t used;
-	uint64_t avail;
-	uint64_t log;
-};
-
-struct vu_region {
-	uint64_t guest_phys_addr;
-	uint64_t memory_size;
-	uint64_t userspace_addr;
-	uint64_t mmap_offset;
-};
-
-struct vu_memory {
-	uint32_t nregions;
-	uint32_t padding;
-	struct vu_region regions[VU_MAX_REGIONS];
-};
-
-struct vu_msg {
-	uint32_t request;
-	uint32_t flags;
-	uint32_t size; /* of the payload that follows */
-	union {
-		uint64_t u64;
-		struct vu_vring_state state;
-		struct vu_vring_addr addr;
-		struct vu_memory memory;
-	} payload;
-} __attribute__((packed));
-
-#define VU_HDR_SIZE offsetof(struct vu_msg, payload)
+#include "virtio_spin_vu_msg.h"
 
 static const char *
 req_name(uint32_t r)
 {
-	static const char *const names[] = {
-		[VU_GET_FEATURES] = "GET_FEATURES",
-		[VU_SET_FEATURES] = "SET_FEATURES",
-		[VU_SET_OWNER] = "SET_OWNER",
-		[VU_SET_MEM_TABLE] = "SET_MEM_TABLE",
-		[VU_SET_VRING_NUM] = "SET_VRING_NUM",
-		[VU_SET_VRING_ADDR] = "SET_VRING_ADDR",
-		[VU_SET_VRING_BASE] = "SET_VRING_BASE",
-		[VU_GET_VRING_BASE] = "GET_VRING_BASE",
-		[VU_SET_VRING_KICK] = "SET_VRING_KICK",
-		[VU_SET_VRING_CALL] = "SET_VRING_CALL",
-		[VU_GET_PROTOCOL_FEATURES] = "GET_PROTOCOL_FEATURES",
-		[VU_SET_PROTOCOL_FEATURES] = "SET_PROTOCOL_FEATURES",
-		[VU_GET_QUEUE_NUM] = "GET_QUEUE_NUM",
-		[VU_SET_VRING_ENABLE] = "SET_VRING_ENABLE",
-	};
-
-	if (r < RTE_DIM(names) && names[r] != NULL)
-		return names[r];
-	return "?";
+	return virtio_spin_vu_req_name(r);
 }
 
 int
@@ -161,125 +75,23 @@ vu_send(struct virtio_spin_vu *vu, struct vu_msg *m, const int *fds, int nfds)
 	return 0;
 }
 
-/* Nanoseconds on the monotonic clock. */
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /*
- * Read exactly len bytes before deadline (ns); any fd the peer attaches is
- * closed. -1 with errno ETIMEDOUT (deadline), 0 (peer closed) or the
- * socket's error.
+ * Receive the reply to request req; its payload must be size bytes
+ * (virtio_spin_vu_msg.c checks it). Any failure leaves the stream out of
+ * step: nothing more is sent on this connection.
  */
-static int
-vu_read(struct virtio_spin_vu *vu, void *buf, size_t len, uint64_t deadline)
-{
-	char control[CMSG_SPACE(VU_MAX_REGIONS * sizeof(int))];
-	size_t got = 0;
-
-	while (got < len) {
-		struct iovec iov = {.iov_base = (char *)buf + got,
-				    .iov_len = len - got};
-		struct msghdr mh = {.msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = control,
-				    .msg_controllen = sizeof(control)};
-		struct pollfd pfd = {.fd = vu->fd, .events = POLLIN};
-		struct cmsghdr *c;
-		uint64_t now = now_ns();
-		ssize_t r;
-		int p;
-
-		if (now >= deadline) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		/* Round up: never a busy loop on a sub-millisecond rest. */
-		p = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0)
-			return -1;
-		if (p == 0)
-			continue; /* the deadline check above ends it */
-		r = recvmsg(vu->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r == 0)
-			errno = 0;
-		if (r == 0 || (r < 0 && errno == ECONNRESET))
-			vu->peer_closed = true;
-		if (r <= 0)
-			return -1;
-		/* Replies carry no fds: drop whatever came. */
-		for (c = CMSG_FIRSTHDR(&mh); c != NULL;
-		     c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level == SOL_SOCKET &&
-			    c->cmsg_type == SCM_RIGHTS) {
-				int n = (c->cmsg_len - CMSG_LEN(0)) /
-					sizeof(int);
-				int *fds = (int *)CMSG_DATA(c), i;
-
-				for (i = 0; i < n; i++)
-					close(fds[i]);
-				PMD_LOG(WARNING, "%s: reply carried %d fds",
-					vu->path, n);
-			}
-		}
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-static void
-log_no_reply(const struct virtio_spin_vu *vu, uint32_t req, int err)
-{
-	if (err == ETIMEDOUT)
-		PMD_LOG(ERR, "%s: no reply to %s within %u ms", vu->path,
-			req_name(req), vu->reply_timeout_ms);
-	else
-		PMD_LOG(ERR, "%s: no reply to %s: %s", vu->path, req_name(req),
-			err ? strerror(err) : "connection closed");
-}
-
-/* Receive the reply to request req; its payload must be size bytes. */
 static int
 vu_recv_reply(struct virtio_spin_vu *vu, uint32_t req, struct vu_msg *m,
 	      uint32_t size)
 {
-	uint64_t deadline =
-		now_ns() + (uint64_t)vu->reply_timeout_ms * 1000000ULL;
+	struct virtio_spin_vu_rx rx = {.peer_closed = false};
 
-	/* Any failure leaves the stream out of step: no more messages. */
-	if (vu_read(vu, m, VU_HDR_SIZE, deadline) < 0) {
+	if (virtio_spin_vu_recv_reply(vu->fd, req, m, size,
+				      vu->reply_timeout_ms, &rx) < 0) {
 		vu->broken = true;
-		log_no_reply(vu, req, errno);
-		return -1;
-	}
-	if (m->request != req || (m->flags & 0x3) != VU_VERSION ||
-	    !(m->flags & VU_FLAG_REPLY) || m->size != size) {
-		vu->broken = true;
-		PMD_LOG(ERR,
-			"%s: bad reply to %s: request %u flags 0x%x size %u "
-			"(expected size %u)",
-			vu->path, req_name(req), m->request, m->flags, m->size,
-			size);
-		return -1;
-	}
-	if (vu_read(vu, &m->payload, size, deadline) < 0) {
-		int err = errno;
-
-		vu->broken = true;
-		PMD_LOG(ERR, "%s: truncated reply to %s: %s", vu->path,
-			req_name(req),
-			err == ETIMEDOUT ? "timed out" :
-			err		 ? strerror(err) :
-					   "connection closed");
+		if (rx.peer_closed)
+			vu->peer_closed = true;
+		PMD_LOG(ERR, "%s: %s", vu->path, rx.err);
 		return -1;
 	}
 	return 0;
@@ -398,82 +210,31 @@ virtio_spin_vu_get_queue_num(struct virtio_spin_vu *vu, uint64_t *n)
 	return vu_get_u64(vu, VU_GET_QUEUE_NUM, n);
 }
 
-struct mem_walk {
-	struct vu_memory *mem;
-	int fds[VU_MAX_REGIONS];
-	const char *path;
-};
-
-/* One region per memseg fd, spanning every segment of that fd. */
-static int
-add_memseg(const struct rte_memseg_list *msl __rte_unused,
-	   const struct rte_memseg *ms, void *arg)
-{
-	struct mem_walk *w = arg;
-	uint64_t start = (uintptr_t)ms->addr, end = start + ms->len;
-	struct vu_region *r;
-	size_t off;
-	uint32_t i;
-	int fd;
-
-	fd = rte_memseg_get_fd_thread_unsafe(ms);
-	if (fd < 0 || rte_memseg_get_fd_offset_thread_unsafe(ms, &off) < 0) {
-		PMD_LOG(ERR,
-			"%s: EAL memory at %p has no fd to share (rte_errno "
-			"%d): run with --no-huge (memfd) or hugepages",
-			w->path, ms->addr, rte_errno);
-		return -1;
-	}
-	for (i = 0; i < w->mem->nregions; i++) {
-		r = &w->mem->regions[i];
-		if (w->fds[i] != fd)
-			continue;
-		/* Keep offset and address consistent while widening. */
-		if (start < r->userspace_addr) {
-			r->memory_size += r->userspace_addr - start;
-			r->userspace_addr = start;
-			r->guest_phys_addr = start;
-			r->mmap_offset = off;
-		}
-		if (end > r->userspace_addr + r->memory_size)
-			r->memory_size = end - r->userspace_addr;
-		return 0;
-	}
-	if (i == VU_MAX_REGIONS) {
-		PMD_LOG(ERR, "%s: more than %d memory regions", w->path,
-			VU_MAX_REGIONS);
-		return -1;
-	}
-	r = &w->mem->regions[i];
-	/* Descriptors carry our virtual addresses: guest PA == our VA. */
-	r->guest_phys_addr = start;
-	r->userspace_addr = start;
-	r->memory_size = ms->len;
-	r->mmap_offset = off;
-	w->fds[i] = fd;
-	w->mem->nregions++;
-	return 0;
-}
-
 int
-virtio_spin_vu_set_mem_table(struct virtio_spin_vu *vu)
+virtio_spin_vu_set_mem_table(struct virtio_spin_vu *vu,
+			     const struct virtio_spin_mem_table *t)
 {
-	struct vu_memory mem = {0};
-	struct mem_walk w = {.mem = &mem, .path = vu->path};
 	struct vu_msg m;
-	int r;
+	uint32_t i;
 
-	rte_mcfg_mem_read_lock();
-	r = rte_memseg_walk_thread_unsafe(add_memseg, &w);
-	rte_mcfg_mem_read_unlock();
-	if (r < 0 || mem.nregions == 0)
+	if (t->nregions == 0 || t->nregions > VU_MAX_REGIONS)
 		return -1;
-	/* The payload is unaligned in the packed message: copy it in. */
 	msg_init(&m, VU_SET_MEM_TABLE,
 		 offsetof(struct vu_memory, regions) +
-			 mem.nregions * sizeof(struct vu_region));
-	memcpy(&m.payload.memory, &mem, m.size);
-	return vu_send_acked(vu, &m, w.fds, (int)mem.nregions);
+			 t->nregions * sizeof(struct vu_region));
+	m.payload.memory.nregions = t->nregions;
+	for (i = 0; i < t->nregions; i++) {
+		/* The payload is unaligned in the packed message: copy. */
+		struct vu_region r = {
+			.guest_phys_addr = t->regions[i].guest_phys_addr,
+			.memory_size = t->regions[i].memory_size,
+			.userspace_addr = t->regions[i].userspace_addr,
+			.mmap_offset = t->regions[i].mmap_offset,
+		};
+
+		memcpy(&m.payload.memory.regions[i], &r, sizeof(r));
+	}
+	return vu_send_acked(vu, &m, t->fds, (int)t->nregions);
 }
 
 static int
@@ -513,6 +274,7 @@ int
 virtio_spin_vu_get_vring_base(struct virtio_spin_vu *vu, unsigned int idx,
 			      unsigned int *base)
 {
+	struct virtio_spin_vu_rx rx;
 	struct vu_msg m;
 
 	msg_init(&m, VU_GET_VRING_BASE, sizeof(struct vu_vring_state));
@@ -521,13 +283,11 @@ virtio_spin_vu_get_vring_base(struct virtio_spin_vu *vu, unsigned int idx,
 	    vu_recv_reply(vu, VU_GET_VRING_BASE, &m,
 			  sizeof(struct vu_vring_state)) < 0)
 		return -1;
-	if (m.payload.state.index != idx) {
+	if (virtio_spin_vu_vring_base(&m, idx, base, &rx) < 0) {
 		vu->broken = true;
-		PMD_LOG(ERR, "%s: GET_VRING_BASE answered vring %u, not %u",
-			vu->path, m.payload.state.index, idx);
+		PMD_LOG(ERR, "%s: %s", vu->path, rx.err);
 		return -1;
 	}
-	*base = m.payload.state.num;
 	return 0;
 }
 

@@ -6,7 +6,9 @@ on core 1) against Debian's stock net_vhost in another (forwarding on core
     host = vhost_pmd(d, fwd="rxonly")          # stock vhost, server
     guest = guest_pmd(d, fwd="txonly", devargs="spin_mode=spin:20")
 
-Both are harness.Testpmd objects (not started: use them in a `with`).
+mem= passes EAL memory flags (harness.Testpmd's mem), e.g.
+["--single-file-segments"] for dynamic hugepage memory; the default is
+--no-huge -m 256. Both are harness.Testpmd objects (not started: use them in a `with`).
 check(cond, msg) raises AssertionError(msg) when cond is false; run(main)
 runs a test body, printing PASS or the failure with the message.
 """
@@ -27,7 +29,7 @@ def sock_path(d):
     return os.path.join(d, "vhost.sock")
 
 
-def vhost_pmd(d, fwd, client=False, queues=1, name="host"):
+def vhost_pmd(d, fwd, client=False, queues=1, name="host", mem=None):
     vdev = "net_vhost0,iface=%s,queues=%d" % (sock_path(d), queues)
     if client:
         vdev += ",client=1"
@@ -36,10 +38,11 @@ def vhost_pmd(d, fwd, client=False, queues=1, name="host"):
         name, vdevs=[vdev], fwd_lcore=0,
         args=["--forward-mode=" + fwd, "--rxq=%d" % queues,
               "--txq=%d" % queues],
-        log_levels=["lib.vhost.config:debug"])
+        log_levels=["lib.vhost.config:debug"], mem=mem)
 
 
-def guest_pmd(d, fwd, devargs="", queues=1, name="guest", log=None):
+def guest_pmd(d, fwd, devargs="", queues=1, name="guest", log=None,
+              mem=None, args=()):
     vdev = "net_virtio_spin0,path=%s" % sock_path(d)
     if queues > 1:
         vdev += ",queues=%d" % queues
@@ -48,7 +51,8 @@ def guest_pmd(d, fwd, devargs="", queues=1, name="guest", log=None):
     return harness.Testpmd(
         name, vdevs=[vdev], fwd_lcore=1, plugins=[harness.plugin("virtio")],
         args=["--forward-mode=" + fwd, "--rxq=%d" % queues,
-              "--txq=%d" % queues],
+              "--txq=%d" % queues] + list(args),
+        mem=mem,
         # VSPIN_GUEST_LOG=debug to see every vhost-user step.
         log_levels=["pmd.net.virtio_spin:"
                     + (log or os.environ.get("VSPIN_GUEST_LOG", "info"))])

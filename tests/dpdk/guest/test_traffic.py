@@ -17,8 +17,9 @@ Cases (argv[1]):
       queues=2 on both sides, host txonly -> guest rxonly, guest
       spin_mode=adaptive, both rx queues polled by one lcore. Idle, both
       queues must sleep together (one sleep group per lcore, even though
-      testpmd first polls the queues from its main lcore); then each
-      queue receives packets and host tx == guest rx.
+      testpmd first polls the queues from its main lcore: each has slept
+      at least twice and as often as the other); then each queue receives
+      packets and host tx == guest rx.
   segments_poll
       multi-segment mbufs both ways: guest txonly with 3-segment 128-byte
       packets (a descriptor chain per packet); host txonly with 3000-byte
@@ -27,6 +28,11 @@ Cases (argv[1]):
   *_spin runs the guest with spin_mode=spin:20 (sleeps when idle); the
   guest's rx must then also have armed and slept during the idle period
   before traffic starts, and been woken by the host's call.
+  Wake-ups (oneway_spin host -> guest, mq_spin): the guest runs with
+  sleep_max_us=1000000; the first packets (mq: on every queue) arrive
+  within 200 ms of the host's `start` returning, and the guest's
+  rx_qN_wakeups grew (summed over the queues): the host's call woke the
+  sleeping guest, not the 1 s timeout.
 """
 
 import sys
@@ -35,7 +41,7 @@ import time
 from guestlib import (check, check_event_idx, guest_pmd, harness, run, settle,
                       vhost_pmd)
 
-SPIN = "spin_mode=spin:20,sleep_max_us=2000"
+SPIN = "spin_mode=spin:20,sleep_max_us=%d" % harness.SLEEP_MAX_US
 
 
 def oneway(d, devargs, spin):
@@ -75,7 +81,18 @@ def oneway(d, devargs, spin):
             # (here 40-100%); a sleeping one about 1%.
             check(cpu < 0.25, "idle spin-mode forwarding lcore used %.0f%% "
                   "of a core" % (100 * cpu))
+            w0 = harness.rx_wakeups(guest.xstats(0))
         host.start_fwd()
+        if spin:
+            ok, n, dt = harness.wait_rx(guest, 1)
+            w1 = harness.rx_wakeups(guest.xstats(0))
+            print("host -> sleeping guest: first packets in %.0f ms, guest "
+                  "rx_q0_wakeups %s -> %s" % (dt * 1e3, w0, w1))
+            check(ok, "the sleeping guest received %d packets in %.0f ms "
+                  "after the host started sending (sleep_max_us %d)"
+                  % (n, dt * 1e3, harness.SLEEP_MAX_US))
+            check(sum(w1) > sum(w0), "the host's call never woke the "
+                  "guest: rx_q0_wakeups %s -> %s" % (w0, w1))
         settle(1.0)
         host.stop_fwd()
         settle()  # the guest drains its rx ring
@@ -85,10 +102,6 @@ def oneway(d, devargs, spin):
         check(h["tx_packets"] == g["rx_packets"],
               "host tx %d != guest rx %d" % (h["tx_packets"],
                                              g["rx_packets"]))
-        if spin:
-            xs = guest.xstats(0)
-            check(xs["rx_q0_wakeups"] > 0,
-                  "the host's call never woke the guest: %s" % _spin_xs(xs))
 
 
 def _fwd_cpu(tp):
@@ -131,18 +144,48 @@ def io(d, devargs, spin):
 
 def mq(d, devargs, spin):
     with vhost_pmd(d, "txonly", queues=2) as host, \
-            guest_pmd(d, "rxonly", "spin_mode=adaptive", queues=2) as guest:
+            guest_pmd(d, "rxonly", "spin_mode=adaptive,sleep_max_us=%d"
+                      % harness.SLEEP_MAX_US, queues=2) as guest:
         guest.wait_link_up(0)
         host.wait_link_up(0)
         check_event_idx(host)
         guest.start_fwd()
-        settle(0.5)
-        xs = guest.xstats(0)
-        check(xs["rx_q0_sleeps"] > 0 and
-              xs["rx_q0_sleeps"] == xs["rx_q1_sleeps"],
-              "idle rx queues did not sleep together: q0 %d q1 %d sleeps"
-              % (xs["rx_q0_sleeps"], xs["rx_q1_sleeps"]))
+        # A sleep is counted in a queue's xstats on the queue's next poll
+        # after it, and a sleep lasts up to 1 s here: wait for two sleeps
+        # of each queue on the forwarding lcore (the first may have been
+        # the main lcore's, at `start`), then they must be in step.
+        t0 = time.monotonic()
+        while True:
+            xs = guest.xstats(0)
+            sl = [xs["rx_q%d_sleeps" % q] for q in range(2)]
+            if min(sl) >= 2 or time.monotonic() - t0 > 4.0:
+                break
+            time.sleep(0.1)
+        if sl[0] != sl[1]:  # read between the two queues' polls: again
+            time.sleep(0.01)
+            xs = guest.xstats(0)
+            sl = [xs["rx_q%d_sleeps" % q] for q in range(2)]
+        check(min(sl) >= 2 and sl[0] == sl[1],
+              "idle rx queues did not sleep together: q0 %d q1 %d sleeps "
+              "in %.1f s" % (sl[0], sl[1], time.monotonic() - t0))
+        w0 = harness.rx_wakeups(xs, 2)
         host.start_fwd()
+        t0 = time.monotonic()
+        while True:
+            xs = guest.xstats(0)
+            got = [xs["rx_q%d_packets" % q] for q in range(2)]
+            dt = time.monotonic() - t0
+            if min(got) > 0 or dt > harness.WAKE_DEADLINE_S:
+                break
+            time.sleep(0.005)
+        w1 = harness.rx_wakeups(xs, 2)
+        print("host -> sleeping guest, 2 queues: packets per queue %s after "
+              "%.0f ms, guest rx wake-ups %s -> %s" % (got, dt * 1e3, w0, w1))
+        check(min(got) > 0, "%.0f ms after the host started sending, the "
+              "sleeping guest's queues had %s packets (sleep_max_us %d)"
+              % (dt * 1e3, got, harness.SLEEP_MAX_US))
+        check(sum(w1) > sum(w0), "the host's calls never woke the guest: "
+              "rx_qN_wakeups %s -> %s" % (w0, w1))
         settle(1.0)
         host.stop_fwd()
         settle()

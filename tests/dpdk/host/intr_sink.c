@@ -10,9 +10,12 @@
  * Usage: intr_sink EAL-ARGS -- EXPECTED SECONDS
  * Runs until SIGINT/SIGTERM or SECONDS (it outlives the frontend: leaving
  * as soon as the count is reached would pull the socket from under a
- * frontend still sending). Then prints "rx N wakeups W timeouts T lost L"
- * and exits 0 if N reached EXPECTED, 1 otherwise.
+ * frontend still sending). Then prints "rx N wakeups W timeouts T lost L",
+ * one "xstat NAME VALUE" line per extended statistic of port 0 (the PMD's
+ * sleep counters: rx_burst must not block when the application configured
+ * rx interrupts), and exits 0 if N reached EXPECTED, 1 otherwise.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +50,28 @@ setup_port(uint16_t port, struct rte_mempool *pool)
 	/* Put the queue's event fd into this thread's epoll set. */
 	return rte_eth_dev_rx_intr_ctl_q(port, 0, RTE_EPOLL_PER_THREAD,
 					 RTE_INTR_EVENT_ADD, NULL);
+}
+
+/* Every xstat of the port, one "xstat NAME VALUE" line each. */
+static void
+print_xstats(uint16_t port)
+{
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *vals;
+	int n = rte_eth_xstats_get_names(port, NULL, 0), i;
+
+	if (n <= 0)
+		return;
+	names = calloc(n, sizeof(*names));
+	vals = calloc(n, sizeof(*vals));
+	if (names != NULL && vals != NULL &&
+	    rte_eth_xstats_get_names(port, names, n) == n &&
+	    rte_eth_xstats_get(port, vals, n) == n)
+		for (i = 0; i < n; i++)
+			printf("xstat %s %" PRIu64 "\n", names[vals[i].id].name,
+			       vals[i].value);
+	free(names);
+	free(vals);
 }
 
 int
@@ -112,6 +137,7 @@ main(int argc, char **argv)
 	printf("rx %lu wakeups %lu timeouts %lu lost %lu\n", (unsigned long)rx,
 	       (unsigned long)wakeups, (unsigned long)timeouts,
 	       (unsigned long)lost);
+	print_xstats(0);
 	fflush(stdout);
 	rte_eth_dev_stop(0);
 	rte_eth_dev_close(0);

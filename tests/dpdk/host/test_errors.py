@@ -2,7 +2,8 @@
 """Bad input to net_vhost_spin gets a clear error and no port, no crash.
 
 Case socket: server socket paths that cannot work (a missing directory, a
-  path in use by a live server, a stale socket file, a regular file), and
+  path in use by a live server, a regular file; a stale socket file is
+  replaced), and
   a path used twice in one process. Each must fail the probe with a
   message naming the problem; testpmd itself must stay up.
 Case devargs: each bad devarg must be rejected with a message naming the
@@ -43,12 +44,21 @@ def socket_errors():
         check("net_vhost_spin0" not in out,
               "a port exists although its socket cannot be created: " + out)
 
+        # A socket nobody listens on (a server that died) is replaced.
         stale = d + "/stale.sock"
         s = socket.socket(socket.AF_UNIX)
         s.bind(stale)
         s.close()  # the file stays, nobody listens
-        expect_error([vdev(stale)], ["stale socket", "not created"],
-                     "stale socket file")
+        with hl.h.Testpmd("stale", vdevs=[vdev(stale)],
+                          plugins=[hl.h.plugin("vhost_spin")],
+                          fwd_lcore=1) as t:
+            out = t.cmd("show port summary all")
+            log = t.log
+        check("removed a stale socket" in log and "not created" not in log
+              and "net_vhost_spin0" in out,
+              "a stale socket file was not replaced: %s\n%s" % (
+                  out, log[-800:]))
+        print("stale socket file: replaced, port created")
 
         regular = d + "/file"
         open(regular, "w").close()
@@ -81,7 +91,9 @@ def devargs_errors():
                 (",sleep_max_us=0", "invalid sleep_max_us '0'"),
                 (",spin_us=-5", "invalid spin_us '-5'"),
                 (",spin_mode=spin:10,spin_us=20", "disagree"),
-                (",queues=1,queues=2", "given twice")):
+                (",queues=1,queues=2", "given twice"),
+                (",sleep=maybe", "invalid sleep 'maybe'"),
+                (",latency_us=0", "invalid latency_us '0'")):
             expect_error([vdev(sock, extra)], [want], "devargs " + extra)
         expect_error(["net_vhost_spin0,queues=1"], ["'iface'"],
                      "no iface")

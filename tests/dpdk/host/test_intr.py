@@ -6,8 +6,9 @@ interrupt, rte_epoll_wait up to 1 s, disable) on net_vhost_spin in poll
 mode. Guest: testpmd (stock virtio_user, or net_virtio_spin with
 EVENT_IDX) sends 10 bursts of 32, one every 0.2 s.
 Pass: all 320 packets arrive; no epoll timeout is followed by a poll that
-finds packets (a lost wake-up); and the sink slept between bursts (fewer
-than 200 wake-ups, where an fd left readable would wake it non-stop).
+finds packets (a lost wake-up); every burst woke the sink (at least 10
+wake-ups); and the sink slept between bursts (fewer than 200 wake-ups,
+where an fd left readable would wake it non-stop).
 """
 
 import os
@@ -84,6 +85,11 @@ def intr(guest_kind):
           "received %d of %d packets (exit %s)" % (rx, 32 * BURSTS, rc))
     check(lost == 0, "%d lost wake-ups: epoll timed out with packets "
           "waiting" % lost)
+    # Bursts 0.2 s apart, the sink asleep in between (epoll bounded by 1 s):
+    # every burst's notification must have woken it.
+    check(wakeups >= BURSTS, "%d wake-ups (and %d epoll timeouts) for %d "
+          "bursts: a burst did not wake the sleeping sink"
+          % (wakeups, timeouts, BURSTS))
     check(wakeups < 200, "%d wake-ups for %d bursts: the sink never slept"
           % (wakeups, BURSTS))
 

@@ -12,6 +12,10 @@ frame comes back to the guest. QEMU runs under TCG with vectors=0
 Case linux_MODE (MODE: spin or poll): the frontend negotiated EVENT_IDX
 (host log); the host received at least PINGS frames and the guest received
 back at least PINGS (it has no reply to wait for: it counts frames).
+linux_spin runs the host with sleep_max_us=1000000: the host sleeps
+between pings (50 ms apart) and each ping's kick must wake it, so
+rx_q0_wakeups reaches at least PINGS / 2 (a host woken only by its 1 s
+timeout would count a few timeouts over the PINGS * 50 ms of pings).
 Skipped (77) when qemu-system-x86_64, a kernel in /boot or busybox-static
 are missing.
 """
@@ -140,7 +144,9 @@ def linux(mode):
         sock = d + "/vhost.sock"
         initrd = d + "/initrd.cpio"
         initramfs(initrd, moddir)
-        with hl.host("ours", sock, mode,
+        extra = ",sleep_max_us=%d" % hl.h.SLEEP_MAX_US \
+            if mode != "poll" else ""
+        with hl.host("ours", sock, mode, extra=extra,
                      log_levels=["pmd.net.vhost_spin:info"]) as H:
             hl.fwd(H, "macswap")
             argv = [qemu, "-accel", "tcg", "-m", "256", "-nographic",
@@ -180,9 +186,10 @@ def linux(mode):
     grx, gtx = int(m.group(1)), int(m.group(2))
     ev = re.search(r"EVENT_IDX (on|off)", hlog)
     print("linux guest (%.0f s): guest tx %d rx %d; host rx %d; host "
-          "rx_q0 sleeps %d wakeups %d; EVENT_IDX %s" % (
+          "rx_q0 sleeps %d wakeups %d timeouts %d; EVENT_IDX %s" % (
               took, gtx, grx, host_rx, xs.get("rx_q0_sleeps", -1),
-              xs.get("rx_q0_wakeups", -1), ev.group(1) if ev else "?"))
+              xs.get("rx_q0_wakeups", -1), xs.get("rx_q0_sleep_timeouts", -1),
+              ev.group(1) if ev else "?"))
     check(ev is not None and ev.group(1) == "on",
           "the Linux guest did not negotiate EVENT_IDX")
     check(host_rx >= PINGS, "host received %d frames, guest sent %d pings"
@@ -190,8 +197,11 @@ def linux(mode):
     check(grx >= PINGS, "guest received %d frames back of %d pings" % (
         grx, PINGS))
     if mode != "poll":
-        check(xs["rx_q0_wakeups"] > 0, "the spinning host was never woken "
-              "by a kick")
+        check(xs["rx_q0_wakeups"] >= PINGS // 2,
+              "the sleeping host was woken by a kick %d times for %d pings "
+              "50 ms apart (%d sleeps, %d ended by the %d us timeout)" % (
+                  xs["rx_q0_wakeups"], PINGS, xs["rx_q0_sleeps"],
+                  xs["rx_q0_sleep_timeouts"], hl.h.SLEEP_MAX_US))
 
 
 CASES = {

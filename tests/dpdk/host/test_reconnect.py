@@ -9,6 +9,10 @@ The host forwards (rxonly, spin:50) the whole time. Three rounds: a guest
 starts, the link comes up on both sides, the host idles 0.5 s (it sleeps
 on the new kick fd), the guest sends one burst of 32 and the host must
 receive it; the guest quits and the host link must go down.
+Wherever a burst goes to a sleeping host (reconnect, port_restart,
+hotplug), the host runs with sleep_max_us=1000000 and must receive the
+burst within 200 ms of the guest's `start` returning, with its
+rx_q0_wakeups grown: woken by the kick, not by the 1 s timeout.
 Case quit_under_load: the guest quits while the host is busy inside the
 library (transmitting to it, or forwarding both ways); four rounds: the
 host link must go down each time and the next guest must get traffic.
@@ -27,10 +31,33 @@ from hostlib import check
 ROUNDS = 3
 
 
+SLEEP = ",sleep_max_us=%d" % hl.h.SLEEP_MAX_US
+
+
+def burst_wakes_host(H, G, total, what):
+    """The guest (io, tx_first) sends 32 packets to the sleeping host:
+    they arrive by the deadline and the kick woke the host. Returns the
+    packets received."""
+    w0 = hl.h.rx_wakeups(H.xstats(0))[0]
+    G.cmd("start tx_first")
+    ok, n, dt = hl.h.wait_rx(H, total + 32)
+    G.stop_fwd()
+    n = H.port_stats(0)["rx_packets"] - total
+    w1 = hl.h.rx_wakeups(H.xstats(0))[0]
+    check(ok, "%s: host received %d of 32 packets in %.0f ms (sleep_max_us "
+          "%d)" % (what, n, dt * 1e3, hl.h.SLEEP_MAX_US))
+    check(w1 > w0, "%s: host received the burst but rx_q0_wakeups stayed %d"
+          % (what, w0))
+    print("%s: 32 packets in %.0f ms, host rx_q0_wakeups %d -> %d" % (
+        what, dt * 1e3, w0, w1))
+    return n
+
+
 def reconnect(host_client, guest_kind):
     with hl.h.private_dir() as d:
         sock = d + "/vhost.sock"
-        with hl.host("ours", sock, "spin:50", client=host_client) as H:
+        with hl.host("ours", sock, "spin:50", client=host_client,
+                     extra=SLEEP) as H:
             hl.fwd(H, "rxonly")
             total = 0
             for r in range(1, ROUNDS + 1):
@@ -41,14 +68,9 @@ def reconnect(host_client, guest_kind):
                     G.wait_link_up(0, timeout=15)
                     time.sleep(0.5)
                     G.cmd("set fwd io")
-                    G.cmd("start tx_first")
-                    ok = hl.wait_until(
-                        "burst", lambda: H.port_stats(0)["rx_packets"] >=
-                        total + 32, 5.0)
-                    G.stop_fwd()
-                    n = H.port_stats(0)["rx_packets"] - total
-                    check(ok, "round %d: host received %d of 32 packets "
-                          "after the guest (re)connected" % (r, n))
+                    n = burst_wakes_host(
+                        H, G, total, "round %d, after the guest "
+                        "(re)connected" % r)
                     total += n
                 H.wait_link_down(0, timeout=10)
                 print("round %d: %d packets, link down after quit" % (r, n))
@@ -64,7 +86,7 @@ def port_restart():
     guest: the queues take the kick fd again and the host still wakes."""
     with hl.h.private_dir() as d:
         sock = d + "/vhost.sock"
-        with hl.host("ours", sock, "spin:50") as H:
+        with hl.host("ours", sock, "spin:50", extra=SLEEP) as H:
             with hl.guest("stock", sock) as G:
                 H.wait_link_up(0)
                 G.wait_link_up(0)
@@ -73,14 +95,8 @@ def port_restart():
                 for r in range(1, 4):
                     hl.fwd(H, "rxonly")
                     time.sleep(0.5)  # asleep on the kick fd
-                    G.cmd("start tx_first")
-                    ok = hl.wait_until(
-                        "burst", lambda: H.port_stats(0)["rx_packets"] >=
-                        total + 32, 5.0)
-                    G.stop_fwd()
-                    n = H.port_stats(0)["rx_packets"] - total
-                    check(ok, "round %d: host received %d of 32 packets "
-                          "after port stop/start" % (r, n))
+                    n = burst_wakes_host(
+                        H, G, total, "round %d, after port stop/start" % r)
                     total += n
                     H.stop_fwd()
                     H.cmd("port stop 0")
@@ -123,7 +139,7 @@ def hotplug():
     guest connects and a burst sent to the sleeping host arrives."""
     with hl.h.private_dir() as d:
         sock = d + "/vhost.sock"
-        with hl.host("ours", sock, "spin:50") as H:
+        with hl.host("ours", sock, "spin:50", extra=SLEEP) as H:
             with hl.guest("stock", sock) as G:
                 H.wait_link_up(0)
                 G.wait_link_up(0)
@@ -132,7 +148,7 @@ def hotplug():
             out = H.cmd("port detach 0")
             check("Device is detached" in out, "detach failed: %r" % out)
             out = H.cmd("port attach net_vhost_spin0,iface=%s,"
-                        "spin_mode=spin:50" % sock)
+                        "spin_mode=spin:50%s" % (sock, SLEEP))
             check("is attached" in out, "attach failed: %r" % out)
             H.cmd("port start all")
             with hl.guest("stock", sock) as G:
@@ -141,15 +157,7 @@ def hotplug():
                 hl.fwd(H, "rxonly")
                 time.sleep(0.5)
                 G.cmd("set fwd io")
-                G.cmd("start tx_first")
-                ok = hl.wait_until(
-                    "burst", lambda: H.port_stats(0)["rx_packets"] >= 32,
-                    5.0)
-                G.stop_fwd()
-                n = H.port_stats(0)["rx_packets"]
-                check(ok, "after re-attach the host received %d of 32 "
-                      "packets" % n)
-                print("after detach/attach: %d packets" % n)
+                burst_wakes_host(H, G, 0, "after detach/attach")
                 H.stop_fwd()
 
 

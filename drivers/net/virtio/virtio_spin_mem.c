@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The memory table the backend maps, and keeping it current.
+ *
+ * The backend reads and writes our packets through the memory table: one
+ * region per file (hugetlbfs file or memfd) behind EAL's memory, spanning
+ * every allocated segment of that file. With DPDK's default dynamic memory
+ * the application's pools are allocated after probe, so the table is sent
+ * again on every memory event (allocation or free of hugepages).
+ *
+ * Re-sending while the rings run: the vhost-user spec leaves it to the
+ * frontend to keep the backend off memory being remapped. We pause the
+ * rings the same way a frontend stops using them: SET_VRING_ENABLE 0 on
+ * every vring (acked with REPLY_ACK: the backend has finished the burst in
+ * progress; DPDK's rte_vhost takes every queue's access lock for it), the
+ * new table (acked: mapped), SET_VRING_ENABLE 1. The ring indexes stay
+ * where they are: nothing is lost, nothing is replayed. A backend without
+ * PROTOCOL_FEATURES has no enable message: its rings are stopped with
+ * GET_VRING_BASE and handed over again after the table. Without REPLY_ACK a
+ * GET_FEATURES round trip tells the backend has mapped the new table before
+ * the allocation returns to the application (which may then put the new
+ * memory in a ring at once). A free is announced before the pages go: the
+ * range being freed is left out of the new table.
+ *
+ * Locks: EAL calls the event callback with its memory hotplug lock held
+ * (for writing) and then takes dev->lock. So every path that walks the
+ * memory under dev->lock takes the hotplug lock (for reading) first:
+ * virtio_spin_ctl_lock(). Nothing holding dev->lock may allocate EAL
+ * memory.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_eal_memconfig.h>
+#include <rte_errno.h>
+#include <rte_memory.h>
+
+#include "virtio_spin.h"
+
+#define MEM_EVENT_NAME "net_virtio_spin_mem"
+
+void
+virtio_spin_ctl_lock(struct virtio_spin_dev *dev)
+{
+	rte_mcfg_mem_read_lock();
+	pthread_mutex_lock(&dev->lock);
+}
+
+void
+virtio_spin_ctl_unlock(struct virtio_spin_dev *dev)
+{
+	pthread_mutex_unlock(&dev->lock);
+	rte_mcfg_mem_read_unlock();
+}
+
+struct mem_walk {
+	struct virtio_spin_mem_table *t;
+	const char *path;
+	uintptr_t skip_start, skip_end; /* being freed: left out */
+};
+
+/* One region per memseg fd, spanning every segment of that fd. */
+static int
+add_memseg(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
+	   void *arg)
+{
+	struct mem_walk *w = arg;
+	struct virtio_spin_mem_table *t = w->t;
+	uint64_t start = (uintptr_t)ms->addr, end = start + ms->len;
+	struct virtio_spin_mem_region *r;
+	size_t off;
+	uint32_t i;
+	int fd;
+
+	/* Memory the application registered itself: not ours to share. */
+	if (msl->external)
+		return 0;
+	if (start >= w->skip_start && end <= w->skip_end)
+		return 0;
+	fd = rte_memseg_get_fd_thread_unsafe(ms);
+	if (fd < 0 || rte_memseg_get_fd_offset_thread_unsafe(ms, &off) < 0) {
+		PMD_LOG(ERR,
+			"%s: EAL memory at %p has no fd to share (rte_errno "
+			"%d): run EAL with --single-file-segments (dynamic "
+			"memory), or --no-huge",
+			w->path, ms->addr, rte_errno);
+		return -1;
+	}
+	for (i = 0; i < t->nregions; i++) {
+		r = &t->regions[i];
+		if (t->fds[i] != fd)
+			continue;
+		/* Offset and address move together in one file. */
+		if (start < r->userspace_addr) {
+			r->memory_size += r->userspace_addr - start;
+			r->userspace_addr = start;
+			r->guest_phys_addr = start;
+			r->mmap_offset = off;
+		}
+		if (end > r->userspace_addr + r->memory_size)
+			r->memory_size = end - r->userspace_addr;
+		return 0;
+	}
+	if (i == VIRTIO_SPIN_MAX_MEM_REGIONS) {
+		PMD_LOG(ERR,
+			"%s: EAL memory is in more than %d files, more "
+			"memory regions than vhost-user carries (each "
+			"hugepage is a file without --single-file-segments, "
+			"and always with --legacy-mem): run EAL with "
+			"--single-file-segments (dynamic memory), or --no-huge",
+			w->path, VIRTIO_SPIN_MAX_MEM_REGIONS);
+		return -1;
+	}
+	r = &t->regions[i];
+	/* Descriptors carry our virtual addresses: guest PA == our VA. */
+	r->guest_phys_addr = start;
+	r->userspace_addr = start;
+	r->memory_size = ms->len;
+	r->mmap_offset = off;
+	t->fds[i] = fd;
+	t->nregions++;
+	return 0;
+}
+
+int
+virtio_spin_mem_table_build(struct virtio_spin_mem_table *t, const char *path,
+			    const void *skip, size_t skip_len)
+{
+	struct mem_walk w = {.t = t, .path = path};
+
+	memset(t, 0, sizeof(*t));
+	if (skip != NULL) {
+		w.skip_start = (uintptr_t)skip;
+		w.skip_end = w.skip_start + skip_len;
+	}
+	if (rte_memseg_walk_thread_unsafe(add_memseg, &w) != 0)
+		return -1;
+	if (t->nregions == 0) {
+		PMD_LOG(ERR, "%s: no EAL memory to share", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Send a table; the caller holds the memory lock. */
+static int
+send_table(struct virtio_spin_dev *dev, const struct virtio_spin_mem_table *t)
+{
+	uint64_t f;
+	unsigned int i;
+
+	if (virtio_spin_vu_set_mem_table(&dev->vu, t) < 0)
+		return -1;
+	for (i = 0; i < t->nregions; i++)
+		PMD_LOG(DEBUG,
+			"%s: region %u: addr 0x%" PRIx64 " size 0x%" PRIx64
+			" offset 0x%" PRIx64,
+			dev->path, i, t->regions[i].userspace_addr,
+			t->regions[i].memory_size, t->regions[i].mmap_offset);
+	/* Without REPLY_ACK: a round trip, then the backend has mapped it. */
+	if (!(dev->vu.protocol_features &
+	      (1ULL << VIRTIO_SPIN_PROTOCOL_F_REPLY_ACK)) &&
+	    virtio_spin_vu_get_features(&dev->vu, &f) < 0)
+		return -1;
+	return 0;
+}
+
+int
+virtio_spin_mem_send(struct virtio_spin_dev *dev)
+{
+	struct virtio_spin_mem_table t;
+
+	if (virtio_spin_mem_table_build(&t, dev->path, NULL, 0) < 0)
+		return -1;
+	return send_table(dev, &t);
+}
+
+/* Enable or disable every vring the backend runs. */
+static int
+enable_vrings(struct virtio_spin_dev *dev, int enable)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2u * dev->nb_qp; i++)
+		if (virtio_spin_vu_set_vring_enable(&dev->vu, i, enable) < 0)
+			return -1;
+	return 0;
+}
+
+/* The memory changed: a new table, the rings paused around it. */
+static int
+mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len,
+	   bool *paused)
+{
+	struct virtio_spin_mem_table t;
+	int r;
+
+	*paused = false;
+	/* A table that cannot be built leaves the rings alone. */
+	if (virtio_spin_mem_table_build(&t, dev->path, skip, skip_len) < 0)
+		return -1;
+	if (!(dev->started && dev->link_up))
+		return send_table(dev, &t);
+	*paused = true;
+	if (dev->features & (1ULL << VSPIN_F_PROTOCOL_FEATURES)) {
+		if (enable_vrings(dev, 0) < 0)
+			return -1;
+		r = send_table(dev, &t);
+		/* Resume even after a refused table: the old one holds. */
+		if (enable_vrings(dev, 1) < 0)
+			return -1;
+		return r;
+	}
+	virtio_spin_vrings_stop(dev);
+	r = send_table(dev, &t);
+	if (virtio_spin_vrings_start(dev) < 0)
+		return -1;
+	return r;
+}
+
+static void
+mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
+{
+	struct virtio_spin_dev *dev = arg;
+	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(addr);
+	bool was_free = type == RTE_MEM_EVENT_FREE;
+	bool paused;
+
+	if (msl == NULL || msl->external)
+		return;
+	/* The hotplug lock is ours already (EAL holds it for writing). */
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->closing && dev->vu.fd >= 0) {
+		dev->mem_updates++;
+		if (mem_update(dev, was_free ? addr : NULL, len, &paused) < 0)
+			PMD_LOG(ERR,
+				"%s: the backend did not take the memory "
+				"table after %s of %zu bytes at %p: packets "
+				"in that memory will not reach it",
+				dev->path,
+				was_free ? "a free" : "an allocation", len,
+				addr);
+		else
+			PMD_LOG(INFO,
+				"%s: memory table sent again (%s of %zu bytes "
+				"at %p%s)",
+				dev->path, was_free ? "free" : "allocation",
+				len, addr, paused ? ", rings paused" : "");
+	}
+	pthread_mutex_unlock(&dev->lock);
+}
+
+int
+virtio_spin_mem_events_register(struct virtio_spin_dev *dev)
+{
+	if (rte_mem_event_callback_register(MEM_EVENT_NAME, mem_event, dev) ==
+	    0) {
+		dev->mem_events = true;
+		return 0;
+	}
+	/* Legacy memory (--legacy-mem, --no-huge): it never changes. */
+	if (rte_errno == ENOTSUP)
+		return 0;
+	PMD_LOG(ERR, "%s: cannot follow memory events: %s", dev->path,
+		rte_strerror(rte_errno));
+	return -1;
+}
+
+void
+virtio_spin_mem_events_unregister(struct virtio_spin_dev *dev)
+{
+	if (!dev->mem_events)
+		return;
+	/* Waits for a callback in progress (it may wait for dev->lock). */
+	rte_mem_event_callback_unregister(MEM_EVENT_NAME, dev);
+	dev->mem_events = false;
+}

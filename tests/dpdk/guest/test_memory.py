@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""net_virtio_spin with each EAL memory mode (issue 9): the backend maps
+what the guest's memory table says, so the table must cover the
+application's pools, which dynamic memory allocates after probe.
+
+The guest runs with the memory flags of the case, the stock net_vhost host
+with --no-huge (it maps whatever the guest sends). Each side's EAL has its
+own --file-prefix; after each case no hugepage file of the guest is left.
+
+Cases (argv[1]):
+  dynamic     --single-file-segments (DPDK's default dynamic memory, as
+              DPDK's virtio_user guide prescribes)
+  inmemory    --in-memory --single-file-segments
+  nohuge      --no-huge -m 256
+  legacy      --legacy-mem --no-huge -m 256 (what OVS-DPDK runs without
+              hugepages)
+      each: guest txonly -> host rxonly, then host txonly -> guest
+      rxonly; packets > 0 and sender tx == receiver rx after draining.
+      Dynamic memory: the guest logged a memory table re-sent on an
+      allocation (testpmd's pools come after probe).
+  legacy_huge_fails_cleanly
+      --legacy-mem with 2 MB hugepages: every page is a file of its own,
+      more than the 8 regions vhost-user carries: the probe fails with a
+      message naming the cure, testpmd runs on without the port and
+      quits cleanly, no file is left.
+  hotplug
+      dynamic memory, 8 queue pairs; the guest sends on port 0 (txonly).
+      While it forwards, a second port is attached and started with eight
+      32768-entry tx rings (about 10 MB, more than the heap has free):
+      port 0 must re-send its table with its rings paused, and the host
+      count exactly what it sent. Then, port 0 started, port 1 is closed
+      (its rings' pages are freed): a re-send on the free, and exact
+      counts in a new burst of traffic.
+"""
+
+import re
+import sys
+
+from guestlib import check, guest_pmd, harness, run, settle, vhost_pmd
+
+MODES = {
+    "dynamic": ["--single-file-segments"],
+    "inmemory": ["--in-memory", "--single-file-segments"],
+    "nohuge": ["--no-huge", "-m", "256"],
+    "legacy": ["--legacy-mem", "--no-huge", "-m", "256"],
+}
+QP = 8  # queue pairs of the hotplug case: 8 x 1.2 MB tx rings
+RESENT = re.compile(r"memory table sent again \((allocation|free) ")
+
+
+def resent(guest, kind):
+    return sum(1 for m in RESENT.finditer(guest.log) if m.group(1) == kind)
+
+
+def check_no_hugepage_files(*tps):
+    for tp in tps:
+        left = harness.hugepage_files(tp.prefix)
+        check(not left, "%s left hugepage files: %s" % (tp.name, left))
+
+
+def oneway(d, mem):
+    dynamic = "--single-file-segments" in mem
+    for sender in ("guest", "host"):
+        gfwd, hfwd = (("txonly", "rxonly") if sender == "guest"
+                      else ("rxonly", "txonly"))
+        with vhost_pmd(d, hfwd) as host, \
+                guest_pmd(d, gfwd, mem=mem) as guest:
+            guest.wait_link_up(0)
+            host.wait_link_up(0)
+            tx, rx = (guest, host) if sender == "guest" else (host, guest)
+            rx.start_fwd()
+            tx.start_fwd()
+            settle(1.0)
+            tx.stop_fwd()
+            settle()  # the receiver drains the ring
+            rx.stop_fwd()
+            t, r = tx.port_stats(0), rx.port_stats(0)
+            check(t["tx_packets"] > 0, "%s sent nothing: %s" % (sender, t))
+            check(t["tx_packets"] == r["rx_packets"],
+                  "%s tx %d != peer rx %d (memory %s)"
+                  % (sender, t["tx_packets"], r["rx_packets"],
+                     " ".join(mem)))
+            if dynamic:
+                check(resent(guest, "allocation") > 0,
+                      "dynamic memory but no table re-sent on allocation")
+        check_no_hugepage_files(guest, host)
+
+
+def legacy_huge(d):
+    with vhost_pmd(d, "rxonly") as host:
+        with harness.Testpmd(
+                "guest", vdevs=["net_virtio_spin0,path=%s/vhost.sock" % d],
+                plugins=[harness.plugin("virtio")], fwd_lcore=1,
+                mem=["--legacy-mem", "-m", "64"], timeout=60) as guest:
+            log = guest.log
+            check("failed to initialize net_virtio_spin0" in log,
+                  "the probe did not fail:\n" + log[-2000:])
+            check("more memory regions than vhost-user carries" in log and
+                  "--single-file-segments" in log,
+                  "no clear error about memory regions:\n" + log[-2000:])
+            rc = guest.quit()
+        check(rc == 0, "testpmd without the port did not quit cleanly "
+              "(status %s)" % rc)
+        check_no_hugepage_files(guest)
+        check(host.returncode is None, "the host died")
+
+
+def paused_resends(guest, sock, kind):
+    """Tables the port on sock sent again while its rings ran."""
+    return len(re.findall(re.escape(sock) + r": memory table sent again \(" +
+                          kind + r" [^)]*rings paused\)", guest.log))
+
+
+def exact_txonly(guest, host, what):
+    guest.stop_fwd()
+    settle()  # the host drains the guest's tx ring
+    host.stop_fwd()
+    g, h = guest.port_stats(0), host.port_stats(0)
+    check(g["tx_packets"] > 0, "%s: guest sent nothing: %s" % (what, g))
+    check(g["tx_packets"] == h["rx_packets"],
+          "%s: guest tx %d != host rx %d" % (what, g["tx_packets"],
+                                             h["rx_packets"]))
+
+
+def hotplug(d):
+    mem = MODES["dynamic"]
+    s0, s1 = d + "/vhost0.sock", d + "/vhost1.sock"
+    qs = ["--rxq=%d" % QP, "--txq=%d" % QP]
+    host = harness.Testpmd(
+        "host", fwd_lcore=0, args=["--forward-mode=rxonly"] + qs,
+        vdevs=["net_vhost%d,iface=%s,queues=%d" % (i, s, QP)
+               for i, s in enumerate((s0, s1))])
+    guest = harness.Testpmd(
+        "guest", fwd_lcore=1, plugins=[harness.plugin("virtio")],
+        vdevs=["net_virtio_spin0,path=%s,queues=%d" % (s0, QP)],
+        args=["--forward-mode=txonly"] + qs, mem=mem,
+        log_levels=["pmd.net.virtio_spin:info"])
+    with host, guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        # Allocation while port 0 forwards: a second port, big rings.
+        host.start_fwd()
+        guest.start_fwd()
+        settle(0.5)
+        a0 = paused_resends(guest, s0, "allocation")
+        guest.cmd("port attach net_virtio_spin1,path=%s,queues=%d"
+                  % (s1, QP), timeout=20)
+        for q in range(QP):
+            guest.cmd("port config 1 txq %d ring_size 32768" % q)
+        guest.cmd("port start 1", timeout=20)
+        check(paused_resends(guest, s0, "allocation") > a0,
+              "8 rings of 32768 allocated no memory while port 0 ran")
+        settle(0.5)
+        exact_txonly(guest, host, "allocation while running")
+        # Free while port 0 is started (forwarding stopped: testpmd
+        # closes no port it forwards on).
+        f0 = paused_resends(guest, s0, "free")
+        guest.cmd("port stop 1", timeout=20)
+        guest.cmd("port close 1", timeout=20)
+        check(paused_resends(guest, s0, "free") > f0,
+              "closing port 1 freed no memory while port 0 was started")
+        guest.cmd("clear port stats all")
+        host.cmd("clear port stats all")
+        host.start_fwd()
+        guest.start_fwd()
+        settle(1.0)
+        exact_txonly(guest, host, "after a free")
+    check_no_hugepage_files(guest, host)
+
+
+def main():
+    case = sys.argv[1]
+    with harness.private_dir() as d:
+        if case in MODES:
+            oneway(d, MODES[case])
+        elif case == "legacy_huge_fails_cleanly":
+            legacy_huge(d)
+        elif case == "hotplug":
+            hotplug(d)
+        else:
+            raise AssertionError("unknown case " + case)
+
+
+run(main)

@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""net_virtio_spin blocks in rx_burst only when nothing else on the lcore
+can be starved (lib/vspin/vspin_sleep_rule.h, default sleep=auto): the
+guest-side twin of tests/dpdk/host/test_sleep_safety.py.
+
+Every case runs in each sleeping mode MODE: notify, budget (budget:20),
+spin (spin:20), adaptive. Case name CASE_MODE (argv[1]).
+
+pvp_MODE
+    Topology: guest testpmd, io forwarding on ONE lcore polling port 0
+    net_null0 (a NIC stand-in, rx never dry) and port 1 net_virtio_spin0
+    (spin_mode=MODE, sleep=auto); stock net_vhost in rxonly on the host.
+    The guest's rx queue is idle (the host sends nothing).
+    Expect: the host's rx packets grow in each of four 0.5 s windows and
+    the guest's rx_q0_sleeps (port 1 xstats) is 0.
+pvp_always_MODE
+    The same with sleep=always: the contrast, rx_q0_sleeps > 0.
+twoq_MODE
+    Topology: stock net_vhost queues=2 with testpmd --rxq=2 --txq=1
+    txonly (transmits on queue 0 only); net_virtio_spin queues=2, testpmd
+    --rxq=2 --txq=2 rxonly, both rx queues on one lcore. The host sends
+    first, then the guest starts forwarding.
+    Expect: guest rx grows in each window, all on queue 0; idle queue 1
+    arms (rx_q1_arms grows); every sleep of the lcore follows an arm of
+    queue 0 whose recheck found it empty (sleeps <= rx_q0_arms -
+    rx_q0_arm_rechecks_hit): queue 1's armed state never puts the lcore
+    to sleep while queue 0 has work.
+idle_MODE
+    Topology: guest testpmd with only net_virtio_spin (rxonly), a
+    connected stock host that sends nothing.
+    Expect: over 3 s the guest's forwarding lcore uses at most 2% of a
+    core and rx_q0_sleeps grows.
+intr_MODE
+    Topology: intr_sink (tests/dpdk/host/intr_sink.c, intr_conf.rxq set)
+    on net_virtio_spin spin_mode=MODE; stock net_vhost sends 10 bursts
+    of 32, one every 0.2 s (start tx_first / stop).
+    Expect: rx_q0_sleeps stays 0 (the application sleeps by itself), all
+    320 packets arrive through its rx-interrupt wake-ups, none lost.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import harness as h  # noqa: E402
+import sleep_safety as ss  # noqa: E402
+from guestlib import guest_pmd, sock_path, vhost_pmd  # noqa: E402
+
+
+def guest_vdev(d, mode, extra=""):
+    return "net_virtio_spin0,path=%s,spin_mode=%s%s" % (sock_path(d), mode,
+                                                        extra)
+
+
+def pvp(mode, sleep_rule):
+    extra = ",sleep=%s" % sleep_rule if sleep_rule != "auto" else ""
+    with h.private_dir() as d, vhost_pmd(d, "rxonly") as H:
+        G = h.Testpmd("guest", vdevs=["net_null0",
+                                      guest_vdev(d, mode, extra)],
+                      plugins=[h.plugin("virtio")], fwd_lcore=1,
+                      args=["--forward-mode=io"])
+        with G:
+            vp = ss.port_of(G, "net_virtio_spin")
+            H.wait_link_up(0)
+            G.wait_link_up(vp)
+            H.start_fwd()
+            G.start_fwd()
+            time.sleep(0.3)
+            grow = ss.windows(lambda: H.port_stats(0)["rx_packets"])
+            xs = G.xstats(vp)
+            G.stop_fwd()
+    print("sleep=%s %s: host rx per %.1f s window %s; guest rx_q0 sleeps "
+          "%d (timeouts %d), arms %d" % (
+              sleep_rule, mode, ss.WINDOW_S, grow, xs["rx_q0_sleeps"],
+              xs["rx_q0_sleep_timeouts"], xs["rx_q0_arms"]))
+    return grow, xs["rx_q0_sleeps"]
+
+
+def pvp_auto(mode):
+    grow, sleeps = pvp(mode, "auto")
+    ss.check_pvp("guest pvp " + mode, grow, sleeps, "net_null")
+
+
+def pvp_always(mode):
+    grow, sleeps = pvp(mode, "always")
+    ss.check(sleeps > 0,
+             "sleep=always with an idle virtio rx queue: expected "
+             "rx_q0_sleeps > 0 (the contrast to pvp), saw 0; host rx per "
+             "window %s" % grow)
+
+
+def twoq(mode):
+    with h.private_dir() as d:
+        # Two queue pairs, one transmitting.
+        H = h.Testpmd("host", vdevs=["net_vhost0,iface=%s,queues=2"
+                                     % sock_path(d)], fwd_lcore=0,
+                      args=["--forward-mode=txonly", "--rxq=2", "--txq=1"])
+        with H, guest_pmd(d, "rxonly", devargs="spin_mode=" + mode,
+                          queues=2) as G:
+            H.wait_link_up(0)
+            G.wait_link_up(0)
+            H.start_fwd()
+            time.sleep(0.3)
+            x0 = G.xstats(0)
+            G.start_fwd()
+            time.sleep(0.2)
+            grow = ss.windows(lambda: G.port_stats(0)["rx_packets"])
+            x1 = G.xstats(0)
+            H.stop_fwd()
+            G.stop_fwd()
+    ss.check_twoq("guest " + mode, grow, x0, x1)
+
+
+def idle(mode):
+    with h.private_dir() as d, vhost_pmd(d, "rxonly") as H:
+        with guest_pmd(d, "rxonly", devargs="spin_mode=" + mode) as G:
+            H.wait_link_up(0)
+            G.wait_link_up(0)
+            G.start_fwd()
+            time.sleep(0.5)  # let the policy reach its sleep
+            s0 = G.xstats(0)["rx_q0_sleeps"]
+            c0, t0 = h.lcore_cpu(G.pid), time.monotonic()
+            time.sleep(3.0)
+            c1, t1 = h.lcore_cpu(G.pid), time.monotonic()
+            s1 = G.xstats(0)["rx_q0_sleeps"]
+            G.stop_fwd()
+    workers = [k for k in c1 if k != "main"]
+    cpu = sum(c1[k] - c0.get(k, 0) for k in workers) / (t1 - t0)
+    print("idle %s: guest forwarding lcore(s) %s %.2f%% of a core over 3 s, "
+          "rx_q0_sleeps %d -> %d" % (mode, workers, cpu * 100, s0, s1))
+    ss.check(workers, "no forwarding lcore thread found in the guest")
+    ss.check(s1 > s0, "the idle vspin-only lcore never slept (rx_q0_sleeps "
+             "%d -> %d over 3 s)" % (s0, s1))
+    ss.check(cpu <= 0.02, "the idle vspin-only lcore used %.2f%% of a core "
+             "over 3 s (bound 2%%)" % (cpu * 100))
+
+
+def intr(mode):
+    sink = ss.sink_path()
+    with h.private_dir() as d, vhost_pmd(d, "io") as H:
+        argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
+                "--file-prefix", "gssink-%d" % os.getpid(),
+                "-d", h.plugin("virtio"), "--vdev", guest_vdev(d, mode),
+                "--", str(32 * ss.BURSTS), "60"]
+
+        def drive():
+            H.wait_link_up(0)
+            time.sleep(0.5)  # the sink is asleep in epoll now
+            for _ in range(ss.BURSTS):
+                H.cmd("start tx_first")
+                time.sleep(0.2)
+                H.stop_fwd()
+            time.sleep(0.5)
+
+        with open(os.path.join(d, "sink.log"), "w+") as log:
+            rc, out = ss.run_sink(argv, log, drive)
+    ss.check_sink("guest intr " + mode, rc, out)
+
+
+CASES = ss.cases({
+    "pvp": pvp_auto,
+    "pvp_always": pvp_always,
+    "twoq": twoq,
+    "idle": idle,
+    "intr": intr,
+})
+
+if __name__ == "__main__":
+    ss.main(CASES)

@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""net_vhost_spin blocks in rx_burst only when nothing else on the lcore
+can be starved (lib/vspin/vspin_sleep_rule.h, default sleep=auto).
+
+Every case runs in each sleeping mode MODE of the spin policy: notify,
+budget (budget:20), spin (spin:20), adaptive. Case name CASE_MODE.
+
+pvp_MODE
+    Topology: one host testpmd, io forwarding on ONE lcore that polls two
+    ports: port 0 net_null0 (a NIC stand-in whose rx never runs dry) and
+    port 1 net_vhost_spin0 (spin_mode=MODE, sleep=auto); a stock
+    virtio_user guest in rxonly. The vhost rx queue is idle (the guest
+    sends nothing), so its policy would arm; the foreign net_null port
+    forbids blocking.
+    Expect: the guest's rx packets grow in each of four 0.5 s windows and
+    the host's rx_q0_sleeps (port 1 xstats) is 0.
+pvp_always_MODE
+    The same with sleep=always (the user's promise, broken here): the
+    contrast that shows the check above can fail. Expect rx_q0_sleeps > 0
+    (each sleep stalls the net_null -> guest flow for up to sleep_max_us).
+twoq_MODE
+    Topology: host net_vhost_spin queues=2, testpmd --rxq=2 --txq=2
+    rxonly, both rx queues on one forwarding lcore; a stock virtio_user
+    guest with queues=2 (two queue pairs negotiated: --rxq=2) but one tx
+    queue (--txq=1), txonly, so only host rx queue 0 has traffic.
+    The guest sends first, then the host starts forwarding.
+    Expect: host rx packets grow in each of four 0.5 s windows, all on
+    queue 0; idle queue 1 arms (rx_q1_arms grows); and queue 1's armed
+    state never puts the lcore to sleep while queue 0 has work: every
+    sleep of the lcore follows an arm of queue 0 whose recheck found its
+    ring empty (the growth of rx_q1_sleeps and rx_q0_sleeps is at most
+    the growth of rx_q0_arms - rx_q0_arm_rechecks_hit). In spin and
+    adaptive the stock guest's own stalls (longer than the window on this
+    shared 2-core machine) still let queue 0 arm now and then: those
+    sleeps are the policy's, and are printed.
+idle_MODE
+    Topology: host testpmd with only net_vhost_spin (sleep=auto: every
+    port is ours), rxonly, a connected stock guest that sends nothing.
+    Expect: over 3 s the forwarding lcore uses at most 2% of a core
+    (harness.lcore_cpu) and rx_q0_sleeps grows.
+intr_MODE
+    Topology: intr_sink (tests/dpdk/host/intr_sink.c: configures
+    intr_conf.rxq, polls, and when empty enables the rx interrupt and
+    epolls) on net_vhost_spin spin_mode=MODE; a stock guest sends 10
+    bursts of 32, one every 0.2 s.
+    Expect: rx_burst never blocks, the application sleeps by itself:
+    rx_q0_sleeps stays 0, all 320 packets arrive through the
+    application's own wake-ups, none lost (no epoll timeout followed by
+    a poll that finds packets).
+"""
+
+import os
+import time
+
+import hostlib as hl
+import sleep_safety as ss  # tests/dpdk/, on the path through hostlib
+
+h = hl.h
+
+
+def pvp(mode, sleep_rule="auto"):
+    extra = ",sleep=%s" % sleep_rule if sleep_rule != "auto" else ""
+    with h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        H = h.Testpmd("host", vdevs=[
+            "net_null0", hl.host_vdev("ours", sock, mode, extra=extra)],
+            plugins=[h.plugin("vhost_spin")], fwd_lcore=1,
+            args=["--forward-mode=io"])
+        with H, hl.guest("stock", sock,
+                         args=["--forward-mode=rxonly"]) as G:
+            vp = ss.port_of(H, "net_vhost_spin")
+            H.wait_link_up(vp)
+            G.wait_link_up(0)
+            G.start_fwd()
+            H.start_fwd()
+            time.sleep(0.3)
+            grow = ss.windows(lambda: G.port_stats(0)["rx_packets"])
+            xs = H.xstats(vp)
+            H.stop_fwd()
+    sleeps, arms = xs["rx_q0_sleeps"], xs["rx_q0_arms"]
+    timeouts = xs["rx_q0_sleep_timeouts"]
+    print("sleep=%s %s: guest rx per %.1f s window %s; host rx_q0 sleeps "
+          "%d (timeouts %d), arms %d" % (sleep_rule, mode, ss.WINDOW_S, grow,
+                                         sleeps, timeouts, arms))
+    return grow, sleeps
+
+
+def pvp_auto(mode):
+    grow, sleeps = pvp(mode)
+    ss.check_pvp("host pvp " + mode, grow, sleeps, "net_null")
+
+
+def pvp_always(mode):
+    grow, sleeps = pvp(mode, "always")
+    ss.check(sleeps > 0,
+             "sleep=always with an idle vhost queue: expected rx_q0_sleeps "
+             "> 0 (the contrast to pvp), saw 0; guest rx per window %s"
+             % grow)
+
+
+def twoq(mode):
+    qa = ["--rxq=2", "--txq=2", "--forward-mode=rxonly"]
+    with h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, mode, extra=",queues=2", args=qa) as H:
+            # Two queue pairs negotiated, one tx queue used.
+            with hl.guest("stock", sock, queues=2,
+                          args=["--rxq=2", "--txq=1",
+                                "--forward-mode=txonly"]) as G:
+                H.wait_link_up(0)
+                G.wait_link_up(0)
+                G.start_fwd()
+                time.sleep(0.3)
+                x0 = H.xstats(0)
+                H.start_fwd()
+                time.sleep(0.2)
+                grow = ss.windows(lambda: H.port_stats(0)["rx_packets"])
+                x1 = H.xstats(0)
+                G.stop_fwd()
+                H.stop_fwd()
+    ss.check_twoq("host " + mode, grow, x0, x1)
+
+
+def idle(mode):
+    with h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, mode,
+                     args=["--forward-mode=rxonly"]) as H:
+            with hl.guest("stock", sock) as G:
+                H.wait_link_up(0)
+                G.wait_link_up(0)
+                H.start_fwd()
+                time.sleep(0.5)  # let the policy reach its sleep
+                s0 = H.xstats(0)["rx_q0_sleeps"]
+                cpu = hl.cpu_of_worker(H.pid, 3.0)
+                s1 = H.xstats(0)["rx_q0_sleeps"]
+                H.stop_fwd()
+    print("idle %s: host forwarding lcore %.2f%% of a core over 3 s, "
+          "rx_q0_sleeps %d -> %d" % (mode, cpu * 100, s0, s1))
+    ss.check(s1 > s0, "the idle vspin-only lcore never slept (rx_q0_sleeps "
+             "%d -> %d over 3 s)" % (s0, s1))
+    ss.check(cpu <= 0.02, "the idle vspin-only lcore used %.2f%% of a core "
+             "over 3 s (bound 2%%)" % (cpu * 100))
+
+
+def intr(mode):
+    sink, plugin = ss.sink_path(), h.plugin("vhost_spin")
+    with h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
+                "--file-prefix", "ssink-%d" % os.getpid(), "-d", plugin,
+                "--vdev", hl.host_vdev("ours", sock, mode),
+                "--", str(32 * ss.BURSTS), "60"]
+
+        def drive():
+            if not hl.wait_until("socket", lambda: os.path.exists(sock),
+                                 10):
+                raise ss.Fail("intr_sink made no socket")
+            with hl.guest("stock", sock) as G:
+                G.wait_link_up(0)
+                G.cmd("set fwd io")
+                time.sleep(0.5)  # the sink is asleep in epoll now
+                for _ in range(ss.BURSTS):
+                    G.cmd("start tx_first")
+                    time.sleep(0.2)
+                    G.stop_fwd()
+                time.sleep(0.5)
+
+        with open(d + "/sink.log", "w+") as log:
+            rc, out = ss.run_sink(argv, log, drive)
+    ss.check_sink("intr " + mode, rc, out)
+
+
+CASES = ss.cases({
+    "pvp": pvp_auto,
+    "pvp_always": pvp_always,
+    "twoq": twoq,
+    "idle": idle,
+    "intr": intr,
+})
+
+if __name__ == "__main__":
+    ss.main(CASES)

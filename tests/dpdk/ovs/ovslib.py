@@ -1,0 +1,402 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Debian's OVS-DPDK (openvswitch-switch-dpdk, OVS 3.1 on DPDK 22.11) with
+our plugins, run privately: no systemd, no /etc or /var/run/openvswitch.
+
+Ovs(name, plugins, pmd_core=1, other_config=None)
+    ovsdb-server and ovs-vswitchd-dpdk started by us (children of this
+    process, in their own sessions, not daemonised) on a database in a
+    fresh 0700 directory (OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR point there; the
+    dpdkvhostuser sockets land there too). dpdk-extra is
+      --no-huge --legacy-mem -m 1024 --no-pci --file-prefix P -d PLUGIN...
+    (--legacy-mem, or OVS adds --in-memory, which --no-huge rejects); P is
+    unique, so DPDK's runtime directory (/var/run/dpdk/P, holding the
+    telemetry socket) is ours and is removed at stop. The PMD thread is
+    pinned to pmd_core (pmd-cpu-mask); the main thread to core 0 (OVS's
+    default "-l 0").
+    Use as a context manager: stop() ends both processes by pid (SIGTERM,
+    then SIGKILL) and removes the directories, whatever happened.
+  .vsctl(*args) / .ofctl(*args) / .appctl(*args) -> str
+  .restart_vswitchd()              stop ovs-vswitchd by pid, start it again
+  .add_bridge(name="br0")          datapath_type=netdev, no flows
+  .add_dpdk_port(name, devargs, ofport)
+  .add_vhostuser_port(name, ofport) -> socket path (stock dpdkvhostuser)
+  .flows(*flows)                   replace br0's flows
+  .ports() -> {ofport: {"rx": n, "tx": n, "rx_drop": n, "tx_drop": n}}
+                                   live (ovs-ofctl dump-ports), unlike the
+                                   database's statistics column, which OVS
+                                   refreshes only every 5 s. A dpdkvhostuser
+                                   port shows "?" (0 here): Debian's OVS
+                                   3.1 cannot read its stats ("could not
+                                   retrieve stats (Protocol error)" in
+                                   dpctl/show), whatever the guest.
+  .flow_packets() -> {in_port: n_packets} of the in_port=N flows (lags:
+                                   revalidators push datapath stats)
+  .pmd_received() -> n             packets the PMD threads read (live)
+  .telemetry(*cmds) -> [json]      dpdk-telemetry.py on OVS's DPDK
+  .dpdk_port_id(devargs_name)      ethdev port id of a device (by name)
+  .pmd_tid() -> tid                the PMD thread (comm "pmd-c01/id:N")
+  .vspin_queue(port, q=0) / .xstats(port)   /vhost_spin/queues, xstats
+  .pmd_cpu(seconds) -> fraction    its CPU over that interval (1.0 = core,
+                                   from schedstat)
+
+guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="") -> Guest
+    A testpmd guest ("ours": net_virtio_spin spin mode; "stock":
+    net_virtio_user) on CPU 0 only; a harness Testpmd that also removes
+    its /var/run/dpdk/<prefix> when it exits.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import harness as h  # noqa: E402
+
+VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+SKIP = 77
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def missing():
+    """Why OVS-DPDK cannot run here, or None."""
+    for p in (VSWITCHD, SCHEMA):
+        if not os.path.exists(p):
+            return "%s missing (apt install openvswitch-switch-dpdk)" % p
+    for t in ("ovsdb-server", "ovsdb-tool", "ovs-vsctl", "ovs-ofctl",
+              "ovs-appctl", "dpdk-telemetry.py", "dpdk-testpmd"):
+        if not shutil.which(t):
+            return "%s not in PATH" % t
+    return None
+
+
+_n = [0]
+
+
+class Ovs:
+    def __init__(self, name, plugins, pmd_core=1, other_config=None,
+                 mem_mb=1024):
+        _n[0] += 1
+        self.name = name
+        self.prefix = "ovs-%s-%d-%d" % (name, os.getpid(), _n[0])
+        self.plugins = list(plugins)
+        self.pmd_core = pmd_core
+        self.other_config = dict(other_config or {})
+        self.mem_mb = mem_mb
+        self.dir = None
+        self.db_proc = None
+        self.sw_proc = None
+        self.env = None
+
+    # -- life cycle ----------------------------------------------------
+    def start(self):
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self):
+        self.dir = tempfile.mkdtemp(prefix="vspin-ovs-")
+        d = self.dir
+        self.env = dict(os.environ, OVS_RUNDIR=d, OVS_DBDIR=d, OVS_LOGDIR=d,
+                        OVS_SYSCONFDIR=d)
+        self.db = "unix:%s/db.sock" % d
+        subprocess.run(["ovsdb-tool", "create", d + "/conf.db", SCHEMA],
+                       check=True, env=self.env, capture_output=True)
+        self.db_proc = subprocess.Popen(
+            ["ovsdb-server", d + "/conf.db", "--remote=punix:%s/db.sock" % d,
+             "--pidfile=%s/ovsdb-server.pid" % d,
+             "--unixctl=%s/ovsdb-server.ctl" % d,
+             "--log-file=%s/ovsdb-server.log" % d],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(d + "/db.sock"):
+            if self.db_proc.poll() is not None or time.monotonic() > deadline:
+                raise Fail("ovsdb-server did not start:\n" +
+                           self._tail("ovsdb-server.log"))
+            time.sleep(0.05)
+        extra = ["--no-huge", "--legacy-mem", "-m", str(self.mem_mb),
+                 "--no-pci", "--file-prefix", self.prefix]
+        for p in self.plugins:
+            extra += ["-d", p]
+        cfg = {"dpdk-init": "true", "dpdk-extra": " ".join(extra),
+               "pmd-cpu-mask": hex(1 << self.pmd_core)}
+        cfg.update(self.other_config)
+        self.vsctl("--no-wait", "init")
+        self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
+                   *["other_config:%s=%s" % kv for kv in cfg.items()])
+        self._start_vswitchd()
+        return self
+
+    def _start_vswitchd(self):
+        d = self.dir
+        seen = self.log().count("DPDK Enabled - initialized")
+        self.sw_proc = subprocess.Popen(
+            [VSWITCHD, self.db, "--pidfile=%s/ovs-vswitchd.pid" % d,
+             "--unixctl=%s/ovs-vswitchd.ctl" % d,
+             "--log-file=%s/ovs-vswitchd.log" % d],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        deadline = time.monotonic() + 30
+        while self.log().count("DPDK Enabled - initialized") <= seen:
+            if self.sw_proc.poll() is not None or time.monotonic() > deadline:
+                raise Fail("ovs-vswitchd did not initialise DPDK:\n" +
+                           self._tail("ovs-vswitchd.log"))
+            time.sleep(0.1)
+
+    def restart_vswitchd(self):
+        """Stop ovs-vswitchd (SIGTERM, by pid) and start it again on the
+        same database (bridges, ports and flows are kept there; DPDK's
+        runtime directory is reused)."""
+        self._end(self.sw_proc, 15)
+        self._start_vswitchd()
+        br = getattr(self, "br", None)
+        deadline = time.monotonic() + 20
+        while br and subprocess.run(["ovs-ofctl", "show", br], env=self.env,
+                                    capture_output=True).returncode != 0:
+            if time.monotonic() > deadline:
+                self.fail("bridge %s not back after the restart" % br)
+            time.sleep(0.1)
+
+    @staticmethod
+    def _end(proc, timeout=10):
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        except ProcessLookupError:
+            pass
+
+    def stop(self):
+        try:
+            self._end(self.sw_proc, 15)
+        finally:
+            self._end(self.db_proc)
+            if self.dir:
+                shutil.rmtree(self.dir, ignore_errors=True)
+            shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    # -- logs ----------------------------------------------------------
+    def log(self, name="ovs-vswitchd.log"):
+        try:
+            with open(os.path.join(self.dir, name), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def _tail(self, name, n=3000):
+        return self.log(name)[-n:]
+
+    def fail(self, msg):
+        raise Fail("%s\n--- ovs-vswitchd.log (tail) ---\n%s" % (
+            msg, self._tail("ovs-vswitchd.log")))
+
+    # -- tools ---------------------------------------------------------
+    def _run(self, argv, timeout=30):
+        r = subprocess.run(argv, env=self.env, capture_output=True, text=True,
+                           timeout=timeout)
+        if r.returncode != 0:
+            self.fail("%s: exit %d: %s" % (" ".join(argv), r.returncode,
+                                          r.stderr.strip()))
+        return r.stdout
+
+    def vsctl(self, *args):
+        return self._run(["ovs-vsctl", "--db=" + self.db, "--timeout=30"]
+                         + list(args))
+
+    def ofctl(self, *args):
+        return self._run(["ovs-ofctl"] + list(args))
+
+    def appctl(self, *args):
+        return self._run(["ovs-appctl", "-t",
+                          "%s/ovs-vswitchd.ctl" % self.dir] + list(args))
+
+    def set_config(self, **kv):
+        self.vsctl("set", "Open_vSwitch", ".",
+                   *["other_config:%s=%s" % (k.replace("_", "-"), v)
+                     for k, v in kv.items()])
+
+    def remove_config(self, key):
+        self.vsctl("remove", "Open_vSwitch", ".", "other_config", key)
+
+    # -- bridge and ports ----------------------------------------------
+    def add_bridge(self, br="br0"):
+        self.br = br
+        self.vsctl("add-br", br, "--", "set", "bridge", br,
+                   "datapath_type=netdev")
+        self.ofctl("del-flows", br)
+
+    def add_dpdk_port(self, name, devargs, ofport):
+        self.vsctl("add-port", self.br, name, "--", "set", "interface", name,
+                   "type=dpdk", "options:dpdk-devargs=" + devargs,
+                   "ofport_request=%d" % ofport)
+        self._check_port(name)
+
+    def add_vhostuser_port(self, name, ofport):
+        self.vsctl("add-port", self.br, name, "--", "set", "interface", name,
+                   "type=dpdkvhostuser", "ofport_request=%d" % ofport)
+        self._check_port(name)
+        return os.path.join(self.dir, name)
+
+    def _check_port(self, name):
+        err = self.vsctl("get", "interface", name, "error").strip()
+        if err not in ("[]", '""'):
+            self.fail("interface %s: %s" % (name, err))
+        ofp = self.vsctl("get", "interface", name, "ofport").strip()
+        if ofp in ("-1", "[]"):
+            self.fail("interface %s has no OpenFlow port" % name)
+
+    def flows(self, *flows):
+        self.ofctl("del-flows", self.br)
+        for f in flows:
+            self.ofctl("add-flow", self.br, f)
+
+    def ports(self):
+        out = self.ofctl("dump-ports", self.br)
+        res = {}
+        cur = None
+        for line in out.splitlines():
+            m = re.match(r"\s*port\s+\"?([A-Za-z0-9_]+)\"?:\s*rx pkts=(\d+|\?)"
+                         r".*?drop=(\d+|\?)", line)
+            if m:
+                cur = m.group(1)
+                res[cur] = {"rx": _int(m.group(2)),
+                            "rx_drop": _int(m.group(3))}
+                continue
+            m = re.match(r"\s*tx pkts=(\d+|\?).*?drop=(\d+|\?)", line)
+            if m and cur is not None:
+                res[cur]["tx"] = _int(m.group(1))
+                res[cur]["tx_drop"] = _int(m.group(2))
+        out = {}
+        for k, v in res.items():
+            out[int(k) if k.isdigit() else k] = v
+        return out
+
+    def flow_packets(self):
+        """{in_port: n_packets} of the in_port=N flows (ovs-ofctl)."""
+        res = {}
+        for m in re.finditer(r"n_packets=(\d+).*?in_port=(\d+)",
+                             self.ofctl("dump-flows", self.br)):
+            res[int(m.group(2))] = int(m.group(1))
+        return res
+
+    def pmd_received(self):
+        """"packets received" summed over the PMD threads: live, every
+        packet OVS read from any port (dpif-netdev/pmd-stats-show)."""
+        out = self.appctl("dpif-netdev/pmd-stats-show")
+        return sum(int(x) for x in re.findall(r"packets received:\s*(\d+)",
+                                               out))
+
+    # -- DPDK telemetry ------------------------------------------------
+    def telemetry(self, *cmds):
+        sock = "/var/run/dpdk/%s/dpdk_telemetry.v2" % self.prefix
+        check(os.path.exists(sock), "no telemetry socket " + sock)
+        r = subprocess.run(["dpdk-telemetry.py", "-f", self.prefix],
+                           input="\n".join(cmds) + "\n", capture_output=True,
+                           text=True, timeout=20)
+        lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+        check(r.returncode == 0 and len(lines) == len(cmds),
+              "dpdk-telemetry.py -f %s: exit %d: %s %s" % (
+                  self.prefix, r.returncode, r.stdout, r.stderr))
+        return [json.loads(ln) for ln in lines]
+
+    def dpdk_port_id(self, devname):
+        ids = self.telemetry("/ethdev/list")[0]["/ethdev/list"]
+        infos = self.telemetry(*["/ethdev/info,%d" % i for i in ids])
+        for i, info in zip(ids, infos):
+            if (info.get("/ethdev/info") or {}).get("name") == devname:
+                return i
+        self.fail("no ethdev named %s in %s" % (devname, infos))
+
+    def vspin_queue(self, port, q=0):
+        r = self.telemetry("/vhost_spin/queues,%d" % port)[0]
+        return r["/vhost_spin/queues"]["rx_q%d" % q]
+
+    def xstats(self, port):
+        return self.telemetry("/ethdev/xstats,%d" % port)[0]["/ethdev/xstats"]
+
+    # -- the PMD thread ------------------------------------------------
+    def pmd_tid(self):
+        for tid, (comm, _) in h.thread_cpu(self.sw_proc.pid).items():
+            if comm.startswith("pmd-c"):
+                return tid
+        self.fail("no pmd-c* thread in ovs-vswitchd")
+
+    def pmd_cpu(self, seconds):
+        """Fraction of a core the PMD thread ran over `seconds`, from
+        /proc/PID/task/TID/schedstat (ns: finer than stat's 10 ms ticks)."""
+        path = "/proc/%d/task/%d/schedstat" % (self.sw_proc.pid,
+                                                self.pmd_tid())
+
+        def ns():
+            with open(path) as f:
+                return int(f.read().split()[0])
+        a, t0 = ns(), time.monotonic()
+        time.sleep(seconds)
+        b, t1 = ns(), time.monotonic()
+        return (b - a) / 1e9 / (t1 - t0)
+
+
+def _int(s):
+    return 0 if s == "?" else int(s)
+
+
+# -- guests ---------------------------------------------------------------
+class Guest(h.Testpmd):
+    """A harness testpmd that also removes its DPDK runtime directory
+    (/var/run/dpdk/<prefix>) once it has exited: no state left behind."""
+
+    def __exit__(self, *exc):
+        try:
+            return super().__exit__(*exc)
+        finally:
+            shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+
+
+def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra=""):
+    """A testpmd guest on CPU 0 only (its main and forwarding lcores both
+    there), so that OVS's PMD thread has core 1 to itself. kind "ours"
+    (net_virtio_spin, spin mode) or "stock" (net_virtio_user)."""
+    if kind == "ours":
+        vdev = "net_virtio_spin0,path=%s,queue_size=%d,spin_mode=spin" % (
+            sock, qsize)
+        plugins = [h.plugin("virtio")]
+    else:
+        vdev = "net_virtio_user0,path=%s,queue_size=%d" % (sock, qsize)
+        plugins = []
+    if extra:
+        vdev += "," + extra
+    tp = Guest(name, vdevs=[vdev], plugins=plugins,
+                   args=["--forward-mode=" + fwd, "--rxd=%d" % qsize,
+                         "--txd=%d" % qsize])
+    i = tp.argv.index("-l")
+    tp.argv[i:i + 2] = ["--lcores", "0@0,1@0"]
+    return tp

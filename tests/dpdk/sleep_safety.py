@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Shared part of host/test_sleep_safety.py and guest/test_sleep_safety.py:
+when may rx_burst of our PMDs block (lib/vspin/vspin_sleep_rule.h).
+
+MODES                       case suffix -> spin_mode, the sleeping modes
+windows(read)               growth of read() over WINDOWS windows
+port_of(t, driver)          port id of a driver in a testpmd
+check_twoq(where, grow, x0, x1)
+                            the two-queue checks on xstats before/after
+sink_path(), run_sink(argv, log, drive), check_sink(where, rc, out)
+                            tests/dpdk/host/intr_sink: run it, check it
+cases(makers)               {CASE_MODE: fn} for every mode
+main(cases)                 run the case named in argv[1]: exit 0 (PASS)
+                            or 1 (FAIL: what was seen)
+Fail / check(cond, msg)
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+import harness as h
+
+MODES = {
+    "notify": "notify",
+    "budget": "budget:20",
+    "spin": "spin:20",
+    "adaptive": "adaptive",
+}
+WINDOWS = 4
+WINDOW_S = 0.5
+BURSTS = 10  # intr cases: bursts of 32, one every 0.2 s
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def windows(read, n=WINDOWS, seconds=WINDOW_S):
+    """Growth of read() over n consecutive windows of `seconds`."""
+    res, last = [], read()
+    for _ in range(n):
+        time.sleep(seconds)
+        cur = read()
+        res.append(cur - last)
+        last = cur
+    return res
+
+
+def port_of(t, driver, nports=2):
+    """The port id whose driver is `driver`, from 'show port info'."""
+    for p in range(nports):
+        out = t.cmd("show port info %d" % p)
+        m = re.search(r"Driver name:\s*(\S+)", out)
+        if m and m.group(1) == driver:
+            return p
+    t.fail("no port with driver %s among %d ports" % (driver, nports))
+
+
+def qstats(xs, key, queues=2):
+    return [xs["rx_q%d_%s" % (q, key)] for q in range(queues)]
+
+
+def check_pvp(where, grow, sleeps, other):
+    check(all(g > 0 for g in grow),
+          "%s: the flow stalled: rx packets per %.1f s window %s"
+          % (where, WINDOW_S, grow))
+    check(sleeps == 0,
+          "%s: rx_burst blocked %d times on an lcore that also polls %s "
+          "(sleep=auto must not block)" % (where, sleeps, other))
+
+
+def check_twoq(where, grow, x0, x1):
+    """The two-queue checks on xstats taken before (x0) and after (x1)
+    the traffic windows; rx queue 0 has the traffic, queue 1 none."""
+    def delta(key):
+        return [b - a for a, b in zip(qstats(x0, key), qstats(x1, key))]
+    pk, arms = delta("packets"), delta("arms")
+    hits, sleeps = delta("arm_rechecks_hit"), delta("sleeps")
+    empty_arms0 = arms[0] - hits[0]
+    print("%s: rx per %.1f s window %s; per queue: packets %s, arms %s, "
+          "rechecks hit %s, sleeps %s" % (where, WINDOW_S, grow, pk, arms,
+                                          hits, sleeps))
+    check(all(g > 0 for g in grow),
+          "%s: rx stalled: rx packets per %.1f s window %s"
+          % (where, WINDOW_S, grow))
+    check(pk[0] > 0 and pk[1] == 0,
+          "%s: expected traffic on rx queue 0 only, saw packets per queue "
+          "%s" % (where, pk))
+    check(arms[1] > 0,
+          "%s: idle rx queue 1 never armed during traffic (rx_q1_arms "
+          "%d -> %d)" % (where, qstats(x0, "arms")[1],
+                         qstats(x1, "arms")[1]))
+    # A sleep of the lcore needs queue 0 armed with an empty recheck: one
+    # such arm at least per sleep, or queue 1 alone put it to sleep.
+    check(max(sleeps) <= empty_arms0,
+          "%s: the lcore slept while rx queue 0 had work: sleeps per queue "
+          "%s, but queue 0 armed with an empty recheck only %d times "
+          "(arms %d, rechecks hit %d)" % (where, sleeps, empty_arms0,
+                                          arms[0], hits[0]))
+
+
+def sink_path():
+    p = os.environ.get("VSPIN_INTR_SINK") or os.path.join(
+        h.build_dir(), "tests/dpdk/host/intr_sink")
+    if not os.path.isfile(p):
+        raise FileNotFoundError("not built: " + p)
+    return p
+
+
+def run_sink(argv, log, drive):
+    """Run intr_sink with argv (output to the file log), call drive()
+    while it runs, then SIGINT it. Returns (exit status or None, its
+    output)."""
+    p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    rc = None
+    try:
+        drive()
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(30)
+    except subprocess.TimeoutExpired:
+        pass
+    except (h.HarnessError, Fail) as e:
+        p.terminate()
+        p.wait(10)
+        log.seek(0)
+        raise Fail("%s\n--- intr_sink log ---\n%s" % (e, log.read()[-3000:]))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    log.seek(0)
+    return rc, log.read()
+
+
+def check_sink(where, rc, out):
+    m = re.search(r"rx (\d+) wakeups (\d+) timeouts (\d+) lost (\d+)", out)
+    check(m is not None, "%s: intr_sink printed no result (exit %s):\n%s"
+          % (where, rc, out[-2000:]))
+    rx, wakeups, timeouts, lost = map(int, m.groups())
+    xs = {k: int(v) for k, v in re.findall(r"^xstat (\S+) (\d+)$", out,
+                                           re.M)}
+    check("rx_q0_sleeps" in xs, "%s: intr_sink printed no rx_q0_sleeps "
+          "xstat:\n%s" % (where, out[-2000:]))
+    print("%s: %d packets, %d application wake-ups, %d timeouts, %d lost; "
+          "rx_q0 sleeps %d, arms %d" % (where, rx, wakeups, timeouts, lost,
+                                        xs["rx_q0_sleeps"],
+                                        xs.get("rx_q0_arms", -1)))
+    check(xs["rx_q0_sleeps"] == 0,
+          "%s: rx_burst blocked %d times on a port with rx interrupts "
+          "configured (the application sleeps by itself)"
+          % (where, xs["rx_q0_sleeps"]))
+    check(rc == 0 and rx >= 32 * BURSTS,
+          "%s: received %d of %d packets (exit %s)"
+          % (where, rx, 32 * BURSTS, rc))
+    check(lost == 0, "%s: %d lost wake-ups: epoll timed out with packets "
+          "waiting" % (where, lost))
+    check(wakeups > 0, "%s: the application never woke by its rx "
+          "interrupt (%d timeouts)" % (where, timeouts))
+
+
+def cases(makers):
+    """makers: {case: fn(spin_mode)} -> {case_MODE: thunk} for MODES."""
+    res = {}
+    for case, fn in makers.items():
+        for name, mode in MODES.items():
+            res["%s_%s" % (case, name)] = (
+                lambda f, m: lambda: f(m))(fn, mode)
+    return res
+
+
+def main(all_cases):
+    if len(sys.argv) < 2 or sys.argv[1] not in all_cases:
+        print("usage: %s CASE (one of: %s)" % (
+            sys.argv[0], ", ".join(sorted(all_cases))))
+        sys.exit(2)
+    name = sys.argv[1]
+    try:
+        all_cases[name]()
+    except (Fail, AssertionError, h.HarnessError, FileNotFoundError) as e:
+        print("FAIL %s: %s" % (name, e))
+        sys.exit(1)
+    except Exception:
+        traceback.print_exc()
+        print("FAIL %s: unexpected error" % name)
+        sys.exit(1)
+    print("PASS %s" % name)

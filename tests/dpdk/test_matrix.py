@@ -1,0 +1,327 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""End-to-end matrix: exactly-once, in-order delivery through every pair of
+PMDs, in every spin mode, both ways, counted by vspin-traffic.
+
+One case per run (argv[1]); `--list` prints every case name, `all` runs
+them all. A case is PAIR_DIR_MODE[_Nq][_MEMORY]:
+
+  PAIR    ours_ours     net_virtio_spin (guest) with net_vhost_spin (host)
+          stock_guest   stock net_virtio_user with net_vhost_spin
+          stock_host    net_virtio_spin with stock net_vhost
+  DIR     g2h           generator in the guest, sink in the host
+          h2g           generator in the host, sink in the guest
+  MODE    poll, notify, budget20, spin20, adaptive: spin_mode of whichever
+          side(s) are ours (the stock side has no such knob)
+  _Nq     N queue pairs (ours_ours only): the generator spreads its bursts
+          over the N tx queues, each numbered from 0; the sink checks each
+          rx queue's own sequence
+  MEMORY  none: EAL --no-huge (memfd-backed memory); _huge: hugepages in
+          DPDK's default dynamic memory mode, with --single-file-segments
+          in the guest (the frontend shares its memory over vhost-user).
+          /proc/meminfo must show enough free hugepages, or the case FAILS
+          with the reason (scripts/setup.sh reserves them).
+
+Each case: the host process (vhost-user server, core 1) and the guest
+process (client, core 0) each run vspin-traffic; the generator sends
+COUNT packets unpaced (--count, --rate max) on one side and the sink on
+the other checks them. Expect: the generator sent exactly COUNT and its
+end-of-stream went out on every queue; the sink saw every end-of-stream,
+received == sent (per queue too), lost 0, duplicates 0, reordered 0,
+misrouted 0 (a packet on another queue than it was sent on), foreign 0.
+No timing is asserted (other tests share the machine): each case prints
+its packets and durations.
+
+Environment: VSPIN_MATRIX_COUNT overrides COUNT (default 1000000).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+COUNT = int(os.environ.get("VSPIN_MATRIX_COUNT", "1000000"))
+MODES = {"poll": "poll", "notify": "notify", "budget20": "budget:20",
+         "spin20": "spin:20", "adaptive": "adaptive"}
+# PAIR -> (guest kind, host kind)
+PAIRS = {"ours_ours": ("ours", "ours"), "stock_guest": ("stock", "ours"),
+         "stock_host": ("ours", "stock")}
+DIRS = ("g2h", "h2g")
+# Multi-queue cases: ours_ours only.
+MQ = (("g2h", "spin20", 2), ("h2g", "spin20", 2),
+      ("g2h", "adaptive", 8), ("h2g", "adaptive", 8))
+MEMORIES = ("nohuge", "huge")
+NOHUGE_MB = 256
+HUGE_MB_NEEDED = 512  # two processes, dynamic memory
+TIMEOUT = 120
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def cases():
+    out = []
+    for pair in PAIRS:
+        for d in DIRS:
+            for mode in MODES:
+                out.append("%s_%s_%s" % (pair, d, mode))
+    for d, mode, q in MQ:
+        out.append("ours_ours_%s_%s_%dq" % (d, mode, q))
+    return out
+
+
+def parse_case(name):
+    """-> dict(pair, dir, mode, queues, memory)."""
+    parts = name.split("_")
+    memory = "nohuge"
+    if parts[-1] in MEMORIES:
+        memory = parts.pop()
+    queues = 1
+    if parts[-1].endswith("q") and parts[-1][:-1].isdigit():
+        queues = int(parts.pop()[:-1])
+    check(len(parts) == 4, "bad case name %r" % name)
+    pair, d, mode = "_".join(parts[:2]), parts[2], parts[3]
+    check(pair in PAIRS and d in DIRS and mode in MODES,
+          "bad case name %r" % name)
+    return {"pair": pair, "dir": d, "mode": mode, "queues": queues,
+            "memory": memory}
+
+
+def app():
+    path = os.path.join(h.build_dir(), "app", "vspin-traffic")
+    check(os.path.isfile(path), "vspin-traffic not built: %s" % path)
+    return path
+
+
+def hugepages_free():
+    """(free 2 MB-page count, page size in kB) from /proc/meminfo."""
+    info = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            info[k.strip()] = v.split()
+    return (int(info.get("HugePages_Free", ["0"])[0]),
+            int(info.get("Hugepagesize", ["0"])[0]))
+
+
+def check_hugepages():
+    free, kb = hugepages_free()
+    mb = free * kb // 1024
+    check(mb >= HUGE_MB_NEEDED,
+          "hugepages not set up: /proc/meminfo shows HugePages_Free %d of "
+          "%d kB (%d MB free, this case needs %d MB); run scripts/setup.sh "
+          "as root (or echo N > /proc/sys/vm/nr_hugepages and mount "
+          "hugetlbfs)" % (free, kb, mb, HUGE_MB_NEEDED))
+
+
+def eal_memory(memory, side):
+    """EAL memory arguments of one side ('guest' or 'host')."""
+    if memory == "nohuge":
+        return ["--no-huge", "-m", str(NOHUGE_MB)]
+    # Hugepages, dynamic memory: the frontend's memory must be shareable
+    # with the backend, one file per segment list.
+    return ["--single-file-segments"] if side == "guest" else []
+
+
+def vdev(side, kind, sock, mode, queues):
+    if side == "host":
+        if kind == "stock":
+            return "net_vhost0,iface=%s,queues=%d" % (sock, queues)
+        return "net_vhost_spin0,iface=%s,queues=%d,spin_mode=%s" % (
+            sock, queues, mode)
+    if kind == "stock":
+        return "net_virtio_user0,path=%s,queues=%d" % (sock, queues)
+    return "net_virtio_spin0,path=%s,queues=%d,spin_mode=%s" % (
+        sock, queues, mode)
+
+
+def side_argv(c, side, kind, role, sock, json_path, tag):
+    core = "1" if side == "host" else "0"
+    argv = [app(), "-l", core, "--no-pci", "--no-telemetry",
+            "--file-prefix", "mx%d_%s" % (os.getpid(), tag)]
+    argv += eal_memory(c["memory"], side)
+    if kind == "ours":
+        argv += ["-d", h.plugin("vhost_spin" if side == "host"
+                                else "virtio_spin")]
+    argv += ["--vdev", vdev(side, kind, sock, MODES[c["mode"]],
+                            c["queues"])]
+    argv += ["--", "--role", role, "--quiet", "--json", json_path,
+             "--queues", str(c["queues"])]
+    if role == "gen":
+        # A cap far above the time COUNT takes at any plausible speed;
+        # the count is what ends the run.
+        argv += ["--rate", "max", "--count", str(COUNT), "--duration", "30",
+                 "--warmup-ms", "100", "--linger-ms", "300"]
+    else:
+        argv += ["--wait", "30", "--idle-ms", "5000"]
+    return argv
+
+
+def run_side(argv, log_path):
+    log = open(log_path, "w")
+    # The sanitizer runtime of an ASan build, as for testpmd.
+    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            env=h.testpmd_env())
+
+
+def finish(p, timeout):
+    try:
+        return p.wait(timeout=max(timeout, 1))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return None
+
+
+def tail(path, n=1500):
+    try:
+        with open(path) as f:
+            return f.read()[-n:]
+    except OSError as e:
+        return "(no log: %s)" % e
+
+
+def load(path, rc, log):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise Fail("no JSON report %s (exit status %s): %s\n--- log:\n%s"
+                   % (os.path.basename(path), rc, e, tail(log)))
+
+
+def run_case(name):
+    c = parse_case(name)
+    if c["memory"] == "huge":
+        check_hugepages()
+    guest_kind, host_kind = PAIRS[c["pair"]]
+    host_role = "sink" if c["dir"] == "g2h" else "gen"
+    guest_role = "gen" if host_role == "sink" else "sink"
+    t0 = time.monotonic()
+    with h.private_dir("vspin-mx-") as d:
+        sock = os.path.join(d, "vhost.sock")
+        paths = {s: (os.path.join(d, s + ".json"), os.path.join(d, s + ".log"))
+                 for s in ("host", "guest")}
+        hp = run_side(side_argv(c, "host", host_kind, host_role, sock,
+                                paths["host"][0], "h"), paths["host"][1])
+        gp = None
+        try:
+            end = time.monotonic() + 30
+            while not os.path.exists(sock):
+                check(hp.poll() is None, "host exited (status %s) before "
+                      "creating its socket:\n%s"
+                      % (hp.returncode, tail(paths["host"][1])))
+                check(time.monotonic() < end,
+                      "no vhost-user socket after 30 s:\n%s"
+                      % tail(paths["host"][1]))
+                time.sleep(0.01)
+            gp = run_side(side_argv(c, "guest", guest_kind, guest_role,
+                                    sock, paths["guest"][0], "g"),
+                          paths["guest"][1])
+            end = time.monotonic() + TIMEOUT
+            # The generator ends first (count, then linger); the sink at
+            # the last end-of-stream.
+            rcs = {}
+            for side, p in (("guest", gp), ("host", hp)) if \
+                    guest_role == "gen" else (("host", hp), ("guest", gp)):
+                rcs[side] = finish(p, end - time.monotonic())
+        finally:
+            for p in (gp, hp):
+                if p is not None and p.poll() is None:
+                    p.kill()
+                    p.wait()
+        wall = time.monotonic() - t0
+        gen_side = "guest" if guest_role == "gen" else "host"
+        sink_side = "host" if gen_side == "guest" else "guest"
+        g = load(paths[gen_side][0], rcs[gen_side], paths[gen_side][1])
+        s = load(paths[sink_side][0], rcs[sink_side], paths[sink_side][1])
+        try:
+            verify(c, g, s, rcs[gen_side], rcs[sink_side])
+        except Fail as e:
+            raise Fail("%s\n--- generator (%s) log:\n%s\n--- sink (%s) log:"
+                       "\n%s" % (e, gen_side, tail(paths[gen_side][1], 800),
+                                 sink_side, tail(paths[sink_side][1], 800)))
+    xs = s.get("xstats", {})
+    sleeps = sum(v for k, v in xs.items() if k.endswith("_sleeps")
+                 and k.startswith("rx_q"))
+    wakes = sum(v for k, v in xs.items() if k.endswith("_wakeups")
+                and k.startswith("rx_q") and "spurious" not in k)
+    print("%s: %d packets over %d queue(s); generator %.3f s (%.2f Mpps), "
+          "sink %.3f s (%.2f Mpps); sink rx sleeps %d, wake-ups %d; "
+          "case %.2f s wall" % (
+              name, s["data_packets"], c["queues"], g["active_s"],
+              g["sent_mpps"], s["active_s"], s["mpps"], sleeps, wakes, wall))
+
+
+def verify(c, g, s, grc, src):
+    n = c["queues"]
+    check(grc == 0, "generator exit status %s" % grc)
+    check(src == 0, "sink exit status %s" % src)
+    check(g["eos_sent"], "generator could not send every end-of-stream")
+    check(g["sent"] == COUNT, "generator sent %d of %d packets (cap hit?)"
+          % (g["sent"], COUNT))
+    check(s["eos"], "sink did not see every queue's end-of-stream: %s"
+          % {q: v["eos"] for q, v in s["per_queue"].items()})
+    check(s["expected"] == g["sent"],
+          "end-of-stream counts sum to %d, generator sent %d"
+          % (s["expected"], g["sent"]))
+    check(s["data_packets"] == g["sent"] and s["lost"] == 0,
+          "sent %d, sink received %d, lost %d"
+          % (g["sent"], s["data_packets"], s["lost"]))
+    check(s["duplicates"] == 0 and s["reordered"] == 0,
+          "%d duplicates, %d reordered" % (s["duplicates"], s["reordered"]))
+    check(s["misrouted"] == 0 and s["foreign_packets"] == 0,
+          "%d packets arrived on another queue than they were sent on, "
+          "%d foreign packets" % (s["misrouted"], s["foreign_packets"]))
+    check(len(s["per_queue"]) == n and len(g["sent_per_queue"]) == n,
+          "reports cover %d (sink) and %d (generator) queues, not %d"
+          % (len(s["per_queue"]), len(g["sent_per_queue"]), n))
+    for q in range(n):
+        sq, sent = s["per_queue"][str(q)], g["sent_per_queue"][str(q)]
+        check(sent > 0, "queue %d: generator sent nothing on it: %s"
+              % (q, g["sent_per_queue"]))
+        check(sq["data_packets"] == sent and sq["expected"] == sent and
+              sq["lost"] == 0 and sq["duplicates"] == 0 and
+              sq["reordered"] == 0,
+              "queue %d: sent %d, received %d (expected %d, lost %d, "
+              "%d duplicates, %d reordered)" % (
+                  q, sent, sq["data_packets"], sq["expected"], sq["lost"],
+                  sq["duplicates"], sq["reordered"]))
+
+
+def main():
+    args = sys.argv[1:]
+    if args == ["--list"]:
+        print("\n".join(cases()))
+        return 0
+    names = cases() if args == ["all"] else args
+    if not names:
+        print(__doc__)
+        return 2
+    failed = []
+    t0 = time.monotonic()
+    for name in names:
+        try:
+            run_case(name)
+            print("PASS", name)
+        except (Fail, h.HarnessError, FileNotFoundError) as e:
+            print("FAIL %s: %s" % (name, e))
+            failed.append(name)
+        sys.stdout.flush()
+    print("%d case(s), %d failed, %.1f s" % (len(names), len(failed),
+                                            time.monotonic() - t0))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
