@@ -15,6 +15,10 @@ good entries on the hostile vring it writes, once:
   hostile_used_nbuf_used      rx q1: num_buffers 3, one entry used
   hostile_used_tx_bad_id      tx q1: a used id >= the ring size
 
+hostile_in_order_used_<mode>: the same with VIRTIO_F_IN_ORDER negotiated,
+where the guest reads no used id but a batch's last (the fake backend
+writes each bad entry as the only one of its batch).
+
 Each time: rx_q1_bad_used (tx_q1_bad_used) and rx_q1_errors count it, the
 guest logs "rx queue 1 stopped", queue 0 keeps receiving, a port restart
 (stop, start) brings queue 1 back, and testpmd exits with status 0.
@@ -50,10 +54,11 @@ import struct
 import sys
 import time
 
-from fake_backend import FakeBackend, wait_until
+from fake_backend import FEATURES, FakeBackend, wait_until
 from guestlib import check, harness, run
 
 VERSION, REPLY = 0x1, 0x4
+IN_ORDER = 35
 SAN_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
              "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehaviorSanitizer")
 
@@ -105,15 +110,20 @@ def wait_xstat(g, key, minimum, timeout):
     return seen
 
 
-def used_case(mode):
+def used_case(mode, in_order=False):
     tx = mode.startswith("tx_")
     vring = 3 if tx else 2
     d_ = "tx" if tx else "rx"
     with harness.private_dir() as d:
         path = os.path.join(d, "hostile.sock")
+        feats = FEATURES | (1 << IN_ORDER if in_order else 0)
         with FakeBackend(path, serve=True, hostile={vring: mode},
-                         queues=2) as be, guest(path) as g:
+                         queues=2, features=feats) as be, \
+                guest(path) as g:
             g.wait_link_up(0, timeout=30)
+            check(not in_order or "IN_ORDER on" in g.log,
+                  "IN_ORDER offered but the guest did not log "
+                  "'IN_ORDER on'")
             g.start_fwd()
             check(wait_until(lambda: vring in be.hostile_done, 60),
                   "the backend never broke vring %d (xstats %r)\n%s"
@@ -248,6 +258,8 @@ def main():
     case = sys.argv[1]
     if case.startswith("hostile_used_"):
         used_case(case[len("hostile_used_"):])
+    elif case.startswith("hostile_in_order_used_"):
+        used_case(case[len("hostile_in_order_used_"):], in_order=True)
     elif case == "hostile_reply_reconnect":
         reconnect_case()
     elif case.startswith("hostile_reply_"):
