@@ -101,9 +101,14 @@ def concat(expr, macros, src):
     return "".join(out)
 
 
-def parse_driver(src):
-    with open(src) as f:
-        text = strip_comments(f.read())
+def parse_driver(srcs):
+    """The driver's name and parameter string, from its source files (the
+    registrations may be in different files of one driver)."""
+    text = ""
+    for one in srcs:
+        with open(one) as f:
+            text += strip_comments(f.read()) + "\n"
+    src = " ".join(srcs)
     macros = string_macros(text)
     args = invocation_args(text, "RTE_PMD_REGISTER_PARAM_STRING", src)
     name, sep, expr = args.partition(",")
@@ -131,10 +136,11 @@ def c_string(s):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: gen_pmdinfo.py DRIVER.c OUTPUT.c")
-    src, out = sys.argv[1], sys.argv[2]
-    name, params = parse_driver(src)
+    if len(sys.argv) < 3:
+        sys.exit("usage: gen_pmdinfo.py DRIVER.c [MORE.c ...] OUTPUT.c")
+    srcs, out = sys.argv[1:-1], sys.argv[-1]
+    src = " ".join(os.path.basename(x) for x in srcs)
+    name, params = parse_driver(srcs)
     info = json.dumps({"name": name, "params": params, "pci_ids": []})
     text = (
         "/* SPDX-License-Identifier: BSD-3-Clause */\n"
@@ -144,7 +150,7 @@ def main():
         " * What dpdk-pmdinfo.py reads from the plugin.\n"
         " */\n"
         "__attribute__((used)) static const char %s_pmd_info[] =\n"
-        "\t%s;\n" % (os.path.basename(src), name,
+        "\t%s;\n" % (src, name,
                      c_string("PMD_INFO_STRING= " + info)))
     with open(out, "w") as f:
         f.write(text)

@@ -242,6 +242,13 @@ enter(struct vspin_sleeper *s, bool detached)
 {
 	struct vspin_sleep_group *g = thread_group;
 
+	/*
+	 * A sleep it took part in, maybe in the group of the thread that
+	 * polled it before (testpmd's main lcore at start): counted before
+	 * it moves, so that every queue of a sleep counts it.
+	 */
+	if (s->slot != NULL && s->slot->sleeps != s->sleeps_seen)
+		apply_wake(s);
 	if (__builtin_expect(
 		    g == NULL || s->group != g || s->slot == NULL ||
 			    __atomic_load_n(&s->slot->dead, __ATOMIC_RELAXED),
@@ -250,8 +257,6 @@ enter(struct vspin_sleeper *s, bool detached)
 	if (__builtin_expect(
 		    __atomic_load_n(&s->fd_next, __ATOMIC_RELAXED) != -1, 0))
 		take_fd(s);
-	if (s->slot != NULL && s->slot->sleeps != s->sleeps_seen)
-		apply_wake(s);
 	/*
 	 * The group knows only the queues the thread has polled. Between two
 	 * polls of a queue the thread goes round its whole loop, so from its

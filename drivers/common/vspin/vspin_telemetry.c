@@ -11,6 +11,25 @@
 #include "vspin_parse.h"
 #include "vspin_telemetry.h"
 
+/* Copy what the telemetry shows of one queue, the lcore still writing. */
+static void
+fill(struct vspin_tel_rxq *out, const struct vspin_policy *p,
+     const struct vspin_stats *st)
+{
+	out->mode = p->conf.mode;
+	out->budget = p->conf.budget;
+	out->sleep_max_us = p->conf.sleep_max_us;
+	out->state = VSPIN_TEL_READ(p->state);
+	out->hz = p->hz;
+	out->window = VSPIN_TEL_READ(p->window);
+	out->sleep_cost = VSPIN_TEL_READ(p->sleep_cost);
+	out->arms = VSPIN_TEL_READ(st->arms);
+	out->sleeps = VSPIN_TEL_READ(st->sleeps);
+	out->wakeups = VSPIN_TEL_READ(st->wakeups);
+	out->sleep_timeouts = VSPIN_TEL_READ(st->sleep_timeouts);
+	out->spurious_wakeups = VSPIN_TEL_READ(st->spurious_wakeups);
+}
+
 static const char *const state_names[] = {
 	[VSPIN_ST_POLL] = "poll",
 	[VSPIN_ST_SPIN] = "spin",
@@ -64,6 +83,8 @@ vspin_tel_queues(const char *params, struct rte_tel_data *d, const char *driver,
 		 vspin_tel_read_t read)
 {
 	const struct rte_eth_dev *dev;
+	const struct vspin_policy *p;
+	const struct vspin_stats *st;
 	struct vspin_tel_rxq q;
 	struct rte_tel_data *qd;
 	char key[32];
@@ -82,8 +103,9 @@ vspin_tel_queues(const char *params, struct rte_tel_data *d, const char *driver,
 	nb = dev->data->rx_queues == NULL ? 0 : dev->data->nb_rx_queues;
 	for (qid = 0; qid < nb; qid++) {
 		memset(&q, 0, sizeof(q));
-		if (!read(dev, qid, &q))
+		if (!read(dev, qid, &p, &st))
 			continue;
+		fill(&q, p, st);
 		qd = queue_dict(&q);
 		if (qd == NULL)
 			return -ENOMEM;

@@ -5,8 +5,8 @@
  *
  * Shared by the two plugins (compiled into each, hidden): the command
  * handling and the dict layout live here, so both answer alike; what is
- * PMD specific is how to find a queue's policy and counters, one small
- * read function per PMD (virtio_spin_telemetry.c, vhost_spin_telemetry.c).
+ * PMD specific is where a queue keeps its policy and counters, one small
+ * function per PMD (virtio_spin_telemetry.c, vhost_spin_telemetry.c).
  */
 #ifndef VSPIN_TELEMETRY_H
 #define VSPIN_TELEMETRY_H
@@ -40,11 +40,13 @@ struct vspin_tel_rxq {
 };
 
 /*
- * Fill *out for rx queue qid of dev. Returns false when the queue is not
- * set up. Runs on the telemetry thread: read only, with VSPIN_TEL_READ.
+ * Where rx queue qid of dev keeps its policy and counters; false when the
+ * queue is not set up. Runs on the telemetry thread: only finds them, the
+ * fields are read here with VSPIN_TEL_READ.
  */
 typedef bool (*vspin_tel_read_t)(const struct rte_eth_dev *dev, uint16_t qid,
-				 struct vspin_tel_rxq *out);
+				 const struct vspin_policy **policy,
+				 const struct vspin_stats **stats);
 
 /*
  * The command handler's body. params: the port id. driver: our driver's

@@ -12,26 +12,15 @@
 
 static bool
 vhost_spin_tel_read(const struct rte_eth_dev *dev, uint16_t qid,
-		    struct vspin_tel_rxq *out)
+		    const struct vspin_policy **policy,
+		    const struct vspin_stats **stats)
 {
 	const struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
-	const struct vspin_policy *p;
 
 	if (q == NULL)
 		return false;
-	p = &q->policy;
-	out->mode = p->conf.mode;
-	out->budget = p->conf.budget;
-	out->sleep_max_us = p->conf.sleep_max_us;
-	out->state = VSPIN_TEL_READ(p->state);
-	out->hz = p->hz;
-	out->window = VSPIN_TEL_READ(p->window);
-	out->sleep_cost = VSPIN_TEL_READ(p->sleep_cost);
-	out->arms = VSPIN_TEL_READ(q->vstats.arms);
-	out->sleeps = VSPIN_TEL_READ(q->vstats.sleeps);
-	out->wakeups = VSPIN_TEL_READ(q->vstats.wakeups);
-	out->sleep_timeouts = VSPIN_TEL_READ(q->vstats.sleep_timeouts);
-	out->spurious_wakeups = VSPIN_TEL_READ(q->vstats.spurious_wakeups);
+	*policy = &q->policy;
+	*stats = &q->vstats;
 	return true;
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * net_virtio_spin: private definitions shared by the PMD's files.
  *
- *   virtio_spin_ethdev.c      probe/remove, devargs, eth_dev_ops, link and
- *                             connection life cycle (client and server)
+ *   virtio_spin_ethdev.c      eth_dev_ops, probe/remove
+ *   virtio_spin_devargs.c     devargs
+ *   virtio_spin_connect.c     connection life cycle (client and server),
+ *                             link state
  *   virtio_spin_vhost_user.c  the vhost-user frontend messages
  *   virtio_spin_mem.c         the memory table, sent again on memory events
  *   virtio_rxtx_spin.c        rx/tx bursts, spin-aware receive
@@ -114,7 +116,7 @@ struct virtio_spin_dev {
 	uint16_t queue_size; /* queue_size=: default ring size */
 	struct rte_ether_addr mac;
 	struct vspin_policy_conf pconf;
-	bool spin; /* spin_mode other than poll */
+	bool spin;			  /* spin_mode other than poll */
 	enum vspin_sleep_rule sleep_rule; /* sleep=: when rx_burst may block */
 	uint64_t tsc_hz;
 
@@ -222,6 +224,40 @@ void virtio_spin_mem_events_unregister(struct virtio_spin_dev *dev);
 /* virtio_spin_ethdev.c: stop / hand over the rings (dev->lock held). */
 void virtio_spin_vrings_stop(struct virtio_spin_dev *dev);
 int virtio_spin_vrings_start(struct virtio_spin_dev *dev);
+
+/* virtio_spin_devargs.c: fills dev from the devargs; 0 or -EINVAL. */
+int virtio_spin_parse_devargs(struct virtio_spin_dev *dev, const char *name,
+			      const char *args);
+
+/*
+ * virtio_spin_connect.c: the connection to the backend and the link.
+ * Called with dev->lock held unless said otherwise.
+ */
+void virtio_spin_set_link(struct virtio_spin_dev *dev, bool up);
+/* Outside dev->lock: the application's callback may call back into us. */
+void virtio_spin_notify_lsc(struct virtio_spin_dev *dev, bool was_up);
+/* Wake every lcore that may sleep on a queue of this port. */
+void virtio_spin_wake_rx_sleepers(struct rte_eth_dev *eth_dev);
+bool virtio_spin_has_feature(const struct virtio_spin_dev *dev,
+			     unsigned int bit);
+/* Hand the started port's vrings to the backend; 0 or -1. */
+int virtio_spin_setup_vrings(struct virtio_spin_dev *dev);
+/* Take them back; stopped[vring] says which the backend gave back. */
+void virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped);
+/* A connected socket: negotiate with the backend behind it; 0 or -1. */
+int virtio_spin_attach(struct virtio_spin_dev *dev, int fd);
+/* Connect to path (client mode); the fd or -1 (quiet: no error log). */
+int virtio_spin_connect_socket(struct virtio_spin_dev *dev, bool quiet);
+/* Listen on path (server mode); 0 or -1. */
+int virtio_spin_listen_socket(struct virtio_spin_dev *dev);
+/* Interrupt and alarm callbacks (dev_close unregisters and cancels). */
+void virtio_spin_sock_event(void *arg);
+void virtio_spin_sock_gone(void *arg);
+void virtio_spin_reconnect_alarm(void *arg);
+void virtio_spin_listen_event(void *arg);
+/* Unregister cb from h, waiting for a run in progress. */
+void virtio_spin_unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
+			 void *arg);
 
 /* virtio_rxtx_spin.c */
 uint16_t virtio_spin_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);

@@ -1,14 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * net_virtio_spin: a vhost-user frontend vdev. This file: devargs,
- * probe/remove, eth_dev_ops, queues, and the life cycle of the connection
- * to the backend (client mode with reconnection, or server mode accepting
- * the backend again after it restarts) that drives the link state.
- *
- * Threads: the application's control thread (dev ops) and EAL's interrupt
- * thread (socket events and alarms) both talk to the backend; dev->lock
- * serialises them. The data path never takes it: rings live in EAL memory
- * and outlive any connection, so a backend that disappears only stops
- * the rings from moving.
+ * net_virtio_spin as an ethdev: the eth_dev_ops (configure, queues,
+ * start, stop, close, link) and probe/remove of the vdev. The devargs are
+ * virtio_spin_devargs.c's, the connection to the backend
+ * virtio_spin_connect.c's, its messages virtio_spin_vhost_user.c's, the
+ * data path virtio_rxtx_spin.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,745 +21,15 @@
 #include <rte_alarm.h>
 #include <rte_cycles.h>
 #include <rte_interrupts.h>
-#include <rte_kvargs.h>
 #include <rte_memory.h>
 #include <rte_memzone.h>
 
 #include "virtio_spin.h"
-#include "vspin_parse.h"
 #include "vspin_port_census.h"
 
 RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 
-#define ARG_PATH "path"
-#define ARG_SERVER "server"
-#define ARG_QUEUES "queues"
-#define ARG_QUEUE_SIZE "queue_size"
-#define ARG_MAC "mac"
-#define ARG_SPIN_MODE "spin_mode"
-#define ARG_SPIN_US "spin_us"
-#define ARG_SLEEP_MAX_US "sleep_max_us"
-#define ARG_SLEEP "sleep"
-#define ARG_LATENCY_US "latency_us"
-#define ARG_REPLY_TIMEOUT_MS "reply_timeout_ms"
-
-static const char *const valid_args[] = {
-	ARG_PATH,	ARG_SERVER,	  ARG_QUEUES,
-	ARG_QUEUE_SIZE, ARG_MAC,	  ARG_SPIN_US,
-	ARG_SPIN_MODE,	ARG_SLEEP_MAX_US, ARG_SLEEP,
-	ARG_REPLY_TIMEOUT_MS, ARG_LATENCY_US, NULL,
-};
-
-#define RECONNECT_US (200 * 1000)
-#define REPLY_TIMEOUT_MIN_MS 100
-#define REPLY_TIMEOUT_MAX_MS 3600000 /* one hour */
 #define VRING_ALIGN 4096
-
-/* -- devargs ----------------------------------------------------------- */
-
-struct parse_ctx {
-	struct virtio_spin_dev *dev;
-	const char *name;
-	bool have_path;
-};
-
-static int
-parse_uint(const char *key, const char *val, unsigned long min,
-	   unsigned long max, unsigned long *out)
-{
-	uint64_t v;
-
-	if (vspin_parse_u64(val, min, max, &v) != 0) {
-		PMD_LOG(ERR, "invalid %s '%s': expected a number, %lu to %lu",
-			key, val, min, max);
-		return -1;
-	}
-	*out = (unsigned long)v;
-	return 0;
-}
-
-static int
-parse_arg(const char *key, const char *val, void *opaque)
-{
-	struct parse_ctx *c = opaque;
-	struct virtio_spin_dev *dev = c->dev;
-	char err[96];
-	unsigned long v;
-
-	if (val == NULL || *val == '\0') {
-		PMD_LOG(ERR, "%s: %s needs a value", c->name, key);
-		return -1;
-	}
-	if (strcmp(key, ARG_PATH) == 0) {
-		if (strlen(val) >= sizeof(dev->path)) {
-			PMD_LOG(ERR, "%s: path '%s' is too long (max %zu)",
-				c->name, val, sizeof(dev->path) - 1);
-			return -1;
-		}
-		strcpy(dev->path, val);
-		c->have_path = true;
-	} else if (strcmp(key, ARG_SERVER) == 0) {
-		if (parse_uint(key, val, 0, 1, &v) < 0)
-			return -1;
-		dev->server = v == 1;
-	} else if (strcmp(key, ARG_QUEUES) == 0) {
-		if (parse_uint(key, val, 1, VIRTIO_SPIN_MAX_QUEUES, &v) < 0)
-			return -1;
-		dev->max_qp = (uint16_t)v;
-	} else if (strcmp(key, ARG_QUEUE_SIZE) == 0) {
-		if (parse_uint(key, val, 64, VSPIN_VRING_MAX_SIZE, &v) < 0)
-			return -1;
-		if (v & (v - 1)) {
-			PMD_LOG(ERR, "invalid %s '%s': not a power of two", key,
-				val);
-			return -1;
-		}
-		dev->queue_size = (uint16_t)v;
-	} else if (strcmp(key, ARG_REPLY_TIMEOUT_MS) == 0) {
-		if (parse_uint(key, val, REPLY_TIMEOUT_MIN_MS,
-			       REPLY_TIMEOUT_MAX_MS, &v) < 0)
-			return -1;
-		dev->vu.reply_timeout_ms = (unsigned int)v;
-	} else if (strcmp(key, ARG_MAC) == 0) {
-		if (rte_ether_unformat_addr(val, &dev->mac) < 0) {
-			PMD_LOG(ERR,
-				"invalid %s '%s': expected xx:xx:xx:xx:xx:xx",
-				key, val);
-			return -1;
-		}
-	} else if (strcmp(key, ARG_SLEEP) == 0) {
-		if (vspin_sleep_rule_parse(val, &dev->sleep_rule, err,
-					   sizeof(err)) != 0) {
-			PMD_LOG(ERR, "%s: %s", c->name, err);
-			return -1;
-		}
-	}
-	/* spin_mode, spin_us, sleep_max_us: parse_devargs(), together. */
-	return 0;
-}
-
-/* Name the first unknown key: rte_kvargs_parse() only says "invalid". */
-static void
-report_unknown_key(const char *name, const char *args)
-{
-	char buf[1024], *save = NULL, *tok;
-	unsigned int i;
-
-	snprintf(buf, sizeof(buf), "%s", args);
-	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (eq != NULL)
-			*eq = '\0';
-		for (i = 0; valid_args[i] != NULL; i++)
-			if (strcmp(tok, valid_args[i]) == 0)
-				break;
-		if (valid_args[i] == NULL) {
-			PMD_LOG(ERR, "%s: unknown devarg '%s' (valid: %s)",
-				name, tok,
-				ARG_PATH
-				"," ARG_SERVER "," ARG_QUEUES "," ARG_QUEUE_SIZE
-				"," ARG_MAC "," ARG_SPIN_MODE "," ARG_SPIN_US
-				"," ARG_SLEEP_MAX_US "," ARG_SLEEP
-				"," ARG_REPLY_TIMEOUT_MS "," ARG_LATENCY_US);
-			return;
-		}
-	}
-	PMD_LOG(ERR, "%s: cannot parse devargs '%s'", name, args);
-}
-
-static int
-parse_devargs(struct virtio_spin_dev *dev, const char *name, const char *args)
-{
-	struct parse_ctx c = {.dev = dev, .name = name};
-	struct rte_kvargs *kv;
-	char err[160];
-	unsigned int i;
-	int r = 0;
-
-	if (args == NULL || *args == '\0') {
-		PMD_LOG(ERR, "%s: missing devarg path=<vhost-user socket>",
-			name);
-		return -EINVAL;
-	}
-	kv = rte_kvargs_parse(args, valid_args);
-	if (kv == NULL) {
-		report_unknown_key(name, args);
-		return -EINVAL;
-	}
-	/* As net_vhost_spin: a key given twice is an error, not "last wins". */
-	for (i = 0; valid_args[i] != NULL; i++) {
-		if (rte_kvargs_count(kv, valid_args[i]) > 1) {
-			PMD_LOG(ERR, "%s: devarg '%s' given twice", name,
-				valid_args[i]);
-			rte_kvargs_free(kv);
-			return -EINVAL;
-		}
-	}
-	for (i = 0; valid_args[i] != NULL && r == 0; i++)
-		if (rte_kvargs_count(kv, valid_args[i]) > 0)
-			r = rte_kvargs_process(kv, valid_args[i], parse_arg,
-					       &c);
-	/* The policy's keys with lib/vspin's grammar, shared with the host. */
-	if (r == 0 && vspin_policy_conf_parse(
-			      &dev->pconf, rte_kvargs_get(kv, ARG_SPIN_MODE),
-			      rte_kvargs_get(kv, ARG_SPIN_US),
-			      rte_kvargs_get(kv, ARG_SLEEP_MAX_US),
-			      rte_kvargs_get(kv, ARG_LATENCY_US), err,
-			      sizeof(err)) != 0) {
-		PMD_LOG(ERR, "%s: %s", name, err);
-		r = -1;
-	}
-	rte_kvargs_free(kv);
-	if (r != 0)
-		return -EINVAL;
-	if (!c.have_path) {
-		PMD_LOG(ERR, "%s: missing devarg path=<vhost-user socket>",
-			name);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* -- link -------------------------------------------------------------- */
-
-/* Wake every lcore that may sleep on a queue of this port. */
-static void
-wake_rx_sleepers(struct rte_eth_dev *eth_dev)
-{
-	uint16_t q;
-
-	for (q = 0; eth_dev->data->rx_queues != NULL &&
-		    q < eth_dev->data->nb_rx_queues;
-	     q++) {
-		struct virtio_spin_rxq *rxq = eth_dev->data->rx_queues[q];
-
-		if (rxq != NULL)
-			vspin_sleeper_wake(&rxq->sleeper);
-	}
-}
-
-static void
-set_link(struct virtio_spin_dev *dev, bool up)
-{
-	struct rte_eth_link link = {
-		.link_speed = RTE_ETH_SPEED_NUM_10G,
-		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
-		.link_autoneg = RTE_ETH_LINK_FIXED,
-		.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN,
-	};
-
-	dev->link_up = up;
-	rte_eth_linkstatus_set(dev->eth_dev, &link);
-	/* A sleeper waiting for the backend must see it come at once. */
-	if (up)
-		wake_rx_sleepers(dev->eth_dev);
-}
-
-/* Outside dev->lock: the application's callback may call back into us. */
-static void
-notify_lsc(struct virtio_spin_dev *dev, bool was_up)
-{
-	if (was_up != (bool)dev->link_up)
-		rte_eth_dev_callback_process(dev->eth_dev,
-					     RTE_ETH_EVENT_INTR_LSC, NULL);
-}
-
-/* -- connection -------------------------------------------------------- */
-
-static void sock_event(void *arg);
-static void sock_gone(void *arg);
-static void reconnect_alarm(void *arg);
-static void unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
-		    void *arg);
-
-static uint64_t
-wanted_features(const struct virtio_spin_dev *dev)
-{
-	uint64_t f = VIRTIO_SPIN_WANTED_FEATURES;
-
-	if (dev->max_qp > 1)
-		f |= 1ULL << VSPIN_F_MQ;
-	/*
-	 * IN_ORDER binds how a ring uses its descriptors from the first one
-	 * on: not for rings started before any backend said what it offers
-	 * (server mode), and then not on this port at all (the features of
-	 * the first backend are the port's).
-	 */
-	if (dev->features_known ? !(dev->features & (1ULL << VSPIN_F_IN_ORDER))
-				: dev->started)
-		f &= ~(1ULL << VSPIN_F_IN_ORDER);
-	return f;
-}
-
-/* Features, protocol features and memory table with a new backend. */
-static int
-negotiate(struct virtio_spin_dev *dev)
-{
-	struct virtio_spin_vu *vu = &dev->vu;
-	uint64_t offered, f, pf = 0, nq;
-	const uint64_t must = (1ULL << VSPIN_F_VERSION_1);
-
-	vu->protocol_features = 0;
-	if (virtio_spin_vu_set_owner(vu) < 0 ||
-	    virtio_spin_vu_get_features(vu, &offered) < 0)
-		return -1;
-	f = offered & wanted_features(dev);
-	if ((f & must) != must) {
-		PMD_LOG(ERR,
-			"%s: backend lacks VIRTIO_F_VERSION_1 "
-			"(offered 0x%" PRIx64 ")",
-			dev->path, offered);
-		return -1;
-	}
-	if (dev->features_known &&
-	    (f & ~(1ULL << VSPIN_F_PROTOCOL_FEATURES)) !=
-		    (dev->features & ~(1ULL << VSPIN_F_PROTOCOL_FEATURES))) {
-		PMD_LOG(ERR,
-			"%s: backend offers features 0x%" PRIx64
-			", the port runs with 0x%" PRIx64 ": restart the port",
-			dev->path, f, dev->features);
-		return -1;
-	}
-	if (f & (1ULL << VSPIN_F_PROTOCOL_FEATURES)) {
-		uint64_t want = 1ULL << VIRTIO_SPIN_PROTOCOL_F_REPLY_ACK;
-
-		if (dev->max_qp > 1)
-			want |= 1ULL << VIRTIO_SPIN_PROTOCOL_F_MQ;
-		if (virtio_spin_vu_get_protocol_features(vu, &pf) < 0)
-			return -1;
-		pf &= want;
-		if (virtio_spin_vu_set_protocol_features(vu, pf) < 0)
-			return -1;
-	}
-	if (dev->max_qp > 1) {
-		if (!(pf & (1ULL << VIRTIO_SPIN_PROTOCOL_F_MQ)) ||
-		    !(f & (1ULL << VSPIN_F_MQ))) {
-			PMD_LOG(ERR,
-				"%s: queues=%u but the backend has no "
-				"multiqueue",
-				dev->path, dev->max_qp);
-			return -1;
-		}
-		if (virtio_spin_vu_get_queue_num(vu, &nq) < 0)
-			return -1;
-		if (nq < dev->max_qp) {
-			PMD_LOG(ERR,
-				"%s: queues=%u but the backend has %" PRIu64,
-				dev->path, dev->max_qp, nq);
-			return -1;
-		}
-	}
-	/* The caller holds the memory lock (virtio_spin_ctl_lock()). */
-	if (virtio_spin_vu_set_features(vu, f) < 0 ||
-	    virtio_spin_mem_send(dev) < 0)
-		return -1;
-	dev->features = f;
-	dev->features_known = true;
-	PMD_LOG(INFO,
-		"%s: negotiated features 0x%" PRIx64
-		" (EVENT_IDX %s, MRG_RXBUF %s, IN_ORDER %s), protocol features"
-		" 0x%" PRIx64,
-		dev->path, f, (f & (1ULL << VSPIN_F_EVENT_IDX)) ? "on" : "off",
-		(f & (1ULL << VSPIN_F_MRG_RXBUF)) ? "on" : "off",
-		(f & (1ULL << VSPIN_F_IN_ORDER)) ? "on" : "off", pf);
-	return 0;
-}
-
-static bool
-has_feature(const struct virtio_spin_dev *dev, unsigned int bit)
-{
-	return dev->features & (1ULL << bit);
-}
-
-/* One vring: size, where the backend resumes, addresses, eventfds. */
-static int
-setup_vring(struct virtio_spin_dev *dev, unsigned int idx,
-	    const struct vspin_vring *vr)
-{
-	/* A new backend resumes where the last one stopped. */
-	uint16_t base = vspin_load16(&vr->used->idx);
-	struct virtio_spin_vu *vu = &dev->vu;
-
-	if (virtio_spin_vu_set_vring_num(vu, idx, vr->num) < 0 ||
-	    virtio_spin_vu_set_vring_base(vu, idx, base) < 0 ||
-	    virtio_spin_vu_set_vring_addr(vu, idx, vr) < 0 ||
-	    virtio_spin_vu_set_vring_call(vu, idx, dev->callfd[idx]) < 0 ||
-	    virtio_spin_vu_set_vring_kick(vu, idx, dev->kickfd[idx]) < 0)
-		return -1;
-	return 0;
-}
-
-/* Hand every configured vring to the backend; then the link is up. */
-static int
-setup_vrings(struct virtio_spin_dev *dev)
-{
-	struct rte_eth_dev_data *d = dev->eth_dev->data;
-	bool ev = has_feature(dev, VSPIN_F_EVENT_IDX);
-	unsigned int q, i;
-
-	for (q = 0; q < dev->nb_qp; q++) {
-		struct virtio_spin_rxq *rxq = d->rx_queues[q];
-		struct virtio_spin_txq *txq = d->tx_queues[q];
-
-		/*
-		 * Server mode started the rings before the first backend
-		 * came: make them follow what it negotiated (the backend
-		 * reads nothing before SET_VRING_KICK below).
-		 */
-		rxq->vq.kick.event_idx = rxq->vq.call.event_idx = ev;
-		txq->vq.kick.event_idx = txq->vq.call.event_idx = ev;
-		rxq->mrg_rxbuf = has_feature(dev, VSPIN_F_MRG_RXBUF);
-		if (setup_vring(dev, virtio_spin_rx_vring(q), &rxq->vq.vr) ||
-		    setup_vring(dev, virtio_spin_tx_vring(q), &txq->vq.vr))
-			return -1;
-	}
-	if (has_feature(dev, VSPIN_F_PROTOCOL_FEATURES))
-		for (i = 0; i < 2u * dev->nb_qp; i++)
-			if (virtio_spin_vu_set_vring_enable(&dev->vu, i, 1) < 0)
-				return -1;
-	/* Without REPLY_ACK, a round trip tells the backend has them all. */
-	if (!(dev->vu.protocol_features &
-	      (1ULL << VIRTIO_SPIN_PROTOCOL_F_REPLY_ACK))) {
-		uint64_t f;
-
-		if (virtio_spin_vu_get_features(&dev->vu, &f) < 0)
-			return -1;
-	}
-	set_link(dev, true);
-	return 0;
-}
-
-/* Drop the connection; the caller holds the lock. */
-static void
-drop_connection(struct virtio_spin_dev *dev)
-{
-	if (dev->vu.fd >= 0)
-		close(dev->vu.fd);
-	dev->vu.fd = -1;
-	set_link(dev, false);
-}
-
-/* Client mode: connect again soon, once (lock held). */
-static void
-schedule_reconnect(struct virtio_spin_dev *dev)
-{
-	if (dev->server || dev->closing || dev->reconnect_pending)
-		return;
-	if (rte_eal_alarm_set(RECONNECT_US, reconnect_alarm, dev) == 0)
-		dev->reconnect_pending = true;
-	else
-		PMD_LOG(ERR, "%s: cannot arm the reconnection alarm",
-			dev->path);
-}
-
-/*
- * A backend that is still connected but out of step, misbehaving or
- * leaving: stop watching its socket, close it and start again as for a
- * dead peer.
- * Control thread (never from sock_event itself), lock held: sock_event
- * only try-locks, so waiting for it here cannot deadlock.
- */
-static void
-reset_connection(struct virtio_spin_dev *dev)
-{
-	if (dev->vu.fd < 0)
-		return;
-	PMD_LOG(NOTICE, "%s: resetting the connection to the backend",
-		dev->path);
-	unwatch(dev->sock_intr, sock_event, dev);
-	drop_connection(dev);
-	schedule_reconnect(dev);
-}
-
-/*
- * Tell the backend to stop the rings (it answers with its indexes).
- * stopped[i]: the backend no longer touches vring i (it said so, or it is
- * gone), so the buffers in it may be freed. A live backend that does not
- * answer may still write into them: the connection is reset and they are
- * left alone.
- */
-static void
-stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
-{
-	unsigned int i, n = 2u * dev->nb_qp, base;
-
-	for (i = 0; i < n; i++)
-		stopped[i] = dev->vu.fd < 0;
-	if (dev->vu.fd < 0)
-		return;
-	for (i = 0; i < n; i++) {
-		if (virtio_spin_vu_get_vring_base(&dev->vu, i, &base) < 0)
-			break;
-		stopped[i] = true;
-		PMD_LOG(DEBUG, "%s: vring %u stopped at %u", dev->path, i,
-			base);
-	}
-	if (i == n)
-		return;
-	if (dev->vu.peer_closed) {
-		/* As when sock_gone() sees it leave. */
-		PMD_LOG(NOTICE, "%s: backend went away while stopping",
-			dev->path);
-		for (; i < n; i++)
-			stopped[i] = true;
-	} else {
-		PMD_LOG(WARNING,
-			"%s: backend did not stop vring %u: the buffers of "
-			"vrings %u to %u stay with it (not freed)",
-			dev->path, i, i, n - 1);
-	}
-	reset_connection(dev);
-}
-
-/* For virtio_spin_mem.c: stop the rings, hand them over again. */
-void
-virtio_spin_vrings_stop(struct virtio_spin_dev *dev)
-{
-	bool stopped[2 * VIRTIO_SPIN_MAX_QUEUES];
-
-	stop_vrings(dev, stopped);
-}
-
-int
-virtio_spin_vrings_start(struct virtio_spin_dev *dev)
-{
-	return setup_vrings(dev);
-}
-
-/*
- * A connected socket (from connect or accept): negotiate, hand over the
- * rings if the port runs, and watch the socket for the backend leaving.
- * Holds the lock. Returns 0, or -1 with the socket closed.
- */
-static int
-attach(struct virtio_spin_dev *dev, int fd)
-{
-	dev->vu.fd = fd;
-	dev->vu.broken = false;
-	dev->vu.peer_closed = false;
-	if (virtio_spin_vu_set_timeouts(fd, dev->vu.reply_timeout_ms) < 0 ||
-	    negotiate(dev) < 0 || (dev->started && setup_vrings(dev) < 0)) {
-		drop_connection(dev);
-		return -1;
-	}
-	if (rte_intr_fd_set(dev->sock_intr, fd) < 0 ||
-	    rte_intr_callback_register(dev->sock_intr, sock_event, dev) < 0) {
-		PMD_LOG(ERR, "%s: cannot watch the socket", dev->path);
-		drop_connection(dev);
-		return -1;
-	}
-	PMD_LOG(INFO, "%s: backend connected", dev->path);
-	return 0;
-}
-
-static int
-connect_socket(struct virtio_spin_dev *dev, bool quiet)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	strcpy(sa.sun_path, dev->path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (!quiet)
-			PMD_LOG(ERR,
-				"%s: cannot connect to the vhost-user "
-				"socket: %s",
-				dev->path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * EAL interrupt thread: the socket is readable, or closed. The interrupt is
- * level-triggered, so whatever is there must be consumed here unless the
- * control thread is about to read it.
- */
-static void
-sock_event(void *arg)
-{
-	struct virtio_spin_dev *dev = arg;
-	int fd = rte_intr_fd_get(dev->sock_intr);
-	uint8_t buf[64];
-	ssize_t r;
-
-	/*
-	 * Busy: a control path waits for a reply (this data) and reads it,
-	 * or dev_close()/reset_connection() wait for this callback to return.
-	 * Only try: blocking here could deadlock with them.
-	 */
-	if (pthread_mutex_trylock(&dev->lock) != 0)
-		return;
-	if (dev->closing || dev->vu.fd != fd) {
-		pthread_mutex_unlock(&dev->lock);
-		return;
-	}
-	/* Nobody waits for a reply: the backend sent something unasked. */
-	r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-		pthread_mutex_unlock(&dev->lock);
-		return;
-	}
-	if (r > 0)
-		PMD_LOG(ERR,
-			"%s: unsolicited data from the backend (%zd bytes, "
-			"first 0x%02x): dropping the connection",
-			dev->path, r, buf[0]);
-	/*
-	 * Gone or misbehaving: stop watching (EAL removes this callback when
-	 * it returns), then clean up from an alarm: EAL holds its interrupt
-	 * lock around the unregister hook, where registering anything would
-	 * deadlock. closing is false under the lock: dev_close() cancels the
-	 * alarm after setting it.
-	 */
-	rte_intr_callback_unregister_pending(dev->sock_intr, sock_event, dev,
-					     NULL);
-	rte_eal_alarm_set(1, sock_gone, dev);
-	pthread_mutex_unlock(&dev->lock);
-}
-
-static void
-sock_gone(void *arg)
-{
-	struct virtio_spin_dev *dev = arg;
-	bool was_up;
-
-	pthread_mutex_lock(&dev->lock);
-	was_up = dev->link_up;
-	if (!dev->closing && dev->vu.fd >= 0) {
-		PMD_LOG(NOTICE, "%s: backend went away", dev->path);
-		drop_connection(dev);
-		schedule_reconnect(dev);
-	}
-	pthread_mutex_unlock(&dev->lock);
-	notify_lsc(dev, was_up);
-}
-
-/* Client mode: try again until the backend is back. */
-static void
-reconnect_alarm(void *arg)
-{
-	struct virtio_spin_dev *dev = arg;
-	bool was_up;
-	int fd;
-
-	virtio_spin_ctl_lock(dev);
-	was_up = dev->link_up;
-	dev->reconnect_pending = false;
-	if (dev->closing || dev->vu.fd >= 0) {
-		virtio_spin_ctl_unlock(dev);
-		return;
-	}
-	fd = connect_socket(dev, true);
-	if (fd < 0 || attach(dev, fd) < 0)
-		schedule_reconnect(dev);
-	virtio_spin_ctl_unlock(dev);
-	notify_lsc(dev, was_up);
-}
-
-/* Server mode: a backend connects (again). */
-static void
-listen_event(void *arg)
-{
-	struct virtio_spin_dev *dev = arg;
-	bool was_up;
-	int fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	virtio_spin_ctl_lock(dev);
-	was_up = dev->link_up;
-	if (dev->closing || dev->vu.fd >= 0) {
-		PMD_LOG(WARNING,
-			"%s: a backend is already connected; "
-			"refusing another",
-			dev->path);
-		close(fd);
-	} else {
-		attach(dev, fd);
-	}
-	virtio_spin_ctl_unlock(dev);
-	notify_lsc(dev, was_up);
-}
-
-/*
- * A socket file already at path: unlink it only when nobody listens on it
- * (left by a process that died). 0: path is free now; -1: it is not.
- */
-static int
-clear_stale_socket(struct virtio_spin_dev *dev)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat st;
-	int fd, r, err;
-
-	if (stat(dev->path, &st) < 0 || !S_ISSOCK(st.st_mode))
-		return 0; /* absent, or bind() says what is wrong */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	strcpy(sa.sun_path, dev->path);
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	err = errno;
-	close(fd);
-	if (r < 0 && (err == ECONNREFUSED || err == ENOENT)) {
-		/* Dead: nobody accepts on it. */
-		if (unlink(dev->path) < 0 && errno != ENOENT) {
-			PMD_LOG(ERR, "%s: cannot remove the stale socket: %s",
-				dev->path, strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if (r == 0 || err == EAGAIN)
-		PMD_LOG(ERR,
-			"%s: socket already in use: another process listens "
-			"on it (left alone)",
-			dev->path);
-	else
-		PMD_LOG(ERR,
-			"%s: socket file exists and cannot be checked (%s): "
-			"left alone",
-			dev->path, strerror(err));
-	return -1;
-}
-
-static int
-listen_socket(struct virtio_spin_dev *dev)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	/* A socket file left by an earlier run would make bind() fail. */
-	if (clear_stale_socket(dev) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	strcpy(sa.sun_path, dev->path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 1) < 0) {
-		PMD_LOG(ERR, "%s: cannot listen: %s", dev->path,
-			strerror(errno));
-		close(fd);
-		return -1;
-	}
-	dev->listen_fd = fd;
-	if (rte_intr_fd_set(dev->listen_intr, fd) < 0 ||
-	    rte_intr_callback_register(dev->listen_intr, listen_event, dev) <
-		    0) {
-		PMD_LOG(ERR, "%s: cannot watch the listening socket",
-			dev->path);
-		return -1;
-	}
-	PMD_LOG(NOTICE, "%s: waiting for the vhost-user backend", dev->path);
-	return 0;
-}
 
 /* -- eth_dev_ops --------------------------------------------------------- */
 
@@ -990,9 +255,9 @@ static int
 init_queues(struct virtio_spin_dev *dev)
 {
 	struct rte_eth_dev_data *d = dev->eth_dev->data;
-	bool event_idx = has_feature(dev, VSPIN_F_EVENT_IDX);
+	bool event_idx = virtio_spin_has_feature(dev, VSPIN_F_EVENT_IDX);
 	/* Unknown features: no IN_ORDER (wanted_features()). */
-	bool in_order = has_feature(dev, VSPIN_F_IN_ORDER);
+	bool in_order = virtio_spin_has_feature(dev, VSPIN_F_IN_ORDER);
 	unsigned int q;
 
 	/* Not connected yet (server mode): assume what we ask for. */
@@ -1013,8 +278,9 @@ init_queues(struct virtio_spin_dev *dev)
 		vspin_vq_drv_init(&rxq->vq, &vr, rxq->priv, event_idx,
 				  &rxq->vst);
 		vspin_vq_drv_set_in_order(&rxq->vq, in_order);
-		rxq->mrg_rxbuf = !dev->features_known ||
-				 has_feature(dev, VSPIN_F_MRG_RXBUF);
+		rxq->mrg_rxbuf =
+			!dev->features_known ||
+			virtio_spin_has_feature(dev, VSPIN_F_MRG_RXBUF);
 		vspin_policy_init(&rxq->policy, &dev->pconf, dev->tsc_hz,
 				  &rxq->vst);
 		/* The lcore sleeps on its own reference to the call fd. */
@@ -1085,14 +351,14 @@ dev_start(struct rte_eth_dev *eth_dev)
 	r = init_queues(dev);
 	if (r == 0) {
 		dev->started = true;
-		if (dev->vu.fd >= 0 && setup_vrings(dev) < 0) {
+		if (dev->vu.fd >= 0 && virtio_spin_setup_vrings(dev) < 0) {
 			PMD_LOG(ERR, "%s: backend refused the rings",
 				dev->path);
 			r = -EIO;
 		}
 	}
 	pthread_mutex_unlock(&dev->lock);
-	notify_lsc(dev, was_up);
+	virtio_spin_notify_lsc(dev, was_up);
 	if (r == -EIO) {
 		/* Take back what the backend got, as a stop does. */
 		dev_stop(eth_dev);
@@ -1122,9 +388,9 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	pthread_mutex_lock(&dev->lock);
 	was_up = dev->link_up;
 	if (dev->started) {
-		stop_vrings(dev, stopped);
+		virtio_spin_stop_vrings(dev, stopped);
 		dev->started = false;
-		set_link(dev, false);
+		virtio_spin_set_link(dev, false);
 		for (q = 0; q < dev->nb_qp; q++) {
 			struct virtio_spin_rxq *rxq =
 				eth_dev->data->rx_queues[q];
@@ -1144,7 +410,7 @@ dev_stop(struct rte_eth_dev *eth_dev)
 		}
 	}
 	pthread_mutex_unlock(&dev->lock);
-	notify_lsc(dev, was_up);
+	virtio_spin_notify_lsc(dev, was_up);
 	rte_intr_vec_list_free(eth_dev->intr_handle);
 	return 0;
 }
@@ -1154,7 +420,7 @@ link_update(struct rte_eth_dev *eth_dev, int wait __rte_unused)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 
-	set_link(dev, dev->link_up);
+	virtio_spin_set_link(dev, dev->link_up);
 	return 0;
 }
 
@@ -1162,16 +428,6 @@ static int
 promisc_noop(struct rte_eth_dev *eth_dev __rte_unused)
 {
 	return 0; /* the backend delivers every frame anyway */
-}
-
-static void
-unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb, void *arg)
-{
-	int r;
-
-	/* -EAGAIN: the callback runs right now; wait for it. */
-	while ((r = rte_intr_callback_unregister(h, cb, arg)) == -EAGAIN)
-		usleep(1000);
 }
 
 static int
@@ -1186,22 +442,24 @@ dev_close(struct rte_eth_dev *eth_dev)
 		dev_stop(eth_dev);
 	/*
 	 * Under the lock, every callback and alarm sees closing before it
-	 * arms an alarm (sock_event, sock_gone, reconnect_alarm, attach), so
+	 * arms an alarm (virtio_spin_sock_event, virtio_spin_sock_gone, virtio_spin_reconnect_alarm, virtio_spin_attach), so
 	 * after the cancels below none is pending or can come back.
 	 */
 	pthread_mutex_lock(&dev->lock);
 	dev->closing = true;
 	pthread_mutex_unlock(&dev->lock);
 	virtio_spin_mem_events_unregister(dev);
-	rte_eal_alarm_cancel(reconnect_alarm, dev);
-	rte_eal_alarm_cancel(sock_gone, dev);
+	rte_eal_alarm_cancel(virtio_spin_reconnect_alarm, dev);
+	rte_eal_alarm_cancel(virtio_spin_sock_gone, dev);
 	if (dev->sock_intr != NULL) {
-		unwatch(dev->sock_intr, sock_event, dev);
+		virtio_spin_unwatch(dev->sock_intr, virtio_spin_sock_event,
+				    dev);
 		rte_intr_instance_free(dev->sock_intr);
 		dev->sock_intr = NULL;
 	}
 	if (dev->listen_intr != NULL) {
-		unwatch(dev->listen_intr, listen_event, dev);
+		virtio_spin_unwatch(dev->listen_intr, virtio_spin_listen_event,
+				    dev);
 		rte_intr_instance_free(dev->listen_intr);
 		dev->listen_intr = NULL;
 	}
@@ -1269,7 +527,7 @@ virtio_spin_wake_all(void)
 	for (pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
 	     pid = rte_eth_find_next(pid + 1))
 		if (rte_eth_devices[pid].dev_ops == &virtio_spin_ops)
-			wake_rx_sleepers(&rte_eth_devices[pid]);
+			virtio_spin_wake_rx_sleepers(&rte_eth_devices[pid]);
 }
 
 static int
@@ -1300,13 +558,13 @@ dev_init(struct virtio_spin_dev *dev, const char *name)
 	if (virtio_spin_mem_events_register(dev) < 0)
 		return -1;
 	if (dev->server)
-		return listen_socket(dev);
+		return virtio_spin_listen_socket(dev);
 	/* Client: the backend must be there now; later it may come and go. */
-	fd = connect_socket(dev, false);
+	fd = virtio_spin_connect_socket(dev, false);
 	if (fd < 0)
 		return -1;
 	virtio_spin_ctl_lock(dev);
-	i = attach(dev, fd);
+	i = virtio_spin_attach(dev, fd);
 	virtio_spin_ctl_unlock(dev);
 	if ((int)i < 0) {
 		PMD_LOG(ERR, "%s: vhost-user negotiation with %s failed", name,
@@ -1352,12 +610,14 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	eth_dev->tx_pkt_burst = virtio_spin_xmit;
 	eth_dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 
-	r = parse_devargs(dev, name, rte_vdev_device_args(vdev));
+	r = virtio_spin_parse_devargs(dev, name, rte_vdev_device_args(vdev));
 	/* sleep=auto needs to know every port of the process. */
-	if (r == 0 && vspin_census_track(&virtio_spin_ops,
-					 virtio_spin_wake_all) != 0)
-		PMD_LOG(WARNING, "%s: cannot follow the ports: sleep=auto "
-			"will not block", name);
+	if (r == 0 &&
+	    vspin_census_track(&virtio_spin_ops, virtio_spin_wake_all) != 0)
+		PMD_LOG(WARNING,
+			"%s: cannot follow the ports: sleep=auto "
+			"will not block",
+			name);
 	if (r == 0) {
 		dev->spin = dev->pconf.mode != VSPIN_MODE_POLL;
 		dev->tsc_hz = rte_get_tsc_hz();
@@ -1369,7 +629,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 		rte_eth_dev_release_port(eth_dev);
 		return r;
 	}
-	set_link(dev, false);
+	virtio_spin_set_link(dev, false);
 	PMD_LOG(INFO, "%s: %s on %s, %u queue pairs, ring %u, spin_mode %s",
 		name, dev->server ? "server" : "client", dev->path, dev->max_qp,
 		dev->queue_size, vspin_mode_name(dev->pconf.mode));
@@ -1395,10 +655,3 @@ static struct rte_vdev_driver virtio_spin_vdev = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_virtio_spin, virtio_spin_vdev);
-RTE_PMD_REGISTER_PARAM_STRING(
-	net_virtio_spin, ARG_PATH
-	"=<path> " ARG_SERVER "=<0|1> " ARG_QUEUES "=<int> " ARG_QUEUE_SIZE
-	"=<int> " ARG_MAC "=<mac addr> " ARG_SPIN_MODE
-	"=poll|notify|budget[:N]|spin[:US]|adaptive " ARG_SPIN_US
-	"=<us> " ARG_SLEEP_MAX_US "=<us> " ARG_SLEEP "=auto|always|never "
-	ARG_REPLY_TIMEOUT_MS "=<ms> " ARG_LATENCY_US "=<us>");

@@ -28,7 +28,7 @@ SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
 CASES = {
     # plugin: (driver name, source with the key list, array name,
     #          expected types of some keys)
-    "virtio_spin": ("net_virtio_spin", "virtio/virtio_spin_ethdev.c",
+    "virtio_spin": ("net_virtio_spin", "virtio/virtio_spin_devargs.c",
                     "valid_args",
                     {"path": "<path>", "server": "<0|1>",
                      "queues": "<int>", "mac": "<mac addr>"}),

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * net_virtio_spin: the connection to the backend and the link state it
+ * drives. Client mode connects (and reconnects after the backend left);
+ * server mode listens and accepts the backend again after it restarts.
+ * Each new backend is negotiated with (features, memory table) and gets
+ * the started port's vrings.
+ *
+ * Threads: the application's control thread (dev ops) and EAL's interrupt
+ * thread (socket events and alarms) both talk to the backend; dev->lock
+ * serialises them. The data path never takes it: rings live in EAL memory
+ * and outlive any connection, so a backend that disappears only stops
+ * the rings from moving.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_alarm.h>
+#include <rte_interrupts.h>
+
+#include "virtio_spin.h"
+
+#define RECONNECT_US (200 * 1000)
+
+/* -- link -------------------------------------------------------------- */
+
+/* Wake every lcore that may sleep on a queue of this port. */
+void
+virtio_spin_wake_rx_sleepers(struct rte_eth_dev *eth_dev)
+{
+	uint16_t q;
+
+	for (q = 0; eth_dev->data->rx_queues != NULL &&
+		    q < eth_dev->data->nb_rx_queues;
+	     q++) {
+		struct virtio_spin_rxq *rxq = eth_dev->data->rx_queues[q];
+
+		if (rxq != NULL)
+			vspin_sleeper_wake(&rxq->sleeper);
+	}
+}
+
+void
+virtio_spin_set_link(struct virtio_spin_dev *dev, bool up)
+{
+	struct rte_eth_link link = {
+		.link_speed = RTE_ETH_SPEED_NUM_10G,
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_autoneg = RTE_ETH_LINK_FIXED,
+		.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN,
+	};
+
+	dev->link_up = up;
+	rte_eth_linkstatus_set(dev->eth_dev, &link);
+	/* A sleeper waiting for the backend must see it come at once. */
+	if (up)
+		virtio_spin_wake_rx_sleepers(dev->eth_dev);
+}
+
+/* Outside dev->lock: the application's callback may call back into us. */
+void
+virtio_spin_notify_lsc(struct virtio_spin_dev *dev, bool was_up)
+{
+	if (was_up != (bool)dev->link_up)
+		rte_eth_dev_callback_process(dev->eth_dev,
+					     RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+/* -- connection -------------------------------------------------------- */
+
+static uint64_t
+wanted_features(const struct virtio_spin_dev *dev)
+{
+	uint64_t f = VIRTIO_SPIN_WANTED_FEATURES;
+
+	if (dev->max_qp > 1)
+		f |= 1ULL << VSPIN_F_MQ;
+	/*
+	 * IN_ORDER binds how a ring uses its descriptors from the first one
+	 * on: not for rings started before any backend said what it offers
+	 * (server mode), and then not on this port at all (the features of
+	 * the first backend are the port's).
+	 */
+	if (dev->features_known ? !(dev->features & (1ULL << VSPIN_F_IN_ORDER))
+				: dev->started)
+		f &= ~(1ULL << VSPIN_F_IN_ORDER);
+	return f;
+}
+
+/* Features, protocol features and memory table with a new backend. */
+static int
+negotiate(struct virtio_spin_dev *dev)
+{
+	struct virtio_spin_vu *vu = &dev->vu;
+	uint64_t offered, f, pf = 0, nq;
+	const uint64_t must = (1ULL << VSPIN_F_VERSION_1);
+
+	vu->protocol_features = 0;
+	if (virtio_spin_vu_set_owner(vu) < 0 ||
+	    virtio_spin_vu_get_features(vu, &offered) < 0)
+		return -1;
+	f = offered & wanted_features(dev);
+	if ((f & must) != must) {
+		PMD_LOG(ERR,
+			"%s: backend lacks VIRTIO_F_VERSION_1 "
+			"(offered 0x%" PRIx64 ")",
+			dev->path, offered);
+		return -1;
+	}
+	if (dev->features_known &&
+	    (f & ~(1ULL << VSPIN_F_PROTOCOL_FEATURES)) !=
+		    (dev->features & ~(1ULL << VSPIN_F_PROTOCOL_FEATURES))) {
+		PMD_LOG(ERR,
+			"%s: backend offers features 0x%" PRIx64
+			", the port runs with 0x%" PRIx64 ": restart the port",
+			dev->path, f, dev->features);
+		return -1;
+	}
+	if (f & (1ULL << VSPIN_F_PROTOCOL_FEATURES)) {
+		uint64_t want = 1ULL << VIRTIO_SPIN_PROTOCOL_F_REPLY_ACK;
+
+		if (dev->max_qp > 1)
+			want |= 1ULL << VIRTIO_SPIN_PROTOCOL_F_MQ;
+		if (virtio_spin_vu_get_protocol_features(vu, &pf) < 0)
+			return -1;
+		pf &= want;
+		if (virtio_spin_vu_set_protocol_features(vu, pf) < 0)
+			return -1;
+	}
+	if (dev->max_qp > 1) {
+		if (!(pf & (1ULL << VIRTIO_SPIN_PROTOCOL_F_MQ)) ||
+		    !(f & (1ULL << VSPIN_F_MQ))) {
+			PMD_LOG(ERR,
+				"%s: queues=%u but the backend has no "
+				"multiqueue",
+				dev->path, dev->max_qp);
+			return -1;
+		}
+		if (virtio_spin_vu_get_queue_num(vu, &nq) < 0)
+			return -1;
+		if (nq < dev->max_qp) {
+			PMD_LOG(ERR,
+				"%s: queues=%u but the backend has %" PRIu64,
+				dev->path, dev->max_qp, nq);
+			return -1;
+		}
+	}
+	/* The caller holds the memory lock (virtio_spin_ctl_lock()). */
+	if (virtio_spin_vu_set_features(vu, f) < 0 ||
+	    virtio_spin_mem_send(dev) < 0)
+		return -1;
+	dev->features = f;
+	dev->features_known = true;
+	PMD_LOG(INFO,
+		"%s: negotiated features 0x%" PRIx64
+		" (EVENT_IDX %s, MRG_RXBUF %s, IN_ORDER %s), protocol features"
+		" 0x%" PRIx64,
+		dev->path, f, (f & (1ULL << VSPIN_F_EVENT_IDX)) ? "on" : "off",
+		(f & (1ULL << VSPIN_F_MRG_RXBUF)) ? "on" : "off",
+		(f & (1ULL << VSPIN_F_IN_ORDER)) ? "on" : "off", pf);
+	return 0;
+}
+
+bool
+virtio_spin_has_feature(const struct virtio_spin_dev *dev, unsigned int bit)
+{
+	return dev->features & (1ULL << bit);
+}
+
+/* One vring: size, where the backend resumes, addresses, eventfds. */
+static int
+setup_vring(struct virtio_spin_dev *dev, unsigned int idx,
+	    const struct vspin_vring *vr)
+{
+	/* A new backend resumes where the last one stopped. */
+	uint16_t base = vspin_load16(&vr->used->idx);
+	struct virtio_spin_vu *vu = &dev->vu;
+
+	if (virtio_spin_vu_set_vring_num(vu, idx, vr->num) < 0 ||
+	    virtio_spin_vu_set_vring_base(vu, idx, base) < 0 ||
+	    virtio_spin_vu_set_vring_addr(vu, idx, vr) < 0 ||
+	    virtio_spin_vu_set_vring_call(vu, idx, dev->callfd[idx]) < 0 ||
+	    virtio_spin_vu_set_vring_kick(vu, idx, dev->kickfd[idx]) < 0)
+		return -1;
+	return 0;
+}
+
+/* Hand every configured vring to the backend; then the link is up. */
+int
+virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
+{
+	struct rte_eth_dev_data *d = dev->eth_dev->data;
+	bool ev = virtio_spin_has_feature(dev, VSPIN_F_EVENT_IDX);
+	unsigned int q, i;
+
+	for (q = 0; q < dev->nb_qp; q++) {
+		struct virtio_spin_rxq *rxq = d->rx_queues[q];
+		struct virtio_spin_txq *txq = d->tx_queues[q];
+
+		/*
+		 * Server mode started the rings before the first backend
+		 * came: make them follow what it negotiated (the backend
+		 * reads nothing before SET_VRING_KICK below).
+		 */
+		rxq->vq.kick.event_idx = rxq->vq.call.event_idx = ev;
+		txq->vq.kick.event_idx = txq->vq.call.event_idx = ev;
+		rxq->mrg_rxbuf =
+			virtio_spin_has_feature(dev, VSPIN_F_MRG_RXBUF);
+		if (setup_vring(dev, virtio_spin_rx_vring(q), &rxq->vq.vr) ||
+		    setup_vring(dev, virtio_spin_tx_vring(q), &txq->vq.vr))
+			return -1;
+	}
+	if (virtio_spin_has_feature(dev, VSPIN_F_PROTOCOL_FEATURES))
+		for (i = 0; i < 2u * dev->nb_qp; i++)
+			if (virtio_spin_vu_set_vring_enable(&dev->vu, i, 1) < 0)
+				return -1;
+	/* Without REPLY_ACK, a round trip tells the backend has them all. */
+	if (!(dev->vu.protocol_features &
+	      (1ULL << VIRTIO_SPIN_PROTOCOL_F_REPLY_ACK))) {
+		uint64_t f;
+
+		if (virtio_spin_vu_get_features(&dev->vu, &f) < 0)
+			return -1;
+	}
+	virtio_spin_set_link(dev, true);
+	return 0;
+}
+
+/* Drop the connection; the caller holds the lock. */
+static void
+drop_connection(struct virtio_spin_dev *dev)
+{
+	if (dev->vu.fd >= 0)
+		close(dev->vu.fd);
+	dev->vu.fd = -1;
+	virtio_spin_set_link(dev, false);
+}
+
+/* Client mode: connect again soon, once (lock held). */
+static void
+schedule_reconnect(struct virtio_spin_dev *dev)
+{
+	if (dev->server || dev->closing || dev->reconnect_pending)
+		return;
+	if (rte_eal_alarm_set(RECONNECT_US, virtio_spin_reconnect_alarm, dev) ==
+	    0)
+		dev->reconnect_pending = true;
+	else
+		PMD_LOG(ERR, "%s: cannot arm the reconnection alarm",
+			dev->path);
+}
+
+/*
+ * A backend that is still connected but out of step, misbehaving or
+ * leaving: stop watching its socket, close it and start again as for a
+ * dead peer.
+ * Control thread (never from virtio_spin_sock_event itself), lock held: virtio_spin_sock_event
+ * only try-locks, so waiting for it here cannot deadlock.
+ */
+static void
+reset_connection(struct virtio_spin_dev *dev)
+{
+	if (dev->vu.fd < 0)
+		return;
+	PMD_LOG(NOTICE, "%s: resetting the connection to the backend",
+		dev->path);
+	virtio_spin_unwatch(dev->sock_intr, virtio_spin_sock_event, dev);
+	drop_connection(dev);
+	schedule_reconnect(dev);
+}
+
+/*
+ * Tell the backend to stop the rings (it answers with its indexes).
+ * stopped[i]: the backend no longer touches vring i (it said so, or it is
+ * gone), so the buffers in it may be freed. A live backend that does not
+ * answer may still write into them: the connection is reset and they are
+ * left alone.
+ */
+void
+virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
+{
+	unsigned int i, n = 2u * dev->nb_qp, base;
+
+	for (i = 0; i < n; i++)
+		stopped[i] = dev->vu.fd < 0;
+	if (dev->vu.fd < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (virtio_spin_vu_get_vring_base(&dev->vu, i, &base) < 0)
+			break;
+		stopped[i] = true;
+		PMD_LOG(DEBUG, "%s: vring %u stopped at %u", dev->path, i,
+			base);
+	}
+	if (i == n)
+		return;
+	if (dev->vu.peer_closed) {
+		/* As when virtio_spin_sock_gone() sees it leave. */
+		PMD_LOG(NOTICE, "%s: backend went away while stopping",
+			dev->path);
+		for (; i < n; i++)
+			stopped[i] = true;
+	} else {
+		PMD_LOG(WARNING,
+			"%s: backend did not stop vring %u: the buffers of "
+			"vrings %u to %u stay with it (not freed)",
+			dev->path, i, i, n - 1);
+	}
+	reset_connection(dev);
+}
+
+/* For virtio_spin_mem.c: stop the rings, hand them over again. */
+void
+virtio_spin_vrings_stop(struct virtio_spin_dev *dev)
+{
+	bool stopped[2 * VIRTIO_SPIN_MAX_QUEUES];
+
+	virtio_spin_stop_vrings(dev, stopped);
+}
+
+int
+virtio_spin_vrings_start(struct virtio_spin_dev *dev)
+{
+	return virtio_spin_setup_vrings(dev);
+}
+
+/*
+ * A connected socket (from connect or accept): negotiate, hand over the
+ * rings if the port runs, and watch the socket for the backend leaving.
+ * Holds the lock. Returns 0, or -1 with the socket closed.
+ */
+int
+virtio_spin_attach(struct virtio_spin_dev *dev, int fd)
+{
+	dev->vu.fd = fd;
+	dev->vu.broken = false;
+	dev->vu.peer_closed = false;
+	if (virtio_spin_vu_set_timeouts(fd, dev->vu.reply_timeout_ms) < 0 ||
+	    negotiate(dev) < 0 ||
+	    (dev->started && virtio_spin_setup_vrings(dev) < 0)) {
+		drop_connection(dev);
+		return -1;
+	}
+	if (rte_intr_fd_set(dev->sock_intr, fd) < 0 ||
+	    rte_intr_callback_register(dev->sock_intr, virtio_spin_sock_event,
+				       dev) < 0) {
+		PMD_LOG(ERR, "%s: cannot watch the socket", dev->path);
+		drop_connection(dev);
+		return -1;
+	}
+	PMD_LOG(INFO, "%s: backend connected", dev->path);
+	return 0;
+}
+
+int
+virtio_spin_connect_socket(struct virtio_spin_dev *dev, bool quiet)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	strcpy(sa.sun_path, dev->path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (!quiet)
+			PMD_LOG(ERR,
+				"%s: cannot connect to the vhost-user "
+				"socket: %s",
+				dev->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * EAL interrupt thread: the socket is readable, or closed. The interrupt is
+ * level-triggered, so whatever is there must be consumed here unless the
+ * control thread is about to read it.
+ */
+void
+virtio_spin_sock_event(void *arg)
+{
+	struct virtio_spin_dev *dev = arg;
+	int fd = rte_intr_fd_get(dev->sock_intr);
+	uint8_t buf[64];
+	ssize_t r;
+
+	/*
+	 * Busy: a control path waits for a reply (this data) and reads it,
+	 * or dev_close()/reset_connection() wait for this callback to return.
+	 * Only try: blocking here could deadlock with them.
+	 */
+	if (pthread_mutex_trylock(&dev->lock) != 0)
+		return;
+	if (dev->closing || dev->vu.fd != fd) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	/* Nobody waits for a reply: the backend sent something unasked. */
+	r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	if (r > 0)
+		PMD_LOG(ERR,
+			"%s: unsolicited data from the backend (%zd bytes, "
+			"first 0x%02x): dropping the connection",
+			dev->path, r, buf[0]);
+	/*
+	 * Gone or misbehaving: stop watching (EAL removes this callback when
+	 * it returns), then clean up from an alarm: EAL holds its interrupt
+	 * lock around the unregister hook, where registering anything would
+	 * deadlock. closing is false under the lock: dev_close() cancels the
+	 * alarm after setting it.
+	 */
+	rte_intr_callback_unregister_pending(dev->sock_intr,
+					     virtio_spin_sock_event, dev, NULL);
+	rte_eal_alarm_set(1, virtio_spin_sock_gone, dev);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+void
+virtio_spin_sock_gone(void *arg)
+{
+	struct virtio_spin_dev *dev = arg;
+	bool was_up;
+
+	pthread_mutex_lock(&dev->lock);
+	was_up = dev->link_up;
+	if (!dev->closing && dev->vu.fd >= 0) {
+		PMD_LOG(NOTICE, "%s: backend went away", dev->path);
+		drop_connection(dev);
+		schedule_reconnect(dev);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	virtio_spin_notify_lsc(dev, was_up);
+}
+
+/* Client mode: try again until the backend is back. */
+void
+virtio_spin_reconnect_alarm(void *arg)
+{
+	struct virtio_spin_dev *dev = arg;
+	bool was_up;
+	int fd;
+
+	virtio_spin_ctl_lock(dev);
+	was_up = dev->link_up;
+	dev->reconnect_pending = false;
+	if (dev->closing || dev->vu.fd >= 0) {
+		virtio_spin_ctl_unlock(dev);
+		return;
+	}
+	fd = virtio_spin_connect_socket(dev, true);
+	if (fd < 0 || virtio_spin_attach(dev, fd) < 0)
+		schedule_reconnect(dev);
+	virtio_spin_ctl_unlock(dev);
+	virtio_spin_notify_lsc(dev, was_up);
+}
+
+/* Server mode: a backend connects (again). */
+void
+virtio_spin_listen_event(void *arg)
+{
+	struct virtio_spin_dev *dev = arg;
+	bool was_up;
+	int fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	virtio_spin_ctl_lock(dev);
+	was_up = dev->link_up;
+	if (dev->closing || dev->vu.fd >= 0) {
+		PMD_LOG(WARNING,
+			"%s: a backend is already connected; "
+			"refusing another",
+			dev->path);
+		close(fd);
+	} else {
+		virtio_spin_attach(dev, fd);
+	}
+	virtio_spin_ctl_unlock(dev);
+	virtio_spin_notify_lsc(dev, was_up);
+}
+
+/*
+ * A socket file already at path: unlink it only when nobody listens on it
+ * (left by a process that died). 0: path is free now; -1: it is not.
+ */
+static int
+clear_stale_socket(struct virtio_spin_dev *dev)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, r, err;
+
+	if (stat(dev->path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0; /* absent, or bind() says what is wrong */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	strcpy(sa.sun_path, dev->path);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	err = errno;
+	close(fd);
+	if (r < 0 && (err == ECONNREFUSED || err == ENOENT)) {
+		/* Dead: nobody accepts on it. */
+		if (unlink(dev->path) < 0 && errno != ENOENT) {
+			PMD_LOG(ERR, "%s: cannot remove the stale socket: %s",
+				dev->path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (r == 0 || err == EAGAIN)
+		PMD_LOG(ERR,
+			"%s: socket already in use: another process listens "
+			"on it (left alone)",
+			dev->path);
+	else
+		PMD_LOG(ERR,
+			"%s: socket file exists and cannot be checked (%s): "
+			"left alone",
+			dev->path, strerror(err));
+	return -1;
+}
+
+int
+virtio_spin_listen_socket(struct virtio_spin_dev *dev)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	/* A socket file left by an earlier run would make bind() fail. */
+	if (clear_stale_socket(dev) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	strcpy(sa.sun_path, dev->path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 1) < 0) {
+		PMD_LOG(ERR, "%s: cannot listen: %s", dev->path,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	dev->listen_fd = fd;
+	if (rte_intr_fd_set(dev->listen_intr, fd) < 0 ||
+	    rte_intr_callback_register(dev->listen_intr,
+				       virtio_spin_listen_event, dev) < 0) {
+		PMD_LOG(ERR, "%s: cannot watch the listening socket",
+			dev->path);
+		return -1;
+	}
+	PMD_LOG(NOTICE, "%s: waiting for the vhost-user backend", dev->path);
+	return 0;
+}
+
+void
+virtio_spin_unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
+		    void *arg)
+{
+	int r;
+
+	/* -EAGAIN: the callback runs right now; wait for it. */
+	while ((r = rte_intr_callback_unregister(h, cb, arg)) == -EAGAIN)
+		usleep(1000);
+}
