@@ -170,6 +170,22 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 /* Histogram weights: 1.0 is 256; each new sample ages the rest by 7/8. */
 #define HIST_ONE 256u
 
+/*
+ * L when latency_us is not given: ten times the CPU of one sleep-and-wake
+ * round (one wake-up per L then costs at most a tenth of a core), at least
+ * 3B. With sleep_cost_us given (tests), that round is priced at B.
+ */
+static uint64_t
+default_latency(const struct vspin_policy *p, const struct vspin_policy_conf *c,
+		uint64_t hz)
+{
+	uint64_t cpu = c->sleep_cost_us ?
+			       p->sleep_cost :
+			       vspin_sleep_cpu_ns() * hz / 1000000000u;
+
+	return 10 * cpu > 3 * p->sleep_cost ? 10 * cpu : 3 * p->sleep_cost;
+}
+
 void
 vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 		  uint64_t hz, struct vspin_stats *stats)
@@ -183,15 +199,21 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	p->arm_k = 1;
 	p->sleep_us = c->sleep_max_us;
 	if (c->mode == VSPIN_MODE_ADAPTIVE) {
-		uint64_t b = c->sleep_cost_us ?
-				     vspin_us_to_cycles(c->sleep_cost_us, hz) :
-				     vspin_sleep_cost_ns() * hz / 1000000000u;
+		uint64_t b = vspin_us_to_cycles(c->sleep_cost_us, hz);
+
+		/* B: the larger of a sleep's wake-up latency and its CPU. */
+		if (c->sleep_cost_us == 0) {
+			uint64_t wake = vspin_sleep_cost_ns(),
+				 cpu = vspin_sleep_cpu_ns();
+
+			b = (wake > cpu ? wake : cpu) * hz / 1000000000u;
+		}
 		uint64_t one_us = vspin_us_to_cycles(1, hz);
 
 		p->sleep_cost = b > one_us ? b : one_us;
 		p->latency = c->latency_us ?
 				     vspin_us_to_cycles(c->latency_us, hz) :
-				     3 * p->sleep_cost;
+				     default_latency(p, c, hz);
 		/* spin_us given with adaptive is the first window (<= B). */
 		p->window = c->spin_us && p->window < p->sleep_cost ?
 				    p->window :

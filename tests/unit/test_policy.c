@@ -155,7 +155,8 @@ test_adaptive_initial_window_is_sleep_cost(void)
 		 "window %llu (stats %llu), expected B = %u",
 		 (unsigned long long)pol.window,
 		 (unsigned long long)st.window_cycles, 10 * US);
-	VT_CHECK(pol.latency == 30 * US, "L %llu, expected 3B",
+	/* B given (10 us): a sleep's CPU priced at B, L = 10 x that. */
+	VT_CHECK(pol.latency == 100 * US, "L %llu, expected 10B",
 		 (unsigned long long)pol.latency);
 	VT_CHECK(!vspin_policy_poll(&pol, 0, 0), "armed at once");
 	VT_CHECK(pol.arm_k == 1 && pol.sleep_us == VSPIN_DEFAULT_SLEEP_MAX_US,
@@ -351,19 +352,19 @@ test_adaptive_coalesces_under_steady_load(void)
 {
 	uint64_t t = 0;
 
-	/* One packet per us with L = 3B = 30 us: K = 30 entries ahead. */
+	/* One packet per us with L = 100 us: K = 100 entries ahead. */
 	setup_adaptive(0);
 	steady(&t, 1 * US, 2000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t),
 		 "first empty poll under steady load: not armed at once");
-	VT_CHECK(pol.arm_k >= 27 && pol.arm_k <= 30 && pol.sleep_us == 30,
-		 "K %u sleep %u us, expected about r * L = 30 and L = 30 us",
+	VT_CHECK(pol.arm_k >= 90 && pol.arm_k <= 100 && pol.sleep_us == 100,
+		 "K %u sleep %u us, expected about r * L = 100 and L = 100 us",
 		 pol.arm_k, pol.sleep_us);
 	vspin_policy_armed(&pol, false, t);
 	vspin_policy_sleep(&pol, t);
-	t += 40 * US;
+	t += 110 * US;
 	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, t);
-	vspin_policy_poll(&pol, 30, t);
+	vspin_policy_poll(&pol, 100, t);
 	/* The ring bounds K: half of it. */
 	pol.conf.ring_size = 32;
 	steady(&t, 1 * US, 1000 * US);
@@ -573,7 +574,7 @@ static void
 test_adaptive_measures_sleep_cost(void)
 {
 	struct vspin_policy_conf c;
-	uint64_t b;
+	uint64_t b, cpu;
 
 	vspin_policy_conf_default(&c);
 	c.mode = VSPIN_MODE_ADAPTIVE;
@@ -581,11 +582,20 @@ test_adaptive_measures_sleep_cost(void)
 	memset(&st, 0, sizeof(st));
 	vspin_policy_init(&pol, &c, HZ, &st);
 	b = vspin_sleep_cost_ns();
-	VT_CHECK(b > 0 && b < 100000000u, "sleep cost %llu ns",
-		 (unsigned long long)b);
+	cpu = vspin_sleep_cpu_ns();
+	VT_CHECK(b > 0 && b < 100000000u && cpu > 0 && cpu < 100000000u,
+		 "sleep cost %llu ns, CPU %llu ns", (unsigned long long)b,
+		 (unsigned long long)cpu);
+	if (cpu > b)
+		b = cpu; /* B: the larger of the latency and the CPU */
 	VT_CHECK(pol.sleep_cost == (b > US ? b : US),
 		 "B %llu cycles, measured %llu ns",
 		 (unsigned long long)pol.sleep_cost, (unsigned long long)b);
+	VT_CHECK(pol.latency >= 3 * pol.sleep_cost &&
+			 pol.latency >= 10 * (cpu * HZ / 1000000000u),
+		 "L %llu cycles: expected at least 3B and 10 x the CPU of a "
+		 "sleep (%llu ns)",
+		 (unsigned long long)pol.latency, (unsigned long long)cpu);
 	VT_CHECK(pol.window == pol.sleep_cost, "window %llu, expected B %llu",
 		 (unsigned long long)pol.window,
 		 (unsigned long long)pol.sleep_cost);
