@@ -78,6 +78,8 @@ run_testpmd(name, timeout=20, **kw) -> (returncode, log)
 
 thread_cpu(pid) -> {tid: (comm, cpu_seconds)}
     utime+stime of every thread, from /proc/PID/task/*/stat.
+worker_cpu(pid, seconds) -> float
+    Fraction of a core the worker lcores used over `seconds` (it sleeps).
 lcore_cpu(pid) -> {comm: cpu_seconds}
     The same for EAL's lcore threads only: the main thread (key "main")
     and the worker lcores ("rte-worker-N" in 22.11, "lcore-worker-N" in
@@ -544,6 +546,18 @@ def lcore_cpu(pid):
 SLEEP_MAX_US = 1000000
 WAKE_DEADLINE_S = 0.2
 
+
+
+def worker_cpu(pid, seconds):
+    """Fraction of a core the worker lcores (all but "main") used over
+    `seconds` of wall time."""
+    def worker(d):
+        return sum(v for k, v in d.items() if k != "main")
+    c0 = worker(lcore_cpu(pid))
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    c1 = worker(lcore_cpu(pid))
+    return (c1 - c0) / (time.monotonic() - t0)
 
 def rx_wakeups(xstats, queues=1):
     return [xstats["rx_q%d_wakeups" % q] for q in range(queues)]

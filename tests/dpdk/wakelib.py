@@ -99,17 +99,6 @@ def ms(a, b):
     return (b - a) * 1000.0
 
 
-def worker_cpu(pid, seconds):
-    """Fraction of a core the forwarding lcore(s) used over `seconds`."""
-    def worker(d):
-        return sum(v for k, v in d.items() if k != "main")
-    c0 = worker(harness.lcore_cpu(pid))
-    t0 = time.monotonic()
-    time.sleep(seconds)
-    c1 = worker(harness.lcore_cpu(pid))
-    return (c1 - c0) / (time.monotonic() - t0)
-
-
 def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 

@@ -50,7 +50,7 @@ def backend(d, client, fwd, auto, name):
 
 
 def guest_cpu(G, what):
-    cpu = wl.worker_cpu(G.pid, 2.0)
+    cpu = wl.harness.worker_cpu(G.pid, 2.0)
     print("guest lcore %s: %.2f%% of a core over 2 s" % (what, cpu * 100))
     check(cpu <= CPU_MAX, "guest forwarding lcore %s used %.1f%% of a core "
           "over 2 s (bound %.0f%%)" % (what, cpu * 100, CPU_MAX * 100))

@@ -104,17 +104,6 @@ def settle(rx_side, tx_side, rx_key, tx_key, timeout=10.0):
     return last[0], sent
 
 
-def cpu_of_worker(pid, seconds):
-    """CPU seconds the forwarding lcore used over `seconds` of wall time."""
-    def worker(d):
-        return sum(v for k, v in d.items() if k != "main")
-    c0 = worker(h.lcore_cpu(pid))
-    t0 = time.monotonic()
-    time.sleep(seconds)
-    c1 = worker(h.lcore_cpu(pid))
-    return (c1 - c0) / (time.monotonic() - t0)
-
-
 def main(cases):
     """Run the case named in argv[1] (a key of `cases`)."""
     if len(sys.argv) < 2 or sys.argv[1] not in cases:

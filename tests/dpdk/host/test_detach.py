@@ -33,7 +33,7 @@ GUEST_FWD = "Start automatic packet forwarding"
 
 
 def host_cpu(H, what):
-    cpu = wl.worker_cpu(H.pid, 2.0)
+    cpu = wl.harness.worker_cpu(H.pid, 2.0)
     print("host lcore %s: %.2f%% of a core over 2 s" % (what, cpu * 100))
     check(cpu <= CPU_MAX, "host forwarding lcore %s used %.1f%% of a core "
           "over 2 s (bound %.0f%%)" % (what, cpu * 100, CPU_MAX * 100))

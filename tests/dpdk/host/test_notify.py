@@ -129,7 +129,7 @@ def idle(guest_kind, mode, queues=1):
                 hl.fwd(H, "rxonly")
                 time.sleep(0.5)  # let the policy reach its sleep
                 s0 = sleeps(H, queues)
-                cpu = hl.cpu_of_worker(H.pid, 3.0)
+                cpu = hl.h.worker_cpu(H.pid, 3.0)
                 s1 = sleeps(H, queues)
                 print("idle: host forwarding lcore %.1f%% of a core, "
                       "sleeps per rx queue in 3 s: %s" % (

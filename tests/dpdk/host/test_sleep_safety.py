@@ -132,7 +132,7 @@ def idle(mode):
                 H.start_fwd()
                 time.sleep(0.5)  # let the policy reach its sleep
                 s0 = H.xstats(0)["rx_q0_sleeps"]
-                cpu = hl.cpu_of_worker(H.pid, 3.0)
+                cpu = hl.h.worker_cpu(H.pid, 3.0)
                 s1 = H.xstats(0)["rx_q0_sleeps"]
                 H.stop_fwd()
     print("idle %s: host forwarding lcore %.2f%% of a core over 3 s, "
