@@ -131,7 +131,8 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	 * Slept: look at once, a wake-up usually means work; unless the
 	 * control side closed the gate meanwhile (that woke us too).
 	 */
-	if (vspin_sleeper_poll(&q->sleeper, n, may_block, rte_rdtsc()) &&
+	if (vspin_sleeper_poll(&q->sleeper, n, may_block,
+			       VSPIN_SLEEPER_NOW_LAZY) &&
 	    __atomic_load_n(&q->gate.allow, __ATOMIC_ACQUIRE))
 		n = rx_dequeue(q, pkts, nb);
 	vhost_spin_gate_leave(&q->gate);
