@@ -6,7 +6,7 @@
 #include "vspin_port_census.h"
 
 static const struct eth_dev_ops *census_ops;
-static void (*census_changed)(void);
+static void (*census_wake_port)(struct rte_eth_dev *dev);
 static bool only_ours;	  /* atomic: read by every rx_burst */
 static bool polls_unseen; /* the application, from its name */
 
@@ -31,19 +31,26 @@ static int
 port_event(uint16_t port_id, enum rte_eth_event_type type,
 	   void *arg __rte_unused, void *ret __rte_unused)
 {
+	uint16_t pid;
+
 	recount(type == RTE_ETH_EVENT_DESTROY ? (int)port_id : -1);
-	if (census_changed != NULL)
-		census_changed();
+	/* Every lcore asleep on a port of ours re-reads the census. */
+	for (pid = rte_eth_find_next(0);
+	     census_wake_port != NULL && pid < RTE_MAX_ETHPORTS;
+	     pid = rte_eth_find_next(pid + 1))
+		if (rte_eth_devices[pid].dev_ops == census_ops)
+			census_wake_port(&rte_eth_devices[pid]);
 	return 0;
 }
 
 int
-vspin_census_track(const struct eth_dev_ops *ours, void (*changed)(void))
+vspin_census_track(const struct eth_dev_ops *ours,
+		   void (*wake_port)(struct rte_eth_dev *dev))
 {
 	if (census_ops != NULL)
 		return 0;
 	census_ops = ours;
-	census_changed = changed;
+	census_wake_port = wake_port;
 	polls_unseen = vspin_app_polls_unseen(program_invocation_short_name);
 	if (rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
 					  port_event, NULL) != 0 ||
@@ -66,7 +73,7 @@ vspin_census_untrack(void)
 	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_DESTROY,
 					port_event, NULL);
 	census_ops = NULL;
-	census_changed = NULL;
+	census_wake_port = NULL;
 	__atomic_store_n(&only_ours, false, __ATOMIC_RELEASE);
 }
 

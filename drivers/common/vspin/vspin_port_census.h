@@ -15,11 +15,13 @@
 
 /*
  * A port of ours is being probed: start following ports coming and going
- * (idempotent). ours: the PMD's eth_dev_ops. changed: called on the thread
- * that added or removed a port, after the census is updated, to wake our
- * sleeping threads so that they re-read it.
+ * (idempotent). ours: the PMD's eth_dev_ops. wake_port: wakes the lcores
+ * that may sleep on a port's rx queues; after a port was added or
+ * removed it is called for every port of ours, on that thread, so that
+ * they re-read the census.
  */
-int vspin_census_track(const struct eth_dev_ops *ours, void (*changed)(void));
+int vspin_census_track(const struct eth_dev_ops *ours,
+		       void (*wake_port)(struct rte_eth_dev *dev));
 
 /* Our last port is gone. */
 void vspin_census_untrack(void);

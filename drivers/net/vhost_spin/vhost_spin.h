@@ -165,8 +165,6 @@ void vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
 void vhost_spin_rxq_quiesce(struct vhost_spin_rxq *q);
 /* Arm for the k-th next entry, fence, recheck; true if k are there. */
 bool vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k);
-/* Wake every lcore sleeping on a queue of ours (port census changed). */
-void vhost_spin_wake_all(void);
 
 /* vhost_spin_intr.c: the standard rx-interrupt API. */
 int vhost_spin_intr_install(struct rte_eth_dev *dev);

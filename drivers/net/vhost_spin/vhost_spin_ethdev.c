@@ -258,24 +258,18 @@ static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.rx_queue_intr_disable = vhost_spin_rx_intr_disable,
 };
 
-void
-vhost_spin_wake_all(void)
+/* Wake the lcores that may sleep on this port's rx queues. */
+static void
+vhost_spin_wake_port(struct rte_eth_dev *dev)
 {
-	uint16_t pid, i;
+	uint16_t i;
 
-	for (pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
-	     pid = rte_eth_find_next(pid + 1)) {
-		struct rte_eth_dev *dev = &rte_eth_devices[pid];
+	for (i = 0; dev->data->rx_queues != NULL && i < dev->data->nb_rx_queues;
+	     i++) {
+		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
 
-		if (dev->dev_ops != &vhost_spin_dev_ops ||
-		    dev->data->rx_queues == NULL)
-			continue;
-		for (i = 0; i < dev->data->nb_rx_queues; i++) {
-			struct vhost_spin_rxq *q = dev->data->rx_queues[i];
-
-			if (q != NULL)
-				vspin_sleeper_wake(&q->sleeper);
-		}
+		if (q != NULL)
+			vspin_sleeper_wake(&q->sleeper);
 	}
 }
 
@@ -301,9 +295,11 @@ vhost_spin_probe(struct rte_vdev_device *vdev)
 	if (ret != 0)
 		return ret;
 	/* sleep=auto needs to know every port of the process. */
-	if (vspin_census_track(&vhost_spin_dev_ops, vhost_spin_wake_all) != 0)
-		VHOST_SPIN_LOG(WARNING, "%s: cannot follow the ports: sleep=auto "
-			       "will not block", name);
+	if (vspin_census_track(&vhost_spin_dev_ops, vhost_spin_wake_port) != 0)
+		VHOST_SPIN_LOG(WARNING,
+			       "%s: cannot follow the ports: sleep=auto "
+			       "will not block",
+			       name);
 	if (vdev->device.numa_node == SOCKET_ID_ANY)
 		vdev->device.numa_node = rte_socket_id();
 

@@ -518,18 +518,6 @@ static const struct eth_dev_ops virtio_spin_ops = {
 
 /* -- probe / remove ---------------------------------------------------- */
 
-/* The port census changed: every sleeping lcore re-reads the rule. */
-static void
-virtio_spin_wake_all(void)
-{
-	uint16_t pid;
-
-	for (pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
-	     pid = rte_eth_find_next(pid + 1))
-		if (rte_eth_devices[pid].dev_ops == &virtio_spin_ops)
-			virtio_spin_wake_rx_sleepers(&rte_eth_devices[pid]);
-}
-
 static int
 dev_init(struct virtio_spin_dev *dev, const char *name)
 {
@@ -612,8 +600,8 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 
 	r = virtio_spin_parse_devargs(dev, name, rte_vdev_device_args(vdev));
 	/* sleep=auto needs to know every port of the process. */
-	if (r == 0 &&
-	    vspin_census_track(&virtio_spin_ops, virtio_spin_wake_all) != 0)
+	if (r == 0 && vspin_census_track(&virtio_spin_ops,
+					 virtio_spin_wake_rx_sleepers) != 0)
 		PMD_LOG(WARNING,
 			"%s: cannot follow the ports: sleep=auto "
 			"will not block",
