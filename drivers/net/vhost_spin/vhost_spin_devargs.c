@@ -11,13 +11,13 @@
 #include <rte_kvargs.h>
 
 #include "vhost_spin.h"
+#include "vspin_devargs.h"
 #include "vspin_parse.h"
 
 static const char *const known_keys[] = {
-	"iface", "queues", "client", "spin_mode", "spin_us", "sleep_max_us",
-	"sleep", "latency_us",
+	"iface",	"queues", "client",	"spin_mode", "spin_us",
+	"sleep_max_us", "sleep",  "latency_us", NULL,
 };
-#define NB_KEYS (sizeof(known_keys) / sizeof(known_keys[0]))
 
 /* A decimal number in [min, max] and nothing else. */
 static int
@@ -32,17 +32,6 @@ parse_uint(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
-static int
-key_index(const char *key)
-{
-	unsigned int i;
-
-	for (i = 0; i < NB_KEYS; i++)
-		if (strcmp(key, known_keys[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
 int
 vhost_spin_parse_args(const char *name, const char *args,
 		      struct vhost_spin_args *out)
@@ -50,8 +39,7 @@ vhost_spin_parse_args(const char *name, const char *args,
 	struct rte_kvargs *kv;
 	const char *spin_us = NULL, *mode = NULL, *sleep_max_us = NULL;
 	const char *latency_us = NULL;
-	bool seen[NB_KEYS] = {false};
-	char err[160];
+	char err[256];
 	unsigned long v;
 	unsigned int i;
 	int ret = -EINVAL;
@@ -59,37 +47,16 @@ vhost_spin_parse_args(const char *name, const char *args,
 	memset(out, 0, sizeof(*out));
 	out->queues = 1;
 
-	/* No key list: unknown keys are reported below, by name. */
-	kv = rte_kvargs_parse(args ? args : "", NULL);
+	/* The rules both PMDs follow: known keys, once each, with a value. */
+	kv = vspin_devargs_parse(args, known_keys, err, sizeof(err));
 	if (kv == NULL) {
-		VHOST_SPIN_LOG(ERR, "%s: cannot parse devargs '%s'", name,
-			       args ? args : "");
+		VHOST_SPIN_LOG(ERR, "%s: %s", name, err);
 		return -EINVAL;
 	}
 	for (i = 0; i < kv->count; i++) {
 		const char *key = kv->pairs[i].key;
 		const char *val = kv->pairs[i].value;
-		int k = key_index(key);
 
-		if (k < 0) {
-			VHOST_SPIN_LOG(ERR,
-				       "%s: unknown devarg '%s' (valid: iface, "
-				       "queues, client, spin_mode, spin_us, "
-				       "sleep_max_us, sleep, latency_us)",
-				       name, key);
-			goto out;
-		}
-		if (seen[k]) {
-			VHOST_SPIN_LOG(ERR, "%s: devarg '%s' given twice", name,
-				       key);
-			goto out;
-		}
-		seen[k] = true;
-		if (val == NULL || *val == '\0') {
-			VHOST_SPIN_LOG(ERR, "%s: devarg '%s' needs a value",
-				       name, key);
-			goto out;
-		}
 		if (strcmp(key, "iface") == 0) {
 			if (strlen(val) > VHOST_SPIN_PATH_MAX) {
 				VHOST_SPIN_LOG(ERR,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * net_virtio_spin's devargs, validated with rte_kvargs: every error names
- * the key and the value it did not accept; a key given twice is an error,
- * as on net_vhost_spin. The spin policy's keys use lib/vspin's grammar,
+ * net_virtio_spin's devargs: known keys, once each, with a value
+ * (vspin_devargs_parse(), as on net_vhost_spin), then each value
+ * validated; every error names the key and the value it did not accept. The spin policy's keys use lib/vspin's grammar,
  * shared with the host side.
  */
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <rte_kvargs.h>
 
 #include "virtio_spin.h"
+#include "vspin_devargs.h"
 #include "vspin_parse.h"
 
 #define ARG_PATH "path"
@@ -62,10 +63,6 @@ parse_arg(const char *key, const char *val, void *opaque)
 	char err[96];
 	unsigned long v;
 
-	if (val == NULL || *val == '\0') {
-		PMD_LOG(ERR, "%s: %s needs a value", c->name, key);
-		return -1;
-	}
 	if (strcmp(key, ARG_PATH) == 0) {
 		if (strlen(val) >= sizeof(dev->path)) {
 			PMD_LOG(ERR, "%s: path '%s' is too long (max %zu)",
@@ -114,44 +111,13 @@ parse_arg(const char *key, const char *val, void *opaque)
 	return 0;
 }
 
-/* Name the first unknown key: rte_kvargs_parse() only says "invalid". */
-static void
-report_unknown_key(const char *name, const char *args)
-{
-	char buf[1024], *save = NULL, *tok;
-	unsigned int i;
-
-	snprintf(buf, sizeof(buf), "%s", args);
-	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (eq != NULL)
-			*eq = '\0';
-		for (i = 0; valid_args[i] != NULL; i++)
-			if (strcmp(tok, valid_args[i]) == 0)
-				break;
-		if (valid_args[i] == NULL) {
-			PMD_LOG(ERR, "%s: unknown devarg '%s' (valid: %s)",
-				name, tok,
-				ARG_PATH
-				"," ARG_SERVER "," ARG_QUEUES "," ARG_QUEUE_SIZE
-				"," ARG_MAC "," ARG_SPIN_MODE "," ARG_SPIN_US
-				"," ARG_SLEEP_MAX_US "," ARG_SLEEP
-				"," ARG_REPLY_TIMEOUT_MS "," ARG_LATENCY_US);
-			return;
-		}
-	}
-	PMD_LOG(ERR, "%s: cannot parse devargs '%s'", name, args);
-}
-
 int
 virtio_spin_parse_devargs(struct virtio_spin_dev *dev, const char *name,
 			  const char *args)
 {
 	struct parse_ctx c = {.dev = dev, .name = name};
 	struct rte_kvargs *kv;
-	char err[160];
+	char err[256];
 	unsigned int i;
 	int r = 0;
 
@@ -160,19 +126,11 @@ virtio_spin_parse_devargs(struct virtio_spin_dev *dev, const char *name,
 			name);
 		return -EINVAL;
 	}
-	kv = rte_kvargs_parse(args, valid_args);
+	/* The rules both PMDs follow: known keys, once each, with a value. */
+	kv = vspin_devargs_parse(args, valid_args, err, sizeof(err));
 	if (kv == NULL) {
-		report_unknown_key(name, args);
+		PMD_LOG(ERR, "%s: %s", name, err);
 		return -EINVAL;
-	}
-	/* As net_vhost_spin: a key given twice is an error, not "last wins". */
-	for (i = 0; valid_args[i] != NULL; i++) {
-		if (rte_kvargs_count(kv, valid_args[i]) > 1) {
-			PMD_LOG(ERR, "%s: devarg '%s' given twice", name,
-				valid_args[i]);
-			rte_kvargs_free(kv);
-			return -EINVAL;
-		}
 	}
 	for (i = 0; valid_args[i] != NULL && r == 0; i++)
 		if (rte_kvargs_count(kv, valid_args[i]) > 0)

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <string.h>
+
+#include "vspin_devargs.h"
+
+/* "a, b, c" of the valid keys, for an error message. */
+static void
+list_keys(const char *const keys[], char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; keys[i] != NULL && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 i ? ", " : "", keys[i]);
+}
+
+static int
+key_index(const char *const keys[], const char *key)
+{
+	int i;
+
+	for (i = 0; keys[i] != NULL; i++)
+		if (strcmp(keys[i], key) == 0)
+			return i;
+	return -1;
+}
+
+struct rte_kvargs *
+vspin_devargs_parse(const char *args, const char *const keys[], char *err,
+		    size_t errlen)
+{
+	/* No key list given to rte_kvargs: unknown keys are named below. */
+	struct rte_kvargs *kv = rte_kvargs_parse(args ? args : "", NULL);
+	unsigned int i, j;
+	char valid[256];
+
+	if (kv == NULL) {
+		snprintf(err, errlen, "cannot parse devargs '%s'",
+			 args ? args : "");
+		return NULL;
+	}
+	for (i = 0; i < kv->count; i++) {
+		const char *key = kv->pairs[i].key;
+		const char *val = kv->pairs[i].value;
+
+		if (key_index(keys, key) < 0) {
+			list_keys(keys, valid, sizeof(valid));
+			snprintf(err, errlen, "unknown devarg '%s' (valid: %s)",
+				 key, valid);
+			goto fail;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(kv->pairs[j].key, key) == 0) {
+				snprintf(err, errlen, "devarg '%s' given twice",
+					 key);
+				goto fail;
+			}
+		}
+		if (val == NULL || *val == '\0') {
+			snprintf(err, errlen, "devarg '%s' needs a value", key);
+			goto fail;
+		}
+	}
+	return kv;
+fail:
+	rte_kvargs_free(kv);
+	return NULL;
+}
