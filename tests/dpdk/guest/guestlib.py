@@ -9,7 +9,8 @@ on core 1) against Debian's stock net_vhost in another (forwarding on core
 mem= passes EAL memory flags (harness.Testpmd's mem), e.g.
 ["--single-file-segments"] for dynamic hugepage memory; the default is
 --no-huge -m 256. Both are harness.Testpmd objects (not started: use them in a `with`).
-check(cond, msg) raises AssertionError(msg) when cond is false; run(main)
+drained(receiver, want) waits for a receiver to catch up with a stopped
+sender. check(cond, msg) raises AssertionError(msg) when cond is false; run(main)
 runs a test body, printing PASS or the failure with the message.
 """
 
@@ -82,6 +83,15 @@ def check_event_idx(host):
 
 def settle(seconds=0.3):
     time.sleep(seconds)
+
+
+def drained(receiver, want, port=0, timeout=3.0):
+    """The receiver's port stats once its RX-packets reached want (the
+    sender stopped, the rings drained) or timeout passed, taken 0.1 s
+    later so that a packet too many shows too."""
+    harness.wait_rx(receiver, want, port=port, timeout=timeout)
+    settle(0.1)
+    return receiver.port_stats(port)
 
 
 def run(main):

@@ -23,8 +23,8 @@ corrupt the rings and show as a count mismatch or an error.
 
 import sys
 
-from guestlib import (check, guest_pmd, harness, negotiated_features, run,
-                      settle, sock_path)
+from guestlib import (check, drained, guest_pmd, harness,
+                      negotiated_features, run, settle, sock_path)
 
 IN_ORDER = 35
 HOST_MODES = {"poll": "poll", "spin": "spin:20", "adaptive": "adaptive"}
@@ -45,7 +45,7 @@ def host_pmd(d, kind, mode, name, client=False):
                            log_levels=["lib.vhost.config:debug"])
 
 
-def phase(sender, receiver, what, seconds=1.0):
+def phase(sender, receiver, what, seconds=0.3):
     """Run the sender's forwarding, stop it, let the receiver drain, and
     check the receiver got exactly what the sender sent."""
     s0 = sender.port_stats(0)["tx_packets"]
@@ -53,9 +53,8 @@ def phase(sender, receiver, what, seconds=1.0):
     sender.start_fwd()
     settle(seconds)
     sender.stop_fwd()
-    settle(1.0)
     sent = sender.port_stats(0)["tx_packets"] - s0
-    r1 = receiver.port_stats(0)
+    r1 = drained(receiver, r0["rx_packets"] + sent)
     got = r1["rx_packets"] - r0["rx_packets"]
     check(sent > 0, "%s: nothing sent" % what)
     check(got == sent, "%s: sent %d, received %d (%+d)" %

@@ -23,7 +23,7 @@ def main():
             host.wait_link_up(0)
             host.start_fwd()
             guest.start_fwd()
-            settle(1.5)
+            settle(0.5)
             guest.stop_fwd()
             settle()
             xs = guest.xstats(0)

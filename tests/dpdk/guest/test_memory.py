@@ -36,7 +36,8 @@ Cases (argv[1]):
 import re
 import sys
 
-from guestlib import check, guest_pmd, harness, run, settle, vhost_pmd
+from guestlib import (check, drained, guest_pmd, harness, run, settle,
+                      vhost_pmd)
 
 MODES = {
     "dynamic": ["--single-file-segments"],
@@ -70,11 +71,11 @@ def oneway(d, mem):
             tx, rx = (guest, host) if sender == "guest" else (host, guest)
             rx.start_fwd()
             tx.start_fwd()
-            settle(1.0)
+            settle(0.5)
             tx.stop_fwd()
-            settle()  # the receiver drains the ring
+            t = tx.port_stats(0)
+            r = drained(rx, t["tx_packets"])
             rx.stop_fwd()
-            t, r = tx.port_stats(0), rx.port_stats(0)
             check(t["tx_packets"] > 0, "%s sent nothing: %s" % (sender, t))
             check(t["tx_packets"] == r["rx_packets"],
                   "%s tx %d != peer rx %d (memory %s)"
@@ -113,9 +114,9 @@ def paused_resends(guest, sock, kind):
 
 def exact_txonly(guest, host, what):
     guest.stop_fwd()
-    settle()  # the host drains the guest's tx ring
+    g = guest.port_stats(0)
+    h = drained(host, g["tx_packets"])
     host.stop_fwd()
-    g, h = guest.port_stats(0), host.port_stats(0)
     check(g["tx_packets"] > 0, "%s: guest sent nothing: %s" % (what, g))
     check(g["tx_packets"] == h["rx_packets"],
           "%s: guest tx %d != host rx %d" % (what, g["tx_packets"],
@@ -163,7 +164,7 @@ def hotplug(d):
         host.cmd("clear port stats all")
         host.start_fwd()
         guest.start_fwd()
-        settle(1.0)
+        settle(0.5)
         exact_txonly(guest, host, "after a free")
     check_no_hugepage_files(guest, host)
 

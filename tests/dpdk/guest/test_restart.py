@@ -30,7 +30,7 @@ from guestlib import (check, guest_pmd, harness, run, settle, sock_path,
 def host_rx(d, host):
     host.wait_link_up(0)
     host.start_fwd()
-    settle(1.0)
+    settle(0.5)
     host.stop_fwd()
     return host.port_stats(0)["rx_packets"]
 
