@@ -31,8 +31,8 @@ MODES = {
     "spin": "spin:20",
     "adaptive": "adaptive",
 }
-WINDOWS = 4
-WINDOW_S = 0.5
+WINDOWS = 3
+WINDOW_S = 0.4
 BURSTS = 10  # intr cases: bursts of 32, one every 0.2 s
 
 

@@ -6,7 +6,7 @@ core 1 with no backend:
   server  it listens (server=1) and no backend has come yet;
   client  it was connected to a stock net_vhost server that quit: it is
           reconnecting (every 200 ms, on EAL's interrupt thread).
-Its forwarding lcore must use at most 2% of a core over 2 s. Then a stock
+Its forwarding lcore must use at most 2% of a core over 1.5 s. Then a stock
 net_vhost backend (client=1 in the server case) starts with txonly
 forwarding on at once (--auto-start): the guest's first packets must
 arrive within 100 ms of the moment the guest's link is up (its "backend
@@ -50,10 +50,10 @@ def backend(d, client, fwd, auto, name):
 
 
 def guest_cpu(G, what):
-    cpu = wl.harness.worker_cpu(G.pid, 2.0)
-    print("guest lcore %s: %.2f%% of a core over 2 s" % (what, cpu * 100))
+    cpu = wl.harness.worker_cpu(G.pid, 1.5)
+    print("guest lcore %s: %.2f%% of a core over 1.5 s" % (what, cpu * 100))
     check(cpu <= CPU_MAX, "guest forwarding lcore %s used %.1f%% of a core "
-          "over 2 s (bound %.0f%%)" % (what, cpu * 100, CPU_MAX * 100))
+          "over 1.5 s (bound %.0f%%)" % (what, cpu * 100, CPU_MAX * 100))
 
 
 def backend_comes(d, G, client, rnd):

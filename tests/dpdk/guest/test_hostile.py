@@ -90,7 +90,7 @@ def finish(g):
     check(rc == 0, "testpmd exit status %s:\n%s" % (rc, g.log[-3000:]))
 
 
-def grows(g, key, secs=1.0):
+def grows(g, key, secs=0.5):
     a = g.xstats(0).get(key, 0)
     time.sleep(secs)
     b = g.xstats(0).get(key, 0)
@@ -103,7 +103,7 @@ def wait_xstat(g, key, minimum, timeout):
     def ok():
         seen.update(g.xstats(0))
         return seen.get(key, 0) >= minimum
-    check(wait_until(ok, timeout, 0.2), "%s stayed below %d: %r" % (
+    check(wait_until(ok, timeout, 0.05), "%s stayed below %d: %r" % (
         key, minimum, {k: v for k, v in seen.items() if "_q" in k
                        and k.split("_", 2)[2] in ("packets", "errors",
                                                   "bad_used")}))
@@ -140,7 +140,7 @@ def used_case(mode, in_order=False):
             a, b = grows(g, "rx_q0_packets")
             check(b > a, "queue 0 stopped receiving after queue 1 broke "
                   "(%d then %d)" % (a, b))
-            a1, b1 = grows(g, "%s_q1_packets" % d_, 0.5)
+            a1, b1 = grows(g, "%s_q1_packets" % d_, 0.3)
             check(a1 == b1, "queue 1 still moves after it broke (%d then "
                   "%d)" % (a1, b1))
             check(g.proc.poll() is None, "testpmd died")

@@ -2,7 +2,7 @@
 """Notifications under load and sleep when idle, net_vhost_spin as host.
 
 load_ours_ours: net_virtio_spin and net_vhost_spin, both spin:50, under
-  load each way for 1.5 s: guest kicks (guest xstats tx_q0_kicks) per
+  load each way for 0.7 s: guest kicks (guest xstats tx_q0_kicks) per
   million guest packets and host calls (host xstats tx_q0_calls, the
   library's count) per million host packets stay below 1000 (ideal 0; a
   consumer descheduled for longer than the window arms legitimately).
@@ -13,7 +13,7 @@ load_stock_guest: stock virtio_user -> net_vhost_spin spin:50 under load:
 idle_GUEST_MODE[_2q]: host net_vhost_spin in MODE (spin:50 or adaptive)
   with sleep_max_us=1000000, guest GUEST (stock or ours), both forwarding
   and idle (_2q: two queue pairs on one lcore, which sleeps only when both
-  are armed): over 3 s the host's forwarding lcore uses < 20% of a core
+  are armed): over 1.5 s the host's forwarding lcore uses < 20% of a core
   and every rx queue slept; then the guest sends one burst of 32 per
   queue and the host receives all of them within 200 ms of the guest's
   `start` returning, and its rx wake-up counters (rx_qN_wakeups, summed
@@ -44,7 +44,7 @@ def load_ours_ours():
                 hl.fwd(G, "txonly")
                 time.sleep(0.3)
                 k0, p0 = G.xstats(0)["tx_q0_kicks"], G.port_stats(0)
-                time.sleep(1.5)
+                time.sleep(0.7)
                 k1, p1 = G.xstats(0)["tx_q0_kicks"], G.port_stats(0)
                 G.stop_fwd()
                 H.stop_fwd()
@@ -58,7 +58,7 @@ def load_ours_ours():
                 hl.fwd(H, "txonly")
                 time.sleep(0.3)
                 c0, p0 = H.xstats(0)["tx_q0_calls"], H.port_stats(0)
-                time.sleep(1.5)
+                time.sleep(0.7)
                 c1, p1 = H.xstats(0)["tx_q0_calls"], H.port_stats(0)
                 H.stop_fwd()
                 G.stop_fwd()
@@ -90,7 +90,7 @@ def load_stock_guest():
                 s0 = H.xstats(0)["rx_q0_sleeps"]
                 e0 = hl.h.eventfd_counts(H.pid).get(kickfd, 0)
                 p0 = H.port_stats(0)["rx_packets"]
-                time.sleep(1.5)
+                time.sleep(0.7)
                 e1 = hl.h.eventfd_counts(H.pid).get(kickfd, 0)
                 p1 = H.port_stats(0)["rx_packets"]
                 s1 = H.xstats(0)["rx_q0_sleeps"]
@@ -129,10 +129,10 @@ def idle(guest_kind, mode, queues=1):
                 hl.fwd(H, "rxonly")
                 time.sleep(0.5)  # let the policy reach its sleep
                 s0 = sleeps(H, queues)
-                cpu = hl.h.worker_cpu(H.pid, 3.0)
+                cpu = hl.h.worker_cpu(H.pid, 1.5)
                 s1 = sleeps(H, queues)
                 print("idle: host forwarding lcore %.1f%% of a core, "
-                      "sleeps per rx queue in 3 s: %s" % (
+                      "sleeps per rx queue in 1.5 s: %s" % (
                           cpu * 100, [b - a for a, b in zip(s0, s1)]))
                 # With several queues the lcore sleeps on all at once.
                 check(all(b > a for a, b in zip(s0, s1)),

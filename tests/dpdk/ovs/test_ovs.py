@@ -33,9 +33,9 @@ restart             as traffic (our guests), then ovs-vswitchd is stopped
                     registered with should_fail: net_vhost_spin refuses
                     the socket file the old OVS left behind.
 idle_cpu            vs0 (spin) with an idle, connected guest: the PMD
-                    thread's CPU over 3 s (schedstat), without pmd-maxsleep
+                    thread's CPU over 2 s (schedstat), without pmd-maxsleep
                     (reported: OVS polls, ~100% of a core when the core is
-                    free) and with pmd-maxsleep=50, 500 and 2000. Expected:
+                    free) and with pmd-maxsleep=500 and 2000. Expected:
                     <= 2% at 2000; at 500, <= 2% or at most 1.5% (the
                     run-to-run noise here) above OVS alone (the same OVS
                     with only a net_null no-rx port, measured first: OVS's
@@ -46,7 +46,7 @@ safety_null         an idle vs0 (spin, sleep=auto) and a busy net_null0
                     must not receive, or its own packets, with no flow,
                     go up the slow path and dominate the thread) on the
                     same PMD thread: with no guest, then with an idle guest, the
-                    source's rx count grows in each of several 0.5 s
+                    source's rx count grows in each of three 0.4 s
                     windows and vs0's sleeps (xstat rx_q0_sleeps, telemetry
                     /vhost_spin/queues) stay 0. EXPECTED CONTRAST: a second
                     port vs1 with sleep=always (idle guest) replacing vs0
@@ -245,8 +245,8 @@ def case_idle_cpu():
         ovs.add_dpdk_port("quiet", "net_null0,no-rx=1", 3)
         time.sleep(0.5)
         ovs.set_config(pmd_maxsleep=MAXSLEEP)
-        time.sleep(1)
-        base = ovs.pmd_cpu(3)
+        time.sleep(0.5)
+        base = ovs.pmd_cpu(2)
         print("pmd thread CPU, net_null0 no-rx only, pmd-maxsleep=%d: "
               "%.2f%% of a core (OVS's own timed sleeps here)" % (
                   MAXSLEEP, 100 * base))
@@ -261,10 +261,10 @@ def case_idle_cpu():
                   "pmd-maxsleep: %.1f%% of a core (OVS polls; reported, "
                   "not asserted: the machine is shared)" % (100 * poll))
             res = {}
-            for ms in (50, MAXSLEEP, 2000):
+            for ms in (MAXSLEEP, 2000):
                 ovs.set_config(pmd_maxsleep=ms)
-                time.sleep(1)
-                res[ms] = ovs.pmd_cpu(3)
+                time.sleep(0.5)
+                res[ms] = ovs.pmd_cpu(2)
                 print("pmd thread CPU, + vs0 (spin) with an idle guest, "
                       "pmd-maxsleep=%d: %.2f%% of a core" % (
                           ms, 100 * res[ms]))
@@ -274,7 +274,7 @@ def case_idle_cpu():
             check(res[2000] <= 0.02,
                   "idle PMD thread with pmd-maxsleep=2000 used %.2f%% > 2%%"
                   % (100 * res[2000]))
-            # 3 s of schedstat on a shared 2-vCPU VM: +-1% between runs.
+            # 2 s of schedstat on a shared 2-vCPU VM: +-1% between runs.
             check(res[MAXSLEEP] <= max(0.02, base + 0.015),
                   "idle PMD thread with pmd-maxsleep=%d used %.2f%%: more "
                   "than 2%% and than OVS alone (%.2f%%) + 1.5%%" % (
@@ -283,10 +283,10 @@ def case_idle_cpu():
 
 
 # -- case 3: safety ----------------------------------------------------------
-WINDOWS = 4
+WINDOWS = 3
 
 
-def windows(ovs, port, key, n=WINDOWS, dt=0.5):
+def windows(ovs, port, key, n=WINDOWS, dt=0.4):
     """Packet count growth of OpenFlow port `port` in n windows of dt s."""
     res = []
     prev = ovs.ports()[port][key]
@@ -330,7 +330,7 @@ def safety(source):
                 what, vs_devargs(ovs, 0)))
             w = windows(ovs, 3, "tx")
             s = sleeps(ovs, vs0)
-            print("  vs0 no guest:   busy sink tx pps per 0.5 s window %s; vs0 "
+            print("  vs0 no guest:   busy sink tx pps per 0.4 s window %s; vs0 "
                   "sleeps (telemetry, xstat) %s" % (_fmt(w), s))
             check(all(x > 0 for x in w), "busy flow stalled: %s" % w)
             check(s == (0, 0), "vs0 slept inside OVS (no guest): %s" % (s,))
@@ -339,7 +339,7 @@ def safety(source):
                 time.sleep(0.3)
                 w = windows(ovs, 3, "tx")
                 s = sleeps(ovs, vs0)
-                print("  vs0 idle guest: busy sink tx pps per 0.5 s window "
+                print("  vs0 idle guest: busy sink tx pps per 0.4 s window "
                       "%s; vs0 sleeps %s" % (_fmt(w), s))
                 check(all(x > 0 for x in w), "busy flow stalled: %s" % w)
                 check(s == (0, 0), "vs0 slept inside OVS: %s" % (s,))
