@@ -53,7 +53,7 @@ def oneway(d, devargs, spin):
         check_event_idx(host)
         host.start_fwd()
         guest.start_fwd()
-        settle(1.0)
+        settle(0.4)
         guest.stop_fwd()
         settle()  # the host drains the guest's tx ring
         host.stop_fwd()
@@ -93,7 +93,7 @@ def oneway(d, devargs, spin):
                   % (n, dt * 1e3, harness.SLEEP_MAX_US))
             check(sum(w1) > sum(w0), "the host's call never woke the "
                   "guest: rx_q0_wakeups %s -> %s" % (w0, w1))
-        settle(1.0)
+        settle(0.4)
         host.stop_fwd()
         settle()  # the guest drains its rx ring
         guest.stop_fwd()
@@ -121,7 +121,7 @@ def io(d, devargs, spin):
         check_event_idx(host)
         host.start_fwd()
         guest.cmd("start tx_first")
-        settle(1.5)
+        settle(0.5)
         guest.stop_fwd()
         settle()
         host.stop_fwd()
@@ -186,7 +186,7 @@ def mq(d, devargs, spin):
               % (dt * 1e3, got, harness.SLEEP_MAX_US))
         check(sum(w1) > sum(w0), "the host's calls never woke the guest: "
               "rx_qN_wakeups %s -> %s" % (w0, w1))
-        settle(1.0)
+        settle(0.4)
         host.stop_fwd()
         settle()
         guest.stop_fwd()
@@ -212,7 +212,7 @@ def segments(d, devargs, spin):
             tx.cmd("set txpkts " + segs)
             rx.start_fwd()
             tx.start_fwd()
-            settle(1.0)
+            settle(0.4)
             tx.stop_fwd()
             settle()
             rx.stop_fwd()

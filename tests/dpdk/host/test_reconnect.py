@@ -6,7 +6,7 @@ Case server_GUEST: net_vhost_spin listens (server), the guest (stock
 Case client_GUEST: net_vhost_spin connects (client=1, reconnecting), the
   guest listens (server=1).
 The host forwards (rxonly, spin:50) the whole time. Three rounds: a guest
-starts, the link comes up on both sides, the host idles 0.5 s (it sleeps
+starts, the link comes up on both sides, the host idles 0.2 s (it sleeps
 on the new kick fd), the guest sends one burst of 32 and the host must
 receive it; the guest quits and the host link must go down.
 Wherever a burst goes to a sleeping host (reconnect, port_restart,
@@ -66,7 +66,7 @@ def reconnect(host_client, guest_kind):
                               server=host_client) as G:
                     H.wait_link_up(0, timeout=15)
                     G.wait_link_up(0, timeout=15)
-                    time.sleep(0.5)
+                    time.sleep(0.2)
                     G.cmd("set fwd io")
                     n = burst_wakes_host(
                         H, G, total, "round %d, after the guest "
@@ -94,7 +94,7 @@ def port_restart():
                 total = 0
                 for r in range(1, 4):
                     hl.fwd(H, "rxonly")
-                    time.sleep(0.5)  # asleep on the kick fd
+                    time.sleep(0.2)  # asleep on the kick fd
                     n = burst_wakes_host(
                         H, G, total, "round %d, after port stop/start" % r)
                     total += n
@@ -121,7 +121,7 @@ def quit_under_load():
                     H.wait_link_up(0, timeout=15)
                     G.wait_link_up(0, timeout=15)
                     hl.fwd(G, gmode)
-                    time.sleep(0.5)
+                    time.sleep(0.2)
                     got = G.port_stats(0)["rx_packets" if gmode == "rxonly"
                                           else "tx_packets"]
                     check(got > 0, "round %d: no traffic (guest %s)" % (
@@ -155,7 +155,7 @@ def hotplug():
                 H.wait_link_up(0)
                 G.wait_link_up(0)
                 hl.fwd(H, "rxonly")
-                time.sleep(0.5)
+                time.sleep(0.2)
                 G.cmd("set fwd io")
                 burst_wakes_host(H, G, 0, "after detach/attach")
                 H.stop_fwd()
