@@ -93,6 +93,7 @@ vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
 	s->detached = false;
 	s->waiting = false;
 	s->polls_here = 0;
+	s->nap_us = 0;
 }
 
 static void
@@ -352,19 +353,24 @@ try_sleep(struct vspin_sleeper *s)
 }
 
 /*
- * Owner, ovs_sleep mode: a timed nap of us microseconds (0: none), the
- * ring left quiet, the doorbell the only fd; like OVS, whatever the
- * thread's other queues are doing. Returns true if it napped.
+ * Owner, ovs_sleep mode: the nap owed since the last poll, a timed sleep
+ * of nap_us microseconds (0: none), the ring left quiet, the doorbell the
+ * only fd; like OVS, whatever the thread's other queues are doing.
  */
-static bool
-nap(struct vspin_sleeper *s, uint32_t us)
+bool
+vspin_sleeper_before_poll(struct vspin_sleeper *s, bool may_block)
 {
 	struct vspin_stats *st = s->policy->stats;
+	uint32_t us = s->nap_us;
 	uint64_t fired, t0;
-	int fd = s->group->doorbell;
+	int fd;
 
 	if (us == 0)
 		return false;
+	s->nap_us = 0;
+	if (!may_block || s->group == NULL)
+		return false;
+	fd = s->group->doorbell;
 	t0 = vspin_rdtsc();
 	st->sleeps++;
 	vspin_eventfd_wait_mask(&fd, 1, us, &fired);
@@ -398,8 +404,14 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		stand_down(s, sl);
 		return false;
 	}
-	if (p->conf.mode == VSPIN_MODE_OVS_SLEEP)
-		return nap(s, vspin_policy_nap_us(p, n));
+	if (p->conf.mode == VSPIN_MODE_OVS_SLEEP) {
+		/*
+		 * Owed, not taken: the caller holds the n entries it found
+		 * (OVS naps after it has forwarded them).
+		 */
+		s->nap_us = vspin_policy_nap_us(p, n);
+		return false;
+	}
 	if (now == VSPIN_SLEEPER_NOW_LAZY && vspin_policy_needs_now(p, n))
 		now = vspin_rdtsc();
 	if (!vspin_policy_poll(p, n, now)) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The one sleep path of every consumer queue: poll -> spin -> arm ->
  * recheck -> disarm or sleep -> wake. Both PMDs and the two-process engine
- * call vspin_sleeper_poll() after every poll of a queue; nothing else
- * drives the policy or blocks.
+ * call vspin_sleeper_poll() after every poll of a queue, and
+ * vspin_sleeper_before_poll() (ovs_sleep's nap) before the next; nothing
+ * else drives the policy or blocks.
  *
  * Sleeping inside rx_burst without starving a queue. A thread may block
  * only when every consumer queue it polls is ready to: armed with its
@@ -70,6 +71,7 @@ struct vspin_sleeper {
 	bool detached;		 /* last polled with no ring */
 	bool waiting;	    /* found its group full: counted there, vetoing */
 	uint8_t polls_here; /* polls since it joined its group, up to 2 */
+	uint32_t nap_us;    /* ovs_sleep: the nap owed before the next poll */
 	/* Shared with the control plane (atomics). */
 	struct vspin_sleep_group *group; /* the owner's group, or NULL */
 	int fd_next;			 /* handed over, not yet taken, or -1 */
@@ -93,6 +95,15 @@ void vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
 #define VSPIN_SLEEPER_NOW_LAZY 0
 bool vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 			uint64_t now);
+
+/*
+ * Data path, before every poll of the queue (after the previous poll's
+ * entries have gone on): in ovs_sleep mode, takes the timed nap that
+ * vspin_sleeper_poll() decided after the last poll. That mode never
+ * sleeps inside vspin_sleeper_poll(), which a caller may reach holding
+ * entries it found. Returns true if it napped; no-op in the other modes.
+ */
+bool vspin_sleeper_before_poll(struct vspin_sleeper *s, bool may_block);
 
 /*
  * Data path, instead of a poll, when the queue has no ring (no peer, or

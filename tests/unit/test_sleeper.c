@@ -1256,6 +1256,53 @@ test_timeout(void)
 	queue_close(&q);
 }
 
+/*
+ * ovs_sleep: a poll that found entries never naps (its caller holds them);
+ * the nap it decided is taken before the next poll, and a poll of 16 or
+ * more owes none.
+ */
+static void
+test_ovs_nap_before_next_poll(void)
+{
+	struct queue q;
+	uint64_t us, t0, most = 0;
+	bool r, napped;
+	int i;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&q, VSPIN_MODE_OVS_SLEEP, 20000, true) == 0,
+		   "set-up: errno %d", errno);
+	/* 300 light polls: the nap grows by 1 us each, to about 300 us. */
+	for (i = 0; i < 300; i++) {
+		r = qpoll(&q, 1, true, &us);
+		if (r || us > most)
+			most = r ? UINT64_MAX : us;
+		vspin_sleeper_before_poll(&q.s, false); /* may not block */
+	}
+	VT_CHECK(most < QUICK_US,
+		 "a poll that found an entry napped inside the poll "
+		 "(longest %llu us)", (unsigned long long)most);
+	VT_CHECK(q.st.sleeps == 0, "napped %llu times with may_block false",
+		 (unsigned long long)q.st.sleeps);
+	r = qpoll(&q, 1, true, &us);
+	VT_CHECK(!r && us < QUICK_US, "poll with an entry: slept %d (%llu us)",
+		 r, (unsigned long long)us);
+	t0 = now_us();
+	napped = vspin_sleeper_before_poll(&q.s, true);
+	us = now_us() - t0;
+	VT_CHECK(napped && us >= 200 && q.st.sleeps == 1,
+		 "before the next poll: napped %d for %llu us (sleeps %llu), "
+		 "expected about 300 us",
+		 napped, (unsigned long long)us,
+		 (unsigned long long)q.st.sleeps);
+	VT_CHECK(!vspin_sleeper_before_poll(&q.s, true),
+		 "the owed nap was taken twice");
+	qpoll(&q, 16, true, NULL);
+	VT_CHECK(!vspin_sleeper_before_poll(&q.s, true),
+		 "a poll of 16 entries still owed a nap");
+	queue_close(&q);
+}
+
 int
 main(void)
 {
@@ -1273,5 +1320,6 @@ main(void)
 	VT_RUN(test_move_busy_queue);
 	VT_RUN(test_timeout);
 	VT_RUN(test_no_sleep_on_first_poll);
+	VT_RUN(test_ovs_nap_before_next_poll);
 	return vt_summary();
 }

@@ -146,6 +146,8 @@ vspin_pair_waiter_poll(struct pair_waiter *w, unsigned int n, uint16_t next)
 {
 	w->next = next;
 	vspin_sleeper_poll(&w->sleeper, n, true, vspin_rdtsc());
+	/* The poll's entries are consumed already: an ovs_sleep nap now. */
+	vspin_sleeper_before_poll(&w->sleeper, true);
 }
 
 static bool

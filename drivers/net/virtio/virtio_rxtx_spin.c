@@ -378,7 +378,10 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	struct virtio_spin_dev *dev = rxq->dev;
 	bool may_block =
 		vspin_port_may_block(dev->eth_dev, dev->sleep_rule, dev->spin);
-	uint16_t n = rx_burst(rxq, pkts, nb);
+	uint16_t n;
+
+	vspin_sleeper_before_poll(&rxq->sleeper, may_block);
+	n = rx_burst(rxq, pkts, nb);
 
 	/* No backend, or a broken queue: sleep until the control plane. */
 	if (unlikely(n == 0 && (!dev->link_up || rxq->vq.broken))) {
