@@ -19,19 +19,19 @@ traffic             port 1 = vs0 (net_vhost_spin, spin_mode=spin, default
                     receiver to catch up in between); expected, exactly:
                     receiver's RX-packets == sender's TX-packets == OVS rx
                     on the in port == OVS tx on the out port, no OVS drops.
-                    vs0 never slept (OVS: sleep=auto never blocks).
-traffic_maxsleep    the same with other_config:pmd-maxsleep=500.
-replug              as traffic (our guests), then ovs-vsctl del-port vs0
+                    vs0 never slept (OVS: sleep=auto never blocks). Then
+                    the same again with other_config:pmd-maxsleep=500
+                    (set on the running OVS, as a user would).
+replug_restart      as traffic (our guests), then ovs-vsctl del-port vs0
                     with its guest connected (the guest sees link down),
                     add-port vs0 again with the same devargs (the guest,
                     a vhost-user client, reconnects: link up), and the
-                    exact traffic again both ways.
-restart             as traffic (our guests), then ovs-vswitchd is stopped
-                    (SIGTERM) and started again on the same database with
-                    the guests still running: vs0 must attach again, the
-                    guests reconnect, exact traffic both ways. KNOWN BUG,
-                    registered with should_fail: net_vhost_spin refuses
-                    the socket file the old OVS left behind.
+                    exact traffic again both ways. Then ovs-vswitchd is
+                    stopped (SIGTERM) and started again on the same
+                    database with the guests still running: vs0 must
+                    attach again (net_vhost_spin replaces the socket file
+                    the old OVS left behind), the guests reconnect, exact
+                    traffic both ways.
 idle_cpu            vs0 (spin) with an idle, connected guest: the PMD
                     thread's CPU over 2 s (schedstat), without pmd-maxsleep
                     (reported: OVS polls, ~100% of a core when the core is
@@ -151,18 +151,21 @@ def pair(ovs, kind1, sock1, kind2, sock2):
             g.stop_fwd()
 
 
-def case_traffic(maxsleep=None):
-    cfg = {"pmd-maxsleep": str(maxsleep)} if maxsleep else {}
-    with o.Ovs("traffic", plugins(), other_config=cfg) as ovs:
+def case_traffic():
+    with o.Ovs("traffic", plugins()) as ovs:
         ovs.add_bridge()
         ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
         vhu = ovs.add_vhostuser_port("vhu1", 2)
         ovs.flows("in_port=1,actions=output:2", "in_port=2,actions=output:1")
         vs0 = ovs.dpdk_port_id("net_vhost_spin0")
-        print("OVS 3.1, br0: port 1 vs0 = %s; port 2 vhu1 = dpdkvhostuser; "
-              "pmd-maxsleep %s" % (vs_devargs(ovs, 0), maxsleep or "unset"))
-        pair(ovs, "ours", ovs.dir + "/vs0.sock", "ours", vhu)
-        pair(ovs, "stock", ovs.dir + "/vs0.sock", "ours", vhu)
+        for maxsleep in (None, MAXSLEEP):
+            if maxsleep:
+                ovs.set_config(pmd_maxsleep=maxsleep)
+            print("OVS 3.1, br0: port 1 vs0 = %s; port 2 vhu1 = "
+                  "dpdkvhostuser; pmd-maxsleep %s" % (
+                      vs_devargs(ovs, 0), maxsleep or "unset"))
+            pair(ovs, "ours", ovs.dir + "/vs0.sock", "ours", vhu)
+            pair(ovs, "stock", ovs.dir + "/vs0.sock", "ours", vhu)
         q = ovs.vspin_queue(vs0)
         xs = ovs.xstats(vs0)
         print("  vs0: /vhost_spin/queues sleeps %d arms %d; xstats "
@@ -173,13 +176,19 @@ def case_traffic(maxsleep=None):
               "vs0 slept inside OVS with sleep=auto: %s" % q)
 
 
-# -- hot unplug and replug -------------------------------------------------
-def case_replug():
+# -- hot unplug and replug, then ovs-vswitchd restart -----------------------
+def case_replug_restart():
+    """Replug: del-port and add-port of vs0 under a connected guest.
+    Restart: OVS leaves our server socket file behind when it is stopped
+    (SIGTERM: no device close); at the next start net_vhost_spin replaces
+    the stale socket (nobody listens on it), the port attaches again, the
+    guest reconnects and traffic is exact both ways."""
     with o.Ovs("replug", plugins()) as ovs:
         ovs.add_bridge()
         ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
         vhu = ovs.add_vhostuser_port("vhu1", 2)
-        ovs.flows("in_port=1,actions=output:2", "in_port=2,actions=output:1")
+        flows = ("in_port=1,actions=output:2", "in_port=2,actions=output:1")
+        ovs.flows(*flows)
         g1 = o.guest("g1ours", "ours", ovs.dir + "/vs0.sock")
         g2 = o.guest("g2ours", "ours", vhu)
         with g1, g2:
@@ -194,26 +203,6 @@ def case_replug():
             print("  add-port vs0 again (same device name): guest link up")
             transfer(ovs, g1, g2, 1, 2, "after replug vs0 -> vhu1")
             transfer(ovs, g2, g1, 2, 1, "after replug vhu1 -> vs0")
-
-
-# -- ovs-vswitchd restart ---------------------------------------------------
-def case_restart():
-    """OVS leaves our server socket file behind when it is stopped
-    (SIGTERM: no device close); at the next start net_vhost_spin replaces
-    the stale socket (nobody listens on it), the port attaches again, the
-    guest reconnects and traffic is exact both ways."""
-    with o.Ovs("restart", plugins()) as ovs:
-        ovs.add_bridge()
-        ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
-        vhu = ovs.add_vhostuser_port("vhu1", 2)
-        flows = ("in_port=1,actions=output:2", "in_port=2,actions=output:1")
-        ovs.flows(*flows)
-        g1 = o.guest("g1ours", "ours", ovs.dir + "/vs0.sock")
-        g2 = o.guest("g2ours", "ours", vhu)
-        with g1, g2:
-            g1.wait_link_up(0)
-            g2.wait_link_up(0)
-            transfer(ovs, g1, g2, 1, 2, "before the restart")
             ovs.restart_vswitchd()
             print("  ovs-vswitchd stopped (SIGTERM, by pid) and started "
                   "again on the same database")
@@ -380,9 +369,7 @@ def _fmt(w):
 
 CASES = {
     "traffic": case_traffic,
-    "traffic_maxsleep": lambda: case_traffic(500),
-    "replug": case_replug,
-    "restart": case_restart,
+    "replug_restart": case_replug_restart,
     "idle_cpu": case_idle_cpu,
     "safety_null": lambda: safety("null"),
     "safety_vhostuser": lambda: safety("vhostuser"),
