@@ -180,7 +180,7 @@ def idle_generator_sends_only_end_of_stream(tmp):
 @case
 def sigint_ends_the_run_with_an_exact_count(tmp):
     g, s, rcs = pair(tmp, ["--rate", "20k", "--duration", "60"], [],
-                     interrupt_after=1.5)
+                     interrupt_after=0.8)
     check(g["active_s"] < 30,
           "generator ran %.1f s of 60 despite SIGINT" % g["active_s"])
     check(rcs == (0, 0), "exit status gen %d, sink %d" % rcs)

@@ -47,7 +47,12 @@ ip link set lo up
 ip link set eth0 up
 ip addr add 10.0.0.1/24 dev eth0
 arp -i eth0 -s 10.0.0.2 %(mac)s
-sleep 1
+i=0
+while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ] &&
+      [ $i -lt 100 ]; do
+    usleep 20000
+    i=$((i + 1))
+done
 echo VSPIN_GUEST_UP
 i=0
 while [ $i -lt %(pings)d ]; do
@@ -55,7 +60,7 @@ while [ $i -lt %(pings)d ]; do
     usleep 50000
     i=$((i + 1))
 done
-sleep 1
+usleep 300000
 echo VSPIN_RESULT rx $(cat /sys/class/net/eth0/statistics/rx_packets) \
 tx $(cat /sys/class/net/eth0/statistics/tx_packets)
 poweroff -f
