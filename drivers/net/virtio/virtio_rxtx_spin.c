@@ -388,10 +388,12 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		vspin_sleeper_poll_detached(&rxq->sleeper, may_block);
 		return 0;
 	}
-	/* Slept: look at once, a wake-up usually means work. */
-	if (vspin_sleeper_poll(&rxq->sleeper, n, may_block,
-			       VSPIN_SLEEPER_NOW_LAZY))
-		n = rx_burst(rxq, pkts, nb);
+	/*
+	 * After a sleep, no second burst here: the application polls again
+	 * at once, and what that poll finds reaches the policy (see
+	 * vhost_spin_rx_burst()).
+	 */
+	vspin_sleeper_poll(&rxq->sleeper, n, may_block, VSPIN_SLEEPER_NOW_LAZY);
 	return n;
 }
 
