@@ -171,9 +171,11 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 #define HIST_ONE 256u
 
 /*
- * L when latency_us is not given: ten times the CPU of one sleep-and-wake
- * round (one wake-up per L then costs at most a tenth of a core), at least
- * 3B. With sleep_cost_us given (tests), that round is priced at B.
+ * L when latency_us is not given: twenty times the CPU of one
+ * sleep-and-wake round as measured (one wake-up per L then costs about a
+ * tenth of a core: in a PMD a wake-up costs about twice the measured round,
+ * with the eventfd, the arm, the recheck and a cold ring), at least 3B.
+ * With sleep_cost_us given (tests), that round is priced at B.
  */
 static uint64_t
 default_latency(const struct vspin_policy *p, const struct vspin_policy_conf *c,
@@ -183,7 +185,7 @@ default_latency(const struct vspin_policy *p, const struct vspin_policy_conf *c,
 			       p->sleep_cost :
 			       vspin_sleep_cpu_ns() * hz / 1000000000u;
 
-	return 10 * cpu > 3 * p->sleep_cost ? 10 * cpu : 3 * p->sleep_cost;
+	return 20 * cpu > 3 * p->sleep_cost ? 20 * cpu : 3 * p->sleep_cost;
 }
 
 void

@@ -27,12 +27,14 @@
  *      sleep-and-wake round burns in the sleeping thread
  *      (vspin_sleep_cpu_ns()).
  *   L  latency_us: the extra latency the user accepts for the first packet
- *      of a batch in exchange for CPU. Default: ten times the measured CPU
- *      cost of one sleep-and-wake round (vspin_sleep_cpu_ns(), 5-10 us on
- *      the project's machines; at least 3B), so that one wake-up per L
- *      costs at most a tenth of a core: B is a latency, not what a sleep
- *      costs in CPU, and pricing the one as the other made the queue sleep
- *      after every other packet at 1% load.
+ *      of a batch in exchange for CPU. Default: twenty times the measured
+ *      CPU cost of one sleep-and-wake round (vspin_sleep_cpu_ns(), 5-10 us
+ *      on the project's machines; at least 3B): a wake-up inside a PMD
+ *      costs about twice that round (about 11 us measured at 1% load,
+ *      bench/README-adaptive.md), so one wake-up per L costs about a
+ *      tenth of a core. B is a latency, not what a sleep costs in CPU, and
+ *      pricing the one as the other made the queue sleep after every other
+ *      packet at 1% load.
  *   r  the arrival rate, an average over the last few hundred
  *      microseconds, sleeps included (packets per cycle).
  *
@@ -110,7 +112,7 @@ struct vspin_policy_conf {
 	uint32_t spin_us;      /* spin: window; adaptive: first window (0: B) */
 	uint32_t sleep_max_us; /* bound on one sleep */
 	uint32_t sleep_cost_us; /* adaptive: B (0: measure) */
-	uint32_t latency_us;	/* adaptive: L (0: 10 x a sleep's CPU) */
+	uint32_t latency_us;	/* adaptive: L (0: 20 x a sleep's CPU) */
 	uint32_t nap_max_us;	/* ovs_sleep: the longest nap */
 	uint32_t ring_size; /* entries of the ring (K <= half); 0: unknown */
 };

@@ -155,8 +155,8 @@ test_adaptive_initial_window_is_sleep_cost(void)
 		 "window %llu (stats %llu), expected B = %u",
 		 (unsigned long long)pol.window,
 		 (unsigned long long)st.window_cycles, 10 * US);
-	/* B given (10 us): a sleep's CPU priced at B, L = 10 x that. */
-	VT_CHECK(pol.latency == 100 * US, "L %llu, expected 10B",
+	/* B given (10 us): a sleep's CPU priced at B, L = 20 x that. */
+	VT_CHECK(pol.latency == 200 * US, "L %llu, expected 20B",
 		 (unsigned long long)pol.latency);
 	VT_CHECK(!vspin_policy_poll(&pol, 0, 0), "armed at once");
 	VT_CHECK(pol.arm_k == 1 && pol.sleep_us == VSPIN_DEFAULT_SLEEP_MAX_US,
@@ -352,17 +352,17 @@ test_adaptive_coalesces_under_steady_load(void)
 {
 	uint64_t t = 0;
 
-	/* One packet per us with L = 100 us: K = 100 entries ahead. */
+	/* One packet per us with L = 200 us: K = 200 entries ahead. */
 	setup_adaptive(0);
 	steady(&t, 1 * US, 2000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t),
 		 "first empty poll under steady load: not armed at once");
-	VT_CHECK(pol.arm_k >= 90 && pol.arm_k <= 100 && pol.sleep_us == 100,
-		 "K %u sleep %u us, expected about r * L = 100 and L = 100 us",
+	VT_CHECK(pol.arm_k >= 180 && pol.arm_k <= 200 && pol.sleep_us == 200,
+		 "K %u sleep %u us, expected about r * L = 200 and L = 200 us",
 		 pol.arm_k, pol.sleep_us);
 	vspin_policy_armed(&pol, false, t);
 	vspin_policy_sleep(&pol, t);
-	t += 110 * US;
+	t += 210 * US;
 	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, t);
 	vspin_policy_poll(&pol, 100, t);
 	/* The ring bounds K: half of it. */
