@@ -1281,7 +1281,8 @@ test_ovs_nap_before_next_poll(void)
 	}
 	VT_CHECK(most < QUICK_US,
 		 "a poll that found an entry napped inside the poll "
-		 "(longest %llu us)", (unsigned long long)most);
+		 "(longest %llu us)",
+		 (unsigned long long)most);
 	VT_CHECK(q.st.sleeps == 0, "napped %llu times with may_block false",
 		 (unsigned long long)q.st.sleeps);
 	r = qpoll(&q, 1, true, &us);
