@@ -85,8 +85,11 @@ void vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
  * Data path, after every poll of the queue: n entries were found. Drives
  * the policy; arms when it says so (draining the eventfd first, so an old
  * count cannot end the next sleep at once); sleeps when may_block and
- * every queue of the thread is ready. Returns true if the thread slept:
- * poll the queue again now, a wake-up usually means work.
+ * every queue of the thread is ready. Returns true if the thread slept;
+ * the caller's next poll then finds what woke it, and must be reported
+ * here like any other (a poll the policy never sees makes its wake-up look
+ * spurious and hides its packets from the rate). In ovs_sleep mode it
+ * never sleeps here: see vspin_sleeper_before_poll().
  * now: the TSC, or VSPIN_SLEEPER_NOW_LAZY to have it read only when the
  * policy needs it: a queue that is busy, or may not block, never does,
  * and a TSC read per burst is tens of ns (far more where the hypervisor
