@@ -358,7 +358,7 @@ try_sleep(struct vspin_sleeper *s)
  * only fd; like OVS, whatever the thread's other queues are doing.
  */
 bool
-vspin_sleeper_before_poll(struct vspin_sleeper *s, bool may_block)
+vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 {
 	struct vspin_stats *st = s->policy->stats;
 	uint32_t us = s->nap_us;

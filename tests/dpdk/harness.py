@@ -547,7 +547,6 @@ SLEEP_MAX_US = 1000000
 WAKE_DEADLINE_S = 0.2
 
 
-
 def worker_cpu(pid, seconds):
     """Fraction of a core the worker lcores (all but "main") used over
     `seconds` of wall time."""
@@ -558,6 +557,7 @@ def worker_cpu(pid, seconds):
     time.sleep(seconds)
     c1 = worker(lcore_cpu(pid))
     return (c1 - c0) / (time.monotonic() - t0)
+
 
 def rx_wakeups(xstats, queues=1):
     return [xstats["rx_q%d_wakeups" % q] for q in range(queues)]

@@ -390,8 +390,8 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	}
 	/*
 	 * After a sleep, no second burst here: the application polls again
-	 * at once, and what that poll finds reaches the policy (see
-	 * vhost_spin_rx_burst()).
+	 * at once, and what that poll finds reaches the policy
+	 * (vspin_sleeper_poll() in vspin_sleeper.h says why).
 	 */
 	vspin_sleeper_poll(&rxq->sleeper, n, may_block, VSPIN_SLEEPER_NOW_LAZY);
 	return n;

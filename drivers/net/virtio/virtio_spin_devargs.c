@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * net_virtio_spin's devargs: known keys, once each, with a value
  * (vspin_devargs_parse(), as on net_vhost_spin), then each value
- * validated; every error names the key and the value it did not accept. The spin policy's keys use lib/vspin's grammar,
- * shared with the host side.
+ * validated; every error names the key and the value it did not accept.
+ * The spin policy's keys use lib/vspin's grammar, shared with the host
+ * side.
  */
 #include <stdio.h>
 #include <string.h>
