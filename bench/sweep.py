@@ -459,6 +459,10 @@ def metrics(host, guest):
         "guest_wakeups": xsum(guest, ["_wakeups"], ["_spurious_wakeups"]),
         "host_window_us": xmax(host, "_window_us"),
         "guest_window_us": xmax(guest, "_window_us"),
+        # The consumer's B and L (adaptive; 0 in other modes, None for
+        # the stock PMDs): the p99 bound is stock's p99 + L + B.
+        "sink_sleep_cost_us": xmax(sink, "rx_q0_sleep_cost_us"),
+        "sink_latency_us": xmax(sink, "rx_q0_latency_us"),
         "p50_us": lat["p50"] * 1e-3,
         "p99_us": lat["p99"] * 1e-3,
         "p999_us": lat["p999"] * 1e-3,
@@ -476,7 +480,8 @@ FIELDS = ["offered_mpps", "sent_mpps", "mpps", "ivl_min_mpps",
           "reordered", "duplicates", "host_cpu", "guest_cpu", "kicks",
           "calls", "kicks_per_mpkt", "calls_per_mpkt", "host_sleeps",
           "host_wakeups", "guest_sleeps", "guest_wakeups",
-          "host_window_us", "guest_window_us", "p50_us", "p99_us", "p999_us",
+          "host_window_us", "guest_window_us", "sink_sleep_cost_us",
+          "sink_latency_us", "p50_us", "p99_us", "p999_us",
           "guest_ns_pkt", "host_ns_pkt", "guest_cyc_pkt", "guest_ins_pkt"]
 
 
@@ -523,7 +528,7 @@ def table_rows(configs, loads, summ):
     head = ["load", "pair / mode", "offered Mpps", "delivered Mpps "
             "med [min-max]", "per-100ms Mpps min-max (CV%)", "host CPU %", "guest CPU %", "kicks/Mpkt",
             "calls/Mpkt", "sleeps host/guest", "wake-ups host/guest",
-            "p50 us",
+            "consumer L / B us", "p50 us",
             "p99 us", "p99.9 us", "lost (worst run)",
             "reordered (worst run)", "duplicates (worst run)"]
     rows = []
@@ -546,6 +551,9 @@ def table_rows(configs, loads, summ):
                                     fmt(med(s["guest_sleeps"]), 0)),
                          "%s/%s" % (fmt(med(s["host_wakeups"]), 0),
                                     fmt(med(s["guest_wakeups"]), 0)),
+                         "-" if not med(s["sink_latency_us"]) else
+                         "%s / %s" % (fmt(med(s["sink_latency_us"]), 0),
+                                      fmt(med(s["sink_sleep_cost_us"]), 0)),
                          *([fmt(med(s[k]), 1) for k in
                             ("p50_us", "p99_us", "p999_us")]
                            if med(s["packets"]) else ["-"] * 3),

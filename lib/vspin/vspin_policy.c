@@ -222,6 +222,8 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 				    p->sleep_cost;
 	}
 	stats->window_cycles = p->window;
+	stats->sleep_cost_cycles = p->sleep_cost;
+	stats->latency_cycles = p->latency;
 }
 
 /* Leave an idle period: account the time it was polled for nothing. */

@@ -21,6 +21,8 @@ static const struct stat_desc stat_descs[VSPIN_STATS_NB] = {
 	{"spin_us", offsetof(struct vspin_stats, spin_cycles), 1},
 	{"sleep_us", offsetof(struct vspin_stats, sleep_cycles), 1},
 	{"window_us", offsetof(struct vspin_stats, window_cycles), 1},
+	{"sleep_cost_us", offsetof(struct vspin_stats, sleep_cost_cycles), 1},
+	{"latency_us", offsetof(struct vspin_stats, latency_cycles), 1},
 };
 
 int
@@ -52,4 +54,16 @@ vspin_stats_value(const struct vspin_stats *s, unsigned int i, uint64_t tsc_hz)
 	if (stat_descs[i].cycles && tsc_hz != 0)
 		v = (uint64_t)((double)v * 1e6 / (double)tsc_hz);
 	return v;
+}
+
+void
+vspin_stats_reset(struct vspin_stats *s)
+{
+	struct vspin_stats kept = {
+		.window_cycles = s->window_cycles,
+		.sleep_cost_cycles = s->sleep_cost_cycles,
+		.latency_cycles = s->latency_cycles,
+	};
+
+	*s = kept;
 }

@@ -22,7 +22,10 @@ struct vspin_stats {
 	uint64_t spurious_wakeups; /* woken, but the next poll was empty */
 	uint64_t spin_cycles;	   /* TSC cycles polled with no work */
 	uint64_t sleep_cycles;	   /* TSC cycles blocked */
-	uint64_t window_cycles;	   /* current spin window (adaptive) */
+	/* Settings, not counts: kept across a reset (vspin_stats_reset()). */
+	uint64_t window_cycles;	    /* current spin window (spin, adaptive) */
+	uint64_t sleep_cost_cycles; /* B, the measured cost of a sleep */
+	uint64_t latency_cycles;    /* L, the latency budget (adaptive) */
 };
 
 /*
@@ -30,7 +33,7 @@ struct vspin_stats {
  * both PMDs name them alike: "<dir>_q<N>_<name>". notify_name is what the
  * producer's notifications are called on that side ("kicks" or "calls").
  */
-#define VSPIN_STATS_NB 11
+#define VSPIN_STATS_NB 13
 
 /*
  * Write the name of counter i (0 <= i < VSPIN_STATS_NB) into buf.
@@ -42,5 +45,8 @@ int vspin_stats_name(unsigned int i, const char *dir, unsigned int queue,
 /* Value of counter i; cycle counts are reported in microseconds. */
 uint64_t vspin_stats_value(const struct vspin_stats *s, unsigned int i,
 			   uint64_t tsc_hz);
+
+/* Zero the counts, keep the settings (a user's xstats reset). */
+void vspin_stats_reset(struct vspin_stats *s);
 
 #endif /* VSPIN_STATS_H */

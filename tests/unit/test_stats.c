@@ -14,7 +14,8 @@ static const char *const tx_q0[VSPIN_STATS_NB] = {
 	"tx_q0_sleeps",		"tx_q0_wakeups",
 	"tx_q0_sleep_timeouts", "tx_q0_spurious_wakeups",
 	"tx_q0_spin_us",	"tx_q0_sleep_us",
-	"tx_q0_window_us",
+	"tx_q0_window_us",	"tx_q0_sleep_cost_us",
+	"tx_q0_latency_us",
 };
 
 static void
@@ -94,10 +95,12 @@ test_values_bound_to_fields(void)
 		.spin_cycles = 9000,
 		.sleep_cycles = 10000,
 		.window_cycles = 11000,
+		.sleep_cost_cycles = 12000,
+		.latency_cycles = 13000,
 	};
 	/* At 1 GHz: 1000 cycles per microsecond. */
-	static const uint64_t want[VSPIN_STATS_NB] = {1, 2, 3, 4,  5, 6,
-						      7, 8, 9, 10, 11};
+	static const uint64_t want[VSPIN_STATS_NB] = {1, 2, 3,	4,  5,	6, 7,
+						      8, 9, 10, 11, 12, 13};
 	unsigned int i;
 
 	for (i = 0; i < VSPIN_STATS_NB; i++)
@@ -141,6 +144,30 @@ test_cycles_converted_to_us(void)
 		 (unsigned long long)vspin_stats_value(&s, 2, 3000000000u));
 }
 
+/* A reset zeroes every count and keeps the three settings. */
+static void
+test_reset_keeps_settings(void)
+{
+	struct vspin_stats s;
+	unsigned int i;
+
+	memset(&s, 0x5a, sizeof(s));
+	s.window_cycles = 11;
+	s.sleep_cost_cycles = 12;
+	s.latency_cycles = 13;
+	vspin_stats_reset(&s);
+	for (i = 0; i < VSPIN_STATS_NB - 3; i++)
+		VT_CHECK(vspin_stats_value(&s, i, 0) == 0,
+			 "%s = %llu after a reset", tx_q0[i],
+			 (unsigned long long)vspin_stats_value(&s, i, 0));
+	VT_CHECK(s.window_cycles == 11 && s.sleep_cost_cycles == 12 &&
+			 s.latency_cycles == 13,
+		 "settings after a reset: window %llu, B %llu, L %llu",
+		 (unsigned long long)s.window_cycles,
+		 (unsigned long long)s.sleep_cost_cycles,
+		 (unsigned long long)s.latency_cycles);
+}
+
 int
 main(void)
 {
@@ -149,5 +176,6 @@ main(void)
 	VT_RUN(test_name_bounds);
 	VT_RUN(test_values_bound_to_fields);
 	VT_RUN(test_cycles_converted_to_us);
+	VT_RUN(test_reset_keeps_settings);
 	return vt_summary();
 }

@@ -23,6 +23,7 @@ fill(struct vspin_tel_rxq *out, const struct vspin_policy *p,
 	out->hz = p->hz;
 	out->window = VSPIN_TEL_READ(p->window);
 	out->sleep_cost = VSPIN_TEL_READ(p->sleep_cost);
+	out->latency = VSPIN_TEL_READ(p->latency);
 	out->arms = VSPIN_TEL_READ(st->arms);
 	out->sleeps = VSPIN_TEL_READ(st->sleeps);
 	out->wakeups = VSPIN_TEL_READ(st->wakeups);
@@ -68,6 +69,8 @@ queue_dict(const struct vspin_tel_rxq *q)
 	rte_tel_data_add_dict_u64(d, "window_us", cycles_us(q->window, q->hz));
 	rte_tel_data_add_dict_u64(d, "sleep_cost_us",
 				  cycles_us(q->sleep_cost, q->hz));
+	rte_tel_data_add_dict_u64(d, "latency_us",
+				  cycles_us(q->latency, q->hz));
 	rte_tel_data_add_dict_u64(d, "budget", q->budget);
 	rte_tel_data_add_dict_u64(d, "sleep_max_us", q->sleep_max_us);
 	rte_tel_data_add_dict_u64(d, "arms", q->arms);

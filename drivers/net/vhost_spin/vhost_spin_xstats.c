@@ -194,10 +194,7 @@ vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
-		uint64_t window = q->vstats.window_cycles;
-
-		memset(&q->vstats, 0, sizeof(q->vstats));
-		q->vstats.window_cycles = window; /* a setting, not a count */
+		vspin_stats_reset(&q->vstats);
 		q->publishes = 0;
 		if (vid >= 0)
 			rte_vhost_vring_stats_reset(vid, q->vring);

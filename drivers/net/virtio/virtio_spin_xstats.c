@@ -119,11 +119,8 @@ virtio_spin_xstats_reset(struct rte_eth_dev *dev)
 		struct virtio_spin_rxq *rxq = dev->data->rx_queues[q];
 
 		if (rxq != NULL) {
-			uint64_t w = rxq->vst.window_cycles;
-
 			memset(&rxq->st, 0, sizeof(rxq->st));
-			memset(&rxq->vst, 0, sizeof(rxq->vst));
-			rxq->vst.window_cycles = w; /* a setting, not a count */
+			vspin_stats_reset(&rxq->vst);
 			rxq->vq.bad_used = 0;
 		}
 	}

@@ -15,11 +15,14 @@ Commands: dpdk-telemetry.py -f <file prefix of our testpmd>, with "/",
   is /var/run/dpdk/<prefix>/dpdk_telemetry.v2).
 Expected: "/" lists the command; our port answers with one dict per rx
   queue (rx_q0, rx_q1, ...) holding mode (the devargs' mode), state (poll,
-  spin, armed or sleep), window_us, sleep_cost_us, budget, sleep_max_us,
-  arms, sleeps, wakeups, sleep_timeouts and spurious_wakeups; the
-  adaptive queue has measured its sleep cost (> 0) and has a window > 0,
-  the spin:50 queue a 50 us window; the counters lie between the port's
-  xstats (rx_qN_sleeps, ...) read just before and just after; a port of
+  spin, armed or sleep), window_us, sleep_cost_us, latency_us, budget,
+  sleep_max_us, arms, sleeps, wakeups, sleep_timeouts and
+  spurious_wakeups; the adaptive queue has measured its sleep cost and
+  its latency budget (> 0) and has a window > 0, the spin:50 queue a 50 us
+  window and no latency budget; the counters lie between the port's
+  xstats (rx_qN_sleeps, ...) read just before and just after, and the
+  settings equal the xstats rx_qN_sleep_cost_us and rx_qN_latency_us,
+  which "clear port xstats" leaves as they were; a port of
   another driver, a malformed or a missing port id gets null.
 """
 
@@ -34,11 +37,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 import harness  # noqa: E402
 
-FIELDS = ("mode", "state", "window_us", "sleep_cost_us", "budget",
-          "sleep_max_us", "arms", "sleeps", "wakeups", "sleep_timeouts",
+FIELDS = ("mode", "state", "window_us", "sleep_cost_us", "latency_us",
+          "budget", "sleep_max_us", "arms", "sleeps", "wakeups", "sleep_timeouts",
           "spurious_wakeups")
 COUNTERS = ("arms", "sleeps", "wakeups", "sleep_timeouts",
             "spurious_wakeups")
+# Settings shown both ways: the xstats (truncated) and the telemetry
+# (rounded) may differ by 1 us.
+SETTINGS = ("sleep_cost_us", "latency_us")
 STATES = ("poll", "spin", "armed", "sleep")
 
 
@@ -106,10 +112,23 @@ def check_queues(ours, pmd, driver, nq, mode, expect):
             check(before[x] <= q[c] <= after[x],
                   "%s %s: %s=%d, but xstats %s went %d -> %d around it" % (
                       cmd, name, c, q[c], x, before[x], after[x]))
+        for f in SETTINGS:
+            x = "%s_%s" % (name, f)
+            check(abs(after[x] - q[f]) <= 1,
+                  "%s %s: %s=%d, but xstats %s=%d" % (cmd, name, f, q[f], x,
+                                                      after[x]))
     for what, r in (("the net_null port %d" % other, wrong),
                     ("port 'x'", bad), ("no port", none)):
         check(r == {cmd: None}, "%s for %s: %r, expected null" % (
             cmd, what, r))
+    # A user's xstats reset zeroes counts, not settings.
+    ours.cmd("clear port xstats %d" % port)
+    cleared = ours.xstats(port)
+    for name in queues:
+        for f in SETTINGS:
+            x = "%s_%s" % (name, f)
+            check(cleared[x] == after[x], "%s: %d after clear port xstats, "
+                  "%d before" % (x, cleared[x], after[x]))
     print("%s,%d: %s" % (cmd, port, json.dumps(queues)))
 
 
@@ -130,6 +149,7 @@ def case_vhost_spin(d):
         time.sleep(0.5)  # idle: the adaptive queues arm and sleep
         check_queues(host, "vhost_spin", "net_vhost_spin", 2, "adaptive",
                      [("sleep_cost_us", lambda v: v > 0, "> 0 (measured)"),
+                      ("latency_us", lambda v: v > 0, "> 0 (measured)"),
                       ("window_us", lambda v: v > 0, "> 0")])
 
 
@@ -148,7 +168,8 @@ def case_virtio_spin(d):
         guest.start_fwd()
         time.sleep(0.5)
         check_queues(guest, "virtio_spin", "net_virtio_spin", 1, "spin",
-                     [("window_us", lambda v: v == 50, "50")])
+                     [("window_us", lambda v: v == 50, "50"),
+                      ("latency_us", lambda v: v == 0, "0 (not adaptive)")])
 
 
 CASES = {"telemetry_vhost_spin": case_vhost_spin,
