@@ -171,21 +171,17 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 #define HIST_ONE 256u
 
 /*
- * L when latency_us is not given: twenty times the CPU of one
- * sleep-and-wake round as measured (one wake-up per L then costs about a
- * tenth of a core: in a PMD a wake-up costs about twice the measured round,
- * with the eventfd, the arm, the recheck and a cold ring), at least 3B.
- * With sleep_cost_us given (tests), that round is priced at B.
+ * The CPU one wake-up costs a PMD: twice the measured sleep-and-wake round
+ * (with the eventfd, the arm, the recheck and a cold ring; about 11 us
+ * measured at 1% load, bench/README-adaptive.md). With sleep_cost_us
+ * given (tests), the round is priced at B.
  */
 static uint64_t
-default_latency(const struct vspin_policy *p, const struct vspin_policy_conf *c,
-		uint64_t hz)
+wake_cpu(const struct vspin_policy *p, const struct vspin_policy_conf *c,
+	 uint64_t hz)
 {
-	uint64_t cpu = c->sleep_cost_us ?
-			       p->sleep_cost :
-			       vspin_sleep_cpu_ns() * hz / 1000000000u;
-
-	return 20 * cpu > 3 * p->sleep_cost ? 20 * cpu : 3 * p->sleep_cost;
+	return 2 * (c->sleep_cost_us ? p->sleep_cost :
+				       vspin_sleep_cpu_ns() * hz / 1000000000u);
 }
 
 void
@@ -213,9 +209,13 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 		uint64_t one_us = vspin_us_to_cycles(1, hz);
 
 		p->sleep_cost = b > one_us ? b : one_us;
+		p->wake_cpu = wake_cpu(p, c, hz);
+		/* Default L: one wake-up per L costs a tenth of a core. */
 		p->latency = c->latency_us ?
 				     vspin_us_to_cycles(c->latency_us, hz) :
-				     default_latency(p, c, hz);
+			     10 * p->wake_cpu > 3 * p->sleep_cost ?
+				     10 * p->wake_cpu :
+				     3 * p->sleep_cost;
 		/* spin_us given with adaptive is the first window (<= B). */
 		p->window = c->spin_us && p->window < p->sleep_cost ?
 				    p->window :
@@ -319,15 +319,24 @@ plan_idle(struct vspin_policy *p)
 	uint64_t k = (p->rate_fp * p->latency) >> RATE_SHIFT;
 	uint64_t kmax = p->conf.ring_size ? p->conf.ring_size / 2 : 32768;
 
-	p->coalescing = k >= 2;
+	if (kmax == 0)
+		kmax = 1;
+	if (k > kmax)
+		k = kmax;
+	/*
+	 * Worth a sleep only if the K entries take at least two wake-ups'
+	 * CPU to arrive (K / r >= 2 x wake_cpu): the sleep then at least
+	 * halves what the wait costs. Faster (near saturation, with the
+	 * ring bounding K) the queue keeps to the spin-then-sleep regime.
+	 */
+	p->coalescing =
+		k >= 2 && (k << RATE_SHIFT) >= 2 * p->wake_cpu * p->rate_fp;
 	if (!p->coalescing) {
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;
 		return;
 	}
-	if (kmax == 0)
-		kmax = 1;
-	p->arm_k = (uint16_t)(k < kmax ? k : kmax);
+	p->arm_k = (uint16_t)k;
 	p->sleep_us = (uint32_t)((p->latency * 1000000u) / p->hz);
 	if (p->sleep_us == 0)
 		p->sleep_us = 1;

@@ -26,34 +26,41 @@
  *      wake-up across CPUs adds (vspin_sleep_cost_ns()) and the CPU one
  *      sleep-and-wake round burns in the sleeping thread
  *      (vspin_sleep_cpu_ns()).
+ *   C  the CPU one wake-up costs a PMD: twice the measured CPU of one
+ *      sleep-and-wake round (vspin_sleep_cpu_ns(), 5-10 us on the
+ *      project's machines): in a PMD the arm, the recheck and a cold ring
+ *      come on top (about 11 us measured at 1% load,
+ *      bench/README-adaptive.md). B is a latency, not what a sleep costs
+ *      in CPU, and pricing the one as the other made the queue sleep after
+ *      every other packet at 1% load.
  *   L  latency_us: the extra latency the user accepts for the first packet
- *      of a batch in exchange for CPU. Default: twenty times the measured
- *      CPU cost of one sleep-and-wake round (vspin_sleep_cpu_ns(), 5-10 us
- *      on the project's machines; at least 3B): a wake-up inside a PMD
- *      costs about twice that round (about 11 us measured at 1% load,
- *      bench/README-adaptive.md), so one wake-up per L costs about a
- *      tenth of a core. B is a latency, not what a sleep costs in CPU, and
- *      pricing the one as the other made the queue sleep after every other
- *      packet at 1% load.
+ *      of a batch in exchange for CPU. Default 10C (twenty times the
+ *      measured round; at least 3B): one wake-up per L then costs about a
+ *      tenth of a core.
  *   r  the arrival rate, an average over the last few hundred
  *      microseconds, sleeps included (packets per cycle).
  *
  * At the first empty poll of an idle period the queue picks one of two
  * regimes:
  *
- * 1. Coalescing, when r * L >= 2: packets come faster than the latency
- *    budget lets us wait for each, so spinning through the gaps would keep
- *    the core busy however light the load (the old failure: 98% CPU at 1%
- *    load). Instead the queue arms at once with the event index K =
- *    min(r * L, ring/2) entries ahead (Linux's virtqueue_enable_cb_delayed
- *    does the same), and sleeps at most L: the producer's notification
- *    comes with the K-th entry, one wake-up per batch. A batch's first
- *    packet waits about K / r <= L, plus B for the wake-up. CPU then
- *    follows the load: per batch, one wake-up and K packets. Without
- *    EVENT_IDX (a stock virtio_user producer) nothing can be armed ahead:
- *    the queue stays quiet and naps L instead (a timed wake, like OVS).
+ * 1. Coalescing, when K = min(r * L, ring/2) >= 2 and K / r >= 2C:
+ *    packets come faster than the latency budget lets us wait for each,
+ *    so spinning through the gaps would keep the core busy however light
+ *    the load (the old failure: 98% CPU at 1% load). Instead the queue
+ *    arms at once with the event index K entries ahead (Linux's
+ *    virtqueue_enable_cb_delayed does the same), and sleeps at most L: the
+ *    producer's notification comes with the K-th entry, one wake-up per
+ *    batch. A batch's first packet waits about K / r <= L, plus B for the
+ *    wake-up. CPU then follows the load: per batch, one wake-up and K
+ *    packets. The second condition keeps the queue awake near saturation,
+ *    where the ring bounds K and the batch arrives in less than two
+ *    wake-ups' CPU: a sleep would save less than half of the wait and
+ *    cost a notification per batch (1,200 per million packets at
+ *    saturation before it). Without EVENT_IDX (a stock virtio_user
+ *    producer) nothing can be armed ahead: the queue stays quiet and naps
+ *    L instead (a timed wake, like OVS).
  *
- * 2. Spin then sleep (ski rental), when r * L < 2: the queue spins for a
+ * 2. Spin then sleep (ski rental), otherwise: the queue spins for a
  *    window W, then arms for the next entry (K = 1) and sleeps up to
  *    sleep_max_us. Every idle gap g teaches it, whether it ended in a spin
  *    (g known) or in a sleep woken by a notification (g about the wake
@@ -112,7 +119,7 @@ struct vspin_policy_conf {
 	uint32_t spin_us;      /* spin: window; adaptive: first window (0: B) */
 	uint32_t sleep_max_us; /* bound on one sleep */
 	uint32_t sleep_cost_us; /* adaptive: B (0: measure) */
-	uint32_t latency_us;	/* adaptive: L (0: 20 x a sleep's CPU) */
+	uint32_t latency_us;	/* adaptive: L (0: 10 x a wake-up's CPU) */
 	uint32_t nap_max_us;	/* ovs_sleep: the longest nap */
 	uint32_t ring_size; /* entries of the ring (K <= half); 0: unknown */
 };
@@ -139,6 +146,7 @@ struct vspin_policy {
 
 	/* Adaptive. */
 	uint64_t latency;    /* cycles: L */
+	uint64_t wake_cpu;   /* cycles: the CPU of one wake-up in a PMD */
 	uint64_t rate_fp;    /* packets per 2^20 cycles, averaged */
 	uint64_t rate_since; /* start of the current rate window */
 	uint64_t rate_pkts;  /* packets in it */

@@ -365,12 +365,26 @@ test_adaptive_coalesces_under_steady_load(void)
 	t += 210 * US;
 	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, t);
 	vspin_policy_poll(&pol, 100, t);
-	/* The ring bounds K: half of it. */
+	/* The ring bounds K: half of it (16 entries, 64 us at this rate). */
 	pol.conf.ring_size = 32;
-	steady(&t, 1 * US, 1000 * US);
-	vspin_policy_poll(&pol, 0, t);
+	steady(&t, 4 * US, 2000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t), "not armed at once");
 	VT_CHECK(pol.arm_k == 16, "K %u with a ring of 32, expected 16",
 		 pol.arm_k);
+	vspin_policy_armed(&pol, false, t);
+	vspin_policy_sleep(&pol, t);
+	t += 70 * US;
+	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, t);
+	vspin_policy_poll(&pol, 16, t);
+	/*
+	 * Near saturation the ring's 16 entries come in 16 us, less than two
+	 * wake-ups' CPU (2C = 40 us here): no sleep at the first empty poll;
+	 * the spin-then-sleep regime instead, K = 1.
+	 */
+	steady(&t, 1 * US, 2000 * US);
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t),
+		 "armed at once near saturation (K %u)", pol.arm_k);
+	VT_CHECK(pol.arm_k == 1, "K %u near saturation, expected 1", pol.arm_k);
 	/* The load goes away: back to spin-then-sleep with K = 1. */
 	steady(&t, 5000 * US, 200000 * US);
 	t += 100 * US;
