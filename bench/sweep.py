@@ -695,8 +695,9 @@ def claims(summ, loads, fam):
     return lines
 
 
-def gnuplot(outdir, configs, loads, summ, sat, ref):
-    """Three PNGs, one line per pair/mode, loads on the x axis."""
+def gnuplot(outdir, configs, loads, summ, sat, ref, consumer):
+    """Four PNGs, one line per pair/mode, loads on the x axis, and the
+    CPU-against-p99 plane of the consumer (consumer: its CPU field)."""
     if shutil.which("gnuplot") is None:
         log("gnuplot not found: no plots")
         return []
@@ -711,17 +712,22 @@ def gnuplot(outdir, configs, loads, summ, sat, ref):
     # Tic labels are gnuplot format strings: a literal % is %%.
     xt = ", ".join('"%s" %d' % (l.replace("%", "%%"), i)
                    for i, l in enumerate(loads))
+    rev = consumer == "guest_cpu"
+    host_role, guest_role = ("generator", "sink") if rev else \
+        ("sink", "generator")
+    path = "host tx stamp to guest rx" if rev else \
+        "guest tx stamp to host rx"
     xlabel = ("offered load (saturation = %.2f Mpps, measured with "
               "%s)" % (sat, ref))
     plots = [
         ("throughput.png", "mpps", "delivered throughput (Mpps)",
          "Delivered throughput vs offered load", False),
         ("host_cpu.png", "host_cpu", "host CPU (% of one core)",
-         "Host (vhost sink) CPU vs offered load", False),
+         "Host (vhost %s) CPU vs offered load" % host_role, False),
         ("guest_cpu.png", "guest_cpu", "guest CPU (% of one core)",
-         "Guest (virtio generator) CPU vs offered load", False),
+         "Guest (virtio %s) CPU vs offered load" % guest_role, False),
         ("p99_latency.png", "p99_us", "p99 latency (us, log scale)",
-         "p99 latency (guest tx stamp to host rx) vs offered load", True),
+         "p99 latency (%s) vs offered load" % path, True),
     ]
     made = []
     for png, field, ylabel, title, logy in plots:
@@ -742,6 +748,7 @@ def gnuplot(outdir, configs, loads, summ, sat, ref):
         script = "\n".join([
             "set terminal %s" % term,
             "set output '%s'" % os.path.join(outdir, png),
+            "set termoption noenhanced",
             "set title '%s'" % title,
             "set xlabel '%s'" % xlabel,
             "set ylabel '%s'" % ylabel,
@@ -758,7 +765,58 @@ def gnuplot(outdir, configs, loads, summ, sat, ref):
             log("gnuplot failed for %s: %s" % (png, r.stderr.strip()))
         else:
             made.append(png)
+    png = cpu_p99_plot(datdir, outdir, configs, loads, summ, consumer,
+                       term)
+    if png:
+        made.append(png)
     return made
+
+
+def cpu_p99_plot(datdir, outdir, configs, loads, summ, consumer, term):
+    """The CPU-against-p99 plane, one panel per paced load: each
+    pair/mode a point (median, bars min-max); down and left is better."""
+    paced = [l for l in loads if l not in ("idle", "sat") and
+             any(summ.get((c, l)) for c in configs)]
+    if not paced:
+        return None
+    who = "guest" if consumer == "guest_cpu" else "host"
+    panels = []
+    for li, load in enumerate(paced):
+        series = []
+        for ci, cfg in enumerate(configs):
+            s = summ.get((cfg, load))
+            if not s or not s.get(consumer) or not s.get("p99_us") or \
+                    s["p99_us"][0] <= 0:
+                continue
+            path = os.path.join(datdir, "cpu_p99-%d-%d.dat" % (li, ci))
+            c, p = s[consumer], s["p99_us"]
+            with open(path, "w") as f:
+                f.write("%g %g %g %g %g %g\n" % (c[0], p[0], c[1], c[2],
+                                                 p[1], p[2]))
+            series.append("'%s' using 1:2:3:4:5:6 with xyerrorbars pt 7 "
+                          "ps 1.2 lc %d title '%s'" % (path, ci + 1, cfg))
+        if series:
+            panels.append("\n".join([
+                "set title '%s load'" % load,
+                "plot " + ", ".join(series)]))
+    script = "\n".join([
+        "set terminal %s" % term.replace("900,560", "%d,480" %
+                                         (420 * len(panels) + 200)),
+        "set output '%s'" % os.path.join(outdir, "cpu_vs_p99.png"),
+        "set termoption noenhanced",
+        "set multiplot layout 1,%d title 'Consumer (%s) CPU against p99 "
+        "latency, per offered load (medians, bars min-max; lower left is "
+        "better)'" % (len(panels), who),
+        "set xlabel '%s CPU (%% of one core)'" % who,
+        "set ylabel 'p99 latency (us, log scale)'",
+        "set xrange [0:105]", "set logscale y", "set grid",
+        "set key bottom right font ',8'"] + panels + ["unset multiplot"])
+    r = subprocess.run(["gnuplot"], input=script, text=True,
+                       capture_output=True)
+    if r.returncode != 0:
+        log("gnuplot failed for cpu_vs_p99.png: %s" % r.stderr.strip())
+        return None
+    return "cpu_vs_p99.png"
 
 
 def help_text(text):
@@ -1014,6 +1072,7 @@ def main():
     for fl in failures:
         setup.append("  - %s %s rep %d: %s" % fl)
     meta = dict(facts, saturation_mpps=sat, reference=ref.name,
+                reverse=args.reverse,
                 duration_s=duration, repeats=repeats, elapsed_s=elapsed,
                 failures=failures, configs=[c.name for c in configs],
                 loads=load_names, setup=setup)
@@ -1077,12 +1136,22 @@ def write_report(outdir, runs, meta):
     fam = "ours" if any(n.startswith("ours ") for n in names) else \
         "host-only"
     claim_lines = claims(summ, load_names, fam)
+    # The consumer: the host's sink, or the guest's with --reverse (older
+    # meta.json files say so only in the set-up line).
+    reverse = meta.get("reverse",
+                       "host: vspin-traffic gen" in " ".join(setup))
     plots = gnuplot(outdir, names, load_names, summ,
-                    meta["saturation_mpps"] or 0, meta["reference"])
+                    meta["saturation_mpps"] or 0, meta["reference"],
+                    "guest_cpu" if reverse else "host_cpu")
     md = ["# virtio-spin benchmark sweep", ""] + setup + [
         "", markdown(head, rows), "",
         "Delivered Mpps: data packets over the sink's first-to-last "
-        "packet time; CPU: the polling thread's CPU time over wall time; "
+        "packet time; per-100ms: the delivered rate in each 100 ms of "
+        "the run (the first and the last left out), its lowest and "
+        "highest, and its coefficient of variation; lost, reordered and "
+        "duplicates: the worst of the repeats; consumer L / B: the "
+        "latency budget and sleep cost the consumer's queue computed "
+        "(adaptive); CPU: the polling thread's CPU time over wall time; "
         "kicks/calls per million delivered packets from the ports' xstats "
         "('-': the stock PMD does not count it); latency from the "
         "guest's TSC stamp at tx_burst to the host's rx_burst.", "",
