@@ -324,13 +324,14 @@ plan_idle(struct vspin_policy *p)
 	if (k > kmax)
 		k = kmax;
 	/*
-	 * Worth a sleep only if the K entries take at least two wake-ups'
-	 * CPU to arrive (K / r >= 2 x wake_cpu): the sleep then at least
-	 * halves what the wait costs. Faster (near saturation, with the
-	 * ring bounding K) the queue keeps to the spin-then-sleep regime.
+	 * Worth a sleep only if the K entries take at least one and a half
+	 * wake-ups' CPU to arrive (K / r >= 1.5 x wake_cpu): the sleep then
+	 * saves at least a third of what the wait costs. Faster (near
+	 * saturation, with the ring bounding K) the queue keeps to the
+	 * spin-then-sleep regime.
 	 */
 	p->coalescing =
-		k >= 2 && (k << RATE_SHIFT) >= 2 * p->wake_cpu * p->rate_fp;
+		k >= 2 && 2 * (k << RATE_SHIFT) >= 3 * p->wake_cpu * p->rate_fp;
 	if (!p->coalescing) {
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;
@@ -409,6 +410,13 @@ vspin_policy_armed(struct vspin_policy *p, bool work, uint64_t now)
 	p->stats->arms++;
 	if (work) {
 		p->stats->arm_rechecks_hit++;
+		/*
+		 * A gap that ended between the arm and the recheck: its length
+		 * is known. Left out, only the gaps that slept would teach, and
+		 * a window once at 0 (after idle timeouts) would stay there.
+		 */
+		if (p->conf.mode == VSPIN_MODE_ADAPTIVE && !p->coalescing)
+			learn_gap(p, now - p->idle_since);
 		end_idle(p, now);
 		p->state = VSPIN_ST_POLL;
 		return;

@@ -43,7 +43,7 @@
  * At the first empty poll of an idle period the queue picks one of two
  * regimes:
  *
- * 1. Coalescing, when K = min(r * L, ring/2) >= 2 and K / r >= 2C:
+ * 1. Coalescing, when K = min(r * L, ring/2) >= 2 and K / r >= 1.5C:
  *    packets come faster than the latency budget lets us wait for each,
  *    so spinning through the gaps would keep the core busy however light
  *    the load (the old failure: 98% CPU at 1% load). Instead the queue
@@ -53,18 +53,17 @@
  *    batch. A batch's first packet waits about K / r <= L, plus B for the
  *    wake-up. CPU then follows the load: per batch, one wake-up and K
  *    packets. The second condition keeps the queue awake near saturation,
- *    where the ring bounds K and the batch arrives in less than two
- *    wake-ups' CPU: a sleep would save less than half of the wait and
- *    cost a notification per batch (1,200 per million packets at
- *    saturation before it). Without EVENT_IDX (a stock virtio_user
+ *    where the ring bounds K and the batch arrives in less than 1.5
+ *    wake-ups' CPU: a sleep would save less than a third of the wait and
+ *    cost a notification per batch. Without EVENT_IDX (a stock virtio_user
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
  *    L instead (a timed wake, like OVS).
  *
  * 2. Spin then sleep (ski rental), otherwise: the queue spins for a
  *    window W, then arms for the next entry (K = 1) and sleeps up to
  *    sleep_max_us. Every idle gap g teaches it, whether it ended in a spin
- *    (g known) or in a sleep woken by a notification (g about the wake
- *    time less B); timeouts count as long gaps, and a spurious wake-up (a
+ *    or in the recheck after arming (g known) or in a sleep woken by a
+ *    notification (g about the wake time less B); timeouts count as long gaps, and a spurious wake-up (a
  *    notification, then nothing to read) teaches nothing. The gaps go into
  *    a decayed histogram of four classes, [0, B/4), [B/4, B/2), [B/2, B)
  *    and [B, inf), and W is the candidate of {0, B/4, B/2, B} that

@@ -263,6 +263,40 @@ test_adaptive_timeouts_are_long_gaps_spurious_wakes_teach_nothing(void)
 		 (unsigned long long)w);
 }
 
+/*
+ * After idle timeouts the window is 0: every empty poll arms. Short gaps
+ * that end in the recheck after the arm must teach it, or it stays at 0
+ * and a busy queue arms (and is notified) on every brief dry-out.
+ */
+static void
+test_adaptive_recheck_hits_teach_short_gaps(void)
+{
+	uint64_t t = 0;
+	unsigned int i;
+
+	setup_adaptive(1);
+	for (i = 0; i < 40; i++)
+		gap(&t, 0, true);
+	VT_CHECK(pol.window == 0, "window %llu after 40 timeouts",
+		 (unsigned long long)pol.window);
+	for (i = 0; i < 40; i++) {
+		vspin_policy_poll(&pol, 1, t);
+		t += 100;
+		VT_CHECK(vspin_policy_poll(&pol, 0, t), "W = 0: not armed");
+		t += 100;
+		vspin_policy_armed(&pol, true, t); /* the recheck found one */
+		if (pol.window > 0)
+			break;
+	}
+	VT_CHECK(
+		pol.window > 0,
+		"window still 0 after 40 gaps of 200 ns caught by the recheck");
+	VT_CHECK(st.sleeps == 40 && st.arm_rechecks_hit == i + 1,
+		 "sleeps %llu rechecks hit %llu after %u short gaps",
+		 (unsigned long long)st.sleeps,
+		 (unsigned long long)st.arm_rechecks_hit, i + 1);
+}
+
 static uint64_t rng = 0x2545f4914f6cdd1du;
 
 static uint64_t
@@ -377,8 +411,8 @@ test_adaptive_coalesces_under_steady_load(void)
 	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, t);
 	vspin_policy_poll(&pol, 16, t);
 	/*
-	 * Near saturation the ring's 16 entries come in 16 us, less than two
-	 * wake-ups' CPU (2C = 40 us here): no sleep at the first empty poll;
+	 * Near saturation the ring's 16 entries come in 16 us, less than 1.5
+	 * wake-ups' CPU (1.5C = 30 us here): no sleep at the first empty poll;
 	 * the spin-then-sleep regime instead, K = 1.
 	 */
 	steady(&t, 1 * US, 2000 * US);
@@ -629,6 +663,7 @@ main(void)
 	VT_RUN(test_adaptive_poisson_arrivals);
 	VT_RUN(test_adaptive_window_never_exceeds_sleep_cost);
 	VT_RUN(test_adaptive_coalesces_under_steady_load);
+	VT_RUN(test_adaptive_recheck_hits_teach_short_gaps);
 	VT_RUN(test_adaptive_bursts_then_silence);
 	VT_RUN(test_ovs_sleep_rule);
 	VT_RUN(test_counters_consistent_poll);
