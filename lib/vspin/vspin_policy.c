@@ -294,6 +294,13 @@ learn_gap(struct vspin_policy *p, uint64_t gap)
 	p->stats->window_cycles = p->window;
 }
 
+/* Whether this idle period's gap teaches the window (regime 2 only). */
+static bool
+learning(const struct vspin_policy *p)
+{
+	return !p->coalescing && !p->busy;
+}
+
 /* Count arrivals; re-estimate the rate once a window has passed. */
 static void
 update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
@@ -327,11 +334,12 @@ plan_idle(struct vspin_policy *p)
 	 * Worth a sleep only if the K entries take at least one and a half
 	 * wake-ups' CPU to arrive (K / r >= 1.5 x wake_cpu): the sleep then
 	 * saves at least a third of what the wait costs. Faster (near
-	 * saturation, with the ring bounding K) the queue keeps to the
-	 * spin-then-sleep regime.
+	 * saturation, with the ring bounding K) no gap shorter than that is
+	 * worth a sleep either: the queue spins that long first.
 	 */
 	p->coalescing =
 		k >= 2 && 2 * (k << RATE_SHIFT) >= 3 * p->wake_cpu * p->rate_fp;
+	p->busy = k >= 2 && !p->coalescing;
 	if (!p->coalescing) {
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;
@@ -362,14 +370,14 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 	}
 	if (p->pending) {
 		p->pending = false;
-		if (adaptive && !p->coalescing)
+		if (adaptive && learning(p))
 			learn_gap(p, p->pending_gap);
 	}
 	if (n > 0) {
 		if (p->state != VSPIN_ST_POLL) {
 			/* A gap that ended while spinning: its length is known. */
 			if (adaptive && p->state == VSPIN_ST_SPIN &&
-			    !p->coalescing)
+			    learning(p))
 				learn_gap(p, now - p->idle_since);
 			end_idle(p, now);
 		}
@@ -398,7 +406,9 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 	case VSPIN_MODE_SPIN:
 		return now - p->idle_since >= p->window;
 	case VSPIN_MODE_ADAPTIVE:
-		return p->coalescing || now - p->idle_since >= p->window;
+		return p->coalescing ||
+		       now - p->idle_since >=
+			       (p->busy ? 3 * p->wake_cpu / 2 : p->window);
 	default:
 		return false;
 	}
@@ -415,7 +425,7 @@ vspin_policy_armed(struct vspin_policy *p, bool work, uint64_t now)
 		 * is known. Left out, only the gaps that slept would teach, and
 		 * a window once at 0 (after idle timeouts) would stay there.
 		 */
-		if (p->conf.mode == VSPIN_MODE_ADAPTIVE && !p->coalescing)
+		if (p->conf.mode == VSPIN_MODE_ADAPTIVE && learning(p))
 			learn_gap(p, now - p->idle_since);
 		end_idle(p, now);
 		p->state = VSPIN_ST_POLL;

@@ -40,7 +40,7 @@
  *   r  the arrival rate, an average over the last few hundred
  *      microseconds, sleeps included (packets per cycle).
  *
- * At the first empty poll of an idle period the queue picks one of two
+ * At the first empty poll of an idle period the queue picks one of three
  * regimes:
  *
  * 1. Coalescing, when K = min(r * L, ring/2) >= 2 and K / r >= 1.5C:
@@ -52,28 +52,35 @@
  *    producer's notification comes with the K-th entry, one wake-up per
  *    batch. A batch's first packet waits about K / r <= L, plus B for the
  *    wake-up. CPU then follows the load: per batch, one wake-up and K
- *    packets. The second condition keeps the queue awake near saturation,
- *    where the ring bounds K and the batch arrives in less than 1.5
- *    wake-ups' CPU: a sleep would save less than a third of the wait and
- *    cost a notification per batch. Without EVENT_IDX (a stock virtio_user
+ *    packets. The second condition asks the sleep to save at least a
+ *    third of the time it spans. Without EVENT_IDX (a stock virtio_user
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
  *    L instead (a timed wake, like OVS).
  *
- * 2. Spin then sleep (ski rental), otherwise: the queue spins for a
- *    window W, then arms for the next entry (K = 1) and sleeps up to
+ * 2. Spin then sleep (ski rental), at low rates (K < 2): the queue spins
+ *    for a window W, then arms for the next entry (K = 1) and sleeps up to
  *    sleep_max_us. Every idle gap g teaches it, whether it ended in a spin
  *    or in the recheck after arming (g known) or in a sleep woken by a
- *    notification (g about the wake time less B); timeouts count as long gaps, and a spurious wake-up (a
- *    notification, then nothing to read) teaches nothing. The gaps go into
- *    a decayed histogram of four classes, [0, B/4), [B/4, B/2), [B/2, B)
- *    and [B, inf), and W is the candidate of {0, B/4, B/2, B} that
- *    minimises the expected cost sum(weight(g) * cost(g, W)), with
- *    cost(g, W) = g if g < W (spun through) and W + B otherwise (spun,
- *    then paid a sleep). With no history W = B. W never exceeds B: B is
- *    the break-even point, and spinning up to B before sleeping costs at
- *    most twice the hindsight optimum min(g, B) on any gap (the classic
- *    2-competitive bound); a learned W below B trades that worst-case
- *    bound for a lower expected cost on the gaps actually seen.
+ *    notification (g about the wake time less B); timeouts count as long
+ *    gaps, and a spurious wake-up (a notification, then nothing to read)
+ *    teaches nothing. The gaps go into a decayed histogram of four
+ *    classes, [0, B/4), [B/4, B/2), [B/2, B) and [B, inf), and W is the
+ *    candidate of {0, B/4, B/2, B} that minimises the expected cost
+ *    sum(weight(g) * cost(g, W)), with cost(g, W) = g if g < W (spun
+ *    through) and W + B otherwise (spun, then paid a sleep). With no
+ *    history W = B. W never exceeds B: B is the break-even point, and
+ *    spinning up to B before sleeping costs at most twice the hindsight
+ *    optimum min(g, B) on any gap (the classic 2-competitive bound); a
+ *    learned W below B trades that worst-case bound for a lower expected
+ *    cost on the gaps actually seen.
+ *
+ * 3. Near saturation, when K >= 2 but K / r < 1.5C (the ring bounds K and
+ *    a batch arrives in less than 1.5 wake-ups' CPU): no gap shorter than
+ *    1.5C is worth a sleep at this rate either, so the queue spins that
+ *    long, then arms for the next entry (K = 1) and sleeps up to
+ *    sleep_max_us. The window learnt at low rates (often 0 after idle
+ *    timeouts) would have it arm on every brief dry-out of a producer
+ *    running flat out, a notification each. These gaps teach nothing.
  *
  * Rate and histogram decay: each idle gap is one sample, old ones weigh
  * 7/8 per new sample; the rate is re-estimated over windows of at least
@@ -153,6 +160,7 @@ struct vspin_policy {
 	uint64_t pending_gap; /* a sleep's gap, learnt at the next poll */
 	bool pending;
 	bool coalescing; /* this idle period is in regime 1 */
+	bool busy;	 /* ... in regime 3 (near saturation) */
 
 	/* ovs_sleep. */
 	uint32_t nap_us;
