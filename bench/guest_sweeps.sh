@@ -11,6 +11,13 @@
 # sweeps; omit it for stock, ours and guest-only only. REPEATS default 5.
 # Results: bench/results/<stamp>/ per sweep; the tables on stdout.
 set -e
+case "${1:-}" in
+-h | --help)
+	echo "usage: bench/guest_sweeps.sh [REF_BUILD] [REPEATS]"
+	sed -n '3,12s/^# \{0,1\}//p' "$0"
+	exit 0
+	;;
+esac
 cd "$(dirname "$0")/.."
 REF=${1:-}
 REPEATS=${2:-5}

@@ -11,11 +11,11 @@ generator running, the PMD thread is measured twice, with
 other_config:pmd-maxsleep=US and without it (the reference, ~100%).
 Emulated: bench/sweep.py's topology, vspin-traffic gen on net_virtio_spin
 (core 0) -> vspin-traffic sink on net_vhost_spin (core 1), both
-spin_mode=ovs_sleep:US; three ways: as sweep.py runs it ("emu"), with the
-sink's timer slack set to OVS's PMD's 1 us ("emu1us", through
-/proc/PID/timerslack_ns), and with that and --cost = OVS's processing
-cycles per packet measured just before ("emu1us+cost"). Meanwhile OVS
-naps 10 ms at a time (pmd-maxsleep=10000, no guest): out of core 1's way.
+spin_mode=ovs_sleep:US; two ways: as sweep.py runs it ("emu"), and with
+--cost = OVS's processing cycles per packet measured just before
+("emu+cost"). The mode naps with OVS's PMD timer slack, 1 us (the table
+shows each thread's). Meanwhile OVS naps 10 ms at a time
+(pmd-maxsleep=10000, no guest): out of core 1's way.
 
 Per run: after --warmup s of traffic, the polling thread's CPU (utime +
 stime from /proc/TID/stat, and schedstat's ns) over a --window s window;
@@ -219,9 +219,8 @@ def rx_packets(prefix):
         return json.loads(t.recv(65536))["/ethdev/stats"]["ipackets"]
 
 
-def emu_point(a, rate, rnd, system, slack_ns, cost, tmp, log):
-    """The sweep's topology; the sink's timer slack left alone (None) or
-    set to slack_ns before it polls; cost: its busy cycles per packet."""
+def emu_point(a, rate, rnd, system, cost, tmp, log):
+    """The sweep's topology; cost: the sink's busy cycles per packet."""
     sock = os.path.join(tmp, "emu.sock")
     hj = os.path.join(tmp, "h.json")
     if os.path.exists(hj):
@@ -239,9 +238,6 @@ def emu_point(a, rate, rnd, system, slack_ns, cost, tmp, log):
     g = None
     try:
         wait_for(lambda: os.path.exists(sock), "sink listening", procs=[host])
-        if slack_ns:
-            with open("/proc/%d/timerslack_ns" % host.pid, "w") as f:
-                f.write(str(slack_ns))
         rx = lambda: rx_packets(prefix)
         g = gen("vsomg%d_%d" % (os.getpid(), rnd), "net_virtio_spin0,path=%s,"
                 "spin_mode=ovs_sleep:%d" % (sock, a.maxsleep), rate,
@@ -313,11 +309,9 @@ def main():
                     # OVS's cost per packet, to give the sink (idle: 0).
                     cost = round(runs[0 if runs[0]["maxsleep_us"] else 1]
                                  ["ovs_cyc_pkt"] if rate else 0)
-                    for system, slack, c in (("emu", None, 0),
-                                             ("emu1us", 1000, 0),
-                                             ("emu1us+cost", 1000, cost)):
-                        runs.append(emu_point(a, rate, rnd, system, slack, c,
-                                              tmp, log))
+                    for system, c in (("emu", 0), ("emu+cost", cost)):
+                        runs.append(emu_point(a, rate, rnd, system, c, tmp,
+                                              log))
                     for r in runs:
                         r.update(round=rnd, load="idle" if rate is None
                                  else "%g" % rate)
@@ -363,9 +357,8 @@ def summary(rows, a):
     names = {("ovs", a.maxsleep): "OVS pmd-maxsleep=%d" % a.maxsleep,
              ("ovs", 0): "OVS, no pmd-maxsleep",
              ("emu", a.maxsleep): "emulation ovs_sleep:%d" % a.maxsleep,
-             ("emu1us", a.maxsleep): "emulation, timer slack 1 us",
-             ("emu1us+cost", a.maxsleep): "emulation, timer slack 1 us, "
-             "sink cost = OVS's cycles/packet"}
+             ("emu+cost", a.maxsleep): "emulation, sink cost = OVS's "
+             "cycles/packet"}
     for rate in a.loads:
         load = "idle" if rate is None else "%g" % rate
         for (system, ms), name in names.items():

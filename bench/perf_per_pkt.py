@@ -44,8 +44,9 @@ def dso_table(path):
 
 def main():
     if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
-        print(__doc__.strip())
-        return 2
+        print("usage: bench/perf_per_pkt.py SWEEP_DIR\n\n" +
+              __doc__.strip())
+        return 0 if sys.argv[1:] in (["-h"], ["--help"]) else 2
     d = sys.argv[1]
     runs = {}
     with open(os.path.join(d, "runs.csv")) as f:

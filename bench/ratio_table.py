@@ -76,7 +76,8 @@ def table(rows, load_name, ref="stock"):
 
 def main():
     if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
-        print(__doc__.strip())
+        print("usage: bench/ratio_table.py SWEEP_DIR [SWEEP_DIR...]\n\n" +
+              __doc__.strip())
         return 0 if len(sys.argv) >= 2 else 2
     for path in sys.argv[1:]:
         rows = load(path)
