@@ -17,7 +17,8 @@
  *                 arms; naps (a timed sleep, notifications off) for a time
  *                 that grows by 1 us per poll that found fewer than 16
  *                 packets, up to US, and drops to 0 after a poll of 16 or
- *                 more (lib/dpif-netdev.c, pmd_thread_main(), OVS 3.1).
+ *                 more (lib/dpif-netdev.c, pmd_thread_main(), OVS 3.1),
+ *                 with OVS's PMD timer slack of 1 us (vspin_sleeper.c).
  *
  * Adaptive rule: what a sleep costs, and when to pay it.
  *
