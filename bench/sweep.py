@@ -84,10 +84,15 @@ def stock_config():
                   "net_vhost0,iface={sock}")
 
 
+def policy_devargs(mode):
+    """A mode as devargs; '+' adds more, e.g. adaptive+latency_us=50."""
+    return "spin_mode=" + mode.replace("+", ",")
+
+
 def ours_config(mode, guest_so, host_so):
     return Config("ours " + mode,
-                  "net_virtio_spin0,path={sock},spin_mode=" + mode,
-                  "net_vhost_spin0,iface={sock},spin_mode=" + mode,
+                  "net_virtio_spin0,path={sock}," + policy_devargs(mode),
+                  "net_vhost_spin0,iface={sock}," + policy_devargs(mode),
                   guest_so, host_so)
 
 
@@ -95,7 +100,7 @@ def host_only_config(mode, host_so):
     """Stock guest (virtio_user, no EVENT_IDX) against our host: what our
     host PMD alone buys."""
     return Config("host-only " + mode, "net_virtio_user0,path={sock}",
-                  "net_vhost_spin0,iface={sock},spin_mode=" + mode,
+                  "net_vhost_spin0,iface={sock}," + policy_devargs(mode),
                   None, host_so)
 
 
@@ -103,7 +108,7 @@ def guest_only_config(mode, guest_so):
     """Our guest against the stock host (net_vhost): what our guest PMD
     alone buys."""
     return Config("guest-only " + mode,
-                  "net_virtio_spin0,path={sock},spin_mode=" + mode,
+                  "net_virtio_spin0,path={sock}," + policy_devargs(mode),
                   "net_vhost0,iface={sock}", guest_so, None)
 
 
@@ -837,7 +842,9 @@ def main():
                     help="seconds of traffic per run (default 2, "
                     "--short 0.5)")
     ap.add_argument("--modes", default=None,
-                    help="comma-separated modes of our pair (default all)")
+                    help="comma-separated modes of our pair (default "
+                    "all); '+' adds devargs to a mode, e.g. "
+                    "adaptive+latency_us=50")
     ap.add_argument("--loads", default=None,
                     help=help_text("comma-separated loads among %s" %
                                    ", ".join(l for l, _ in
