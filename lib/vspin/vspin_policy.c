@@ -324,12 +324,21 @@ static void
 plan_idle(struct vspin_policy *p)
 {
 	uint64_t k = (p->rate_fp * p->latency) >> RATE_SHIFT;
-	uint64_t kmax = p->conf.ring_size ? p->conf.ring_size / 2 : 32768;
+	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
+	uint64_t kmax = ring ? ring / 2 : 32768;
+	uint64_t sleep = p->latency;
 
 	if (kmax == 0)
 		kmax = 1;
-	if (k > kmax)
+	if (k > kmax) {
+		/*
+		 * The ring bounds K: sleep no longer than the K entries take
+		 * to arrive. A timed nap of L (a producer without EVENT_IDX)
+		 * would leave the ring full and the producer stalled.
+		 */
 		k = kmax;
+		sleep = (k << RATE_SHIFT) / p->rate_fp;
+	}
 	/*
 	 * Worth a sleep only if the K entries take at least one and a half
 	 * wake-ups' CPU to arrive (K / r >= 1.5 x wake_cpu): the sleep then
@@ -346,7 +355,7 @@ plan_idle(struct vspin_policy *p)
 		return;
 	}
 	p->arm_k = (uint16_t)k;
-	p->sleep_us = (uint32_t)((p->latency * 1000000u) / p->hz);
+	p->sleep_us = (uint32_t)((sleep * 1000000u) / p->hz);
 	if (p->sleep_us == 0)
 		p->sleep_us = 1;
 	if (p->sleep_us > p->conf.sleep_max_us)

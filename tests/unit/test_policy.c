@@ -405,6 +405,11 @@ test_adaptive_coalesces_under_steady_load(void)
 	VT_CHECK(vspin_policy_poll(&pol, 0, t), "not armed at once");
 	VT_CHECK(pol.arm_k == 16, "K %u with a ring of 32, expected 16",
 		 pol.arm_k);
+	/* The sleep lasts the 64 us the 16 entries take, not L = 200 us. */
+	VT_CHECK(pol.sleep_us >= 60 && pol.sleep_us <= 68,
+		 "sleep %u us with K = 16 at one packet per 4 us, expected "
+		 "about 64",
+		 pol.sleep_us);
 	vspin_policy_armed(&pol, false, t);
 	vspin_policy_sleep(&pol, t);
 	t += 70 * US;
