@@ -49,14 +49,15 @@
  *    so spinning through the gaps would keep the core busy however light
  *    the load (the old failure: 98% CPU at 1% load). Instead the queue
  *    arms at once with the event index K entries ahead (Linux's
- *    virtqueue_enable_cb_delayed does the same), and sleeps at most L: the
+ *    virtqueue_enable_cb_delayed does the same), and sleeps at most L (and
+ *    no longer than the K entries take to arrive, K / r): the
  *    producer's notification comes with the K-th entry, one wake-up per
  *    batch. A batch's first packet waits about K / r <= L, plus B for the
  *    wake-up. CPU then follows the load: per batch, one wake-up and K
  *    packets. The second condition asks the sleep to save at least a
  *    third of the time it spans. Without EVENT_IDX (a stock virtio_user
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
- *    L instead (a timed wake, like OVS).
+ *    for that same bound instead (a timed wake, like OVS).
  *
  * 2. Spin then sleep (ski rental), at low rates (K < 2): the queue spins
  *    for a window W, then arms for the next entry (K = 1) and sleeps up to
@@ -238,6 +239,17 @@ enum vspin_wake {
 /* The caller is back from the block. SLEEP -> POLL; the caller disarms. */
 void vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why,
 		       uint64_t now);
+
+/*
+ * The ring's size, once known (when the peer attaches): K stays within
+ * half of it, and a coalescing sleep within the time K entries take. May
+ * be called from the control thread while the queue's lcore polls.
+ */
+static inline void
+vspin_policy_set_ring_size(struct vspin_policy *p, uint32_t entries)
+{
+	__atomic_store_n(&p->conf.ring_size, entries, __ATOMIC_RELAXED);
+}
 
 /*
  * Back to POLL without a sleep (blocking was disallowed, or the ring went

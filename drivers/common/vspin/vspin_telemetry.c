@@ -19,6 +19,7 @@ fill(struct vspin_tel_rxq *out, const struct vspin_policy *p,
 	out->mode = p->conf.mode;
 	out->budget = p->conf.budget;
 	out->sleep_max_us = p->conf.sleep_max_us;
+	out->ring_size = VSPIN_TEL_READ(p->conf.ring_size);
 	out->state = VSPIN_TEL_READ(p->state);
 	out->hz = p->hz;
 	out->window = VSPIN_TEL_READ(p->window);
@@ -73,6 +74,7 @@ queue_dict(const struct vspin_tel_rxq *q)
 				  cycles_us(q->latency, q->hz));
 	rte_tel_data_add_dict_u64(d, "budget", q->budget);
 	rte_tel_data_add_dict_u64(d, "sleep_max_us", q->sleep_max_us);
+	rte_tel_data_add_dict_u64(d, "ring_size", q->ring_size);
 	rte_tel_data_add_dict_u64(d, "arms", q->arms);
 	rte_tel_data_add_dict_u64(d, "sleeps", q->sleeps);
 	rte_tel_data_add_dict_u64(d, "wakeups", q->wakeups);

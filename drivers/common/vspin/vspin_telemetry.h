@@ -33,6 +33,7 @@ struct vspin_tel_rxq {
 	uint64_t latency;    /* cycles: L, the latency budget (adaptive) */
 	uint32_t budget;
 	uint32_t sleep_max_us;
+	uint32_t ring_size; /* entries of the ring the policy plans for */
 	uint64_t arms;
 	uint64_t sleeps;
 	uint64_t wakeups;
@@ -54,8 +55,8 @@ typedef bool (*vspin_tel_read_t)(const struct rte_eth_dev *dev, uint16_t qid,
  * name; another driver's port is refused (-EINVAL), as are a missing,
  * malformed or unknown port id. d gets a dict "rx_q<N>" -> dict of the
  * queue's mode, state, window_us, sleep_cost_us, latency_us, budget,
- * sleep_max_us and counters (arms, sleeps, wakeups, sleep_timeouts,
- * spurious_wakeups).
+ * sleep_max_us, ring_size (0 until a peer attached) and counters (arms,
+ * sleeps, wakeups, sleep_timeouts, spurious_wakeups).
  */
 int vspin_tel_queues(const char *params, struct rte_tel_data *d,
 		     const char *driver, vspin_tel_read_t read);

@@ -16,8 +16,9 @@ Commands: dpdk-telemetry.py -f <file prefix of our testpmd>, with "/",
 Expected: "/" lists the command; our port answers with one dict per rx
   queue (rx_q0, rx_q1, ...) holding mode (the devargs' mode), state (poll,
   spin, armed or sleep), window_us, sleep_cost_us, latency_us, budget,
-  sleep_max_us, arms, sleeps, wakeups, sleep_timeouts and
-  spurious_wakeups; the adaptive queue has measured its sleep cost and
+  sleep_max_us, ring_size, arms, sleeps, wakeups, sleep_timeouts and
+  spurious_wakeups; ring_size is the ring's (256 on both sides: what the
+  policy bounds K by); the adaptive queue has measured its sleep cost and
   its latency budget (> 0) and has a window > 0, the spin:50 queue a 50 us
   window and no latency budget; the counters lie between the port's
   xstats (rx_qN_sleeps, ...) read just before and just after, and the
@@ -38,7 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import harness  # noqa: E402
 
 FIELDS = ("mode", "state", "window_us", "sleep_cost_us", "latency_us",
-          "budget", "sleep_max_us", "arms", "sleeps", "wakeups", "sleep_timeouts",
+          "budget", "sleep_max_us", "ring_size", "arms", "sleeps", "wakeups", "sleep_timeouts",
           "spurious_wakeups")
 COUNTERS = ("arms", "sleeps", "wakeups", "sleep_timeouts",
             "spurious_wakeups")
@@ -150,7 +151,9 @@ def case_vhost_spin(d):
         check_queues(host, "vhost_spin", "net_vhost_spin", 2, "adaptive",
                      [("sleep_cost_us", lambda v: v > 0, "> 0 (measured)"),
                       ("latency_us", lambda v: v > 0, "> 0 (measured)"),
-                      ("window_us", lambda v: v > 0, "> 0")])
+                      ("window_us", lambda v: v > 0, "> 0"),
+                      ("ring_size", lambda v: v == 256,
+                       "256 (the stock guest's ring)")])
 
 
 def case_virtio_spin(d):
@@ -169,7 +172,9 @@ def case_virtio_spin(d):
         time.sleep(0.5)
         check_queues(guest, "virtio_spin", "net_virtio_spin", 1, "spin",
                      [("window_us", lambda v: v == 50, "50"),
-                      ("latency_us", lambda v: v == 0, "0 (not adaptive)")])
+                      ("latency_us", lambda v: v == 0, "0 (not adaptive)"),
+                      ("ring_size", lambda v: v == 256,
+                       "256 (queue_size's default)")])
 
 
 CASES = {"telemetry_vhost_spin": case_vhost_spin,
