@@ -340,14 +340,13 @@ plan_idle(struct vspin_policy *p)
 		sleep = (k << RATE_SHIFT) / p->rate_fp;
 	}
 	/*
-	 * Worth a sleep only if the K entries take at least one and a half
-	 * wake-ups' CPU to arrive (K / r >= 1.5 x wake_cpu): the sleep then
-	 * saves at least a third of what the wait costs. Faster (near
-	 * saturation, with the ring bounding K) no gap shorter than that is
-	 * worth a sleep either: the queue spins that long first.
+	 * Worth a sleep only if the K entries take at least a wake-up's CPU
+	 * to arrive (K / r >= wake_cpu, itself priced at twice the measured
+	 * round). Faster (near saturation, with the ring bounding K) no gap
+	 * shorter than that is worth a sleep either: the queue spins that
+	 * long first.
 	 */
-	p->coalescing =
-		k >= 2 && 2 * (k << RATE_SHIFT) >= 3 * p->wake_cpu * p->rate_fp;
+	p->coalescing = k >= 2 && (k << RATE_SHIFT) >= p->wake_cpu * p->rate_fp;
 	p->busy = k >= 2 && !p->coalescing;
 	if (!p->coalescing) {
 		p->arm_k = 1;
@@ -417,7 +416,7 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 	case VSPIN_MODE_ADAPTIVE:
 		return p->coalescing ||
 		       now - p->idle_since >=
-			       (p->busy ? 3 * p->wake_cpu / 2 : p->window);
+			       (p->busy ? p->wake_cpu : p->window);
 	default:
 		return false;
 	}

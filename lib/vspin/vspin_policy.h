@@ -44,7 +44,7 @@
  * At the first empty poll of an idle period the queue picks one of three
  * regimes:
  *
- * 1. Coalescing, when K = min(r * L, ring/2) >= 2 and K / r >= 1.5C:
+ * 1. Coalescing, when K = min(r * L, ring/2) >= 2 and K / r >= C:
  *    packets come faster than the latency budget lets us wait for each,
  *    so spinning through the gaps would keep the core busy however light
  *    the load (the old failure: 98% CPU at 1% load). Instead the queue
@@ -76,9 +76,9 @@
  *    learned W below B trades that worst-case bound for a lower expected
  *    cost on the gaps actually seen.
  *
- * 3. Near saturation, when K >= 2 but K / r < 1.5C (the ring bounds K and
- *    a batch arrives in less than 1.5 wake-ups' CPU): no gap shorter than
- *    1.5C is worth a sleep at this rate either, so the queue spins that
+ * 3. Near saturation, when K >= 2 but K / r < C (the ring bounds K and a
+ *    batch arrives in less than a wake-up's CPU): no gap shorter than C
+ *    is worth a sleep at this rate either, so the queue spins that
  *    long, then arms for the next entry (K = 1) and sleeps up to
  *    sleep_max_us. The window learnt at low rates (often 0 after idle
  *    timeouts) would have it arm on every brief dry-out of a producer

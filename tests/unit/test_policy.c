@@ -416,21 +416,21 @@ test_adaptive_coalesces_under_steady_load(void)
 	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, t);
 	vspin_policy_poll(&pol, 16, t);
 	/*
-	 * Near saturation the ring's 16 entries come in 16 us, less than 1.5
-	 * wake-ups' CPU (1.5C = 30 us here): no sleep at the first empty poll
-	 * but a spin of 1.5C, then K = 1.
+	 * Near saturation the ring's 16 entries come in 16 us, less than a
+	 * wake-up's CPU (C = 20 us here): no sleep at the first empty poll but
+	 * a spin of C, then K = 1.
 	 */
 	steady(&t, 1 * US, 2000 * US);
 	VT_CHECK(!vspin_policy_poll(&pol, 0, t),
 		 "armed at once near saturation (K %u)", pol.arm_k);
 	VT_CHECK(pol.arm_k == 1, "K %u near saturation, expected 1", pol.arm_k);
-	/* It spins 1.5C (30 us) first, whatever the window learnt. */
-	VT_CHECK(!vspin_policy_poll(&pol, 0, t + 30 * US - 1),
-		 "armed before 1.5C near saturation (window %llu)",
+	/* It spins C (20 us) first, whatever the window learnt. */
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t + 20 * US - 1),
+		 "armed before C near saturation (window %llu)",
 		 (unsigned long long)pol.window);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t + 30 * US),
-		 "not armed after 1.5C near saturation");
-	vspin_policy_armed(&pol, true, t + 30 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t + 20 * US),
+		 "not armed after C near saturation");
+	vspin_policy_armed(&pol, true, t + 20 * US);
 	/* The load goes away: back to spin-then-sleep with K = 1. */
 	steady(&t, 5000 * US, 200000 * US);
 	t += 100 * US;
