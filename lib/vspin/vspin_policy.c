@@ -210,6 +210,10 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 
 		p->sleep_cost = b > one_us ? b : one_us;
 		p->wake_cpu = wake_cpu(p, c, hz);
+		/* Tests give B: a timed nap is then priced late by B too. */
+		p->overshoot = c->sleep_cost_us ? p->sleep_cost :
+						  vspin_nap_overshoot_ns() *
+							  hz / 1000000000u;
 		/* Default L: one wake-up per L costs a tenth of a core. */
 		p->latency = c->latency_us ?
 				     vspin_us_to_cycles(c->latency_us, hz) :
@@ -347,6 +351,14 @@ plan_idle(struct vspin_policy *p)
 	 * long first.
 	 */
 	p->coalescing = k >= 2 && (k << RATE_SHIFT) >= p->wake_cpu * p->rate_fp;
+	/*
+	 * A timed nap (no EVENT_IDX) wakes late by the timer's overshoot:
+	 * nap only if the ring's half still holds what arrives meanwhile.
+	 */
+	if (p->coalescing &&
+	    __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED) &&
+	    ((sleep + p->overshoot) * p->rate_fp) >> RATE_SHIFT > kmax)
+		p->coalescing = false;
 	p->busy = k >= 2 && !p->coalescing;
 	if (!p->coalescing) {
 		p->arm_k = 1;

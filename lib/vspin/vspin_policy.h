@@ -57,7 +57,11 @@
  *    packets. The second condition asks the sleep to save at least a
  *    third of the time it spans. Without EVENT_IDX (a stock virtio_user
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
- *    for that same bound instead (a timed wake, like OVS).
+ *    for that same bound instead (a timed wake, like OVS), and only while
+ *    the ring's half holds what arrives until the timer fires, late by
+ *    its measured overshoot (vspin_nap_overshoot_ns(); 60-110 us for a
+ *    short nap on the project's VMs): a nap that let the ring fill
+ *    stalled a stock producer at saturation.
  *
  * 2. Spin then sleep (ski rental), at low rates (K < 2): the queue spins
  *    for a window W, then arms for the next entry (K = 1) and sleeps up to
@@ -130,6 +134,7 @@ struct vspin_policy_conf {
 	uint32_t latency_us;	/* adaptive: L (0: 10 x a wake-up's CPU) */
 	uint32_t nap_max_us;	/* ovs_sleep: the longest nap */
 	uint32_t ring_size; /* entries of the ring (K <= half); 0: unknown */
+	bool timed_naps;    /* no EVENT_IDX: K > 1 is a timed nap */
 };
 
 /* Classes of the adaptive rule's gap histogram (in units of B). */
@@ -155,6 +160,7 @@ struct vspin_policy {
 	/* Adaptive. */
 	uint64_t latency;    /* cycles: L */
 	uint64_t wake_cpu;   /* cycles: the CPU of one wake-up in a PMD */
+	uint64_t overshoot;  /* cycles: a timed nap's lateness (measured) */
 	uint64_t rate_fp;    /* packets per 2^20 cycles, averaged */
 	uint64_t rate_since; /* start of the current rate window */
 	uint64_t rate_pkts;  /* packets in it */
@@ -241,13 +247,16 @@ void vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why,
 		       uint64_t now);
 
 /*
- * The ring's size, once known (when the peer attaches): K stays within
- * half of it, and a coalescing sleep within the time K entries take. May
- * be called from the control thread while the queue's lcore polls.
+ * The ring's size and whether the peer negotiated EVENT_IDX, once known
+ * (when the peer attaches): K stays within half of the ring, a coalescing
+ * sleep within the time K entries take, and without EVENT_IDX (a timed
+ * nap) within what the ring holds however late the timer fires. May be
+ * called from the control thread while the queue's lcore polls.
  */
 static inline void
-vspin_policy_set_ring_size(struct vspin_policy *p, uint32_t entries)
+vspin_policy_set_ring(struct vspin_policy *p, uint32_t entries, bool event_idx)
 {
+	__atomic_store_n(&p->conf.timed_naps, !event_idx, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->conf.ring_size, entries, __ATOMIC_RELAXED);
 }
 
@@ -295,5 +304,12 @@ uint64_t vspin_sleep_cost_ns(void);
  * same measurement; within [0.5 us, 200 us].
  */
 uint64_t vspin_sleep_cpu_ns(void);
+
+/*
+ * How much longer than asked a short timed sleep lasts on this machine
+ * (timer slack and wake-up), in ns: the median of a few 10 us waits.
+ * Measured once per process (about a millisecond), then cached.
+ */
+uint64_t vspin_nap_overshoot_ns(void);
 
 #endif /* VSPIN_POLICY_H */

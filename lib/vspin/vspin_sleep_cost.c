@@ -151,6 +151,48 @@ vspin_sleep_cost_ns(void)
 	return c;
 }
 
+/*
+ * How much longer than asked a short timed wait lasts (the timer's slack
+ * and its wake-up): the median over a few 10 us waits on an eventfd
+ * nobody signals.
+ */
+#define NAP_ASK_US 10
+#define NAP_ROUNDS 16
+
+static uint64_t
+measure_overshoot(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK);
+	uint64_t over[NAP_ROUNDS];
+	int i;
+
+	if (fd < 0)
+		return FALLBACK_NS;
+	for (i = 0; i < NAP_ROUNDS; i++) {
+		uint64_t t0 = now_ns(), dt;
+
+		(void)vspin_eventfd_wait(&fd, 1, NAP_ASK_US);
+		dt = now_ns() - t0;
+		over[i] = dt > NAP_ASK_US * 1000u ? dt - NAP_ASK_US * 1000u : 0;
+	}
+	close(fd);
+	qsort(over, NAP_ROUNDS, sizeof(over[0]), cmp_u64);
+	return over[NAP_ROUNDS / 2] > MAX_NS ? MAX_NS : over[NAP_ROUNDS / 2];
+}
+
+uint64_t
+vspin_nap_overshoot_ns(void)
+{
+	static uint64_t over; /* measured once per process */
+	uint64_t o = __atomic_load_n(&over, __ATOMIC_RELAXED);
+
+	if (o == 0) {
+		o = measure_overshoot() + 1; /* never 0 once measured */
+		__atomic_store_n(&over, o, __ATOMIC_RELAXED);
+	}
+	return o;
+}
+
 uint64_t
 vspin_sleep_cpu_ns(void)
 {

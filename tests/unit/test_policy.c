@@ -441,6 +441,47 @@ test_adaptive_coalesces_under_steady_load(void)
 		 pol.arm_k, pol.sleep_us);
 }
 
+/*
+ * Without EVENT_IDX a coalescing sleep is a timed nap, late by the timer's
+ * overshoot (priced at B = 10 us here): the queue naps only while the
+ * ring's half holds what arrives meanwhile.
+ */
+static void
+test_adaptive_timed_naps_fit_the_ring(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us */
+	vspin_policy_set_ring(&pol, 256, false);
+	/* One packet per 4 us: K = 50, the nap L (200 + 10 us: 52 entries). */
+	steady(&t, 4 * US, 2000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k >= 45 &&
+			 pol.arm_k <= 50,
+		 "light load without EVENT_IDX: K %u, expected a nap for "
+		 "about 50",
+		 pol.arm_k);
+	vspin_policy_armed(&pol, false, t);
+	vspin_policy_sleep(&pol, t);
+	t += 210 * US;
+	vspin_policy_wake(&pol, VSPIN_WAKE_TIMEOUT, t);
+	vspin_policy_poll(&pol, 32, t);
+	/*
+	 * Two packets per us: K = 128 (the ring's half) in 64 us, but the
+	 * nap would end 74 us later with 148 waiting: no nap; with EVENT_IDX
+	 * the notification comes with the 128th and the queue sleeps.
+	 */
+	steady(&t, US / 2, 2000 * US);
+	VT_CHECK(
+		!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
+		"a nap without EVENT_IDX that overflows the ring's half (K %u)",
+		pol.arm_k);
+	vspin_policy_poll(&pol, 1, t);
+	vspin_policy_set_ring(&pol, 256, true);
+	steady(&t, US / 2, 2000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
+		 "with EVENT_IDX: K %u, expected 128", pol.arm_k);
+}
+
 static void
 test_adaptive_bursts_then_silence(void)
 {
@@ -676,6 +717,7 @@ main(void)
 	VT_RUN(test_adaptive_window_never_exceeds_sleep_cost);
 	VT_RUN(test_adaptive_coalesces_under_steady_load);
 	VT_RUN(test_adaptive_recheck_hits_teach_short_gaps);
+	VT_RUN(test_adaptive_timed_naps_fit_the_ring);
 	VT_RUN(test_adaptive_bursts_then_silence);
 	VT_RUN(test_ovs_sleep_rule);
 	VT_RUN(test_counters_consistent_poll);

@@ -80,7 +80,9 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	q->kickfd_lib = -1;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0) {
 		q->kickfd_lib = vr.kickfd;
-		vspin_policy_set_ring_size(&q->policy, vr.size);
+		vspin_policy_set_ring(
+			&q->policy, vr.size,
+			p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
 	}
 	/* The lcore's own reference, for its sleep. */
 	fd = q->kickfd_lib >= 0 ? fcntl(q->kickfd_lib, F_DUPFD_CLOEXEC, 0) : -1;

@@ -283,7 +283,7 @@ init_queues(struct virtio_spin_dev *dev)
 			virtio_spin_has_feature(dev, VSPIN_F_MRG_RXBUF);
 		vspin_policy_init(&rxq->policy, &dev->pconf, dev->tsc_hz,
 				  &rxq->vst);
-		vspin_policy_set_ring_size(&rxq->policy, vr.num);
+		vspin_policy_set_ring(&rxq->policy, vr.num, event_idx);
 		/* The lcore sleeps on its own reference to the call fd. */
 		vspin_sleeper_release(&rxq->sleeper);
 		vspin_sleeper_give_fd(&rxq->sleeper,
