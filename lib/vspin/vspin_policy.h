@@ -59,7 +59,7 @@
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
  *    for that same bound instead (a timed wake, like OVS), and only while
  *    the ring's half holds what arrives until the timer fires, late by
- *    its measured overshoot (vspin_nap_overshoot_ns(); 60-110 us for a
+ *    its measured overshoot (vspin_nap_overshoot_ns(); about 57 us for a
  *    short nap on the project's VMs): a nap that let the ring fill
  *    stalled a stock producer at saturation.
  *
