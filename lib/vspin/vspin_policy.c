@@ -353,12 +353,18 @@ plan_idle(struct vspin_policy *p)
 	p->coalescing = k >= 2 && (k << RATE_SHIFT) >= p->wake_cpu * p->rate_fp;
 	/*
 	 * A timed nap (no EVENT_IDX) wakes late by the timer's overshoot:
-	 * nap only if the ring's half still holds what arrives meanwhile.
+	 * shorten it so that the ring's half still holds what arrives
+	 * meanwhile, and nap only if what is left is worth a wake-up.
 	 */
 	if (p->coalescing &&
-	    __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED) &&
-	    ((sleep + p->overshoot) * p->rate_fp) >> RATE_SHIFT > kmax)
-		p->coalescing = false;
+	    __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED)) {
+		uint64_t half = (kmax << RATE_SHIFT) / p->rate_fp;
+
+		if (half < p->overshoot + p->wake_cpu)
+			p->coalescing = false;
+		else if (sleep > half - p->overshoot)
+			sleep = half - p->overshoot;
+	}
 	p->busy = k >= 2 && !p->coalescing;
 	if (!p->coalescing) {
 		p->arm_k = 1;

@@ -57,11 +57,12 @@
  *    packets. The second condition asks the sleep to save at least a
  *    third of the time it spans. Without EVENT_IDX (a stock virtio_user
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
- *    for that same bound instead (a timed wake, like OVS), and only while
- *    the ring's half holds what arrives until the timer fires, late by
- *    its measured overshoot (vspin_nap_overshoot_ns(); about 57 us for a
- *    short nap on the project's VMs): a nap that let the ring fill
- *    stalled a stock producer at saturation.
+ *    for that same bound instead (a timed wake, like OVS), shortened so
+ *    that the ring's half holds what arrives until the timer fires, late
+ *    by its measured overshoot (vspin_nap_overshoot_ns(); about 57 us for
+ *    a short nap on the project's VMs), and not at all if what is left is
+ *    less than C: a nap that let the ring fill stalled a stock producer
+ *    at saturation.
  *
  * 2. Spin then sleep (ski rental), at low rates (K < 2): the queue spins
  *    for a window W, then arms for the next entry (K = 1) and sleeps up to

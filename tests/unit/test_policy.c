@@ -466,11 +466,25 @@ test_adaptive_timed_naps_fit_the_ring(void)
 	vspin_policy_wake(&pol, VSPIN_WAKE_TIMEOUT, t);
 	vspin_policy_poll(&pol, 32, t);
 	/*
-	 * Two packets per us: K = 128 (the ring's half) in 64 us, but the
-	 * nap would end 74 us later with 148 waiting: no nap; with EVENT_IDX
-	 * the notification comes with the 128th and the queue sleeps.
+	 * One packet per us: the ring's half (128) fills in 128 us, so the
+	 * nap is shortened to 118 us (late by 10: 128 entries).
 	 */
-	steady(&t, US / 2, 2000 * US);
+	steady(&t, 1 * US, 2000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.sleep_us >= 112 &&
+			 pol.sleep_us <= 120,
+		 "nap %u us without EVENT_IDX at one packet per us, expected "
+		 "about 118",
+		 pol.sleep_us);
+	vspin_policy_armed(&pol, false, t);
+	vspin_policy_sleep(&pol, t);
+	t += 128 * US;
+	vspin_policy_wake(&pol, VSPIN_WAKE_TIMEOUT, t);
+	vspin_policy_poll(&pol, 32, t);
+	/*
+	 * Eight packets per us: the half fills in 16 us, less than the
+	 * overshoot and a wake-up's CPU (10 + 20 us): no nap.
+	 */
+	steady(&t, US / 8, 2000 * US);
 	VT_CHECK(
 		!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
 		"a nap without EVENT_IDX that overflows the ring's half (K %u)",
