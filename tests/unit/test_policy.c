@@ -56,6 +56,21 @@ polls_until_arm(uint64_t t, uint64_t step, unsigned int max)
 	return 0;
 }
 
+/*
+ * The queue armed at *t (the recheck found nothing): it sleeps for slept
+ * cycles, wakes for why, and the next poll finds n entries.
+ */
+static void
+sleep_then_poll(uint64_t *t, uint64_t slept, enum vspin_wake why,
+		unsigned int n)
+{
+	vspin_policy_armed(&pol, false, *t);
+	vspin_policy_sleep(&pol, *t);
+	*t += slept;
+	vspin_policy_wake(&pol, why, *t);
+	vspin_policy_poll(&pol, n, *t);
+}
+
 static void
 test_poll_mode_never_arms(void)
 {
@@ -246,11 +261,7 @@ test_adaptive_timeouts_are_long_gaps_spurious_wakes_teach_nothing(void)
 	for (i = 0; i < 40; i++) {
 		while (!vspin_policy_poll(&pol, 0, t))
 			t += 200;
-		vspin_policy_armed(&pol, false, t);
-		vspin_policy_sleep(&pol, t);
-		t += 1 * US;
-		vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, t);
-		vspin_policy_poll(&pol, 0, t);
+		sleep_then_poll(&t, 1 * US, VSPIN_WAKE_NOTIFIED, 0);
 	}
 	VT_CHECK(pol.window == before && st.spurious_wakeups == 40,
 		 "window %llu -> %llu over 40 spurious wake-ups (%llu "
@@ -394,11 +405,7 @@ test_adaptive_coalesces_under_steady_load(void)
 	VT_CHECK(pol.arm_k >= 180 && pol.arm_k <= 200 && pol.sleep_us == 200,
 		 "K %u sleep %u us, expected about r * L = 200 and L = 200 us",
 		 pol.arm_k, pol.sleep_us);
-	vspin_policy_armed(&pol, false, t);
-	vspin_policy_sleep(&pol, t);
-	t += 210 * US;
-	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, t);
-	vspin_policy_poll(&pol, 100, t);
+	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_NOTIFIED, 100);
 	/* The ring bounds K: half of it (16 entries, 64 us at this rate). */
 	pol.conf.ring_size = 32;
 	steady(&t, 4 * US, 2000 * US);
@@ -410,11 +417,7 @@ test_adaptive_coalesces_under_steady_load(void)
 		 "sleep %u us with K = 16 at one packet per 4 us, expected "
 		 "about 64",
 		 pol.sleep_us);
-	vspin_policy_armed(&pol, false, t);
-	vspin_policy_sleep(&pol, t);
-	t += 70 * US;
-	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, t);
-	vspin_policy_poll(&pol, 16, t);
+	sleep_then_poll(&t, 70 * US, VSPIN_WAKE_NOTIFIED, 16);
 	/*
 	 * Near saturation the ring's 16 entries come in 16 us, less than a
 	 * wake-up's CPU (C = 20 us here): no sleep at the first empty poll but
@@ -460,11 +463,7 @@ test_adaptive_timed_naps_fit_the_ring(void)
 		 "light load without EVENT_IDX: K %u, expected a nap for "
 		 "about 50",
 		 pol.arm_k);
-	vspin_policy_armed(&pol, false, t);
-	vspin_policy_sleep(&pol, t);
-	t += 210 * US;
-	vspin_policy_wake(&pol, VSPIN_WAKE_TIMEOUT, t);
-	vspin_policy_poll(&pol, 32, t);
+	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_TIMEOUT, 32);
 	/*
 	 * One packet per us: the ring's half (128) fills in 128 us, so the
 	 * nap is shortened to 118 us (late by 10: 128 entries).
@@ -475,11 +474,7 @@ test_adaptive_timed_naps_fit_the_ring(void)
 		 "nap %u us without EVENT_IDX at one packet per us, expected "
 		 "about 118",
 		 pol.sleep_us);
-	vspin_policy_armed(&pol, false, t);
-	vspin_policy_sleep(&pol, t);
-	t += 128 * US;
-	vspin_policy_wake(&pol, VSPIN_WAKE_TIMEOUT, t);
-	vspin_policy_poll(&pol, 32, t);
+	sleep_then_poll(&t, 128 * US, VSPIN_WAKE_TIMEOUT, 32);
 	/*
 	 * Eight packets per us: the half fills in 16 us, less than the
 	 * overshoot and a wake-up's CPU (10 + 20 us): no nap.
