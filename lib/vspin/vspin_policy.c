@@ -169,6 +169,11 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 #define RATE_WINDOW_US 64
 /* Histogram weights: 1.0 is 256; each new sample ages the rest by 7/8. */
 #define HIST_ONE 256u
+/* Busy fraction: 1.0 is 2^UTIL_SHIFT. */
+#define UTIL_SHIFT 16
+#define UTIL_ONE (UINT64_C(1) << UTIL_SHIFT)
+/* Fixed point of a packet's cost: cycles x 2^COST_SHIFT. */
+#define COST_SHIFT 4
 
 /*
  * The CPU one wake-up costs a PMD: twice the measured sleep-and-wake round
@@ -209,17 +214,23 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 		uint64_t one_us = vspin_us_to_cycles(1, hz);
 
 		p->sleep_cost = b > one_us ? b : one_us;
+		p->late = p->sleep_cost; /* the bound's allowance: plan for L */
 		p->wake_cpu = wake_cpu(p, c, hz);
 		/* Tests give B: a timed nap is then priced late by B too. */
 		p->overshoot = c->sleep_cost_us ? p->sleep_cost :
 						  vspin_nap_overshoot_ns() *
 							  hz / 1000000000u;
-		/* Default L: one wake-up per L costs a tenth of a core. */
+		/*
+		 * Default: batches of 10C, one wake-up per batch then costs
+		 * a tenth of a core; L is what they cost in latency (10C,
+		 * plus what wake-ups come later than B, learn_late()).
+		 */
+		p->default_span = 10 * p->wake_cpu > 3 * p->sleep_cost ?
+					  10 * p->wake_cpu :
+					  3 * p->sleep_cost;
 		p->latency = c->latency_us ?
 				     vspin_us_to_cycles(c->latency_us, hz) :
-			     10 * p->wake_cpu > 3 * p->sleep_cost ?
-				     10 * p->wake_cpu :
-				     3 * p->sleep_cost;
+				     p->default_span;
 		/* spin_us given with adaptive is the first window (<= B). */
 		p->window = c->spin_us && p->window < p->sleep_cost ?
 				    p->window :
@@ -228,6 +239,8 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	stats->window_cycles = p->window;
 	stats->sleep_cost_cycles = p->sleep_cost;
 	stats->latency_cycles = p->latency;
+	stats->wake_late_cycles = p->late;
+	stats->busy_pct = 0;
 }
 
 /* Leave an idle period: account the time it was polled for nothing. */
@@ -298,6 +311,19 @@ learn_gap(struct vspin_policy *p, uint64_t gap)
 	p->stats->window_cycles = p->window;
 }
 
+/*
+ * Regime 3's spin: near saturation a notification is paid by a producer
+ * with no time to spare, and the queue sleeps only through a pause of
+ * VSPIN_BUSY_SPIN_US or L, whichever is longer.
+ */
+static uint64_t
+busy_window(const struct vspin_policy *p)
+{
+	uint64_t w = vspin_us_to_cycles(VSPIN_BUSY_SPIN_US, p->hz);
+
+	return p->latency > w ? p->latency : w;
+}
+
 /* Whether this idle period's gap teaches the window (regime 2 only). */
 static bool
 learning(const struct vspin_policy *p)
@@ -305,32 +331,119 @@ learning(const struct vspin_policy *p)
 	return !p->coalescing && !p->busy;
 }
 
-/* Count arrivals; re-estimate the rate once a window has passed. */
+/* An average that weighs the past 7/8 (the first sample as it is). */
+static uint64_t
+ewma8(uint64_t avg, uint64_t sample)
+{
+	return avg ? (7 * avg + sample) / 8 : sample;
+}
+
+/*
+ * Time the previous poll: from it to this one is one empty poll if it
+ * found nothing and the queue spun on, or one poll plus the processing of
+ * the n packets it found: a packet's cost is what exceeds an empty poll,
+ * per packet (counting the whole interval would take a polling loop's
+ * overhead for work, and a queue that polls through small gaps would look
+ * busy and never find a batch worth its wake-up).
+ */
+static void
+time_poll(struct vspin_policy *p, uint64_t now)
+{
+	uint64_t dt = (now - p->last_poll) << COST_SHIFT;
+
+	if (p->last_poll == 0 || now <= p->last_poll)
+		return;
+	if (p->last_n == 0) {
+		if (p->state == VSPIN_ST_SPIN) /* not across a sleep */
+			p->poll_cost = ewma8(p->poll_cost, dt);
+	} else if (dt > p->poll_cost) {
+		p->pkt_cost =
+			ewma8(p->pkt_cost, (dt - p->poll_cost) / p->last_n);
+	}
+}
+
+/*
+ * Count arrivals; re-estimate the rate once a window has passed, and with
+ * it the busy fraction u = r x the cost of a packet.
+ */
 static void
 update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
 {
 	uint64_t span = now - p->rate_since;
 
+	time_poll(p, now);
+	p->last_poll = now;
+	p->last_n = n;
 	p->rate_pkts += n;
 	if (span < vspin_us_to_cycles(RATE_WINDOW_US, p->hz))
 		return;
 	if (p->rate_since != 0) {
-		uint64_t r = (p->rate_pkts << RATE_SHIFT) / span;
+		uint64_t r = (p->rate_pkts << RATE_SHIFT) / span, u;
 
 		p->rate_fp = p->rate_fp ? (3 * p->rate_fp + r) / 4 : r;
+		u = (p->rate_fp * p->pkt_cost) >>
+		    (RATE_SHIFT + COST_SHIFT - UTIL_SHIFT);
+		p->util_fp = (uint32_t)(u < UTIL_ONE ? u : UTIL_ONE);
+		p->stats->busy_pct = (p->util_fp * UINT64_C(100)) >> UTIL_SHIFT;
 	}
 	p->rate_since = now;
 	p->rate_pkts = 0;
+}
+
+/*
+ * The span a batch is planned for: L, less the lateness of past wake-ups
+ * beyond the B the bound allows (their 95th percentile, learn_late());
+ * 10C by default.
+ */
+static uint64_t
+plan_span(const struct vspin_policy *p)
+{
+	uint64_t slack = p->latency + p->sleep_cost;
+
+	if (p->late >= slack)
+		return 0;
+	return slack - p->late < p->latency ? slack - p->late : p->latency;
+}
+
+/*
+ * A coalescing sleep ended waited cycles after the queue armed, planned
+ * to last p->planned: track the 95th percentile of how late such wake-ups
+ * come (the wake-up's own latency, a timer's overshoot), one step up for
+ * a wake-up later than the estimate, a nineteenth of a step down for
+ * one on time.
+ */
+static void
+learn_late(struct vspin_policy *p, uint64_t waited)
+{
+	uint64_t late = waited > p->planned ? waited - p->planned : 0;
+	uint64_t step = p->sleep_cost / 16 + 1;
+
+	if (late > p->late) {
+		p->late += step;
+		if (p->late > p->hz) /* a second: past any sleep's bound */
+			p->late = p->hz;
+	} else {
+		p->late -= p->late > step / 19 ? step / 19 : p->late;
+	}
+	p->stats->wake_late_cycles = p->late;
+	if (p->conf.latency_us == 0) {
+		/* Default L: batches of 10C, and what their wake-ups add. */
+		p->latency =
+			p->default_span +
+			(p->late > p->sleep_cost ? p->late - p->sleep_cost : 0);
+		p->stats->latency_cycles = p->latency;
+	}
 }
 
 /* Regime and parameters of the idle period starting now (adaptive). */
 static void
 plan_idle(struct vspin_policy *p)
 {
-	uint64_t k = (p->rate_fp * p->latency) >> RATE_SHIFT;
+	uint64_t span = plan_span(p);
+	uint64_t k = (p->rate_fp * span) >> RATE_SHIFT;
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t kmax = ring ? ring / 2 : 32768;
-	uint64_t sleep = p->latency;
+	uint64_t sleep = span;
 
 	if (kmax == 0)
 		kmax = 1;
@@ -344,13 +457,16 @@ plan_idle(struct vspin_policy *p)
 		sleep = (k << RATE_SHIFT) / p->rate_fp;
 	}
 	/*
-	 * Worth a sleep only if the K entries take at least a wake-up's CPU
-	 * to arrive (K / r >= wake_cpu, itself priced at twice the measured
-	 * round). Faster (near saturation, with the ring bounding K) no gap
-	 * shorter than that is worth a sleep either: the queue spins that
-	 * long first.
+	 * Worth a sleep only if the time the K entries take to arrive, less
+	 * the time spent processing them (the busy fraction u), pays for a
+	 * wake-up: (1 - u) K / r >= wake_cpu, itself priced at twice the
+	 * measured round. Otherwise (near saturation: the ring bounds K, or
+	 * the consumer is barely faster than its producer) no gap shorter
+	 * than that is worth a sleep either: the queue spins that long first.
 	 */
-	p->coalescing = k >= 2 && (k << RATE_SHIFT) >= p->wake_cpu * p->rate_fp;
+	p->coalescing =
+		k >= 2 && (((UTIL_ONE - p->util_fp) * (k << RATE_SHIFT)) >>
+			   UTIL_SHIFT) >= p->wake_cpu * p->rate_fp;
 	/*
 	 * A timed nap (no EVENT_IDX) wakes late by the timer's overshoot:
 	 * shorten it so that the ring's half still holds what arrives
@@ -372,6 +488,7 @@ plan_idle(struct vspin_policy *p)
 		return;
 	}
 	p->arm_k = (uint16_t)k;
+	p->planned = sleep;
 	p->sleep_us = (uint32_t)((sleep * 1000000u) / p->hz);
 	if (p->sleep_us == 0)
 		p->sleep_us = 1;
@@ -434,7 +551,7 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 	case VSPIN_MODE_ADAPTIVE:
 		return p->coalescing ||
 		       now - p->idle_since >=
-			       (p->busy ? p->wake_cpu : p->window);
+			       (p->busy ? busy_window(p) : p->window);
 	default:
 		return false;
 	}
@@ -488,6 +605,8 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 		 */
 		uint64_t g = now - p->idle_since;
 
+		if (p->coalescing && why != VSPIN_WAKE_OTHER)
+			learn_late(p, g);
 		p->pending_gap =
 			why == VSPIN_WAKE_TIMEOUT ?
 				UINT64_MAX :

@@ -35,34 +35,47 @@
  *      in CPU, and pricing the one as the other made the queue sleep after
  *      every other packet at 1% load.
  *   L  latency_us: the extra latency the user accepts for the first packet
- *      of a batch in exchange for CPU. Default 10C (twenty times the
- *      measured round; at least 3B): one wake-up per L then costs about a
- *      tenth of a core.
+ *      of a batch in exchange for CPU. By default the queue plans batches
+ *      of 10C (twenty times the measured round; at least 3B), one
+ *      wake-up per batch then costs about a tenth of a core, and L is what
+ *      that costs in latency: 10C, plus D - B when wake-ups come later
+ *      than B (rx_qN_latency_us shows it as it moves).
  *   r  the arrival rate, an average over the last few hundred
  *      microseconds, sleeps included (packets per cycle).
+ *   u  the busy fraction, r times the cost of a packet: what a poll that
+ *      found packets takes, up to the next poll, beyond an empty poll,
+ *      per packet (averaged over the last few dozen polls).
+ *   D  how late a coalesced batch's wake-up comes after the K-th entry
+ *      (or the sleep's bound): the 95th percentile of the last few hundred
+ *      batches, tracked one step at a time (learn_late()).
  *
  * At the first empty poll of an idle period the queue picks one of three
  * regimes:
  *
- * 1. Coalescing, when K = min(r * L, ring/2) >= 2 and K / r >= C:
+ * 1. Coalescing, when K = min(r * S, ring/2) >= 2 and (1 - u) K / r >= C,
+ *    with S = min(L, L + B - D) the span a batch is planned for:
  *    packets come faster than the latency budget lets us wait for each,
  *    so spinning through the gaps would keep the core busy however light
  *    the load (the old failure: 98% CPU at 1% load). Instead the queue
  *    arms at once with the event index K entries ahead (Linux's
- *    virtqueue_enable_cb_delayed does the same), and sleeps at most L (and
+ *    virtqueue_enable_cb_delayed does the same), and sleeps at most S (and
  *    no longer than the K entries take to arrive, K / r): the
  *    producer's notification comes with the K-th entry, one wake-up per
- *    batch. A batch's first packet waits about K / r <= L, plus B for the
- *    wake-up. CPU then follows the load: per batch, one wake-up and K
- *    packets. The second condition asks the sleep to save at least a
- *    third of the time it spans. Without EVENT_IDX (a stock virtio_user
+ *    batch. A batch's first packet waits about K / r <= S, plus D for the
+ *    wake-up: at most L + B in 95% of the batches, the bound the user
+ *    traded for. CPU then follows the load: per batch, one wake-up and K
+ *    packets. The second condition asks the time the batch leaves the
+ *    consumer idle to pay for the wake-up: a consumer barely faster than
+ *    its producer (at saturation) would save nothing by sleeping, and
+ *    would cost the producer a notification per batch, a syscall taken
+ *    from its throughput. Without EVENT_IDX (a stock virtio_user
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
  *    for that same bound instead (a timed wake, like OVS), shortened so
  *    that the ring's half holds what arrives until the timer fires, late
- *    by its measured overshoot (vspin_nap_overshoot_ns(); about 57 us for
- *    a short nap on the project's VMs), and not at all if what is left is
- *    less than C: a nap that let the ring fill stalled a stock producer
- *    at saturation.
+ *    by its measured overshoot (vspin_nap_overshoot_ns(), with the 1 us
+ *    timer slack a sleeping lcore gets), and not at all if what is left
+ *    is less than C: a nap that let the ring fill stalled a stock
+ *    producer at saturation.
  *
  * 2. Spin then sleep (ski rental), at low rates (K < 2): the queue spins
  *    for a window W, then arms for the next entry (K = 1) and sleeps up to
@@ -81,17 +94,27 @@
  *    learned W below B trades that worst-case bound for a lower expected
  *    cost on the gaps actually seen.
  *
- * 3. Near saturation, when K >= 2 but K / r < C (the ring bounds K and a
- *    batch arrives in less than a wake-up's CPU): no gap shorter than C
- *    is worth a sleep at this rate either, so the queue spins that
- *    long, then arms for the next entry (K = 1) and sleeps up to
- *    sleep_max_us. The window learnt at low rates (often 0 after idle
- *    timeouts) would have it arm on every brief dry-out of a producer
- *    running flat out, a notification each. These gaps teach nothing.
+ * 3. Near saturation, when K >= 2 but (1 - u) K / r < C (the ring bounds
+ *    K, or the consumer is nearly always busy, and a batch leaves it idle
+ *    for less than a wake-up's CPU): no gap shorter than C is worth a
+ *    sleep at this rate either, and a notification now costs a producer
+ *    that has no time to spare. The queue spins max(L, 1 ms), then arms
+ *    for the next entry (K = 1) and sleeps up to sleep_max_us: it sleeps
+ *    when the producer stops, not when it hiccups. The window learnt at
+ *    low rates (often 0 after idle timeouts) would have it arm on every
+ *    brief dry-out of a producer running flat out; a spin of C, then of
+ *    L (100-200 us), still slept hundreds to thousands of times a second
+ *    at saturation on the project's VMs, where a vCPU's pauses last that
+ *    long, one notification each (bench/README-adaptive.md). A queue
+ *    whose load stops at once spins 1 ms more before its first sleep.
+ *    These gaps teach nothing.
  *
  * Rate and histogram decay: each idle gap is one sample, old ones weigh
  * 7/8 per new sample; the rate is re-estimated over windows of at least
- * 64 us, old estimates weighing 3/4.
+ * 64 us, old estimates weighing 3/4, and u with it; the costs of an empty
+ * poll and of a packet weigh the past 7/8 per poll. D starts
+ * at B (S = L) and moves by B/16 up for a wake-up later than D, by a
+ * nineteenth of that down otherwise: it settles where 1 in 20 is later.
  */
 #ifndef VSPIN_POLICY_H
 #define VSPIN_POLICY_H
@@ -109,6 +132,7 @@
 #define VSPIN_DEFAULT_SLEEP_MAX_US 10000 /* l3fwd-power's bound */
 #define VSPIN_MAX_US 1000000u		 /* upper bound of any time knob */
 #define VSPIN_OVS_MAX_US 10000u		 /* OVS caps pmd-maxsleep there */
+#define VSPIN_BUSY_SPIN_US 1000u	 /* adaptive near saturation */
 
 enum vspin_mode {
 	VSPIN_MODE_POLL,
@@ -159,12 +183,20 @@ struct vspin_policy {
 	uint32_t sleep_us; /* bound of the coming sleep */
 
 	/* Adaptive. */
-	uint64_t latency;    /* cycles: L */
-	uint64_t wake_cpu;   /* cycles: the CPU of one wake-up in a PMD */
-	uint64_t overshoot;  /* cycles: a timed nap's lateness (measured) */
-	uint64_t rate_fp;    /* packets per 2^20 cycles, averaged */
-	uint64_t rate_since; /* start of the current rate window */
-	uint64_t rate_pkts;  /* packets in it */
+	uint64_t latency;      /* cycles: L */
+	uint64_t default_span; /* cycles: 10C, batches without latency_us */
+	uint64_t wake_cpu;     /* cycles: the CPU of one wake-up in a PMD */
+	uint64_t overshoot;    /* cycles: a timed nap's lateness (measured) */
+	uint64_t rate_fp;      /* packets per 2^20 cycles, averaged */
+	uint64_t rate_since;   /* start of the current rate window */
+	uint64_t rate_pkts;    /* packets in it */
+	uint64_t last_poll;    /* the previous poll */
+	uint32_t last_n;       /* ... and what it found */
+	uint64_t poll_cost;    /* cycles x 16 of an empty poll, averaged */
+	uint64_t pkt_cost;     /* cycles x 16 to process a packet, averaged */
+	uint32_t util_fp;      /* busy fraction r x pkt_cost, 1.0 = 65536 */
+	uint64_t late;	       /* cycles: a coalesced wake's lateness, p95 */
+	uint64_t planned;      /* cycles: this coalescing sleep's span */
 	uint32_t hist[VSPIN_GAP_CLASSES]; /* decayed weights, 1.0 = 256 */
 	uint64_t pending_gap; /* a sleep's gap, learnt at the next poll */
 	bool pending;
@@ -180,8 +212,9 @@ void vspin_policy_conf_default(struct vspin_policy_conf *c);
 
 /*
  * Parse a mode: "poll", "notify", "budget" or "budget:N", "spin" or
- * "spin:US", "adaptive", "ovs_sleep" or "ovs_sleep:US". Fills c->mode and, when given, c->budget or
- * c->spin_us. Returns 0, or -1 with a message naming the problem in err.
+ * "spin:US", "adaptive", "ovs_sleep" or "ovs_sleep:US". Fills c->mode
+ * and, when given, c->budget, c->spin_us or c->nap_max_us. Returns 0, or
+ * -1 with a message naming the problem in err.
  */
 int vspin_policy_parse_mode(const char *s, struct vspin_policy_conf *c,
 			    char *err, size_t errlen);
@@ -307,9 +340,16 @@ uint64_t vspin_sleep_cost_ns(void);
 uint64_t vspin_sleep_cpu_ns(void);
 
 /*
+ * Timer slack of a thread that takes timed sleeps in ovs_sleep and
+ * adaptive modes: OVS's PMD threads' (read from /proc/TID/timerslack_ns).
+ */
+#define VSPIN_PMD_TIMER_SLACK_NS 1000
+
+/*
  * How much longer than asked a short timed sleep lasts on this machine
- * (timer slack and wake-up), in ns: the median of a few 10 us waits.
- * Measured once per process (about a millisecond), then cached.
+ * (timer slack and wake-up), in ns: the median of a few 10 us waits with
+ * the slack of VSPIN_PMD_TIMER_SLACK_NS. Measured once per process (about
+ * a millisecond), then cached.
  */
 uint64_t vspin_nap_overshoot_ns(void);
 

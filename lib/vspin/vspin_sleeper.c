@@ -353,21 +353,34 @@ try_sleep(struct vspin_sleeper *s)
 	return true;
 }
 
-/* Timer slack of OVS's PMD threads (read from /proc/TID/timerslack_ns). */
-#define OVS_PMD_TIMER_SLACK_NS 1000
+/*
+ * Before a thread's first timed sleep (a nap, or an adaptive sleep bounded
+ * by the latency budget): its timer slack to VSPIN_PMD_TIMER_SLACK_NS, as
+ * OVS does for its PMD threads. With Linux's default 50 us every timed
+ * wake of a few tens of microseconds comes 50 late: OVS's rule measured
+ * here would not be OVS's (bench/README-ovs-maxsleep.md), and adaptive's
+ * batches would overrun their latency budget.
+ */
+static void
+precise_timers(void)
+{
+	static __thread bool slack_set;
+
+	if (!slack_set) {
+		slack_set = true;
+		(void)prctl(PR_SET_TIMERSLACK, VSPIN_PMD_TIMER_SLACK_NS, 0, 0,
+			    0);
+	}
+}
 
 /*
  * Owner, ovs_sleep mode: the nap owed since the last poll, a timed sleep
  * of nap_us microseconds (0: none), the ring left quiet, the doorbell the
- * only fd; like OVS, whatever the thread's other queues are doing. The
- * thread's timer slack is set to OVS's 1 us at its first nap: with Linux's
- * default 50 us every nap of a few microseconds lasts 50, and the rule
- * measured here would not be OVS's (bench/README-ovs-maxsleep.md).
+ * only fd; like OVS, whatever the thread's other queues are doing.
  */
 bool
 vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 {
-	static __thread bool slack_set;
 	struct vspin_stats *st = s->policy->stats;
 	uint32_t us = s->nap_us;
 	uint64_t fired, t0;
@@ -378,10 +391,7 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	s->nap_us = 0;
 	if (!may_block || s->group == NULL)
 		return false;
-	if (!slack_set) {
-		slack_set = true;
-		(void)prctl(PR_SET_TIMERSLACK, OVS_PMD_TIMER_SLACK_NS, 0, 0, 0);
-	}
+	precise_timers();
 	fd = s->group->doorbell;
 	t0 = vspin_rdtsc();
 	st->sleeps++;
@@ -443,6 +453,8 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		set_ready(s->group, sl, true);
 		return try_sleep(s);
 	}
+	if (p->conf.mode == VSPIN_MODE_ADAPTIVE)
+		precise_timers();
 	/* An old count would end the next sleep at once, for nothing. */
 	vspin_eventfd_clear(s->fd);
 	work = s->ops->arm(s->ctx, p->arm_k);

@@ -23,6 +23,8 @@ static const struct stat_desc stat_descs[VSPIN_STATS_NB] = {
 	{"window_us", offsetof(struct vspin_stats, window_cycles), 1},
 	{"sleep_cost_us", offsetof(struct vspin_stats, sleep_cost_cycles), 1},
 	{"latency_us", offsetof(struct vspin_stats, latency_cycles), 1},
+	{"wake_late_us", offsetof(struct vspin_stats, wake_late_cycles), 1},
+	{"busy_pct", offsetof(struct vspin_stats, busy_pct), 0},
 };
 
 int
@@ -63,6 +65,8 @@ vspin_stats_reset(struct vspin_stats *s)
 		.window_cycles = s->window_cycles,
 		.sleep_cost_cycles = s->sleep_cost_cycles,
 		.latency_cycles = s->latency_cycles,
+		.wake_late_cycles = s->wake_late_cycles,
+		.busy_pct = s->busy_pct,
 	};
 
 	*s = kept;

@@ -26,6 +26,8 @@ struct vspin_stats {
 	uint64_t window_cycles;	    /* current spin window (spin, adaptive) */
 	uint64_t sleep_cost_cycles; /* B, the measured cost of a sleep */
 	uint64_t latency_cycles;    /* L, the latency budget (adaptive) */
+	uint64_t wake_late_cycles; /* D, batches' wake-up lateness (adaptive) */
+	uint64_t busy_pct;	   /* u, the busy fraction in % (adaptive) */
 };
 
 /*
@@ -33,7 +35,7 @@ struct vspin_stats {
  * both PMDs name them alike: "<dir>_q<N>_<name>". notify_name is what the
  * producer's notifications are called on that side ("kicks" or "calls").
  */
-#define VSPIN_STATS_NB 13
+#define VSPIN_STATS_NB 15
 
 /*
  * Write the name of counter i (0 <= i < VSPIN_STATS_NB) into buf.

@@ -383,13 +383,57 @@ test_adaptive_window_never_exceeds_sleep_cost(void)
 }
 
 /* Packets every `every` cycles for `span` cycles, then an empty poll. */
+/*
+ * A consumer for span cycles of steady load: a packet every `every`
+ * cycles, each taking cost cycles to process after the poll that found it
+ * (a poll takes 50 ns); it polls again at once, spins between arrivals
+ * and, when the policy
+ * arms, sleeps until the K-th entry is published (notified) or its bound
+ * passes (a timeout), either way waking `late` cycles after that. Ends
+ * busy (the last poll found work), at the time the last packet was done.
+ */
+static void
+consume(uint64_t *t, uint64_t every, uint64_t cost, uint64_t late,
+	uint64_t span)
+{
+	uint64_t end = *t + span, next = *t, now = *t;
+
+	while (next < end) {
+		unsigned int n;
+
+		if (now < next)
+			now = next;
+		n = 1 + (unsigned int)((now - next) / every);
+		next += n * every;
+		vspin_policy_poll(&pol, n, now);
+		now += 50 + n * cost;
+		while (now < next && next < end) {
+			uint64_t kth, bound, wake;
+
+			if (!vspin_policy_poll(&pol, 0, now)) {
+				now += 50;
+				continue;
+			}
+			vspin_policy_armed(&pol, false, now);
+			vspin_policy_sleep(&pol, now);
+			kth = next + (uint64_t)(pol.arm_k - 1) * every;
+			bound = now + (uint64_t)pol.sleep_us * US;
+			wake = (kth < bound ? kth : bound) + late;
+			vspin_policy_wake(&pol,
+					  kth < bound ? VSPIN_WAKE_NOTIFIED :
+							VSPIN_WAKE_TIMEOUT,
+					  wake);
+			now = wake;
+		}
+	}
+	*t = now;
+}
+
+/* Steady load on a fast consumer (50 ns a packet), wake-ups B late. */
 static void
 steady(uint64_t *t, uint64_t every, uint64_t span)
 {
-	uint64_t end = *t + span;
-
-	for (; *t < end; *t += every)
-		vspin_policy_poll(&pol, 1, *t);
+	consume(t, every, 50, 10 * US, span);
 }
 
 static void
@@ -421,19 +465,20 @@ test_adaptive_coalesces_under_steady_load(void)
 	/*
 	 * Near saturation the ring's 16 entries come in 16 us, less than a
 	 * wake-up's CPU (C = 20 us here): no sleep at the first empty poll but
-	 * a spin of C, then K = 1.
+	 * a spin of max(L, 1 ms) (a notification would cost a producer
+	 * running flat out), then K = 1.
 	 */
 	steady(&t, 1 * US, 2000 * US);
 	VT_CHECK(!vspin_policy_poll(&pol, 0, t),
 		 "armed at once near saturation (K %u)", pol.arm_k);
 	VT_CHECK(pol.arm_k == 1, "K %u near saturation, expected 1", pol.arm_k);
-	/* It spins C (20 us) first, whatever the window learnt. */
-	VT_CHECK(!vspin_policy_poll(&pol, 0, t + 20 * US - 1),
-		 "armed before C near saturation (window %llu)",
+	/* It spins 1 ms first, whatever the window learnt. */
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t + 1000 * US - 1),
+		 "armed before 1 ms near saturation (window %llu)",
 		 (unsigned long long)pol.window);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t + 20 * US),
-		 "not armed after C near saturation");
-	vspin_policy_armed(&pol, true, t + 20 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t + 1000 * US),
+		 "not armed after 1 ms near saturation");
+	vspin_policy_armed(&pol, true, t + 1000 * US);
 	/* The load goes away: back to spin-then-sleep with K = 1. */
 	steady(&t, 5000 * US, 200000 * US);
 	t += 100 * US;
@@ -489,6 +534,77 @@ test_adaptive_timed_naps_fit_the_ring(void)
 	steady(&t, US / 2, 2000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
 		 "with EVENT_IDX: K %u, expected 128", pol.arm_k);
+}
+
+/*
+ * A consumer busy 65% of the time: a batch of 128 entries comes in
+ * 25.6 us, more than a wake-up's CPU (C = 20 us), but leaves it idle for
+ * 9 us, less than that: no sleep at the first empty poll (a sleep would
+ * save no CPU and cost the producer a notification). A packet's cost is
+ * what its poll takes beyond an empty poll; a consumer ten times faster
+ * coalesces again.
+ */
+static void
+test_adaptive_busy_consumer_spins(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us */
+	vspin_policy_set_ring(&pol, 256, true);
+	/* 130 ns a packet, 50 more for the poll that found it. */
+	consume(&t, 200, 130, 10 * US, 2000 * US);
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
+		 "busy 65%%, one packet per 200 ns: armed at once (K %u)",
+		 pol.arm_k);
+	VT_CHECK(pol.util_fp > 40000 && pol.util_fp < 45000,
+		 "busy fraction %u/65536, expected 0.65", pol.util_fp);
+	vspin_policy_poll(&pol, 1, t);
+	consume(&t, 200, 20, 10 * US, 2000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
+		 "busy 10%%, one packet per 200 ns: K %u, expected 128",
+		 pol.arm_k);
+	VT_CHECK(pol.util_fp > 5000 && pol.util_fp < 8000,
+		 "busy fraction %u/65536, expected 0.1 (the polls between "
+		 "packets are not work)",
+		 pol.util_fp);
+}
+
+/*
+ * Wake-ups that come later than the B the latency bound allows shorten the
+ * batches, so that the first packet's wait stays within L + B; when they
+ * come on time again the batches grow back to L. Without latency_us the
+ * batches stay at 10C and L says what they cost.
+ */
+static void
+test_adaptive_late_wakeups_shorten_batches(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(200); /* L = 200 us, B = 10 us */
+	consume(&t, 1 * US, 50, 50 * US, 200000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k >= 150 &&
+			 pol.arm_k <= 165 && pol.sleep_us >= 150 &&
+			 pol.sleep_us <= 165,
+		 "wake-ups 50 us late: K %u sleep %u us, expected about "
+		 "L + B - 50 = 160",
+		 pol.arm_k, pol.sleep_us);
+	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_NOTIFIED, 160);
+	consume(&t, 1 * US, 50, 10 * US, 2000000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k >= 190 &&
+			 pol.sleep_us == 200,
+		 "wake-ups on time again: K %u sleep %u us, expected L = 200",
+		 pol.arm_k, pol.sleep_us);
+	setup_adaptive(0); /* batches of 10C = 200 us */
+	consume(&t, 1 * US, 50, 50 * US, 200000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k >= 190 &&
+			 pol.sleep_us == 200,
+		 "default L, wake-ups 50 us late: K %u sleep %u us, expected "
+		 "batches of 10C = 200 us",
+		 pol.arm_k, pol.sleep_us);
+	VT_CHECK(st.latency_cycles >= 235 * US && st.latency_cycles <= 245 * US,
+		 "default L %llu with wake-ups 50 us late, expected 10C + 50 - "
+		 "B = 240 us",
+		 (unsigned long long)st.latency_cycles);
 }
 
 static void
@@ -730,6 +846,8 @@ main(void)
 	VT_RUN(test_adaptive_bursts_then_silence);
 	VT_RUN(test_ovs_sleep_rule);
 	VT_RUN(test_counters_consistent_poll);
+	VT_RUN(test_adaptive_busy_consumer_spins);
+	VT_RUN(test_adaptive_late_wakeups_shorten_batches);
 	VT_RUN(test_counters_consistent_notify);
 	VT_RUN(test_counters_consistent_budget);
 	VT_RUN(test_counters_consistent_spin);

@@ -15,7 +15,8 @@ static const char *const tx_q0[VSPIN_STATS_NB] = {
 	"tx_q0_sleep_timeouts", "tx_q0_spurious_wakeups",
 	"tx_q0_spin_us",	"tx_q0_sleep_us",
 	"tx_q0_window_us",	"tx_q0_sleep_cost_us",
-	"tx_q0_latency_us",
+	"tx_q0_latency_us",	"tx_q0_wake_late_us",
+	"tx_q0_busy_pct",
 };
 
 static void
@@ -97,10 +98,12 @@ test_values_bound_to_fields(void)
 		.window_cycles = 11000,
 		.sleep_cost_cycles = 12000,
 		.latency_cycles = 13000,
+		.wake_late_cycles = 14000,
+		.busy_pct = 15,
 	};
 	/* At 1 GHz: 1000 cycles per microsecond. */
-	static const uint64_t want[VSPIN_STATS_NB] = {1, 2, 3,	4,  5,	6, 7,
-						      8, 9, 10, 11, 12, 13};
+	static const uint64_t want[VSPIN_STATS_NB] = {
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 	unsigned int i;
 
 	for (i = 0; i < VSPIN_STATS_NB; i++)
@@ -144,7 +147,7 @@ test_cycles_converted_to_us(void)
 		 (unsigned long long)vspin_stats_value(&s, 2, 3000000000u));
 }
 
-/* A reset zeroes every count and keeps the three settings. */
+/* A reset zeroes every count and keeps the five settings. */
 static void
 test_reset_keeps_settings(void)
 {
@@ -155,17 +158,23 @@ test_reset_keeps_settings(void)
 	s.window_cycles = 11;
 	s.sleep_cost_cycles = 12;
 	s.latency_cycles = 13;
+	s.wake_late_cycles = 14;
+	s.busy_pct = 15;
 	vspin_stats_reset(&s);
-	for (i = 0; i < VSPIN_STATS_NB - 3; i++)
+	for (i = 0; i < VSPIN_STATS_NB - 5; i++)
 		VT_CHECK(vspin_stats_value(&s, i, 0) == 0,
 			 "%s = %llu after a reset", tx_q0[i],
 			 (unsigned long long)vspin_stats_value(&s, i, 0));
 	VT_CHECK(s.window_cycles == 11 && s.sleep_cost_cycles == 12 &&
-			 s.latency_cycles == 13,
-		 "settings after a reset: window %llu, B %llu, L %llu",
+			 s.latency_cycles == 13 && s.wake_late_cycles == 14 &&
+			 s.busy_pct == 15,
+		 "settings after a reset: window %llu, B %llu, L %llu, D %llu, "
+		 "u %llu",
 		 (unsigned long long)s.window_cycles,
 		 (unsigned long long)s.sleep_cost_cycles,
-		 (unsigned long long)s.latency_cycles);
+		 (unsigned long long)s.latency_cycles,
+		 (unsigned long long)s.wake_late_cycles,
+		 (unsigned long long)s.busy_pct);
 }
 
 int

@@ -31,6 +31,8 @@ struct vspin_tel_rxq {
 	uint64_t window;     /* cycles: the spin window (spin, adaptive) */
 	uint64_t sleep_cost; /* cycles: B, the price of a sleep (adaptive) */
 	uint64_t latency;    /* cycles: L, the latency budget (adaptive) */
+	uint64_t wake_late;  /* cycles: D, batches' wake-up lateness */
+	uint32_t util_fp;    /* busy fraction, 1.0 = 65536 (adaptive) */
 	uint32_t budget;
 	uint32_t sleep_max_us;
 	uint32_t ring_size; /* entries of the ring the policy plans for */
@@ -54,8 +56,9 @@ typedef bool (*vspin_tel_read_t)(const struct rte_eth_dev *dev, uint16_t qid,
  * The command handler's body. params: the port id. driver: our driver's
  * name; another driver's port is refused (-EINVAL), as are a missing,
  * malformed or unknown port id. d gets a dict "rx_q<N>" -> dict of the
- * queue's mode, state, window_us, sleep_cost_us, latency_us, budget,
- * sleep_max_us, ring_size (0 until a peer attached) and counters (arms,
+ * queue's mode, state, window_us, sleep_cost_us, latency_us,
+ * wake_late_us and busy_pct (adaptive: D and u), budget, sleep_max_us,
+ * ring_size (0 until a peer attached) and counters (arms,
  * sleeps, wakeups, sleep_timeouts, spurious_wakeups).
  */
 int vspin_tel_queues(const char *params, struct rte_tel_data *d,
