@@ -468,18 +468,20 @@ plan_idle(struct vspin_policy *p)
 		k >= 2 && (((UTIL_ONE - p->util_fp) * (k << RATE_SHIFT)) >>
 			   UTIL_SHIFT) >= p->wake_cpu * p->rate_fp;
 	/*
-	 * A timed nap (no EVENT_IDX) wakes late by the timer's overshoot:
-	 * shorten it so that the ring's half still holds what arrives
+	 * A timed nap (no EVENT_IDX) wakes late: by the timer's overshoot
+	 * measured at start-up, or by D if the naps taken so far came later.
+	 * Shorten it so that the ring's half still holds what arrives
 	 * meanwhile, and nap only if what is left is worth a wake-up.
 	 */
 	if (p->coalescing &&
 	    __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED)) {
 		uint64_t half = (kmax << RATE_SHIFT) / p->rate_fp;
+		uint64_t late = p->late > p->overshoot ? p->late : p->overshoot;
 
-		if (half < p->overshoot + p->wake_cpu)
+		if (half < late + p->wake_cpu)
 			p->coalescing = false;
-		else if (sleep > half - p->overshoot)
-			sleep = half - p->overshoot;
+		else if (sleep > half - late)
+			sleep = half - late;
 	}
 	p->busy = k >= 2 && !p->coalescing;
 	if (!p->coalescing) {

@@ -73,9 +73,9 @@
  *    for that same bound instead (a timed wake, like OVS), shortened so
  *    that the ring's half holds what arrives until the timer fires, late
  *    by its measured overshoot (vspin_nap_overshoot_ns(), with the 1 us
- *    timer slack a sleeping lcore gets), and not at all if what is left
- *    is less than C: a nap that let the ring fill stalled a stock
- *    producer at saturation.
+ *    timer slack a sleeping lcore gets) or by D if the naps came later,
+ *    and not at all if what is left is less than C: a nap that let the
+ *    ring fill stalled a stock producer at saturation.
  *
  * 2. Spin then sleep (ski rental), at low rates (K < 2): the queue spins
  *    for a window W, then arms for the next entry (K = 1) and sleeps up to

@@ -529,6 +529,19 @@ test_adaptive_timed_naps_fit_the_ring(void)
 		!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
 		"a nap without EVENT_IDX that overflows the ring's half (K %u)",
 		pol.arm_k);
+	/*
+	 * Naps that come 30 us late (D) at one packet per 0.4 us: the half
+	 * fills in 51 us, so the nap is 21 us, not the 41 us the start-up
+	 * overshoot (10 us) would allow.
+	 */
+	vspin_policy_poll(&pol, 1, t);
+	consume(&t, 400, 50, 30 * US, 200000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.sleep_us >= 19 &&
+			 pol.sleep_us <= 23,
+		 "nap %u us without EVENT_IDX, naps 30 us late, a half ring "
+		 "in 51 us: expected about 21",
+		 pol.sleep_us);
+	sleep_then_poll(&t, 51 * US, VSPIN_WAKE_TIMEOUT, 128);
 	vspin_policy_poll(&pol, 1, t);
 	vspin_policy_set_ring(&pol, 256, true);
 	steady(&t, US / 2, 2000 * US);
