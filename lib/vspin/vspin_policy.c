@@ -165,8 +165,15 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 
 /* Fixed point of the rate: packets per 2^RATE_SHIFT cycles. */
 #define RATE_SHIFT 20
-/* A rate window lasts at least this long (sleeps included). */
+/*
+ * A rate window lasts at least RATE_WINDOW_US (sleeps included), and ends
+ * on a poll that found packets unless it has lasted RATE_WINDOW_MAX_US: a
+ * producer's pause shorter than that weighs as one window, not as one per
+ * 64 us (which made a queue at saturation coalesce after each pause,
+ * batches filled in a few microseconds, a notification each).
+ */
 #define RATE_WINDOW_US 64
+#define RATE_WINDOW_MAX_US 1000
 /* Histogram weights: 1.0 is 256; each new sample ages the rest by 7/8. */
 #define HIST_ONE 256u
 /* Busy fraction: 1.0 is 2^UTIL_SHIFT. */
@@ -375,7 +382,8 @@ update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
 	p->last_poll = now;
 	p->last_n = n;
 	p->rate_pkts += n;
-	if (span < vspin_us_to_cycles(RATE_WINDOW_US, p->hz))
+	if (span < vspin_us_to_cycles(RATE_WINDOW_US, p->hz) ||
+	    (n == 0 && span < vspin_us_to_cycles(RATE_WINDOW_MAX_US, p->hz)))
 		return;
 	if (p->rate_since != 0) {
 		uint64_t r = (p->rate_pkts << RATE_SHIFT) / span, u;

@@ -111,7 +111,8 @@
  *
  * Rate and histogram decay: each idle gap is one sample, old ones weigh
  * 7/8 per new sample; the rate is re-estimated over windows of at least
- * 64 us, old estimates weighing 3/4, and u with it; the costs of an empty
+ * 64 us that end on a poll that found packets (or after 1 ms without),
+ * old estimates weighing 3/4, and u with it; the costs of an empty
  * poll and of a packet weigh the past 7/8 per poll. D starts
  * at B (S = L) and moves by B/16 up for a wake-up later than D, by a
  * nineteenth of that down otherwise: it settles where 1 in 20 is later.
