@@ -223,6 +223,10 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 		p->sleep_cost = b > one_us ? b : one_us;
 		p->late = p->sleep_cost; /* the bound's allowance: plan for L */
 		p->wake_cpu = wake_cpu(p, c, hz);
+		/* Tests give B: the producer's side is then free. */
+		p->notify_cost = c->sleep_cost_us ? 0 :
+						    vspin_notify_cost_ns() *
+							    hz / 1000000000u;
 		/* Tests give B: a timed nap is then priced late by B too. */
 		p->overshoot = c->sleep_cost_us ? p->sleep_cost :
 						  vspin_nap_overshoot_ns() *
@@ -467,14 +471,17 @@ plan_idle(struct vspin_policy *p)
 	/*
 	 * Worth a sleep only if the time the K entries take to arrive, less
 	 * the time spent processing them (the busy fraction u), pays for a
-	 * wake-up: (1 - u) K / r >= wake_cpu, itself priced at twice the
-	 * measured round. Otherwise (near saturation: the ring bounds K, or
+	 * wake-up and for the notification that brings it:
+	 * (1 - u) K / r >= wake_cpu + notify_cost, the first priced at twice
+	 * the measured round, the second the measured eventfd write that
+	 * wakes a thread. Otherwise (near saturation: the ring bounds K, or
 	 * the consumer is barely faster than its producer) no gap shorter
-	 * than that is worth a sleep either: the queue spins that long first.
+	 * than that is worth a sleep either: the queue spins first.
 	 */
 	p->coalescing =
-		k >= 2 && (((UTIL_ONE - p->util_fp) * (k << RATE_SHIFT)) >>
-			   UTIL_SHIFT) >= p->wake_cpu * p->rate_fp;
+		k >= 2 &&
+		(((UTIL_ONE - p->util_fp) * (k << RATE_SHIFT)) >> UTIL_SHIFT) >=
+			(p->wake_cpu + p->notify_cost) * p->rate_fp;
 	/*
 	 * A timed nap (no EVENT_IDX) wakes late: by the timer's overshoot
 	 * measured at start-up, or by D if the naps taken so far came later.

@@ -34,6 +34,9 @@
  *      bench/README-adaptive.md). B is a latency, not what a sleep costs
  *      in CPU, and pricing the one as the other made the queue sleep after
  *      every other packet at 1% load.
+ *   N  the CPU a notification costs its producer: an eventfd write that
+ *      wakes a thread on another CPU, measured with B (vspin_notify_cost_ns(),
+ *      1.5-1.6 us on the project's VMs).
  *   L  latency_us: the extra latency the user accepts for the first packet
  *      of a batch in exchange for CPU. By default the queue plans batches
  *      of 10C (twenty times the measured round; at least 3B), one
@@ -52,7 +55,7 @@
  * At the first empty poll of an idle period the queue picks one of three
  * regimes:
  *
- * 1. Coalescing, when K = min(r * S, ring/2) >= 2 and (1 - u) K / r >= C,
+ * 1. Coalescing, when K = min(r * S, ring/2) >= 2 and (1 - u) K / r >= C + N,
  *    with S = min(L, L + B - D) the span a batch is planned for:
  *    packets come faster than the latency budget lets us wait for each,
  *    so spinning through the gaps would keep the core busy however light
@@ -65,10 +68,11 @@
  *    wake-up: at most L + B in 95% of the batches, the bound the user
  *    traded for. CPU then follows the load: per batch, one wake-up and K
  *    packets. The second condition asks the time the batch leaves the
- *    consumer idle to pay for the wake-up: a consumer barely faster than
- *    its producer (at saturation) would save nothing by sleeping, and
- *    would cost the producer a notification per batch, a syscall taken
- *    from its throughput. Without EVENT_IDX (a stock virtio_user
+ *    consumer idle to pay for the wake-up and for the producer's
+ *    notification: a consumer barely faster than its producer (at
+ *    saturation) would save nothing by sleeping, and would cost the
+ *    producer a notification per batch, a syscall taken from its
+ *    throughput. Without EVENT_IDX (a stock virtio_user
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
  *    for that same bound instead (a timed wake, like OVS), shortened so
  *    that the ring's half holds what arrives until the timer fires, late
@@ -94,7 +98,7 @@
  *    learned W below B trades that worst-case bound for a lower expected
  *    cost on the gaps actually seen.
  *
- * 3. Near saturation, when K >= 2 but (1 - u) K / r < C (the ring bounds
+ * 3. Near saturation, when K >= 2 but (1 - u) K / r < C + N (the ring bounds
  *    K, or the consumer is nearly always busy, and a batch leaves it idle
  *    for less than a wake-up's CPU): no gap shorter than C is worth a
  *    sleep at this rate either, and a notification now costs a producer
@@ -187,6 +191,7 @@ struct vspin_policy {
 	uint64_t latency;      /* cycles: L */
 	uint64_t default_span; /* cycles: 10C, batches without latency_us */
 	uint64_t wake_cpu;     /* cycles: the CPU of one wake-up in a PMD */
+	uint64_t notify_cost;  /* cycles: what a notification costs the peer */
 	uint64_t overshoot;    /* cycles: a timed nap's lateness (measured) */
 	uint64_t rate_fp;      /* packets per 2^20 cycles, averaged */
 	uint64_t rate_since;   /* start of the current rate window */
@@ -339,6 +344,13 @@ uint64_t vspin_sleep_cost_ns(void);
  * same measurement; within [0.5 us, 200 us].
  */
 uint64_t vspin_sleep_cpu_ns(void);
+
+/*
+ * CPU time a notification costs its producer, in ns: the median time an
+ * eventfd write takes when a thread on another CPU is blocked on it (the
+ * write wakes it up), from the same measurement; 0 if it could not run.
+ */
+uint64_t vspin_notify_cost_ns(void);
 
 /*
  * Timer slack of a thread that takes timed sleeps in ovs_sleep and

@@ -87,13 +87,15 @@ thread_cpu_ns(void)
 
 /* The CPU one sleep-and-wake round cost the sleeping side (for B_cpu). */
 static uint64_t cpu_cost;
+/* The median time the waking side spent in its eventfd write. */
+static uint64_t notify_cost;
 
 static uint64_t
 measure(void)
 {
 	struct pingpong pp = {eventfd(0, EFD_NONBLOCK),
 			      eventfd(0, EFD_NONBLOCK)};
-	uint64_t rtt[ROUNDS], cpu0;
+	uint64_t rtt[ROUNDS], sig[ROUNDS], cpu0;
 	pthread_attr_t attr;
 	cpu_set_t all;
 	pthread_t t;
@@ -112,11 +114,13 @@ measure(void)
 	pthread_attr_destroy(&attr);
 	cpu0 = thread_cpu_ns();
 	for (i = 0; i < ROUNDS; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = now_ns(), t1;
 
-		vspin_eventfd_signal(pp.ping);
+		vspin_eventfd_signal(pp.ping); /* the helper is blocked on it */
+		t1 = now_ns();
 		if (vspin_eventfd_wait(&pp.pong, 1, WAIT_US) <= 0)
 			break;
+		sig[n] = t1 - t0;
 		rtt[n++] = now_ns() - t0;
 	}
 	/* Each round: a write, a poll that blocks, a wake-up, a read. */
@@ -133,6 +137,10 @@ out:
 		close(pp.pong);
 	if (n < ROUNDS / 2)
 		return FALLBACK_NS;
+	qsort(sig, (size_t)n, sizeof(sig[0]), cmp_u64);
+	__atomic_store_n(&notify_cost,
+			 sig[n / 2] > MAX_NS ? MAX_NS : sig[n / 2],
+			 __ATOMIC_RELAXED);
 	qsort(rtt, (size_t)n, sizeof(rtt[0]), cmp_u64);
 	if (rtt[n / 2] / 2 < MIN_NS)
 		return MIN_NS;
@@ -209,4 +217,11 @@ vspin_sleep_cpu_ns(void)
 	if (c < MIN_NS / 4)
 		return MIN_NS / 4;
 	return c > MAX_NS ? MAX_NS : c;
+}
+
+uint64_t
+vspin_notify_cost_ns(void)
+{
+	(void)vspin_sleep_cost_ns(); /* measures it too, once */
+	return __atomic_load_n(&notify_cost, __ATOMIC_RELAXED);
 }

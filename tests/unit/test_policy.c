@@ -571,7 +571,8 @@ test_adaptive_timed_naps_fit_the_ring(void)
  * 9 us, less than that: no sleep at the first empty poll (a sleep would
  * save no CPU and cost the producer a notification). A packet's cost is
  * what its poll takes beyond an empty poll; a consumer ten times faster
- * coalesces again.
+ * coalesces again, unless the notification costs its producer more than
+ * the batch leaves over.
  */
 static void
 test_adaptive_busy_consumer_spins(void)
@@ -596,6 +597,17 @@ test_adaptive_busy_consumer_spins(void)
 		 "busy fraction %u/65536, expected 0.1 (the polls between "
 		 "packets are not work)",
 		 pol.util_fp);
+	/*
+	 * The batch leaves 23 us idle: enough for C (20 us), not for C and
+	 * a notification that costs its producer 5 us.
+	 */
+	vspin_policy_poll(&pol, 1, t);
+	pol.notify_cost = 5 * US;
+	consume(&t, 200, 20, 10 * US, 2000 * US);
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
+		 "a batch leaving 23 us idle, C 20 us, a notification 5 us: "
+		 "armed at once (K %u)",
+		 pol.arm_k);
 }
 
 /*
