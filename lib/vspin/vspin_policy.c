@@ -181,6 +181,8 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 #define UTIL_ONE (UINT64_C(1) << UTIL_SHIFT)
 /* Fixed point of a packet's cost: cycles x 2^COST_SHIFT. */
 #define COST_SHIFT 4
+/* An eighth of the ring is kept free for a producer's burst beyond K. */
+#define RING_BURST_SHIFT 3
 
 /*
  * The CPU one wake-up costs a PMD: twice the measured sleep-and-wake round
@@ -373,9 +375,12 @@ time_poll(struct vspin_policy *p, uint64_t now)
 	}
 }
 
+static void learn_late(struct vspin_policy *p, uint64_t waited, bool sampled);
+
 /*
  * Count arrivals; re-estimate the rate once a window has passed, and with
- * it the busy fraction u = r x the cost of a packet.
+ * it the busy fraction u = r x the cost of a packet; D forgets a step if
+ * no coalesced wake-up taught it in the window.
  */
 static void
 update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
@@ -397,6 +402,9 @@ update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
 		    (RATE_SHIFT + COST_SHIFT - UTIL_SHIFT);
 		p->util_fp = (uint32_t)(u < UTIL_ONE ? u : UTIL_ONE);
 		p->stats->busy_pct = (p->util_fp * UINT64_C(100)) >> UTIL_SHIFT;
+		if (!p->late_sampled)
+			learn_late(p, 0, false);
+		p->late_sampled = false;
 	}
 	p->rate_since = now;
 	p->rate_pkts = 0;
@@ -422,15 +430,18 @@ plan_span(const struct vspin_policy *p)
  * to last p->planned: track the 95th percentile of how late such wake-ups
  * come (the wake-up's own latency, a timer's overshoot), one step up for
  * a wake-up later than the estimate, a nineteenth of a step down for
- * one on time.
+ * one on time. A rate window without such a wake-up (!sampled) takes the
+ * step down too: a D that keeps the queue from coalescing (it leaves no
+ * room in the ring) would otherwise never be sampled again.
  */
 static void
-learn_late(struct vspin_policy *p, uint64_t waited)
+learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 {
 	uint64_t late = waited > p->planned ? waited - p->planned : 0;
 	uint64_t step = p->sleep_cost / 16 + 1;
 
-	if (late > p->late) {
+	p->late_sampled = sampled;
+	if (sampled && late > p->late) {
 		p->late += step;
 		if (p->late > p->hz) /* a second: past any sleep's bound */
 			p->late = p->hz;
@@ -454,11 +465,25 @@ plan_idle(struct vspin_policy *p)
 	uint64_t span = plan_span(p);
 	uint64_t k = (p->rate_fp * span) >> RATE_SHIFT;
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
-	uint64_t kmax = ring ? ring / 2 : 32768;
+	uint64_t half = ring ? ring / 2 : 32768, kmax = half;
 	uint64_t sleep = span;
 
-	if (kmax == 0)
-		kmax = 1;
+	if (half == 0)
+		half = kmax = 1;
+	if (ring != 0) {
+		/*
+		 * What arrives while the wake-up is late (D) comes on top of
+		 * the K entries: keep room for it and a burst, or the ring
+		 * fills and a producer running flat out stalls.
+		 */
+		uint64_t late = ((p->rate_fp * p->late) >> RATE_SHIFT) +
+				(ring >> RING_BURST_SHIFT);
+
+		if (ring <= late)
+			kmax = 0;
+		else if (ring - late < kmax)
+			kmax = ring - late;
+	}
 	if (k > kmax) {
 		/*
 		 * The ring bounds K: sleep no longer than the K entries take
@@ -490,13 +515,13 @@ plan_idle(struct vspin_policy *p)
 	 */
 	if (p->coalescing &&
 	    __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED)) {
-		uint64_t half = (kmax << RATE_SHIFT) / p->rate_fp;
+		uint64_t fill = (half << RATE_SHIFT) / p->rate_fp;
 		uint64_t late = p->late > p->overshoot ? p->late : p->overshoot;
 
-		if (half < late + p->wake_cpu)
+		if (fill < late + p->wake_cpu)
 			p->coalescing = false;
-		else if (sleep > half - late)
-			sleep = half - late;
+		else if (sleep > fill - late)
+			sleep = fill - late;
 	}
 	p->busy = k >= 2 && !p->coalescing;
 	if (!p->coalescing) {
@@ -623,7 +648,7 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 		uint64_t g = now - p->idle_since;
 
 		if (p->coalescing && why != VSPIN_WAKE_OTHER)
-			learn_late(p, g);
+			learn_late(p, g, true);
 		p->pending_gap =
 			why == VSPIN_WAKE_TIMEOUT ?
 				UINT64_MAX :

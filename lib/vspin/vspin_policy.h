@@ -55,7 +55,9 @@
  * At the first empty poll of an idle period the queue picks one of three
  * regimes:
  *
- * 1. Coalescing, when K = min(r * S, ring/2) >= 2 and (1 - u) K / r >= C + N,
+ * 1. Coalescing, when K = min(r * S, ring/2, ring - r * D - ring/8) >= 2
+ *    (what arrives while the wake-up is late, and a burst, must still fit
+ *    in the ring) and (1 - u) K / r >= C + N,
  *    with S = min(L, L + B - D) the span a batch is planned for:
  *    packets come faster than the latency budget lets us wait for each,
  *    so spinning through the gaps would keep the core busy however light
@@ -119,7 +121,8 @@
  * old estimates weighing 3/4, and u with it; the costs of an empty
  * poll and of a packet weigh the past 7/8 per poll. D starts
  * at B (S = L) and moves by B/16 up for a wake-up later than D, by a
- * nineteenth of that down otherwise: it settles where 1 in 20 is later.
+ * nineteenth of that down otherwise (and per rate window without a
+ * coalesced wake-up): it settles where 1 in 20 is later.
  */
 #ifndef VSPIN_POLICY_H
 #define VSPIN_POLICY_H
@@ -203,6 +206,7 @@ struct vspin_policy {
 	uint32_t util_fp;      /* busy fraction r x pkt_cost, 1.0 = 65536 */
 	uint64_t late;	       /* cycles: a coalesced wake's lateness, p95 */
 	uint64_t planned;      /* cycles: this coalescing sleep's span */
+	bool late_sampled;     /* a coalesced wake-up taught D this window */
 	uint32_t hist[VSPIN_GAP_CLASSES]; /* decayed weights, 1.0 = 256 */
 	uint64_t pending_gap; /* a sleep's gap, learnt at the next poll */
 	bool pending;

@@ -611,6 +611,32 @@ test_adaptive_busy_consumer_spins(void)
 }
 
 /*
+ * What arrives while a wake-up is late comes on top of the K entries: at
+ * 5 packets per us, wake-ups 40 us late bring 200 more, and with a ring of
+ * 256 (an eighth kept for a burst) K would be 24, a batch of 5 us: not
+ * worth a sleep. When the wake-ups come on time again, D is forgotten a
+ * step per rate window and the queue coalesces again.
+ */
+static void
+test_adaptive_late_wakeups_leave_room_in_the_ring(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us, B = 10 us */
+	vspin_policy_set_ring(&pol, 256, true);
+	consume(&t, 200, 20, 40 * US, 20000 * US);
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
+		 "wake-ups 40 us late at 5 packets per us, ring 256: K %u, "
+		 "D %llu ns; expected no coalescing",
+		 pol.arm_k, (unsigned long long)pol.late);
+	vspin_policy_poll(&pol, 1, t);
+	consume(&t, 200, 20, 10 * US, 200000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
+		 "wake-ups on time again: K %u, D %llu ns; expected 128",
+		 pol.arm_k, (unsigned long long)pol.late);
+}
+
+/*
  * At saturation a producer that pauses now and then (300 us every 5 ms,
  * a vCPU preempted) must not make the queue sleep: the pause is shorter
  * than the 1 ms spin, and the packets after it come as fast as before. A
@@ -915,6 +941,7 @@ main(void)
 	VT_RUN(test_adaptive_busy_consumer_spins);
 	VT_RUN(test_adaptive_late_wakeups_shorten_batches);
 	VT_RUN(test_adaptive_producer_pauses_at_saturation);
+	VT_RUN(test_adaptive_late_wakeups_leave_room_in_the_ring);
 	VT_RUN(test_counters_consistent_notify);
 	VT_RUN(test_counters_consistent_budget);
 	VT_RUN(test_counters_consistent_spin);
