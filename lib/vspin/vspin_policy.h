@@ -108,11 +108,11 @@
  *    for the next entry (K = 1) and sleeps up to sleep_max_us: it sleeps
  *    when the producer stops, not when it hiccups. The window learnt at
  *    low rates (often 0 after idle timeouts) would have it arm on every
- *    brief dry-out of a producer running flat out; a spin of C, then of
- *    L (100-200 us), still slept hundreds to thousands of times a second
- *    at saturation on the project's VMs, where a vCPU's pauses last that
- *    long, one notification each (bench/README-adaptive.md). A queue
- *    whose load stops at once spins 1 ms more before its first sleep.
+ *    brief dry-out of a producer running flat out, and a spin of C
+ *    still sleeps through its hiccups, one notification each: on the
+ *    project's VMs a vCPU stalls for tens to hundreds of microseconds
+ *    (bench/wake_tail's tail). A queue whose load stops at once spins
+ *    1 ms more before its first sleep.
  *    These gaps teach nothing.
  *
  * Rate and histogram decay: each idle gap is one sample, old ones weigh
