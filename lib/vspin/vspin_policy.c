@@ -341,7 +341,7 @@ busy_window(const struct vspin_policy *p)
 static bool
 learning(const struct vspin_policy *p)
 {
-	return !p->coalescing && !p->busy;
+	return p->regime == VSPIN_RG_SPIN;
 }
 
 /* An average that weighs the past 7/8 (the first sample as it is). */
@@ -354,10 +354,11 @@ ewma8(uint64_t avg, uint64_t sample)
 /*
  * Time the previous poll: from it to this one is one empty poll if it
  * found nothing and the queue spun on, or one poll plus the processing of
- * the n packets it found: a packet's cost is what exceeds an empty poll,
- * per packet (counting the whole interval would take a polling loop's
+ * the n packets it found. What exceeds an empty poll is work on those
+ * packets (counting the whole interval would take a polling loop's
  * overhead for work, and a queue that polls through small gaps would look
- * busy and never find a batch worth its wake-up).
+ * busy and never find a batch worth its wake-up); the window's work per
+ * packet is the cost of a packet (update_rate(): no division per poll).
  */
 static void
 time_poll(struct vspin_policy *p, uint64_t now)
@@ -370,8 +371,8 @@ time_poll(struct vspin_policy *p, uint64_t now)
 		if (p->state == VSPIN_ST_SPIN) /* not across a sleep */
 			p->poll_cost = ewma8(p->poll_cost, dt);
 	} else if (dt > p->poll_cost) {
-		p->pkt_cost =
-			ewma8(p->pkt_cost, (dt - p->poll_cost) / p->last_n);
+		p->work += dt - p->poll_cost;
+		p->work_pkts += p->last_n;
 	}
 }
 
@@ -398,6 +399,9 @@ update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
 		uint64_t r = (p->rate_pkts << RATE_SHIFT) / span, u;
 
 		p->rate_fp = p->rate_fp ? (3 * p->rate_fp + r) / 4 : r;
+		if (p->work_pkts != 0)
+			p->pkt_cost =
+				ewma8(p->pkt_cost, p->work / p->work_pkts);
 		u = (p->rate_fp * p->pkt_cost) >>
 		    (RATE_SHIFT + COST_SHIFT - UTIL_SHIFT);
 		p->util_fp = (uint32_t)(u < UTIL_ONE ? u : UTIL_ONE);
@@ -408,6 +412,8 @@ update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
 	}
 	p->rate_since = now;
 	p->rate_pkts = 0;
+	p->work = 0;
+	p->work_pkts = 0;
 }
 
 /*
@@ -466,7 +472,8 @@ plan_idle(struct vspin_policy *p)
 	uint64_t k = (p->rate_fp * span) >> RATE_SHIFT;
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t half = ring ? ring / 2 : 32768, kmax = half;
-	uint64_t sleep = span;
+	uint64_t sleep = span, idle;
+	bool coalescing;
 
 	if (half == 0)
 		half = kmax = 1;
@@ -503,28 +510,30 @@ plan_idle(struct vspin_policy *p)
 	 * the consumer is barely faster than its producer) no gap shorter
 	 * than that is worth a sleep either: the queue spins first.
 	 */
-	p->coalescing =
-		k >= 2 &&
-		(((UTIL_ONE - p->util_fp) * (k << RATE_SHIFT)) >> UTIL_SHIFT) >=
-			(p->wake_cpu + p->notify_cost) * p->rate_fp;
+	/* Both sides in cycles x rate_fp (packets per 2^RATE_SHIFT cycles). */
+	idle = ((UTIL_ONE - p->util_fp) * (k << RATE_SHIFT)) >> UTIL_SHIFT;
+	coalescing =
+		k >= 2 && idle >= (p->wake_cpu + p->notify_cost) * p->rate_fp;
 	/*
 	 * A timed nap (no EVENT_IDX) wakes late: by the timer's overshoot
 	 * measured at start-up, or by D if the naps taken so far came later.
 	 * Shorten it so that the ring's half still holds what arrives
 	 * meanwhile, and nap only if what is left is worth a wake-up.
 	 */
-	if (p->coalescing &&
+	if (coalescing &&
 	    __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED)) {
 		uint64_t fill = (half << RATE_SHIFT) / p->rate_fp;
 		uint64_t late = p->late > p->overshoot ? p->late : p->overshoot;
 
 		if (fill < late + p->wake_cpu)
-			p->coalescing = false;
+			coalescing = false;
 		else if (sleep > fill - late)
 			sleep = fill - late;
 	}
-	p->busy = k >= 2 && !p->coalescing;
-	if (!p->coalescing) {
+	p->regime = coalescing ? VSPIN_RG_COALESCE :
+		    k >= 2     ? VSPIN_RG_BUSY :
+				 VSPIN_RG_SPIN;
+	if (!coalescing) {
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;
 		return;
@@ -591,9 +600,10 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 	case VSPIN_MODE_SPIN:
 		return now - p->idle_since >= p->window;
 	case VSPIN_MODE_ADAPTIVE:
-		return p->coalescing ||
-		       now - p->idle_since >=
-			       (p->busy ? busy_window(p) : p->window);
+		return p->regime == VSPIN_RG_COALESCE ||
+		       now - p->idle_since >= (p->regime == VSPIN_RG_BUSY ?
+						       busy_window(p) :
+						       p->window);
 	default:
 		return false;
 	}
@@ -647,7 +657,7 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 		 */
 		uint64_t g = now - p->idle_since;
 
-		if (p->coalescing && why != VSPIN_WAKE_OTHER)
+		if (p->regime == VSPIN_RG_COALESCE && why != VSPIN_WAKE_OTHER)
 			learn_late(p, g, true);
 		p->pending_gap =
 			why == VSPIN_WAKE_TIMEOUT ?

@@ -47,7 +47,7 @@
  *      microseconds, sleeps included (packets per cycle).
  *   u  the busy fraction, r times the cost of a packet: what a poll that
  *      found packets takes, up to the next poll, beyond an empty poll,
- *      per packet (averaged over the last few dozen polls).
+ *      per packet (per rate window, averaged over the last few).
  *   D  how late a coalesced batch's wake-up comes after the K-th entry
  *      (or the sleep's bound): the 95th percentile of the last few hundred
  *      batches, tracked one step at a time (learn_late()).
@@ -118,8 +118,8 @@
  * Rate and histogram decay: each idle gap is one sample, old ones weigh
  * 7/8 per new sample; the rate is re-estimated over windows of at least
  * 64 us that end on a poll that found packets (or after 1 ms without),
- * old estimates weighing 3/4, and u with it; the costs of an empty
- * poll and of a packet weigh the past 7/8 per poll. D starts
+ * old estimates weighing 3/4, and u with it; the cost of an empty poll
+ * weighs the past 7/8 per poll, that of a packet 7/8 per window. D starts
  * at B (S = L) and moves by B/16 up for a wake-up later than D, by a
  * nineteenth of that down otherwise (and per rate window without a
  * coalesced wake-up): it settles where 1 in 20 is later.
@@ -149,6 +149,13 @@ enum vspin_mode {
 	VSPIN_MODE_SPIN,
 	VSPIN_MODE_ADAPTIVE,
 	VSPIN_MODE_OVS_SLEEP,
+};
+
+/* Adaptive: the regime of the current idle period (vspin_policy.h, top). */
+enum vspin_regime {
+	VSPIN_RG_SPIN,	   /* 2: spin a learnt window, then K = 1 */
+	VSPIN_RG_COALESCE, /* 1: arm K ahead at once, sleep at most S */
+	VSPIN_RG_BUSY,	   /* 3: near saturation, spin max(L, 1 ms) */
 };
 
 enum vspin_state {
@@ -202,6 +209,8 @@ struct vspin_policy {
 	uint64_t last_poll;    /* the previous poll */
 	uint32_t last_n;       /* ... and what it found */
 	uint64_t poll_cost;    /* cycles x 16 of an empty poll, averaged */
+	uint64_t work;	       /* cycles x 16 processing packets, this window */
+	uint64_t work_pkts;    /* ... and how many */
 	uint64_t pkt_cost;     /* cycles x 16 to process a packet, averaged */
 	uint32_t util_fp;      /* busy fraction r x pkt_cost, 1.0 = 65536 */
 	uint64_t late;	       /* cycles: a coalesced wake's lateness, p95 */
@@ -210,8 +219,7 @@ struct vspin_policy {
 	uint32_t hist[VSPIN_GAP_CLASSES]; /* decayed weights, 1.0 = 256 */
 	uint64_t pending_gap; /* a sleep's gap, learnt at the next poll */
 	bool pending;
-	bool coalescing; /* this idle period is in regime 1 */
-	bool busy;	 /* ... in regime 3 (near saturation) */
+	enum vspin_regime regime; /* of this idle period */
 
 	/* ovs_sleep. */
 	uint32_t nap_us;
