@@ -25,8 +25,8 @@ fill(struct vspin_tel_rxq *out, const struct vspin_policy *p,
 	out->window = VSPIN_TEL_READ(p->window);
 	out->sleep_cost = VSPIN_TEL_READ(p->sleep_cost);
 	out->latency = VSPIN_TEL_READ(p->latency);
-	out->wake_late = VSPIN_TEL_READ(p->late);
-	out->util_fp = VSPIN_TEL_READ(p->util_fp);
+	out->wake_late = VSPIN_TEL_READ(st->wake_late_cycles);
+	out->busy_pct = VSPIN_TEL_READ(st->busy_pct);
 	out->arms = VSPIN_TEL_READ(st->arms);
 	out->sleeps = VSPIN_TEL_READ(st->sleeps);
 	out->wakeups = VSPIN_TEL_READ(st->wakeups);
@@ -76,8 +76,7 @@ queue_dict(const struct vspin_tel_rxq *q)
 				  cycles_us(q->latency, q->hz));
 	rte_tel_data_add_dict_u64(d, "wake_late_us",
 				  cycles_us(q->wake_late, q->hz));
-	rte_tel_data_add_dict_u64(d, "busy_pct",
-				  ((uint64_t)q->util_fp * 100 + 32768) >> 16);
+	rte_tel_data_add_dict_u64(d, "busy_pct", q->busy_pct);
 	rte_tel_data_add_dict_u64(d, "budget", q->budget);
 	rte_tel_data_add_dict_u64(d, "sleep_max_us", q->sleep_max_us);
 	rte_tel_data_add_dict_u64(d, "ring_size", q->ring_size);

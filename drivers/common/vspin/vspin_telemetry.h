@@ -32,7 +32,7 @@ struct vspin_tel_rxq {
 	uint64_t sleep_cost; /* cycles: B, the price of a sleep (adaptive) */
 	uint64_t latency;    /* cycles: L, the latency budget (adaptive) */
 	uint64_t wake_late;  /* cycles: D, batches' wake-up lateness */
-	uint32_t util_fp;    /* busy fraction, 1.0 = 65536 (adaptive) */
+	uint64_t busy_pct;   /* u, the busy fraction in % (adaptive) */
 	uint32_t budget;
 	uint32_t sleep_max_us;
 	uint32_t ring_size; /* entries of the ring the policy plans for */
