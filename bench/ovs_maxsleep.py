@@ -143,16 +143,6 @@ def wait_for(cond, what, timeout=15, procs=()):
         time.sleep(0.02)
 
 
-def stop(p):
-    if p.poll() is None:
-        p.terminate()
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
 def perf_show(ovs):
     out = ovs.appctl("dpif-netdev/pmd-perf-show")
 
@@ -206,7 +196,7 @@ def real_point(ovs, a, rate, rnd, tmp, log):
                          "timerslack_ns": timerslack(tid)})
         g.wait(dur + 30)
     finally:
-        stop(g)
+        o.end(g)
     return rows
 
 
@@ -254,7 +244,7 @@ def emu_point(a, rate, rnd, system, cost, tmp, log):
     finally:
         for p in (g, host):
             if p:
-                stop(p)
+                o.end(p)
     rep = sweep.load_json(hj)
     if rep is None:
         raise o.Fail("no report from the emulation's sink")

@@ -564,8 +564,8 @@ def table_rows(configs, loads, summ):
                          "-" if not med(s["sink_latency_us"]) else
                          "%s / %s" % (fmt(med(s["sink_latency_us"]), 0),
                                       fmt(med(s["sink_sleep_cost_us"]), 0)),
-                         "-" if not med(s.get("sink_latency_us")) or
-                         med(s.get("sink_wake_late_us")) is None else
+                         "-" if not med(s["sink_latency_us"]) or
+                         med(s["sink_wake_late_us"]) is None else
                          "%s / %s" % (fmt(med(s["sink_wake_late_us"]), 0),
                                       fmt(med(s["sink_busy_pct"]), 0)),
                          *([fmt(med(s[k]), 1) for k in

@@ -68,6 +68,20 @@ class Fail(Exception):
     pass
 
 
+def end(proc, timeout=10):
+    """End a process we started: SIGTERM, then SIGKILL after timeout s."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+    except ProcessLookupError:
+        pass
+
+
 def check(cond, msg):
     if not cond:
         raise Fail(msg)
@@ -165,7 +179,7 @@ class Ovs:
         """Stop ovs-vswitchd (SIGTERM, by pid) and start it again on the
         same database (bridges, ports and flows are kept there; DPDK's
         runtime directory is reused)."""
-        self._end(self.sw_proc, 15)
+        end(self.sw_proc, 15)
         self._start_vswitchd()
         br = getattr(self, "br", None)
         deadline = time.monotonic() + 20
@@ -175,24 +189,11 @@ class Ovs:
                 self.fail("bridge %s not back after the restart" % br)
             time.sleep(0.1)
 
-    @staticmethod
-    def _end(proc, timeout=10):
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        except ProcessLookupError:
-            pass
-
     def stop(self):
         try:
-            self._end(self.sw_proc, 15)
+            end(self.sw_proc, 15)
         finally:
-            self._end(self.db_proc)
+            end(self.db_proc)
             if self.dir:
                 shutil.rmtree(self.dir, ignore_errors=True)
             shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
