@@ -13,6 +13,8 @@ vspin_vq_dev_init(struct vspin_vq_dev *vq, const struct vspin_vring *vr,
 	vq->call_idx = 0;
 	vq->stats = stats;
 	vq->bad_avail = 0;
+	vq->quiet_mark = 0;
+	vq->armed = false;
 	/* As in vspin_vq_drv_init(): avail_event one behind, not 0. */
 	if (event_idx)
 		vspin_store16(vq->kick.event, (uint16_t)(vq->last_avail - 1));
@@ -38,6 +40,10 @@ vspin_vq_dev_pop(struct vspin_vq_dev *vq, uint16_t *head, struct vspin_desc *sg,
 	/* The acquire load of avail->idx above orders these reads. */
 	idx = vq->vr.avail->ring[vq->last_avail & (num - 1)];
 	vq->last_avail++;
+	/* A quiet queue: no kick at the 16-bit index's wrap. */
+	if (!vq->armed)
+		vspin_consumer_keep_quiet(&vq->kick, vq->last_avail,
+					  &vq->quiet_mark, num);
 	*head = (uint16_t)idx;
 	if (idx >= num)
 		goto bad;

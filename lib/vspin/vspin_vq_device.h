@@ -23,6 +23,8 @@ struct vspin_vq_dev {
 	uint16_t last_avail;	      /* next avail entry to take */
 	uint16_t used_idx;	      /* next used idx we publish */
 	uint16_t call_idx;	      /* used idx at the last call decision */
+	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
+	bool armed;	     /* avail_event asks for a kick */
 	struct vspin_stats *stats;
 	uint64_t bad_avail; /* chains rejected as malformed */
 };
@@ -65,12 +67,14 @@ bool vspin_vq_dev_publish(struct vspin_vq_dev *vq);
 static inline bool
 vspin_vq_dev_arm(struct vspin_vq_dev *vq, uint16_t k)
 {
+	vq->armed = true;
 	return vspin_consumer_arm(&vq->kick, vq->last_avail, k);
 }
 
 static inline void
 vspin_vq_dev_disarm(struct vspin_vq_dev *vq)
 {
+	vq->armed = false;
 	vspin_consumer_disarm(&vq->kick);
 }
 

@@ -161,6 +161,19 @@ vspin_vq_drv_set_in_order(struct vspin_vq_drv *vq, bool on)
 }
 
 /*
+ * Before each read of used->idx (every entry before it is collected, so
+ * at least once per ring of entries): a quiet queue moves its stale
+ * used_event out of the device's way (vspin_consumer_keep_quiet()).
+ */
+static inline void
+stay_quiet(struct vspin_vq_drv *vq)
+{
+	if (!vq->armed)
+		vspin_consumer_keep_quiet(&vq->call, vq->last_used,
+					  &vq->quiet_mark, vq->vr.num);
+}
+
+/*
  * Used entries the device published that we have not collected: reads
  * used->idx only when the last read's entries are all collected (the
  * line it is on bounces between the cores, one read serves a burst).
@@ -174,6 +187,7 @@ used_ready(struct vspin_vq_drv *vq)
 
 	if (vq->last_used != vq->used_seen)
 		return (uint16_t)(vq->used_seen - vq->last_used);
+	stay_quiet(vq);
 	seen = vspin_load_acquire16(vq->call.idx);
 	if ((uint16_t)(seen - vq->last_used) > vq->vr.num) {
 		vspin_vq_drv_break(vq);
@@ -314,7 +328,10 @@ vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
 	 * the entry reads below after it.
 	 */
 	if (vq->last_used == vq->used_seen) {
-		uint16_t seen = vspin_load_acquire16(vq->call.idx);
+		uint16_t seen;
+
+		stay_quiet(vq);
+		seen = vspin_load_acquire16(vq->call.idx);
 
 		/*
 		 * More than the buffers we posted could fill: the device

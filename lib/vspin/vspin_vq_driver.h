@@ -59,6 +59,8 @@ struct vspin_vq_drv {
 	uint16_t used_head; /* in order: head of the oldest chain in flight */
 	uint16_t skipped;   /* in order: chains completed by a batch entry */
 	bool in_order;	    /* VIRTIO_F_IN_ORDER: see the top of this file */
+	bool armed;	    /* used_event asks for a notification */
+	uint16_t quiet_mark; /* last_used when used_event was last moved */
 	uint16_t *next;			/* private free-list links */
 	struct vspin_desc_state *state; /* num entries */
 	struct vspin_stats *stats;
@@ -174,12 +176,14 @@ vspin_vq_drv_break(struct vspin_vq_drv *vq)
 static inline bool
 vspin_vq_drv_arm(struct vspin_vq_drv *vq, uint16_t k)
 {
+	vq->armed = true;
 	return vspin_consumer_arm(&vq->call, vq->last_used, k);
 }
 
 static inline void
 vspin_vq_drv_disarm(struct vspin_vq_drv *vq)
 {
+	vq->armed = false;
 	vspin_consumer_disarm(&vq->call);
 }
 

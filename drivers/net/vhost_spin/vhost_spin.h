@@ -86,6 +86,8 @@ struct vhost_spin_rxq {
 	uint16_t qid;
 	uint16_t port_id;
 	bool spin; /* the policy may arm and sleep (mode != poll) */
+	bool armed; /* avail_event asks the guest to kick */
+	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
 	struct rte_mempool *mb_pool;
 	struct vhost_spin_port *port;
 
@@ -117,6 +119,7 @@ struct vhost_spin_txq {
 	int vid;
 	uint16_t vring; /* 2 * qid */
 	uint16_t qid;
+	uint16_t quiet_mark; /* as in the rxq: we consume its avail ring */
 	struct vhost_spin_port *port;
 
 	uint64_t pkts;
@@ -165,6 +168,8 @@ void vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
 void vhost_spin_rxq_quiesce(struct vhost_spin_rxq *q);
 /* Arm for the k-th next entry, fence, recheck; true if k are there. */
 bool vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k);
+/* Quiet the guest's kicks again. */
+void vhost_spin_rxq_disarm(struct vhost_spin_rxq *q);
 
 /* vhost_spin_intr.c: the standard rx-interrupt API. */
 int vhost_spin_intr_install(struct rte_eth_dev *dev);

@@ -134,7 +134,7 @@ vhost_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (!vhost_spin_gate_enter(&q->gate))
 		return 0;
-	rte_vhost_enable_guest_notification(q->vid, q->vring, 0);
+	vhost_spin_rxq_disarm(q);
 	vhost_spin_gate_leave(&q->gate);
 	return 0;
 }

@@ -7,7 +7,8 @@
  * "disable" is a no-op, so arming after a short idle would leave the guest
  * kicking). When the window is over: arm through the library, fence,
  * recheck with one more dequeue, then sleep on the kick eventfd(s) of the
- * lcore's queues through vspin_sleeper.
+ * lcore's queues through vspin_sleeper. Not armed, both rings' avail_event
+ * is moved out of the guest's way (keep_quiet()).
  *
  * Transmit (the guest's receive ring): the library calls the guest as
  * used_event (or NO_INTERRUPT) says; we only count.
@@ -17,6 +18,7 @@
 
 #include "vhost_spin.h"
 #include "vspin_barrier.h"
+#include "vspin_handshake.h"
 #include "vspin_port_census.h"
 
 /* Dequeue up to nb packets, in chunks the library accepts. */
@@ -40,6 +42,37 @@ rx_dequeue(struct vhost_spin_rxq *q, struct rte_mbuf **pkts, uint16_t nb)
 	return n;
 }
 
+/* avail_event: the word after the used ring's entries. */
+static inline volatile uint16_t *
+avail_event_of(const struct rte_vhost_vring *vr)
+{
+	return (volatile uint16_t *)&vr->used->ring[vr->size];
+}
+
+/*
+ * A vring we consume and have not armed, with EVENT_IDX: move its
+ * avail_event out of the guest's way every few thousand entries
+ * (vspin_consumer_quiet_due()), or the guest kicks for nothing each
+ * time its 16-bit index laps the stale one. The library writes
+ * avail_event only when it arms. Called after every burst that
+ * consumed entries, so at least once per ring of them.
+ */
+static inline void
+keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring,
+	   uint16_t *mark)
+{
+	struct rte_vhost_vring vr;
+	uint16_t last_avail, last_used;
+
+	if (!(p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX)) ||
+	    rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) != 0 ||
+	    (uint16_t)(last_avail - *mark) < VSPIN_QUIET_STEP)
+		return;
+	if (rte_vhost_get_vhost_vring(vid, vring, &vr) == 0 &&
+	    vspin_consumer_quiet_due(last_avail, mark, vr.size))
+		vspin_store16(avail_event_of(&vr), vspin_quiet_event(last_avail));
+}
+
 /*
  * The handshake's consumer half, through the library: ask the guest to
  * kick for the k-th next entry, fence, recheck. Returns true if k entries
@@ -59,6 +92,7 @@ vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k)
 	/* avail_event = last_avail_idx, or NO_NOTIFY cleared. */
 	if (rte_vhost_enable_guest_notification(q->vid, q->vring, 1) != 0)
 		return true; /* could not arm: keep polling */
+	q->armed = true;
 	/*
 	 * Coalescing: move avail_event k - 1 entries further, as the library
 	 * has no call for it. Both are the library's own view of the ring.
@@ -66,13 +100,10 @@ vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k)
 	if (k > 1 && rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
 	    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
 				     &last_used) == 0) {
-		/* avail_event: the word after the used ring's entries. */
-		volatile uint16_t *avail_event =
-			(volatile uint16_t *)&vr.used->ring[vr.size];
-
 		if (k > vr.size / 2)
 			k = (uint16_t)(vr.size / 2 ? vr.size / 2 : 1);
-		vspin_store16(avail_event, (uint16_t)(last_avail + k - 1));
+		vspin_store16(avail_event_of(&vr),
+			      (uint16_t)(last_avail + k - 1));
 	} else {
 		k = 1;
 	}
@@ -87,10 +118,14 @@ recheck:
 	return rte_vhost_rx_queue_count(q->vid, q->vring) >= k;
 }
 
-/* Quiet the guest again (sets NO_NOTIFY; a no-op with EVENT_IDX). */
-static void
-rxq_disarm(struct vhost_spin_rxq *q)
+/*
+ * Quiet the guest again (sets NO_NOTIFY; a no-op with EVENT_IDX, where
+ * keep_quiet() moves the stale avail_event later).
+ */
+void
+vhost_spin_rxq_disarm(struct vhost_spin_rxq *q)
 {
+	q->armed = false;
 	rte_vhost_enable_guest_notification(q->vid, q->vring, 0);
 }
 
@@ -104,7 +139,7 @@ sleeper_arm(void *ctx, uint16_t k)
 static void
 sleeper_disarm(void *ctx)
 {
-	rxq_disarm(ctx);
+	vhost_spin_rxq_disarm(ctx);
 }
 
 static const struct vspin_sleeper_ops rxq_sleeper_ops = {
@@ -128,6 +163,8 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		return 0;
 	}
 	n = rx_dequeue(q, pkts, nb);
+	if (n > 0 && !q->armed)
+		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark);
 	/*
 	 * After a sleep, no second dequeue here: the application polls
 	 * again at once, and what that poll finds reaches the policy. (A
@@ -167,6 +204,9 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		if (got < want)
 			break;
 	}
+	/* We never arm the guest's receive ring: no kick is wanted. */
+	if (sent > 0)
+		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark);
 	vhost_spin_gate_leave(&q->gate);
 
 	/* The library copied them: the mbufs sent are ours to free. */

@@ -77,6 +77,7 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 		return;
 	}
 	q->vid = p->vid;
+	q->armed = false; /* a new ring: nothing asked of the guest yet */
 	q->kickfd_lib = -1;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0) {
 		q->kickfd_lib = vr.kickfd;

@@ -6,6 +6,13 @@ load_ours_ours: net_virtio_spin and net_vhost_spin, both spin:50, under
   million guest packets and host calls (host xstats tx_q0_calls, the
   library's count) per million host packets stay below 1000 (ideal 0; a
   consumer descheduled for longer than the window arms legitimately).
+load_ours_ours_poll: the same pair in poll mode, where no consumer ever
+  arms: over more than three laps of the 16-bit ring indexes each way,
+  not one notification either way on either ring (guest tx_q0_kicks and
+  rx_q0_kicks, host tx_q0_calls and rx_q0_calls): the consumers move
+  their stale event indexes out of the producer's way
+  (vspin_consumer_keep_quiet()), which would otherwise be crossed once
+  a lap.
 load_stock_guest: stock virtio_user -> net_vhost_spin spin:50 under load:
   the kicks the guest wrote into the host's kick eventfd (its counter in
   /proc, not drained while the host never sleeps) per million packets
@@ -34,45 +41,72 @@ def per_million(n, pkts):
     return n * 1e6 / pkts if pkts else float("inf")
 
 
-def load_ours_ours():
+def notifications(X, port, names):
+    xs = X.xstats(port)
+    return {n: xs[n] for n in names}
+
+
+def one_way(P, C, p_names, c_names):
+    """C rxonly, P txonly for 0.7 s after 0.3 s: packets P sent, and how
+    much each of P's counters p_names and C's c_names grew."""
+    hl.fwd(C, "rxonly")
+    hl.fwd(P, "txonly")
+    time.sleep(0.3)
+    p0, c0 = notifications(P, 0, p_names), notifications(C, 0, c_names)
+    s0 = P.port_stats(0)["tx_packets"]
+    time.sleep(0.7)
+    p1, c1 = notifications(P, 0, p_names), notifications(C, 0, c_names)
+    s1 = P.port_stats(0)["tx_packets"]
+    P.stop_fwd()
+    C.stop_fwd()
+    grew = {n: p1[n] - p0[n] for n in p_names}
+    grew.update({n: c1[n] - c0[n] for n in c_names})
+    return s1 - s0, grew
+
+
+def ours_ours(mode, check_counts):
     with hl.h.private_dir() as d:
         sock = d + "/vhost.sock"
-        with hl.host("ours", sock, "spin:50") as H:
-            with hl.guest("ours", sock, "spin:50") as G:
+        with hl.host("ours", sock, mode) as H:
+            with hl.guest("ours", sock, mode) as G:
                 H.wait_link_up(0)
                 G.wait_link_up(0)
-                # Guest transmit: the host consumes, the guest kicks.
-                hl.fwd(H, "rxonly")
-                hl.fwd(G, "txonly")
-                time.sleep(0.3)
-                k0, p0 = G.xstats(0)["tx_q0_kicks"], G.port_stats(0)
-                time.sleep(0.7)
-                k1, p1 = G.xstats(0)["tx_q0_kicks"], G.port_stats(0)
-                G.stop_fwd()
-                H.stop_fwd()
-                pkts = p1["tx_packets"] - p0["tx_packets"]
-                kicks = per_million(k1 - k0, pkts)
-                print("guest->host: %d packets, %d kicks, %.1f per million"
-                      % (pkts, k1 - k0, kicks))
-                check(pkts > 100000, "guest sent only %d packets" % pkts)
-                # Host transmit: the guest consumes, the host calls.
-                hl.fwd(G, "rxonly")
-                hl.fwd(H, "txonly")
-                time.sleep(0.3)
-                c0, p0 = H.xstats(0)["tx_q0_calls"], H.port_stats(0)
-                time.sleep(0.7)
-                c1, p1 = H.xstats(0)["tx_q0_calls"], H.port_stats(0)
-                H.stop_fwd()
-                G.stop_fwd()
-                hpkts = p1["tx_packets"] - p0["tx_packets"]
-                calls = per_million(c1 - c0, hpkts)
-                print("host->guest: %d packets, %d calls, %.1f per million"
-                      % (hpkts, c1 - c0, calls))
-                check(hpkts > 100000, "host sent only %d packets" % hpkts)
-                check(kicks < BOUND, "guest kicks %.1f per million packets "
-                      "(bound %d)" % (kicks, BOUND))
-                check(calls < BOUND, "host calls %.1f per million packets "
-                      "(bound %d)" % (calls, BOUND))
+                # Guest transmit: the host consumes, the guest kicks; the
+                # guest consumes the used entries, the host calls.
+                pkts, g2h = one_way(G, H, ["tx_q0_kicks"], ["rx_q0_calls"])
+                print("guest->host: %d packets, %s" % (pkts, g2h))
+                # Host transmit: the guest consumes, the host calls; the
+                # host consumes the guest's refills, the guest kicks.
+                hpkts, h2g = one_way(H, G, ["tx_q0_calls"], ["rx_q0_kicks"])
+                print("host->guest: %d packets, %s" % (hpkts, h2g))
+                check_counts(pkts, g2h, hpkts, h2g)
+
+
+def load_ours_ours():
+    def bounded(pkts, g2h, hpkts, h2g):
+        check(pkts > 100000, "guest sent only %d packets" % pkts)
+        check(hpkts > 100000, "host sent only %d packets" % hpkts)
+        kicks = per_million(g2h["tx_q0_kicks"], pkts)
+        calls = per_million(h2g["tx_q0_calls"], hpkts)
+        check(kicks < BOUND, "guest kicks %.1f per million packets "
+              "(bound %d)" % (kicks, BOUND))
+        check(calls < BOUND, "host calls %.1f per million packets "
+              "(bound %d)" % (calls, BOUND))
+
+    ours_ours("spin:50", bounded)
+
+
+def load_ours_ours_poll():
+    def none(pkts, g2h, hpkts, h2g):
+        # Enough for three laps of the 16-bit indexes each way: a stale
+        # event index would be crossed at least twice.
+        check(pkts > 3 * 65536, "guest sent only %d packets" % pkts)
+        check(hpkts > 3 * 65536, "host sent only %d packets" % hpkts)
+        for name, n in list(g2h.items()) + list(h2g.items()):
+            check(n == 0, "poll mode: %s grew by %d (expected 0)"
+                  % (name, n))
+
+    ours_ours("poll", none)
 
 
 def load_stock_guest():
@@ -175,6 +209,7 @@ def idle(guest_kind, mode, queues=1):
 
 CASES = {
     "load_ours_ours": load_ours_ours,
+    "load_ours_ours_poll": load_ours_ours_poll,
     "load_stock_guest": load_stock_guest,
     "idle_stock_spin": lambda: idle("stock", "spin:50"),
     "idle_ours_spin": lambda: idle("ours", "spin:50"),
