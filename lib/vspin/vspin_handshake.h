@@ -164,11 +164,17 @@ vspin_consumer_disarm(const struct vspin_notify_dir *d)
 #define VSPIN_QUIET_STEP 0x2000u
 #define VSPIN_QUIET_MAX_RING 0x2000u
 
+/* VSPIN_QUIET_STEP entries since the last move (callers' cheap test). */
+static inline bool
+vspin_quiet_step_done(uint16_t next, uint16_t mark)
+{
+	return (uint16_t)(next - mark) >= VSPIN_QUIET_STEP;
+}
+
 static inline bool
 vspin_consumer_quiet_due(uint16_t next, uint16_t *mark, uint32_t ring)
 {
-	if ((uint16_t)(next - *mark) < VSPIN_QUIET_STEP ||
-	    ring > VSPIN_QUIET_MAX_RING)
+	if (!vspin_quiet_step_done(next, *mark) || ring > VSPIN_QUIET_MAX_RING)
 		return false;
 	*mark = next;
 	return true;

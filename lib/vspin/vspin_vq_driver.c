@@ -67,9 +67,10 @@ vspin_vq_drv_add(struct vspin_vq_drv *vq, const struct vspin_sg *sg,
 
 			d->addr = sg[i].addr;
 			d->len = sg[i].len;
-			d->flags = (uint16_t)(
-				(i < n_out ? 0 : VSPIN_DESC_F_WRITE) |
-				(i + 1 < n ? VSPIN_DESC_F_NEXT : 0));
+			d->flags =
+				(uint16_t)((i < n_out ? 0 :
+							VSPIN_DESC_F_WRITE) |
+					   (i + 1 < n ? VSPIN_DESC_F_NEXT : 0));
 			idx = (uint16_t)((idx + 1) & mask);
 			d->next = idx;
 		}
@@ -300,8 +301,8 @@ vspin_vq_drv_get_used_bulk(struct vspin_vq_drv *vq, void **cookies,
 
 	if (vq->in_order)
 		return get_used_in_order(vq, cookies, lens, max);
-	while (n < max && (cookies[n] = vspin_vq_drv_get_used(vq, &len)) !=
-				  NULL) {
+	while (n < max &&
+	       (cookies[n] = vspin_vq_drv_get_used(vq, &len)) != NULL) {
 		if (lens != NULL)
 			lens[n] = len;
 		n++;
@@ -317,8 +318,8 @@ vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
 	void *cookie;
 
 	if (vq->in_order)
-		return get_used_in_order(vq, &cookie, len, 1) == 1 ? cookie
-								   : NULL;
+		return get_used_in_order(vq, &cookie, len, 1) == 1 ? cookie :
+								     NULL;
 	if (vq->broken)
 		return NULL;
 	/*

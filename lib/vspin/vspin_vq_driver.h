@@ -56,12 +56,12 @@ struct vspin_vq_drv {
 	uint16_t used_seen;	      /* used idx at its last read */
 	uint16_t free_head;
 	uint16_t num_free;
-	uint16_t used_head; /* in order: head of the oldest chain in flight */
-	uint16_t skipped;   /* in order: chains completed by a batch entry */
-	bool in_order;	    /* VIRTIO_F_IN_ORDER: see the top of this file */
-	bool armed;	    /* used_event asks for a notification */
+	uint16_t used_head;  /* in order: head of the oldest chain in flight */
+	uint16_t skipped;    /* in order: chains completed by a batch entry */
+	bool in_order;	     /* VIRTIO_F_IN_ORDER: see the top of this file */
+	bool armed;	     /* used_event asks for a notification */
 	uint16_t quiet_mark; /* last_used when used_event was last moved */
-	uint16_t *next;			/* private free-list links */
+	uint16_t *next;	     /* private free-list links */
 	struct vspin_desc_state *state; /* num entries */
 	struct vspin_stats *stats;
 	uint64_t bad_used; /* invalid used entries (or idx jumps) seen */
@@ -104,8 +104,8 @@ int vspin_vq_drv_set_in_order(struct vspin_vq_drv *vq, bool on);
  * stays valid.
  */
 static inline void
-vspin_vq_drv_add1_in_order(struct vspin_vq_drv *vq, uint64_t addr,
-			   uint32_t len, uint16_t flags, void *cookie)
+vspin_vq_drv_add1_in_order(struct vspin_vq_drv *vq, uint64_t addr, uint32_t len,
+			   uint16_t flags, void *cookie)
 {
 	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
 	uint16_t head = vq->free_head;
@@ -130,9 +130,8 @@ vspin_vq_drv_add1_in_order(struct vspin_vq_drv *vq, uint64_t addr,
  * entries seen at its last read are all collected. Returns how many.
  * Works in both modes; in order it reads no used id but the batch's last.
  */
-unsigned int vspin_vq_drv_get_used_bulk(struct vspin_vq_drv *vq,
-					void **cookies, uint32_t *lens,
-					unsigned int max);
+unsigned int vspin_vq_drv_get_used_bulk(struct vspin_vq_drv *vq, void **cookies,
+					uint32_t *lens, unsigned int max);
 
 /*
  * Publish everything added since the last call. Returns true if the

@@ -85,8 +85,8 @@ struct vhost_spin_rxq {
 	uint16_t vring; /* virtqueue index in the device (2 * qid + 1) */
 	uint16_t qid;
 	uint16_t port_id;
-	bool spin; /* the policy may arm and sleep (mode != poll) */
-	bool armed; /* avail_event asks the guest to kick */
+	bool spin;	     /* the policy may arm and sleep (mode != poll) */
+	bool armed;	     /* avail_event asks the guest to kick */
 	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
 	struct rte_mempool *mb_pool;
 	struct vhost_spin_port *port;

@@ -58,19 +58,20 @@ avail_event_of(const struct rte_vhost_vring *vr)
  * consumed entries, so at least once per ring of them.
  */
 static inline void
-keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring,
-	   uint16_t *mark)
+keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring, uint16_t *mark)
 {
 	struct rte_vhost_vring vr;
 	uint16_t last_avail, last_used;
 
-	if (!(p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX)) ||
-	    rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) != 0 ||
-	    (uint16_t)(last_avail - *mark) < VSPIN_QUIET_STEP)
+	if (!(p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX)))
+		return;
+	if (rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) ||
+	    !vspin_quiet_step_done(last_avail, *mark))
 		return;
 	if (rte_vhost_get_vhost_vring(vid, vring, &vr) == 0 &&
 	    vspin_consumer_quiet_due(last_avail, mark, vr.size))
-		vspin_store16(avail_event_of(&vr), vspin_quiet_event(last_avail));
+		vspin_store16(avail_event_of(&vr),
+			      vspin_quiet_event(last_avail));
 }
 
 /*
