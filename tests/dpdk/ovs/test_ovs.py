@@ -21,7 +21,11 @@ traffic             port 1 = vs0 (net_vhost_spin, spin_mode=spin, default
                     on the in port == OVS tx on the out port, no OVS drops.
                     vs0 never slept (OVS: sleep=auto never blocks). Then
                     the same again with other_config:pmd-maxsleep=500
-                    (set on the running OVS, as a user would).
+                    (set on the running OVS, as a user would). With our
+                    guest on vs0, it then sends flat out for 1 s (more
+                    than three laps of the ring index): not one kick,
+                    since vs0, never armed, keeps its avail_event out of
+                    the guest's way.
 replug_restart      as traffic (our guests), then ovs-vsctl del-port vs0
                     with its guest connected (the guest sees link down),
                     add-port vs0 again with the same devargs (the guest,
@@ -139,6 +143,29 @@ def transfer(ovs, snd, rcv, in_port, out_port, label):
     return sent
 
 
+def no_lap_kicks(snd, rcv):
+    """Our guest on vs0 sends flat out for 1 s: vs0, polled by OVS and
+    never armed, must move its stale avail_event out of the guest's way
+    (vspin_consumer_keep_quiet()), so over more than three laps of the
+    16-bit index the guest does not kick once (one kick a lap before)."""
+    snd.stop_fwd()   # still receiving from the transfer before
+    rcv.stop_fwd()
+    rcv.start_fwd()  # rxonly
+    snd.cmd("set fwd txonly")
+    k0, p0 = snd.xstats(0)["tx_q0_kicks"], snd.port_stats(0)["tx_packets"]
+    snd.start_fwd()
+    time.sleep(1.0)
+    snd.stop_fwd()
+    k1, p1 = snd.xstats(0)["tx_q0_kicks"], snd.port_stats(0)["tx_packets"]
+    snd.cmd("set fwd rxonly")
+    print("  %-24s sent %d, guest kicks %d" % ("ours(vs0) flat out",
+                                               p1 - p0, k1 - k0))
+    check(p1 - p0 > 3 * 65536,
+          "the guest sent only %d packets in 1 s" % (p1 - p0))
+    check(k1 == k0, "the guest kicked vs0 %d times under load: vs0 let "
+          "its event index be lapped" % (k1 - k0))
+
+
 def pair(ovs, kind1, sock1, kind2, sock2):
     g1 = o.guest("g1" + kind1, kind1, sock1)
     g2 = o.guest("g2" + kind2, kind2, sock2)
@@ -147,6 +174,8 @@ def pair(ovs, kind1, sock1, kind2, sock2):
         g2.wait_link_up(0)
         transfer(ovs, g1, g2, 1, 2, "%s(vs0) -> %s(vhu1)" % (kind1, kind2))
         transfer(ovs, g2, g1, 2, 1, "%s(vhu1) -> %s(vs0)" % (kind2, kind1))
+        if kind1 == "ours":
+            no_lap_kicks(g1, g2)
         for g in (g1, g2):
             g.stop_fwd()
 
