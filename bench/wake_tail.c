@@ -16,29 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "vspin_clock.h"
 #include "vspin_eventfd.h"
 
 static const uint32_t gaps_us[] = {20, 100, 200, 1000};
 
 struct shared {
-	int fd;		    /* the sleeper's eventfd */
-	int back;	    /* the producer waits on it between rounds */
-	uint64_t signal_ns; /* when the producer signalled */
-	uint64_t *lat_ns;   /* one per round */
+	int fd;		     /* the sleeper's eventfd */
+	int back;	     /* the producer waits on it between rounds */
+	uint64_t signal_tsc; /* when the producer signalled */
+	uint64_t *lat;	     /* TSC ticks, one per round */
 	unsigned int rounds;
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void
 pin(int cpu)
@@ -61,8 +52,8 @@ sleeper(void *arg)
 		int fd = s->fd;
 
 		(void)vspin_eventfd_wait(&fd, 1, 1000000);
-		s->lat_ns[i] = now_ns() -
-			       __atomic_load_n(&s->signal_ns, __ATOMIC_ACQUIRE);
+		s->lat[i] = vspin_rdtsc() -
+			    __atomic_load_n(&s->signal_tsc, __ATOMIC_ACQUIRE);
 		vspin_eventfd_drain(s->fd);
 		vspin_eventfd_signal(s->back);
 	}
@@ -77,10 +68,12 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The q-quantile of n sorted TSC intervals, in us. */
 static double
-pct(const uint64_t *v, unsigned int n, double q)
+pct(const uint64_t *v, unsigned int n, double q, uint64_t hz)
 {
-	return v[(unsigned int)(q * (n - 1))] / 1000.0;
+	return (double)vspin_cycles_to_ns(v[(unsigned int)(q * (n - 1))], hz) /
+	       1000.0;
 }
 
 int
@@ -89,6 +82,7 @@ main(int argc, char **argv)
 	unsigned int rounds = argc > 1 ? (unsigned int)atoi(argv[1]) : 4000;
 	struct shared s;
 	unsigned int g, i;
+	uint64_t hz;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		printf("usage: wake_tail [ROUNDS]\n"
@@ -103,6 +97,7 @@ main(int argc, char **argv)
 				"more (--help)\n");
 		return 2;
 	}
+	hz = vspin_tsc_hz();
 	printf("| gap us | rounds | p50 us | p90 us | p95 us | p99 us | "
 	       "p99.9 us | max us |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
@@ -113,8 +108,8 @@ main(int argc, char **argv)
 		s.fd = eventfd(0, EFD_NONBLOCK);
 		s.back = eventfd(0, EFD_NONBLOCK);
 		s.rounds = rounds;
-		s.lat_ns = calloc(rounds, sizeof(*s.lat_ns));
-		if (s.fd < 0 || s.back < 0 || s.lat_ns == NULL) {
+		s.lat = calloc(rounds, sizeof(*s.lat));
+		if (s.fd < 0 || s.back < 0 || s.lat == NULL) {
 			perror("wake_tail");
 			return 1;
 		}
@@ -122,26 +117,28 @@ main(int argc, char **argv)
 		pthread_create(&t, NULL, sleeper, &s);
 		back = s.back;
 		for (i = 0; i < rounds; i++) {
-			uint64_t until = now_ns() + gaps_us[g] * 1000u;
+			uint64_t until = vspin_rdtsc() +
+					 vspin_us_to_cycles(gaps_us[g], hz);
 
-			while (now_ns() < until)
+			while (vspin_rdtsc() < until)
 				; /* the producer's CPU stays busy */
-			__atomic_store_n(&s.signal_ns, now_ns(),
+			__atomic_store_n(&s.signal_tsc, vspin_rdtsc(),
 					 __ATOMIC_RELEASE);
 			vspin_eventfd_signal(s.fd);
 			(void)vspin_eventfd_wait(&back, 1, 1000000);
 			vspin_eventfd_drain(s.back);
 		}
 		pthread_join(t, NULL);
-		qsort(s.lat_ns, rounds, sizeof(*s.lat_ns), cmp_u64);
+		qsort(s.lat, rounds, sizeof(*s.lat), cmp_u64);
 		printf("| %u | %u | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f "
 		       "|\n",
-		       gaps_us[g], rounds, pct(s.lat_ns, rounds, 0.5),
-		       pct(s.lat_ns, rounds, 0.9), pct(s.lat_ns, rounds, 0.95),
-		       pct(s.lat_ns, rounds, 0.99),
-		       pct(s.lat_ns, rounds, 0.999),
-		       s.lat_ns[rounds - 1] / 1000.0);
-		free(s.lat_ns);
+		       gaps_us[g], rounds, pct(s.lat, rounds, 0.5, hz),
+		       pct(s.lat, rounds, 0.9, hz),
+		       pct(s.lat, rounds, 0.95, hz),
+		       pct(s.lat, rounds, 0.99, hz),
+		       pct(s.lat, rounds, 0.999, hz),
+		       pct(s.lat, rounds, 1, hz));
+		free(s.lat);
 		close(s.fd);
 		close(s.back);
 	}

@@ -159,7 +159,6 @@ vspin_consumer_disarm(const struct vspin_notify_dir *d)
  * [mark - ring, mark + VSPIN_QUIET_STEP + 2 rings]: for rings up to
  * VSPIN_QUIET_MAX_RING, mark + 0x8000 is never in one of them.
  * Never while armed: moving an armed event would lose the wake-up.
- * Returns true if the caller must store vspin_quiet_event(next) now.
  */
 #define VSPIN_QUIET_STEP 0x2000u
 #define VSPIN_QUIET_MAX_RING 0x2000u
@@ -171,28 +170,19 @@ vspin_quiet_step_done(uint16_t next, uint16_t mark)
 	return (uint16_t)(next - mark) >= VSPIN_QUIET_STEP;
 }
 
-static inline bool
-vspin_consumer_quiet_due(uint16_t next, uint16_t *mark, uint32_t ring)
-{
-	if (!vspin_quiet_step_done(next, *mark) || ring > VSPIN_QUIET_MAX_RING)
-		return false;
-	*mark = next;
-	return true;
-}
-
-static inline uint16_t
-vspin_quiet_event(uint16_t next)
-{
-	return (uint16_t)(next + 0x8000u);
-}
-
-/* The same for a ring whose words we own (lib/vspin's driver, device). */
+/*
+ * next: C's next entry; mark: next at the last move (C's private state);
+ * ring: the ring's entries. Uses d->event and d->event_idx only.
+ */
 static inline void
 vspin_consumer_keep_quiet(const struct vspin_notify_dir *d, uint16_t next,
 			  uint16_t *mark, uint32_t ring)
 {
-	if (d->event_idx && vspin_consumer_quiet_due(next, mark, ring))
-		vspin_store16(d->event, vspin_quiet_event(next));
+	if (!d->event_idx || !vspin_quiet_step_done(next, *mark) ||
+	    ring > VSPIN_QUIET_MAX_RING)
+		return;
+	*mark = next;
+	vspin_store16(d->event, (uint16_t)(next + 0x8000u));
 }
 
 #endif /* VSPIN_HANDSHAKE_H */

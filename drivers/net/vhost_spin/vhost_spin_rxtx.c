@@ -52,10 +52,11 @@ avail_event_of(const struct rte_vhost_vring *vr)
 /*
  * A vring we consume and have not armed, with EVENT_IDX: move its
  * avail_event out of the guest's way every few thousand entries
- * (vspin_consumer_quiet_due()), or the guest kicks for nothing each
+ * (vspin_consumer_keep_quiet()), or the guest kicks for nothing each
  * time its 16-bit index laps the stale one. The library writes
  * avail_event only when it arms. Called after every burst that
- * consumed entries, so at least once per ring of them.
+ * consumed entries, so at least once per ring of them; the vring is
+ * looked up only when a move is due.
  */
 static inline void
 keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring, uint16_t *mark)
@@ -68,10 +69,14 @@ keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring, uint16_t *mark)
 	if (rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) ||
 	    !vspin_quiet_step_done(last_avail, *mark))
 		return;
-	if (rte_vhost_get_vhost_vring(vid, vring, &vr) == 0 &&
-	    vspin_consumer_quiet_due(last_avail, mark, vr.size))
-		vspin_store16(avail_event_of(&vr),
-			      vspin_quiet_event(last_avail));
+	if (rte_vhost_get_vhost_vring(vid, vring, &vr) == 0) {
+		struct vspin_notify_dir d = {
+			.event = avail_event_of(&vr),
+			.event_idx = true,
+		};
+
+		vspin_consumer_keep_quiet(&d, last_avail, mark, vr.size);
+	}
 }
 
 /*
