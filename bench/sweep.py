@@ -230,13 +230,17 @@ class Runner:
         else:
             host += sink_args + ["--json", hjson]
             guest += gen_args + ["--json", gjson]
+        side = self.args.perf_process
         if self.args.perf_record:
-            # A profile of the guest process (cpu-clock: no PMU needed):
-            # logs/NNN-*-guest.perf.txt after the run.
-            guest = ["perf", "record", "-q", "-e", "cpu-clock", "-F",
-                     "4999", "-o", os.path.join(self.logdir, base +
-                                                "-guest.perf.data"),
-                     "--"] + guest
+            # A profile of one process (cpu-clock: no PMU needed):
+            # logs/NNN-*-SIDE.perf.txt after the run.
+            rec = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "4999",
+                   "-o", os.path.join(self.logdir, "%s-%s.perf.data" %
+                                      (base, side)), "--"]
+            if side == "host":
+                host = rec + host
+            else:
+                guest = rec + guest
         with open(os.path.join(self.logdir, base + "-host.log"), "w") as hl:
             hl.write(shlex.join(host) + "\n")
             hl.flush()
@@ -275,13 +279,14 @@ class Runner:
                 "guest" if grep_ is None else "host",
                 os.path.join(self.logdir, base + "-*.log"))
         if self.args.perf_record:
-            perf_report(os.path.join(self.logdir, base + "-guest.perf"))
+            perf_report(os.path.join(self.logdir,
+                                     "%s-%s.perf" % (base, side)))
         return hrep, grep_, err
 
 
 def perf_report(base):
-    """The guest's profile as text: self time per symbol, the lcore
-    thread's samples only (the main thread is the forwarding lcore)."""
+    """A process's profile as text: self time per module, then per
+    symbol."""
     out = ""
     for sort in ("dso", "dso,symbol"):
         try:
@@ -890,8 +895,12 @@ def main():
                     "with --reverse)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--perf-record", action="store_true",
-                    help="profile each guest process with perf record "
-                    "(cpu-clock): logs/*-guest.perf.txt")
+                    help="profile each run's guest (or --perf-process) "
+                    "with perf record (cpu-clock): logs/*-SIDE.perf.txt")
+    ap.add_argument("--perf-process", choices=("guest", "host"),
+                    default="guest",
+                    help="the process --perf-record profiles (default "
+                    "guest)")
     ap.add_argument("--ref-build", default=None, metavar="DIR",
                     help="a build of other code (e.g. the commit before a "
                     "change) for pairs 'ref' (its guest and host, every "
