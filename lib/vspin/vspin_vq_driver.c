@@ -322,31 +322,9 @@ vspin_vq_drv_get_used(struct vspin_vq_drv *vq, uint32_t *len)
 								     NULL;
 	if (vq->broken)
 		return NULL;
-	/*
-	 * Read the device's used idx only when the entries seen at the last
-	 * read are all collected: the line it is on bounces between the
-	 * cores, so one read serves a whole burst. The acquire load orders
-	 * the entry reads below after it.
-	 */
-	if (vq->last_used == vq->used_seen) {
-		uint16_t seen;
-
-		stay_quiet(vq);
-		seen = vspin_load_acquire16(vq->call.idx);
-
-		/*
-		 * More than the buffers we posted could fill: the device
-		 * is broken. Take nothing more (entries past the ring would
-		 * be stale ones read a second time).
-		 */
-		if ((uint16_t)(seen - vq->last_used) > vq->vr.num) {
-			vspin_vq_drv_break(vq);
-			return NULL;
-		}
-		vq->used_seen = seen;
-		if (vq->last_used == seen)
-			return NULL;
-	}
+	/* One read of used->idx per burst; its acquire orders the reads. */
+	if (used_ready(vq) == 0)
+		return NULL;
 	e = &vq->vr.used->ring[vq->last_used & (vq->vr.num - 1)];
 	/* One read of each field: the device may rewrite them meanwhile. */
 	id = *(volatile const uint32_t *)&e->id;
