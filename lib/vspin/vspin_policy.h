@@ -17,7 +17,9 @@
  *                 arms; naps (a timed sleep, notifications off) for a time
  *                 that grows by 1 us per poll that found fewer than 16
  *                 packets, up to US, and drops to 0 after a poll of 16 or
- *                 more (lib/dpif-netdev.c, pmd_thread_main(), OVS 3.1),
+ *                 more (lib/dpif-netdev.c, pmd_thread_main(), OVS 3.1;
+ *                 here ring entries: a mergeable packet's buffers count
+ *                 one each),
  *                 with OVS's PMD timer slack of 1 us (vspin_sleeper.c).
  *
  * Adaptive rule: what a sleep costs, and when to pay it.
@@ -44,7 +46,9 @@
  *      that costs in latency: 10C, plus D - B when wake-ups come later
  *      than B (rx_qN_latency_us shows it as it moves).
  *   r  the arrival rate, an average over the last few hundred
- *      microseconds, sleeps included (packets per cycle).
+ *      microseconds, sleeps included (ring entries per cycle: a packet
+ *      is one entry but with mergeable rx buffers, one per buffer; K is
+ *      in entries too).
  *   u  the busy fraction, r times the cost of a packet: what a poll that
  *      found packets takes, up to the next poll, beyond an empty poll,
  *      per packet (per rate window, averaged over the last few).

@@ -420,7 +420,7 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	struct virtio_spin_dev *dev = rxq->dev;
 	bool may_block =
 		vspin_port_may_block(dev->eth_dev, dev->sleep_rule, dev->spin);
-	uint16_t n;
+	uint16_t used = rxq->vq.last_used, n;
 
 	vspin_sleeper_before_poll(&rxq->sleeper, may_block);
 	n = rx_burst(rxq, pkts, nb);
@@ -433,9 +433,14 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	/*
 	 * After a sleep, no second burst here: the application polls again
 	 * at once, and what that poll finds reaches the policy
-	 * (vspin_sleeper_poll() in vspin_sleeper.h says why).
+	 * (vspin_sleeper_poll() in vspin_sleeper.h says why). The policy
+	 * counts used entries, not packets: the event index it arms, and the
+	 * ring room it keeps for a late wake-up, are in entries, and a
+	 * mergeable packet takes one per buffer.
 	 */
-	vspin_sleeper_poll(&rxq->sleeper, n, may_block, VSPIN_SLEEPER_NOW_LAZY);
+	used = (uint16_t)(rxq->vq.last_used - used);
+	vspin_sleeper_poll(&rxq->sleeper, used, may_block,
+			   VSPIN_SLEEPER_NOW_LAZY);
 	return n;
 }
 
