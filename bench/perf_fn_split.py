@@ -16,12 +16,12 @@ configuration, the median over repeats of each function's ns a packet.
 import argparse
 import bisect
 import collections
-import csv
-import glob
 import os
 import re
 import statistics
 import subprocess
+
+from perf_per_pkt import profiled_runs
 
 DEFAULT_LIB = "/lib/x86_64-linux-gnu/librte_vhost.so.23"
 
@@ -60,27 +60,15 @@ def main():
             return "?0x%x" % addr
         return names.get(ranges[i][0], "fn_%x" % ranges[i][0])
 
-    packets = {}
-    with open(os.path.join(args.dir, "runs.csv")) as f:
-        for r in csv.DictReader(f):
-            packets[(r["config"], r["repeat"])] = int(r["packets"])
-    configs = list(dict.fromkeys(c for c, _ in packets))
-    by_cfg = {c.replace(" ", "_").replace("-", "_"): c for c in configs}
-
     cost = collections.defaultdict(lambda: collections.defaultdict(list))
-    reports = glob.glob(os.path.join(args.dir, "logs",
-                                     "*-%s.perf.txt" % args.side))
-    reports += glob.glob(os.path.join(args.dir, "*-%s.perf.txt" % args.side))
-    for path in sorted(reports):
-        m = re.match(r"\d+-(.+)_[^_]+_r(\d+)-", os.path.basename(path))
-        if not m or m.group(1) not in by_cfg:
-            continue
-        config = by_cfg[m.group(1)]
-        npkt = packets.get((config, m.group(2)))
+    configs = []
+    for config, _, path, npkt in profiled_runs(args.dir, args.side):
+        if config not in configs:
+            configs.append(config)
         with open(path) as f:
             text = f.read()
         events = re.findall(r"Event count \(approx\.\): (\d+)", text)
-        if not npkt or not events:
+        if not events:
             continue
         ns_total = int(events[-1])  # cpu-clock: ns sampled
         acc = collections.Counter()

@@ -42,28 +42,35 @@ def dso_table(path):
     return out, total
 
 
+def profiled_runs(d, side="guest"):
+    """(label, repeat, report path, packets) of every run of sweep d
+    whose SIDE process was profiled: the report sweep.py wrote for the run
+    (logs/NNN-TAG-SIDE.perf.txt, or beside runs.csv once copied out for
+    committing), TAG being the run's config-load-rRepeat as sweep.py
+    names it. label: the config, and its load unless saturation."""
+    with open(os.path.join(d, "runs.csv")) as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        tag = re.sub(r"[^A-Za-z0-9]+", "_", "%s-%s-r%s" %
+                     (r["config"], r["load"], r["repeat"]))
+        name = "[0-9][0-9][0-9]-%s-%s.perf.txt" % (tag, side)
+        found = (glob.glob(os.path.join(d, "logs", name)) +
+                 glob.glob(os.path.join(d, name)))
+        if found and int(r["packets"]) > 0:
+            label = r["config"]
+            if r["load"] != "sat":
+                label += " " + r["load"]
+            yield label, int(r["repeat"]), found[0], int(r["packets"])
+
+
 def main():
     if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
         print("usage: bench/perf_per_pkt.py SWEEP_DIR\n\n" +
               __doc__.strip())
         return 0 if sys.argv[1:] in (["-h"], ["--help"]) else 2
-    d = sys.argv[1]
-    runs = {}
-    with open(os.path.join(d, "runs.csv")) as f:
-        for r in csv.DictReader(f):
-            runs[(r["config"], int(r["repeat"]))] = int(r["packets"])
     per = {}
-    for p in sorted(glob.glob(os.path.join(d, "logs", "*-guest.perf.txt"))):
-        m = re.match(r"\d+-(.*)_sat_r(\d+)-guest", os.path.basename(p))
-        if not m:
-            continue
-        tag, rep = m.group(1), int(m.group(2))
-        cfg = next((c for (c, r) in runs if r == rep and
-                    re.sub(r"[^A-Za-z0-9]+", "_", c) == tag), None)
-        if cfg is None or not runs[(cfg, rep)]:
-            continue
+    for cfg, _, p, pkts in profiled_runs(sys.argv[1]):
         dsos, total = dso_table(p)
-        pkts = runs[(cfg, rep)]
         pmd = sum(v for k, v in dsos.items() if "net_virtio" in k)
         app = dsos.get("vspin-traffic", 0.0)
         mb = sum(v for k, v in dsos.items()

@@ -48,10 +48,10 @@
  *   r  the arrival rate, an average over the last few hundred
  *      microseconds, sleeps included (ring entries per cycle: a packet
  *      is one entry but with mergeable rx buffers, one per buffer; K is
- *      in entries too).
- *   u  the busy fraction, r times the cost of a packet: what a poll that
- *      found packets takes, up to the next poll, beyond an empty poll,
- *      per packet (per rate window, averaged over the last few).
+ *      in entries too, and the code's "packets" are these entries).
+ *   u  the busy fraction, r times the cost of an entry: what a poll that
+ *      found entries takes, up to the next poll, beyond an empty poll,
+ *      per entry (per rate window, averaged over the last few).
  *   D  how late a coalesced batch's wake-up comes after the K-th entry
  *      (or the sleep's bound): the 95th percentile of the last few hundred
  *      batches, tracked one step at a time (learn_late()).
