@@ -160,6 +160,29 @@ rx_get(struct virtio_spin_rxq *rxq, uint32_t *len)
 }
 
 /*
+ * A packet of several buffers for an application that did not enable
+ * RTE_ETH_RX_OFFLOAD_SCATTER: a frame longer than the MTU (rx queue setup
+ * checked that one of the MTU fits an mbuf). Dropped and counted in
+ * errors, as a NIC drops an oversized frame, and logged once per queue:
+ * an application that takes one-segment packets must not get a chain.
+ */
+static __rte_noinline void
+rx_drop_chain(struct virtio_spin_rxq *rxq, struct rte_mbuf *m)
+{
+	rxq->st.errors++;
+	if (!rxq->chain_logged) {
+		rxq->chain_logged = true;
+		PMD_LOG(WARNING,
+			"%s: rx queue %u: dropped a %u-byte packet of %u "
+			"buffers: the application did not enable "
+			"RTE_ETH_RX_OFFLOAD_SCATTER (counted in errors, logged "
+			"once)",
+			rxq->dev->path, rxq->queue_id, m->pkt_len, m->nb_segs);
+	}
+	rte_pktmbuf_free(m);
+}
+
+/*
  * Continue a mergeable packet with the buffers that have arrived. Returns
  * the completed packet, or NULL if some are still missing.
  */
@@ -290,6 +313,10 @@ rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
 			if (--rxq->mrg_left == 0) {
 				m = rxq->mrg_head;
 				rxq->mrg_head = rxq->mrg_tail = NULL;
+				if (unlikely(!rxq->scatter)) {
+					rx_drop_chain(rxq, m);
+					continue;
+				}
 				*bytes += m->pkt_len;
 				pkts[n++] = m;
 			}
@@ -364,6 +391,10 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 			m = rx_merge(rxq);
 			if (m == NULL)
 				break;
+			if (unlikely(!rxq->scatter)) {
+				rx_drop_chain(rxq, m);
+				continue;
+			}
 			bytes += m->pkt_len;
 			pkts[n++] = m;
 			continue;

@@ -68,6 +68,8 @@ struct virtio_spin_rxq {
 	uint16_t queue_id;
 	uint16_t port_id;
 	bool mrg_rxbuf;
+	bool scatter;	   /* the application takes multi-segment packets */
+	bool chain_logged; /* a dropped chain (!scatter) has been logged */
 	/* A mergeable packet whose buffers have not all arrived yet. */
 	struct rte_mbuf *mrg_head, *mrg_tail;
 	uint16_t mrg_left;

@@ -139,13 +139,17 @@ static void tx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
 
 static int
 rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
-	       unsigned int socket,
-	       const struct rte_eth_rxconf *conf __rte_unused,
+	       unsigned int socket, const struct rte_eth_rxconf *conf,
 	       struct rte_mempool *mp)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 	struct virtio_spin_rxq *rxq;
 	int num = ring_size(dev, nb_desc);
+	bool scatter =
+		((conf->offloads | eth_dev->data->dev_conf.rxmode.offloads) &
+		 RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
+	uint32_t frame = eth_dev->data->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	uint32_t room;
 
 	if (num < 0)
 		return num;
@@ -153,6 +157,23 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	    RTE_PKTMBUF_HEADROOM + RTE_ETHER_MIN_LEN) {
 		PMD_LOG(ERR, "%s: mbufs of pool %s are too small", dev->path,
 			mp->name);
+		return -EINVAL;
+	}
+	/*
+	 * Without RTE_ETH_RX_OFFLOAD_SCATTER the application takes packets
+	 * of one mbuf only: a frame of the MTU (and a VLAN tag) must fit one.
+	 * A longer frame that spans buffers anyway is dropped in the data
+	 * path (rx_drop_chain()).
+	 */
+	room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	if (!scatter && frame > room) {
+		PMD_LOG(ERR,
+			"%s: rx queue %u: a frame of MTU %u takes %u bytes, "
+			"mbufs of pool %s hold %u: enable "
+			"RTE_ETH_RX_OFFLOAD_SCATTER (testpmd: "
+			"--enable-scatter) or use larger mbufs",
+			dev->path, qid, eth_dev->data->mtu, frame, mp->name,
+			room);
 		return -EINVAL;
 	}
 	rx_queue_release(eth_dev, qid);
@@ -171,6 +192,7 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	vspin_vring_init(&rxq->vq.vr, rxq->mz->addr, (uint32_t)num,
 			 VRING_ALIGN);
 	rxq->mp = mp;
+	rxq->scatter = scatter;
 	rxq->dev = dev;
 	rxq->queue_id = qid;
 	rxq->port_id = eth_dev->data->port_id;

@@ -23,8 +23,18 @@ Cases (argv[1]):
   segments_poll
       multi-segment mbufs both ways: guest txonly with 3-segment 128-byte
       packets (a descriptor chain per packet); host txonly with 3000-byte
-      packets, more than one rx buffer: mergeable receive, num_buffers 2.
+      packets, more than one rx buffer: mergeable receive, num_buffers 2
+      (the guest enables scatter: --enable-scatter).
       Expect: counts and bytes agree, every packet has the size sent.
+  noscatter_poll
+      the guest does not enable RTE_ETH_RX_OFFLOAD_SCATTER. With 700-byte
+      mbufs (a 1518-byte frame of the default MTU does not fit one) the
+      port does not start: testpmd exits and the log names the offload.
+      With 2 KB mbufs the host sends 3000-byte packets (two buffers),
+      then 1000-byte ones. Expect: no 3000-byte packet is delivered
+      (a chain the application did not ask for), each is counted in
+      rx-errors and the drop is logged once; every 1000-byte packet is
+      delivered.
   *_spin runs the guest with spin_mode=spin:20 (sleeps when idle); the
   guest's rx must then also have armed and slept during the idle period
   before traffic starts, and been woken by the host's call.
@@ -35,6 +45,7 @@ Cases (argv[1]):
   sleeping guest, not the 1 s timeout.
 """
 
+import os
 import sys
 import time
 
@@ -205,7 +216,8 @@ def segments(d, devargs, spin):
                                ("host", 3000, "2000,1000")):
         fwd = {"guest": ("txonly", "rxonly"), "host": ("rxonly", "txonly")}
         with vhost_pmd(d, fwd[sender][1]) as host, \
-                guest_pmd(d, fwd[sender][0], devargs) as guest:
+                guest_pmd(d, fwd[sender][0], devargs,
+                          args=["--enable-scatter"]) as guest:
             guest.wait_link_up(0)
             host.wait_link_up(0)
             tx, rx = (guest, host) if sender == "guest" else (host, guest)
@@ -230,6 +242,54 @@ def segments(d, devargs, spin):
             check(r["rx_errors"] == 0, "rx errors: %s" % r)
 
 
+def send(host, guest, segs):
+    """host txonly -> guest rxonly with txpkts SEGS, drained; the stats."""
+    host.cmd("set txpkts " + segs)
+    guest.start_fwd()
+    host.start_fwd()
+    settle(0.4)
+    host.stop_fwd()
+    settle()
+    guest.stop_fwd()
+    return host.port_stats(0), guest.port_stats(0)
+
+
+def noscatter(d, devargs, spin):
+    rc, log = harness.run_testpmd(
+        "small", vdevs=["net_virtio_spin0,server=1,path=%s"
+                        % os.path.join(d, "none.sock")],
+        plugins=[harness.plugin("virtio")], fwd_lcore=1,
+        args=["--mbuf-size=700", "--total-num-mbufs=16384"], timeout=20)
+    check(rc not in (None, 0) and "RTE_ETH_RX_OFFLOAD_SCATTER" in log,
+          "700-byte mbufs without scatter: exit status %s, expected a "
+          "refused rx queue:\n%s" % (rc, log[-1500:]))
+    with vhost_pmd(d, "txonly") as host, \
+            guest_pmd(d, "rxonly", devargs) as guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        t, r = send(host, guest, "2000,1000")
+        check(t["tx_packets"] > 0, "the host sent nothing: %s" % t)
+        check(r["rx_packets"] == 0,
+              "%d packets of 3000 bytes delivered without scatter"
+              % r["rx_packets"])
+        check(r["rx_errors"] == t["tx_packets"],
+              "host sent %d 3000-byte packets, guest rx-errors %d"
+              % (t["tx_packets"], r["rx_errors"]))
+        check(guest.log.count("did not enable RTE_ETH_RX_OFFLOAD_SCATTER")
+              == 1, "the drop was not logged exactly once:\n%s"
+              % guest.log[-1500:])
+        t2, r2 = send(host, guest, "1000")
+        sent = t2["tx_packets"] - t["tx_packets"]
+        check(sent > 0, "the host sent no 1000-byte packet")
+        check((r2["rx_packets"], r2["rx_bytes"]) ==
+              (sent, t2["tx_bytes"] - t["tx_bytes"]),
+              "1000-byte packets: sent %d (%d bytes), received %d (%d "
+              "bytes)" % (sent, t2["tx_bytes"] - t["tx_bytes"],
+                          r2["rx_packets"], r2["rx_bytes"]))
+        check(r2["rx_errors"] == r["rx_errors"],
+              "rx-errors grew with 1000-byte packets: %s" % r2)
+
+
 def main():
     case = sys.argv[1]
     kind, mode = case.rsplit("_", 1)
@@ -237,7 +297,8 @@ def main():
     devargs = SPIN if spin else ""
     with harness.private_dir() as d:
         {"oneway": oneway, "io": io, "mq": mq,
-         "segments": segments}[kind](d, devargs, spin)
+         "segments": segments, "noscatter": noscatter}[kind](d, devargs,
+                                                             spin)
 
 
 run(main)
