@@ -93,13 +93,14 @@ def main():
            for c in configs}
     syms = sorted({s for c in configs for s in med[c]},
                   key=lambda s: -max(med[c].get(s, 0) for c in configs))
+    width = [max(16, len(c) + 2) for c in configs]
     print("%-44s" % "ns/packet (median of repeats)" +
-          "".join("%16s" % c[:15] for c in configs))
+          "".join("%*s" % (w, c) for w, c in zip(width, configs)))
     for s in syms[:args.top]:
-        print("%-44s" % s[:44] +
-              "".join("%16.1f" % med[c].get(s, 0) for c in configs))
-    print("%-44s" % "all sampled" +
-          "".join("%16.1f" % sum(med[c].values()) for c in configs))
+        print("%-44s" % s[:44] + "".join(
+            "%*.1f" % (w, med[c].get(s, 0)) for w, c in zip(width, configs)))
+    print("%-44s" % "all sampled" + "".join(
+        "%*.1f" % (w, sum(med[c].values())) for w, c in zip(width, configs)))
 
 
 if __name__ == "__main__":
