@@ -183,6 +183,13 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 #define COST_SHIFT 4
 /* An eighth of the ring is kept free for a producer's burst beyond K. */
 #define RING_BURST_SHIFT 3
+/*
+ * A producer whose publications average this many entries or more runs
+ * flat out (OVS's PMD threads read a poll of 16 packets or more the same
+ * way): its bursts are full because more was waiting. Averaged with
+ * weight 1/8, in entries x 2^COST_SHIFT.
+ */
+#define FULL_BURST 16u
 
 /*
  * The CPU one wake-up costs a PMD: twice the measured sleep-and-wake round
@@ -473,7 +480,7 @@ plan_idle(struct vspin_policy *p)
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t half = ring ? ring / 2 : 32768, kmax = half;
 	uint64_t sleep = span, idle;
-	bool coalescing;
+	bool coalescing, full;
 
 	if (half == 0)
 		half = kmax = 1;
@@ -515,6 +522,20 @@ plan_idle(struct vspin_policy *p)
 	coalescing =
 		k >= 2 && idle >= (p->wake_cpu + p->notify_cost) * p->rate_fp;
 	/*
+	 * A producer that publishes full bursts, one sooner than a wake-up
+	 * and a notification cost (pub / r < C + N), runs flat out: each
+	 * batch would take a notification out of its throughput. The rate
+	 * and u alone cannot tell: a consumer much faster than its producer
+	 * finds K leaving it as idle at saturation as at half the load.
+	 * Spin as near saturation. Full bursts far apart (a bursty light
+	 * load) still coalesce.
+	 */
+	full = p->pub_fp >= (uint64_t)FULL_BURST << COST_SHIFT &&
+	       p->pub_fp << (RATE_SHIFT - COST_SHIFT) <
+		       (p->wake_cpu + p->notify_cost) * p->rate_fp;
+	if (full)
+		coalescing = false;
+	/*
 	 * A timed nap (no EVENT_IDX) wakes late: by the timer's overshoot
 	 * measured at start-up, or by D if the naps taken so far came later.
 	 * Shorten it so that the ring's half still holds what arrives
@@ -530,9 +551,10 @@ plan_idle(struct vspin_policy *p)
 		else if (sleep > fill - late)
 			sleep = fill - late;
 	}
-	p->regime = coalescing ? VSPIN_RG_COALESCE :
-		    k >= 2     ? VSPIN_RG_BUSY :
-				 VSPIN_RG_SPIN;
+	if (coalescing)
+		p->regime = VSPIN_RG_COALESCE;
+	else
+		p->regime = k >= 2 || full ? VSPIN_RG_BUSY : VSPIN_RG_SPIN;
 	if (!coalescing) {
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;
@@ -568,6 +590,13 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 			learn_gap(p, p->pending_gap);
 	}
 	if (n > 0) {
+		/*
+		 * Work found while spinning, right after an empty poll: what
+		 * the producer published in one go (not what piled up while
+		 * we slept or were busy).
+		 */
+		if (adaptive && p->state == VSPIN_ST_SPIN)
+			p->pub_fp = ewma8(p->pub_fp, (uint64_t)n << COST_SHIFT);
 		if (p->state != VSPIN_ST_POLL) {
 			/* A gap that ended while spinning: its length is known. */
 			if (adaptive && p->state == VSPIN_ST_SPIN &&

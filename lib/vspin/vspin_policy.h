@@ -106,7 +106,15 @@
  *
  * 3. Near saturation, when K >= 2 but (1 - u) K / r < C + N (the ring bounds
  *    K, or the consumer is nearly always busy, and a batch leaves it idle
- *    for less than a wake-up's CPU): no gap shorter than C is worth a
+ *    for less than a wake-up's CPU), or when the producer publishes full
+ *    bursts: 16 entries or more on average in the polls that find work
+ *    right after an empty one (OVS reads a poll of 16 packets or more as
+ *    a busy PMD), one burst sooner than C + N. That producer runs flat
+ *    out, and the rate and u cannot tell it: a consumer four times
+ *    faster than its producer finds a batch of K leaving it as idle at
+ *    saturation as at half the load, and coalesced, one notification
+ *    per batch out of the producer's throughput (bench/README-adaptive.md,
+ *    v19). No gap shorter than C is worth a
  *    sleep at this rate either, and a notification now costs a producer
  *    that has no time to spare. The queue spins max(L, 1 ms), then arms
  *    for the next entry (K = 1) and sleeps up to sleep_max_us: it sleeps
@@ -123,7 +131,9 @@
  * 7/8 per new sample; the rate is re-estimated over windows of at least
  * 64 us that end on a poll that found packets (or after 1 ms without),
  * old estimates weighing 3/4, and u with it; the cost of an empty poll
- * weighs the past 7/8 per poll, that of a packet 7/8 per window. D starts
+ * weighs the past 7/8 per poll, that of a packet 7/8 per window, and a
+ * producer's publication (the work a poll right after an empty one finds)
+ * 7/8 per such poll. D starts
  * at B (S = L) and moves by B/16 up for a wake-up later than D, by a
  * nineteenth of that down otherwise (and per rate window without a
  * coalesced wake-up): it settles where 1 in 20 is later.
@@ -217,6 +227,7 @@ struct vspin_policy {
 	uint64_t work_pkts;    /* ... and how many */
 	uint64_t pkt_cost;     /* cycles x 16 to process a packet, averaged */
 	uint32_t util_fp;      /* busy fraction r x pkt_cost, 1.0 = 65536 */
+	uint64_t pub_fp;       /* entries x 16 a producer publishes at once */
 	uint64_t late;	       /* cycles: a coalesced wake's lateness, p95 */
 	uint64_t planned;      /* cycles: this coalescing sleep's span */
 	bool late_sampled;     /* a coalesced wake-up taught D this window */

@@ -385,6 +385,8 @@ test_adaptive_window_never_exceeds_sleep_cost(void)
 /* Packets every `every` cycles for `span` cycles, then an empty poll. */
 /* The producer pauses pause_len cycles every pause_every (0: never). */
 static uint64_t pause_every, pause_len;
+/* Entries the producer publishes at once, each `every` cycles apart. */
+static unsigned int burst_of = 1;
 
 /* The arrival after the one at a: every cycles later, or after a pause. */
 static uint64_t
@@ -416,7 +418,7 @@ consume(uint64_t *t, uint64_t every, uint64_t cost, uint64_t late,
 		if (now < next)
 			now = next;
 		while (next <= now) {
-			n++;
+			n += burst_of;
 			next = after(next, every);
 		}
 		vspin_policy_poll(&pol, n, now);
@@ -431,7 +433,7 @@ consume(uint64_t *t, uint64_t every, uint64_t cost, uint64_t late,
 			}
 			vspin_policy_armed(&pol, false, now);
 			vspin_policy_sleep(&pol, now);
-			for (k = 1; k < pol.arm_k; k++)
+			for (k = burst_of; k < pol.arm_k; k += burst_of)
 				kth = after(kth, every);
 			bound = now + (uint64_t)pol.sleep_us * US;
 			wake = (kth < bound ? kth : bound) + late;
@@ -607,6 +609,65 @@ test_adaptive_busy_consumer_spins(void)
 	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
 		 "a batch leaving 23 us idle, C 20 us, a notification 5 us: "
 		 "armed at once (K %u)",
+		 pol.arm_k);
+}
+
+/*
+ * A producer running flat out publishes full bursts: 32 entries every
+ * 6.4 us to a consumer busy 10% of the time. By the rate and u a batch of
+ * 128 would pay for its wake-up (as one entry every 200 ns does above),
+ * but each would take a notification from a producer with no time to
+ * spare: the queue spins as near saturation, and sleeps once the producer
+ * stops. The same rate in publications of 2 coalesces, and so do bursts
+ * of 32 far apart (a bursty light load) and, after saturation, the
+ * producer's small publications at half the rate.
+ */
+static void
+test_adaptive_full_bursts_mean_saturation(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us */
+	vspin_policy_set_ring(&pol, 256, true);
+	burst_of = 32;
+	consume(&t, 6400, 20, 10 * US, 20000 * US);
+	VT_CHECK(st.sleeps == 0,
+		 "%llu sleeps in 20 ms of bursts of 32 every 6.4 us, expected "
+		 "none",
+		 (unsigned long long)st.sleeps);
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1 &&
+			 pol.regime == VSPIN_RG_BUSY,
+		 "full bursts 6.4 us apart: regime %d K %u, expected near "
+		 "saturation (%d)",
+		 pol.regime, pol.arm_k, VSPIN_RG_BUSY);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t + 1000 * US),
+		 "the producer stopped: not armed after 1 ms");
+	vspin_policy_armed(&pol, true, t + 1000 * US);
+	/* Publications of 2 every 400 ns: the same rate, coalesced. */
+	burst_of = 2;
+	consume(&t, 400, 20, 10 * US, 20000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
+		 "publications of 2 at 5 per us: K %u, expected 128",
+		 pol.arm_k);
+	sleep_then_poll(&t, 30 * US, VSPIN_WAKE_NOTIFIED, 128);
+	/*
+	 * Bursts of 32 every 3.2 ms: full (a sleeping queue seldom sees a
+	 * publication right after an empty poll: set the average), but far
+	 * apart.
+	 */
+	burst_of = 32;
+	consume(&t, 3200 * US, 20, 10 * US, 200000 * US);
+	pol.pub_fp = 32u << 4;
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.regime != VSPIN_RG_BUSY,
+		 "bursts of 32 every 3.2 ms taken for saturation");
+	vspin_policy_armed(&pol, true, t);
+	/* Saturation again, then half its rate in publications of 1. */
+	consume(&t, 6400, 20, 10 * US, 20000 * US);
+	burst_of = 1;
+	consume(&t, 400, 20, 10 * US, 20000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
+		 "publications of 1 at half the saturated rate after "
+		 "saturation: K %u, expected 128",
 		 pol.arm_k);
 }
 
@@ -939,6 +1000,7 @@ main(void)
 	VT_RUN(test_ovs_sleep_rule);
 	VT_RUN(test_counters_consistent_poll);
 	VT_RUN(test_adaptive_busy_consumer_spins);
+	VT_RUN(test_adaptive_full_bursts_mean_saturation);
 	VT_RUN(test_adaptive_late_wakeups_shorten_batches);
 	VT_RUN(test_adaptive_producer_pauses_at_saturation);
 	VT_RUN(test_adaptive_late_wakeups_leave_room_in_the_ring);
