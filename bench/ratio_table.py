@@ -5,7 +5,9 @@ pair of the same run: Mpps median [min-max], the ratio of medians to stock,
 the median of the per-repeat ratios (each repeat's run divided by the
 stock run of the same repeat, measured minutes apart at most), and the
 guest thread's CPU time per packet (guest_ns_pkt), the number that other
-load on the machine changes least.
+load on the machine changes least, and how often the generator's bursts
+met a full ring (gen_full_pct, sweeps since 2026-12-01: near 0, the
+producer is the slower side).
 
     bench/ratio_table.py bench/results/<stamp>[/runs.csv] ...
 
@@ -53,8 +55,8 @@ def table(rows, load_name, ref="stock"):
     sns = statistics.median(sns) if sns else None
     out = ["| pair, mode | n | Mpps median [min-max] | / stock (medians) "
            "| / stock (median of per-repeat) [min-max] | guest ns/pkt "
-           "median | / stock |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+           "median | / stock | generator's bursts to a full ring % |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for c in order:
         runs = by[c]
         mpps = sorted(num(r, "mpps") for r in runs.values())
@@ -65,12 +67,16 @@ def table(rows, load_name, ref="stock"):
         ns = [num(r, "guest_ns_pkt") for r in runs.values()
               if num(r, "guest_ns_pkt")]
         nsm = statistics.median(ns) if ns else None
-        out.append("| %s | %d | %s [%s-%s] | %s | %s [%s-%s] | %s | %s |" % (
+        full = [num(r, "gen_full_pct") for r in runs.values()
+                if num(r, "gen_full_pct") is not None]
+        out.append("| %s | %d | %s [%s-%s] | %s | %s [%s-%s] | %s | %s | %s |"
+                   % (
             c, len(mpps), f(med), f(mpps[0]), f(mpps[-1]),
             f(med / smed if smed else None),
             f(statistics.median(pr) if pr else None),
             f(pr[0] if pr else None), f(pr[-1] if pr else None),
-            f(nsm, 0), f(nsm / sns if nsm and sns else None)))
+            f(nsm, 0), f(nsm / sns if nsm and sns else None),
+            f(statistics.median(full) if full else None, 1)))
     return "\n".join(out)
 
 

@@ -484,6 +484,10 @@ def metrics(host, guest):
         "host_ns_pkt": cpu_ns_pkt(host),
         "guest_cyc_pkt": per_pkt(guest, "traffic_cycles"),
         "guest_ins_pkt": per_pkt(guest, "traffic_instructions"),
+        # Share of the generator's tx bursts the ring did not take whole
+        # (it was full): near 0, the producer is the slower side.
+        "gen_full_pct": (gen["tx_short_bursts"] * 100.0 / gen["tx_calls"]
+                         if gen.get("tx_calls") else None),
         "host_wall_s": host["wall_s"],
         "guest_wall_s": guest["wall_s"],
     }
@@ -497,7 +501,8 @@ FIELDS = ["offered_mpps", "sent_mpps", "mpps", "ivl_min_mpps",
           "host_window_us", "guest_window_us", "sink_sleep_cost_us",
           "sink_latency_us", "sink_wake_late_us", "sink_busy_pct",
           "p50_us", "p99_us", "p999_us",
-          "guest_ns_pkt", "host_ns_pkt", "guest_cyc_pkt", "guest_ins_pkt"]
+          "guest_ns_pkt", "host_ns_pkt", "guest_cyc_pkt", "guest_ins_pkt",
+          "gen_full_pct"]
 
 
 def summarize(runs):
