@@ -190,6 +190,12 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
  * weight 1/8, in entries x 2^COST_SHIFT.
  */
 #define FULL_BURST 16u
+/*
+ * A coalescing queue arms at its first empty poll and never sees a
+ * publication on its own: one idle period in 2^PROBE_SHIFT spins first
+ * until one comes, for at most C.
+ */
+#define PROBE_SHIFT 4
 
 /*
  * The CPU one wake-up costs a PMD: twice the measured sleep-and-wake round
@@ -560,6 +566,7 @@ plan_idle(struct vspin_policy *p)
 		p->sleep_us = p->conf.sleep_max_us;
 		return;
 	}
+	p->probing = (++p->batches & ((1u << PROBE_SHIFT) - 1)) == 0;
 	p->arm_k = (uint16_t)k;
 	p->planned = sleep;
 	p->sleep_us = (uint32_t)((sleep * 1000000u) / p->hz);
@@ -629,8 +636,10 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 	case VSPIN_MODE_SPIN:
 		return now - p->idle_since >= p->window;
 	case VSPIN_MODE_ADAPTIVE:
-		return p->regime == VSPIN_RG_COALESCE ||
-		       now - p->idle_since >= (p->regime == VSPIN_RG_BUSY ?
+		if (p->regime == VSPIN_RG_COALESCE)
+			return !p->probing ||
+			       now - p->idle_since >= p->wake_cpu;
+		return now - p->idle_since >= (p->regime == VSPIN_RG_BUSY ?
 						       busy_window(p) :
 						       p->window);
 	default:

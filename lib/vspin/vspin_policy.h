@@ -109,7 +109,9 @@
  *    for less than a wake-up's CPU), or when the producer publishes full
  *    bursts: 16 entries or more on average in the polls that find work
  *    right after an empty one (OVS reads a poll of 16 packets or more as
- *    a busy PMD), one burst sooner than C + N. That producer runs flat
+ *    a busy PMD), one burst sooner than C + N; a coalescing queue, which
+ *    arms at once, spins for such a poll in one idle period of 16, for C
+ *    at most. That producer runs flat
  *    out, and the rate and u cannot tell it: a consumer four times
  *    faster than its producer finds a batch of K leaving it as idle at
  *    saturation as at half the load, and coalesced, one notification
@@ -228,6 +230,8 @@ struct vspin_policy {
 	uint64_t pkt_cost;     /* cycles x 16 to process a packet, averaged */
 	uint32_t util_fp;      /* busy fraction r x pkt_cost, 1.0 = 65536 */
 	uint64_t pub_fp;       /* entries x 16 a producer publishes at once */
+	uint32_t batches;      /* coalescing idle periods, for probing */
+	bool probing;	       /* this one spins for a publication first */
 	uint64_t late;	       /* cycles: a coalesced wake's lateness, p95 */
 	uint64_t planned;      /* cycles: this coalescing sleep's span */
 	bool late_sampled;     /* a coalesced wake-up taught D this window */

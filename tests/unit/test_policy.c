@@ -620,12 +620,13 @@ test_adaptive_busy_consumer_spins(void)
  * spare: the queue spins as near saturation, and sleeps once the producer
  * stops. The same rate in publications of 2 coalesces, and so do bursts
  * of 32 far apart (a bursty light load) and, after saturation, the
- * producer's small publications at half the rate.
+ * producer's small publications at half the rate. A coalescing queue
+ * learns it too, from the idle periods in which it probes.
  */
 static void
 test_adaptive_full_bursts_mean_saturation(void)
 {
-	uint64_t t = 0;
+	uint64_t t = 0, sleeps;
 
 	setup_adaptive(0); /* L = 200 us, C = 20 us */
 	vspin_policy_set_ring(&pol, 256, true);
@@ -661,7 +662,25 @@ test_adaptive_full_bursts_mean_saturation(void)
 	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.regime != VSPIN_RG_BUSY,
 		 "bursts of 32 every 3.2 ms taken for saturation");
 	vspin_policy_armed(&pol, true, t);
+	/*
+	 * Publications of 64 every 16 us: a batch of 128 leaves 30 us idle,
+	 * so the queue coalesces and arms at once; one idle period in 16 it
+	 * spins for a publication first, learns they are full, and spins as
+	 * near saturation from then on.
+	 */
+	vspin_policy_poll(&pol, 1, t);
+	pol.pub_fp = 0;
+	burst_of = 64;
+	consume(&t, 16 * US, 20, 10 * US, 25000 * US);
+	sleeps = st.sleeps;
+	consume(&t, 16 * US, 20, 10 * US, 25000 * US);
+	VT_CHECK(sleeps > 0 && st.sleeps == sleeps,
+		 "publications of 64 every 16 us: %llu sleeps in the first "
+		 "25 ms, %llu in the next, expected some then none",
+		 (unsigned long long)sleeps,
+		 (unsigned long long)(st.sleeps - sleeps));
 	/* Saturation again, then half its rate in publications of 1. */
+	burst_of = 32;
 	consume(&t, 6400, 20, 10 * US, 20000 * US);
 	burst_of = 1;
 	consume(&t, 400, 20, 10 * US, 20000 * US);
