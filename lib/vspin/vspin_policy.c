@@ -193,7 +193,8 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 /*
  * A coalescing queue arms at its first empty poll and never sees a
  * publication on its own: one idle period in 2^PROBE_SHIFT spins first
- * until one comes, for at most C.
+ * until one comes, for at most C (only at rates where FULL_BURST entries
+ * could come back to back: not at light loads, where it would only cost).
  */
 #define PROBE_SHIFT 4
 
@@ -485,7 +486,7 @@ plan_idle(struct vspin_policy *p)
 	uint64_t k = (p->rate_fp * span) >> RATE_SHIFT;
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t half = ring ? ring / 2 : 32768, kmax = half;
-	uint64_t sleep = span, idle;
+	uint64_t sleep = span, idle, b2b;
 	bool coalescing, full;
 
 	if (half == 0)
@@ -528,17 +529,17 @@ plan_idle(struct vspin_policy *p)
 	coalescing =
 		k >= 2 && idle >= (p->wake_cpu + p->notify_cost) * p->rate_fp;
 	/*
-	 * A producer that publishes full bursts, one sooner than a wake-up
-	 * and a notification cost (pub / r < C + N), runs flat out: each
-	 * batch would take a notification out of its throughput. The rate
-	 * and u alone cannot tell: a consumer much faster than its producer
-	 * finds K leaving it as idle at saturation as at half the load.
-	 * Spin as near saturation. Full bursts far apart (a bursty light
-	 * load) still coalesce.
+	 * A producer that publishes full bursts back to back, one sooner
+	 * than two wake-ups and notifications cost (pub / r < 2 (C + N)),
+	 * runs flat out: each batch would take a notification out of its
+	 * throughput. The rate and u alone cannot tell: a consumer much
+	 * faster than its producer finds K leaving it as idle at saturation
+	 * as at half the load. Spin as near saturation. Full bursts further
+	 * apart (a bursty lighter load) still coalesce.
 	 */
+	b2b = 2 * (p->wake_cpu + p->notify_cost) * p->rate_fp;
 	full = p->pub_fp >= (uint64_t)FULL_BURST << COST_SHIFT &&
-	       p->pub_fp << (RATE_SHIFT - COST_SHIFT) <
-		       (p->wake_cpu + p->notify_cost) * p->rate_fp;
+	       p->pub_fp << (RATE_SHIFT - COST_SHIFT) < b2b;
 	if (full)
 		coalescing = false;
 	/*
@@ -566,7 +567,9 @@ plan_idle(struct vspin_policy *p)
 		p->sleep_us = p->conf.sleep_max_us;
 		return;
 	}
-	p->probing = (++p->batches & ((1u << PROBE_SHIFT) - 1)) == 0;
+	/* Probe only at a rate where a full burst could come back to back. */
+	p->probing = ((uint64_t)FULL_BURST << RATE_SHIFT) < b2b &&
+		     (++p->batches & ((1u << PROBE_SHIFT) - 1)) == 0;
 	p->arm_k = (uint16_t)k;
 	p->planned = sleep;
 	p->sleep_us = (uint32_t)((sleep * 1000000u) / p->hz);

@@ -107,26 +107,26 @@
  * 3. Near saturation, when K >= 2 but (1 - u) K / r < C + N (the ring bounds
  *    K, or the consumer is nearly always busy, and a batch leaves it idle
  *    for less than a wake-up's CPU), or when the producer publishes full
- *    bursts: 16 entries or more on average in the polls that find work
- *    right after an empty one (OVS reads a poll of 16 packets or more as
- *    a busy PMD), one burst sooner than C + N; a coalescing queue, which
- *    arms at once, spins for such a poll in one idle period of 16, for C
- *    at most. That producer runs flat
- *    out, and the rate and u cannot tell it: a consumer four times
- *    faster than its producer finds a batch of K leaving it as idle at
- *    saturation as at half the load, and coalesced, one notification
- *    per batch out of the producer's throughput (bench/README-adaptive.md,
- *    v19). No gap shorter than C is worth a
- *    sleep at this rate either, and a notification now costs a producer
- *    that has no time to spare. The queue spins max(L, 1 ms), then arms
- *    for the next entry (K = 1) and sleeps up to sleep_max_us: it sleeps
- *    when the producer stops, not when it hiccups. The window learnt at
- *    low rates (often 0 after idle timeouts) would have it arm on every
- *    brief dry-out of a producer running flat out, and a spin of C
- *    still sleeps through its hiccups, one notification each: on the
- *    project's VMs a vCPU stalls for tens to hundreds of microseconds
- *    (bench/wake_tail's tail). A queue whose load stops at once spins
- *    1 ms more before its first sleep.
+ *    bursts back to back: 16 entries or more on average in the polls
+ *    that find work right after an empty one (OVS reads a poll of 16
+ *    packets or more as a busy PMD), one burst sooner than 2 (C + N).
+ *    Such a producer runs flat out, and the rate and u cannot tell it: a
+ *    consumer four times faster than its producer finds a batch of K
+ *    leaving it as idle at saturation as at half the load, and coalesced,
+ *    one notification per batch out of the producer's throughput
+ *    (bench/README-adaptive.md, v19). A coalescing queue arms at once and
+ *    sees no such poll, so one of its idle periods in 16 spins first
+ *    until work comes (at most C), at rates where that can matter. No
+ *    gap shorter than C is worth a sleep at this rate either, and a
+ *    notification now costs a producer that has no time to spare. The
+ *    queue spins max(L, 1 ms), then arms for the next entry (K = 1) and
+ *    sleeps up to sleep_max_us: it sleeps when the producer stops, not
+ *    when it hiccups. The window learnt at low rates (often 0 after idle
+ *    timeouts) would have it arm on every brief dry-out of a producer
+ *    running flat out, and a spin of C still sleeps through its hiccups,
+ *    one notification each: on the project's VMs a vCPU stalls for tens
+ *    to hundreds of microseconds (bench/wake_tail's tail). A queue whose
+ *    load stops at once spins 1 ms more before its first sleep.
  *    These gaps teach nothing.
  *
  * Rate and histogram decay: each idle gap is one sample, old ones weigh

@@ -627,6 +627,7 @@ static void
 test_adaptive_full_bursts_mean_saturation(void)
 {
 	uint64_t t = 0, sleeps;
+	uint32_t batches;
 
 	setup_adaptive(0); /* L = 200 us, C = 20 us */
 	vspin_policy_set_ring(&pol, 256, true);
@@ -679,6 +680,17 @@ test_adaptive_full_bursts_mean_saturation(void)
 		 "25 ms, %llu in the next, expected some then none",
 		 (unsigned long long)sleeps,
 		 (unsigned long long)(st.sleeps - sleeps));
+	/*
+	 * One entry every 10 us coalesces (K = 20) but a full burst could
+	 * not come back to back at that rate: no idle period probes.
+	 */
+	burst_of = 1;
+	consume(&t, 10 * US, 20, 10 * US, 2000 * US);
+	batches = pol.batches;
+	consume(&t, 10 * US, 20, 10 * US, 20000 * US);
+	VT_CHECK(pol.batches == batches && st.sleeps > 0,
+		 "one entry every 10 us: %u probe candidates, expected none",
+		 pol.batches - batches);
 	/* Saturation again, then half its rate in publications of 1. */
 	burst_of = 32;
 	consume(&t, 6400, 20, 10 * US, 20000 * US);
