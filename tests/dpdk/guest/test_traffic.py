@@ -211,6 +211,18 @@ def mq(d, devargs, spin):
                                              g["rx_packets"]))
 
 
+def send(tx, rx, segs):
+    """tx txonly -> rx rxonly with txpkts SEGS, drained; both port stats."""
+    tx.cmd("set txpkts " + segs)
+    rx.start_fwd()
+    tx.start_fwd()
+    settle(0.4)
+    tx.stop_fwd()
+    settle()
+    rx.stop_fwd()
+    return tx.port_stats(0), rx.port_stats(0)
+
+
 def segments(d, devargs, spin):
     for sender, size, segs in (("guest", 128, "32,32,64"),
                                ("host", 3000, "2000,1000")):
@@ -221,14 +233,7 @@ def segments(d, devargs, spin):
             guest.wait_link_up(0)
             host.wait_link_up(0)
             tx, rx = (guest, host) if sender == "guest" else (host, guest)
-            tx.cmd("set txpkts " + segs)
-            rx.start_fwd()
-            tx.start_fwd()
-            settle(0.4)
-            tx.stop_fwd()
-            settle()
-            rx.stop_fwd()
-            t, r = tx.port_stats(0), rx.port_stats(0)
+            t, r = send(tx, rx, segs)
             check(t["tx_packets"] > 0, "%s sent nothing: %s" % (sender, t))
             check((r["rx_packets"], r["rx_bytes"]) ==
                   (t["tx_packets"], t["tx_bytes"]),
@@ -240,18 +245,6 @@ def segments(d, devargs, spin):
                   "received %d bytes in %d packets, expected %d each"
                   % (r["rx_bytes"], r["rx_packets"], size))
             check(r["rx_errors"] == 0, "rx errors: %s" % r)
-
-
-def send(host, guest, segs):
-    """host txonly -> guest rxonly with txpkts SEGS, drained; the stats."""
-    host.cmd("set txpkts " + segs)
-    guest.start_fwd()
-    host.start_fwd()
-    settle(0.4)
-    host.stop_fwd()
-    settle()
-    guest.stop_fwd()
-    return host.port_stats(0), guest.port_stats(0)
 
 
 def noscatter(d, devargs, spin):
