@@ -252,7 +252,7 @@ def noscatter(d, devargs, spin):
         "small", vdevs=["net_virtio_spin0,server=1,path=%s"
                         % os.path.join(d, "none.sock")],
         plugins=[harness.plugin("virtio")], fwd_lcore=1,
-        args=["--mbuf-size=700", "--total-num-mbufs=16384"], timeout=20)
+        args=["--mbuf-size=700"], timeout=20)
     check(rc not in (None, 0) and "RTE_ETH_RX_OFFLOAD_SCATTER" in log,
           "700-byte mbufs without scatter: exit status %s, expected a "
           "refused rx queue:\n%s" % (rc, log[-1500:]))
