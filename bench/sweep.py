@@ -631,7 +631,7 @@ def pct(a, b):
     return None if r is None else r * 100
 
 
-def claims(summ, loads, fam):
+def claims(summ, loads, fam, repeats=None):
     """The issue's four claims, computed from this run's medians. Each
     line states what was measured; whether it holds is read from it."""
     lines = []
@@ -673,9 +673,16 @@ def claims(summ, loads, fam):
             if p and s:
                 parts.append("%s %s%%" % (m, fmt(pct(s[0], p[0]), 1)))
         if parts:
+            # One short run per mode (--short) says little at
+            # saturation: this machine's rate swings between runs.
+            caveat = (" One repeat: saturation swings by 15-30% between "
+                      "runs on a shared machine; 5 or more interleaved "
+                      "repeats resolve a few percent "
+                      "(bench/README-adaptive.md)." if repeats == 1
+                      else "")
             lines.append("2. saturation, delivered Mpps as %% of poll "
-                         "(%s Mpps, same run): %s." % (fmt(p[0], 3),
-                                                       ", ".join(parts)))
+                         "(%s Mpps, same run): %s.%s" % (
+                             fmt(p[0], 3), ", ".join(parts), caveat))
     # 3. idle CPU.
     if "idle" in loads:
         parts = []
@@ -1165,7 +1172,7 @@ def write_report(outdir, runs, meta):
     head, rows = table_rows(names, load_names, summ)
     fam = "ours" if any(n.startswith("ours ") for n in names) else \
         "host-only"
-    claim_lines = claims(summ, load_names, fam)
+    claim_lines = claims(summ, load_names, fam, meta.get("repeats"))
     # The consumer: the host's sink, or the guest's with --reverse (older
     # meta.json files say so only in the set-up line).
     reverse = meta.get("reverse",
