@@ -135,10 +135,10 @@
  * old estimates weighing 3/4, and u with it; the cost of an empty poll
  * weighs the past 7/8 per poll, that of a packet 7/8 per window, and a
  * producer's publication (the work a poll right after an empty one finds)
- * 7/8 per such poll. D starts
- * at B (S = L) and moves by B/16 up for a wake-up later than D, by a
- * nineteenth of that down otherwise (and per rate window without a
- * coalesced wake-up): it settles where 1 in 20 is later.
+ * 7/8 per such poll. D starts at B (S = L) and moves by B/16 up for a
+ * wake-up later than D, by a nineteenth of that down otherwise (and per
+ * rate window without a coalesced wake-up): it settles where 1 in 20 is
+ * later.
  */
 #ifndef VSPIN_POLICY_H
 #define VSPIN_POLICY_H
