@@ -4,10 +4,13 @@
  * The sleeper (CPU 1) blocks for the whole gap, so its CPU goes idle (on
  * a VM, its vCPU halts); the producer (CPU 0) keeps its CPU busy, spins
  * for the gap, then signals. The sleeper notes when it runs again. Prints
- * the percentiles of that latency for a few gaps; B, the sleep cost the
- * adaptive rule measures at start-up, is its median without the halt.
+ * the percentiles of that latency for a few gaps, and the CPU time the
+ * sleeper's thread used per round (the syscalls and a wake-up after its
+ * CPU idled: what a PMD's wake-up costs beyond its own work); B, the
+ * sleep cost the adaptive rule measures at start-up, is the latency's
+ * median without the halt.
  *
- *   wake_tail [ROUNDS]    (default 4000 per gap)
+ *   wake_tail [ROUNDS [GAP_US...]]   (default: 4000; 20 100 200 1000 us)
  */
 #include <pthread.h>
 #include <sched.h>
@@ -15,13 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "vspin_clock.h"
 #include "vspin_eventfd.h"
 
-static const uint32_t gaps_us[] = {20, 100, 200, 1000};
+static const uint32_t default_gaps_us[] = {20, 100, 200, 1000};
+#define MAX_GAPS 32
 
 struct shared {
 	int fd;		     /* the sleeper's eventfd */
@@ -29,7 +34,17 @@ struct shared {
 	uint64_t signal_tsc; /* when the producer signalled */
 	uint64_t *lat;	     /* TSC ticks, one per round */
 	unsigned int rounds;
+	uint64_t cpu_ns; /* the sleeper's thread CPU over all rounds */
 };
+
+static uint64_t
+thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void
 pin(int cpu)
@@ -46,8 +61,10 @@ sleeper(void *arg)
 {
 	struct shared *s = arg;
 	unsigned int i;
+	uint64_t cpu0;
 
 	pin(1);
+	cpu0 = thread_cpu_ns();
 	for (i = 0; i < s->rounds; i++) {
 		int fd = s->fd;
 
@@ -57,6 +74,7 @@ sleeper(void *arg)
 		vspin_eventfd_drain(s->fd);
 		vspin_eventfd_signal(s->back);
 	}
+	s->cpu_ns = thread_cpu_ns() - cpu0;
 	return NULL;
 }
 
@@ -80,16 +98,18 @@ int
 main(int argc, char **argv)
 {
 	unsigned int rounds = argc > 1 ? (unsigned int)atoi(argv[1]) : 4000;
+	uint32_t gaps_us[MAX_GAPS];
+	unsigned int g, i, ngaps = 0;
 	struct shared s;
-	unsigned int g, i;
 	uint64_t hz;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		printf("usage: wake_tail [ROUNDS]\n"
-		       "Percentiles of an eventfd wake-up after a gap of 20, "
-		       "100, 200 and\n1000 us (the sleeper's CPU idle, the "
-		       "waker's busy); ROUNDS wake-ups\nper gap, 100 or more "
-		       "(default 4000). Pins threads to CPUs 0 and 1.\n");
+		printf("usage: wake_tail [ROUNDS [GAP_US...]]\n"
+		       "Percentiles of an eventfd wake-up after each gap "
+		       "(default 20, 100, 200\nand 1000 us; the sleeper's CPU "
+		       "idle, the waker's busy), and the sleeper's\nthread CPU "
+		       "per round; ROUNDS wake-ups per gap, 100 or more "
+		       "(default\n4000). Pins threads to CPUs 0 and 1.\n");
 		return 0;
 	}
 	if (rounds < 100) {
@@ -97,11 +117,29 @@ main(int argc, char **argv)
 				"more (--help)\n");
 		return 2;
 	}
+	for (i = 2; i < (unsigned int)argc; i++) {
+		char *end;
+		unsigned long v = strtoul(argv[i], &end, 10);
+
+		if (*argv[i] == '\0' || *end != '\0' || v == 0 || v > 1000000 ||
+		    ngaps == MAX_GAPS) {
+			fprintf(stderr,
+				"wake_tail: GAP_US '%s': at most %d gaps, "
+				"each 1-1000000 (--help)\n",
+				argv[i], MAX_GAPS);
+			return 2;
+		}
+		gaps_us[ngaps++] = (uint32_t)v;
+	}
+	if (ngaps == 0) {
+		ngaps = sizeof(default_gaps_us) / sizeof(default_gaps_us[0]);
+		memcpy(gaps_us, default_gaps_us, sizeof(default_gaps_us));
+	}
 	hz = vspin_tsc_hz();
 	printf("| gap us | rounds | p50 us | p90 us | p95 us | p99 us | "
-	       "p99.9 us | max us |\n");
-	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
-	for (g = 0; g < sizeof(gaps_us) / sizeof(gaps_us[0]); g++) {
+	       "p99.9 us | max us | sleeper CPU us/round |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	for (g = 0; g < ngaps; g++) {
 		pthread_t t;
 		int back;
 
@@ -131,13 +169,13 @@ main(int argc, char **argv)
 		pthread_join(t, NULL);
 		qsort(s.lat, rounds, sizeof(*s.lat), cmp_u64);
 		printf("| %u | %u | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f "
-		       "|\n",
+		       "| %.2f |\n",
 		       gaps_us[g], rounds, pct(s.lat, rounds, 0.5, hz),
 		       pct(s.lat, rounds, 0.9, hz),
 		       pct(s.lat, rounds, 0.95, hz),
 		       pct(s.lat, rounds, 0.99, hz),
-		       pct(s.lat, rounds, 0.999, hz),
-		       pct(s.lat, rounds, 1, hz));
+		       pct(s.lat, rounds, 0.999, hz), pct(s.lat, rounds, 1, hz),
+		       (double)s.cpu_ns / rounds / 1000.0);
 		free(s.lat);
 		close(s.fd);
 		close(s.back);
