@@ -147,12 +147,17 @@ main(int argc, char **argv)
 		s.back = eventfd(0, EFD_NONBLOCK);
 		s.rounds = rounds;
 		s.lat = calloc(rounds, sizeof(*s.lat));
-		if (s.fd < 0 || s.back < 0 || s.lat == NULL) {
+		pin(0);
+		if (s.fd < 0 || s.back < 0 || s.lat == NULL ||
+		    pthread_create(&t, NULL, sleeper, &s) != 0) {
 			perror("wake_tail");
+			free(s.lat);
+			if (s.fd >= 0)
+				close(s.fd);
+			if (s.back >= 0)
+				close(s.back);
 			return 1;
 		}
-		pin(0);
-		pthread_create(&t, NULL, sleeper, &s);
 		back = s.back;
 		for (i = 0; i < rounds; i++) {
 			uint64_t until = vspin_rdtsc() +
