@@ -101,6 +101,29 @@ def missing():
 
 _n = [0]
 
+# The tap devices of OVS's userspace datapath: one for the datapath, one
+# per bridge (the tests' only bridge is br0).
+OVS_TAPS = ("ovs-netdev", "br0")
+
+
+def clear_stale_taps(quiet=False):
+    """An ovs-vswitchd that was killed (a test run interrupted) leaves
+    its userspace datapath's tap devices behind, and the next one cannot
+    create its datapath ("creating tap device failed: Device or resource
+    busy", then "br0 is not a bridge"), and one that exits leaves them
+    too. Delete them, but only tap devices, and only when no ovs-vswitchd
+    runs on this machine: a running one (the system's OVS) owns its own."""
+    taps = [t for t in OVS_TAPS
+            if os.path.exists("/sys/class/net/%s/tun_flags" % t)]
+    if not taps or subprocess.run(["pgrep", "-f", "ovs-vswitchd"],
+                                  capture_output=True).returncode == 0:
+        return
+    for t in taps:
+        subprocess.run(["ip", "link", "del", t], capture_output=True)
+        if not quiet:
+            print("ovslib: removed the stale tap device %s of an "
+                  "ovs-vswitchd that is gone" % t, file=sys.stderr)
+
 
 class Ovs:
     def __init__(self, name, plugins, pmd_core=1, other_config=None,
@@ -126,6 +149,7 @@ class Ovs:
             raise
 
     def _start(self):
+        clear_stale_taps()
         self.dir = tempfile.mkdtemp(prefix="vspin-ovs-")
         d = self.dir
         self.env = dict(os.environ, OVS_RUNDIR=d, OVS_DBDIR=d, OVS_LOGDIR=d,
@@ -197,6 +221,7 @@ class Ovs:
             if self.dir:
                 shutil.rmtree(self.dir, ignore_errors=True)
             shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+            clear_stale_taps(quiet=True)  # OVS leaves them at exit too
 
     def __enter__(self):
         return self.start()
