@@ -32,6 +32,14 @@ def eal(core, tag, vdev):
             "--vdev", vdev]
 
 
+def runtime_dir(argv):
+    """EAL's runtime directory for a process run as root (None otherwise:
+    it lives under XDG_RUNTIME_DIR then)."""
+    if os.geteuid() != 0 or "--file-prefix" not in argv:
+        return None
+    return "/var/run/dpdk/" + argv[argv.index("--file-prefix") + 1]
+
+
 def interrupt_once_sending(gen, after, bound=60):
     """Read the generator's progress lines; `after` seconds after one
     counts packets sent, send it SIGINT. Returns all it wrote to stderr.
@@ -109,6 +117,10 @@ def pair(tmp, gen_args, sink_args, interrupt_after=None):
             raise AssertionError("no JSON report %s (rc %s): %s\n%s" %
                                  (path, rc, e, err[-2000:]))
     out.append((gen.returncode, sink.returncode))
+    for argv in (gen.args, sink.args):
+        run = runtime_dir(argv)
+        check(run is None or not os.path.isdir(run),
+              "%s left EAL's runtime directory %s behind" % (argv[0], run))
     return out
 
 

@@ -5,11 +5,15 @@
  *
  * Options, their parsing and the process around the roles live here.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -427,6 +431,36 @@ on_signal(int sig)
 	vspin_traffic_quit = 1;
 }
 
+/*
+ * EAL leaves its runtime directory (/var/run/dpdk/<file-prefix>: the
+ * config, the memseg lists' fbarrays, about 2 MB) behind at exit, and
+ * each run here has a prefix of its own: thousands of runs of a sweep
+ * would fill /run. Clean up EAL, then remove it (its files, no subdirs).
+ */
+static void
+eal_cleanup_all(void)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	if (dir[0] == '\0' || (d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char path[PATH_MAX];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
+		    (int)sizeof(path))
+			(void)unlink(path);
+	}
+	closedir(d);
+	(void)rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -449,7 +483,7 @@ main(int argc, char **argv)
 	}
 	argv[n] = argv[0];
 	if (parse_args(argc - n, argv + n, &conf) != 0) {
-		rte_eal_cleanup();
+		eal_cleanup_all();
 		return 2;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -466,7 +500,7 @@ main(int argc, char **argv)
 		if (out == NULL) {
 			fprintf(stderr, "vspin-traffic: --json %s: %s\n",
 				conf.json_path, strerror(errno));
-			rte_eal_cleanup();
+			eal_cleanup_all();
 			return 2;
 		}
 	}
@@ -495,6 +529,6 @@ main(int argc, char **argv)
 	if (out != stdout)
 		fclose(out);
 	rte_mempool_free(mp);
-	rte_eal_cleanup();
+	eal_cleanup_all();
 	return rc;
 }
