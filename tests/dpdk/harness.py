@@ -392,6 +392,8 @@ class Testpmd:
         finally:
             self.kill()
             remove_hugepage_files(self.prefix)
+            # EAL leaves its runtime directory (about 2 MB) at exit.
+            shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
             if self.proc:
                 for f in (self.proc.stdin, self.proc.stdout):
                     try:

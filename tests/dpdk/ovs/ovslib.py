@@ -396,17 +396,6 @@ def _int(s):
 
 
 # -- guests ---------------------------------------------------------------
-class Guest(h.Testpmd):
-    """A harness testpmd that also removes its DPDK runtime directory
-    (/var/run/dpdk/<prefix>) once it has exited: no state left behind."""
-
-    def __exit__(self, *exc):
-        try:
-            return super().__exit__(*exc)
-        finally:
-            shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
-
-
 def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra=""):
     """A testpmd guest on CPU 0 only (its main and forwarding lcores both
     there), so that OVS's PMD thread has core 1 to itself. kind "ours"
@@ -420,7 +409,7 @@ def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra=""):
         plugins = []
     if extra:
         vdev += "," + extra
-    tp = Guest(name, vdevs=[vdev], plugins=plugins,
+    tp = h.Testpmd(name, vdevs=[vdev], plugins=plugins,
                    args=["--forward-mode=" + fwd, "--rxd=%d" % qsize,
                          "--txd=%d" % qsize])
     i = tp.argv.index("-l")
