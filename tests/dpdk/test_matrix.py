@@ -248,6 +248,9 @@ def run_case(name):
                 if p is not None and p.poll() is None:
                     p.kill()
                     p.wait()
+            # EAL keeps hugepage files at exit; these prefixes are ours.
+            for tag in ("g", "h"):
+                h.remove_hugepage_files("mx%d_%s" % (os.getpid(), tag))
         wall = time.monotonic() - t0
         gen_side = "guest" if guest_role == "gen" else "host"
         sink_side = "host" if gen_side == "guest" else "guest"
