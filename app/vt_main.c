@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,18 +436,20 @@ on_signal(int sig)
  * EAL leaves its runtime directory (/var/run/dpdk/<file-prefix>: the
  * config, the memseg lists' fbarrays, about 2 MB) behind at exit, and
  * each run here has a prefix of its own: thousands of runs of a sweep
- * would fill /run. Clean up EAL, then remove it (its files, no subdirs).
+ * would fill /run. Clean up EAL, then remove it (its files, no subdirs),
+ * unless this process is a secondary: the directory is its primary's.
  */
 static void
 eal_cleanup_all(void)
 {
+	bool primary = rte_eal_process_type() == RTE_PROC_PRIMARY;
 	char dir[PATH_MAX];
 	struct dirent *e;
 	DIR *d;
 
 	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	if (dir[0] == '\0' || (d = opendir(dir)) == NULL)
+	if (!primary || dir[0] == '\0' || (d = opendir(dir)) == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
 		char path[PATH_MAX];

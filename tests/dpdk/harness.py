@@ -392,8 +392,7 @@ class Testpmd:
         finally:
             self.kill()
             remove_hugepage_files(self.prefix)
-            # EAL leaves its runtime directory (about 2 MB) at exit.
-            shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+            remove_runtime_dir(self.prefix)  # about 2 MB each
             if self.proc:
                 for f in (self.proc.stdin, self.proc.stdout):
                     try:
@@ -510,6 +509,18 @@ def remove_hugepage_files(prefix):
             os.unlink(p)
         except OSError:
             pass
+
+
+def runtime_dir(prefix):
+    """EAL's runtime directory of one --file-prefix (its telemetry socket,
+    its config; EAL leaves it behind at exit), by EAL's own rule."""
+    base = "/var/run" if os.geteuid() == 0 else \
+        os.environ.get("XDG_RUNTIME_DIR", "/tmp")
+    return os.path.join(base, "dpdk", prefix)
+
+
+def remove_runtime_dir(prefix):
+    shutil.rmtree(runtime_dir(prefix), ignore_errors=True)
 
 
 # -- /proc readers ------------------------------------------------------

@@ -152,10 +152,15 @@ def vdev(side, kind, sock, mode, queues):
         sock, queues, mode)
 
 
+def prefix(tag):
+    """The --file-prefix of one side ('g' or 'h') of this process's cases."""
+    return "mx%d_%s" % (os.getpid(), tag)
+
+
 def side_argv(c, side, kind, role, sock, json_path, tag):
     core = "1" if side == "host" else "0"
     argv = [app(), "-l", core, "--no-pci", "--no-telemetry",
-            "--file-prefix", "mx%d_%s" % (os.getpid(), tag)]
+            "--file-prefix", prefix(tag)]
     argv += eal_memory(c["memory"], side)
     if kind == "ours":
         argv += ["-d", h.plugin("vhost_spin" if side == "host"
@@ -248,9 +253,11 @@ def run_case(name):
                 if p is not None and p.poll() is None:
                     p.kill()
                     p.wait()
-            # EAL keeps hugepage files at exit; these prefixes are ours.
+            # EAL keeps hugepage files at exit (and a killed side its
+            # runtime directory); these prefixes are ours.
             for tag in ("g", "h"):
-                h.remove_hugepage_files("mx%d_%s" % (os.getpid(), tag))
+                h.remove_hugepage_files(prefix(tag))
+                h.remove_runtime_dir(prefix(tag))
         wall = time.monotonic() - t0
         gen_side = "guest" if guest_role == "gen" else "host"
         sink_side = "host" if gen_side == "guest" else "guest"

@@ -39,10 +39,10 @@ Ovs(name, plugins, pmd_core=1, other_config=None)
   .pmd_cpu(seconds) -> fraction    its CPU over that interval (1.0 = core,
                                    from schedstat)
 
-guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="") -> Guest
+guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="") -> Testpmd
     A testpmd guest ("ours": net_virtio_spin spin mode; "stock":
-    net_virtio_user) on CPU 0 only; a harness Testpmd that also removes
-    its /var/run/dpdk/<prefix> when it exits.
+    net_virtio_user) on CPU 0 only, a harness Testpmd (which removes its
+    hugepage files and runtime directory when it exits).
 """
 
 import json
@@ -220,7 +220,7 @@ class Ovs:
             end(self.db_proc)
             if self.dir:
                 shutil.rmtree(self.dir, ignore_errors=True)
-            shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+            h.remove_runtime_dir(self.prefix)
             clear_stale_taps(quiet=True)  # OVS leaves them at exit too
 
     def __enter__(self):
@@ -343,7 +343,7 @@ class Ovs:
 
     # -- DPDK telemetry ------------------------------------------------
     def telemetry(self, *cmds):
-        sock = "/var/run/dpdk/%s/dpdk_telemetry.v2" % self.prefix
+        sock = os.path.join(h.runtime_dir(self.prefix), "dpdk_telemetry.v2")
         check(os.path.exists(sock), "no telemetry socket " + sock)
         r = subprocess.run(["dpdk-telemetry.py", "-f", self.prefix],
                            input="\n".join(cmds) + "\n", capture_output=True,
