@@ -35,3 +35,12 @@ vspin_tsc_hz(void)
 		__ATOMIC_RELAXED);
 	return hz;
 }
+
+uint64_t
+vspin_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

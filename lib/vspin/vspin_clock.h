@@ -30,6 +30,9 @@ vspin_rdtsc(void)
 /* TSC ticks per second, measured against CLOCK_MONOTONIC once (~20 ms). */
 uint64_t vspin_tsc_hz(void);
 
+/* CPU time of the calling thread, in ns (a system call: not per burst). */
+uint64_t vspin_thread_cpu_ns(void);
+
 /* Microseconds to ticks at hz, and back. */
 static inline uint64_t
 vspin_us_to_cycles(uint64_t us, uint64_t hz)

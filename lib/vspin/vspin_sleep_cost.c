@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vspin_clock.h"
 #include "vspin_eventfd.h"
 #include "vspin_policy.h"
 
@@ -76,15 +77,6 @@ other_cpus(cpu_set_t *set)
 			CPU_SET(i, set);
 }
 
-static uint64_t
-thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The CPU one sleep-and-wake round cost the sleeping side (for B_cpu). */
 static uint64_t cpu_cost;
 /* The median time the waking side spent in its eventfd write. */
@@ -112,7 +104,7 @@ measure(void)
 		goto out;
 	}
 	pthread_attr_destroy(&attr);
-	cpu0 = thread_cpu_ns();
+	cpu0 = vspin_thread_cpu_ns();
 	for (i = 0; i < ROUNDS; i++) {
 		uint64_t t0 = now_ns(), t1;
 
@@ -125,7 +117,7 @@ measure(void)
 	}
 	/* Each round: a write, a poll that blocks, a wake-up, a read. */
 	if (n > 0)
-		__atomic_store_n(&cpu_cost, (thread_cpu_ns() - cpu0) / n,
+		__atomic_store_n(&cpu_cost, (vspin_thread_cpu_ns() - cpu0) / n,
 				 __ATOMIC_RELAXED);
 	if (n < ROUNDS)
 		vspin_eventfd_signal(pp.ping); /* let the helper finish */
