@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Case: bench/wake_tail's bound on the sleeper's wait (-b).
+
+Setup: none; wake_tail pins its two threads to CPUs 0 and 1.
+Checks:
+  - `wake_tail -b 300 100 20 100` exits 0, says the wait is bounded at
+    300 us, and prints one table row per gap (20 and 100 us), each with
+    100 rounds and a sleeper CPU figure;
+  - without -b it prints no such line;
+  - -b 0, -b x, -b 1000000 (not under a second) and -b 120 with a gap of
+    100 (the bound must be 50 us above every gap, or the sleeper would
+    time out before the signal and time the wrong round) exit 2 with a
+    message naming -b.
+Usage: test_wake_tail.py WAKE_TAIL
+"""
+
+import subprocess
+import sys
+
+
+def run(prog, args):
+    return subprocess.run([prog] + args, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120)
+
+
+def rows(out):
+    """{gap: cells} of the table's data rows."""
+    found = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 9 and cells[0].isdigit():
+            found[int(cells[0])] = cells
+    return found
+
+
+def main():
+    prog = sys.argv[1]
+    failures = []
+    r = run(prog, ["-b", "300", "100", "20", "100"])
+    table = rows(r.stdout)
+    if r.returncode != 0 or "bounded at 300 us" not in r.stdout or \
+            sorted(table) != [20, 100] or \
+            any(c[1] != "100" or float(c[8]) <= 0 for c in table.values()):
+        failures.append("-b 300 100 20 100: exit %d, output:\n%s%s" % (
+            r.returncode, r.stdout, r.stderr))
+    r = run(prog, ["100", "20"])
+    if r.returncode != 0 or "bounded" in r.stdout or sorted(rows(r.stdout)) \
+            != [20]:
+        failures.append("100 20: exit %d, output:\n%s%s" % (
+            r.returncode, r.stdout, r.stderr))
+    for bad in (["-b", "0"], ["-b", "x"], ["-b", "1000000"],
+                ["-b", "120", "100", "100"]):
+        r = run(prog, bad)
+        if r.returncode != 2 or "-b" not in r.stderr:
+            failures.append("%s: exit %d, expected 2 with a message naming "
+                            "-b; stderr: %r" % (" ".join(bad), r.returncode,
+                                                r.stderr))
+    for f in failures:
+        print("FAIL " + f)
+    if failures:
+        sys.exit(1)
+    print("ok wake_tail -b: bounded run, unbounded run, 4 bad bounds refused")
+
+
+if __name__ == "__main__":
+    main()
