@@ -477,6 +477,8 @@ def metrics(host, guest):
         # a batch's wake-up lateness, and u, its busy fraction (adaptive).
         "sink_wake_late_us": xmax(sink, "rx_q0_wake_late_us"),
         "sink_busy_pct": xmax(sink, "rx_q0_busy_pct"),
+        # C, what one of its wake-ups costs in CPU as it last sampled it.
+        "sink_wake_cpu_us": xmax(sink, "rx_q0_wake_cpu_us"),
         "p50_us": lat["p50"] * 1e-3,
         "p99_us": lat["p99"] * 1e-3,
         "p999_us": lat["p999"] * 1e-3,
@@ -500,7 +502,7 @@ FIELDS = ["offered_mpps", "sent_mpps", "mpps", "ivl_min_mpps",
           "host_wakeups", "guest_sleeps", "guest_wakeups",
           "host_window_us", "guest_window_us", "sink_sleep_cost_us",
           "sink_latency_us", "sink_wake_late_us", "sink_busy_pct",
-          "p50_us", "p99_us", "p999_us",
+          "sink_wake_cpu_us", "p50_us", "p99_us", "p999_us",
           "guest_ns_pkt", "host_ns_pkt", "guest_cyc_pkt", "guest_ins_pkt",
           "gen_full_pct"]
 

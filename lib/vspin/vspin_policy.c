@@ -267,6 +267,7 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	stats->sleep_cost_cycles = p->sleep_cost;
 	stats->latency_cycles = p->latency;
 	stats->wake_late_cycles = p->late;
+	stats->wake_cpu_cycles = p->wake_cpu;
 	stats->busy_pct = 0;
 }
 

@@ -28,6 +28,7 @@ struct vspin_stats {
 	uint64_t latency_cycles;    /* L, the latency budget (adaptive) */
 	uint64_t wake_late_cycles; /* D, batches' wake-up lateness (adaptive) */
 	uint64_t busy_pct;	   /* u, the busy fraction in % (adaptive) */
+	uint64_t wake_cpu_cycles;  /* C, a wake-up's CPU (adaptive) */
 };
 
 /*
@@ -35,7 +36,7 @@ struct vspin_stats {
  * both PMDs name them alike: "<dir>_q<N>_<name>". notify_name is what the
  * producer's notifications are called on that side ("kicks" or "calls").
  */
-#define VSPIN_STATS_NB 15
+#define VSPIN_STATS_NB 16
 
 /*
  * Write the name of counter i (0 <= i < VSPIN_STATS_NB) into buf.

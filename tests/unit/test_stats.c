@@ -16,7 +16,7 @@ static const char *const tx_q0[VSPIN_STATS_NB] = {
 	"tx_q0_spin_us",	"tx_q0_sleep_us",
 	"tx_q0_window_us",	"tx_q0_sleep_cost_us",
 	"tx_q0_latency_us",	"tx_q0_wake_late_us",
-	"tx_q0_busy_pct",
+	"tx_q0_busy_pct",	"tx_q0_wake_cpu_us",
 };
 
 static void
@@ -100,10 +100,11 @@ test_values_bound_to_fields(void)
 		.latency_cycles = 13000,
 		.wake_late_cycles = 14000,
 		.busy_pct = 15,
+		.wake_cpu_cycles = 16000,
 	};
 	/* At 1 GHz: 1000 cycles per microsecond. */
 	static const uint64_t want[VSPIN_STATS_NB] = {
-		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 	unsigned int i;
 
 	for (i = 0; i < VSPIN_STATS_NB; i++)
@@ -147,7 +148,7 @@ test_cycles_converted_to_us(void)
 		 (unsigned long long)vspin_stats_value(&s, 2, 3000000000u));
 }
 
-/* A reset zeroes every count and keeps the five settings. */
+/* A reset zeroes every count and keeps the six settings. */
 static void
 test_reset_keeps_settings(void)
 {
@@ -160,21 +161,23 @@ test_reset_keeps_settings(void)
 	s.latency_cycles = 13;
 	s.wake_late_cycles = 14;
 	s.busy_pct = 15;
+	s.wake_cpu_cycles = 16;
 	vspin_stats_reset(&s);
-	for (i = 0; i < VSPIN_STATS_NB - 5; i++)
+	for (i = 0; i < VSPIN_STATS_NB - 6; i++)
 		VT_CHECK(vspin_stats_value(&s, i, 0) == 0,
 			 "%s = %llu after a reset", tx_q0[i],
 			 (unsigned long long)vspin_stats_value(&s, i, 0));
 	VT_CHECK(s.window_cycles == 11 && s.sleep_cost_cycles == 12 &&
 			 s.latency_cycles == 13 && s.wake_late_cycles == 14 &&
-			 s.busy_pct == 15,
+			 s.busy_pct == 15 && s.wake_cpu_cycles == 16,
 		 "settings after a reset: window %llu, B %llu, L %llu, D %llu, "
-		 "u %llu",
+		 "u %llu, C %llu",
 		 (unsigned long long)s.window_cycles,
 		 (unsigned long long)s.sleep_cost_cycles,
 		 (unsigned long long)s.latency_cycles,
 		 (unsigned long long)s.wake_late_cycles,
-		 (unsigned long long)s.busy_pct);
+		 (unsigned long long)s.busy_pct,
+		 (unsigned long long)s.wake_cpu_cycles);
 }
 
 int
