@@ -474,6 +474,7 @@ def run_testpmd(name, timeout=20, **kw):
     if t._reader:
         t._reader.join(5)
     remove_hugepage_files(t.prefix)
+    remove_runtime_dir(t.prefix)
     log = t.log
     for f in (t.proc.stdin, t.proc.stdout):
         try:
@@ -521,6 +522,16 @@ def runtime_dir(prefix):
 
 def remove_runtime_dir(prefix):
     shutil.rmtree(runtime_dir(prefix), ignore_errors=True)
+
+
+def remove_eal_files(argv):
+    """After a DPDK process started outside Testpmd has exited: remove
+    what EAL leaves of its --file-prefix (hugepage files, runtime
+    directory). argv: the command line it ran with."""
+    if "--file-prefix" in argv[:-1]:
+        prefix = argv[argv.index("--file-prefix") + 1]
+        remove_hugepage_files(prefix)
+        remove_runtime_dir(prefix)
 
 
 # -- /proc readers ------------------------------------------------------

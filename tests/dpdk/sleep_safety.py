@@ -139,6 +139,7 @@ def run_sink(argv, log, drive):
         if p.poll() is None:
             p.kill()
             p.wait()
+        h.remove_eal_files(argv)
     log.seek(0)
     return rc, log.read()
 

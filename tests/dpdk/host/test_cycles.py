@@ -303,7 +303,7 @@ def host_cycles():
                 r.fd_check(fds, "over phase A")
                 exact_port0(r, "after phase A")
                 # B: close and re-probe, no guest on port 1.
-                r.g1.quit()
+                r.g1.__exit__(None, None, None)
                 wait_link(h, 1, False, "port 1 after G1 quit")
                 fds = r.fds()
                 t0 = time.monotonic()
