@@ -26,6 +26,17 @@ top=$(pwd)
 
 bash scripts/setup.sh || exit 1
 
+# What EAL leaves after a process exits (its runtime directory, about 2 MB
+# on /run, and its hugepage files): every test must remove those of the
+# DPDK processes it starts, or a machine's /run fills over many runs.
+eal_leftovers() {
+	ls -1 /var/run/dpdk 2>/dev/null | sed 's|^|/var/run/dpdk/|'
+	awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts | while read -r m; do
+		ls -1 "$m" 2>/dev/null | sed "s|^|$m/|"
+	done
+}
+eal_before=$(eal_leftovers | sort)
+
 build() {
 	local dir=$1; shift
 	if [ ! -f "$dir/build.ninja" ]; then
@@ -72,6 +83,14 @@ if [ $asan_dpdk = yes ]; then
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 		meson test -C build-san --print-errorlogs --num-processes 1 \
 		--suite dpdk-asan --logbase asan-dpdk "$@" || status=1
+fi
+
+left=$(comm -13 <(echo "$eal_before") <(eal_leftovers | sort) | grep -v '^$')
+if [ -n "$left" ]; then
+	echo "left behind by the tests ($(echo "$left" | wc -l)):"
+	echo "$left" | head -20 | sed 's/^/  /'
+	# On CI this fails the run, as a skipped test does.
+	[ -z "${CI:-}" ] || status=1
 fi
 
 python3 - "$top/build/meson-logs/testlog.json" \
