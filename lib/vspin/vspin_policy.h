@@ -128,6 +128,14 @@
  *    to hundreds of microseconds (bench/wake_tail's tail). A queue whose
  *    load stops at once spins 1 ms more before its first sleep.
  *    These gaps teach nothing.
+ *    A queue that polls reads u from polls of an entry or two, each
+ *    paying what a poll that finds work costs beyond an empty one: u
+ *    comes out several times what a batch costs it (0.27-0.49 against
+ *    0.04-0.18 at a tenth of the load, bench/README-adaptive.md), and it
+ *    would poll on. So once every 16 ms, where a batch would pay for its
+ *    wake-up at half as much idle time again (3 (1 - u) K / r >= 2 (C +
+ *    N)) and the producer's bursts are not full, it coalesces one idle
+ *    period: the batch after that wake-up teaches u as batches cost it.
  *
  * Rate and histogram decay: each idle gap is one sample, old ones weigh
  * 7/8 per new sample; the rate is re-estimated over windows of at least
@@ -217,6 +225,7 @@ struct vspin_policy {
 	uint64_t latency;      /* cycles: L */
 	uint64_t default_span; /* cycles: 10C, batches without latency_us */
 	uint64_t wake_cpu;     /* cycles: the CPU of one wake-up in a PMD */
+	uint64_t explored_at;  /* last idle period coalesced to re-learn u */
 	uint64_t notify_cost;  /* cycles: what a notification costs the peer */
 	uint64_t overshoot;    /* cycles: a timed nap's lateness (measured) */
 	uint64_t rate_fp;      /* packets per 2^20 cycles, averaged */

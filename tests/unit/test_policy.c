@@ -387,6 +387,8 @@ test_adaptive_window_never_exceeds_sleep_cost(void)
 static uint64_t pause_every, pause_len;
 /* Entries the producer publishes at once, each `every` cycles apart. */
 static unsigned int burst_of = 1;
+/* What a poll that finds entries costs beyond them (0: nothing). */
+static uint64_t poll_fixed;
 /* Every late_every-th wake-up comes late_long late instead (0: none). */
 static unsigned int late_every, wakes;
 static uint64_t late_long;
@@ -425,7 +427,7 @@ consume(uint64_t *t, uint64_t every, uint64_t cost, uint64_t late,
 			next = after(next, every);
 		}
 		vspin_policy_poll(&pol, n, now);
-		now += 50 + n * cost;
+		now += 50 + n * cost + poll_fixed;
 		while (now < next && next < end) {
 			uint64_t kth = next, bound, wake;
 			unsigned int k;
@@ -706,6 +708,53 @@ test_adaptive_full_bursts_mean_saturation(void)
 		 "publications of 1 at half the saturated rate after "
 		 "saturation: K %u, expected 128",
 		 pol.arm_k);
+}
+
+/*
+ * A poll that finds entries costs 460 ns however many, and 40 ns more per
+ * entry; the load is one entry every 625 ns (1.6 per us). Polling through
+ * it, the queue finds one entry per poll and reads u as 0.8: a batch of
+ * 128 (80 us) would leave it 16 us idle, less than C (20 us). Batches
+ * cost it 40-55 ns an entry, u 0.1. It starts by polling, and must not
+ * poll for ever on that first reading: within 16 ms it coalesces once (a
+ * batch would pay at half as much idle again), learns u from the batch
+ * and coalesces from then on. The same after a producer running flat out
+ * pushed it to spin.
+ */
+static void
+test_adaptive_polling_relearns_u_from_a_batch(void)
+{
+	uint64_t t = 0, sleeps;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us */
+	vspin_policy_set_ring(&pol, 256, true);
+	poll_fixed = 460;
+	consume(&t, 625, 40, 10 * US, 20000 * US);
+	VT_CHECK(st.sleeps > 20 && pol.regime == VSPIN_RG_COALESCE,
+		 "1.6 entries per us: %llu sleeps in 20 ms, regime %d "
+		 "(busy fraction %u/65536), expected batches (%d) after at "
+		 "most 16 ms",
+		 (unsigned long long)st.sleeps, pol.regime, pol.util_fp,
+		 VSPIN_RG_COALESCE);
+	burst_of = 32;
+	consume(&t, 6400, 40, 10 * US, 20000 * US);
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.regime == VSPIN_RG_BUSY,
+		 "full bursts 6.4 us apart: regime %d, expected near "
+		 "saturation (%d)",
+		 pol.regime, VSPIN_RG_BUSY);
+	vspin_policy_poll(&pol, 1, t);
+	burst_of = 1;
+	sleeps = st.sleeps;
+	consume(&t, 625, 40, 10 * US, 40000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
+			 st.sleeps - sleeps > 100,
+		 "1.6 entries per us after saturation: regime %d, K %u, %llu "
+		 "sleeps in 40 ms (busy fraction %u/65536), expected "
+		 "coalescing (%d) with K 128",
+		 pol.regime, pol.arm_k,
+		 (unsigned long long)(st.sleeps - sleeps), pol.util_fp,
+		 VSPIN_RG_COALESCE);
+	poll_fixed = 0;
 }
 
 /*
@@ -1065,6 +1114,7 @@ main(void)
 	VT_RUN(test_ovs_sleep_rule);
 	VT_RUN(test_counters_consistent_poll);
 	VT_RUN(test_adaptive_busy_consumer_spins);
+	VT_RUN(test_adaptive_polling_relearns_u_from_a_batch);
 	VT_RUN(test_adaptive_full_bursts_mean_saturation);
 	VT_RUN(test_adaptive_late_wakeups_shorten_batches);
 	VT_RUN(test_adaptive_producer_pauses_at_saturation);
