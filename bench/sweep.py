@@ -477,7 +477,7 @@ def metrics(host, guest):
         # a batch's wake-up lateness, and u, its busy fraction (adaptive).
         "sink_wake_late_us": xmax(sink, "rx_q0_wake_late_us"),
         "sink_busy_pct": xmax(sink, "rx_q0_busy_pct"),
-        # C, what one of its wake-ups costs in CPU as it last sampled it.
+        # C, the CPU it prices one wake-up at (measured at start-up).
         "sink_wake_cpu_us": xmax(sink, "rx_q0_wake_cpu_us"),
         "p50_us": lat["p50"] * 1e-3,
         "p99_us": lat["p99"] * 1e-3,

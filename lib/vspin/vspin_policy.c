@@ -198,9 +198,9 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
  */
 #define PROBE_SHIFT 4
 /*
- * A queue that polls through a load at which a batch would pay for its
- * wake-up, were u a third of the way lower, coalesces one idle period per
- * EXPLORE_US to learn u from a batch (plan_idle()).
+ * A queue that polls through a load at which half as much idle time again
+ * would let a batch pay for its wake-up coalesces one idle period per
+ * EXPLORE_US, to learn u from a batch (plan_idle()).
  */
 #define EXPLORE_US 16000
 
@@ -569,9 +569,9 @@ plan_idle(struct vspin_policy *p)
 	 * u is learnt from the polls the queue makes. Polling through the
 	 * load it finds an entry or two per poll, and each carries the cost
 	 * of a poll that finds work: u comes out several times what a batch
-	 * costs (0.27-0.49 against 0.04-0.18 at a tenth of the load),
-	 * and the queue keeps polling. Every EXPLORE_US, where a batch would
-	 * pay were its idle time half as large again, it coalesces once: the
+	 * costs (0.27-0.49 against 0.04-0.18 at a tenth of the load), and
+	 * the queue keeps polling. Every EXPLORE_US, where a batch would pay
+	 * were its idle time half as large again, it coalesces once: the
 	 * batch after the wake-up teaches u as batches cost it. Not near
 	 * saturation: there a batch leaves too little idle even so.
 	 */

@@ -31,11 +31,13 @@
  *      (vspin_sleep_cpu_ns()).
  *   C  the CPU one wake-up costs a PMD: twice the measured CPU of one
  *      sleep-and-wake round (vspin_sleep_cpu_ns(), 5-10 us on the
- *      project's machines): in a PMD the arm, the recheck and a cold ring
- *      come on top (about 11 us measured at 1% load,
- *      bench/README-adaptive.md). B is a latency, not what a sleep costs
- *      in CPU, and pricing the one as the other made the queue sleep after
- *      every other packet at 1% load.
+ *      project's first machines, 12-18 on a later one): in a PMD the arm, the recheck, a cold ring
+ *      and a coalescing sleep's bound come on top (about 11 us measured at
+ *      1% load on one machine; on another the bound's timer alone cost
+ *      16-21 us a sleep and a whole coalesced wake-up 28-74 us,
+ *      bench/README-adaptive.md). rx_qN_wake_cpu_us shows C. B is a
+ *      latency, not what a sleep costs in CPU, and pricing the one as the
+ *      other made the queue sleep after every other packet at 1% load.
  *   N  the CPU a notification costs its producer: an eventfd write that
  *      wakes a thread on another CPU, measured with B (vspin_notify_cost_ns(),
  *      1.5-1.6 us on the project's VMs).

@@ -58,8 +58,8 @@ typedef bool (*vspin_tel_read_t)(const struct rte_eth_dev *dev, uint16_t qid,
  * name; another driver's port is refused (-EINVAL), as are a missing,
  * malformed or unknown port id. d gets a dict "rx_q<N>" -> dict of the
  * queue's mode, state, window_us, sleep_cost_us, latency_us,
- * wake_late_us, busy_pct and wake_cpu_us (adaptive: D, u and C), budget, sleep_max_us,
- * ring_size (0 until a peer attached) and counters (arms,
+ * wake_late_us, busy_pct and wake_cpu_us (adaptive: D, u and C), budget,
+ * sleep_max_us, ring_size (0 until a peer attached) and counters (arms,
  * sleeps, wakeups, sleep_timeouts, spurious_wakeups).
  */
 int vspin_tel_queues(const char *params, struct rte_tel_data *d,
