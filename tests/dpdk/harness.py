@@ -71,6 +71,11 @@ Sanitizer builds: when $VSPIN_TESTPMD_PRELOAD is set (the meson build of an
 hugepage_files(prefix) -> [path]
     Files named by EAL for --file-prefix prefix in every hugetlbfs mount.
 remove_hugepage_files(prefix)
+runtime_dir(prefix) -> path, remove_runtime_dir(prefix)
+    EAL's runtime directory of a --file-prefix (left behind at exit).
+remove_eal_files(prefix)
+    Both of the above, for a DPDK process that has exited; Testpmd and
+    run_testpmd call it. file_prefix(argv) -> prefix or None.
 
 run_testpmd(name, timeout=20, **kw) -> (returncode, log)
     Non-interactive run (e.g. bad devargs): waits for exit, kills on timeout
@@ -391,8 +396,7 @@ class Testpmd:
             self.quit()
         finally:
             self.kill()
-            remove_hugepage_files(self.prefix)
-            remove_runtime_dir(self.prefix)  # about 2 MB each
+            remove_eal_files(self.prefix)
             if self.proc:
                 for f in (self.proc.stdin, self.proc.stdout):
                     try:
@@ -473,8 +477,7 @@ def run_testpmd(name, timeout=20, **kw):
         t.kill()
     if t._reader:
         t._reader.join(5)
-    remove_hugepage_files(t.prefix)
-    remove_runtime_dir(t.prefix)
+    remove_eal_files(t.prefix)
     log = t.log
     for f in (t.proc.stdin, t.proc.stdout):
         try:
@@ -524,14 +527,20 @@ def remove_runtime_dir(prefix):
     shutil.rmtree(runtime_dir(prefix), ignore_errors=True)
 
 
-def remove_eal_files(argv):
-    """After a DPDK process started outside Testpmd has exited: remove
-    what EAL leaves of its --file-prefix (hugepage files, runtime
-    directory). argv: the command line it ran with."""
-    if "--file-prefix" in argv[:-1]:
-        prefix = argv[argv.index("--file-prefix") + 1]
+def remove_eal_files(prefix):
+    """After a DPDK process of this --file-prefix has exited: remove what
+    EAL leaves of it, its hugepage files and its runtime directory (about
+    2 MB each on /run)."""
+    if prefix:
         remove_hugepage_files(prefix)
         remove_runtime_dir(prefix)
+
+
+def file_prefix(argv):
+    """The --file-prefix of a DPDK command line, or None."""
+    if "--file-prefix" in argv[:-1]:
+        return argv[argv.index("--file-prefix") + 1]
+    return None
 
 
 # -- /proc readers ------------------------------------------------------

@@ -139,7 +139,7 @@ def run_sink(argv, log, drive):
         if p.poll() is None:
             p.kill()
             p.wait()
-        h.remove_eal_files(argv)
+        h.remove_eal_files(h.file_prefix(argv))
     log.seek(0)
     return rc, log.read()
 

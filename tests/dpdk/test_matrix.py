@@ -256,8 +256,7 @@ def run_case(name):
             # EAL keeps hugepage files at exit (and a killed side its
             # runtime directory); these prefixes are ours.
             for tag in ("g", "h"):
-                h.remove_hugepage_files(prefix(tag))
-                h.remove_runtime_dir(prefix(tag))
+                h.remove_eal_files(prefix(tag))
         wall = time.monotonic() - t0
         gen_side = "guest" if guest_role == "gen" else "host"
         sink_side = "host" if gen_side == "guest" else "guest"

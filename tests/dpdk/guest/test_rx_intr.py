@@ -52,7 +52,7 @@ def main():
                 if p.poll() is None:
                     p.kill()
                     p.wait()
-                harness.remove_eal_files(argv)
+                harness.remove_eal_files(harness.file_prefix(argv))
             log.seek(0)
             out = log.read()
     m = re.search(r"rx (\d+) wakeups (\d+) timeouts (\d+) lost (\d+)", out)

@@ -72,7 +72,7 @@ def intr(guest_kind):
             if p.poll() is None:
                 p.kill()
                 p.wait()
-            hl.h.remove_eal_files(argv)
+            hl.h.remove_eal_files(hl.h.file_prefix(argv))
             log.seek(0)
             out = log.read()
             log.close()
