@@ -632,6 +632,13 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 		 */
 		if (adaptive && p->state == VSPIN_ST_SPIN)
 			p->pub_fp = ewma8(p->pub_fp, (uint64_t)n << COST_SHIFT);
+		/*
+		 * Armed, not asleep (the lcore's other queues were busy, or
+		 * this was the queue's first poll on it), and work came: the
+		 * arm ends as a recheck that finds work does, and counts so.
+		 */
+		if (p->state == VSPIN_ST_ARMED)
+			p->stats->arm_rechecks_hit++;
 		if (p->state != VSPIN_ST_POLL) {
 			/* A gap that ended while spinning: its length is known. */
 			if (adaptive && p->state == VSPIN_ST_SPIN &&

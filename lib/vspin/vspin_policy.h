@@ -303,8 +303,8 @@ void vspin_policy_init(struct vspin_policy *p,
  * nap), fence, recheck
  * (vspin_consumer_arm()), then report with vspin_policy_armed(); the
  * sleep that follows lasts at most p->sleep_us. A poll that finds work
- * while ARMED returns the queue to POLL: the caller then disarms the ring
- * (vspin_consumer_disarm()).
+ * while ARMED returns the queue to POLL, counted as a recheck hit: the
+ * caller then disarms the ring (vspin_consumer_disarm()).
  */
 bool vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now);
 

@@ -15,7 +15,7 @@ struct vspin_stats {
 	uint64_t notifies_suppressed;
 	/* As a consumer, driven by the spin policy. */
 	uint64_t arms;		   /* event index published (SPIN -> ARMED) */
-	uint64_t arm_rechecks_hit; /* the recheck after arming found work */
+	uint64_t arm_rechecks_hit; /* armed, then work came before a sleep */
 	uint64_t sleeps;	   /* blocked on the eventfd */
 	uint64_t wakeups;	   /* a notification ended the sleep */
 	uint64_t sleep_timeouts;   /* sleep_max_us ended the sleep */

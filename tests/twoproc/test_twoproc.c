@@ -92,7 +92,10 @@ check_direction(const char *who, const struct vspin_stats *s, uint64_t notifies,
 			   to = s->sleep_timeouts, sp = s->spurious_wakeups,
 			   n = notifies;
 
-	/* Every arm either found work at the recheck or slept. */
+	/*
+	 * Every arm found work before a sleep (at the recheck, or at a poll
+	 * while armed: the first poll never sleeps) or slept.
+	 */
 	snprintf(what, sizeof(what), "%s: arms == rechecks_hit + sleeps", who);
 	check(arms == hit + sl, what,
 	      "arms %llu, rechecks_hit %llu, sleeps %llu", arms, hit, sl);

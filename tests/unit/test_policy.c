@@ -152,10 +152,14 @@ test_work_while_armed_returns_to_poll(void)
 	VT_CHECK(pol.state == VSPIN_ST_POLL, "state %d after work", pol.state);
 	VT_CHECK(st.spin_cycles == 300, "spin_cycles %llu, expected 300",
 		 (unsigned long long)st.spin_cycles);
+	/* Armed, no sleep, then work: it ends as a recheck hit, and counts. */
+	VT_CHECK(st.arm_rechecks_hit == 1,
+		 "work while armed: hits %llu, expected 1",
+		 (unsigned long long)st.arm_rechecks_hit);
 	/* A recheck hit also ends the idle period. */
 	vspin_policy_poll(&pol, 0, 1000);
 	vspin_policy_armed(&pol, true, 1200);
-	VT_CHECK(pol.state == VSPIN_ST_POLL && st.arm_rechecks_hit == 1,
+	VT_CHECK(pol.state == VSPIN_ST_POLL && st.arm_rechecks_hit == 2,
 		 "after a recheck hit: state %d hits %llu", pol.state,
 		 (unsigned long long)st.arm_rechecks_hit);
 	VT_CHECK(st.spin_cycles == 500, "spin_cycles %llu, expected 500",
@@ -932,9 +936,9 @@ static void
 random_consumer(enum vspin_mode mode)
 {
 	uint64_t t = 0, idle_since = 0, spin = 0, slept = 0;
-	uint64_t arms = 0, hits = 0, entered = 0, sleeps = 0;
+	uint64_t arms = 0, hits = 0, entered = 0, sleeps = 0, waited = 0;
 	uint64_t notified = 0, timeouts = 0, others = 0, spurious = 0;
-	bool idle = false, woken = false;
+	bool idle = false, woken = false, waiting = false;
 	unsigned int i;
 
 	if (mode == VSPIN_MODE_ADAPTIVE)
@@ -947,6 +951,10 @@ random_consumer(enum vspin_mode mode)
 
 		t += 1 + rnd(3000);
 		arm = vspin_policy_poll(&pol, n, t);
+		if (waiting && n > 0) {
+			waited++; /* armed, never slept, then work */
+			waiting = false;
+		}
 		if (woken && n == 0)
 			spurious++;
 		woken = false;
@@ -972,8 +980,10 @@ random_consumer(enum vspin_mode mode)
 		entered++;
 		VT_REQUIRE(pol.state == VSPIN_ST_ARMED, "poll %u: state %d", i,
 			   pol.state);
-		if (rnd(3) == 0)
-			continue; /* another queue of the lcore is not armed */
+		if (rnd(3) == 0) {
+			waiting = true; /* another queue of the lcore is busy */
+			continue;
+		}
 		t += rnd(100);
 		vspin_policy_sleep(&pol, t);
 		sleeps++;
@@ -999,9 +1009,18 @@ random_consumer(enum vspin_mode mode)
 		 vspin_mode_name(mode), (unsigned long long)st.arms,
 		 (unsigned long long)arms, (unsigned long long)hits,
 		 (unsigned long long)entered);
-	VT_CHECK(st.arm_rechecks_hit == hits, "%s: hits %llu, expected %llu",
-		 vspin_mode_name(mode), (unsigned long long)st.arm_rechecks_hit,
-		 (unsigned long long)hits);
+	VT_CHECK(
+		st.arm_rechecks_hit == hits + waited,
+		"%s: hits %llu, expected %llu rechecks + %llu polls that found "
+		"work while armed",
+		vspin_mode_name(mode), (unsigned long long)st.arm_rechecks_hit,
+		(unsigned long long)hits, (unsigned long long)waited);
+	/* Every arm ends in a hit or a sleep (one may still be pending). */
+	VT_CHECK(st.arms - st.arm_rechecks_hit - st.sleeps <= 1,
+		 "%s: arms %llu, hits %llu, sleeps %llu", vspin_mode_name(mode),
+		 (unsigned long long)st.arms,
+		 (unsigned long long)st.arm_rechecks_hit,
+		 (unsigned long long)st.sleeps);
 	VT_CHECK(st.sleeps == sleeps &&
 			 st.sleeps == st.wakeups + st.sleep_timeouts + others,
 		 "%s: sleeps %llu (test %llu) != wakeups %llu + timeouts "
