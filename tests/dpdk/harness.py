@@ -135,13 +135,17 @@ PROMPT = "testpmd> "
 # cmdline writes the prompt one character at a time, while other threads
 # print whole lines (link and queue events, EAL/vhost/PMD logs: EAL logs go
 # to stdout too), which can land between two characters of the prompt. So
-# command output is searched with those lines taken out, and a lone newline
-# (printf's first flush of "\nPort 0: ... event") is allowed between the
-# prompt's characters.
-_ASYNC_RE = re.compile(
-    r"(?:(?:VHOST_CONFIG|VHOST_DATA|EAL|[A-Za-z_][A-Za-z0-9_]*\(\)): [^\n]*"
-    r"|Port \d+: [a-z ]+ event)\n")
-_PROMPT_RE = re.compile(r"\n?".join(re.escape(c) for c in PROMPT))
+# the prompt is searched for with any number of such lines, or lone
+# newlines (printf's first flush of "\nPort 0: ... event"), between its
+# characters, and the command output before it with those lines taken out.
+# (Taking them out first would not do: "testpmd" followed by a PMD's
+# "negotiate(): ..." reads as one function name, and the prompt is lost.)
+_ASYNC_LINE = (r"(?:(?:VHOST_CONFIG|VHOST_DATA|EAL|"
+               r"[A-Za-z_][A-Za-z0-9_]*\(\)): [^\n]*"
+               r"|Port \d+: [a-z ]+ event)\n")
+_ASYNC_RE = re.compile(_ASYNC_LINE)
+_PROMPT_RE = re.compile(("(?:\n|%s)*" % _ASYNC_LINE).join(
+    re.escape(c) for c in PROMPT))
 _counter = itertools.count()
 
 
@@ -313,9 +317,9 @@ class Testpmd:
         """Offset of `what` after start; for the prompt, the output before
         it with other threads' lines taken out (a str), or -1."""
         if what is PROMPT:
-            out = _ASYNC_RE.sub("", self._text[start:])
-            m = _PROMPT_RE.search(out)
-            return out[:m.start()] if m else -1
+            m = _PROMPT_RE.search(self._text, start)
+            return _ASYNC_RE.sub("", self._text[start:m.start()]) if m \
+                else -1
         return self._text.find(what, start)
 
     def _wait_for(self, what, start, timeout, doing):
