@@ -230,6 +230,7 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	p->window = vspin_us_to_cycles(c->spin_us, hz);
 	p->arm_k = 1;
 	p->sleep_us = c->sleep_max_us;
+	p->sleep_min_us = c->sleep_max_us;
 	if (c->mode == VSPIN_MODE_ADAPTIVE) {
 		uint64_t b = vspin_us_to_cycles(c->sleep_cost_us, hz);
 
@@ -485,6 +486,17 @@ learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 	}
 }
 
+/* A coalescing sleep's cycles in us, within [1, sleep_max_us]. */
+static uint32_t
+us_of(const struct vspin_policy *p, uint64_t cycles)
+{
+	uint64_t us = cycles * 1000000u / p->hz;
+
+	if (us == 0)
+		us = 1;
+	return us > p->conf.sleep_max_us ? p->conf.sleep_max_us : (uint32_t)us;
+}
+
 /* Regime and parameters of the idle period starting now (adaptive). */
 static void
 plan_idle(struct vspin_policy *p)
@@ -590,6 +602,7 @@ plan_idle(struct vspin_policy *p)
 	if (!coalescing) {
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;
+		p->sleep_min_us = p->sleep_us;
 		return;
 	}
 	/* Probe only at a rate where a full burst could come back to back. */
@@ -597,11 +610,16 @@ plan_idle(struct vspin_policy *p)
 		     (++p->batches & ((1u << PROBE_SHIFT) - 1)) == 0;
 	p->arm_k = (uint16_t)k;
 	p->planned = sleep;
-	p->sleep_us = (uint32_t)((sleep * 1000000u) / p->hz);
-	if (p->sleep_us == 0)
-		p->sleep_us = 1;
-	if (p->sleep_us > p->conf.sleep_max_us)
-		p->sleep_us = p->conf.sleep_max_us;
+	p->sleep_min_us = us_of(p, sleep);
+	/*
+	 * With EVENT_IDX the K-th entry's notification ends the sleep; the
+	 * bound only caps a batch whose rate dropped, at the span the latency
+	 * budget allows. A bound past K / r lets one timer serve several
+	 * sleeps (vspin_deadline.h). A timed nap keeps K / r: it is the wake.
+	 */
+	p->sleep_us = __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED) ?
+			      p->sleep_min_us :
+			      us_of(p, span);
 }
 
 bool

@@ -222,6 +222,9 @@ struct vspin_policy {
 	/* What the caller does when it arms (set when poll says arm). */
 	uint16_t arm_k;	   /* event index this many entries ahead */
 	uint32_t sleep_us; /* bound of the coming sleep */
+	/* ... and how long it should last: a bound kept from an earlier
+	 * sleep may end it anywhere between the two (vspin_deadline.h). */
+	uint32_t sleep_min_us;
 
 	/* Adaptive. */
 	uint64_t latency;      /* cycles: L */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vspin_clock.h"
+#include "vspin_deadline.h"
 #include "vspin_eventfd.h"
 #include "vspin_sleeper.h"
 
@@ -19,6 +20,7 @@ struct vspin_slot {
 	bool ready;	 /* armed and rechecked empty, or detached */
 	int fd;		 /* sleep on it, or -1 (detached, or no fd yet) */
 	uint32_t max_us; /* the member's bound of this sleep */
+	uint32_t min_us; /* and the time it should last (<= max_us) */
 	uint32_t dead;	 /* atomic: the control plane released the member */
 	/* The last sleep the member took part in, for its next poll. */
 	uint32_t sleeps;
@@ -34,8 +36,9 @@ struct vspin_sleep_group {
 	 * slot's fd, or the control plane sees the sleep and waits it out.
 	 */
 	uint32_t seq;
-	uint32_t dead_pending; /* atomic: some slot is dead, reclaim */
-	int doorbell;	       /* eventfd in every sleep set */
+	uint32_t dead_pending;	     /* atomic: some slot is dead, reclaim */
+	int doorbell;		     /* eventfd in every sleep set */
+	struct vspin_deadline bound; /* short bounds (vspin_deadline.h) */
 	unsigned int nused, nready;
 	/*
 	 * Atomic: queues that found the group full. Each retries on every
@@ -75,6 +78,7 @@ group_get(void)
 	}
 	for (i = 0; i < VSPIN_GROUP_MAX; i++)
 		g->slots[i].fd = -1;
+	(void)vspin_deadline_init(&g->bound); /* else ppoll's timeout */
 	thread_group = g;
 	return g;
 }
@@ -192,6 +196,7 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 		.used = true,
 		.fd = s->fd,
 		.max_us = s->policy->conf.sleep_max_us,
+		.min_us = s->policy->conf.sleep_max_us,
 	};
 	g->nused++;
 	s->polls_here = 0;
@@ -285,9 +290,10 @@ group_sleep(struct vspin_sleep_group *g)
 {
 	int fds[VSPIN_GROUP_MAX + 1];
 	unsigned int idx[VSPIN_GROUP_MAX + 1];
-	uint32_t max_us = VSPIN_MAX_US;
-	uint64_t fired = 0, slept_at, woke_at;
+	uint32_t max_us = VSPIN_MAX_US, min_us = VSPIN_MAX_US;
+	uint64_t fired = 0, timer = 0, slept_at, woke_at;
 	unsigned int i, n = 1;
+	bool timed_out;
 	int r;
 
 	if (__atomic_load_n(&g->dead_pending, __ATOMIC_SEQ_CST)) {
@@ -310,28 +316,48 @@ group_sleep(struct vspin_sleep_group *g)
 		}
 		if (sl->max_us < max_us)
 			max_us = sl->max_us;
+		if (sl->min_us < min_us)
+			min_us = sl->min_us;
 		if (sl->fd >= 0) {
 			idx[n] = i;
 			fds[n++] = sl->fd;
 		}
 	}
+	/*
+	 * A short bound goes on the group's timer, kept across sleeps
+	 * (vspin_deadline.h), when a set of 64 has room for its fd; the
+	 * wait's own timeout is then a second, past the tick (free).
+	 */
+	if (max_us < VSPIN_DEADLINE_BELOW_US && n < VSPIN_GROUP_MAX + 1) {
+		int tfd = vspin_deadline_arm(
+			&g->bound, min_us < max_us ? min_us : max_us, max_us);
+
+		if (tfd >= 0) {
+			timer = UINT64_C(1) << n;
+			fds[n++] = tfd;
+			max_us = VSPIN_MAX_US;
+		}
+	}
 	slept_at = vspin_rdtsc();
 	r = vspin_eventfd_wait_mask(fds, n, max_us, &fired);
 	woke_at = vspin_rdtsc();
+	if (fired & timer)
+		vspin_deadline_fired(&g->bound);
+	timed_out = r <= 0 || fired == timer;
 	__atomic_fetch_add(&g->seq, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
 		struct vspin_slot *sl = &g->slots[i];
 
 		if (!sl->used)
 			continue;
-		sl->why = r <= 0 ? VSPIN_WAKE_TIMEOUT : VSPIN_WAKE_OTHER;
+		sl->why = timed_out ? VSPIN_WAKE_TIMEOUT : VSPIN_WAKE_OTHER;
 		sl->slept_at = slept_at;
 		sl->woke_at = woke_at;
 		sl->sleeps++;
 		set_ready(g, sl, false); /* each member polls again first */
 	}
 	for (i = 1; i < n; i++)
-		if (fired & (UINT64_C(1) << i))
+		if ((fired & ~timer) & (UINT64_C(1) << i))
 			g->slots[idx[i]].why = VSPIN_WAKE_NOTIFIED;
 	return true;
 }
@@ -450,6 +476,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		 * the thread's other queues may be ready now.
 		 */
 		sl->max_us = p->sleep_us;
+		sl->min_us = p->sleep_min_us;
 		set_ready(s->group, sl, true);
 		return try_sleep(s);
 	}
@@ -464,6 +491,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		return false;
 	}
 	sl->max_us = p->sleep_us; /* sleep_max_us, or the latency budget */
+	sl->min_us = p->sleep_min_us;
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }
@@ -490,6 +518,7 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 		vspin_policy_armed(p, false, now);
 	}
 	sl->max_us = p->conf.sleep_max_us;
+	sl->min_us = p->conf.sleep_max_us;
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }

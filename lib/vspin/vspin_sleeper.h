@@ -26,6 +26,10 @@
  *   - vspin_sleeper_release(): the queue is no longer polled; mark its
  *     slot dead and wait until the owner cannot be blocked on its fd any
  *     more, then close the fds.
+ * A sleep is bounded by the shortest bound of the group's members; one
+ * shorter than the scheduler tick (a coalescing batch's) is kept by the
+ * group's timer across sleeps (vspin_deadline.h).
+ *
  * A group never calls into a member's queue: it records each sleep in the
  * member's slot, and the member applies it (policy, disarm) on its own
  * next poll, where the PMD holds whatever protects its ring.

@@ -476,9 +476,11 @@ test_adaptive_coalesces_under_steady_load(void)
 	steady(&t, 1 * US, 2000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t),
 		 "first empty poll under steady load: not armed at once");
-	VT_CHECK(pol.arm_k >= 180 && pol.arm_k <= 200 && pol.sleep_us == 200,
-		 "K %u sleep %u us, expected about r * L = 200 and L = 200 us",
-		 pol.arm_k, pol.sleep_us);
+	VT_CHECK(pol.arm_k >= 180 && pol.arm_k <= 200 && pol.sleep_us == 200 &&
+			 pol.sleep_min_us == 200,
+		 "K %u sleep %u-%u us, expected about r * L = 200 and L = "
+		 "200 us",
+		 pol.arm_k, pol.sleep_min_us, pol.sleep_us);
 	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_NOTIFIED, 100);
 	/* The ring bounds K: half of it (16 entries, 64 us at this rate). */
 	pol.conf.ring_size = 32;
@@ -486,11 +488,16 @@ test_adaptive_coalesces_under_steady_load(void)
 	VT_CHECK(vspin_policy_poll(&pol, 0, t), "not armed at once");
 	VT_CHECK(pol.arm_k == 16, "K %u with a ring of 32, expected 16",
 		 pol.arm_k);
-	/* The sleep lasts the 64 us the 16 entries take, not L = 200 us. */
-	VT_CHECK(pol.sleep_us >= 60 && pol.sleep_us <= 68,
-		 "sleep %u us with K = 16 at one packet per 4 us, expected "
-		 "about 64",
-		 pol.sleep_us);
+	/*
+	 * The sleep should last the 64 us the 16 entries take; its bound
+	 * stays L = 200 us (a rate that drops), so a timer set for one sleep
+	 * can bound the next ones too.
+	 */
+	VT_CHECK(pol.sleep_min_us >= 60 && pol.sleep_min_us <= 68 &&
+			 pol.sleep_us == 200,
+		 "sleep %u-%u us with K = 16 at one packet per 4 us, "
+		 "expected about 64-200",
+		 pol.sleep_min_us, pol.sleep_us);
 	sleep_then_poll(&t, 70 * US, VSPIN_WAKE_NOTIFIED, 16);
 	/*
 	 * Near saturation the ring's 16 entries come in 16 us, less than a
@@ -513,10 +520,11 @@ test_adaptive_coalesces_under_steady_load(void)
 	steady(&t, 5000 * US, 200000 * US);
 	t += 100 * US;
 	vspin_policy_poll(&pol, 0, t);
-	VT_CHECK(pol.arm_k == 1 && pol.sleep_us == VSPIN_DEFAULT_SLEEP_MAX_US,
-		 "after the load went away: K %u sleep %u us, expected 1 "
+	VT_CHECK(pol.arm_k == 1 && pol.sleep_us == VSPIN_DEFAULT_SLEEP_MAX_US &&
+			 pol.sleep_min_us == pol.sleep_us,
+		 "after the load went away: K %u sleep %u-%u us, expected 1 "
 		 "and sleep_max_us",
-		 pol.arm_k, pol.sleep_us);
+		 pol.arm_k, pol.sleep_min_us, pol.sleep_us);
 }
 
 /*
@@ -548,6 +556,10 @@ test_adaptive_timed_naps_fit_the_ring(void)
 			 pol.sleep_us <= 120,
 		 "nap %u us without EVENT_IDX at one packet per us, expected "
 		 "about 118",
+		 pol.sleep_us);
+	/* A nap is woken by its timer alone: no bound beyond it. */
+	VT_CHECK(pol.sleep_min_us == pol.sleep_us,
+		 "nap of %u-%u us, expected one length", pol.sleep_min_us,
 		 pol.sleep_us);
 	sleep_then_poll(&t, 128 * US, VSPIN_WAKE_TIMEOUT, 32);
 	/*

@@ -1256,6 +1256,70 @@ test_timeout(void)
 	queue_close(&q);
 }
 
+/* Is one of this process's fds a timerfd set with an absolute expiry? */
+static bool
+abs_timerfd_open(void)
+{
+	char path[64], link[64], line[128];
+	bool found = false;
+	ssize_t r;
+	FILE *f;
+	int fd;
+
+	for (fd = 0; fd < FD_SCAN && !found; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		r = readlink(path, link, sizeof(link) - 1);
+		if (r <= 0 || (link[r] = '\0', !strstr(link, "[timerfd]")))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (strstr(line, "settime flags: 01"))
+				found = true;
+		fclose(f);
+	}
+	return found;
+}
+
+/*
+ * Case 10b. A bound shorter than the tick is kept by the group's timer
+ * (vspin_deadline.h), not by the wait: nothing signalled, each of two
+ * sleeps in a row ends by it, as a timeout, after about its 3 ms (the
+ * first expiry, drained by the wait, does not end the second at once).
+ */
+static void
+test_short_bound_timer(void)
+{
+	struct queue q;
+	uint64_t us[2];
+	unsigned int i;
+	bool r[2];
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&q, VSPIN_MODE_NOTIFY, 3000, true) == 0,
+		   "set-up: errno %d", errno);
+	for (i = 0; i < 2; i++) {
+		r[i] = qpoll(&q, 0, true, &us[i]);
+		qpoll(&q, 1, true, NULL); /* applies the wake-up */
+	}
+	for (i = 0; i < 2; i++)
+		VT_CHECK(r[i] && us[i] >= 2500 && us[i] < 1000000,
+			 "sleep %u: slept %d for %llu us, expected about 3 ms",
+			 i, r[i], (unsigned long long)us[i]);
+	VT_CHECK(abs_timerfd_open(),
+		 "no timerfd set with an absolute expiry: the wait's own "
+		 "timeout bounded the sleeps");
+	VT_CHECK(q.st.sleep_timeouts == 2 && q.st.wakeups == 0 &&
+			 q.st.sleeps == 2,
+		 "timeouts %llu wakeups %llu sleeps %llu, expected 2 0 2",
+		 (unsigned long long)q.st.sleep_timeouts,
+		 (unsigned long long)q.st.wakeups,
+		 (unsigned long long)q.st.sleeps);
+	queue_close(&q);
+}
+
 /*
  * ovs_sleep: a poll that found entries never naps (its caller holds them);
  * the nap it decided is taken before the next poll, and a poll of 16 or
@@ -1320,6 +1384,7 @@ main(void)
 	VT_RUN(test_move_armed_queue);
 	VT_RUN(test_move_busy_queue);
 	VT_RUN(test_timeout);
+	VT_RUN(test_short_bound_timer);
 	VT_RUN(test_no_sleep_on_first_poll);
 	VT_RUN(test_ovs_nap_before_next_poll);
 	return vt_summary();
