@@ -5,16 +5,17 @@
  * bound if that entry never comes (the load stopped mid-batch). Given to
  * ppoll() as a timeout, a bound shorter than the scheduler tick makes the
  * kernel program a hardware timer before every such sleep and cancel it
- * after: on the project's VMs each is an exit, and a bounded sleep cost
- * its thread 16-21 us more CPU than an unbounded one (bench/wake_tail -b;
- * one timerfd_settime() alone 9 us). A sleeping thread instead waits on
- * this timerfd, among its other fds, with no timeout of its own, and asks
- * for an expiry anywhere in [now + min_us, now + max_us]: the pending one
- * if it falls there, else a new one at now + max_us. An expiry is never
- * cancelled; one that passes while the thread is awake only makes the fd
- * readable, and the next arm replaces it. Under steady load the queue
- * plans a batch of K / r (min_us) inside a bound of L (max_us), so one
- * expiry serves several sleeps and none fires.
+ * after; on one of the project's VMs a bounded sleep cost its thread
+ * 16-21 us more CPU than an unbounded one (bench/wake_tail -b). A sleeping
+ * thread instead waits on this timerfd among its other fds, with a long
+ * timeout of its own (past the tick: free), and asks for an expiry
+ * anywhere in [now + min_us, now + max_us]: the pending one if it falls
+ * there, else a new one at now + max_us. An expiry is never cancelled;
+ * one that passes while the thread is awake only makes the fd readable,
+ * and the next arm replaces it. Where the ring bounds a batch, the queue
+ * plans it for K / r (min_us) inside a bound of S, the span the latency
+ * budget allows (max_us): one expiry serves several sleeps, and none
+ * fires under steady load.
  *
  * One per sleep group (per polling thread): only its owner calls these.
  */

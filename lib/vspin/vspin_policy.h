@@ -31,11 +31,11 @@
  *      (vspin_sleep_cpu_ns()).
  *   C  the CPU one wake-up costs a PMD: twice the measured CPU of one
  *      sleep-and-wake round (vspin_sleep_cpu_ns(), 5-10 us on the
- *      project's first machines, 12-18 on a later one): in a PMD the arm, the recheck, a cold ring
- *      and a coalescing sleep's bound come on top (about 11 us measured at
- *      1% load on one machine; on another the bound's timer alone cost
- *      16-21 us a sleep and a whole coalesced wake-up 28-74 us,
- *      bench/README-adaptive.md). rx_qN_wake_cpu_us shows C. B is a
+ *      project's first machines, 12-18 on a later one): in a PMD the
+ *      arm, the recheck, a cold ring and a coalescing sleep's bound come
+ *      on top (about 11 us measured at 1% load on one machine; on another
+ *      the bound's timer alone cost 16-21 us a sleep, set for each sleep,
+ *      and a whole coalesced wake-up 28-74 us, bench/README-adaptive.md). rx_qN_wake_cpu_us shows C. B is a
  *      latency, not what a sleep costs in CPU, and pricing the one as the
  *      other made the queue sleep after every other packet at 1% load.
  *   N  the CPU a notification costs its producer: an eventfd write that
@@ -69,12 +69,14 @@
  *    so spinning through the gaps would keep the core busy however light
  *    the load (the old failure: 98% CPU at 1% load). Instead the queue
  *    arms at once with the event index K entries ahead (Linux's
- *    virtqueue_enable_cb_delayed does the same), and sleeps at most S (and
- *    no longer than the K entries take to arrive, K / r): the
- *    producer's notification comes with the K-th entry, one wake-up per
- *    batch. A batch's first packet waits about K / r <= S, plus D for the
+ *    virtqueue_enable_cb_delayed does the same), and sleeps at most S:
+ *    the producer's notification comes with the K-th entry, one wake-up
+ *    per batch, after about K / r (less than S when the ring bounds K).
+ *    A batch's first packet waits about K / r <= S, plus D for the
  *    wake-up: at most L + B in 95% of the batches, the bound the user
- *    traded for. CPU then follows the load: per batch, one wake-up and K
+ *    traded for. The bound S only ends a batch whose rate dropped; kept
+ *    on a timer set for an earlier sleep, it may end one anywhere
+ *    between K / r and S (vspin_deadline.h). CPU then follows the load: per batch, one wake-up and K
  *    packets. The second condition asks the time the batch leaves the
  *    consumer idle to pay for the wake-up and for the producer's
  *    notification: a consumer barely faster than its producer (at
@@ -323,7 +325,7 @@ void vspin_policy_sleep(struct vspin_policy *p, uint64_t now);
 /* Why a sleep ended. */
 enum vspin_wake {
 	VSPIN_WAKE_NOTIFIED, /* this queue's eventfd fired */
-	VSPIN_WAKE_TIMEOUT,  /* sleep_max_us passed */
+	VSPIN_WAKE_TIMEOUT,  /* its bound passed (sleep_us) */
 	VSPIN_WAKE_OTHER,    /* another queue of the same lcore fired */
 };
 
