@@ -28,6 +28,15 @@
 #define MIN_NS 2000
 #define MAX_NS 200000
 #define WAIT_US 100000
+/*
+ * Tries, apart: on one VM a wake-up sometimes took three to six times as
+ * long for a short while, and a queue that priced its wake-ups from such
+ * a start-up (B 38-76 us against 11-18) polled through a load it would
+ * otherwise have coalesced (bench/README-adaptive.md, v21). The quickest
+ * of a few tries far enough apart is the machine's.
+ */
+#define TRIES 3
+#define TRY_GAP_US 30000
 
 struct pingpong {
 	int ping, pong;
@@ -82,9 +91,14 @@ static uint64_t cpu_cost;
 /* The median time the waking side spent in its eventfd write. */
 static uint64_t notify_cost;
 
-static uint64_t
-measure(void)
+struct sample {
+	uint64_t wake, cpu, notify; /* ns; wake 0: the try failed */
+};
+
+static struct sample
+measure_once(void)
 {
+	struct sample out = {0, 0, 0};
 	struct pingpong pp = {eventfd(0, EFD_NONBLOCK),
 			      eventfd(0, EFD_NONBLOCK)};
 	uint64_t rtt[ROUNDS], sig[ROUNDS], cpu0;
@@ -117,8 +131,7 @@ measure(void)
 	}
 	/* Each round: a write, a poll that blocks, a wake-up, a read. */
 	if (n > 0)
-		__atomic_store_n(&cpu_cost, (vspin_thread_cpu_ns() - cpu0) / n,
-				 __ATOMIC_RELAXED);
+		out.cpu = (vspin_thread_cpu_ns() - cpu0) / n;
 	if (n < ROUNDS)
 		vspin_eventfd_signal(pp.ping); /* let the helper finish */
 	pthread_join(t, NULL);
@@ -128,15 +141,35 @@ out:
 	if (pp.pong >= 0)
 		close(pp.pong);
 	if (n < ROUNDS / 2)
-		return FALLBACK_NS;
+		return out;
 	qsort(sig, (size_t)n, sizeof(sig[0]), cmp_u64);
-	__atomic_store_n(&notify_cost,
-			 sig[n / 2] > MAX_NS ? MAX_NS : sig[n / 2],
-			 __ATOMIC_RELAXED);
+	out.notify = sig[n / 2] > MAX_NS ? MAX_NS : sig[n / 2];
 	qsort(rtt, (size_t)n, sizeof(rtt[0]), cmp_u64);
-	if (rtt[n / 2] / 2 < MIN_NS)
-		return MIN_NS;
-	return rtt[n / 2] / 2 > MAX_NS ? MAX_NS : rtt[n / 2] / 2;
+	out.wake = rtt[n / 2] / 2 < MIN_NS ? MIN_NS :
+		   rtt[n / 2] / 2 > MAX_NS ? MAX_NS :
+					     rtt[n / 2] / 2;
+	return out;
+}
+
+/* B's wake-up latency; sets cpu_cost and notify_cost from the same try. */
+static uint64_t
+measure(void)
+{
+	struct sample best = {0, 0, 0}, t;
+	int i;
+
+	for (i = 0; i < TRIES; i++) {
+		if (i > 0)
+			usleep(TRY_GAP_US);
+		t = measure_once();
+		if (t.wake != 0 && (best.wake == 0 || t.wake < best.wake))
+			best = t;
+	}
+	if (best.wake == 0)
+		return FALLBACK_NS;
+	__atomic_store_n(&cpu_cost, best.cpu, __ATOMIC_RELAXED);
+	__atomic_store_n(&notify_cost, best.notify, __ATOMIC_RELAXED);
+	return best.wake;
 }
 
 uint64_t
