@@ -28,7 +28,8 @@
  *      sleep_cost_us is given: the larger of the latency an eventfd
  *      wake-up across CPUs adds (vspin_sleep_cost_ns()) and the CPU one
  *      sleep-and-wake round burns in the sleeping thread
- *      (vspin_sleep_cpu_ns()).
+ *      (vspin_sleep_cpu_ns()), once per process, from the quickest of
+ *      three tries 30 ms apart (a slow moment would set them for good).
  *   C  the CPU one wake-up costs a PMD: twice the measured CPU of one
  *      sleep-and-wake round (vspin_sleep_cpu_ns(), 5-10 us on the
  *      project's first machines, 12-18 on a later one): in a PMD the
