@@ -16,26 +16,17 @@
 #define US 1000u /* ns */
 #define GIVE_UP_MS 1000
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Wait for fd up to GIVE_UP_MS; returns the us waited, or 0 on none. */
 static uint64_t
 wait_fd(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	uint64_t t0 = now_us(), ticks;
+	uint64_t t0 = vt_now_us(), ticks;
 
 	if (poll(&p, 1, GIVE_UP_MS) != 1)
 		return 0;
 	(void)!read(fd, &ticks, sizeof(ticks));
-	return now_us() - t0;
+	return vt_now_us() - t0;
 }
 
 static bool

@@ -13,15 +13,6 @@
 #include "vspin_eventfd.h"
 #include "vspin_test.h"
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* The eventfd's count, read non-destructively from /proc. */
 static long long
 efd_count(int fd)
@@ -94,11 +85,11 @@ static void
 test_zero_timeout_does_not_block(void)
 {
 	int fd = eventfd(0, EFD_NONBLOCK), r;
-	uint64_t t0 = now_us(), dt;
+	uint64_t t0 = vt_now_us(), dt;
 
 	VT_REQUIRE(fd >= 0, "eventfd: errno %d", errno);
 	r = vspin_eventfd_wait(&fd, 1, 0);
-	dt = now_us() - t0;
+	dt = vt_now_us() - t0;
 	VT_CHECK(r == 0 && dt < 500000, "wait(0) returned %d after %llu us", r,
 		 (unsigned long long)dt);
 	close(fd);
@@ -108,19 +99,19 @@ static void
 test_timeout_bound_respected(void)
 {
 	int fd = eventfd(0, EFD_NONBLOCK), r;
-	uint64_t t0 = now_us(), dt;
+	uint64_t t0 = vt_now_us(), dt;
 
 	VT_REQUIRE(fd >= 0, "eventfd: errno %d", errno);
 	r = vspin_eventfd_wait(&fd, 1, 30000);
-	dt = now_us() - t0;
+	dt = vt_now_us() - t0;
 	VT_CHECK(r == 0, "wait on a silent fd returned %d", r);
 	/* At least the bound (less 1 ms of clock slack), at most 3 s. */
 	VT_CHECK(dt >= 29000 && dt < 3000000, "a 30 ms wait took %llu us",
 		 (unsigned long long)dt);
 	/* A bound over one second (the tv_sec part). */
-	t0 = now_us();
+	t0 = vt_now_us();
 	r = vspin_eventfd_wait(&fd, 1, 1000500);
-	dt = now_us() - t0;
+	dt = vt_now_us() - t0;
 	VT_CHECK(r == 0 && dt >= 999500 && dt < 5000000,
 		 "a 1.0005 s wait returned %d after %llu us", r,
 		 (unsigned long long)dt);
@@ -219,10 +210,10 @@ test_woken_by_another_thread(void)
 	pthread_t t;
 
 	VT_REQUIRE(fd >= 0, "eventfd");
-	t0 = now_us();
+	t0 = vt_now_us();
 	VT_REQUIRE(pthread_create(&t, NULL, late_signal, &fd) == 0, "thread");
 	r = vspin_eventfd_wait(&fd, 1, 10000000);
-	dt = now_us() - t0;
+	dt = vt_now_us() - t0;
 	pthread_join(t, NULL);
 	VT_CHECK(r == 1 && dt < 9000000, "returned %d after %llu us", r,
 		 (unsigned long long)dt);

@@ -41,15 +41,6 @@
 
 static uint64_t hz;
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static pid_t
 my_tid(void)
 {
@@ -151,11 +142,11 @@ queue_close(struct queue *q)
 static bool
 qpoll(struct queue *q, unsigned int n, bool may_block, uint64_t *us)
 {
-	uint64_t t0 = now_us();
+	uint64_t t0 = vt_now_us();
 	bool r = vspin_sleeper_poll(&q->s, n, may_block, vspin_rdtsc());
 
 	if (us != NULL)
-		*us = now_us() - t0;
+		*us = vt_now_us() - t0;
 	return r;
 }
 
@@ -293,17 +284,17 @@ actor_main(void *arg)
 	}
 	for (i = 0; i < a->nsteps; i++) {
 		struct step *st = &a->steps[i];
-		uint64_t t0 = now_us();
+		uint64_t t0 = vt_now_us();
 
 		while (__atomic_load_n(&a->go, __ATOMIC_ACQUIRE) < i + 1 &&
-		       now_us() - t0 < 10000000u)
+		       vt_now_us() - t0 < 10000000u)
 			usleep(100);
 		/* Blocked in its ppoll; give up after a second (a failure). */
-		t0 = now_us();
+		t0 = vt_now_us();
 		while (!(a->blocked[i] = task_state(a->statfd) == 'S') &&
-		       now_us() - t0 < 1000000u)
+		       vt_now_us() - t0 < 1000000u)
 			usleep(200);
-		a->acted_us[i] = now_us();
+		a->acted_us[i] = vt_now_us();
 		switch (st->what) {
 		case ACT_SIGNAL:
 			vspin_eventfd_signal(st->fd);
@@ -549,7 +540,7 @@ test_sleep_only_when_all_armed(void)
 		   "actor: errno %d", errno);
 	actor_go(&act, 0);
 	r = qpoll(&b, 0, true, &us);
-	t1 = now_us();
+	t1 = vt_now_us();
 	actor_join(&act);
 	VT_CHECK(r, "both armed: did not sleep (%llu us)",
 		 (unsigned long long)us);
@@ -660,7 +651,7 @@ test_doorbell(void)
 		   "actor: errno %d", errno);
 	actor_go(&act, 0);
 	r = qpoll(&q, 0, true, &us);
-	t1 = now_us();
+	t1 = vt_now_us();
 	actor_join(&act);
 	VT_CHECK(r && act.blocked[0], "slept %d, seen blocked %d", r,
 		 act.blocked[0]);
@@ -701,12 +692,12 @@ test_give_fd(void)
 		   "actor: errno %d", errno);
 	actor_go(&act, 0);
 	r1 = qpoll(&q, 0, true, &us); /* sleeps on fd1 */
-	t1 = now_us();
+	t1 = vt_now_us();
 	/* The next poll takes fd2 and closes fd1 before it arms. */
 	q.check_fd = fd1;
 	actor_go(&act, 1);
 	r2 = qpoll(&q, 0, true, &us); /* sleeps on fd2 */
-	t2v = now_us();
+	t2v = vt_now_us();
 	closed_after = fd_closed(fd1); /* no fd created since */
 	actor_join(&act);
 	VT_CHECK(r1 && act.blocked[0], "first sleep %d, seen blocked %d", r1,
@@ -884,16 +875,16 @@ test_detached(void)
 		   "actor: errno %d", errno);
 	actor_go(&act, 0);
 	r = vspin_sleeper_poll_detached(&q.s, true);
-	t1 = now_us();
+	t1 = vt_now_us();
 	actor_join(&act);
 	VT_CHECK(r && act.blocked[0], "detached: slept %d, seen blocked %d", r,
 		 act.blocked[0]);
 	VT_CHECK(t1 - act.acted_us[0] < WOKE_US,
 		 "woke %llu us after vspin_sleeper_wake(), expected < %u",
 		 (unsigned long long)(t1 - act.acted_us[0]), WOKE_US);
-	us = now_us();
+	us = vt_now_us();
 	r = vspin_sleeper_poll_detached(&q.s, false);
-	us = now_us() - us;
+	us = vt_now_us() - us;
 	VT_CHECK(!r && us < QUICK_US, "may_block false: slept %d, %llu us", r,
 		 (unsigned long long)us);
 	/* No ring: the ops are never called; the sleep itself is counted. */
@@ -1021,7 +1012,7 @@ test_group_full(void)
 		   "actor: errno %d", errno);
 	actor_go(&act, 0);
 	r = qpoll(&e, 0, true, &us); /* arms: every member ready */
-	t1 = now_us();
+	t1 = vt_now_us();
 	actor_join(&act);
 	VT_CHECK(e.s.slot != NULL && e.arms == 1,
 		 "after a release: the extra queue has slot %p, arms %u",
@@ -1352,9 +1343,9 @@ test_ovs_nap_before_next_poll(void)
 	r = qpoll(&q, 1, true, &us);
 	VT_CHECK(!r && us < QUICK_US, "poll with an entry: slept %d (%llu us)",
 		 r, (unsigned long long)us);
-	t0 = now_us();
+	t0 = vt_now_us();
 	napped = vspin_sleeper_before_poll(&q.s, true);
-	us = now_us() - t0;
+	us = vt_now_us() - t0;
 	VT_CHECK(napped && us >= 200 && q.st.sleeps == 1,
 		 "before the next poll: napped %d for %llu us (sleeps %llu), "
 		 "expected about 300 us",

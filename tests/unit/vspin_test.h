@@ -10,7 +10,9 @@
 #define VSPIN_TEST_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 /* A case stops reporting after this many failed checks: one is enough. */
 #define VT_MAX_REPORTS 5
@@ -77,6 +79,16 @@ vt_summary(void)
 {
 	printf("%u cases, %u failed\n", vt_cases_run, vt_cases_failed);
 	return vt_cases_failed ? 1 : 0;
+}
+
+/* The monotonic clock in us, for the cases that time real waits. */
+static inline uint64_t
+vt_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 #endif /* VSPIN_TEST_H */
