@@ -155,10 +155,12 @@ out:
 static uint64_t
 measure(void)
 {
-	struct sample best = {0, 0, 0}, t;
+	struct sample best = {0, 0, 0};
 	int i;
 
 	for (i = 0; i < TRIES; i++) {
+		struct sample t;
+
 		if (i > 0)
 			usleep(TRY_GAP_US);
 		t = measure_once();
