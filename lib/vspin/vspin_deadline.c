@@ -23,7 +23,6 @@ int
 vspin_deadline_init(struct vspin_deadline *d)
 {
 	d->at_ns = 0;
-	d->sets = 0;
 	d->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	return d->fd < 0 ? -errno : 0;
 }
@@ -59,7 +58,6 @@ vspin_deadline_arm(struct vspin_deadline *d, uint32_t min_us, uint32_t max_us)
 		d->at_ns = 0;
 		return -1;
 	}
-	d->sets++;
 	return d->fd;
 }
 

@@ -25,13 +25,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Bounds at or past this are given to ppoll(): a timer past the tick is free. */
+/* Bounds at or past this go to ppoll(): a timer past the tick is free. */
 #define VSPIN_DEADLINE_BELOW_US 4000u
 
 struct vspin_deadline {
 	int fd;		/* timerfd (CLOCK_MONOTONIC), or -1 */
 	uint64_t at_ns; /* the pending expiry, 0: none (fired or never set) */
-	uint64_t sets;	/* expiries set; sleeps beyond it kept one */
 };
 
 /* Create the timer. Returns 0, or -errno (d->fd -1: bound by ppoll). */

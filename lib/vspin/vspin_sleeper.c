@@ -329,8 +329,8 @@ group_sleep(struct vspin_sleep_group *g)
 	 * wait's own timeout is then a second, past the tick (free).
 	 */
 	if (max_us < VSPIN_DEADLINE_BELOW_US && n < VSPIN_GROUP_MAX + 1) {
-		int tfd = vspin_deadline_arm(
-			&g->bound, min_us < max_us ? min_us : max_us, max_us);
+		/* min_us <= max_us: each slot's min is at most its max. */
+		int tfd = vspin_deadline_arm(&g->bound, min_us, max_us);
 
 		if (tfd >= 0) {
 			timer = UINT64_C(1) << n;
