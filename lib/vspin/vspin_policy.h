@@ -36,9 +36,10 @@
  *      arm, the recheck, a cold ring and a coalescing sleep's bound come
  *      on top (about 11 us measured at 1% load on one machine; on another
  *      the bound's timer alone cost 16-21 us a sleep, set for each sleep,
- *      and a whole coalesced wake-up 28-74 us, bench/README-adaptive.md). rx_qN_wake_cpu_us shows C. B is a
- *      latency, not what a sleep costs in CPU, and pricing the one as the
- *      other made the queue sleep after every other packet at 1% load.
+ *      and a whole coalesced wake-up 28-74 us, bench/README-adaptive.md).
+ *      rx_qN_wake_cpu_us shows C. B is a latency, not what a sleep costs
+ *      in CPU, and pricing the one as the other made the queue sleep
+ *      after every other packet at 1% load.
  *   N  the CPU a notification costs its producer: an eventfd write that
  *      wakes a thread on another CPU, measured with B (vspin_notify_cost_ns(),
  *      1.5-1.6 us on the project's VMs).
@@ -77,8 +78,8 @@
  *    wake-up: at most L + B in 95% of the batches, the bound the user
  *    traded for. The bound S only ends a batch whose rate dropped; kept
  *    on a timer set for an earlier sleep, it may end one anywhere
- *    between K / r and S (vspin_deadline.h). CPU then follows the load: per batch, one wake-up and K
- *    packets. The second condition asks the time the batch leaves the
+ *    between K / r and S (vspin_deadline.h). CPU then follows the load:
+ *    per batch, one wake-up and K packets. The second condition asks the time the batch leaves the
  *    consumer idle to pay for the wake-up and for the producer's
  *    notification: a consumer barely faster than its producer (at
  *    saturation) would save nothing by sleeping, and would cost the
@@ -225,8 +226,10 @@ struct vspin_policy {
 	/* What the caller does when it arms (set when poll says arm). */
 	uint16_t arm_k;	   /* event index this many entries ahead */
 	uint32_t sleep_us; /* bound of the coming sleep */
-	/* ... and how long it should last: a bound kept from an earlier
-	 * sleep may end it anywhere between the two (vspin_deadline.h). */
+	/*
+	 * ... and how long it should last: a bound kept from an earlier
+	 * sleep may end it anywhere between the two (vspin_deadline.h).
+	 */
 	uint32_t sleep_min_us;
 
 	/* Adaptive. */

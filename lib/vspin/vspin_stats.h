@@ -18,7 +18,7 @@ struct vspin_stats {
 	uint64_t arm_rechecks_hit; /* armed, then work came before a sleep */
 	uint64_t sleeps;	   /* blocked on the eventfd */
 	uint64_t wakeups;	   /* a notification ended the sleep */
-	uint64_t sleep_timeouts;   /* sleep_max_us ended the sleep */
+	uint64_t sleep_timeouts;   /* its bound ended the sleep */
 	uint64_t spurious_wakeups; /* woken, but the next poll was empty */
 	uint64_t spin_cycles;	   /* TSC cycles polled with no work */
 	uint64_t sleep_cycles;	   /* TSC cycles blocked */
