@@ -250,18 +250,23 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 		p->notify_cost = c->sleep_cost_us ? 0 :
 						    vspin_notify_cost_ns() *
 							    hz / 1000000000u;
+		/* Tests give B: the bound's timer is then free as well. */
+		p->bound_cost = c->sleep_cost_us ? 0 :
+						   vspin_bound_cost_ns() * hz /
+							   1000000000u;
 		/* Tests give B: a timed nap is then priced late by B too. */
 		p->overshoot = c->sleep_cost_us ? p->sleep_cost :
 						  vspin_nap_overshoot_ns() *
 							  hz / 1000000000u;
 		/*
-		 * Default: batches of 10C, one wake-up per batch then costs
-		 * a tenth of a core; L is what they cost in latency (10C,
-		 * plus what wake-ups come later than B, learn_late()).
+		 * Default: batches of 10 (C + M), one wake-up per batch, and
+		 * the move of its bound, then cost a tenth of a core; L is
+		 * what they cost in latency (that span, plus what wake-ups
+		 * come later than B, learn_late()).
 		 */
-		p->default_span = 10 * p->wake_cpu > 3 * p->sleep_cost ?
-					  10 * p->wake_cpu :
-					  3 * p->sleep_cost;
+		p->default_span = 10 * (p->wake_cpu + p->bound_cost);
+		if (p->default_span < 3 * p->sleep_cost)
+			p->default_span = 3 * p->sleep_cost;
 		p->latency = c->latency_us ?
 				     vspin_us_to_cycles(c->latency_us, hz) :
 				     p->default_span;
@@ -441,7 +446,7 @@ update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
 /*
  * The span a batch is planned for: L, less the lateness of past wake-ups
  * beyond the B the bound allows (their 95th percentile, learn_late());
- * 10C by default.
+ * 10 (C + M) by default.
  */
 static uint64_t
 plan_span(const struct vspin_policy *p)
@@ -478,7 +483,7 @@ learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 	}
 	p->stats->wake_late_cycles = p->late;
 	if (p->conf.latency_us == 0) {
-		/* Default L: batches of 10C, and what their wake-ups add. */
+		/* Default L: batches of 10 (C + M), and what wake-ups add. */
 		p->latency =
 			p->default_span +
 			(p->late > p->sleep_cost ? p->late - p->sleep_cost : 0);

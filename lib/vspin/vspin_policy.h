@@ -43,12 +43,17 @@
  *   N  the CPU a notification costs its producer: an eventfd write that
  *      wakes a thread on another CPU, measured with B (vspin_notify_cost_ns(),
  *      1.5-1.6 us on the project's VMs).
+ *   M  the CPU a coalescing sleep pays to move its bound's timer, measured
+ *      with B as what a round costs more when it first moves a timerfd's
+ *      expiry 10C ahead (vspin_bound_cost_ns()): near nothing where the
+ *      timer is cheap, 13-20 us on a VM where each such call costs 5-10
+ *      us (bench/data/issue10-timer-cost-20261201/).
  *   L  latency_us: the extra latency the user accepts for the first packet
  *      of a batch in exchange for CPU. By default the queue plans batches
- *      of 10C (twenty times the measured round; at least 3B), one
- *      wake-up per batch then costs about a tenth of a core, and L is what
- *      that costs in latency: 10C, plus D - B when wake-ups come later
- *      than B (rx_qN_latency_us shows it as it moves).
+ *      of 10 (C + M) (at least 3B): one wake-up per batch, and at most
+ *      one move of its bound, then cost about a tenth of a core, and L is
+ *      what that costs in latency: 10 (C + M), plus D - B when wake-ups
+ *      come later than B (rx_qN_latency_us shows it as it moves).
  *   r  the arrival rate, an average over the last few hundred
  *      microseconds, sleeps included (ring entries per cycle: a packet
  *      is one entry but with mergeable rx buffers, one per buffer; K is
@@ -234,10 +239,11 @@ struct vspin_policy {
 
 	/* Adaptive. */
 	uint64_t latency;      /* cycles: L */
-	uint64_t default_span; /* cycles: 10C, batches without latency_us */
+	uint64_t default_span; /* cycles: 10 (C + M), without latency_us */
 	uint64_t wake_cpu;     /* cycles: the CPU of one wake-up in a PMD */
 	uint64_t explored_at;  /* last idle period coalesced to re-learn u */
 	uint64_t notify_cost;  /* cycles: what a notification costs the peer */
+	uint64_t bound_cost;   /* cycles: M, moving a sleep's bound */
 	uint64_t overshoot;    /* cycles: a timed nap's lateness (measured) */
 	uint64_t rate_fp;      /* packets per 2^20 cycles, averaged */
 	uint64_t rate_since;   /* start of the current rate window */
@@ -402,6 +408,14 @@ uint64_t vspin_sleep_cpu_ns(void);
  * write wakes it up), from the same measurement; 0 if it could not run.
  */
 uint64_t vspin_notify_cost_ns(void);
+
+/*
+ * CPU time moving a coalescing sleep's bound costs the sleeping thread, in
+ * ns: what a sleep-and-wake round costs more when a timerfd's expiry is
+ * first moved to 10C ahead (vspin_deadline_arm()), from the same
+ * measurement; 0 if that is nothing, or if it could not run.
+ */
+uint64_t vspin_bound_cost_ns(void);
 
 /*
  * Timer slack of a thread that takes timed sleeps in ovs_sleep and

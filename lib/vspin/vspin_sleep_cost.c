@@ -4,7 +4,9 @@
  * and its producer do. The helper thread runs on another CPU than the
  * caller, so each wake-up crosses CPUs as it does between two lcores (left
  * to the scheduler, both threads often share a CPU and a wake-up looks
- * several times cheaper than it is).
+ * several times cheaper than it is). The same rounds, each after moving a
+ * timer's expiry the way a coalescing sleep moves its bound, price that
+ * move.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "vspin_clock.h"
+#include "vspin_deadline.h"
 #include "vspin_eventfd.h"
 #include "vspin_policy.h"
 
@@ -37,6 +40,8 @@
  */
 #define TRIES 3
 #define TRY_GAP_US 30000
+/* A bound this far ahead or more goes to ppoll() (vspin_deadline.h). */
+#define BOUND_MAX_US (VSPIN_DEADLINE_BELOW_US - 1)
 
 struct pingpong {
 	int ping, pong;
@@ -57,7 +62,7 @@ ponger(void *arg)
 	struct pingpong *pp = arg;
 	int i;
 
-	for (i = 0; i < ROUNDS; i++) {
+	for (i = 0; i < 2 * ROUNDS; i++) { /* plain, then with the timer */
 		if (vspin_eventfd_wait(&pp->ping, 1, WAIT_US) <= 0)
 			break;
 		vspin_eventfd_signal(pp->pong);
@@ -90,15 +95,46 @@ other_cpus(cpu_set_t *set)
 static uint64_t cpu_cost;
 /* The median time the waking side spent in its eventfd write. */
 static uint64_t notify_cost;
+/* What moving a sleep's bound added to a round's CPU. */
+static uint64_t bound_cost;
 
 struct sample {
-	uint64_t wake, cpu, notify; /* ns; wake 0: the try failed */
+	uint64_t wake, cpu, notify, bound; /* ns; wake 0: the try failed */
 };
+
+/*
+ * The second series of rounds: before each wait, move a timer's expiry
+ * to span_us ahead, as a coalescing sleep does when its pending bound no
+ * longer fits (vspin_deadline.h). Returns the CPU per round, 0 if the
+ * rounds or the timer failed.
+ */
+static uint64_t
+rounds_with_bound(struct pingpong *pp, uint32_t span_us)
+{
+	struct vspin_deadline d;
+	uint64_t cpu0, cpu = 0;
+	int i;
+
+	if (vspin_deadline_init(&d) != 0)
+		return 0;
+	cpu0 = vspin_thread_cpu_ns();
+	for (i = 0; i < ROUNDS; i++) {
+		if (vspin_deadline_arm(&d, span_us, span_us) < 0)
+			break;
+		vspin_eventfd_signal(pp->ping);
+		if (vspin_eventfd_wait(&pp->pong, 1, WAIT_US) <= 0)
+			break;
+	}
+	if (i == ROUNDS)
+		cpu = (vspin_thread_cpu_ns() - cpu0) / ROUNDS;
+	close(d.fd); /* and the expiry with it */
+	return cpu;
+}
 
 static struct sample
 measure_once(void)
 {
-	struct sample out = {0, 0, 0};
+	struct sample out = {0, 0, 0, 0};
 	struct pingpong pp = {eventfd(0, EFD_NONBLOCK),
 			      eventfd(0, EFD_NONBLOCK)};
 	uint64_t rtt[ROUNDS], sig[ROUNDS], cpu0;
@@ -132,8 +168,16 @@ measure_once(void)
 	/* Each round: a write, a poll that blocks, a wake-up, a read. */
 	if (n > 0)
 		out.cpu = (vspin_thread_cpu_ns() - cpu0) / n;
-	if (n < ROUNDS)
-		vspin_eventfd_signal(pp.ping); /* let the helper finish */
+	if (n == ROUNDS) {
+		/* 10C ahead: the default span before M adds to it. */
+		uint64_t span_us = 20 * out.cpu / 1000 + 1, with;
+
+		if (span_us > BOUND_MAX_US)
+			span_us = BOUND_MAX_US;
+		with = rounds_with_bound(&pp, (uint32_t)span_us);
+		out.bound = with > out.cpu ? with - out.cpu : 0;
+	}
+	vspin_eventfd_signal(pp.ping); /* whatever is left, let it finish */
 	pthread_join(t, NULL);
 out:
 	if (pp.ping >= 0)
@@ -155,7 +199,7 @@ out:
 static uint64_t
 measure(void)
 {
-	struct sample best = {0, 0, 0};
+	struct sample best = {0, 0, 0, 0};
 	int i;
 
 	for (i = 0; i < TRIES; i++) {
@@ -171,6 +215,7 @@ measure(void)
 		return FALLBACK_NS;
 	__atomic_store_n(&cpu_cost, best.cpu, __ATOMIC_RELAXED);
 	__atomic_store_n(&notify_cost, best.notify, __ATOMIC_RELAXED);
+	__atomic_store_n(&bound_cost, best.bound, __ATOMIC_RELAXED);
 	return best.wake;
 }
 
@@ -251,4 +296,14 @@ vspin_notify_cost_ns(void)
 {
 	(void)vspin_sleep_cost_ns(); /* measures it too, once */
 	return __atomic_load_n(&notify_cost, __ATOMIC_RELAXED);
+}
+
+uint64_t
+vspin_bound_cost_ns(void)
+{
+	uint64_t c;
+
+	(void)vspin_sleep_cost_ns(); /* measures it too, once */
+	c = __atomic_load_n(&bound_cost, __ATOMIC_RELAXED);
+	return c > MAX_NS ? MAX_NS : c;
 }

@@ -1098,7 +1098,7 @@ static void
 test_adaptive_measures_sleep_cost(void)
 {
 	struct vspin_policy_conf c;
-	uint64_t b, cpu;
+	uint64_t b, cpu, m, span;
 
 	vspin_policy_conf_default(&c);
 	c.mode = VSPIN_MODE_ADAPTIVE;
@@ -1107,19 +1107,26 @@ test_adaptive_measures_sleep_cost(void)
 	vspin_policy_init(&pol, &c, HZ, &st);
 	b = vspin_sleep_cost_ns();
 	cpu = vspin_sleep_cpu_ns();
-	VT_CHECK(b > 0 && b < 100000000u && cpu > 0 && cpu < 100000000u,
-		 "sleep cost %llu ns, CPU %llu ns", (unsigned long long)b,
-		 (unsigned long long)cpu);
+	m = vspin_bound_cost_ns();
+	VT_CHECK(b > 0 && b < 100000000u && cpu > 0 && cpu < 100000000u &&
+			 m < 100000000u,
+		 "sleep cost %llu ns, CPU %llu ns, bound %llu ns",
+		 (unsigned long long)b, (unsigned long long)cpu,
+		 (unsigned long long)m);
 	if (cpu > b)
 		b = cpu; /* B: the larger of the latency and the CPU */
 	VT_CHECK(pol.sleep_cost == (b > US ? b : US),
 		 "B %llu cycles, measured %llu ns",
 		 (unsigned long long)pol.sleep_cost, (unsigned long long)b);
-	VT_CHECK(pol.latency >= 3 * pol.sleep_cost &&
-			 pol.latency >= 10 * (cpu * HZ / 1000000000u),
-		 "L %llu cycles: expected at least 3B and 10 x the CPU of a "
-		 "sleep (%llu ns)",
-		 (unsigned long long)pol.latency, (unsigned long long)cpu);
+	/* L: 10 (C + M) with C twice the round, at least 3B. */
+	span = 10 * (2 * (cpu * HZ / 1000000000u) + m * HZ / 1000000000u);
+	if (span < 3 * pol.sleep_cost)
+		span = 3 * pol.sleep_cost;
+	VT_CHECK(pol.latency == span,
+		 "L %llu cycles: expected %llu, 10 x (twice a sleep's CPU "
+		 "%llu ns + the bound's move %llu ns), at least 3B",
+		 (unsigned long long)pol.latency, (unsigned long long)span,
+		 (unsigned long long)cpu, (unsigned long long)m);
 	VT_CHECK(pol.window == pol.sleep_cost, "window %llu, expected B %llu",
 		 (unsigned long long)pol.window,
 		 (unsigned long long)pol.sleep_cost);
