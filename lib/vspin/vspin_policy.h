@@ -46,7 +46,7 @@
  *   M  the CPU a coalescing sleep pays to move its bound's timer, measured
  *      with B as what a round costs more when it first moves a timerfd's
  *      expiry 10C ahead (vspin_bound_cost_ns()): near nothing where the
- *      timer is cheap, 13-20 us on a VM where each such call costs 5-10
+ *      timer is cheap, 14-16 us on a VM where each such call costs 7-11
  *      us (bench/data/issue10-timer-cost-20261201/).
  *   L  latency_us: the extra latency the user accepts for the first packet
  *      of a batch in exchange for CPU. By default the queue plans batches
