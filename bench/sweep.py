@@ -924,8 +924,9 @@ def main():
     ap.add_argument("--ref-build", default=None, metavar="DIR",
                     help="a build of other code (e.g. the commit before a "
                     "change) for pairs 'ref' (its guest and host, every "
-                    "mode) and 'ref-guest-only' (its guest, stock host): "
-                    "old and new measured interleaved in one run")
+                    "mode), 'ref-guest-only' (its guest, stock host) and "
+                    "'ref-host-only' (stock guest, its host): old and new "
+                    "measured interleaved in one run")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--replot", metavar="DIR",
                     help="no runs: rebuild summary, table and plots from "
@@ -989,7 +990,8 @@ def main():
             configs += [host_only_config(m, host_so) for m in modes]
         elif p == "guest-only" and have_guest:
             configs += [guest_only_config(m, guest_so) for m in modes]
-        elif p in ("ref", "ref-guest-only") and args.ref_build:
+        elif p in ("ref", "ref-guest-only", "ref-host-only") and \
+                args.ref_build:
             rg = private_plugins.usable(os.path.join(
                 args.ref_build, "drivers", "net", "virtio",
                 "librte_net_virtio_spin.so"))
@@ -998,7 +1000,8 @@ def main():
                 "librte_net_vhost_spin.so"))
             for m in modes:
                 c = ours_config(m, rg, rh) if p == "ref" else \
-                    guest_only_config(m, rg)
+                    guest_only_config(m, rg) if p == "ref-guest-only" else \
+                    host_only_config(m, rh)
                 c.name = p + " " + m
                 configs.append(c)
         else:

@@ -1,7 +1,9 @@
-import csv,sys,statistics as st,collections
+"""Summary of a sweep DIR of this folder: the consumer's CPU, p99, L,
+Mpps and the worst lost/reordered/duplicates per load and pair."""
+import csv,json,sys,statistics as st,collections
 for d in sys.argv[1:]:
     rows=list(csv.DictReader(open(d+'/runs.csv')))
-    rev='reverse' in d
+    rev='--reverse' in json.load(open(d+'/meta.json'))['command']
     print(d)
     g=collections.defaultdict(list)
     for r in rows:
