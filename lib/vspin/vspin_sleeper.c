@@ -39,6 +39,7 @@ struct vspin_sleep_group {
 	uint32_t dead_pending;	     /* atomic: some slot is dead, reclaim */
 	int doorbell;		     /* eventfd in every sleep set */
 	struct vspin_deadline bound; /* short bounds (vspin_deadline.h) */
+	uint64_t woke_at;	     /* TSC: the end of the last sleep */
 	unsigned int nused, nready;
 	/*
 	 * Atomic: queues that found the group full. Each retries on every
@@ -341,6 +342,7 @@ group_sleep(struct vspin_sleep_group *g)
 	slept_at = vspin_rdtsc();
 	r = vspin_eventfd_wait_mask(fds, n, max_us, &fired);
 	woke_at = vspin_rdtsc();
+	g->woke_at = woke_at;
 	if (fired & timer)
 		vspin_deadline_fired(&g->bound);
 	timed_out = r <= 0 || fired == timer;
@@ -424,6 +426,29 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	vspin_eventfd_wait_mask(&fd, 1, us, &fired);
 	st->sleep_cycles += vspin_rdtsc() - t0;
 	return true;
+}
+
+/* A group that slept within this many of a batch's bounds lets it hold. */
+#define HOLD_BOUNDS 4
+
+bool
+vspin_sleeper_holds_slow(struct vspin_sleeper *s)
+{
+	struct vspin_sleep_group *g = thread_group;
+	struct vspin_policy *p = s->policy;
+	struct vspin_slot *sl = s->slot;
+	uint64_t now, bound;
+
+	/* Polled by its owner, ready (armed, rechecked), not alone. */
+	if (g == NULL || s->group != g || sl == NULL || !sl->ready ||
+	    g->nused < 2)
+		return false;
+	now = vspin_rdtsc();
+	bound = vspin_us_to_cycles(p->sleep_us, p->hz);
+	if (now - p->armed_at >= bound ||
+	    now - g->woke_at > HOLD_BOUNDS * bound)
+		return false;
+	return s->ops->pending(s->ctx) < p->arm_k;
 }
 
 /* Owner: blocking is not allowed; behave like poll, never veto late. */

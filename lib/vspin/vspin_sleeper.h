@@ -62,6 +62,12 @@ struct vspin_sleeper_ops {
 	void (*disarm)(void *ctx);
 	/* Optional: a sleep of this queue ended, before the disarm. */
 	void (*woke)(void *ctx, enum vspin_wake why, uint64_t slept_at);
+	/*
+	 * Optional: the entries waiting in the ring, a load of the
+	 * producer's index (vspin_sleeper_holds()). Without it a queue never
+	 * holds.
+	 */
+	uint16_t (*pending)(void *ctx);
 };
 
 struct vspin_sleeper {
@@ -102,6 +108,28 @@ void vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
 #define VSPIN_SLEEPER_NOW_LAZY 0
 bool vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 			uint64_t now);
+
+/*
+ * Data path, before a poll (the owner): true if the queue is to leave its
+ * ring alone this time and report a poll of 0 entries to
+ * vspin_sleeper_poll(). A queue armed for a batch of K (coalescing) whose
+ * thread stays awake for its other queues would otherwise take the
+ * batch's first entries on its next poll, which ends the arm (counted as
+ * a recheck hit), and start over: the thread then sleeps only when every
+ * queue comes up empty at the same poll, which grows rarer with each
+ * queue. So it holds while fewer than K entries wait, until the bound of
+ * its sleep, as a sleeping queue would; only in a group of two or more
+ * that has slept within its last few bounds (a thread kept awake by a
+ * busy queue gains nothing by waiting), and only with ops->pending.
+ */
+bool vspin_sleeper_holds_slow(struct vspin_sleeper *s);
+
+static inline bool
+vspin_sleeper_holds(struct vspin_sleeper *s)
+{
+	return s->policy->state == VSPIN_ST_ARMED && s->policy->arm_k > 1 &&
+	       s->ops->pending != NULL && vspin_sleeper_holds_slow(s);
+}
 
 /* The nap itself, for vspin_sleeper_before_poll() only. */
 bool vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block);

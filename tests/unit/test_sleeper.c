@@ -59,6 +59,7 @@ struct queue {
 	int check_fd;
 	bool checked;
 	int check_r, check_errno;
+	uint16_t pending; /* hold_ops: the entries its ring holds */
 };
 
 static bool
@@ -101,10 +102,24 @@ static const struct vspin_sleeper_ops fake_ops = {
 	.woke = fake_woke,
 };
 
+static uint16_t
+fake_pending(void *ctx)
+{
+	return ((struct queue *)ctx)->pending;
+}
+
+/* fake_ops, and a ring whose waiting entries the test sets. */
+static const struct vspin_sleeper_ops hold_ops = {
+	.arm = fake_arm,
+	.disarm = fake_disarm,
+	.woke = fake_woke,
+	.pending = fake_pending,
+};
+
 /* with_fd: give the sleeper a fresh eventfd (q->fd), else none. */
 static int
-queue_open(struct queue *q, enum vspin_mode mode, uint32_t sleep_max_us,
-	   bool with_fd)
+queue_open_ops(struct queue *q, enum vspin_mode mode, uint32_t sleep_max_us,
+	       bool with_fd, const struct vspin_sleeper_ops *ops)
 {
 	struct vspin_policy_conf c;
 
@@ -116,7 +131,7 @@ queue_open(struct queue *q, enum vspin_mode mode, uint32_t sleep_max_us,
 	c.mode = mode;
 	c.sleep_max_us = sleep_max_us;
 	vspin_policy_init(&q->pol, &c, hz, &q->st);
-	vspin_sleeper_init(&q->s, &q->pol, &fake_ops, q);
+	vspin_sleeper_init(&q->s, &q->pol, ops, q);
 	if (with_fd) {
 		q->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (q->fd < 0)
@@ -129,6 +144,13 @@ queue_open(struct queue *q, enum vspin_mode mode, uint32_t sleep_max_us,
 	 */
 	vspin_sleeper_poll(&q->s, 1, true, vspin_rdtsc());
 	return 0;
+}
+
+static int
+queue_open(struct queue *q, enum vspin_mode mode, uint32_t sleep_max_us,
+	   bool with_fd)
+{
+	return queue_open_ops(q, mode, sleep_max_us, with_fd, &fake_ops);
 }
 
 static void
@@ -1312,6 +1334,74 @@ test_short_bound_timer(void)
 }
 
 /*
+ * Case 10c. A queue armed for a batch of K (arm_k set by hand: notify
+ * mode arms for 1) in a group that slept lately holds its ring while its
+ * thread stays awake for a busy neighbour: not while K entries wait, not
+ * past its bound, not once the thread has stayed awake for a few bounds. A held poll reports 0 entries and keeps it armed (no
+ * disarm, no recheck hit), so when the neighbour arms the thread sleeps,
+ * where a poll that took the batch's first entries would have ended the
+ * arm and kept it awake.
+ */
+static void
+test_hold_batch(void)
+{
+	const uint32_t bound_us = 200000;
+	struct queue a, b;
+	unsigned int disarms, hits;
+	uint64_t armed_at;
+	bool held, r;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open_ops(&a, VSPIN_MODE_NOTIFY, bound_us, true,
+				  &hold_ops) == 0 &&
+			   queue_open(&b, VSPIN_MODE_NOTIFY, bound_us, true) ==
+				   0,
+		   "set-up: errno %d", errno);
+	a.pol.arm_k = 4;
+	a.pending = 2;
+	/* Both arm: the group sleeps (to its bound), and has slept lately. */
+	qpoll(&a, 0, true, NULL);
+	r = qpoll(&b, 0, true, NULL);
+	VT_REQUIRE(r, "set-up: the group did not sleep with both armed");
+	qpoll(&b, 1, true, NULL); /* b is busy from now on */
+	qpoll(&a, 0, true, NULL); /* a arms again, for K = 4 */
+	VT_REQUIRE(vspin_policy_armed_p(&a.pol), "set-up: a is not armed");
+	held = vspin_sleeper_holds(&a.s);
+	VT_CHECK(held, "armed for 4 with 2 waiting, the group slept lately: "
+		       "a does not hold");
+	a.pending = 4;
+	VT_CHECK(!vspin_sleeper_holds(&a.s), "a holds with K entries waiting");
+	a.pending = 2;
+	armed_at = a.pol.armed_at;
+	a.pol.armed_at -= vspin_us_to_cycles(bound_us, hz);
+	VT_CHECK(!vspin_sleeper_holds(&a.s), "a holds past its bound");
+	a.pol.armed_at = armed_at;
+	/* A held poll: 0 entries; a stays armed and ready. */
+	disarms = a.disarms;
+	hits = (unsigned int)a.st.arm_rechecks_hit;
+	r = qpoll(&a, 0, true, NULL);
+	VT_CHECK(!r && vspin_policy_armed_p(&a.pol) && a.disarms == disarms &&
+			 a.st.arm_rechecks_hit == hits,
+		 "held poll: slept %d armed %d disarms %u->%u hits %u->%llu", r,
+		 vspin_policy_armed_p(&a.pol), disarms, a.disarms, hits,
+		 (unsigned long long)a.st.arm_rechecks_hit);
+	/* The neighbour runs dry and arms: the thread sleeps. */
+	r = qpoll(&b, 0, true, NULL);
+	VT_CHECK(r, "b armed beside a held a: the thread did not sleep");
+	/* A thread that has not slept for 4 bounds: no holding. */
+	qpoll(&b, 1, true, NULL);
+	qpoll(&a, 0, true, NULL);
+	usleep(4 * bound_us + 50000);
+	a.pol.armed_at = vspin_rdtsc(); /* a fresh arm, in its bound */
+	VT_CHECK(vspin_policy_armed_p(&a.pol) && !vspin_sleeper_holds(&a.s),
+		 "a holds (armed %d) in a thread that has not slept for "
+		 "four of its bounds",
+		 vspin_policy_armed_p(&a.pol));
+	queue_close(&a);
+	queue_close(&b);
+}
+
+/*
  * ovs_sleep: a poll that found entries never naps (its caller holds them);
  * the nap it decided is taken before the next poll, and a poll of 16 or
  * more owes none.
@@ -1376,6 +1466,7 @@ main(void)
 	VT_RUN(test_move_busy_queue);
 	VT_RUN(test_timeout);
 	VT_RUN(test_short_bound_timer);
+	VT_RUN(test_hold_batch);
 	VT_RUN(test_no_sleep_on_first_poll);
 	VT_RUN(test_ovs_nap_before_next_poll);
 	return vt_summary();

@@ -148,9 +148,19 @@ sleeper_disarm(void *ctx)
 	vhost_spin_rxq_disarm(ctx);
 }
 
+static uint16_t
+sleeper_pending(void *ctx)
+{
+	struct vhost_spin_rxq *q = ctx;
+	uint32_t n = rte_vhost_rx_queue_count(q->vid, q->vring);
+
+	return n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
+}
+
 static const struct vspin_sleeper_ops rxq_sleeper_ops = {
 	.arm = sleeper_arm,
 	.disarm = sleeper_disarm,
+	.pending = sleeper_pending,
 };
 
 uint16_t
@@ -168,7 +178,8 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		vspin_sleeper_poll_detached(&q->sleeper, may_block);
 		return 0;
 	}
-	n = rx_dequeue(q, pkts, nb);
+	/* A batch still filling while the lcore's other queues work. */
+	n = vspin_sleeper_holds(&q->sleeper) ? 0 : rx_dequeue(q, pkts, nb);
 	if (n > 0 && !q->armed)
 		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark);
 	/*

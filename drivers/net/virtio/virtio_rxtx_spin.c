@@ -431,9 +431,18 @@ rx_sleeper_disarm(void *ctx)
 	vspin_vq_drv_disarm(&rxq->vq);
 }
 
+static uint16_t
+rx_sleeper_pending(void *ctx)
+{
+	struct virtio_spin_rxq *rxq = ctx;
+
+	return vspin_vq_drv_used_pending(&rxq->vq);
+}
+
 const struct vspin_sleeper_ops virtio_spin_rx_sleeper_ops = {
 	.arm = rx_sleeper_arm,
 	.disarm = rx_sleeper_disarm,
+	.pending = rx_sleeper_pending,
 };
 
 /*
@@ -454,7 +463,8 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	uint16_t used = rxq->vq.last_used, n;
 
 	vspin_sleeper_before_poll(&rxq->sleeper, may_block);
-	n = rx_burst(rxq, pkts, nb);
+	/* A batch still filling while the lcore's other queues work. */
+	n = vspin_sleeper_holds(&rxq->sleeper) ? 0 : rx_burst(rxq, pkts, nb);
 
 	/* No backend, or a broken queue: sleep until the control plane. */
 	if (unlikely(n == 0 && (!dev->link_up || rxq->vq.broken))) {
