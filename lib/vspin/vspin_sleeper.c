@@ -428,6 +428,29 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	return true;
 }
 
+/*
+ * The bounds of the sleep a queue armed earlier would take now. A batch's
+ * bound counts from its arm: its first entry may have waited since, while
+ * the thread stayed awake for its other queues (or the queue held), and
+ * the group must not sleep the whole bound again on top. An idle queue's
+ * bound (K = 1, sleep_max_us) only caps a sleep: it stays whole.
+ */
+static void
+armed_bounds(struct vspin_slot *sl, const struct vspin_policy *p, uint64_t now)
+{
+	uint64_t d;
+	uint32_t gone;
+
+	sl->max_us = p->sleep_us;
+	sl->min_us = p->sleep_min_us;
+	if (p->arm_k < 2 || now <= p->armed_at)
+		return;
+	d = now - p->armed_at; /* a second or more: past any batch's bound */
+	gone = d >= p->hz ? UINT32_MAX : (uint32_t)(d * 1000000u / p->hz);
+	sl->max_us = gone < sl->max_us ? sl->max_us - gone : 1;
+	sl->min_us = gone < sl->min_us ? sl->min_us - gone : 0;
+}
+
 /* A group that slept within this many of a batch's bounds lets it hold. */
 #define HOLD_BOUNDS 4
 
@@ -500,8 +523,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		 * queue from its main lcore first): ready in this group, and
 		 * the thread's other queues may be ready now.
 		 */
-		sl->max_us = p->sleep_us;
-		sl->min_us = p->sleep_min_us;
+		armed_bounds(sl, p, now);
 		set_ready(s->group, sl, true);
 		return try_sleep(s);
 	}

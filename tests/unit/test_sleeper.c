@@ -1402,6 +1402,40 @@ test_hold_batch(void)
 }
 
 /*
+ * Case 10d. A batch's bound counts from its arm: a queue armed for a batch
+ * (arm_k set by hand) that waited 200 ms of its 300 ms bound while its
+ * thread stayed awake for a busy neighbour gives the group's sleep what
+ * is left, about 100 ms, not a whole bound again. (An idle queue's bound,
+ * K = 1, only caps a sleep; the neighbour's stays 300 ms.)
+ */
+static void
+test_armed_bound_counts_from_arm(void)
+{
+	const uint32_t bound_us = 300000;
+	struct queue a, b;
+	uint64_t us;
+	bool r;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, bound_us, true) == 0 &&
+			   queue_open(&b, VSPIN_MODE_NOTIFY, bound_us, true) ==
+				   0,
+		   "set-up: errno %d", errno);
+	a.pol.arm_k = 4;
+	qpoll(&b, 1, true, NULL); /* busy */
+	qpoll(&a, 0, true, NULL); /* arms */
+	usleep(200000);
+	qpoll(&a, 0, true, NULL); /* still armed: 100 ms left */
+	r = qpoll(&b, 0, true, &us);
+	VT_CHECK(r && us >= 50000 && us < 190000,
+		 "slept %d for %llu us, expected what was left of a's bound "
+		 "(about 100 ms), not a whole one (300 ms)",
+		 r, (unsigned long long)us);
+	queue_close(&a);
+	queue_close(&b);
+}
+
+/*
  * ovs_sleep: a poll that found entries never naps (its caller holds them);
  * the nap it decided is taken before the next poll, and a poll of 16 or
  * more owes none.
@@ -1467,6 +1501,7 @@ main(void)
 	VT_RUN(test_timeout);
 	VT_RUN(test_short_bound_timer);
 	VT_RUN(test_hold_batch);
+	VT_RUN(test_armed_bound_counts_from_arm);
 	VT_RUN(test_no_sleep_on_first_poll);
 	VT_RUN(test_ovs_nap_before_next_poll);
 	return vt_summary();
