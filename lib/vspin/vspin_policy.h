@@ -84,8 +84,9 @@
  *    traded for. The bound S only ends a batch whose rate dropped; kept
  *    on a timer set for an earlier sleep, it may end one anywhere
  *    between K / r and S (vspin_deadline.h). CPU then follows the load:
- *    per batch, one wake-up and K packets. The second condition asks the time the batch leaves the
- *    consumer idle to pay for the wake-up and for the producer's
+ *    per batch, one wake-up and K packets. The second condition asks
+ *    the time the batch leaves the consumer idle to pay for the
+ *    wake-up and for the producer's
  *    notification: a consumer barely faster than its producer (at
  *    saturation) would save nothing by sleeping, and would cost the
  *    producer a notification per batch, a syscall taken from its

@@ -438,17 +438,15 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 static void
 armed_bounds(struct vspin_slot *sl, const struct vspin_policy *p, uint64_t now)
 {
-	uint64_t d;
-	uint32_t gone;
+	uint64_t gone;
 
 	sl->max_us = p->sleep_us;
 	sl->min_us = p->sleep_min_us;
 	if (p->arm_k < 2 || now <= p->armed_at)
 		return;
-	d = now - p->armed_at; /* a second or more: past any batch's bound */
-	gone = d >= p->hz ? UINT32_MAX : (uint32_t)(d * 1000000u / p->hz);
-	sl->max_us = gone < sl->max_us ? sl->max_us - gone : 1;
-	sl->min_us = gone < sl->min_us ? sl->min_us - gone : 0;
+	gone = vspin_cycles_to_ns(now - p->armed_at, p->hz) / 1000u;
+	sl->max_us = gone < sl->max_us ? sl->max_us - (uint32_t)gone : 1;
+	sl->min_us = gone < sl->min_us ? sl->min_us - (uint32_t)gone : 0;
 }
 
 /* A group that slept within this many of a batch's bounds lets it hold. */

@@ -1337,8 +1337,9 @@ test_short_bound_timer(void)
  * Case 10c. A queue armed for a batch of K (arm_k set by hand: notify
  * mode arms for 1) in a group that slept lately holds its ring while its
  * thread stays awake for a busy neighbour: not while K entries wait, not
- * past its bound, not once the thread has stayed awake for a few bounds. A held poll reports 0 entries and keeps it armed (no
- * disarm, no recheck hit), so when the neighbour arms the thread sleeps,
+ * past its bound, not once the thread has stayed awake for a few bounds.
+ * A held poll reports 0 entries and keeps it armed (no disarm, no
+ * recheck hit), so when the neighbour arms the thread sleeps,
  * where a poll that took the batch's first entries would have ended the
  * arm and kept it awake.
  */
