@@ -389,10 +389,10 @@ vspin_policy_needs_now(const struct vspin_policy *p, unsigned int n)
 }
 
 /*
- * Cost of one sleep on this machine, in ns: half the median round trip of
- * two threads on different CPUs waking each other through eventfds,
- * within [2 us, 200 us]. Measured once per process (a few ms), then
- * cached.
+ * Cost of one sleep on this machine, in ns: of two threads on different
+ * CPUs waking each other through eventfds, the median time from the
+ * helper's write to the measuring thread's return from its wait, within
+ * [2 us, 200 us]. Measured once per process (a few ms), then cached.
  */
 uint64_t vspin_sleep_cost_ns(void);
 

@@ -4,9 +4,10 @@
  * and its producer do. The helper thread runs on another CPU than the
  * caller, so each wake-up crosses CPUs as it does between two lcores (left
  * to the scheduler, both threads often share a CPU and a wake-up looks
- * several times cheaper than it is). The same rounds, each after moving a
- * timer's expiry the way a coalescing sleep moves its bound, price that
- * move.
+ * several times cheaper than it is); only the caller's half of a round is
+ * read as a PMD's (vspin_wake_rounds.h: the helper's CPU may be busy). The
+ * same rounds, each after moving a timer's expiry the way a coalescing
+ * sleep moves its bound, price that move.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -20,6 +21,7 @@
 #include "vspin_deadline.h"
 #include "vspin_eventfd.h"
 #include "vspin_policy.h"
+#include "vspin_wake_rounds.h"
 
 #define ROUNDS 64
 #define FALLBACK_NS 30000 /* if the measurement cannot run */
@@ -45,6 +47,8 @@
 
 struct pingpong {
 	int ping, pong;
+	/* Plain rounds, then rounds with the timer; each side fills its own. */
+	struct vspin_wake_round r[2 * ROUNDS];
 };
 
 static uint64_t
@@ -62,10 +66,15 @@ ponger(void *arg)
 	struct pingpong *pp = arg;
 	int i;
 
-	for (i = 0; i < 2 * ROUNDS; i++) { /* plain, then with the timer */
+	for (i = 0; i < 2 * ROUNDS; i++) {
+		uint64_t t;
+
 		if (vspin_eventfd_wait(&pp->ping, 1, WAIT_US) <= 0)
 			break;
+		t = now_ns();
+		pp->r[i].reply_at = t;
 		vspin_eventfd_signal(pp->pong);
+		pp->r[i].reply_write = now_ns() - t;
 	}
 	return NULL;
 }
@@ -103,45 +112,49 @@ struct sample {
 };
 
 /*
- * The second series of rounds: before each wait, move a timer's expiry
- * to span_us ahead, as a coalescing sleep does when its pending bound no
- * longer fits (vspin_deadline.h). Returns the CPU per round, 0 if the
- * rounds or the timer failed.
+ * n rounds from r: wake the helper, wait for its reply; before each, with
+ * a timer, move its expiry span_us ahead, as a coalescing sleep does when
+ * its pending bound no longer fits (vspin_deadline.h). Returns the rounds
+ * done; *cpu_ns is the thread's CPU over them.
  */
-static uint64_t
-rounds_with_bound(struct pingpong *pp, uint32_t span_us)
+static int
+rounds(struct pingpong *pp, struct vspin_wake_round *r, int n,
+       struct vspin_deadline *timer, uint32_t span_us, uint64_t *cpu_ns)
 {
-	struct vspin_deadline d;
-	uint64_t cpu0, cpu = 0;
+	uint64_t cpu0 = vspin_thread_cpu_ns();
 	int i;
 
-	if (vspin_deadline_init(&d) != 0)
-		return 0;
-	cpu0 = vspin_thread_cpu_ns();
-	for (i = 0; i < ROUNDS; i++) {
-		if (vspin_deadline_arm(&d, span_us, span_us) < 0)
+	for (i = 0; i < n; i++) {
+		uint64_t t0;
+
+		if (timer != NULL &&
+		    vspin_deadline_arm(timer, span_us, span_us) < 0)
 			break;
+		/* The helper is blocked on it. */
+		t0 = now_ns();
 		vspin_eventfd_signal(pp->ping);
+		r[i].own_write = now_ns() - t0;
 		if (vspin_eventfd_wait(&pp->pong, 1, WAIT_US) <= 0)
 			break;
+		r[i].woke_at = now_ns();
 	}
-	if (i == ROUNDS)
-		cpu = (vspin_thread_cpu_ns() - cpu0) / ROUNDS;
-	close(d.fd); /* and the expiry with it */
-	return cpu;
+	*cpu_ns = vspin_thread_cpu_ns() - cpu0;
+	return i;
 }
 
 static struct sample
 measure_once(void)
 {
 	struct sample out = {0, 0, 0, 0};
-	struct pingpong pp = {eventfd(0, EFD_NONBLOCK),
-			      eventfd(0, EFD_NONBLOCK)};
-	uint64_t rtt[ROUNDS], sig[ROUNDS], cpu0;
+	struct pingpong pp = {.ping = eventfd(0, EFD_NONBLOCK),
+			      .pong = eventfd(0, EFD_NONBLOCK)};
+	struct vspin_wake_summary plain, with;
+	struct vspin_deadline timer;
+	uint64_t cpu = 0, cpu_with = 0;
 	pthread_attr_t attr;
 	cpu_set_t all;
 	pthread_t t;
-	int i, n = 0;
+	int n = 0, n_with = 0;
 
 	if (pp.ping < 0 || pp.pong < 0)
 		goto out;
@@ -154,28 +167,22 @@ measure_once(void)
 		goto out;
 	}
 	pthread_attr_destroy(&attr);
-	cpu0 = vspin_thread_cpu_ns();
-	for (i = 0; i < ROUNDS; i++) {
-		uint64_t t0 = now_ns(), t1;
-
-		vspin_eventfd_signal(pp.ping); /* the helper is blocked on it */
-		t1 = now_ns();
-		if (vspin_eventfd_wait(&pp.pong, 1, WAIT_US) <= 0)
-			break;
-		sig[n] = t1 - t0;
-		rtt[n++] = now_ns() - t0;
-	}
 	/* Each round: a write, a poll that blocks, a wake-up, a read. */
-	if (n > 0)
-		out.cpu = (vspin_thread_cpu_ns() - cpu0) / n;
-	if (n == ROUNDS) {
-		/* 10C ahead: the default span before M adds to it. */
-		uint64_t span_us = 20 * out.cpu / 1000 + 1, with;
+	n = rounds(&pp, pp.r, ROUNDS, NULL, 0, &cpu);
+	if (n == ROUNDS && vspin_deadline_init(&timer) == 0) {
+		/*
+		 * 10C ahead: the default span before M adds to it. The last
+		 * reply's write may still be under way: the others came
+		 * before a reply that woke us.
+		 */
+		vspin_wake_rounds_summarise(pp.r, ROUNDS - 1, cpu, &plain);
+		uint64_t span_us = 20 * plain.cpu / 1000 + 1;
 
 		if (span_us > BOUND_MAX_US)
 			span_us = BOUND_MAX_US;
-		with = rounds_with_bound(&pp, (uint32_t)span_us);
-		out.bound = with > out.cpu ? with - out.cpu : 0;
+		n_with = rounds(&pp, pp.r + ROUNDS, ROUNDS, &timer,
+				(uint32_t)span_us, &cpu_with);
+		close(timer.fd); /* and the expiry with it */
 	}
 	vspin_eventfd_signal(pp.ping); /* whatever is left, let it finish */
 	pthread_join(t, NULL);
@@ -186,12 +193,18 @@ out:
 		close(pp.pong);
 	if (n < ROUNDS / 2)
 		return out;
-	qsort(sig, (size_t)n, sizeof(sig[0]), cmp_u64);
-	out.notify = sig[n / 2] > MAX_NS ? MAX_NS : sig[n / 2];
-	qsort(rtt, (size_t)n, sizeof(rtt[0]), cmp_u64);
-	out.wake = rtt[n / 2] / 2 < MIN_NS ? MIN_NS :
-		   rtt[n / 2] / 2 > MAX_NS ? MAX_NS :
-					     rtt[n / 2] / 2;
+	/* The helper has finished: every round of both series is complete. */
+	vspin_wake_rounds_summarise(pp.r, (unsigned int)n, cpu, &plain);
+	out.cpu = plain.cpu;
+	out.notify = plain.notify > MAX_NS ? MAX_NS : plain.notify;
+	out.wake = plain.wake < MIN_NS ? MIN_NS :
+		   plain.wake > MAX_NS ? MAX_NS :
+					 plain.wake;
+	if (n_with == ROUNDS) {
+		vspin_wake_rounds_summarise(pp.r + ROUNDS, ROUNDS, cpu_with,
+					    &with);
+		out.bound = with.cpu > plain.cpu ? with.cpu - plain.cpu : 0;
+	}
 	return out;
 }
 
