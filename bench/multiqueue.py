@@ -5,21 +5,27 @@ spread over them: does the consumer's thread sleep as a single queue's
 does?
 
 One run: vspin-traffic on each side (guest on core 0, host on core 1,
---no-huge), --queues N at both ends, both PMDs spin_mode=adaptive, the
-generator sending RATE packets/s in all (Poisson by default), its bursts
+--no-huge, or with --huge hugepages: DPDK's dynamic memory, the guest
+with --single-file-segments), --queues N at both ends, our PMDs spin_mode=adaptive (or
+--mode), the generator sending RATE packets/s in all (Poisson by default), its bursts
 going round the queues; the sink checks every packet of every queue once
 and in order. Both directions (guest -> host: our host consumes; host ->
 guest: our guest does). Builds given with --build and --ref-build run
 interleaved within every repeat.
 
-Output (--out DIR): runs.csv, one row per run: build, queues, direction,
-repeat, the consumer thread's CPU over the traffic, p50/p99 latency, lost,
+With --pairs, the stock PMDs run beside ours in the same repeats: stock
+(virtio_user and net_vhost), guest-only (our guest, stock host) and
+host-only (stock guest, our host); --mode sets our PMDs' spin_mode.
+
+Output (--out DIR): runs.csv, one row per run: build (the pair, or ref),
+queues, direction, repeat, the consumer thread's CPU over the traffic, p50/p99 latency, lost,
 reordered, duplicates, and the consumer's rx_q0 counters (sleeps, arms,
 arm_rechecks_hit: arms that found entries, on the recheck or on a later
 poll before the thread slept; latency_us); table.md, medians [min-max]
 per build, queues and direction, with the command.
 
   bench/multiqueue.py --build build --ref-build OLD --queues 2,4
+  bench/multiqueue.py --pairs stock,guest-only,ours --mode poll --queues 4
 """
 
 import argparse
@@ -51,16 +57,29 @@ def plugins(build):
                 net, "vhost_spin", "librte_net_vhost_spin.so")))
 
 
-def one_run(build, queues, direction, args, tag):
+# Which PMD each side runs, per pair.
+PAIRS = {"ours": ("ours", "ours"), "stock": ("stock", "stock"),
+         "guest-only": ("ours", "stock"), "host-only": ("stock", "ours")}
+
+
+def one_run(build, queues, direction, args, tag, pair="ours"):
     """Returns a dict of FIELDS (without build/repeat), or raises."""
     app = os.path.join(build, "app", "vspin-traffic")
     guest_so, host_so = plugins(build)
+    gkind, hkind = PAIRS[pair]
     with h.private_dir() as d:
         sock = os.path.join(d, "vh.sock")
-        hv = ("net_vhost_spin0,iface=%s,queues=%d,client=1,"
-              "spin_mode=adaptive" % (sock, queues))
-        gv = ("net_virtio_spin0,path=%s,queues=%d,server=1,"
-              "spin_mode=adaptive" % (sock, queues))
+        if hkind == "ours":
+            hv = ("net_vhost_spin0,iface=%s,queues=%d,client=1,"
+                  "spin_mode=%s" % (sock, queues, args.mode))
+        else:
+            hv = "net_vhost0,iface=%s,queues=%d,client=1" % (sock, queues)
+        if gkind == "ours":
+            gv = ("net_virtio_spin0,path=%s,queues=%d,server=1,"
+                  "spin_mode=%s" % (sock, queues, args.mode))
+        else:
+            gv = ("net_virtio_user0,path=%s,queues=%d,server=1" %
+                  (sock, queues))
         hrole, grole = ("sink", "gen") if direction == "g2h" else \
             ("gen", "sink")
 
@@ -74,12 +93,16 @@ def one_run(build, queues, direction, args, tag):
             return out + ["--wait", "30", "--idle-ms", "2000"]
 
         gprefix, hprefix = "mqg" + tag, "mqh" + tag
-        ga = [app, "-l", "0", "--no-pci", "--no-huge", "-m", "512",
-              "--file-prefix", gprefix, "-d", guest_so, "--vdev", gv,
-              "--"] + role_args(grole, "g")
-        ha = [app, "-l", "1", "--no-pci", "--no-huge", "-m", "512",
-              "--file-prefix", hprefix, "-d", host_so, "--vdev", hv,
-              "--"] + role_args(hrole, "h")
+        mem = [] if args.huge else ["--no-huge", "-m", "512"]
+        ga = [app, "-l", "0", "--no-pci"] + mem + \
+            (["--single-file-segments"] if args.huge else []) + \
+            ["--file-prefix", gprefix] + \
+            (["-d", guest_so] if gkind == "ours" else []) + \
+            ["--vdev", gv, "--"] + role_args(grole, "g")
+        ha = [app, "-l", "1", "--no-pci"] + mem + \
+            ["--file-prefix", hprefix] + \
+            (["-d", host_so] if hkind == "ours" else []) + \
+            ["--vdev", hv, "--"] + role_args(hrole, "h")
         try:
             with open(os.path.join(d, "g.log"), "w") as gl, \
                     open(os.path.join(d, "h.log"), "w") as hl:
@@ -111,8 +134,9 @@ def one_run(build, queues, direction, args, tag):
             "latency_us": x.get("rx_q0_latency_us")}
 
 
-def table(rows, builds, command):
-    out = ["# Several queues on one lcore, adaptive", "",
+def table(rows, builds, command, args):
+    out = ["# Several queues on one lcore, %s, %s" % (
+               args.mode, "hugepages" if args.huge else "--no-huge"), "",
            "- command: `%s`" % command,
            "- cells: median [min-max] over the repeats; CPU: the "
            "consumer's polling thread over the traffic; arms and hits: "
@@ -123,6 +147,9 @@ def table(rows, builds, command):
            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
     def cell(vals, fmt):
+        vals = [v for v in vals if v is not None]  # stock: no counters
+        if not vals:
+            return "-"
         return (fmt + " [" + fmt + "-" + fmt + "]") % (
             statistics.median(vals), min(vals), max(vals))
 
@@ -158,22 +185,35 @@ def main():
                     help="packets/s in all (default 1.6M)")
     ap.add_argument("--pattern", default="poisson",
                     choices=("const", "poisson"))
+    ap.add_argument("--pairs", default="ours",
+                    help="comma-separated: ours, stock, guest-only, "
+                    "host-only (default ours)")
+    ap.add_argument("--mode", default="adaptive",
+                    help="our PMDs' spin_mode (default adaptive)")
+    ap.add_argument("--huge", action="store_true",
+                    help="hugepages (mounted and reserved) instead of "
+                    "--no-huge")
     ap.add_argument("--duration", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results",
                                                   "multiqueue"))
     args = ap.parse_args()
-    builds = {"ours": os.path.abspath(args.build)}
+    # name -> (build, pair); ref runs our pair from the second build.
+    builds = {}
+    for pair in args.pairs.split(","):
+        if pair not in PAIRS:
+            ap.error("unknown pair %r (one of %s)" % (pair, ", ".join(PAIRS)))
+        builds[pair] = (os.path.abspath(args.build), pair)
     if args.ref_build:
-        builds["ref"] = os.path.abspath(args.ref_build)
+        builds["ref"] = (os.path.abspath(args.ref_build), "ours")
     os.makedirs(args.out, exist_ok=True)
     command = shlex.join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:])
     rows = []
     for rep in range(args.repeats):
         for q in [int(v) for v in args.queues.split(",")]:
             for dr in args.directions.split(","):
-                for name, b in builds.items():
-                    r = one_run(b, q, dr, args, "%d%s" % (rep, name))
+                for name, (b, pair) in builds.items():
+                    r = one_run(b, q, dr, args, "%d%s" % (rep, name), pair)
                     r.update(build=name, repeat=rep)
                     rows.append(r)
                     print("multiqueue: %-4s q%d %s rep %d: cpu %5.1f%% p99 "
@@ -185,7 +225,7 @@ def main():
         w = csv.DictWriter(f, FIELDS)
         w.writeheader()
         w.writerows(rows)
-    t = table(rows, list(builds), command)
+    t = table(rows, list(builds), command, args)
     with open(os.path.join(args.out, "table.md"), "w") as f:
         f.write(t)
     print(t)
