@@ -16,8 +16,9 @@ modes interleaved, and writes to bench/results/<stamp>/:
   bench/sweep.py            the full sweep (about 10 minutes)
   bench/sweep.py --short    under a minute: fewer modes and loads, 1 repeat
 
-The machine must not use hugepages (--no-huge everywhere) and sockets live
-in a private temporary directory.
+Both processes run with --no-huge unless --huge is given (hugepages
+mounted and reserved: DPDK's dynamic memory, the guest with
+--single-file-segments); sockets live in a private temporary directory.
 """
 
 import argparse
@@ -176,9 +177,14 @@ class Runner:
         self.n = 0
         self.procs = []
 
-    def eal(self, core, prefix, vdev, so):
-        argv = [self.app, "-l", core, "--no-huge", "--no-pci",
-                "--no-telemetry", "--file-prefix", prefix, "--vdev", vdev]
+    def eal(self, core, prefix, vdev, so, guest=False):
+        if not self.args.huge:
+            mem = ["--no-huge"]
+        else:
+            mem = ["--single-file-segments"] if guest else []
+        argv = [self.app, "-l", core] + mem + [
+            "--no-pci", "--no-telemetry", "--file-prefix", prefix,
+            "--vdev", vdev]
         if so:
             argv += ["-d", so]
         return argv
@@ -207,7 +213,8 @@ class Runner:
         host = self.eal(HOST_CORE, "vsbh%d_%d" % (pid, self.n),
                         cfg.host_vdev.format(sock=sock), cfg.host_so)
         guest = self.eal(GUEST_CORE, "vsbg%d_%d" % (pid, self.n),
-                         cfg.guest_vdev.format(sock=sock), cfg.guest_so)
+                         cfg.guest_vdev.format(sock=sock), cfg.guest_so,
+                         guest=True)
         sink_args = ["--", "--role", "sink", "--quiet", "--wait", "20",
                      "--mbuf-size", str(self.args.mbuf_size),
                      "--ring", str(self.args.ring),
@@ -903,6 +910,9 @@ def main():
                     "instead of the calibration's (which still runs and "
                     "is reported): this machine has slow phases that can "
                     "halve a calibration")
+    ap.add_argument("--huge", action="store_true",
+                    help="hugepages (mounted and reserved) instead of "
+                    "--no-huge")
     ap.add_argument("--burst", type=int, default=32)
     ap.add_argument("--ring", type=int, default=0,
                     help="descriptors per queue (default 0: each PMD's "
@@ -1097,10 +1107,13 @@ def main():
             facts["dpdk_version"], facts["cpu_model"], facts["cpus"],
             facts["kernel"], facts["git_commit"], facts["date_utc"]),
         "- host: vspin-traffic %s on core %s; guest: vspin-traffic %s "
-        "on core %s; --no-huge; %g s of traffic per run; %d repeat(s), "
+        "on core %s; %s; %g s of traffic per run; %d repeat(s), "
         "modes interleaved; burst %d; %d-byte frames; sink cost %d "
         "cycles/packet; %s arrivals at paced loads; rings: %s" % ("gen" if args.reverse else "sink", HOST_CORE,
                            "sink" if args.reverse else "gen", GUEST_CORE,
+                           "hugepages (dynamic memory; guest "
+                           "--single-file-segments)" if args.huge else
+                           "--no-huge",
                            duration, repeats,
                            args.burst, args.size, args.cost,
                            args.pattern,
