@@ -38,8 +38,17 @@ main(int argc, char **argv)
 	int self = sched_getcpu(), i, nspin = 0;
 	pthread_t spinners[64];
 
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: startup_cost [--busy]\n"
+		       "What an adaptive queue measures at start-up, in ns: "
+		       "B's wake-up latency,\nthe CPU of a sleep-and-wake "
+		       "round (C is twice it), N and M. --busy: a\nthread "
+		       "spins on every other CPU meanwhile, as a peer's "
+		       "polling lcore does.\n");
+		return 0;
+	}
 	if (argc > 2 || (argc == 2 && !busy)) {
-		fprintf(stderr, "usage: startup_cost [--busy]\n");
+		fprintf(stderr, "usage: startup_cost [--busy] (--help)\n");
 		return 2;
 	}
 	for (i = 0; busy && i < ncpu && nspin < 64; i++) {
