@@ -13,6 +13,10 @@ and in order. Both directions (guest -> host: our host consumes; host ->
 guest: our guest does). Builds given with --build and --ref-build run
 interleaved within every repeat.
 
+With --busy-start S, the consumer's peer core is kept busy for the first
+S seconds of each run, as a peer's polling lcore keeps it when our PMD
+starts next to it (the start-up measurement's helper runs there).
+
 With --pairs, the stock PMDs run beside ours in the same repeats: stock
 (virtio_user and net_vhost), guest-only (our guest, stock host) and
 host-only (stock guest, our host); --mode sets our PMDs' spin_mode.
@@ -21,7 +25,8 @@ Output (--out DIR): runs.csv, one row per run: build (the pair, or ref),
 queues, direction, repeat, the consumer thread's CPU over the traffic, p50/p99 latency, lost,
 reordered, duplicates, and the consumer's rx_q0 counters (sleeps, arms,
 arm_rechecks_hit: arms that found entries, on the recheck or on a later
-poll before the thread slept; latency_us); table.md, medians [min-max]
+poll before the thread slept; latency_us, sleep_cost_us: L and B;
+wake_cpu_us: C); table.md, medians [min-max]
 per build, queues and direction, with the command.
 
   bench/multiqueue.py --build build --ref-build OLD --queues 2,4
@@ -46,7 +51,8 @@ import private_plugins  # noqa: E402
 
 FIELDS = ["build", "queues", "direction", "repeat", "cpu_pct", "p50_us",
           "p99_us", "mpps", "lost", "reordered", "duplicates", "sleeps",
-          "arms", "arm_rechecks_hit", "latency_us"]
+          "arms", "arm_rechecks_hit", "latency_us", "sleep_cost_us",
+          "wake_cpu_us"]
 
 
 def plugins(build):
@@ -103,7 +109,14 @@ def one_run(build, queues, direction, args, tag, pair="ours"):
             ["--file-prefix", hprefix] + \
             (["-d", host_so] if hkind == "ours" else []) + \
             ["--vdev", hv, "--"] + role_args(hrole, "h")
+        spinner = None
         try:
+            if args.busy_start > 0:
+                # The consumer's peer core busy while both sides start.
+                core = "0" if direction == "g2h" else "1"
+                spinner = subprocess.Popen(
+                    ["taskset", "-c", core, "timeout", str(args.busy_start),
+                     "sh", "-c", "while :; do :; done"])
             with open(os.path.join(d, "g.log"), "w") as gl, \
                     open(os.path.join(d, "h.log"), "w") as hl:
                 gp = subprocess.Popen(ga, stdout=gl, stderr=subprocess.STDOUT,
@@ -118,6 +131,9 @@ def one_run(build, queues, direction, args, tag, pair="ours"):
             sink = json.load(open(os.path.join(
                 d, ("h" if hrole == "sink" else "g") + ".json")))
         finally:
+            if spinner is not None:
+                spinner.kill()
+                spinner.wait()
             h.remove_eal_files(gprefix)
             h.remove_eal_files(hprefix)
     x = sink.get("xstats", {})
@@ -131,7 +147,9 @@ def one_run(build, queues, direction, args, tag, pair="ours"):
             "duplicates": sink["duplicates"],
             "sleeps": x.get("rx_q0_sleeps"), "arms": x.get("rx_q0_arms"),
             "arm_rechecks_hit": x.get("rx_q0_arm_rechecks_hit"),
-            "latency_us": x.get("rx_q0_latency_us")}
+            "latency_us": x.get("rx_q0_latency_us"),
+            "sleep_cost_us": x.get("rx_q0_sleep_cost_us"),
+            "wake_cpu_us": x.get("rx_q0_wake_cpu_us")}
 
 
 def table(rows, builds, command, args):
@@ -193,6 +211,10 @@ def main():
     ap.add_argument("--huge", action="store_true",
                     help="hugepages (mounted and reserved) instead of "
                     "--no-huge")
+    ap.add_argument("--busy-start", type=float, default=0, metavar="S",
+                    help="a shell loop spins on the consumer's peer core "
+                    "for the first S seconds of each run, while both sides "
+                    "start (default 0: none)")
     ap.add_argument("--duration", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results",
