@@ -11,7 +11,6 @@
  */
 #include <pthread.h>
 #include <sched.h>
-#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -77,14 +76,6 @@ ponger(void *arg)
 		pp->r[i].reply_write = now_ns() - t;
 	}
 	return NULL;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Every online CPU but the caller's (all of them on a single CPU). */
@@ -258,7 +249,7 @@ measure_overshoot(void)
 {
 	int fd = eventfd(0, EFD_NONBLOCK);
 	int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-	uint64_t over[NAP_ROUNDS];
+	uint64_t over[NAP_ROUNDS], dt;
 	int i;
 
 	if (fd < 0)
@@ -266,7 +257,7 @@ measure_overshoot(void)
 	/* The slack the sleeping lcore will have (vspin_sleeper.c). */
 	(void)prctl(PR_SET_TIMERSLACK, VSPIN_PMD_TIMER_SLACK_NS, 0, 0, 0);
 	for (i = 0; i < NAP_ROUNDS; i++) {
-		uint64_t t0 = now_ns(), dt;
+		uint64_t t0 = now_ns();
 
 		(void)vspin_eventfd_wait(&fd, 1, NAP_ASK_US);
 		dt = now_ns() - t0;
@@ -275,8 +266,8 @@ measure_overshoot(void)
 	close(fd);
 	if (slack > 0)
 		(void)prctl(PR_SET_TIMERSLACK, (unsigned long)slack, 0, 0, 0);
-	qsort(over, NAP_ROUNDS, sizeof(over[0]), cmp_u64);
-	return over[NAP_ROUNDS / 2] > MAX_NS ? MAX_NS : over[NAP_ROUNDS / 2];
+	dt = vspin_median_u64(over, NAP_ROUNDS);
+	return dt > MAX_NS ? MAX_NS : dt;
 }
 
 uint64_t

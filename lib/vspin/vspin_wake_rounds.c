@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Summary of a sleep measurement's rounds: see vspin_wake_rounds.h.
+ * Summary of a sleep measurement's rounds, and the median it takes: see
+ * vspin_wake_rounds.h.
  */
 #include <stdlib.h>
 
@@ -13,9 +14,11 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static uint64_t
-median(uint64_t *v, unsigned int n)
+uint64_t
+vspin_median_u64(uint64_t *v, unsigned int n)
 {
+	if (n == 0)
+		return 0;
 	qsort(v, n, sizeof(v[0]), cmp_u64);
 	return v[n / 2];
 }
@@ -51,8 +54,8 @@ vspin_wake_rounds_summarise(const struct vspin_wake_round *r, unsigned int n,
 		v[i] = r[i].woke_at > r[i].reply_at ?
 			       r[i].woke_at - r[i].reply_at :
 			       0;
-	out->wake = median(v, n);
+	out->wake = vspin_median_u64(v, n);
 	for (i = 0; i < n; i++)
 		v[i] = r[i].reply_write;
-	out->notify = median(v, n);
+	out->notify = vspin_median_u64(v, n);
 }

@@ -44,4 +44,11 @@ void vspin_wake_rounds_summarise(const struct vspin_wake_round *r,
 				 unsigned int n, uint64_t cpu_ns,
 				 struct vspin_wake_summary *out);
 
+/*
+ * The median of n values (the upper one of an even count; 0 if none),
+ * sorting v in place: the summary's, and the nap overshoot's in
+ * vspin_sleep_cost.c.
+ */
+uint64_t vspin_median_u64(uint64_t *v, unsigned int n);
+
 #endif /* VSPIN_WAKE_ROUNDS_H */

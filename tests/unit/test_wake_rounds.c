@@ -132,6 +132,19 @@ test_odd_inputs(void)
 		 (unsigned long long)s.wake, (unsigned long long)s.cpu);
 }
 
+/* The median both the summary and the nap overshoot take. */
+static void
+test_median(void)
+{
+	uint64_t odd[] = {9, 1, 5}, even[] = {4, 8, 2, 6};
+
+	VT_CHECK(vspin_median_u64(odd, 3) == 5, "odd: %llu",
+		 (unsigned long long)vspin_median_u64(odd, 3));
+	VT_CHECK(vspin_median_u64(even, 4) == 6, "even: %llu, the upper",
+		 (unsigned long long)vspin_median_u64(even, 4));
+	VT_CHECK(vspin_median_u64(NULL, 0) == 0, "none");
+}
+
 int
 main(void)
 {
@@ -139,5 +152,6 @@ main(void)
 	VT_RUN(test_busy_helper);
 	VT_RUN(test_outliers);
 	VT_RUN(test_odd_inputs);
+	VT_RUN(test_median);
 	return vt_summary();
 }
