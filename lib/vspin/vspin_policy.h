@@ -394,9 +394,19 @@ vspin_policy_needs_now(const struct vspin_policy *p, unsigned int n)
  * Cost of one sleep on this machine, in ns: of two threads on different
  * CPUs waking each other through eventfds, the median time from the
  * helper's write to the measuring thread's return from its wait, within
- * [2 us, 200 us]. Measured once per process (a few ms), then cached.
+ * [2 us, 200 us]; the quickest of a few tries, the measuring thread on a
+ * different CPU in each (vspin_sleep_cost_try_cpu()). Measured once per
+ * process (about 0.1 s), then cached.
  */
 uint64_t vspin_sleep_cost_ns(void);
+
+/*
+ * The CPU the sleeping side of the measurement's try i runs on: the
+ * caller's (self) first, then each other online CPU in turn (ncpu of
+ * them, numbered from 0), round again if there are more tries than CPUs.
+ * An unknown self counts as CPU 0.
+ */
+int vspin_sleep_cost_try_cpu(int self, long ncpu, int i);
 
 /*
  * CPU time one sleep-and-wake round costs the sleeping thread (the

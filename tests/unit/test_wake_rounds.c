@@ -3,10 +3,13 @@
  * caller's half of each round is what counts, so a helper on a busy CPU
  * (its wake-ups late, the caller's writes to it slow) does not inflate
  * the wake-up, the notification or the CPU per round. Figures are those
- * of one VM, quiet and beside a busy neighbour.
+ * of one VM, quiet and beside a busy neighbour. And the CPUs the
+ * measurement's tries run on: not the caller's alone, whose CPU may be a
+ * busy lcore's.
  */
 #include <string.h>
 
+#include "vspin_policy.h"
 #include "vspin_test.h"
 #include "vspin_wake_rounds.h"
 
@@ -145,6 +148,30 @@ test_median(void)
 	VT_CHECK(vspin_median_u64(NULL, 0) == 0, "none");
 }
 
+/* Tries start on the caller's CPU, then visit every other one. */
+static void
+test_try_cpus(void)
+{
+	static const int two_from_1[] = {1, 0, 1, 0};
+	bool seen[8] = {false};
+	int i;
+
+	for (i = 0; i < 4; i++)
+		VT_CHECK(vspin_sleep_cost_try_cpu(1, 2, i) == two_from_1[i],
+			 "2 CPUs from 1, try %d: CPU %d", i,
+			 vspin_sleep_cost_try_cpu(1, 2, i));
+	for (i = 0; i < 8; i++)
+		seen[vspin_sleep_cost_try_cpu(5, 8, i)] = true;
+	for (i = 0; i < 8; i++)
+		VT_CHECK(seen[i], "8 CPUs from 5: CPU %d never tried", i);
+	VT_CHECK(vspin_sleep_cost_try_cpu(5, 8, 0) == 5, "first try elsewhere");
+	/* One CPU, an unknown caller's CPU, none reported. */
+	VT_CHECK(vspin_sleep_cost_try_cpu(0, 1, 3) == 0, "one CPU");
+	VT_CHECK(vspin_sleep_cost_try_cpu(-1, 4, 1) == 1, "unknown self");
+	VT_CHECK(vspin_sleep_cost_try_cpu(3, 2, 0) == 0, "self past ncpu");
+	VT_CHECK(vspin_sleep_cost_try_cpu(0, 0, 2) == 0, "no CPU count");
+}
+
 int
 main(void)
 {
@@ -153,5 +180,6 @@ main(void)
 	VT_RUN(test_outliers);
 	VT_RUN(test_odd_inputs);
 	VT_RUN(test_median);
+	VT_RUN(test_try_cpus);
 	return vt_summary();
 }
