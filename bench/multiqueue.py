@@ -15,7 +15,13 @@ interleaved within every repeat.
 
 With --busy-start S, the consumer's peer core is kept busy for the first
 S seconds of each run, as a peer's polling lcore keeps it when our PMD
-starts next to it (the start-up measurement's helper runs there).
+starts next to it (the start-up measurement's helper runs there); with
+--busy-on own as well, the consumer's own core instead, as a peer's lcore
+keeps the CPU of the main lcore that starts a testpmd port (each side
+here has one lcore, so the start-up measurement begins there). The guest
+starts first and the host a second later: with `own`, keep S under a
+second and measure host -> guest, or the spinner shares the consumer's
+core with its traffic.
 
 With --pairs, the stock PMDs run beside ours in the same repeats: stock
 (virtio_user and net_vhost), guest-only (our guest, stock host) and
@@ -112,8 +118,10 @@ def one_run(build, queues, direction, args, tag, pair="ours"):
         spinner = None
         try:
             if args.busy_start > 0:
-                # The consumer's peer core busy while both sides start.
-                core = "0" if direction == "g2h" else "1"
+                # The consumer's peer core (or its own) busy at start-up.
+                own = "1" if direction == "g2h" else "0"
+                core = own if args.busy_on == "own" else \
+                    ("0" if own == "1" else "1")
                 spinner = subprocess.Popen(
                     ["taskset", "-c", core, "timeout", str(args.busy_start),
                      "sh", "-c", "while :; do :; done"])
@@ -215,6 +223,9 @@ def main():
                     help="a shell loop spins on the consumer's peer core "
                     "for the first S seconds of each run, while both sides "
                     "start (default 0: none)")
+    ap.add_argument("--busy-on", choices=("peer", "own"), default="peer",
+                    help="the core --busy-start keeps busy: the consumer's "
+                    "peer core (default) or its own")
     ap.add_argument("--duration", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results",

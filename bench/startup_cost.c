@@ -7,8 +7,11 @@
  * With --busy, a thread spins on every CPU but this one while it measures,
  * as the peer's polling lcore does on a small machine when a PMD starts
  * next to it (bench/README-adaptive.md, "A busy neighbour at start-up").
+ * With --busy-here, one spins on this process's own CPU (it is pinned
+ * there first), as a peer's lcore does on the CPU of the main lcore that
+ * starts the port ("A busy CPU under the start-up").
  *
- *   startup_cost [--busy]
+ *   startup_cost [--busy | --busy-here]
  */
 #include <pthread.h>
 #include <sched.h>
@@ -30,42 +33,65 @@ spin(void *arg)
 	return NULL;
 }
 
+static const char usage[] =
+	"usage: startup_cost [--busy | --busy-here]\n"
+	"What an adaptive queue measures at start-up, in ns: B's wake-up "
+	"latency,\nthe CPU of a sleep-and-wake round (C is twice it), N and "
+	"M. --busy: a\nthread spins on every other CPU meanwhile, as a peer's "
+	"polling lcore does;\n--busy-here: one spins on this process's own "
+	"CPU, as a peer's lcore does\non the CPU of the main lcore that starts "
+	"the port.\n";
+
+/* A thread spinning on cpu; false if it could not start. */
+static bool
+start_spinner(int cpu, pthread_t *t)
+{
+	pthread_attr_t attr;
+	cpu_set_t one;
+	bool ok;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	pthread_attr_init(&attr);
+	pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+	ok = pthread_create(t, &attr, spin, NULL) == 0;
+	pthread_attr_destroy(&attr);
+	return ok;
+}
+
 int
 main(int argc, char **argv)
 {
-	bool busy = argc > 1 && strcmp(argv[1], "--busy") == 0;
+	bool busy = argc == 2 && strcmp(argv[1], "--busy") == 0;
+	bool here = argc == 2 && strcmp(argv[1], "--busy-here") == 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int self = sched_getcpu(), i, nspin = 0;
 	pthread_t spinners[64];
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("usage: startup_cost [--busy]\n"
-		       "What an adaptive queue measures at start-up, in ns: "
-		       "B's wake-up latency,\nthe CPU of a sleep-and-wake "
-		       "round (C is twice it), N and M. --busy: a\nthread "
-		       "spins on every other CPU meanwhile, as a peer's "
-		       "polling lcore does.\n");
+		fputs(usage, stdout);
 		return 0;
 	}
-	if (argc > 2 || (argc == 2 && !busy)) {
-		fprintf(stderr, "usage: startup_cost [--busy] (--help)\n");
+	if (argc > 2 || (argc == 2 && !busy && !here)) {
+		fputs(usage, stderr);
 		return 2;
 	}
-	for (i = 0; busy && i < ncpu && nspin < 64; i++) {
-		pthread_attr_t attr;
+	if (here) {
 		cpu_set_t one;
 
-		if (i == self)
-			continue;
 		CPU_ZERO(&one);
-		CPU_SET(i, &one);
-		pthread_attr_init(&attr);
-		pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
-		if (pthread_create(&spinners[nspin], &attr, spin, NULL) == 0)
-			nspin++;
-		pthread_attr_destroy(&attr);
+		CPU_SET(self, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) != 0 ||
+		    !start_spinner(self, &spinners[0])) {
+			perror("startup_cost: cannot pin a spinner here");
+			return 1;
+		}
+		nspin = 1;
 	}
-	if (busy)
+	for (i = 0; busy && i < ncpu && nspin < 64; i++)
+		if (i != self && start_spinner(i, &spinners[nspin]))
+			nspin++;
+	if (nspin > 0)
 		usleep(20000); /* the spinners are running */
 	printf("busy=%d wake_ns=%llu sleep_cpu_ns=%llu notify_ns=%llu "
 	       "bound_ns=%llu\n",
