@@ -29,9 +29,11 @@
  *      wake-up across CPUs adds (vspin_sleep_cost_ns()) and the CPU one
  *      sleep-and-wake round burns in the sleeping thread
  *      (vspin_sleep_cpu_ns()), once per process, from the quickest of
- *      three tries 30 ms apart (a slow moment would set them for good),
- *      each read from the sleeping thread's half of its rounds alone (the
- *      helper's CPU may be the peer's busy lcore: vspin_wake_rounds.h).
+ *      four tries 30 ms apart (a slow moment would set them for good),
+ *      the sleeping thread on each CPU in turn (the caller's may be a
+ *      peer's busy lcore's), each read from the sleeping thread's half
+ *      of its rounds alone (the helper's CPU may be the peer's busy
+ *      lcore: vspin_wake_rounds.h).
  *   C  the CPU one wake-up costs a PMD: twice the measured CPU of one
  *      sleep-and-wake round (vspin_sleep_cpu_ns(), 5-10 us on the
  *      project's first machines, 12-18 on a later one): in a PMD the
