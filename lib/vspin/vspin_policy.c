@@ -204,18 +204,82 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
  */
 #define EXPLORE_US 16000
 
-/*
- * The CPU one wake-up costs a PMD: twice the measured sleep-and-wake round
- * (with the eventfd, the arm, the recheck and a cold ring; about 11 us
- * measured at 1% load, bench/README-adaptive.md). With sleep_cost_us
- * given (tests), the round is priced at B.
- */
+/* Cycles of ns on a clock of hz. */
 static uint64_t
-wake_cpu(const struct vspin_policy *p, const struct vspin_policy_conf *c,
-	 uint64_t hz)
+cycles_of_ns(uint64_t ns, uint64_t hz)
 {
-	return 2 * (c->sleep_cost_us ? p->sleep_cost :
-				       vspin_sleep_cpu_ns() * hz / 1000000000u);
+	return ns * hz / 1000000000u;
+}
+
+/* Default L: batches of 10 (C + M), and what late wake-ups add. */
+static uint64_t
+default_latency(const struct vspin_policy *p)
+{
+	return p->default_span +
+	       (p->late > p->sleep_cost ? p->late - p->sleep_cost : 0);
+}
+
+/*
+ * Take up the sleep's costs (adaptive): given (tests: B alone, the rest
+ * free, C priced at 2B), or measured (vspin_sleep_cost.h), at start-up
+ * and again whenever a later try of the measurement was quicker. What the
+ * queue has learnt (the rate, u, the gap histogram) stays; D, until a
+ * batch has taught it, and W follow B.
+ */
+static void
+take_costs(struct vspin_policy *p)
+{
+	const struct vspin_policy_conf *c = &p->conf;
+	uint64_t hz = p->hz, one_us = vspin_us_to_cycles(1, hz);
+	uint64_t b = vspin_us_to_cycles(c->sleep_cost_us, hz), old_b;
+
+	if (c->sleep_cost_us == 0) {
+		/* B: the larger of a sleep's wake-up latency and its CPU. */
+		uint64_t wake, cpu;
+
+		(void)vspin_sleep_cost_ns(); /* the first call measures */
+		/* Before the costs: a newer try is then taken up later. */
+		p->cost_gen = vspin_sleep_costs_generation();
+		wake = vspin_sleep_cost_ns();
+		cpu = vspin_sleep_cpu_ns();
+		b = cycles_of_ns(wake > cpu ? wake : cpu, hz);
+	}
+	old_b = p->sleep_cost;
+	p->sleep_cost = b > one_us ? b : one_us;
+	if (p->late == old_b) /* not learnt yet: plan for L */
+		p->late = p->sleep_cost;
+	/*
+	 * C, the CPU one wake-up costs a PMD: twice the measured
+	 * sleep-and-wake round (with the eventfd, the arm, the recheck and
+	 * a cold ring; about 11 us measured at 1% load,
+	 * bench/README-adaptive.md).
+	 */
+	p->wake_cpu =
+		2 * (c->sleep_cost_us ? p->sleep_cost :
+					cycles_of_ns(vspin_sleep_cpu_ns(), hz));
+	/* Tests give B: the producer's side and the bound's timer are free. */
+	p->notify_cost =
+		c->sleep_cost_us ? 0 : cycles_of_ns(vspin_notify_cost_ns(), hz);
+	p->bound_cost =
+		c->sleep_cost_us ? 0 : cycles_of_ns(vspin_bound_cost_ns(), hz);
+	/*
+	 * Default: batches of 10 (C + M), one wake-up per batch, and the
+	 * move of its bound, then cost a tenth of a core; L is what they
+	 * cost in latency (that span, plus what wake-ups come later than B,
+	 * learn_late()).
+	 */
+	p->default_span = 10 * (p->wake_cpu + p->bound_cost);
+	if (p->default_span < 3 * p->sleep_cost)
+		p->default_span = 3 * p->sleep_cost;
+	p->latency = c->latency_us ? vspin_us_to_cycles(c->latency_us, hz) :
+				     default_latency(p);
+	if (p->window > p->sleep_cost)
+		p->window = p->sleep_cost; /* W <= B */
+	p->stats->window_cycles = p->window;
+	p->stats->sleep_cost_cycles = p->sleep_cost;
+	p->stats->latency_cycles = p->latency;
+	p->stats->wake_late_cycles = p->late;
+	p->stats->wake_cpu_cycles = p->wake_cpu;
 }
 
 void
@@ -231,56 +295,34 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	p->arm_k = 1;
 	p->sleep_us = c->sleep_max_us;
 	p->sleep_min_us = c->sleep_max_us;
-	if (c->mode == VSPIN_MODE_ADAPTIVE) {
-		uint64_t b = vspin_us_to_cycles(c->sleep_cost_us, hz);
-
-		/* B: the larger of a sleep's wake-up latency and its CPU. */
-		if (c->sleep_cost_us == 0) {
-			uint64_t wake = vspin_sleep_cost_ns(),
-				 cpu = vspin_sleep_cpu_ns();
-
-			b = (wake > cpu ? wake : cpu) * hz / 1000000000u;
-		}
-		uint64_t one_us = vspin_us_to_cycles(1, hz);
-
-		p->sleep_cost = b > one_us ? b : one_us;
-		p->late = p->sleep_cost; /* the bound's allowance: plan for L */
-		p->wake_cpu = wake_cpu(p, c, hz);
-		/* Tests give B: the producer's side is then free. */
-		p->notify_cost = c->sleep_cost_us ? 0 :
-						    vspin_notify_cost_ns() *
-							    hz / 1000000000u;
-		/* Tests give B: the bound's timer is then free as well. */
-		p->bound_cost = c->sleep_cost_us ? 0 :
-						   vspin_bound_cost_ns() * hz /
-							   1000000000u;
-		/* Tests give B: a timed nap is then priced late by B too. */
-		p->overshoot = c->sleep_cost_us ? p->sleep_cost :
-						  vspin_nap_overshoot_ns() *
-							  hz / 1000000000u;
-		/*
-		 * Default: batches of 10 (C + M), one wake-up per batch, and
-		 * the move of its bound, then cost a tenth of a core; L is
-		 * what they cost in latency (that span, plus what wake-ups
-		 * come later than B, learn_late()).
-		 */
-		p->default_span = 10 * (p->wake_cpu + p->bound_cost);
-		if (p->default_span < 3 * p->sleep_cost)
-			p->default_span = 3 * p->sleep_cost;
-		p->latency = c->latency_us ?
-				     vspin_us_to_cycles(c->latency_us, hz) :
-				     p->default_span;
-		/* spin_us given with adaptive is the first window (<= B). */
-		p->window = c->spin_us && p->window < p->sleep_cost ?
-				    p->window :
-				    p->sleep_cost;
-	}
 	stats->window_cycles = p->window;
-	stats->sleep_cost_cycles = p->sleep_cost;
-	stats->latency_cycles = p->latency;
-	stats->wake_late_cycles = p->late;
-	stats->wake_cpu_cycles = p->wake_cpu;
+	stats->sleep_cost_cycles = 0;
+	stats->latency_cycles = 0;
+	stats->wake_late_cycles = 0;
+	stats->wake_cpu_cycles = 0;
 	stats->busy_pct = 0;
+	if (c->mode != VSPIN_MODE_ADAPTIVE)
+		return;
+	/* spin_us given with adaptive is the first window (<= B). */
+	if (c->spin_us == 0)
+		p->window = UINT64_MAX;
+	take_costs(p);
+	/* Tests give B: a timed nap is then priced late by B too. */
+	p->overshoot = c->sleep_cost_us ?
+			       p->sleep_cost :
+			       cycles_of_ns(vspin_nap_overshoot_ns(), hz);
+}
+
+/*
+ * A later try of the start-up measurement was quicker (vspin_sleep_cost.h):
+ * plan with its costs from now on.
+ */
+static void
+follow_costs(struct vspin_policy *p)
+{
+	if (p->conf.sleep_cost_us == 0 &&
+	    vspin_sleep_costs_generation() != p->cost_gen)
+		take_costs(p);
 }
 
 /* Leave an idle period: account the time it was polled for nothing. */
@@ -483,10 +525,7 @@ learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 	}
 	p->stats->wake_late_cycles = p->late;
 	if (p->conf.latency_us == 0) {
-		/* Default L: batches of 10 (C + M), and what wake-ups add. */
-		p->latency =
-			p->default_span +
-			(p->late > p->sleep_cost ? p->late - p->sleep_cost : 0);
+		p->latency = default_latency(p);
 		p->stats->latency_cycles = p->latency;
 	}
 }
@@ -677,8 +716,10 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 		p->state = VSPIN_ST_SPIN;
 		p->idle_since = now;
 		p->empty_polls = 1;
-		if (adaptive)
+		if (adaptive) {
+			follow_costs(p);
 			plan_idle(p);
+		}
 		break;
 	case VSPIN_ST_SPIN:
 		p->empty_polls++;

@@ -28,12 +28,14 @@
  *      sleep_cost_us is given: the larger of the latency an eventfd
  *      wake-up across CPUs adds (vspin_sleep_cost_ns()) and the CPU one
  *      sleep-and-wake round burns in the sleeping thread
- *      (vspin_sleep_cpu_ns()), once per process, from the quickest of
- *      four tries 30 ms apart (a slow moment would set them for good),
- *      the sleeping thread on each CPU in turn (the caller's may be a
- *      peer's busy lcore's), each read from the sleeping thread's half
- *      of its rounds alone (the helper's CPU may be the peer's busy
- *      lcore: vspin_wake_rounds.h).
+ *      (vspin_sleep_cpu_ns()): at start-up the quickest of four tries
+ *      30 ms apart, the sleeping thread on each CPU in turn (the
+ *      caller's may be a peer's busy lcore's), each read from the
+ *      sleeping thread's half of its rounds alone (the helper's CPU may
+ *      be the peer's busy lcore: vspin_wake_rounds.h); then one try 1,
+ *      2, 4, ... 512 s later, and a queue takes up a quicker one at the
+ *      start of its next idle period (a slow moment at start-up would
+ *      otherwise set B, C, N and M for the process's life).
  *   C  the CPU one wake-up costs a PMD: twice the measured CPU of one
  *      sleep-and-wake round (vspin_sleep_cpu_ns(), 5-10 us on the
  *      project's first machines, 12-18 on a later one): in a PMD the
@@ -171,6 +173,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vspin_sleep_cost.h"
 #include "vspin_stats.h"
 
 #ifndef VSPIN_DEFAULT_SPIN_US
@@ -250,6 +253,7 @@ struct vspin_policy {
 	uint64_t notify_cost;  /* cycles: what a notification costs the peer */
 	uint64_t bound_cost;   /* cycles: M, moving a sleep's bound */
 	uint64_t overshoot;    /* cycles: a timed nap's lateness (measured) */
+	uint32_t cost_gen;     /* of the measured costs planned with */
 	uint64_t rate_fp;      /* packets per 2^20 cycles, averaged */
 	uint64_t rate_since;   /* start of the current rate window */
 	uint64_t rate_pkts;    /* packets in it */
@@ -310,7 +314,8 @@ const char *vspin_mode_name(enum vspin_mode m);
 
 /*
  * hz: TSC ticks per second. stats: the queue's counters. In adaptive
- * mode without sleep_cost_us this measures B (once per process).
+ * mode without sleep_cost_us this measures B (the process's first queue:
+ * vspin_sleep_cost.h).
  */
 void vspin_policy_init(struct vspin_policy *p,
 		       const struct vspin_policy_conf *c, uint64_t hz,
@@ -391,59 +396,5 @@ vspin_policy_needs_now(const struct vspin_policy *p, unsigned int n)
 	return n == 0 || p->state != VSPIN_ST_POLL ||
 	       p->conf.mode == VSPIN_MODE_ADAPTIVE;
 }
-
-/*
- * Cost of one sleep on this machine, in ns: of two threads on different
- * CPUs waking each other through eventfds, the median time from the
- * helper's write to the measuring thread's return from its wait, within
- * [2 us, 200 us]; the quickest of a few tries, the measuring thread on a
- * different CPU in each (vspin_sleep_cost_try_cpu()). Measured once per
- * process (about 0.1 s), then cached.
- */
-uint64_t vspin_sleep_cost_ns(void);
-
-/*
- * The CPU the sleeping side of the measurement's try i runs on: the
- * caller's (self) first, then each other online CPU in turn (ncpu of
- * them, numbered from 0), round again if there are more tries than CPUs.
- * An unknown self counts as CPU 0.
- */
-int vspin_sleep_cost_try_cpu(int self, long ncpu, int i);
-
-/*
- * CPU time one sleep-and-wake round costs the sleeping thread (the
- * syscalls, the block and the wake-up on its own CPU), in ns, from the
- * same measurement; within [0.5 us, 200 us].
- */
-uint64_t vspin_sleep_cpu_ns(void);
-
-/*
- * CPU time a notification costs its producer, in ns: the median time an
- * eventfd write takes when a thread on another CPU is blocked on it (the
- * write wakes it up), from the same measurement; 0 if it could not run.
- */
-uint64_t vspin_notify_cost_ns(void);
-
-/*
- * CPU time moving a coalescing sleep's bound costs the sleeping thread, in
- * ns: what a sleep-and-wake round costs more when a timerfd's expiry is
- * first moved to 10C ahead (vspin_deadline_arm()), from the same
- * measurement; 0 if that is nothing, or if it could not run.
- */
-uint64_t vspin_bound_cost_ns(void);
-
-/*
- * Timer slack of a thread that takes timed sleeps in ovs_sleep and
- * adaptive modes: OVS's PMD threads' (read from /proc/TID/timerslack_ns).
- */
-#define VSPIN_PMD_TIMER_SLACK_NS 1000
-
-/*
- * How much longer than asked a short timed sleep lasts on this machine
- * (timer slack and wake-up), in ns: the median of a few 10 us waits with
- * the slack of VSPIN_PMD_TIMER_SLACK_NS. Measured once per process (about
- * a millisecond), then cached.
- */
-uint64_t vspin_nap_overshoot_ns(void);
 
 #endif /* VSPIN_POLICY_H */

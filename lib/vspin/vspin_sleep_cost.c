@@ -8,7 +8,9 @@
  * read as a PMD's (vspin_wake_rounds.h: the helper's CPU may be busy). The
  * same rounds, each after moving a timer's expiry the way a coalescing
  * sleep moves its bound, price that move. The sleeping side runs on each
- * CPU in turn, not on the caller's only (try_cpu()).
+ * CPU in turn, not on the caller's only (try_on()), and a thread of its
+ * own tries again while the process runs (refine()): the quickest try is
+ * held.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -20,7 +22,7 @@
 #include "vspin_clock.h"
 #include "vspin_deadline.h"
 #include "vspin_eventfd.h"
-#include "vspin_policy.h"
+#include "vspin_sleep_cost.h"
 #include "vspin_wake_rounds.h"
 
 #define ROUNDS 64
@@ -93,16 +95,13 @@ other_cpus(cpu_set_t *set)
 			CPU_SET(i, set);
 }
 
-/* The CPU one sleep-and-wake round cost the sleeping side (for B_cpu). */
-static uint64_t cpu_cost;
-/* The median time the waking side spent in its eventfd write. */
-static uint64_t notify_cost;
-/* What moving a sleep's bound added to a round's CPU. */
-static uint64_t bound_cost;
-
-struct sample {
-	uint64_t wake, cpu, notify, bound; /* ns; wake 0: the try failed */
-};
+/*
+ * The quickest try so far. Written under the lock, rarely (the tries);
+ * the generation tells readers that it changed.
+ */
+static struct vspin_sleep_costs held;
+static uint32_t generation;
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * n rounds from r: wake the helper, wait for its reply; before each, with
@@ -135,10 +134,10 @@ rounds(struct pingpong *pp, struct vspin_wake_round *r, int n,
 	return i;
 }
 
-static struct sample
+static struct vspin_sleep_costs
 measure_once(void)
 {
-	struct sample out = {0, 0, 0, 0};
+	struct vspin_sleep_costs out = {0, 0, 0, 0};
 	struct pingpong pp = {.ping = eventfd(0, EFD_NONBLOCK),
 			      .pong = eventfd(0, EFD_NONBLOCK)};
 	struct vspin_wake_summary plain, with;
@@ -188,15 +187,15 @@ out:
 		return out;
 	/* The helper has finished: every round of both series is complete. */
 	vspin_wake_rounds_summarise(pp.r, (unsigned int)n, cpu, &plain);
-	out.cpu = plain.cpu;
-	out.notify = plain.notify > MAX_NS ? MAX_NS : plain.notify;
-	out.wake = plain.wake < MIN_NS ? MIN_NS :
-		   plain.wake > MAX_NS ? MAX_NS :
-					 plain.wake;
+	out.cpu_ns = plain.cpu;
+	out.notify_ns = plain.notify > MAX_NS ? MAX_NS : plain.notify;
+	out.wake_ns = plain.wake < MIN_NS ? MIN_NS :
+		      plain.wake > MAX_NS ? MAX_NS :
+					    plain.wake;
 	if (n_with == ROUNDS) {
 		vspin_wake_rounds_summarise(pp.r + ROUNDS, ROUNDS, cpu_with,
 					    &with);
-		out.bound = with.cpu > plain.cpu ? with.cpu - plain.cpu : 0;
+		out.bound_ns = with.cpu > plain.cpu ? with.cpu - plain.cpu : 0;
 	}
 	return out;
 }
@@ -216,7 +215,7 @@ vspin_sleep_cost_try_cpu(int self, long ncpu, int i)
 static void *
 measure_on_cpu(void *arg)
 {
-	struct sample *out = arg;
+	struct vspin_sleep_costs *out = arg;
 
 	*out = measure_once();
 	return NULL;
@@ -231,10 +230,10 @@ measure_on_cpu(void *arg)
  * (bench/README-adaptive.md, "A busy CPU under the start-up"). Measured
  * where the caller is if no thread can run on cpu.
  */
-static struct sample
+static struct vspin_sleep_costs
 try_on(int cpu)
 {
-	struct sample out = {0, 0, 0, 0};
+	struct vspin_sleep_costs out = {0, 0, 0, 0};
 	pthread_attr_t attr;
 	cpu_set_t one;
 	pthread_t t;
@@ -253,42 +252,112 @@ try_on(int cpu)
 	return out;
 }
 
-/* B's wake-up latency; sets cpu_cost and notify_cost from the same try. */
-static uint64_t
+bool
+vspin_sleep_costs_offer(const struct vspin_sleep_costs *t)
+{
+	bool kept;
+
+	pthread_mutex_lock(&held_lock);
+	kept = t->wake_ns != 0 &&
+	       (generation == 0 || t->wake_ns < held.wake_ns);
+	if (kept) {
+		held = *t;
+		__atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&held_lock);
+	return kept;
+}
+
+uint32_t
+vspin_sleep_costs_generation(void)
+{
+	return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+}
+
+static struct vspin_sleep_costs
+held_costs(void)
+{
+	struct vspin_sleep_costs c;
+
+	pthread_mutex_lock(&held_lock);
+	c = held;
+	pthread_mutex_unlock(&held_lock);
+	return c;
+}
+
+/* The CPU of the first measurement's caller: later tries go on from it. */
+static int first_cpu;
+
+/*
+ * Tries again 1, 2, 4, ... 512 s after the start-up (about 17 minutes in
+ * all), each on the next CPU: a start-up that met a slow moment of the
+ * machine (on one VM its wake-ups took twice as long for minutes at a
+ * time), or every CPU busy, is then left behind within seconds. A try
+ * costs a few ms of CPU, in slices of tens of us.
+ */
+#define REFINES 10
+
+static void *
+refine(void *arg)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int i;
+
+	(void)arg;
+	for (i = 0; i < REFINES; i++) {
+		struct vspin_sleep_costs t;
+
+		sleep(1u << i);
+		t = try_on(
+			vspin_sleep_cost_try_cpu(first_cpu, ncpu, TRIES + i));
+		(void)vspin_sleep_costs_offer(&t);
+	}
+	return NULL;
+}
+
+static void
+start_refining(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, refine, NULL) == 0)
+		pthread_setname_np(t, "vspin-cost");
+	pthread_attr_destroy(&attr);
+}
+
+/* The start-up measurement: TRIES tries, each offered. */
+static void
 measure(void)
 {
-	struct sample best = {0, 0, 0, 0};
+	static const struct vspin_sleep_costs fallback = {FALLBACK_NS, 0, 0, 0};
+	static pthread_once_t refining = PTHREAD_ONCE_INIT;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int self = sched_getcpu(), i;
+	int i;
 
+	first_cpu = sched_getcpu();
 	for (i = 0; i < TRIES; i++) {
-		struct sample t;
+		struct vspin_sleep_costs t;
 
 		if (i > 0)
 			usleep(TRY_GAP_US);
-		t = try_on(vspin_sleep_cost_try_cpu(self, ncpu, i));
-		if (t.wake != 0 && (best.wake == 0 || t.wake < best.wake))
-			best = t;
+		t = try_on(vspin_sleep_cost_try_cpu(first_cpu, ncpu, i));
+		(void)vspin_sleep_costs_offer(&t);
 	}
-	if (best.wake == 0)
-		return FALLBACK_NS;
-	__atomic_store_n(&cpu_cost, best.cpu, __ATOMIC_RELAXED);
-	__atomic_store_n(&notify_cost, best.notify, __ATOMIC_RELAXED);
-	__atomic_store_n(&bound_cost, best.bound, __ATOMIC_RELAXED);
-	return best.wake;
+	/* No try could run: priced so, until one can. */
+	if (vspin_sleep_costs_generation() == 0)
+		(void)vspin_sleep_costs_offer(&fallback);
+	pthread_once(&refining, start_refining);
 }
 
 uint64_t
 vspin_sleep_cost_ns(void)
 {
-	static uint64_t cost; /* measured once per process */
-	uint64_t c = __atomic_load_n(&cost, __ATOMIC_RELAXED);
-
-	if (c == 0) {
-		c = measure();
-		__atomic_store_n(&cost, c, __ATOMIC_RELAXED);
-	}
-	return c;
+	if (vspin_sleep_costs_generation() == 0)
+		measure();
+	return held_costs().wake_ns;
 }
 
 /*
@@ -343,8 +412,8 @@ vspin_sleep_cpu_ns(void)
 {
 	uint64_t c;
 
-	(void)vspin_sleep_cost_ns(); /* measures both, once */
-	c = __atomic_load_n(&cpu_cost, __ATOMIC_RELAXED);
+	(void)vspin_sleep_cost_ns(); /* measures all four, once */
+	c = held_costs().cpu_ns;
 	if (c < MIN_NS / 4)
 		return MIN_NS / 4;
 	return c > MAX_NS ? MAX_NS : c;
@@ -354,7 +423,7 @@ uint64_t
 vspin_notify_cost_ns(void)
 {
 	(void)vspin_sleep_cost_ns(); /* measures it too, once */
-	return __atomic_load_n(&notify_cost, __ATOMIC_RELAXED);
+	return held_costs().notify_ns;
 }
 
 uint64_t
@@ -363,6 +432,6 @@ vspin_bound_cost_ns(void)
 	uint64_t c;
 
 	(void)vspin_sleep_cost_ns(); /* measures it too, once */
-	c = __atomic_load_n(&bound_cost, __ATOMIC_RELAXED);
+	c = held_costs().bound_ns;
 	return c > MAX_NS ? MAX_NS : c;
 }
