@@ -18,10 +18,11 @@ S seconds of each run, as a peer's polling lcore keeps it when our PMD
 starts next to it (the start-up measurement's helper runs there); with
 --busy-on own as well, the consumer's own core instead, as a peer's lcore
 keeps the CPU of the main lcore that starts a testpmd port (each side
-here has one lcore, so the start-up measurement begins there). The guest
-starts first and the host a second later: with `own`, keep S under a
-second and measure host -> guest, or the spinner shares the consumer's
-core with its traffic.
+here has one lcore, so the start-up measurement begins there); with
+--busy-on both, both cores (no CPU is idle while the consumer starts).
+The guest starts first and the host --host-after seconds later (default
+1): with `own` or `both`, keep S under that and measure host -> guest,
+or the spinner shares the consumer's core with its traffic.
 
 With --pairs, the stock PMDs run beside ours in the same repeats: stock
 (virtio_user and net_vhost), guest-only (our guest, stock host) and
@@ -120,16 +121,17 @@ def one_run(build, queues, direction, args, tag, pair="ours"):
             if args.busy_start > 0:
                 # The consumer's peer core (or its own) busy at start-up.
                 own = "1" if direction == "g2h" else "0"
-                core = own if args.busy_on == "own" else \
-                    ("0" if own == "1" else "1")
-                spinner = subprocess.Popen(
-                    ["taskset", "-c", core, "timeout", str(args.busy_start),
+                core = {"own": own, "both": "0,1"}.get(
+                    args.busy_on, "0" if own == "1" else "1")
+                spinner = [subprocess.Popen(
+                    ["taskset", "-c", c, "timeout", str(args.busy_start),
                      "sh", "-c", "while :; do :; done"])
+                    for c in core.split(",")]
             with open(os.path.join(d, "g.log"), "w") as gl, \
                     open(os.path.join(d, "h.log"), "w") as hl:
                 gp = subprocess.Popen(ga, stdout=gl, stderr=subprocess.STDOUT,
                                       env=h.testpmd_env())
-                time.sleep(1)
+                time.sleep(args.host_after)
                 hp = subprocess.Popen(ha, stdout=hl, stderr=subprocess.STDOUT,
                                       env=h.testpmd_env())
                 rc = (gp.wait(120), hp.wait(120))
@@ -139,9 +141,9 @@ def one_run(build, queues, direction, args, tag, pair="ours"):
             sink = json.load(open(os.path.join(
                 d, ("h" if hrole == "sink" else "g") + ".json")))
         finally:
-            if spinner is not None:
-                spinner.kill()
-                spinner.wait()
+            for sp in spinner or []:
+                sp.kill()
+                sp.wait()
             h.remove_eal_files(gprefix)
             h.remove_eal_files(hprefix)
     x = sink.get("xstats", {})
@@ -223,9 +225,13 @@ def main():
                     help="a shell loop spins on the consumer's peer core "
                     "for the first S seconds of each run, while both sides "
                     "start (default 0: none)")
-    ap.add_argument("--busy-on", choices=("peer", "own"), default="peer",
+    ap.add_argument("--busy-on", choices=("peer", "own", "both"),
+                    default="peer",
                     help="the core --busy-start keeps busy: the consumer's "
-                    "peer core (default) or its own")
+                    "peer core (default), its own, or both")
+    ap.add_argument("--host-after", type=float, default=1.0, metavar="S",
+                    help="start the host S seconds after the guest "
+                    "(default 1)")
     ap.add_argument("--duration", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results",
