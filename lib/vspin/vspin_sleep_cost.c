@@ -50,6 +50,7 @@
 
 struct pingpong {
 	int ping, pong;
+	uint64_t round_limit; /* ns: a longer round ends the try (0: none) */
 	/* Plain rounds, then rounds with the timer; each side fills its own. */
 	struct vspin_wake_round r[2 * ROUNDS];
 };
@@ -129,17 +130,20 @@ rounds(struct pingpong *pp, struct vspin_wake_round *r, int n,
 		if (vspin_eventfd_wait(&pp->pong, 1, WAIT_US) <= 0)
 			break;
 		r[i].woke_at = now_ns();
+		if (pp->round_limit != 0 && r[i].woke_at - t0 > pp->round_limit)
+			break;
 	}
 	*cpu_ns = vspin_thread_cpu_ns() - cpu0;
 	return i;
 }
 
 static struct vspin_sleep_costs
-measure_once(void)
+measure_once(uint64_t round_limit)
 {
 	struct vspin_sleep_costs out = {0, 0, 0, 0};
 	struct pingpong pp = {.ping = eventfd(0, EFD_NONBLOCK),
-			      .pong = eventfd(0, EFD_NONBLOCK)};
+			      .pong = eventfd(0, EFD_NONBLOCK),
+			      .round_limit = round_limit};
 	struct vspin_wake_summary plain, with;
 	struct vspin_deadline timer;
 	uint64_t cpu = 0, cpu_with = 0;
@@ -212,12 +216,33 @@ vspin_sleep_cost_try_cpu(int self, long ncpu, int i)
 	return (int)((self + (i < 0 ? 0 : i)) % ncpu);
 }
 
+/*
+ * A later try, while lcores may poll: its sleeping side only takes a CPU
+ * nothing else wants (SCHED_IDLE), and a round longer than this ends it.
+ * On an idle CPU that changes nothing (a sleeper there is woken and run at
+ * once); on a busy one the first round waits for the CPU and the try
+ * stops, one round instead of a few ms of rounds taken from an lcore.
+ */
+#define LATER_ROUND_LIMIT_NS 1000000
+
+struct try_arg {
+	bool later; /* a try while the process runs */
+	struct vspin_sleep_costs out;
+};
+
 static void *
 measure_on_cpu(void *arg)
 {
-	struct vspin_sleep_costs *out = arg;
+	struct try_arg *a = arg;
 
-	*out = measure_once();
+	if (a->later) {
+		struct sched_param none = {.sched_priority = 0};
+
+		if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) !=
+		    0)
+			return NULL; /* out stays a failed try */
+	}
+	a->out = measure_once(a->later ? LATER_ROUND_LIMIT_NS : 0);
 	return NULL;
 }
 
@@ -227,13 +252,14 @@ measure_on_cpu(void *arg)
  * polls (a guest's main lcore on its host's forwarding core): there every
  * wake-up waits for that lcore's time slice, and B and C came out five to
  * six times what the PMD's own lcore, on a core of its own, pays
- * (bench/README-adaptive.md, "A busy CPU under the start-up"). Measured
- * where the caller is if no thread can run on cpu.
+ * (bench/README-adaptive.md, "A busy CPU under the start-up"). At
+ * start-up, measured where the caller is if no thread can run on cpu; a
+ * later try is then skipped.
  */
 static struct vspin_sleep_costs
-try_on(int cpu)
+try_on(int cpu, bool later)
 {
-	struct vspin_sleep_costs out = {0, 0, 0, 0};
+	struct try_arg a = {.later = later, .out = {0, 0, 0, 0}};
 	pthread_attr_t attr;
 	cpu_set_t one;
 	pthread_t t;
@@ -244,12 +270,12 @@ try_on(int cpu)
 	pthread_attr_init(&attr);
 	rc = pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
 	if (rc == 0)
-		rc = pthread_create(&t, &attr, measure_on_cpu, &out);
+		rc = pthread_create(&t, &attr, measure_on_cpu, &a);
 	pthread_attr_destroy(&attr);
 	if (rc != 0)
-		return measure_once();
+		return later ? a.out : measure_once(0);
 	pthread_join(t, NULL);
-	return out;
+	return a.out;
 }
 
 bool
@@ -292,8 +318,8 @@ static int first_cpu;
  * Tries again 1, 2, 4, ... 512 s after the start-up (about 17 minutes in
  * all), each on the next CPU: a start-up that met a slow moment of the
  * machine (on one VM its wake-ups took twice as long for minutes at a
- * time), or every CPU busy, is then left behind within seconds. A try
- * costs a few ms of CPU, in slices of tens of us.
+ * time), or every CPU busy, is then left behind once a CPU is idle. A
+ * try costs an idle CPU a few ms, a busy one a round (measure_on_cpu()).
  */
 #define REFINES 10
 
@@ -308,8 +334,8 @@ refine(void *arg)
 		struct vspin_sleep_costs t;
 
 		sleep(1u << i);
-		t = try_on(
-			vspin_sleep_cost_try_cpu(first_cpu, ncpu, TRIES + i));
+		t = try_on(vspin_sleep_cost_try_cpu(first_cpu, ncpu, TRIES + i),
+			   true);
 		(void)vspin_sleep_costs_offer(&t);
 	}
 	return NULL;
@@ -343,7 +369,7 @@ measure(void)
 
 		if (i > 0)
 			usleep(TRY_GAP_US);
-		t = try_on(vspin_sleep_cost_try_cpu(first_cpu, ncpu, i));
+		t = try_on(vspin_sleep_cost_try_cpu(first_cpu, ncpu, i), false);
 		(void)vspin_sleep_costs_offer(&t);
 	}
 	/* No try could run: priced so, until one can. */
