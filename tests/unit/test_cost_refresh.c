@@ -6,29 +6,11 @@
  * them all. The costs are offered here, as the measurement's tries offer
  * theirs: nothing is measured (the process keeps its one thread).
  */
-#include <dirent.h>
-
 #include "vspin_policy.h"
 #include "vspin_test.h"
 
 #define US 1000u /* ns, and cycles on the 1 GHz clock used here */
 #define HZ 1000000000u
-
-/* Threads of this process: the measurement would have started one. */
-static int
-threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 static void
 init_adaptive(struct vspin_policy *p, struct vspin_stats *st,
@@ -72,8 +54,10 @@ test_quicker_try_taken_up(void)
 		 vspin_sleep_costs_generation());
 	VT_CHECK(vspin_sleep_cost_ns() == 90 * US, "B %llu ns",
 		 (unsigned long long)vspin_sleep_cost_ns());
-	VT_CHECK(threads() == 1, "%d threads: something was measured",
-		 threads());
+	/* The measurement would have started a thread. */
+	VT_CHECK(vt_proc_entries("/proc/self/task") == 1,
+		 "%d threads: something was measured",
+		 vt_proc_entries("/proc/self/task"));
 
 	init_adaptive(&p, &st, 0);
 	init_adaptive(&given, &given_st, 50);

@@ -15,7 +15,6 @@
  * Groups are per thread and never freed: every case releases its queues,
  * and the second polling thread (T2) is one persistent thread.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -177,22 +176,6 @@ fd_closed(int fd)
 {
 	errno = 0;
 	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
-}
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* An eventfd's count, read without draining it (-1: unknown). */
@@ -858,7 +841,7 @@ test_release_while_blocked(void)
 	VT_REQUIRE(queue_open(&q, VSPIN_MODE_NOTIFY, LONG_US, false) == 0,
 		   "set-up");
 	qpoll(&q, 1, false, NULL); /* the group and its doorbell exist */
-	before = count_fds();
+	before = vt_proc_entries("/proc/self/fd");
 	for (i = 0; i < 200; i++) {
 		int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 
@@ -874,7 +857,7 @@ test_release_while_blocked(void)
 		else
 			vspin_sleeper_release(&q.s);
 	}
-	after = count_fds();
+	after = vt_proc_entries("/proc/self/fd");
 	VT_CHECK(before > 0 && after == before,
 		 "open fds %d before 200 give/release cycles, %d after", before,
 		 after);

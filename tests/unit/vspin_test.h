@@ -9,6 +9,7 @@
 #ifndef VSPIN_TEST_H
 #define VSPIN_TEST_H
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,6 +90,22 @@ vt_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Entries of a /proc directory (/proc/self/fd, /proc/self/task), or -1. */
+static inline int
+vt_proc_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
 }
 
 #endif /* VSPIN_TEST_H */
