@@ -101,6 +101,7 @@ other_cpus(cpu_set_t *set)
  * the generation tells readers that it changed.
  */
 static struct vspin_sleep_costs held;
+static bool held_fallback; /* no try could run: any try beats it */
 static uint32_t generation;
 static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -278,20 +279,29 @@ try_on(int cpu, bool later)
 	return a.out;
 }
 
-bool
-vspin_sleep_costs_offer(const struct vspin_sleep_costs *t)
+/* Keep t if it is the first, beats a fallback, or is quicker. */
+static bool
+offer(const struct vspin_sleep_costs *t, bool fallback)
 {
 	bool kept;
 
 	pthread_mutex_lock(&held_lock);
 	kept = t->wake_ns != 0 &&
-	       (generation == 0 || t->wake_ns < held.wake_ns);
+	       (generation == 0 || (held_fallback && !fallback) ||
+		(t->wake_ns < held.wake_ns && !fallback));
 	if (kept) {
 		held = *t;
+		held_fallback = fallback;
 		__atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&held_lock);
 	return kept;
+}
+
+bool
+vspin_sleep_costs_offer(const struct vspin_sleep_costs *t)
+{
+	return offer(t, false);
 }
 
 uint32_t
@@ -312,7 +322,7 @@ held_costs(void)
 }
 
 /* The CPU of the first measurement's caller: later tries go on from it. */
-static int first_cpu;
+static int first_cpu; /* atomic: two queues may start at once */
 
 /*
  * Tries again 1, 2, 4, ... 512 s after the start-up (about 17 minutes in
@@ -327,14 +337,14 @@ static void *
 refine(void *arg)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int i;
+	int self = __atomic_load_n(&first_cpu, __ATOMIC_RELAXED), i;
 
 	(void)arg;
 	for (i = 0; i < REFINES; i++) {
 		struct vspin_sleep_costs t;
 
 		sleep(1u << i);
-		t = try_on(vspin_sleep_cost_try_cpu(first_cpu, ncpu, TRIES + i),
+		t = try_on(vspin_sleep_cost_try_cpu(self, ncpu, TRIES + i),
 			   true);
 		(void)vspin_sleep_costs_offer(&t);
 	}
@@ -361,20 +371,19 @@ measure(void)
 	static const struct vspin_sleep_costs fallback = {FALLBACK_NS, 0, 0, 0};
 	static pthread_once_t refining = PTHREAD_ONCE_INIT;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int i;
+	int self = sched_getcpu(), i;
 
-	first_cpu = sched_getcpu();
+	__atomic_store_n(&first_cpu, self, __ATOMIC_RELAXED);
 	for (i = 0; i < TRIES; i++) {
 		struct vspin_sleep_costs t;
 
 		if (i > 0)
 			usleep(TRY_GAP_US);
-		t = try_on(vspin_sleep_cost_try_cpu(first_cpu, ncpu, i), false);
+		t = try_on(vspin_sleep_cost_try_cpu(self, ncpu, i), false);
 		(void)vspin_sleep_costs_offer(&t);
 	}
 	/* No try could run: priced so, until one can. */
-	if (vspin_sleep_costs_generation() == 0)
-		(void)vspin_sleep_costs_offer(&fallback);
+	(void)offer(&fallback, true);
 	pthread_once(&refining, start_refining);
 }
 
