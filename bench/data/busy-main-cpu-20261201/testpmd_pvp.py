@@ -22,6 +22,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
                                     ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "dpdk"))
+import harness  # noqa: E402
 import private_plugins  # noqa: E402
 
 GUEST = "drivers/net/virtio/librte_net_virtio_spin.so"
@@ -94,6 +96,8 @@ def main():
             h.wait(30)
         except subprocess.TimeoutExpired:
             h.kill()
+        for prefix in ("pvph", "pvpg"):
+            harness.remove_eal_files(prefix)
     shutil.rmtree(tmp)
 
 
