@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * What the adaptive rule measures at start-up (vspin_sleep_cost.c), as a
  * queue would read it: B's wake-up latency, the CPU of a sleep-and-wake
- * round (C is twice it), N and M, one line of key=value in ns. Each is
- * measured once per process: run it once per sample.
+ * round (C is twice it), N and M, one line of key=value in ns. The
+ * start-up measurement runs once per process: run it once per sample.
  *
  * With --busy, a thread spins on every CPU but this one while it measures,
  * as the peer's polling lcore does on a small machine when a PMD starts

@@ -209,7 +209,10 @@ vspin_pair_run(const struct vspin_pair_conf *cf, struct vspin_pair_result *res)
 		return -1;
 	c.hz = vspin_tsc_hz();
 	res->tsc_hz = c.hz;
-	/* Measured once per process, here, so every run uses the same B. */
+	/*
+	 * Measured here, before the first run, so that no run pays for it
+	 * (later tries may lower it: vspin_sleep_cost.h).
+	 */
 	if ((cf->policy.mode == VSPIN_MODE_ADAPTIVE &&
 	     cf->policy.sleep_cost_us == 0) ||
 	    (cf->prod_policy.mode == VSPIN_MODE_ADAPTIVE &&
