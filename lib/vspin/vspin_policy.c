@@ -550,7 +550,7 @@ plan_idle(struct vspin_policy *p)
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t half = ring ? ring / 2 : 32768, kmax = half;
 	uint64_t sleep = span, idle, b2b;
-	bool coalescing, full, spent;
+	bool coalescing, full;
 
 	if (half == 0)
 		half = kmax = 1;
@@ -639,20 +639,10 @@ plan_idle(struct vspin_policy *p)
 		coalescing = true;
 		p->explored_at = p->idle_since;
 	}
-	/*
-	 * A budget the wake-ups' lateness spends already (D >= L + B, only
-	 * with latency_us given) has no room for any sleep: a sleep's
-	 * packets would wait D. Where traffic flows (two entries or more
-	 * expected in the busy window) spin as near saturation, so that the
-	 * queue sleeps only once it stops; sparser traffic keeps the ski
-	 * rental (spinning would not shorten its waits).
-	 */
-	spent = span == 0 && ((p->rate_fp * busy_window(p)) >> RATE_SHIFT) >= 2;
 	if (coalescing)
 		p->regime = VSPIN_RG_COALESCE;
 	else
-		p->regime =
-			k >= 2 || full || spent ? VSPIN_RG_BUSY : VSPIN_RG_SPIN;
+		p->regime = k >= 2 || full ? VSPIN_RG_BUSY : VSPIN_RG_SPIN;
 	if (!coalescing) {
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;

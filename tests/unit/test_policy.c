@@ -890,45 +890,6 @@ test_adaptive_late_wakeups_shorten_batches(void)
 		 (unsigned long long)st.latency_cycles);
 }
 
-/*
- * latency_us below what the wake-ups' lateness takes (D >= L + B): no
- * sleep fits the budget, so while traffic flows the queue spins as near
- * saturation (1 ms) instead of sleeping after a short window; with D
- * within the budget it coalesces, and the default L always leaves room.
- */
-static void
-test_adaptive_budget_spent_by_lateness_spins(void)
-{
-	uint64_t t = 0;
-	unsigned int n;
-
-	setup_adaptive(50); /* L = 50 us, B = 10 us */
-	consume(&t, 1 * US, 50, 10 * US, 200000 * US);
-	pol.late = 100 * US; /* as learn_late() would leave it */
-	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.regime == VSPIN_RG_BUSY,
-		 "D 100 us against L + B = 60: regime %d, expected BUSY %d",
-		 pol.regime, VSPIN_RG_BUSY);
-	n = polls_until_arm(t + 1 * US, 1 * US, 5000);
-	VT_CHECK(n >= 990 && n <= 1010,
-		 "armed after %u empty polls 1 us apart, expected 1 ms", n);
-	vspin_policy_armed(&pol, false, t + (uint64_t)n * US);
-	vspin_policy_poll(&pol, 8, t + (uint64_t)n * US + 1);
-	t += (uint64_t)n * US + 10 * US;
-	pol.late = 30 * US;
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) &&
-			 pol.regime == VSPIN_RG_COALESCE,
-		 "D 30 us, within L + B: regime %d, expected COALESCE %d",
-		 pol.regime, VSPIN_RG_COALESCE);
-	setup_adaptive(0); /* the default L makes room for D */
-	t = 0;
-	consume(&t, 1 * US, 50, 10 * US, 200000 * US);
-	pol.late = 100 * US;
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) &&
-			 pol.regime == VSPIN_RG_COALESCE,
-		 "default L, D 100 us: regime %d, expected COALESCE %d",
-		 pol.regime, VSPIN_RG_COALESCE);
-}
-
 static void
 test_adaptive_bursts_then_silence(void)
 {
@@ -1187,7 +1148,6 @@ main(void)
 	VT_RUN(test_adaptive_coalesces_under_steady_load);
 	VT_RUN(test_adaptive_recheck_hits_teach_short_gaps);
 	VT_RUN(test_adaptive_timed_naps_fit_the_ring);
-	VT_RUN(test_adaptive_budget_spent_by_lateness_spins);
 	VT_RUN(test_adaptive_bursts_then_silence);
 	VT_RUN(test_ovs_sleep_rule);
 	VT_RUN(test_counters_consistent_poll);
