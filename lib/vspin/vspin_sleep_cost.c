@@ -279,6 +279,18 @@ try_on(int cpu, bool later)
 	return a.out;
 }
 
+/*
+ * What a try says a sleep costs: B, the larger of its wake-up and its
+ * round's CPU, as the policy prices it. A try whose wake-up was quick but
+ * whose round's CPU took a slow write in (a helper preempted on a busy
+ * CPU: one run measured C at the 400 us clamp) is not the quicker one.
+ */
+static uint64_t
+sleep_of(const struct vspin_sleep_costs *t)
+{
+	return t->wake_ns > t->cpu_ns ? t->wake_ns : t->cpu_ns;
+}
+
 /* Keep t if it is the first, beats a fallback, or is quicker. */
 static bool
 offer(const struct vspin_sleep_costs *t, bool fallback)
@@ -288,7 +300,7 @@ offer(const struct vspin_sleep_costs *t, bool fallback)
 	pthread_mutex_lock(&held_lock);
 	kept = t->wake_ns != 0 &&
 	       (generation == 0 || (held_fallback && !fallback) ||
-		(t->wake_ns < held.wake_ns && !fallback));
+		(sleep_of(t) < sleep_of(&held) && !fallback));
 	if (kept) {
 		held = *t;
 		held_fallback = fallback;

@@ -2,7 +2,8 @@
  * What a sleep costs on the running machine, for the adaptive policy
  * (vspin_policy.h: B, C, N and M): measured when the first adaptive queue
  * starts, then again now and then while the process runs, keeping the
- * quickest try (vspin_sleep_cost.c).
+ * quickest try: the lowest B, the larger of its wake-up and its round's
+ * CPU (vspin_sleep_cost.c).
  */
 #ifndef VSPIN_SLEEP_COST_H
 #define VSPIN_SLEEP_COST_H
@@ -62,8 +63,9 @@ uint64_t vspin_notify_cost_ns(void);
 uint64_t vspin_bound_cost_ns(void);
 
 /*
- * Offer a try's costs: kept if none are held yet or if its wake-up is
- * quicker than the held one's (the generation then moves on). Returns
+ * Offer a try's costs: kept if none are held yet or if it is quicker than
+ * the held one, a lower B, the larger of wake_ns and cpu_ns (the
+ * generation then moves on). Returns
  * whether it was kept. The measurement offers each of its tries; a test
  * may offer its own before the first vspin_sleep_cost_ns(), which then
  * measures nothing and starts no thread.

@@ -44,6 +44,9 @@ test_quicker_try_taken_up(void)
 						 2 * US},
 				       quick = {12 * US, 15 * US, 6 * US,
 						18 * US};
+	/* A quick wake-up, a slow round: a higher B. */
+	const struct vspin_sleep_costs skewed = {8 * US, 150 * US, 4 * US,
+						 9 * US};
 	struct vspin_stats st = {0}, given_st = {0};
 	struct vspin_policy p, given;
 	uint64_t now = 1000000;
@@ -74,6 +77,8 @@ test_quicker_try_taken_up(void)
 	VT_CHECK(vspin_sleep_costs_offer(&quick), "the quicker try was lost");
 	VT_CHECK(vspin_sleep_costs_generation() == 2, "generation %u",
 		 vspin_sleep_costs_generation());
+	VT_CHECK(!vspin_sleep_costs_offer(&skewed),
+		 "kept a try whose B (150 us of CPU) is above the held 15");
 	VT_CHECK(st.sleep_cost_cycles == 90 * US,
 		 "B changed outside an idle period's start");
 
