@@ -33,11 +33,17 @@ uint64_t vspin_tsc_hz(void);
 /* CPU time of the calling thread, in ns (a system call: not per burst). */
 uint64_t vspin_thread_cpu_ns(void);
 
-/* Microseconds to ticks at hz, and back. */
+/* Microseconds and nanoseconds to ticks at hz, and back. */
 static inline uint64_t
 vspin_us_to_cycles(uint64_t us, uint64_t hz)
 {
 	return us * hz / 1000000u;
+}
+
+static inline uint64_t
+vspin_ns_to_cycles(uint64_t ns, uint64_t hz)
+{
+	return ns * hz / 1000000000u;
 }
 
 static inline uint64_t

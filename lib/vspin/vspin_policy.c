@@ -204,13 +204,6 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
  */
 #define EXPLORE_US 16000
 
-/* Cycles of ns on a clock of hz. */
-static uint64_t
-cycles_of_ns(uint64_t ns, uint64_t hz)
-{
-	return ns * hz / 1000000000u;
-}
-
 /* Default L: batches of 10 (C + M), and what late wake-ups add. */
 static uint64_t
 default_latency(const struct vspin_policy *p)
@@ -232,17 +225,19 @@ take_costs(struct vspin_policy *p)
 	const struct vspin_policy_conf *c = &p->conf;
 	uint64_t hz = p->hz, one_us = vspin_us_to_cycles(1, hz);
 	uint64_t b = vspin_us_to_cycles(c->sleep_cost_us, hz), old_b;
+	/* Tests give B: C is then 2B, the producer and the bound free. */
+	uint64_t cpu = 0, notify = 0, bound = 0;
 
 	if (c->sleep_cost_us == 0) {
-		/* B: the larger of a sleep's wake-up latency and its CPU. */
-		uint64_t wake, cpu;
+		struct vspin_sleep_costs m;
 
-		(void)vspin_sleep_cost_ns(); /* the first call measures */
-		/* Before the costs: a newer try is then taken up later. */
-		p->cost_gen = vspin_sleep_costs_generation();
-		wake = vspin_sleep_cost_ns();
-		cpu = vspin_sleep_cpu_ns();
-		b = cycles_of_ns(wake > cpu ? wake : cpu, hz);
+		p->cost_gen = vspin_sleep_costs_get(&m);
+		/* B: the larger of a sleep's wake-up latency and its CPU. */
+		b = vspin_ns_to_cycles(
+			m.wake_ns > m.cpu_ns ? m.wake_ns : m.cpu_ns, hz);
+		cpu = vspin_ns_to_cycles(m.cpu_ns, hz);
+		notify = vspin_ns_to_cycles(m.notify_ns, hz);
+		bound = vspin_ns_to_cycles(m.bound_ns, hz);
 	}
 	old_b = p->sleep_cost;
 	p->sleep_cost = b > one_us ? b : one_us;
@@ -254,14 +249,9 @@ take_costs(struct vspin_policy *p)
 	 * a cold ring; about 11 us measured at 1% load,
 	 * bench/README-adaptive.md).
 	 */
-	p->wake_cpu =
-		2 * (c->sleep_cost_us ? p->sleep_cost :
-					cycles_of_ns(vspin_sleep_cpu_ns(), hz));
-	/* Tests give B: the producer's side and the bound's timer are free. */
-	p->notify_cost =
-		c->sleep_cost_us ? 0 : cycles_of_ns(vspin_notify_cost_ns(), hz);
-	p->bound_cost =
-		c->sleep_cost_us ? 0 : cycles_of_ns(vspin_bound_cost_ns(), hz);
+	p->wake_cpu = 2 * (c->sleep_cost_us ? p->sleep_cost : cpu);
+	p->notify_cost = notify;
+	p->bound_cost = bound;
 	/*
 	 * Default: batches of 10 (C + M), one wake-up per batch, and the
 	 * move of its bound, then cost a tenth of a core; L is what they
@@ -310,7 +300,7 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	/* Tests give B: a timed nap is then priced late by B too. */
 	p->overshoot = c->sleep_cost_us ?
 			       p->sleep_cost :
-			       cycles_of_ns(vspin_nap_overshoot_ns(), hz);
+			       vspin_ns_to_cycles(vspin_nap_overshoot_ns(), hz);
 }
 
 /*

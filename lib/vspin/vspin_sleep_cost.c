@@ -322,17 +322,6 @@ vspin_sleep_costs_generation(void)
 	return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 }
 
-static struct vspin_sleep_costs
-held_costs(void)
-{
-	struct vspin_sleep_costs c;
-
-	pthread_mutex_lock(&held_lock);
-	c = held;
-	pthread_mutex_unlock(&held_lock);
-	return c;
-}
-
 /* The CPU of the first measurement's caller: later tries go on from it. */
 static int first_cpu; /* atomic: two queues may start at once */
 
@@ -399,12 +388,33 @@ measure(void)
 	pthread_once(&refining, start_refining);
 }
 
+uint32_t
+vspin_sleep_costs_get(struct vspin_sleep_costs *out)
+{
+	uint32_t gen;
+
+	if (vspin_sleep_costs_generation() == 0)
+		measure();
+	pthread_mutex_lock(&held_lock);
+	*out = held;
+	gen = generation;
+	pthread_mutex_unlock(&held_lock);
+	if (out->cpu_ns < MIN_NS / 4)
+		out->cpu_ns = MIN_NS / 4;
+	if (out->cpu_ns > MAX_NS)
+		out->cpu_ns = MAX_NS;
+	if (out->bound_ns > MAX_NS)
+		out->bound_ns = MAX_NS;
+	return gen;
+}
+
 uint64_t
 vspin_sleep_cost_ns(void)
 {
-	if (vspin_sleep_costs_generation() == 0)
-		measure();
-	return held_costs().wake_ns;
+	struct vspin_sleep_costs c;
+
+	(void)vspin_sleep_costs_get(&c);
+	return c.wake_ns;
 }
 
 /*
@@ -457,28 +467,26 @@ vspin_nap_overshoot_ns(void)
 uint64_t
 vspin_sleep_cpu_ns(void)
 {
-	uint64_t c;
+	struct vspin_sleep_costs c;
 
-	(void)vspin_sleep_cost_ns(); /* measures all four, once */
-	c = held_costs().cpu_ns;
-	if (c < MIN_NS / 4)
-		return MIN_NS / 4;
-	return c > MAX_NS ? MAX_NS : c;
+	(void)vspin_sleep_costs_get(&c);
+	return c.cpu_ns;
 }
 
 uint64_t
 vspin_notify_cost_ns(void)
 {
-	(void)vspin_sleep_cost_ns(); /* measures it too, once */
-	return held_costs().notify_ns;
+	struct vspin_sleep_costs c;
+
+	(void)vspin_sleep_costs_get(&c);
+	return c.notify_ns;
 }
 
 uint64_t
 vspin_bound_cost_ns(void)
 {
-	uint64_t c;
+	struct vspin_sleep_costs c;
 
-	(void)vspin_sleep_cost_ns(); /* measures it too, once */
-	c = held_costs().bound_ns;
-	return c > MAX_NS ? MAX_NS : c;
+	(void)vspin_sleep_costs_get(&c);
+	return c.bound_ns;
 }

@@ -63,6 +63,13 @@ uint64_t vspin_notify_cost_ns(void);
 uint64_t vspin_bound_cost_ns(void);
 
 /*
+ * All four from one try, as the accessors above clamp them (the first
+ * call measures). Returns their generation (vspin_sleep_costs_generation()),
+ * read with them.
+ */
+uint32_t vspin_sleep_costs_get(struct vspin_sleep_costs *out);
+
+/*
  * Offer a try's costs: kept if none are held yet or if it is quicker than
  * the held one, a lower B, the larger of wake_ns and cpu_ns (the
  * generation then moves on). Returns
