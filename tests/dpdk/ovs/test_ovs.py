@@ -39,14 +39,19 @@ replug_restart      as traffic (our guests), then ovs-vsctl del-port vs0
 idle_cpu            vs0 (spin) with an idle, connected guest: the PMD
                     thread's CPU over 2 s (schedstat), without pmd-maxsleep
                     (reported: OVS polls, ~100% of a core when the core is
-                    free) and with pmd-maxsleep=500 and 2000. Expected at
-                    each: <= 2% or at most 1.5% (the run-to-run noise
-                    here) above OVS alone at the same pmd-maxsleep (the
-                    same OVS with only a net_null no-rx port, measured
-                    before vs0 is added and after it is deleted, the
-                    larger kept: OVS's own timed sleeps cost 1.7-3.4%
-                    here at 500 us and 0.7-3.4% at 2000 us, with the
-                    phase of the machine); vs0 never slept.
+                    free) and with pmd-maxsleep=500 and 2000, in three
+                    1 s windows each. Expected at each: vs0's quietest
+                    window <= 2% or at most 1.5% (the run-to-run noise
+                    here) above OVS alone's busiest at the same
+                    pmd-maxsleep (the same OVS with only a net_null no-rx
+                    port, measured before vs0 is added and after it is
+                    deleted: OVS's own timed sleeps cost 1.7-3.4% here at
+                    500 us and 0.7-3.4% at 2000 us, and one 2 s window
+                    with vs0 once took 5.3% between windows of 3.1% and
+                    2.7% alone, the phase of the machine, while a profile
+                    gave our PMD under 2% of the thread's samples); vs0
+                    never slept. A cost vs0 added to every iteration (a
+                    20 us spin per call: +4% at 500 us) fails it.
 safety_null         an idle vs0 (spin, sleep=auto) and a busy net_null0
                     source (flow to a net_null1,no-rx=1 sink; the sink
                     must not receive, or its own packets, with no flow,
@@ -258,15 +263,19 @@ def case_replug_restart():
 
 
 # -- case 2: idle CPU --------------------------------------------------------
+WINDOWS_CPU = 3    # 1 s windows of the PMD thread's CPU per setting
+
+
 def sleeping_cpu(ovs, what):
-    """The PMD thread's CPU at each pmd-maxsleep of SLEEPS, then none."""
+    """The PMD thread's CPU in WINDOWS_CPU windows at each pmd-maxsleep of
+    SLEEPS, then none."""
     res = {}
     for ms in SLEEPS:
         ovs.set_config(pmd_maxsleep=ms)
         time.sleep(0.5)
-        res[ms] = ovs.pmd_cpu(2)
-        print("pmd thread CPU, %s, pmd-maxsleep=%d: %.2f%% of a core" % (
-            what, ms, 100 * res[ms]))
+        res[ms] = [ovs.pmd_cpu(1) for _ in range(WINDOWS_CPU)]
+        print("pmd thread CPU, %s, pmd-maxsleep=%d: %s%% of a core" % (
+            what, ms, " ".join("%.2f" % (100 * c) for c in res[ms])))
     ovs.remove_config("pmd-maxsleep")
     return res
 
@@ -298,13 +307,16 @@ def case_idle_cpu():
         ovs.vsctl("del-port", ovs.br, "vs0")
         time.sleep(0.5)
         after = sleeping_cpu(ovs, "vs0 deleted (OVS alone again)")
-        # 2 s of schedstat on a shared 2-vCPU VM: +-1% between runs.
+        # A cost that vs0 adds to every OVS iteration shows in each of its
+        # windows; a slow phase of the machine in some of them only. So
+        # vs0's quietest window against OVS alone's busiest, + 1.5%.
         for ms in SLEEPS:
-            alone = max(before[ms], after[ms])
-            check(res[ms] <= max(0.02, alone + 0.015),
-                  "idle PMD thread with pmd-maxsleep=%d used %.2f%%: more "
-                  "than 2%% and than OVS alone (%.2f%%, before and after) "
-                  "+ 1.5%%" % (ms, 100 * res[ms], 100 * alone))
+            alone = max(before[ms] + after[ms])
+            check(min(res[ms]) <= max(0.02, alone + 0.015),
+                  "idle PMD thread with pmd-maxsleep=%d used %.2f%% or "
+                  "more in every 1 s window: more than 2%% and than OVS "
+                  "alone (%.2f%% at most, before and after) + 1.5%%" % (
+                      ms, 100 * min(res[ms]), 100 * alone))
         check(q["sleeps"] == 0, "vs0 slept inside OVS: %s" % q)
 
 
