@@ -52,12 +52,15 @@ static const char usage[] =
 static void
 print_costs(const char *head)
 {
+	struct vspin_sleep_costs c;
+
+	/* One snapshot: a later try may land between four reads. */
+	(void)vspin_sleep_costs_get(&c);
 	printf("%s wake_ns=%llu sleep_cpu_ns=%llu notify_ns=%llu "
 	       "bound_ns=%llu\n",
-	       head, (unsigned long long)vspin_sleep_cost_ns(),
-	       (unsigned long long)vspin_sleep_cpu_ns(),
-	       (unsigned long long)vspin_notify_cost_ns(),
-	       (unsigned long long)vspin_bound_cost_ns());
+	       head, (unsigned long long)c.wake_ns,
+	       (unsigned long long)c.cpu_ns, (unsigned long long)c.notify_ns,
+	       (unsigned long long)c.bound_ns);
 	fflush(stdout);
 }
 

@@ -299,8 +299,9 @@ offer(const struct vspin_sleep_costs *t, bool fallback)
 
 	pthread_mutex_lock(&held_lock);
 	kept = t->wake_ns != 0 &&
-	       (generation == 0 || (held_fallback && !fallback) ||
-		(sleep_of(t) < sleep_of(&held) && !fallback));
+	       (generation == 0 ||
+		(!fallback &&
+		 (held_fallback || sleep_of(t) < sleep_of(&held))));
 	if (kept) {
 		held = *t;
 		held_fallback = fallback;

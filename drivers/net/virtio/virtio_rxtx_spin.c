@@ -93,27 +93,31 @@ rx_publish(struct virtio_spin_rxq *rxq)
 }
 
 /*
- * Refill and publish if at least min buffers are missing. Nothing more
- * for a backend that broke the ring.
+ * If at least min buffers are missing, post all that are (but the last
+ * line's few), then publish once. Leaving fewer than min keeps a second
+ * call in the same burst (rx_sleeper_arm()) from publishing, or kicking,
+ * again. Nothing more for a backend that broke the ring.
  */
 static inline void
 rx_refill_from(struct virtio_spin_rxq *rxq, unsigned int min)
 {
-	if (rxq->vq.num_free >= min && likely(!rxq->vq.broken) &&
-	    rx_refill(rxq) != 0)
+	unsigned int added = 0, n;
+
+	if (rxq->vq.num_free < min || unlikely(rxq->vq.broken))
+		return;
+	do {
+		n = rx_refill(rxq);
+		added += n;
+	} while (n != 0 && rxq->vq.num_free >= min);
+	if (added != 0)
 		rx_publish(rxq);
 }
 
 int
 virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq)
 {
-	while (rxq->vq.num_free > 0)
-		if (rx_refill(rxq) == 0)
-			break;
-	if (rxq->vq.num_free == rxq->vq.vr.num)
-		return -ENOMEM;
-	rx_publish(rxq);
-	return 0;
+	rx_refill_from(rxq, 1);
+	return rxq->vq.num_free == rxq->vq.vr.num ? -ENOMEM : 0;
 }
 
 void
@@ -442,7 +446,8 @@ rx_sleeper_arm(void *ctx, uint16_t k)
 
 	/*
 	 * While we sleep the backend may fill every buffer we have: leave
-	 * it no more missing than half a busy queue's refill batch.
+	 * it no more missing than half a busy queue's refill batch. If
+	 * rx_burst() refilled in this burst, nothing is left to do here.
 	 */
 	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH / 2, rxq->vq.vr.num / 8));
 	/*
