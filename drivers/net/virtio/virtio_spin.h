@@ -37,6 +37,12 @@ extern int virtio_spin_logtype;
 
 #define VIRTIO_SPIN_MAX_QUEUES 8 /* queue pairs */
 #define VIRTIO_SPIN_DEFAULT_QUEUE_SIZE 256
+/*
+ * queue_size's default in adaptive mode: a queue that sleeps under load
+ * coalesces at most half its ring, and a 256-entry ring holds a batch to
+ * 128 at any load (bench/README-adaptive.md, "Ring 256 against 1024").
+ */
+#define VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE 1024
 #define VIRTIO_SPIN_MAX_SEGS 64		   /* descriptors per tx chain */
 #define VIRTIO_SPIN_REPLY_TIMEOUT_MS 30000 /* reply_timeout_ms default */
 

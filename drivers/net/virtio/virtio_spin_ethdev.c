@@ -515,6 +515,29 @@ dev_close(struct rte_eth_dev *eth_dev)
 	return 0;
 }
 
+/* What testpmd's "show rxq info" prints: the ring a queue got. */
+static void
+rxq_info_get(struct rte_eth_dev *eth_dev, uint16_t qid,
+	     struct rte_eth_rxq_info *qinfo)
+{
+	const struct virtio_spin_rxq *rxq = eth_dev->data->rx_queues[qid];
+
+	qinfo->mp = rxq->mp;
+	qinfo->nb_desc = (uint16_t)rxq->vq.vr.num;
+	qinfo->scattered_rx = rxq->scatter;
+	qinfo->rx_buf_size =
+		rte_pktmbuf_data_room_size(rxq->mp) - RTE_PKTMBUF_HEADROOM;
+}
+
+static void
+txq_info_get(struct rte_eth_dev *eth_dev, uint16_t qid,
+	     struct rte_eth_txq_info *qinfo)
+{
+	const struct virtio_spin_txq *txq = eth_dev->data->tx_queues[qid];
+
+	qinfo->nb_desc = (uint16_t)txq->vq.vr.num;
+}
+
 static const struct eth_dev_ops virtio_spin_ops = {
 	.dev_configure = dev_configure,
 	.dev_infos_get = dev_infos_get,
@@ -530,6 +553,8 @@ static const struct eth_dev_ops virtio_spin_ops = {
 	.tx_queue_setup = tx_queue_setup,
 	.rx_queue_release = rx_queue_release,
 	.tx_queue_release = tx_queue_release,
+	.rxq_info_get = rxq_info_get,
+	.txq_info_get = txq_info_get,
 	.rx_queue_intr_enable = virtio_spin_rx_intr_enable,
 	.rx_queue_intr_disable = virtio_spin_rx_intr_disable,
 	.stats_get = virtio_spin_stats_get,
@@ -611,7 +636,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	for (i = 0; i < 2u * VIRTIO_SPIN_MAX_QUEUES; i++)
 		dev->kickfd[i] = dev->callfd[i] = -1;
 	dev->max_qp = 1;
-	dev->queue_size = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
+	dev->queue_size = 0; /* queue_size=, else by spin_mode below */
 	vspin_policy_conf_default(&dev->pconf);
 	rte_eth_random_addr(dev->mac.addr_bytes);
 	pthread_mutex_init(&dev->lock, NULL);
@@ -629,6 +654,10 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 			"%s: cannot follow the ports: sleep=auto "
 			"will not block",
 			name);
+	if (r == 0 && dev->queue_size == 0)
+		dev->queue_size = dev->pconf.mode == VSPIN_MODE_ADAPTIVE ?
+					  VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE :
+					  VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
 	if (r == 0) {
 		dev->spin = dev->pconf.mode != VSPIN_MODE_POLL;
 		dev->tsc_hz = rte_get_tsc_hz();

@@ -35,6 +35,12 @@ Cases (argv[1]):
       (a chain the application did not ask for), each is counted in
       rx-errors and the drop is logged once; every 1000-byte packet is
       delivered.
+  rings_default
+      the ring each queue gets when the application asks for 0
+      descriptors (testpmd's default): 256 with spin_mode=poll, 1024 with
+      spin_mode=adaptive, and queue_size=512 wins over either; read with
+      testpmd's "show rxq info" and "show txq info", link up against
+      stock net_vhost.
   *_spin runs the guest with spin_mode=spin:20 (sleeps when idle); the
   guest's rx must then also have armed and slept during the idle period
   before traffic starts, and been woken by the host's call.
@@ -46,6 +52,7 @@ Cases (argv[1]):
 """
 
 import os
+import re
 import sys
 import time
 
@@ -283,13 +290,32 @@ def noscatter(d, devargs, spin):
               "rx-errors grew with 1000-byte packets: %s" % r2)
 
 
+def rings(d, devargs, spin):
+    for extra, want in (("", 256), ("spin_mode=adaptive", 1024),
+                        ("spin_mode=adaptive,queue_size=512", 512),
+                        ("queue_size=512", 512)):
+        with vhost_pmd(d, "rxonly") as host, \
+                guest_pmd(d, "rxonly", extra) as guest:
+            guest.wait_link_up(0)
+            host.wait_link_up(0)
+            for kind, what in (("rxq", "RXDs"), ("txq", "TXDs")):
+                out = guest.cmd("show %s info 0 0" % kind)
+                m = re.search(r"Number of %s: (\d+)" % what, out)
+                check(m is not None, "no ring size in 'show %s info': %r"
+                      % (kind, out[-800:]))
+                check(int(m.group(1)) == want,
+                      "devargs '%s': %s ring %s, expected %d"
+                      % (extra, kind, m.group(1), want))
+            print("ok: devargs '%s': rings of %d" % (extra, want))
+
+
 def main():
     case = sys.argv[1]
     kind, mode = case.rsplit("_", 1)
     spin = mode == "spin"
     devargs = SPIN if spin else ""
     with harness.private_dir() as d:
-        {"oneway": oneway, "io": io, "mq": mq,
+        {"oneway": oneway, "io": io, "mq": mq, "rings": rings,
          "segments": segments, "noscatter": noscatter}[kind](d, devargs,
                                                              spin)
 
