@@ -38,11 +38,12 @@ extern int virtio_spin_logtype;
 #define VIRTIO_SPIN_MAX_QUEUES 8 /* queue pairs */
 #define VIRTIO_SPIN_DEFAULT_QUEUE_SIZE 256
 /*
- * queue_size's default in adaptive mode: a queue that sleeps under load
+ * The rx ring's default in adaptive mode: a queue that sleeps under load
  * coalesces at most half its ring, and a 256-entry ring holds a batch to
- * 128 at any load (bench/README-adaptive.md, "Ring 256 against 1024").
+ * 128 at any load. Tx keeps 256: a longer tx ring cost the host's dequeue
+ * at saturation (bench/README-adaptive.md, "Ring 256 against 1024").
  */
-#define VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE 1024
+#define VIRTIO_SPIN_ADAPTIVE_RX_QUEUE_SIZE 1024
 #define VIRTIO_SPIN_MAX_SEGS 64		   /* descriptors per tx chain */
 #define VIRTIO_SPIN_REPLY_TIMEOUT_MS 30000 /* reply_timeout_ms default */
 
@@ -122,7 +123,9 @@ struct virtio_spin_dev {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool server;
 	uint16_t max_qp;     /* queues= */
-	uint16_t queue_size; /* queue_size=: default ring size */
+	uint16_t queue_size; /* queue_size=, 0 if not given */
+	/* Rings for 0 descriptors: queue_size, else by spin_mode (probe). */
+	uint16_t rx_ring_default, tx_ring_default;
 	struct rte_ether_addr mac;
 	struct vspin_policy_conf pconf;
 	bool spin;			  /* spin_mode other than poll */

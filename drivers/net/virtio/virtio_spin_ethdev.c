@@ -69,20 +69,20 @@ dev_infos_get(struct rte_eth_dev *eth_dev, struct rte_eth_dev_info *info)
 	info->rx_desc_lim.nb_min = 64;
 	info->rx_desc_lim.nb_align = 1;
 	info->tx_desc_lim = info->rx_desc_lim;
-	info->default_rxportconf.ring_size = dev->queue_size;
-	info->default_txportconf.ring_size = dev->queue_size;
+	info->default_rxportconf.ring_size = dev->rx_ring_default;
+	info->default_txportconf.ring_size = dev->tx_ring_default;
 	info->default_rxportconf.nb_queues = 1;
 	info->default_txportconf.nb_queues = 1;
 	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
 	return 0;
 }
 
-/* Ring size from the application (testpmd defaults to queue_size). */
+/* Ring size from the application, else the port's default. */
 static int
-ring_size(struct virtio_spin_dev *dev, uint16_t nb_desc)
+ring_size(const struct virtio_spin_dev *dev, uint16_t nb_desc, uint16_t def)
 {
 	if (nb_desc == 0)
-		nb_desc = dev->queue_size;
+		nb_desc = def;
 	if (nb_desc & (nb_desc - 1)) {
 		PMD_LOG(ERR, "%s: ring size %u is not a power of two",
 			dev->path, nb_desc);
@@ -144,7 +144,7 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 	struct virtio_spin_rxq *rxq;
-	int num = ring_size(dev, nb_desc);
+	int num = ring_size(dev, nb_desc, dev->rx_ring_default);
 	bool scatter =
 		((conf->offloads | eth_dev->data->dev_conf.rxmode.offloads) &
 		 RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
@@ -212,7 +212,7 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 	struct virtio_spin_txq *txq;
-	int num = ring_size(dev, nb_desc);
+	int num = ring_size(dev, nb_desc, dev->tx_ring_default);
 	size_t ring;
 
 	if (num < 0)
@@ -636,7 +636,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	for (i = 0; i < 2u * VIRTIO_SPIN_MAX_QUEUES; i++)
 		dev->kickfd[i] = dev->callfd[i] = -1;
 	dev->max_qp = 1;
-	dev->queue_size = 0; /* queue_size=, else by spin_mode below */
+	dev->queue_size = 0;
 	vspin_policy_conf_default(&dev->pconf);
 	rte_eth_random_addr(dev->mac.addr_bytes);
 	pthread_mutex_init(&dev->lock, NULL);
@@ -654,10 +654,15 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 			"%s: cannot follow the ports: sleep=auto "
 			"will not block",
 			name);
-	if (r == 0 && dev->queue_size == 0)
-		dev->queue_size = dev->pconf.mode == VSPIN_MODE_ADAPTIVE ?
-					  VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE :
-					  VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
+	/* queue_size= sets both; else adaptive gets a longer rx ring. */
+	dev->rx_ring_default = dev->tx_ring_default = dev->queue_size;
+	if (dev->queue_size == 0) {
+		dev->tx_ring_default = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
+		dev->rx_ring_default = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
+		if (dev->pconf.mode == VSPIN_MODE_ADAPTIVE)
+			dev->rx_ring_default =
+				VIRTIO_SPIN_ADAPTIVE_RX_QUEUE_SIZE;
+	}
 	if (r == 0) {
 		dev->spin = dev->pconf.mode != VSPIN_MODE_POLL;
 		dev->tsc_hz = rte_get_tsc_hz();
@@ -670,9 +675,11 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 		return r;
 	}
 	virtio_spin_set_link(dev, false);
-	PMD_LOG(INFO, "%s: %s on %s, %u queue pairs, ring %u, spin_mode %s",
+	PMD_LOG(INFO,
+		"%s: %s on %s, %u queue pairs, rings rx %u tx %u, spin_mode %s",
 		name, dev->server ? "server" : "client", dev->path, dev->max_qp,
-		dev->queue_size, vspin_mode_name(dev->pconf.mode));
+		dev->rx_ring_default, dev->tx_ring_default,
+		vspin_mode_name(dev->pconf.mode));
 	rte_eth_dev_probing_finish(eth_dev);
 	return 0;
 }
