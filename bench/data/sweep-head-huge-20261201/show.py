@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-# One table of the four sweeps beside this file: per load, the consumer's
-# CPU % / p99 us (medians of the repeats) for stock, adaptive and
-# ovs_sleep:500, and adaptive's bound per repeat (stock's p99 in that
-# repeat + the L and B its queue reported): how many repeats were within.
+# One table of the four sweeps beside this file (or in the directory
+# given, which has the same four: const-g2h, const-h2g, poisson-g2h,
+# poisson-h2g): per load, the consumer's CPU % / p99 us (medians of the
+# repeats) for stock, adaptive and ovs_sleep:500, and adaptive's bound per
+# repeat (stock's p99 in that repeat + the L and B its queue reported):
+# how many repeats were within.
 import csv
 import glob
 import os
 import statistics as st
+import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = (sys.argv[1] if len(sys.argv) > 1 else
+        os.path.dirname(os.path.abspath(__file__)))
 
 
 def med(v):
