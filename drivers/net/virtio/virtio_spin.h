@@ -122,9 +122,8 @@ struct virtio_spin_dev {
 	struct rte_eth_dev *eth_dev;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool server;
-	uint16_t max_qp;     /* queues= */
-	uint16_t queue_size; /* queue_size=, 0 if not given */
-	/* Rings for 0 descriptors: queue_size, else by spin_mode (probe). */
+	uint16_t max_qp; /* queues= */
+	/* Rings for 0 descriptors: queue_size=, else by spin_mode (probe). */
 	uint16_t rx_ring_default, tx_ring_default;
 	struct rte_ether_addr mac;
 	struct vspin_policy_conf pconf;

@@ -88,7 +88,7 @@ parse_arg(const char *key, const char *val, void *opaque)
 				val);
 			return -1;
 		}
-		dev->queue_size = (uint16_t)v;
+		dev->rx_ring_default = dev->tx_ring_default = (uint16_t)v;
 	} else if (strcmp(key, ARG_REPLY_TIMEOUT_MS) == 0) {
 		if (parse_uint(key, val, REPLY_TIMEOUT_MIN_MS,
 			       REPLY_TIMEOUT_MAX_MS, &v) < 0)

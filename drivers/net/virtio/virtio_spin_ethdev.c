@@ -636,7 +636,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	for (i = 0; i < 2u * VIRTIO_SPIN_MAX_QUEUES; i++)
 		dev->kickfd[i] = dev->callfd[i] = -1;
 	dev->max_qp = 1;
-	dev->queue_size = 0;
+	dev->rx_ring_default = dev->tx_ring_default = 0; /* queue_size= */
 	vspin_policy_conf_default(&dev->pconf);
 	rte_eth_random_addr(dev->mac.addr_bytes);
 	pthread_mutex_init(&dev->lock, NULL);
@@ -654,9 +654,8 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 			"%s: cannot follow the ports: sleep=auto "
 			"will not block",
 			name);
-	/* queue_size= sets both; else adaptive gets a longer rx ring. */
-	dev->rx_ring_default = dev->tx_ring_default = dev->queue_size;
-	if (dev->queue_size == 0) {
+	/* Without queue_size=, adaptive gets a longer rx ring. */
+	if (dev->rx_ring_default == 0) {
 		dev->tx_ring_default = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
 		dev->rx_ring_default = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
 		if (dev->pconf.mode == VSPIN_MODE_ADAPTIVE)
