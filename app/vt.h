@@ -15,7 +15,7 @@
 
 enum vt_role { VT_GEN, VT_SINK };
 
-#define VT_MAX_QUEUES 64 /* --queues */
+#define VT_MAX_QUEUES 64u /* --queues */
 enum vt_pattern { VT_CONST, VT_POISSON, VT_ONOFF };
 
 struct vt_conf {

@@ -30,7 +30,7 @@ struct vt_hdr {
 
 #define VT_HDR_OFF sizeof(struct rte_ether_hdr)
 #define VT_MIN_FRAME (VT_HDR_OFF + sizeof(struct vt_hdr))
-#define VT_MAX_FRAME 1514
+#define VT_MAX_FRAME 1514u
 
 static inline struct vt_hdr *
 vt_pkt_hdr(struct rte_mbuf *m)

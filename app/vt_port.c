@@ -109,8 +109,8 @@ vspin_traffic_port_init(uint16_t port, uint16_t queues, uint16_t ring,
 	if (socket < 0)
 		socket = (int)rte_socket_id();
 	/* Mbufs smaller than a frame (--mbuf-size): packets in segments. */
-	if (rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM <
-		    VT_MAX_FRAME &&
+	if (rte_pktmbuf_data_room_size(mp) <
+		    RTE_PKTMBUF_HEADROOM + VT_MAX_FRAME &&
 	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (queues > info.max_rx_queues || queues > info.max_tx_queues) {

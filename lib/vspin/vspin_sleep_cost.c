@@ -424,6 +424,7 @@ vspin_sleep_cost_ns(void)
  * nobody signals.
  */
 #define NAP_ASK_US 10
+#define NAP_ASK_NS (NAP_ASK_US * UINT64_C(1000))
 #define NAP_ROUNDS 16
 
 static uint64_t
@@ -443,7 +444,7 @@ measure_overshoot(void)
 
 		(void)vspin_eventfd_wait(&fd, 1, NAP_ASK_US);
 		dt = now_ns() - t0;
-		over[i] = dt > NAP_ASK_US * 1000u ? dt - NAP_ASK_US * 1000u : 0;
+		over[i] = dt > NAP_ASK_NS ? dt - NAP_ASK_NS : 0;
 	}
 	close(fd);
 	if (slack > 0)
