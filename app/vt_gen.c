@@ -209,8 +209,7 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 		}
 		for (i = 0; i < gq->npend; i++)
 			vt_pkt_hdr(gq->pend[i])->tsc = now;
-		k = rte_eth_tx_burst(c->port, q, gq->pend,
-				     (uint16_t)gq->npend);
+		k = rte_eth_tx_burst(c->port, q, gq->pend, (uint16_t)gq->npend);
 		r->tx_calls++;
 		r->sent += k;
 		r->sent_q[q] += k;

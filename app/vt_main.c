@@ -340,12 +340,13 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			c->ring = (uint16_t)v;
 			break;
 		case OPT_MBUF_SIZE:
-			rc = parse_u64("--mbuf-size", optarg, 65535 -
-				       RTE_PKTMBUF_HEADROOM, &v);
+			rc = parse_u64("--mbuf-size", optarg,
+				       65535 - RTE_PKTMBUF_HEADROOM, &v);
 			c->mbuf_size = (uint16_t)v;
 			if (rc == 0 && v != 0 && v < 128) {
-				fprintf(stderr, "vspin-traffic: --mbuf-size: "
-						"0 (default) or at least 128\n");
+				fprintf(stderr,
+					"vspin-traffic: --mbuf-size: "
+					"0 (default) or at least 128\n");
 				rc = -1;
 			}
 			break;
@@ -353,14 +354,16 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			rc = parse_u64("--queues", optarg, VT_MAX_QUEUES, &v);
 			c->queues = (uint16_t)v;
 			if (rc == 0 && v == 0) {
-				fprintf(stderr, "vspin-traffic: --queues: "
-						"must be in [1, %u]\n",
+				fprintf(stderr,
+					"vspin-traffic: --queues: "
+					"must be in [1, %u]\n",
 					VT_MAX_QUEUES);
 				rc = -1;
 			}
 			break;
 		case OPT_COUNT:
-			rc = parse_u64("--count", optarg, UINT64_MAX, &c->count);
+			rc = parse_u64("--count", optarg, UINT64_MAX,
+				       &c->count);
 			break;
 		case OPT_COST:
 			rc = parse_u64("--cost", optarg, 100000000,
@@ -507,20 +510,19 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	mp = rte_pktmbuf_pool_create("vt_pool",
-				     VT_NB_MBUF + (conf.queues - 1u) *
-							  VT_NB_MBUF_PER_QUEUE,
-				     VT_MBUF_CACHE, 0,
-				     conf.mbuf_size ? conf.mbuf_size +
-						      RTE_PKTMBUF_HEADROOM :
-						      RTE_MBUF_DEFAULT_BUF_SIZE,
-				     (int)rte_socket_id());
+	mp = rte_pktmbuf_pool_create(
+		"vt_pool",
+		VT_NB_MBUF + (conf.queues - 1u) * VT_NB_MBUF_PER_QUEUE,
+		VT_MBUF_CACHE, 0,
+		conf.mbuf_size ? conf.mbuf_size + RTE_PKTMBUF_HEADROOM :
+				 RTE_MBUF_DEFAULT_BUF_SIZE,
+		(int)rte_socket_id());
 	if (mp == NULL) {
 		fprintf(stderr, "vspin-traffic: mbuf pool: %s\n",
 			rte_strerror(rte_errno));
 		rc = 2;
-	} else if (vspin_traffic_port_init(conf.port, conf.queues,
-						  conf.ring, mp) != 0) {
+	} else if (vspin_traffic_port_init(conf.port, conf.queues, conf.ring,
+					   mp) != 0) {
 		rc = 2;
 	} else {
 		/* The roles poll from here: the main lcore, one thread. */

@@ -46,8 +46,8 @@ struct sink_state {
 	uint64_t rx, rx_bytes, data, foreign, dups, reordered, too_late;
 	uint64_t misrouted;
 	uint64_t clock_skew;
-	bool eos;	     /* every queue's end-of-stream seen */
-	uint16_t nb_eos;     /* queues whose end-of-stream came */
+	bool eos;	    /* every queue's end-of-stream seen */
+	uint16_t nb_eos;    /* queues whose end-of-stream came */
 	uint64_t eos_count; /* the sum of their counts */
 	uint64_t first_tsc, last_tsc;
 	struct sink_queue *q; /* c->queues of them */
@@ -55,7 +55,7 @@ struct sink_state {
 	double wall_s, cpu_s;
 	/* At the first packet; after the run, the time since then. */
 	double wall_first, cpu_first;
-	struct vt_pmu pmu; /* first data packet to the end */
+	struct vt_pmu pmu;	      /* first data packet to the end */
 	double series[VT_SERIES_MAX]; /* Mpps per interval from the first */
 	unsigned int nseries;
 	uint64_t sample_tsc, sample_data;

@@ -222,9 +222,8 @@ test_parse_us_bad_values_name_key_and_value(void)
 static void
 test_mode_names(void)
 {
-	static const char *const names[] = {"poll",	"notify",
-					    "budget",	"spin",
-					    "adaptive", "ovs_sleep"};
+	static const char *const names[] = {"poll", "notify",	"budget",
+					    "spin", "adaptive", "ovs_sleep"};
 	unsigned int m;
 
 	for (m = 0; m < 6; m++)

@@ -117,8 +117,7 @@ pair_arm(const struct vspin_notify_dir *d, uint16_t next, uint16_t k)
 
 /* After a timeout, still armed: is this a lost wake-up (see above)? */
 static void
-check_lost(struct pair_waiter *w, uint16_t next, uint16_t k,
-	   uint64_t slept_at)
+check_lost(struct pair_waiter *w, uint16_t next, uint16_t k, uint64_t slept_at)
 {
 	/* The entry whose publish had to notify: the k-th from next. */
 	uint16_t last = (uint16_t)(next + k - 1);

@@ -333,8 +333,8 @@ rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
 			goto broken;
 		if (unlikely(rxq->mrg_left > 0)) {
 			/* Continuation: no header in this buffer. */
-			m->data_off = RTE_PKTMBUF_HEADROOM -
-				      VIRTIO_SPIN_HDR_SIZE;
+			m->data_off =
+				RTE_PKTMBUF_HEADROOM - VIRTIO_SPIN_HDR_SIZE;
 			m->data_len = (uint16_t)len;
 			m->pkt_len = len;
 			rxq->mrg_tail->next = m;
@@ -378,11 +378,13 @@ rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
 			 * waiting for them would stall.
 			 */
 			if (unlikely(nbuf > 1)) {
+				/* used entries after this one, seen or not */
+				unsigned int after =
+					k - i - 1u +
+					vspin_vq_drv_used_pending(&rxq->vq);
+
 				if (unlikely(nbuf > rxq->vq.vr.num ||
-					     nbuf - 1u >
-						     k - i - 1 +
-							     vspin_vq_drv_used_pending(
-								     &rxq->vq)))
+					     nbuf - 1u > after))
 					goto broken;
 				rxq->mrg_head = rxq->mrg_tail = m;
 				rxq->mrg_left = nbuf - 1;
@@ -583,7 +585,8 @@ tx_push(struct virtio_spin_txq *txq, struct rte_mbuf *m)
 	h = (void *)rte_pktmbuf_prepend(m, VIRTIO_SPIN_HDR_SIZE);
 	tx_hdr_clear(h);
 	if (likely(txq->vq.in_order)) {
-		vspin_vq_drv_add1_in_order(&txq->vq, rte_pktmbuf_mtod(m, uintptr_t),
+		vspin_vq_drv_add1_in_order(&txq->vq,
+					   rte_pktmbuf_mtod(m, uintptr_t),
 					   m->data_len, 0, m);
 	} else {
 		struct vspin_sg sg = {rte_pktmbuf_mtod(m, uintptr_t),

@@ -80,7 +80,7 @@ struct virtio_spin_rxq {
 	/* A mergeable packet whose buffers have not all arrived yet. */
 	struct rte_mbuf *mrg_head, *mrg_tail;
 	uint16_t mrg_left;
-	bool mrg_multi; /* the last packet had several buffers (prefetch) */
+	bool mrg_multi;	  /* the last packet had several buffers (prefetch) */
 	bool broken_seen; /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;

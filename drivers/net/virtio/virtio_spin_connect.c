@@ -79,6 +79,7 @@ static uint64_t
 wanted_features(const struct virtio_spin_dev *dev)
 {
 	uint64_t f = VIRTIO_SPIN_WANTED_FEATURES;
+	bool in_order;
 
 	if (dev->max_qp > 1)
 		f |= 1ULL << VSPIN_F_MQ;
@@ -88,8 +89,11 @@ wanted_features(const struct virtio_spin_dev *dev)
 	 * (server mode), and then not on this port at all (the features of
 	 * the first backend are the port's).
 	 */
-	if (dev->features_known ? !(dev->features & (1ULL << VSPIN_F_IN_ORDER))
-				: dev->started)
+	if (dev->features_known)
+		in_order = (dev->features & (1ULL << VSPIN_F_IN_ORDER)) != 0;
+	else
+		in_order = !dev->started;
+	if (!in_order)
 		f &= ~(1ULL << VSPIN_F_IN_ORDER);
 	return f;
 }
@@ -570,9 +574,7 @@ void
 virtio_spin_unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
 		    void *arg)
 {
-	int r;
-
 	/* -EAGAIN: the callback runs right now; wait for it. */
-	while ((r = rte_intr_callback_unregister(h, cb, arg)) == -EAGAIN)
+	while (rte_intr_callback_unregister(h, cb, arg) == -EAGAIN)
 		usleep(1000);
 }
