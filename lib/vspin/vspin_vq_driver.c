@@ -113,6 +113,9 @@ vspin_vq_drv_publish(struct vspin_vq_drv *vq)
 		return false;
 	kick = vspin_producer_publish(&vq->kick, vq->kick_idx, vq->avail_idx);
 	vq->kick_idx = vq->avail_idx;
+	/* The line the decision just read: for vspin_vq_drv_room(). */
+	if (vq->kick.event_idx)
+		vq->event_seen = vspin_load16(vq->kick.event);
 	if (kick)
 		vq->stats->notifies++;
 	else

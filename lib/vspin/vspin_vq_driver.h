@@ -61,6 +61,7 @@ struct vspin_vq_drv {
 	bool in_order;	     /* VIRTIO_F_IN_ORDER: see the top of this file */
 	bool armed;	     /* used_event asks for a notification */
 	uint16_t quiet_mark; /* last_used when used_event was last moved */
+	uint16_t event_seen; /* avail_event at the last publish (EVENT_IDX) */
 	uint16_t *next;	     /* private free-list links */
 	struct vspin_desc_state *state; /* num entries */
 	struct vspin_stats *stats;
@@ -139,6 +140,32 @@ unsigned int vspin_vq_drv_get_used_bulk(struct vspin_vq_drv *vq, void **cookies,
  * the kick as sent or suppressed. One call per burst.
  */
 bool vspin_vq_drv_publish(struct vspin_vq_drv *vq);
+
+/*
+ * Descriptors the caller may fill now when it keeps at most soft of them
+ * in flight (added and not collected) while the device polls. The whole
+ * ring is open while the device's event index, as the last publish read
+ * it, lies within a ring of avail_idx either way: the device sleeps until
+ * an entry near here, or was just woken by one, and it planned its batch
+ * on the ring's length. Elsewhere (a device that polls leaves the index
+ * behind or moves it half a lap away) soft bounds what is in flight: a
+ * ring deeper than the device needs while it polls only holds more
+ * buffers, colder ones, in the way of its copy. Without the event index,
+ * or with soft 0 or >= num, the whole ring. The caller collects used
+ * entries first when this is short.
+ */
+static inline uint16_t
+vspin_vq_drv_room(const struct vspin_vq_drv *vq, uint16_t soft)
+{
+	uint16_t in_flight = (uint16_t)(vq->vr.num - vq->num_free);
+	uint16_t ahead = (uint16_t)(vq->event_seen - vq->avail_idx);
+	uint16_t behind = (uint16_t)(vq->avail_idx - vq->event_seen);
+
+	if (soft == 0 || soft >= vq->vr.num || !vq->kick.event_idx ||
+	    ahead < vq->vr.num || behind < vq->vr.num)
+		return vq->num_free;
+	return in_flight < soft ? (uint16_t)(soft - in_flight) : 0;
+}
 
 /* Entries the device has returned that we have not collected. */
 static inline uint16_t

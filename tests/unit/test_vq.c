@@ -701,6 +701,143 @@ test_device_rejects_avail_idx_a_ring_ahead(void)
 	pair_close(&p);
 }
 
+/* Add and publish n one-descriptor chains from seq; how many fitted. */
+static unsigned int
+add_publish(struct pair *p, uint32_t *seq, unsigned int n)
+{
+	struct vspin_sg sg = {0x1000, 64};
+	unsigned int i;
+
+	for (i = 0; i < n; i++, (*seq)++)
+		if (vspin_vq_drv_add(&p->drv, &sg, 1, 0, seq_cookie(*seq)) < 0)
+			break;
+	(void)vspin_vq_drv_publish(&p->drv);
+	return i;
+}
+
+/* The device takes and returns n chains; the driver collects them. */
+static void
+consume(struct pair *p, unsigned int n)
+{
+	struct vspin_desc segs[MAX_SEGS + 1];
+	uint16_t head;
+	uint32_t len;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		VT_REQUIRE(vspin_vq_dev_pop(&p->dev, &head, segs, 4) == 1,
+			   "the device found no chain %u of %u", i, n);
+		vspin_vq_dev_push(&p->dev, head, 0);
+	}
+	(void)vspin_vq_dev_publish(&p->dev);
+	for (i = 0; i < n; i++)
+		VT_REQUIRE(vspin_vq_drv_get_used(&p->drv, &len) != NULL,
+			   "used chain %u of %u not collected", i, n);
+}
+
+/*
+ * The soft depth (vspin_vq_drv_room): at most soft in flight while the
+ * device's event index is away from avail_idx (a device that polls), the
+ * whole ring while it lies within a ring of it (a device asleep for an
+ * entry near here, or just woken by one), from index start on (wrapping
+ * through 65535 when start is near it).
+ */
+static void
+soft_depth(bool event_idx, uint16_t start)
+{
+	const uint16_t num = 64, soft = 16;
+	volatile uint16_t *ev;
+	uint32_t seq = 0;
+	struct pair p;
+	unsigned int n;
+
+	VT_REQUIRE(pair_open(&p, num, event_idx) == 0, "ring set-up failed");
+	ev = vspin_avail_event(&p.vr);
+	/* Start both sides at index start, as if after many laps. */
+	p.drv.avail_idx = p.drv.kick_idx = p.drv.last_used = start;
+	p.drv.used_seen = start;
+	p.vr.avail->idx = p.vr.used->idx = start;
+	p.dev.last_avail = p.dev.used_idx = start;
+	p.dev.call_idx = start;
+
+	/* Polling: the device moved its stale event half a lap away. */
+	*ev = (uint16_t)(start + 0x8000u);
+	n = add_publish(&p, &seq, 1);
+	VT_CHECK(n == 1, "the first chain did not fit");
+	n = vspin_vq_drv_room(&p.drv, soft);
+	if (!event_idx) {
+		VT_CHECK(n == p.drv.num_free,
+			 "without the event index: room "
+			 "%u, expected the %u free",
+			 n, p.drv.num_free);
+		pair_close(&p);
+		return;
+	}
+	VT_CHECK(n == soft - 1u,
+		 "device polling, 1 in flight: room %u, "
+		 "expected %u",
+		 n, soft - 1u);
+	add_publish(&p, &seq, n);
+	VT_CHECK(vspin_vq_drv_room(&p.drv, soft) == 0,
+		 "%u in flight, room "
+		 "%u, expected 0",
+		 num - p.drv.num_free, vspin_vq_drv_room(&p.drv, soft));
+	VT_CHECK(vspin_vq_drv_room(&p.drv, num) == p.drv.num_free &&
+			 vspin_vq_drv_room(&p.drv, 0) == p.drv.num_free,
+		 "soft = num or 0: room %u / %u, expected the %u free",
+		 vspin_vq_drv_room(&p.drv, num), vspin_vq_drv_room(&p.drv, 0),
+		 p.drv.num_free);
+	/* Returned and collected: room again, no more than soft. */
+	consume(&p, 10);
+	VT_CHECK(vspin_vq_drv_room(&p.drv, soft) == 10,
+		 "10 collected: room "
+		 "%u, expected 10",
+		 vspin_vq_drv_room(&p.drv, soft));
+	consume(&p, soft - 10u);
+
+	/* The device sleeps for its next entry: the whole ring. */
+	VT_CHECK(!vspin_vq_dev_arm(&p.dev, 1), "arm found work on a dry ring");
+	add_publish(&p, &seq, 1);
+	VT_CHECK(vspin_vq_drv_room(&p.drv, soft) == p.drv.num_free,
+		 "device armed for the next entry: room %u, expected the %u "
+		 "free",
+		 vspin_vq_drv_room(&p.drv, soft), p.drv.num_free);
+	consume(&p, 1);
+
+	/* Coalescing, 40 ahead: the whole ring, past the event too. */
+	VT_CHECK(!vspin_vq_dev_arm(&p.dev, 40), "arm found work on a dry "
+						"ring");
+	n = add_publish(&p, &seq, 50);
+	VT_CHECK(n == 50, "armed 40 ahead: %u of 50 chains fitted", n);
+	VT_CHECK(vspin_vq_drv_room(&p.drv, soft) == num - 50u,
+		 "armed 40 ahead, 50 in flight: room %u, expected %u",
+		 vspin_vq_drv_room(&p.drv, soft), num - 50u);
+	/* Woken, it polls on: a ring past its event, soft again. */
+	vspin_vq_dev_disarm(&p.dev);
+	for (n = 0; n < 3u * num && (uint16_t)(p.drv.avail_idx - *ev) < num;
+	     n += 8) {
+		consume(&p, vspin_vq_dev_avail_pending(&p.dev));
+		add_publish(&p, &seq, 8);
+	}
+	VT_CHECK((uint16_t)(p.drv.avail_idx - *ev) >= num,
+		 "avail idx %u still within a ring of the event %u",
+		 p.drv.avail_idx, *ev);
+	n = num - p.drv.num_free;
+	VT_CHECK(vspin_vq_drv_room(&p.drv, soft) == (n < soft ? soft - n : 0),
+		 "a ring past the event, %u in flight: room %u, expected "
+		 "%u",
+		 n, vspin_vq_drv_room(&p.drv, soft), n < soft ? soft - n : 0);
+	pair_close(&p);
+}
+
+static void
+test_soft_depth(void)
+{
+	soft_depth(true, 0);
+	soft_depth(true, 65530);
+	soft_depth(false, 0);
+}
+
 static void
 test_fresh_ring_silent_event_idx(void)
 {
@@ -731,5 +868,6 @@ main(void)
 	VT_RUN(test_fresh_ring_silent_event_idx);
 	VT_RUN(test_fresh_ring_silent_flags);
 	VT_RUN(test_quiet_consumers_are_not_notified_at_laps);
+	VT_RUN(test_soft_depth);
 	return vt_summary();
 }
