@@ -575,13 +575,11 @@ tx_cleanup(struct virtio_spin_txq *txq)
 }
 
 /* The header is pushed in front of the data: one descriptor. */
-static inline bool
+static inline void
 tx_push(struct virtio_spin_txq *txq, struct rte_mbuf *m)
 {
 	struct virtio_spin_net_hdr *h;
 
-	if (unlikely(txq->vq.num_free == 0))
-		return false;
 	h = (void *)rte_pktmbuf_prepend(m, VIRTIO_SPIN_HDR_SIZE);
 	tx_hdr_clear(h);
 	if (likely(txq->vq.in_order)) {
@@ -594,7 +592,6 @@ tx_push(struct virtio_spin_txq *txq, struct rte_mbuf *m)
 
 		vspin_vq_drv_add(&txq->vq, &sg, 1, 0, m);
 	}
-	return true;
 }
 
 uint16_t
@@ -603,16 +600,19 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	struct virtio_spin_txq *txq = q;
 	struct vspin_sg sg[VIRTIO_SPIN_MAX_SEGS];
 	uint64_t bytes = 0;
-	uint16_t n;
+	uint16_t n, room;
 
 	/*
-	 * Reclaim only when short of descriptors, like the stock PMD's
+	 * Reclaim only when short of room, like the stock PMD's
 	 * tx_free_thresh: reclaiming on every call lets a backend that is
 	 * slower than us dictate tiny bursts (one publish, fence and idx
 	 * cache-line transfer per handful of packets).
 	 */
-	if (txq->vq.num_free < nb)
+	room = vspin_vq_drv_room(&txq->vq, txq->soft_depth);
+	if (room < nb) {
 		tx_cleanup(txq);
+		room = vspin_vq_drv_room(&txq->vq, txq->soft_depth);
+	}
 	if (unlikely(txq->vq.broken != txq->broken_seen)) {
 		queue_broken(txq->dev, "tx", txq->queue_id, &txq->broken_seen,
 			     txq->vq.broken, &txq->st);
@@ -625,8 +625,10 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		unsigned int ns = 0;
 
 		if (likely(tx_can_push(m))) {
-			if (!tx_push(txq, m))
+			if (unlikely(room == 0))
 				break;
+			tx_push(txq, m);
+			room--;
 			bytes += m->pkt_len - VIRTIO_SPIN_HDR_SIZE;
 			continue;
 		}
@@ -635,8 +637,9 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (m->nb_segs + 1u > txq->vq.num_free)
+		if (m->nb_segs + 1u > room)
 			break;
+		room = (uint16_t)(room - (m->nb_segs + 1u));
 		/* add() takes the free head: its header slot is ours. */
 		tx_hdr_clear(&txq->hdrs[txq->vq.free_head]);
 		sg[ns].addr = (uintptr_t)&txq->hdrs[txq->vq.free_head];

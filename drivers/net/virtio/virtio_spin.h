@@ -38,12 +38,15 @@ extern int virtio_spin_logtype;
 #define VIRTIO_SPIN_MAX_QUEUES 8 /* queue pairs */
 #define VIRTIO_SPIN_DEFAULT_QUEUE_SIZE 256
 /*
- * The rx ring's default in adaptive mode: a queue that sleeps under load
- * coalesces at most half its ring, and a 256-entry ring holds a batch to
- * 128 at any load. Tx keeps 256: a longer tx ring cost the host's dequeue
- * at saturation (bench/README-adaptive.md, "Ring 256 against 1024").
+ * Adaptive mode's rings without queue_size=: a queue that sleeps under
+ * load coalesces at most half its ring, and a 256-entry ring holds a
+ * batch to 128 at any load. The tx ring is the host's to coalesce on; a
+ * full 1024-entry one cost the host's copy at saturation, so while the
+ * host polls the guest keeps at most VIRTIO_SPIN_TX_SOFT_DEPTH of it in
+ * flight (vspin_vq_drv_room(); bench/README-adaptive.md, "A soft depth").
  */
-#define VIRTIO_SPIN_ADAPTIVE_RX_QUEUE_SIZE 1024
+#define VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE 1024
+#define VIRTIO_SPIN_TX_SOFT_DEPTH 256
 #define VIRTIO_SPIN_MAX_SEGS 64		   /* descriptors per tx chain */
 #define VIRTIO_SPIN_REPLY_TIMEOUT_MS 30000 /* reply_timeout_ms default */
 
@@ -97,7 +100,8 @@ struct virtio_spin_txq {
 	int kickfd;
 	int callfd;
 	uint16_t queue_id;
-	bool broken_seen; /* vq.broken already counted and logged */
+	uint16_t soft_depth; /* in flight while the host polls (0: the ring) */
+	bool broken_seen;    /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	const struct rte_memzone *mz; /* ring then hdrs */
@@ -125,6 +129,7 @@ struct virtio_spin_dev {
 	uint16_t max_qp; /* queues= */
 	/* Rings for 0 descriptors: queue_size=, else by spin_mode (probe). */
 	uint16_t rx_ring_default, tx_ring_default;
+	uint16_t tx_soft_depth; /* for a tx ring of the default (0: none) */
 	struct rte_ether_addr mac;
 	struct vspin_policy_conf pconf;
 	bool spin;			  /* spin_mode other than poll */

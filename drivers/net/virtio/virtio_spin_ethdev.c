@@ -238,6 +238,8 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	txq->hdrs = (void *)((char *)txq->mz->addr + ring);
 	txq->dev = dev;
 	txq->queue_id = qid;
+	if (num == dev->tx_ring_default)
+		txq->soft_depth = dev->tx_soft_depth;
 	txq->callfd = dev->callfd[virtio_spin_tx_vring(qid)];
 	txq->kickfd = dev->kickfd[virtio_spin_tx_vring(qid)];
 	eth_dev->data->tx_queues[qid] = txq;
@@ -654,13 +656,15 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 			"%s: cannot follow the ports: sleep=auto "
 			"will not block",
 			name);
-	/* Without queue_size=, adaptive gets a longer rx ring. */
+	/* Without queue_size=, adaptive gets longer rings. */
 	if (dev->rx_ring_default == 0) {
 		dev->tx_ring_default = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
 		dev->rx_ring_default = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
-		if (dev->pconf.mode == VSPIN_MODE_ADAPTIVE)
-			dev->rx_ring_default =
-				VIRTIO_SPIN_ADAPTIVE_RX_QUEUE_SIZE;
+		if (dev->pconf.mode == VSPIN_MODE_ADAPTIVE) {
+			dev->rx_ring_default = VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE;
+			dev->tx_ring_default = VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE;
+			dev->tx_soft_depth = VIRTIO_SPIN_TX_SOFT_DEPTH;
+		}
 	}
 	if (r == 0) {
 		dev->spin = dev->pconf.mode != VSPIN_MODE_POLL;
@@ -675,9 +679,11 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	}
 	virtio_spin_set_link(dev, false);
 	PMD_LOG(INFO,
-		"%s: %s on %s, %u queue pairs, rings rx %u tx %u, spin_mode %s",
+		"%s: %s on %s, %u queue pairs, rings rx %u tx %u (%u in flight "
+		"while the host polls), spin_mode %s",
 		name, dev->server ? "server" : "client", dev->path, dev->max_qp,
 		dev->rx_ring_default, dev->tx_ring_default,
+		dev->tx_soft_depth ? dev->tx_soft_depth : dev->tx_ring_default,
 		vspin_mode_name(dev->pconf.mode));
 	rte_eth_dev_probing_finish(eth_dev);
 	return 0;

@@ -37,9 +37,9 @@ Cases (argv[1]):
       delivered.
   rings_default
       the ring each queue gets when the application asks for 0
-      descriptors (testpmd's default): 256 with spin_mode=poll; with
-      spin_mode=adaptive 1024 for rx and 256 for tx; queue_size=512 sets
-      both in either mode. Read with testpmd's "show rxq info" and "show
+      descriptors (testpmd's default): 256 with spin_mode=poll, 1024
+      with spin_mode=adaptive (its tx ring with a soft depth of 256:
+      test_soft_depth.py); queue_size=512 sets both in either mode. Read with testpmd's "show rxq info" and "show
       txq info", link up against stock net_vhost.
   *_spin runs the guest with spin_mode=spin:20 (sleeps when idle); the
   guest's rx must then also have armed and slept during the idle period
@@ -291,7 +291,7 @@ def noscatter(d, devargs, spin):
 
 
 def rings(d, devargs, spin):
-    for extra, want in (("", (256, 256)), ("spin_mode=adaptive", (1024, 256)),
+    for extra, want in (("", (256, 256)), ("spin_mode=adaptive", (1024, 1024)),
                         ("spin_mode=adaptive,queue_size=512", (512, 512)),
                         ("queue_size=512", (512, 512))):
         with vhost_pmd(d, "rxonly") as host, \
