@@ -6,6 +6,7 @@
 #   sat-nohuge/, sat-huge/: the soft-depth build ("ours": adaptive's tx
 #     ring 1024, 256 in flight while the host polls) against 6de055b
 #     ("ref": tx ring 256) and the stock pair, saturation, 7 repeats;
+#     sat-nohuge-15/: the same at 21fffd4 without the stock pair, 15;
 #   light-1..3/: the same two builds, adaptive, at 10% and 50% of a fixed
 #     17 Mpps, 4 repeats each.
 # Per-repeat ratios divide runs of the same repeat of one sweep.
@@ -99,8 +100,10 @@ for mem in ("nohuge", "huge"):
             st.median(float(r["p50_us"]) for r in sel)))
 
 # 2. The soft depth at saturation.
-for d, what in (("sat-nohuge", "--no-huge"), ("sat-huge", "hugepages")):
-    sat_table("Soft depth at saturation, %s (7 repeats)" % what, runs(d),
+for d, what in (("sat-nohuge", "--no-huge, 7 repeats"),
+                ("sat-huge", "hugepages, 7 repeats"),
+                ("sat-nohuge-15", "--no-huge, 15 repeats, no stock pair")):
+    sat_table("Soft depth at saturation, %s" % what, runs(d),
               ("stock", "ours poll", "ours adaptive", "ref poll",
                "ref adaptive"),
               (("/ ref adaptive", "ours adaptive", "ref adaptive"),
