@@ -107,15 +107,24 @@ vspin_vq_drv_add(struct vspin_vq_drv *vq, const struct vspin_sg *sg,
 bool
 vspin_vq_drv_publish(struct vspin_vq_drv *vq)
 {
+	uint16_t n;
 	bool kick;
 
 	if (vq->avail_idx == vq->kick_idx)
 		return false;
+	n = (uint16_t)(vq->avail_idx - vq->kick_idx);
 	kick = vspin_producer_publish(&vq->kick, vq->kick_idx, vq->avail_idx);
 	vq->kick_idx = vq->avail_idx;
 	/* The line the decision just read: for vspin_vq_drv_room(). */
-	if (vq->kick.event_idx)
-		vq->event_seen = vspin_load16(vq->kick.event);
+	if (vq->kick.event_idx) {
+		uint16_t e = vspin_load16(vq->kick.event);
+
+		vq->event_fresh = vq->event_fresh > n ? vq->event_fresh - n : 0;
+		if (e != vq->event_seen) {
+			vq->event_seen = e;
+			vq->event_fresh = 2 * vq->vr.num;
+		}
+	}
 	if (kick)
 		vq->stats->notifies++;
 	else

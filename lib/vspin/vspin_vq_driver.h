@@ -56,13 +56,14 @@ struct vspin_vq_drv {
 	uint16_t used_seen;	      /* used idx at its last read */
 	uint16_t free_head;
 	uint16_t num_free;
-	uint16_t used_head;  /* in order: head of the oldest chain in flight */
-	uint16_t skipped;    /* in order: chains completed by a batch entry */
-	bool in_order;	     /* VIRTIO_F_IN_ORDER: see the top of this file */
-	bool armed;	     /* used_event asks for a notification */
-	uint16_t quiet_mark; /* last_used when used_event was last moved */
-	uint16_t event_seen; /* avail_event at the last publish (EVENT_IDX) */
-	uint16_t *next;	     /* private free-list links */
+	uint16_t used_head;   /* in order: head of the oldest chain in flight */
+	uint16_t skipped;     /* in order: chains completed by a batch entry */
+	bool in_order;	      /* VIRTIO_F_IN_ORDER: see the top of this file */
+	bool armed;	      /* used_event asks for a notification */
+	uint16_t quiet_mark;  /* last_used when used_event was last moved */
+	uint16_t event_seen;  /* avail_event at the last publish (EVENT_IDX) */
+	uint32_t event_fresh; /* entries left to publish since it last moved */
+	uint16_t *next;	      /* private free-list links */
 	struct vspin_desc_state *state; /* num entries */
 	struct vspin_stats *stats;
 	uint64_t bad_used; /* invalid used entries (or idx jumps) seen */
@@ -144,15 +145,16 @@ bool vspin_vq_drv_publish(struct vspin_vq_drv *vq);
 /*
  * Descriptors the caller may fill now when it keeps at most soft of them
  * in flight (added and not collected) while the device polls. The whole
- * ring is open while the device's event index, as the last publish read
- * it, lies within a ring of avail_idx either way: the device sleeps until
- * an entry near here, or was just woken by one, and it planned its batch
- * on the ring's length. Elsewhere (a device that polls leaves the index
- * behind or moves it half a lap away) soft bounds what is in flight: a
- * ring deeper than the device needs while it polls only holds more
- * buffers, colder ones, in the way of its copy. Without the event index,
- * or with soft 0 or >= num, the whole ring. The caller collects used
- * entries first when this is short.
+ * ring is open while the device's event index, as the publishes read it,
+ * moved within the last two rings of entries and lies within a ring of
+ * avail_idx either way: the device armed for an entry near here (it
+ * sleeps, or was just woken) and planned its batch on the ring's length.
+ * Otherwise soft bounds what is in flight: a device that polls leaves
+ * its index where it was (a stock vhost never writes it: avail_idx laps
+ * it every 65,536 entries) or moves it half a lap away, and a ring
+ * deeper than it needs then only holds more buffers, colder ones, in the
+ * way of its copy. Without the event index, or with soft 0 or >= num, the
+ * whole ring. The caller collects used entries first when this is short.
  */
 static inline uint16_t
 vspin_vq_drv_room(const struct vspin_vq_drv *vq, uint16_t soft)
@@ -162,7 +164,8 @@ vspin_vq_drv_room(const struct vspin_vq_drv *vq, uint16_t soft)
 	uint16_t behind = (uint16_t)(vq->avail_idx - vq->event_seen);
 
 	if (soft == 0 || soft >= vq->vr.num || !vq->kick.event_idx ||
-	    ahead < vq->vr.num || behind < vq->vr.num)
+	    (vq->event_fresh > 0 &&
+	     (ahead < vq->vr.num || behind < vq->vr.num)))
 		return vq->num_free;
 	return in_flight < soft ? (uint16_t)(soft - in_flight) : 0;
 }

@@ -830,12 +830,47 @@ soft_depth(bool event_idx, uint16_t start)
 	pair_close(&p);
 }
 
+/*
+ * A device that never writes its event index (a stock vhost that polls):
+ * the soft bound holds when avail_idx passes the stale index (0) too.
+ */
+static void
+stale_event(void)
+{
+	const uint16_t num = 64, soft = 16, start = 65530;
+	uint32_t seq = 0;
+	struct pair p;
+	unsigned int i;
+
+	VT_REQUIRE(pair_open(&p, num, true) == 0, "ring set-up failed");
+	p.drv.avail_idx = p.drv.kick_idx = p.drv.last_used = start;
+	p.drv.used_seen = start;
+	p.vr.avail->idx = p.vr.used->idx = start;
+	p.dev.last_avail = p.dev.used_idx = start;
+	p.dev.call_idx = start;
+	/* As the driver zeroed it; our test device would move it. */
+	*vspin_avail_event(&p.vr) = 0;
+	p.dev.quiet_mark = start;
+	for (i = 0; i < 4; i++) {
+		uint16_t room = vspin_vq_drv_room(&p.drv, soft);
+
+		VT_CHECK(room == soft,
+			 "round %u, avail idx %u, event index 0 "
+			 "never written: room %u, expected %u",
+			 i, p.drv.avail_idx, room, soft);
+		add_publish(&p, &seq, room);
+		consume(&p, room);
+	}
+	pair_close(&p);
+}
+
 static void
 test_soft_depth(void)
 {
 	soft_depth(true, 0);
 	soft_depth(true, 65530);
 	soft_depth(false, 0);
+	stale_event();
 }
 
 static void
