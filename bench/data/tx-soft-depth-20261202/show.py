@@ -8,7 +8,11 @@
 #     ("ref": tx ring 256) and the stock pair, saturation, 7 repeats;
 #     sat-nohuge-15/: the same at 21fffd4 without the stock pair, 15;
 #   light-1..3/: the same two builds, adaptive, at 10% and 50% of a fixed
-#     17 Mpps, 4 repeats each.
+#     17 Mpps, 4 repeats each;
+#   guest-only-02764ce/: our guest with the stock host (4fdce69, the rule
+#     of 02764ce) against 6de055b's, saturation, 7 repeats;
+#   final-dbb44d6/: the final rule (the event index must have moved), the
+#     guest-only and saturation sweeps again and one light sweep.
 # Per-repeat ratios divide runs of the same repeat of one sweep.
 import csv
 import glob
@@ -111,35 +115,60 @@ for d, what in (("sat-nohuge", "--no-huge, 7 repeats"),
                ("/ ref poll", "ref adaptive", "ref poll")))
 
 # 3. Light loads: the host consumer's CPU, p99 and wake-ups.
-rs = runs("light-*")
-idx = index(rs)
-print("\n### Light loads, hugepages, 17 Mpps fixed (3 sweeps of 4 "
-      "repeats)\n")
-print("| load | build | host CPU % median [min-max] | ours - ref per repeat "
-      "(points) | p99 us median [max] | within stock p99 + L + B | "
-      "host wake-ups a run (2 s) median | lost+reord+dup (worst) |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-for load in ("10%", "50%"):
-    for cfg in ("ours adaptive", "ref adaptive"):
-        sel = [r for r in rs if r["config"] == cfg and r["load"] == load]
-        cpu = [float(r["host_cpu"]) for r in sel]
-        p99 = [float(r["p99_us"]) for r in sel]
-        diff = "-"
-        if cfg == "ours adaptive":
-            dv = []
-            for r in sel:
-                o = idx.get((r["sweep"], "ref adaptive", load, r["repeat"]))
-                if o:
-                    dv.append(float(r["host_cpu"]) - float(o["host_cpu"]))
-            diff = "%+.1f [%+.1f to %+.1f]" % (st.median(dv), min(dv),
-                                              max(dv))
-        # No stock pair in these sweeps: the bound is against L + B only.
-        ok = sum(float(r["p99_us"]) <= float(r["sink_latency_us"]) +
-                 float(r["sink_sleep_cost_us"]) for r in sel)
-        wk = [float(r["host_wakeups"]) for r in sel]
-        bad = max(int(r["lost"]) + int(r["reordered"]) +
-                  int(r["duplicates"]) for r in sel)
-        print("| %s | %s | %s | %s | %.0f [%.0f] | %d of %d (L + B alone) "
-              "| %.0f | %d |" % (load, cfg, mrange(cpu, "%.1f"), diff,
-                                 st.median(p99), max(p99), ok, len(sel),
-                                 st.median(wk), bad))
+def light_table(pattern, title):
+    rs = runs(pattern)
+    idx = index(rs)
+    print("\n### %s\n" % title)
+    print("| load | build | host CPU % median [min-max] | ours - ref per "
+          "repeat (points) | p99 us median [max] | within L + B (no "
+          "stock pair) | host wake-ups a run (2 s) median | "
+          "lost+reord+dup (worst) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for load in ("10%", "50%"):
+        for cfg in ("ours adaptive", "ref adaptive"):
+            sel = [r for r in rs if r["config"] == cfg and r["load"] == load]
+            cpu = [float(r["host_cpu"]) for r in sel]
+            p99 = [float(r["p99_us"]) for r in sel]
+            diff = "-"
+            if cfg == "ours adaptive":
+                dv = []
+                for r in sel:
+                    o = idx.get((r["sweep"], "ref adaptive", load,
+                                 r["repeat"]))
+                    if o:
+                        dv.append(float(r["host_cpu"]) -
+                                  float(o["host_cpu"]))
+                diff = "%+.1f [%+.1f to %+.1f]" % (st.median(dv), min(dv),
+                                                  max(dv))
+            ok = sum(float(r["p99_us"]) <= float(r["sink_latency_us"]) +
+                     float(r["sink_sleep_cost_us"]) for r in sel)
+            wk = [float(r["host_wakeups"]) for r in sel]
+            bad = max(int(r["lost"]) + int(r["reordered"]) +
+                      int(r["duplicates"]) for r in sel)
+            print("| %s | %s | %s | %s | %.0f [%.0f] | %d of %d | %.0f | %d |"
+                  % (load, cfg, mrange(cpu, "%.1f"), diff, st.median(p99),
+                     max(p99), ok, len(sel), st.median(wk), bad))
+
+
+light_table("light-*", "Light loads, hugepages, 17 Mpps fixed (3 sweeps of "
+            "4 repeats)")
+
+# 4. A stock host (guest-only pair): the rule of 02764ce, then dbb44d6's.
+GO = ("stock", "guest-only poll", "guest-only adaptive",
+      "ref-guest-only poll", "ref-guest-only adaptive")
+GO_RATIOS = (("/ ref-guest-only adaptive", "guest-only adaptive",
+              "ref-guest-only adaptive"),)
+sat_table("A stock host, saturation, --no-huge, at 4fdce69 (02764ce's "
+          "rule; 7 repeats)", runs("guest-only-02764ce"), GO, GO_RATIOS)
+
+# 5. The final rule (dbb44d6), against 6de055b again.
+sat_table("dbb44d6: a stock host, saturation, --no-huge (7 repeats)",
+          runs("final-dbb44d6/guest-only-sat"), GO, GO_RATIOS)
+sat_table("dbb44d6: saturation, --no-huge (7 repeats)",
+          runs("final-dbb44d6/sat-nohuge"),
+          ("stock", "ours poll", "ours adaptive", "ref poll",
+           "ref adaptive"),
+          (("/ ref adaptive", "ours adaptive", "ref adaptive"),
+           ("/ ours poll", "ours adaptive", "ours poll")))
+light_table("final-dbb44d6/light", "dbb44d6: light loads, hugepages, 17 "
+            "Mpps fixed (1 sweep of 4 repeats)")
