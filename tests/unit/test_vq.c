@@ -701,6 +701,16 @@ test_device_rejects_avail_idx_a_ring_ahead(void)
 	pair_close(&p);
 }
 
+/* Start both sides of a fresh pair at index start, as if after laps. */
+static void
+pair_start_at(struct pair *p, uint16_t start)
+{
+	p->drv.avail_idx = p->drv.kick_idx = p->drv.last_used = start;
+	p->drv.used_seen = start;
+	p->vr.avail->idx = p->vr.used->idx = start;
+	p->dev.last_avail = p->dev.used_idx = p->dev.call_idx = start;
+}
+
 /* Add and publish n one-descriptor chains from seq; how many fitted. */
 static unsigned int
 add_publish(struct pair *p, uint32_t *seq, unsigned int n)
@@ -753,12 +763,7 @@ soft_depth(bool event_idx, uint16_t start)
 
 	VT_REQUIRE(pair_open(&p, num, event_idx) == 0, "ring set-up failed");
 	ev = vspin_avail_event(&p.vr);
-	/* Start both sides at index start, as if after many laps. */
-	p.drv.avail_idx = p.drv.kick_idx = p.drv.last_used = start;
-	p.drv.used_seen = start;
-	p.vr.avail->idx = p.vr.used->idx = start;
-	p.dev.last_avail = p.dev.used_idx = start;
-	p.dev.call_idx = start;
+	pair_start_at(&p, start);
 
 	/* Polling: the device moved its stale event half a lap away. */
 	*ev = (uint16_t)(start + 0x8000u);
@@ -843,11 +848,7 @@ stale_event(void)
 	unsigned int i;
 
 	VT_REQUIRE(pair_open(&p, num, true) == 0, "ring set-up failed");
-	p.drv.avail_idx = p.drv.kick_idx = p.drv.last_used = start;
-	p.drv.used_seen = start;
-	p.vr.avail->idx = p.vr.used->idx = start;
-	p.dev.last_avail = p.dev.used_idx = start;
-	p.dev.call_idx = start;
+	pair_start_at(&p, start);
 	/* As the driver zeroed it; our test device would move it. */
 	*vspin_avail_event(&p.vr) = 0;
 	p.dev.quiet_mark = start;
