@@ -203,6 +203,11 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
  * EXPLORE_US, to learn u from a batch (plan_idle()).
  */
 #define EXPLORE_US 16000
+/*
+ * A batch whose wake-up its idle time does not pay for still coalesces if
+ * its cycle saves 1 / 2^SAVE_SHIFT of a core (batch_saves()).
+ */
+#define SAVE_SHIFT 3
 
 /* Default L: batches of 10 (C + M), and what late wake-ups add. */
 static uint64_t
@@ -531,6 +536,25 @@ us_of(const struct vspin_policy *p, uint64_t cycles)
 	return us > p->conf.sleep_max_us ? p->conf.sleep_max_us : (uint32_t)us;
 }
 
+/*
+ * A batch that leaves the consumer less idle time than a wake-up costs
+ * may still pay: the wake-up's CPU and the processing overlap the next
+ * arrivals, so a cycle lasts (s + C) / (1 - u) for a sleep of s = K / r,
+ * and the consumer works (u s + C) / (s + C) of it instead of all of it
+ * (bench/README-adaptive.md, "A batch's cycle"). Worth it when the sleep
+ * covers at least a wake-up (s >= C + N) and the cycle saves an eighth
+ * of a core or more: (1 - u) s >= (s + C + N) / 8. Below that a
+ * notification a batch, and the latency, buy little. All three in cycles
+ * x rate_fp: k << RATE_SHIFT is s, idle (1 - u) s, wake C + N.
+ */
+static bool
+batch_saves(uint64_t k, uint64_t idle, uint64_t wake)
+{
+	uint64_t s = k << RATE_SHIFT;
+
+	return s >= wake && idle >= (s + wake) >> SAVE_SHIFT;
+}
+
 /* Regime and parameters of the idle period starting now (adaptive). */
 static void
 plan_idle(struct vspin_policy *p)
@@ -539,7 +563,7 @@ plan_idle(struct vspin_policy *p)
 	uint64_t k = (p->rate_fp * span) >> RATE_SHIFT;
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t half = ring ? ring / 2 : 32768, kmax = half;
-	uint64_t sleep = span, idle, b2b;
+	uint64_t sleep = span, idle, wake, b2b;
 	bool coalescing, full;
 
 	if (half == 0)
@@ -573,14 +597,15 @@ plan_idle(struct vspin_policy *p)
 	 * wake-up and for the notification that brings it:
 	 * (1 - u) K / r >= wake_cpu + notify_cost, the first priced at twice
 	 * the measured round, the second the measured eventfd write that
-	 * wakes a thread. Otherwise (near saturation: the ring bounds K, or
+	 * wakes a thread; or if the batch's whole cycle saves enough
+	 * (batch_saves()). Otherwise (near saturation: the ring bounds K, or
 	 * the consumer is barely faster than its producer) no gap shorter
 	 * than that is worth a sleep either: the queue spins first.
 	 */
 	/* Both sides in cycles x rate_fp (packets per 2^RATE_SHIFT cycles). */
 	idle = ((UTIL_ONE - p->util_fp) * (k << RATE_SHIFT)) >> UTIL_SHIFT;
-	coalescing =
-		k >= 2 && idle >= (p->wake_cpu + p->notify_cost) * p->rate_fp;
+	wake = (p->wake_cpu + p->notify_cost) * p->rate_fp;
+	coalescing = k >= 2 && (idle >= wake || batch_saves(k, idle, wake));
 	/*
 	 * A producer that publishes full bursts back to back, one sooner
 	 * than two wake-ups and notifications cost (pub / r < 2 (C + N)),

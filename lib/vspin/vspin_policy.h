@@ -76,7 +76,8 @@
  *
  * 1. Coalescing, when K = min(r * S, ring/2, ring - r * D - ring/8) >= 2
  *    (what arrives while the wake-up is late, and a burst, must still fit
- *    in the ring) and (1 - u) K / r >= C + N,
+ *    in the ring) and the batch pays: (1 - u) K / r >= C + N, or its
+ *    cycle saves an eighth of a core (below),
  *    with S = min(L, L + B - D) the span a batch is planned for:
  *    packets come faster than the latency budget lets us wait for each,
  *    so spinning through the gaps would keep the core busy however light
@@ -96,7 +97,17 @@
  *    notification: a consumer barely faster than its producer (at
  *    saturation) would save nothing by sleeping, and would cost the
  *    producer a notification per batch, a syscall taken from its
- *    throughput. Without EVENT_IDX (a stock virtio_user
+ *    throughput. That per-batch account undercounts a busy consumer's
+ *    saving: the wake-up's CPU and the processing overlap the entries
+ *    that keep arriving, so a sleep of s = K / r starts a cycle of
+ *    (s + C) / (1 - u) in which the consumer works (u s + C) / (s + C)
+ *    instead of all of it. So a batch whose sleep covers the wake-up
+ *    (s >= C + N) also coalesces when that cycle saves an eighth of a
+ *    core or more, (1 - u) s >= (s + C + N) / 8: a host consumer busy
+ *    about 0.7 by its estimate at half the load, the ring bounding K to
+ *    half of 1024 entries, then sleeps instead of polling (63% of a core
+ *    against 98% at 9.5 Mpps, bench/README-adaptive.md, "A batch's
+ *    cycle"). Without EVENT_IDX (a stock virtio_user
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
  *    for that same bound instead (a timed wake, like OVS), shortened so
  *    that the ring's half holds what arrives until the timer fires, late
@@ -122,9 +133,10 @@
  *    learned W below B trades that worst-case bound for a lower expected
  *    cost on the gaps actually seen.
  *
- * 3. Near saturation, when K >= 2 but (1 - u) K / r < C + N (the ring bounds
- *    K, or the consumer is nearly always busy, and a batch leaves it idle
- *    for less than a wake-up's CPU), or when the producer publishes full
+ * 3. Near saturation, when K >= 2 but the batch does not pay (the ring
+ *    bounds K, or the consumer is nearly always busy, and a batch leaves
+ *    it idle for less than a wake-up's CPU and saves less than an eighth
+ *    of a core over its cycle), or when the producer publishes full
  *    bursts back to back: 16 entries or more on average in the polls
  *    that find work right after an empty one (OVS reads a poll of 16
  *    packets or more as a busy PMD), one burst sooner than 2 (C + N).

@@ -592,30 +592,34 @@ test_adaptive_timed_naps_fit_the_ring(void)
 }
 
 /*
- * A consumer busy 65% of the time: a batch of 128 entries comes in
- * 25.6 us, more than a wake-up's CPU (C = 20 us), but leaves it idle for
- * 9 us, less than that: no sleep at the first empty poll (a sleep would
- * save no CPU and cost the producer a notification). A packet's cost is
- * what its poll takes beyond an empty poll; a consumer ten times faster
- * coalesces again, unless the notification costs its producer more than
- * the batch leaves over.
+ * A consumer busy 85% of the time: a batch of 128 entries comes in
+ * 51.2 us, more than a wake-up's CPU (C = 20 us), but leaves it idle for
+ * 8 us, and its cycle ((s + C) / (1 - u): the wake-up and the processing
+ * overlap the next arrivals) would save a ninth of a core: no sleep at
+ * the first empty poll. A packet's cost is what its poll takes beyond an
+ * empty poll. At one packet per 200 ns, a consumer busy 10% coalesces
+ * (K 128, 25.6 us), even with a
+ * notification of 5 us (the batch leaves 23 us, less than C and N, but
+ * its cycle saves most of a core); not when the notification and C
+ * together outlast the sleep. Busy 65%, the batch leaves 9 us, and its
+ * cycle saves a fifth of a core: it coalesces.
  */
 static void
 test_adaptive_busy_consumer_spins(void)
 {
-	uint64_t t = 0;
+	uint64_t t = 0, sleeps;
 
 	setup_adaptive(0); /* L = 200 us, C = 20 us */
 	vspin_policy_set_ring(&pol, 256, true);
-	/* 130 ns a packet, 50 more for the poll that found it. */
-	consume(&t, 200, 130, 10 * US, 2000 * US);
+	/* 340 ns a packet, 50 more for the poll that found it. */
+	consume(&t, 400, 340, 10 * US, 4000 * US);
 	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
-		 "busy 65%%, one packet per 200 ns: armed at once (K %u)",
+		 "busy 85%%, one packet per 400 ns: armed at once (K %u)",
 		 pol.arm_k);
-	VT_CHECK(pol.util_fp > 40000 && pol.util_fp < 45000,
-		 "busy fraction %u/65536, expected 0.65", pol.util_fp);
+	VT_CHECK(pol.util_fp > 53000 && pol.util_fp < 58000,
+		 "busy fraction %u/65536, expected 0.85", pol.util_fp);
 	vspin_policy_poll(&pol, 1, t);
-	consume(&t, 200, 20, 10 * US, 2000 * US);
+	consume(&t, 200, 20, 10 * US, 4000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
 		 "busy 10%%, one packet per 200 ns: K %u, expected 128",
 		 pol.arm_k);
@@ -624,16 +628,34 @@ test_adaptive_busy_consumer_spins(void)
 		 "packets are not work)",
 		 pol.util_fp);
 	/*
-	 * The batch leaves 23 us idle: enough for C (20 us), not for C and
-	 * a notification that costs its producer 5 us.
+	 * The batch leaves 23 us idle: less than C (20 us) and a
+	 * notification of 5 us, but its cycle saves most of a core. With a
+	 * notification of 6 us, the sleep (25.6 us) no longer covers both.
 	 */
 	vspin_policy_poll(&pol, 1, t);
 	pol.notify_cost = 5 * US;
 	consume(&t, 200, 20, 10 * US, 2000 * US);
-	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
 		 "a batch leaving 23 us idle, C 20 us, a notification 5 us: "
-		 "armed at once (K %u)",
+		 "K %u, expected 128",
 		 pol.arm_k);
+	vspin_policy_poll(&pol, 1, t);
+	pol.notify_cost = 6 * US;
+	consume(&t, 200, 20, 10 * US, 2000 * US);
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
+		 "a sleep of 25.6 us, C 20 us, a notification 6 us: armed at "
+		 "once (K %u)",
+		 pol.arm_k);
+	vspin_policy_poll(&pol, 1, t);
+	pol.notify_cost = 0;
+	sleeps = st.sleeps;
+	consume(&t, 200, 130, 10 * US, 4000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
+			 st.sleeps - sleeps > 20,
+		 "busy 65%%: K %u, %llu sleeps in 4 ms (busy fraction "
+		 "%u/65536), expected K 128",
+		 pol.arm_k, (unsigned long long)(st.sleeps - sleeps),
+		 pol.util_fp);
 }
 
 /*
