@@ -106,7 +106,7 @@
  *    core or more, (1 - u) s >= (s + C + N) / 8: a host consumer busy
  *    about 0.7 by its estimate at half the load, the ring bounding K to
  *    half of 1024 entries, then sleeps instead of polling (63% of a core
- *    against 98% at 9.5 Mpps, bench/README-adaptive.md, "A batch's
+ *    against 99% at 9.5 Mpps, bench/README-adaptive.md, "A batch's
  *    cycle"). Without EVENT_IDX (a stock virtio_user
  *    producer) nothing can be armed ahead: the queue stays quiet and naps
  *    for that same bound instead (a timed wake, like OVS), shortened so
