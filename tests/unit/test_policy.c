@@ -598,11 +598,11 @@ test_adaptive_timed_naps_fit_the_ring(void)
  * overlap the next arrivals) would save a ninth of a core: no sleep at
  * the first empty poll. A packet's cost is what its poll takes beyond an
  * empty poll. At one packet per 200 ns, a consumer busy 10% coalesces
- * (K 128, 25.6 us), even with a
- * notification of 5 us (the batch leaves 23 us, less than C and N, but
- * its cycle saves most of a core); not when the notification and C
- * together outlast the sleep. Busy 65%, the batch leaves 9 us, and its
- * cycle saves a fifth of a core: it coalesces.
+ * (K 128, 25.6 us), even with a notification of 5 us (the batch leaves
+ * 23 us, less than C and N, but its cycle saves most of a core); not
+ * when the notification and C together outlast the sleep. Busy 65%, the
+ * batch leaves 9 us, and its cycle saves a fifth of a core: it
+ * coalesces.
  */
 static void
 test_adaptive_busy_consumer_spins(void)
