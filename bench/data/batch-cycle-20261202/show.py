@@ -70,3 +70,18 @@ for d in sorted(glob.glob(os.path.join(HERE, "sat", "*", "*"))):
         spread([a / b for a, b in zip(m["ours adaptive"],
                                       m["ref adaptive"])]),
         notes("ours adaptive"), notes("ref adaptive")))
+
+print()
+print("| Poisson, 9.5 Mpps, 01436ba (ours) against d8f750c (ref) | stock "
+      "CPU % | ours CPU % | ref CPU % | stock p99 us | ours p99 us | ref "
+      "p99 us |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+for d in sorted(glob.glob(os.path.join(HERE, "poisson", "*", "*"))):
+    direction = os.path.basename(os.path.dirname(d))
+    rows = list(csv.DictReader(open(os.path.join(d, "runs.csv"))))
+    cpu = "guest_cpu" if direction == "h2g" else "host_cpu"
+    out = [direction]
+    for key in (cpu, "p99_us"):
+        for cfg in ("stock", "ours adaptive", "ref adaptive"):
+            out.append(fmt(cells(rows, cfg, "50%", key)))
+    print("| " + " | ".join(out) + " |")
