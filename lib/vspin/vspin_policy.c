@@ -615,7 +615,7 @@ plan_idle(struct vspin_policy *p)
 	 * as at half the load. Spin as near saturation. Full bursts further
 	 * apart (a bursty lighter load) still coalesce.
 	 */
-	b2b = 2 * (p->wake_cpu + p->notify_cost) * p->rate_fp;
+	b2b = 2 * wake;
 	full = p->pub_fp >= (uint64_t)FULL_BURST << COST_SHIFT &&
 	       p->pub_fp << (RATE_SHIFT - COST_SHIFT) < b2b;
 	if (full)
@@ -650,7 +650,7 @@ plan_idle(struct vspin_policy *p)
 	    !__atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED) &&
 	    p->idle_since - p->explored_at >=
 		    vspin_us_to_cycles(EXPLORE_US, p->hz) &&
-	    3 * idle >= 2 * (p->wake_cpu + p->notify_cost) * p->rate_fp) {
+	    3 * idle >= 2 * wake) {
 		coalescing = true;
 		p->explored_at = p->idle_since;
 	}

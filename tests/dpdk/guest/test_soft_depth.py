@@ -17,8 +17,8 @@ host and guest setting in turn:
   4. the host forwards again and receives exactly what the guest took.
 Expected: spin_mode=adaptive without queue_size= (tx ring 1024, soft depth
 256) takes 256 with either host; spin_mode=adaptive,queue_size=1024 (no
-soft depth) 1024; spin_mode=poll (ring 256) 256. What a sleeping host opens (the whole
-ring) is tests/unit/test_vq.c's test_soft_depth.
+soft depth) 1024; spin_mode=poll (ring 256) 256. What a sleeping host
+opens (the whole ring) is tests/unit/test_vq.c's test_soft_depth.
 """
 
 import sys
