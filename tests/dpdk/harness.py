@@ -472,6 +472,16 @@ class Testpmd:
         return xs
 
 
+def wait_until(what, fn, timeout=10.0, step=0.1):
+    """Poll fn() until it returns true; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(step)
+
+
 def run_testpmd(name, timeout=20, **kw):
     kw["interactive"] = False
     t = Testpmd(name, **kw)

@@ -146,9 +146,15 @@ struct virtio_spin_dev {
 	bool features_known;
 	bool started;
 	bool closing; /* dev_close(): no alarm may be armed any more */
-	bool reconnect_pending; /* reconnect_alarm armed (client) */
-	uint16_t nb_qp;		/* configured queue pairs */
-	volatile uint8_t link_up;
+	bool reconnect_pending;	  /* reconnect_alarm armed (client) */
+	uint16_t nb_qp;		  /* configured queue pairs */
+	volatile uint8_t link_up; /* the rings are with the backend */
+	/*
+	 * The last memory table could not be built (more files than
+	 * vhost-user's regions): the backend cannot reach all of our memory,
+	 * so the link shows down to the application.
+	 */
+	bool mem_unshared;
 	int kickfd[2 * VIRTIO_SPIN_MAX_QUEUES]; /* per vring */
 	int callfd[2 * VIRTIO_SPIN_MAX_QUEUES];
 	bool mem_events;      /* memory event callback registered */
@@ -250,8 +256,12 @@ int virtio_spin_parse_devargs(struct virtio_spin_dev *dev, const char *name,
  * Called with dev->lock held unless said otherwise.
  */
 void virtio_spin_set_link(struct virtio_spin_dev *dev, bool up);
+/* The link the application sees: rings with the backend, memory shared. */
+bool virtio_spin_link_shown(const struct virtio_spin_dev *dev);
 /* Outside dev->lock: the application's callback may call back into us. */
-void virtio_spin_notify_lsc(struct virtio_spin_dev *dev, bool was_up);
+void virtio_spin_notify_lsc(struct virtio_spin_dev *dev, bool was_shown);
+/* An EAL alarm that tells the application the link changed. */
+void virtio_spin_lsc_alarm(void *arg);
 /* Wake every lcore that may sleep on a queue of this port. */
 void virtio_spin_wake_rx_sleepers(struct rte_eth_dev *eth_dev);
 bool virtio_spin_has_feature(const struct virtio_spin_dev *dev,

@@ -54,23 +54,39 @@ virtio_spin_set_link(struct virtio_spin_dev *dev, bool up)
 		.link_speed = RTE_ETH_SPEED_NUM_10G,
 		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
 		.link_autoneg = RTE_ETH_LINK_FIXED,
-		.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN,
 	};
 
 	dev->link_up = up;
+	link.link_status = virtio_spin_link_shown(dev) ? RTE_ETH_LINK_UP :
+							 RTE_ETH_LINK_DOWN;
 	rte_eth_linkstatus_set(dev->eth_dev, &link);
 	/* A sleeper waiting for the backend must see it come at once. */
 	if (up)
 		virtio_spin_wake_rx_sleepers(dev->eth_dev);
 }
 
+bool
+virtio_spin_link_shown(const struct virtio_spin_dev *dev)
+{
+	return dev->link_up && !dev->mem_unshared;
+}
+
 /* Outside dev->lock: the application's callback may call back into us. */
 void
-virtio_spin_notify_lsc(struct virtio_spin_dev *dev, bool was_up)
+virtio_spin_notify_lsc(struct virtio_spin_dev *dev, bool was_shown)
 {
-	if (was_up != (bool)dev->link_up)
+	if (was_shown != virtio_spin_link_shown(dev))
 		rte_eth_dev_callback_process(dev->eth_dev,
 					     RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+void
+virtio_spin_lsc_alarm(void *arg)
+{
+	struct virtio_spin_dev *dev = arg;
+
+	rte_eth_dev_callback_process(dev->eth_dev, RTE_ETH_EVENT_INTR_LSC,
+				     NULL);
 }
 
 /* -- connection -------------------------------------------------------- */
@@ -439,7 +455,7 @@ virtio_spin_sock_gone(void *arg)
 	bool was_up;
 
 	pthread_mutex_lock(&dev->lock);
-	was_up = dev->link_up;
+	was_up = virtio_spin_link_shown(dev);
 	if (!dev->closing && dev->vu.fd >= 0) {
 		PMD_LOG(NOTICE, "%s: backend went away", dev->path);
 		drop_connection(dev);
@@ -458,7 +474,7 @@ virtio_spin_reconnect_alarm(void *arg)
 	int fd;
 
 	virtio_spin_ctl_lock(dev);
-	was_up = dev->link_up;
+	was_up = virtio_spin_link_shown(dev);
 	dev->reconnect_pending = false;
 	if (dev->closing || dev->vu.fd >= 0) {
 		virtio_spin_ctl_unlock(dev);
@@ -482,7 +498,7 @@ virtio_spin_listen_event(void *arg)
 	if (fd < 0)
 		return;
 	virtio_spin_ctl_lock(dev);
-	was_up = dev->link_up;
+	was_up = virtio_spin_link_shown(dev);
 	if (dev->closing || dev->vu.fd >= 0) {
 		PMD_LOG(WARNING,
 			"%s: a backend is already connected; "

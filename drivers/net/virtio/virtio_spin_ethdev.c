@@ -372,7 +372,7 @@ dev_start(struct rte_eth_dev *eth_dev)
 		return r;
 	}
 	pthread_mutex_lock(&dev->lock);
-	was_up = dev->link_up;
+	was_up = virtio_spin_link_shown(dev);
 	r = init_queues(dev);
 	if (r == 0) {
 		dev->started = true;
@@ -411,7 +411,7 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	bool was_up;
 
 	pthread_mutex_lock(&dev->lock);
-	was_up = dev->link_up;
+	was_up = virtio_spin_link_shown(dev);
 	if (dev->started) {
 		virtio_spin_stop_vrings(dev, stopped);
 		dev->started = false;
@@ -467,7 +467,8 @@ dev_close(struct rte_eth_dev *eth_dev)
 		dev_stop(eth_dev);
 	/*
 	 * Under the lock, every callback and alarm sees closing before it
-	 * arms an alarm (virtio_spin_sock_event, virtio_spin_sock_gone, virtio_spin_reconnect_alarm, virtio_spin_attach), so
+	 * arms an alarm (virtio_spin_sock_event, virtio_spin_sock_gone,
+	 * virtio_spin_reconnect_alarm, virtio_spin_attach, mem_event), so
 	 * after the cancels below none is pending or can come back.
 	 */
 	pthread_mutex_lock(&dev->lock);
@@ -476,6 +477,7 @@ dev_close(struct rte_eth_dev *eth_dev)
 	virtio_spin_mem_events_unregister(dev);
 	rte_eal_alarm_cancel(virtio_spin_reconnect_alarm, dev);
 	rte_eal_alarm_cancel(virtio_spin_sock_gone, dev);
+	rte_eal_alarm_cancel(virtio_spin_lsc_alarm, dev);
 	if (dev->sock_intr != NULL) {
 		virtio_spin_unwatch(dev->sock_intr, virtio_spin_sock_event,
 				    dev);

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_alarm.h>
 #include <rte_eal_memconfig.h>
 #include <rte_errno.h>
 #include <rte_memory.h>
@@ -164,12 +165,26 @@ send_table(struct virtio_spin_dev *dev, const struct virtio_spin_mem_table *t)
 	return 0;
 }
 
+/*
+ * The table of our memory; one that cannot be built leaves part of it out
+ * of the backend's reach, and the link shows down until one can.
+ */
+static int
+build_shared_table(struct virtio_spin_dev *dev, struct virtio_spin_mem_table *t,
+		   const void *skip, size_t skip_len)
+{
+	int r = virtio_spin_mem_table_build(t, dev->path, skip, skip_len);
+
+	dev->mem_unshared = r < 0;
+	return r;
+}
+
 int
 virtio_spin_mem_send(struct virtio_spin_dev *dev)
 {
 	struct virtio_spin_mem_table t;
 
-	if (virtio_spin_mem_table_build(&t, dev->path, NULL, 0) < 0)
+	if (build_shared_table(dev, &t, NULL, 0) < 0)
 		return -1;
 	return send_table(dev, &t);
 }
@@ -196,7 +211,7 @@ mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len,
 
 	*paused = false;
 	/* A table that cannot be built leaves the rings alone. */
-	if (virtio_spin_mem_table_build(&t, dev->path, skip, skip_len) < 0)
+	if (build_shared_table(dev, &t, skip, skip_len) < 0)
 		return -1;
 	if (!(dev->started && dev->link_up))
 		return send_table(dev, &t);
@@ -223,28 +238,38 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	struct virtio_spin_dev *dev = arg;
 	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(addr);
 	bool was_free = type == RTE_MEM_EVENT_FREE;
-	bool paused;
+	bool paused, was_shown;
 
 	if (msl == NULL || msl->external)
 		return;
 	/* The hotplug lock is ours already (EAL holds it for writing). */
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->closing && dev->vu.fd >= 0) {
+		was_shown = virtio_spin_link_shown(dev);
 		dev->mem_updates++;
 		if (mem_update(dev, was_free ? addr : NULL, len, &paused) < 0)
 			PMD_LOG(ERR,
 				"%s: the backend did not take the memory "
 				"table after %s of %zu bytes at %p: packets "
-				"in that memory will not reach it",
+				"in that memory will not reach it%s",
 				dev->path,
 				was_free ? "a free" : "an allocation", len,
-				addr);
+				addr,
+				dev->mem_unshared ? "; the link shows down" :
+						    "");
 		else
 			PMD_LOG(INFO,
 				"%s: memory table sent again (%s of %zu bytes "
 				"at %p%s)",
 				dev->path, was_free ? "free" : "allocation",
 				len, addr, paused ? ", rings paused" : "");
+		virtio_spin_set_link(dev, dev->link_up);
+		/*
+		 * Not from here: the application's callback may allocate,
+		 * and EAL holds the memory lock for writing.
+		 */
+		if (was_shown != virtio_spin_link_shown(dev))
+			rte_eal_alarm_set(1, virtio_spin_lsc_alarm, dev);
 	}
 	pthread_mutex_unlock(&dev->lock);
 }

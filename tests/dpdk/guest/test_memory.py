@@ -31,6 +31,18 @@ Cases (argv[1]):
       count exactly what it sent. Then, port 0 started, port 1 is closed
       (its rings' pages are freed): a re-send on the free, and exact
       counts in a new burst of traffic.
+  too_many_files_link_down
+      hugepages with dynamic memory but without --single-file-segments:
+      testpmd's pool takes the guest's memory past 8 files after probe.
+      The port logs the error naming the cure, its link shows down (the
+      backend cannot reach the pool), and testpmd quits cleanly.
+  too_many_files_recovers
+      the same memory with a pool small enough that port 0 (8 queue
+      pairs) starts within 8 files, link up. A second port's big rings
+      take the memory past 8 files: port 0's link goes down, with a
+      link state change event. Closing that port frees the pages: port 0
+      sends its table again, its link comes back up with an event, and
+      the host counts exactly what the guest sends.
 """
 
 import re
@@ -169,6 +181,73 @@ def hotplug(d):
     check_no_hugepage_files(guest, host)
 
 
+def too_many_files(d):
+    with vhost_pmd(d, "rxonly") as host, \
+            guest_pmd(d, "txonly", mem=[]) as guest:
+        log = guest.log
+        check("more memory regions than vhost-user carries" in log and
+              "--single-file-segments" in log,
+              "no clear error about memory regions:\n" + log[-2000:])
+        check("the link shows down" in log,
+              "the error does not say the link is down:\n" + log[-2000:])
+        settle(1)
+        check(not guest.link_up(0),
+              "the link shows up while the backend lacks the pool")
+        rc = guest.quit()
+        check(rc == 0, "testpmd did not quit cleanly (status %s)" % rc)
+        check(host.returncode is None, "the host died")
+    check_no_hugepage_files(guest, host)
+
+
+def lsc_events(guest, port):
+    return guest.log.count("Port %d: link state change event" % port)
+
+
+def too_many_files_recovers(d):
+    s0, s1 = d + "/vhost0.sock", d + "/vhost1.sock"
+    qs = ["--rxq=%d" % QP, "--txq=%d" % QP]
+    host = harness.Testpmd(
+        "host", fwd_lcore=0, args=["--forward-mode=rxonly"] + qs,
+        vdevs=["net_vhost%d,iface=%s,queues=%d" % (i, s, QP)
+               for i, s in enumerate((s0, s1))])
+    # 4096 mbufs of 256 bytes: the pool fits in one 2 MB page.
+    guest = harness.Testpmd(
+        "guest", fwd_lcore=1, plugins=[harness.plugin("virtio")],
+        vdevs=["net_virtio_spin0,path=%s,queues=%d" % (s0, QP)],
+        args=["--forward-mode=txonly", "--total-num-mbufs=4096",
+              "--mbuf-size=256", "--enable-scatter"] + qs,
+        mem=[], log_levels=["pmd.net.virtio_spin:info"])
+    with host, guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        ev = lsc_events(guest, 0)
+        guest.cmd("port attach net_virtio_spin1,path=%s,queues=%d"
+                  % (s1, QP), timeout=20)
+        for q in range(QP):
+            guest.cmd("port config 1 txq %d ring_size 32768" % q)
+        guest.cmd("port start 1", timeout=20)
+        check("%s: the backend did not take the memory table" % s0
+              in guest.log, "port 1's rings kept the memory within 8 files")
+        guest.wait_link_down(0)
+        check(harness.wait_until("event", lambda: lsc_events(guest, 0) > ev,
+                                 5),
+              "no link state change event for the link down")
+        ev = lsc_events(guest, 0)
+        guest.cmd("port stop 1", timeout=20)
+        guest.cmd("port close 1", timeout=20)
+        guest.wait_link_up(0)
+        check(harness.wait_until("event", lambda: lsc_events(guest, 0) > ev,
+                                 5),
+              "no link state change event for the link up")
+        guest.cmd("clear port stats all")
+        host.cmd("clear port stats all")
+        host.start_fwd()
+        guest.start_fwd()
+        settle(0.5)
+        exact_txonly(guest, host, "after the memory fit again")
+    check_no_hugepage_files(guest, host)
+
+
 def main():
     case = sys.argv[1]
     with harness.private_dir() as d:
@@ -178,6 +257,10 @@ def main():
             legacy_huge(d)
         elif case == "hotplug":
             hotplug(d)
+        elif case == "too_many_files_link_down":
+            too_many_files(d)
+        elif case == "too_many_files_recovers":
+            too_many_files_recovers(d)
         else:
             raise AssertionError("unknown case " + case)
 

@@ -10,7 +10,6 @@ directory. Each test file runs one case named on its command line and exits
 
 import os
 import sys
-import time
 import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -80,14 +79,7 @@ def fwd(t, mode):
     t.start_fwd()
 
 
-def wait_until(what, fn, timeout=10.0, step=0.1):
-    """Poll fn() until it returns true; return its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(step)
+wait_until = h.wait_until
 
 
 def settle(rx_side, tx_side, rx_key, tx_key, timeout=10.0):
