@@ -135,8 +135,9 @@ def exact_txonly(guest, host, what):
                                              h["rx_packets"]))
 
 
-def hotplug(d):
-    mem = MODES["dynamic"]
+def two_ports(d, mem, guest_args=()):
+    """A stock host with two ports of QP queue pairs, and a guest (txonly)
+    with our port 0 on the first: (host, guest, socket 0, socket 1)."""
     s0, s1 = d + "/vhost0.sock", d + "/vhost1.sock"
     qs = ["--rxq=%d" % QP, "--txq=%d" % QP]
     host = harness.Testpmd(
@@ -146,8 +147,22 @@ def hotplug(d):
     guest = harness.Testpmd(
         "guest", fwd_lcore=1, plugins=[harness.plugin("virtio")],
         vdevs=["net_virtio_spin0,path=%s,queues=%d" % (s0, QP)],
-        args=["--forward-mode=txonly"] + qs, mem=mem,
+        args=["--forward-mode=txonly"] + list(guest_args) + qs, mem=mem,
         log_levels=["pmd.net.virtio_spin:info"])
+    return host, guest, s0, s1
+
+
+def start_big_port(guest, s1):
+    """Port 1 on s1 with QP tx rings of 32768 entries (about 10 MB)."""
+    guest.cmd("port attach net_virtio_spin1,path=%s,queues=%d" % (s1, QP),
+              timeout=20)
+    for q in range(QP):
+        guest.cmd("port config 1 txq %d ring_size 32768" % q)
+    guest.cmd("port start 1", timeout=20)
+
+
+def hotplug(d):
+    host, guest, s0, s1 = two_ports(d, MODES["dynamic"])
     with host, guest:
         guest.wait_link_up(0)
         host.wait_link_up(0)
@@ -156,11 +171,7 @@ def hotplug(d):
         guest.start_fwd()
         settle(0.5)
         a0 = paused_resends(guest, s0, "allocation")
-        guest.cmd("port attach net_virtio_spin1,path=%s,queues=%d"
-                  % (s1, QP), timeout=20)
-        for q in range(QP):
-            guest.cmd("port config 1 txq %d ring_size 32768" % q)
-        guest.cmd("port start 1", timeout=20)
+        start_big_port(guest, s1)
         check(paused_resends(guest, s0, "allocation") > a0,
               "8 rings of 32768 allocated no memory while port 0 ran")
         settle(0.5)
@@ -204,28 +215,15 @@ def lsc_events(guest, port):
 
 
 def too_many_files_recovers(d):
-    s0, s1 = d + "/vhost0.sock", d + "/vhost1.sock"
-    qs = ["--rxq=%d" % QP, "--txq=%d" % QP]
-    host = harness.Testpmd(
-        "host", fwd_lcore=0, args=["--forward-mode=rxonly"] + qs,
-        vdevs=["net_vhost%d,iface=%s,queues=%d" % (i, s, QP)
-               for i, s in enumerate((s0, s1))])
     # 4096 mbufs of 256 bytes: the pool fits in one 2 MB page.
-    guest = harness.Testpmd(
-        "guest", fwd_lcore=1, plugins=[harness.plugin("virtio")],
-        vdevs=["net_virtio_spin0,path=%s,queues=%d" % (s0, QP)],
-        args=["--forward-mode=txonly", "--total-num-mbufs=4096",
-              "--mbuf-size=256", "--enable-scatter"] + qs,
-        mem=[], log_levels=["pmd.net.virtio_spin:info"])
+    host, guest, s0, s1 = two_ports(
+        d, [], ["--total-num-mbufs=4096", "--mbuf-size=256",
+                "--enable-scatter"])
     with host, guest:
         guest.wait_link_up(0)
         host.wait_link_up(0)
         ev = lsc_events(guest, 0)
-        guest.cmd("port attach net_virtio_spin1,path=%s,queues=%d"
-                  % (s1, QP), timeout=20)
-        for q in range(QP):
-            guest.cmd("port config 1 txq %d ring_size 32768" % q)
-        guest.cmd("port start 1", timeout=20)
+        start_big_port(guest, s1)
         check("%s: the backend did not take the memory table" % s0
               in guest.log, "port 1's rings kept the memory within 8 files")
         guest.wait_link_down(0)
