@@ -31,9 +31,10 @@
 #include "vspin_vq_driver.h"
 
 extern int virtio_spin_logtype;
-#define PMD_LOG(level, fmt, ...)                                               \
-	rte_log(RTE_LOG_##level, virtio_spin_logtype, "%s(): " fmt "\n",       \
-		__func__, ##__VA_ARGS__)
+#define PMD_LOG_AT(level, fmt, ...)                                            \
+	rte_log(level, virtio_spin_logtype, "%s(): " fmt "\n", __func__,       \
+		##__VA_ARGS__)
+#define PMD_LOG(level, fmt, ...) PMD_LOG_AT(RTE_LOG_##level, fmt, ##__VA_ARGS__)
 
 #define VIRTIO_SPIN_MAX_QUEUES 8 /* queue pairs */
 #define VIRTIO_SPIN_DEFAULT_QUEUE_SIZE 256
@@ -234,10 +235,13 @@ int virtio_spin_vu_set_vring_enable(struct virtio_spin_vu *vu, unsigned int idx,
  */
 void virtio_spin_ctl_lock(struct virtio_spin_dev *dev);
 void virtio_spin_ctl_unlock(struct virtio_spin_dev *dev);
-/* The table of EAL's memory, without [skip, skip + len); memory lock held. */
+/*
+ * The table of EAL's memory, without [skip, skip + len); memory lock held.
+ * quiet: why it cannot be built was said already (logged at DEBUG).
+ */
 int virtio_spin_mem_table_build(struct virtio_spin_mem_table *t,
 				const char *path, const void *skip,
-				size_t skip_len);
+				size_t skip_len, bool quiet);
 /* Build and send the table (both locks held); 0 or -1. */
 int virtio_spin_mem_send(struct virtio_spin_dev *dev);
 int virtio_spin_mem_events_register(struct virtio_spin_dev *dev);

@@ -57,6 +57,7 @@ struct mem_walk {
 	struct virtio_spin_mem_table *t;
 	const char *path;
 	uintptr_t skip_start, skip_end; /* being freed: left out */
+	uint32_t level;			/* of its errors */
 };
 
 /* One region per memseg fd, spanning every segment of that fd. */
@@ -79,11 +80,11 @@ add_memseg(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
 		return 0;
 	fd = rte_memseg_get_fd_thread_unsafe(ms);
 	if (fd < 0 || rte_memseg_get_fd_offset_thread_unsafe(ms, &off) < 0) {
-		PMD_LOG(ERR,
-			"%s: EAL memory at %p has no fd to share (rte_errno "
-			"%d): run EAL with --single-file-segments (dynamic "
-			"memory), or --no-huge",
-			w->path, ms->addr, rte_errno);
+		PMD_LOG_AT(w->level,
+			   "%s: EAL memory at %p has no fd to share (rte_errno "
+			   "%d): run EAL with --single-file-segments (dynamic "
+			   "memory), or --no-huge",
+			   w->path, ms->addr, rte_errno);
 		return -1;
 	}
 	for (i = 0; i < t->nregions; i++) {
@@ -102,7 +103,8 @@ add_memseg(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
 		return 0;
 	}
 	if (i == VIRTIO_SPIN_MAX_MEM_REGIONS) {
-		PMD_LOG(ERR,
+		PMD_LOG_AT(
+			w->level,
 			"%s: EAL memory is in more than %d files, more "
 			"memory regions than vhost-user carries (each "
 			"hugepage is a file without --single-file-segments, "
@@ -124,9 +126,13 @@ add_memseg(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
 
 int
 virtio_spin_mem_table_build(struct virtio_spin_mem_table *t, const char *path,
-			    const void *skip, size_t skip_len)
+			    const void *skip, size_t skip_len, bool quiet)
 {
-	struct mem_walk w = {.t = t, .path = path};
+	struct mem_walk w = {
+		.t = t,
+		.path = path,
+		.level = quiet ? RTE_LOG_DEBUG : RTE_LOG_ERR,
+	};
 
 	memset(t, 0, sizeof(*t));
 	if (skip != NULL) {
@@ -167,13 +173,15 @@ send_table(struct virtio_spin_dev *dev, const struct virtio_spin_mem_table *t)
 
 /*
  * The table of our memory; one that cannot be built leaves part of it out
- * of the backend's reach, and the link shows down until one can.
+ * of the backend's reach, and the link shows down until one can. Why is
+ * logged as an error once, not at every memory event after.
  */
 static int
 build_shared_table(struct virtio_spin_dev *dev, struct virtio_spin_mem_table *t,
 		   const void *skip, size_t skip_len)
 {
-	int r = virtio_spin_mem_table_build(t, dev->path, skip, skip_len);
+	int r = virtio_spin_mem_table_build(t, dev->path, skip, skip_len,
+					    dev->mem_unshared);
 
 	dev->mem_unshared = r < 0;
 	return r;
@@ -238,7 +246,7 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	struct virtio_spin_dev *dev = arg;
 	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(addr);
 	bool was_free = type == RTE_MEM_EVENT_FREE;
-	bool paused, was_shown;
+	bool paused, was_shown, was_unshared;
 
 	if (msl == NULL || msl->external)
 		return;
@@ -246,17 +254,20 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->closing && dev->vu.fd >= 0) {
 		was_shown = virtio_spin_link_shown(dev);
+		was_unshared = dev->mem_unshared;
 		dev->mem_updates++;
 		if (mem_update(dev, was_free ? addr : NULL, len, &paused) < 0)
-			PMD_LOG(ERR,
-				"%s: the backend did not take the memory "
-				"table after %s of %zu bytes at %p: packets "
-				"in that memory will not reach it%s",
-				dev->path,
-				was_free ? "a free" : "an allocation", len,
-				addr,
-				dev->mem_unshared ? "; the link shows down" :
-						    "");
+			PMD_LOG_AT(was_unshared && dev->mem_unshared ?
+					   RTE_LOG_DEBUG :
+					   RTE_LOG_ERR,
+				   "%s: the backend did not take the memory "
+				   "table after %s of %zu bytes at %p: packets "
+				   "in that memory will not reach it%s",
+				   dev->path,
+				   was_free ? "a free" : "an allocation", len,
+				   addr,
+				   dev->mem_unshared ? "; the link shows down" :
+						       "");
 		else
 			PMD_LOG(INFO,
 				"%s: memory table sent again (%s of %zu bytes "

@@ -40,7 +40,7 @@ Cases (argv[1]):
       the same memory with a pool small enough that port 0 (8 queue
       pairs) starts within 8 files, link up. A second port's big rings
       take the memory past 8 files: port 0's link goes down, with a
-      link state change event. Closing that port frees the pages: port 0
+      link state change event and one error (not one a page). Closing that port frees the pages: port 0
       sends its table again, its link comes back up with an event, and
       the host counts exactly what the guest sends.
 """
@@ -227,6 +227,11 @@ def too_many_files_recovers(d):
         check("%s: the backend did not take the memory table" % s0
               in guest.log, "port 1's rings kept the memory within 8 files")
         guest.wait_link_down(0)
+        # Past 8 files every page is an event: said once, not per event.
+        for what in ("EAL memory is in more than 8 files",
+                     "the backend did not take the memory table"):
+            n = guest.log.count("%s: %s" % (s0, what))
+            check(n == 1, "%r logged %d times for port 0" % (what, n))
         check(harness.wait_until("event", lambda: lsc_events(guest, 0) > ev,
                                  5),
               "no link state change event for the link down")
