@@ -452,17 +452,17 @@ void
 virtio_spin_sock_gone(void *arg)
 {
 	struct virtio_spin_dev *dev = arg;
-	bool was_up;
+	bool was_shown;
 
 	pthread_mutex_lock(&dev->lock);
-	was_up = virtio_spin_link_shown(dev);
+	was_shown = virtio_spin_link_shown(dev);
 	if (!dev->closing && dev->vu.fd >= 0) {
 		PMD_LOG(NOTICE, "%s: backend went away", dev->path);
 		drop_connection(dev);
 		schedule_reconnect(dev);
 	}
 	pthread_mutex_unlock(&dev->lock);
-	virtio_spin_notify_lsc(dev, was_up);
+	virtio_spin_notify_lsc(dev, was_shown);
 }
 
 /* Client mode: try again until the backend is back. */
@@ -470,11 +470,11 @@ void
 virtio_spin_reconnect_alarm(void *arg)
 {
 	struct virtio_spin_dev *dev = arg;
-	bool was_up;
+	bool was_shown;
 	int fd;
 
 	virtio_spin_ctl_lock(dev);
-	was_up = virtio_spin_link_shown(dev);
+	was_shown = virtio_spin_link_shown(dev);
 	dev->reconnect_pending = false;
 	if (dev->closing || dev->vu.fd >= 0) {
 		virtio_spin_ctl_unlock(dev);
@@ -484,7 +484,7 @@ virtio_spin_reconnect_alarm(void *arg)
 	if (fd < 0 || virtio_spin_attach(dev, fd) < 0)
 		schedule_reconnect(dev);
 	virtio_spin_ctl_unlock(dev);
-	virtio_spin_notify_lsc(dev, was_up);
+	virtio_spin_notify_lsc(dev, was_shown);
 }
 
 /* Server mode: a backend connects (again). */
@@ -492,13 +492,13 @@ void
 virtio_spin_listen_event(void *arg)
 {
 	struct virtio_spin_dev *dev = arg;
-	bool was_up;
+	bool was_shown;
 	int fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
 	virtio_spin_ctl_lock(dev);
-	was_up = virtio_spin_link_shown(dev);
+	was_shown = virtio_spin_link_shown(dev);
 	if (dev->closing || dev->vu.fd >= 0) {
 		PMD_LOG(WARNING,
 			"%s: a backend is already connected; "
@@ -509,7 +509,7 @@ virtio_spin_listen_event(void *arg)
 		virtio_spin_attach(dev, fd);
 	}
 	virtio_spin_ctl_unlock(dev);
-	virtio_spin_notify_lsc(dev, was_up);
+	virtio_spin_notify_lsc(dev, was_shown);
 }
 
 /*

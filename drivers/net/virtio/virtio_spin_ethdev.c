@@ -363,7 +363,7 @@ static int
 dev_start(struct rte_eth_dev *eth_dev)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
-	bool was_up;
+	bool was_shown;
 	int r;
 
 	r = setup_rx_intr(eth_dev);
@@ -372,7 +372,7 @@ dev_start(struct rte_eth_dev *eth_dev)
 		return r;
 	}
 	pthread_mutex_lock(&dev->lock);
-	was_up = virtio_spin_link_shown(dev);
+	was_shown = virtio_spin_link_shown(dev);
 	r = init_queues(dev);
 	if (r == 0) {
 		dev->started = true;
@@ -383,7 +383,7 @@ dev_start(struct rte_eth_dev *eth_dev)
 		}
 	}
 	pthread_mutex_unlock(&dev->lock);
-	virtio_spin_notify_lsc(dev, was_up);
+	virtio_spin_notify_lsc(dev, was_shown);
 	if (r == -EIO) {
 		/* Take back what the backend got, as a stop does. */
 		dev_stop(eth_dev);
@@ -408,10 +408,10 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 	bool stopped[2 * VIRTIO_SPIN_MAX_QUEUES];
 	unsigned int q;
-	bool was_up;
+	bool was_shown;
 
 	pthread_mutex_lock(&dev->lock);
-	was_up = virtio_spin_link_shown(dev);
+	was_shown = virtio_spin_link_shown(dev);
 	if (dev->started) {
 		virtio_spin_stop_vrings(dev, stopped);
 		dev->started = false;
@@ -435,7 +435,7 @@ dev_stop(struct rte_eth_dev *eth_dev)
 		}
 	}
 	pthread_mutex_unlock(&dev->lock);
-	virtio_spin_notify_lsc(dev, was_up);
+	virtio_spin_notify_lsc(dev, was_shown);
 	rte_intr_vec_list_free(eth_dev->intr_handle);
 	return 0;
 }

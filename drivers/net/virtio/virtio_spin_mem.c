@@ -274,13 +274,14 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 				"at %p%s)",
 				dev->path, was_free ? "free" : "allocation",
 				len, addr, paused ? ", rings paused" : "");
-		virtio_spin_set_link(dev, dev->link_up);
 		/*
-		 * Not from here: the application's callback may allocate,
-		 * and EAL holds the memory lock for writing.
+		 * The event not from here: the application's callback may
+		 * allocate, and EAL holds the memory lock for writing.
 		 */
-		if (was_shown != virtio_spin_link_shown(dev))
+		if (was_shown != virtio_spin_link_shown(dev)) {
+			virtio_spin_set_link(dev, dev->link_up);
 			rte_eal_alarm_set(1, virtio_spin_lsc_alarm, dev);
+		}
 	}
 	pthread_mutex_unlock(&dev->lock);
 }
