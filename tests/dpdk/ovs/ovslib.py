@@ -2,12 +2,12 @@
 """Debian's OVS-DPDK (openvswitch-switch-dpdk, OVS 3.1 on DPDK 22.11) with
 our plugins, run privately: no systemd, no /etc or /var/run/openvswitch.
 
-Ovs(name, plugins, pmd_core=1, other_config=None)
+Ovs(name, plugins, pmd_core=1, other_config=None, mem_mb=1024)
     ovsdb-server and ovs-vswitchd-dpdk started by us (children of this
     process, in their own sessions, not daemonised) on a database in a
     fresh 0700 directory (OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR point there; the
     dpdkvhostuser sockets land there too). dpdk-extra is
-      --no-huge --legacy-mem -m 1024 --no-pci --file-prefix P -d PLUGIN...
+      --no-huge --legacy-mem -m MEM_MB --no-pci --file-prefix P -d PLUGIN...
     (--legacy-mem, or OVS adds --in-memory, which --no-huge rejects); P is
     unique, so DPDK's runtime directory (/var/run/dpdk/P, holding the
     telemetry socket) is ours and is removed at stop. The PMD thread is
@@ -43,6 +43,10 @@ guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="") -> Testpmd
     A testpmd guest ("ours": net_virtio_spin spin mode; "stock":
     net_virtio_user) on CPU 0 only, a harness Testpmd (which removes its
     hugepage files and runtime directory when it exits).
+backend(name, kind, sock, fwd="rxonly") -> Testpmd
+    The same for a vhost-user backend listening on sock, for an OVS port
+    that is a frontend ("ours": net_vhost_spin adaptive; "stock":
+    net_vhost).
 """
 
 import json
@@ -409,9 +413,25 @@ def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra=""):
         plugins = []
     if extra:
         vdev += "," + extra
-    tp = h.Testpmd(name, vdevs=[vdev], plugins=plugins,
-                   args=["--forward-mode=" + fwd, "--rxd=%d" % qsize,
-                         "--txd=%d" % qsize])
+    return _on_cpu0(h.Testpmd(name, vdevs=[vdev], plugins=plugins,
+                              args=["--forward-mode=" + fwd,
+                                    "--rxd=%d" % qsize, "--txd=%d" % qsize]))
+
+
+def backend(name, kind, sock, fwd="rxonly"):
+    if kind == "ours":
+        vdev = "net_vhost_spin0,iface=%s,spin_mode=adaptive" % sock
+        plugins = [h.plugin("vhost_spin")]
+    else:
+        vdev = "net_vhost0,iface=%s" % sock
+        plugins = []
+    return _on_cpu0(h.Testpmd(name, vdevs=[vdev], plugins=plugins,
+                              args=["--forward-mode=" + fwd]))
+
+
+def _on_cpu0(tp):
+    """Main and forwarding lcores both on CPU 0: core 1 is OVS's PMD
+    thread's."""
     i = tp.argv.index("-l")
     tp.argv[i:i + 2] = ["--lcores", "0@0,1@0"]
     return tp

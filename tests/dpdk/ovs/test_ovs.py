@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""net_vhost_spin inside Debian's OVS-DPDK (ovs-vswitchd-dpdk, OVS 3.1).
+"""Our PMDs inside Debian's OVS-DPDK (ovs-vswitchd-dpdk, OVS 3.1).
 
 OVS runs privately (tests/dpdk/ovs/ovslib.py): its own ovsdb-server and
 ovs-vswitchd, no systemd, a netdev bridge br0, our plugins through
@@ -69,6 +69,19 @@ safety_null         an idle vs0 (spin, sleep=auto) and a busy net_null0
                     vs0 with sleep=auto never arms inside OVS.)
 safety_vhostuser    the same with the busy source a stock dpdkvhostuser
                     port fed by Debian's net_virtio_user in testpmd txonly.
+guest_port          OVS as a vhost-user frontend through our guest PMD:
+                    port 1 = vp0 (net_virtio_spin, spin_mode=adaptive,
+                    default sleep=auto) connected to a backend testpmd
+                    (net_vhost_spin adaptive, rxonly), port 2 = vhu1 with
+                    our guest. Exact traffic both ways (as traffic); the
+                    backend quits: vp0's link goes down in OVS; a stock
+                    net_vhost backend takes the socket: vp0 reconnects
+                    (link up) and traffic is exact both ways again. vp0
+                    never slept. OVS gets -m 1536: at 1024 its first
+                    mempool (262144 mbufs, one a 4 KB page without
+                    hugepages) does not fit, and with a virtio-user port
+                    first (ours or Debian's net_virtio_user) DPDK reports
+                    ENOBUFS, on which OVS does not retry smaller.
 """
 
 import os
@@ -136,17 +149,18 @@ def transfer(ovs, snd, rcv, in_port, out_port, label):
     got = rcv.port_stats(0)["rx_packets"] - r0
     p1, f1 = ovs.ports(), ovs.pmd_received()
     flow = f1 - f0
-    vs = 1  # our port's OpenFlow number
+    vs = 1  # our port's OpenFlow number (vs0 or vp0)
     key = "rx" if in_port == vs else "tx"
     vs_count = p1[vs][key] - p0[vs][key]
     drops = sum(p1[vs][k] - p0[vs][k] for k in ("rx_drop", "tx_drop"))
-    print("  %-24s sent %5d  OVS: pmd received %5d, vs0 %s %5d, vs0 "
+    print("  %-24s sent %5d  OVS: pmd received %5d, port 1 %s %5d, port 1 "
           "drops %d  received %5d" % (label, sent, flow, key,
                                        vs_count, drops, got))
     check(sent >= ROUNDS * BURSTS * 32 // 2,
           "%s: the sender sent only %d packets" % (label, sent))
     check(got == sent and flow == sent and vs_count == sent and drops == 0,
-          "%s: sent %d, OVS pmd received %d, vs0 %s %d, drops %d, received %d" % (
+          "%s: sent %d, OVS pmd received %d, port 1 %s %d, drops %d, "
+          "received %d" % (
               label, sent, flow, key, vs_count, drops, got))
     return sent
 
@@ -260,6 +274,49 @@ def case_replug_restart():
             g2.wait_link_up(0, 15)
             transfer(ovs, g1, g2, 1, 2, "after the restart vs0 -> vhu1")
             transfer(ovs, g2, g1, 2, 1, "after the restart vhu1 -> vs0")
+
+
+# -- our guest PMD as an OVS port -------------------------------------------
+def case_guest_port():
+    with o.Ovs("guestport", plugins(), mem_mb=1536) as ovs:
+        ovs.add_bridge()
+        sock = ovs.dir + "/backend.sock"
+        with o.backend("bours", "ours", sock) as b:
+            ovs.add_dpdk_port("vp0", "net_virtio_spin0,path=%s,"
+                              "spin_mode=adaptive" % sock, 1)
+            vhu = ovs.add_vhostuser_port("vhu1", 2)
+            ovs.flows("in_port=1,actions=output:2",
+                      "in_port=2,actions=output:1")
+            vp0 = ovs.dpdk_port_id("net_virtio_spin0")
+            with o.guest("gvhu", "ours", vhu) as g:
+                g.wait_link_up(0)
+                b.wait_link_up(0, 15)
+                wait_vp0(ovs, "up")
+                transfer(ovs, b, g, 1, 2, "ours(backend) -> vp0 -> vhu1")
+                transfer(ovs, g, b, 2, 1, "vhu1 -> vp0 -> ours(backend)")
+                b.quit()
+                wait_vp0(ovs, "down")
+                print("  the backend quit: vp0 link down")
+                with o.backend("bstock", "stock", sock) as b2:
+                    b2.wait_link_up(0, 15)
+                    wait_vp0(ovs, "up")
+                    print("  a stock net_vhost took the socket: vp0 up")
+                    transfer(ovs, b2, g, 1, 2, "stock(backend) -> vp0 -> "
+                             "vhu1")
+                    transfer(ovs, g, b2, 2, 1, "vhu1 -> vp0 -> "
+                             "stock(backend)")
+            xs = ovs.xstats(vp0)
+            print("  vp0: rx_q0_sleeps %d, rx_q0_packets %d" % (
+                xs["rx_q0_sleeps"], xs["rx_q0_packets"]))
+            check(xs["rx_q0_sleeps"] == 0,
+                  "vp0 slept inside OVS with sleep=auto: %s" % xs)
+
+
+def wait_vp0(ovs, state):
+    """OVS refreshes an interface's link_state every few seconds."""
+    wait_for(lambda: ovs.vsctl("get", "interface", "vp0",
+                               "link_state").strip() == state, 15,
+             "vp0 link_state %s in OVS" % state)
 
 
 # -- case 2: idle CPU --------------------------------------------------------
@@ -422,6 +479,7 @@ CASES = {
     "idle_cpu": case_idle_cpu,
     "safety_null": lambda: safety("null"),
     "safety_vhostuser": lambda: safety("vhostuser"),
+    "guest_port": case_guest_port,
 }
 
 
