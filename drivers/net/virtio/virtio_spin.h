@@ -159,7 +159,6 @@ struct virtio_spin_dev {
 	int kickfd[2 * VIRTIO_SPIN_MAX_QUEUES]; /* per vring */
 	int callfd[2 * VIRTIO_SPIN_MAX_QUEUES];
 	bool mem_events;      /* memory event callback registered */
-	uint64_t mem_updates; /* memory events sent to a backend */
 };
 
 /* Vring numbering of vhost-user net: rx of pair q is 2q, tx 2q + 1. */

@@ -255,7 +255,6 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	if (!dev->closing && dev->vu.fd >= 0) {
 		was_shown = virtio_spin_link_shown(dev);
 		was_unshared = dev->mem_unshared;
-		dev->mem_updates++;
 		if (mem_update(dev, was_free ? addr : NULL, len, &paused) < 0)
 			PMD_LOG_AT(was_unshared && dev->mem_unshared ?
 					   RTE_LOG_DEBUG :
