@@ -2,15 +2,20 @@
 """Debian's OVS-DPDK (openvswitch-switch-dpdk, OVS 3.1 on DPDK 22.11) with
 our plugins, run privately: no systemd, no /etc or /var/run/openvswitch.
 
-Ovs(name, plugins, pmd_core=1, other_config=None, mem_mb=1024)
+Ovs(name, plugins, pmd_core=1, other_config=None, mem_mb=1024, huge=False)
     ovsdb-server and ovs-vswitchd-dpdk started by us (children of this
     process, in their own sessions, not daemonised) on a database in a
     fresh 0700 directory (OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR point there; the
     dpdkvhostuser sockets land there too). dpdk-extra is
       --no-huge --legacy-mem -m MEM_MB --no-pci --file-prefix P -d PLUGIN...
-    (--legacy-mem, or OVS adds --in-memory, which --no-huge rejects); P is
-    unique, so DPDK's runtime directory (/var/run/dpdk/P, holding the
-    telemetry socket) is ours and is removed at stop. The PMD thread is
+    (--legacy-mem, or OVS adds --in-memory, which --no-huge rejects), or
+    with huge=True, hugepages as users run OVS:
+      --single-file-segments --no-pci --file-prefix P -d PLUGIN...
+    (OVS adds --in-memory: DPDK's dynamic memory in memfds, no files left;
+    one per memseg list with --single-file-segments, which net_virtio_spin
+    needs inside OVS for its 8 memory regions). P is unique, so DPDK's
+    runtime directory (/var/run/dpdk/P, holding the telemetry socket) is
+    ours and is removed at stop. The PMD thread is
     pinned to pmd_core (pmd-cpu-mask); the main thread to core 0 (OVS's
     default "-l 0").
     Use as a context manager: stop() ends both processes by pid (SIGTERM,
@@ -131,7 +136,7 @@ def clear_stale_taps(quiet=False):
 
 class Ovs:
     def __init__(self, name, plugins, pmd_core=1, other_config=None,
-                 mem_mb=1024):
+                 mem_mb=1024, huge=False):
         _n[0] += 1
         self.name = name
         self.prefix = "ovs-%s-%d-%d" % (name, os.getpid(), _n[0])
@@ -139,6 +144,7 @@ class Ovs:
         self.pmd_core = pmd_core
         self.other_config = dict(other_config or {})
         self.mem_mb = mem_mb
+        self.huge = huge
         self.dir = None
         self.db_proc = None
         self.sw_proc = None
@@ -174,8 +180,11 @@ class Ovs:
                 raise Fail("ovsdb-server did not start:\n" +
                            self._tail("ovsdb-server.log"))
             time.sleep(0.05)
-        extra = ["--no-huge", "--legacy-mem", "-m", str(self.mem_mb),
-                 "--no-pci", "--file-prefix", self.prefix]
+        if self.huge:
+            extra = ["--single-file-segments"]
+        else:
+            extra = ["--no-huge", "--legacy-mem", "-m", str(self.mem_mb)]
+        extra += ["--no-pci", "--file-prefix", self.prefix]
         for p in self.plugins:
             extra += ["-d", p]
         cfg = {"dpdk-init": "true", "dpdk-extra": " ".join(extra),

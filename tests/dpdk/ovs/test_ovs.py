@@ -4,8 +4,10 @@
 
 OVS runs privately (tests/dpdk/ovs/ovslib.py): its own ovsdb-server and
 ovs-vswitchd, no systemd, a netdev bridge br0, our plugins through
-other_config:dpdk-extra, the PMD thread pinned to core 1; the guests
-(testpmd) run on core 0 only. Every process is ended by pid and every
+other_config:dpdk-extra, on hugepages as users run it (DPDK's dynamic
+memory; OVS adds --in-memory, we add --single-file-segments), the PMD
+thread pinned to core 1; the guests (testpmd, --no-huge) run on core 0
+only. Every process is ended by pid and every
 directory removed, pass or fail.
 
 usage: test_ovs.py CASE      exit 0 pass, 1 fail, 77 skip (no OVS-DPDK)
@@ -77,11 +79,9 @@ guest_port          OVS as a vhost-user frontend through our guest PMD:
                     backend quits: vp0's link goes down in OVS; a stock
                     net_vhost backend takes the socket: vp0 reconnects
                     (link up) and traffic is exact both ways again. vp0
-                    never slept. OVS gets -m 1536: at 1024 its first
-                    mempool (262144 mbufs, one a 4 KB page without
-                    hugepages) does not fit, and with a virtio-user port
-                    first (ours or Debian's net_virtio_user) DPDK reports
-                    ENOBUFS, on which OVS does not retry smaller.
+                    never slept. vp0 is probed before OVS allocates its
+                    mempool: the backend reaches those mbufs only if vp0
+                    sent the memory table again at DPDK's memory events.
 """
 
 import os
@@ -104,6 +104,11 @@ SLEEPS = (MAXSLEEP, 2000)   # the pmd-maxsleep values of idle_cpu
 
 def plugins():
     return [h.plugin("vhost_spin"), h.plugin("virtio")]
+
+
+def ovs_on_hugepages(name):
+    """OVS as users run it: hugepages, DPDK's dynamic memory."""
+    return o.Ovs(name, plugins(), huge=True)
 
 
 def vs_devargs(ovs, n, extra=""):
@@ -203,7 +208,7 @@ def pair(ovs, kind1, sock1, kind2, sock2):
 
 
 def case_traffic():
-    with o.Ovs("traffic", plugins()) as ovs:
+    with ovs_on_hugepages("traffic") as ovs:
         ovs.add_bridge()
         ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
         vhu = ovs.add_vhostuser_port("vhu1", 2)
@@ -234,7 +239,7 @@ def case_replug_restart():
     (SIGTERM: no device close); at the next start net_vhost_spin replaces
     the stale socket (nobody listens on it), the port attaches again, the
     guest reconnects and traffic is exact both ways."""
-    with o.Ovs("replug", plugins()) as ovs:
+    with ovs_on_hugepages("replug") as ovs:
         ovs.add_bridge()
         ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
         vhu = ovs.add_vhostuser_port("vhu1", 2)
@@ -278,7 +283,7 @@ def case_replug_restart():
 
 # -- our guest PMD as an OVS port -------------------------------------------
 def case_guest_port():
-    with o.Ovs("guestport", plugins(), mem_mb=1536) as ovs:
+    with ovs_on_hugepages("guestport") as ovs:
         ovs.add_bridge()
         sock = ovs.dir + "/backend.sock"
         with o.backend("bours", "ours", sock) as b:
@@ -338,7 +343,7 @@ def sleeping_cpu(ovs, what):
 
 
 def case_idle_cpu():
-    with o.Ovs("idle", plugins()) as ovs:
+    with ovs_on_hugepages("idle") as ovs:
         ovs.add_bridge()
         # OVS's own cost of sleeping, without our port: one port that never
         # receives (net_null with no-rx), so that a PMD thread runs. It is
@@ -402,7 +407,7 @@ def sleeps(ovs, port):
 
 
 def safety(source):
-    with o.Ovs("safety", plugins()) as ovs:
+    with ovs_on_hugepages("safety") as ovs:
         ovs.add_bridge()
         ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
         ovs.add_dpdk_port("sink", "net_null1,no-rx=1", 3)
