@@ -15,9 +15,8 @@ Ovs(name, plugins, pmd_core=1, other_config=None, mem_mb=1024, huge=False)
     one per memseg list with --single-file-segments, which net_virtio_spin
     needs inside OVS for its 8 memory regions). P is unique, so DPDK's
     runtime directory (/var/run/dpdk/P, holding the telemetry socket) is
-    ours and is removed at stop. The PMD thread is
-    pinned to pmd_core (pmd-cpu-mask); the main thread to core 0 (OVS's
-    default "-l 0").
+    ours and is removed at stop. The PMD thread is pinned to pmd_core
+    (pmd-cpu-mask); the main thread to core 0 (OVS's default "-l 0").
     Use as a context manager: stop() ends both processes by pid (SIGTERM,
     then SIGKILL) and removes the directories, whatever happened.
   .vsctl(*args) / .ofctl(*args) / .appctl(*args) -> str

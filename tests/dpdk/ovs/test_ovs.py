@@ -7,8 +7,8 @@ ovs-vswitchd, no systemd, a netdev bridge br0, our plugins through
 other_config:dpdk-extra, on hugepages as users run it (DPDK's dynamic
 memory; OVS adds --in-memory, we add --single-file-segments), the PMD
 thread pinned to core 1; the guests (testpmd, --no-huge) run on core 0
-only. Every process is ended by pid and every
-directory removed, pass or fail.
+only. Every process is ended by pid and every directory removed, pass or
+fail.
 
 usage: test_ovs.py CASE      exit 0 pass, 1 fail, 77 skip (no OVS-DPDK)
 
