@@ -47,7 +47,7 @@ idle_cpu            vs0 (spin) with an idle, connected guest: the PMD
                     here) above OVS alone's busiest at the same
                     pmd-maxsleep (the same OVS with only a net_null no-rx
                     port, measured before vs0 is added and after it is
-                    deleted: OVS's own timed sleeps cost 1.7-3.4% here at
+                    deleted: OVS's own timed sleeps cost 1.7-4.0% here at
                     500 us and 0.7-3.4% at 2000 us, and one 2 s window
                     with vs0 once took 5.3% between windows of 3.1% and
                     2.7% alone, the phase of the machine, while a profile
