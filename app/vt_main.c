@@ -238,7 +238,7 @@ static int
 parse_args(int argc, char **argv, struct vt_conf *c)
 {
 	bool have_role = false;
-	uint64_t v;
+	uint64_t v = 0;
 	int opt, rc = 0;
 
 	*c = (struct vt_conf){

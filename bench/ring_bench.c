@@ -53,7 +53,7 @@ stat3(const struct mode_runs *m, size_t off, double *med, double *lo,
 	if (m->n == 0)
 		return;
 	for (i = 0; i < m->n; i++)
-		v[i] = *(const double *)((const char *)&m->s[i] + off);
+		memcpy(&v[i], (const char *)&m->s[i] + off, sizeof(v[i]));
 	qsort(v, (size_t)m->n, sizeof(v[0]), cmp_double);
 	*lo = v[0];
 	*hi = v[m->n - 1];
@@ -114,7 +114,7 @@ parse_modes(const char *list, struct mode_runs *modes, int *nmodes)
 
 	if (strlen(list) >= sizeof(buf))
 		return -1;
-	strcpy(buf, list);
+	snprintf(buf, sizeof(buf), "%s", list);
 	*nmodes = 0;
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
 	     tok = strtok_r(NULL, ",", &save)) {

@@ -17,7 +17,7 @@ vspin_tsc_hz(void)
 {
 	static uint64_t hz; /* measured once per process */
 	uint64_t t0, c0, t1, c1;
-	struct timespec d = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+	struct timespec d = {.tv_sec = 0, .tv_nsec = 20L * 1000 * 1000};
 
 	if (__atomic_load_n(&hz, __ATOMIC_RELAXED) != 0)
 		return hz;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <rte_kvargs.h>
+#include <rte_string_fns.h>
 
 #include "vhost_spin.h"
 #include "vspin_devargs.h"
@@ -65,7 +66,7 @@ vhost_spin_parse_args(const char *name, const char *args,
 					       name, val, VHOST_SPIN_PATH_MAX);
 				goto out;
 			}
-			strcpy(out->iface, val);
+			strlcpy(out->iface, val, sizeof(out->iface));
 		} else if (strcmp(key, "queues") == 0) {
 			if (parse_uint(val, 1, RTE_MAX_QUEUES_PER_PORT, &v)) {
 				VHOST_SPIN_LOG(ERR,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <rte_pause.h>
+#include <rte_string_fns.h>
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
@@ -248,7 +249,7 @@ check_server_path(const struct vhost_spin_port *p)
 	struct stat st;
 	int fd, busy;
 
-	strcpy(dir, p->args.iface);
+	strlcpy(dir, p->args.iface, sizeof(dir));
 	if (stat(dirname(dir), &st) != 0 || !S_ISDIR(st.st_mode)) {
 		VHOST_SPIN_LOG(ERR, "iface %s: directory %s does not exist",
 			       p->args.iface, dir);
@@ -261,7 +262,7 @@ check_server_path(const struct vhost_spin_port *p)
 			       p->args.iface);
 		return -EEXIST;
 	}
-	strcpy(un.sun_path, p->args.iface);
+	strlcpy(un.sun_path, p->args.iface, sizeof(un.sun_path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

@@ -158,7 +158,7 @@ struct virtio_spin_dev {
 	bool mem_unshared;
 	int kickfd[2 * VIRTIO_SPIN_MAX_QUEUES]; /* per vring */
 	int callfd[2 * VIRTIO_SPIN_MAX_QUEUES];
-	bool mem_events;      /* memory event callback registered */
+	bool mem_events; /* memory event callback registered */
 };
 
 /* Vring numbering of vhost-user net: rx of pair q is 2q, tx 2q + 1. */

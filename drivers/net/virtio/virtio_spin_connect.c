@@ -24,10 +24,11 @@
 
 #include <rte_alarm.h>
 #include <rte_interrupts.h>
+#include <rte_string_fns.h>
 
 #include "virtio_spin.h"
 
-#define RECONNECT_US (200 * 1000)
+#define RECONNECT_US (UINT64_C(200) * 1000)
 
 /* -- link -------------------------------------------------------------- */
 
@@ -387,7 +388,7 @@ virtio_spin_connect_socket(struct virtio_spin_dev *dev, bool quiet)
 
 	if (fd < 0)
 		return -1;
-	strcpy(sa.sun_path, dev->path);
+	strlcpy(sa.sun_path, dev->path, sizeof(sa.sun_path));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (!quiet)
 			PMD_LOG(ERR,
@@ -528,7 +529,7 @@ clear_stale_socket(struct virtio_spin_dev *dev)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	strcpy(sa.sun_path, dev->path);
+	strlcpy(sa.sun_path, dev->path, sizeof(sa.sun_path));
 	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	err = errno;
 	close(fd);
@@ -566,7 +567,7 @@ virtio_spin_listen_socket(struct virtio_spin_dev *dev)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	strcpy(sa.sun_path, dev->path);
+	strlcpy(sa.sun_path, dev->path, sizeof(sa.sun_path));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 1) < 0) {
 		PMD_LOG(ERR, "%s: cannot listen: %s", dev->path,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <rte_kvargs.h>
+#include <rte_string_fns.h>
 
 #include "virtio_spin.h"
 #include "vspin_devargs.h"
@@ -70,7 +71,7 @@ parse_arg(const char *key, const char *val, void *opaque)
 				c->name, val, sizeof(dev->path) - 1);
 			return -1;
 		}
-		strcpy(dev->path, val);
+		strlcpy(dev->path, val, sizeof(dev->path));
 		c->have_path = true;
 	} else if (strcmp(key, ARG_SERVER) == 0) {
 		if (parse_uint(key, val, 0, 1, &v) < 0)

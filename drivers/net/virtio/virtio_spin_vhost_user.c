@@ -23,7 +23,7 @@ int
 virtio_spin_vu_set_timeouts(int fd, unsigned int ms)
 {
 	struct timeval tv = {.tv_sec = ms / 1000,
-			     .tv_usec = (ms % 1000) * 1000};
+			     .tv_usec = (suseconds_t)(ms % 1000) * 1000};
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
