@@ -38,7 +38,7 @@ def num(r, k):
         return None
 
 
-def table(rows, load_name, ref="stock"):
+def table(rows, load_name, ref="stock", digits=2):
     rows = [r for r in rows if r["load"] == load_name]
     order = []
     for r in rows:
@@ -72,9 +72,10 @@ def table(rows, load_name, ref="stock"):
         out.append("| %s | %d | %s [%s-%s] | %s | %s [%s-%s] | %s | %s | %s |"
                    % (
             c, len(mpps), f(med), f(mpps[0]), f(mpps[-1]),
-            f(med / smed if smed else None),
-            f(statistics.median(pr) if pr else None),
-            f(pr[0] if pr else None), f(pr[-1] if pr else None),
+            f(med / smed if smed else None, digits),
+            f(statistics.median(pr) if pr else None, digits),
+            f(pr[0] if pr else None, digits),
+            f(pr[-1] if pr else None, digits),
             f(nsm, 0), f(nsm / sns if nsm and sns else None),
             f(statistics.median(full) if full else None, 1)))
     return "\n".join(out)
