@@ -5,7 +5,8 @@
 # build ran too, against it (its "median of per-repeat" column is the
 # per-repeat ratio, median [min-max]); per profiled run, the host's
 # samples on the copy out of guest memory (librte_vhost 22.11.11 at
-# 0x8dabc) and in rte_vhost_dequeue_burst itself; the distinct mbufs.
+# 0x8dabc), in rte_vhost_dequeue_burst itself and after its load of
+# avail->idx (0x8ca5e; "0": not among the reported); the distinct mbufs.
 import glob
 import os
 import re
@@ -29,8 +30,11 @@ for d in sorted(glob.glob(os.path.join(HERE, "*", "runs.csv"))):
         copy = re.search(r"^\s+([\d.]+)%.*0x000000000008dabc", txt, re.M)
         deq = re.search(r"^\s+([\d.]+)%.*rte_vhost_dequeue_burst", txt,
                         re.M)
-        print("perf %s: copy %s%%, rte_vhost_dequeue_burst %s%%" % (
-            os.path.basename(f), copy.group(1), deq.group(1)))
+        idx = re.search(r"^\s+([\d.]+)%.*0x000000000008ca5e", txt, re.M)
+        print("perf %s: copy %s%%, rte_vhost_dequeue_burst %s%%, after "
+              "the load of avail->idx (0x8ca5e) %s%%" % (
+                  os.path.basename(f), copy.group(1), deq.group(1),
+                  idx.group(1) if idx else "under 0.3"))
     dist = os.path.join(run, "distinct.txt")
     if os.path.exists(dist):
         for line in open(dist):
