@@ -190,7 +190,7 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	 * library loads it first in the next dequeue, which waits for the
 	 * line. Prefetched now, it comes over while the application works
 	 * on this burst (with a guest without EVENT_IDX the library's own
-	 * load of avail->flags, on that line, does it): 1.5-1.8% at 1518 B
+	 * load of avail->flags, on that line, does it): 1.5-3.5% at 1518 B
 	 * guest -> host (bench/README-guest.md). A stale pointer after a
 	 * new memory table (refreshed by keep_quiet()) cannot fault.
 	 */
