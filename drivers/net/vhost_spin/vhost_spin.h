@@ -20,6 +20,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include "vhost_spin_lookahead.h"
 #include "vspin_policy.h"
 #include "vspin_sleep_rule.h"
 #include "vspin_sleeper.h"
@@ -90,6 +91,7 @@ struct vhost_spin_rxq {
 	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
 	struct rte_mempool *mb_pool;
 	const void *avail; /* the guest's avail ring (rx_burst prefetches) */
+	struct vhost_spin_lookahead ahead; /* and the next packets */
 	struct vhost_spin_port *port;
 
 	/* Counters, plain increments by the polling lcore. */
@@ -121,6 +123,7 @@ struct vhost_spin_txq {
 	uint16_t vring; /* 2 * qid */
 	uint16_t qid;
 	uint16_t quiet_mark; /* as in the rxq: we consume its avail ring */
+	struct vhost_spin_lookahead ahead;
 	struct vhost_spin_port *port;
 
 	uint64_t pkts;

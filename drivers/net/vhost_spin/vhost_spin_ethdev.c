@@ -73,6 +73,7 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 	if (q == NULL)
 		return;
 	vhost_spin_rxq_quiesce(q);
+	vhost_spin_lookahead_close(&q->ahead); /* the gate is closed */
 	rte_free(q);
 	dev->data->rx_queues[qid] = NULL;
 }

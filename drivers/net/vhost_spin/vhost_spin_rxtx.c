@@ -196,6 +196,9 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	 */
 	if (n > 0 && q->avail != NULL)
 		rte_prefetch0(q->avail);
+	if (n > 0)
+		vhost_spin_lookahead(&q->ahead, q->vid, q->vring, n,
+				     pkts[n - 1]->pkt_len, false);
 	if (n > 0 && !q->armed)
 		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark,
 			   &q->avail);
@@ -238,6 +241,9 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		if (got < want)
 			break;
 	}
+	if (sent > 0)
+		vhost_spin_lookahead(&q->ahead, q->vid, q->vring, sent,
+				     pkts[sent - 1]->pkt_len, true);
 	/* We never arm the guest's receive ring: no kick is wanted. */
 	if (sent > 0)
 		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark, NULL);

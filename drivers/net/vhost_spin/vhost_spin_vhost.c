@@ -73,6 +73,8 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 		 * gate: wake it so that it leaves (and sleeps detached).
 		 */
 		vspin_sleeper_wake(&q->sleeper);
+		/* Never blocks: safe with the library's queue locks held. */
+		vhost_spin_lookahead_close(&q->ahead);
 		vhost_spin_intr_detach(q);
 		q->kickfd_lib = -1;
 		return;
@@ -90,6 +92,8 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 			&q->policy, vr.size,
 			p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
 	}
+	/* Published to the lcore by the gate's opening store below. */
+	vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring, p->features);
 	/* The lcore's own reference, for its sleep. */
 	fd = q->kickfd_lib >= 0 ? fcntl(q->kickfd_lib, F_DUPFD_CLOEXEC, 0) : -1;
 	if (fd < 0 && q->spin)
@@ -106,8 +110,18 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 static void
 txq_gate(struct vhost_spin_port *p, struct vhost_spin_txq *q, bool open)
 {
-	q->vid = open ? p->vid : q->vid;
-	__atomic_store_n(&q->gate.allow, open, __ATOMIC_SEQ_CST);
+	bool is_open = __atomic_load_n(&q->gate.allow, __ATOMIC_RELAXED);
+
+	if (open == is_open)
+		return;
+	if (!open) {
+		__atomic_store_n(&q->gate.allow, 0, __ATOMIC_SEQ_CST);
+		vhost_spin_lookahead_close(&q->ahead);
+		return;
+	}
+	q->vid = p->vid;
+	vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring, p->features);
+	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
 }
 
 void
@@ -153,6 +167,101 @@ vhost_spin_drain_gates(struct vhost_spin_port *p)
 	}
 }
 
+/*
+ * A new memory table: the library unmaps and maps all guest memory while
+ * it handles it, and a frontend may send one while its rings run. Each
+ * open queue's lookahead (which reads the rings from the lcore, outside
+ * the library's locks) closes before the library handles the message and
+ * opens again after it, with the new table. Request numbers: the
+ * vhost-user spec's (the message starts with its 32-bit request).
+ */
+#define VU_REQ_SET_MEM_TABLE 5
+
+static bool
+is_mem_table(const void *msg)
+{
+	uint32_t req;
+
+	memcpy(&req, msg, sizeof(req));
+	return req == VU_REQ_SET_MEM_TABLE;
+}
+
+static unsigned int
+lookahead_all(struct vhost_spin_port *p, bool open)
+{
+	struct rte_eth_dev_data *d = p->dev->data;
+	unsigned int opened = 0;
+	uint16_t i;
+
+	for (i = 0; d->rx_queues != NULL && i < d->nb_rx_queues; i++) {
+		struct vhost_spin_rxq *q = d->rx_queues[i];
+
+		if (q == NULL)
+			continue;
+		if (!open) {
+			vhost_spin_lookahead_close(&q->ahead);
+		} else if (__atomic_load_n(&q->gate.allow, __ATOMIC_SEQ_CST)) {
+			vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring,
+						  p->features);
+			opened++;
+		}
+	}
+	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
+		struct vhost_spin_txq *q = d->tx_queues[i];
+
+		if (q == NULL)
+			continue;
+		if (!open) {
+			vhost_spin_lookahead_close(&q->ahead);
+		} else if (__atomic_load_n(&q->gate.allow, __ATOMIC_SEQ_CST)) {
+			vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring,
+						  p->features);
+			opened++;
+		}
+	}
+	return opened;
+}
+
+static enum rte_vhost_msg_result
+lookahead_hook(int vid, void *msg, bool open)
+{
+	struct vhost_spin_port *p;
+	unsigned int n = 0;
+
+	if (!is_mem_table(msg))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	p = port_of_vid(vid);
+	if (p == NULL)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	pthread_mutex_lock(&p->lock);
+	if (p->attached && p->vid == vid)
+		n = lookahead_all(p, open);
+	pthread_mutex_unlock(&p->lock);
+	if (n > 0)
+		VHOST_SPIN_LOG(INFO,
+			       "port %u: a new memory table while %u ring(s) "
+			       "ran; their lookahead reopened",
+			       p->dev->data->port_id, n);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static enum rte_vhost_msg_result
+before_message(int vid, void *msg)
+{
+	return lookahead_hook(vid, msg, false);
+}
+
+static enum rte_vhost_msg_result
+after_message(int vid, void *msg)
+{
+	return lookahead_hook(vid, msg, true);
+}
+
+static const struct rte_vhost_user_extern_ops message_hooks = {
+	.pre_msg_handle = before_message,
+	.post_msg_handle = after_message,
+};
+
 static int
 new_device(int vid)
 {
@@ -172,6 +281,8 @@ new_device(int vid)
 	for (i = 0; i < n; i++)
 		rte_vhost_enable_guest_notification(vid, i, 0);
 	rte_vhost_get_mtu(vid, &p->dev->data->mtu);
+	if (rte_vhost_extern_callback_register(vid, &message_hooks, NULL) != 0)
+		VHOST_SPIN_LOG(WARNING, "vid %d: no message hooks", vid);
 	p->attached = true;
 	p->dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
 	vhost_spin_update_gates(p);

@@ -4,7 +4,10 @@
  *      ("rx_q0_calls", "rx_q0_arms", ...; "calls" are the library's
  *      notifications of the guest on that ring, "calls_suppressed" the
  *      publishes it decided not to notify);
- *   2. while a frontend is attached, the library's own vring statistics
+ *   2. per rx queue, then per tx queue, "rx_q0_lookahead_bursts": the
+ *      bursts after which the guest's next packets were prefetched
+ *      (vhost_spin_lookahead.h; 0 with short frames or a packed ring);
+ *   3. while a frontend is attached, the library's own vring statistics
  *      under its own names ("rx_q0_guest_notifications", ...).
  * Read by the control thread without a lock (plain per-queue counters).
  */
@@ -78,6 +81,15 @@ queue_at(struct rte_eth_dev *dev, unsigned int j, bool *rx, uint16_t *qid,
 	*vring = *rx ? 2 * *qid + 1 : 2 * *qid;
 }
 
+static uint64_t
+lookahead_bursts(struct rte_eth_dev *dev, bool rx, uint16_t qid)
+{
+	const struct vhost_spin_rxq *rq = rx ? dev->data->rx_queues[qid] : NULL;
+	const struct vhost_spin_txq *tq = rx ? NULL : dev->data->tx_queues[qid];
+
+	return rq != NULL ? rq->ahead.bursts : tq->ahead.bursts;
+}
+
 int
 vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 			    struct rte_eth_xstat_name *names, unsigned int size)
@@ -88,7 +100,7 @@ vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 	uint16_t qid, vring;
 
 	lib_stats_probe(attached_vid(dev), &ls);
-	total = nq * VSPIN_STATS_NB + (ls.n > 0 ? nq * ls.n : 0);
+	total = nq * (VSPIN_STATS_NB + 1) + (ls.n > 0 ? nq * ls.n : 0);
 	if (names == NULL || size < total) {
 		free(ls.names);
 		return total;
@@ -99,6 +111,11 @@ vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 			vspin_stats_name(i, rx ? "rx" : "tx", qid, "calls",
 					 names[k++].name,
 					 sizeof(names[0].name));
+	}
+	for (j = 0; j < nq; j++) {
+		queue_at(dev, j, &rx, &qid, &vring);
+		snprintf(names[k++].name, sizeof(names[0].name),
+			 "%s_q%u_lookahead_bursts", rx ? "rx" : "tx", qid);
 	}
 	for (j = 0; ls.n > 0 && j < nq; j++) {
 		queue_at(dev, j, &rx, &qid, &vring);
@@ -129,7 +146,7 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 	uint16_t qid, vring;
 
 	lib_stats_probe(vid, &ls);
-	total = nq * VSPIN_STATS_NB + (ls.n > 0 ? nq * ls.n : 0);
+	total = nq * (VSPIN_STATS_NB + 1) + (ls.n > 0 ? nq * ls.n : 0);
 	if (xstats == NULL || n < total)
 		goto out;
 	if (ls.n > 0) {
@@ -172,6 +189,12 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 			k++;
 		}
 	}
+	for (j = 0; j < nq; j++) {
+		queue_at(dev, j, &rx, &qid, &vring);
+		xstats[k].id = k;
+		xstats[k].value = lookahead_bursts(dev, rx, qid);
+		k++;
+	}
 	for (j = 0; ls.n > 0 && j < nq; j++) {
 		for (i = 0; i < (unsigned int)ls.n; i++) {
 			xstats[k].id = k;
@@ -196,6 +219,7 @@ vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
 		vspin_stats_reset(&q->vstats);
 		q->publishes = 0;
+		q->ahead.bursts = 0;
 		if (vid >= 0)
 			rte_vhost_vring_stats_reset(vid, q->vring);
 	}
@@ -204,6 +228,7 @@ vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 
 		memset(&q->vstats, 0, sizeof(q->vstats));
 		q->publishes = 0;
+		q->ahead.bursts = 0;
 		if (vid >= 0)
 			rte_vhost_vring_stats_reset(vid, q->vring);
 	}

@@ -31,6 +31,14 @@ Cases (argv[1]):
       count exactly what it sent. Then, port 0 started, port 1 is closed
       (its rings' pages are freed): a re-send on the free, and exact
       counts in a new burst of traffic.
+  hotplug_ours_host
+      the same with our host (net_vhost_spin) and 1514-byte frames, which
+      its receive and transmit paths prefetch through mappings of their
+      own of the guest's rings, made when a ring comes up and unmapped
+      when it goes down: the guest sends on port 0 while the second
+      port's allocation re-sends the table (rings paused), then the host
+      sends to the guest, then the same after the free. Exact counts each
+      time, no crash.
   too_many_files_link_down
       hugepages with dynamic memory but without --single-file-segments:
       testpmd's pool takes the guest's memory past 8 files after probe.
@@ -135,14 +143,18 @@ def exact_txonly(guest, host, what):
                                              h["rx_packets"]))
 
 
-def two_ports(d, mem, guest_args=()):
-    """A stock host with two ports of QP queue pairs, and a guest (txonly)
-    with our port 0 on the first: (host, guest, socket 0, socket 1)."""
+def two_ports(d, mem, guest_args=(), ours=False, host_args=()):
+    """A host (stock, or ours) with two ports of QP queue pairs, and a
+    guest (txonly) with our port 0 on the first: (host, guest, socket 0,
+    socket 1)."""
     s0, s1 = d + "/vhost0.sock", d + "/vhost1.sock"
     qs = ["--rxq=%d" % QP, "--txq=%d" % QP]
+    kind = "net_vhost_spin" if ours else "net_vhost"
     host = harness.Testpmd(
-        "host", fwd_lcore=0, args=["--forward-mode=rxonly"] + qs,
-        vdevs=["net_vhost%d,iface=%s,queues=%d" % (i, s, QP)
+        "host", fwd_lcore=0,
+        args=["--forward-mode=rxonly"] + list(host_args) + qs,
+        plugins=[harness.plugin("vhost_spin")] if ours else [],
+        vdevs=["%s%d,iface=%s,queues=%d" % (kind, i, s, QP)
                for i, s in enumerate((s0, s1))])
     guest = harness.Testpmd(
         "guest", fwd_lcore=1, plugins=[harness.plugin("virtio")],
@@ -189,6 +201,58 @@ def hotplug(d):
         guest.start_fwd()
         settle(0.5)
         exact_txonly(guest, host, "after a free")
+    check_no_hugepage_files(guest, host)
+
+
+def exact_both_ways(guest, host, what):
+    """Guest -> host, then host -> guest, each counted exactly."""
+    exact_txonly(guest, host, what)
+    for tp, fwd in ((guest, "rxonly"), (host, "txonly")):
+        tp.cmd("set fwd " + fwd)
+    guest.cmd("clear port stats all")
+    host.cmd("clear port stats all")
+    guest.start_fwd()
+    host.start_fwd()
+    settle(0.5)
+    host.stop_fwd()
+    h = host.port_stats(0)
+    g = drained(guest, h["tx_packets"])
+    guest.stop_fwd()
+    check(h["tx_packets"] > 0, "%s: host sent nothing: %s" % (what, h))
+    check(h["tx_packets"] == g["rx_packets"],
+          "%s: host tx %d != guest rx %d" % (what, h["tx_packets"],
+                                             g["rx_packets"]))
+    for tp, fwd in ((guest, "txonly"), (host, "rxonly")):
+        tp.cmd("set fwd " + fwd)
+
+
+def hotplug_ours_host(d):
+    frames = ["--txpkts=1514"]
+    host, guest, s0, s1 = two_ports(d, MODES["dynamic"], frames, ours=True,
+                                    host_args=frames)
+    with host, guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        host.start_fwd()
+        guest.start_fwd()
+        settle(0.5)
+        a0 = paused_resends(guest, s0, "allocation")
+        start_big_port(guest, s1)
+        check(paused_resends(guest, s0, "allocation") > a0,
+              "8 rings of 32768 allocated no memory while port 0 ran")
+        settle(0.5)
+        exact_both_ways(guest, host, "allocation while running")
+        f0 = paused_resends(guest, s0, "free")
+        guest.cmd("port stop 1", timeout=20)
+        guest.cmd("port close 1", timeout=20)
+        check(paused_resends(guest, s0, "free") > f0,
+              "closing port 1 freed no memory while port 0 was started")
+        guest.cmd("clear port stats all")
+        host.cmd("clear port stats all")
+        host.start_fwd()
+        guest.start_fwd()
+        settle(0.5)
+        exact_both_ways(guest, host, "after a free")
     check_no_hugepage_files(guest, host)
 
 
@@ -260,6 +324,8 @@ def main():
             legacy_huge(d)
         elif case == "hotplug":
             hotplug(d)
+        elif case == "hotplug_ours_host":
+            hotplug_ours_host(d)
         elif case == "too_many_files_link_down":
             too_many_files(d)
         elif case == "too_many_files_recovers":

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Host receive: prefetching the guest's next packets.
+ *
+ * The library copies a packet out of guest memory right after it maps the
+ * packet's descriptor, so each copy starts on lines the guest wrote, with
+ * nothing fetched ahead (its own prefetch comes a few instructions before
+ * the copy). After a dequeue that returned n packets, the next n avail
+ * entries are most likely posted already (a producer that keeps us busy
+ * is ahead of us), so we prefetch the first lines of their buffers while
+ * the application works on this burst. An entry not posted yet is one of
+ * the previous lap: a prefetch of a stale buffer is wasted, never wrong.
+ * Measured at 1518 B guest -> host (bench/README-guest.md): four lines
+ * per packet paid best, more cost far more than they saved; packets of
+ * a few lines gain nothing (the library defers short copies until the
+ * whole burst is mapped, which is lead enough).
+ *
+ * Safety: the avail ring and the descriptors are loaded, not just
+ * prefetched, so the lcore reads them inside a section that whoever
+ * takes them away waits for (vhost_spin_lookahead_close(): the section
+ * takes no lock and never blocks, so waiting with the library's queue
+ * locks held cannot deadlock): the gate closing, and a new memory table,
+ * which a frontend may send while its rings run (QEMU does on memory
+ * hotplug) and after which the library maps all guest memory anew (a
+ * message hook of ours closes the lookahead before the library handles
+ * the table and opens it again after). On top of that the rings are read
+ * through a read-only mapping of our own, made from the library's region
+ * fds, so no remap by the library can pull them from under the lcore.
+ * Buffer addresses are translated through a copy of the memory table:
+ * a wrong translation only prefetches the wrong line, which cannot
+ * fault. Split rings only.
+ */
+#ifndef VHOST_SPIN_LOOKAHEAD_H
+#define VHOST_SPIN_LOOKAHEAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_prefetch.h>
+#include <rte_vhost.h>
+
+/* The vhost-user protocol's limit on memory regions. */
+#define VHOST_SPIN_LOOKAHEAD_REGIONS 8
+/* Lines prefetched per packet, and the packets that get them. */
+#define VHOST_SPIN_LOOKAHEAD_LINES 4
+#define VHOST_SPIN_LOOKAHEAD_MIN_LEN 256
+
+struct vhost_spin_lookahead {
+	uint32_t busy;	   /* the lcore reads the rings */
+	uint32_t nregions; /* of the table copy; 0: closed */
+	uint16_t size;	   /* of the ring */
+	uint64_t bursts;   /* prefetched after (xstats, lcore writes) */
+	const volatile uint16_t *avail_ring;	/* through our mappings */
+	const volatile struct vring_desc *desc; /* ... */
+	void *map[2];				/* of desc and avail */
+	size_t map_len[2];
+	struct vhost_spin_region {
+		uint64_t gpa, size, hva;
+	} region[VHOST_SPIN_LOOKAHEAD_REGIONS];
+};
+
+/*
+ * Control side (vhost_spin_lookahead.c): open on a closed lookahead (its
+ * last store publishes the copy); close before the rings or the memory
+ * go away. Callers serialise them (the port's lock).
+ */
+void vhost_spin_lookahead_open(struct vhost_spin_lookahead *la, int vid,
+			       uint16_t vring, uint64_t features);
+void vhost_spin_lookahead_close(struct vhost_spin_lookahead *la);
+
+static inline uint64_t
+vhost_spin_lookahead_va(const struct vhost_spin_lookahead *la, uint64_t gpa)
+{
+	uint32_t i;
+
+	for (i = 0; i < la->nregions; i++) {
+		const struct vhost_spin_region *r = &la->region[i];
+
+		if (gpa - r->gpa < r->size)
+			return r->hva + (gpa - r->gpa);
+	}
+	return 0;
+}
+
+/*
+ * Prefetch the buffers of the n avail entries after the library's last
+ * one (for writing: the transmit side). last_len: the length of a packet
+ * of this burst. Dekker with vhost_spin_lookahead_close(), as the gate:
+ * the lcore stores busy then loads nregions, the control side stores
+ * nregions then loads busy.
+ */
+static inline void
+vhost_spin_lookahead(struct vhost_spin_lookahead *la, int vid, uint16_t vring,
+		     uint16_t n, uint32_t last_len, bool write)
+{
+	uint16_t last_avail, last_used, mask, i, l;
+
+	if (last_len <= VHOST_SPIN_LOOKAHEAD_MIN_LEN ||
+	    __atomic_load_n(&la->nregions, __ATOMIC_RELAXED) == 0)
+		return;
+	__atomic_store_n(&la->busy, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&la->nregions, __ATOMIC_SEQ_CST) == 0 ||
+	    rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) != 0)
+		goto out;
+	mask = (uint16_t)(la->size - 1);
+	for (i = 0; i < n; i++) {
+		uint16_t head = la->avail_ring[(last_avail + i) & mask];
+		const char *buf;
+		uint32_t len;
+
+		if (head >= la->size)
+			continue;
+		len = la->desc[head].len;
+		buf = (const char *)(uintptr_t)vhost_spin_lookahead_va(
+			la, la->desc[head].addr);
+		for (l = 0; buf != NULL && l < VHOST_SPIN_LOOKAHEAD_LINES &&
+			    l * RTE_CACHE_LINE_SIZE < len;
+		     l++) {
+			if (write)
+				__builtin_prefetch(
+					buf + l * RTE_CACHE_LINE_SIZE, 1, 3);
+			else
+				rte_prefetch0(buf + l * RTE_CACHE_LINE_SIZE);
+		}
+	}
+	la->bursts++;
+out:
+	__atomic_store_n(&la->busy, 0, __ATOMIC_RELEASE);
+}
+
+#endif /* VHOST_SPIN_LOOKAHEAD_H */
