@@ -81,7 +81,11 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 static void
 vhost_spin_txq_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	rte_free(dev->data->tx_queues[qid]);
+	struct vhost_spin_txq *q = dev->data->tx_queues[qid];
+
+	if (q != NULL)
+		vhost_spin_lookahead_close(&q->ahead); /* the gate is closed */
+	rte_free(q);
 	dev->data->tx_queues[qid] = NULL;
 }
 

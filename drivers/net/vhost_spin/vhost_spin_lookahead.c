@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Host receive lookahead, control side: when a queue's gate opens, a copy
+ * The lookahead's control side: when a queue's gate opens, a copy
  * of the guest's memory table to translate buffer addresses by, and
  * read-only mappings of our own of the ring's descriptors and avail ring;
  * when it closes, the wait for the lcore's section and the unmapping

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Host receive: prefetching the guest's next packets.
+ * Prefetching the guest's next packets, on both rings.
  *
- * The library copies a packet out of guest memory right after it maps the
- * packet's descriptor, so each copy starts on lines the guest wrote, with
+ * The library copies a packet between guest memory and an mbuf right
+ * after it maps the packet's descriptor, so each copy starts on lines the
+ * guest wrote (receive) or that this core must first own (transmit), with
  * nothing fetched ahead (its own prefetch comes a few instructions before
- * the copy). After a dequeue that returned n packets, the next n avail
- * entries are most likely posted already (a producer that keeps us busy
- * is ahead of us), so we prefetch the first lines of their buffers while
- * the application works on this burst. An entry not posted yet is one of
+ * the copy). After a burst of n packets, the next n avail entries are
+ * most likely posted already (a producer that keeps us busy is ahead of
+ * us), so we prefetch the first lines of their buffers (for writing on
+ * the transmit side) while the application works on this burst. An entry not posted yet is one of
  * the previous lap: a prefetch of a stale buffer is wasted, never wrong.
- * Measured at 1518 B guest -> host (bench/README-guest.md): four lines
- * per packet paid best, more cost far more than they saved; packets of
- * a few lines gain nothing (the library defers short copies until the
+ * Measured at 1518 B (bench/README-guest.md): four lines per packet paid
+ * best both ways, more cost far more than they saved; packets of a few
+ * lines gain nothing (the library defers short copies until the
  * whole burst is mapped, which is lead enough).
  *
  * Safety: the avail ring and the descriptors are loaded, not just
@@ -69,11 +70,12 @@ void vhost_spin_lookahead_open(struct vhost_spin_lookahead *la, int vid,
 void vhost_spin_lookahead_close(struct vhost_spin_lookahead *la);
 
 static inline uint64_t
-vhost_spin_lookahead_va(const struct vhost_spin_lookahead *la, uint64_t gpa)
+vhost_spin_lookahead_va(const struct vhost_spin_lookahead *la, uint32_t nr,
+			uint64_t gpa)
 {
 	uint32_t i;
 
-	for (i = 0; i < la->nregions; i++) {
+	for (i = 0; i < nr; i++) {
 		const struct vhost_spin_region *r = &la->region[i];
 
 		if (gpa - r->gpa < r->size)
@@ -94,12 +96,14 @@ vhost_spin_lookahead(struct vhost_spin_lookahead *la, int vid, uint16_t vring,
 		     uint16_t n, uint32_t last_len, bool write)
 {
 	uint16_t last_avail, last_used, mask, i, l;
+	uint32_t nr;
 
 	if (last_len <= VHOST_SPIN_LOOKAHEAD_MIN_LEN ||
 	    __atomic_load_n(&la->nregions, __ATOMIC_RELAXED) == 0)
 		return;
 	__atomic_store_n(&la->busy, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&la->nregions, __ATOMIC_SEQ_CST) == 0 ||
+	nr = __atomic_load_n(&la->nregions, __ATOMIC_SEQ_CST);
+	if (nr == 0 ||
 	    rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) != 0)
 		goto out;
 	mask = (uint16_t)(la->size - 1);
@@ -112,7 +116,7 @@ vhost_spin_lookahead(struct vhost_spin_lookahead *la, int vid, uint16_t vring,
 			continue;
 		len = la->desc[head].len;
 		buf = (const char *)(uintptr_t)vhost_spin_lookahead_va(
-			la, la->desc[head].addr);
+			la, nr, la->desc[head].addr);
 		for (l = 0; buf != NULL && l < VHOST_SPIN_LOOKAHEAD_LINES &&
 			    l * RTE_CACHE_LINE_SIZE < len;
 		     l++) {
