@@ -186,6 +186,21 @@ is_mem_table(const void *msg)
 	return req == VU_REQ_SET_MEM_TABLE;
 }
 
+/* One queue's lookahead: closed, or reopened if its gate is open. */
+static unsigned int
+lookahead_one(struct vhost_spin_port *p, struct vhost_spin_lookahead *la,
+	      const struct vhost_spin_gate *g, uint16_t vring, bool open)
+{
+	if (!open) {
+		vhost_spin_lookahead_close(la);
+		return 0;
+	}
+	if (!__atomic_load_n(&g->allow, __ATOMIC_SEQ_CST))
+		return 0;
+	vhost_spin_lookahead_open(la, p->vid, vring, p->features);
+	return 1;
+}
+
 static unsigned int
 lookahead_all(struct vhost_spin_port *p, bool open)
 {
@@ -196,28 +211,16 @@ lookahead_all(struct vhost_spin_port *p, bool open)
 	for (i = 0; d->rx_queues != NULL && i < d->nb_rx_queues; i++) {
 		struct vhost_spin_rxq *q = d->rx_queues[i];
 
-		if (q == NULL)
-			continue;
-		if (!open) {
-			vhost_spin_lookahead_close(&q->ahead);
-		} else if (__atomic_load_n(&q->gate.allow, __ATOMIC_SEQ_CST)) {
-			vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring,
-						  p->features);
-			opened++;
-		}
+		if (q != NULL)
+			opened += lookahead_one(p, &q->ahead, &q->gate,
+						q->vring, open);
 	}
 	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
 		struct vhost_spin_txq *q = d->tx_queues[i];
 
-		if (q == NULL)
-			continue;
-		if (!open) {
-			vhost_spin_lookahead_close(&q->ahead);
-		} else if (__atomic_load_n(&q->gate.allow, __ATOMIC_SEQ_CST)) {
-			vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring,
-						  p->features);
-			opened++;
-		}
+		if (q != NULL)
+			opened += lookahead_one(p, &q->ahead, &q->gate,
+						q->vring, open);
 	}
 	return opened;
 }
