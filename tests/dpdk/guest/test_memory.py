@@ -92,15 +92,7 @@ def oneway(d, mem):
             rx.start_fwd()
             tx.start_fwd()
             settle(0.5)
-            tx.stop_fwd()
-            t = tx.port_stats(0)
-            r = drained(rx, t["tx_packets"])
-            rx.stop_fwd()
-            check(t["tx_packets"] > 0, "%s sent nothing: %s" % (sender, t))
-            check(t["tx_packets"] == r["rx_packets"],
-                  "%s tx %d != peer rx %d (memory %s)"
-                  % (sender, t["tx_packets"], r["rx_packets"],
-                     " ".join(mem)))
+            exact(tx, rx, "memory %s" % " ".join(mem))
             if dynamic:
                 check(resent(guest, "allocation") > 0,
                       "dynamic memory but no table re-sent on allocation")
@@ -132,15 +124,18 @@ def paused_resends(guest, sock, kind):
                           kind + r" [^)]*rings paused\)", guest.log))
 
 
-def exact_txonly(guest, host, what):
-    guest.stop_fwd()
-    g = guest.port_stats(0)
-    h = drained(host, g["tx_packets"])
-    host.stop_fwd()
-    check(g["tx_packets"] > 0, "%s: guest sent nothing: %s" % (what, g))
-    check(g["tx_packets"] == h["rx_packets"],
-          "%s: guest tx %d != host rx %d" % (what, g["tx_packets"],
-                                             h["rx_packets"]))
+def exact(tx, rx, what):
+    """Stop the sender; once drained, the receiver counted exactly what
+    it sent."""
+    tx.stop_fwd()
+    t = tx.port_stats(0)
+    r = drained(rx, t["tx_packets"])
+    rx.stop_fwd()
+    check(t["tx_packets"] > 0,
+          "%s: %s sent nothing: %s" % (what, tx.name, t))
+    check(t["tx_packets"] == r["rx_packets"],
+          "%s: %s tx %d != %s rx %d" % (what, tx.name, t["tx_packets"],
+                                        rx.name, r["rx_packets"]))
 
 
 def two_ports(d, mem, guest_args=(), ours=False, host_args=()):
@@ -175,7 +170,7 @@ def start_big_port(guest, s1):
 
 def exact_both_ways(guest, host, what):
     """Guest -> host, then host -> guest, each counted exactly."""
-    exact_txonly(guest, host, what)
+    exact(guest, host, what)
     for tp, fwd in ((guest, "rxonly"), (host, "txonly")):
         tp.cmd("set fwd " + fwd)
     guest.cmd("clear port stats all")
@@ -183,14 +178,7 @@ def exact_both_ways(guest, host, what):
     guest.start_fwd()
     host.start_fwd()
     settle(0.5)
-    host.stop_fwd()
-    h = host.port_stats(0)
-    g = drained(guest, h["tx_packets"])
-    guest.stop_fwd()
-    check(h["tx_packets"] > 0, "%s: host sent nothing: %s" % (what, h))
-    check(h["tx_packets"] == g["rx_packets"],
-          "%s: host tx %d != guest rx %d" % (what, h["tx_packets"],
-                                             g["rx_packets"]))
+    exact(host, guest, what)
     for tp, fwd in ((guest, "txonly"), (host, "rxonly")):
         tp.cmd("set fwd " + fwd)
 
@@ -200,7 +188,7 @@ def hotplug(d, ours=False):
     frames, which it prefetches through its own mapping of the rings,
     both ways)."""
     frames = ["--txpkts=1514"] if ours else []
-    exact = exact_both_ways if ours else exact_txonly
+    count = exact_both_ways if ours else exact
     host, guest, s0, s1 = two_ports(d, MODES["dynamic"], frames, ours=ours,
                                     host_args=frames)
     with host, guest:
@@ -215,7 +203,7 @@ def hotplug(d, ours=False):
         check(paused_resends(guest, s0, "allocation") > a0,
               "8 rings of 32768 allocated no memory while port 0 ran")
         settle(0.5)
-        exact(guest, host, "allocation while running")
+        count(guest, host, "allocation while running")
         # Free while port 0 is started (forwarding stopped: testpmd
         # closes no port it forwards on).
         f0 = paused_resends(guest, s0, "free")
@@ -228,7 +216,7 @@ def hotplug(d, ours=False):
         host.start_fwd()
         guest.start_fwd()
         settle(0.5)
-        exact(guest, host, "after a free")
+        count(guest, host, "after a free")
         if ours:
             xs = host.xstats(0)
             for side in ("rx", "tx"):
@@ -293,7 +281,7 @@ def too_many_files_recovers(d):
         host.start_fwd()
         guest.start_fwd()
         settle(0.5)
-        exact_txonly(guest, host, "after the memory fit again")
+        exact(guest, host, "after the memory fit again")
     check_no_hugepage_files(guest, host)
 
 
