@@ -81,6 +81,27 @@ def table(rows, load_name, ref="stock", digits=2):
     return "\n".join(out)
 
 
+def against_ref(rows):
+    """Lines: each 'ours MODE' over 'ref MODE' per repeat, median
+    [min-max], then the runs and the packets they lost, reordered or
+    duplicated (for the show.py scripts beside committed data)."""
+    by = {}
+    for r in rows:
+        by.setdefault(r["config"], {})[r["repeat"]] = num(r, "mpps")
+    out = []
+    for c in by:
+        if c.startswith("ours ") and "ref " + c[5:] in by:
+            old = by["ref " + c[5:]]
+            pr = sorted(v / old[k] for k, v in by[c].items() if k in old)
+            out.append("%s / ref %s: %.3f [%.3f-%.3f]" % (
+                c, c[5:], statistics.median(pr), pr[0], pr[-1]))
+    bad = sum(int(r["lost"] or 0) + int(r["reordered"] or 0) +
+              int(r["duplicates"] or 0) for r in rows)
+    out.append("%d runs, packets lost, reordered or duplicated: %d" % (
+        len(rows), bad))
+    return "\n".join(out)
+
+
 def main():
     if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
         print("usage: bench/ratio_table.py SWEEP_DIR [SWEEP_DIR...]\n\n" +
