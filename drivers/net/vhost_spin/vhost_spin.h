@@ -90,8 +90,7 @@ struct vhost_spin_rxq {
 	bool armed;	     /* avail_event asks the guest to kick */
 	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
 	struct rte_mempool *mb_pool;
-	const void *avail; /* the guest's avail ring (rx_burst prefetches) */
-	struct vhost_spin_lookahead ahead; /* and the next packets */
+	struct vhost_spin_lookahead ahead; /* prefetches the next packets */
 	struct vhost_spin_port *port;
 
 	/* Counters, plain increments by the polling lcore. */

@@ -73,7 +73,6 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 	if (q == NULL)
 		return;
 	vhost_spin_rxq_quiesce(q);
-	vhost_spin_lookahead_close(&q->ahead); /* the gate is closed */
 	rte_free(q);
 	dev->data->rx_queues[qid] = NULL;
 }
@@ -81,11 +80,7 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 static void
 vhost_spin_txq_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	struct vhost_spin_txq *q = dev->data->tx_queues[qid];
-
-	if (q != NULL)
-		vhost_spin_lookahead_close(&q->ahead); /* the gate is closed */
-	rte_free(q);
+	rte_free(dev->data->tx_queues[qid]);
 	dev->data->tx_queues[qid] = NULL;
 }
 

@@ -26,7 +26,7 @@ unmap_rings(struct vhost_spin_lookahead *la)
 		la->map_len[i] = 0;
 	}
 	la->desc = NULL;
-	la->avail_ring = NULL;
+	la->avail = NULL;
 }
 
 /*
@@ -86,10 +86,11 @@ vhost_spin_lookahead_open(struct vhost_spin_lookahead *la, int vid,
 		goto out;
 	la->desc = map_again(la, 0, mem, (uintptr_t)vr.desc,
 			     (uint64_t)vr.size * sizeof(vr.desc[0]));
-	la->avail_ring =
-		map_again(la, 1, mem, (uintptr_t)vr.avail->ring,
-			  (uint64_t)vr.size * sizeof(vr.avail->ring[0]));
-	if (la->desc == NULL || la->avail_ring == NULL) {
+	la->avail = map_again(la, 1, mem, (uintptr_t)vr.avail,
+			      sizeof(*vr.avail) +
+				      (uint64_t)vr.size *
+					      sizeof(vr.avail->ring[0]));
+	if (la->desc == NULL || la->avail == NULL) {
 		VHOST_SPIN_LOG(DEBUG,
 			       "vring %u: rings not mapped again, "
 			       "no lookahead",

@@ -14,7 +14,6 @@
  * used_event (or NO_INTERRUPT) says; we only count.
  */
 #include <rte_cycles.h>
-#include <rte_prefetch.h>
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
@@ -57,12 +56,10 @@ avail_event_of(const struct rte_vhost_vring *vr)
  * time its 16-bit index laps the stale one. The library writes
  * avail_event only when it arms. Called after every burst that
  * consumed entries, so at least once per ring of them; the vring is
- * looked up only when a move is due, and then *avail (if given) is
- * refreshed: a new memory table maps the ring elsewhere.
+ * looked up only when a move is due.
  */
 static inline void
-keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring, uint16_t *mark,
-	   const void **avail)
+keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring, uint16_t *mark)
 {
 	struct rte_vhost_vring vr;
 	uint16_t last_avail, last_used;
@@ -79,8 +76,6 @@ keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring, uint16_t *mark,
 		};
 
 		vspin_consumer_keep_quiet(&d, last_avail, mark, vr.size);
-		if (avail != NULL)
-			*avail = vr.avail;
 	}
 }
 
@@ -185,23 +180,11 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	}
 	/* A batch still filling while the lcore's other queues work. */
 	n = vspin_sleeper_holds(&q->sleeper) ? 0 : rx_dequeue(q, pkts, nb);
-	/*
-	 * The guest stores avail->idx while we copy a burst, and the
-	 * library loads it first in the next dequeue, which waits for the
-	 * line. Prefetched now, it comes over while the application works
-	 * on this burst (with a guest without EVENT_IDX the library's own
-	 * load of avail->flags, on that line, does it): 1.5-3.5% at 1518 B
-	 * guest -> host (bench/README-guest.md). A stale pointer after a
-	 * new memory table (refreshed by keep_quiet()) cannot fault.
-	 */
-	if (n > 0 && q->avail != NULL)
-		rte_prefetch0(q->avail);
 	if (n > 0)
 		vhost_spin_lookahead(&q->ahead, q->vid, q->vring, n,
 				     pkts[n - 1]->pkt_len, false);
 	if (n > 0 && !q->armed)
-		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark,
-			   &q->avail);
+		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark);
 	/*
 	 * After a sleep, no second dequeue here: the application polls
 	 * again at once, and what that poll finds reaches the policy. (A
@@ -246,7 +229,7 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 				     pkts[sent - 1]->pkt_len, true);
 	/* We never arm the guest's receive ring: no kick is wanted. */
 	if (sent > 0)
-		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark, NULL);
+		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark);
 	vhost_spin_gate_leave(&q->gate);
 
 	/* The library copied them: the mbufs sent are ours to free. */

@@ -82,12 +82,8 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	q->vid = p->vid;
 	q->armed = false; /* a new ring: nothing asked of the guest yet */
 	q->kickfd_lib = -1;
-	q->avail = NULL;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0) {
 		q->kickfd_lib = vr.kickfd;
-		/* Kept current by keep_quiet(), which needs EVENT_IDX. */
-		if (p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX))
-			q->avail = vr.avail;
 		vspin_policy_set_ring(
 			&q->policy, vr.size,
 			p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
