@@ -15,6 +15,7 @@ One markdown table per load, the rows in the order of the first run.
 """
 
 import csv
+import glob
 import os
 import statistics
 import sys
@@ -100,6 +101,22 @@ def against_ref(rows):
     out.append("%d runs, packets lost, reordered or duplicated: %d" % (
         len(rows), bad))
     return "\n".join(out)
+
+
+def show_sweeps(here, ref=None):
+    """For the show.py scripts beside committed data: per sweep directory
+    under here, its table against the stock pair at saturation, then
+    against the pair ref if given, else each 'ours' mode over 'ref' per
+    repeat (against_ref())."""
+    for d in sorted(glob.glob(os.path.join(here, "*", "runs.csv"))):
+        rows = load(d)
+        print("## %s\n" % os.path.basename(os.path.dirname(d)))
+        print(table(rows, "sat", digits=3) + "\n")
+        if ref:
+            print("against %s:\n" % ref)
+            print(table(rows, "sat", ref=ref, digits=3) + "\n")
+        else:
+            print(against_ref(rows) + "\n")
 
 
 def main():
