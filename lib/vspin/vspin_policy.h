@@ -91,7 +91,18 @@
  *    traded for. The bound S only ends a batch whose rate dropped; kept
  *    on a timer set for an earlier sleep, it may end one anywhere
  *    between K / r and S (vspin_deadline.h). CPU then follows the load:
- *    per batch, one wake-up and K packets. The second condition asks
+ *    per batch, one wake-up and K packets. After the wake-up the queue
+ *    takes its batch in full bursts, and the first poll of less than 16
+ *    entries (FULL_BURST) past the batch's first says the backlog is
+ *    gone: from there each poll would find what arrived during the last,
+ *    a few entries each paying what a poll costs beyond them (in
+ *    net_vhost_spin's dequeue 300 ns for a poll of one entry, against 38
+ *    ns an entry in full bursts): at half the load that round cost our
+ *    host some 6 points of a core (bench/README-adaptive.md, "A drained
+ *    batch ends at once"). So the PMD holds its next poll
+ *    (vspin_sleeper_holds()): it reports no entries, the idle period
+ *    starts, and the next batch's K entries count those left in the
+ *    ring. The second condition asks
  *    the time the batch leaves the consumer idle to pay for the
  *    wake-up and for the producer's
  *    notification: a consumer barely faster than its producer (at
@@ -247,6 +258,8 @@ struct vspin_policy {
 	uint64_t slept_at;
 	uint32_t empty_polls;
 	bool woken; /* a notification woke us; the next poll tells if spurious */
+	bool trickle;	    /* the batch is drained: hold the next poll */
+	uint8_t woke_polls; /* polls that found work since the last wake-up */
 
 	/* What the caller does when it arms (set when poll says arm). */
 	uint16_t arm_k;	   /* event index this many entries ahead */

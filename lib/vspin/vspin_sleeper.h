@@ -121,12 +121,24 @@ bool vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
  * its sleep, as a sleeping queue would; only in a group of two or more
  * that has slept within its last few bounds (a thread kept awake by a
  * busy queue gains nothing by waiting), and only with ops->pending.
+ * It also holds once after a coalesced batch is drained (the policy's
+ * trickle: vspin_policy.h, regime 1), so that the idle period starts
+ * instead of a round of polls of a few entries each.
  */
 bool vspin_sleeper_holds_slow(struct vspin_sleeper *s);
 
 static inline bool
 vspin_sleeper_holds(struct vspin_sleeper *s)
 {
+	/*
+	 * Once, and cleared here: the policy does not see the polls of a
+	 * queue that may no longer block, and a flag left set would hold
+	 * every one of them.
+	 */
+	if (s->policy->trickle) {
+		s->policy->trickle = false;
+		return true;
+	}
 	return s->policy->state == VSPIN_ST_ARMED && s->policy->arm_k > 1 &&
 	       s->ops->pending != NULL && vspin_sleeper_holds_slow(s);
 }

@@ -528,6 +528,55 @@ test_adaptive_coalesces_under_steady_load(void)
 }
 
 /*
+ * After a coalesced wake-up the queue drains its batch in full bursts;
+ * the first poll of less than a full burst says the backlog is gone, and
+ * the PMD holds the next poll (vspin_sleeper_holds()), whose empty report
+ * starts the next idle period at once. Not the first poll after a
+ * wake-up (a small batch), nor the first after a recheck that found
+ * work, nor a queue that spins near saturation.
+ */
+static void
+test_adaptive_drained_batch_holds(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(0);
+	steady(&t, 1 * US, 2000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k > 100,
+		 "steady load: not coalescing (K %u)", pol.arm_k);
+	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_NOTIFIED, 32);
+	VT_CHECK(!pol.trickle, "the batch's first poll held the next");
+	vspin_policy_poll(&pol, 32, t += 2 * US);
+	VT_CHECK(!pol.trickle, "a full burst held the next poll");
+	vspin_policy_poll(&pol, 5, t += 2 * US);
+	VT_CHECK(pol.trickle, "5 entries after the batch: no hold");
+	VT_CHECK(vspin_policy_poll(&pol, 0, t += 1 * US) && !pol.trickle &&
+			 pol.arm_k > 100,
+		 "the held poll: not armed for the next batch at once "
+		 "(K %u, hold %d)",
+		 pol.arm_k, pol.trickle);
+	/* A small batch: its first poll is all of it. */
+	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_NOTIFIED, 3);
+	VT_CHECK(!pol.trickle, "a batch of 3 held the poll after it");
+	vspin_policy_poll(&pol, 0, t += 1 * US);
+	/* A recheck that found work, then a few entries. */
+	vspin_policy_armed(&pol, true, t += 1 * US);
+	vspin_policy_poll(&pol, 4, t += 1 * US);
+	VT_CHECK(!pol.trickle, "the poll after a recheck hit held the next");
+	vspin_policy_poll(&pol, 4, t += 1 * US);
+	VT_CHECK(pol.trickle, "4 entries past a recheck hit: no hold");
+	vspin_policy_poll(&pol, 0, t += 1 * US);
+	/* Near saturation (a ring of 32 at one entry per us) it spins. */
+	vspin_policy_set_ring(&pol, 32, true);
+	steady(&t, 1 * US, 2000 * US);
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
+		 "near saturation: armed at once (K %u)", pol.arm_k);
+	vspin_policy_poll(&pol, 32, t += 1 * US);
+	vspin_policy_poll(&pol, 2, t += 1 * US);
+	VT_CHECK(!pol.trickle, "a spinning queue held a poll");
+}
+
+/*
  * Without EVENT_IDX a coalescing sleep is a timed nap, late by the timer's
  * overshoot (priced at B = 10 us here): the queue naps only while the
  * ring's half holds what arrives meanwhile.
@@ -1168,6 +1217,7 @@ main(void)
 	VT_RUN(test_adaptive_poisson_arrivals);
 	VT_RUN(test_adaptive_window_never_exceeds_sleep_cost);
 	VT_RUN(test_adaptive_coalesces_under_steady_load);
+	VT_RUN(test_adaptive_drained_batch_holds);
 	VT_RUN(test_adaptive_recheck_hits_teach_short_gaps);
 	VT_RUN(test_adaptive_timed_naps_fit_the_ring);
 	VT_RUN(test_adaptive_bursts_then_silence);

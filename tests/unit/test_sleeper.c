@@ -1386,6 +1386,33 @@ test_hold_batch(void)
 }
 
 /*
+ * Case 10e. A drained batch (the policy's trickle, set by hand here) holds
+ * one poll and only one: the flag is cleared by the hold itself, so a
+ * queue that may no longer block, whose polls the policy does not see,
+ * is not held for ever.
+ */
+static void
+test_hold_drained_batch_once(void)
+{
+	struct queue a;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open_ops(&a, VSPIN_MODE_NOTIFY, LONG_US, true,
+				  &hold_ops) == 0,
+		   "set-up: errno %d", errno);
+	qpoll(&a, 1, true, NULL);
+	a.pol.trickle = true;
+	VT_CHECK(vspin_sleeper_holds(&a.s), "a drained batch: no hold");
+	VT_CHECK(!a.pol.trickle && !vspin_sleeper_holds(&a.s),
+		 "held a second poll (trickle %d)", a.pol.trickle);
+	a.pol.trickle = true;
+	qpoll(&a, 1, false, NULL); /* may_block false: no policy */
+	VT_CHECK(vspin_sleeper_holds(&a.s) && !vspin_sleeper_holds(&a.s),
+		 "may_block false: not held exactly once");
+	queue_close(&a);
+}
+
+/*
  * Case 10d. A batch's bound counts from its arm: a queue armed for a batch
  * (arm_k set by hand) that waited 200 ms of its 300 ms bound while its
  * thread stayed awake for a busy neighbour gives the group's sleep what
@@ -1485,6 +1512,7 @@ main(void)
 	VT_RUN(test_timeout);
 	VT_RUN(test_short_bound_timer);
 	VT_RUN(test_hold_batch);
+	VT_RUN(test_hold_drained_batch_once);
 	VT_RUN(test_armed_bound_counts_from_arm);
 	VT_RUN(test_no_sleep_on_first_poll);
 	VT_RUN(test_ovs_nap_before_next_poll);
