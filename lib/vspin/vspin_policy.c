@@ -685,6 +685,8 @@ bool
 vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 {
 	bool adaptive = p->conf.mode == VSPIN_MODE_ADAPTIVE;
+	/* What the previous poll found (adaptive: update_rate() keeps it). */
+	uint32_t prev_n = p->last_n;
 
 	p->trickle = false;
 	if (adaptive)
@@ -718,21 +720,19 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 		if (p->state == VSPIN_ST_ARMED)
 			p->stats->arm_rechecks_hit++;
 		/*
-		 * Past a coalesced batch's first poll, a poll of less than a
-		 * full burst means the backlog is gone: from here each poll
-		 * finds what arrived during the last (a few entries, each poll
-		 * paying its fixed cost) and the queue can stay busy at a load
-		 * it could sleep through. Hold the next poll instead: its
-		 * empty report starts the idle period, whose batch counts the
-		 * entries left in the ring.
+		 * Past a coalesced batch's first poll (the previous one found
+		 * work too: not the empty poll that armed before the sleep or
+		 * the recheck), a poll of less than a full burst means the
+		 * backlog is gone: from here each poll finds what arrived
+		 * during the last (a few entries, each poll paying its fixed
+		 * cost) and the queue can stay busy at a load it could sleep
+		 * through. Hold the next poll instead: its empty report starts
+		 * the idle period, whose batch counts the entries left in the
+		 * ring.
 		 */
-		if (p->state != VSPIN_ST_POLL)
-			p->woke_polls = 0; /* the first poll of a busy period */
-		else if (adaptive && p->regime == VSPIN_RG_COALESCE &&
-			 p->woke_polls > 0 && n < FULL_BURST)
+		if (adaptive && p->regime == VSPIN_RG_COALESCE &&
+		    p->state == VSPIN_ST_POLL && prev_n > 0 && n < FULL_BURST)
 			p->trickle = true;
-		if (p->woke_polls < UINT8_MAX)
-			p->woke_polls++;
 		if (p->state != VSPIN_ST_POLL) {
 			/* A gap that ended while spinning: its length is known. */
 			if (adaptive && p->state == VSPIN_ST_SPIN &&
@@ -793,7 +793,6 @@ vspin_policy_armed(struct vspin_policy *p, bool work, uint64_t now)
 			learn_gap(p, now - p->idle_since);
 		end_idle(p, now);
 		p->state = VSPIN_ST_POLL;
-		p->woke_polls = 0;
 		return;
 	}
 	p->state = VSPIN_ST_ARMED;
@@ -837,7 +836,6 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 	}
 	/* The sleep is not spin time: the next idle period starts afresh. */
 	p->empty_polls = 0;
-	p->woke_polls = 0;
 	p->state = VSPIN_ST_POLL;
 	p->woken = why == VSPIN_WAKE_NOTIFIED;
 }

@@ -258,8 +258,7 @@ struct vspin_policy {
 	uint64_t slept_at;
 	uint32_t empty_polls;
 	bool woken; /* a notification woke us; the next poll tells if spurious */
-	bool trickle;	    /* the batch is drained: hold the next poll */
-	uint8_t woke_polls; /* polls that found work since the last wake-up */
+	bool trickle; /* the batch is drained: hold the next poll */
 
 	/* What the caller does when it arms (set when poll says arm). */
 	uint16_t arm_k;	   /* event index this many entries ahead */
