@@ -58,7 +58,7 @@
  *      of a batch in exchange for CPU. By default the queue plans batches
  *      of 10 (C + M) (at least 3B): one wake-up per batch, and at most
  *      one move of its bound, then cost about a tenth of a core, and L is
- *      what that costs in latency: 10 (C + M), plus D - B when wake-ups
+ *      what that costs in latency: 10 (C + M), plus D99 - B when wake-ups
  *      come later than B (rx_qN_latency_us shows it as it moves).
  *   r  the arrival rate, an average over the last few hundred
  *      microseconds, sleeps included (ring entries per cycle: a packet
@@ -69,7 +69,9 @@
  *      per entry (per rate window, averaged over the last few).
  *   D  how late a coalesced batch's wake-up comes after the K-th entry
  *      (or the sleep's bound): the 95th percentile of the last few hundred
- *      batches, tracked one step at a time (learn_late()).
+ *      batches, tracked one step at a time (learn_late()); it keeps room
+ *      in the ring. D99, the 99th percentile, tracked the same way, is
+ *      what the latency budget allows for: L bounds a 99th percentile.
  *
  * At the first empty poll of an idle period the queue picks one of three
  * regimes:
@@ -78,7 +80,7 @@
  *    (what arrives while the wake-up is late, and a burst, must still fit
  *    in the ring) and the batch pays: (1 - u) K / r >= C + N, or its
  *    cycle saves an eighth of a core (below),
- *    with S = min(L, L + B - D) the span a batch is planned for:
+ *    with S = min(L, L + B - D99) the span a batch is planned for:
  *    packets come faster than the latency budget lets us wait for each,
  *    so spinning through the gaps would keep the core busy however light
  *    the load (the old failure: 98% CPU at 1% load). Instead the queue
@@ -86,8 +88,8 @@
  *    virtqueue_enable_cb_delayed does the same), and sleeps at most S:
  *    the producer's notification comes with the K-th entry, one wake-up
  *    per batch, after about K / r (less than S when the ring bounds K).
- *    A batch's first packet waits about K / r <= S, plus D for the
- *    wake-up: at most L + B in 95% of the batches, the bound the user
+ *    A batch's first packet waits about K / r <= S, plus D99 for the
+ *    wake-up: at most L + B in 99% of the batches, the bound the user
  *    traded for. The bound S only ends a batch whose rate dropped; kept
  *    on a timer set for an earlier sleep, it may end one anywhere
  *    between K / r and S (vspin_deadline.h). CPU then follows the load:
@@ -187,7 +189,7 @@
  * 7/8 per such poll. D starts at B (S = L) and moves by B/16 up for a
  * wake-up later than D, by a nineteenth of that down otherwise (and per
  * rate window without a coalesced wake-up): it settles where 1 in 20 is
- * later.
+ * later. D99 moves by B/4 up, a ninety-ninth of that down: 1 in 100.
  */
 #ifndef VSPIN_POLICY_H
 #define VSPIN_POLICY_H
@@ -292,6 +294,7 @@ struct vspin_policy {
 	uint32_t batches;      /* coalescing idle periods, for probing */
 	bool probing;	       /* this one spins for a publication first */
 	uint64_t late;	       /* cycles: a coalesced wake's lateness, p95 */
+	uint64_t late_tail;    /* ... and its 99th percentile (D99) */
 	uint64_t planned;      /* cycles: this coalescing sleep's span */
 	bool late_sampled;     /* a coalesced wake-up taught D this window */
 	uint32_t hist[VSPIN_GAP_CLASSES]; /* decayed weights, 1.0 = 256 */

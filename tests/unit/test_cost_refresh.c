@@ -105,7 +105,7 @@ test_quicker_try_taken_up(void)
 		 (unsigned long long)given_st.wake_cpu_cycles);
 }
 
-/* A D learnt from wake-ups stays when B changes; L still counts it. */
+/* D and D99 learnt from wake-ups stay when B changes; L counts D99. */
 static void
 test_learnt_lateness_kept(void)
 {
@@ -116,15 +116,17 @@ test_learnt_lateness_kept(void)
 	uint64_t now = 5000000;
 
 	init_adaptive(&p, &st, 0);
-	p.late = 40 * US; /* as learn_late() leaves it */
+	p.late = 40 * US; /* as learn_late() leaves them */
+	p.late_tail = 70 * US;
 	VT_REQUIRE(vspin_sleep_costs_offer(&quicker), "offer not kept");
 	start_idle(&p, &now);
 	VT_CHECK(st.sleep_cost_cycles == 11 * US, "B %llu",
 		 (unsigned long long)st.sleep_cost_cycles);
-	VT_CHECK(p.late == 40 * US, "D %llu: the learnt one was dropped",
-		 (unsigned long long)p.late);
-	/* 10 (22 + 16) us, and D's 29 us past B. */
-	VT_CHECK(st.latency_cycles == 409 * US, "L %llu",
+	VT_CHECK(p.late == 40 * US && p.late_tail == 70 * US,
+		 "D %llu D99 %llu: a learnt one was dropped",
+		 (unsigned long long)p.late, (unsigned long long)p.late_tail);
+	/* 10 (22 + 16) us, and D99's 59 us past B. */
+	VT_CHECK(st.latency_cycles == 439 * US, "L %llu",
 		 (unsigned long long)st.latency_cycles);
 }
 
