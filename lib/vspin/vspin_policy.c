@@ -520,9 +520,9 @@ track_quantile(uint64_t *q, uint64_t late, bool sampled, uint64_t step,
  * own latency, a timer's overshoot). D, their 95th percentile, keeps room
  * in the ring for what arrives meanwhile; their 99th percentile (D99)
  * plans the batches' span and the default L, the budget being on the
- * 99th percentile of the latency: on the project's VMs the slowest 5% of
- * wake-ups after a sleep of a few hundred microseconds came 30-110 us
- * later than D, enough to lift a run's p99 past L + B
+ * 99th percentile of the latency: on the project's VMs the slowest 1% of
+ * wake-ups after a sleep of a few hundred microseconds came 30-110 us or
+ * more later than D, enough to lift a run's p99 past L + B
  * (bench/README-adaptive.md, "A budget for the 99th percentile"). D99
  * steps four times as far, so that it settles within a run despite its
  * rarer samples. A rate window without such a wake-up (!sampled) steps
