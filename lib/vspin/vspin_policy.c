@@ -184,12 +184,19 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 /* An eighth of the ring is kept free for a producer's burst beyond K. */
 #define RING_BURST_SHIFT 3
 /*
- * A producer whose publications average this many entries or more runs
- * flat out (OVS's PMD threads read a poll of 16 packets or more the same
- * way): its bursts are full because more was waiting. Averaged with
- * weight 1/8, in entries x 2^COST_SHIFT.
+ * A publication of this many entries or more is a full burst (OVS's PMD
+ * threads read a poll of 16 packets or more as busy): more was waiting.
+ * A producer whose publications are full bursts, half of them or more
+ * (FULL_SHARE; a share averaged with weight 1/8, 1.0 = FULL_ONE), runs
+ * flat out (at saturation all of them were). The share, not the average size: a paced producer at half to
+ * three quarters of its rate publishes 5-15 entries most times and
+ * catches up in full bursts after a stall (12-16% of its publications,
+ * bench/README-adaptive.md, "Full bursts most times"), and an average
+ * of those crossed 16 for runs of idle periods, long enough to poll.
  */
 #define FULL_BURST 16u
+#define FULL_ONE 256u
+#define FULL_SHARE (FULL_ONE / 2)
 /*
  * A coalescing queue arms at its first empty poll and never sees a
  * publication on its own: one idle period in 2^PROBE_SHIFT spins first
@@ -628,16 +635,17 @@ plan_idle(struct vspin_policy *p)
 	wake = (p->wake_cpu + p->notify_cost) * p->rate_fp;
 	coalescing = k >= 2 && (idle >= wake || batch_saves(k, idle, wake));
 	/*
-	 * A producer that publishes full bursts back to back, one sooner
-	 * than two wake-ups and notifications cost (pub / r < 2 (C + N)),
-	 * runs flat out: each batch would take a notification out of its
-	 * throughput. The rate and u alone cannot tell: a consumer much
-	 * faster than its producer finds K leaving it as idle at saturation
-	 * as at half the load. Spin as near saturation. Full bursts further
-	 * apart (a bursty lighter load) still coalesce.
+	 * A producer that publishes full bursts (half the times or more)
+	 * back to back, one sooner than two wake-ups and notifications cost
+	 * (pub / r < 2 (C + N), pub the average publication), runs flat
+	 * out: each batch would take a notification out of its throughput.
+	 * The rate and u alone cannot tell: a consumer much faster than its
+	 * producer finds K leaving it as idle at saturation as at half the
+	 * load. Spin as near saturation. Full bursts further apart (a bursty
+	 * lighter load) still coalesce.
 	 */
 	b2b = 2 * wake;
-	full = p->pub_fp >= (uint64_t)FULL_BURST << COST_SHIFT &&
+	full = p->full_share >= FULL_SHARE &&
 	       p->pub_fp << (RATE_SHIFT - COST_SHIFT) < b2b;
 	if (full)
 		coalescing = false;
@@ -731,8 +739,11 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 		 * the producer published in one go (not what piled up while
 		 * we slept or were busy).
 		 */
-		if (adaptive && p->state == VSPIN_ST_SPIN)
+		if (adaptive && p->state == VSPIN_ST_SPIN) {
 			p->pub_fp = ewma8(p->pub_fp, (uint64_t)n << COST_SHIFT);
+			p->full_share = (uint32_t)ewma8(
+				p->full_share, n >= FULL_BURST ? FULL_ONE : 0);
+		}
 		/*
 		 * Armed, not asleep (the lcore's other queues were busy, or
 		 * this was the queue's first poll on it), and work came: the

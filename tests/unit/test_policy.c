@@ -755,6 +755,7 @@ test_adaptive_full_bursts_mean_saturation(void)
 	burst_of = 32;
 	consume(&t, 3200 * US, 20, 10 * US, 200000 * US);
 	pol.pub_fp = 32u << 4;
+	pol.full_share = 256;
 	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.regime != VSPIN_RG_BUSY,
 		 "bursts of 32 every 3.2 ms taken for saturation");
 	vspin_policy_armed(&pol, true, t);
@@ -766,6 +767,7 @@ test_adaptive_full_bursts_mean_saturation(void)
 	 */
 	vspin_policy_poll(&pol, 1, t);
 	pol.pub_fp = 0;
+	pol.full_share = 0;
 	burst_of = 64;
 	consume(&t, 16 * US, 20, 10 * US, 25000 * US);
 	sleeps = st.sleeps;
@@ -896,6 +898,47 @@ test_adaptive_late_tail_is_learnt(void)
 		 "one wake-up in ten 60 us late, the others 2 us: D %llu ns, "
 		 "expected about 60 us",
 		 (unsigned long long)pol.late);
+}
+
+/*
+ * A paced producer publishes a few entries most times and catches up in
+ * full bursts after a stall: here runs of eight publications of 8 and
+ * three of 32 (5 entries per us, 27% of the publications full, of 14.5
+ * entries on average). It does not run flat out: no idle period may
+ * spin as near saturation. An average of the sizes crossed 16 after each
+ * run of 32s (18.3 at its peak), and the queue polled; the share of full
+ * bursts peaks at 0.43, under a half.
+ */
+static void
+test_adaptive_catch_up_bursts_are_not_saturation(void)
+{
+	static const unsigned int pubs[] = {8, 8, 8, 8, 8, 8, 8, 8, 32, 32, 32};
+	uint64_t t = 0;
+	unsigned int i, busy = 0, periods = 0;
+	bool armed;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us */
+	vspin_policy_set_ring(&pol, 1024, true);
+	for (i = 0; i < 90000; i++) {
+		unsigned int n = pubs[i % (sizeof(pubs) / sizeof(pubs[0]))];
+		uint64_t next = t + (uint64_t)n * 320; /* 5 entries per us */
+
+		vspin_policy_poll(&pol, n, t);
+		t += 50 + (uint64_t)n * 20;
+		/* An empty poll starts an idle period, and picks its regime. */
+		armed = vspin_policy_poll(&pol, 0, t);
+		if (i >= 45000) {
+			periods++;
+			busy += pol.regime == VSPIN_RG_BUSY;
+		}
+		if (armed) /* the recheck finds the next publication */
+			vspin_policy_armed(&pol, true, next);
+		t = next; /* or spins until it comes */
+	}
+	VT_CHECK(busy == 0 && periods > 0,
+		 "%u of %u idle periods spun as near saturation (full share "
+		 "%u/256, average publication %llu/16); expected none",
+		 busy, periods, pol.full_share, (unsigned long long)pol.pub_fp);
 }
 
 /*
@@ -1274,6 +1317,7 @@ main(void)
 	VT_RUN(test_adaptive_busy_consumer_spins);
 	VT_RUN(test_adaptive_polling_relearns_u_from_a_batch);
 	VT_RUN(test_adaptive_full_bursts_mean_saturation);
+	VT_RUN(test_adaptive_catch_up_bursts_are_not_saturation);
 	VT_RUN(test_adaptive_late_wakeups_shorten_batches);
 	VT_RUN(test_adaptive_producer_pauses_at_saturation);
 	VT_RUN(test_adaptive_late_wakeups_leave_room_in_the_ring);
