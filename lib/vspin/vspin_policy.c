@@ -188,11 +188,12 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
  * threads read a poll of 16 packets or more as busy): more was waiting.
  * A producer whose publications are full bursts, half of them or more
  * (FULL_SHARE; a share averaged with weight 1/8, 1.0 = FULL_ONE), runs
- * flat out (at saturation all of them were). The share, not the average size: a paced producer at half to
- * three quarters of its rate publishes 5-15 entries most times and
- * catches up in full bursts after a stall (12-16% of its publications,
- * bench/README-adaptive.md, "Full bursts most times"), and an average
- * of those crossed 16 for runs of idle periods, long enough to poll.
+ * flat out (at saturation all of them were). The share, not the average
+ * size: a paced producer at half to three quarters of its rate publishes
+ * 5-15 entries most times and catches up in full bursts after a stall
+ * (12-16% of its publications, bench/README-adaptive.md, "Full bursts
+ * most times"), and an average of those crossed 16 for runs of idle
+ * periods, long enough to poll.
  */
 #define FULL_BURST 16u
 #define FULL_ONE 256u
