@@ -285,6 +285,7 @@ take_costs(struct vspin_policy *p)
 	p->stats->sleep_cost_cycles = p->sleep_cost;
 	p->stats->latency_cycles = p->latency;
 	p->stats->wake_late_cycles = p->late;
+	p->stats->wake_late_p99_cycles = p->late_tail;
 	p->stats->wake_cpu_cycles = p->wake_cpu;
 }
 
@@ -305,6 +306,7 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	stats->sleep_cost_cycles = 0;
 	stats->latency_cycles = 0;
 	stats->wake_late_cycles = 0;
+	stats->wake_late_p99_cycles = 0;
 	stats->wake_cpu_cycles = 0;
 	stats->busy_pct = 0;
 	if (c->mode != VSPIN_MODE_ADAPTIVE)
@@ -548,6 +550,7 @@ learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 	track_quantile(&p->late, late, sampled, step, 19, p->hz);
 	track_quantile(&p->late_tail, late, sampled, 4 * step, 99, p->hz);
 	p->stats->wake_late_cycles = p->late;
+	p->stats->wake_late_p99_cycles = p->late_tail;
 	if (p->conf.latency_us == 0) {
 		p->latency = default_latency(p);
 		p->stats->latency_cycles = p->latency;

@@ -26,6 +26,8 @@ static const struct stat_desc stat_descs[VSPIN_STATS_NB] = {
 	{"wake_late_us", offsetof(struct vspin_stats, wake_late_cycles), 1},
 	{"busy_pct", offsetof(struct vspin_stats, busy_pct), 0},
 	{"wake_cpu_us", offsetof(struct vspin_stats, wake_cpu_cycles), 1},
+	{"wake_late_p99_us", offsetof(struct vspin_stats, wake_late_p99_cycles),
+	 1},
 };
 
 int
@@ -69,6 +71,7 @@ vspin_stats_reset(struct vspin_stats *s)
 		.wake_late_cycles = s->wake_late_cycles,
 		.busy_pct = s->busy_pct,
 		.wake_cpu_cycles = s->wake_cpu_cycles,
+		.wake_late_p99_cycles = s->wake_late_p99_cycles,
 	};
 
 	*s = kept;

@@ -29,6 +29,7 @@ struct vspin_stats {
 	uint64_t wake_late_cycles; /* D, batches' wake-up lateness (adaptive) */
 	uint64_t busy_pct;	   /* u, the busy fraction in % (adaptive) */
 	uint64_t wake_cpu_cycles;  /* C, a wake-up's CPU (adaptive) */
+	uint64_t wake_late_p99_cycles; /* D99, the lateness's p99 (adaptive) */
 };
 
 /*
@@ -36,7 +37,7 @@ struct vspin_stats {
  * both PMDs name them alike: "<dir>_q<N>_<name>". notify_name is what the
  * producer's notifications are called on that side ("kicks" or "calls").
  */
-#define VSPIN_STATS_NB 16
+#define VSPIN_STATS_NB 17
 
 /*
  * Write the name of counter i (0 <= i < VSPIN_STATS_NB) into buf.

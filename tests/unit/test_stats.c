@@ -9,14 +9,23 @@
 #include "vspin_test.h"
 
 static const char *const tx_q0[VSPIN_STATS_NB] = {
-	"tx_q0_kicks",		"tx_q0_kicks_suppressed",
-	"tx_q0_arms",		"tx_q0_arm_rechecks_hit",
-	"tx_q0_sleeps",		"tx_q0_wakeups",
-	"tx_q0_sleep_timeouts", "tx_q0_spurious_wakeups",
-	"tx_q0_spin_us",	"tx_q0_sleep_us",
-	"tx_q0_window_us",	"tx_q0_sleep_cost_us",
-	"tx_q0_latency_us",	"tx_q0_wake_late_us",
-	"tx_q0_busy_pct",	"tx_q0_wake_cpu_us",
+	"tx_q0_kicks",
+	"tx_q0_kicks_suppressed",
+	"tx_q0_arms",
+	"tx_q0_arm_rechecks_hit",
+	"tx_q0_sleeps",
+	"tx_q0_wakeups",
+	"tx_q0_sleep_timeouts",
+	"tx_q0_spurious_wakeups",
+	"tx_q0_spin_us",
+	"tx_q0_sleep_us",
+	"tx_q0_window_us",
+	"tx_q0_sleep_cost_us",
+	"tx_q0_latency_us",
+	"tx_q0_wake_late_us",
+	"tx_q0_busy_pct",
+	"tx_q0_wake_cpu_us",
+	"tx_q0_wake_late_p99_us",
 };
 
 static void
@@ -101,10 +110,11 @@ test_values_bound_to_fields(void)
 		.wake_late_cycles = 14000,
 		.busy_pct = 15,
 		.wake_cpu_cycles = 16000,
+		.wake_late_p99_cycles = 17000,
 	};
 	/* At 1 GHz: 1000 cycles per microsecond. */
 	static const uint64_t want[VSPIN_STATS_NB] = {
-		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
 	unsigned int i;
 
 	for (i = 0; i < VSPIN_STATS_NB; i++)
@@ -148,7 +158,7 @@ test_cycles_converted_to_us(void)
 		 (unsigned long long)vspin_stats_value(&s, 2, 3000000000u));
 }
 
-/* A reset zeroes every count and keeps the six settings. */
+/* A reset zeroes every count and keeps the seven settings. */
 static void
 test_reset_keeps_settings(void)
 {
@@ -162,22 +172,25 @@ test_reset_keeps_settings(void)
 	s.wake_late_cycles = 14;
 	s.busy_pct = 15;
 	s.wake_cpu_cycles = 16;
+	s.wake_late_p99_cycles = 17;
 	vspin_stats_reset(&s);
-	for (i = 0; i < VSPIN_STATS_NB - 6; i++)
+	for (i = 0; i < VSPIN_STATS_NB - 7; i++)
 		VT_CHECK(vspin_stats_value(&s, i, 0) == 0,
 			 "%s = %llu after a reset", tx_q0[i],
 			 (unsigned long long)vspin_stats_value(&s, i, 0));
 	VT_CHECK(s.window_cycles == 11 && s.sleep_cost_cycles == 12 &&
 			 s.latency_cycles == 13 && s.wake_late_cycles == 14 &&
-			 s.busy_pct == 15 && s.wake_cpu_cycles == 16,
+			 s.busy_pct == 15 && s.wake_cpu_cycles == 16 &&
+			 s.wake_late_p99_cycles == 17,
 		 "settings after a reset: window %llu, B %llu, L %llu, D %llu, "
-		 "u %llu, C %llu",
+		 "u %llu, C %llu, D99 %llu",
 		 (unsigned long long)s.window_cycles,
 		 (unsigned long long)s.sleep_cost_cycles,
 		 (unsigned long long)s.latency_cycles,
 		 (unsigned long long)s.wake_late_cycles,
 		 (unsigned long long)s.busy_pct,
-		 (unsigned long long)s.wake_cpu_cycles);
+		 (unsigned long long)s.wake_cpu_cycles,
+		 (unsigned long long)s.wake_late_p99_cycles);
 }
 
 int

@@ -28,6 +28,7 @@ fill(struct vspin_tel_rxq *out, const struct vspin_policy *p,
 	out->wake_late = VSPIN_TEL_READ(st->wake_late_cycles);
 	out->busy_pct = VSPIN_TEL_READ(st->busy_pct);
 	out->wake_cpu = VSPIN_TEL_READ(st->wake_cpu_cycles);
+	out->late99 = VSPIN_TEL_READ(st->wake_late_p99_cycles);
 	out->arms = VSPIN_TEL_READ(st->arms);
 	out->sleeps = VSPIN_TEL_READ(st->sleeps);
 	out->wakeups = VSPIN_TEL_READ(st->wakeups);
@@ -80,6 +81,8 @@ queue_dict(const struct vspin_tel_rxq *q)
 	rte_tel_data_add_dict_u64(d, "busy_pct", q->busy_pct);
 	rte_tel_data_add_dict_u64(d, "wake_cpu_us",
 				  cycles_us(q->wake_cpu, q->hz));
+	rte_tel_data_add_dict_u64(d, "wake_late_p99_us",
+				  cycles_us(q->late99, q->hz));
 	rte_tel_data_add_dict_u64(d, "budget", q->budget);
 	rte_tel_data_add_dict_u64(d, "sleep_max_us", q->sleep_max_us);
 	rte_tel_data_add_dict_u64(d, "ring_size", q->ring_size);
