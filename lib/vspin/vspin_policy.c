@@ -515,10 +515,10 @@ plan_span(const struct vspin_policy *p)
  * a sample), so that it settles where 1 sample in odds + 1 is above it.
  */
 static void
-track_quantile(uint64_t *q, uint64_t late, bool sampled, uint64_t step,
+track_quantile(uint64_t *q, uint64_t sample, bool sampled, uint64_t step,
 	       uint64_t odds, uint64_t max)
 {
-	if (sampled && late > *q)
+	if (sampled && sample > *q)
 		*q = *q + step < max ? *q + step : max;
 	else
 		*q -= *q > step / odds ? step / odds : *q;
