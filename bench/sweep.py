@@ -486,9 +486,11 @@ def metrics(host, guest):
         # the stock PMDs): the p99 bound is stock's p99 + L + B.
         "sink_sleep_cost_us": xmax(sink, "rx_q0_sleep_cost_us"),
         "sink_latency_us": xmax(sink, "rx_q0_latency_us"),
-        # What it learnt by the end of the run: D, the 95th percentile of
-        # a batch's wake-up lateness, and u, its busy fraction (adaptive).
+        # What it learnt by the end of the run: D and D99, the 95th and
+        # 99th percentiles of a batch's wake-up lateness, and u, its busy
+        # fraction (adaptive).
         "sink_wake_late_us": xmax(sink, "rx_q0_wake_late_us"),
+        "sink_wake_late99_us": xmax(sink, "rx_q0_wake_late_p99_us"),
         "sink_busy_pct": xmax(sink, "rx_q0_busy_pct"),
         # C, the CPU it prices one wake-up at (measured at start-up).
         "sink_wake_cpu_us": xmax(sink, "rx_q0_wake_cpu_us"),
@@ -517,7 +519,7 @@ FIELDS = ["offered_mpps", "sent_mpps", "mpps", "ivl_min_mpps",
           "sink_latency_us", "sink_wake_late_us", "sink_busy_pct",
           "sink_wake_cpu_us", "p50_us", "p99_us", "p999_us",
           "guest_ns_pkt", "host_ns_pkt", "guest_cyc_pkt", "guest_ins_pkt",
-          "gen_full_pct"]
+          "gen_full_pct", "sink_wake_late99_us"]
 
 
 def summarize(runs):
@@ -563,7 +565,8 @@ def table_rows(configs, loads, summ):
     head = ["load", "pair / mode", "offered Mpps", "delivered Mpps "
             "med [min-max]", "per-100ms Mpps min-max (CV%)", "host CPU %", "guest CPU %", "kicks/Mpkt",
             "calls/Mpkt", "sleeps host/guest", "wake-ups host/guest",
-            "consumer L / B us", "consumer D us / u %", "p50 us",
+            "consumer L / B us", "consumer D / D99 us / u %",
+            "p50 us",
             "p99 us", "p99.9 us", "lost (worst run)",
             "reordered (worst run)", "duplicates (worst run)"]
     rows = []
@@ -591,8 +594,10 @@ def table_rows(configs, loads, summ):
                                       fmt(med(s["sink_sleep_cost_us"]), 0)),
                          "-" if not med(s["sink_latency_us"]) or
                          med(s["sink_wake_late_us"]) is None else
-                         "%s / %s" % (fmt(med(s["sink_wake_late_us"]), 0),
-                                      fmt(med(s["sink_busy_pct"]), 0)),
+                         "%s / %s / %s" % (
+                             fmt(med(s["sink_wake_late_us"]), 0),
+                             fmt(med(s["sink_wake_late99_us"]), 0),
+                             fmt(med(s["sink_busy_pct"]), 0)),
                          *([fmt(med(s[k]), 1) for k in
                             ("p50_us", "p99_us", "p999_us")]
                            if med(s["packets"]) else ["-"] * 3),
@@ -1212,9 +1217,9 @@ def write_report(outdir, runs, meta):
         "highest, and its coefficient of variation; lost, reordered and "
         "duplicates: the worst of the repeats; consumer L / B: the "
         "latency budget and sleep cost the consumer's queue computed "
-        "(adaptive); consumer D / u: what it had learnt at the end of the "
-        "run, its batches' wake-up lateness (95th percentile) and its busy "
-        "fraction (adaptive); CPU: the polling thread's CPU time over wall time; "
+        "(adaptive); consumer D / D99 / u: what it had learnt at the end "
+        "of the run, its batches' wake-up lateness (95th and 99th "
+        "percentiles) and its busy fraction (adaptive); CPU: the polling thread's CPU time over wall time; "
         "kicks/calls per million delivered packets from the ports' xstats "
         "('-': the stock PMD does not count it); latency from the "
         "guest's TSC stamp at tx_burst to the host's rx_burst.", "",
