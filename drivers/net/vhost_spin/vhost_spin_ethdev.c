@@ -22,12 +22,35 @@ vhost_spin_configure(struct rte_eth_dev *dev __rte_unused)
 	return 0;
 }
 
+/* Every configured queue has been set up (ethdev leaves the others NULL). */
+static int
+queues_set_up(struct rte_eth_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		if (dev->data->rx_queues[i] == NULL) {
+			VHOST_SPIN_LOG(ERR, "%s: rx queue %u not set up",
+				       dev->data->name, i);
+			return -EINVAL;
+		}
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		if (dev->data->tx_queues[i] == NULL) {
+			VHOST_SPIN_LOG(ERR, "%s: tx queue %u not set up",
+				       dev->data->name, i);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 static int
 vhost_spin_start(struct rte_eth_dev *dev)
 {
 	struct vhost_spin_port *p = dev->data->dev_private;
 	uint16_t i;
 
+	if (queues_set_up(dev) != 0)
+		return -EINVAL;
 	vhost_spin_intr_uninstall(dev);
 	if (dev->data->dev_conf.intr_conf.rxq && vhost_spin_intr_install(dev))
 		return -ENOMEM;

@@ -81,13 +81,16 @@ queue_at(struct rte_eth_dev *dev, unsigned int j, bool *rx, uint16_t *qid,
 	*vring = *rx ? 2 * *qid + 1 : 2 * *qid;
 }
 
+/* A queue configured but not set up yet (NULL) counts nothing. */
 static uint64_t
 lookahead_bursts(struct rte_eth_dev *dev, bool rx, uint16_t qid)
 {
 	const struct vhost_spin_rxq *rq = rx ? dev->data->rx_queues[qid] : NULL;
 	const struct vhost_spin_txq *tq = rx ? NULL : dev->data->tx_queues[qid];
 
-	return rq != NULL ? rq->ahead.bursts : tq->ahead.bursts;
+	if (rq != NULL)
+		return rq->ahead.bursts;
+	return tq != NULL ? tq->ahead.bursts : 0;
 }
 
 int
@@ -161,20 +164,24 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		}
 	}
 	for (j = 0; j < nq; j++) {
-		struct vspin_stats s;
-		uint64_t publishes;
+		struct vspin_stats s = {0};
+		uint64_t publishes = 0;
 
 		queue_at(dev, j, &rx, &qid, &vring);
 		if (rx) {
 			struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
 
-			s = q->vstats;
-			publishes = q->publishes;
+			if (q != NULL) {
+				s = q->vstats;
+				publishes = q->publishes;
+			}
 		} else {
 			struct vhost_spin_txq *q = dev->data->tx_queues[qid];
 
-			s = q->vstats;
-			publishes = q->publishes;
+			if (q != NULL) {
+				s = q->vstats;
+				publishes = q->publishes;
+			}
 		}
 		/* Calls are counted by the library, per vring. */
 		if (lib != NULL && ls.calls_id >= 0) {
@@ -217,6 +224,9 @@ vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
+
+		if (q == NULL)
+			continue;
 		vspin_stats_reset(&q->vstats);
 		q->publishes = 0;
 		q->ahead.bursts = 0;
@@ -226,6 +236,8 @@ vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct vhost_spin_txq *q = dev->data->tx_queues[i];
 
+		if (q == NULL)
+			continue;
 		memset(&q->vstats, 0, sizeof(q->vstats));
 		q->publishes = 0;
 		q->ahead.bursts = 0;

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Statistics and start with queues configured but not set up.
+
+Case queue_order
+  Program: queue_order (tests/dpdk/plugins/queue_order.c), one process,
+  --no-huge, with both plugins and two ports nobody connects to:
+  net_vhost_spin0,iface=SOCK1,queues=2 and
+  net_virtio_spin0,path=SOCK2,server=1,queues=2.
+  Per port: configure 2 queues, set up queue 0 only, read stats and
+  xstats (names, values, reset), start (must fail), set up queue 1, start,
+  read them again, stop, reconfigure to 1 queue, start, stop, close.
+Expected: exit 0, "2 ports, 0 failures", no crash and no sanitizer
+  report; each port's refused start logged an error naming the port and
+  the queue.
+"""
+
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import harness  # noqa: E402
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def program():
+    p = os.environ.get("VSPIN_QUEUE_ORDER") or os.path.join(
+        harness.build_dir(), "tests/dpdk/plugins/queue_order")
+    if not os.path.isfile(p):
+        raise FileNotFoundError("not built: " + p)
+    return p
+
+
+def queue_order():
+    with harness.private_dir() as d:
+        prefix = "qorder-%d" % os.getpid()
+        argv = [program(), "-l", "0", "--no-huge", "-m", "256", "--no-pci",
+                "--file-prefix", prefix,
+                "-d", harness.plugin("vhost_spin"),
+                "-d", harness.plugin("virtio_spin"),
+                "--vdev", "net_vhost_spin0,iface=%s/h.sock,queues=2" % d,
+                "--vdev", "net_virtio_spin0,path=%s/g.sock,server=1,queues=2" % d]
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True,
+                               timeout=60, env=harness.testpmd_env(),
+                               check=False)
+        finally:
+            harness.remove_eal_files(prefix)
+    out = r.stdout + r.stderr
+    print(out[-4000:])
+    san = harness.sanitizer_report(out)
+    check(san is None, "sanitizer: " + str(san))
+    check(r.returncode == 0 and "2 ports, 0 failures" in out,
+          "exit %d; FAIL lines:\n%s" % (r.returncode, "\n".join(
+              l for l in out.splitlines() if "FAIL" in l)))
+    # Each names its port: the vhost one by name, the virtio one by path.
+    for port in ("net_vhost_spin0", "g.sock"):
+        check(any(port in l and "queue 1 not set up" in l
+                  for l in out.splitlines()),
+              "%s: no error naming the queue not set up" % port)
+
+
+CASES = {"queue_order": queue_order}
+
+if __name__ == "__main__":
+    case = sys.argv[1] if len(sys.argv) > 1 else ""
+    if case not in CASES:
+        sys.exit("usage: test_queue_order.py %s" % "|".join(CASES))
+    CASES[case]()
+    print("PASS " + case)
