@@ -137,6 +137,29 @@ log_private(struct virtio_spin_dev *dev, const char *what, uint16_t qid,
 static void rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
 static void tx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
 
+/*
+ * Without RTE_ETH_RX_OFFLOAD_SCATTER the application takes packets of one
+ * mbuf only: a frame of the MTU (and a VLAN tag) must fit one. A longer
+ * frame that spans buffers anyway is dropped in the data path
+ * (rx_drop_chain()). Checked at queue set-up and at every MTU change.
+ */
+static int
+rx_frame_fits(const struct virtio_spin_dev *dev, uint16_t qid,
+	      struct rte_mempool *mp, bool scatter, uint16_t mtu)
+{
+	uint32_t frame = (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+
+	if (scatter || frame <= room)
+		return 0;
+	PMD_LOG(ERR,
+		"%s: rx queue %u: a frame of MTU %u takes %u bytes, mbufs of "
+		"pool %s hold %u: enable RTE_ETH_RX_OFFLOAD_SCATTER (testpmd: "
+		"--enable-scatter) or use larger mbufs",
+		dev->path, qid, mtu, frame, mp->name, room);
+	return -EINVAL;
+}
+
 static int
 rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	       unsigned int socket, const struct rte_eth_rxconf *conf,
@@ -148,8 +171,6 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	bool scatter =
 		((conf->offloads | eth_dev->data->dev_conf.rxmode.offloads) &
 		 RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
-	uint32_t frame = eth_dev->data->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
-	uint32_t room;
 
 	if (num < 0)
 		return num;
@@ -159,23 +180,8 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 			mp->name);
 		return -EINVAL;
 	}
-	/*
-	 * Without RTE_ETH_RX_OFFLOAD_SCATTER the application takes packets
-	 * of one mbuf only: a frame of the MTU (and a VLAN tag) must fit one.
-	 * A longer frame that spans buffers anyway is dropped in the data
-	 * path (rx_drop_chain()).
-	 */
-	room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
-	if (!scatter && frame > room) {
-		PMD_LOG(ERR,
-			"%s: rx queue %u: a frame of MTU %u takes %u bytes, "
-			"mbufs of pool %s hold %u: enable "
-			"RTE_ETH_RX_OFFLOAD_SCATTER (testpmd: "
-			"--enable-scatter) or use larger mbufs",
-			dev->path, qid, eth_dev->data->mtu, frame, mp->name,
-			room);
+	if (rx_frame_fits(dev, qid, mp, scatter, eth_dev->data->mtu) != 0)
 		return -EINVAL;
-	}
 	rx_queue_release(eth_dev, qid);
 	rxq = private_zalloc(sizeof(*rxq));
 	if (rxq == NULL)
@@ -519,6 +525,27 @@ dev_close(struct rte_eth_dev *eth_dev)
 	return 0;
 }
 
+/*
+ * A new MTU (ethdev has checked its range): every rx queue already set up
+ * must still take a frame of it. Nothing goes to the backend, whose MTU
+ * (VIRTIO_NET_F_MTU) is advice to us, not ours to set.
+ */
+static int
+mtu_set(struct rte_eth_dev *eth_dev, uint16_t mtu)
+{
+	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
+	uint16_t q;
+
+	for (q = 0; q < eth_dev->data->nb_rx_queues; q++) {
+		struct virtio_spin_rxq *rxq = eth_dev->data->rx_queues[q];
+
+		if (rxq != NULL &&
+		    rx_frame_fits(dev, q, rxq->mp, rxq->scatter, mtu) != 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* What testpmd's "show rxq info" prints: the ring a queue got. */
 static void
 rxq_info_get(struct rte_eth_dev *eth_dev, uint16_t qid,
@@ -549,6 +576,7 @@ static const struct eth_dev_ops virtio_spin_ops = {
 	.dev_stop = dev_stop,
 	.dev_close = dev_close,
 	.link_update = link_update,
+	.mtu_set = mtu_set,
 	.promiscuous_enable = promisc_noop,
 	.promiscuous_disable = promisc_noop,
 	.allmulticast_enable = promisc_noop,

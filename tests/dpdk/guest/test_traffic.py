@@ -24,7 +24,9 @@ Cases (argv[1]):
       multi-segment mbufs both ways: guest txonly with 3-segment 128-byte
       packets (a descriptor chain per packet); host txonly with 3000-byte
       packets, more than one rx buffer: mergeable receive, num_buffers 2
-      (the guest enables scatter: --enable-scatter).
+      (the guest enables scatter: --enable-scatter). Then 9000-byte
+      frames of 5 segments both ways, the guest's MTU set to 9000 first
+      ("port config mtu", which must take it).
       Expect: counts and bytes agree, every packet has the size sent.
   noscatter_poll
       the guest does not enable RTE_ETH_RX_OFFLOAD_SCATTER. With 700-byte
@@ -230,15 +232,27 @@ def send(tx, rx, segs):
     return tx.port_stats(0), rx.port_stats(0)
 
 
+JUMBO = "2000,2000,2000,2000,1000"
+
+
 def segments(d, devargs, spin):
     for sender, size, segs in (("guest", 128, "32,32,64"),
-                               ("host", 3000, "2000,1000")):
+                               ("host", 3000, "2000,1000"),
+                               ("guest", 9000, JUMBO),
+                               ("host", 9000, JUMBO)):
         fwd = {"guest": ("txonly", "rxonly"), "host": ("rxonly", "txonly")}
         with vhost_pmd(d, fwd[sender][1]) as host, \
                 guest_pmd(d, fwd[sender][0], devargs,
                           args=["--enable-scatter"]) as guest:
             guest.wait_link_up(0)
             host.wait_link_up(0)
+            if size > 1518:
+                # As OVS's mtu_request and ip link set mtu would.
+                out = guest.cmd("port config mtu 0 %d" % size)
+                info = guest.cmd("show port info 0")
+                check("failed" not in out.lower() and
+                      re.search(r"MTU: %d\b" % size, info),
+                      "MTU %d not taken: %r; %r" % (size, out, info[-600:]))
             tx, rx = (guest, host) if sender == "guest" else (host, guest)
             t, r = send(tx, rx, segs)
             check(t["tx_packets"] > 0, "%s sent nothing: %s" % (sender, t))

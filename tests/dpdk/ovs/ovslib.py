@@ -408,10 +408,11 @@ def _int(s):
 
 
 # -- guests ---------------------------------------------------------------
-def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra=""):
+def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="", args=()):
     """A testpmd guest on CPU 0 only (its main and forwarding lcores both
     there), so that OVS's PMD thread has core 1 to itself. kind "ours"
-    (net_virtio_spin, spin mode) or "stock" (net_virtio_user)."""
+    (net_virtio_spin, spin mode) or "stock" (net_virtio_user); args: more
+    testpmd options."""
     if kind == "ours":
         vdev = "net_virtio_spin0,path=%s,queue_size=%d,spin_mode=spin" % (
             sock, qsize)
@@ -423,7 +424,8 @@ def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra=""):
         vdev += "," + extra
     return _on_cpu0(h.Testpmd(name, vdevs=[vdev], plugins=plugins,
                               args=["--forward-mode=" + fwd,
-                                    "--rxd=%d" % qsize, "--txd=%d" % qsize]))
+                                    "--rxd=%d" % qsize, "--txd=%d" % qsize]
+                              + list(args)))
 
 
 def backend(name, kind, sock, fwd="rxonly"):

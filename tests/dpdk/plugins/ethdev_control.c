@@ -1,22 +1,33 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * An application that configures more queues than it has set up yet, as
- * one does while it builds a port or after a set-up failed: ethdev then
- * holds NULL queues, and statistics may be read at any time (OVS reads
- * them from another thread). Every port of the process (one per vdev on
- * the command line, nobody connected to it, rx interrupts configured)
- * must:
+ * Control-path calls in the orders applications make them, on every port
+ * of the process (one per vdev on the command line, nobody connected to
+ * it, rx interrupts configured).
+ *
+ * Queues configured but not set up, as while an application builds a
+ * port or after a set-up failed (ethdev then holds NULL queues; OVS reads
+ * statistics from another thread at any time). The port must:
  *   - answer stats and xstats (names, values, reset) without crashing,
  *     the same number of xstats for names and values;
  *   - refuse to start, with an error, while a queue is not set up;
  *   - start once every queue is, and stop and close cleanly;
  *   - do the same after a reconfiguration to fewer queues.
  *
- * Usage: queue_order EAL-ARGS. Prints "ok"/"FAIL" per check; exits 0 only
- * if there was a port and every check passed.
+ * MTU (rte_eth_dev_set_mtu, as OVS's mtu_request and testpmd's "port
+ * config mtu" call it), with queues set up on 2 KB mbufs:
+ *   - 1500 is taken, and so is 9000 on net_vhost_spin (the library copies
+ *     frames of any length into mbuf chains);
+ *   - net_virtio_spin refuses 9000 (a frame would not fit one mbuf) and
+ *     keeps its MTU, unless the port takes scattered packets
+ *     (RTE_ETH_RX_OFFLOAD_SCATTER, set up in the second configuration).
+ *
+ * Usage: ethdev_control EAL-ARGS. Prints "ok"/"FAIL" per check; exits 0
+ * only if there was a port and every check passed.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -81,16 +92,36 @@ setup_queue(uint16_t port, uint16_t q, struct rte_mempool *mp)
 	       rte_eth_tx_queue_setup(port, q, NB_DESC, socket, NULL);
 }
 
+/* Sets mtu; want_ok: whether the port must take it. */
+static void
+set_mtu(uint16_t port, uint16_t mtu, bool want_ok, const char *when)
+{
+	uint16_t before = 0, after = 0;
+	int r;
+
+	rte_eth_dev_get_mtu(port, &before);
+	r = rte_eth_dev_set_mtu(port, mtu);
+	rte_eth_dev_get_mtu(port, &after);
+	if (want_ok)
+		check(r == 0 && after == mtu, "%s: MTU %u taken: %d, now %u",
+		      when, mtu, r, after);
+	else
+		check(r != 0 && after == before,
+		      "%s: MTU %u refused: %d, still %u", when, mtu, r, after);
+}
+
 static void
 run_port(uint16_t port, struct rte_mempool *mp)
 {
 	/* Rx interrupts too: their set-up walks the queues at start. */
 	struct rte_eth_conf conf = {.intr_conf = {.rxq = 1}};
 	struct rte_eth_dev_info info;
+	bool virtio;
 	int r;
 
 	if (rte_eth_dev_info_get(port, &info) != 0)
 		info.driver_name = "?";
+	virtio = strcmp(info.driver_name, "net_virtio_spin") == 0;
 	printf("port %u (%s)\n", port, info.driver_name);
 	check(rte_eth_dev_configure(port, 2, 2, &conf) == 0,
 	      "configure 2 queues");
@@ -102,13 +133,20 @@ run_port(uint16_t port, struct rte_mempool *mp)
 		rte_eth_dev_stop(port);
 	read_stats(port, "after the refused start");
 	check(setup_queue(port, 1, mp) == 0, "set up queue 1");
+	set_mtu(port, 1500, true, "2 KB mbufs");
+	set_mtu(port, 9000, !virtio, "2 KB mbufs");
+	set_mtu(port, 1500, true, "2 KB mbufs");
 	check(rte_eth_dev_start(port) == 0, "start with both queues");
 	read_stats(port, "started");
 	check(rte_eth_dev_stop(port) == 0, "stop");
-	/* Fewer queues: ethdev releases queue 1. */
+	/* Fewer queues (ethdev releases queue 1), scattered packets. */
+	conf.rxmode.offloads =
+		info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
 	check(rte_eth_dev_configure(port, 1, 1, &conf) == 0,
-	      "configure 1 queue");
+	      "configure 1 queue%s", conf.rxmode.offloads ? ", scatter" : "");
 	read_stats(port, "reconfigured to 1 queue");
+	check(setup_queue(port, 0, mp) == 0, "set up queue 0 again");
+	set_mtu(port, 9000, true, "scatter or the host");
 	check(rte_eth_dev_start(port) == 0, "start with 1 queue");
 	check(rte_eth_dev_stop(port) == 0, "stop");
 	check(rte_eth_dev_close(port) == 0, "close");
@@ -126,7 +164,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "EAL init failed\n");
 		return 2;
 	}
-	mp = rte_pktmbuf_pool_create("queue_order", 4096, 0, 0,
+	mp = rte_pktmbuf_pool_create("ethdev_control", 4096, 0, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
 	if (mp == NULL) {

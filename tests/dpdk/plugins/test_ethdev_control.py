@@ -1,17 +1,21 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Statistics and start with queues configured but not set up.
+"""Control-path calls in the orders applications make them.
 
-Case queue_order
-  Program: queue_order (tests/dpdk/plugins/queue_order.c), one process,
-  --no-huge, with both plugins and two ports nobody connects to:
+Case ethdev_control
+  Program: ethdev_control (tests/dpdk/plugins/ethdev_control.c), one
+  process, --no-huge, with both plugins and two ports nobody connects to:
   net_vhost_spin0,iface=SOCK1,queues=2 and
   net_virtio_spin0,path=SOCK2,server=1,queues=2.
   Per port: configure 2 queues, set up queue 0 only, read stats and
-  xstats (names, values, reset), start (must fail), set up queue 1, start,
-  read them again, stop, reconfigure to 1 queue, start, stop, close.
+  xstats (names, values, reset), start (must fail), set up queue 1, set
+  the MTU to 1500, 9000 and 1500 (2 KB mbufs: net_virtio_spin must refuse
+  9000 and keep 1500), start, read them again, stop, reconfigure to 1
+  queue with RTE_ETH_RX_OFFLOAD_SCATTER, set queue 0 up again, MTU 9000
+  (taken by both), start, stop, close.
 Expected: exit 0, "2 ports, 0 failures", no crash and no sanitizer
   report; each port's refused start logged an error naming the port and
-  the queue.
+  the queue, and net_virtio_spin's refused MTU one naming the MTU and the
+  option that would allow it.
 """
 
 import os
@@ -29,16 +33,16 @@ def check(cond, msg):
 
 
 def program():
-    p = os.environ.get("VSPIN_QUEUE_ORDER") or os.path.join(
-        harness.build_dir(), "tests/dpdk/plugins/queue_order")
+    p = os.environ.get("VSPIN_ETHDEV_CONTROL") or os.path.join(
+        harness.build_dir(), "tests/dpdk/plugins/ethdev_control")
     if not os.path.isfile(p):
         raise FileNotFoundError("not built: " + p)
     return p
 
 
-def queue_order():
+def ethdev_control():
     with harness.private_dir() as d:
-        prefix = "qorder-%d" % os.getpid()
+        prefix = "ethctl-%d" % os.getpid()
         argv = [program(), "-l", "0", "--no-huge", "-m", "256", "--no-pci",
                 "--file-prefix", prefix,
                 "-d", harness.plugin("vhost_spin"),
@@ -63,13 +67,16 @@ def queue_order():
         check(any(port in l and "queue 1 not set up" in l
                   for l in out.splitlines()),
               "%s: no error naming the queue not set up" % port)
+    check(any("g.sock" in l and "MTU 9000" in l and "SCATTER" in l
+              for l in out.splitlines()),
+          "net_virtio_spin0: no error naming the refused MTU")
 
 
-CASES = {"queue_order": queue_order}
+CASES = {"ethdev_control": ethdev_control}
 
 if __name__ == "__main__":
     case = sys.argv[1] if len(sys.argv) > 1 else ""
     if case not in CASES:
-        sys.exit("usage: test_queue_order.py %s" % "|".join(CASES))
+        sys.exit("usage: test_ethdev_control.py %s" % "|".join(CASES))
     CASES[case]()
     print("PASS " + case)
