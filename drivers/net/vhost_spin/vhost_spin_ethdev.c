@@ -185,6 +185,8 @@ vhost_spin_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_rx_queues = p->args.queues;
 	info->max_tx_queues = p->args.queues;
 	info->min_rx_bufsize = 0;
+	/* The library chains mbufs for a frame longer than one (jumbo). */
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	return 0;
 }
