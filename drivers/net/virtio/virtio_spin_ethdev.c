@@ -527,8 +527,8 @@ dev_close(struct rte_eth_dev *eth_dev)
 
 /*
  * A new MTU (ethdev has checked its range): every rx queue already set up
- * must still take a frame of it. Nothing goes to the backend, whose MTU
- * (VIRTIO_NET_F_MTU) is advice to us, not ours to set.
+ * must still take a frame of it. Nothing goes to the backend: we do not
+ * negotiate VIRTIO_NET_F_MTU, the device's limit on what we may send.
  */
 static int
 mtu_set(struct rte_eth_dev *eth_dev, uint16_t mtu)
