@@ -141,7 +141,8 @@ static void tx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
  * Without RTE_ETH_RX_OFFLOAD_SCATTER the application takes packets of one
  * mbuf only: a frame of the MTU (and a VLAN tag) must fit one. A longer
  * frame that spans buffers anyway is dropped in the data path
- * (rx_drop_chain()). Checked at queue set-up and at every MTU change.
+ * (rx_drop_chain()). Checked at queue set-up, at start and at an MTU
+ * change while started.
  */
 static int
 rx_frame_fits(const struct virtio_spin_dev *dev, uint16_t qid,
@@ -158,6 +159,23 @@ rx_frame_fits(const struct virtio_spin_dev *dev, uint16_t qid,
 		"--enable-scatter) or use larger mbufs",
 		dev->path, qid, mtu, frame, mp->name, room);
 	return -EINVAL;
+}
+
+/* Every rx queue set up takes a frame of mtu. */
+static int
+rx_frames_fit(struct rte_eth_dev *eth_dev, uint16_t mtu)
+{
+	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
+	uint16_t q;
+
+	for (q = 0; q < eth_dev->data->nb_rx_queues; q++) {
+		struct virtio_spin_rxq *rxq = eth_dev->data->rx_queues[q];
+
+		if (rxq != NULL &&
+		    rx_frame_fits(dev, q, rxq->mp, rxq->scatter, mtu) != 0)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 static int
@@ -372,6 +390,10 @@ dev_start(struct rte_eth_dev *eth_dev)
 	bool was_shown;
 	int r;
 
+	/* The MTU may have grown since the queues were set up. */
+	r = rx_frames_fit(eth_dev, eth_dev->data->mtu);
+	if (r < 0)
+		return r;
 	r = setup_rx_intr(eth_dev);
 	if (r < 0) {
 		PMD_LOG(ERR, "%s: rx interrupt set-up failed", dev->path);
@@ -526,24 +548,18 @@ dev_close(struct rte_eth_dev *eth_dev)
 }
 
 /*
- * A new MTU (ethdev has checked its range): every rx queue already set up
- * must still take a frame of it. Nothing goes to the backend: we do not
+ * A new MTU (ethdev has checked its range). Stopped, any: the application
+ * may set its queues up again on larger mbufs, and start checks them
+ * (the order OVS uses: configure, MTU, queues). Started, only one every rx
+ * queue takes a frame of. Nothing goes to the backend: we do not
  * negotiate VIRTIO_NET_F_MTU, the device's limit on what we may send.
  */
 static int
 mtu_set(struct rte_eth_dev *eth_dev, uint16_t mtu)
 {
-	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
-	uint16_t q;
-
-	for (q = 0; q < eth_dev->data->nb_rx_queues; q++) {
-		struct virtio_spin_rxq *rxq = eth_dev->data->rx_queues[q];
-
-		if (rxq != NULL &&
-		    rx_frame_fits(dev, q, rxq->mp, rxq->scatter, mtu) != 0)
-			return -EINVAL;
-	}
-	return 0;
+	if (!eth_dev->data->dev_started)
+		return 0;
+	return rx_frames_fit(eth_dev, mtu);
 }
 
 /* What testpmd's "show rxq info" prints: the ring a queue got. */

@@ -14,11 +14,15 @@
  *
  * MTU (rte_eth_dev_set_mtu, as OVS's mtu_request and testpmd's "port
  * config mtu" call it), with queues set up on 2 KB mbufs:
- *   - 1500 is taken, and so is 9000 on net_vhost_spin (the library copies
- *     frames of any length into mbuf chains);
- *   - net_virtio_spin refuses 9000 (a frame would not fit one mbuf) and
- *     keeps its MTU, unless the port takes scattered packets
- *     (RTE_ETH_RX_OFFLOAD_SCATTER, set up in the second configuration).
+ *   - stopped, 9000 is taken (OVS sets the MTU, then the queues), but
+ *     net_virtio_spin then refuses to start (a frame would not fit one
+ *     mbuf) until the MTU is 1500 again;
+ *   - started, net_virtio_spin refuses 9000 and keeps its MTU;
+ *     net_vhost_spin takes it (the library copies frames of any length
+ *     into mbuf chains);
+ *   - with scattered packets (RTE_ETH_RX_OFFLOAD_SCATTER, set up in the
+ *     second configuration, which both PMDs must accept) both take 9000
+ *     and start.
  *
  * Usage: ethdev_control EAL-ARGS. Prints "ok"/"FAIL" per check; exits 0
  * only if there was a port and every check passed.
@@ -133,11 +137,19 @@ run_port(uint16_t port, struct rte_mempool *mp)
 		rte_eth_dev_stop(port);
 	read_stats(port, "after the refused start");
 	check(setup_queue(port, 1, mp) == 0, "set up queue 1");
-	set_mtu(port, 1500, true, "2 KB mbufs");
-	set_mtu(port, 9000, !virtio, "2 KB mbufs");
-	set_mtu(port, 1500, true, "2 KB mbufs");
+	/* Stopped: taken (OVS sets the MTU before it sets queues up). */
+	set_mtu(port, 9000, true, "stopped, 2 KB mbufs");
+	r = rte_eth_dev_start(port);
+	check((r == 0) == !virtio, "start with MTU 9000 on 2 KB mbufs: %d%s", r,
+	      virtio ? " (must fail)" : "");
+	if (r == 0)
+		rte_eth_dev_stop(port);
+	set_mtu(port, 1500, true, "stopped, 2 KB mbufs");
 	check(rte_eth_dev_start(port) == 0, "start with both queues");
 	read_stats(port, "started");
+	/* Started: only what the queues' mbufs hold (or any, host side). */
+	set_mtu(port, 9000, !virtio, "started, 2 KB mbufs");
+	set_mtu(port, 1500, true, "started, 2 KB mbufs");
 	check(rte_eth_dev_stop(port) == 0, "stop");
 	/* Fewer queues (ethdev releases queue 1), scattered packets. */
 	conf.rxmode.offloads =

@@ -7,11 +7,12 @@ Case ethdev_control
   net_vhost_spin0,iface=SOCK1,queues=2 and
   net_virtio_spin0,path=SOCK2,server=1,queues=2.
   Per port: configure 2 queues, set up queue 0 only, read stats and
-  xstats (names, values, reset), start (must fail), set up queue 1, set
-  the MTU to 1500, 9000 and 1500 (2 KB mbufs: net_virtio_spin must refuse
-  9000 and keep 1500), start, read them again, stop, reconfigure to 1
-  queue with RTE_ETH_RX_OFFLOAD_SCATTER, set queue 0 up again, MTU 9000
-  (taken by both), start, stop, close.
+  xstats (names, values, reset), start (must fail), set up queue 1; on
+  2 KB mbufs, stopped, MTU 9000 (taken), start (net_virtio_spin must
+  refuse), MTU 1500, start, read them again, MTU 9000 while started
+  (net_virtio_spin must refuse it and keep 1500), 1500, stop; reconfigure
+  to 1 queue with RTE_ETH_RX_OFFLOAD_SCATTER, set queue 0 up again, MTU
+  9000 (taken by both), start, stop, close.
 Expected: exit 0, "2 ports, 0 failures", no crash and no sanitizer
   report; each port's refused start logged an error naming the port and
   the queue, and net_virtio_spin's refused MTU one naming the MTU and the
