@@ -161,6 +161,15 @@ def build_dir():
     return os.path.abspath(os.path.join(here, "..", "..", "build"))
 
 
+def test_program(env, rel):
+    """A program the build made for the tests: $env if set (meson sets
+    it), else build_dir()/rel."""
+    p = os.environ.get(env) or os.path.join(build_dir(), rel)
+    if not os.path.isfile(p):
+        raise FileNotFoundError("not built: " + p)
+    return p
+
+
 _PLUGINS = {
     "virtio": "drivers/net/virtio/librte_net_virtio_spin.so",
     "virtio_spin": "drivers/net/virtio/librte_net_virtio_spin.so",

@@ -110,11 +110,7 @@ def check_twoq(where, grow, x0, x1):
 
 
 def sink_path():
-    p = os.environ.get("VSPIN_INTR_SINK") or os.path.join(
-        h.build_dir(), "tests/dpdk/host/intr_sink")
-    if not os.path.isfile(p):
-        raise FileNotFoundError("not built: " + p)
-    return p
+    return h.test_program("VSPIN_INTR_SINK", "tests/dpdk/host/intr_sink")
 
 
 def run_sink(argv, log, drive):

@@ -23,16 +23,9 @@ from hostlib import check
 BURSTS = 10
 
 
-def sink_path():
-    p = os.environ.get("VSPIN_INTR_SINK") or os.path.join(
-        hl.h.build_dir(), "tests/dpdk/host/intr_sink")
-    if not os.path.isfile(p):
-        raise FileNotFoundError("not built: " + p)
-    return p
-
-
 def intr(guest_kind):
-    sink, plugin = sink_path(), hl.h.plugin("vhost_spin")
+    sink = hl.h.test_program("VSPIN_INTR_SINK", "tests/dpdk/host/intr_sink")
+    plugin = hl.h.plugin("vhost_spin")
     with hl.h.private_dir() as d:
         sock = d + "/vhost.sock"
         argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",

@@ -428,7 +428,7 @@ def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="", args=()):
                               + list(args)))
 
 
-def backend(name, kind, sock, fwd="rxonly"):
+def backend(name, kind, sock, fwd="rxonly", args=()):
     if kind == "ours":
         vdev = "net_vhost_spin0,iface=%s,spin_mode=adaptive" % sock
         plugins = [h.plugin("vhost_spin")]
@@ -436,7 +436,7 @@ def backend(name, kind, sock, fwd="rxonly"):
         vdev = "net_vhost0,iface=%s" % sock
         plugins = []
     return _on_cpu0(h.Testpmd(name, vdevs=[vdev], plugins=plugins,
-                              args=["--forward-mode=" + fwd]))
+                              args=["--forward-mode=" + fwd] + list(args)))
 
 
 def _on_cpu0(tp):

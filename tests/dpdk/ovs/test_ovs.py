@@ -82,13 +82,17 @@ guest_port          OVS as a vhost-user frontend through our guest PMD:
                     never slept. vp0 is probed before OVS allocates its
                     mempool: the backend reaches those mbufs only if vp0
                     sent the memory table again at DPDK's memory events.
-jumbo               as traffic (our guests, --enable-scatter), with
-                    mtu_request=9000 on vs0 and vhu1: OVS shows MTU 9000
-                    on both and logs no "does not support MTU
-                    configuration" for vs0; the guests take "port config
-                    mtu 0 9000" and send 9000-byte frames of 5 segments.
-                    Exact traffic both ways (the ring takes fewer frames
-                    a round: 6 descriptors each), every frame 9000 bytes.
+jumbo               port 1 = vs0 (net_vhost_spin, our guest behind it),
+                    then in a second OVS vp0 (net_virtio_spin, our backend
+                    testpmd behind it), port 2 = vhu1 (our guest); every
+                    testpmd with --enable-scatter. mtu_request=9000 on
+                    ports 1 and 2: OVS shows MTU 9000 on both and logs no
+                    "does not support MTU configuration" or MTU setup
+                    error for port 1; the testpmds take "port config mtu
+                    0 9000" and send 9000-byte frames of 5 segments.
+                    Exact traffic both ways (as traffic; the ring takes
+                    fewer frames a round: 6 descriptors each), every
+                    frame 9000 bytes.
 """
 
 import os
@@ -338,44 +342,60 @@ def wait_mtu(ovs, port):
 
 
 def case_jumbo():
-    with ovs_on_hugepages("jumbo") as ovs:
-        ovs.add_bridge()
-        ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
-        vhu = ovs.add_vhostuser_port("vhu1", 2)
-        ovs.flows("in_port=1,actions=output:2", "in_port=2,actions=output:1")
-        for port in ("vs0", "vhu1"):
-            ovs.vsctl("set", "Interface", port,
-                      "mtu_request=%d" % JUMBO_MTU)
-        wait_mtu(ovs, "vs0")
-        warn = [l for l in ovs.log().splitlines()
-                if "does not support MTU" in l]
-        check(not warn, "OVS could not set vs0's MTU: %s" % warn)
-        print("OVS 3.1, br0: port 1 vs0 = %s, port 2 vhu1 = "
-              "dpdkvhostuser; mtu_request=%d on both" % (
-                  vs_devargs(ovs, 0), JUMBO_MTU))
-        g1 = o.guest("g1", "ours", ovs.dir + "/vs0.sock",
-                     args=["--enable-scatter"])
-        g2 = o.guest("g2", "ours", vhu, args=["--enable-scatter"])
-        with g1, g2:
-            for g in (g1, g2):
-                g.wait_link_up(0)
-            wait_mtu(ovs, "vhu1")  # set once its guest is there
-            for g in (g1, g2):
-                out = g.cmd("port config mtu 0 %d" % JUMBO_MTU)
-                check("failed" not in out.lower(),
-                      "guest MTU %d: %r" % (JUMBO_MTU, out))
-                g.cmd("set txpkts " + JUMBO_SEGS)
-            for snd, rcv, a, b, label in ((g1, g2, 1, 2, "vs0 -> vhu1"),
-                                          (g2, g1, 2, 1, "vhu1 -> vs0")):
-                r0 = rcv.port_stats(0)["rx_bytes"]
-                # 6 descriptors a frame: the 1024-entry ring takes 170 or
-                # so of each round's 512, testpmd drops the rest unsent.
-                n = transfer(ovs, snd, rcv, a, b, label + ", 9000 B",
-                             least=ROUNDS * 100)
-                got = rcv.port_stats(0)["rx_bytes"] - r0
-                check(got == n * JUMBO_MTU,
-                      "%s: %d packets, %d bytes received: not %d each"
-                      % (label, n, got, JUMBO_MTU))
+    """Port 1 is ours: vs0 (net_vhost_spin, a guest behind it), then, in
+    a second OVS, vp0 (net_virtio_spin, a backend behind it)."""
+    scatter = ["--enable-scatter"]
+    for port1 in ("vs0", "vp0"):
+        with ovs_on_hugepages("jumbo-" + port1) as ovs:
+            ovs.add_bridge()
+            sock = ovs.dir + "/p1.sock"
+            if port1 == "vs0":
+                ovs.add_dpdk_port("vs0", "net_vhost_spin0,iface=%s,"
+                                  "spin_mode=spin" % sock, 1)
+                peer1 = o.guest("g1", "ours", sock, args=scatter)
+            else:
+                peer1 = o.backend("b1", "ours", sock, args=scatter)
+            with peer1:
+                if port1 == "vp0":
+                    ovs.add_dpdk_port("vp0", "net_virtio_spin0,path=%s,"
+                                      "spin_mode=adaptive" % sock, 1)
+                vhu = ovs.add_vhostuser_port("vhu1", 2)
+                ovs.flows("in_port=1,actions=output:2",
+                          "in_port=2,actions=output:1")
+                jumbo_path(ovs, port1, peer1, vhu)
+
+
+def jumbo_path(ovs, port1, peer1, vhu):
+    for port in (port1, "vhu1"):
+        ovs.vsctl("set", "Interface", port, "mtu_request=%d" % JUMBO_MTU)
+    wait_mtu(ovs, port1)
+    warn = [l for l in ovs.log().splitlines()
+            if "does not support MTU" in l or "MTU (%d) setup error" %
+            JUMBO_MTU in l]
+    check(not warn, "OVS could not set %s's MTU: %s" % (port1, warn))
+    print("OVS 3.1, br0: port 1 %s (ours), port 2 vhu1 = dpdkvhostuser; "
+          "mtu_request=%d on both" % (port1, JUMBO_MTU))
+    with o.guest("g2", "ours", vhu, args=["--enable-scatter"]) as g2:
+        for g in (peer1, g2):
+            g.wait_link_up(0, 15)
+        wait_mtu(ovs, "vhu1")  # set once its guest is there
+        for g in (peer1, g2):
+            out = g.cmd("port config mtu 0 %d" % JUMBO_MTU)
+            check("failed" not in out.lower(),
+                  "MTU %d in testpmd: %r" % (JUMBO_MTU, out))
+            g.cmd("set txpkts " + JUMBO_SEGS)
+        for snd, rcv, a, b, label in (
+                (peer1, g2, 1, 2, "%s -> vhu1" % port1),
+                (g2, peer1, 2, 1, "vhu1 -> %s" % port1)):
+            r0 = rcv.port_stats(0)["rx_bytes"]
+            # 6 descriptors a frame: a 1024-entry ring takes 170 or so of
+            # each round's 512, testpmd drops the rest unsent.
+            n = transfer(ovs, snd, rcv, a, b, label + ", 9000 B",
+                         least=ROUNDS * 100)
+            got = rcv.port_stats(0)["rx_bytes"] - r0
+            check(got == n * JUMBO_MTU,
+                  "%s: %d packets, %d bytes received: not %d each"
+                  % (label, n, got, JUMBO_MTU))
 
 
 def wait_vp0(ovs, state):

@@ -33,23 +33,18 @@ def check(cond, msg):
         raise AssertionError(msg)
 
 
-def program():
-    p = os.environ.get("VSPIN_ETHDEV_CONTROL") or os.path.join(
-        harness.build_dir(), "tests/dpdk/plugins/ethdev_control")
-    if not os.path.isfile(p):
-        raise FileNotFoundError("not built: " + p)
-    return p
-
-
 def ethdev_control():
     with harness.private_dir() as d:
         prefix = "ethctl-%d" % os.getpid()
-        argv = [program(), "-l", "0", "--no-huge", "-m", "256", "--no-pci",
+        prog = harness.test_program("VSPIN_ETHDEV_CONTROL",
+                                    "tests/dpdk/plugins/ethdev_control")
+        argv = [prog, "-l", "0", "--no-huge", "-m", "256", "--no-pci",
                 "--file-prefix", prefix,
                 "-d", harness.plugin("vhost_spin"),
                 "-d", harness.plugin("virtio_spin"),
                 "--vdev", "net_vhost_spin0,iface=%s/h.sock,queues=2" % d,
-                "--vdev", "net_virtio_spin0,path=%s/g.sock,server=1,queues=2" % d]
+                "--vdev",
+                "net_virtio_spin0,path=%s/g.sock,server=1,queues=2" % d]
         try:
             r = subprocess.run(argv, capture_output=True, text=True,
                                timeout=60, env=harness.testpmd_env(),
