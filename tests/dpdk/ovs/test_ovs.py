@@ -89,7 +89,10 @@ jumbo               port 1 = vs0 (net_vhost_spin, our guest behind it),
                     ports 1 and 2: OVS shows MTU 9000 on both and logs no
                     "does not support MTU configuration" or MTU setup
                     error for port 1; the testpmds take "port config mtu
-                    0 9000" and send 9000-byte frames of 5 segments.
+                    0 9000" and send 9000-byte frames of 5 segments
+                    (vhu1's guest with 10 KB mbufs behind vp0, whose
+                    frames come a ring at a time: OVS would drop what
+                    did not fit that guest's ring in 2 KB buffers).
                     Exact traffic both ways (as traffic; the ring takes
                     fewer frames a round: 6 descriptors each), every
                     frame 9000 bytes.
@@ -375,7 +378,14 @@ def jumbo_path(ovs, port1, peer1, vhu):
     check(not warn, "OVS could not set %s's MTU: %s" % (port1, warn))
     print("OVS 3.1, br0: port 1 %s (ours), port 2 vhu1 = dpdkvhostuser; "
           "mtu_request=%d on both" % (port1, JUMBO_MTU))
-    with o.guest("g2", "ours", vhu, args=["--enable-scatter"]) as g2:
+    # vp0's frames come in OVS's jumbo mbufs, a ring of them per round:
+    # in 2 KB buffers (5 a frame) vhu1's guest ring would hold a fifth
+    # and OVS would drop the rest (its tx drops on vhu1). One buffer a
+    # frame there; vs0's frames are paced by its guest's tx ring.
+    g2_args = ["--enable-scatter"]
+    if port1 == "vp0":
+        g2_args.append("--mbuf-size=10240")
+    with o.guest("g2", "ours", vhu, args=g2_args) as g2:
         for g in (peer1, g2):
             g.wait_link_up(0, 15)
         wait_mtu(ovs, "vhu1")  # set once its guest is there
