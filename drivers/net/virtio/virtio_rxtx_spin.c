@@ -600,7 +600,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	struct virtio_spin_txq *txq = q;
 	struct vspin_sg sg[VIRTIO_SPIN_MAX_SEGS];
 	uint64_t bytes = 0;
-	uint16_t n, room;
+	uint16_t n, room, dropped = 0;
 
 	/*
 	 * Reclaim only when short of room, like the stock PMD's
@@ -633,7 +633,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			continue;
 		}
 		if (unlikely(m->nb_segs + 1u > VIRTIO_SPIN_MAX_SEGS)) {
-			txq->st.errors++; /* too long a chain: dropped */
+			dropped++; /* too long a chain: taken, not sent */
 			rte_pktmbuf_free(m);
 			continue;
 		}
@@ -654,7 +654,8 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	/* One publish per burst: at most one kick. */
 	if (vspin_vq_drv_publish(&txq->vq))
 		vspin_eventfd_signal(txq->kickfd);
-	txq->st.packets += n;
+	txq->st.packets += n - dropped;
+	txq->st.errors += dropped;
 	txq->st.bytes += bytes;
 	return n;
 }

@@ -69,6 +69,9 @@ dev_infos_get(struct rte_eth_dev *eth_dev, struct rte_eth_dev_info *info)
 	info->rx_desc_lim.nb_min = 64;
 	info->rx_desc_lim.nb_align = 1;
 	info->tx_desc_lim = info->rx_desc_lim;
+	/* A longer chain is dropped and counted in tx_qN_errors. */
+	info->tx_desc_lim.nb_seg_max = VIRTIO_SPIN_MAX_SEGS - 1;
+	info->tx_desc_lim.nb_mtu_seg_max = VIRTIO_SPIN_MAX_SEGS - 1;
 	info->default_rxportconf.ring_size = dev->rx_ring_default;
 	info->default_txportconf.ring_size = dev->tx_ring_default;
 	info->default_rxportconf.nb_queues = 1;

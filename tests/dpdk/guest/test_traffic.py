@@ -28,6 +28,11 @@ Cases (argv[1]):
       frames of 5 segments both ways, the guest's MTU set to 9000 first
       ("port config mtu", which must take it).
       Expect: counts and bytes agree, every packet has the size sent.
+  longchain_poll
+      the port reports 63 segments a packet (testpmd "show port info":
+      tx_desc_lim.nb_seg_max). Guest txonly with 64 9-byte segments:
+      nothing sent or received, every packet counted in TX-errors; then
+      63 segments: every 567-byte packet delivered, no new error.
   noscatter_poll
       the guest does not enable RTE_ETH_RX_OFFLOAD_SCATTER. With 700-byte
       mbufs (a 1518-byte frame of the default MTU does not fit one) the
@@ -268,6 +273,46 @@ def segments(d, devargs, spin):
             check(r["rx_errors"] == 0, "rx errors: %s" % r)
 
 
+def longchain(d, devargs, spin):
+    """63 segments a packet go; 64 are dropped, counted as tx errors,
+    never as sent packets."""
+    # 64 segments only on testpmd's own command line: "set txpkts" takes
+    # at most 63 items (its line editor).
+    seg64 = ",".join(["9"] * 64)
+    with vhost_pmd(d, "rxonly") as host, \
+            guest_pmd(d, "txonly", devargs,
+                      args=["--txpkts=" + seg64]) as guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        info = guest.cmd("show port info 0")
+        check(re.search(r"Max segment number per packet: 63\b", info),
+              "the port does not report 63 segments: %r" % info[-800:])
+        conf = guest.cmd("show config txpkts")
+        check("Number of segments: 64" in conf,
+              "testpmd did not take 64 segments: %r" % conf)
+        guest.start_fwd()
+        host.start_fwd()
+        settle(0.4)
+        guest.stop_fwd()
+        settle()
+        host.stop_fwd()
+        t, r = guest.port_stats(0), host.port_stats(0)
+        check(t["tx_packets"] == 0 and r["rx_packets"] == 0 and
+              t["tx_errors"] > 0,
+              "64 segments: sent %d, received %d, tx errors %d (expected "
+              "0, 0, > 0)" % (t["tx_packets"], r["rx_packets"],
+                              t["tx_errors"]))
+        t2, r2 = send(guest, host, ",".join(["9"] * 63))
+        check(t2["tx_packets"] > 0 and t2["tx_errors"] == t["tx_errors"]
+              and (r2["rx_packets"], r2["rx_bytes"]) ==
+              (t2["tx_packets"], t2["tx_bytes"]) and
+              r2["rx_bytes"] == 567 * r2["rx_packets"],
+              "63 segments: sent %s, received %s" % (t2, r2))
+        print("64 segments: %d dropped as tx errors; 63 segments: %d "
+              "packets of 567 bytes delivered" % (t["tx_errors"],
+                                                   r2["rx_packets"]))
+
+
 def noscatter(d, devargs, spin):
     rc, log = harness.run_testpmd(
         "small", vdevs=["net_virtio_spin0,server=1,path=%s"
@@ -332,8 +377,8 @@ def main():
     devargs = SPIN if spin else ""
     with harness.private_dir() as d:
         {"oneway": oneway, "io": io, "mq": mq, "rings": rings,
-         "segments": segments, "noscatter": noscatter}[kind](d, devargs,
-                                                             spin)
+         "segments": segments, "noscatter": noscatter,
+         "longchain": longchain}[kind](d, devargs, spin)
 
 
 run(main)
