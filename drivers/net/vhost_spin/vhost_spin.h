@@ -127,7 +127,6 @@ struct vhost_spin_txq {
 
 	uint64_t pkts;
 	uint64_t bytes;
-	uint64_t missed;
 	uint64_t publishes; /* enqueues that handed buffers to the guest */
 	struct vspin_stats vstats;
 };

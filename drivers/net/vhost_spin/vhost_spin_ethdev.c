@@ -257,7 +257,7 @@ vhost_spin_stats_reset(struct rte_eth_dev *dev)
 		struct vhost_spin_txq *q = dev->data->tx_queues[i];
 
 		if (q != NULL)
-			q->pkts = q->bytes = q->missed = 0;
+			q->pkts = q->bytes = 0;
 	}
 	return 0;
 }

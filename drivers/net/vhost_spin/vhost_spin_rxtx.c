@@ -238,7 +238,6 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	rte_pktmbuf_free_bulk(pkts, sent);
 	q->pkts += sent;
 	q->bytes += bytes;
-	q->missed += nb - sent;
 	return sent;
 }
 
