@@ -203,6 +203,17 @@ vhost_spin_mtu_set(struct rte_eth_dev *dev __rte_unused,
 	return 0;
 }
 
+/*
+ * The address is the port's own (ethdev stores it in mac_addrs): the
+ * device offers no VIRTIO_NET_F_MAC config space to tell a guest about.
+ */
+static int
+vhost_spin_mac_addr_set(struct rte_eth_dev *dev __rte_unused,
+			struct rte_ether_addr *addr __rte_unused)
+{
+	return 0;
+}
+
 static int
 vhost_spin_link_update(struct rte_eth_dev *dev __rte_unused,
 		       int wait __rte_unused)
@@ -287,6 +298,7 @@ static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.tx_queue_release = vhost_spin_txq_release,
 	.link_update = vhost_spin_link_update,
 	.mtu_set = vhost_spin_mtu_set,
+	.mac_addr_set = vhost_spin_mac_addr_set,
 	.stats_get = vhost_spin_stats_get,
 	.stats_reset = vhost_spin_stats_reset,
 	.xstats_get = vhost_spin_xstats_get,

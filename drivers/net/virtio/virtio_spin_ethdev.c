@@ -486,6 +486,18 @@ promisc_noop(struct rte_eth_dev *eth_dev __rte_unused)
 	return 0; /* the backend delivers every frame anyway */
 }
 
+/*
+ * The address is the port's own: ethdev stores it in mac_addrs (our
+ * dev->mac). The device does not offer VIRTIO_NET_F_CTRL_MAC_ADDR, and a
+ * vhost-user backend keeps no MAC of the frontend's to update.
+ */
+static int
+mac_addr_set(struct rte_eth_dev *eth_dev __rte_unused,
+	     struct rte_ether_addr *addr __rte_unused)
+{
+	return 0;
+}
+
 static int
 dev_close(struct rte_eth_dev *eth_dev)
 {
@@ -596,6 +608,7 @@ static const struct eth_dev_ops virtio_spin_ops = {
 	.dev_close = dev_close,
 	.link_update = link_update,
 	.mtu_set = mtu_set,
+	.mac_addr_set = mac_addr_set,
 	.promiscuous_enable = promisc_noop,
 	.promiscuous_disable = promisc_noop,
 	.allmulticast_enable = promisc_noop,

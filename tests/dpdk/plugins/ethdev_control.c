@@ -24,6 +24,10 @@
  *     second configuration, which both PMDs must accept) both take 9000
  *     and start.
  *
+ * MAC address (rte_eth_dev_default_mac_addr_set, as testpmd's "mac_addr
+ * set" and applications that give each port its address call it): taken
+ * stopped and started, and read back by rte_eth_macaddr_get.
+ *
  * Usage: ethdev_control EAL-ARGS. Prints "ok"/"FAIL" per check; exits 0
  * only if there was a port and every check passed.
  */
@@ -114,6 +118,24 @@ set_mtu(uint16_t port, uint16_t mtu, bool want_ok, const char *when)
 		      "%s: MTU %u refused: %d, still %u", when, mtu, r, after);
 }
 
+/* Sets the port's address to 02:00:00:00:<port>:<last>; must be taken. */
+static void
+set_mac(uint16_t port, uint8_t last, const char *when)
+{
+	struct rte_ether_addr want = {
+		.addr_bytes = {0x02, 0, 0, 0, (uint8_t)port, last}};
+	struct rte_ether_addr got;
+	int r;
+
+	r = rte_eth_dev_default_mac_addr_set(port, &want);
+	memset(&got, 0, sizeof(got));
+	rte_eth_macaddr_get(port, &got);
+	check(r == 0 && rte_is_same_ether_addr(&want, &got),
+	      "%s: MAC " RTE_ETHER_ADDR_PRT_FMT
+	      " taken: %d, now " RTE_ETHER_ADDR_PRT_FMT,
+	      when, RTE_ETHER_ADDR_BYTES(&want), r, RTE_ETHER_ADDR_BYTES(&got));
+}
+
 static void
 run_port(uint16_t port, struct rte_mempool *mp)
 {
@@ -137,6 +159,7 @@ run_port(uint16_t port, struct rte_mempool *mp)
 		rte_eth_dev_stop(port);
 	read_stats(port, "after the refused start");
 	check(setup_queue(port, 1, mp) == 0, "set up queue 1");
+	set_mac(port, 1, "stopped");
 	/* Stopped: taken (OVS sets the MTU before it sets queues up). */
 	set_mtu(port, 9000, true, "stopped, 2 KB mbufs");
 	r = rte_eth_dev_start(port);
@@ -147,6 +170,7 @@ run_port(uint16_t port, struct rte_mempool *mp)
 	set_mtu(port, 1500, true, "stopped, 2 KB mbufs");
 	check(rte_eth_dev_start(port) == 0, "start with both queues");
 	read_stats(port, "started");
+	set_mac(port, 2, "started");
 	/* Started: only what the queues' mbufs hold (or any, host side). */
 	set_mtu(port, 9000, !virtio, "started, 2 KB mbufs");
 	set_mtu(port, 1500, true, "started, 2 KB mbufs");

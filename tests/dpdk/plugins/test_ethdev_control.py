@@ -7,7 +7,8 @@ Case ethdev_control
   net_vhost_spin0,iface=SOCK1,queues=2 and
   net_virtio_spin0,path=SOCK2,server=1,queues=2.
   Per port: configure 2 queues, set up queue 0 only, read stats and
-  xstats (names, values, reset), start (must fail), set up queue 1; on
+  xstats (names, values, reset), start (must fail), set up queue 1, set
+  a MAC address (stopped, then again started: read back the same); on
   2 KB mbufs, stopped, MTU 9000 (taken), start (net_virtio_spin must
   refuse), MTU 1500, start, read them again, MTU 9000 while started
   (net_virtio_spin must refuse it and keep 1500), 1500, stop; reconfigure
