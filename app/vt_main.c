@@ -29,6 +29,23 @@
 #define VT_NB_MBUF_PER_QUEUE 2048
 #define VT_MBUF_CACHE 256
 
+/*
+ * The pool: room for every queue's rx ring and tx backlog. A --ring
+ * longer than the defaults needs more: rx set-up fills a ring from the
+ * pool, and a tx ring keeps its mbufs until the PMD cleans it near full,
+ * so a pool of 8191 under 32768-entry rings left the generator 224 mbufs
+ * and then none.
+ */
+static unsigned int
+pool_size(const struct vt_conf *conf)
+{
+	unsigned int n =
+		VT_NB_MBUF + (conf->queues - 1u) * VT_NB_MBUF_PER_QUEUE;
+	unsigned int rings = 2u * conf->ring * conf->queues + VT_NB_MBUF;
+
+	return RTE_MAX(n, rings);
+}
+
 static void
 usage_to(FILE *f, const char *prog)
 {
@@ -511,9 +528,7 @@ main(int argc, char **argv)
 		}
 	}
 	mp = rte_pktmbuf_pool_create(
-		"vt_pool",
-		VT_NB_MBUF + (conf.queues - 1u) * VT_NB_MBUF_PER_QUEUE,
-		VT_MBUF_CACHE, 0,
+		"vt_pool", pool_size(&conf), VT_MBUF_CACHE, 0,
 		conf.mbuf_size ? conf.mbuf_size + RTE_PKTMBUF_HEADROOM :
 				 RTE_MBUF_DEFAULT_BUF_SIZE,
 		(int)rte_socket_id());
