@@ -214,6 +214,18 @@ vhost_spin_mac_addr_set(struct rte_eth_dev *dev __rte_unused,
 	return 0;
 }
 
+/*
+ * rte_eth_tx_done_cleanup(): nothing to take back. The library copies a
+ * packet into the guest's buffers at once, and the burst frees the mbufs
+ * it sent.
+ */
+static int
+vhost_spin_tx_done_cleanup(void *txq __rte_unused,
+			   uint32_t free_cnt __rte_unused)
+{
+	return 0;
+}
+
 static int
 vhost_spin_link_update(struct rte_eth_dev *dev __rte_unused,
 		       int wait __rte_unused)
@@ -296,6 +308,7 @@ static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.tx_queue_setup = vhost_spin_txq_setup,
 	.rx_queue_release = vhost_spin_rxq_release,
 	.tx_queue_release = vhost_spin_txq_release,
+	.tx_done_cleanup = vhost_spin_tx_done_cleanup,
 	.link_update = vhost_spin_link_update,
 	.mtu_set = vhost_spin_mtu_set,
 	.mac_addr_set = vhost_spin_mac_addr_set,

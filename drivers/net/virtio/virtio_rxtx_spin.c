@@ -4,6 +4,9 @@
  * event index says the backend sleeps), and the spin-aware receive that
  * lets an unmodified application sleep when idle.
  */
+#include <errno.h>
+#include <limits.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
@@ -560,18 +563,39 @@ tx_hdr_clear(struct virtio_spin_net_hdr *h)
  * batch. In order this reads used->idx and one id per batch, no entry
  * per packet (the lengths are not needed).
  */
-static void
-tx_cleanup(struct virtio_spin_txq *txq)
+static inline uint32_t
+tx_cleanup(struct virtio_spin_txq *txq, uint32_t max)
 {
 	struct rte_mbuf *done[64];
-	unsigned int n;
+	uint32_t total = 0;
+	unsigned int n, want;
 
-	while ((n = vspin_vq_drv_get_used_bulk(&txq->vq, (void **)done, NULL,
-					       RTE_DIM(done))) > 0) {
+	do {
+		want = RTE_DIM(done);
+		if (max != 0 && max - total < want)
+			want = max - total;
+		n = vspin_vq_drv_get_used_bulk(&txq->vq, (void **)done, NULL,
+					       want);
 		rte_pktmbuf_free_bulk(done, n);
-		if (n < RTE_DIM(done))
-			break;
-	}
+		total += n;
+	} while (n == want && total != max);
+	return total;
+}
+
+/*
+ * rte_eth_tx_done_cleanup(): an application whose pool runs low takes
+ * back the mbufs of packets the backend has read, which the burst path
+ * leaves in the ring until it is short of room. Up to free_cnt packets
+ * (0: all); the caller owns the queue, as for a tx burst.
+ */
+int
+virtio_spin_tx_done_cleanup(void *q, uint32_t free_cnt)
+{
+	struct virtio_spin_txq *txq = q;
+
+	if (txq == NULL)
+		return -EINVAL;
+	return (int)RTE_MIN(tx_cleanup(txq, free_cnt), (uint32_t)INT_MAX);
 }
 
 /* The header is pushed in front of the data: one descriptor. */
@@ -610,7 +634,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	 */
 	room = vspin_vq_drv_room(&txq->vq, txq->soft_depth);
 	if (room < nb) {
-		tx_cleanup(txq);
+		tx_cleanup(txq, 0);
 		room = vspin_vq_drv_room(&txq->vq, txq->soft_depth);
 	}
 	if (unlikely(txq->vq.broken != txq->broken_seen)) {

@@ -33,6 +33,13 @@ Cases (argv[1]):
       tx_desc_lim.nb_seg_max). Guest txonly with 64 9-byte segments:
       nothing sent or received, every packet counted in TX-errors; then
       63 segments: every 567-byte packet delivered, no new error.
+  cleanup_poll
+      rte_eth_tx_done_cleanup (testpmd "port cleanup 0 txq 0 N"): the
+      guest, io forwarding, sends 4 bursts of 32 (start tx_first 4) to a
+      host in rxonly; they take 128 of 256 entries, so the burst path
+      never reclaims them. Once the host has received all 128: cleanup
+      of at most 10 frees 10, cleanup of all frees 118, and a third
+      frees 0. The port must not answer "not supported".
   noscatter_poll
       the guest does not enable RTE_ETH_RX_OFFLOAD_SCATTER. With 700-byte
       mbufs (a 1518-byte frame of the default MTU does not fit one) the
@@ -63,8 +70,8 @@ import re
 import sys
 import time
 
-from guestlib import (check, check_event_idx, guest_pmd, harness, run, settle,
-                      vhost_pmd)
+from guestlib import (check, check_event_idx, drained, guest_pmd, harness, run,
+                      settle, vhost_pmd)
 
 SPIN = "spin_mode=spin:20,sleep_max_us=%d" % harness.SLEEP_MAX_US
 
@@ -313,6 +320,32 @@ def longchain(d, devargs, spin):
                                                    r2["rx_packets"]))
 
 
+def cleanup(d, devargs, spin):
+    """The mbufs of packets the host has read come back on request."""
+    with vhost_pmd(d, "rxonly") as host, \
+            guest_pmd(d, "io", devargs) as guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        host.start_fwd()
+        guest.cmd("start tx_first 4")
+        r = drained(host, 128)
+        guest.stop_fwd()
+        t = guest.port_stats(0)
+        check(t["tx_packets"] == 128 and r["rx_packets"] == 128,
+              "guest sent %d, host received %d (expected 128 each)"
+              % (t["tx_packets"], r["rx_packets"]))
+        freed = []
+        for n in (10, 0, 0):
+            out = guest.cmd("port cleanup 0 txq 0 %d" % n)
+            m = re.search(r"mbuf nums: (\d+)", out)
+            check(m is not None, "port cleanup 0 txq 0 %d: %r" % (n, out))
+            freed.append(int(m.group(1)))
+        check(freed == [10, 118, 0],
+              "cleanup of 10, all, all freed %s (expected [10, 118, 0])"
+              % freed)
+        print("tx_done_cleanup: 10, then 118, then 0 of the 128 sent")
+
+
 def noscatter(d, devargs, spin):
     rc, log = harness.run_testpmd(
         "small", vdevs=["net_virtio_spin0,server=1,path=%s"
@@ -377,7 +410,7 @@ def main():
     devargs = SPIN if spin else ""
     with harness.private_dir() as d:
         {"oneway": oneway, "io": io, "mq": mq, "rings": rings,
-         "segments": segments, "noscatter": noscatter,
+         "segments": segments, "noscatter": noscatter, "cleanup": cleanup,
          "longchain": longchain}[kind](d, devargs, spin)
 
 

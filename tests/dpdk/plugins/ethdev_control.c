@@ -28,6 +28,8 @@
  * set" and applications that give each port its address call it): taken
  * stopped and started, and read back by rte_eth_macaddr_get.
  *
+ * rte_eth_tx_done_cleanup on a started port that sent nothing: 0.
+ *
  * Usage: ethdev_control EAL-ARGS. Prints "ok"/"FAIL" per check; exits 0
  * only if there was a port and every check passed.
  */
@@ -171,6 +173,9 @@ run_port(uint16_t port, struct rte_mempool *mp)
 	check(rte_eth_dev_start(port) == 0, "start with both queues");
 	read_stats(port, "started");
 	set_mac(port, 2, "started");
+	/* Nothing was sent: nothing to take back, and no -ENOTSUP. */
+	r = rte_eth_tx_done_cleanup(port, 0, 0);
+	check(r == 0, "tx_done_cleanup with nothing sent: %d", r);
 	/* Started: only what the queues' mbufs hold (or any, host side). */
 	set_mtu(port, 9000, !virtio, "started, 2 KB mbufs");
 	set_mtu(port, 1500, true, "started, 2 KB mbufs");

@@ -10,7 +10,8 @@ Case ethdev_control
   xstats (names, values, reset), start (must fail), set up queue 1, set
   a MAC address (stopped, then again started: read back the same); on
   2 KB mbufs, stopped, MTU 9000 (taken), start (net_virtio_spin must
-  refuse), MTU 1500, start, read them again, MTU 9000 while started
+  refuse), MTU 1500, start, read them again, tx_done_cleanup (0:
+  nothing sent, not -ENOTSUP), MTU 9000 while started
   (net_virtio_spin must refuse it and keep 1500), 1500, stop; reconfigure
   to 1 queue with RTE_ETH_RX_OFFLOAD_SCATTER, set queue 0 up again, MTU
   9000 (taken by both), start, stop, close.
