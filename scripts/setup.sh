@@ -8,7 +8,9 @@
 #     database and never use the packaged service)
 #   - DPDK's driver-SDK headers, which libdpdk-dev lacks, taken from
 #     Debian's dpdk source package of exactly the installed version and
-#     cached outside git in /var/cache/virtio-spin.
+#     cached outside git in /var/cache/virtio-spin, and DPDK's l3fwd-power
+#     example built from that source with its own Makefile (a test runs
+#     it on our ports, as users of rx interrupts do), cached there too.
 #   - hugepages: hugetlbfs mounted on /dev/hugepages and at least
 #     VSPIN_HUGEPAGES (600) 2 MB pages reserved (1.2 GB), for the PMDs and
 #     the DPDK tests with hugepage memory. VSPIN_HUGEPAGES=0 skips it.
@@ -29,7 +31,7 @@ case "${1:-}" in
 esac
 
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
-      python3 python3-pyelftools spin gcc libc6-dev dpkg-dev xz-utils
+      python3 python3-pyelftools spin gcc make libc6-dev dpkg-dev xz-utils
       libclang-rt-14-dev clang gnuplot-nox
       qemu-system-x86 linux-image-amd64 busybox-static
       openvswitch-switch-dpdk)
@@ -97,29 +99,54 @@ add_deb_src() {
 	die "no apt source to derive a deb-src entry from"
 }
 
+# Debian's dpdk source of exactly the installed version, unpacked once per
+# run in $src_dir (removed on exit).
+src_dir=
+dpdk_source() {
+	[ -n "$src_dir" ] && return
+	add_deb_src
+	apt_update
+	src_dir=$(mktemp -d)
+	trap 'rm -rf "$src_dir"' EXIT
+	log "fetching Debian source of dpdk $PKGVER"
+	(cd "$src_dir" && apt-get source -q "dpdk=$PKGVER" >"$src_dir/log" 2>&1) ||
+		{ cat "$src_dir/log" >&2; die "apt-get source dpdk=$PKGVER failed"; }
+}
+
 install_sdk_headers() {
-	local pkgver upver dir tmp h
-	pkgver=$(dpkg-query -W -f='${Version}' libdpdk-dev)
-	upver=$(pkg-config --modversion libdpdk)
-	dir="$CACHE/dpdk-sdk-$upver/include"
-	if [ -f "$dir/.version" ] && [ "$(cat "$dir/.version")" = "$pkgver" ]; then
+	local dir="$CACHE/dpdk-sdk-$UPVER/include" h
+	if [ -f "$dir/.version" ] && [ "$(cat "$dir/.version")" = "$PKGVER" ]; then
 		log "DPDK SDK headers: cached in $dir"
 		return
 	fi
-	add_deb_src
-	apt_update
-	tmp=$(mktemp -d)
-	log "fetching Debian source of dpdk $pkgver for its SDK headers"
-	(cd "$tmp" && apt-get source -q "dpdk=$pkgver" >"$tmp/log" 2>&1) ||
-		{ cat "$tmp/log" >&2; rm -rf "$tmp"; die "apt-get source dpdk=$pkgver failed"; }
+	dpdk_source
 	as_root mkdir -p "$dir"
 	for h in "${SDK_HEADERS[@]}"; do
-		as_root cp "$tmp"/dpdk-*/"$h" "$dir/" ||
-			{ rm -rf "$tmp"; die "$h missing from the dpdk source"; }
+		as_root cp "$src_dir"/dpdk-*/"$h" "$dir/" ||
+			die "$h missing from the dpdk source"
 	done
-	echo "$pkgver" | as_root tee "$dir/.version" >/dev/null
-	rm -rf "$tmp"
+	echo "$PKGVER" | as_root tee "$dir/.version" >/dev/null
 	log "DPDK SDK headers: installed in $dir"
+}
+
+# examples/l3fwd-power, built with its own Makefile (make, against the
+# installed libdpdk), into $CACHE/dpdk-examples-$UPVER/dpdk-l3fwd-power.
+build_l3fwd_power() {
+	local dir="$CACHE/dpdk-examples-$UPVER" ex
+	if [ -x "$dir/dpdk-l3fwd-power" ] && [ -f "$dir/.version" ] &&
+		[ "$(cat "$dir/.version")" = "$PKGVER" ]; then
+		log "DPDK l3fwd-power: cached in $dir"
+		return
+	fi
+	dpdk_source
+	ex=$(echo "$src_dir"/dpdk-*/examples/l3fwd-power)
+	[ -f "$ex/Makefile" ] || die "examples/l3fwd-power missing from the dpdk source"
+	make -C "$ex" -s >"$src_dir/make.log" 2>&1 ||
+		{ cat "$src_dir/make.log" >&2; die "make of examples/l3fwd-power failed"; }
+	as_root mkdir -p "$dir"
+	as_root cp "$ex/build/l3fwd-power-shared" "$dir/dpdk-l3fwd-power"
+	echo "$PKGVER" | as_root tee "$dir/.version" >/dev/null
+	log "DPDK l3fwd-power: built in $dir"
 }
 
 # Mount hugetlbfs if no mount of it exists, and reserve 2 MB pages up to
@@ -151,5 +178,8 @@ setup_hugepages() {
 }
 
 install_packages
+PKGVER=$(dpkg-query -W -f='${Version}' libdpdk-dev)
+UPVER=$(pkg-config --modversion libdpdk)
 install_sdk_headers
+build_l3fwd_power
 setup_hugepages

@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""DPDK's l3fwd-power on our ports: the application users of rx interrupts
+run, unmodified (Debian's source of the installed DPDK, built by
+scripts/setup.sh with its own Makefile).
+
+l3fwd-power -P --interrupt-only --parse-ptype, on hugepages (DPDK's dynamic
+memory, scripts/setup.sh reserves them), one lcore (core 1), two ports
+of one of our PMDs, each rx queue on that lcore: it polls, and after a few
+empty polls enables the rx interrupts (rte_eth_dev_rx_intr_enable) and
+sleeps in rte_epoll_wait (10 ms at most), logging "is waked up from rx
+interrupt on port P" for each interrupt. It routes 2.1.1.0/24 to port 1.
+
+Case vhost
+  ports net_vhost_spin0 (a.sock) and net_vhost_spin1 (b.sock),
+  spin_mode=adaptive, sleep=auto; guests on core 0: G1 stock
+  virtio_user on a.sock (io, --tx-ip=198.18.0.1,2.1.1.2), G2
+  net_virtio_spin adaptive on b.sock (rxonly).
+Case virtio
+  ports net_virtio_spin0 (a.sock) and net_virtio_spin1 (b.sock),
+  spin_mode=adaptive, EAL --single-file-segments (as a vhost-user
+  frontend shares its memory); backends on core 0: H1 stock net_vhost on a.sock
+  (io, --tx-ip as above), H2 net_vhost_spin adaptive on b.sock (rxonly).
+
+Each of 5 rounds, 0.3 s apart (l3fwd-power asleep in epoll by then): the
+sender sends 4 bursts of 32 (start tx_first 4) into port 0.
+Expected: the receiver counts every packet of each round (exactly 128 more,
+within 5 s), sender tx == receiver rx == 640 at the end; each round woke
+l3fwd-power through port 0's interrupt at least once (a lost wake-up
+leaves the packets to its 10 ms timeout and logs no wake-up; a round can
+also be found by a poll in the microsecond between two such timeouts,
+about 1 in 10,000); at most 16 interrupt wake-ups a round (an fd left
+readable would wake it on every epoll); our port never blocked inside
+rx_burst (xstat rx_q0_sleeps 0, read through DPDK telemetry: the
+application asked for rx interrupts, so sleep=auto leaves sleeping to
+it); l3fwd-power exits 0 on SIGINT.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import hostlib as hl
+from hostlib import Fail, check
+
+h = hl.h
+ROUNDS = 5
+BURSTS = 4  # of 32 packets a round
+TX_IP = "--tx-ip=198.18.0.1,2.1.1.2"  # l3fwd-power routes it to port 1
+
+
+def l3fwd_power_path():
+    p = os.environ.get("VSPIN_L3FWD_POWER", "")
+    check(p and os.access(p, os.X_OK),
+          "no DPDK l3fwd-power at %r: run scripts/setup.sh (it builds "
+          "Debian's examples/l3fwd-power into /var/cache/virtio-spin)" % p)
+    return p
+
+
+def telemetry(prefix, cmd):
+    """One reply of Debian's dpdk-telemetry.py, as its JSON text."""
+    tool = shutil.which("dpdk-telemetry.py")
+    check(tool, "dpdk-telemetry.py not in PATH (Debian package dpdk)")
+    r = subprocess.run([tool, "-f", prefix], input=cmd + "\n",
+                       capture_output=True, text=True, timeout=20,
+                       check=False)
+    return r.stdout
+
+
+def xstat(prefix, port, name):
+    out = telemetry(prefix, "/ethdev/xstats,%d" % port)
+    m = re.search(r'"%s": (\d+)' % name, out)
+    check(m is not None, "telemetry: no %s for port %d:\n%s" % (
+        name, port, out[-1500:]))
+    return int(m.group(1))
+
+
+def wakeups(log):
+    return len(re.findall(r"waked up from rx interrupt on port 0 ", log))
+
+
+def run(kind, d, app_vdevs, plugin, snd, rcv, peers_first, mem):
+    """l3fwd-power on app_vdevs with EAL memory flags mem; snd and rcv:
+    Testpmds on a.sock and b.sock, started before l3fwd-power
+    (peers_first: they are the vhost-user servers) or after it."""
+    prefix = "l3fwd-%d" % os.getpid()
+    argv = [l3fwd_power_path(), "-l", "1"] + mem + [
+        "--no-pci", "--file-prefix", prefix, "-d", plugin]
+    for v in app_vdevs:
+        argv += ["--vdev", v]
+    argv += ["--", "-p", "0x3", "-P", "--config=(0,0,1),(1,0,1)",
+             "--interrupt-only", "--parse-ptype"]
+    logf = open(os.path.join(d, "l3fwd-power.log"), "w+")
+
+    def log():
+        logf.seek(0)
+        return logf.read()
+
+    p = None
+    rc = None
+    try:
+        with contextlib.ExitStack() as peers:
+            if peers_first:
+                peers.enter_context(snd)
+                peers.enter_context(rcv)
+            p = subprocess.Popen(argv, stdout=logf,
+                                 stderr=subprocess.STDOUT,
+                                 start_new_session=True,
+                                 env=h.testpmd_env())
+            if not peers_first:
+                if not hl.wait_until("l3fwd-power's sockets", lambda: all(
+                        os.path.exists(os.path.join(d, x))
+                        for x in ("a.sock", "b.sock")), 20):
+                    raise Fail("l3fwd-power made no vhost-user sockets")
+                peers.enter_context(snd)
+                peers.enter_context(rcv)
+            snd.wait_link_up(0, timeout=20)
+            rcv.wait_link_up(0, timeout=20)
+            if not hl.wait_until("l3fwd-power's loop",
+                                 lambda: "entering main interrupt loop"
+                                 in log(), 30):
+                raise Fail("l3fwd-power did not start its loop")
+            rounds(snd, rcv, log)
+            sleeps = xstat(prefix, 0, "rx_q0_sleeps")
+            check(sleeps == 0, "port 0 blocked inside rx_burst %d times "
+                  "under an application that sleeps on rx interrupts"
+                  % sleeps)
+            print("%s: %d rounds of %d packets through l3fwd-power, %d "
+                  "interrupt wake-ups on port 0, rx_q0_sleeps 0"
+                  % (kind, ROUNDS, 32 * BURSTS, wakeups(log())))
+            p.send_signal(signal.SIGINT)
+            rc = p.wait(20)
+    except subprocess.TimeoutExpired:
+        rc = None
+    except (Fail, h.HarnessError) as e:
+        raise Fail("%s\n--- l3fwd-power log (tail) ---\n%s" % (
+            e, log()[-3000:]))
+    finally:
+        if p is not None and p.poll() is None:
+            p.kill()
+            p.wait()
+        h.remove_eal_files(prefix)
+        out = log()
+        logf.close()
+    check(rc == 0, "l3fwd-power exit status %s on SIGINT:\n%s" % (
+        rc, out[-2000:]))
+
+
+def rounds(snd, rcv, log):
+    """ROUNDS rounds of BURSTS x 32 packets, snd -> l3fwd-power -> rcv."""
+    rcv.start_fwd()
+    for r in range(ROUNDS):
+        time.sleep(0.3)
+        w0 = wakeups(log())
+        snd.cmd("start tx_first %d" % BURSTS)
+        snd.stop_fwd()
+        want = 32 * BURSTS * (r + 1)
+        h.wait_rx(rcv, want, timeout=5.0)
+        time.sleep(0.05)
+        got = rcv.port_stats(0)["rx_packets"]
+        check(got == want, "round %d: the receiver has %d packets, "
+              "expected %d" % (r, got, want))
+        w = wakeups(log()) - w0
+        check(1 <= w <= 16, "round %d: %d interrupt wake-ups of "
+              "l3fwd-power on port 0 (expected 1 to 16)" % (r, w))
+    sent = snd.port_stats(0)["tx_packets"]
+    check(sent == 32 * BURSTS * ROUNDS, "the sender sent %d packets, "
+          "expected %d" % (sent, 32 * BURSTS * ROUNDS))
+
+
+def case_vhost():
+    with h.private_dir() as d:
+        a, b = d + "/a.sock", d + "/b.sock"
+        vdevs = ["net_vhost_spin%d,iface=%s,spin_mode=adaptive" % (i, s)
+                 for i, s in enumerate((a, b))]
+        g1 = h.Testpmd("g1", vdevs=["net_virtio_user0,path=" + a],
+                       fwd_lcore=0, args=["--forward-mode=io", TX_IP])
+        g2 = h.Testpmd("g2", vdevs=["net_virtio_spin0,path=%s,"
+                                    "spin_mode=adaptive" % b],
+                       plugins=[h.plugin("virtio_spin")], fwd_lcore=0,
+                       args=["--forward-mode=rxonly"])
+        run("vhost", d, vdevs, h.plugin("vhost_spin"), g1, g2, False,
+            ["-m", "512"])
+
+
+def case_virtio():
+    with h.private_dir() as d:
+        a, b = d + "/a.sock", d + "/b.sock"
+        h1 = h.Testpmd("h1", vdevs=["net_vhost0,iface=" + a], fwd_lcore=0,
+                       args=["--forward-mode=io", TX_IP])
+        h2 = h.Testpmd("h2", vdevs=["net_vhost_spin0,iface=%s,"
+                                    "spin_mode=adaptive" % b],
+                       plugins=[h.plugin("vhost_spin")], fwd_lcore=0,
+                       args=["--forward-mode=rxonly"])
+        vdevs = ["net_virtio_spin%d,path=%s,spin_mode=adaptive" % (i, s)
+                 for i, s in enumerate((a, b))]
+        run("virtio", d, vdevs, h.plugin("virtio_spin"), h1, h2, True,
+            ["-m", "512", "--single-file-segments"])
+
+
+if __name__ == "__main__":
+    hl.main({"l3fwd_power_vhost": case_vhost,
+             "l3fwd_power_virtio": case_virtio})
