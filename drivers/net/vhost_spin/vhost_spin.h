@@ -120,6 +120,12 @@ struct vhost_spin_txq {
 	struct vhost_spin_gate gate;
 	int vid;
 	uint16_t vring; /* 2 * qid */
+	/*
+	 * The vring the burst enqueues on: vring, or one the guest enabled
+	 * when it left vring disabled (vhost_spin_vhost.c, tx_target()).
+	 * Written by the control side, read once per burst.
+	 */
+	uint16_t target;
 	uint16_t qid;
 	uint16_t quiet_mark; /* as in the rxq: we consume its avail ring */
 	struct vhost_spin_lookahead ahead;

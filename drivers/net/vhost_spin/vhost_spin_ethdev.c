@@ -170,6 +170,7 @@ vhost_spin_txq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->port = dev->data->dev_private;
 	q->qid = qid;
 	q->vring = 2 * qid; /* the guest's receive ring */
+	q->target = q->vring;
 	q->vid = -1;
 	dev->data->tx_queues[qid] = q;
 	return 0;

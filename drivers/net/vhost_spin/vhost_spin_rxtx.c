@@ -208,13 +208,14 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct vhost_spin_txq *q = queue;
 	uint64_t bytes = 0;
-	uint16_t sent = 0, i;
+	uint16_t sent = 0, i, vring;
 
 	if (unlikely(!vhost_spin_gate_enter(&q->gate)))
 		return 0;
+	vring = __atomic_load_n(&q->target, __ATOMIC_RELAXED);
 	while (sent < nb) {
 		uint16_t want = RTE_MIN(nb - sent, VHOST_SPIN_CHUNK);
-		uint16_t got = rte_vhost_enqueue_burst(q->vid, q->vring,
+		uint16_t got = rte_vhost_enqueue_burst(q->vid, vring,
 						       pkts + sent, want);
 
 		/* The library decided once whether to call the guest. */
@@ -224,12 +225,13 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		if (got < want)
 			break;
 	}
-	if (sent > 0)
+	/* The lookahead follows the queue's own ring only. */
+	if (sent > 0 && vring == q->vring)
 		vhost_spin_lookahead(&q->ahead, q->vid, q->vring, sent,
 				     pkts[sent - 1]->pkt_len, true);
 	/* We never arm the guest's receive ring: no kick is wanted. */
 	if (sent > 0)
-		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark);
+		keep_quiet(q->port, q->vid, vring, &q->quiet_mark);
 	vhost_spin_gate_leave(&q->gate);
 
 	/* The library copied them: the mbufs sent are ours to free. */

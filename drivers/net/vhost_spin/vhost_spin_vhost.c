@@ -120,6 +120,34 @@ txq_gate(struct vhost_spin_port *p, struct vhost_spin_txq *q, bool open)
 	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * The guest's receive vring tx queue qid enqueues on: its own (2 qid)
+ * when the guest enabled it, else one it enabled, picked by qid among
+ * them; -1 if it enabled none. A guest may use fewer queue pairs than the
+ * port has (a Linux guest enables one per vCPU by default), and an
+ * application sends on any tx queue it configured: without this, all it
+ * sends on such a queue is refused. OVS maps its own vhost ports so;
+ * ports of DPDK drivers, ours among them, it does not. Enqueues of two
+ * tx queues on one vring are serialized by the library's vring lock.
+ */
+static int
+tx_target(const struct vhost_spin_port *p, uint16_t qid)
+{
+	unsigned int own = 2u * qid, n = 0, pick, i;
+
+	if (own < RTE_DIM(p->vring_ready) && p->vring_ready[own])
+		return (int)own;
+	for (i = 0; i < RTE_DIM(p->vring_ready); i += 2)
+		n += p->vring_ready[i];
+	if (n == 0)
+		return -1;
+	pick = qid % n;
+	for (i = 0; i < RTE_DIM(p->vring_ready); i += 2)
+		if (p->vring_ready[i] && pick-- == 0)
+			break;
+	return (int)i;
+}
+
 void
 vhost_spin_update_gates(struct vhost_spin_port *p)
 {
@@ -135,9 +163,24 @@ vhost_spin_update_gates(struct vhost_spin_port *p)
 	}
 	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
 		struct vhost_spin_txq *q = d->tx_queues[i];
+		int t;
 
-		if (q != NULL)
-			txq_gate(p, q, up && p->vring_ready[q->vring]);
+		if (q == NULL)
+			continue;
+		t = up ? tx_target(p, q->qid) : -1;
+		if (t >= 0 &&
+		    t != __atomic_load_n(&q->target, __ATOMIC_RELAXED)) {
+			if (t != q->vring)
+				VHOST_SPIN_LOG(
+					NOTICE,
+					"port %u: tx queue %u sends on "
+					"the guest's queue %d (it did not "
+					"enable queue %u)",
+					d->port_id, q->qid, t / 2, q->qid);
+			__atomic_store_n(&q->target, (uint16_t)t,
+					 __ATOMIC_RELAXED);
+		}
+		txq_gate(p, q, t >= 0);
 	}
 }
 

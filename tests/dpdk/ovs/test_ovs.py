@@ -13,9 +13,13 @@ fail.
 usage: test_ovs.py CASE      exit 0 pass, 1 fail, 77 skip (no OVS-DPDK)
 
 traffic             port 1 = vs0 (net_vhost_spin, spin_mode=spin, default
-                    sleep=auto), port 2 = vhu1 (OVS's stock dpdkvhostuser);
-                    flows in_port=1 -> 2 and 2 -> 1. Guests: net_virtio_spin
-                    on both, then Debian's stock net_virtio_user on vs0.
+                    sleep=auto, queues=2, OVS options:n_rxq=2), port 2 =
+                    vhu1 (OVS's stock dpdkvhostuser); flows in_port=1 -> 2
+                    and 2 -> 1. Guests: net_virtio_spin on both (one
+                    queue pair on vs0: vs0's tx queue that OVS uses has no
+                    ring of its own then, and must send on queue 0), then
+                    Debian's stock net_virtio_user with two queue pairs on
+                    vs0 (vs0 must receive on both of its rx queues).
                     Each direction: the sender (rxonly) sends 10 x
                     "start tx_first 16" (512 packets each, waiting for the
                     receiver to catch up in between); expected, exactly:
@@ -209,14 +213,19 @@ def no_lap_kicks(snd, rcv):
           "its event index be lapped" % (k1 - k0))
 
 
-def pair(ovs, kind1, sock1, kind2, sock2):
-    g1 = o.guest("g1" + kind1, kind1, sock1)
+def pair(ovs, kind1, sock1, kind2, sock2, queues1=1):
+    """g1 (kind1, queues1 queue pairs) on sock1, g2 (kind2) on sock2."""
+    g1 = o.guest("g1" + kind1, kind1, sock1,
+                 extra="queues=%d" % queues1 if queues1 > 1 else "",
+                 args=["--rxq=%d" % queues1, "--txq=%d" % queues1])
     g2 = o.guest("g2" + kind2, kind2, sock2)
     with g1, g2:
         g1.wait_link_up(0)
         g2.wait_link_up(0)
-        transfer(ovs, g1, g2, 1, 2, "%s(vs0) -> %s(vhu1)" % (kind1, kind2))
-        transfer(ovs, g2, g1, 2, 1, "%s(vhu1) -> %s(vs0)" % (kind2, kind1))
+        transfer(ovs, g1, g2, 1, 2, "%s(vs0, %dq) -> %s(vhu1)" % (
+            kind1, queues1, kind2))
+        transfer(ovs, g2, g1, 2, 1, "%s(vhu1) -> %s(vs0, %dq)" % (
+            kind2, kind1, queues1))
         if kind1 == "ours":
             no_lap_kicks(g1, g2)
         for g in (g1, g2):
@@ -226,7 +235,10 @@ def pair(ovs, kind1, sock1, kind2, sock2):
 def case_traffic():
     with ovs_on_hugepages("traffic") as ovs:
         ovs.add_bridge()
-        ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
+        # Two queue pairs, both polled by OVS (n_rxq); OVS sends on the
+        # one its PMD thread owns.
+        ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0, "queues=2"), 1)
+        ovs.vsctl("set", "interface", "vs0", "options:n_rxq=2")
         vhu = ovs.add_vhostuser_port("vhu1", 2)
         ovs.flows("in_port=1,actions=output:2", "in_port=2,actions=output:1")
         vs0 = ovs.dpdk_port_id("net_vhost_spin0")
@@ -235,11 +247,16 @@ def case_traffic():
                 ovs.set_config(pmd_maxsleep=maxsleep)
             print("OVS 3.1, br0: port 1 vs0 = %s; port 2 vhu1 = "
                   "dpdkvhostuser; pmd-maxsleep %s" % (
-                      vs_devargs(ovs, 0), maxsleep or "unset"))
+                      vs_devargs(ovs, 0, "queues=2"), maxsleep or "unset"))
             pair(ovs, "ours", ovs.dir + "/vs0.sock", "ours", vhu)
-            pair(ovs, "stock", ovs.dir + "/vs0.sock", "ours", vhu)
+            pair(ovs, "stock", ovs.dir + "/vs0.sock", "ours", vhu, 2)
         q = ovs.vspin_queue(vs0)
         xs = ovs.xstats(vs0)
+        print("  vs0: rx_q0_packets %d rx_q1_packets %d" % (
+            xs["rx_q0_packets"], xs["rx_q1_packets"]))
+        check(xs["rx_q0_packets"] > 0 and xs["rx_q1_packets"] > 0,
+              "vs0 did not receive on both queues: %s" % {
+                  k: v for k, v in xs.items() if k.endswith("_packets")})
         print("  vs0: /vhost_spin/queues sleeps %d arms %d; xstats "
               "rx_q0_sleeps %d rx_q0_packets %d" % (
                   q["sleeps"], q["arms"], xs["rx_q0_sleeps"],

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A guest that uses fewer queue pairs than the port has.
+
+A Linux guest enables one queue pair per vCPU by default, so a port with
+queues=2 may meet a guest that enables one; the application still sends on
+every tx queue it configured (OVS on the one its PMD thread owns).
+
+Case fewer_guest_queues
+  Host: testpmd with net_vhost_spin0,queues=2 (adaptive), --rxq=2 --txq=2,
+  txonly on both queues (core 1). Guests in turn (core 0, rxonly): stock
+  virtio_user with one queue pair, net_virtio_spin with two, then
+  net_virtio_spin with one. Each: the host sends for 0.3 s, stops, the
+  guest drains.
+Expected, each guest: guest rx == host tx exactly, both host tx queues sent
+  (tx_q0_packets and tx_q1_packets > 0); with one guest queue pair the
+  host's log says tx queue 1 sends on the guest's queue 0; with two, each
+  guest rx queue received (the host's tx queue 1 is back on its own
+  ring).
+"""
+
+import time
+
+import hostlib as hl
+from hostlib import check
+
+h = hl.h
+
+
+def one_guest(host, kind, queues):
+    args = hl.queue_args(queues) + ["--forward-mode=rxonly"]
+    log0 = len(host.log)
+    host.cmd("clear port stats 0")
+    with hl.guest(kind, host.sock, "adaptive" if kind == "ours" else None,
+                  queues=queues, args=args) as g:
+        g.wait_link_up(0)
+        host.wait_link_up(0)
+        g.start_fwd()
+        host.start_fwd()
+        time.sleep(0.3)
+        host.stop_fwd()
+        got, sent = hl.settle(g, host, "rx_packets", "tx_packets")
+        gx = g.xstats(0)
+        hx = host.xstats(0)
+        g.stop_fwd()
+    label = "%s guest, %d queue pair(s)" % (kind, queues)
+    per_q = [hx["tx_q%d_packets" % q] for q in (0, 1)]
+    print("%s: host sent %d (tx_q0 %d, tx_q1 %d), guest received %d" % (
+        label, sent, per_q[0], per_q[1], got))
+    check(sent > 0 and got == sent,
+          "%s: host sent %d, guest received %d" % (label, sent, got))
+    check(min(per_q) > 0, "%s: a host tx queue sent nothing: %s" % (
+        label, per_q))
+    moved = "tx queue 1 sends on the guest's queue 0" in host.log[log0:]
+    if queues == 1:
+        check(moved, "%s: the host did not log that tx queue 1 sends on "
+              "queue 0" % label)
+    else:
+        check([gx["rx_q%d_packets" % q] > 0 for q in (0, 1)] == [True] * 2,
+              "%s: a guest rx queue received nothing: %s" % (
+                  label, [gx.get("rx_q%d_packets" % q) for q in (0, 1)]))
+
+
+def fewer_guest_queues():
+    with h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "adaptive", extra=",queues=2",
+                     args=hl.queue_args(2) +
+                     ["--forward-mode=txonly"]) as host:
+            host.sock = sock
+            one_guest(host, "stock", 1)
+            one_guest(host, "ours", 2)
+            one_guest(host, "ours", 1)
+
+
+if __name__ == "__main__":
+    hl.main({"fewer_guest_queues": fewer_guest_queues})
