@@ -15,6 +15,9 @@ import sys
 
 
 def main(argv):
+    if len(argv) > 1 and argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return
     if len(argv) < 4 or len(argv) % 2:
         sys.exit(__doc__)
     with open(os.path.join(argv[1], "runs.csv")) as f:
