@@ -150,6 +150,8 @@ struct vhost_spin_port {
 	uint64_t features;
 	/* Which vrings the frontend enabled, by virtqueue index. */
 	bool vring_ready[2 * RTE_MAX_QUEUES_PER_PORT];
+	/* Guest transmit queues no rx queue polls, when last logged. */
+	unsigned int unpolled_logged;
 };
 
 /* vhost_spin_devargs.c */

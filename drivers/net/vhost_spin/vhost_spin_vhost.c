@@ -148,6 +148,31 @@ tx_target(const struct vhost_spin_port *p, uint16_t qid)
 	return (int)i;
 }
 
+/*
+ * The guest sends on every transmit queue it enabled, but only the rx
+ * queues the application configured are polled: what the guest sends on
+ * another stays in its ring (in OVS, options:n_rxq below the devarg
+ * queues). Say so once per change of their number.
+ */
+static void
+warn_unpolled(struct vhost_spin_port *p)
+{
+	uint16_t nrx = p->dev->data->nb_rx_queues;
+	unsigned int n = 0, first = 0, i;
+
+	for (i = 2u * nrx + 1; i < RTE_DIM(p->vring_ready); i += 2)
+		if (p->vring_ready[i] && n++ == 0)
+			first = i / 2;
+	if (n != 0 && n != p->unpolled_logged)
+		VHOST_SPIN_LOG(WARNING,
+			       "port %u: the guest sends on %u queue(s) from "
+			       "queue %u on, which no rx queue polls (%u "
+			       "configured): what it sends there is not "
+			       "received",
+			       p->dev->data->port_id, n, first, nrx);
+	p->unpolled_logged = n;
+}
+
 void
 vhost_spin_update_gates(struct vhost_spin_port *p)
 {
@@ -182,6 +207,8 @@ vhost_spin_update_gates(struct vhost_spin_port *p)
 		}
 		txq_gate(p, q, t >= 0);
 	}
+	if (up)
+		warn_unpolled(p);
 }
 
 void
@@ -352,6 +379,7 @@ destroy_device(int vid)
 	p->attached = false;
 	vhost_spin_update_gates(p);
 	memset(p->vring_ready, 0, sizeof(p->vring_ready));
+	p->unpolled_logged = 0;
 	p->vid = -1;
 	p->dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	pthread_mutex_unlock(&p->lock);

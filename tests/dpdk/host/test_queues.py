@@ -16,6 +16,14 @@ Expected, each guest: guest rx == host tx exactly, both host tx queues sent
   host's log says tx queue 1 sends on the guest's queue 0; with two, each
   guest rx queue received (the host's tx queue 1 is back on its own
   ring).
+
+Case unpolled_guest_queue
+  Host: net_vhost_spin0,queues=2 but testpmd --rxq=1 --txq=1 (rxonly):
+  queue 1 is not polled, as in OVS with options:n_rxq below the devarg.
+  Guest: net_virtio_spin with two queue pairs, txonly on both.
+Expected: the host logs a warning that the guest sends on 1 queue from
+  queue 1 on, which no rx queue polls; what the guest sent on queue 0
+  arrives exactly (host rx == guest tx_q0_packets).
 """
 
 import time
@@ -72,5 +80,34 @@ def fewer_guest_queues():
             one_guest(host, "ours", 1)
 
 
+def unpolled_guest_queue():
+    with h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "adaptive", extra=",queues=2",
+                     args=["--forward-mode=rxonly"]) as host, \
+                hl.guest("ours", sock, "adaptive", queues=2,
+                         args=hl.queue_args(2) +
+                         ["--forward-mode=txonly"]) as g:
+            g.wait_link_up(0)
+            host.wait_link_up(0)
+            host.start_fwd()
+            g.start_fwd()
+            time.sleep(0.3)
+            g.stop_fwd()
+            q0 = g.xstats(0)["tx_q0_packets"]
+            hl.wait_until("host rx", lambda: host.port_stats(0)[
+                "rx_packets"] >= q0, 5)
+            time.sleep(0.1)
+            got = host.port_stats(0)["rx_packets"]
+            log = host.log
+    print("guest tx_q0 %d, host received %d" % (q0, got))
+    check(q0 > 0 and got == q0, "guest sent %d on queue 0, host received "
+          "%d" % (q0, got))
+    check("the guest sends on 1 queue(s) from queue 1 on, which no rx "
+          "queue polls (1 configured)" in log,
+          "no warning about the guest's queue 1 in the host's log")
+
+
 if __name__ == "__main__":
-    hl.main({"fewer_guest_queues": fewer_guest_queues})
+    hl.main({"fewer_guest_queues": fewer_guest_queues,
+             "unpolled_guest_queue": unpolled_guest_queue})
