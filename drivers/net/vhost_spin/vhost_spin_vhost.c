@@ -195,13 +195,13 @@ vhost_spin_update_gates(struct vhost_spin_port *p)
 		t = up ? tx_target(p, q->qid) : -1;
 		if (t >= 0 &&
 		    t != __atomic_load_n(&q->target, __ATOMIC_RELAXED)) {
-			if (t != q->vring)
-				VHOST_SPIN_LOG(
-					NOTICE,
-					"port %u: tx queue %u sends on "
-					"the guest's queue %d (it did not "
-					"enable queue %u)",
-					d->port_id, q->qid, t / 2, q->qid);
+			/* Often for a moment: a guest enables queue 0 first. */
+			VHOST_SPIN_LOG(
+				INFO,
+				"port %u: tx queue %u sends on the "
+				"guest's queue %d%s",
+				d->port_id, q->qid, t / 2,
+				t == q->vring ? "" : " (its own not enabled)");
 			__atomic_store_n(&q->target, (uint16_t)t,
 					 __ATOMIC_RELAXED);
 		}
