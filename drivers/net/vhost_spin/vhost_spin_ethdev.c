@@ -351,7 +351,7 @@ vhost_spin_probe(struct rte_vdev_device *vdev)
 	int ret;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		VHOST_SPIN_LOG(ERR, "%s: secondary processes not supported",
+		VHOST_SPIN_LOG(ERR, "%s: secondary processes are not supported",
 			       name);
 		return -ENOTSUP;
 	}
