@@ -337,6 +337,48 @@ vhost_spin_wake_port(struct rte_eth_dev *dev)
 	}
 }
 
+/*
+ * A secondary process (dpdk-proc-info) reads the port: its information,
+ * link and statistics, all in shared memory (ethdev's data, our queues).
+ * It never polls, sets up or closes what the primary runs: the vhost
+ * device is the primary's alone.
+ */
+static int
+vhost_spin_secondary_close(struct rte_eth_dev *dev __rte_unused)
+{
+	return 0; /* ethdev releases the secondary's own port */
+}
+
+static const struct eth_dev_ops vhost_spin_secondary_ops = {
+	.dev_close = vhost_spin_secondary_close,
+	.dev_infos_get = vhost_spin_info,
+	.link_update = vhost_spin_link_update,
+	.stats_get = vhost_spin_stats_get,
+	.stats_reset = vhost_spin_stats_reset,
+	.xstats_get = vhost_spin_xstats_get,
+	.xstats_get_names = vhost_spin_xstats_get_names,
+	.xstats_reset = vhost_spin_xstats_reset,
+};
+
+static int
+vhost_spin_attach_secondary(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct rte_eth_dev *dev = rte_eth_dev_attach_secondary(name);
+
+	if (dev == NULL) {
+		VHOST_SPIN_LOG(ERR, "%s: not found in the primary process",
+			       name);
+		return -ENODEV;
+	}
+	dev->device = &vdev->device; /* not shared: ethdev reads its driver */
+	dev->dev_ops = &vhost_spin_secondary_ops;
+	dev->rx_pkt_burst = rte_eth_pkt_burst_dummy;
+	dev->tx_pkt_burst = rte_eth_pkt_burst_dummy;
+	rte_eth_dev_probing_finish(dev);
+	return 0;
+}
+
 /* A locally administered address per port: 56:48:53:50:00:<port>. */
 static const struct rte_ether_addr base_mac = {
 	.addr_bytes = {0x56, 0x48, 0x53, 0x50, 0x00, 0x00}};
@@ -350,11 +392,8 @@ vhost_spin_probe(struct rte_vdev_device *vdev)
 	struct rte_eth_dev *dev;
 	int ret;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		VHOST_SPIN_LOG(ERR, "%s: secondary processes are not supported",
-			       name);
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return vhost_spin_attach_secondary(vdev);
 	ret = vhost_spin_parse_args(name, rte_vdev_device_args(vdev), &args);
 	if (ret != 0)
 		return ret;
@@ -419,7 +458,8 @@ vhost_spin_remove(struct rte_vdev_device *vdev)
 	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
 	if (dev == NULL)
 		return 0;
-	vhost_spin_close(dev);
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		vhost_spin_close(dev);
 	rte_eth_dev_release_port(dev);
 	return 0;
 }

@@ -9,12 +9,14 @@
  *      (vhost_spin_lookahead.h; 0 with short frames or a packed ring);
  *   3. while a frontend is attached, the library's own vring statistics
  *      under its own names ("rx_q0_guest_notifications", ...).
- * Read by the control thread without a lock (plain per-queue counters).
+ * Read by the control thread without a lock (plain per-queue counters),
+ * or by a secondary process (the queues are in shared memory).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
@@ -28,12 +30,19 @@ struct lib_stats {
 	int calls_id;			   /* index of LIB_CALLS_NAME, or -1 */
 };
 
+/*
+ * The frontend's vid, or -1. A secondary process (dpdk-proc-info) has no
+ * vhost device of its own to ask, nor may it take the primary's lock: it
+ * reads our counters only.
+ */
 static int
 attached_vid(struct rte_eth_dev *dev)
 {
 	struct vhost_spin_port *p = dev->data->dev_private;
 	int vid;
 
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -1;
 	pthread_mutex_lock(&p->lock);
 	vid = p->attached ? p->vid : -1;
 	pthread_mutex_unlock(&p->lock);
