@@ -304,6 +304,17 @@ class Ovs:
         self._check_port(name)
         return os.path.join(self.dir, name)
 
+    def add_vhostuserclient_port(self, name, ofport):
+        """OVS as the vhost-user client of a guest's server socket (the
+        port type OVS recommends: a restarted OVS connects again)."""
+        path = os.path.join(self.dir, name + ".sock")
+        self.vsctl("add-port", self.br, name, "--", "set", "interface", name,
+                   "type=dpdkvhostuserclient",
+                   "options:vhost-server-path=" + path,
+                   "ofport_request=%d" % ofport)
+        self._check_port(name)
+        return path
+
     def _check_port(self, name):
         err = self.vsctl("get", "interface", name, "error").strip()
         if err not in ("[]", '""'):

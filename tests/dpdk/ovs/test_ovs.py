@@ -32,7 +32,10 @@ traffic             port 1 = vs0 (net_vhost_spin, spin_mode=spin, default
                     than three laps of the ring index): not one kick,
                     since vs0, never armed, keeps its avail_event out of
                     the guest's way.
-replug_restart      as traffic (our guests), then ovs-vsctl del-port vs0
+replug_restart      as traffic (our guests), but port 2 = vhu1 is a
+                    dpdkvhostuserclient port (the type OVS recommends),
+                    its guest net_virtio_spin with server=1; then
+                    ovs-vsctl del-port vs0
                     with its guest connected (the guest sees link down),
                     add-port vs0 again with the same devargs (the guest,
                     a vhost-user client, reconnects: link up), and the
@@ -40,7 +43,8 @@ replug_restart      as traffic (our guests), then ovs-vsctl del-port vs0
                     stopped (SIGTERM) and started again on the same
                     database with the guests still running: vs0 must
                     attach again (net_vhost_spin replaces the socket file
-                    the old OVS left behind), the guests reconnect, exact
+                    the old OVS left behind), vs0's guest reconnects and
+                    the new OVS connects to vhu1's guest again, exact
                     traffic both ways.
 idle_cpu            vs0 (spin) with an idle, connected guest: the PMD
                     thread's CPU over 2 s (schedstat), without pmd-maxsleep
@@ -275,15 +279,18 @@ def case_replug_restart():
     with ovs_on_hugepages("replug") as ovs:
         ovs.add_bridge()
         ovs.add_dpdk_port("vs0", vs_devargs(ovs, 0), 1)
-        vhu = ovs.add_vhostuser_port("vhu1", 2)
+        vhu = ovs.add_vhostuserclient_port("vhu1", 2)
         flows = ("in_port=1,actions=output:2", "in_port=2,actions=output:1")
         ovs.flows(*flows)
         g1 = o.guest("g1ours", "ours", ovs.dir + "/vs0.sock")
-        g2 = o.guest("g2ours", "ours", vhu)
+        # The guest serves vhu1's socket: OVS (the client) connects to it,
+        # and again after its restart.
+        g2 = o.guest("g2ours", "ours", vhu, extra="server=1")
         with g1, g2:
             g1.wait_link_up(0)
             g2.wait_link_up(0)
             transfer(ovs, g1, g2, 1, 2, "ours(vs0) -> ours(vhu1)")
+            transfer(ovs, g2, g1, 2, 1, "ours(vhu1) -> ours(vs0)")
             ovs.vsctl("del-port", "vs0")
             g1.wait_link_down(0)
             print("  del-port vs0 with the guest connected: guest link down")
