@@ -77,6 +77,12 @@ remove_eal_files(prefix)
     Both of the above, for a DPDK process that has exited; Testpmd and
     run_testpmd call it. file_prefix(argv) -> prefix or None.
 
+telemetry(prefix, *cmds) -> [json]
+    Replies of Debian's dpdk-telemetry.py to cmds (one JSON object each)
+    from the DPDK process of --file-prefix prefix (its socket in the
+    runtime directory). Raises HarnessError if the tool, the socket or a
+    reply is missing.
+
 run_testpmd(name, timeout=20, **kw) -> (returncode, log)
     Non-interactive run (e.g. bad devargs): waits for exit, kills on timeout
     (returncode None then).
@@ -118,7 +124,6 @@ import itertools
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -508,6 +513,26 @@ def run_testpmd(name, timeout=20, **kw):
         except OSError:
             pass
     return rc, log
+
+
+def telemetry(prefix, *cmds):
+    tool = shutil.which("dpdk-telemetry.py")
+    if tool is None:
+        raise HarnessError("dpdk-telemetry.py not in PATH (Debian package "
+                           "dpdk)")
+    sock = os.path.join(runtime_dir(prefix), "dpdk_telemetry.v2")
+    if not os.path.exists(sock):
+        raise HarnessError("no telemetry socket %s" % sock)
+    r = subprocess.run([tool, "-f", prefix], input="\n".join(cmds) + "\n",
+                       capture_output=True, text=True, timeout=20,
+                       check=False)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    if r.returncode != 0 or len(lines) != len(cmds):
+        raise HarnessError(
+            "dpdk-telemetry.py -f %s: exit %d, %d replies to %d commands:"
+            "\n%s%s" % (prefix, r.returncode, len(lines), len(cmds),
+                        r.stdout, r.stderr))
+    return [json.loads(ln) for ln in lines]
 
 
 def hugetlbfs_mounts():

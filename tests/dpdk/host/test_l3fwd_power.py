@@ -38,7 +38,6 @@ it); l3fwd-power exits 0 on SIGINT.
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -60,22 +59,11 @@ def l3fwd_power_path():
     return p
 
 
-def telemetry(prefix, cmd):
-    """One reply of Debian's dpdk-telemetry.py, as its JSON text."""
-    tool = shutil.which("dpdk-telemetry.py")
-    check(tool, "dpdk-telemetry.py not in PATH (Debian package dpdk)")
-    r = subprocess.run([tool, "-f", prefix], input=cmd + "\n",
-                       capture_output=True, text=True, timeout=20,
-                       check=False)
-    return r.stdout
-
-
 def xstat(prefix, port, name):
-    out = telemetry(prefix, "/ethdev/xstats,%d" % port)
-    m = re.search(r'"%s": (\d+)' % name, out)
-    check(m is not None, "telemetry: no %s for port %d:\n%s" % (
-        name, port, out[-1500:]))
-    return int(m.group(1))
+    xs = h.telemetry(prefix, "/ethdev/xstats,%d" % port)[0]["/ethdev/xstats"]
+    check(name in xs, "telemetry: no %s for port %d: %s" % (
+        name, port, sorted(xs)[:20]))
+    return xs[name]
 
 
 def wakeups(log):

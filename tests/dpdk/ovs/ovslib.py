@@ -53,7 +53,6 @@ backend(name, kind, sock, fwd="rxonly") -> Testpmd
     net_vhost).
 """
 
-import json
 import os
 import re
 import shutil
@@ -366,16 +365,7 @@ class Ovs:
 
     # -- DPDK telemetry ------------------------------------------------
     def telemetry(self, *cmds):
-        sock = os.path.join(h.runtime_dir(self.prefix), "dpdk_telemetry.v2")
-        check(os.path.exists(sock), "no telemetry socket " + sock)
-        r = subprocess.run(["dpdk-telemetry.py", "-f", self.prefix],
-                           input="\n".join(cmds) + "\n", capture_output=True,
-                           text=True, timeout=20)
-        lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
-        check(r.returncode == 0 and len(lines) == len(cmds),
-              "dpdk-telemetry.py -f %s: exit %d: %s %s" % (
-                  self.prefix, r.returncode, r.stdout, r.stderr))
-        return [json.loads(ln) for ln in lines]
+        return h.telemetry(self.prefix, *cmds)
 
     def dpdk_port_id(self, devname):
         ids = self.telemetry("/ethdev/list")[0]["/ethdev/list"]

@@ -33,8 +33,6 @@ Expected: "/" lists the command; our port answers with one dict per rx
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 
@@ -61,22 +59,6 @@ def check(cond, msg):
         raise AssertionError(msg)
 
 
-def telemetry(prefix, cmds):
-    """Replies of Debian's dpdk-telemetry.py to cmds (one JSON per line)."""
-    tool = shutil.which("dpdk-telemetry.py")
-    check(tool, "dpdk-telemetry.py not in PATH (Debian package dpdk)")
-    sock = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
-    check(os.path.exists(sock), "no telemetry socket %s" % sock)
-    r = subprocess.run([tool, "-f", prefix], input="\n".join(cmds) + "\n",
-                       capture_output=True, text=True, timeout=20)
-    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
-    check(r.returncode == 0 and len(lines) == len(cmds),
-          "dpdk-telemetry.py -f %s: exit %d, %d replies to %d commands:\n"
-          "%s%s" % (prefix, r.returncode, len(lines), len(cmds), r.stdout,
-                    r.stderr))
-    return [json.loads(ln) for ln in lines]
-
-
 def port_of(tp, driver):
     out = tp.cmd("show port info all")
     port = None
@@ -94,9 +76,9 @@ def check_queues(ours, pmd, driver, nq, mode, expect):
     port = port_of(ours, driver)
     other = port_of(ours, "net_null")
     before = ours.xstats(port)
-    listing, reply, wrong, bad, none = telemetry(
-        ours.prefix, ["/", "%s,%d" % (cmd, port), "%s,%d" % (cmd, other),
-                      cmd + ",x", cmd])
+    listing, reply, wrong, bad, none = harness.telemetry(
+        ours.prefix, "/", "%s,%d" % (cmd, port), "%s,%d" % (cmd, other),
+        cmd + ",x", cmd)
     after = ours.xstats(port)
     check(cmd in listing["/"], "%s not among the commands: %s" % (
         cmd, listing["/"]))
