@@ -5,7 +5,6 @@
  * lets an unmodified application sleep when idle.
  */
 #include <errno.h>
-#include <limits.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -595,7 +594,8 @@ virtio_spin_tx_done_cleanup(void *q, uint32_t free_cnt)
 
 	if (txq == NULL)
 		return -EINVAL;
-	return (int)RTE_MIN(tx_cleanup(txq, free_cnt), (uint32_t)INT_MAX);
+	/* At most the chains in flight: a ring's worth (<= 32768). */
+	return (int)tx_cleanup(txq, free_cnt);
 }
 
 /* The header is pushed in front of the data: one descriptor. */
