@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "vspin_stats.h"
@@ -61,18 +62,48 @@ vspin_stats_value(const struct vspin_stats *s, unsigned int i, uint64_t tsc_hz)
 	return v;
 }
 
-void
-vspin_stats_reset(struct vspin_stats *s)
+/* The struct keeps its settings last, from window_cycles on. */
+static bool
+is_setting(unsigned int i)
 {
-	struct vspin_stats kept = {
-		.window_cycles = s->window_cycles,
-		.sleep_cost_cycles = s->sleep_cost_cycles,
-		.latency_cycles = s->latency_cycles,
-		.wake_late_cycles = s->wake_late_cycles,
-		.busy_pct = s->busy_pct,
-		.wake_cpu_cycles = s->wake_cpu_cycles,
-		.wake_late_p99_cycles = s->wake_late_p99_cycles,
-	};
+	return stat_descs[i].offset >=
+	       offsetof(struct vspin_stats, window_cycles);
+}
 
-	*s = kept;
+static uint64_t *
+field(struct vspin_stats *s, unsigned int i)
+{
+	return (uint64_t *)((char *)s + stat_descs[i].offset);
+}
+
+static const uint64_t *
+cfield(const struct vspin_stats *s, unsigned int i)
+{
+	return (const uint64_t *)((const char *)s + stat_descs[i].offset);
+}
+
+void
+vspin_stats_since(const struct vspin_stats *s, const struct vspin_stats *base,
+		  struct vspin_stats *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < VSPIN_STATS_NB; i++) {
+		const uint64_t *v = cfield(s, i);
+
+		if (is_setting(i))
+			*field(out, i) = __atomic_load_n(v, __ATOMIC_RELAXED);
+		else
+			*field(out, i) = vspin_count_since(v, cfield(base, i));
+	}
+}
+
+void
+vspin_stats_reset(const struct vspin_stats *s, struct vspin_stats *base)
+{
+	unsigned int i;
+
+	for (i = 0; i < VSPIN_STATS_NB; i++)
+		if (!is_setting(i))
+			vspin_count_reset(cfield(s, i), field(base, i));
 }

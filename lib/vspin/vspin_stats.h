@@ -2,6 +2,13 @@
  * Per-queue counters: plain increments by the one thread that polls the
  * queue, read by the control plane (xstats) without a lock. A reader may
  * see a value a few increments old; that is all.
+ *
+ * A user's reset (testpmd "clear port stats", dpdk-proc-info
+ * --stats-reset) runs on another thread, or in another process, while the
+ * lcore counts. It never writes a counter: a 0 stored between the lcore's
+ * load and its store of "count + n" is lost, and the counter jumps back to
+ * its old value. The reset copies the counts into a base instead, which
+ * only the control plane writes, and readers report count - base.
  */
 #ifndef VSPIN_STATS_H
 #define VSPIN_STATS_H
@@ -50,7 +57,31 @@ int vspin_stats_name(unsigned int i, const char *dir, unsigned int queue,
 uint64_t vspin_stats_value(const struct vspin_stats *s, unsigned int i,
 			   uint64_t tsc_hz);
 
-/* Zero the counts, keep the settings (a user's xstats reset). */
-void vspin_stats_reset(struct vspin_stats *s);
+/*
+ * The counts of s since the reset that took base, into out; the settings
+ * as they are in s.
+ */
+void vspin_stats_since(const struct vspin_stats *s,
+		       const struct vspin_stats *base, struct vspin_stats *out);
+
+/* A user's reset: base takes the counts of s, which is not written. */
+void vspin_stats_reset(const struct vspin_stats *s, struct vspin_stats *base);
+
+/* One counter outside struct vspin_stats, reset the same way. */
+static inline uint64_t
+vspin_count_since(const uint64_t *count, const uint64_t *base)
+{
+	uint64_t b = __atomic_load_n(base, __ATOMIC_ACQUIRE);
+
+	/* Loaded after the base, the count is not behind it. */
+	return __atomic_load_n(count, __ATOMIC_RELAXED) - b;
+}
+
+static inline void
+vspin_count_reset(const uint64_t *count, uint64_t *base)
+{
+	__atomic_store_n(base, __atomic_load_n(count, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+}
 
 #endif /* VSPIN_STATS_H */

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The counters as DPDK xstats (vspin_stats.h): names in DPDK's style,
- * unique, each bound to its own field; cycle counters shown in us.
+ * unique, each bound to its own field; cycle counters shown in us; a
+ * reset that holds while the owner keeps counting.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -158,14 +162,18 @@ test_cycles_converted_to_us(void)
 		 (unsigned long long)vspin_stats_value(&s, 2, 3000000000u));
 }
 
-/* A reset zeroes every count and keeps the seven settings. */
+/*
+ * A reset reads zero for every count and keeps the seven settings, and it
+ * writes nothing into the counters themselves.
+ */
 static void
 test_reset_keeps_settings(void)
 {
-	struct vspin_stats s;
+	struct vspin_stats s, before, base, out;
 	unsigned int i;
 
 	memset(&s, 0x5a, sizeof(s));
+	memset(&base, 0, sizeof(base));
 	s.window_cycles = 11;
 	s.sleep_cost_cycles = 12;
 	s.latency_cycles = 13;
@@ -173,24 +181,120 @@ test_reset_keeps_settings(void)
 	s.busy_pct = 15;
 	s.wake_cpu_cycles = 16;
 	s.wake_late_p99_cycles = 17;
-	vspin_stats_reset(&s);
+	before = s;
+	vspin_stats_reset(&s, &base);
+	VT_CHECK(memcmp(&s, &before, sizeof(s)) == 0,
+		 "the reset wrote into the counters");
+	vspin_stats_since(&s, &base, &out);
 	for (i = 0; i < VSPIN_STATS_NB - 7; i++)
-		VT_CHECK(vspin_stats_value(&s, i, 0) == 0,
+		VT_CHECK(vspin_stats_value(&out, i, 0) == 0,
 			 "%s = %llu after a reset", tx_q0[i],
-			 (unsigned long long)vspin_stats_value(&s, i, 0));
-	VT_CHECK(s.window_cycles == 11 && s.sleep_cost_cycles == 12 &&
-			 s.latency_cycles == 13 && s.wake_late_cycles == 14 &&
-			 s.busy_pct == 15 && s.wake_cpu_cycles == 16 &&
-			 s.wake_late_p99_cycles == 17,
+			 (unsigned long long)vspin_stats_value(&out, i, 0));
+	VT_CHECK(out.window_cycles == 11 && out.sleep_cost_cycles == 12 &&
+			 out.latency_cycles == 13 &&
+			 out.wake_late_cycles == 14 && out.busy_pct == 15 &&
+			 out.wake_cpu_cycles == 16 &&
+			 out.wake_late_p99_cycles == 17,
 		 "settings after a reset: window %llu, B %llu, L %llu, D %llu, "
 		 "u %llu, C %llu, D99 %llu",
-		 (unsigned long long)s.window_cycles,
-		 (unsigned long long)s.sleep_cost_cycles,
-		 (unsigned long long)s.latency_cycles,
-		 (unsigned long long)s.wake_late_cycles,
-		 (unsigned long long)s.busy_pct,
-		 (unsigned long long)s.wake_cpu_cycles,
-		 (unsigned long long)s.wake_late_p99_cycles);
+		 (unsigned long long)out.window_cycles,
+		 (unsigned long long)out.sleep_cost_cycles,
+		 (unsigned long long)out.latency_cycles,
+		 (unsigned long long)out.wake_late_cycles,
+		 (unsigned long long)out.busy_pct,
+		 (unsigned long long)out.wake_cpu_cycles,
+		 (unsigned long long)out.wake_late_p99_cycles);
+	s.sleeps += 3;
+	s.spin_cycles += 2000;
+	vspin_stats_since(&s, &base, &out);
+	VT_CHECK(out.sleeps == 3 && out.spin_cycles == 2000 && out.arms == 0,
+		 "since the reset: sleeps %llu, spin %llu cycles, arms %llu",
+		 (unsigned long long)out.sleeps,
+		 (unsigned long long)out.spin_cycles,
+		 (unsigned long long)out.arms);
+}
+
+/*
+ * The lcore's side of a counter: load, add, store, as a burst function
+ * does, with a pause between the load and the store (a preempted vCPU)
+ * where a reset that stored 0 into the counter would be undone.
+ */
+struct owner {
+	uint64_t count;
+	uint64_t adds; /* how many "count += 1" to do, then "+= 0" */
+	bool stop;     /* the owner stops polling */
+	bool added;    /* the owner has done its adds */
+};
+
+static void *
+owner_poll(void *arg)
+{
+	struct owner *o = arg;
+	uint64_t done = 0;
+
+	while (!__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t v = __atomic_load_n(&o->count, __ATOMIC_RELAXED);
+		uint64_t n = done < o->adds ? 1 : 0;
+		volatile unsigned int pause;
+
+		for (pause = 0; pause < 64; pause++)
+			;
+		__atomic_store_n(&o->count, v + n, __ATOMIC_RELAXED);
+		done += n;
+		if (done == o->adds)
+			__atomic_store_n(&o->added, true, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * Resets from another thread while the owner polls, as testpmd's "clear
+ * port stats" or dpdk-proc-info --stats-reset do: each reads 0 at once
+ * and stays 0 while the owner adds nothing; the counts since a reset are
+ * exactly the adds after it.
+ */
+static void
+test_reset_while_owner_counts(void)
+{
+	struct owner o = {.adds = 200000};
+	uint64_t base = 0, since, worst = 0;
+	pthread_t t;
+	unsigned int i, j;
+
+	VT_CHECK(pthread_create(&t, NULL, owner_poll, &o) == 0,
+		 "pthread_create");
+	/* Resets while it adds: never more than it has added. */
+	while (!__atomic_load_n(&o.added, __ATOMIC_ACQUIRE)) {
+		vspin_count_reset(&o.count, &base);
+		since = vspin_count_since(&o.count, &base);
+		VT_CHECK(since <= o.adds, "%llu since a reset, of %llu adds",
+			 (unsigned long long)since, (unsigned long long)o.adds);
+	}
+	/* Resets while it polls idle ("count += 0"): 0, every time. */
+	for (i = 0; i < 2000; i++) {
+		vspin_count_reset(&o.count, &base);
+		for (j = 0; j < 50; j++) {
+			since = vspin_count_since(&o.count, &base);
+			if (since > worst)
+				worst = since;
+		}
+		if (i % 64 == 0)
+			sched_yield();
+	}
+	__atomic_store_n(&o.stop, true, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	VT_CHECK(worst == 0,
+		 "an idle owner undid a reset: %llu counted after it",
+		 (unsigned long long)worst);
+	VT_CHECK(vspin_count_since(&o.count, &base) == 0 && o.count == o.adds,
+		 "after the owner stopped: %llu since the reset, count %llu "
+		 "of %llu adds",
+		 (unsigned long long)vspin_count_since(&o.count, &base),
+		 (unsigned long long)o.count, (unsigned long long)o.adds);
+	o.count += 7;
+	VT_CHECK(vspin_count_since(&o.count, &base) == 7,
+		 "7 adds after the reset read %llu",
+		 (unsigned long long)vspin_count_since(&o.count, &base));
 }
 
 int
@@ -202,5 +306,6 @@ main(void)
 	VT_RUN(test_values_bound_to_fields);
 	VT_RUN(test_cycles_converted_to_us);
 	VT_RUN(test_reset_keeps_settings);
+	VT_RUN(test_reset_while_owner_counts);
 	return vt_summary();
 }

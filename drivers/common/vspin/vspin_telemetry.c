@@ -14,8 +14,11 @@
 /* Copy what the telemetry shows of one queue, the lcore still writing. */
 static void
 fill(struct vspin_tel_rxq *out, const struct vspin_policy *p,
-     const struct vspin_stats *st)
+     const struct vspin_stats *counters, const struct vspin_stats *base)
 {
+	struct vspin_stats st;
+
+	vspin_stats_since(counters, base, &st);
 	out->mode = p->conf.mode;
 	out->budget = p->conf.budget;
 	out->sleep_max_us = p->conf.sleep_max_us;
@@ -25,15 +28,15 @@ fill(struct vspin_tel_rxq *out, const struct vspin_policy *p,
 	out->window = VSPIN_TEL_READ(p->window);
 	out->sleep_cost = VSPIN_TEL_READ(p->sleep_cost);
 	out->latency = VSPIN_TEL_READ(p->latency);
-	out->wake_late = VSPIN_TEL_READ(st->wake_late_cycles);
-	out->busy_pct = VSPIN_TEL_READ(st->busy_pct);
-	out->wake_cpu = VSPIN_TEL_READ(st->wake_cpu_cycles);
-	out->late99 = VSPIN_TEL_READ(st->wake_late_p99_cycles);
-	out->arms = VSPIN_TEL_READ(st->arms);
-	out->sleeps = VSPIN_TEL_READ(st->sleeps);
-	out->wakeups = VSPIN_TEL_READ(st->wakeups);
-	out->sleep_timeouts = VSPIN_TEL_READ(st->sleep_timeouts);
-	out->spurious_wakeups = VSPIN_TEL_READ(st->spurious_wakeups);
+	out->wake_late = st.wake_late_cycles;
+	out->busy_pct = st.busy_pct;
+	out->wake_cpu = st.wake_cpu_cycles;
+	out->late99 = st.wake_late_p99_cycles;
+	out->arms = st.arms;
+	out->sleeps = st.sleeps;
+	out->wakeups = st.wakeups;
+	out->sleep_timeouts = st.sleep_timeouts;
+	out->spurious_wakeups = st.spurious_wakeups;
 }
 
 static const char *const state_names[] = {
@@ -100,7 +103,7 @@ vspin_tel_queues(const char *params, struct rte_tel_data *d, const char *driver,
 {
 	const struct rte_eth_dev *dev;
 	const struct vspin_policy *p;
-	const struct vspin_stats *st;
+	const struct vspin_stats *st, *base;
 	struct vspin_tel_rxq q;
 	struct rte_tel_data *qd;
 	char key[32];
@@ -119,9 +122,9 @@ vspin_tel_queues(const char *params, struct rte_tel_data *d, const char *driver,
 	nb = dev->data->rx_queues == NULL ? 0 : dev->data->nb_rx_queues;
 	for (qid = 0; qid < nb; qid++) {
 		memset(&q, 0, sizeof(q));
-		if (!read(dev, qid, &p, &st))
+		if (!read(dev, qid, &p, &st, &base))
 			continue;
-		fill(&q, p, st);
+		fill(&q, p, st, base);
 		qd = queue_dict(&q);
 		if (qd == NULL)
 			return -ENOMEM;

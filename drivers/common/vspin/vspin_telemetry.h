@@ -46,13 +46,15 @@ struct vspin_tel_rxq {
 };
 
 /*
- * Where rx queue qid of dev keeps its policy and counters; false when the
- * queue is not set up. Runs on the telemetry thread: only finds them, the
- * fields are read here with VSPIN_TEL_READ.
+ * Where rx queue qid of dev keeps its policy, its counters and the base
+ * of their last reset (vspin_stats.h); false when the queue is not set
+ * up. Runs on the telemetry thread: only finds them, the fields are read
+ * here with VSPIN_TEL_READ.
  */
 typedef bool (*vspin_tel_read_t)(const struct rte_eth_dev *dev, uint16_t qid,
 				 const struct vspin_policy **policy,
-				 const struct vspin_stats **stats);
+				 const struct vspin_stats **stats,
+				 const struct vspin_stats **base);
 
 /*
  * The command handler's body. params: the port id. driver: our driver's

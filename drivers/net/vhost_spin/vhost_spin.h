@@ -79,6 +79,23 @@ vhost_spin_gate_leave(struct vhost_spin_gate *g)
 
 struct vhost_spin_port;
 
+/* A queue's own counters (besides the lookahead's and lib/vspin's). */
+struct vhost_spin_qcounts {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t publishes; /* bursts that returned buffers to the guest */
+};
+
+/*
+ * What a user's reset took of a queue's counters, which it leaves alone
+ * (vspin_stats.h says why): the counters report since then.
+ */
+struct vhost_spin_qbase {
+	struct vhost_spin_qcounts cnt;
+	uint64_t lookahead_bursts;
+	struct vspin_stats vstats;
+};
+
 /* Host receive: the guest's transmit ring. */
 struct vhost_spin_rxq {
 	struct vhost_spin_gate gate;
@@ -94,12 +111,11 @@ struct vhost_spin_rxq {
 	struct vhost_spin_port *port;
 
 	/* Counters, plain increments by the polling lcore. */
-	uint64_t pkts;
-	uint64_t bytes;
-	uint64_t publishes; /* dequeues that returned buffers to the guest */
+	struct vhost_spin_qcounts cnt;
 	struct vspin_stats vstats;
 	struct vspin_policy policy;
 	struct vspin_sleeper sleeper;
+	struct vhost_spin_qbase base;
 
 	/*
 	 * Kick fd. kickfd_lib is the library's (it closes it on
@@ -131,10 +147,9 @@ struct vhost_spin_txq {
 	struct vhost_spin_lookahead ahead;
 	struct vhost_spin_port *port;
 
-	uint64_t pkts;
-	uint64_t bytes;
-	uint64_t publishes; /* enqueues that handed buffers to the guest */
+	struct vhost_spin_qcounts cnt;
 	struct vspin_stats vstats;
+	struct vhost_spin_qbase base;
 };
 
 /* dev_private of the ethdev. */

@@ -237,6 +237,7 @@ vhost_spin_link_update(struct rte_eth_dev *dev __rte_unused,
 static int
 vhost_spin_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 {
+	uint64_t pkts, bytes;
 	uint16_t i;
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
@@ -244,11 +245,13 @@ vhost_spin_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 
 		if (q == NULL)
 			continue;
-		st->ipackets += q->pkts;
-		st->ibytes += q->bytes;
+		pkts = vspin_count_since(&q->cnt.pkts, &q->base.cnt.pkts);
+		bytes = vspin_count_since(&q->cnt.bytes, &q->base.cnt.bytes);
+		st->ipackets += pkts;
+		st->ibytes += bytes;
 		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[i] = q->pkts;
-			st->q_ibytes[i] = q->bytes;
+			st->q_ipackets[i] = pkts;
+			st->q_ibytes[i] = bytes;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -256,16 +259,19 @@ vhost_spin_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 
 		if (q == NULL)
 			continue;
-		st->opackets += q->pkts;
-		st->obytes += q->bytes;
+		pkts = vspin_count_since(&q->cnt.pkts, &q->base.cnt.pkts);
+		bytes = vspin_count_since(&q->cnt.bytes, &q->base.cnt.bytes);
+		st->opackets += pkts;
+		st->obytes += bytes;
 		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[i] = q->pkts;
-			st->q_obytes[i] = q->bytes;
+			st->q_opackets[i] = pkts;
+			st->q_obytes[i] = bytes;
 		}
 	}
 	return 0;
 }
 
+/* The lcore keeps counting: only the bases move (vspin_stats.h). */
 static int
 vhost_spin_stats_reset(struct rte_eth_dev *dev)
 {
@@ -274,14 +280,18 @@ vhost_spin_stats_reset(struct rte_eth_dev *dev)
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
 
-		if (q != NULL)
-			q->pkts = q->bytes = 0;
+		if (q == NULL)
+			continue;
+		vspin_count_reset(&q->cnt.pkts, &q->base.cnt.pkts);
+		vspin_count_reset(&q->cnt.bytes, &q->base.cnt.bytes);
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct vhost_spin_txq *q = dev->data->tx_queues[i];
 
-		if (q != NULL)
-			q->pkts = q->bytes = 0;
+		if (q == NULL)
+			continue;
+		vspin_count_reset(&q->cnt.pkts, &q->base.cnt.pkts);
+		vspin_count_reset(&q->cnt.bytes, &q->base.cnt.bytes);
 	}
 	return 0;
 }

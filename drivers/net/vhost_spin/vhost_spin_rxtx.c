@@ -34,7 +34,7 @@ rx_dequeue(struct vhost_spin_rxq *q, struct rte_mbuf **pkts, uint16_t nb)
 
 		/* Each one returned used entries: one call decision. */
 		if (got > 0)
-			q->publishes++;
+			q->cnt.publishes++;
 		n += got;
 		if (got < want)
 			break;
@@ -198,8 +198,8 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		pkts[i]->port = q->port_id;
 		bytes += pkts[i]->pkt_len;
 	}
-	q->pkts += n;
-	q->bytes += bytes;
+	q->cnt.pkts += n;
+	q->cnt.bytes += bytes;
 	return n;
 }
 
@@ -220,7 +220,7 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 
 		/* The library decided once whether to call the guest. */
 		if (got > 0)
-			q->publishes++;
+			q->cnt.publishes++;
 		sent += got;
 		if (got < want)
 			break;
@@ -238,8 +238,8 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	for (i = 0; i < sent; i++)
 		bytes += pkts[i]->pkt_len;
 	rte_pktmbuf_free_bulk(pkts, sent);
-	q->pkts += sent;
-	q->bytes += bytes;
+	q->cnt.pkts += sent;
+	q->cnt.bytes += bytes;
 	return sent;
 }
 

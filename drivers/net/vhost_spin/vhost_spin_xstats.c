@@ -98,8 +98,11 @@ lookahead_bursts(struct rte_eth_dev *dev, bool rx, uint16_t qid)
 	const struct vhost_spin_txq *tq = rx ? NULL : dev->data->tx_queues[qid];
 
 	if (rq != NULL)
-		return rq->ahead.bursts;
-	return tq != NULL ? tq->ahead.bursts : 0;
+		return vspin_count_since(&rq->ahead.bursts,
+					 &rq->base.lookahead_bursts);
+	return tq != NULL ? vspin_count_since(&tq->ahead.bursts,
+					      &tq->base.lookahead_bursts) :
+			    0;
 }
 
 int
@@ -181,15 +184,21 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 			struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
 
 			if (q != NULL) {
-				s = q->vstats;
-				publishes = q->publishes;
+				vspin_stats_since(&q->vstats, &q->base.vstats,
+						  &s);
+				publishes = vspin_count_since(
+					&q->cnt.publishes,
+					&q->base.cnt.publishes);
 			}
 		} else {
 			struct vhost_spin_txq *q = dev->data->tx_queues[qid];
 
 			if (q != NULL) {
-				s = q->vstats;
-				publishes = q->publishes;
+				vspin_stats_since(&q->vstats, &q->base.vstats,
+						  &s);
+				publishes = vspin_count_since(
+					&q->cnt.publishes,
+					&q->base.cnt.publishes);
 			}
 		}
 		/* Calls are counted by the library, per vring. */
@@ -225,6 +234,16 @@ out:
 	return total;
 }
 
+/* The lcore keeps counting: only the bases move (vspin_stats.h). */
+static void
+reset_base(const struct vhost_spin_qcounts *cnt, const uint64_t *bursts,
+	   const struct vspin_stats *vstats, struct vhost_spin_qbase *base)
+{
+	vspin_count_reset(&cnt->publishes, &base->cnt.publishes);
+	vspin_count_reset(bursts, &base->lookahead_bursts);
+	vspin_stats_reset(vstats, &base->vstats);
+}
+
 int
 vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 {
@@ -236,9 +255,7 @@ vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 
 		if (q == NULL)
 			continue;
-		vspin_stats_reset(&q->vstats);
-		q->publishes = 0;
-		q->ahead.bursts = 0;
+		reset_base(&q->cnt, &q->ahead.bursts, &q->vstats, &q->base);
 		if (vid >= 0)
 			rte_vhost_vring_stats_reset(vid, q->vring);
 	}
@@ -247,9 +264,7 @@ vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 
 		if (q == NULL)
 			continue;
-		memset(&q->vstats, 0, sizeof(q->vstats));
-		q->publishes = 0;
-		q->ahead.bursts = 0;
+		reset_base(&q->cnt, &q->ahead.bursts, &q->vstats, &q->base);
 		if (vid >= 0)
 			rte_vhost_vring_stats_reset(vid, q->vring);
 	}

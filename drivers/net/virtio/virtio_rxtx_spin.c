@@ -67,7 +67,7 @@ rx_refill(struct virtio_spin_rxq *rxq)
 		n -= (rxq->vq.free_head + n) % RX_DESC_PER_LINE;
 	if (n == 0 || rte_pktmbuf_alloc_bulk(rxq->mp, bufs, n) != 0) {
 		if (n != 0)
-			rxq->dev->eth_dev->data->rx_mbuf_alloc_failed++;
+			rxq->st.nombuf++;
 		return 0;
 	}
 	if (likely(rxq->vq.in_order)) {

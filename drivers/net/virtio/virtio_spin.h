@@ -68,6 +68,18 @@ struct virtio_spin_qstats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t errors;
+	uint64_t nombuf; /* rx: refills the mempool could not serve */
+};
+
+/*
+ * What a user's reset took of a queue's counters, which it leaves alone
+ * (vspin_stats.h says why): the counters report since then. Zeroed with
+ * the counters they track when the port starts.
+ */
+struct virtio_spin_qbase {
+	struct virtio_spin_qstats st;
+	uint64_t bad_used;
+	struct vspin_stats vst;
 };
 
 struct virtio_spin_rxq {
@@ -88,6 +100,7 @@ struct virtio_spin_rxq {
 	bool broken_seen; /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
+	struct virtio_spin_qbase base;
 	struct vspin_policy policy;
 	struct vspin_sleeper sleeper;
 	const struct rte_memzone *mz; /* ring, in memory the backend maps */
@@ -105,6 +118,7 @@ struct virtio_spin_txq {
 	bool broken_seen;    /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
+	struct virtio_spin_qbase base;
 	const struct rte_memzone *mz; /* ring then hdrs */
 	void *priv;
 };

@@ -323,7 +323,10 @@ init_queues(struct virtio_spin_dev *dev)
 			PMD_LOG(ERR, "%s: queue %u not set up", dev->path, q);
 			return -EINVAL;
 		}
+		/* Both restart from 0, with their bases (bad_used in vq). */
 		memset(&rxq->vst, 0, sizeof(rxq->vst));
+		memset(&rxq->base.vst, 0, sizeof(rxq->base.vst));
+		rxq->base.bad_used = 0;
 		/* A copy: vspin_vq_drv_init() clears *vq before reading vr. */
 		vr = rxq->vq.vr;
 		vspin_vq_drv_init(&rxq->vq, &vr, rxq->priv, event_idx,
@@ -340,6 +343,8 @@ init_queues(struct virtio_spin_dev *dev)
 		vspin_sleeper_give_fd(&rxq->sleeper,
 				      fcntl(rxq->callfd, F_DUPFD_CLOEXEC, 0));
 		memset(&txq->vst, 0, sizeof(txq->vst));
+		memset(&txq->base.vst, 0, sizeof(txq->base.vst));
+		txq->base.bad_used = 0;
 		vr = txq->vq.vr;
 		vspin_vq_drv_init(&txq->vq, &vr, txq->priv, event_idx,
 				  &txq->vst);

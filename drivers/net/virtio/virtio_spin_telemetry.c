@@ -13,7 +13,8 @@
 static bool
 virtio_spin_tel_read(const struct rte_eth_dev *dev, uint16_t qid,
 		     const struct vspin_policy **policy,
-		     const struct vspin_stats **stats)
+		     const struct vspin_stats **stats,
+		     const struct vspin_stats **base)
 {
 	const struct virtio_spin_rxq *q = dev->data->rx_queues[qid];
 
@@ -21,6 +22,7 @@ virtio_spin_tel_read(const struct rte_eth_dev *dev, uint16_t qid,
 		return false;
 	*policy = &q->policy;
 	*stats = &q->vst;
+	*base = &q->base.vst;
 	return true;
 }
 

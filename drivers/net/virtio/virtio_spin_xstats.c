@@ -63,16 +63,66 @@ virtio_spin_xstats_get_names(struct rte_eth_dev *dev,
 	return (int)n;
 }
 
-static unsigned int
-put_basic(struct rte_eth_xstat *xs, unsigned int k,
-	  const struct virtio_spin_qstats *st, uint64_t bad_used)
+/*
+ * A queue's counters since the user's last reset (vspin_stats.h): the
+ * lcore keeps counting, only the bases move.
+ */
+static void
+qstats_since(const struct virtio_spin_qstats *st,
+	     const struct virtio_spin_qbase *b, struct virtio_spin_qstats *out)
 {
-	xs[k++].value = st->packets;
-	xs[k++].value = st->bytes;
-	xs[k++].value = st->errors;
-	xs[k++].value = bad_used;
+	out->packets = vspin_count_since(&st->packets, &b->st.packets);
+	out->bytes = vspin_count_since(&st->bytes, &b->st.bytes);
+	out->errors = vspin_count_since(&st->errors, &b->st.errors);
+	out->nombuf = vspin_count_since(&st->nombuf, &b->st.nombuf);
+}
+
+static void
+qstats_reset(const struct virtio_spin_qstats *st, struct virtio_spin_qstats *b)
+{
+	vspin_count_reset(&st->packets, &b->packets);
+	vspin_count_reset(&st->bytes, &b->bytes);
+	vspin_count_reset(&st->errors, &b->errors);
+	vspin_count_reset(&st->nombuf, &b->nombuf);
+}
+
+/* xstats_reset: the basic counters too (ethdev does not call both). */
+static void
+qbase_take(const struct virtio_spin_qstats *st, const uint64_t *bad_used,
+	   const struct vspin_stats *vst, struct virtio_spin_qbase *b)
+{
+	qstats_reset(st, &b->st);
+	vspin_count_reset(bad_used, &b->bad_used);
+	vspin_stats_reset(vst, &b->vst);
+}
+
+/* The xstats of one queue from k on; nb_vspin of its lib/vspin ones. */
+static unsigned int
+put_queue(struct rte_eth_xstat *xs, unsigned int k,
+	  const struct virtio_spin_qstats *st, const uint64_t *bad_used,
+	  const struct vspin_stats *vst, const struct virtio_spin_qbase *b,
+	  unsigned int nb_vspin, uint64_t tsc_hz)
+{
+	struct virtio_spin_qstats q;
+	struct vspin_stats v;
+	unsigned int i;
+
+	qstats_since(st, b, &q);
+	vspin_stats_since(vst, &b->vst, &v);
+	xs[k++].value = q.packets;
+	xs[k++].value = q.bytes;
+	xs[k++].value = q.errors;
+	xs[k++].value = vspin_count_since(bad_used, &b->bad_used);
+	for (i = 0; i < nb_vspin; i++)
+		xs[k++].value = vspin_stats_value(&v, i, tsc_hz);
 	return k;
 }
+
+/* What a queue not set up yet (NULL) shows: zeros. */
+static const struct virtio_spin_qstats zero_st;
+static const struct vspin_stats zero_vst;
+static const struct virtio_spin_qbase zero_base;
+static const uint64_t zero_count;
 
 int
 virtio_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
@@ -84,26 +134,22 @@ virtio_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 	if (xs == NULL || size < n)
 		return (int)n;
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		struct virtio_spin_rxq *rxq = dev->data->rx_queues[q];
-		static const struct virtio_spin_qstats zero;
+		const struct virtio_spin_rxq *rxq = dev->data->rx_queues[q];
 
-		k = put_basic(xs, k, rxq ? &rxq->st : &zero,
-			      rxq ? rxq->vq.bad_used : 0);
-		for (i = 0; i < VSPIN_STATS_NB; i++)
-			xs[k++].value = rxq ? vspin_stats_value(&rxq->vst, i,
-								vd->tsc_hz) :
-					      0;
+		k = put_queue(xs, k, rxq ? &rxq->st : &zero_st,
+			      rxq ? &rxq->vq.bad_used : &zero_count,
+			      rxq ? &rxq->vst : &zero_vst,
+			      rxq ? &rxq->base : &zero_base, VSPIN_STATS_NB,
+			      vd->tsc_hz);
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		struct virtio_spin_txq *txq = dev->data->tx_queues[q];
-		static const struct virtio_spin_qstats zero;
+		const struct virtio_spin_txq *txq = dev->data->tx_queues[q];
 
-		k = put_basic(xs, k, txq ? &txq->st : &zero,
-			      txq ? txq->vq.bad_used : 0);
-		for (i = 0; i < TX_VSPIN_NB; i++)
-			xs[k++].value = txq ? vspin_stats_value(&txq->vst, i,
-								vd->tsc_hz) :
-					      0;
+		k = put_queue(xs, k, txq ? &txq->st : &zero_st,
+			      txq ? &txq->vq.bad_used : &zero_count,
+			      txq ? &txq->vst : &zero_vst,
+			      txq ? &txq->base : &zero_base, TX_VSPIN_NB,
+			      vd->tsc_hz);
 	}
 	for (i = 0; i < n; i++)
 		xs[i].id = i;
@@ -118,20 +164,16 @@ virtio_spin_xstats_reset(struct rte_eth_dev *dev)
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
 		struct virtio_spin_rxq *rxq = dev->data->rx_queues[q];
 
-		if (rxq != NULL) {
-			memset(&rxq->st, 0, sizeof(rxq->st));
-			vspin_stats_reset(&rxq->vst);
-			rxq->vq.bad_used = 0;
-		}
+		if (rxq != NULL)
+			qbase_take(&rxq->st, &rxq->vq.bad_used, &rxq->vst,
+				   &rxq->base);
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
 		struct virtio_spin_txq *txq = dev->data->tx_queues[q];
 
-		if (txq != NULL) {
-			memset(&txq->st, 0, sizeof(txq->st));
-			memset(&txq->vst, 0, sizeof(txq->vst));
-			txq->vq.bad_used = 0;
-		}
+		if (txq != NULL)
+			qbase_take(&txq->st, &txq->vq.bad_used, &txq->vst,
+				   &txq->base);
 	}
 	return 0;
 }
@@ -139,36 +181,41 @@ virtio_spin_xstats_reset(struct rte_eth_dev *dev)
 int
 virtio_spin_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 {
+	struct virtio_spin_qstats st;
 	unsigned int q;
 
+	/* Not ethdev's rx_mbuf_alloc_failed: each queue counts its own. */
+	stats->rx_nombuf = 0;
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		struct virtio_spin_rxq *rxq = dev->data->rx_queues[q];
+		const struct virtio_spin_rxq *rxq = dev->data->rx_queues[q];
 
 		if (rxq == NULL)
 			continue;
-		stats->ipackets += rxq->st.packets;
-		stats->ibytes += rxq->st.bytes;
-		stats->ierrors += rxq->st.errors;
+		qstats_since(&rxq->st, &rxq->base, &st);
+		stats->ipackets += st.packets;
+		stats->ibytes += st.bytes;
+		stats->ierrors += st.errors;
+		stats->rx_nombuf += st.nombuf;
 		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			stats->q_ipackets[q] = rxq->st.packets;
-			stats->q_ibytes[q] = rxq->st.bytes;
-			stats->q_errors[q] = rxq->st.errors;
+			stats->q_ipackets[q] = st.packets;
+			stats->q_ibytes[q] = st.bytes;
+			stats->q_errors[q] = st.errors;
 		}
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		struct virtio_spin_txq *txq = dev->data->tx_queues[q];
+		const struct virtio_spin_txq *txq = dev->data->tx_queues[q];
 
 		if (txq == NULL)
 			continue;
-		stats->opackets += txq->st.packets;
-		stats->obytes += txq->st.bytes;
-		stats->oerrors += txq->st.errors;
+		qstats_since(&txq->st, &txq->base, &st);
+		stats->opackets += st.packets;
+		stats->obytes += st.bytes;
+		stats->oerrors += st.errors;
 		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			stats->q_opackets[q] = txq->st.packets;
-			stats->q_obytes[q] = txq->st.bytes;
+			stats->q_opackets[q] = st.packets;
+			stats->q_obytes[q] = st.bytes;
 		}
 	}
-	stats->rx_nombuf = dev->data->rx_mbuf_alloc_failed;
 	return 0;
 }
 
@@ -181,14 +228,13 @@ virtio_spin_stats_reset(struct rte_eth_dev *dev)
 		struct virtio_spin_rxq *rxq = dev->data->rx_queues[q];
 
 		if (rxq != NULL)
-			memset(&rxq->st, 0, sizeof(rxq->st));
+			qstats_reset(&rxq->st, &rxq->base.st);
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
 		struct virtio_spin_txq *txq = dev->data->tx_queues[q];
 
 		if (txq != NULL)
-			memset(&txq->st, 0, sizeof(txq->st));
+			qstats_reset(&txq->st, &txq->base.st);
 	}
-	dev->data->rx_mbuf_alloc_failed = 0;
 	return 0;
 }
