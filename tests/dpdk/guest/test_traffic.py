@@ -40,6 +40,14 @@ Cases (argv[1]):
       never reclaims them. Once the host has received all 128: cleanup
       of at most 10 frees 10, cleanup of all frees 118, and a third
       frees 0. The port must not answer "not supported".
+  pooldry_poll
+      a pool that runs dry: the guest (1024-entry rings, 1100 mbufs, no
+      mempool cache) forwards what the host sends (io) back to a host
+      that does not read it (txonly): its tx ring keeps 1024 mbufs and
+      its rx ring cannot be refilled. Expect: RX-nombuf counts the failed
+      refills, "clear port stats" zeroes it; once the host read the tx
+      ring (rxonly) and the guest freed those mbufs (tx_done_cleanup),
+      the guest receives again at its next poll.
   noscatter_poll
       the guest does not enable RTE_ETH_RX_OFFLOAD_SCATTER. With 700-byte
       mbufs (a 1518-byte frame of the default MTU does not fit one) the
@@ -346,6 +354,55 @@ def cleanup(d, devargs, spin):
         print("tx_done_cleanup: 10, then 118, then 0 of the 128 sent")
 
 
+def pooldry(d, devargs, spin):
+    """RX-nombuf counts a dry pool; freeing mbufs ends it."""
+    with vhost_pmd(d, "txonly") as host, \
+            guest_pmd(d, "io", devargs + ",queue_size=1024",
+                      args=["--total-num-mbufs=1100", "--mbcache=0"]) \
+            as guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        guest.start_fwd()
+        host.start_fwd()
+        check(harness.wait_until(
+            "the guest's RX-nombuf",
+            lambda: guest.port_stats(0)["rx_nombuf"] > 0),
+              "RX-nombuf stayed 0 with 1100 mbufs for two 1024-entry "
+              "rings: %s" % guest.port_stats(0))
+        host.stop_fwd()
+        guest.stop_fwd()
+        dry = guest.port_stats(0)
+        check(0 < dry["tx_packets"] <= 1024,
+              "the guest sent %d into a tx ring of 1024 nobody reads"
+              % dry["tx_packets"])
+        guest.cmd("clear port stats 0")
+        cleared = guest.port_stats(0)
+        check(all(v == 0 for v in cleared.values()),
+              "after clear port stats: %s" % cleared)
+        host.cmd("set fwd rxonly")
+        host.start_fwd()
+        drained(host, dry["tx_packets"])
+        host.stop_fwd()
+        out = guest.cmd("port cleanup 0 txq 0 0")
+        m = re.search(r"mbuf nums: (\d+)", out)
+        check(m is not None and int(m.group(1)) > 0,
+              "tx_done_cleanup freed nothing: %r" % out)
+        host.cmd("set fwd txonly")
+        guest.start_fwd()
+        host.start_fwd()
+        check(harness.wait_until(
+            "the guest receiving again",
+            lambda: guest.port_stats(0)["rx_packets"] > 0),
+              "nothing received after tx_done_cleanup: %s"
+              % guest.port_stats(0))
+        host.stop_fwd()
+        guest.stop_fwd()
+        print("dry pool: %d refills failed, %d packets received; %s mbufs "
+              "freed, then %d received"
+              % (dry["rx_nombuf"], dry["rx_packets"], m.group(1),
+                 guest.port_stats(0)["rx_packets"]))
+
+
 def noscatter(d, devargs, spin):
     rc, log = harness.run_testpmd(
         "small", vdevs=["net_virtio_spin0,server=1,path=%s"
@@ -411,6 +468,7 @@ def main():
     with harness.private_dir() as d:
         {"oneway": oneway, "io": io, "mq": mq, "rings": rings,
          "segments": segments, "noscatter": noscatter, "cleanup": cleanup,
+         "pooldry": pooldry,
          "longchain": longchain}[kind](d, devargs, spin)
 
 
