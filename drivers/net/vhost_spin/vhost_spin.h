@@ -115,7 +115,6 @@ struct vhost_spin_rxq {
 	struct vspin_stats vstats;
 	struct vspin_policy policy;
 	struct vspin_sleeper sleeper;
-	struct vhost_spin_qbase base;
 
 	/*
 	 * Kick fd. kickfd_lib is the library's (it closes it on
@@ -129,6 +128,8 @@ struct vhost_spin_rxq {
 	/* Rx interrupts: the proxy epoll fd in the port's intr handle. */
 	int intr_epfd;
 	int intr_fd; /* kick fd registered in intr_epfd, or -1 */
+
+	struct vhost_spin_qbase base; /* control plane only */
 };
 
 /* Host transmit: the guest's receive ring. */
@@ -149,7 +150,7 @@ struct vhost_spin_txq {
 
 	struct vhost_spin_qcounts cnt;
 	struct vspin_stats vstats;
-	struct vhost_spin_qbase base;
+	struct vhost_spin_qbase base; /* control plane only */
 };
 
 /* dev_private of the ethdev. */

@@ -100,11 +100,11 @@ struct virtio_spin_rxq {
 	bool broken_seen; /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
-	struct virtio_spin_qbase base;
 	struct vspin_policy policy;
 	struct vspin_sleeper sleeper;
-	const struct rte_memzone *mz; /* ring, in memory the backend maps */
-	void *priv;		      /* vspin_vq_drv private state */
+	const struct rte_memzone *mz;  /* ring, in memory the backend maps */
+	void *priv;		       /* vspin_vq_drv private state */
+	struct virtio_spin_qbase base; /* control plane only */
 };
 
 struct virtio_spin_txq {
@@ -118,9 +118,9 @@ struct virtio_spin_txq {
 	bool broken_seen;    /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
-	struct virtio_spin_qbase base;
 	const struct rte_memzone *mz; /* ring then hdrs */
 	void *priv;
+	struct virtio_spin_qbase base; /* control plane only */
 };
 
 /* The vhost-user connection (virtio_spin_vhost_user.c). */
