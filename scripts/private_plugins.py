@@ -11,6 +11,11 @@ path is safe as it is, and otherwise copies it into a private directory
 
   <base>/plugins-<hash of the plugin's real path>/<file name>
 
+(with .source, the plugin's real path). Each new copy prunes the copies of
+plugins that no longer exist (a clone removed), so fresh clones do not
+pile up copies in the base; a directory without .source (left by an
+older version) goes once it is a day old.
+
 with <base> the first usable of $VSPIN_PLUGIN_CACHE (then the only one
 tried), /var/cache/virtio-spin (root), $XDG_RUNTIME_DIR/virtio-spin,
 ~/.cache/virtio-spin. The copy is refreshed when the plugin changes
@@ -28,6 +33,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import time
 
 
 class PluginDirError(Exception):
@@ -91,6 +97,41 @@ def _private_dir(base, key):
     return d, None
 
 
+SOURCE = ".source"
+UNKNOWN_SOURCE_AGE_S = 24 * 3600
+
+
+def _stale(d):
+    """True if d holds copies of a plugin that is gone."""
+    try:
+        with open(os.path.join(d, SOURCE)) as f:
+            return not os.path.exists(f.read())
+    except FileNotFoundError:
+        try:
+            return time.time() - os.stat(d).st_mtime > UNKNOWN_SOURCE_AGE_S
+        except OSError:
+            return False
+    except OSError:
+        return False
+
+
+def prune(base, keep):
+    """Remove base's plugins-* directories but keep whose plugin is gone;
+    return their paths."""
+    gone = []
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return gone
+    for name in names:
+        d = os.path.join(base, name)
+        if (name.startswith("plugins-") and d != keep and os.path.isdir(d)
+                and not os.path.islink(d) and _stale(d)):
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d)
+    return gone
+
+
 def _copy(src, d):
     dst = os.path.join(d, os.path.basename(src))
     s = os.stat(src)
@@ -100,6 +141,9 @@ def _copy(src, d):
             return dst
     except OSError:
         pass
+    with open(os.path.join(d, SOURCE), "w") as f:
+        f.write(src)
+    prune(os.path.dirname(d), d)
     fd, tmp = tempfile.mkstemp(dir=d, prefix=".copy-")
     os.close(fd)
     try:

@@ -10,6 +10,11 @@ Cases, in order:
     same path; a rebuilt plugin (new bytes, new mtime) is copied again.
   secure_path_as_is: a plugin whose path is already safe (the copy itself)
     is returned unchanged.
+  prune_removed_clones: a copy for a second clone removes the first
+    clone's copies once that clone is gone (its directory holds the
+    plugin's path in .source), not while it exists; prune() also removes
+    a directory without .source a day old, keeps a newer one and
+    anything not named plugins-*.
   reason_when_no_private_dir: with VSPIN_PLUGIN_CACHE below the
     world-writable directory, plugin() raises HarnessError naming the
     world-writable directory, instead of a path EAL would refuse.
@@ -25,6 +30,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "dpdk"))
 import harness  # noqa: E402
+import private_plugins  # noqa: E402
 
 REL = "drivers/net/vhost_spin/librte_net_vhost_spin.so"
 
@@ -90,6 +96,41 @@ def main():
         check(harness.plugin(got) == got,
               "a safe path was not returned as it is")
         print("ok secure_path_as_is")
+
+        # prune_removed_clones
+        src_b = os.path.join(top, "clone-b", "build", REL)
+        os.makedirs(os.path.dirname(src_b))
+        with open(src_b, "wb") as f:
+            f.write(b"\x7fELF plugin of clone b")
+        os.environ["VSPIN_BUILD_DIR"] = os.path.join(top, "clone-b", "build")
+        got_b = harness.plugin("vhost_spin")
+        made.append(os.path.dirname(got_b))
+        check(os.path.exists(got),
+              "clone a exists, but a copy for clone b removed its copy")
+        shutil.rmtree(os.path.join(top, "clone"))
+        with open(src_b, "wb") as f:
+            f.write(b"\x7fELF plugin of clone b, rebuilt")
+        harness.plugin("vhost_spin")
+        check(not os.path.exists(os.path.dirname(got)),
+              "clone a is gone, its copies are still in %s"
+              % os.path.dirname(got))
+        check(os.path.exists(got_b), "clone b's own copy was removed")
+        scratch = os.path.join(top, "base")
+        dirs = {}
+        for name, source in (("plugins-old", None), ("plugins-new", None),
+                             ("plugins-live", src_b), ("sdk", None)):
+            dirs[name] = os.path.join(scratch, name)
+            os.makedirs(dirs[name])
+            if source:
+                with open(os.path.join(dirs[name], ".source"), "w") as f:
+                    f.write(source)
+        day_ago = os.stat(scratch).st_mtime - 25 * 3600
+        for name in ("plugins-old", "sdk"):
+            os.utime(dirs[name], (day_ago, day_ago))
+        gone = private_plugins.prune(scratch, keep=None)
+        check(gone == [dirs["plugins-old"]],
+              "prune() removed %s, expected only plugins-old" % gone)
+        print("ok prune_removed_clones")
 
         # reason_when_no_private_dir
         os.environ["VSPIN_PLUGIN_CACHE"] = os.path.join(top, "cache")
