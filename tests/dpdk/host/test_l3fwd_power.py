@@ -21,18 +21,29 @@ Case virtio
   frontend shares its memory); backends on core 0: H1 stock net_vhost on a.sock
   (io, --tx-ip as above), H2 net_vhost_spin adaptive on b.sock (rxonly).
 
-Each of 5 rounds, 0.3 s apart (l3fwd-power asleep in epoll by then): the
+Cases pause_vhost, pause_virtio
+  the same ports and peers under DPDK's PMD power management instead
+  (--pmd-mgmt=pause: an rx callback of the power library pauses the
+  lcore after 512 empty polls; no rx interrupts). Our ports, both
+  adaptive on the one lcore, then sleep inside rx_burst themselves.
+
+Each of 5 rounds, 0.3 s apart (l3fwd-power or our port asleep by then): the
 sender sends 4 bursts of 32 (start tx_first 4) into port 0.
+Every port of ours has sleep_max_us=1000000.
 Expected: the receiver counts every packet of each round (exactly 128 more,
-within 5 s), sender tx == receiver rx == 640 at the end; each round woke
-l3fwd-power through port 0's interrupt at least once (a lost wake-up
+within 0.5 s: a sleep ended by its 1 s bound shows), sender tx ==
+receiver rx == 640 at the end; each round woke l3fwd-power through port
+0's interrupt at least once (a lost wake-up
 leaves the packets to its 10 ms timeout and logs no wake-up; a round can
 also be found by a poll in the microsecond between two such timeouts,
 about 1 in 10,000); at most 16 interrupt wake-ups a round (an fd left
 readable would wake it on every epoll); our port never blocked inside
 rx_burst (xstat rx_q0_sleeps 0, read through DPDK telemetry: the
 application asked for rx interrupts, so sleep=auto leaves sleeping to
-it); l3fwd-power exits 0 on SIGINT.
+it); l3fwd-power exits 0 on SIGINT. Under --pmd-mgmt=pause: every packet
+of each round, as above, and port 0 slept inside rx_burst between the
+rounds (rx_q0_sleeps > 0: the power library's pauses do not keep our
+policy from sleeping, nor does its sleeping lose a packet).
 """
 
 import contextlib
@@ -48,6 +59,10 @@ from hostlib import Fail, check
 h = hl.h
 ROUNDS = 5
 BURSTS = 4  # of 32 packets a round
+# Our ports here sleep at most h.SLEEP_MAX_US (1 s): a round whose packets
+# all arrive well within that was carried by wake-ups, not timeouts.
+ROUND_DEADLINE_S = 0.5
+SLEEP_MAX = ",sleep_max_us=%d" % h.SLEEP_MAX_US
 TX_IP = "--tx-ip=198.18.0.1,2.1.1.2"  # l3fwd-power routes it to port 1
 
 
@@ -70,17 +85,26 @@ def wakeups(log):
     return len(re.findall(r"waked up from rx interrupt on port 0 ", log))
 
 
-def run(kind, d, app_vdevs, plugin, snd, rcv, peers_first, mem):
+# l3fwd-power's mode: its option and the line it logs entering its loop.
+MODES = {
+    "interrupt": ("--interrupt-only", "entering main interrupt loop"),
+    "pause": ("--pmd-mgmt=pause", "entering main telemetry loop"),
+}
+
+
+def run(kind, d, app_vdevs, plugin, snd, rcv, peers_first, mem,
+        mode="interrupt"):
     """l3fwd-power on app_vdevs with EAL memory flags mem; snd and rcv:
     Testpmds on a.sock and b.sock, started before l3fwd-power
     (peers_first: they are the vhost-user servers) or after it."""
     prefix = "l3fwd-%d" % os.getpid()
+    option, loop_line = MODES[mode]
     argv = [l3fwd_power_path(), "-l", "1"] + mem + [
         "--no-pci", "--file-prefix", prefix, "-d", plugin]
     for v in app_vdevs:
         argv += ["--vdev", v]
     argv += ["--", "-p", "0x3", "-P", "--config=(0,0,1),(1,0,1)",
-             "--interrupt-only", "--parse-ptype"]
+             option, "--parse-ptype"]
     logf = open(os.path.join(d, "l3fwd-power.log"), "w+")
 
     def log():
@@ -108,17 +132,21 @@ def run(kind, d, app_vdevs, plugin, snd, rcv, peers_first, mem):
             snd.wait_link_up(0, timeout=20)
             rcv.wait_link_up(0, timeout=20)
             if not hl.wait_until("l3fwd-power's loop",
-                                 lambda: "entering main interrupt loop"
-                                 in log(), 30):
+                                 lambda: loop_line in log(), 30):
                 raise Fail("l3fwd-power did not start its loop")
-            rounds(snd, rcv, log)
+            rounds(snd, rcv, log, mode == "interrupt")
             sleeps = xstat(prefix, 0, "rx_q0_sleeps")
-            check(sleeps == 0, "port 0 blocked inside rx_burst %d times "
-                  "under an application that sleeps on rx interrupts"
-                  % sleeps)
-            print("%s: %d rounds of %d packets through l3fwd-power, %d "
-                  "interrupt wake-ups on port 0, rx_q0_sleeps 0"
-                  % (kind, ROUNDS, 32 * BURSTS, wakeups(log())))
+            if mode == "interrupt":
+                check(sleeps == 0, "port 0 blocked inside rx_burst %d "
+                      "times under an application that sleeps on rx "
+                      "interrupts" % sleeps)
+            else:
+                check(sleeps > 0, "port 0 never slept inside rx_burst "
+                      "under --pmd-mgmt=%s" % mode)
+            print("%s, %s: %d rounds of %d packets through l3fwd-power, "
+                  "%d interrupt wake-ups on port 0, rx_q0_sleeps %d"
+                  % (kind, option, ROUNDS, 32 * BURSTS, wakeups(log()),
+                     sleeps))
             p.send_signal(signal.SIGINT)
             rc = p.wait(20)
     except subprocess.TimeoutExpired:
@@ -137,8 +165,9 @@ def run(kind, d, app_vdevs, plugin, snd, rcv, peers_first, mem):
         rc, out[-2000:]))
 
 
-def rounds(snd, rcv, log):
-    """ROUNDS rounds of BURSTS x 32 packets, snd -> l3fwd-power -> rcv."""
+def rounds(snd, rcv, log, by_interrupt):
+    """ROUNDS rounds of BURSTS x 32 packets, snd -> l3fwd-power -> rcv;
+    by_interrupt: each must wake l3fwd-power through port 0's interrupt."""
     rcv.start_fwd()
     for r in range(ROUNDS):
         time.sleep(0.3)
@@ -146,49 +175,56 @@ def rounds(snd, rcv, log):
         snd.cmd("start tx_first %d" % BURSTS)
         snd.stop_fwd()
         want = 32 * BURSTS * (r + 1)
-        h.wait_rx(rcv, want, timeout=5.0)
+        _, _, took = h.wait_rx(rcv, want, timeout=5.0)
         time.sleep(0.05)
         got = rcv.port_stats(0)["rx_packets"]
         check(got == want, "round %d: the receiver has %d packets, "
               "expected %d" % (r, got, want))
+        # Our sleeps end at 1 s at the latest: a round that needed one
+        # to end by its bound lost a wake-up.
+        check(took < ROUND_DEADLINE_S, "round %d took %.3f s: a sleep "
+              "ended by its bound, not by a wake-up" % (r, took))
         w = wakeups(log()) - w0
-        check(1 <= w <= 16, "round %d: %d interrupt wake-ups of "
-              "l3fwd-power on port 0 (expected 1 to 16)" % (r, w))
+        check(1 <= w <= 16 if by_interrupt else w == 0,
+              "round %d: %d interrupt wake-ups of l3fwd-power on port 0 "
+              "(expected %s)" % (r, w, "1 to 16" if by_interrupt else 0))
     sent = snd.port_stats(0)["tx_packets"]
     check(sent == 32 * BURSTS * ROUNDS, "the sender sent %d packets, "
           "expected %d" % (sent, 32 * BURSTS * ROUNDS))
 
 
-def case_vhost():
+def case_vhost(mode="interrupt"):
     with h.private_dir() as d:
         a, b = d + "/a.sock", d + "/b.sock"
-        vdevs = ["net_vhost_spin%d,iface=%s,spin_mode=adaptive" % (i, s)
-                 for i, s in enumerate((a, b))]
+        vdevs = ["net_vhost_spin%d,iface=%s,spin_mode=adaptive%s"
+                 % (i, s, SLEEP_MAX) for i, s in enumerate((a, b))]
         g1 = h.Testpmd("g1", vdevs=["net_virtio_user0,path=" + a],
                        fwd_lcore=0, args=["--forward-mode=io", TX_IP])
         g2 = h.Testpmd("g2", vdevs=["net_virtio_spin0,path=%s,"
-                                    "spin_mode=adaptive" % b],
+                                    "spin_mode=adaptive%s" % (b, SLEEP_MAX)],
                        plugins=[h.plugin("virtio_spin")], fwd_lcore=0,
                        args=["--forward-mode=rxonly"])
         run("vhost", d, vdevs, h.plugin("vhost_spin"), g1, g2, False,
-            ["-m", "512"])
+            ["-m", "512"], mode)
 
 
-def case_virtio():
+def case_virtio(mode="interrupt"):
     with h.private_dir() as d:
         a, b = d + "/a.sock", d + "/b.sock"
         h1 = h.Testpmd("h1", vdevs=["net_vhost0,iface=" + a], fwd_lcore=0,
                        args=["--forward-mode=io", TX_IP])
         h2 = h.Testpmd("h2", vdevs=["net_vhost_spin0,iface=%s,"
-                                    "spin_mode=adaptive" % b],
+                                    "spin_mode=adaptive%s" % (b, SLEEP_MAX)],
                        plugins=[h.plugin("vhost_spin")], fwd_lcore=0,
                        args=["--forward-mode=rxonly"])
-        vdevs = ["net_virtio_spin%d,path=%s,spin_mode=adaptive" % (i, s)
-                 for i, s in enumerate((a, b))]
+        vdevs = ["net_virtio_spin%d,path=%s,spin_mode=adaptive%s"
+                 % (i, s, SLEEP_MAX) for i, s in enumerate((a, b))]
         run("virtio", d, vdevs, h.plugin("virtio_spin"), h1, h2, True,
-            ["-m", "512", "--single-file-segments"])
+            ["-m", "512", "--single-file-segments"], mode)
 
 
 if __name__ == "__main__":
     hl.main({"l3fwd_power_vhost": case_vhost,
-             "l3fwd_power_virtio": case_virtio})
+             "l3fwd_power_virtio": case_virtio,
+             "l3fwd_power_pause_vhost": lambda: case_vhost("pause"),
+             "l3fwd_power_pause_virtio": lambda: case_virtio("pause")})

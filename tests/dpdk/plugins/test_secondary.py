@@ -12,10 +12,11 @@ Expected: net_vhost_spin0 attaches in the secondary (as stock net_vhost
   does): --stats shows the RX-packets the primary counts, --xstats our
   counters (rx_q0_sleeps, ...), --show-port its driver, --stats-reset
   zeroes the primary's counters, and so does its own "clear port stats",
-  40 times in a row while its lcore keeps polling; net_virtio_spin0's probe refuses the
-  secondary ("secondary processes are not supported": its queues are in
-  the primary's private memory), and proc-info goes on with the other
-  port; every proc-info exits 0; the primary runs on and quits with 0.
+  40 times in a row while its lcore keeps polling; net_virtio_spin0's
+  probe refuses the secondary ("secondary processes are not supported":
+  its queues are in the primary's private memory), and proc-info goes on
+  with the other port; every proc-info exits 0; the primary runs on and
+  quits with 0.
 """
 
 import os
