@@ -84,6 +84,7 @@ struct vhost_spin_qcounts {
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t publishes; /* bursts that returned buffers to the guest */
+	uint64_t errors;    /* tx: packets dropped (no room for a VLAN tag) */
 };
 
 /*
@@ -104,6 +105,7 @@ struct vhost_spin_rxq {
 	uint16_t qid;
 	uint16_t port_id;
 	bool spin;	     /* the policy may arm and sleep (mode != poll) */
+	bool vlan_strip;     /* RTE_ETH_RX_OFFLOAD_VLAN_STRIP (vspin_vlan.h) */
 	bool armed;	     /* avail_event asks the guest to kick */
 	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
 	struct rte_mempool *mb_pool;
@@ -145,6 +147,7 @@ struct vhost_spin_txq {
 	uint16_t target;
 	uint16_t qid;
 	uint16_t quiet_mark; /* as in the rxq: we consume its avail ring */
+	bool vlan_insert;    /* RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h) */
 	struct vhost_spin_lookahead ahead;
 	struct vhost_spin_port *port;
 

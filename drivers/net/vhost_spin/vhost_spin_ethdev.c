@@ -13,6 +13,7 @@
 
 #include "vhost_spin.h"
 #include "vspin_port_census.h"
+#include "vspin_vlan.h"
 
 RTE_LOG_REGISTER(vhost_spin_logtype, pmd.net.vhost_spin, NOTICE);
 
@@ -150,6 +151,7 @@ vhost_spin_rxq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->kickfd_lib = -1;
 	q->intr_epfd = -1;
 	q->intr_fd = -1;
+	q->vlan_strip = vspin_vlan_strip_on(dev);
 	vhost_spin_rxq_init_policy(q, &p->args.policy);
 	dev->data->rx_queues[qid] = q;
 	return 0;
@@ -158,7 +160,7 @@ vhost_spin_rxq_setup(struct rte_eth_dev *dev, uint16_t qid,
 static int
 vhost_spin_txq_setup(struct rte_eth_dev *dev, uint16_t qid,
 		     uint16_t nb_desc __rte_unused, unsigned int socket,
-		     const struct rte_eth_txconf *conf __rte_unused)
+		     const struct rte_eth_txconf *conf)
 {
 	struct vhost_spin_txq *q;
 
@@ -172,6 +174,7 @@ vhost_spin_txq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->vring = 2 * qid; /* the guest's receive ring */
 	q->target = q->vring;
 	q->vid = -1;
+	q->vlan_insert = vspin_vlan_insert_on(dev, conf);
 	dev->data->tx_queues[qid] = q;
 	return 0;
 }
@@ -187,8 +190,9 @@ vhost_spin_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_tx_queues = p->args.queues;
 	info->min_rx_bufsize = 0;
 	/* The library chains mbufs for a frame longer than one (jumbo). */
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER | VSPIN_VLAN_RX_CAPA;
+	info->tx_offload_capa =
+		RTE_ETH_TX_OFFLOAD_MULTI_SEGS | VSPIN_VLAN_TX_CAPA;
 	return 0;
 }
 
@@ -234,6 +238,24 @@ vhost_spin_link_update(struct rte_eth_dev *dev __rte_unused,
 	return 0; /* dev_link is kept by the device callbacks */
 }
 
+/* VLAN stripping switched at run time: each rx queue's lcore follows. */
+static int
+vhost_spin_vlan_offload_set(struct rte_eth_dev *dev, int mask)
+{
+	bool on = vspin_vlan_strip_on(dev);
+	uint16_t i;
+
+	if (!(mask & RTE_ETH_VLAN_STRIP_MASK))
+		return 0;
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
+
+		if (q != NULL)
+			__atomic_store_n(&q->vlan_strip, on, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
 static int
 vhost_spin_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 {
@@ -263,6 +285,8 @@ vhost_spin_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		bytes = vspin_count_since(&q->cnt.bytes, &q->base.cnt.bytes);
 		st->opackets += pkts;
 		st->obytes += bytes;
+		st->oerrors +=
+			vspin_count_since(&q->cnt.errors, &q->base.cnt.errors);
 		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			st->q_opackets[i] = pkts;
 			st->q_obytes[i] = bytes;
@@ -292,6 +316,7 @@ vhost_spin_stats_reset(struct rte_eth_dev *dev)
 			continue;
 		vspin_count_reset(&q->cnt.pkts, &q->base.cnt.pkts);
 		vspin_count_reset(&q->cnt.bytes, &q->base.cnt.bytes);
+		vspin_count_reset(&q->cnt.errors, &q->base.cnt.errors);
 	}
 	return 0;
 }
@@ -323,6 +348,7 @@ static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.link_update = vhost_spin_link_update,
 	.mtu_set = vhost_spin_mtu_set,
 	.mac_addr_set = vhost_spin_mac_addr_set,
+	.vlan_offload_set = vhost_spin_vlan_offload_set,
 	.stats_get = vhost_spin_stats_get,
 	.stats_reset = vhost_spin_stats_reset,
 	.xstats_get = vhost_spin_xstats_get,

@@ -20,6 +20,7 @@
 #include "vspin_barrier.h"
 #include "vspin_handshake.h"
 #include "vspin_port_census.h"
+#include "vspin_vlan.h"
 
 /* Dequeue up to nb packets, in chunks the library accepts. */
 static inline uint16_t
@@ -198,23 +199,23 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		pkts[i]->port = q->port_id;
 		bytes += pkts[i]->pkt_len;
 	}
+	/* Read per burst: "vlan set strip" may switch it meanwhile. */
+	if (unlikely(__atomic_load_n(&q->vlan_strip, __ATOMIC_RELAXED)))
+		vspin_vlan_strip_burst(pkts, n);
 	q->cnt.pkts += n;
 	q->cnt.bytes += bytes;
 	return n;
 }
 
-uint16_t
-vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
+/* Enqueue pkts[0..n) on vring; how many the guest's ring took. */
+static uint16_t
+tx_enqueue(struct vhost_spin_txq *q, uint16_t vring, struct rte_mbuf **pkts,
+	   uint16_t n)
 {
-	struct vhost_spin_txq *q = queue;
-	uint64_t bytes = 0;
-	uint16_t sent = 0, i, vring;
+	uint16_t sent = 0;
 
-	if (unlikely(!vhost_spin_gate_enter(&q->gate)))
-		return 0;
-	vring = __atomic_load_n(&q->target, __ATOMIC_RELAXED);
-	while (sent < nb) {
-		uint16_t want = RTE_MIN(nb - sent, VHOST_SPIN_CHUNK);
+	while (sent < n) {
+		uint16_t want = RTE_MIN(n - sent, VHOST_SPIN_CHUNK);
 		uint16_t got = rte_vhost_enqueue_burst(q->vid, vring,
 						       pkts + sent, want);
 
@@ -225,22 +226,79 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		if (got < want)
 			break;
 	}
+	return sent;
+}
+
+/*
+ * The same with RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h): runs of
+ * packets that took their tags, and between them each packet that could
+ * not, dropped and counted, its slot set to NULL (ours once taken). Stops
+ * where the ring is full: what follows stays the caller's. Returns how
+ * many were taken, sent or dropped; *sent the ones sent, *last_len the
+ * length of the last sent.
+ */
+static uint16_t
+tx_enqueue_tagged(struct vhost_spin_txq *q, uint16_t vring,
+		  struct rte_mbuf **pkts, uint16_t nb, uint16_t *sent,
+		  uint32_t *last_len)
+{
+	uint16_t pos = 0, end, got;
+
+	*sent = 0;
+	while (pos < nb) {
+		for (end = pos; end < nb; end++)
+			if (vspin_vlan_tx(pkts[end]) != 0)
+				break;
+		got = tx_enqueue(q, vring, pkts + pos, end - pos);
+		if (got > 0)
+			*last_len = pkts[pos + got - 1]->pkt_len;
+		*sent += got;
+		pos += got;
+		if (pos < end || end == nb)
+			break;
+		rte_pktmbuf_free(pkts[end]);
+		pkts[end] = NULL;
+		q->cnt.errors++;
+		pos = end + 1;
+	}
+	return pos;
+}
+
+uint16_t
+vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
+{
+	struct vhost_spin_txq *q = queue;
+	uint64_t bytes = 0;
+	uint32_t last_len = 0;
+	uint16_t sent, taken, i, vring;
+
+	if (unlikely(!vhost_spin_gate_enter(&q->gate)))
+		return 0;
+	vring = __atomic_load_n(&q->target, __ATOMIC_RELAXED);
+	if (likely(!q->vlan_insert)) {
+		taken = sent = tx_enqueue(q, vring, pkts, nb);
+		if (sent > 0)
+			last_len = pkts[sent - 1]->pkt_len;
+	} else {
+		taken = tx_enqueue_tagged(q, vring, pkts, nb, &sent, &last_len);
+	}
 	/* The lookahead follows the queue's own ring only. */
 	if (sent > 0 && vring == q->vring)
 		vhost_spin_lookahead(&q->ahead, q->vid, q->vring, sent,
-				     pkts[sent - 1]->pkt_len, true);
+				     last_len, true);
 	/* We never arm the guest's receive ring: no kick is wanted. */
 	if (sent > 0)
 		keep_quiet(q->port, q->vid, vring, &q->quiet_mark);
 	vhost_spin_gate_leave(&q->gate);
 
 	/* The library copied them: the mbufs sent are ours to free. */
-	for (i = 0; i < sent; i++)
-		bytes += pkts[i]->pkt_len;
-	rte_pktmbuf_free_bulk(pkts, sent);
+	for (i = 0; i < taken; i++)
+		if (likely(pkts[i] != NULL))
+			bytes += pkts[i]->pkt_len;
+	rte_pktmbuf_free_bulk(pkts, taken);
 	q->cnt.pkts += sent;
 	q->cnt.bytes += bytes;
-	return sent;
+	return taken;
 }
 
 void

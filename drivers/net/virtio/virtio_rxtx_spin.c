@@ -15,6 +15,7 @@
 #include "vspin_eventfd.h"
 #include "virtio_spin.h"
 #include "vspin_port_census.h"
+#include "vspin_vlan.h"
 
 /*
  * Refill the rx ring once this many buffers are missing (at most a
@@ -437,6 +438,9 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		n += rx_batch(rxq, pkts + n, nb - n, &bytes, &more);
 	}
 	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH, rxq->vq.vr.num / 4));
+	/* Read per burst: "vlan set strip" may switch it meanwhile. */
+	if (unlikely(__atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED)))
+		vspin_vlan_strip_burst(pkts, n);
 	rxq->st.packets += n;
 	rxq->st.bytes += bytes;
 	return n;
@@ -648,6 +652,11 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		struct rte_mbuf *m = pkts[n], *s;
 		unsigned int ns = 0;
 
+		if (unlikely(txq->vlan_insert) && vspin_vlan_tx(m) != 0) {
+			dropped++; /* cannot take its tag: taken, not sent */
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		if (likely(tx_can_push(m))) {
 			if (unlikely(room == 0))
 				break;

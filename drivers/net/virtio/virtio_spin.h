@@ -92,6 +92,7 @@ struct virtio_spin_rxq {
 	uint16_t port_id;
 	bool mrg_rxbuf;
 	bool scatter;	   /* the application takes multi-segment packets */
+	bool vlan_strip;   /* RTE_ETH_RX_OFFLOAD_VLAN_STRIP (vspin_vlan.h) */
 	bool chain_logged; /* a dropped chain (!scatter) has been logged */
 	/* A mergeable packet whose buffers have not all arrived yet. */
 	struct rte_mbuf *mrg_head, *mrg_tail;
@@ -115,6 +116,7 @@ struct virtio_spin_txq {
 	int callfd;
 	uint16_t queue_id;
 	uint16_t soft_depth; /* in flight while the host polls (0: the ring) */
+	bool vlan_insert;    /* RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h) */
 	bool broken_seen;    /* vq.broken already counted and logged */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;

@@ -26,6 +26,7 @@
 
 #include "virtio_spin.h"
 #include "vspin_port_census.h"
+#include "vspin_vlan.h"
 
 RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
 
@@ -63,8 +64,9 @@ dev_infos_get(struct rte_eth_dev *eth_dev, struct rte_eth_dev_info *info)
 	info->min_rx_bufsize = 64;
 	info->max_rx_queues = dev->max_qp;
 	info->max_tx_queues = dev->max_qp;
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER | VSPIN_VLAN_RX_CAPA;
+	info->tx_offload_capa =
+		RTE_ETH_TX_OFFLOAD_MULTI_SEGS | VSPIN_VLAN_TX_CAPA;
 	info->rx_desc_lim.nb_max = VSPIN_VRING_MAX_SIZE;
 	info->rx_desc_lim.nb_min = 64;
 	info->rx_desc_lim.nb_align = 1;
@@ -220,6 +222,7 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 			 VRING_ALIGN);
 	rxq->mp = mp;
 	rxq->scatter = scatter;
+	rxq->vlan_strip = vspin_vlan_strip_on(eth_dev);
 	rxq->dev = dev;
 	rxq->queue_id = qid;
 	rxq->port_id = eth_dev->data->port_id;
@@ -234,8 +237,7 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 
 static int
 tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
-	       unsigned int socket,
-	       const struct rte_eth_txconf *conf __rte_unused)
+	       unsigned int socket, const struct rte_eth_txconf *conf)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 	struct virtio_spin_txq *txq;
@@ -267,6 +269,7 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	txq->queue_id = qid;
 	if (num == dev->tx_ring_default)
 		txq->soft_depth = dev->tx_soft_depth;
+	txq->vlan_insert = vspin_vlan_insert_on(eth_dev, conf);
 	txq->callfd = dev->callfd[virtio_spin_tx_vring(qid)];
 	txq->kickfd = dev->kickfd[virtio_spin_tx_vring(qid)];
 	eth_dev->data->tx_queues[qid] = txq;
@@ -574,6 +577,25 @@ dev_close(struct rte_eth_dev *eth_dev)
  * queue takes a frame of. Nothing goes to the backend: we do not
  * negotiate VIRTIO_NET_F_MTU, the device's limit on what we may send.
  */
+/* VLAN stripping switched at run time: each rx queue's lcore follows. */
+static int
+vlan_offload_set(struct rte_eth_dev *eth_dev, int mask)
+{
+	bool on = vspin_vlan_strip_on(eth_dev);
+	uint16_t q;
+
+	if (!(mask & RTE_ETH_VLAN_STRIP_MASK))
+		return 0;
+	for (q = 0; q < eth_dev->data->nb_rx_queues; q++) {
+		struct virtio_spin_rxq *rxq = eth_dev->data->rx_queues[q];
+
+		if (rxq != NULL)
+			__atomic_store_n(&rxq->vlan_strip, on,
+					 __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
 static int
 mtu_set(struct rte_eth_dev *eth_dev, uint16_t mtu)
 {
@@ -614,6 +636,7 @@ static const struct eth_dev_ops virtio_spin_ops = {
 	.link_update = link_update,
 	.mtu_set = mtu_set,
 	.mac_addr_set = mac_addr_set,
+	.vlan_offload_set = vlan_offload_set,
 	.promiscuous_enable = promisc_noop,
 	.promiscuous_disable = promisc_noop,
 	.allmulticast_enable = promisc_noop,

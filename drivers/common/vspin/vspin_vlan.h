@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * VLAN offloads in software, for both PMDs, as the stock virtio and vhost
+ * PMDs offer them: neither a virtio ring nor vhost-user carries a tag
+ * beside the frame, so "stripping" and "inserting" move the 4 bytes in
+ * the mbuf.
+ *
+ * RTE_ETH_RX_OFFLOAD_VLAN_STRIP: each received frame with an 802.1Q tag
+ * loses it, its TCI goes to mbuf->vlan_tci, flagged RTE_MBUF_F_RX_VLAN and
+ * RTE_MBUF_F_RX_VLAN_STRIPPED. Port-wide, switched at run time too
+ * (rte_eth_dev_set_vlan_offload(), testpmd "vlan set strip on"): the
+ * control thread stores the queue's flag, its lcore reads it per burst.
+ *
+ * RTE_ETH_TX_OFFLOAD_VLAN_INSERT: a packet flagged RTE_MBUF_F_TX_VLAN gets
+ * the tag of its vlan_tci in front of its ethertype, in the headroom. The
+ * burst checks packets only while the application has the offload
+ * enabled. A packet that cannot take it (an indirect or shared mbuf, a
+ * first segment without headroom or shorter than two addresses) is
+ * dropped and counted in the queue's errors.
+ */
+#ifndef VSPIN_VLAN_H
+#define VSPIN_VLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#define VSPIN_VLAN_RX_CAPA RTE_ETH_RX_OFFLOAD_VLAN_STRIP
+#define VSPIN_VLAN_TX_CAPA RTE_ETH_TX_OFFLOAD_VLAN_INSERT
+
+/* The strip flag a queue reads per burst, from the port's offloads. */
+static inline bool
+vspin_vlan_strip_on(const struct rte_eth_dev *dev)
+{
+	return (dev->data->dev_conf.rxmode.offloads &
+		RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0;
+}
+
+/* Whether a tx queue checks its packets for RTE_MBUF_F_TX_VLAN. */
+static inline bool
+vspin_vlan_insert_on(const struct rte_eth_dev *dev,
+		     const struct rte_eth_txconf *conf)
+{
+	return ((dev->data->dev_conf.txmode.offloads | conf->offloads) &
+		RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
+}
+
+/* Received packets: take off the tag of those that have one. */
+static inline void
+vspin_vlan_strip_burst(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		rte_vlan_strip(pkts[i]);
+}
+
+/*
+ * A packet about to be sent: insert its tag if the application asked for
+ * one. 0 when it is ready, a negative errno when it cannot be sent.
+ * rte_vlan_insert() clears RTE_MBUF_F_TX_VLAN, so a packet tagged here and
+ * then left to the caller (a full ring) is not tagged twice.
+ */
+static inline int
+vspin_vlan_tx(struct rte_mbuf *m)
+{
+	if (!(m->ol_flags & RTE_MBUF_F_TX_VLAN))
+		return 0;
+	return rte_vlan_insert(&m);
+}
+
+#endif /* VSPIN_VLAN_H */

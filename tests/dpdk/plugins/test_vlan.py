@@ -1,0 +1,209 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""VLAN offloads in software (drivers/common/vspin/vspin_vlan.h), set with
+testpmd's commands, in both directions.
+
+The sender has RTE_ETH_TX_OFFLOAD_VLAN_INSERT with a tag ("port stop 0",
+"tx_vlan set 0 TCI", "port start 0") and sends 4 bursts of 32 ("start
+tx_first 4" in io mode: exactly 128 packets, flagged RTE_MBUF_F_TX_VLAN);
+the receiver (rxonly, "set verbose 1": a line per packet) strips tags or
+not, and stops 0.5 s later. A round expects: the receiver counts exactly the 128 sent, and each
+packet line shows, stripped, the sender's TCI ("VLAN tci=0x..."), IPv4
+(type 0x0800) and 64 bytes, and RTE_MBUF_F_RX_VLAN_STRIPPED; not
+stripped, the tag still in the frame (type 0x8100) and 68 bytes.
+
+Case vlan_ours
+  our guest (TCI 5) and our host (TCI 7). Stripping switched on at run
+  time ("vlan set strip on 0": rte_eth_dev_set_vlan_offload()), a round
+  each way; then off ("vlan set strip off 0"), a round each way. Then
+  each side sends packets whose first segment is 8 bytes ("set txpkts
+  8,56"), too short to take a tag: none reaches the peer, the sender
+  counts each in its tx errors, nothing crashes.
+Case vlan_stock
+  each of ours against Debian's stock PMDs, so the tag is 802.1Q as
+  others read and write it. Our guest (TCI 5) and stock net_vhost (TCI
+  7, stripping set at start with --enable-hw-vlan-strip: it cannot switch
+  at run time): a round each way, both stripping. Our host (TCI 9) to
+  stock virtio_user stripping ("vlan set strip on 0"). (Stock
+  virtio_user tags only in rte_eth_tx_prepare(), which testpmd 22.11's
+  txonly does not call, so it sends no tag to our host.)
+"""
+
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import harness  # noqa: E402
+
+PACKETS = 128
+SETTLE_S = 0.5  # for 128 packets to cross, in every mode
+# testpmd's line for a received packet (verbose 1): ethertype, length and,
+# when stripped, the TCI.
+PKT_LINE = re.compile(r"src=\S+ - dst=\S+ - pool=\S+ - type=(0x[0-9a-f]+) "
+                      r"- length=(\d+) - nb_segs=\d+"
+                      r"(?: - VLAN tci=(0x[0-9a-f]+))?")
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def tag_with(tp, tci):
+    """RTE_ETH_TX_OFFLOAD_VLAN_INSERT with tci on port 0 (testpmd sets it
+    on a stopped port and sets the queues up again)."""
+    tp.cmd("port stop 0")
+    out = tp.cmd("tx_vlan set 0 %d" % tci)
+    check("rror" not in out, "tx_vlan set 0 %d: %r" % (tci, out[-300:]))
+    tp.cmd("port start 0")
+    tp.wait_link_up(0)
+
+
+def strip(tp, on):
+    out = tp.cmd("vlan set strip %s 0" % ("on" if on else "off"))
+    check("failed" not in out, "vlan set strip: %r" % out[-300:])
+
+
+def round_(snd, rcv, tci, stripped, what):
+    """PACKETS tagged tci, snd -> rcv; every one as expected."""
+    mark = len(rcv.log)
+    r0 = rcv.port_stats(0)["rx_packets"]
+    t0 = snd.port_stats(0)["tx_packets"]
+    snd.cmd("set fwd io")
+    rcv.start_fwd()
+    snd.cmd("start tx_first %d" % (PACKETS // 32))
+    snd.stop_fwd()
+    # Not polled meanwhile: its lcore prints a line per packet, which can
+    # split the prompt of a command the main lcore answers. Once stopped,
+    # it prints no more.
+    time.sleep(SETTLE_S)
+    rcv.stop_fwd()
+    snd.cmd("set fwd rxonly")
+    sent = snd.port_stats(0)["tx_packets"] - t0
+    got = rcv.port_stats(0)["rx_packets"] - r0
+    check(sent == got == PACKETS, "%s: sent %d, received %d (expected %d)"
+          % (what, sent, got, PACKETS))
+    log = rcv.log[mark:]
+    lines = PKT_LINE.findall(log)
+    check(len(lines) == PACKETS, "%s: %d packet lines for %d packets:\n%s"
+          % (what, len(lines), PACKETS, log[-1500:]))
+    want = (("0x0800", "64", "0x%x" % tci) if stripped
+            else ("0x8100", "68", ""))
+    bad = [x for x in lines if x != want]
+    check(not bad, "%s: %d packets not (type, length, VLAN tci) %s, e.g. "
+          "%s" % (what, len(bad), want, bad[:3]))
+    flagged = log.count("RTE_MBUF_F_RX_VLAN_STRIPPED")
+    check(flagged == (PACKETS if stripped else 0),
+          "%s: RTE_MBUF_F_RX_VLAN_STRIPPED on %d packets" % (what, flagged))
+    print("ok %s: %d packets, %s" % (
+        what, PACKETS, "tag %s stripped" % want[2] if stripped else
+        "tag kept in the frame"))
+
+
+def untaggable(snd, rcv, what):
+    """Packets whose first segment is shorter than two addresses cannot
+    take a tag: dropped, counted in the sender's tx errors, none sent."""
+    snd.cmd("set txpkts 8,56")
+    r0 = rcv.port_stats(0)["rx_packets"]
+    s0 = snd.port_stats(0)
+    snd.cmd("set fwd io")
+    rcv.start_fwd()
+    snd.cmd("start tx_first %d" % (PACKETS // 32))
+    snd.stop_fwd()
+    time.sleep(SETTLE_S)
+    rcv.stop_fwd()
+    snd.cmd("set fwd rxonly")
+    snd.cmd("set txpkts 64")
+    s1 = snd.port_stats(0)
+    got = rcv.port_stats(0)["rx_packets"] - r0
+    errors = s1["tx_errors"] - s0["tx_errors"]
+    check(got == 0 and s1["tx_packets"] == s0["tx_packets"] and
+          errors == PACKETS,
+          "%s, first segments of 8 bytes: %d sent, %d received, %d tx "
+          "errors (expected none sent, %d errors)"
+          % (what, s1["tx_packets"] - s0["tx_packets"], got, errors,
+             PACKETS))
+    print("ok %s: untaggable packets dropped, %d tx errors" % (what, errors))
+
+
+def pair(d, guest_vdev, guest_plugins, host_vdev, host_plugins,
+         host_args=(), guest_args=()):
+    host = harness.Testpmd(
+        "host", vdevs=[host_vdev % d], plugins=host_plugins, fwd_lcore=1,
+        args=["--forward-mode=rxonly"] + list(host_args))
+    guest = harness.Testpmd(
+        "guest", vdevs=[guest_vdev % d], plugins=guest_plugins,
+        fwd_lcore=0, args=["--forward-mode=rxonly"] + list(guest_args))
+    return host, guest
+
+
+OUR_HOST = "net_vhost_spin0,iface=%s/v.sock"
+OUR_GUEST = "net_virtio_spin0,path=%s/v.sock"
+STOCK_HOST = "net_vhost0,iface=%s/v.sock"
+STOCK_GUEST = "net_virtio_user0,path=%s/v.sock"
+
+
+def vlan_ours():
+    with harness.private_dir() as d:
+        host, guest = pair(d, OUR_GUEST, [harness.plugin("virtio_spin")],
+                           OUR_HOST, [harness.plugin("vhost_spin")])
+        with host, guest:
+            guest.wait_link_up(0)
+            host.wait_link_up(0)
+            tag_with(guest, 5)
+            tag_with(host, 7)
+            for tp in (host, guest):
+                tp.cmd("set verbose 1")
+            for on in (True, False):
+                strip(host, on)
+                strip(guest, on)
+                round_(guest, host, 5, on, "our guest -> our host, strip "
+                       + ("on" if on else "off"))
+                round_(host, guest, 7, on, "our host -> our guest, strip "
+                       + ("on" if on else "off"))
+            for snd, rcv, what in ((guest, host, "our guest"),
+                                   (host, guest, "our host")):
+                untaggable(snd, rcv, what)
+
+
+def vlan_stock():
+    with harness.private_dir() as d:
+        host, guest = pair(d, OUR_GUEST, [harness.plugin("virtio_spin")],
+                           STOCK_HOST, [],
+                           host_args=["--enable-hw-vlan-strip"])
+        with host, guest:
+            guest.wait_link_up(0)
+            host.wait_link_up(0)
+            tag_with(guest, 5)
+            tag_with(host, 7)
+            strip(guest, True)
+            for tp in (host, guest):
+                tp.cmd("set verbose 1")
+            round_(guest, host, 5, True, "our guest -> stock net_vhost")
+            round_(host, guest, 7, True, "stock net_vhost -> our guest")
+    with harness.private_dir() as d:
+        host, guest = pair(d, STOCK_GUEST, [], OUR_HOST,
+                           [harness.plugin("vhost_spin")])
+        with host, guest:
+            guest.wait_link_up(0)
+            host.wait_link_up(0)
+            tag_with(host, 9)
+            strip(guest, True)
+            guest.cmd("set verbose 1")
+            round_(host, guest, 9, True, "our host -> stock virtio_user")
+
+
+CASES = {"vlan_ours": vlan_ours, "vlan_stock": vlan_stock}
+
+if __name__ == "__main__":
+    case = sys.argv[1] if len(sys.argv) > 1 else ""
+    if case not in CASES:
+        sys.exit("usage: test_vlan.py %s" % "|".join(CASES))
+    try:
+        CASES[case]()
+    except (AssertionError, harness.HarnessError) as e:
+        print("FAIL %s: %s" % (case, e))
+        sys.exit(1)
+    print("PASS " + case)
