@@ -627,6 +627,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct virtio_spin_txq *txq = q;
 	struct vspin_sg sg[VIRTIO_SPIN_MAX_SEGS];
+	const bool vlan = txq->vlan_insert;
 	uint64_t bytes = 0;
 	uint16_t n, room, dropped = 0;
 
@@ -652,7 +653,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		struct rte_mbuf *m = pkts[n], *s;
 		unsigned int ns = 0;
 
-		if (unlikely(txq->vlan_insert) && vspin_vlan_tx(m) != 0) {
+		if (unlikely(vlan) && vspin_vlan_tx(m) != 0) {
 			dropped++; /* cannot take its tag: taken, not sent */
 			rte_pktmbuf_free(m);
 			continue;
