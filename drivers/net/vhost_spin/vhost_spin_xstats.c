@@ -234,11 +234,18 @@ out:
 	return total;
 }
 
-/* The lcore keeps counting: only the bases move (vspin_stats.h). */
+/*
+ * The lcore keeps counting: only the bases move (vspin_stats.h). The
+ * basic counters too: ethdev's generic xstats (rx_good_packets, ...) are
+ * those, and rte_eth_xstats_reset() calls this alone.
+ */
 static void
 reset_base(const struct vhost_spin_qcounts *cnt, const uint64_t *bursts,
 	   const struct vspin_stats *vstats, struct vhost_spin_qbase *base)
 {
+	vspin_count_reset(&cnt->pkts, &base->cnt.pkts);
+	vspin_count_reset(&cnt->bytes, &base->cnt.bytes);
+	vspin_count_reset(&cnt->errors, &base->cnt.errors);
 	vspin_count_reset(&cnt->publishes, &base->cnt.publishes);
 	vspin_count_reset(bursts, &base->lookahead_bursts);
 	vspin_stats_reset(vstats, &base->vstats);

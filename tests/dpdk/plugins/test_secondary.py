@@ -12,7 +12,8 @@ Expected: net_vhost_spin0 attaches in the secondary (as stock net_vhost
   does): --stats shows the RX-packets the primary counts, --xstats our
   counters (rx_q0_sleeps, ...), --show-port its driver, --stats-reset
   zeroes the primary's counters, and so does its own "clear port stats",
-  40 times in a row while its lcore keeps polling; net_virtio_spin0's
+  40 times in a row while its lcore keeps polling, and after more
+  packets "clear port xstats" (basic counters included); net_virtio_spin0's
   probe refuses the secondary ("secondary processes are not supported":
   its queues are in the primary's private memory), and proc-info goes on
   with the other port; every proc-info exits 0; the primary runs on and
@@ -99,6 +100,21 @@ def secondary_process():
                 after = primary.port_stats(0)["rx_packets"]
                 check(after == 0, "clear port stats, round %d: the "
                       "primary counts %d" % (i, after))
+            # "clear port xstats" (rte_eth_xstats_reset(), which ethdev
+            # sends to our xstats_reset alone) clears the basic ones too.
+            guest.start_fwd()
+            time.sleep(0.2)
+            guest.stop_fwd()
+            time.sleep(0.2)
+            more = primary.port_stats(0)["rx_packets"]
+            primary.cmd("clear port xstats 0")
+            xs = primary.xstats(0)
+            check(more > 0 and xs["rx_good_packets"] == 0 and
+                  xs["rx_q0_packets"] == 0 and
+                  primary.port_stats(0)["rx_packets"] == 0,
+                  "clear port xstats after %d packets: rx_good_packets %d, "
+                  "rx_q0_packets %d" % (more, xs["rx_good_packets"],
+                                        xs["rx_q0_packets"]))
             for port in (0, 1):
                 info = primary.cmd("show port info %d" % port)
                 check("Device name: net_" in info,
