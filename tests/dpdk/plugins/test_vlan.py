@@ -6,10 +6,11 @@ The sender has RTE_ETH_TX_OFFLOAD_VLAN_INSERT with a tag ("port stop 0",
 "tx_vlan set 0 TCI", "port start 0") and sends 4 bursts of 32 ("start
 tx_first 4" in io mode: exactly 128 packets, flagged RTE_MBUF_F_TX_VLAN);
 the receiver (rxonly, "set verbose 1": a line per packet) strips tags or
-not, and stops 0.5 s later. A round expects: the receiver counts exactly the 128 sent, and each
-packet line shows, stripped, the sender's TCI ("VLAN tci=0x..."), IPv4
-(type 0x0800) and 64 bytes, and RTE_MBUF_F_RX_VLAN_STRIPPED; not
-stripped, the tag still in the frame (type 0x8100) and 68 bytes.
+not, and stops 0.5 s later. A round expects: the receiver counts exactly
+the 128 sent, and each packet line shows, stripped, the sender's TCI
+("VLAN tci=0x..."), IPv4 (type 0x0800) and 64 bytes, and
+RTE_MBUF_F_RX_VLAN_STRIPPED; not stripped, the tag still in the frame
+(type 0x8100) and 68 bytes.
 
 Case vlan_ours
   our guest (TCI 5) and our host (TCI 7). Stripping on, at configure
@@ -68,11 +69,13 @@ def strip(tp, on):
     check("failed" not in out, "vlan set strip: %r" % out[-300:])
 
 
-def round_(snd, rcv, tci, stripped, what):
-    """PACKETS tagged tci, snd -> rcv; every one as expected."""
+def exchange(snd, rcv):
+    """snd sends PACKETS (start tx_first) to rcv, which stops SETTLE_S
+    later. Returns the sender's tx packets and errors, and the receiver's
+    rx packets, each since the start, and what the receiver printed."""
     mark = len(rcv.log)
-    r0 = rcv.port_stats(0)["rx_packets"]
-    t0 = snd.port_stats(0)["tx_packets"]
+    r0 = rcv.port_stats(0)
+    s0 = snd.port_stats(0)
     snd.cmd("set fwd io")
     rcv.start_fwd()
     snd.cmd("start tx_first %d" % (PACKETS // 32))
@@ -83,11 +86,18 @@ def round_(snd, rcv, tci, stripped, what):
     time.sleep(SETTLE_S)
     rcv.stop_fwd()
     snd.cmd("set fwd rxonly")
-    sent = snd.port_stats(0)["tx_packets"] - t0
-    got = rcv.port_stats(0)["rx_packets"] - r0
+    s1 = snd.port_stats(0)
+    return (s1["tx_packets"] - s0["tx_packets"],
+            s1["tx_errors"] - s0["tx_errors"],
+            rcv.port_stats(0)["rx_packets"] - r0["rx_packets"],
+            rcv.log[mark:])
+
+
+def round_(snd, rcv, tci, stripped, what):
+    """PACKETS tagged tci, snd -> rcv; every one as expected."""
+    sent, _, got, log = exchange(snd, rcv)
     check(sent == got == PACKETS, "%s: sent %d, received %d (expected %d)"
           % (what, sent, got, PACKETS))
-    log = rcv.log[mark:]
     lines = PKT_LINE.findall(log)
     check(len(lines) == PACKETS, "%s: %d packet lines for %d packets:\n%s"
           % (what, len(lines), PACKETS, log[-1500:]))
@@ -108,25 +118,12 @@ def untaggable(snd, rcv, what):
     """Packets whose first segment is shorter than two addresses cannot
     take a tag: dropped, counted in the sender's tx errors, none sent."""
     snd.cmd("set txpkts 8,56")
-    r0 = rcv.port_stats(0)["rx_packets"]
-    s0 = snd.port_stats(0)
-    snd.cmd("set fwd io")
-    rcv.start_fwd()
-    snd.cmd("start tx_first %d" % (PACKETS // 32))
-    snd.stop_fwd()
-    time.sleep(SETTLE_S)
-    rcv.stop_fwd()
-    snd.cmd("set fwd rxonly")
+    sent, errors, got, _ = exchange(snd, rcv)
     snd.cmd("set txpkts 64")
-    s1 = snd.port_stats(0)
-    got = rcv.port_stats(0)["rx_packets"] - r0
-    errors = s1["tx_errors"] - s0["tx_errors"]
-    check(got == 0 and s1["tx_packets"] == s0["tx_packets"] and
-          errors == PACKETS,
+    check(sent == got == 0 and errors == PACKETS,
           "%s, first segments of 8 bytes: %d sent, %d received, %d tx "
           "errors (expected none sent, %d errors)"
-          % (what, s1["tx_packets"] - s0["tx_packets"], got, errors,
-             PACKETS))
+          % (what, sent, got, errors, PACKETS))
     print("ok %s: untaggable packets dropped, %d tx errors" % (what, errors))
 
 
