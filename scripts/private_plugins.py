@@ -11,18 +11,17 @@ path is safe as it is, and otherwise copies it into a private directory
 
   <base>/plugins-<hash of the plugin's real path>/<file name>
 
-(with .source, the plugin's real path). Each new copy prunes the copies of
-plugins that no longer exist (a clone removed), so fresh clones do not
-pile up copies in the base; a directory without .source (left by an
-older version) goes once it is a day old.
-
 with <base> the first usable of $VSPIN_PLUGIN_CACHE (then the only one
 tried), /var/cache/virtio-spin (root), $XDG_RUNTIME_DIR/virtio-spin,
 ~/.cache/virtio-spin. The copy is refreshed when the plugin changes
 (size or mtime), atomically (a running process keeps its old file).
+Each copy's directory names its plugin's real path in .source; each new
+copy prunes the directories of plugins that no longer exist (a clone
+removed), so fresh clones do not pile up copies in the base; one without
+.source (left by an older version) goes once it is a day old.
 When no base is usable, PluginDirError says why, to print at once.
 
-Module: insecure_component(path), usable(path) -> path.
+Module: insecure_component(path), usable(path) -> path, prune(base, keep).
 Command line: private_plugins.py PLUGIN...  prints one usable path per
 plugin, or the reason and exit status 1.
 """

@@ -570,13 +570,6 @@ dev_close(struct rte_eth_dev *eth_dev)
 	return 0;
 }
 
-/*
- * A new MTU (ethdev has checked its range). Stopped, any: the application
- * may set its queues up again on larger mbufs, and start checks them
- * (the order OVS uses: configure, MTU, queues). Started, only one every rx
- * queue takes a frame of. Nothing goes to the backend: we do not
- * negotiate VIRTIO_NET_F_MTU, the device's limit on what we may send.
- */
 /* VLAN stripping switched at run time: each rx queue's lcore follows. */
 static int
 vlan_offload_set(struct rte_eth_dev *eth_dev, int mask)
@@ -596,6 +589,13 @@ vlan_offload_set(struct rte_eth_dev *eth_dev, int mask)
 	return 0;
 }
 
+/*
+ * A new MTU (ethdev has checked its range). Stopped, any: the application
+ * may set its queues up again on larger mbufs, and start checks them
+ * (the order OVS uses: configure, MTU, queues). Started, only one every rx
+ * queue takes a frame of. Nothing goes to the backend: we do not
+ * negotiate VIRTIO_NET_F_MTU, the device's limit on what we may send.
+ */
 static int
 mtu_set(struct rte_eth_dev *eth_dev, uint16_t mtu)
 {
