@@ -97,6 +97,16 @@ struct vhost_spin_qbase {
 	struct vspin_stats vstats;
 };
 
+/* A user's reset of the basic counters ("clear port stats"). */
+static inline void
+vhost_spin_basic_reset(const struct vhost_spin_qcounts *cnt,
+		       struct vhost_spin_qbase *base)
+{
+	vspin_count_reset(&cnt->pkts, &base->cnt.pkts);
+	vspin_count_reset(&cnt->bytes, &base->cnt.bytes);
+	vspin_count_reset(&cnt->errors, &base->cnt.errors);
+}
+
 /* Host receive: the guest's transmit ring. */
 struct vhost_spin_rxq {
 	struct vhost_spin_gate gate;

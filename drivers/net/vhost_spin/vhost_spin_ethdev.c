@@ -304,19 +304,14 @@ vhost_spin_stats_reset(struct rte_eth_dev *dev)
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
 
-		if (q == NULL)
-			continue;
-		vspin_count_reset(&q->cnt.pkts, &q->base.cnt.pkts);
-		vspin_count_reset(&q->cnt.bytes, &q->base.cnt.bytes);
+		if (q != NULL)
+			vhost_spin_basic_reset(&q->cnt, &q->base);
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct vhost_spin_txq *q = dev->data->tx_queues[i];
 
-		if (q == NULL)
-			continue;
-		vspin_count_reset(&q->cnt.pkts, &q->base.cnt.pkts);
-		vspin_count_reset(&q->cnt.bytes, &q->base.cnt.bytes);
-		vspin_count_reset(&q->cnt.errors, &q->base.cnt.errors);
+		if (q != NULL)
+			vhost_spin_basic_reset(&q->cnt, &q->base);
 	}
 	return 0;
 }

@@ -234,15 +234,15 @@ tx_enqueue(struct vhost_spin_txq *q, uint16_t vring, struct rte_mbuf **pkts,
  * packets that took their tags, and between them each packet that could
  * not, dropped and counted, its slot set to NULL (ours once taken). Stops
  * where the ring is full: what follows stays the caller's. Returns how
- * many were taken, sent or dropped; *sent the ones sent, *last_len the
- * length of the last sent.
+ * many were taken, sent or dropped; *sent the ones sent, *bytes and
+ * *last_len their bytes and the length of the last.
  */
 static uint16_t
 tx_enqueue_tagged(struct vhost_spin_txq *q, uint16_t vring,
 		  struct rte_mbuf **pkts, uint16_t nb, uint16_t *sent,
-		  uint32_t *last_len)
+		  uint64_t *bytes, uint32_t *last_len)
 {
-	uint16_t pos = 0, end, got;
+	uint16_t pos = 0, end, got, i;
 
 	*sent = 0;
 	while (pos < nb) {
@@ -250,6 +250,8 @@ tx_enqueue_tagged(struct vhost_spin_txq *q, uint16_t vring,
 			if (vspin_vlan_tx(pkts[end]) != 0)
 				break;
 		got = tx_enqueue(q, vring, pkts + pos, end - pos);
+		for (i = pos; i < pos + got; i++)
+			*bytes += pkts[i]->pkt_len;
 		if (got > 0)
 			*last_len = pkts[pos + got - 1]->pkt_len;
 		*sent += got;
@@ -277,10 +279,13 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	vring = __atomic_load_n(&q->target, __ATOMIC_RELAXED);
 	if (likely(!q->vlan_insert)) {
 		taken = sent = tx_enqueue(q, vring, pkts, nb);
+		for (i = 0; i < sent; i++)
+			bytes += pkts[i]->pkt_len;
 		if (sent > 0)
 			last_len = pkts[sent - 1]->pkt_len;
 	} else {
-		taken = tx_enqueue_tagged(q, vring, pkts, nb, &sent, &last_len);
+		taken = tx_enqueue_tagged(q, vring, pkts, nb, &sent, &bytes,
+					  &last_len);
 	}
 	/* The lookahead follows the queue's own ring only. */
 	if (sent > 0 && vring == q->vring)
@@ -292,9 +297,6 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	vhost_spin_gate_leave(&q->gate);
 
 	/* The library copied them: the mbufs sent are ours to free. */
-	for (i = 0; i < taken; i++)
-		if (likely(pkts[i] != NULL))
-			bytes += pkts[i]->pkt_len;
 	rte_pktmbuf_free_bulk(pkts, taken);
 	q->cnt.pkts += sent;
 	q->cnt.bytes += bytes;

@@ -243,9 +243,7 @@ static void
 reset_base(const struct vhost_spin_qcounts *cnt, const uint64_t *bursts,
 	   const struct vspin_stats *vstats, struct vhost_spin_qbase *base)
 {
-	vspin_count_reset(&cnt->pkts, &base->cnt.pkts);
-	vspin_count_reset(&cnt->bytes, &base->cnt.bytes);
-	vspin_count_reset(&cnt->errors, &base->cnt.errors);
+	vhost_spin_basic_reset(cnt, base);
 	vspin_count_reset(&cnt->publishes, &base->cnt.publishes);
 	vspin_count_reset(bursts, &base->lookahead_bursts);
 	vspin_stats_reset(vstats, &base->vstats);
