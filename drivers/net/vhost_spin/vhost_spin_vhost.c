@@ -331,6 +331,32 @@ static const struct rte_vhost_user_extern_ops message_hooks = {
 	.post_msg_handle = after_message,
 };
 
+/*
+ * A new frontend's vrings count the library's notifications from zero:
+ * so do the publishes they are set against (calls_suppressed, in
+ * vhost_spin_xstats.c). The gates are closed: nothing publishes now.
+ */
+static void
+restart_publish_counts(struct rte_eth_dev_data *d)
+{
+	uint16_t i;
+
+	for (i = 0; d->rx_queues != NULL && i < d->nb_rx_queues; i++) {
+		struct vhost_spin_rxq *q = d->rx_queues[i];
+
+		if (q != NULL)
+			vspin_count_reset(&q->cnt.publishes,
+					  &q->base.cnt.publishes);
+	}
+	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
+		struct vhost_spin_txq *q = d->tx_queues[i];
+
+		if (q != NULL)
+			vspin_count_reset(&q->cnt.publishes,
+					  &q->base.cnt.publishes);
+	}
+}
+
 static int
 new_device(int vid)
 {
@@ -352,6 +378,7 @@ new_device(int vid)
 	rte_vhost_get_mtu(vid, &p->dev->data->mtu);
 	if (rte_vhost_extern_callback_register(vid, &message_hooks, NULL) != 0)
 		VHOST_SPIN_LOG(WARNING, "vid %d: no message hooks", vid);
+	restart_publish_counts(p->dev->data);
 	p->attached = true;
 	p->dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
 	vhost_spin_update_gates(p);

@@ -8,7 +8,9 @@ Case client_GUEST: net_vhost_spin connects (client=1, reconnecting), the
 The host forwards (rxonly, spin:50) the whole time. Two rounds: a guest
 starts, the link comes up on both sides, the host idles 0.2 s (it sleeps
 on the new kick fd), the guest sends one burst of 32 and the host must
-receive it; the guest quits and the host link must go down.
+receive it; the guest quits and the host link must go down. The host's
+rx_q0_calls + rx_q0_calls_suppressed count this guest's publishes only:
+0 before it sends, 1 to 32 after its 32 packets.
 Wherever a burst goes to a sleeping host (reconnect, port_restart,
 hotplug), the host runs with sleep_max_us=1000000 and must receive the
 burst within 200 ms of the guest's `start` returning, with its
@@ -53,6 +55,22 @@ def burst_wakes_host(H, G, total, what):
     return n
 
 
+def notified(H, most, what):
+    """The host's rx queue has published at most `most` times to this
+    frontend (one packet each at most): the library's notifications and
+    those it suppressed count from this frontend's attach, not from the
+    port's start (a previous guest's publishes are not this one's)."""
+    xs = H.xstats(0)
+    calls, supp = xs["rx_q0_calls"], xs["rx_q0_calls_suppressed"]
+    print("%s: host rx_q0_calls %d, rx_q0_calls_suppressed %d" % (
+        what, calls, supp))
+    check(calls + supp <= most,
+          "%s: rx_q0_calls + rx_q0_calls_suppressed = %d, more than the "
+          "%d packets this frontend sent" % (what, calls + supp, most))
+    check(most == 0 or calls + supp > 0,
+          "%s: %d packets received, no publish counted" % (what, most))
+
+
 def reconnect(host_client, guest_kind):
     with hl.h.private_dir() as d:
         sock = d + "/vhost.sock"
@@ -67,11 +85,13 @@ def reconnect(host_client, guest_kind):
                     H.wait_link_up(0, timeout=15)
                     G.wait_link_up(0, timeout=15)
                     time.sleep(0.2)
+                    notified(H, 0, "round %d, before traffic" % r)
                     G.cmd("set fwd io")
                     n = burst_wakes_host(
                         H, G, total, "round %d, after the guest "
                         "(re)connected" % r)
                     total += n
+                    notified(H, n, "round %d, after %d packets" % (r, n))
                 H.wait_link_down(0, timeout=10)
                 print("round %d: %d packets, link down after quit" % (r, n))
             H.stop_fwd()
