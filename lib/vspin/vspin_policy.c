@@ -596,7 +596,8 @@ plan_idle(struct vspin_policy *p)
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t half = ring ? ring / 2 : 32768, kmax = half;
 	uint64_t sleep = span, idle, wake, b2b;
-	bool coalescing, full;
+	bool timed = __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED);
+	bool coalescing, full, nap = false;
 
 	if (half == 0)
 		half = kmax = 1;
@@ -654,19 +655,27 @@ plan_idle(struct vspin_policy *p)
 	if (full)
 		coalescing = false;
 	/*
-	 * A timed nap (no EVENT_IDX) wakes late: by the timer's overshoot
-	 * measured at start-up, or by D if the naps taken so far came later.
-	 * Shorten it so that the ring's half still holds what arrives
-	 * meanwhile, and nap only if what is left is worth a wake-up.
+	 * The batch's wake-up: a timed nap wherever one can be it. A nap
+	 * wakes late by the timer's overshoot measured at start-up, or by D
+	 * if the naps taken so far came later: shorten it so that the ring's
+	 * half still holds what arrives meanwhile, and nap only if what is
+	 * left is worth a wake-up. With EVENT_IDX the index then goes as far
+	 * ahead as the ring has room (a burst still wakes the queue before
+	 * the ring fills), and only a batch the ring cannot wait for is
+	 * woken by its K-th entry's notification: on the project's VMs that
+	 * notification, an IPI to a halted vCPU, came later and less
+	 * predictably than a timer, and it cost the producer a syscall a
+	 * batch (bench/README-adaptive.md, "The timer wakes a batch").
+	 * Without EVENT_IDX nothing can be armed ahead: no nap, no batch.
 	 */
-	if (coalescing &&
-	    __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED)) {
+	if (coalescing) {
 		uint64_t fill = (half << RATE_SHIFT) / p->rate_fp;
 		uint64_t late = p->late > p->overshoot ? p->late : p->overshoot;
 
-		if (fill < late + p->wake_cpu)
+		nap = fill >= late + p->wake_cpu;
+		if (!nap && timed)
 			coalescing = false;
-		else if (sleep > fill - late)
+		else if (nap && sleep > fill - late)
 			sleep = fill - late;
 	}
 	/*
@@ -679,8 +688,7 @@ plan_idle(struct vspin_policy *p)
 	 * batch after the wake-up teaches u as batches cost it. Not near
 	 * saturation: there a batch leaves too little idle even so.
 	 */
-	if (!coalescing && !full && k >= 2 &&
-	    !__atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED) &&
+	if (!coalescing && !full && k >= 2 && !timed &&
 	    p->idle_since - p->explored_at >=
 		    vspin_us_to_cycles(EXPLORE_US, p->hz) &&
 	    3 * idle >= 2 * wake) {
@@ -700,18 +708,17 @@ plan_idle(struct vspin_policy *p)
 	/* Probe only at a rate where a full burst could come back to back. */
 	p->probing = ((uint64_t)FULL_BURST << RATE_SHIFT) < b2b &&
 		     (++p->batches & ((1u << PROBE_SHIFT) - 1)) == 0;
-	p->arm_k = (uint16_t)k;
+	/* A nap with EVENT_IDX arms where the ring's room ends. */
+	p->arm_k = (uint16_t)(nap && !timed ? kmax : k);
 	p->planned = sleep;
 	p->sleep_min_us = us_of(p, sleep);
 	/*
-	 * With EVENT_IDX the K-th entry's notification ends the sleep; the
-	 * bound only caps a batch whose rate dropped, at the span the latency
-	 * budget allows. A bound past K / r lets one timer serve several
-	 * sleeps (vspin_deadline.h). A timed nap keeps K / r: it is the wake.
+	 * A nap keeps K / r: its timer is the wake. Otherwise the K-th
+	 * entry's notification ends the sleep; the bound only caps a batch
+	 * whose rate dropped, at the span the latency budget allows. A bound
+	 * past K / r lets one timer serve several sleeps (vspin_deadline.h).
 	 */
-	p->sleep_us = __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED) ?
-			      p->sleep_min_us :
-			      us_of(p, span);
+	p->sleep_us = nap ? p->sleep_min_us : us_of(p, span);
 }
 
 bool

@@ -67,8 +67,8 @@
  *   u  the busy fraction, r times the cost of an entry: what a poll that
  *      found entries takes, up to the next poll, beyond an empty poll,
  *      per entry (per rate window, averaged over the last few).
- *   D  how late a coalesced batch's wake-up comes after the K-th entry
- *      (or the sleep's bound): the 95th percentile of the last few hundred
+ *   D  how late a coalesced batch's wake-up comes after it was due (the
+ *      nap's end, or the K-th entry or the bound): the 95th percentile of the last few hundred
  *      batches, tracked one step at a time (learn_late()); it keeps room
  *      in the ring. D99, the 99th percentile, tracked the same way, is
  *      what the latency budget allows for: L bounds a 99th percentile.
@@ -84,16 +84,30 @@
  *    packets come faster than the latency budget lets us wait for each,
  *    so spinning through the gaps would keep the core busy however light
  *    the load (the old failure: 98% CPU at 1% load). Instead the queue
- *    arms at once with the event index K entries ahead (Linux's
- *    virtqueue_enable_cb_delayed does the same), and sleeps at most S:
- *    the producer's notification comes with the K-th entry, one wake-up
- *    per batch, after about K / r (less than S when the ring bounds K).
- *    A batch's first packet waits about K / r <= S, plus D99 for the
+ *    arms at once and sleeps for one batch. Its wake-up is a timer
+ *    where one can be (a nap): the nap lasts K / r, shortened so that
+ *    the ring's half holds what arrives until the timer fires, late by
+ *    its measured overshoot (vspin_nap_overshoot_ns(), with the 1 us
+ *    timer slack a sleeping lcore gets) or by D if the naps came later,
+ *    and the event index goes as far ahead as the ring has room (min(
+ *    ring/2, ring - r * D - ring/8)): only a burst that would fill the
+ *    ring brings a notification. Where the half fills sooner than that
+ *    lateness and C (near half the load on a 256-entry ring) the event
+ *    index goes K entries ahead (Linux's virtqueue_enable_cb_delayed
+ *    does the same) and the producer's notification comes with the
+ *    K-th entry, the sleep bounded by S. On the project's VMs the
+ *    timer won where both could serve: a batch woken by its timer cost
+ *    the consumer 21-24 us of CPU against 35-41 us for one woken by a
+ *    notification (an IPI to a halted vCPU), and its producer no syscall
+ *    (at 1% load, latency_us=100: 23-28% of a core against 41-44%, and
+ *    48 notifications per million packets against 56,748;
+ *    bench/README-adaptive.md, "The timer wakes a batch"). Either way
+ *    one wake-up per batch: a batch's first packet waits about K / r <= S, plus D99 for the
  *    wake-up: at most L + B in 99% of the batches, the bound the user
- *    traded for. The bound S only ends a batch whose rate dropped; kept
- *    on a timer set for an earlier sleep, it may end one anywhere
- *    between K / r and S (vspin_deadline.h). CPU then follows the load:
- *    per batch, one wake-up and K packets. After the wake-up the queue
+ *    traded for. A notified batch's bound S only ends one whose rate
+ *    dropped; kept on a timer set for an earlier sleep, it may end one
+ *    anywhere between K / r and S (vspin_deadline.h). CPU then follows
+ *    the load: per batch, one wake-up and K packets. After the wake-up the queue
  *    takes its batch in full bursts, and the first poll of less than 16
  *    entries (FULL_BURST) past the batch's first says the backlog is
  *    gone: from there each poll would find what arrived during the last,
@@ -121,13 +135,10 @@
  *    half of 1024 entries, then sleeps instead of polling (63% of a core
  *    against 99% at 9.5 Mpps, bench/README-adaptive.md, "A batch's
  *    cycle"). Without EVENT_IDX (a stock virtio_user
- *    producer) nothing can be armed ahead: the queue stays quiet and naps
- *    for that same bound instead (a timed wake, like OVS), shortened so
- *    that the ring's half holds what arrives until the timer fires, late
- *    by its measured overshoot (vspin_nap_overshoot_ns(), with the 1 us
- *    timer slack a sleeping lcore gets) or by D if the naps came later,
- *    and not at all if what is left is less than C: a nap that let the
- *    ring fill stalled a stock producer at saturation.
+ *    producer) nothing can be armed ahead: the queue stays quiet and
+ *    takes the same nap, and none where the ring's half fills sooner
+ *    than the timer's lateness and C: a nap that let the ring fill
+ *    stalled a stock producer at saturation.
  *
  * 2. Spin then sleep (ski rental), at low rates (K < 2): the queue spins
  *    for a window W, then arms for the next entry (K = 1) and sleeps up to
@@ -225,7 +236,7 @@ enum vspin_mode {
 /* Adaptive: the regime of the current idle period (vspin_policy.h, top). */
 enum vspin_regime {
 	VSPIN_RG_SPIN,	   /* 2: spin a learnt window, then K = 1 */
-	VSPIN_RG_COALESCE, /* 1: arm K ahead at once, sleep at most S */
+	VSPIN_RG_COALESCE, /* 1: arm at once, nap K / r or sleep to K */
 	VSPIN_RG_BUSY,	   /* 3: near saturation, spin max(L, 1 ms) */
 };
 

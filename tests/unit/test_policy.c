@@ -471,34 +471,39 @@ test_adaptive_coalesces_under_steady_load(void)
 {
 	uint64_t t = 0;
 
-	/* One packet per us with L = 200 us: K = 200 entries ahead. */
+	/*
+	 * One packet per us with L = 200 us: a timed nap of 200 us (a batch
+	 * of 200), the event index as far ahead as the ring has room (the
+	 * ring unknown here: half the index space).
+	 */
 	setup_adaptive(0);
 	steady(&t, 1 * US, 2000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t),
 		 "first empty poll under steady load: not armed at once");
-	VT_CHECK(pol.arm_k >= 180 && pol.arm_k <= 200 && pol.sleep_us == 200 &&
+	VT_CHECK(pol.arm_k == 32768 && pol.sleep_us == 200 &&
 			 pol.sleep_min_us == 200,
-		 "K %u sleep %u-%u us, expected about r * L = 200 and L = "
-		 "200 us",
+		 "index %u ahead, sleep %u-%u us, expected a nap of L = "
+		 "200 us, the index 32768 ahead",
 		 pol.arm_k, pol.sleep_min_us, pol.sleep_us);
-	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_NOTIFIED, 100);
-	/* The ring bounds K: half of it (16 entries, 64 us at this rate). */
+	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_TIMEOUT, 100);
+	/*
+	 * The ring bounds the nap: its half (16 entries) fills in 64 us at
+	 * this rate, and the timer may come D (B = 10 us, as yet) late: a
+	 * nap of about 54 us, the index 16 ahead (a burst still wakes it).
+	 */
 	pol.conf.ring_size = 32;
 	steady(&t, 4 * US, 2000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t), "not armed at once");
-	VT_CHECK(pol.arm_k == 16, "K %u with a ring of 32, expected 16",
+	VT_CHECK(pol.arm_k == 16,
+		 "index %u ahead with a ring of 32, "
+		 "expected 16",
 		 pol.arm_k);
-	/*
-	 * The sleep should last the 64 us the 16 entries take; its bound
-	 * stays L = 200 us (a rate that drops), so a timer set for one sleep
-	 * can bound the next ones too.
-	 */
-	VT_CHECK(pol.sleep_min_us >= 60 && pol.sleep_min_us <= 68 &&
-			 pol.sleep_us == 200,
-		 "sleep %u-%u us with K = 16 at one packet per 4 us, "
-		 "expected about 64-200",
+	VT_CHECK(pol.sleep_min_us >= 50 && pol.sleep_min_us <= 58 &&
+			 pol.sleep_us == pol.sleep_min_us,
+		 "sleep %u-%u us at one packet per 4 us with a ring of 32, "
+		 "expected a nap of about 64 - D = 54 us",
 		 pol.sleep_min_us, pol.sleep_us);
-	sleep_then_poll(&t, 70 * US, VSPIN_WAKE_NOTIFIED, 16);
+	sleep_then_poll(&t, 60 * US, VSPIN_WAKE_TIMEOUT, 14);
 	/*
 	 * Near saturation the ring's 16 entries come in 16 us, less than a
 	 * wake-up's CPU (C = 20 us here): no sleep at the first empty poll but
@@ -641,6 +646,56 @@ test_adaptive_timed_naps_fit_the_ring(void)
 }
 
 /*
+ * With EVENT_IDX a batch is woken by its timer wherever the ring's half
+ * outlasts the timer's lateness and a wake-up: the same nap as without
+ * EVENT_IDX, and the event index as far ahead as the ring has room, so
+ * that a burst still wakes the queue before the ring fills. Where the half
+ * fills sooner the K-th entry's notification wakes it, bounded by L. The
+ * nap's lateness is what D learns: naps 30 us late shorten the next ones.
+ */
+static void
+test_adaptive_nap_or_notification(void)
+{
+	uint64_t t = 0, timeouts, wakeups;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us, D = B = 10 us */
+	vspin_policy_set_ring(&pol, 256, true);
+	steady(&t, 1 * US, 2000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
+			 pol.sleep_min_us >= 112 && pol.sleep_min_us <= 120 &&
+			 pol.sleep_us == pol.sleep_min_us,
+		 "one packet per us, ring 256: index %u ahead, sleep %u-%u "
+		 "us, expected a nap of about 118 us (the half in 128, D 10) "
+		 "and the index 128 ahead",
+		 pol.arm_k, pol.sleep_min_us, pol.sleep_us);
+	sleep_then_poll(&t, 128 * US, VSPIN_WAKE_TIMEOUT, 118);
+	/* Eight per us: the half fills in 16 us, less than D + C. */
+	steady(&t, US / 8, 2000 * US);
+	if (vspin_policy_poll(&pol, 0, t))
+		VT_CHECK(pol.sleep_us > pol.sleep_min_us,
+			 "eight packets per us: a nap of %u us, expected a "
+			 "notified batch bounded by L",
+			 pol.sleep_us);
+	vspin_policy_poll(&pol, 1, t);
+	/* Naps 30 us late at one per 0.4 us: the half in 51 us, nap 21. */
+	timeouts = st.sleep_timeouts;
+	wakeups = st.wakeups;
+	consume(&t, 400, 50, 30 * US, 200000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.sleep_us >= 19 &&
+			 pol.sleep_us <= 23 && pol.arm_k == 128,
+		 "naps 30 us late, a half ring in 51 us: nap %u us, index %u "
+		 "ahead, expected about 21 us and 128",
+		 pol.sleep_us, pol.arm_k);
+	/* Notified: only while the rate came down from eight per us. */
+	VT_CHECK(st.sleep_timeouts - timeouts > 100 &&
+			 st.wakeups - wakeups <= 5,
+		 "%llu naps ended by their timer, %llu by a notification: "
+		 "expected the timer at this steady rate",
+		 (unsigned long long)(st.sleep_timeouts - timeouts),
+		 (unsigned long long)(st.wakeups - wakeups));
+}
+
+/*
  * A consumer busy 85% of the time: a batch of 128 entries comes in
  * 51.2 us, more than a wake-up's CPU (C = 20 us), but leaves it idle for
  * 8 us, and its cycle ((s + C) / (1 - u): the wake-up and the processing
@@ -669,9 +724,16 @@ test_adaptive_busy_consumer_spins(void)
 		 "busy fraction %u/65536, expected 0.85", pol.util_fp);
 	vspin_policy_poll(&pol, 1, t);
 	consume(&t, 200, 20, 10 * US, 4000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
-		 "busy 10%%, one packet per 200 ns: K %u, expected 128",
-		 pol.arm_k);
+	/*
+	 * The ring's half fills in 25.6 us, less than the timer's lateness
+	 * (D = B = 10 us) and C: not a nap, the K-th entry's notification
+	 * wakes the batch, and the bound stays L.
+	 */
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
+			 pol.sleep_us == 200,
+		 "busy 10%%, one packet per 200 ns: K %u, bound %u us, "
+		 "expected 128 and L = 200 us (notified, not a nap)",
+		 pol.arm_k, pol.sleep_us);
 	VT_CHECK(pol.util_fp > 5000 && pol.util_fp < 8000,
 		 "busy fraction %u/65536, expected 0.1 (the polls between "
 		 "packets are not work)",
@@ -979,11 +1041,13 @@ test_adaptive_budget_allows_for_late_tail(void)
 				 (unsigned long long)st.latency_cycles);
 			continue;
 		}
-		VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k >= 100 &&
-				 pol.arm_k <= 125,
-			 "latency_us 200, D99 %llu ns: K %u, expected about "
-			 "L + B - D99 = 110 at one entry per us",
-			 (unsigned long long)pol.late_tail, pol.arm_k);
+		VT_CHECK(vspin_policy_poll(&pol, 0, t) &&
+				 pol.sleep_min_us >= 100 &&
+				 pol.sleep_min_us <= 125,
+			 "latency_us 200, D99 %llu ns: a nap of %u us, "
+			 "expected about L + B - D99 = 110 at one entry per "
+			 "us",
+			 (unsigned long long)pol.late_tail, pol.sleep_min_us);
 	}
 }
 
@@ -1025,13 +1089,13 @@ test_adaptive_late_wakeups_shorten_batches(void)
 
 	setup_adaptive(200); /* L = 200 us, B = 10 us */
 	consume(&t, 1 * US, 50, 50 * US, 200000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k >= 150 &&
-			 pol.arm_k <= 165 && pol.sleep_us >= 150 &&
-			 pol.sleep_us <= 165,
-		 "wake-ups 50 us late: K %u sleep %u us, expected about "
-		 "L + B - 50 = 160",
-		 pol.arm_k, pol.sleep_us);
-	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_NOTIFIED, 160);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k >= 165 &&
+			 pol.sleep_min_us >= 150 && pol.sleep_min_us <= 165 &&
+			 pol.sleep_us == pol.sleep_min_us,
+		 "wake-ups 50 us late: index %u ahead, nap %u-%u us, "
+		 "expected a nap of about L + B - 50 = 160",
+		 pol.arm_k, pol.sleep_min_us, pol.sleep_us);
+	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_TIMEOUT, 160);
 	consume(&t, 1 * US, 50, 10 * US, 2000000 * US);
 	/* D99 moves in steps of B/4: it may sit one above B. */
 	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k >= 190 &&
@@ -1311,6 +1375,7 @@ main(void)
 	VT_RUN(test_adaptive_drained_batch_holds);
 	VT_RUN(test_adaptive_recheck_hits_teach_short_gaps);
 	VT_RUN(test_adaptive_timed_naps_fit_the_ring);
+	VT_RUN(test_adaptive_nap_or_notification);
 	VT_RUN(test_adaptive_bursts_then_silence);
 	VT_RUN(test_ovs_sleep_rule);
 	VT_RUN(test_counters_consistent_poll);
