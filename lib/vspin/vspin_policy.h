@@ -68,8 +68,9 @@
  *      found entries takes, up to the next poll, beyond an empty poll,
  *      per entry (per rate window, averaged over the last few).
  *   D  how late a coalesced batch's wake-up comes after it was due (the
- *      nap's end, or the K-th entry or the bound): the 95th percentile of the last few hundred
- *      batches, tracked one step at a time (learn_late()); it keeps room
+ *      nap's end, or the K-th entry or the bound): the 95th percentile of
+ *      the last few hundred batches, tracked one step at a time
+ *      (learn_late()); it keeps room
  *      in the ring. D99, the 99th percentile, tracked the same way, is
  *      what the latency budget allows for: L bounds a 99th percentile.
  *
@@ -102,14 +103,16 @@
  *    (at 1% load, latency_us=100: 23-28% of a core against 41-44%, and
  *    48 notifications per million packets against 56,748;
  *    bench/README-adaptive.md, "The timer wakes a batch"). Either way
- *    one wake-up per batch: a batch's first packet waits about K / r <= S, plus D99 for the
+ *    one wake-up per batch: a batch's first packet waits about
+ *    K / r <= S, plus D99 for the
  *    wake-up: at most L + B in 99% of the batches, the bound the user
  *    traded for. A notified batch's bound S only ends one whose rate
  *    dropped; kept on a timer set for an earlier sleep, it may end one
  *    anywhere between K / r and S (vspin_deadline.h). CPU then follows
- *    the load: per batch, one wake-up and K packets. After the wake-up the queue
- *    takes its batch in full bursts, and the first poll of less than 16
- *    entries (FULL_BURST) past the batch's first says the backlog is
+ *    the load: per batch, one wake-up and K packets. After the wake-up
+ *    the queue takes its batch in full bursts, and the first poll of
+ *    less than 16 entries (FULL_BURST) past the batch's first says the
+ *    backlog is
  *    gone: from there each poll would find what arrived during the last,
  *    a few entries each paying what a poll costs beyond them (in
  *    net_vhost_spin's dequeue 300 ns for a poll of one entry, against 38
