@@ -115,8 +115,8 @@ def _stale(d):
 
 
 def prune(base, keep):
-    """Remove base's plugins-* directories but keep whose plugin is gone;
-    return their paths."""
+    """Remove those of base's plugins-* directories, other than keep,
+    whose plugin is gone; return their paths."""
     gone = []
     try:
         names = os.listdir(base)

@@ -259,7 +259,7 @@ struct vspin_policy_conf {
 	uint32_t latency_us;	/* adaptive: L (0: 10 x a wake-up's CPU) */
 	uint32_t nap_max_us;	/* ovs_sleep: the longest nap */
 	uint32_t ring_size; /* entries of the ring (K <= half); 0: unknown */
-	bool timed_naps;    /* no EVENT_IDX: K > 1 is a timed nap */
+	bool timed_naps;    /* no EVENT_IDX: every batch is a timed nap */
 };
 
 /* Classes of the adaptive rule's gap histogram (in units of B). */
@@ -280,7 +280,8 @@ struct vspin_policy {
 	bool trickle; /* the batch is drained: hold the next poll */
 
 	/* What the caller does when it arms (set when poll says arm). */
-	uint16_t arm_k;	   /* event index this many entries ahead */
+	uint16_t arm_k;	   /* event index this many entries ahead (a nap:
+			    * as far as the ring has room) */
 	uint32_t sleep_us; /* bound of the coming sleep */
 	/*
 	 * ... and how long it should last: a bound kept from an earlier

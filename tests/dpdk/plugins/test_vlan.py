@@ -138,6 +138,17 @@ def pair(d, guest_vdev, guest_plugins, host_vdev, host_plugins,
     return host, guest
 
 
+def linked(host, guest, tags):
+    """Both links up, the tx tags of tags ((testpmd, tci), ...), and
+    testpmd's per-packet lines (verbose 1: what each side receives)."""
+    guest.wait_link_up(0)
+    host.wait_link_up(0)
+    for tp, tci in tags:
+        tag_with(tp, tci)
+    for tp in (host, guest):
+        tp.cmd("set verbose 1")
+
+
 OUR_HOST = "net_vhost_spin0,iface=%s/v.sock"
 OUR_GUEST = "net_virtio_spin0,path=%s/v.sock"
 STOCK_HOST = "net_vhost0,iface=%s/v.sock"
@@ -150,12 +161,7 @@ def vlan_ours():
                            OUR_HOST, [harness.plugin("vhost_spin")],
                            host_args=["--enable-hw-vlan-strip"])
         with host, guest:
-            guest.wait_link_up(0)
-            host.wait_link_up(0)
-            tag_with(guest, 5)
-            tag_with(host, 7)
-            for tp in (host, guest):
-                tp.cmd("set verbose 1")
+            linked(host, guest, ((guest, 5), (host, 7)))
             for on in (True, False):
                 if not on:
                     strip(host, on)
@@ -175,24 +181,16 @@ def vlan_stock():
                            STOCK_HOST, [],
                            host_args=["--enable-hw-vlan-strip"])
         with host, guest:
-            guest.wait_link_up(0)
-            host.wait_link_up(0)
-            tag_with(guest, 5)
-            tag_with(host, 7)
+            linked(host, guest, ((guest, 5), (host, 7)))
             strip(guest, True)
-            for tp in (host, guest):
-                tp.cmd("set verbose 1")
             round_(guest, host, 5, True, "our guest -> stock net_vhost")
             round_(host, guest, 7, True, "stock net_vhost -> our guest")
     with harness.private_dir() as d:
         host, guest = pair(d, STOCK_GUEST, [], OUR_HOST,
                            [harness.plugin("vhost_spin")])
         with host, guest:
-            guest.wait_link_up(0)
-            host.wait_link_up(0)
-            tag_with(host, 9)
+            linked(host, guest, ((host, 9),))
             strip(guest, True)
-            guest.cmd("set verbose 1")
             round_(host, guest, 9, True, "our host -> stock virtio_user")
 
 
