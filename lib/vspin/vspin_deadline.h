@@ -15,7 +15,8 @@
  * and the next arm replaces it. Where the ring bounds a batch, the queue
  * plans it for K / r (min_us) inside a bound of S, the span the latency
  * budget allows (max_us): one expiry serves several sleeps, and none
- * fires under steady load.
+ * fires under steady load. A nap, whose timer always fires, waits on the
+ * wait's own timeout instead (vspin_sleeper.c).
  *
  * One per sleep group (per polling thread): only its owner calls these.
  */

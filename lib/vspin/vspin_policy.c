@@ -704,6 +704,7 @@ plan_idle(struct vspin_policy *p)
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;
 		p->sleep_min_us = p->sleep_us;
+		p->timer_wakes = false;
 		return;
 	}
 	/* Probe only at a rate where a full burst could come back to back. */
@@ -720,6 +721,7 @@ plan_idle(struct vspin_policy *p)
 	 * past K / r lets one timer serve several sleeps (vspin_deadline.h).
 	 */
 	p->sleep_us = nap ? p->sleep_min_us : us_of(p, span);
+	p->timer_wakes = nap;
 }
 
 bool

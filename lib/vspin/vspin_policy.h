@@ -288,6 +288,12 @@ struct vspin_policy {
 	 * sleep may end it anywhere between the two (vspin_deadline.h).
 	 */
 	uint32_t sleep_min_us;
+	/*
+	 * The sleep's timer is its wake (a nap), not a bound that the
+	 * notification normally beats: the sleeper gives it to the wait
+	 * itself rather than to a timer kept across sleeps.
+	 */
+	bool timer_wakes;
 
 	/* Adaptive. */
 	uint64_t latency;      /* cycles: L */

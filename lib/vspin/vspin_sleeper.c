@@ -17,11 +17,12 @@
 /* One member of a group; written by the owner except `dead`. */
 struct vspin_slot {
 	bool used;
-	bool ready;	 /* armed and rechecked empty, or detached */
-	int fd;		 /* sleep on it, or -1 (detached, or no fd yet) */
-	uint32_t max_us; /* the member's bound of this sleep */
-	uint32_t min_us; /* and the time it should last (<= max_us) */
-	uint32_t dead;	 /* atomic: the control plane released the member */
+	bool ready;	  /* armed and rechecked empty, or detached */
+	int fd;		  /* sleep on it, or -1 (detached, or no fd yet) */
+	uint32_t max_us;  /* the member's bound of this sleep */
+	uint32_t min_us;  /* and the time it should last (<= max_us) */
+	bool timer_wakes; /* max_us ends it: a nap (vspin_policy.h) */
+	uint32_t dead;	  /* atomic: the control plane released the member */
 	/* The last sleep the member took part in, for its next poll. */
 	uint32_t sleeps;
 	enum vspin_wake why;
@@ -294,7 +295,7 @@ group_sleep(struct vspin_sleep_group *g)
 	uint32_t max_us = VSPIN_MAX_US, min_us = VSPIN_MAX_US;
 	uint64_t fired = 0, timer = 0, slept_at, woke_at;
 	unsigned int i, n = 1;
-	bool timed_out;
+	bool timed_out, nap = false;
 	int r;
 
 	if (__atomic_load_n(&g->dead_pending, __ATOMIC_SEQ_CST)) {
@@ -315,8 +316,10 @@ group_sleep(struct vspin_sleep_group *g)
 			__atomic_store_n(&g->dead_pending, 1, __ATOMIC_RELAXED);
 			continue;
 		}
-		if (sl->max_us < max_us)
+		if (sl->max_us < max_us || (sl->max_us == max_us && !nap)) {
 			max_us = sl->max_us;
+			nap = sl->timer_wakes;
+		}
 		if (sl->min_us < min_us)
 			min_us = sl->min_us;
 		if (sl->fd >= 0) {
@@ -327,9 +330,14 @@ group_sleep(struct vspin_sleep_group *g)
 	/*
 	 * A short bound goes on the group's timer, kept across sleeps
 	 * (vspin_deadline.h), when a set of 64 has room for its fd; the
-	 * wait's own timeout is then a second, past the tick (free).
+	 * wait's own timeout is then a second, past the tick (free). Not a
+	 * nap's: its timer always fires, and setting, then draining, the
+	 * timerfd costs two system calls more than the wait's own timeout
+	 * (3.5-5.5 us of CPU a nap on the project's VMs:
+	 * bench/README-adaptive.md, "A nap on the wait's own timeout").
 	 */
-	if (max_us < VSPIN_DEADLINE_BELOW_US && n < VSPIN_GROUP_MAX + 1) {
+	if (max_us < VSPIN_DEADLINE_BELOW_US && !nap &&
+	    n < VSPIN_GROUP_MAX + 1) {
 		/* min_us <= max_us: each slot's min is at most its max. */
 		int tfd = vspin_deadline_arm(&g->bound, min_us, max_us);
 
@@ -442,6 +450,7 @@ armed_bounds(struct vspin_slot *sl, const struct vspin_policy *p, uint64_t now)
 
 	sl->max_us = p->sleep_us;
 	sl->min_us = p->sleep_min_us;
+	sl->timer_wakes = p->timer_wakes;
 	if (p->arm_k < 2 || now <= p->armed_at)
 		return;
 	gone = vspin_cycles_to_ns(now - p->armed_at, p->hz) / 1000u;
@@ -537,6 +546,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 	}
 	sl->max_us = p->sleep_us; /* sleep_max_us, or the latency budget */
 	sl->min_us = p->sleep_min_us;
+	sl->timer_wakes = p->timer_wakes;
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }
@@ -564,6 +574,7 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 	}
 	sl->max_us = p->conf.sleep_max_us;
 	sl->min_us = p->conf.sleep_max_us;
+	sl->timer_wakes = false;
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }

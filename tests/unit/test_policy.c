@@ -663,19 +663,19 @@ test_adaptive_nap_or_notification(void)
 	steady(&t, 1 * US, 2000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
 			 pol.sleep_min_us >= 112 && pol.sleep_min_us <= 120 &&
-			 pol.sleep_us == pol.sleep_min_us,
+			 pol.sleep_us == pol.sleep_min_us && pol.timer_wakes,
 		 "one packet per us, ring 256: index %u ahead, sleep %u-%u "
-		 "us, expected a nap of about 118 us (the half in 128, D 10) "
-		 "and the index 128 ahead",
-		 pol.arm_k, pol.sleep_min_us, pol.sleep_us);
+		 "us, timer wakes %d, expected a nap of about 118 us (the "
+		 "half in 128, D 10) on its timer, the index 128 ahead",
+		 pol.arm_k, pol.sleep_min_us, pol.sleep_us, pol.timer_wakes);
 	sleep_then_poll(&t, 128 * US, VSPIN_WAKE_TIMEOUT, 118);
 	/* Eight per us: the half fills in 16 us, less than D + C. */
 	steady(&t, US / 8, 2000 * US);
 	if (vspin_policy_poll(&pol, 0, t))
-		VT_CHECK(pol.sleep_us > pol.sleep_min_us,
-			 "eight packets per us: a nap of %u us, expected a "
-			 "notified batch bounded by L",
-			 pol.sleep_us);
+		VT_CHECK(pol.sleep_us > pol.sleep_min_us && !pol.timer_wakes,
+			 "eight packets per us: a nap of %u us (timer wakes "
+			 "%d), expected a notified batch bounded by L",
+			 pol.sleep_us, pol.timer_wakes);
 	vspin_policy_poll(&pol, 1, t);
 	/* Naps 30 us late at one per 0.4 us: the half in 51 us, nap 21. */
 	timeouts = st.sleep_timeouts;

@@ -1252,17 +1252,16 @@ test_timeout(void)
 	queue_close(&q);
 }
 
-/* Is one of this process's fds a timerfd set with an absolute expiry? */
-static bool
-abs_timerfd_open(void)
+/* Calls fn for each line of the fdinfo of each of this process's timerfds. */
+static void
+each_timerfd_line(void (*fn)(const char *line, void *arg), void *arg)
 {
 	char path[64], link[64], line[128];
-	bool found = false;
 	ssize_t r;
 	FILE *f;
 	int fd;
 
-	for (fd = 0; fd < FD_SCAN && !found; fd++) {
+	for (fd = 0; fd < FD_SCAN; fd++) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		r = readlink(path, link, sizeof(link) - 1);
 		if (r <= 0 || (link[r] = '\0', !strstr(link, "[timerfd]")))
@@ -1272,11 +1271,49 @@ abs_timerfd_open(void)
 		if (f == NULL)
 			continue;
 		while (fgets(line, sizeof(line), f))
-			if (strstr(line, "settime flags: 01"))
-				found = true;
+			fn(line, arg);
 		fclose(f);
 	}
+}
+
+static void
+note_abs_expiry(const char *line, void *arg)
+{
+	if (strstr(line, "settime flags: 01"))
+		*(bool *)arg = true;
+}
+
+/* Is one of this process's fds a timerfd set with an absolute expiry? */
+static bool
+abs_timerfd_open(void)
+{
+	bool found = false;
+
+	each_timerfd_line(note_abs_expiry, &found);
 	return found;
+}
+
+static void
+note_time_left(const char *line, void *arg)
+{
+	long long sec, nsec;
+	uint64_t *most = arg, us;
+
+	if (sscanf(line, "it_value: (%lld, %lld)", &sec, &nsec) != 2)
+		return;
+	us = (uint64_t)sec * 1000000u + (uint64_t)nsec / 1000u;
+	if (us > *most)
+		*most = us;
+}
+
+/* The longest time left before a timerfd of this process expires, in us. */
+static uint64_t
+timerfd_time_left_us(void)
+{
+	uint64_t most = 0;
+
+	each_timerfd_line(note_time_left, &most);
+	return most;
 }
 
 /*
@@ -1310,6 +1347,65 @@ test_short_bound_timer(void)
 	VT_CHECK(q.st.sleep_timeouts == 2 && q.st.wakeups == 0 &&
 			 q.st.sleeps == 2,
 		 "timeouts %llu wakeups %llu sleeps %llu, expected 2 0 2",
+		 (unsigned long long)q.st.sleep_timeouts,
+		 (unsigned long long)q.st.wakeups,
+		 (unsigned long long)q.st.sleeps);
+	queue_close(&q);
+}
+
+/* Read by a helper thread halfway through a nap (test_nap_own_timeout). */
+struct timer_probe {
+	uint32_t after_us;
+	uint64_t left_us;
+};
+
+static void *
+probe_timers(void *arg)
+{
+	struct timer_probe *t = arg;
+
+	usleep(t->after_us);
+	t->left_us = timerfd_time_left_us();
+	return NULL;
+}
+
+/*
+ * Case 10b'. A nap (the policy's timer_wakes: adaptive sets it for a
+ * batch its timer wakes) shorter than the tick ends on the wait's own
+ * timeout, not on the group's timer as the bound of case 10b does:
+ * setting and draining the timerfd would cost two system calls a nap.
+ * 1 ms into a 3.5 ms nap no timerfd of the process has 1 ms left (the
+ * group's would have about 2.5), and the nap ends as a timeout.
+ */
+static void
+test_nap_own_timeout(void)
+{
+	const uint32_t nap_us = 3500;
+	struct timer_probe probe = {.after_us = 1000};
+	pthread_t th;
+	struct queue q;
+	uint64_t us;
+	bool r;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&q, VSPIN_MODE_NOTIFY, nap_us, true) == 0,
+		   "set-up: errno %d", errno);
+	q.pol.timer_wakes = true;
+	VT_REQUIRE(pthread_create(&th, NULL, probe_timers, &probe) == 0,
+		   "set-up: no helper thread");
+	r = qpoll(&q, 0, true, &us);
+	pthread_join(th, NULL);
+	qpoll(&q, 1, true, NULL); /* applies the wake-up */
+	VT_CHECK(r && us >= nap_us - 500 && us < LONG_US,
+		 "napped %d for %llu us, expected about 3.5 ms", r,
+		 (unsigned long long)us);
+	VT_CHECK(probe.left_us < 1000,
+		 "halfway through the nap a timerfd had %llu us left: the "
+		 "group's timer, not the wait, was ending it",
+		 (unsigned long long)probe.left_us);
+	VT_CHECK(q.st.sleep_timeouts == 1 && q.st.wakeups == 0 &&
+			 q.st.sleeps == 1,
+		 "timeouts %llu wakeups %llu sleeps %llu, expected 1 0 1",
 		 (unsigned long long)q.st.sleep_timeouts,
 		 (unsigned long long)q.st.wakeups,
 		 (unsigned long long)q.st.sleeps);
@@ -1511,6 +1607,7 @@ main(void)
 	VT_RUN(test_move_busy_queue);
 	VT_RUN(test_timeout);
 	VT_RUN(test_short_bound_timer);
+	VT_RUN(test_nap_own_timeout);
 	VT_RUN(test_hold_batch);
 	VT_RUN(test_hold_drained_batch_once);
 	VT_RUN(test_armed_bound_counts_from_arm);
