@@ -333,7 +333,7 @@ group_sleep(struct vspin_sleep_group *g)
 	 * wait's own timeout is then a second, past the tick (free). Not a
 	 * nap's: its timer always fires, and setting, then draining, the
 	 * timerfd costs two system calls more than the wait's own timeout
-	 * (3.5-5.5 us of CPU a nap on the project's VMs:
+	 * (2.2-5.6 us of CPU a nap on the project's VMs:
 	 * bench/README-adaptive.md, "A nap on the wait's own timeout").
 	 */
 	if (max_us < VSPIN_DEADLINE_BELOW_US && !nap &&
