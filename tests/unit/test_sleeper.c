@@ -1316,6 +1316,19 @@ timerfd_time_left_us(void)
 	return most;
 }
 
+/* Every one of n sleeps ended by its bound, none by a wake-up. */
+static void
+check_timeouts(const struct queue *q, uint64_t n)
+{
+	VT_CHECK(q->st.sleep_timeouts == n && q->st.wakeups == 0 &&
+			 q->st.sleeps == n,
+		 "timeouts %llu wakeups %llu sleeps %llu, expected %llu 0 %llu",
+		 (unsigned long long)q->st.sleep_timeouts,
+		 (unsigned long long)q->st.wakeups,
+		 (unsigned long long)q->st.sleeps, (unsigned long long)n,
+		 (unsigned long long)n);
+}
+
 /*
  * Case 10b. A bound shorter than the tick is kept by the group's timer
  * (vspin_deadline.h), not by the wait: nothing signalled, each of two
@@ -1344,16 +1357,11 @@ test_short_bound_timer(void)
 	VT_CHECK(abs_timerfd_open(),
 		 "no timerfd set with an absolute expiry: the wait's own "
 		 "timeout bounded the sleeps");
-	VT_CHECK(q.st.sleep_timeouts == 2 && q.st.wakeups == 0 &&
-			 q.st.sleeps == 2,
-		 "timeouts %llu wakeups %llu sleeps %llu, expected 2 0 2",
-		 (unsigned long long)q.st.sleep_timeouts,
-		 (unsigned long long)q.st.wakeups,
-		 (unsigned long long)q.st.sleeps);
+	check_timeouts(&q, 2);
 	queue_close(&q);
 }
 
-/* Read by a helper thread halfway through a nap (test_nap_own_timeout). */
+/* Read by a helper thread during a nap (test_nap_own_timeout). */
 struct timer_probe {
 	uint32_t after_us;
 	uint64_t left_us;
@@ -1400,15 +1408,10 @@ test_nap_own_timeout(void)
 		 "napped %d for %llu us, expected about 3.5 ms", r,
 		 (unsigned long long)us);
 	VT_CHECK(probe.left_us < 1000,
-		 "halfway through the nap a timerfd had %llu us left: the "
+		 "1 ms into the nap a timerfd had %llu us left: the "
 		 "group's timer, not the wait, was ending it",
 		 (unsigned long long)probe.left_us);
-	VT_CHECK(q.st.sleep_timeouts == 1 && q.st.wakeups == 0 &&
-			 q.st.sleeps == 1,
-		 "timeouts %llu wakeups %llu sleeps %llu, expected 1 0 1",
-		 (unsigned long long)q.st.sleep_timeouts,
-		 (unsigned long long)q.st.wakeups,
-		 (unsigned long long)q.st.sleeps);
+	check_timeouts(&q, 1);
 	queue_close(&q);
 }
 
