@@ -437,7 +437,8 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 }
 
 /*
- * The bounds of the sleep a queue armed earlier would take now. A batch's
+ * The bounds of the sleep a queue armed at p->armed_at would take now,
+ * and whether its timer is its wake (a nap). A batch's
  * bound counts from its arm: its first entry may have waited since, while
  * the thread stayed awake for its other queues (or the queue held), and
  * the group must not sleep the whole bound again on top. An idle queue's
@@ -544,9 +545,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		s->ops->disarm(s->ctx);
 		return false;
 	}
-	sl->max_us = p->sleep_us; /* sleep_max_us, or the latency budget */
-	sl->min_us = p->sleep_min_us;
-	sl->timer_wakes = p->timer_wakes;
+	armed_bounds(sl, p, p->armed_at); /* just armed: the whole bound */
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }

@@ -495,9 +495,7 @@ test_adaptive_coalesces_under_steady_load(void)
 	steady(&t, 4 * US, 2000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t), "not armed at once");
 	VT_CHECK(pol.arm_k == 16,
-		 "index %u ahead with a ring of 32, "
-		 "expected 16",
-		 pol.arm_k);
+		 "index %u ahead with a ring of 32, expected 16", pol.arm_k);
 	VT_CHECK(pol.sleep_min_us >= 50 && pol.sleep_min_us <= 58 &&
 			 pol.sleep_us == pol.sleep_min_us,
 		 "sleep %u-%u us at one packet per 4 us with a ring of 32, "
