@@ -494,6 +494,12 @@ def metrics(host, guest):
         "sink_busy_pct": xmax(sink, "rx_q0_busy_pct"),
         # C, the CPU it prices one wake-up at (measured at start-up).
         "sink_wake_cpu_us": xmax(sink, "rx_q0_wake_cpu_us"),
+        # How it planned its idle periods (adaptive): coalesced batches,
+        # spins near saturation, and of those the ones it spun because
+        # the producer published full bursts back to back.
+        "sink_idle_batches": xmax(sink, "rx_q0_idle_batches"),
+        "sink_idle_busy_spins": xmax(sink, "rx_q0_idle_busy_spins"),
+        "sink_idle_full_spins": xmax(sink, "rx_q0_idle_full_spins"),
         "p50_us": lat["p50"] * 1e-3,
         "p99_us": lat["p99"] * 1e-3,
         "p999_us": lat["p999"] * 1e-3,
@@ -519,7 +525,8 @@ FIELDS = ["offered_mpps", "sent_mpps", "mpps", "ivl_min_mpps",
           "sink_latency_us", "sink_wake_late_us", "sink_busy_pct",
           "sink_wake_cpu_us", "p50_us", "p99_us", "p999_us",
           "guest_ns_pkt", "host_ns_pkt", "guest_cyc_pkt", "guest_ins_pkt",
-          "gen_full_pct", "sink_wake_late99_us"]
+          "gen_full_pct", "sink_wake_late99_us", "sink_idle_batches",
+          "sink_idle_busy_spins", "sink_idle_full_spins"]
 
 
 def summarize(runs):

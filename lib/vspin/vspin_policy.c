@@ -696,10 +696,17 @@ plan_idle(struct vspin_policy *p)
 		coalescing = true;
 		p->explored_at = p->idle_since;
 	}
-	if (coalescing)
+	if (coalescing) {
 		p->regime = VSPIN_RG_COALESCE;
-	else
-		p->regime = k >= 2 || full ? VSPIN_RG_BUSY : VSPIN_RG_SPIN;
+		p->stats->idle_batches++;
+	} else if (k >= 2 || full) {
+		p->regime = VSPIN_RG_BUSY;
+		p->stats->idle_busy_spins++;
+		p->stats->idle_full_spins += full;
+	} else {
+		p->regime = VSPIN_RG_SPIN;
+		p->stats->idle_window_spins++;
+	}
 	if (!coalescing) {
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;

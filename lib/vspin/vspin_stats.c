@@ -29,6 +29,12 @@ static const struct stat_desc stat_descs[VSPIN_STATS_NB] = {
 	{"wake_cpu_us", offsetof(struct vspin_stats, wake_cpu_cycles), 1},
 	{"wake_late_p99_us", offsetof(struct vspin_stats, wake_late_p99_cycles),
 	 1},
+	/* Appended: the indexes above stay what they were. */
+	{"idle_batches", offsetof(struct vspin_stats, idle_batches), 0},
+	{"idle_window_spins", offsetof(struct vspin_stats, idle_window_spins),
+	 0},
+	{"idle_busy_spins", offsetof(struct vspin_stats, idle_busy_spins), 0},
+	{"idle_full_spins", offsetof(struct vspin_stats, idle_full_spins), 0},
 };
 
 int

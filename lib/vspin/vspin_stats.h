@@ -29,6 +29,11 @@ struct vspin_stats {
 	uint64_t spurious_wakeups; /* woken, but the next poll was empty */
 	uint64_t spin_cycles;	   /* TSC cycles polled with no work */
 	uint64_t sleep_cycles;	   /* TSC cycles blocked */
+	/* Adaptive: how each idle period was planned (vspin_policy.h). */
+	uint64_t idle_batches;	    /* regime 1: coalesced, armed at once */
+	uint64_t idle_window_spins; /* regime 2: a learnt window, then K = 1 */
+	uint64_t idle_busy_spins;   /* regime 3: near saturation */
+	uint64_t idle_full_spins;   /* of those: the producer ran flat out */
 	/* Settings, not counts: kept across a reset (vspin_stats_reset()). */
 	uint64_t window_cycles;	    /* current spin window (spin, adaptive) */
 	uint64_t sleep_cost_cycles; /* B, the measured cost of a sleep */
@@ -44,7 +49,7 @@ struct vspin_stats {
  * both PMDs name them alike: "<dir>_q<N>_<name>". notify_name is what the
  * producer's notifications are called on that side ("kicks" or "calls").
  */
-#define VSPIN_STATS_NB 17
+#define VSPIN_STATS_NB 21
 
 /*
  * Write the name of counter i (0 <= i < VSPIN_STATS_NB) into buf.

@@ -781,7 +781,7 @@ test_adaptive_busy_consumer_spins(void)
 static void
 test_adaptive_full_bursts_mean_saturation(void)
 {
-	uint64_t t = 0, sleeps;
+	uint64_t t = 0, sleeps, full;
 	uint32_t batches;
 
 	setup_adaptive(0); /* L = 200 us, C = 20 us */
@@ -797,15 +797,30 @@ test_adaptive_full_bursts_mean_saturation(void)
 		 "full bursts 6.4 us apart: regime %d K %u, expected near "
 		 "saturation (%d)",
 		 pol.regime, pol.arm_k, VSPIN_RG_BUSY);
+	/* The counters tell the user why the queue spun. */
+	full = st.idle_full_spins;
+	VT_CHECK(full > st.idle_busy_spins / 2,
+		 "%llu of %llu busy spins counted as full bursts",
+		 (unsigned long long)full,
+		 (unsigned long long)st.idle_busy_spins);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t + 1000 * US),
 		 "the producer stopped: not armed after 1 ms");
 	vspin_policy_armed(&pol, true, t + 1000 * US);
 	/* Publications of 2 every 400 ns: the same rate, coalesced. */
 	burst_of = 2;
-	consume(&t, 400, 20, 10 * US, 20000 * US);
+	consume(&t, 400, 20, 10 * US, 10000 * US);
+	/* The share of full bursts decays in the first half: none after. */
+	batches = (uint32_t)st.idle_batches;
+	full = st.idle_full_spins;
+	consume(&t, 400, 20, 10 * US, 10000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
 		 "publications of 2 at 5 per us: K %u, expected 128",
 		 pol.arm_k);
+	VT_CHECK(st.idle_batches > batches && st.idle_full_spins == full,
+		 "publications of 2, second 10 ms: %llu batches, %llu full "
+		 "spins",
+		 (unsigned long long)(st.idle_batches - batches),
+		 (unsigned long long)(st.idle_full_spins - full));
 	sleep_then_poll(&t, 30 * US, VSPIN_WAKE_NOTIFIED, 128);
 	/*
 	 * Bursts of 32 every 3.2 ms: full (a sleeping queue seldom sees a
@@ -1174,6 +1189,7 @@ random_consumer(enum vspin_mode mode)
 	uint64_t t = 0, idle_since = 0, spin = 0, slept = 0;
 	uint64_t arms = 0, hits = 0, entered = 0, sleeps = 0, waited = 0;
 	uint64_t notified = 0, timeouts = 0, others = 0, spurious = 0;
+	uint64_t periods = 0, planned;
 	bool idle = false, woken = false, waiting = false;
 	unsigned int i;
 
@@ -1200,6 +1216,7 @@ random_consumer(enum vspin_mode mode)
 		} else if (n == 0 && !idle) {
 			idle = true;
 			idle_since = t;
+			periods++;
 		}
 		if (!arm)
 			continue;
@@ -1281,6 +1298,17 @@ random_consumer(enum vspin_mode mode)
 		 "%s: sleep_cycles %llu, expected %llu", vspin_mode_name(mode),
 		 (unsigned long long)st.sleep_cycles,
 		 (unsigned long long)slept);
+	/* Adaptive plans each idle period in one regime; no other mode. */
+	planned = st.idle_batches + st.idle_window_spins + st.idle_busy_spins;
+	VT_CHECK(planned == (mode == VSPIN_MODE_ADAPTIVE ? periods : 0) &&
+			 st.idle_full_spins <= st.idle_busy_spins,
+		 "%s: %llu idle periods, planned %llu batches + %llu window "
+		 "spins + %llu busy spins (%llu full)",
+		 vspin_mode_name(mode), (unsigned long long)periods,
+		 (unsigned long long)st.idle_batches,
+		 (unsigned long long)st.idle_window_spins,
+		 (unsigned long long)st.idle_busy_spins,
+		 (unsigned long long)st.idle_full_spins);
 	VT_CHECK(mode == VSPIN_MODE_POLL ? arms == 0 : sleeps > 100,
 		 "%s: %llu arms, %llu sleeps: the run did not exercise it",
 		 vspin_mode_name(mode), (unsigned long long)arms,
