@@ -571,20 +571,28 @@ us_of(const struct vspin_policy *p, uint64_t cycles)
 /*
  * A batch that leaves the consumer less idle time than a wake-up costs
  * may still pay: the wake-up's CPU and the processing overlap the next
- * arrivals, so a cycle lasts (s + C) / (1 - u) for a sleep of s = K / r,
+ * arrivals, so a cycle lasts (s + C) / (1 - u) for a sleep of s (K / r
+ * and the wake-up's lateness),
  * and the consumer works (u s + C) / (s + C) of it instead of all of it
  * (bench/README-adaptive.md, "A batch's cycle"). Worth it when the sleep
  * covers at least a wake-up (s >= C + N) and the cycle saves an eighth
  * of a core or more: (1 - u) s >= (s + C + N) / 8. Below that a
  * notification a batch, and the latency, buy little. All three in cycles
- * x rate_fp: k << RATE_SHIFT is s, idle (1 - u) s, wake C + N.
+ * x rate_fp: s, idle (1 - u) s, wake C + N.
  */
 static bool
-batch_saves(uint64_t k, uint64_t idle, uint64_t wake)
+batch_saves(uint64_t s, uint64_t idle, uint64_t wake)
 {
-	uint64_t s = k << RATE_SHIFT;
-
 	return s >= wake && idle >= (s + wake) >> SAVE_SHIFT;
+}
+
+/* How late a wake-up comes most times, in cycles (plan_idle()). */
+static uint64_t
+late_credit(const struct vspin_policy *p)
+{
+	uint64_t d = p->late < p->sleep_cost ? p->late : p->sleep_cost;
+
+	return d < p->overshoot ? d : p->overshoot;
 }
 
 /* Regime and parameters of the idle period starting now (adaptive). */
@@ -595,9 +603,9 @@ plan_idle(struct vspin_policy *p)
 	uint64_t k = (p->rate_fp * span) >> RATE_SHIFT;
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t half = ring ? ring / 2 : 32768, kmax = half;
-	uint64_t sleep = span, idle, wake, b2b;
+	uint64_t sleep = span, slept, idle, wake, b2b;
 	bool timed = __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED);
-	bool coalescing, full, nap = false;
+	bool coalescing, full, bounded, nap = false;
 
 	if (half == 0)
 		half = kmax = 1;
@@ -615,7 +623,8 @@ plan_idle(struct vspin_policy *p)
 		else if (ring - late < kmax)
 			kmax = ring - late;
 	}
-	if (k > kmax) {
+	bounded = k > kmax;
+	if (bounded) {
 		/*
 		 * The ring bounds K: sleep no longer than the K entries take
 		 * to arrive. A timed nap of L (a producer without EVENT_IDX)
@@ -625,20 +634,28 @@ plan_idle(struct vspin_policy *p)
 		sleep = (k << RATE_SHIFT) / p->rate_fp;
 	}
 	/*
-	 * Worth a sleep only if the time the K entries take to arrive, less
-	 * the time spent processing them (the busy fraction u), pays for a
-	 * wake-up and for the notification that brings it:
-	 * (1 - u) K / r >= wake_cpu + notify_cost, the first priced at twice
-	 * the measured round, the second the measured eventfd write that
-	 * wakes a thread; or if the batch's whole cycle saves enough
-	 * (batch_saves()). Otherwise (near saturation: the ring bounds K, or
-	 * the consumer is barely faster than its producer) no gap shorter
-	 * than that is worth a sleep either: the queue spins first.
+	 * Worth a sleep only if the time the consumer is away, less the time
+	 * spent processing what arrived meanwhile (the busy fraction u), pays
+	 * for a wake-up and for the notification that brings it:
+	 * (1 - u) (K / r + E) >= wake_cpu + notify_cost, the first priced at
+	 * twice the measured round, the second the measured eventfd write
+	 * that wakes a thread; or if the batch's whole cycle saves enough
+	 * (batch_saves()). E is how late the wake-up comes most times (the
+	 * least of D, B and a nap's measured overshoot): the queue is away
+	 * that long too, so a short budget's batch, K / r below C + N, can
+	 * still pay. Not where the ring bounds K: what arrives during the
+	 * lateness fills the room kept for it, and near saturation the
+	 * consumer is not idle but behind (a notification there is taken
+	 * from a producer running flat out). Otherwise (near saturation: the
+	 * ring bounds K, or the consumer is barely faster than its producer)
+	 * no gap shorter than that is worth a sleep either: the queue spins
+	 * first.
 	 */
 	/* Both sides in cycles x rate_fp (packets per 2^RATE_SHIFT cycles). */
-	idle = ((UTIL_ONE - p->util_fp) * (k << RATE_SHIFT)) >> UTIL_SHIFT;
+	slept = (k << RATE_SHIFT) + (bounded ? 0 : late_credit(p) * p->rate_fp);
+	idle = ((UTIL_ONE - p->util_fp) * slept) >> UTIL_SHIFT;
 	wake = (p->wake_cpu + p->notify_cost) * p->rate_fp;
-	coalescing = k >= 2 && (idle >= wake || batch_saves(k, idle, wake));
+	coalescing = k >= 2 && (idle >= wake || batch_saves(slept, idle, wake));
 	/*
 	 * A producer that publishes full bursts (half the times or more)
 	 * back to back, one sooner than two wake-ups and notifications cost

@@ -79,7 +79,10 @@
  *
  * 1. Coalescing, when K = min(r * S, ring/2, ring - r * D - ring/8) >= 2
  *    (what arrives while the wake-up is late, and a burst, must still fit
- *    in the ring) and the batch pays: (1 - u) K / r >= C + N, or its
+ *    in the ring) and the batch pays: (1 - u) (K / r + E) >= C + N, E
+ *    how late the wake-up comes most times (the least of D, B and a
+ *    nap's measured overshoot: the queue is away that long too; 0 where
+ *    the ring, not the budget, bounds K), or its
  *    cycle saves an eighth of a core (below),
  *    with S = min(L, L + B - D99) the span a batch is planned for:
  *    packets come faster than the latency budget lets us wait for each,
@@ -129,7 +132,7 @@
  *    producer a notification per batch, a syscall taken from its
  *    throughput. That per-batch account undercounts a busy consumer's
  *    saving: the wake-up's CPU and the processing overlap the entries
- *    that keep arriving, so a sleep of s = K / r starts a cycle of
+ *    that keep arriving, so a sleep of s = K / r + E starts a cycle of
  *    (s + C) / (1 - u) in which the consumer works (u s + C) / (s + C)
  *    instead of all of it. So a batch whose sleep covers the wake-up
  *    (s >= C + N) also coalesces when that cycle saves an eighth of a

@@ -1065,6 +1065,36 @@ test_adaptive_budget_allows_for_late_tail(void)
 }
 
 /*
+ * A short budget: latency_us = 15 at one entry per us plans batches of 15
+ * entries, a sleep of 15 us, less than a wake-up's CPU (C = 20 us). The
+ * wake-up comes B = 10 us late, and the consumer is away that long too:
+ * 25 us away for 20 us of CPU, the queue coalesces (old rule: it spun,
+ * 15 us not paying for C). With latency_us = 5 the 15 us away still do not
+ * pay: it spins (a batch every 16 ms at most, v20's re-learning of u).
+ */
+static void
+test_adaptive_short_budget_counts_lateness(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(15); /* B = 10 us, C = 20 us, wake-ups B late */
+	consume(&t, 1 * US, 50, 10 * US, 20000 * US);
+	VT_CHECK(st.sleeps > 400 && pol.regime == VSPIN_RG_COALESCE,
+		 "latency_us 15, one entry per us, wake-ups 10 us late: "
+		 "%llu sleeps in 20 ms, regime %d; expected batches (%d)",
+		 (unsigned long long)st.sleeps, pol.regime, VSPIN_RG_COALESCE);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.sleep_min_us <= 15,
+		 "latency_us 15: a sleep of %u us; expected at most 15",
+		 pol.sleep_min_us);
+	setup_adaptive(5);
+	consume(&t, 1 * US, 50, 10 * US, 20000 * US);
+	VT_CHECK(st.sleeps <= 4 && pol.regime != VSPIN_RG_COALESCE,
+		 "latency_us 5, one entry per us: %llu sleeps in 20 ms, "
+		 "regime %d; expected spinning",
+		 (unsigned long long)st.sleeps, pol.regime);
+}
+
+/*
  * At saturation a producer that pauses now and then (300 us every 5 ms,
  * a vCPU preempted) must not make the queue sleep: the pause is shorter
  * than the 1 ms spin, and the packets after it come as fast as before. A
@@ -1414,6 +1444,7 @@ main(void)
 	VT_RUN(test_adaptive_late_wakeups_leave_room_in_the_ring);
 	VT_RUN(test_adaptive_late_tail_is_learnt);
 	VT_RUN(test_adaptive_budget_allows_for_late_tail);
+	VT_RUN(test_adaptive_short_budget_counts_lateness);
 	VT_RUN(test_counters_consistent_notify);
 	VT_RUN(test_counters_consistent_budget);
 	VT_RUN(test_counters_consistent_spin);
