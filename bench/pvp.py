@@ -69,6 +69,11 @@ def counters(xs, queues):
             max(xs.get("rx_q%d_sleep_us" % q, 0) for q in range(queues)))
 
 
+def devargs(mode):
+    """A mode as devargs; '+' adds more, e.g. adaptive+latency_us=50."""
+    return "spin_mode=" + mode.replace("+", ",")
+
+
 def worker_cpu(pid):
     return sum(v for k, v in h.lcore_cpu(pid).items() if k != "main")
 
@@ -80,7 +85,7 @@ def measure(shape, mode, warmup, seconds):
         if shape == "host-pvp":
             ours = h.Testpmd(
                 "host", vdevs=["net_null0", "net_vhost_spin0,iface=%s,"
-                               "spin_mode=%s" % (sock, mode)],
+                               "%s" % (sock, devargs(mode))],
                 plugins=[plugin("vhost_spin")], fwd_lcore=1,
                 args=["--forward-mode=io"])
             peer = h.Testpmd(
@@ -93,14 +98,14 @@ def measure(shape, mode, warmup, seconds):
                 args=["--forward-mode=rxonly"])
             ours = h.Testpmd(
                 "guest", vdevs=["net_null0", "net_virtio_spin0,path=%s,"
-                                "spin_mode=%s" % (sock, mode)],
+                                "%s" % (sock, devargs(mode))],
                 plugins=[plugin("virtio")], fwd_lcore=1,
                 args=["--forward-mode=io"])
             port, queues, rx_side = 1, 1, "peer"
         else:
             ours = h.Testpmd(
                 "host", vdevs=["net_vhost_spin0,iface=%s,queues=2,"
-                               "spin_mode=%s" % (sock, mode)],
+                               "%s" % (sock, devargs(mode))],
                 plugins=[plugin("vhost_spin")], fwd_lcore=1,
                 args=["--forward-mode=rxonly", "--rxq=2", "--txq=2"])
             peer = h.Testpmd(
@@ -176,8 +181,9 @@ def main():
     ap.add_argument("--warmup", type=float, default=1.0,
                     help="time before measuring (default 1)")
     ap.add_argument("--modes", default=",".join(MODES),
-                    help="spin modes, comma separated; poll first is the "
-                    "reference (default %(default)s)")
+                    help="spin modes, comma separated, '+' adding devargs "
+                    "(adaptive+latency_us=50); poll first is the reference "
+                    "(default %(default)s)")
     ap.add_argument("--shapes", default=",".join(SHAPES),
                     help="default %(default)s")
     ap.add_argument("--max-stolen", type=float, default=0.2,
