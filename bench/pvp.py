@@ -69,11 +69,6 @@ def counters(xs, queues):
             max(xs.get("rx_q%d_sleep_us" % q, 0) for q in range(queues)))
 
 
-def devargs(mode):
-    """A mode as devargs; '+' adds more, e.g. adaptive+latency_us=50."""
-    return "spin_mode=" + mode.replace("+", ",")
-
-
 def worker_cpu(pid):
     return sum(v for k, v in h.lcore_cpu(pid).items() if k != "main")
 
@@ -85,7 +80,7 @@ def measure(shape, mode, warmup, seconds):
         if shape == "host-pvp":
             ours = h.Testpmd(
                 "host", vdevs=["net_null0", "net_vhost_spin0,iface=%s,"
-                               "%s" % (sock, devargs(mode))],
+                               "%s" % (sock, h.policy_devargs(mode))],
                 plugins=[plugin("vhost_spin")], fwd_lcore=1,
                 args=["--forward-mode=io"])
             peer = h.Testpmd(
@@ -98,14 +93,14 @@ def measure(shape, mode, warmup, seconds):
                 args=["--forward-mode=rxonly"])
             ours = h.Testpmd(
                 "guest", vdevs=["net_null0", "net_virtio_spin0,path=%s,"
-                                "%s" % (sock, devargs(mode))],
+                                "%s" % (sock, h.policy_devargs(mode))],
                 plugins=[plugin("virtio")], fwd_lcore=1,
                 args=["--forward-mode=io"])
             port, queues, rx_side = 1, 1, "peer"
         else:
             ours = h.Testpmd(
                 "host", vdevs=["net_vhost_spin0,iface=%s,queues=2,"
-                               "%s" % (sock, devargs(mode))],
+                               "%s" % (sock, h.policy_devargs(mode))],
                 plugins=[plugin("vhost_spin")], fwd_lcore=1,
                 args=["--forward-mode=rxonly", "--rxq=2", "--txq=2"])
             peer = h.Testpmd(

@@ -87,31 +87,25 @@ def stock_config():
                   "net_vhost0,iface={sock}")
 
 
-def policy_devargs(mode):
-    """A mode as devargs; '+' adds more, e.g. adaptive+latency_us=50."""
-    return "spin_mode=" + mode.replace("+", ",")
-
-
 def ours_config(mode, guest_so, host_so):
-    return Config("ours " + mode,
-                  "net_virtio_spin0,path={sock}," + policy_devargs(mode),
-                  "net_vhost_spin0,iface={sock}," + policy_devargs(mode),
-                  guest_so, host_so)
+    pol = harness.policy_devargs(mode)
+    return Config("ours " + mode, "net_virtio_spin0,path={sock}," + pol,
+                  "net_vhost_spin0,iface={sock}," + pol, guest_so, host_so)
 
 
 def host_only_config(mode, host_so):
     """Stock guest (virtio_user, no EVENT_IDX) against our host: what our
     host PMD alone buys."""
+    pol = harness.policy_devargs(mode)
     return Config("host-only " + mode, "net_virtio_user0,path={sock}",
-                  "net_vhost_spin0,iface={sock}," + policy_devargs(mode),
-                  None, host_so)
+                  "net_vhost_spin0,iface={sock}," + pol, None, host_so)
 
 
 def guest_only_config(mode, guest_so):
     """Our guest against the stock host (net_vhost): what our guest PMD
     alone buys."""
-    return Config("guest-only " + mode,
-                  "net_virtio_spin0,path={sock}," + policy_devargs(mode),
+    pol = harness.policy_devargs(mode)
+    return Config("guest-only " + mode, "net_virtio_spin0,path={sock}," + pol,
                   "net_vhost0,iface={sock}", guest_so, None)
 
 

@@ -205,6 +205,12 @@ def plugin(name):
         raise HarnessError(str(e)) from None
 
 
+def policy_devargs(mode):
+    """A spin mode as our PMDs' devargs; '+' adds more, e.g.
+    adaptive+latency_us=50 (the benches' mode names)."""
+    return "spin_mode=" + mode.replace("+", ",")
+
+
 @contextlib.contextmanager
 def private_dir(prefix="vspin-"):
     d = tempfile.mkdtemp(prefix=prefix)  # mode 0700
