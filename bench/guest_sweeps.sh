@@ -4,29 +4,31 @@
 # stock pair (virtio_user + net_vhost) at saturation, every pair and mode
 # interleaved within each sweep, then the ratio tables.
 #
-#   bench/guest_sweeps.sh [REF_BUILD] [REPEATS]
+#   bench/guest_sweeps.sh [REF_BUILD] [REPEATS] [SWEEP_ARGS...]
 #
 # REF_BUILD: a build of older code (e.g. the commit before issue 11) whose
 # guest and host run as pairs 'ref' and 'ref-guest-only' in the same
-# sweeps; omit it for stock, ours and guest-only only. REPEATS default 5.
+# sweeps; "" or omitted for stock, ours and guest-only only. REPEATS
+# default 5. SWEEP_ARGS go to every sweep, e.g. --huge (users run
+# hugepages; the issue's command does not).
 # Results: bench/results/<stamp>/ per sweep; the tables on stdout.
 set -e
 case "${1:-}" in
 -h | --help)
-	echo "usage: bench/guest_sweeps.sh [REF_BUILD] [REPEATS]"
-	sed -n '3,12s/^# \{0,1\}//p' "$0"
+	echo "usage: bench/guest_sweeps.sh [REF_BUILD] [REPEATS] [SWEEP_ARGS...]"
+	sed -n '3,14s/^# \{0,1\}//p' "$0"
 	exit 0
 	;;
 esac
 cd "$(dirname "$0")/.."
 REF=${1:-}
 REPEATS=${2:-5}
+[ $# -gt 0 ] && shift
+[ $# -gt 0 ] && shift
 PAIRS=stock,ours,guest-only
 if [ -n "$REF" ]; then
 	PAIRS=$PAIRS,ref,ref-guest-only
-	set -- --ref-build "$REF"
-else
-	set --
+	set -- --ref-build "$REF" "$@"
 fi
 run() {
 	python3 bench/sweep.py --pairs "$PAIRS" --modes poll,spin:20,adaptive \
