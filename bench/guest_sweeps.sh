@@ -11,12 +11,13 @@
 # sweeps; "" or omitted for stock, ours and guest-only only. REPEATS
 # default 5. SWEEP_ARGS go to every sweep, e.g. --huge (users run
 # hugepages; the command does not).
-# Results: bench/results/<stamp>/ per sweep; the tables on stdout.
+# Results: bench/results/<stamp>/ per sweep; on stdout each sweep's
+# table, then one row per sweep (ratio_table.py --scorecard).
 set -e
 case "${1:-}" in
 -h | --help)
 	echo "usage: bench/guest_sweeps.sh [REF_BUILD] [REPEATS] [SWEEP_ARGS...]"
-	sed -n '3,14s/^# \{0,1\}//p' "$0"
+	sed -n '3,15s/^# \{0,1\}//p' "$0"
 	exit 0
 	;;
 esac
@@ -44,3 +45,5 @@ OUT="$OUT $(run "$@" --size 1514 --mbuf-size 512 --reverse)" # mergeable, 3 segm
 for d in $OUT; do
 	python3 bench/ratio_table.py "$d"
 done
+# shellcheck disable=SC2086 # one directory per word
+python3 bench/ratio_table.py --scorecard $OUT

@@ -10,12 +10,17 @@ met a full ring (gen_full_pct, sweeps since 2026-12-01: near 0, the
 producer is the slower side).
 
     bench/ratio_table.py bench/results/<stamp>[/runs.csv] ...
+    bench/ratio_table.py --scorecard bench/results/<stamp> ...
 
 One markdown table per load, the rows in the order of the first run.
+--scorecard: one table for several sweeps at saturation (those of
+bench/guest_sweeps.sh), a row per sweep and a column per pair and mode:
+ratio of medians / median of per-repeat ratios [min-max], all to stock.
 """
 
 import csv
 import glob
+import json
 import os
 import statistics
 import sys
@@ -119,7 +124,53 @@ def show_sweeps(here, ref=None):
             print(against_ref(rows) + "\n")
 
 
+def sweep_label(path):
+    """What a sweep measured, from its command line in meta.json."""
+    with open(os.path.join(path, "meta.json")) as fh:
+        argv = json.load(fh)["command"].split()
+    size = argv[argv.index("--size") + 1] if "--size" in argv else "60"
+    label = "%d B, %s" % (int(size) + 4, "host -> guest" if "--reverse"
+                          in argv else "guest -> host")
+    if "--mbuf-size" in argv:
+        label += ", %s-byte mbufs" % argv[argv.index("--mbuf-size") + 1]
+    return label + (", hugepages" if "--huge" in argv else "")
+
+
+def scorecard(paths):
+    configs, rows = [], []
+    for path in paths:
+        if path.endswith("runs.csv"):
+            path = os.path.dirname(path)
+        by = {}
+        for r in load(path):
+            if r["load"] == "sat":
+                by.setdefault(r["config"], {})[r["repeat"]] = num(r, "mpps")
+                if r["config"] not in configs and r["config"] != "stock":
+                    configs.append(r["config"])
+        rows.append((sweep_label(path), by))
+    out = ["| sweep | %s |" % " | ".join(configs),
+           "| --- |" + " --- |" * len(configs)]
+    for label, by in rows:
+        stock, cells = by.get("stock", {}), []
+        for c in configs:
+            runs = by.get(c, {})
+            per = sorted(v / stock[k] for k, v in runs.items()
+                         if v and stock.get(k))
+            if not per:
+                cells.append("-")
+                continue
+            med = statistics.median(runs.values()) / \
+                statistics.median(stock.values())
+            cells.append("%.2f / %.2f [%.2f-%.2f]" % (
+                med, statistics.median(per), per[0], per[-1]))
+        out.append("| %s | %s |" % (label, " | ".join(cells)))
+    return "\n".join(out)
+
+
 def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--scorecard":
+        print(scorecard(sys.argv[2:]))
+        return 0
     if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
         print("usage: bench/ratio_table.py SWEEP_DIR [SWEEP_DIR...]\n\n" +
               __doc__.strip())
