@@ -171,10 +171,10 @@ def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "--scorecard":
         print(scorecard(sys.argv[2:]))
         return 0
-    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
-        print("usage: bench/ratio_table.py SWEEP_DIR [SWEEP_DIR...]\n\n" +
-              __doc__.strip())
-        return 0 if len(sys.argv) >= 2 else 2
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help", "--scorecard"):
+        print("usage: bench/ratio_table.py [--scorecard] SWEEP_DIR "
+              "[SWEEP_DIR...]\n\n" + __doc__.strip())
+        return 0 if sys.argv[1:] in (["-h"], ["--help"]) else 2
     for path in sys.argv[1:]:
         rows = load(path)
         print("### %s\n" % path)
