@@ -79,8 +79,8 @@ def measure(shape, mode, warmup, seconds):
         sock = os.path.join(d, "vhost.sock")
         if shape == "host-pvp":
             ours = h.Testpmd(
-                "host", vdevs=["net_null0", "net_vhost_spin0,iface=%s,"
-                               "%s" % (sock, h.policy_devargs(mode))],
+                "host", vdevs=["net_null0", "net_vhost_spin0,iface=%s,%s"
+                               % (sock, h.policy_devargs(mode))],
                 plugins=[plugin("vhost_spin")], fwd_lcore=1,
                 args=["--forward-mode=io"])
             peer = h.Testpmd(
@@ -92,15 +92,15 @@ def measure(shape, mode, warmup, seconds):
                 "host", vdevs=["net_vhost0,iface=%s" % sock], fwd_lcore=0,
                 args=["--forward-mode=rxonly"])
             ours = h.Testpmd(
-                "guest", vdevs=["net_null0", "net_virtio_spin0,path=%s,"
-                                "%s" % (sock, h.policy_devargs(mode))],
+                "guest", vdevs=["net_null0", "net_virtio_spin0,path=%s,%s"
+                                % (sock, h.policy_devargs(mode))],
                 plugins=[plugin("virtio")], fwd_lcore=1,
                 args=["--forward-mode=io"])
             port, queues, rx_side = 1, 1, "peer"
         else:
             ours = h.Testpmd(
-                "host", vdevs=["net_vhost_spin0,iface=%s,queues=2,"
-                               "%s" % (sock, h.policy_devargs(mode))],
+                "host", vdevs=["net_vhost_spin0,iface=%s,queues=2,%s"
+                               % (sock, h.policy_devargs(mode))],
                 plugins=[plugin("vhost_spin")], fwd_lcore=1,
                 args=["--forward-mode=rxonly", "--rxq=2", "--txq=2"])
             peer = h.Testpmd(
