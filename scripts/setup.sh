@@ -2,7 +2,8 @@
 # Install what virtio-spin needs on Debian 12, as root. Idempotent: a second
 # run checks and skips. Used by scripts/demo.sh and scripts/test.sh.
 #   - Debian packages (DPDK 22.11, meson, the spin model checker,
-#     QEMU with Debian's kernel for the Linux-guest interoperability test,
+#     clang-format, cppcheck and shellcheck for the lint suite, QEMU
+#     with Debian's kernel for the Linux-guest interoperability test,
 #     and OVS-DPDK for tests/dpdk/ovs and bench/ovs.py: the tests run
 #     /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk on a private
 #     database and never use the packaged service)
@@ -32,7 +33,7 @@ esac
 
 PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
       python3 python3-pyelftools spin gcc make libc6-dev dpkg-dev xz-utils
-      libclang-rt-14-dev clang gnuplot-nox
+      libclang-rt-14-dev clang gnuplot-nox clang-format cppcheck shellcheck
       qemu-system-x86 linux-image-amd64 busybox-static
       openvswitch-switch-dpdk)
 SDK_HEADERS=(lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h

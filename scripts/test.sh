@@ -66,7 +66,7 @@ meson test -C build --print-errorlogs --num-processes 1 \
 	--no-suite asan-only "$@" || status=1
 meson test -C build-san --print-errorlogs --num-processes 1 \
 	--no-suite dpdk --no-suite dpdk-asan --no-suite model --no-suite scripts \
-	--no-suite fuzz \
+	--no-suite fuzz --no-suite lint \
 	"$@" || status=1
 # The PMDs under ASan+UBSan, loaded into stock testpmd (the harness preloads
 # the ASan runtime): a subset of the DPDK tests that covers both PMDs' paths
