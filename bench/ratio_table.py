@@ -44,6 +44,16 @@ def num(r, k):
         return None
 
 
+def per_repeat(runs, base):
+    """Sorted ratios run / base over the repeats both have, each a dict
+    repeat -> Mpps (a run without a rate is left out)."""
+    return sorted(v / base[k] for k, v in runs.items() if v and base.get(k))
+
+
+def mpps_by_repeat(runs):
+    return {k: num(r, "mpps") for k, r in runs.items()}
+
+
 def table(rows, load_name, ref="stock", digits=2):
     rows = [r for r in rows if r["load"] == load_name]
     order = []
@@ -67,9 +77,7 @@ def table(rows, load_name, ref="stock", digits=2):
         runs = by[c]
         mpps = sorted(num(r, "mpps") for r in runs.values())
         med = statistics.median(mpps)
-        pr = sorted(num(r, "mpps") / num(stock[k], "mpps")
-                    for k, r in runs.items()
-                    if k in stock and num(stock[k], "mpps"))
+        pr = per_repeat(mpps_by_repeat(runs), mpps_by_repeat(stock))
         ns = [num(r, "guest_ns_pkt") for r in runs.values()
               if num(r, "guest_ns_pkt")]
         nsm = statistics.median(ns) if ns else None
@@ -98,7 +106,7 @@ def against_ref(rows):
     for c in by:
         if c.startswith("ours ") and "ref " + c[5:] in by:
             old = by["ref " + c[5:]]
-            pr = sorted(v / old[k] for k, v in by[c].items() if k in old)
+            pr = per_repeat(by[c], old)
             out.append("%s / ref %s: %.3f [%.3f-%.3f]" % (
                 c, c[5:], statistics.median(pr), pr[0], pr[-1]))
     bad = sum(int(r["lost"] or 0) + int(r["reordered"] or 0) +
@@ -154,8 +162,7 @@ def scorecard(paths):
         stock, cells = by.get("stock", {}), []
         for c in configs:
             runs = by.get(c, {})
-            per = sorted(v / stock[k] for k, v in runs.items()
-                         if v and stock.get(k))
+            per = per_repeat(runs, stock)
             if not per:
                 cells.append("-")
                 continue
