@@ -20,7 +20,8 @@ private_dir() -> context manager yielding a fresh 0700 directory (sockets,
 
 Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
         main_lcore=None, args=(), eal_args=(), log_levels=(),
-        interactive=True, timeout=30)
+        interactive=True, timeout=30, mem_mb=256, mem=None,
+        vhost_wake=True)
     One testpmd process. name makes the --file-prefix unique (the pid and a
     counter are added). fwd_lcore=N (0 or 1): forward on core N, with the
     main (command line) lcore on the other core ("-l 0,1 --main-lcore
@@ -37,6 +38,10 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     On exit (quit or kill) the hugepage files of its --file-prefix are
     removed: EAL leaves them behind with their pages (22.11, dynamic
     memory with --single-file-segments, or --legacy-mem).
+    vhost_wake: once testpmd has started a vhost-user server port (a
+    --vdev net_vhost*, or "port attach net_vhost*"), wake the vhost
+    library's event thread so that it accepts the first guest at once,
+    not after its 1 s poll timeout (vhost_events.py).
     Use as a context manager: on exit it quits (or kills) the process.
   .start() -> self      launch; waits for the first prompt (interactive) or
                         returns at once (non-interactive: then .wait()).
@@ -135,6 +140,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "scripts"))
 import private_plugins  # noqa: E402
+
+import vhost_events  # noqa: E402  (beside this file)
 
 PROMPT = "testpmd> "
 # cmdline writes the prompt one character at a time, while other threads
@@ -252,8 +259,9 @@ class Testpmd:
     def __init__(self, name, vdevs=(), plugins=(), fwd_lcore=None,
                  lcores="0", main_lcore=None, args=(), eal_args=(),
                  log_levels=(), interactive=True, timeout=30, mem_mb=256,
-                 mem=None):
+                 mem=None, vhost_wake=True):
         self.name = name
+        self.vhost_wake = vhost_wake
         self.interactive = interactive
         self.timeout = timeout
         self.prefix = "%s-%d-%d" % (name, os.getpid(), next(_counter))
@@ -298,7 +306,15 @@ class Testpmd:
         self._reader.start()
         if self.interactive:
             self._wait_for(PROMPT, 0, self.timeout, "first prompt")
+            self._wake_vhost_events(self.argv)
         return self
+
+    def _wake_vhost_events(self, words):
+        """A vhost-user server port was just started: let the vhost
+        library's event thread accept its first connection now rather than
+        after its 1 s poll timeout (vhost_events.py)."""
+        if self.vhost_wake and any(w.startswith("net_vhost") for w in words):
+            vhost_events.wake(self.pid)
 
     def _read(self):
         fd = self.proc.stdout.fileno()
@@ -373,6 +389,8 @@ class Testpmd:
         except (BrokenPipeError, OSError):
             self.fail("stdin closed, cannot send %r" % line)
         out = self._wait_for(PROMPT, start, timeout, repr(line))
+        if line.startswith("port attach"):
+            self._wake_vhost_events(line.split()[2:])
         # Drop the echo of the command line itself.
         if out.startswith(line):
             out = out[len(line):]

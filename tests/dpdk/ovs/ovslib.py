@@ -65,6 +65,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 import harness as h  # noqa: E402
+import vhost_events  # noqa: E402
 
 VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
@@ -321,6 +322,9 @@ class Ovs:
         ofp = self.vsctl("get", "interface", name, "ofport").strip()
         if ofp in ("-1", "[]"):
             self.fail("interface %s has no OpenFlow port" % name)
+        # A new vhost-user server socket: accept its guest at once
+        # (../vhost_events.py).
+        vhost_events.wake(self.sw_proc.pid)
 
     def flows(self, *flows):
         self.ofctl("del-flows", self.br)
