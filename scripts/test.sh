@@ -62,9 +62,12 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1
 # A run with no matching test writes no log: never count an older one.
 rm -f build/meson-logs/testlog.json build-san/meson-logs/testlog.json
-meson test -C build --print-errorlogs --num-processes 1 \
+# Two tests at a time where a test allows it: every test that starts DPDK
+# processes, threads on both cores or checks a wall-clock bound says
+# is_parallel: false, and meson runs it alone.
+meson test -C build --print-errorlogs --num-processes 2 \
 	--no-suite asan-only "$@" || status=1
-meson test -C build-san --print-errorlogs --num-processes 1 \
+meson test -C build-san --print-errorlogs --num-processes 2 \
 	--no-suite dpdk --no-suite dpdk-asan --no-suite model --no-suite scripts \
 	--no-suite fuzz --no-suite lint \
 	"$@" || status=1
