@@ -32,7 +32,9 @@ small packet into each rx buffer the guest posts (vring 2q) and gives back
 each tx buffer (vring 2q+1), signalling the call eventfd. GET_VRING_BASE
 stops the vring and answers where it stopped. hostile={vring: mode}
 makes it break one vring on purpose, once, after `after` good entries
-(see RingServer.MODES); .hostile_done lists the vrings it has broken.
+(see RingServer.MODES); .hostile_done lists the vrings it has broken
+(once per break); .arm(vring, mode) breaks one again, on the current
+connection.
 queues=N answers GET_QUEUE_NUM (and offers MQ when N > 1).
 """
 
@@ -399,6 +401,15 @@ class FakeBackend:
     def __exit__(self, *exc):
         self.stop()
         return False
+
+    def arm(self, vring, mode):
+        """Break vring once more, the next time it is served (the current
+        connection; its counter of good entries is past `after` by now)."""
+        ring = self.ring
+        if ring is None:
+            raise RuntimeError("fake backend: no connection")
+        with ring.lock:
+            ring.hostile[vring] = mode
 
     @property
     def hostile_done(self):

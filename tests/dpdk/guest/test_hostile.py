@@ -4,24 +4,29 @@ bounds, and each queue it breaks is stopped alone (issue 9, item 4).
 
 The backend is fake_backend.FakeBackend serving the rings (serve=True)
 of a guest with 2 queue pairs forwarding (io, spin_mode=poll). After 200
-good entries on the hostile vring it writes, once:
+good entries on the hostile vring it writes, once, for each MODE in turn
+(case hostile_used: all eight, one guest, one connection; case
+hostile_used_MODE: that one alone):
 
-  hostile_used_bad_id         rx q1: a used id >= the ring size
-  hostile_used_not_in_flight  rx q1: a used id the guest has not lent
-  hostile_used_twice          rx q1: one chain given back twice
-  hostile_used_len            rx q1: a len past the posted buffer
-  hostile_used_jump           rx q1: used idx a ring + 5 ahead
-  hostile_used_nbuf_ring      rx q1: num_buffers > the ring size
-  hostile_used_nbuf_used      rx q1: num_buffers 3, one entry used
-  hostile_used_tx_bad_id      tx q1: a used id >= the ring size
+  bad_id         rx q1: a used id >= the ring size
+  not_in_flight  rx q1: a used id the guest has not lent
+  twice          rx q1: one chain given back twice
+  len            rx q1: a len past the posted buffer
+  jump           rx q1: used idx a ring + 5 ahead
+  nbuf_ring      rx q1: num_buffers > the ring size
+  nbuf_used      rx q1: num_buffers 3, one entry used
+  tx_bad_id      tx q1: a used id >= the ring size
 
-hostile_in_order_used_<mode>: the same with VIRTIO_F_IN_ORDER negotiated,
-where the guest reads no used id but a batch's last (the fake backend
-writes each bad entry as the only one of its batch).
+hostile_in_order_used (and _MODE): the same with VIRTIO_F_IN_ORDER
+negotiated, where the guest reads no used id but a batch's last (the fake
+backend writes each bad entry as the only one of its batch); every mode
+but nbuf_ring.
 
 Each time: rx_q1_bad_used (tx_q1_bad_used) and rx_q1_errors count it, the
-guest logs "rx queue 1 stopped", queue 0 keeps receiving, a port restart
-(stop, start) brings queue 1 back, and testpmd exits with status 0.
+guest logs "rx queue 1 stopped" once more, queue 0 keeps receiving, a
+port restart (stop, start) brings queue 1 back with bad_used 0 and
+packets moving, and the next mode breaks the restarted queue. At the end
+testpmd exits with status 0.
 
 Malformed vhost-user replies after the probe: the guest logs the error,
 resets the connection (connects again), does not crash, and recovers:
@@ -110,54 +115,85 @@ def wait_xstat(g, key, minimum, timeout):
     return seen
 
 
-def used_case(mode, in_order=False):
-    tx = mode.startswith("tx_")
-    vring = 3 if tx else 2
-    d_ = "tx" if tx else "rx"
+# The modes of hostile_used and hostile_in_order_used, in the order one
+# guest meets them. With IN_ORDER the guest reads num_buffers only from
+# a batch's last entry, which nbuf_ring's bad header is not.
+USED_MODES = ("bad_id", "not_in_flight", "twice", "len", "jump",
+              "nbuf_ring", "nbuf_used", "tx_bad_id")
+IN_ORDER_MODES = tuple(m for m in USED_MODES if m != "nbuf_ring")
+
+
+def used_case(modes, in_order=False):
+    """One guest, one connection: each mode breaks its vring once, in
+    turn, and each time the queue stops alone and a port restart brings
+    it back (the next mode breaks the restarted rings)."""
+    def vring_of(mode):
+        return 3 if mode.startswith("tx_") else 2
+
     with harness.private_dir() as d:
         path = os.path.join(d, "hostile.sock")
         feats = FEATURES | (1 << IN_ORDER if in_order else 0)
-        with FakeBackend(path, serve=True, hostile={vring: mode},
+        with FakeBackend(path, serve=True,
+                         hostile={vring_of(modes[0]): modes[0]},
                          queues=2, features=feats) as be, \
                 guest(path) as g:
             g.wait_link_up(0, timeout=30)
             check(not in_order or "IN_ORDER on" in g.log,
                   "IN_ORDER offered but the guest did not log "
                   "'IN_ORDER on'")
-            g.start_fwd()
-            check(wait_until(lambda: vring in be.hostile_done, 60),
-                  "the backend never broke vring %d (xstats %r)\n%s"
-                  % (vring, g.xstats(0), g.log[-3000:]))
-            xs = wait_xstat(g, "%s_q1_bad_used" % d_, 1, 20)
-            check(xs.get("%s_q1_errors" % d_, 0) >= 1,
-                  "%s_q1_errors is %d after a bad used entry"
-                  % (d_, xs.get("%s_q1_errors" % d_, 0)))
-            check(xs.get("%s_q0_bad_used" % d_, 0) == 0,
-                  "queue 0 counted bad entries too: %r\n%s" % (xs, g.log[-3000:]))
-            check(wait_until(lambda: "%s queue 1 stopped" % d_ in g.log, 5),
-                  "no '%s queue 1 stopped' in the log:\n%s"
-                  % (d_, g.log[-2000:]))
-            a, b = grows(g, "rx_q0_packets")
-            check(b > a, "queue 0 stopped receiving after queue 1 broke "
-                  "(%d then %d)" % (a, b))
-            a1, b1 = grows(g, "%s_q1_packets" % d_, 0.3)
-            check(a1 == b1, "queue 1 still moves after it broke (%d then "
-                  "%d)" % (a1, b1))
-            check(g.proc.poll() is None, "testpmd died")
-            g.stop_fwd()
-            # A restart sets the queue up again; the backend behaves now.
-            g.cmd("port stop 0", timeout=30)
-            g.cmd("port start 0", timeout=30)
-            g.wait_link_up(0, timeout=30)
-            g.start_fwd()
-            xs = wait_xstat(g, "%s_q1_packets" % d_, 1, 20)
-            check(xs.get("%s_q1_bad_used" % d_, 0) == 0,
-                  "bad_used not cleared by the restart: %r" % xs)
+            breaks = {2: 0, 3: 0}
+            for k, mode in enumerate(modes):
+                vring = vring_of(mode)
+                errors = g.xstats(0).get(
+                    "%s_q1_errors" % ("tx" if vring == 3 else "rx"), 0)
+                if k:
+                    be.arm(vring, mode)
+                else:
+                    g.start_fwd()
+                breaks[vring] += 1
+                used_round(g, be, mode, vring, breaks[vring], errors)
             g.stop_fwd()
             finish(g)
-            print("ok: %s: %s_q1 stopped (bad_used, errors counted), q0 "
-                  "went on (%d -> %d packets), restart recovered q1"
-                  % (mode, d_, a, b))
+
+
+def used_round(g, be, mode, vring, done, errors):
+    """The guest forwards; the backend breaks vring with mode, its
+    done-th break of that vring; the queue's error count was `errors`
+    before."""
+    d_ = "tx" if vring == 3 else "rx"
+    check(wait_until(lambda: be.hostile_done.count(vring) >= done, 60),
+          "%s: the backend never broke vring %d (xstats %r)\n%s"
+          % (mode, vring, g.xstats(0), g.log[-3000:]))
+    xs = wait_xstat(g, "%s_q1_bad_used" % d_, 1, 20)
+    check(xs.get("%s_q1_errors" % d_, 0) > errors,
+          "%s: %s_q1_errors is %d after a bad used entry, %d before"
+          % (mode, d_, xs.get("%s_q1_errors" % d_, 0), errors))
+    check(xs.get("%s_q0_bad_used" % d_, 0) == 0,
+          "%s: queue 0 counted bad entries too: %r\n%s"
+          % (mode, xs, g.log[-3000:]))
+    stopped = "%s queue 1 stopped" % d_
+    check(wait_until(lambda: g.log.count(stopped) >= done, 5),
+          "%s: no new '%s' in the log:\n%s" % (mode, stopped,
+                                               g.log[-2000:]))
+    a, b = grows(g, "rx_q0_packets")
+    check(b > a, "%s: queue 0 stopped receiving after queue 1 broke "
+          "(%d then %d)" % (mode, a, b))
+    a1, b1 = grows(g, "%s_q1_packets" % d_, 0.3)
+    check(a1 == b1, "%s: queue 1 still moves after it broke (%d then "
+          "%d)" % (mode, a1, b1))
+    check(g.proc.poll() is None, "testpmd died")
+    g.stop_fwd()
+    # A restart sets the queue up again; the backend behaves now.
+    g.cmd("port stop 0", timeout=30)
+    g.cmd("port start 0", timeout=30)
+    g.wait_link_up(0, timeout=30)
+    q1 = g.xstats(0).get("%s_q1_packets" % d_, 0)
+    g.start_fwd()
+    xs = wait_xstat(g, "%s_q1_packets" % d_, q1 + 1, 20)
+    check(xs.get("%s_q1_bad_used" % d_, 0) == 0,
+          "%s: bad_used not cleared by the restart: %r" % (mode, xs))
+    print("ok: %s: %s_q1 stopped (bad_used, errors counted), q0 went on "
+          "(%d -> %d packets), restart recovered q1" % (mode, d_, a, b))
 
 
 def raw(req, size, body, flags=VERSION | REPLY):
@@ -256,10 +292,14 @@ def reconnect_case():
 
 def main():
     case = sys.argv[1]
-    if case.startswith("hostile_used_"):
-        used_case(case[len("hostile_used_"):])
+    if case == "hostile_used":
+        used_case(USED_MODES)
+    elif case == "hostile_in_order_used":
+        used_case(IN_ORDER_MODES, in_order=True)
+    elif case.startswith("hostile_used_"):
+        used_case([case[len("hostile_used_"):]])
     elif case.startswith("hostile_in_order_used_"):
-        used_case(case[len("hostile_in_order_used_"):], in_order=True)
+        used_case([case[len("hostile_in_order_used_"):]], in_order=True)
     elif case == "hostile_reply_reconnect":
         reconnect_case()
     elif case.startswith("hostile_reply_"):
