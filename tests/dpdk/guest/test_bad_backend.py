@@ -16,8 +16,8 @@ to GET_FEATURES wrongly in each case:
 
 Cases with their own argv[1] (fake_backend.FakeBackend, an interactive
 guest testpmd):
-  bad_backend_slow_reply   the backend takes 5 s over SET_MEM_TABLE with
-                           REPLY_ACK (the ack is late), 2.5 s without (the
+  bad_backend_slow_reply   the backend takes 2.5 s over SET_MEM_TABLE with
+                           REPLY_ACK (the ack is late), and without (the
                            next GET_FEATURES answer is late; either is
                            past the old fixed 2 s timeout): the default
                            reply_timeout_ms (30 s) waits, the probe
@@ -142,7 +142,7 @@ def slow_reply():
         for pf in (PF_REPLY_ACK, 0):
             what = "with REPLY_ACK" if pf else "without REPLY_ACK"
             path = os.path.join(d, "slow%d.sock" % pf)
-            secs = 5.0 if pf else 2.5
+            secs = 2.5
             slow = lambda conn, req: (("sleep", secs)  # noqa: E731
                                       if req == "SET_MEM_TABLE" else None)
             with FakeBackend(path, rule=slow, protocol_features=pf) as be:
