@@ -547,7 +547,10 @@ def telemetry(prefix, *cmds):
     sock = os.path.join(runtime_dir(prefix), "dpdk_telemetry.v2")
     if not os.path.exists(sock):
         raise HarnessError("no telemetry socket %s" % sock)
-    r = subprocess.run([tool, "-f", prefix], input="\n".join(cmds) + "\n",
+    # With this interpreter: its shebang's "env python3" may find a slow
+    # wrapper first in PATH (see meson.build, py3).
+    r = subprocess.run([sys.executable, tool, "-f", prefix],
+                       input="\n".join(cmds) + "\n",
                        capture_output=True, text=True, timeout=20,
                        check=False)
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
