@@ -22,6 +22,9 @@ Case linux_hotplug (poll): pings of 1400 bytes, which the host prefetches
 the rings run, without pausing them. The host logged that both rings'
 lookahead was reopened with it, both lookahead counters moved, and every
 ping still came back.
+Case linux_spin_hotplug: both at once, one boot (the suite's case): the
+host of linux_spin, the pings and the DIMM of linux_hotplug; every check
+of both.
 Skipped (77) when qemu-system-x86_64, a kernel in /boot or busybox-static
 are missing.
 """
@@ -270,6 +273,7 @@ CASES = {
     "linux_spin": lambda: linux("spin:50"),
     "linux_poll": lambda: linux("poll"),
     "linux_hotplug": lambda: linux("poll", hotplug=True),
+    "linux_spin_hotplug": lambda: linux("spin:50", hotplug=True),
 }
 
 if __name__ == "__main__":
