@@ -140,8 +140,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "scripts"))
 import private_plugins  # noqa: E402
-
-import vhost_events  # noqa: E402  (beside this file)
+import vhost_events  # noqa: E402
 
 PROMPT = "testpmd> "
 # cmdline writes the prompt one character at a time, while other threads
