@@ -19,8 +19,7 @@ hostile_used_MODE: that one alone):
 
 hostile_in_order_used (and _MODE): the same with VIRTIO_F_IN_ORDER
 negotiated, where the guest reads no used id but a batch's last (the fake
-backend writes each bad entry as the only one of its batch); every mode
-but nbuf_ring.
+backend writes each bad entry as the only one of its batch).
 
 Each time: rx_q1_bad_used (tx_q1_bad_used) and rx_q1_errors count it, the
 guest logs "rx queue 1 stopped" once more, queue 0 keeps receiving, a
@@ -116,11 +115,9 @@ def wait_xstat(g, key, minimum, timeout):
 
 
 # The modes of hostile_used and hostile_in_order_used, in the order one
-# guest meets them. With IN_ORDER the guest reads num_buffers only from
-# a batch's last entry, which nbuf_ring's bad header is not.
+# guest meets them.
 USED_MODES = ("bad_id", "not_in_flight", "twice", "len", "jump",
               "nbuf_ring", "nbuf_used", "tx_bad_id")
-IN_ORDER_MODES = tuple(m for m in USED_MODES if m != "nbuf_ring")
 
 
 def used_case(modes, in_order=False):
@@ -295,7 +292,7 @@ def main():
     if case == "hostile_used":
         used_case(USED_MODES)
     elif case == "hostile_in_order_used":
-        used_case(IN_ORDER_MODES, in_order=True)
+        used_case(USED_MODES, in_order=True)
     elif case.startswith("hostile_used_"):
         used_case([case[len("hostile_used_"):]])
     elif case.startswith("hostile_in_order_used_"):
