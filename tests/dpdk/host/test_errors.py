@@ -7,7 +7,8 @@ Case socket: server socket paths that cannot work (a missing directory, a
   a path used twice in one process. Each must fail the probe with a
   message naming the problem; testpmd itself must stay up.
 Case devargs: each bad devarg must be rejected with a message naming the
-  key or value.
+  key or value: the first at start-up (--vdev), the others attached to
+  one running testpmd ("port attach"); no port is left.
 """
 
 import os
@@ -79,25 +80,46 @@ def socket_errors():
 
 
 def devargs_errors():
+    """The first bad devarg at start-up (EAL --vdev), the others attached
+    one by one to one running testpmd ("port attach", rte_dev_probe(), as
+    OVS adds a port): each must fail with its message and leave no
+    port."""
     with hl.h.private_dir() as d:
         sock = d + "/x.sock"
-        for extra, want in (
-                (",foo=1", "unknown devarg 'foo'"),
-                (",spin_mode=fast", "invalid spin_mode 'fast'"),
-                (",spin_mode=budget:0", "invalid spin_mode 'budget:0'"),
-                (",queues=0", "invalid queues '0'"),
-                (",queues=x", "invalid queues 'x'"),
-                (",client=2", "invalid client '2'"),
-                (",sleep_max_us=0", "invalid sleep_max_us '0'"),
-                (",spin_us=-5", "invalid spin_us '-5'"),
-                (",spin_mode=spin:10,spin_us=20", "disagree"),
-                (",queues=1,queues=2", "given twice"),
-                (",sleep=maybe", "invalid sleep 'maybe'"),
-                (",latency_us=0", "invalid latency_us '0'")):
-            expect_error([vdev(sock, extra)], [want], "devargs " + extra)
-        expect_error(["net_vhost_spin0,queues=1"], ["'iface'"],
-                     "no iface")
-        expect_error([vdev("/x" * 60)], ["invalid iface"], "long iface")
+        bad = [(",foo=1", "unknown devarg 'foo'"),
+               (",spin_mode=fast", "invalid spin_mode 'fast'"),
+               (",spin_mode=budget:0", "invalid spin_mode 'budget:0'"),
+               (",queues=0", "invalid queues '0'"),
+               (",queues=x", "invalid queues 'x'"),
+               (",client=2", "invalid client '2'"),
+               (",sleep_max_us=0", "invalid sleep_max_us '0'"),
+               (",spin_us=-5", "invalid spin_us '-5'"),
+               (",spin_mode=spin:10,spin_us=20", "disagree"),
+               (",queues=1,queues=2", "given twice"),
+               (",sleep=maybe", "invalid sleep 'maybe'"),
+               (",latency_us=0", "invalid latency_us '0'")]
+        extra, want = bad[0]
+        expect_error([vdev(sock, extra)], [want], "devargs " + extra)
+        # A new name each time: a device whose probe failed stays known
+        # to the vdev bus, unprobed.
+        devs = [("net_vhost_spin%d,iface=%s%s" % (i, sock, extra), want,
+                 "devargs " + extra) for i, (extra, want) in
+                enumerate(bad[1:], 1)]
+        devs += [("net_vhost_spin20,queues=1", "'iface'", "no iface"),
+                 ("net_vhost_spin21,iface=" + "/x" * 60, "invalid iface",
+                  "long iface")]
+        with hl.h.Testpmd("host", plugins=[hl.h.plugin("vhost_spin")],
+                          fwd_lcore=1) as t:
+            for dev, want, what in devs:
+                start = len(t.log)
+                t.cmd("port attach " + dev)
+                new = t.log[start:]
+                check(want in new, "%s: no %r in the log of the attach:\n%s"
+                      % (what, want, new[-1500:]))
+                print("%s: rejected at attach (%s)" % (what, want))
+            out = t.cmd("show port summary all")
+            check("net_vhost_spin" not in out,
+                  "a port exists after only failed attaches:\n" + out)
 
 
 CASES = {
