@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Bad devargs and a missing or refusing backend: testpmd (told to need
-one port: --nb-ports=1) exits with status 1, not a signal, and the PMD's
-error names the problem.
+"""Bad devargs and a missing or refusing backend: the PMD's error names
+the problem. At start-up (--vdev; a parse error, no path, no socket, a
+refusing socket) testpmd, told to need one port (--nb-ports=1), exits with
+status 1, not a signal; the other parse errors are attached one by one to
+one running testpmd ("port attach"), each failing, no port left.
 
 Cases: unknown key, bad numbers, bad spin_mode, bad or contradictory
 spin_us, bad sleep_max_us, bad reply_timeout_ms, bad mac, no path, socket
@@ -68,6 +70,34 @@ def keep_stdin():
             print("ok: fd 0 still %s, testpmd answers" % after)
 
 
+# Run at start-up, each its own testpmd: a parse error, and the errors met
+# after the parse (no path, no socket, a refusing socket), which undo
+# more. The other parse errors are attached to one running testpmd.
+AT_STARTUP = {"path={sock},foo=1", "queues=1", "path={absent}",
+              "path={refusing}"}
+
+
+def startup(args, expect):
+    rc, log = harness.run_testpmd(
+        "bad", vdevs=["net_virtio_spin0," + args],
+        plugins=[harness.plugin("virtio")], fwd_lcore=1,
+        args=["--nb-ports=1"], timeout=20)
+    check(rc == 1, "devargs %r: exit status %s, expected 1\n%s"
+          % (args, rc, log[-1500:]))
+    check(expect in log, "devargs %r: no %r in the log:\n%s"
+          % (args, expect, log[-1500:]))
+
+
+def attached(t, n, args, expect):
+    start = len(t.log)
+    out = t.cmd("port attach net_virtio_spin%d,%s" % (n, args), timeout=30)
+    new = t.log[start:]
+    check("Failed to attach port" in out,
+          "devargs %r: the attach did not fail: %r" % (args, out))
+    check(expect in new, "devargs %r: no %r in the log of the attach:\n%s"
+          % (args, expect, new[-1500:]))
+
+
 def main():
     if sys.argv[1:] == ["bad_devargs_keep_stdin"]:
         keep_stdin()
@@ -78,17 +108,24 @@ def main():
         s.bind(refusing)  # bound, never listening: connect() is refused
         paths = {"sock": refusing, "absent": os.path.join(d, "absent.sock"),
                  "refusing": refusing}
+        later = []
         for args, expect in CASES:
+            if args not in AT_STARTUP:
+                later.append((args.format(**paths), expect))
+                continue
             args = args.format(**paths)
-            rc, log = harness.run_testpmd(
-                "bad", vdevs=["net_virtio_spin0," + args],
-                plugins=[harness.plugin("virtio")], fwd_lcore=1,
-                args=["--nb-ports=1"], timeout=20)
-            check(rc == 1, "devargs %r: exit status %s, expected 1\n%s"
-                  % (args, rc, log[-1500:]))
-            check(expect in log, "devargs %r: no %r in the log:\n%s"
-                  % (args, expect, log[-1500:]))
-            print("ok: %-40s -> %s" % (args.replace(d, "<dir>"), expect))
+            startup(args, expect)
+            print("ok: %-40s -> %s (start-up: exit 1)"
+                  % (args.replace(d, "<dir>"), expect))
+        with harness.Testpmd("bad", plugins=[harness.plugin("virtio")],
+                             fwd_lcore=1) as t:
+            for n, (args, expect) in enumerate(later):
+                attached(t, n, args, expect)
+                print("ok: %-40s -> %s (attach)"
+                      % (args.replace(d, "<dir>"), expect))
+            out = t.cmd("show port summary all")
+            check("Number of available ports: 0" in out,
+                  "a port exists after only failed attaches: %r" % out)
         s.close()
 
 
