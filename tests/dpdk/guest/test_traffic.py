@@ -61,8 +61,9 @@ Cases (argv[1]):
       the ring each queue gets when the application asks for 0
       descriptors (testpmd's default): 256 with spin_mode=poll, 1024
       with spin_mode=adaptive (its tx ring with a soft depth of 256:
-      test_soft_depth.py); queue_size=512 sets both in either mode. Read with testpmd's "show rxq info" and "show
-      txq info", link up against stock net_vhost.
+      test_soft_depth.py); queue_size=512 sets both in either mode.
+      Read with testpmd's "show rxq info" and "show txq info", link up
+      against one stock net_vhost that each guest connects to in turn.
   *_spin runs the guest with spin_mode=spin:20 (sleeps when idle); the
   guest's rx must then also have armed and slept during the idle period
   before traffic starts, and been woken by the host's call.
@@ -440,24 +441,26 @@ def noscatter(d, devargs, spin):
 
 
 def rings(d, devargs, spin):
-    for extra, want in (("", (256, 256)), ("spin_mode=adaptive", (1024, 1024)),
-                        ("spin_mode=adaptive,queue_size=512", (512, 512)),
-                        ("queue_size=512", (512, 512))):
-        with vhost_pmd(d, "rxonly") as host, \
-                guest_pmd(d, "rxonly", extra) as guest:
-            guest.wait_link_up(0)
-            host.wait_link_up(0)
-            for kind, what, n in (("rxq", "RXDs", want[0]),
-                                  ("txq", "TXDs", want[1])):
-                out = guest.cmd("show %s info 0 0" % kind)
-                m = re.search(r"Number of %s: (\d+)" % what, out)
-                check(m is not None, "no ring size in 'show %s info': %r"
-                      % (kind, out[-800:]))
-                check(int(m.group(1)) == n,
-                      "devargs '%s': %s ring %s, expected %d"
-                      % (extra, kind, m.group(1), n))
-            print("ok: devargs '%s': rx ring %d, tx ring %d"
-                  % ((extra,) + want))
+    # One host; each guest connects in turn.
+    with vhost_pmd(d, "rxonly") as host:
+        for extra, want in (("", (256, 256)),
+                            ("spin_mode=adaptive", (1024, 1024)),
+                            ("spin_mode=adaptive,queue_size=512", (512, 512)),
+                            ("queue_size=512", (512, 512))):
+            with guest_pmd(d, "rxonly", extra) as guest:
+                guest.wait_link_up(0)
+                host.wait_link_up(0)
+                for kind, what, n in (("rxq", "RXDs", want[0]),
+                                      ("txq", "TXDs", want[1])):
+                    out = guest.cmd("show %s info 0 0" % kind)
+                    m = re.search(r"Number of %s: (\d+)" % what, out)
+                    check(m is not None, "no ring size in 'show %s info': "
+                          "%r" % (kind, out[-800:]))
+                    check(int(m.group(1)) == n,
+                          "devargs '%s': %s ring %s, expected %d"
+                          % (extra, kind, m.group(1), n))
+                print("ok: devargs '%s': rx ring %d, tx ring %d"
+                      % ((extra,) + want))
 
 
 def main():
