@@ -15,7 +15,8 @@ Cases (argv[1]):
   legacy      --legacy-mem --no-huge -m 256 (what OVS-DPDK runs without
               hugepages)
       each: guest txonly -> host rxonly, then host txonly -> guest
-      rxonly; packets > 0 and sender tx == receiver rx after draining.
+      rxonly over the same connection (testpmd's "set fwd", stats
+      cleared); packets > 0 and sender tx == receiver rx after draining.
       Dynamic memory: the guest logged a memory table re-sent on an
       allocation (testpmd's pools come after probe).
   legacy_huge_fails_cleanly
@@ -80,23 +81,25 @@ def check_no_hugepage_files(*tps):
 
 
 def oneway(d, mem):
+    """Guest -> host, then host -> guest, over one connection."""
     dynamic = "--single-file-segments" in mem
-    for sender in ("guest", "host"):
-        gfwd, hfwd = (("txonly", "rxonly") if sender == "guest"
-                      else ("rxonly", "txonly"))
-        with vhost_pmd(d, hfwd) as host, \
-                guest_pmd(d, gfwd, mem=mem) as guest:
-            guest.wait_link_up(0)
-            host.wait_link_up(0)
-            tx, rx = (guest, host) if sender == "guest" else (host, guest)
+    with vhost_pmd(d, "rxonly") as host, \
+            guest_pmd(d, "txonly", mem=mem) as guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        for tx, rx in ((guest, host), (host, guest)):
+            for tp, fwd in ((tx, "txonly"), (rx, "rxonly")):
+                tp.cmd("set fwd " + fwd)
+                tp.cmd("clear port stats all")
             rx.start_fwd()
             tx.start_fwd()
             settle(0.5)
-            exact(tx, rx, "memory %s" % " ".join(mem))
-            if dynamic:
-                check(resent(guest, "allocation") > 0,
-                      "dynamic memory but no table re-sent on allocation")
-        check_no_hugepage_files(guest, host)
+            exact(tx, rx, "memory %s, %s -> %s" % (" ".join(mem), tx.name,
+                                                   rx.name))
+        if dynamic:
+            check(resent(guest, "allocation") > 0,
+                  "dynamic memory but no table re-sent on allocation")
+    check_no_hugepage_files(guest, host)
 
 
 def legacy_huge(d):
