@@ -50,6 +50,8 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
                         prompt, without the log and event lines other
                         threads printed meanwhile (those stay in .log).
                         Raises HarnessError (with the log tail).
+  .attach_fails(dev) -> str             "port attach dev", which must fail;
+                        what the process printed meanwhile
   .wait_link_up(port, timeout=10) / .wait_link_down(port, timeout=10)
   .link_up(port) -> bool
   .start_fwd() / .stop_fwd() -> str     "start" / "stop" (stop's output)
@@ -394,6 +396,16 @@ class Testpmd:
         if out.startswith(line):
             out = out[len(line):]
         return out
+
+    def attach_fails(self, dev, timeout=30):
+        """'port attach dev', which must fail ("Failed to attach port");
+        returns everything the process printed meanwhile (the PMD's
+        error), or raises HarnessError."""
+        start = len(self.log)
+        out = self.cmd("port attach " + dev, timeout=timeout)
+        if "Failed to attach port" not in out:
+            self.fail("port attach %s did not fail: %r" % (dev, out))
+        return self.log[start:]
 
     def wait(self, timeout):
         try:

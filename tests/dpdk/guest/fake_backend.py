@@ -30,11 +30,10 @@ addresses are the guest's virtual addresses), takes SET_VRING_NUM/BASE/
 ADDR/CALL/KICK, and from the kick on (polling, every millisecond) puts a
 small packet into each rx buffer the guest posts (vring 2q) and gives back
 each tx buffer (vring 2q+1), signalling the call eventfd. GET_VRING_BASE
-stops the vring and answers where it stopped. hostile={vring: mode}
-makes it break one vring on purpose, once, after `after` good entries
-(see RingServer.MODES); .hostile_done lists the vrings it has broken
-(once per break); .arm(vring, mode) breaks one again, on the current
-connection.
+stops the vring and answers where it stopped. .arm(vring, mode) makes
+it break one vring of the current connection on purpose, once, after
+`after` good entries (see RingServer.MODES); .hostile_done lists the
+vrings it has broken, once per break, over every connection.
 queues=N answers GET_QUEUE_NUM (and offers MQ when N > 1).
 """
 
@@ -129,8 +128,8 @@ class RingServer:
     FRAME = (b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
              + bytes(46))
 
-    def __init__(self, hostile=None, after=200, batch=32):
-        self.hostile = dict(hostile or {})
+    def __init__(self, after=200, batch=32):
+        self.hostile = {}  # vring -> mode, set by FakeBackend.arm()
         self.after = after
         self.batch = batch
         self.regions = []  # (gpa, size, mmap, anchor, base address)
@@ -358,8 +357,8 @@ class RingServer:
 
 class FakeBackend:
     def __init__(self, path, rule=None, features=FEATURES,
-                 protocol_features=PF_REPLY_ACK, serve=False, hostile=None,
-                 after=200, queues=1):
+                 protocol_features=PF_REPLY_ACK, serve=False, after=200,
+                 queues=1):
         self.path = path
         self.rule = rule or (lambda conn, req: None)
         self.features = features | (F_MQ if queues > 1 else 0)
@@ -367,7 +366,6 @@ class FakeBackend:
             PF_MQ if queues > 1 else 0)
         self.queues = queues
         self.serve = serve
-        self.hostile = hostile
         self.after = after
         self._hostile_done = []  # earlier connections
         self.ring = None  # the RingServer of the current connection
@@ -403,8 +401,8 @@ class FakeBackend:
         return False
 
     def arm(self, vring, mode):
-        """Break vring once more, the next time it is served (the current
-        connection; its counter of good entries is past `after` by now)."""
+        """Break vring of the current connection once, when it has given
+        back `after` good entries (at once if it has already)."""
         ring = self.ring
         if ring is None:
             raise RuntimeError("fake backend: no connection")
@@ -441,11 +439,7 @@ class FakeBackend:
                     self._conn.close()
                 self._conn = conn
             if self.serve:
-                # Once broken on purpose, a vring stays well-behaved in
-                # later connections (a port restart recovers it).
-                hostile = {i: m for i, m in (self.hostile or {}).items()
-                           if i not in self._hostile_done}
-                self.ring = RingServer(hostile, self.after)
+                self.ring = RingServer(self.after)
             try:
                 self._talk(conn, self.conns)
             finally:

@@ -10,7 +10,7 @@ mem= passes EAL memory flags (harness.Testpmd's mem), e.g.
 ["--single-file-segments"] for dynamic hugepage memory; the default is
 --no-huge -m 256. Both are harness.Testpmd objects (not started: use them in a `with`).
 drained(receiver, want) waits for a receiver to catch up with a stopped
-sender. check(cond, msg) raises AssertionError(msg) when cond is false; run(main)
+sender; turn_around(tx, rx) makes a stopped pair send the other way. check(cond, msg) raises AssertionError(msg) when cond is false; run(main)
 runs a test body, printing PASS or the failure with the message.
 """
 
@@ -83,6 +83,15 @@ def check_event_idx(host):
 
 def settle(seconds=0.3):
     time.sleep(seconds)
+
+
+def turn_around(tx, rx):
+    """Make tx the sender (txonly) and rx the receiver (rxonly) of a
+    connection that may have run the other way, their port stats zeroed;
+    both must be stopped."""
+    for tp, fwd in ((tx, "txonly"), (rx, "rxonly")):
+        tp.cmd("set fwd " + fwd)
+        tp.cmd("clear port stats all")
 
 
 def drained(receiver, want, port=0, timeout=3.0):

@@ -120,44 +120,40 @@ USED_MODES = ("bad_id", "not_in_flight", "twice", "len", "jump",
               "nbuf_ring", "nbuf_used", "tx_bad_id")
 
 
+def vring_of(mode):
+    return 3 if mode.startswith("tx_") else 2
+
+
 def used_case(modes, in_order=False):
     """One guest, one connection: each mode breaks its vring once, in
     turn, and each time the queue stops alone and a port restart brings
     it back (the next mode breaks the restarted rings)."""
-    def vring_of(mode):
-        return 3 if mode.startswith("tx_") else 2
-
     with harness.private_dir() as d:
         path = os.path.join(d, "hostile.sock")
         feats = FEATURES | (1 << IN_ORDER if in_order else 0)
-        with FakeBackend(path, serve=True,
-                         hostile={vring_of(modes[0]): modes[0]},
-                         queues=2, features=feats) as be, \
+        with FakeBackend(path, serve=True, queues=2,
+                         features=feats) as be, \
                 guest(path) as g:
             g.wait_link_up(0, timeout=30)
             check(not in_order or "IN_ORDER on" in g.log,
                   "IN_ORDER offered but the guest did not log "
                   "'IN_ORDER on'")
+            g.start_fwd()
             breaks = {2: 0, 3: 0}
-            for k, mode in enumerate(modes):
-                vring = vring_of(mode)
-                errors = g.xstats(0).get(
-                    "%s_q1_errors" % ("tx" if vring == 3 else "rx"), 0)
-                if k:
-                    be.arm(vring, mode)
-                else:
-                    g.start_fwd()
-                breaks[vring] += 1
-                used_round(g, be, mode, vring, breaks[vring], errors)
+            for mode in modes:
+                breaks[vring_of(mode)] += 1
+                used_round(g, be, mode, breaks[vring_of(mode)])
             g.stop_fwd()
             finish(g)
 
 
-def used_round(g, be, mode, vring, done, errors):
-    """The guest forwards; the backend breaks vring with mode, its
-    done-th break of that vring; the queue's error count was `errors`
-    before."""
+def used_round(g, be, mode, done):
+    """While the guest forwards, the backend breaks mode's vring, its
+    done-th break of that vring."""
+    vring = vring_of(mode)
     d_ = "tx" if vring == 3 else "rx"
+    errors = g.xstats(0).get("%s_q1_errors" % d_, 0)
+    be.arm(vring, mode)
     check(wait_until(lambda: be.hostile_done.count(vring) >= done, 60),
           "%s: the backend never broke vring %d (xstats %r)\n%s"
           % (mode, vring, g.xstats(0), g.log[-3000:]))

@@ -58,7 +58,7 @@ import re
 import sys
 
 from guestlib import (check, drained, guest_pmd, harness, run, settle,
-                      vhost_pmd)
+                      turn_around, vhost_pmd)
 
 MODES = {
     "dynamic": ["--single-file-segments"],
@@ -88,9 +88,7 @@ def oneway(d, mem):
         guest.wait_link_up(0)
         host.wait_link_up(0)
         for tx, rx in ((guest, host), (host, guest)):
-            for tp, fwd in ((tx, "txonly"), (rx, "rxonly")):
-                tp.cmd("set fwd " + fwd)
-                tp.cmd("clear port stats all")
+            turn_around(tx, rx)
             rx.start_fwd()
             tx.start_fwd()
             settle(0.5)

@@ -81,7 +81,7 @@ import sys
 import time
 
 from guestlib import (check, check_event_idx, drained, guest_pmd, harness, run,
-                      settle, vhost_pmd)
+                      settle, turn_around, vhost_pmd)
 
 SPIN = "spin_mode=spin:20,sleep_max_us=%d" % harness.SLEEP_MAX_US
 
@@ -105,10 +105,7 @@ def oneway(d, devargs, spin):
               "guest tx %d != host rx %d" % (g["tx_packets"],
                                              h["rx_packets"]))
         # host -> guest, the same connection
-        guest.cmd("set fwd rxonly")
-        host.cmd("set fwd txonly")
-        for tp in (guest, host):
-            tp.cmd("clear port stats all")
+        turn_around(host, guest)
         guest.start_fwd()
         if spin:
             settle(0.5)  # idle: the guest arms and sleeps
