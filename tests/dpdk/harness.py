@@ -124,6 +124,17 @@ vhost_kick_fds(log) -> {vring_index: fd}
     The kick fd the stock vhost library holds for each vring, from its
     "vring kick idx:N file:FD" lines (INFO of lib.vhost.config); the last
     line per vring wins (reconnections replace fds).
+
+Checks and cases, for every test script:
+Fail (an AssertionError), check(cond, msg)
+    A check that did not hold: raises Fail(msg) unless cond.
+run_case(cases, skip_missing=False)
+    Run the case argv[1] names (a key of the dict cases; each value takes
+    no argument), print "PASS name" or "FAIL name: why" and exit 0 or 1
+    (2 for a name not in cases). A failed check, a HarnessError and a
+    missing file fail with their message, anything else with its
+    traceback. skip_missing: a missing file (a plugin not built) is a
+    skip instead (exit 77; CI counts a skip as a failure).
 """
 
 import contextlib
@@ -138,6 +149,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "scripts"))
@@ -164,6 +176,42 @@ _counter = itertools.count()
 
 class HarnessError(Exception):
     pass
+
+
+class Fail(AssertionError):
+    """A test's check did not hold; the message says what was seen."""
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+SKIP = 77  # meson's exit status for a skipped test
+
+
+def run_case(cases, skip_missing=False):
+    if len(sys.argv) < 2 or sys.argv[1] not in cases:
+        print("usage: %s CASE (one of: %s)" % (
+            sys.argv[0], ", ".join(sorted(cases))))
+        sys.exit(2)
+    name = sys.argv[1]
+    try:
+        cases[name]()
+    except FileNotFoundError as e:
+        if skip_missing:
+            print("SKIP %s: %s" % (name, e))
+            sys.exit(SKIP)
+        print("FAIL %s: %s" % (name, e))
+        sys.exit(1)
+    except (AssertionError, HarnessError) as e:
+        print("FAIL %s: %s" % (name, e))
+        sys.exit(1)
+    except Exception as e:
+        traceback.print_exc()
+        print("FAIL %s: unexpected error: %s" % (name, e))
+        sys.exit(1)
+    print("PASS %s" % name)
 
 
 def build_dir():

@@ -9,19 +9,16 @@ check_twoq(where, grow, x0, x1)
                             the two-queue checks on xstats before/after
 sink_path(), run_sink(argv, log, drive), check_sink(where, rc, out)
                             tests/dpdk/host/intr_sink: run it, check it
-cases(makers)               {CASE_MODE: fn} for every mode
-main(cases)                 run the case named in argv[1]: exit 0 (PASS)
-                            or 1 (FAIL: what was seen)
-Fail / check(cond, msg)
+cases(makers)               {CASE_MODE: fn} for every mode, for
+                            harness.run_case()
+Fail / check(cond, msg)     harness's
 """
 
 import os
 import re
 import signal
 import subprocess
-import sys
 import time
-import traceback
 
 import harness as h
 
@@ -36,13 +33,7 @@ WINDOW_S = 0.4
 BURSTS = 10  # intr cases: bursts of 32, one every 0.2 s
 
 
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
+Fail, check = h.Fail, h.check
 
 
 def windows(read, n=WINDOWS, seconds=WINDOW_S):
@@ -174,21 +165,3 @@ def cases(makers):
             res["%s_%s" % (case, name)] = (
                 lambda f, m: lambda: f(m))(fn, mode)
     return res
-
-
-def main(all_cases):
-    if len(sys.argv) < 2 or sys.argv[1] not in all_cases:
-        print("usage: %s CASE (one of: %s)" % (
-            sys.argv[0], ", ".join(sorted(all_cases))))
-        sys.exit(2)
-    name = sys.argv[1]
-    try:
-        all_cases[name]()
-    except (Fail, AssertionError, h.HarnessError, FileNotFoundError) as e:
-        print("FAIL %s: %s" % (name, e))
-        sys.exit(1)
-    except Exception:
-        traceback.print_exc()
-        print("FAIL %s: unexpected error" % name)
-        sys.exit(1)
-    print("PASS %s" % name)

@@ -84,13 +84,7 @@ HUGE_MB_NEEDED = 512  # two processes, dynamic memory
 TIMEOUT = 120
 
 
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
+Fail, check = h.Fail, h.check
 
 
 def count(c):

@@ -118,27 +118,3 @@ def fd_kinds(pid):
             k = k.split(":", 1)[0]
         kinds[k] = kinds.get(k, 0) + 1
     return kinds
-
-
-def main(cases):
-    """Run the case named in argv[1]. Every error fails (exit 1) with what
-    was seen; nothing is skipped (a plugin not built is a failure too)."""
-    import traceback
-    if len(sys.argv) < 2 or sys.argv[1] not in cases:
-        print("usage: %s CASE (one of: %s)" % (
-            sys.argv[0], ", ".join(sorted(cases))))
-        sys.exit(2)
-    name = sys.argv[1]
-    try:
-        cases[name]()
-    except (AssertionError, harness.HarnessError) as e:
-        print("FAIL %s: %s" % (name, e))
-        sys.exit(1)
-    except Exception as e:
-        if type(e).__name__ == "Fail":
-            print("FAIL %s: %s" % (name, e))
-        else:
-            traceback.print_exc()
-            print("FAIL %s: unexpected error: %s" % (name, e))
-        sys.exit(1)
-    print("PASS %s" % name)

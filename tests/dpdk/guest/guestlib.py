@@ -8,10 +8,12 @@ on core 1) against Debian's stock net_vhost in another (forwarding on core
 
 mem= passes EAL memory flags (harness.Testpmd's mem), e.g.
 ["--single-file-segments"] for dynamic hugepage memory; the default is
---no-huge -m 256. Both are harness.Testpmd objects (not started: use them in a `with`).
+--no-huge -m 256. Both are harness.Testpmd objects (not started: use them
+in a `with`).
 drained(receiver, want) waits for a receiver to catch up with a stopped
-sender; turn_around(tx, rx) makes a stopped pair send the other way. check(cond, msg) raises AssertionError(msg) when cond is false; run(main)
-runs a test body, printing PASS or the failure with the message.
+sender; turn_around(tx, rx) makes a stopped pair send the other way.
+check(cond, msg) is harness's (it raises harness.Fail, an AssertionError);
+run(main) runs a test body, printing PASS or the failure with the message.
 """
 
 import os
@@ -59,9 +61,7 @@ def guest_pmd(d, fwd, devargs="", queues=1, name="guest", log=None,
                     + (log or os.environ.get("VSPIN_GUEST_LOG", "info"))])
 
 
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
+check = harness.check
 
 
 def negotiated_features(host):

@@ -125,4 +125,4 @@ CASES = {
 }
 
 if __name__ == "__main__":
-    wl.main(CASES)
+    harness.run_case(CASES)

@@ -10,22 +10,12 @@ directory. Each test file runs one case named on its command line and exits
 
 import os
 import sys
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 import harness as h  # noqa: E402
 
-SKIP = 77
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
+Fail, check = h.Fail, h.check
 
 
 def host_vdev(kind, sock, mode=None, client=False, extra=""):
@@ -98,21 +88,4 @@ def settle(rx_side, tx_side, rx_key, tx_key, timeout=10.0):
 
 def main(cases):
     """Run the case named in argv[1] (a key of `cases`)."""
-    if len(sys.argv) < 2 or sys.argv[1] not in cases:
-        print("usage: %s CASE (one of: %s)" % (
-            sys.argv[0], ", ".join(sorted(cases))))
-        sys.exit(2)
-    name = sys.argv[1]
-    try:
-        cases[name]()
-    except FileNotFoundError as e:
-        print("SKIP %s: %s" % (name, e))
-        sys.exit(SKIP)
-    except (Fail, h.HarnessError) as e:
-        print("FAIL %s: %s" % (name, e))
-        sys.exit(1)
-    except Exception:
-        traceback.print_exc()
-        print("FAIL %s: unexpected error" % name)
-        sys.exit(1)
-    print("PASS %s" % name)
+    h.run_case(cases, skip_missing=True)

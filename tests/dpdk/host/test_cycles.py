@@ -358,4 +358,4 @@ def host_cycles():
 CASES = {"cycles": host_cycles}
 
 if __name__ == "__main__":
-    wl.main(CASES)
+    H.run_case(CASES)

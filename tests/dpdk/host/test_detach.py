@@ -112,4 +112,4 @@ CASES = {
 }
 
 if __name__ == "__main__":
-    wl.main(CASES)
+    hl.h.run_case(CASES)

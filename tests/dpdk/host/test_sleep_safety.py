@@ -180,4 +180,4 @@ CASES = ss.cases({
 })
 
 if __name__ == "__main__":
-    ss.main(CASES)
+    h.run_case(CASES)

@@ -69,11 +69,8 @@ import vhost_events  # noqa: E402
 
 VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
-SKIP = 77
-
-
-class Fail(Exception):
-    pass
+SKIP = h.SKIP
+Fail, check = h.Fail, h.check
 
 
 def end(proc, timeout=10):
@@ -88,11 +85,6 @@ def end(proc, timeout=10):
         proc.wait(10)
     except ProcessLookupError:
         pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
 
 
 def missing():

@@ -40,9 +40,7 @@ CASES = {
 PARAM_RE = re.compile(r'([^\s=<>]+)=(<[^<>]+>|[^\s<>]+)')
 
 
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
+check = harness.check
 
 
 def parser_keys(src, array):

@@ -32,9 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import harness  # noqa: E402
 
 
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
+check = harness.check
 
 
 def proc_info(tool, primary, plugins, *args):

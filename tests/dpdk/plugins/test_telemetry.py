@@ -54,9 +54,7 @@ SETTINGS = ("sleep_cost_us", "latency_us", "wake_late_us", "busy_pct",
 STATES = ("poll", "spin", "armed", "sleep")
 
 
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
+check = harness.check
 
 
 def port_of(tp, driver):

@@ -49,9 +49,7 @@ PKT_LINE = re.compile(r"src=\S+ - dst=\S+ - pool=\S+ - type=(0x[0-9a-f]+) "
                       r"(?: - VLAN tci=(0x[0-9a-f]+))?")
 
 
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
+check = harness.check
 
 
 def tag_with(tp, tci):
