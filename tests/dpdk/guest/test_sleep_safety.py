@@ -45,6 +45,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 import harness as h  # noqa: E402
+import intr_sink  # noqa: E402
 import sleep_safety as ss  # noqa: E402
 from guestlib import guest_pmd, sock_path, vhost_pmd  # noqa: E402
 
@@ -138,25 +139,15 @@ def idle(mode):
 
 
 def intr(mode):
-    sink = ss.sink_path()
     with h.private_dir() as d, vhost_pmd(d, "io") as H:
-        argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
-                "--file-prefix", "gssink-%d" % os.getpid(),
-                "-d", h.plugin("virtio"), "--vdev", guest_vdev(d, mode),
-                "--", str(32 * ss.BURSTS), "60"]
-
         def drive():
             H.wait_link_up(0)
-            time.sleep(0.5)  # the sink is asleep in epoll now
-            for _ in range(ss.BURSTS):
-                H.cmd("start tx_first")
-                time.sleep(0.2)
-                H.stop_fwd()
-            time.sleep(0.5)
+            intr_sink.send_bursts(H)
 
-        with open(os.path.join(d, "sink.log"), "w+") as log:
-            rc, out = ss.run_sink(argv, log, drive)
-    ss.check_sink("guest intr " + mode, rc, out)
+        where = "guest intr " + mode
+        res = intr_sink.run(d, "gssink", h.plugin("virtio"),
+                            guest_vdev(d, mode), drive, where)
+    ss.check_intr(where, res)
 
 
 CASES = ss.cases({

@@ -49,11 +49,11 @@ intr_MODE
     a poll that finds packets).
 """
 
-import os
 import time
 
 import hostlib as hl
-import sleep_safety as ss  # tests/dpdk/, on the path through hostlib
+import intr_sink  # tests/dpdk/, on the path through hostlib
+import sleep_safety as ss
 
 h = hl.h
 
@@ -144,31 +144,20 @@ def idle(mode):
 
 
 def intr(mode):
-    sink, plugin = ss.sink_path(), h.plugin("vhost_spin")
     with h.private_dir() as d:
         sock = d + "/vhost.sock"
-        argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
-                "--file-prefix", "ssink-%d" % os.getpid(), "-d", plugin,
-                "--vdev", hl.host_vdev("ours", sock, mode),
-                "--", str(32 * ss.BURSTS), "60"]
 
         def drive():
-            if not hl.wait_until("socket", lambda: os.path.exists(sock),
-                                 10):
-                raise ss.Fail("intr_sink made no socket")
+            intr_sink.wait_socket(sock)
             with hl.guest("stock", sock) as G:
                 G.wait_link_up(0)
                 G.cmd("set fwd io")
-                time.sleep(0.5)  # the sink is asleep in epoll now
-                for _ in range(ss.BURSTS):
-                    G.cmd("start tx_first")
-                    time.sleep(0.2)
-                    G.stop_fwd()
-                time.sleep(0.5)
+                intr_sink.send_bursts(G)
 
-        with open(d + "/sink.log", "w+") as log:
-            rc, out = ss.run_sink(argv, log, drive)
-    ss.check_sink("intr " + mode, rc, out)
+        where = "intr " + mode
+        res = intr_sink.run(d, "ssink", h.plugin("vhost_spin"),
+                            hl.host_vdev("ours", sock, mode), drive, where)
+    ss.check_intr(where, res)
 
 
 CASES = ss.cases({

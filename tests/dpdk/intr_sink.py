@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""intr_sink on one of our ports, woken by bursts from a testpmd peer: the
+rx-interrupt cases of host/test_intr.py, guest/test_rx_intr.py and both
+sleep-safety tests.
+
+intr_sink (tests/dpdk/host/intr_sink.c) is an l3fwd-power-style loop on
+lcore 1: poll; when the queue is empty, enable its rx interrupt,
+rte_epoll_wait up to 1 s, disable. At SIGINT it prints "rx N wakeups N
+timeouts N lost N" (lost: an epoll timeout followed by a poll that found
+packets, a wake-up that never came) and "xstat NAME VALUE" lines.
+
+BURSTS
+    bursts of 32 packets the peer sends, 0.2 s apart
+run(d, prefix, plugin, vdev, drive, where) -> dict
+    intr_sink with one --vdev (--no-huge, its log in d), drive() called
+    while it runs, then SIGINT. Returns rx, wakeups, timeouts, lost and
+    xstats (a dict), once it is checked that intr_sink reported, exited
+    0, received all 32 x BURSTS packets and lost no wake-up.
+wait_socket(path)
+    wait up to 10 s for intr_sink's vhost-user server socket
+send_bursts(tp)
+    the BURSTS bursts from a stopped testpmd tp: start tx_first, stop
+check_every_burst_woke(res)
+    a run's sink was woken by every burst (BURSTS wake-ups or more) and
+    slept between them (fewer than 200: an fd left readable would wake it
+    without end)
+"""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import harness as h
+
+BURSTS = 10
+SECONDS = 60  # intr_sink's own limit, should SIGINT never come
+
+
+def run(d, prefix, plugin, vdev, drive, where):
+    sink = h.test_program("VSPIN_INTR_SINK", "tests/dpdk/host/intr_sink")
+    argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
+            "--file-prefix", "%s-%d" % (prefix, os.getpid()), "-d", plugin,
+            "--vdev", vdev, "--", str(32 * BURSTS), str(SECONDS)]
+    with open(os.path.join(d, "sink.log"), "w+") as log:
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        rc = None
+        try:
+            drive()
+            p.send_signal(signal.SIGINT)
+            rc = p.wait(30)
+        except subprocess.TimeoutExpired:
+            pass
+        except (h.HarnessError, h.Fail) as e:
+            p.terminate()
+            p.wait(10)
+            log.seek(0)
+            raise h.Fail("%s: %s\n--- intr_sink log ---\n%s" % (
+                where, e, log.read()[-3000:]))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            h.remove_eal_files(h.file_prefix(argv))
+        log.seek(0)
+        out = log.read()
+    m = re.search(r"rx (\d+) wakeups (\d+) timeouts (\d+) lost (\d+)", out)
+    h.check(m is not None, "%s: intr_sink printed no result (exit %s):\n%s"
+            % (where, rc, out[-2000:]))
+    res = dict(zip(("rx", "wakeups", "timeouts", "lost"),
+                   map(int, m.groups())))
+    res["xstats"] = {k: int(v) for k, v in
+                     re.findall(r"^xstat (\S+) (\d+)$", out, re.M)}
+    print("%s: intr_sink received %d packets, %d wake-ups, %d timeouts, "
+          "%d lost" % (where, res["rx"], res["wakeups"], res["timeouts"],
+                       res["lost"]))
+    h.check(rc == 0 and res["rx"] >= 32 * BURSTS,
+            "%s: received %d of %d packets (exit %s)"
+            % (where, res["rx"], 32 * BURSTS, rc))
+    h.check(res["lost"] == 0, "%s: %d lost wake-ups: epoll timed out with "
+            "packets waiting" % (where, res["lost"]))
+    return res
+
+
+def wait_socket(path):
+    deadline = time.monotonic() + 10
+    while not os.path.exists(path):
+        h.check(time.monotonic() < deadline, "intr_sink made no socket")
+        time.sleep(0.05)
+
+
+def send_bursts(tp):
+    time.sleep(0.5)  # the sink is asleep in epoll now
+    for _ in range(BURSTS):
+        tp.cmd("start tx_first")
+        time.sleep(0.2)
+        tp.stop_fwd()
+    time.sleep(0.5)
+
+
+def check_every_burst_woke(res):
+    h.check(res["wakeups"] >= BURSTS, "%d wake-ups (and %d epoll timeouts) "
+            "for %d bursts: a burst did not wake the sleeping sink"
+            % (res["wakeups"], res["timeouts"], BURSTS))
+    h.check(res["wakeups"] < 200, "%d wake-ups for %d bursts: the sink "
+            "never slept" % (res["wakeups"], BURSTS))
