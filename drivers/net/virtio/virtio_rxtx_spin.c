@@ -123,17 +123,24 @@ virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq)
 	return rxq->vq.num_free == rxq->vq.vr.num ? -ENOMEM : 0;
 }
 
-void
-virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq)
+/* Free the mbufs a ring still holds. */
+static void
+free_ring_mbufs(struct vspin_vq_drv *vq)
 {
 	uint32_t i;
 
-	for (i = 0; i < rxq->vq.vr.num; i++) {
-		if (rxq->vq.state[i].cookie != NULL) {
-			rte_pktmbuf_free(rxq->vq.state[i].cookie);
-			rxq->vq.state[i].cookie = NULL;
+	for (i = 0; i < vq->vr.num; i++) {
+		if (vq->state[i].cookie != NULL) {
+			rte_pktmbuf_free(vq->state[i].cookie);
+			vq->state[i].cookie = NULL;
 		}
 	}
+}
+
+void
+virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq)
+{
+	free_ring_mbufs(&rxq->vq);
 	if (rxq->mrg_head != NULL)
 		rte_pktmbuf_free(rxq->mrg_head);
 	rxq->mrg_head = rxq->mrg_tail = NULL;
@@ -144,14 +151,7 @@ virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq)
 void
 virtio_spin_txq_flush(struct virtio_spin_txq *txq)
 {
-	uint32_t i;
-
-	for (i = 0; i < txq->vq.vr.num; i++) {
-		if (txq->vq.state[i].cookie != NULL) {
-			rte_pktmbuf_free(txq->vq.state[i].cookie);
-			txq->vq.state[i].cookie = NULL;
-		}
-	}
+	free_ring_mbufs(&txq->vq);
 }
 
 /*
