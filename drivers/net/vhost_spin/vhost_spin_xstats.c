@@ -148,6 +148,16 @@ vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 	return total;
 }
 
+/* A queue's counters since the user's last reset; returns its publishes. */
+static uint64_t
+since_base(const struct vhost_spin_qcounts *cnt,
+	   const struct vspin_stats *vstats,
+	   const struct vhost_spin_qbase *base, struct vspin_stats *s)
+{
+	vspin_stats_since(vstats, &base->vstats, s);
+	return vspin_count_since(&cnt->publishes, &base->cnt.publishes);
+}
+
 int
 vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		      unsigned int n)
@@ -183,23 +193,15 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		if (rx) {
 			struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
 
-			if (q != NULL) {
-				vspin_stats_since(&q->vstats, &q->base.vstats,
-						  &s);
-				publishes = vspin_count_since(
-					&q->cnt.publishes,
-					&q->base.cnt.publishes);
-			}
+			if (q != NULL)
+				publishes = since_base(&q->cnt, &q->vstats,
+						       &q->base, &s);
 		} else {
 			struct vhost_spin_txq *q = dev->data->tx_queues[qid];
 
-			if (q != NULL) {
-				vspin_stats_since(&q->vstats, &q->base.vstats,
-						  &s);
-				publishes = vspin_count_since(
-					&q->cnt.publishes,
-					&q->base.cnt.publishes);
-			}
+			if (q != NULL)
+				publishes = since_base(&q->cnt, &q->vstats,
+						       &q->base, &s);
 		}
 		/* Calls are counted by the library, per vring. */
 		if (lib != NULL && ls.calls_id >= 0) {
