@@ -216,6 +216,19 @@ rx_drop_chain(struct virtio_spin_rxq *rxq, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/* Chain one more buffer of a mergeable packet: no header in this one. */
+static __rte_always_inline void
+rx_append(struct virtio_spin_rxq *rxq, struct rte_mbuf *m, uint32_t len)
+{
+	m->data_off = RTE_PKTMBUF_HEADROOM - VIRTIO_SPIN_HDR_SIZE;
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	rxq->mrg_tail->next = m;
+	rxq->mrg_tail = m;
+	rxq->mrg_head->nb_segs++;
+	rxq->mrg_head->pkt_len += len;
+}
+
 /*
  * Continue a mergeable packet with the buffers that have arrived. Returns
  * the completed packet, or NULL if some are still missing.
@@ -231,14 +244,7 @@ rx_merge(struct virtio_spin_rxq *rxq)
 		m = rx_get(rxq, &len);
 		if (m == NULL)
 			return NULL;
-		/* No header in the continuation buffers. */
-		m->data_off = RTE_PKTMBUF_HEADROOM - VIRTIO_SPIN_HDR_SIZE;
-		m->data_len = (uint16_t)len;
-		m->pkt_len = len;
-		rxq->mrg_tail->next = m;
-		rxq->mrg_tail = m;
-		rxq->mrg_head->nb_segs++;
-		rxq->mrg_head->pkt_len += len;
+		rx_append(rxq, m, len);
 		rxq->mrg_left--;
 	}
 	m = rxq->mrg_head;
@@ -335,15 +341,7 @@ rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
 		if (unlikely(len > rx_buf_len(m)))
 			goto broken;
 		if (unlikely(rxq->mrg_left > 0)) {
-			/* Continuation: no header in this buffer. */
-			m->data_off =
-				RTE_PKTMBUF_HEADROOM - VIRTIO_SPIN_HDR_SIZE;
-			m->data_len = (uint16_t)len;
-			m->pkt_len = len;
-			rxq->mrg_tail->next = m;
-			rxq->mrg_tail = m;
-			rxq->mrg_head->nb_segs++;
-			rxq->mrg_head->pkt_len += len;
+			rx_append(rxq, m, len);
 			if (--rxq->mrg_left == 0) {
 				m = rxq->mrg_head;
 				rxq->mrg_head = rxq->mrg_tail = NULL;
