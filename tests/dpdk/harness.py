@@ -35,9 +35,11 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     mem=["--single-file-segments"] for dynamic hugepage memory (the
     --file-prefix keeps the hugepage files of each process apart; testpmd
     removes them when it quits).
-    On exit (quit or kill) the hugepage files of its --file-prefix are
-    removed: EAL leaves them behind with their pages (22.11, dynamic
-    memory with --single-file-segments, or --legacy-mem).
+    Once it has quit or been killed (.quit(), .kill() or the end of a
+    `with`), the EAL runtime directory and hugepage files of its
+    --file-prefix are removed: EAL leaves them behind at exit (22.11 keeps
+    the hugepage files, with their pages, for secondary processes; only
+    the next primary process clears them).
     vhost_wake: once testpmd has started a vhost-user server port (a
     --vdev net_vhost*, or "port attach net_vhost*"), wake the vhost
     library's event thread so that it accepts the first guest at once,
@@ -461,6 +463,10 @@ class Testpmd:
         except subprocess.TimeoutExpired:
             return None
 
+    def _remove_eal_files_once_gone(self):
+        if self.proc is not None and self.proc.poll() is not None:
+            remove_eal_files(self.prefix)
+
     def kill(self):
         if self.proc and self.proc.poll() is None:
             try:
@@ -468,9 +474,11 @@ class Testpmd:
             except ProcessLookupError:
                 pass
             self.proc.wait(10)
+        self._remove_eal_files_once_gone()
 
     def quit(self, timeout=10):
         if self.proc is None or self.proc.poll() is not None:
+            self._remove_eal_files_once_gone()
             return self.returncode
         if self.interactive:
             try:
@@ -485,6 +493,7 @@ class Testpmd:
             self.kill()
         if self._reader:
             self._reader.join(5)
+        self._remove_eal_files_once_gone()
         return self.returncode
 
     def __enter__(self):
