@@ -5,7 +5,8 @@ application's pools, which dynamic memory allocates after probe.
 
 The guest runs with the memory flags of the case, the stock net_vhost host
 with --no-huge (it maps whatever the guest sends). Each side's EAL has its
-own --file-prefix; after each case no hugepage file of the guest is left.
+own --file-prefix. (EAL leaves a guest's hugepage files at exit, for
+secondary processes, whatever the PMD: the harness removes them.)
 
 Cases (argv[1]):
   dynamic     --single-file-segments (DPDK's default dynamic memory, as
@@ -23,7 +24,7 @@ Cases (argv[1]):
       --legacy-mem with 2 MB hugepages: every page is a file of its own,
       more than the 8 regions vhost-user carries: the probe fails with a
       message naming the cure, testpmd runs on without the port and
-      quits cleanly, no file is left.
+      quits cleanly (status 0), the host still running.
   hotplug
       dynamic memory, 8 queue pairs; the guest sends on port 0 (txonly).
       While it forwards, a second port is attached and started with eight
@@ -74,12 +75,6 @@ def resent(guest, kind):
     return sum(1 for m in RESENT.finditer(guest.log) if m.group(1) == kind)
 
 
-def check_no_hugepage_files(*tps):
-    for tp in tps:
-        left = harness.hugepage_files(tp.prefix)
-        check(not left, "%s left hugepage files: %s" % (tp.name, left))
-
-
 def oneway(d, mem):
     """Guest -> host, then host -> guest, over one connection."""
     dynamic = "--single-file-segments" in mem
@@ -97,7 +92,6 @@ def oneway(d, mem):
         if dynamic:
             check(resent(guest, "allocation") > 0,
                   "dynamic memory but no table re-sent on allocation")
-    check_no_hugepage_files(guest, host)
 
 
 def legacy_huge(d):
@@ -115,7 +109,6 @@ def legacy_huge(d):
             rc = guest.quit()
         check(rc == 0, "testpmd without the port did not quit cleanly "
               "(status %s)" % rc)
-        check_no_hugepage_files(guest)
         check(host.returncode is None, "the host died")
 
 
@@ -224,7 +217,6 @@ def hotplug(d, ours=False):
                 n = sum(v for k, v in xs.items() if k.startswith(side) and
                         k.endswith("_lookahead_bursts"))
                 check(n > 0, "our host's %s lookahead never ran" % side)
-    check_no_hugepage_files(guest, host)
 
 
 def too_many_files(d):
@@ -242,7 +234,6 @@ def too_many_files(d):
         rc = guest.quit()
         check(rc == 0, "testpmd did not quit cleanly (status %s)" % rc)
         check(host.returncode is None, "the host died")
-    check_no_hugepage_files(guest, host)
 
 
 def lsc_events(guest, port):
@@ -283,7 +274,6 @@ def too_many_files_recovers(d):
         guest.start_fwd()
         settle(0.5)
         exact(guest, host, "after the memory fit again")
-    check_no_hugepage_files(guest, host)
 
 
 def main():
