@@ -99,7 +99,8 @@ run_testpmd(name, timeout=20, **kw) -> (returncode, log)
 thread_cpu(pid) -> {tid: (comm, cpu_seconds)}
     utime+stime of every thread, from /proc/PID/task/*/stat.
 worker_cpu(pid, seconds) -> float
-    Fraction of a core the worker lcores used over `seconds` (it sleeps).
+    Fraction of a core the worker lcores used over `seconds` (it sleeps);
+    HarnessError if the process has no worker lcore thread.
 lcore_cpu(pid) -> {comm: cpu_seconds}
     The same for EAL's lcore threads only: the main thread (key "main")
     and the worker lcores ("rte-worker-N" in 22.11, "lcore-worker-N" in
@@ -725,9 +726,12 @@ WAKE_DEADLINE_S = 0.2
 
 def worker_cpu(pid, seconds):
     """Fraction of a core the worker lcores (all but "main") used over
-    `seconds` of wall time."""
+    `seconds` of wall time. HarnessError if there is none (a thread name
+    this does not know would otherwise read as an idle lcore)."""
     def worker(d):
         return sum(v for k, v in d.items() if k != "main")
+    if not [k for k in lcore_cpu(pid) if k != "main"]:
+        raise HarnessError("pid %d has no worker lcore thread" % pid)
     c0 = worker(lcore_cpu(pid))
     t0 = time.monotonic()
     time.sleep(seconds)

@@ -5,8 +5,10 @@ when may rx_burst of our PMDs block (lib/vspin/vspin_sleep_rule.h).
 MODES                       case suffix -> spin_mode, the sleeping modes
 windows(read)               growth of read() over WINDOWS windows
 port_of(t, driver)          port id of a driver in a testpmd
-check_twoq(where, grow, x0, x1)
-                            the two-queue checks on xstats before/after
+twoq_run(tx, rx), check_twoq(where, grow, x0, x1)
+                            two queue pairs, one busy: run, check
+idle_run(rx), check_idle(where, s0, s1, cpu)
+                            a silent peer: the lcore sleeps, at <= 2%
 check_intr(where, res)      an intr_sink run (intr_sink.py) on a sleeping
                             mode: rx_burst never blocked
 cases(makers)               {CASE_MODE: fn} for every mode, for
@@ -64,6 +66,46 @@ def check_pvp(where, grow, sleeps, other):
     check(sleeps == 0,
           "%s: rx_burst blocked %d times on an lcore that also polls %s "
           "(sleep=auto must not block)" % (where, sleeps, other))
+
+
+def twoq_run(tx, rx):
+    """Two queue pairs, traffic on one: tx sends, then rx forwards.
+    Returns rx's packet growth per window and its xstats before and
+    after the windows."""
+    tx.wait_link_up(0)
+    rx.wait_link_up(0)
+    tx.start_fwd()
+    time.sleep(0.3)
+    x0 = rx.xstats(0)
+    rx.start_fwd()
+    time.sleep(0.2)
+    grow = windows(lambda: rx.port_stats(0)["rx_packets"])
+    x1 = rx.xstats(0)
+    tx.stop_fwd()
+    rx.stop_fwd()
+    return grow, x0, x1
+
+
+def idle_run(rx):
+    """rx forwards from a silent peer: its rx_q0_sleeps before and after 2
+    s, and the CPU of its forwarding lcore over them."""
+    rx.wait_link_up(0)
+    rx.start_fwd()
+    time.sleep(0.5)  # let the policy reach its sleep
+    s0 = rx.xstats(0)["rx_q0_sleeps"]
+    cpu = h.worker_cpu(rx.pid, 2.0)
+    s1 = rx.xstats(0)["rx_q0_sleeps"]
+    rx.stop_fwd()
+    return s0, s1, cpu
+
+
+def check_idle(where, s0, s1, cpu):
+    print("%s: forwarding lcore %.2f%% of a core over 2 s, rx_q0_sleeps "
+          "%d -> %d" % (where, cpu * 100, s0, s1))
+    check(s1 > s0, "%s: the idle vspin-only lcore never slept "
+          "(rx_q0_sleeps %d -> %d over 2 s)" % (where, s0, s1))
+    check(cpu <= 0.02, "%s: the idle vspin-only lcore used %.2f%% of a "
+          "core over 2 s (bound 2%%)" % (where, cpu * 100))
 
 
 def check_twoq(where, grow, x0, x1):

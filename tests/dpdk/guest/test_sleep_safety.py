@@ -100,42 +100,15 @@ def twoq(mode):
                       args=["--forward-mode=txonly", "--rxq=2", "--txq=1"])
         with H, guest_pmd(d, "rxonly", devargs="spin_mode=" + mode,
                           queues=2) as G:
-            H.wait_link_up(0)
-            G.wait_link_up(0)
-            H.start_fwd()
-            time.sleep(0.3)
-            x0 = G.xstats(0)
-            G.start_fwd()
-            time.sleep(0.2)
-            grow = ss.windows(lambda: G.port_stats(0)["rx_packets"])
-            x1 = G.xstats(0)
-            H.stop_fwd()
-            G.stop_fwd()
+            grow, x0, x1 = ss.twoq_run(H, G)
     ss.check_twoq("guest " + mode, grow, x0, x1)
 
 
 def idle(mode):
-    with h.private_dir() as d, vhost_pmd(d, "rxonly") as H:
+    with h.private_dir() as d, vhost_pmd(d, "rxonly"):
         with guest_pmd(d, "rxonly", devargs="spin_mode=" + mode) as G:
-            H.wait_link_up(0)
-            G.wait_link_up(0)
-            G.start_fwd()
-            time.sleep(0.5)  # let the policy reach its sleep
-            s0 = G.xstats(0)["rx_q0_sleeps"]
-            c0, t0 = h.lcore_cpu(G.pid), time.monotonic()
-            time.sleep(2.0)
-            c1, t1 = h.lcore_cpu(G.pid), time.monotonic()
-            s1 = G.xstats(0)["rx_q0_sleeps"]
-            G.stop_fwd()
-    workers = [k for k in c1 if k != "main"]
-    cpu = sum(c1[k] - c0.get(k, 0) for k in workers) / (t1 - t0)
-    print("idle %s: guest forwarding lcore(s) %s %.2f%% of a core over 2 s, "
-          "rx_q0_sleeps %d -> %d" % (mode, workers, cpu * 100, s0, s1))
-    ss.check(workers, "no forwarding lcore thread found in the guest")
-    ss.check(s1 > s0, "the idle vspin-only lcore never slept (rx_q0_sleeps "
-             "%d -> %d over 2 s)" % (s0, s1))
-    ss.check(cpu <= 0.02, "the idle vspin-only lcore used %.2f%% of a core "
-             "over 2 s (bound 2%%)" % (cpu * 100))
+            s0, s1, cpu = ss.idle_run(G)
+    ss.check_idle("guest idle " + mode, s0, s1, cpu)
 
 
 def intr(mode):

@@ -107,17 +107,7 @@ def twoq(mode):
             with hl.guest("stock", sock, queues=2,
                           args=["--rxq=2", "--txq=1",
                                 "--forward-mode=txonly"]) as G:
-                H.wait_link_up(0)
-                G.wait_link_up(0)
-                G.start_fwd()
-                time.sleep(0.3)
-                x0 = H.xstats(0)
-                H.start_fwd()
-                time.sleep(0.2)
-                grow = ss.windows(lambda: H.port_stats(0)["rx_packets"])
-                x1 = H.xstats(0)
-                G.stop_fwd()
-                H.stop_fwd()
+                grow, x0, x1 = ss.twoq_run(G, H)
     ss.check_twoq("host " + mode, grow, x0, x1)
 
 
@@ -126,21 +116,9 @@ def idle(mode):
         sock = d + "/vhost.sock"
         with hl.host("ours", sock, mode,
                      args=["--forward-mode=rxonly"]) as H:
-            with hl.guest("stock", sock) as G:
-                H.wait_link_up(0)
-                G.wait_link_up(0)
-                H.start_fwd()
-                time.sleep(0.5)  # let the policy reach its sleep
-                s0 = H.xstats(0)["rx_q0_sleeps"]
-                cpu = hl.h.worker_cpu(H.pid, 2.0)
-                s1 = H.xstats(0)["rx_q0_sleeps"]
-                H.stop_fwd()
-    print("idle %s: host forwarding lcore %.2f%% of a core over 2 s, "
-          "rx_q0_sleeps %d -> %d" % (mode, cpu * 100, s0, s1))
-    ss.check(s1 > s0, "the idle vspin-only lcore never slept (rx_q0_sleeps "
-             "%d -> %d over 2 s)" % (s0, s1))
-    ss.check(cpu <= 0.02, "the idle vspin-only lcore used %.2f%% of a core "
-             "over 2 s (bound 2%%)" % (cpu * 100))
+            with hl.guest("stock", sock):
+                s0, s1, cpu = ss.idle_run(H)
+    ss.check_idle("host idle " + mode, s0, s1, cpu)
 
 
 def intr(mode):
