@@ -139,19 +139,18 @@ def used_case(modes, in_order=False):
                   "IN_ORDER offered but the guest did not log "
                   "'IN_ORDER on'")
             g.start_fwd()
-            breaks = {2: 0, 3: 0}
             for mode in modes:
-                breaks[vring_of(mode)] += 1
-                used_round(g, be, mode, breaks[vring_of(mode)])
+                used_round(g, be, mode)
             g.stop_fwd()
             finish(g)
 
 
-def used_round(g, be, mode, done):
-    """While the guest forwards, the backend breaks mode's vring, its
-    done-th break of that vring."""
+def used_round(g, be, mode):
+    """While the guest forwards, the backend breaks mode's vring (once
+    more: done breaks of it in all)."""
     vring = vring_of(mode)
     d_ = "tx" if vring == 3 else "rx"
+    done = be.hostile_done.count(vring) + 1
     errors = g.xstats(0).get("%s_q1_errors" % d_, 0)
     be.arm(vring, mode)
     check(wait_until(lambda: be.hostile_done.count(vring) >= done, 60),
