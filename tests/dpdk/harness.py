@@ -33,15 +33,14 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     ["lib.vhost.config:debug"]. EAL always gets --no-pci, and the memory
     flags mem (a list), by default ["--no-huge", "-m", str(mem_mb)]; e.g.
     mem=["--single-file-segments"] for dynamic hugepage memory (the
-    --file-prefix keeps the hugepage files of each process apart; testpmd
-    removes them when it quits).
+    --file-prefix keeps the hugepage files of each process apart).
     Once it has quit or been killed (.quit(), .kill() or the end of a
     `with`), the EAL runtime directory and hugepage files of its
     --file-prefix are removed: EAL leaves them behind at exit (22.11 keeps
     the hugepage files, with their pages, for secondary processes; only
     the next primary process clears them).
     vhost_wake: once testpmd has started a vhost-user server port (a
-    --vdev net_vhost*, or "port attach net_vhost*"), wake the vhost
+    --vdev net_vhost*, or "port attach net_vhost_spin*"), wake the vhost
     library's event thread so that it accepts the first guest at once,
     not after its 1 s poll timeout (vhost_events.py).
     Use as a context manager: on exit it quits (or kills) the process.
@@ -52,8 +51,9 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
                         prompt, without the log and event lines other
                         threads printed meanwhile (those stay in .log).
                         Raises HarnessError (with the log tail).
-  .attach_fails(dev) -> str             "port attach dev", which must fail;
-                        what the process printed meanwhile
+  .attach_fails(dev, expect=None) -> str
+                        "port attach dev", which must fail (printing
+                        expect, if given); what the process printed
   .wait_link_up(port, timeout=10) / .wait_link_down(port, timeout=10)
   .link_up(port) -> bool
   .start_fwd() / .stop_fwd() -> str     "start" / "stop" (stop's output)
@@ -441,22 +441,29 @@ class Testpmd:
         except (BrokenPipeError, OSError):
             self.fail("stdin closed, cannot send %r" % line)
         out = self._wait_for(PROMPT, start, timeout, repr(line))
-        if line.startswith("port attach"):
+        # Our net_vhost_spin listens from its probe; the stock net_vhost
+        # only from its configure (testpmd's "port start").
+        if line.startswith("port attach net_vhost_spin"):
             self._wake_vhost_events(line.split()[2:])
         # Drop the echo of the command line itself.
         if out.startswith(line):
             out = out[len(line):]
         return out
 
-    def attach_fails(self, dev, timeout=30):
-        """'port attach dev', which must fail ("Failed to attach port");
-        returns everything the process printed meanwhile (the PMD's
-        error), or raises HarnessError."""
+    def attach_fails(self, dev, expect=None, timeout=30):
+        """'port attach dev', which must fail ("Failed to attach port")
+        and, if expect is given, print it (the PMD's error); returns
+        everything the process printed meanwhile, or raises
+        HarnessError."""
         start = len(self.log)
         out = self.cmd("port attach " + dev, timeout=timeout)
         if "Failed to attach port" not in out:
             self.fail("port attach %s did not fail: %r" % (dev, out))
-        return self.log[start:]
+        new = self.log[start:]
+        if expect is not None and expect not in new:
+            self.fail("port attach %s: no %r in what it printed:\n%s"
+                      % (dev, expect, new[-1500:]))
+        return new
 
     def wait(self, timeout):
         try:
@@ -730,9 +737,10 @@ def worker_cpu(pid, seconds):
     this does not know would otherwise read as an idle lcore)."""
     def worker(d):
         return sum(v for k, v in d.items() if k != "main")
-    if not [k for k in lcore_cpu(pid) if k != "main"]:
+    lcores = lcore_cpu(pid)
+    if set(lcores) <= {"main"}:
         raise HarnessError("pid %d has no worker lcore thread" % pid)
-    c0 = worker(lcore_cpu(pid))
+    c0 = worker(lcores)
     t0 = time.monotonic()
     time.sleep(seconds)
     c1 = worker(lcore_cpu(pid))

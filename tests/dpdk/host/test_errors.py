@@ -111,9 +111,7 @@ def devargs_errors():
         with hl.h.Testpmd("host", plugins=[hl.h.plugin("vhost_spin")],
                           fwd_lcore=1) as t:
             for dev, want, what in devs:
-                new = t.attach_fails(dev)
-                check(want in new, "%s: no %r in the log of the attach:\n%s"
-                      % (what, want, new[-1500:]))
+                t.attach_fails(dev, want)
                 print("%s: rejected at attach (%s)" % (what, want))
             out = t.cmd("show port summary all")
             check("net_vhost_spin" not in out,
