@@ -432,6 +432,18 @@ def cpu_ns_pkt(report):
     return cpu * 1e9 / n
 
 
+def generator_starved(host, guest):
+    """Why a run measured nothing at its offered load, or None: a generator
+    whose pool ran dry (a tx ring keeps its mbufs until the PMD cleans it,
+    so rings longer than the pool was sized for can hold them all) stops
+    sending, and its sink then reports a short, quiet run without loss."""
+    gen = host if host["role"] == "gen" else guest
+    if gen.get("alloc_fail", 0) > 0:
+        return ("the generator could not allocate %d packets (its pool "
+                "ran dry)" % gen["alloc_fail"])
+    return None
+
+
 def metrics(host, guest):
     """The numbers of one run, from the two JSON reports."""
     gen, sink = (host, guest) if host["role"] == "gen" else (guest, host)
@@ -1092,6 +1104,8 @@ def main():
                 hrep, grep_, err = runner.run(cfg, rate, duration,
                                               "%s-%s-r%d" % (cfg.name, load,
                                                              rep), extra)
+                if not err:
+                    err = generator_starved(hrep, grep_)
                 if err:
                     log("sweep: %-16s %-13s rep %d: FAILED: %s" %
                         (cfg.name, load, rep, err))
