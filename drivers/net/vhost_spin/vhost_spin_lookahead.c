@@ -9,6 +9,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#ifdef RTE_ARCH_X86
+#include <cpuid.h>
+#endif
+
 #include <rte_pause.h>
 
 #include "vhost_spin.h"
@@ -67,6 +71,21 @@ map_again(struct vhost_spin_lookahead *la, unsigned int slot,
 	return NULL;
 }
 
+/* PREFETCHW: CPUID 0x80000001, ECX bit 8 (AMD since K8, Intel since
+ * Broadwell). */
+static bool
+cpu_has_prefetchw(void)
+{
+#ifdef RTE_ARCH_X86
+	unsigned int a, b, c, d;
+
+	return __get_cpuid(0x80000001, &a, &b, &c, &d) != 0 &&
+	       (c & bit_PRFCHW) != 0;
+#else
+	return false;
+#endif
+}
+
 void
 vhost_spin_lookahead_open(struct vhost_spin_lookahead *la, int vid,
 			  uint16_t vring, uint64_t features)
@@ -104,6 +123,7 @@ vhost_spin_lookahead_open(struct vhost_spin_lookahead *la, int vid,
 		la->region[i].hva = mem->regions[i].host_user_addr;
 	}
 	la->size = vr.size;
+	la->prefetchw = cpu_has_prefetchw();
 	__atomic_store_n(&la->nregions, mem->nregions, __ATOMIC_SEQ_CST);
 out:
 	free(mem);
