@@ -1,20 +1,38 @@
 #!/usr/bin/env python3
-# Per repeat, new / old (ours / ref) and each against stock, for each sweep
-# directory given (default: those beside this file).
-import csv,glob,sys,statistics as st
+# Per repeat, for each sweep directory given (default: those beside this
+# file) and each mode: ours / ref (new / old), ours / stock and ref / stock,
+# median [min-max]; then the runs' lost + reordered + duplicated packets.
+import csv
+import glob
 import os
+import statistics
+import sys
+
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def spread(xs):
+    return "%.3f [%.3f-%.3f]" % (statistics.median(xs), min(xs), max(xs))
+
+
 for d in sys.argv[1:] or sorted(glob.glob(os.path.join(HERE, "*-*huge"))):
-    f=glob.glob(d+"/runs.csv") or glob.glob(d+"/*/runs.csv")
-    rows=list(csv.DictReader(open(f[0])))
-    modes=sorted(set(r["config"].split(" ",1)[1] for r in rows if r["config"].startswith("ours ")))
+    path = (glob.glob(os.path.join(d, "runs.csv")) or
+            glob.glob(os.path.join(d, "*", "runs.csv")))[0]
+    rows = list(csv.DictReader(open(path)))
+    mpps = {(r["config"], r["repeat"]): float(r["mpps"]) for r in rows}
+    reps = sorted({r["repeat"] for r in rows})
+    modes = sorted({r["config"][5:] for r in rows
+                    if r["config"].startswith("ours ")})
     for m in modes:
-        rs=[];so=[];sr=[]
-        for rep in sorted(set(r["repeat"] for r in rows)):
-            g=lambda c:[float(r["mpps"]) for r in rows if r["config"]==c and r["repeat"]==rep]
-            a,b,s=g("ours "+m),g("ref "+m),g("stock")
-            if a and b: rs.append(a[0]/b[0])
-            if a and s: so.append(a[0]/s[0])
-            if b and s: sr.append(b[0]/s[0])
-        print("%s %-9s new/old %.3f [%.3f-%.3f]  new/stock %.2f [%.2f-%.2f]  old/stock %.2f [%.2f-%.2f]" % (os.path.relpath(d, HERE), m, st.median(rs), min(rs), max(rs), st.median(so), min(so), max(so), st.median(sr), min(sr), max(sr)))
-    print(" lost+reord+dup", sum(int(r["lost"])+int(r["reordered"])+int(r["duplicates"]) for r in rows), "runs", len(rows), "stock Mpps median", round(st.median(float(r["mpps"]) for r in rows if r["config"]=="stock"),2))
+        def ratio(a, b):
+            return [mpps[(a, k)] / mpps[(b, k)] for k in reps
+                    if (a, k) in mpps and (b, k) in mpps]
+        print("%s %-9s new/old %s  new/stock %s  old/stock %s" % (
+            os.path.relpath(d, HERE), m,
+            spread(ratio("ours " + m, "ref " + m)),
+            spread(ratio("ours " + m, "stock")),
+            spread(ratio("ref " + m, "stock"))))
+    bad = sum(int(r["lost"]) + int(r["reordered"]) + int(r["duplicates"])
+              for r in rows)
+    print("  lost + reordered + duplicated: %d in %d runs" % (bad,
+                                                            len(rows)))
