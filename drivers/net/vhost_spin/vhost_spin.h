@@ -120,6 +120,7 @@ struct vhost_spin_rxq {
 	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
 	struct rte_mempool *mb_pool;
 	struct vhost_spin_lookahead ahead; /* prefetches the next packets */
+	struct vhost_spin_lookahead_clock ahead_clock; /* times its loop */
 	struct vhost_spin_port *port;
 
 	/* Counters, plain increments by the polling lcore. */

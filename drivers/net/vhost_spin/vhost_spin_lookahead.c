@@ -124,6 +124,8 @@ vhost_spin_lookahead_open(struct vhost_spin_lookahead *la, int vid,
 	}
 	la->size = vr.size;
 	la->prefetchw = cpu_has_prefetchw();
+	vspin_ab_init(&la->depth, rte_get_tsc_hz() / 1000000 *
+					  VHOST_SPIN_LOOKAHEAD_SAMPLE_MAX_US);
 	__atomic_store_n(&la->nregions, mem->nregions, __ATOMIC_SEQ_CST);
 out:
 	free(mem);

@@ -11,10 +11,14 @@
  * the transmit side) while the application works on this burst. An entry
  * not posted yet is one of the previous lap: a prefetch of a stale buffer
  * is wasted, never wrong. Measured at 1518 B (bench/README-guest.md):
- * four lines per packet paid best both ways, more cost far more than
- * they saved; frames of 256 bytes or less gain nothing (the library
- * defers short copies until the whole burst is mapped, which is lead
- * enough).
+ * four lines per packet paid best both ways on an AMD machine, more cost
+ * far more than they saved; frames of 256 bytes or less gain nothing (the
+ * library defers short copies until the whole burst is mapped, which is
+ * lead enough). On an Intel machine the receive side's copy out of guest
+ * memory of small pages (--no-huge) ran 1.2x faster with the whole
+ * packet prefetched, where four lines bought nothing, and 14% slower with
+ * huge pages ("Four lines or the whole packet"): so the receive side
+ * tries both while it runs and keeps the faster (lib/vspin/vspin_ab.h).
  *
  * On the receive side the avail index's line is prefetched first: the
  * guest stores avail->idx while we copy a burst and the library loads it
@@ -44,14 +48,31 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_prefetch.h>
 #include <rte_vhost.h>
+
+#include "vspin_ab.h"
 
 /* The vhost-user protocol's limit on memory regions. */
 #define VHOST_SPIN_LOOKAHEAD_REGIONS 8
 /* Lines prefetched per packet, and the packets that get them. */
 #define VHOST_SPIN_LOOKAHEAD_LINES 4
 #define VHOST_SPIN_LOOKAHEAD_MIN_LEN 256
+/* The receive side's other setting: the whole packet, up to 2 KB. */
+#define VHOST_SPIN_LOOKAHEAD_LINES_WHOLE 32
+/* A loop between two full bursts longer than this is not a sample. */
+#define VHOST_SPIN_LOOKAHEAD_SAMPLE_MAX_US 100
+
+/*
+ * The receive side's timing of its polling loop, the lcore's own (in its
+ * queue, not in the lookahead, which the control side resets at open).
+ */
+struct vhost_spin_lookahead_clock {
+	uint64_t tsc;  /* when the lookahead last followed a burst */
+	bool full;     /* that burst was full: the next full one samples */
+	uint8_t depth; /* the depth it prefetched with */
+};
 
 struct vhost_spin_lookahead {
 	uint32_t busy;	   /* the lcore reads the rings */
@@ -59,6 +80,9 @@ struct vhost_spin_lookahead {
 	uint16_t size;	   /* of the ring */
 	uint64_t bursts;   /* prefetched after (xstats, lcore writes) */
 	bool prefetchw;	   /* x86: the CPU has PREFETCHW (set at open) */
+	/* Receive side: four lines (0) or the whole packet (1); the lcore
+	 * writes it inside its section, the control side at open. */
+	struct vspin_ab depth;
 	const volatile struct vring_avail *avail; /* through our mappings */
 	const volatile struct vring_desc *desc;	  /* ... */
 	void *map[2];				  /* of desc and avail */
@@ -117,43 +141,53 @@ vhost_spin_lookahead_va(const struct vhost_spin_lookahead *la, uint32_t nr,
 }
 
 /*
- * Prefetch the buffers of the n avail entries after the library's last
- * one (for writing: the transmit side). last_len: the length of a packet
- * of this burst. Dekker with vhost_spin_lookahead_close(), as the gate:
- * the lcore stores busy then loads nregions, the control side stores
- * nregions then loads busy.
+ * Prefetch lines of the buffers of the n avail entries after the
+ * library's last one (for writing: the transmit side), when the burst's
+ * frames are long enough (the callers check). The receive side gives the loop's
+ * sample (cycles, or UINT64_MAX for none, and the depth it ran with),
+ * which picks the depth; returns the depth used. Dekker with
+ * vhost_spin_lookahead_close(), as the gate: the lcore stores busy then
+ * loads nregions, the control side stores nregions then loads busy.
  */
-static inline void
+static __rte_always_inline uint8_t
 vhost_spin_lookahead(struct vhost_spin_lookahead *la, int vid, uint16_t vring,
-		     uint16_t n, uint32_t last_len, bool write)
+		     uint16_t n, bool write, uint64_t sample,
+		     uint8_t sample_depth)
 {
 	uint16_t last_avail, last_used, mask, i, l;
-	uint32_t nr;
+	uint32_t nr, lines = VHOST_SPIN_LOOKAHEAD_LINES;
+	uint8_t depth = 0;
 
-	if (last_len <= VHOST_SPIN_LOOKAHEAD_MIN_LEN ||
-	    __atomic_load_n(&la->nregions, __ATOMIC_RELAXED) == 0)
-		return;
 	__atomic_store_n(&la->busy, 1, __ATOMIC_SEQ_CST);
 	nr = __atomic_load_n(&la->nregions, __ATOMIC_SEQ_CST);
 	if (nr == 0 ||
 	    rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) != 0)
 		goto out;
-	if (!write)
+	if (!write) {
 		rte_prefetch0((const void *)(uintptr_t)la->avail);
+		depth = sample != UINT64_MAX ?
+				vspin_ab_sample(&la->depth, sample_depth,
+						sample, n) :
+				la->depth.setting;
+		if (depth)
+			lines = VHOST_SPIN_LOOKAHEAD_LINES_WHOLE;
+	}
 	mask = (uint16_t)(la->size - 1);
 	for (i = 0; i < n; i++) {
 		uint16_t head = la->avail->ring[(last_avail + i) & mask];
 		const char *buf;
-		uint32_t len;
+		uint32_t len, nl;
 
 		if (head >= la->size)
 			continue;
 		len = la->desc[head].len;
 		buf = (const char *)(uintptr_t)vhost_spin_lookahead_va(
 			la, nr, la->desc[head].addr);
-		for (l = 0; buf != NULL && l < VHOST_SPIN_LOOKAHEAD_LINES &&
-			    l * RTE_CACHE_LINE_SIZE < len;
-		     l++) {
+		if (buf == NULL)
+			continue;
+		/* A compare per packet, not per line: the loop stays short. */
+		nl = RTE_MIN(lines, len / RTE_CACHE_LINE_SIZE + 1);
+		for (l = 0; l < nl; l++) {
 			if (write)
 				vhost_spin_prefetch_w(
 					la, buf + l * RTE_CACHE_LINE_SIZE);
@@ -164,6 +198,45 @@ vhost_spin_lookahead(struct vhost_spin_lookahead *la, int vid, uint16_t vring,
 	la->bursts++;
 out:
 	__atomic_store_n(&la->busy, 0, __ATOMIC_RELEASE);
+	return depth;
+}
+
+/* Transmit side: after a burst of n packets into the guest. */
+static __rte_always_inline void
+vhost_spin_lookahead_tx(struct vhost_spin_lookahead *la, int vid,
+			uint16_t vring, uint16_t n, uint32_t last_len)
+{
+	if (last_len > VHOST_SPIN_LOOKAHEAD_MIN_LEN &&
+	    __atomic_load_n(&la->nregions, __ATOMIC_RELAXED) != 0)
+		vhost_spin_lookahead(la, vid, vring, n, true, UINT64_MAX, 0);
+}
+
+/*
+ * Receive side: after a burst of n packets of the nb asked for (n may be
+ * 0). The loop from one full burst to the next, both followed by the
+ * lookahead, is a sample of the depth the first prefetched with: its
+ * prefetches are what the second burst's copies found.
+ */
+static __rte_always_inline void
+vhost_spin_lookahead_rx(struct vhost_spin_lookahead *la,
+			struct vhost_spin_lookahead_clock *c, int vid,
+			uint16_t vring, uint16_t n, uint16_t nb,
+			uint32_t last_len)
+{
+	uint64_t now, sample = UINT64_MAX;
+
+	if (n == 0 || last_len <= VHOST_SPIN_LOOKAHEAD_MIN_LEN ||
+	    __atomic_load_n(&la->nregions, __ATOMIC_RELAXED) == 0) {
+		c->full = false;
+		return;
+	}
+	now = rte_rdtsc();
+	if (c->full && n == nb)
+		sample = now - c->tsc;
+	c->tsc = now;
+	c->full = n == nb;
+	c->depth = vhost_spin_lookahead(la, vid, vring, n, false, sample,
+					c->depth);
 }
 
 #endif /* VHOST_SPIN_LOOKAHEAD_H */

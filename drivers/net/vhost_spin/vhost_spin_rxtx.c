@@ -181,9 +181,8 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	}
 	/* A batch still filling while the lcore's other queues work. */
 	n = vspin_sleeper_holds(&q->sleeper) ? 0 : rx_dequeue(q, pkts, nb);
-	if (n > 0)
-		vhost_spin_lookahead(&q->ahead, q->vid, q->vring, n,
-				     pkts[n - 1]->pkt_len, false);
+	vhost_spin_lookahead_rx(&q->ahead, &q->ahead_clock, q->vid, q->vring, n,
+				nb, n > 0 ? pkts[n - 1]->pkt_len : 0);
 	if (n > 0 && !q->armed)
 		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark);
 	/*
@@ -289,8 +288,8 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	}
 	/* The lookahead follows the queue's own ring only. */
 	if (sent > 0 && vring == q->vring)
-		vhost_spin_lookahead(&q->ahead, q->vid, q->vring, sent,
-				     last_len, true);
+		vhost_spin_lookahead_tx(&q->ahead, q->vid, q->vring, sent,
+					last_len);
 	/* We never arm the guest's receive ring: no kick is wanted. */
 	if (sent > 0)
 		keep_quiet(q->port, q->vid, vring, &q->quiet_mark);

@@ -7,6 +7,8 @@
  *   2. per rx queue, then per tx queue, "rx_q0_lookahead_bursts": the
  *      bursts after which the guest's next packets were prefetched
  *      (vhost_spin_lookahead.h; 0 with short frames or a packed ring);
+ *      then per rx queue "rx_q0_lookahead_lines", the lines per packet
+ *      the receive side prefetches now (4 or 32, the faster here);
  *   3. while a frontend is attached, the library's own vring statistics
  *      under its own names ("rx_q0_guest_notifications", ...).
  * Read by the control thread without a lock (plain per-queue counters),
@@ -90,6 +92,19 @@ queue_at(struct rte_eth_dev *dev, unsigned int j, bool *rx, uint16_t *qid,
 	*vring = *rx ? 2 * *qid + 1 : 2 * *qid;
 }
 
+/* Lines per packet of an rx queue's lookahead now (0: not set up). */
+static uint64_t
+lookahead_lines(struct rte_eth_dev *dev, uint16_t qid)
+{
+	const struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
+
+	if (q == NULL)
+		return 0;
+	return __atomic_load_n(&q->ahead.depth.setting, __ATOMIC_RELAXED) ?
+		       VHOST_SPIN_LOOKAHEAD_LINES_WHOLE :
+		       VHOST_SPIN_LOOKAHEAD_LINES;
+}
+
 /* A queue configured but not set up yet (NULL) counts nothing. */
 static uint64_t
 lookahead_bursts(struct rte_eth_dev *dev, bool rx, uint16_t qid)
@@ -115,7 +130,8 @@ vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 	uint16_t qid, vring;
 
 	lib_stats_probe(attached_vid(dev), &ls);
-	total = nq * (VSPIN_STATS_NB + 1) + (ls.n > 0 ? nq * ls.n : 0);
+	total = nq * (VSPIN_STATS_NB + 1) + dev->data->nb_rx_queues +
+		(ls.n > 0 ? nq * ls.n : 0);
 	if (names == NULL || size < total) {
 		free(ls.names);
 		return total;
@@ -132,6 +148,9 @@ vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 		snprintf(names[k++].name, sizeof(names[0].name),
 			 "%s_q%u_lookahead_bursts", rx ? "rx" : "tx", qid);
 	}
+	for (qid = 0; qid < dev->data->nb_rx_queues; qid++)
+		snprintf(names[k++].name, sizeof(names[0].name),
+			 "rx_q%u_lookahead_lines", qid);
 	for (j = 0; ls.n > 0 && j < nq; j++) {
 		queue_at(dev, j, &rx, &qid, &vring);
 		/* The library's "tx_q0_x" of vring 0 becomes ours per queue. */
@@ -171,7 +190,8 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 	uint16_t qid, vring;
 
 	lib_stats_probe(vid, &ls);
-	total = nq * (VSPIN_STATS_NB + 1) + (ls.n > 0 ? nq * ls.n : 0);
+	total = nq * (VSPIN_STATS_NB + 1) + dev->data->nb_rx_queues +
+		(ls.n > 0 ? nq * ls.n : 0);
 	if (xstats == NULL || n < total)
 		goto out;
 	if (ls.n > 0) {
@@ -220,6 +240,11 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		queue_at(dev, j, &rx, &qid, &vring);
 		xstats[k].id = k;
 		xstats[k].value = lookahead_bursts(dev, rx, qid);
+		k++;
+	}
+	for (qid = 0; qid < dev->data->nb_rx_queues; qid++) {
+		xstats[k].id = k;
+		xstats[k].value = lookahead_lines(dev, qid);
 		k++;
 	}
 	for (j = 0; ls.n > 0 && j < nq; j++) {

@@ -217,6 +217,9 @@ def hotplug(d, ours=False):
                 n = sum(v for k, v in xs.items() if k.startswith(side) and
                         k.endswith("_lookahead_bursts"))
                 check(n > 0, "our host's %s lookahead never ran" % side)
+            lines = xs.get("rx_q0_lookahead_lines")
+            check(lines in (4, 32), "rx_q0_lookahead_lines = %s: the "
+                  "receive side's depth is neither of its two" % lines)
 
 
 def too_many_files(d):
