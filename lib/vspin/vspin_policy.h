@@ -441,6 +441,19 @@ vspin_policy_armed_p(const struct vspin_policy *p)
 }
 
 /*
+ * Adaptive: the last idle period was spun through near saturation (the
+ * queue neither coalesces nor arms for the next entry). A driver that
+ * keeps fewer buffers posted while it polls posts the whole ring
+ * otherwise, while it works, so that a batch finds room.
+ */
+static inline bool
+vspin_policy_busy_p(const struct vspin_policy *p)
+{
+	return p->conf.mode == VSPIN_MODE_ADAPTIVE &&
+	       p->regime == VSPIN_RG_BUSY;
+}
+
+/*
  * Whether vspin_policy_poll() with n found will read its now argument:
  * not while the queue stays busy (n > 0 in POLL), except in adaptive
  * mode, whose rate estimate reads the clock on every poll.

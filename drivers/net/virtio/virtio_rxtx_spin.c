@@ -47,16 +47,38 @@ rx_buf_len(const struct rte_mbuf *m)
 }
 
 /*
- * Post up to the free descriptors; returns how many were added. In order
+ * Buffers missing from what the queue keeps posted: the whole ring when
+ * deep (away from saturation, and when it arms: a batch, and what comes
+ * while its wake-up is late, need the room), else the soft depth if it
+ * has one (near saturation, where the host copies into fewer, warmer
+ * buffers). Posted counts the used ones not collected yet.
+ */
+static inline unsigned int
+rx_keep(const struct virtio_spin_rxq *rxq, bool deep)
+{
+	return deep || rxq->soft_depth == 0 ? rxq->vq.vr.num : rxq->soft_depth;
+}
+
+static inline unsigned int
+rx_missing(const struct virtio_spin_rxq *rxq, bool deep)
+{
+	unsigned int posted = rxq->vq.vr.num - rxq->vq.num_free;
+	unsigned int keep = rx_keep(rxq, deep);
+
+	return keep > posted ? keep - posted : 0;
+}
+
+/*
+ * Post up to the missing buffers; returns how many were added. In order
  * (VIRTIO_F_IN_ORDER) each buffer is one descriptor taken in table order,
  * so its avail slot already names it after the first lap: only the
  * descriptor's address changes.
  */
 static unsigned int
-rx_refill(struct virtio_spin_rxq *rxq)
+rx_refill(struct virtio_spin_rxq *rxq, bool deep)
 {
 	struct rte_mbuf *bufs[RX_REFILL_MAX];
-	unsigned int n = rxq->vq.num_free, i;
+	unsigned int n = rx_missing(rxq, deep), i;
 
 	if (n > RTE_DIM(bufs))
 		n = RTE_DIM(bufs);
@@ -96,22 +118,23 @@ rx_publish(struct virtio_spin_rxq *rxq)
 }
 
 /*
- * If at least min buffers are missing, post all that are (but the last
- * line's few), then publish once. Leaving fewer than min keeps a second
- * call in the same burst (rx_sleeper_arm()) from publishing, or kicking,
- * again. Nothing more for a backend that broke the ring.
+ * If at least min buffers are missing (rx_missing()), post all that are
+ * (but the last line's few), then publish once. Leaving fewer than min
+ * keeps a second call in the same burst (rx_sleeper_arm()) from
+ * publishing, or kicking, again. Nothing more for a backend that broke
+ * the ring.
  */
 static inline void
-rx_refill_from(struct virtio_spin_rxq *rxq, unsigned int min)
+rx_refill_from(struct virtio_spin_rxq *rxq, unsigned int min, bool deep)
 {
 	unsigned int added = 0, n;
 
-	if (rxq->vq.num_free < min || unlikely(rxq->vq.broken))
+	if (rx_missing(rxq, deep) < min || unlikely(rxq->vq.broken))
 		return;
 	do {
-		n = rx_refill(rxq);
+		n = rx_refill(rxq, deep);
 		added += n;
-	} while (n != 0 && rxq->vq.num_free >= min);
+	} while (n != 0 && rx_missing(rxq, deep) >= min);
 	if (added != 0)
 		rx_publish(rxq);
 }
@@ -119,7 +142,7 @@ rx_refill_from(struct virtio_spin_rxq *rxq, unsigned int min)
 int
 virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq)
 {
-	rx_refill_from(rxq, 1);
+	rx_refill_from(rxq, 1, false);
 	return rxq->vq.num_free == rxq->vq.vr.num ? -ENOMEM : 0;
 }
 
@@ -409,7 +432,7 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 {
 	uint16_t n = 0;
 	uint64_t bytes = 0;
-	bool more = true;
+	bool more = true, deep;
 
 	if (unlikely(rxq->vq.broken != rxq->broken_seen)) {
 		queue_broken(rxq->dev, "rx", rxq->queue_id, &rxq->broken_seen,
@@ -435,7 +458,14 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		}
 		n += rx_batch(rxq, pkts + n, nb - n, &bytes, &more);
 	}
-	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH, rxq->vq.vr.num / 4));
+	/*
+	 * Near saturation, the soft depth; otherwise the whole ring, refilled
+	 * while the queue works (which its busy fraction then counts) rather
+	 * than all at once when it arms.
+	 */
+	deep = !vspin_policy_busy_p(&rxq->policy);
+	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH, rx_keep(rxq, deep) / 4),
+		       deep);
 	/* Read per burst: "vlan set strip" may switch it meanwhile. */
 	if (unlikely(__atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED)))
 		vspin_vlan_strip_burst(pkts, n);
@@ -451,11 +481,12 @@ rx_sleeper_arm(void *ctx, uint16_t k)
 	uint16_t half = (uint16_t)(rxq->vq.vr.num / 2);
 
 	/*
-	 * While we sleep the backend may fill every buffer we have: leave
-	 * it no more missing than half a busy queue's refill batch. If
-	 * rx_burst() refilled in this burst, nothing is left to do here.
+	 * While we sleep the backend may fill every buffer we have: post
+	 * the whole ring (past the soft depth), unless fewer than half a
+	 * busy queue's refill batch are missing from it.
 	 */
-	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH / 2, rxq->vq.vr.num / 8));
+	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH / 2, rxq->vq.vr.num / 8),
+		       true);
 	/*
 	 * used_event = the k-th next entry, fence, recheck (vspin_handshake.h):
 	 * at most half the ring ahead, the rest stays for the refill.

@@ -45,9 +45,15 @@ extern int virtio_spin_logtype;
  * full 1024-entry one cost the host's copy at saturation, so while the
  * host polls the guest keeps at most VIRTIO_SPIN_TX_SOFT_DEPTH of it in
  * flight (vspin_vq_drv_room(); bench/README-adaptive.md, "A soft depth").
+ * The rx ring is ours to coalesce on, and 1024 posted buffers cost the
+ * host's copy into them at saturation too (bench/README-guest.md, "The
+ * rx ring's footprint"): while our queue spins through a load near
+ * saturation (vspin_policy_busy_p()), at most VIRTIO_SPIN_RX_SOFT_DEPTH
+ * are posted; otherwise, and when it arms, all of them.
  */
 #define VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE 1024
 #define VIRTIO_SPIN_TX_SOFT_DEPTH 256
+#define VIRTIO_SPIN_RX_SOFT_DEPTH 256
 #define VIRTIO_SPIN_MAX_SEGS 64		   /* descriptors per tx chain */
 #define VIRTIO_SPIN_REPLY_TIMEOUT_MS 30000 /* reply_timeout_ms default */
 
@@ -99,6 +105,7 @@ struct virtio_spin_rxq {
 	uint16_t mrg_left;
 	bool mrg_multi;	  /* the last packet had several buffers (prefetch) */
 	bool broken_seen; /* vq.broken already counted and logged */
+	uint16_t soft_depth; /* posted while the queue polls (0: the ring) */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	struct vspin_policy policy;
@@ -147,6 +154,7 @@ struct virtio_spin_dev {
 	/* Rings for 0 descriptors: queue_size=, else by spin_mode (probe). */
 	uint16_t rx_ring_default, tx_ring_default;
 	uint16_t tx_soft_depth; /* for a tx ring of the default (0: none) */
+	uint16_t rx_soft_depth; /* for an rx ring of the default (0: none) */
 	struct rte_ether_addr mac;
 	struct vspin_policy_conf pconf;
 	bool spin;			  /* spin_mode other than poll */

@@ -226,6 +226,8 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	rxq->dev = dev;
 	rxq->queue_id = qid;
 	rxq->port_id = eth_dev->data->port_id;
+	if (num == dev->rx_ring_default)
+		rxq->soft_depth = dev->rx_soft_depth;
 	rxq->callfd = dev->callfd[virtio_spin_rx_vring(qid)];
 	vspin_sleeper_init(&rxq->sleeper, &rxq->policy,
 			   &virtio_spin_rx_sleeper_ops, rxq);
@@ -755,6 +757,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 			dev->rx_ring_default = VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE;
 			dev->tx_ring_default = VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE;
 			dev->tx_soft_depth = VIRTIO_SPIN_TX_SOFT_DEPTH;
+			dev->rx_soft_depth = VIRTIO_SPIN_RX_SOFT_DEPTH;
 		}
 	}
 	if (r == 0) {
@@ -770,10 +773,13 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	}
 	virtio_spin_set_link(dev, false);
 	PMD_LOG(INFO,
-		"%s: %s on %s, %u queue pairs, rings rx %u tx %u (%u in flight "
-		"while the host polls), spin_mode %s",
+		"%s: %s on %s, %u queue pairs, rings rx %u (%u posted near "
+		"saturation) tx %u (%u in flight while the host polls), "
+		"spin_mode %s",
 		name, dev->server ? "server" : "client", dev->path, dev->max_qp,
-		dev->rx_ring_default, dev->tx_ring_default,
+		dev->rx_ring_default,
+		dev->rx_soft_depth ? dev->rx_soft_depth : dev->rx_ring_default,
+		dev->tx_ring_default,
 		dev->tx_soft_depth ? dev->tx_soft_depth : dev->tx_ring_default,
 		vspin_mode_name(dev->pconf.mode));
 	rte_eth_dev_probing_finish(eth_dev);
