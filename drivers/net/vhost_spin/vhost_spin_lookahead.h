@@ -143,9 +143,9 @@ vhost_spin_lookahead_va(const struct vhost_spin_lookahead *la, uint32_t nr,
 /*
  * Prefetch lines of the buffers of the n avail entries after the
  * library's last one (for writing: the transmit side), when the burst's
- * frames are long enough (the callers check). The receive side gives the loop's
- * sample (cycles, or UINT64_MAX for none, and the depth it ran with),
- * which picks the depth; returns the depth used. Dekker with
+ * frames are long enough (the callers check). The receive side gives
+ * the loop's sample (cycles, or UINT64_MAX for none, and the depth it
+ * ran with), which picks the depth; returns the depth used. Dekker with
  * vhost_spin_lookahead_close(), as the gate: the lcore stores busy then
  * loads nregions, the control side stores nregions then loads busy.
  */

@@ -47,11 +47,10 @@ rx_buf_len(const struct rte_mbuf *m)
 }
 
 /*
- * Buffers missing from what the queue keeps posted: the whole ring when
- * deep (away from saturation, and when it arms: a batch, and what comes
- * while its wake-up is late, need the room), else the soft depth if it
- * has one (near saturation, where the host copies into fewer, warmer
- * buffers). Posted counts the used ones not collected yet.
+ * Buffers the queue keeps posted: the whole ring when deep (away from
+ * saturation, and when it arms: a batch, and what comes while its
+ * wake-up is late, need the room), else the soft depth if it has one
+ * (near saturation, where the host copies into fewer, warmer buffers).
  */
 static inline unsigned int
 rx_keep(const struct virtio_spin_rxq *rxq, bool deep)
@@ -59,6 +58,7 @@ rx_keep(const struct virtio_spin_rxq *rxq, bool deep)
 	return deep || rxq->soft_depth == 0 ? rxq->vq.vr.num : rxq->soft_depth;
 }
 
+/* Buffers missing from those; posted counts the used not collected yet. */
 static inline unsigned int
 rx_missing(const struct virtio_spin_rxq *rxq, bool deep)
 {
