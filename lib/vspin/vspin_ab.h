@@ -48,19 +48,18 @@ void vspin_ab_init(struct vspin_ab *ab, uint64_t max_cost);
 void vspin_ab_block_done(struct vspin_ab *ab);
 
 /*
- * A sample: the setting it ran with (one that is not the setting in use,
- * a sample straddling a change, is dropped), its cycles and units.
- * Returns the setting to use from now on.
+ * A sample of the setting in use (the caller applies the setting this
+ * returns before its next sample): its cycles and units. Returns the
+ * setting to use from now on.
  */
 static inline uint8_t
-vspin_ab_sample(struct vspin_ab *ab, uint8_t setting, uint64_t cycles,
-		uint32_t units)
+vspin_ab_sample(struct vspin_ab *ab, uint64_t cycles, uint32_t units)
 {
-	if (setting != ab->setting || cycles > ab->max_cost || units == 0)
+	if (cycles > ab->max_cost || units == 0)
 		return ab->setting;
 	if (ab->block < VSPIN_AB_BLOCKS) {
-		ab->cost[setting] += cycles;
-		ab->units[setting] += units;
+		ab->cost[ab->setting] += cycles;
+		ab->units[ab->setting] += units;
 	}
 	if (--ab->left == 0)
 		vspin_ab_block_done(ab);

@@ -69,9 +69,8 @@
  * queue, not in the lookahead, which the control side resets at open).
  */
 struct vhost_spin_lookahead_clock {
-	uint64_t tsc;  /* when the lookahead last followed a burst */
-	bool full;     /* that burst was full: the next full one samples */
-	uint8_t depth; /* the depth it prefetched with */
+	uint64_t tsc; /* when the lookahead last followed a burst */
+	bool full;    /* that burst was full: the next full one samples */
 };
 
 struct vhost_spin_lookahead {
@@ -144,19 +143,17 @@ vhost_spin_lookahead_va(const struct vhost_spin_lookahead *la, uint32_t nr,
  * Prefetch lines of the buffers of the n avail entries after the
  * library's last one (for writing: the transmit side), when the burst's
  * frames are long enough (the callers check). The receive side gives
- * the loop's sample (cycles, or UINT64_MAX for none, and the depth it
- * ran with), which picks the depth; returns the depth used. Dekker with
+ * the loop's sample (cycles, or UINT64_MAX for none) of the depth in use,
+ * which picks the depth it prefetches with now. Dekker with
  * vhost_spin_lookahead_close(), as the gate: the lcore stores busy then
  * loads nregions, the control side stores nregions then loads busy.
  */
-static __rte_always_inline uint8_t
+static __rte_always_inline void
 vhost_spin_lookahead(struct vhost_spin_lookahead *la, int vid, uint16_t vring,
-		     uint16_t n, bool write, uint64_t sample,
-		     uint8_t sample_depth)
+		     uint16_t n, bool write, uint64_t sample)
 {
 	uint16_t last_avail, last_used, mask, i, l;
 	uint32_t nr, lines = VHOST_SPIN_LOOKAHEAD_LINES;
-	uint8_t depth = 0;
 
 	__atomic_store_n(&la->busy, 1, __ATOMIC_SEQ_CST);
 	nr = __atomic_load_n(&la->nregions, __ATOMIC_SEQ_CST);
@@ -164,11 +161,11 @@ vhost_spin_lookahead(struct vhost_spin_lookahead *la, int vid, uint16_t vring,
 	    rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) != 0)
 		goto out;
 	if (!write) {
+		uint8_t depth = sample != UINT64_MAX ?
+					vspin_ab_sample(&la->depth, sample, n) :
+					la->depth.setting;
+
 		rte_prefetch0((const void *)(uintptr_t)la->avail);
-		depth = sample != UINT64_MAX ?
-				vspin_ab_sample(&la->depth, sample_depth,
-						sample, n) :
-				la->depth.setting;
 		if (depth)
 			lines = VHOST_SPIN_LOOKAHEAD_LINES_WHOLE;
 	}
@@ -198,7 +195,6 @@ vhost_spin_lookahead(struct vhost_spin_lookahead *la, int vid, uint16_t vring,
 	la->bursts++;
 out:
 	__atomic_store_n(&la->busy, 0, __ATOMIC_RELEASE);
-	return depth;
 }
 
 /* Transmit side: after a burst of n packets into the guest. */
@@ -208,14 +204,15 @@ vhost_spin_lookahead_tx(struct vhost_spin_lookahead *la, int vid,
 {
 	if (last_len > VHOST_SPIN_LOOKAHEAD_MIN_LEN &&
 	    __atomic_load_n(&la->nregions, __ATOMIC_RELAXED) != 0)
-		vhost_spin_lookahead(la, vid, vring, n, true, UINT64_MAX, 0);
+		vhost_spin_lookahead(la, vid, vring, n, true, UINT64_MAX);
 }
 
 /*
  * Receive side: after a burst of n packets of the nb asked for (n may be
  * 0). The loop from one full burst to the next, both followed by the
- * lookahead, is a sample of the depth the first prefetched with: its
- * prefetches are what the second burst's copies found.
+ * lookahead, is a sample of the depth the first prefetched with (still
+ * the depth in use: only a sample changes it): its prefetches are what
+ * the second burst's copies found.
  */
 static __rte_always_inline void
 vhost_spin_lookahead_rx(struct vhost_spin_lookahead *la,
@@ -235,8 +232,7 @@ vhost_spin_lookahead_rx(struct vhost_spin_lookahead *la,
 		sample = now - c->tsc;
 	c->tsc = now;
 	c->full = n == nb;
-	c->depth = vhost_spin_lookahead(la, vid, vring, n, false, sample,
-					c->depth);
+	vhost_spin_lookahead(la, vid, vring, n, false, sample);
 }
 
 #endif /* VHOST_SPIN_LOOKAHEAD_H */

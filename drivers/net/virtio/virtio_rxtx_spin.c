@@ -47,25 +47,16 @@ rx_buf_len(const struct rte_mbuf *m)
 }
 
 /*
- * Buffers the queue keeps posted: the whole ring when deep (away from
- * saturation, and when it arms: a batch, and what comes while its
- * wake-up is late, need the room), else the soft depth if it has one
- * (near saturation, where the host copies into fewer, warmer buffers).
+ * Buffers missing from what the queue keeps posted: the whole ring when
+ * deep (away from saturation, and when it arms: a batch, and what comes
+ * while its wake-up is late, need the room), else the soft depth if it
+ * has one (near saturation, where the host copies into fewer, warmer
+ * buffers), as vspin_vq_drv_room() bounds it.
  */
-static inline unsigned int
-rx_keep(const struct virtio_spin_rxq *rxq, bool deep)
-{
-	return deep || rxq->soft_depth == 0 ? rxq->vq.vr.num : rxq->soft_depth;
-}
-
-/* Buffers missing from those; posted counts the used not collected yet. */
 static inline unsigned int
 rx_missing(const struct virtio_spin_rxq *rxq, bool deep)
 {
-	unsigned int posted = rxq->vq.vr.num - rxq->vq.num_free;
-	unsigned int keep = rx_keep(rxq, deep);
-
-	return keep > posted ? keep - posted : 0;
+	return vspin_vq_drv_room(&rxq->vq, deep ? 0 : rxq->soft_depth);
 }
 
 /*
@@ -464,8 +455,7 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 	 * than all at once when it arms.
 	 */
 	deep = !vspin_policy_busy_p(&rxq->policy);
-	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH, rx_keep(rxq, deep) / 4),
-		       deep);
+	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH, rxq->vq.vr.num / 4), deep);
 	/* Read per burst: "vlan set strip" may switch it meanwhile. */
 	if (unlikely(__atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED)))
 		vspin_vlan_strip_burst(pkts, n);
