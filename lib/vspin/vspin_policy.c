@@ -181,8 +181,6 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 #define UTIL_ONE (UINT64_C(1) << UTIL_SHIFT)
 /* Fixed point of a packet's cost: cycles x 2^COST_SHIFT. */
 #define COST_SHIFT 4
-/* An eighth of the ring is kept free for a producer's burst beyond K. */
-#define RING_BURST_SHIFT 3
 /*
  * A publication of this many entries or more is a full burst (OVS's PMD
  * threads read a poll of 16 packets or more as busy): more was waiting.
@@ -602,7 +600,7 @@ plan_idle(struct vspin_policy *p)
 	uint64_t span = plan_span(p);
 	uint64_t k = (p->rate_fp * span) >> RATE_SHIFT;
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
-	uint64_t half = ring ? ring / 2 : 32768, kmax = half;
+	uint64_t half = ring ? ring / 2 : 32768, kmax = half, room = half;
 	uint64_t sleep = span, slept, idle, wake, b2b;
 	bool timed = __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED);
 	bool coalescing, full, bounded, nap = false;
@@ -615,13 +613,12 @@ plan_idle(struct vspin_policy *p)
 		 * the K entries: keep room for it and a burst, or the ring
 		 * fills and a producer running flat out stalls.
 		 */
-		uint64_t late = ((p->rate_fp * p->late) >> RATE_SHIFT) +
-				(ring >> RING_BURST_SHIFT);
+		uint64_t late = (p->rate_fp * p->late) >> RATE_SHIFT;
+		uint32_t most = vspin_policy_arm_max(ring);
 
-		if (ring <= late)
-			kmax = 0;
-		else if (ring - late < kmax)
-			kmax = ring - late;
+		room = most > late ? most - late : 0;
+		if (room < kmax)
+			kmax = room;
 	}
 	bounded = k > kmax;
 	if (bounded) {
@@ -674,12 +671,14 @@ plan_idle(struct vspin_policy *p)
 	/*
 	 * The batch's wake-up: a timed nap wherever one can be it. A nap
 	 * wakes late by the timer's overshoot measured at start-up, or by D
-	 * if the naps taken so far came later: shorten it so that the ring's
-	 * half still holds what arrives meanwhile, and nap only if what is
-	 * left is worth a wake-up. With EVENT_IDX the index then goes as far
-	 * ahead as the ring has room (a burst still wakes the queue before
-	 * the ring fills), and only a batch the ring cannot wait for is
-	 * woken by its K-th entry's notification: on the project's VMs a
+	 * if the naps taken so far came later: shorten it so that the ring
+	 * still holds what arrives meanwhile, and nap only if what is left
+	 * is worth a wake-up. With EVENT_IDX the nap may outlast K / r, up
+	 * to S, within the ring's room (a timer later than planned meets the
+	 * index at the room's end: a burst still wakes the queue before the
+	 * ring fills); without it, within the ring's half. Only a batch the
+	 * ring cannot wait for is woken by its K-th entry's notification
+	 * (K at most half the ring): on the project's VMs a
 	 * wake-up by that notification (an IPI to a halted vCPU) cost the
 	 * consumer more CPU than one by its own timer (35-41 us against
 	 * 21-24), and the producer a syscall a batch
@@ -687,13 +686,16 @@ plan_idle(struct vspin_policy *p)
 	 * Without EVENT_IDX nothing can be armed ahead: no nap, no batch.
 	 */
 	if (coalescing) {
-		uint64_t fill = (half << RATE_SHIFT) / p->rate_fp;
+		uint64_t fill =
+			((timed ? half : room) << RATE_SHIFT) / p->rate_fp;
 		uint64_t late = p->late > p->overshoot ? p->late : p->overshoot;
 
 		nap = fill >= late + p->wake_cpu;
 		if (!nap && timed)
 			coalescing = false;
-		else if (nap && sleep > fill - late)
+		if (nap && !timed)
+			sleep = span; /* past K / r: the index guards the room */
+		if (nap && sleep > fill - late)
 			sleep = fill - late;
 	}
 	/*
@@ -735,7 +737,7 @@ plan_idle(struct vspin_policy *p)
 	p->probing = ((uint64_t)FULL_BURST << RATE_SHIFT) < b2b &&
 		     (++p->batches & ((1u << PROBE_SHIFT) - 1)) == 0;
 	/* A nap with EVENT_IDX arms where the ring's room ends. */
-	p->arm_k = (uint16_t)(nap && !timed ? kmax : k);
+	p->arm_k = (uint16_t)(nap && !timed ? room : k);
 	p->planned = sleep;
 	p->sleep_min_us = us_of(p, sleep);
 	/*

@@ -89,14 +89,20 @@
  *    so spinning through the gaps would keep the core busy however light
  *    the load (the old failure: 98% CPU at 1% load). Instead the queue
  *    arms at once and sleeps for one batch. Its wake-up is a timer
- *    where one can be (a nap): the nap lasts K / r, shortened so that
- *    the ring's half holds what arrives until the timer fires, late by
- *    its measured overshoot (vspin_nap_overshoot_ns(), with the 1 us
- *    timer slack a sleeping lcore gets) or by D if the naps came later,
- *    and the event index goes as far ahead as the ring has room (min(
- *    ring/2, ring - r * D - ring/8)): only a burst that would fill the
- *    ring brings a notification. Where the half fills sooner than that
- *    lateness and C (near half the load on a 256-entry ring) the event
+ *    where one can be (a nap): with EVENT_IDX the nap lasts up to S,
+ *    shortened so that the ring's room (ring - ring/8 - r * D) holds
+ *    what arrives until the timer fires, late by its measured overshoot
+ *    (vspin_nap_overshoot_ns(), with the 1 us timer slack a sleeping
+ *    lcore gets) or by D if the naps came later, and the event index
+ *    goes to the room's end: only a burst, or a timer later than that,
+ *    brings a notification (a nap to the ring's half, as before
+ *    2026-12-05, took a third more wake-ups where the ring bounds the
+ *    batch: at 10% load on the Intel VM 23-26% of a core against
+ *    19-21%; bench/README-adaptive.md, "Naps to the ring's room").
+ *    Without EVENT_IDX the nap lasts up to K / r and only half the ring
+ *    holds it: no index catches a late timer. Where the room fills
+ *    sooner than that lateness and C (near half the load on a
+ *    256-entry ring) the event
  *    index goes K entries ahead (Linux's virtqueue_enable_cb_delayed
  *    does the same) and the producer's notification comes with the
  *    K-th entry, the sleep bounded by S. On the project's VMs the
@@ -411,15 +417,28 @@ void vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why,
 /*
  * The ring's size and whether the peer negotiated EVENT_IDX, once known
  * (when the peer attaches): K stays within half of the ring, a coalescing
- * sleep within the time K entries take, and without EVENT_IDX (a timed
- * nap) within what the ring holds however late the timer fires. May be
- * called from the control thread while the queue's lcore polls.
+ * sleep within the time K entries take, a nap with EVENT_IDX within what
+ * the ring has room for, its event index at the room's end, and without
+ * EVENT_IDX (a timed nap) within what half the ring holds however late
+ * the timer fires. May be called from the control thread while the
+ * queue's lcore polls.
  */
 static inline void
 vspin_policy_set_ring(struct vspin_policy *p, uint32_t entries, bool event_idx)
 {
 	__atomic_store_n(&p->conf.timed_naps, !event_idx, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->conf.ring_size, entries, __ATOMIC_RELAXED);
+}
+
+/*
+ * The furthest ahead a queue arms its event index: its ring less an
+ * eighth, kept for a burst that comes while the wake-up is on its way.
+ * Both PMDs clamp what they arm to it; the rule keeps its naps within it.
+ */
+static inline uint32_t
+vspin_policy_arm_max(uint32_t ring)
+{
+	return ring - ring / 8;
 }
 
 /*

@@ -466,6 +466,20 @@ steady(uint64_t *t, uint64_t every, uint64_t span)
 	consume(t, every, 50, 10 * US, span);
 }
 
+/*
+ * Where a nap with EVENT_IDX arms the index: the ring, less an eighth for
+ * a burst and what arrives, one entry every `every` ns, while a wake-up
+ * is D late.
+ */
+static bool
+at_room(uint32_t ring, uint64_t every)
+{
+	uint32_t room = ring - ring / 8 - (uint32_t)(pol.late / every);
+	uint32_t k = pol.arm_k;
+
+	return pol.timer_wakes && k + 1 >= room && k <= room + 1;
+}
+
 static void
 test_adaptive_coalesces_under_steady_load(void)
 {
@@ -487,21 +501,22 @@ test_adaptive_coalesces_under_steady_load(void)
 		 pol.arm_k, pol.sleep_min_us, pol.sleep_us);
 	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_TIMEOUT, 100);
 	/*
-	 * The ring bounds the nap: its half (16 entries) fills in 64 us at
-	 * this rate, and the timer may come D (B = 10 us, as yet) late: a
-	 * nap of about 54 us, the index 16 ahead (a burst still wakes it).
+	 * The ring bounds the nap: its room (32 entries, less 4 for a burst
+	 * and 2.5 for what comes while the wake-up is D = B = 10 us late)
+	 * fills in 102 us at this rate, and the timer may come D late: a nap
+	 * of about 92 us, the index 26 ahead (a burst still wakes it).
 	 */
 	pol.conf.ring_size = 32;
 	steady(&t, 4 * US, 2000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t), "not armed at once");
-	VT_CHECK(pol.arm_k == 16,
-		 "index %u ahead with a ring of 32, expected 16", pol.arm_k);
-	VT_CHECK(pol.sleep_min_us >= 50 && pol.sleep_min_us <= 58 &&
+	VT_CHECK(at_room(32, 4 * US),
+		 "index %u ahead with a ring of 32, expected 26", pol.arm_k);
+	VT_CHECK(pol.sleep_min_us >= 88 && pol.sleep_min_us <= 96 &&
 			 pol.sleep_us == pol.sleep_min_us,
 		 "sleep %u-%u us at one packet per 4 us with a ring of 32, "
-		 "expected a nap of about 64 - D = 54 us",
+		 "expected a nap of about 102 - D = 92 us",
 		 pol.sleep_min_us, pol.sleep_us);
-	sleep_then_poll(&t, 60 * US, VSPIN_WAKE_TIMEOUT, 14);
+	sleep_then_poll(&t, 100 * US, VSPIN_WAKE_TIMEOUT, 25);
 	/*
 	 * Near saturation the ring's 16 entries come in 16 us, less than a
 	 * wake-up's CPU (C = 20 us here): no sleep at the first empty poll but
@@ -639,16 +654,20 @@ test_adaptive_timed_naps_fit_the_ring(void)
 	vspin_policy_poll(&pol, 1, t);
 	vspin_policy_set_ring(&pol, 256, true);
 	steady(&t, US / 2, 2000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
-		 "with EVENT_IDX: K %u, expected 128", pol.arm_k);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, US / 2),
+		 "with EVENT_IDX: index %u ahead, expected the ring's room "
+		 "(256 - 32 - 2 D)",
+		 pol.arm_k);
 }
 
 /*
- * With EVENT_IDX a batch is woken by its timer wherever the ring's half
- * outlasts the timer's lateness and a wake-up: the same nap as without
- * EVENT_IDX, and the event index as far ahead as the ring has room, so
- * that a burst still wakes the queue before the ring fills. Where the half
- * fills sooner the K-th entry's notification wakes it, bounded by L. The
+ * With EVENT_IDX a batch is woken by its timer wherever the ring's room
+ * (less an eighth for a burst and what arrives while a wake-up is D late)
+ * outlasts the timer's lateness and a wake-up: a nap that ends that
+ * lateness before the room is full, and the event index at the room's
+ * end, so that a burst, or a timer later than D, still wakes the queue
+ * before the ring fills. Where the room fills sooner the K-th entry's
+ * notification wakes it (K at most half the ring), bounded by L. The
  * nap's lateness is what D learns: naps 30 us late shorten the next ones.
  */
 static void
@@ -659,30 +678,36 @@ test_adaptive_nap_or_notification(void)
 	setup_adaptive(0); /* L = 200 us, C = 20 us, D = B = 10 us */
 	vspin_policy_set_ring(&pol, 256, true);
 	steady(&t, 1 * US, 2000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
-			 pol.sleep_min_us >= 112 && pol.sleep_min_us <= 120 &&
-			 pol.sleep_us == pol.sleep_min_us && pol.timer_wakes,
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 1 * US) &&
+			 pol.sleep_min_us == 200 &&
+			 pol.sleep_us == pol.sleep_min_us,
 		 "one packet per us, ring 256: index %u ahead, sleep %u-%u "
-		 "us, timer wakes %d, expected a nap of about 118 us (the "
-		 "half in 128, D 10) on its timer, the index 128 ahead",
+		 "us, timer wakes %d, expected a nap of L = 200 us on its "
+		 "timer (the room, 214, fills in 214 us, D 10), the index "
+		 "214 ahead",
 		 pol.arm_k, pol.sleep_min_us, pol.sleep_us, pol.timer_wakes);
-	sleep_then_poll(&t, 128 * US, VSPIN_WAKE_TIMEOUT, 118);
-	/* Eight per us: the half fills in 16 us, less than D + C. */
-	steady(&t, US / 8, 2000 * US);
-	if (vspin_policy_poll(&pol, 0, t))
-		VT_CHECK(pol.sleep_us > pol.sleep_min_us && !pol.timer_wakes,
-			 "eight packets per us: a nap of %u us (timer wakes "
-			 "%d), expected a notified batch bounded by L",
-			 pol.sleep_us, pol.timer_wakes);
+	sleep_then_poll(&t, 200 * US, VSPIN_WAKE_TIMEOUT, 200);
+	/*
+	 * Six per us: the room (256 - 32 - 60) fills in 27 us, less than
+	 * D + C; a batch of 128 leaves the queue idle for 19 us of its
+	 * 21, and its cycle saves a fifth of a core: notified, bounded by L.
+	 */
 	vspin_policy_poll(&pol, 1, t);
-	/* Naps 30 us late at one per 0.4 us: the half in 51 us, nap 21. */
+	consume(&t, US / 6, 20, 10 * US, 2000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
+			 pol.sleep_us == 200 && !pol.timer_wakes,
+		 "six packets per us: K %u, bound %u us, timer wakes %d, "
+		 "expected a batch of 128 notified, bounded by L = 200 us",
+		 pol.arm_k, pol.sleep_us, pol.timer_wakes);
+	vspin_policy_poll(&pol, 1, t);
+	/* Naps 30 us late at one per 0.4 us: the room in 60 us, nap 30. */
 	timeouts = st.sleep_timeouts;
 	wakeups = st.wakeups;
 	consume(&t, 400, 50, 30 * US, 200000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.sleep_us >= 19 &&
-			 pol.sleep_us <= 23 && pol.arm_k == 128,
-		 "naps 30 us late, a half ring in 51 us: nap %u us, index %u "
-		 "ahead, expected about 21 us and 128",
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.sleep_us >= 27 &&
+			 pol.sleep_us <= 33 && at_room(256, 400),
+		 "naps 30 us late, the ring's room in 60 us: nap %u us, index "
+		 "%u ahead, expected about 30 us and 149",
 		 pol.sleep_us, pol.arm_k);
 	/* Notified: only while the rate came down from eight per us. */
 	VT_CHECK(st.sleep_timeouts - timeouts > 100 &&
@@ -704,7 +729,8 @@ test_adaptive_nap_or_notification(void)
  * 23 us, less than C and N, but its cycle saves most of a core); not
  * when the notification and C together outlast the sleep. Busy 65%, the
  * batch leaves 9 us, and its cycle saves a fifth of a core: it
- * coalesces.
+ * coalesces. Each such batch is a nap to the ring's room (174 entries:
+ * 256, less 32 for a burst and 50 for D = 10 us).
  */
 static void
 test_adaptive_busy_consumer_spins(void)
@@ -723,14 +749,13 @@ test_adaptive_busy_consumer_spins(void)
 	vspin_policy_poll(&pol, 1, t);
 	consume(&t, 200, 20, 10 * US, 4000 * US);
 	/*
-	 * The ring's half fills in 25.6 us, less than the timer's lateness
-	 * (D = B = 10 us) and C: not a nap, the K-th entry's notification
-	 * wakes the batch, and the bound stays L.
+	 * The ring's room fills in 34.8 us, more than the timer's lateness
+	 * (D = B = 10 us) and C: a nap of 24.8 us.
 	 */
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
-			 pol.sleep_us == 200,
-		 "busy 10%%, one packet per 200 ns: K %u, bound %u us, "
-		 "expected 128 and L = 200 us (notified, not a nap)",
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 200) &&
+			 pol.sleep_us >= 23 && pol.sleep_us <= 26,
+		 "busy 10%%, one packet per 200 ns: index %u ahead, nap %u "
+		 "us, expected 174 and 24.8 us",
 		 pol.arm_k, pol.sleep_us);
 	VT_CHECK(pol.util_fp > 5000 && pol.util_fp < 8000,
 		 "busy fraction %u/65536, expected 0.1 (the polls between "
@@ -744,9 +769,9 @@ test_adaptive_busy_consumer_spins(void)
 	vspin_policy_poll(&pol, 1, t);
 	pol.notify_cost = 5 * US;
 	consume(&t, 200, 20, 10 * US, 2000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 200),
 		 "a batch leaving 23 us idle, C 20 us, a notification 5 us: "
-		 "K %u, expected 128",
+		 "index %u ahead, expected a nap to 174",
 		 pol.arm_k);
 	vspin_policy_poll(&pol, 1, t);
 	pol.notify_cost = 6 * US;
@@ -759,10 +784,10 @@ test_adaptive_busy_consumer_spins(void)
 	pol.notify_cost = 0;
 	sleeps = st.sleeps;
 	consume(&t, 200, 130, 10 * US, 4000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 200) &&
 			 st.sleeps - sleeps > 20,
-		 "busy 65%%: K %u, %llu sleeps in 4 ms (busy fraction "
-		 "%u/65536), expected K 128",
+		 "busy 65%%: index %u ahead, %llu sleeps in 4 ms (busy "
+		 "fraction %u/65536), expected a nap to 174",
 		 pol.arm_k, (unsigned long long)(st.sleeps - sleeps),
 		 pol.util_fp);
 }
@@ -813,15 +838,16 @@ test_adaptive_full_bursts_mean_saturation(void)
 	batches = (uint32_t)st.idle_batches;
 	full = st.idle_full_spins;
 	consume(&t, 400, 20, 10 * US, 10000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
-		 "publications of 2 at 5 per us: K %u, expected 128",
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 400 / 2),
+		 "publications of 2 at 5 per us: index %u ahead, expected a "
+		 "nap to the ring's room",
 		 pol.arm_k);
 	VT_CHECK(st.idle_batches > batches && st.idle_full_spins == full,
 		 "publications of 2, second 10 ms: %llu batches, %llu full "
 		 "spins",
 		 (unsigned long long)(st.idle_batches - batches),
 		 (unsigned long long)(st.idle_full_spins - full));
-	sleep_then_poll(&t, 30 * US, VSPIN_WAKE_NOTIFIED, 128);
+	sleep_then_poll(&t, 25 * US, VSPIN_WAKE_TIMEOUT, 125);
 	/*
 	 * Bursts of 32 every 3.2 ms: full (a sleeping queue seldom sees a
 	 * publication right after an empty poll: set the average), but far
@@ -868,9 +894,10 @@ test_adaptive_full_bursts_mean_saturation(void)
 	consume(&t, 6400, 20, 10 * US, 20000 * US);
 	burst_of = 1;
 	consume(&t, 400, 20, 10 * US, 20000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 400),
 		 "publications of 1 at half the saturated rate after "
-		 "saturation: K %u, expected 128",
+		 "saturation: index %u ahead, expected a nap to the ring's "
+		 "room",
 		 pol.arm_k);
 }
 
@@ -910,11 +937,11 @@ test_adaptive_polling_relearns_u_from_a_batch(void)
 	burst_of = 1;
 	sleeps = st.sleeps;
 	consume(&t, 625, 40, 10 * US, 40000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 625) &&
 			 st.sleeps - sleeps > 100,
-		 "1.6 entries per us after saturation: regime %d, K %u, %llu "
-		 "sleeps in 40 ms (busy fraction %u/65536), expected "
-		 "coalescing (%d) with K 128",
+		 "1.6 entries per us after saturation: regime %d, index %u "
+		 "ahead, %llu sleeps in 40 ms (busy fraction %u/65536), "
+		 "expected coalescing (%d) in naps to the ring's room",
 		 pol.regime, pol.arm_k,
 		 (unsigned long long)(st.sleeps - sleeps), pol.util_fp,
 		 VSPIN_RG_COALESCE);
@@ -942,8 +969,9 @@ test_adaptive_late_wakeups_leave_room_in_the_ring(void)
 		 pol.arm_k, (unsigned long long)pol.late);
 	vspin_policy_poll(&pol, 1, t);
 	consume(&t, 200, 20, 10 * US, 200000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128,
-		 "wake-ups on time again: K %u, D %llu ns; expected 128",
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 200),
+		 "wake-ups on time again: index %u ahead, D %llu ns; "
+		 "expected a nap to the ring's room",
 		 pol.arm_k, (unsigned long long)pol.late);
 }
 
@@ -952,8 +980,9 @@ test_adaptive_late_wakeups_leave_room_in_the_ring(void)
  * and all: one wake-up in ten 60 us late and the others 2 us late (a vCPU
  * that wakes slowly after a long halt, bench/README-adaptive.md) must
  * keep D near 60 us, so that the ring keeps room for what arrives while
- * the late ones are on their way. Batches of 512 (ring 1024, 5 entries
- * per us) span more than one rate window, none without a wake-up.
+ * the late ones are on their way. Naps to the ring's room (ring 1024, 5
+ * entries per us: 596 entries) span more than one rate window, none
+ * without a wake-up.
  */
 static void
 test_adaptive_late_tail_is_learnt(void)
@@ -966,8 +995,9 @@ test_adaptive_late_tail_is_learnt(void)
 	late_long = 60 * US;
 	consume(&t, 200, 20, 2 * US, 400000 * US);
 	late_every = 0;
-	VT_CHECK(st.sleeps > 1000 && pol.arm_k == 512,
-		 "%llu sleeps, K %u: expected batches of 512",
+	VT_CHECK(st.sleeps > 1000 && at_room(1024, 200),
+		 "%llu sleeps, index %u ahead: expected naps to the ring's "
+		 "room",
 		 (unsigned long long)st.sleeps, pol.arm_k);
 	VT_CHECK(pol.late >= 45 * US && pol.late <= 65 * US,
 		 "one wake-up in ten 60 us late, the others 2 us: D %llu ns, "

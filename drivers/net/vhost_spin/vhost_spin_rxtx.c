@@ -107,8 +107,10 @@ vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k)
 	if (k > 1 && rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
 	    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
 				     &last_used) == 0) {
-		if (k > vr.size / 2)
-			k = (uint16_t)(vr.size / 2 ? vr.size / 2 : 1);
+		uint32_t most = vspin_policy_arm_max(vr.size);
+
+		if (k > most)
+			k = (uint16_t)(most ? most : 1);
 		vspin_store16(avail_event_of(&vr),
 			      (uint16_t)(last_avail + k - 1));
 	} else {

@@ -468,7 +468,7 @@ static bool
 rx_sleeper_arm(void *ctx, uint16_t k)
 {
 	struct virtio_spin_rxq *rxq = ctx;
-	uint16_t half = (uint16_t)(rxq->vq.vr.num / 2);
+	uint16_t most = (uint16_t)vspin_policy_arm_max(rxq->vq.vr.num);
 
 	/*
 	 * While we sleep the backend may fill every buffer we have: post
@@ -479,9 +479,9 @@ rx_sleeper_arm(void *ctx, uint16_t k)
 		       true);
 	/*
 	 * used_event = the k-th next entry, fence, recheck (vspin_handshake.h):
-	 * at most half the ring ahead, the rest stays for the refill.
+	 * never so far that a burst could not follow it into the ring.
 	 */
-	return vspin_vq_drv_arm(&rxq->vq, k < half ? k : half);
+	return vspin_vq_drv_arm(&rxq->vq, k < most ? k : most);
 }
 
 static void
