@@ -95,10 +95,10 @@
  *    (vspin_nap_overshoot_ns(), with the 1 us timer slack a sleeping
  *    lcore gets) or by D if the naps came later, and the event index
  *    goes to the room's end: only a burst, or a timer later than that,
- *    brings a notification (a nap to the ring's half, as before
- *    2026-12-05, took a third more wake-ups where the ring bounds the
- *    batch: at 10% load on the Intel VM 23-26% of a core against
- *    19-21%; bench/README-adaptive.md, "Naps to the ring's room").
+ *    brings a notification (naps to the ring's half, as before
+ *    2026-12-05, took half as many wake-ups again where the ring bounds
+ *    the batch: at 10% load on the Intel VM 18-25% of a core against
+ *    14-20%; bench/README-adaptive.md, "Naps to the ring's room").
  *    Without EVENT_IDX the nap lasts up to K / r and only half the ring
  *    holds it: no index catches a late timer. Where the room fills
  *    sooner than that lateness and C (near half the load on a
