@@ -689,8 +689,16 @@ plan_idle(struct vspin_policy *p)
 		uint64_t fill =
 			((timed ? half : room) << RATE_SHIFT) / p->rate_fp;
 		uint64_t late = p->late > p->overshoot ? p->late : p->overshoot;
+		/*
+		 * A nap to the room leaves its index no margin beyond D: ask
+		 * the room to outlast a wake-up as late as D99, or the naps
+		 * later than D fill the ring (at 8 Mpps an eighth of 1024
+		 * entries is 15 us of arrivals).
+		 */
+		uint64_t tail =
+			!timed && p->late_tail > late ? p->late_tail : late;
 
-		nap = fill >= late + p->wake_cpu;
+		nap = fill >= tail + p->wake_cpu;
 		if (!nap && timed)
 			coalescing = false;
 		if (nap && !timed)

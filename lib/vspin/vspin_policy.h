@@ -100,9 +100,11 @@
  *    the batch: at 10% load on the Intel VM 18-25% of a core against
  *    14-20%; bench/README-adaptive.md, "Naps to the ring's room").
  *    Without EVENT_IDX the nap lasts up to K / r and only half the ring
- *    holds it: no index catches a late timer. Where the room fills
- *    sooner than that lateness and C (near half the load on a
- *    256-entry ring) the event
+ *    holds it: no index catches a late timer. Where the room (the half
+ *    without EVENT_IDX) fills sooner than that lateness and C, or with
+ *    EVENT_IDX sooner than D99 and C (the index at the room's end leaves
+ *    no margin past D: naps taken on less at half the load raised D and
+ *    cost the Intel VM's guest 5 points of a core), the event
  *    index goes K entries ahead (Linux's virtqueue_enable_cb_delayed
  *    does the same) and the producer's notification comes with the
  *    K-th entry, the sleep bounded by S. On the project's VMs the

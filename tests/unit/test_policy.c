@@ -1006,6 +1006,43 @@ test_adaptive_late_tail_is_learnt(void)
 }
 
 /*
+ * A nap's event index sits at the ring's room, with no margin past D: one
+ * wake-up in 25 coming 100 us late (D about 2 us, D99 about 100) leaves a
+ * room that fills in 88 us (256 entries less 32 and what comes in D, at
+ * 2.5 per us) too short for a nap, which asks for D99 + C = 120 us: the
+ * batch is notified at K = 128 instead. With the wake-ups on time again
+ * D99 comes down, and the queue naps to the room.
+ */
+static void
+test_adaptive_nap_needs_room_for_the_tail(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us */
+	vspin_policy_set_ring(&pol, 256, true);
+	late_every = 25;
+	late_long = 100 * US;
+	consume(&t, 400, 20, 2 * US, 400000 * US);
+	late_every = 0;
+	VT_CHECK(pol.late_tail >= 60 * US && pol.late <= 20 * US,
+		 "one wake-up in 25 100 us late: D %llu ns, D99 %llu ns, "
+		 "expected D about 2 us and D99 about 100",
+		 (unsigned long long)pol.late,
+		 (unsigned long long)pol.late_tail);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
+			 !pol.timer_wakes,
+		 "a room of 88 us against D99 + C: index %u ahead, timer "
+		 "wakes %d, expected a batch of 128 notified",
+		 pol.arm_k, pol.timer_wakes);
+	vspin_policy_poll(&pol, 1, t);
+	consume(&t, 400, 20, 2 * US, 400000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 400),
+		 "wake-ups on time again (D99 %llu ns): index %u ahead, "
+		 "expected a nap to the ring's room",
+		 (unsigned long long)pol.late_tail, pol.arm_k);
+}
+
+/*
  * A paced producer publishes a few entries most times and catches up in
  * full bursts after a stall: here runs of eight publications of 8 and
  * three of 32 (5 entries per us, 27% of the publications full, of 14.5
@@ -1473,6 +1510,7 @@ main(void)
 	VT_RUN(test_adaptive_producer_pauses_at_saturation);
 	VT_RUN(test_adaptive_late_wakeups_leave_room_in_the_ring);
 	VT_RUN(test_adaptive_late_tail_is_learnt);
+	VT_RUN(test_adaptive_nap_needs_room_for_the_tail);
 	VT_RUN(test_adaptive_budget_allows_for_late_tail);
 	VT_RUN(test_adaptive_short_budget_counts_lateness);
 	VT_RUN(test_counters_consistent_notify);
