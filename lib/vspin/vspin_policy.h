@@ -97,8 +97,9 @@
  *    goes to the room's end: only a burst, or a timer later than that,
  *    brings a notification (naps to the ring's half, as before
  *    2026-12-05, took half as many wake-ups again where the ring bounds
- *    the batch: at 10% load on the Intel VM 18-25% of a core against
- *    14-20%; bench/README-adaptive.md, "Naps to the ring's room").
+ *    the batch: at 10% load on the Intel VM a median of 19.1-23.6% of a
+ *    core per sweep against 15.7-19.4%; bench/README-adaptive.md, "Naps
+ *    to the ring's room").
  *    Without EVENT_IDX the nap lasts up to K / r and only half the ring
  *    holds it: no index catches a late timer. Where the room (the half
  *    without EVENT_IDX) fills sooner than that lateness and C, or with
