@@ -690,10 +690,11 @@ plan_idle(struct vspin_policy *p)
 			((timed ? half : room) << RATE_SHIFT) / p->rate_fp;
 		uint64_t late = p->late > p->overshoot ? p->late : p->overshoot;
 		/*
-		 * A nap to the room leaves its index no margin beyond D: ask
-		 * the room to outlast a wake-up as late as D99, or the naps
-		 * later than D fill the ring (at 8 Mpps an eighth of 1024
-		 * entries is 15 us of arrivals).
+		 * A nap to the room leaves its index no margin past D: ask
+		 * the room to outlast a wake-up as late as D99. Where it did
+		 * not (half the load on the Intel VM), the naps came late,
+		 * raised D and shrank every batch (bench/README-adaptive.md,
+		 * "Naps to the ring's room").
 		 */
 		uint64_t tail =
 			!timed && p->late_tail > late ? p->late_tail : late;
