@@ -110,7 +110,7 @@ vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k)
 		uint32_t most = vspin_policy_arm_max(vr.size);
 
 		if (k > most)
-			k = (uint16_t)(most ? most : 1);
+			k = (uint16_t)most; /* a live ring: most >= 1 */
 		vspin_store16(avail_event_of(&vr),
 			      (uint16_t)(last_avail + k - 1));
 	} else {
