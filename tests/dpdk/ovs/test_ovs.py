@@ -152,9 +152,13 @@ def wait_for(pred, timeout, what):
 
 # -- case 1 / 4: exact traffic ---------------------------------------------
 def transfer(ovs, snd, rcv, in_port, out_port, label,
-             least=ROUNDS * BURSTS * 32 // 2):
-    """snd sends ROUNDS x BURSTS x 32 packets (txonly bursts), of which the
-    ring takes at least `least`; rcv runs rxonly. Every packet sent must
+             least=ROUNDS * BURSTS * 32 // 2, queues=1):
+    """snd sends ROUNDS x BURSTS x 32 packets (txonly bursts, spread over
+    its `queues` queues: tx_first sends its count on each, and a round of
+    BURSTS x 32 on each of two queues would fill rcv's 1024-entry ring to
+    the last buffer, more than a receiver that refills in batches keeps
+    posted when OVS, after a pmd-maxsleep nap, sends the round at once),
+    of which the ring takes at least `least`; rcv runs rxonly. Every packet sent must
     arrive, and OVS must count each once: pmd-stats-show's "packets
     received" and, on our port (OVS cannot read a dpdkvhostuser port's
     stats), dump-ports rx/tx with no drops."""
@@ -165,7 +169,7 @@ def transfer(ovs, snd, rcv, in_port, out_port, label,
     p0, f0 = ovs.ports(), ovs.pmd_received()
     sent = got = 0
     for _ in range(ROUNDS):
-        snd.cmd("start tx_first %d" % BURSTS)
+        snd.cmd("start tx_first %d" % (BURSTS // queues))
         snd.stop_fwd()
         sent = snd.port_stats(0)["tx_packets"] - s0
         try:
@@ -227,7 +231,7 @@ def pair(ovs, kind1, sock1, kind2, sock2, queues1=1):
         g1.wait_link_up(0)
         g2.wait_link_up(0)
         transfer(ovs, g1, g2, 1, 2, "%s(vs0, %dq) -> %s(vhu1)" % (
-            kind1, queues1, kind2))
+            kind1, queues1, kind2), queues=queues1)
         transfer(ovs, g2, g1, 2, 1, "%s(vhu1) -> %s(vs0, %dq)" % (
             kind2, kind1, queues1))
         if kind1 == "ours":
