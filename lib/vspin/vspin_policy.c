@@ -601,7 +601,8 @@ plan_idle(struct vspin_policy *p)
 	uint64_t k = (p->rate_fp * span) >> RATE_SHIFT;
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t half = ring ? ring / 2 : 32768, kmax = half, room = half;
-	uint64_t sleep = span, slept, idle, wake, b2b;
+	uint64_t sleep = span, slept, idle, wake, notified, b2b;
+	uint64_t fill = 0, nap_late = 0;
 	bool timed = __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED);
 	bool coalescing, full, bounded, nap = false;
 
@@ -631,27 +632,70 @@ plan_idle(struct vspin_policy *p)
 		sleep = (k << RATE_SHIFT) / p->rate_fp;
 	}
 	/*
+	 * The batch's wake-up: a timed nap wherever one can be it. A nap
+	 * wakes late by the timer's overshoot measured at start-up, or by D
+	 * if the naps taken so far came later: the ring must hold what
+	 * arrives meanwhile, and its room must outlast that lateness and a
+	 * wake-up (with EVENT_IDX a wake-up as late as D99: the index at the
+	 * room's end leaves no margin past D; where it did not, at half the
+	 * load on the Intel VM, the naps came late, raised D and shrank
+	 * every batch: bench/README-adaptive.md, "Naps to the ring's room").
+	 */
+	if (k >= 2) {
+		uint64_t tail;
+
+		fill = ((timed ? half : room) << RATE_SHIFT) / p->rate_fp;
+		nap_late = p->late > p->overshoot ? p->late : p->overshoot;
+		tail = !timed && p->late_tail > nap_late ? p->late_tail :
+							   nap_late;
+		nap = fill >= tail + p->wake_cpu;
+	}
+	/*
 	 * Worth a sleep only if the time the consumer is away, less the time
 	 * spent processing what arrived meanwhile (the busy fraction u), pays
-	 * for a wake-up and for the notification that brings it:
-	 * (1 - u) (K / r + E) >= wake_cpu + notify_cost, the first priced at
-	 * twice the measured round, the second the measured eventfd write
-	 * that wakes a thread; or if the batch's whole cycle saves enough
-	 * (batch_saves()). E is how late the wake-up comes most times (the
-	 * least of D, B and a nap's measured overshoot): the queue is away
-	 * that long too, so a short budget's batch, K / r below C + N, can
-	 * still pay. Not where the ring bounds K: what arrives during the
-	 * lateness fills the room kept for it, and near saturation the
-	 * consumer is not idle but behind (a notification there is taken
-	 * from a producer running flat out). Otherwise (near saturation: the
-	 * ring bounds K, or the consumer is barely faster than its producer)
-	 * no gap shorter than that is worth a sleep either: the queue spins
-	 * first.
+	 * for a wake-up and, for a batch its K-th entry wakes, the
+	 * notification that brings it: (1 - u) (K / r + E) >= wake_cpu
+	 * (+ notify_cost), the first priced at twice the measured round, the
+	 * second the measured eventfd write that wakes a thread; or if the
+	 * batch's whole cycle saves enough (batch_saves()). A nap's producer
+	 * is notified only when a burst or a timer later than planned meets
+	 * the index at the room's end (without EVENT_IDX notifications are
+	 * off): a nap pays N in the share of recent naps a notification
+	 * woke. Priced N in full, a nap had to leave the consumer idle for
+	 * C + N, some 50 us where N is 14-15 us (the Intel VM), and a short
+	 * budget polled where OVS's rule naps; priced none, at half the load
+	 * there nine naps in ten ended on the index and the generator found
+	 * the ring full twice as often (bench/README-adaptive.md, "A nap
+	 * pays for the notifications it brings"). E is how
+	 * late the wake-up comes most times (the least of D, B and a nap's
+	 * measured overshoot): the queue is away that long too, so a short
+	 * budget's batch, K / r below C + N, can still pay. Not where the
+	 * ring bounds K: what arrives during the lateness fills the room
+	 * kept for it, and near saturation the consumer is not idle but
+	 * behind (a notification there is taken from a producer running
+	 * flat out). Otherwise (near saturation: the ring bounds K, or the
+	 * consumer is barely faster than its producer) no gap shorter than
+	 * that is worth a sleep either: the queue spins first.
 	 */
+	/*
+	 * The share is learnt from naps only: one that kept a queue from
+	 * napping (a load that passed) halves every EXPLORE_US without one,
+	 * so that naps are tried again.
+	 */
+	if (p->nap_notified != 0 &&
+	    p->idle_since - p->nap_at >=
+		    vspin_us_to_cycles(EXPLORE_US, p->hz)) {
+		p->nap_notified /= 2;
+		p->nap_at = p->idle_since;
+	}
 	/* Both sides in cycles x rate_fp (packets per 2^RATE_SHIFT cycles). */
 	slept = (k << RATE_SHIFT) + (bounded ? 0 : late_credit(p) * p->rate_fp);
 	idle = ((UTIL_ONE - p->util_fp) * slept) >> UTIL_SHIFT;
-	wake = (p->wake_cpu + p->notify_cost) * p->rate_fp;
+	notified = (p->wake_cpu + p->notify_cost) * p->rate_fp;
+	wake = nap ? (p->wake_cpu +
+		      p->notify_cost * p->nap_notified / FULL_ONE) *
+			       p->rate_fp :
+		     notified;
 	coalescing = k >= 2 && (idle >= wake || batch_saves(slept, idle, wake));
 	/*
 	 * A producer that publishes full bursts (half the times or more)
@@ -663,22 +707,19 @@ plan_idle(struct vspin_policy *p)
 	 * load. Spin as near saturation. Full bursts further apart (a bursty
 	 * lighter load) still coalesce.
 	 */
-	b2b = 2 * wake;
+	b2b = 2 * notified;
 	full = p->full_share >= FULL_SHARE &&
 	       p->pub_fp << (RATE_SHIFT - COST_SHIFT) < b2b;
 	if (full)
 		coalescing = false;
 	/*
-	 * The batch's wake-up: a timed nap wherever one can be it. A nap
-	 * wakes late by the timer's overshoot measured at start-up, or by D
-	 * if the naps taken so far came later: shorten it so that the ring
-	 * still holds what arrives meanwhile, and nap only if what is left
-	 * is worth a wake-up. With EVENT_IDX the nap may outlast K / r, up
-	 * to S, within the ring's room (a timer later than planned meets the
-	 * index at the room's end: a burst still wakes the queue before the
-	 * ring fills); without it, within the ring's half. Only a batch the
-	 * ring cannot wait for is woken by its K-th entry's notification
-	 * (K at most half the ring): on the project's VMs a
+	 * A nap is shortened so that the ring still holds what arrives
+	 * until its late timer fires. With EVENT_IDX the nap may outlast
+	 * K / r, up to S, within the ring's room (a timer later than planned
+	 * meets the index at the room's end: a burst still wakes the queue
+	 * before the ring fills); without it, within the ring's half. Only a
+	 * batch the ring cannot wait for is woken by its K-th entry's
+	 * notification (K at most half the ring): on the project's VMs a
 	 * wake-up by that notification (an IPI to a halted vCPU) cost the
 	 * consumer more CPU than one by its own timer (35-41 us against
 	 * 21-24), and the producer a syscall a batch
@@ -686,26 +727,12 @@ plan_idle(struct vspin_policy *p)
 	 * Without EVENT_IDX nothing can be armed ahead: no nap, no batch.
 	 */
 	if (coalescing) {
-		uint64_t fill =
-			((timed ? half : room) << RATE_SHIFT) / p->rate_fp;
-		uint64_t late = p->late > p->overshoot ? p->late : p->overshoot;
-		/*
-		 * A nap to the room leaves its index no margin past D: ask
-		 * the room to outlast a wake-up as late as D99. Where it did
-		 * not (half the load on the Intel VM), the naps came late,
-		 * raised D and shrank every batch (bench/README-adaptive.md,
-		 * "Naps to the ring's room").
-		 */
-		uint64_t tail =
-			!timed && p->late_tail > late ? p->late_tail : late;
-
-		nap = fill >= tail + p->wake_cpu;
 		if (!nap && timed)
 			coalescing = false;
 		if (nap && !timed)
 			sleep = span; /* past K / r: the index guards the room */
-		if (nap && sleep > fill - late)
-			sleep = fill - late;
+		if (nap && sleep > fill - nap_late)
+			sleep = fill - nap_late;
 	}
 	/*
 	 * u is learnt from the polls the queue makes. Polling through the
@@ -720,8 +747,9 @@ plan_idle(struct vspin_policy *p)
 	if (!coalescing && !full && k >= 2 && !timed &&
 	    p->idle_since - p->explored_at >=
 		    vspin_us_to_cycles(EXPLORE_US, p->hz) &&
-	    3 * idle >= 2 * wake) {
+	    3 * idle >= 2 * notified) {
 		coalescing = true;
+		nap = false; /* a batch its K-th entry wakes, as planned */
 		p->explored_at = p->idle_since;
 	}
 	if (coalescing) {
@@ -757,6 +785,8 @@ plan_idle(struct vspin_policy *p)
 	 */
 	p->sleep_us = nap ? p->sleep_min_us : us_of(p, span);
 	p->timer_wakes = nap;
+	if (nap)
+		p->nap_at = p->idle_since;
 }
 
 bool
@@ -909,6 +939,13 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 
 		if (p->regime == VSPIN_RG_COALESCE && why != VSPIN_WAKE_OTHER)
 			learn_late(p, g, true);
+		/* How often a nap's producer pays N after all (plan_idle()). */
+		if (p->regime == VSPIN_RG_COALESCE && p->timer_wakes &&
+		    why != VSPIN_WAKE_OTHER)
+			p->nap_notified =
+				(7 * p->nap_notified +
+				 (why == VSPIN_WAKE_NOTIFIED ? FULL_ONE : 0)) /
+				8;
 		p->pending_gap =
 			why == VSPIN_WAKE_TIMEOUT ?
 				UINT64_MAX :

@@ -79,7 +79,8 @@
  *
  * 1. Coalescing, when K = min(r * S, ring/2, ring - r * D - ring/8) >= 2
  *    (what arrives while the wake-up is late, and a burst, must still fit
- *    in the ring) and the batch pays: (1 - u) (K / r + E) >= C + N, E
+ *    in the ring) and the batch pays: (1 - u) (K / r + E) >= C + N
+ *    (a nap's N weighted by how often one is notified: below), E
  *    how late the wake-up comes most times (the least of D, B and a
  *    nap's measured overshoot: the queue is away that long too; 0 where
  *    the ring, not the budget, bounds K), or its
@@ -135,8 +136,16 @@
  *    starts, and the next batch's K entries count those left in the
  *    ring. The second condition asks
  *    the time the batch leaves the consumer idle to pay for the
- *    wake-up and for the producer's
- *    notification: a consumer barely faster than its producer (at
+ *    wake-up and, for a batch its K-th entry wakes, for the producer's
+ *    notification (N; a nap's index sits at the room's end, so its
+ *    producer is notified only when a burst or a late timer reaches it:
+ *    a nap pays N times the share of recent naps a notification woke,
+ *    an average of weight 1/8 that halves every 16 ms without a nap.
+ *    Priced N in full, a short budget polled on the Intel VM, where N is
+ *    14-15 us, at loads where OVS's rule naps; priced none, at half the
+ *    load nine naps in ten ended on the index; bench/README-adaptive.md,
+ *    "A nap pays for the notifications it brings"): a consumer barely
+ *    faster than its producer (at
  *    saturation) would save nothing by sleeping, and would cost the
  *    producer a notification per batch, a syscall taken from its
  *    throughput. That per-batch account undercounts a busy consumer's
@@ -144,8 +153,9 @@
  *    that keep arriving, so a sleep of s = K / r + E starts a cycle of
  *    (s + C) / (1 - u) in which the consumer works (u s + C) / (s + C)
  *    instead of all of it. So a batch whose sleep covers the wake-up
- *    (s >= C + N) also coalesces when that cycle saves an eighth of a
- *    core or more, (1 - u) s >= (s + C + N) / 8: a host consumer busy
+ *    (s >= C + N, a nap's N weighted as above) also coalesces when that
+ *    cycle saves an eighth of a core or more, (1 - u) s >= (s + C + N) /
+ *    8: a host consumer busy
  *    about 0.7 by its estimate at half the load, the ring bounding K to
  *    half of 1024 entries, then sleeps instead of polling (63% of a core
  *    against 99% at 9.5 Mpps, bench/README-adaptive.md, "A batch's
@@ -328,6 +338,8 @@ struct vspin_policy {
 	uint32_t util_fp;      /* busy fraction r x pkt_cost, 1.0 = 65536 */
 	uint64_t pub_fp;       /* entries x 16 a producer publishes at once */
 	uint32_t full_share;   /* ... in full bursts, 1.0 = 256 (averaged) */
+	uint32_t nap_notified; /* naps a notification woke, 1.0 = 256 (avg) */
+	uint64_t nap_at;       /* last nap planned, or the share halved */
 	uint32_t batches;      /* coalescing idle periods, for probing */
 	bool probing;	       /* this one spins for a publication first */
 	uint64_t late;	       /* cycles: a coalesced wake's lateness, p95 */

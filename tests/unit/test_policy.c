@@ -727,7 +727,8 @@ test_adaptive_nap_or_notification(void)
  * empty poll. At one packet per 200 ns, a consumer busy 10% coalesces
  * (K 128, 25.6 us), even with a notification of 5 us (the batch leaves
  * 23 us, less than C and N, but its cycle saves most of a core); not
- * when the notification and C together outlast the sleep. Busy 65%, the
+ * when the notification and C together outlast the sleep of a batch its
+ * last entry wakes (a nap pays no notification). Busy 65%, the
  * batch leaves 9 us, and its cycle saves a fifth of a core: it
  * coalesces. Each such batch is a nap to the ring's room (174 entries:
  * 256, less 32 for a burst and 50 for D = 10 us).
@@ -735,7 +736,8 @@ test_adaptive_nap_or_notification(void)
 static void
 test_adaptive_busy_consumer_spins(void)
 {
-	uint64_t t = 0, sleeps;
+	uint64_t t = 0, sleeps, d99;
+	unsigned int i;
 
 	setup_adaptive(0); /* L = 200 us, C = 20 us */
 	vspin_policy_set_ring(&pol, 256, true);
@@ -762,29 +764,85 @@ test_adaptive_busy_consumer_spins(void)
 		 "packets are not work)",
 		 pol.util_fp);
 	/*
-	 * The batch leaves 23 us idle: less than C (20 us) and a
-	 * notification of 5 us, but its cycle saves most of a core. With a
-	 * notification of 6 us, the sleep (25.6 us) no longer covers both.
+	 * A notification costs a batch only if one wakes it. A nap's index
+	 * sits at the room's end: with a notification of 6 us it still naps.
+	 * Where the room does not outlast a wake-up as late as D99 and C
+	 * (D99 21 us: 34.8 us against 41) the batch of 128 is woken by its
+	 * last entry: it leaves 23 us idle, less than C and a notification
+	 * of 5 us, but its cycle saves most of a core; with a notification
+	 * of 6 us the sleep (25.6 us) no longer covers both.
 	 */
-	vspin_policy_poll(&pol, 1, t);
-	pol.notify_cost = 5 * US;
-	consume(&t, 200, 20, 10 * US, 2000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 200),
-		 "a batch leaving 23 us idle, C 20 us, a notification 5 us: "
-		 "index %u ahead, expected a nap to 174",
-		 pol.arm_k);
 	vspin_policy_poll(&pol, 1, t);
 	pol.notify_cost = 6 * US;
 	consume(&t, 200, 20, 10 * US, 2000 * US);
-	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
-		 "a sleep of 25.6 us, C 20 us, a notification 6 us: armed at "
-		 "once (K %u)",
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 200),
+		 "a nap leaving 23 us idle, C 20 us, a notification 6 us: "
+		 "index %u ahead, expected a nap to 174 (a nap notifies no "
+		 "one)",
 		 pol.arm_k);
+	/*
+	 * Unless notifications wake the naps (a timer later than the room's
+	 * fill): a nap pays N in the share of naps they woke, an average of
+	 * weight 1/8 (three: 84/256). Woken so time after time (0.98), a
+	 * nap with N = 10 us stops paying (C + 0.98 N outlasts its sleep of
+	 * about 26 us); the share halves every 16 ms without a nap, and naps
+	 * come back.
+	 */
+	d99 = pol.late_tail;
+	for (i = 0; i < 3; i++) {
+		unsigned int polls = polls_until_arm(t, 50, 4000);
+
+		t += 50 * polls;
+		if (polls == 0 || !pol.timer_wakes)
+			break;
+		sleep_then_poll(&t, 25 * US, VSPIN_WAKE_NOTIFIED, 125);
+		t += 200;
+	}
+	VT_CHECK(i == 3 && pol.nap_notified >= 80 && pol.nap_notified <= 88,
+		 "%u naps woken by a notification: share %u/256, expected 3 "
+		 "naps and 84",
+		 i, pol.nap_notified);
+	pol.late_tail = d99;
+	pol.nap_notified = 250;
+	pol.notify_cost = 10 * US;
+	t += 20 * US;
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
+		 "naps woken by a notification 250 times in 256, C 20 us, N "
+		 "10 us: K %u, expected the queue to spin",
+		 pol.arm_k);
+	vspin_policy_poll(&pol, 1, t);
+	consume(&t, 200, 20, 10 * US, 100000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 200) &&
+			 pol.nap_notified < 64,
+		 "100 ms later: index %u ahead, share %u/256, expected naps "
+		 "to the room again",
+		 pol.arm_k, pol.nap_notified);
+	vspin_policy_poll(&pol, 1, t);
+	pol.notify_cost = 5 * US;
+	consume(&t, 200, 20, 10 * US, 2000 * US);
+	d99 = pol.late_tail;
+	pol.late_tail = 21 * US;
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
+			 !pol.timer_wakes,
+		 "a batch leaving 23 us idle, C 20 us, a notification 5 us, "
+		 "no room for a nap: index %u ahead, timer wakes %d, expected "
+		 "a notified batch of 128",
+		 pol.arm_k, pol.timer_wakes);
+	vspin_policy_poll(&pol, 1, t);
+	pol.notify_cost = 6 * US;
+	consume(&t, 200, 20, 10 * US, 2000 * US);
+	pol.late_tail = 21 * US;
+	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
+		 "a notified batch's sleep of 25.6 us, C 20 us, a "
+		 "notification 6 us: armed at once (K %u)",
+		 pol.arm_k);
+	pol.late_tail = d99;
 	vspin_policy_poll(&pol, 1, t);
 	pol.notify_cost = 0;
 	sleeps = st.sleeps;
 	consume(&t, 200, 130, 10 * US, 4000 * US);
-	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 200) &&
+	/* One idle period in 16 first spins for a publication (probing). */
+	VT_CHECK(polls_until_arm(t, 50, 4000) != 0 && at_room(256, 200) &&
 			 st.sleeps - sleeps > 20,
 		 "busy 65%%: index %u ahead, %llu sleeps in 4 ms (busy "
 		 "fraction %u/65536), expected a nap to 174",
