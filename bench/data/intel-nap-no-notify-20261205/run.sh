@@ -1,0 +1,47 @@
+#!/bin/bash
+# The sweeps of bench/README-adaptive.md, "A nap pays no notification",
+# on the Intel VM, hugepages, 3 repeats of 2 s, both directions.
+#   run.sh plane REF OUT   latency_us against OVS's rule, one build (the
+#                          section's first table: 05364dd)
+#   run.sh ab NEW REF OUT  the change (NEW) against REF (05364dd), budgets
+#                          (share/ab; c-alone/ also had latency_us=60 and
+#                          ovs_sleep:500 in --modes)
+#   run.sh ends NEW REF OUT  the same at idle and saturation (share/ends;
+#                          c-alone/ends also had 50% in --loads)
+# Then: python3 bound.py OUT (every repeat, with its bound).
+what=$1
+cd "$(dirname "$0")/../../.." || exit 1
+sweep() {
+	for d in g2h h2g; do
+		rev=""
+		[ $d = h2g ] && rev=--reverse
+		flock /tmp/vspin-bench.lock python3 bench/sweep.py "$@" $rev \
+			--repeats 3 --duration 2 --huge --pattern const \
+			--out "$out/const-$d" || exit 1
+	done
+}
+case $what in
+plane)
+	out=$3
+	sweep --build "$2" --pairs stock,ours --loads 1%,10% \
+		--modes adaptive,adaptive+latency_us=100,adaptive+latency_us=80,adaptive+latency_us=60,ovs_sleep:500
+	out=$3/low
+	sweep --build "$2" --pairs stock,ours --loads 1% \
+		--modes adaptive+latency_us=50,adaptive+latency_us=40,adaptive+latency_us=30,ovs_sleep:500
+	;;
+ab)
+	out=$4
+	sweep --build "$2" --ref-build "$3" --pairs stock,ours,ref \
+		--loads 1%,10%,50% \
+		--modes adaptive,adaptive+latency_us=50,adaptive+latency_us=40
+	;;
+ends)
+	out=$4
+	sweep --build "$2" --ref-build "$3" --pairs stock,ours,ref \
+		--loads idle,sat --modes poll,adaptive
+	;;
+*)
+	echo "usage: run.sh plane REF OUT | ab NEW REF OUT | ends NEW REF OUT" >&2
+	exit 2
+	;;
+esac
