@@ -733,6 +733,20 @@ test_adaptive_nap_or_notification(void)
  * coalesces. Each such batch is a nap to the ring's room (174 entries:
  * 256, less 32 for a burst and 50 for D = 10 us).
  */
+/*
+ * One entry every 200 ns to a consumer busy 10%, a notification costing
+ * its producer n, then D99 at 21 us: the room (34.8 us) no longer outlasts
+ * D99 and C, so the next batch is woken by its K-th entry.
+ */
+static void
+without_room_for_a_nap(uint64_t *t, uint64_t n)
+{
+	vspin_policy_poll(&pol, 1, *t);
+	pol.notify_cost = n;
+	consume(t, 200, 20, 10 * US, 2000 * US);
+	pol.late_tail = 21 * US;
+}
+
 static void
 test_adaptive_busy_consumer_spins(void)
 {
@@ -817,21 +831,15 @@ test_adaptive_busy_consumer_spins(void)
 		 "100 ms later: index %u ahead, share %u/256, expected naps "
 		 "to the room again",
 		 pol.arm_k, pol.nap_notified);
-	vspin_policy_poll(&pol, 1, t);
-	pol.notify_cost = 5 * US;
-	consume(&t, 200, 20, 10 * US, 2000 * US);
 	d99 = pol.late_tail;
-	pol.late_tail = 21 * US;
+	without_room_for_a_nap(&t, 5 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k == 128 &&
 			 !pol.timer_wakes,
 		 "a batch leaving 23 us idle, C 20 us, a notification 5 us, "
 		 "no room for a nap: index %u ahead, timer wakes %d, expected "
 		 "a notified batch of 128",
 		 pol.arm_k, pol.timer_wakes);
-	vspin_policy_poll(&pol, 1, t);
-	pol.notify_cost = 6 * US;
-	consume(&t, 200, 20, 10 * US, 2000 * US);
-	pol.late_tail = 21 * US;
+	without_room_for_a_nap(&t, 6 * US);
 	VT_CHECK(!vspin_policy_poll(&pol, 0, t) && pol.arm_k == 1,
 		 "a notified batch's sleep of 25.6 us, C 20 us, a "
 		 "notification 6 us: armed at once (K %u)",
