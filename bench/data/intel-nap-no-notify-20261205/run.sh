@@ -1,23 +1,25 @@
 #!/bin/bash
-# The sweeps of bench/README-adaptive.md, "A nap pays no notification",
+# The sweeps of bench/README-adaptive.md, "A nap pays for the notifications it brings",
 # on the Intel VM, hugepages, 3 repeats of 2 s, both directions.
 #   run.sh plane REF OUT   latency_us against OVS's rule, one build (the
 #                          section's first table: 05364dd)
 #   run.sh ab NEW REF OUT  the change (NEW) against REF (05364dd), budgets
 #                          (share/ab; c-alone/ also had latency_us=60 and
 #                          ovs_sleep:500 in --modes)
+#   run.sh ab-poisson NEW REF OUT  as ab, Poisson arrivals (share/poisson)
 #   run.sh ends NEW REF OUT  the same at idle and saturation (share/ends;
 #                          c-alone/ends also had 50% in --loads)
 # Then: python3 bound.py OUT (every repeat, with its bound).
 what=$1
+pattern=const
 cd "$(dirname "$0")/../../.." || exit 1
 sweep() {
 	for d in g2h h2g; do
 		rev=""
 		[ $d = h2g ] && rev=--reverse
 		flock /tmp/vspin-bench.lock python3 bench/sweep.py "$@" $rev \
-			--repeats 3 --duration 2 --huge --pattern const \
-			--out "$out/const-$d" || exit 1
+			--repeats 3 --duration 2 --huge --pattern "$pattern" \
+			--out "$out/$pattern-$d" || exit 1
 	done
 }
 case $what in
@@ -35,13 +37,20 @@ ab)
 		--loads 1%,10%,50% \
 		--modes adaptive,adaptive+latency_us=50,adaptive+latency_us=40
 	;;
+ab-poisson)
+	out=$4
+	pattern=poisson
+	sweep --build "$2" --ref-build "$3" --pairs stock,ours,ref \
+		--loads 1%,10%,50% \
+		--modes adaptive,adaptive+latency_us=50,adaptive+latency_us=40
+	;;
 ends)
 	out=$4
 	sweep --build "$2" --ref-build "$3" --pairs stock,ours,ref \
 		--loads idle,sat --modes poll,adaptive
 	;;
 *)
-	echo "usage: run.sh plane REF OUT | ab NEW REF OUT | ends NEW REF OUT" >&2
+	echo "usage: run.sh plane REF OUT | ab|ab-poisson|ends NEW REF OUT" >&2
 	exit 2
 	;;
 esac
