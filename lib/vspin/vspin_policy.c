@@ -209,6 +209,16 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
  * EXPLORE_US, to learn u from a batch (plan_idle()).
  */
 #define EXPLORE_US 16000
+
+/*
+ * The share of naps a notification woke halves once per NAP_RETRY_US
+ * without a nap: a queue that a passing load kept from napping tries
+ * again within a second or so. Halved every EXPLORE_US, the queue kept
+ * trying naps at half the load, most of them ended by the notification
+ * (bench/README-adaptive.md, "A nap pays for the notifications it
+ * brings").
+ */
+#define NAP_RETRY_US 256000
 /*
  * A batch whose wake-up its idle time does not pay for still coalesces if
  * its cycle saves 1 / 2^SAVE_SHIFT of a core (batch_saves()).
@@ -677,14 +687,10 @@ plan_idle(struct vspin_policy *p)
 	 * consumer is barely faster than its producer) no gap shorter than
 	 * that is worth a sleep either: the queue spins first.
 	 */
-	/*
-	 * The share is learnt from naps only: one that kept a queue from
-	 * napping (a load that passed) halves every EXPLORE_US without one,
-	 * so that naps are tried again.
-	 */
+	/* The share is learnt from naps only (NAP_RETRY_US). */
 	if (p->nap_notified != 0 &&
 	    p->idle_since - p->nap_at >=
-		    vspin_us_to_cycles(EXPLORE_US, p->hz)) {
+		    vspin_us_to_cycles(NAP_RETRY_US, p->hz)) {
 		p->nap_notified /= 2;
 		p->nap_at = p->idle_since;
 	}

@@ -140,7 +140,7 @@
  *    notification (N; a nap's index sits at the room's end, so its
  *    producer is notified only when a burst or a late timer reaches it:
  *    a nap pays N times the share of recent naps a notification woke,
- *    an average of weight 1/8 that halves every 16 ms without a nap.
+ *    an average of weight 1/8 that halves every 256 ms without a nap.
  *    Priced N in full, a short budget polled on the Intel VM, where N is
  *    14-15 us, at loads where OVS's rule naps; priced none, at half the
  *    load nine naps in ten ended on the index; bench/README-adaptive.md,

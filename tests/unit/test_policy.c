@@ -799,8 +799,8 @@ test_adaptive_busy_consumer_spins(void)
 	 * fill): a nap pays N in the share of naps they woke, an average of
 	 * weight 1/8 (three: 84/256). Woken so time after time (0.98), a
 	 * nap with N = 10 us stops paying (C + 0.98 N outlasts its sleep of
-	 * about 26 us); the share halves every 16 ms without a nap, and naps
-	 * come back.
+	 * about 26 us); the share halves every 256 ms without a nap, and
+	 * naps come back.
 	 */
 	d99 = pol.late_tail;
 	for (i = 0; i < 3; i++) {
@@ -825,10 +825,16 @@ test_adaptive_busy_consumer_spins(void)
 		 "10 us: K %u, expected the queue to spin",
 		 pol.arm_k);
 	vspin_policy_poll(&pol, 1, t);
-	consume(&t, 200, 20, 10 * US, 100000 * US);
+	consume(&t, 200, 20, 10 * US, 200000 * US);
+	VT_CHECK(pol.nap_notified == 250,
+		 "200 ms later: share %u/256, expected 250 (no nap, not yet "
+		 "halved)",
+		 pol.nap_notified);
+	vspin_policy_poll(&pol, 1, t);
+	consume(&t, 200, 20, 10 * US, 600000 * US);
 	VT_CHECK(vspin_policy_poll(&pol, 0, t) && at_room(256, 200) &&
 			 pol.nap_notified < 64,
-		 "100 ms later: index %u ahead, share %u/256, expected naps "
+		 "800 ms later: index %u ahead, share %u/256, expected naps "
 		 "to the room again",
 		 pol.arm_k, pol.nap_notified);
 	d99 = pol.late_tail;
