@@ -7,6 +7,9 @@
 #                          (share/ab; c-alone/ also had latency_us=60 and
 #                          ovs_sleep:500 in --modes)
 #   run.sh ab-poisson NEW REF OUT  as ab, Poisson arrivals (share/poisson)
+#   run.sh retry NEW REF OUT  the share halved every 256 ms (NEW, ce51f40)
+#                          against every 16 ms (REF, effbe5d), both
+#                          patterns (retry/)
 #   run.sh ends NEW REF OUT  the same at idle and saturation (share/ends;
 #                          c-alone/ends also had 50% in --loads)
 # Then: python3 bound.py OUT (every repeat, with its bound).
@@ -43,6 +46,13 @@ ab-poisson)
 	sweep --build "$2" --ref-build "$3" --pairs stock,ours,ref \
 		--loads 1%,10%,50% \
 		--modes adaptive,adaptive+latency_us=50,adaptive+latency_us=40
+	;;
+retry)
+	out=$4
+	for pattern in const poisson; do
+		sweep --build "$2" --ref-build "$3" --pairs stock,ours,ref \
+			--loads 1%,10%,50% --modes adaptive,adaptive+latency_us=40
+	done
 	;;
 ends)
 	out=$4
