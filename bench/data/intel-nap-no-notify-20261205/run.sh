@@ -10,6 +10,8 @@
 #   run.sh retry NEW REF OUT  the share halved every 256 ms (NEW, ce51f40)
 #                          against every 16 ms (REF, effbe5d), both
 #                          patterns (retry/)
+#   run.sh plane-new BUILD OUT  short budgets against OVS's rule at 1%,
+#                          one build (ce51f40; plane-new/)
 #   run.sh ends NEW REF OUT  the same at idle and saturation (share/ends;
 #                          c-alone/ends also had 50% in --loads)
 # Then: python3 bound.py OUT (every repeat, with its bound).
@@ -47,6 +49,11 @@ ab-poisson)
 		--loads 1%,10%,50% \
 		--modes adaptive,adaptive+latency_us=50,adaptive+latency_us=40
 	;;
+plane-new)
+	out=$3
+	sweep --build "$2" --pairs stock,ours --loads 1% \
+		--modes adaptive+latency_us=40,adaptive+latency_us=35,adaptive+latency_us=30,ovs_sleep:500
+	;;
 retry)
 	out=$4
 	for pattern in const poisson; do
@@ -60,7 +67,8 @@ ends)
 		--loads idle,sat --modes poll,adaptive
 	;;
 *)
-	echo "usage: run.sh plane REF OUT | ab|ab-poisson|ends NEW REF OUT" >&2
+	echo "usage: run.sh plane|plane-new BUILD OUT |" \
+		"ab|ab-poisson|retry|ends NEW REF OUT" >&2
 	exit 2
 	;;
 esac
