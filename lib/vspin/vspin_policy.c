@@ -660,6 +660,13 @@ plan_idle(struct vspin_policy *p)
 							   nap_late;
 		nap = fill >= tail + p->wake_cpu;
 	}
+	/* The share is learnt from naps only (NAP_RETRY_US). */
+	if (p->nap_notified != 0 &&
+	    p->idle_since - p->nap_at >=
+		    vspin_us_to_cycles(NAP_RETRY_US, p->hz)) {
+		p->nap_notified /= 2;
+		p->nap_at = p->idle_since;
+	}
 	/*
 	 * Worth a sleep only if the time the consumer is away, less the time
 	 * spent processing what arrived meanwhile (the busy fraction u), pays
@@ -687,13 +694,6 @@ plan_idle(struct vspin_policy *p)
 	 * consumer is barely faster than its producer) no gap shorter than
 	 * that is worth a sleep either: the queue spins first.
 	 */
-	/* The share is learnt from naps only (NAP_RETRY_US). */
-	if (p->nap_notified != 0 &&
-	    p->idle_since - p->nap_at >=
-		    vspin_us_to_cycles(NAP_RETRY_US, p->hz)) {
-		p->nap_notified /= 2;
-		p->nap_at = p->idle_since;
-	}
 	/* Both sides in cycles x rate_fp (packets per 2^RATE_SHIFT cycles). */
 	slept = (k << RATE_SHIFT) + (bounded ? 0 : late_credit(p) * p->rate_fp);
 	idle = ((UTIL_ONE - p->util_fp) * slept) >> UTIL_SHIFT;
@@ -943,15 +943,16 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 		 */
 		uint64_t g = now - p->idle_since;
 
-		if (p->regime == VSPIN_RG_COALESCE && why != VSPIN_WAKE_OTHER)
+		if (p->regime == VSPIN_RG_COALESCE && why != VSPIN_WAKE_OTHER) {
+			uint32_t woke =
+				why == VSPIN_WAKE_NOTIFIED ? FULL_ONE : 0;
+
 			learn_late(p, g, true);
-		/* How often a nap's producer pays N after all (plan_idle()). */
-		if (p->regime == VSPIN_RG_COALESCE && p->timer_wakes &&
-		    why != VSPIN_WAKE_OTHER)
-			p->nap_notified =
-				(7 * p->nap_notified +
-				 (why == VSPIN_WAKE_NOTIFIED ? FULL_ONE : 0)) /
-				8;
+			/* How often a nap's producer pays N (plan_idle()). */
+			if (p->timer_wakes)
+				p->nap_notified =
+					(7 * p->nap_notified + woke) / 8;
+		}
 		p->pending_gap =
 			why == VSPIN_WAKE_TIMEOUT ?
 				UINT64_MAX :

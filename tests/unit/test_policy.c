@@ -719,21 +719,6 @@ test_adaptive_nap_or_notification(void)
 }
 
 /*
- * A consumer busy 85% of the time: a batch of 128 entries comes in
- * 51.2 us, more than a wake-up's CPU (C = 20 us), but leaves it idle for
- * 8 us, and its cycle ((s + C) / (1 - u): the wake-up and the processing
- * overlap the next arrivals) would save a ninth of a core: no sleep at
- * the first empty poll. A packet's cost is what its poll takes beyond an
- * empty poll. At one packet per 200 ns, a consumer busy 10% coalesces
- * (K 128, 25.6 us), even with a notification of 5 us (the batch leaves
- * 23 us, less than C and N, but its cycle saves most of a core); not
- * when the notification and C together outlast the sleep of a batch its
- * last entry wakes (a nap pays no notification). Busy 65%, the
- * batch leaves 9 us, and its cycle saves a fifth of a core: it
- * coalesces. Each such batch is a nap to the ring's room (174 entries:
- * 256, less 32 for a burst and 50 for D = 10 us).
- */
-/*
  * One entry every 200 ns to a consumer busy 10%, a notification costing
  * its producer n, then D99 at 21 us: the room (34.8 us) no longer outlasts
  * D99 and C, so the next batch is woken by its K-th entry.
@@ -747,6 +732,21 @@ without_room_for_a_nap(uint64_t *t, uint64_t n)
 	pol.late_tail = 21 * US;
 }
 
+/*
+ * A consumer busy 85% of the time: a batch of 128 entries comes in
+ * 51.2 us, more than a wake-up's CPU (C = 20 us), but leaves it idle for
+ * 8 us, and its cycle ((s + C) / (1 - u): the wake-up and the processing
+ * overlap the next arrivals) would save a ninth of a core: no sleep at
+ * the first empty poll. A packet's cost is what its poll takes beyond an
+ * empty poll. At one packet per 200 ns, a consumer busy 10% coalesces
+ * (K 128, 25.6 us), even with a notification of 5 us (the batch leaves
+ * 23 us, less than C and N, but its cycle saves most of a core); not
+ * when the notification and C together outlast the sleep of a batch its
+ * last entry wakes (a nap pays N only as often as one wakes it). Busy
+ * 65%, the batch leaves 9 us, and its cycle saves a fifth of a core: it
+ * coalesces. Each such batch is a nap to the ring's room (174 entries:
+ * 256, less 32 for a burst and 50 for D = 10 us).
+ */
 static void
 test_adaptive_busy_consumer_spins(void)
 {
