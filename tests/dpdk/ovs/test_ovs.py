@@ -158,10 +158,10 @@ def transfer(ovs, snd, rcv, in_port, out_port, label,
     BURSTS x 32 on each of two queues would fill rcv's 1024-entry ring to
     the last buffer, more than a receiver that refills in batches keeps
     posted when OVS, after a pmd-maxsleep nap, sends the round at once),
-    of which the ring takes at least `least`; rcv runs rxonly. Every packet sent must
-    arrive, and OVS must count each once: pmd-stats-show's "packets
-    received" and, on our port (OVS cannot read a dpdkvhostuser port's
-    stats), dump-ports rx/tx with no drops."""
+    of which the ring takes at least `least`; rcv runs rxonly. Every
+    packet sent must arrive, and OVS must count each once: pmd-stats-show's
+    "packets received" and, on our port (OVS cannot read a dpdkvhostuser
+    port's stats), dump-ports rx/tx with no drops."""
     snd.stop_fwd()      # tx_first needs a stopped sender
     rcv.start_fwd()     # rxonly
     s0 = snd.port_stats(0)["tx_packets"]
