@@ -265,6 +265,8 @@ take_costs(struct vspin_policy *p)
 	p->sleep_cost = b > one_us ? b : one_us;
 	if (p->late == old_b) /* not learnt yet: plan for L */
 		p->late = p->sleep_cost;
+	if (p->late_taught == old_b)
+		p->late_taught = p->sleep_cost;
 	if (p->late_tail == old_b)
 		p->late_tail = p->sleep_cost;
 	/*
@@ -557,6 +559,8 @@ learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 	/* A second is past any sleep's bound. */
 	track_quantile(&p->late, late, sampled, step, 19, p->hz);
 	track_quantile(&p->late_tail, late, sampled, 4 * step, 99, p->hz);
+	if (sampled) /* the same p95, without the decay */
+		track_quantile(&p->late_taught, late, true, step, 19, p->hz);
 	p->stats->wake_late_cycles = p->late;
 	p->stats->wake_late_p99_cycles = p->late_tail;
 	if (p->conf.latency_us == 0) {
@@ -594,11 +598,18 @@ batch_saves(uint64_t s, uint64_t idle, uint64_t wake)
 	return s >= wake && idle >= (s + wake) >> SAVE_SHIFT;
 }
 
-/* How late a wake-up comes most times, in cycles (plan_idle()). */
+/*
+ * How late a wake-up comes most times, in cycles (plan_idle()): D as
+ * wake-ups taught it, not as it decays while the queue spins (that decay
+ * reopens the ring's room; taken as the credit it left a short budget
+ * spinning for good once D reached 0: bench/README-adaptive.md, "What
+ * the wake-ups taught").
+ */
 static uint64_t
 late_credit(const struct vspin_policy *p)
 {
-	uint64_t d = p->late < p->sleep_cost ? p->late : p->sleep_cost;
+	uint64_t d =
+		p->late_taught < p->sleep_cost ? p->late_taught : p->sleep_cost;
 
 	return d < p->overshoot ? d : p->overshoot;
 }
