@@ -270,12 +270,19 @@ take_costs(struct vspin_policy *p)
 	if (p->late_tail == old_b)
 		p->late_tail = p->sleep_cost;
 	/*
-	 * C, the CPU one wake-up costs a PMD: twice the measured
-	 * sleep-and-wake round (with the eventfd, the arm, the recheck and
-	 * a cold ring; about 11 us measured at 1% load,
-	 * bench/README-adaptive.md).
+	 * C, the CPU one wake-up costs a PMD, priced at start-up at twice
+	 * the measured sleep-and-wake round (with the eventfd, the arm, the
+	 * recheck and a cold ring; about 11 us measured at 1% load,
+	 * bench/README-adaptive.md); then learnt from the batches
+	 * (learn_wake_cpu()).
 	 */
 	p->wake_cpu = 2 * (c->sleep_cost_us ? p->sleep_cost : cpu);
+	p->wake_cpu_min = p->wake_cpu / 2;
+	/* What batches taught stays, within the new measurement's range. */
+	if (p->wake_learnt == 0 || p->wake_learnt > p->wake_cpu)
+		p->wake_learnt = p->wake_cpu;
+	else if (p->wake_learnt < p->wake_cpu_min)
+		p->wake_learnt = p->wake_cpu_min;
 	p->notify_cost = notify;
 	p->bound_cost = bound;
 	/*
@@ -296,7 +303,7 @@ take_costs(struct vspin_policy *p)
 	p->stats->latency_cycles = p->latency;
 	p->stats->wake_late_cycles = p->late;
 	p->stats->wake_late_p99_cycles = p->late_tail;
-	p->stats->wake_cpu_cycles = p->wake_cpu;
+	p->stats->wake_cpu_cycles = p->wake_learnt;
 }
 
 void
@@ -602,8 +609,8 @@ batch_saves(uint64_t s, uint64_t idle, uint64_t wake)
  * How late a wake-up comes most times, in cycles (plan_idle()): D as
  * wake-ups taught it, not as it decays while the queue spins (that decay
  * reopens the ring's room; taken as the credit it left a short budget
- * spinning for good once D reached 0: bench/README-adaptive.md, "What
- * the wake-ups taught").
+ * spinning for good once D reached 0: bench/README-adaptive.md, "Short
+ * budgets learn from their wake-ups").
  */
 static uint64_t
 late_credit(const struct vspin_policy *p)
@@ -682,9 +689,9 @@ plan_idle(struct vspin_policy *p)
 	 * Worth a sleep only if the time the consumer is away, less the time
 	 * spent processing what arrived meanwhile (the busy fraction u), pays
 	 * for a wake-up and, for a batch its K-th entry wakes, the
-	 * notification that brings it: (1 - u) (K / r + E) >= wake_cpu
-	 * (+ notify_cost), the first priced at twice the measured round, the
-	 * second the measured eventfd write that wakes a thread; or if the
+	 * notification that brings it: (1 - u) (K / r + E) >= wake_learnt
+	 * (+ notify_cost), the first as batches cost it (learn_wake_cpu()),
+	 * the second the measured eventfd write that wakes a thread; or if the
 	 * batch's whole cycle saves enough (batch_saves()). A nap's producer
 	 * is notified only when a burst or a timer later than planned meets
 	 * the index at the room's end (without EVENT_IDX notifications are
@@ -709,10 +716,10 @@ plan_idle(struct vspin_policy *p)
 	slept = (k << RATE_SHIFT) + (bounded ? 0 : late_credit(p) * p->rate_fp);
 	idle = ((UTIL_ONE - p->util_fp) * slept) >> UTIL_SHIFT;
 	notified = (p->wake_cpu + p->notify_cost) * p->rate_fp;
-	wake = nap ? (p->wake_cpu +
-		      p->notify_cost * p->nap_notified / FULL_ONE) *
-			       p->rate_fp :
-		     notified;
+	wake = (p->wake_learnt +
+		(nap ? p->notify_cost * p->nap_notified / FULL_ONE :
+		       p->notify_cost)) *
+	       p->rate_fp;
 	coalescing = k >= 2 && (idle >= wake || batch_saves(slept, idle, wake));
 	/*
 	 * A producer that publishes full bursts (half the times or more)
@@ -781,6 +788,7 @@ plan_idle(struct vspin_policy *p)
 		p->stats->idle_window_spins++;
 	}
 	if (!coalescing) {
+		p->cycle_clean = false; /* a spin: no sample of C */
 		p->arm_k = 1;
 		p->sleep_us = p->conf.sleep_max_us;
 		p->sleep_min_us = p->sleep_us;
@@ -814,8 +822,10 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 	uint32_t prev_n = p->last_n;
 
 	p->trickle = false;
-	if (adaptive)
+	if (adaptive) {
 		update_rate(p, n, now);
+		p->cycle_pkts += n;
+	}
 	if (p->woken) {
 		p->woken = false;
 		if (n == 0) {
@@ -927,9 +937,44 @@ vspin_policy_armed(struct vspin_policy *p, bool work, uint64_t now)
 	p->armed_at = now;
 }
 
-void
-vspin_policy_sleep(struct vspin_policy *p, uint64_t now)
+/*
+ * C as batches cost it: the thread's CPU from one sleep to the next, less
+ * the work of the entries taken in between (their count times the cost
+ * of an entry, u's), where every idle period in between coalesced (a
+ * spin's polls are not a wake-up's cost). That is the wake-up's whole
+ * cost: both halves of the block, the arm, the recheck, the polls and
+ * the cold ring. Learnt within one and two rounds: priced at two rounds,
+ * a short budget on the Intel VM spun through half its idle periods
+ * where a batch paid (bench/README-adaptive.md, "Short budgets learn
+ * from their wake-ups"). Never above the start-up price, which stays the
+ * ring's and the full-burst rule's margin (plan_idle()): a thread whose
+ * other queues' work falls in the interval reads too high and keeps it.
+ */
+static void
+learn_wake_cpu(struct vspin_policy *p, uint64_t cpu_ns)
 {
+	if (p->cycle_cpu != 0 && p->cycle_clean && cpu_ns > p->cycle_cpu) {
+		uint64_t c = vspin_ns_to_cycles(cpu_ns - p->cycle_cpu, p->hz);
+		uint64_t work = (p->cycle_pkts * p->pkt_cost) >> COST_SHIFT;
+
+		c = c > work ? c - work : 0;
+		if (c < p->wake_cpu_min)
+			c = p->wake_cpu_min;
+		if (c > p->wake_cpu)
+			c = p->wake_cpu;
+		p->wake_learnt = ewma8(p->wake_learnt, c);
+		p->stats->wake_cpu_cycles = p->wake_learnt;
+	}
+	p->cycle_cpu = cpu_ns;
+	p->cycle_pkts = 0;
+	p->cycle_clean = true;
+}
+
+void
+vspin_policy_sleep(struct vspin_policy *p, uint64_t now, uint64_t cpu_ns)
+{
+	if (p->conf.mode == VSPIN_MODE_ADAPTIVE)
+		learn_wake_cpu(p, cpu_ns);
 	p->stats->sleeps++;
 	end_idle(p, now);
 	p->state = VSPIN_ST_SLEEP;
@@ -979,6 +1024,7 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 void
 vspin_policy_reset(struct vspin_policy *p)
 {
+	p->cycle_cpu = 0; /* awake without a sleep: no sample of C */
 	p->empty_polls = 0;
 	p->woken = false;
 	p->pending = false;

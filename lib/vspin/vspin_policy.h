@@ -43,9 +43,14 @@
  *      on top (about 11 us measured at 1% load on one machine; on another
  *      the bound's timer alone cost 16-21 us a sleep, set for each sleep,
  *      and a whole coalesced wake-up 28-74 us, bench/README-adaptive.md).
- *      rx_qN_wake_cpu_us shows C. B is a latency, not what a sleep costs
- *      in CPU, and pricing the one as the other made the queue sleep
- *      after every other packet at 1% load.
+ *      That is C's start-up price, and the margin of the ring's room and
+ *      the full-burst rule; what prices a batch is C as batches cost it,
+ *      learnt from the thread's CPU time between two sleeps less the
+ *      entries' work, within one and two rounds (twice a round was 1.3
+ *      to 2 times what a batch's wake-up cost on the Intel VM).
+ *      rx_qN_wake_cpu_us shows C as learnt. B is a latency, not what a
+ *      sleep costs in CPU, and pricing the one as the other made the
+ *      queue sleep after every other packet at 1% load.
  *   N  the CPU a notification costs its producer: an eventfd write that
  *      wakes a thread on another CPU, measured with B (vspin_notify_cost_ns(),
  *      1.5-1.6 us on the project's VMs).
@@ -320,7 +325,12 @@ struct vspin_policy {
 	/* Adaptive. */
 	uint64_t latency;      /* cycles: L */
 	uint64_t default_span; /* cycles: 10 (C + M), without latency_us */
-	uint64_t wake_cpu;     /* cycles: the CPU of one wake-up in a PMD */
+	uint64_t wake_cpu;     /* cycles: C as priced at start-up (2 rounds) */
+	uint64_t wake_learnt;  /* cycles: C as batches cost it */
+	uint64_t wake_cpu_min; /* cycles: its floor, one measured round */
+	uint64_t cycle_cpu;    /* thread CPU ns at the last sleep, or 0 */
+	uint64_t cycle_pkts;   /* entries taken since */
+	bool cycle_clean;      /* ... and every idle period since coalesced */
 	uint64_t explored_at;  /* last idle period coalesced to re-learn u */
 	uint64_t notify_cost;  /* cycles: what a notification costs the peer */
 	uint64_t bound_cost;   /* cycles: M, moving a sleep's bound */
@@ -416,8 +426,12 @@ bool vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now);
  */
 void vspin_policy_armed(struct vspin_policy *p, bool work, uint64_t now);
 
-/* The caller is about to block on the queue's eventfd (ARMED -> SLEEP). */
-void vspin_policy_sleep(struct vspin_policy *p, uint64_t now);
+/*
+ * The caller is about to block on the queue's eventfd (ARMED -> SLEEP).
+ * cpu_ns: the thread's CPU time then (vspin_thread_cpu_ns()), or 0 if not
+ * read; adaptive learns from it what a batch's wake-up costs.
+ */
+void vspin_policy_sleep(struct vspin_policy *p, uint64_t now, uint64_t cpu_ns);
 
 /* Why a sleep ended. */
 enum vspin_wake {

@@ -22,11 +22,13 @@ struct vspin_slot {
 	uint32_t max_us;  /* the member's bound of this sleep */
 	uint32_t min_us;  /* and the time it should last (<= max_us) */
 	bool timer_wakes; /* max_us ends it: a nap (vspin_policy.h) */
+	bool cpu_wanted;  /* the member learns C from the thread's CPU time */
 	uint32_t dead;	  /* atomic: the control plane released the member */
 	/* The last sleep the member took part in, for its next poll. */
 	uint32_t sleeps;
 	enum vspin_wake why;
 	uint64_t slept_at, woke_at;
+	uint64_t cpu_at; /* the thread's CPU time (ns) then, or 0 */
 };
 
 struct vspin_sleep_group {
@@ -233,7 +235,7 @@ apply_wake(struct vspin_sleeper *s)
 	s->sleeps_seen = sl->sleeps;
 	if (!vspin_policy_armed_p(p))
 		return;
-	vspin_policy_sleep(p, sl->slept_at);
+	vspin_policy_sleep(p, sl->slept_at, sl->cpu_at);
 	/* Detached: no ring to look at or quiet (and none to call into). */
 	if (s->detached) {
 		vspin_policy_wake(p, VSPIN_WAKE_OTHER, sl->woke_at);
@@ -293,9 +295,9 @@ group_sleep(struct vspin_sleep_group *g)
 	int fds[VSPIN_GROUP_MAX + 1];
 	unsigned int idx[VSPIN_GROUP_MAX + 1];
 	uint32_t max_us = VSPIN_MAX_US, min_us = VSPIN_MAX_US;
-	uint64_t fired = 0, timer = 0, slept_at, woke_at;
+	uint64_t fired = 0, timer = 0, slept_at, woke_at, cpu_at = 0;
 	unsigned int i, n = 1;
-	bool timed_out, nap = false;
+	bool timed_out, nap = false, cpu_wanted = false;
 	int r;
 
 	if (__atomic_load_n(&g->dead_pending, __ATOMIC_SEQ_CST)) {
@@ -322,6 +324,7 @@ group_sleep(struct vspin_sleep_group *g)
 		}
 		if (sl->min_us < min_us)
 			min_us = sl->min_us;
+		cpu_wanted |= sl->cpu_wanted;
 		if (sl->fd >= 0) {
 			idx[n] = i;
 			fds[n++] = sl->fd;
@@ -347,6 +350,9 @@ group_sleep(struct vspin_sleep_group *g)
 			max_us = VSPIN_MAX_US;
 		}
 	}
+	/* A system call, about 0.2 us: once a sleep, where one costs 10+. */
+	if (cpu_wanted)
+		cpu_at = vspin_thread_cpu_ns();
 	slept_at = vspin_rdtsc();
 	r = vspin_eventfd_wait_mask(fds, n, max_us, &fired);
 	woke_at = vspin_rdtsc();
@@ -363,6 +369,7 @@ group_sleep(struct vspin_sleep_group *g)
 		sl->why = timed_out ? VSPIN_WAKE_TIMEOUT : VSPIN_WAKE_OTHER;
 		sl->slept_at = slept_at;
 		sl->woke_at = woke_at;
+		sl->cpu_at = cpu_at;
 		sl->sleeps++;
 		set_ready(g, sl, false); /* each member polls again first */
 	}
@@ -452,6 +459,7 @@ armed_bounds(struct vspin_slot *sl, const struct vspin_policy *p, uint64_t now)
 	sl->max_us = p->sleep_us;
 	sl->min_us = p->sleep_min_us;
 	sl->timer_wakes = p->timer_wakes;
+	sl->cpu_wanted = p->conf.mode == VSPIN_MODE_ADAPTIVE;
 	if (p->arm_k < 2 || now <= p->armed_at)
 		return;
 	gone = vspin_cycles_to_ns(now - p->armed_at, p->hz) / 1000u;
@@ -574,6 +582,7 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 	sl->max_us = p->conf.sleep_max_us;
 	sl->min_us = p->conf.sleep_max_us;
 	sl->timer_wakes = false;
+	sl->cpu_wanted = false;
 	set_ready(s->group, sl, true);
 	return try_sleep(s);
 }

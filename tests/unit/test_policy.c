@@ -65,7 +65,7 @@ sleep_then_poll(uint64_t *t, uint64_t slept, enum vspin_wake why,
 		unsigned int n)
 {
 	vspin_policy_armed(&pol, false, *t);
-	vspin_policy_sleep(&pol, *t);
+	vspin_policy_sleep(&pol, *t, 0);
 	*t += slept;
 	vspin_policy_wake(&pol, why, *t);
 	vspin_policy_poll(&pol, n, *t);
@@ -208,7 +208,7 @@ gap(uint64_t *t, uint64_t g, bool timeout)
 			break;
 	}
 	vspin_policy_armed(&pol, false, *t);
-	vspin_policy_sleep(&pol, *t);
+	vspin_policy_sleep(&pol, *t, 0);
 	*t = timeout ? *t + 10000 * US : end + 10 * US; /* wake-up: B */
 	vspin_policy_wake(
 		&pol, timeout ? VSPIN_WAKE_TIMEOUT : VSPIN_WAKE_NOTIFIED, *t);
@@ -396,6 +396,18 @@ static uint64_t poll_fixed;
 /* Every late_every-th wake-up comes late_long late instead (0: none). */
 static unsigned int late_every, wakes;
 static uint64_t late_long;
+/*
+ * The consumer thread's CPU time as consume() reads it before a sleep:
+ * its time awake, plus wake_charge for each sleep (what a wake-up costs
+ * it in the kernel); 0, not read, while wake_charge is 0.
+ */
+static uint64_t wake_charge, slept_total, charged;
+
+static uint64_t
+cpu_of(uint64_t now)
+{
+	return wake_charge ? now - slept_total + charged : 0;
+}
 
 /* The arrival after the one at a: every cycles later, or after a pause. */
 static uint64_t
@@ -441,7 +453,8 @@ consume(uint64_t *t, uint64_t every, uint64_t cost, uint64_t late,
 				continue;
 			}
 			vspin_policy_armed(&pol, false, now);
-			vspin_policy_sleep(&pol, now);
+			vspin_policy_sleep(&pol, now, cpu_of(now));
+			charged += wake_charge;
 			for (k = burst_of; k < pol.arm_k; k += burst_of)
 				kth = after(kth, every);
 			bound = now + (uint64_t)pol.sleep_us * US;
@@ -453,6 +466,7 @@ consume(uint64_t *t, uint64_t every, uint64_t cost, uint64_t late,
 					  kth < bound ? VSPIN_WAKE_NOTIFIED :
 							VSPIN_WAKE_TIMEOUT,
 					  wake);
+			slept_total += wake - now;
 			now = wake;
 		}
 	}
@@ -1269,6 +1283,68 @@ test_adaptive_short_budget_keeps_learnt_lateness(void)
 }
 
 /*
+ * C as batches cost it. latency_us 15 at one entry per us, wake-ups 10 us
+ * late: 15 us batches, 25 us away, pay for C = 20 us (two rounds of B)
+ * and the queue learns what its wake-ups cost from the thread's CPU time,
+ * here 12 us a sleep. Then wake-ups come 16 us late: D99 shortens the
+ * batches to 9 us, 19 us away, under the start-up price but over what
+ * batches cost: the queue keeps batching (without the thread's CPU time it
+ * spins). The learnt C stays within one and two rounds.
+ */
+static void
+test_adaptive_learns_wake_cpu(void)
+{
+	static const struct {
+		uint64_t charge, lo, hi;
+	} learn[] = {
+		{12 * US, 12 * US, 13 * US}, /* about the charge */
+		{30 * US, 20 * US, 20 * US}, /* at most two rounds */
+		{2 * US, 10 * US, 10 * US},  /* at least one */
+	};
+	uint64_t t = 0, slept;
+	unsigned int i, with;
+
+	for (with = 0; with < 2; with++) {
+		setup_adaptive(15); /* B = 10 us, C = 20 us */
+		wake_charge = with ? 12 * US : 0;
+		consume(&t, 1 * US, 50, 10 * US, 20000 * US);
+		consume(&t, 1 * US, 50, 16 * US, 20000 * US);
+		slept = st.sleeps;
+		consume(&t, 1 * US, 50, 16 * US, 20000 * US);
+		wake_charge = 0;
+		if (with)
+			VT_CHECK(st.sleeps - slept > 400 &&
+					 pol.regime == VSPIN_RG_COALESCE,
+				 "wake-ups 16 us late, a sleep costing 12 us: "
+				 "%llu sleeps in 20 ms, C %llu ns, regime %d; "
+				 "expected batches",
+				 (unsigned long long)(st.sleeps - slept),
+				 (unsigned long long)st.wake_cpu_cycles,
+				 pol.regime);
+		else
+			VT_CHECK(st.sleeps - slept < 50,
+				 "wake-ups 16 us late, C priced at 20 us: %llu "
+				 "sleeps in 20 ms; expected spinning (19 us "
+				 "away)",
+				 (unsigned long long)(st.sleeps - slept));
+	}
+	for (i = 0; i < sizeof(learn) / sizeof(learn[0]); i++) {
+		setup_adaptive(15);
+		wake_charge = learn[i].charge;
+		consume(&t, 1 * US, 50, 10 * US, 20000 * US);
+		wake_charge = 0;
+		VT_CHECK(st.wake_cpu_cycles >= learn[i].lo &&
+				 st.wake_cpu_cycles <= learn[i].hi,
+			 "a sleep costing %llu ns: C %llu ns, expected "
+			 "%llu-%llu",
+			 (unsigned long long)learn[i].charge,
+			 (unsigned long long)st.wake_cpu_cycles,
+			 (unsigned long long)learn[i].lo,
+			 (unsigned long long)learn[i].hi);
+	}
+}
+
+/*
  * At saturation a producer that pauses now and then (300 us every 5 ms,
  * a vCPU preempted) must not make the queue sleep: the pause is shorter
  * than the 1 ms spin, and the packets after it come as fast as before. A
@@ -1442,7 +1518,7 @@ random_consumer(enum vspin_mode mode)
 			continue;
 		}
 		t += rnd(100);
-		vspin_policy_sleep(&pol, t);
+		vspin_policy_sleep(&pol, t, 0);
 		sleeps++;
 		spin += t - idle_since;
 		idle = false;
@@ -1621,6 +1697,7 @@ main(void)
 	VT_RUN(test_adaptive_budget_allows_for_late_tail);
 	VT_RUN(test_adaptive_short_budget_counts_lateness);
 	VT_RUN(test_adaptive_short_budget_keeps_learnt_lateness);
+	VT_RUN(test_adaptive_learns_wake_cpu);
 	VT_RUN(test_counters_consistent_notify);
 	VT_RUN(test_counters_consistent_budget);
 	VT_RUN(test_counters_consistent_spin);
