@@ -764,16 +764,20 @@ plan_idle(struct vspin_policy *p)
 	 * of a poll that finds work: u comes out several times what a batch
 	 * costs (0.27-0.49 against 0.04-0.18 at a tenth of the load), and
 	 * the queue keeps polling. Every EXPLORE_US, where a batch would pay
-	 * were its idle time half as large again, it coalesces once: the
-	 * batch after the wake-up teaches u as batches cost it. Not near
+	 * were its idle time half as large again, it coalesces twice in a
+	 * row: the batch after the wake-up teaches u as batches cost it, and
+	 * the cycle between the two sleeps C (learn_wake_cpu(): a queue that
+	 * C's start-up price kept spinning learnt nothing before). Not near
 	 * saturation: there a batch leaves too little idle even so.
 	 */
 	if (!coalescing && !full && k >= 2 && !timed &&
-	    p->idle_since - p->explored_at >=
-		    vspin_us_to_cycles(EXPLORE_US, p->hz) &&
-	    3 * idle >= 2 * notified) {
+	    (p->explore_again ||
+	     (p->idle_since - p->explored_at >=
+		      vspin_us_to_cycles(EXPLORE_US, p->hz) &&
+	      3 * idle >= 2 * notified))) {
 		coalescing = true;
 		nap = false; /* a batch its K-th entry wakes, as planned */
+		p->explore_again = !p->explore_again;
 		p->explored_at = p->idle_since;
 	}
 	if (coalescing) {

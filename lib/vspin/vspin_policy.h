@@ -332,6 +332,7 @@ struct vspin_policy {
 	uint64_t cycle_pkts;   /* entries taken since */
 	bool cycle_clean;      /* ... and every idle period since coalesced */
 	uint64_t explored_at;  /* last idle period coalesced to re-learn u */
+	bool explore_again;    /* ... the first of two in a row */
 	uint64_t notify_cost;  /* cycles: what a notification costs the peer */
 	uint64_t bound_cost;   /* cycles: M, moving a sleep's bound */
 	uint64_t overshoot;    /* cycles: a timed nap's lateness (measured) */

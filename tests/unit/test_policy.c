@@ -1328,6 +1328,22 @@ test_adaptive_learns_wake_cpu(void)
 				 "away)",
 				 (unsigned long long)(st.sleeps - slept));
 	}
+	/*
+	 * latency_us 8: 18 us away, the start-up price (20 us) has the queue
+	 * spin from the start; its batches every 16 ms (to re-learn u) come
+	 * in pairs, and the cycle between them teaches C = 10 us: it batches.
+	 */
+	setup_adaptive(8);
+	wake_charge = 10 * US;
+	consume(&t, 1 * US, 50, 10 * US, 500000 * US);
+	slept = st.sleeps;
+	consume(&t, 1 * US, 50, 10 * US, 20000 * US);
+	wake_charge = 0;
+	VT_CHECK(st.sleeps - slept > 400 && pol.regime == VSPIN_RG_COALESCE,
+		 "latency_us 8, a sleep costing 10 us: %llu sleeps in 20 ms "
+		 "after 500 ms, C %llu ns, regime %d; expected batches",
+		 (unsigned long long)(st.sleeps - slept),
+		 (unsigned long long)st.wake_cpu_cycles, pol.regime);
 	for (i = 0; i < sizeof(learn) / sizeof(learn[0]); i++) {
 		setup_adaptive(15);
 		wake_charge = learn[i].charge;
