@@ -30,7 +30,7 @@ vspin_rdtsc(void)
 /* TSC ticks per second, measured against CLOCK_MONOTONIC once (~20 ms). */
 uint64_t vspin_tsc_hz(void);
 
-/* CPU time of the calling thread, in ns (a system call: not per burst). */
+/* CPU time of the calling thread in ns, 0 if unreadable (a system call). */
 uint64_t vspin_thread_cpu_ns(void);
 
 /* Microseconds and nanoseconds to ticks at hz, and back. */
