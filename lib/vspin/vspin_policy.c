@@ -802,6 +802,8 @@ plan_idle(struct vspin_policy *p)
 	/* Probe only at a rate where a full burst could come back to back. */
 	p->probing = ((uint64_t)FULL_BURST << RATE_SHIFT) < b2b &&
 		     (++p->batches & ((1u << PROBE_SHIFT) - 1)) == 0;
+	if (p->probing)
+		p->cycle_clean = false; /* it spins up to C: no sample of C */
 	/* A nap with EVENT_IDX arms where the ring's room ends. */
 	p->arm_k = (uint16_t)(nap && !timed ? room : k);
 	p->planned = sleep;
@@ -944,15 +946,16 @@ vspin_policy_armed(struct vspin_policy *p, bool work, uint64_t now)
 /*
  * C as batches cost it: the thread's CPU from one sleep to the next, less
  * the work of the entries taken in between (their count times the cost
- * of an entry, u's), where every idle period in between coalesced (a
- * spin's polls are not a wake-up's cost). That is the wake-up's whole
- * cost: both halves of the block, the arm, the recheck, the polls and
- * the cold ring. Learnt within one and two rounds: priced at two rounds,
- * a short budget on the Intel VM spun through half its idle periods
- * where a batch paid (bench/README-adaptive.md, "Short budgets learn
- * from their wake-ups"). Never above the start-up price, which stays the
- * ring's and the full-burst rule's margin (plan_idle()): a thread whose
- * other queues' work falls in the interval reads too high and keeps it.
+ * of an entry, u's), where every idle period in between coalesced
+ * without a probe (a spin's polls are not a wake-up's cost). That is the
+ * wake-up's whole cost: both halves of the block, the arm, the recheck,
+ * the polls and the cold ring. Learnt within one and two rounds: priced
+ * at two rounds, a short budget on the Intel VM spun through half its
+ * idle periods where a batch paid (bench/README-adaptive.md, "Short
+ * budgets learn from their wake-ups"). Never above the start-up price,
+ * which stays the ring's and the full-burst rule's margin (plan_idle()):
+ * a thread whose other queues' work falls in the interval reads too high
+ * and keeps it.
  */
 static void
 learn_wake_cpu(struct vspin_policy *p, uint64_t cpu_ns)
