@@ -234,6 +234,15 @@ default_latency(const struct vspin_policy *p)
 					  0);
 }
 
+/* C within one measured round and the start-up price of two. */
+static uint64_t
+wake_within(const struct vspin_policy *p, uint64_t c)
+{
+	if (c < p->wake_cpu / 2)
+		return p->wake_cpu / 2;
+	return c < p->wake_cpu ? c : p->wake_cpu;
+}
+
 /*
  * Take up the sleep's costs (adaptive): given (tests: B alone, the rest
  * free, C priced at 2B), or measured (vspin_sleep_cost.h), at start-up
@@ -277,12 +286,9 @@ take_costs(struct vspin_policy *p)
 	 * (learn_wake_cpu()).
 	 */
 	p->wake_cpu = 2 * (c->sleep_cost_us ? p->sleep_cost : cpu);
-	p->wake_cpu_min = p->wake_cpu / 2;
 	/* What batches taught stays, within the new measurement's range. */
-	if (p->wake_learnt == 0 || p->wake_learnt > p->wake_cpu)
-		p->wake_learnt = p->wake_cpu;
-	else if (p->wake_learnt < p->wake_cpu_min)
-		p->wake_learnt = p->wake_cpu_min;
+	p->wake_learnt =
+		p->wake_learnt ? wake_within(p, p->wake_learnt) : p->wake_cpu;
 	p->notify_cost = notify;
 	p->bound_cost = bound;
 	/*
@@ -701,10 +707,10 @@ plan_idle(struct vspin_policy *p)
 	 * budget polled where OVS's rule naps; priced none, at half the load
 	 * there nine naps in ten ended on the index and the generator found
 	 * the ring full twice as often (bench/README-adaptive.md, "A nap
-	 * pays for the notifications it brings"). E is how
-	 * late the wake-up comes most times (the least of D, B and a nap's
-	 * measured overshoot): the queue is away that long too, so a short
-	 * budget's batch, K / r below C + N, can still pay. Not where the
+	 * pays for the notifications it brings"). E is how late the wake-up
+	 * comes most times (the least of D as wake-ups taught it, B and a
+	 * nap's measured overshoot): the queue is away that long too, so a
+	 * short budget's batch, K / r below C + N, can still pay. Not where the
 	 * ring bounds K: what arrives during the lateness fills the room
 	 * kept for it, and near saturation the consumer is not idle but
 	 * behind (a notification there is taken from a producer running
@@ -965,11 +971,7 @@ learn_wake_cpu(struct vspin_policy *p, uint64_t cpu_ns)
 		uint64_t work = (p->cycle_pkts * p->pkt_cost) >> COST_SHIFT;
 
 		c = c > work ? c - work : 0;
-		if (c < p->wake_cpu_min)
-			c = p->wake_cpu_min;
-		if (c > p->wake_cpu)
-			c = p->wake_cpu;
-		p->wake_learnt = ewma8(p->wake_learnt, c);
+		p->wake_learnt = ewma8(p->wake_learnt, wake_within(p, c));
 		p->stats->wake_cpu_cycles = p->wake_learnt;
 	}
 	p->cycle_cpu = cpu_ns;

@@ -86,9 +86,10 @@
  *    (what arrives while the wake-up is late, and a burst, must still fit
  *    in the ring) and the batch pays: (1 - u) (K / r + E) >= C + N
  *    (a nap's N weighted by how often one is notified: below), E
- *    how late the wake-up comes most times (the least of D, B and a
- *    nap's measured overshoot: the queue is away that long too; 0 where
- *    the ring, not the budget, bounds K), or its
+ *    how late the wake-up comes most times (the least of D as wake-ups
+ *    taught it, its decay aside, B and a nap's measured overshoot: the
+ *    queue is away that long too; 0 where the ring, not the budget,
+ *    bounds K), or its
  *    cycle saves an eighth of a core (below),
  *    with S = min(L, L + B - D99) the span a batch is planned for:
  *    packets come faster than the latency budget lets us wait for each,
@@ -327,7 +328,6 @@ struct vspin_policy {
 	uint64_t default_span; /* cycles: 10 (C + M), without latency_us */
 	uint64_t wake_cpu;     /* cycles: C as priced at start-up (2 rounds) */
 	uint64_t wake_learnt;  /* cycles: C as batches cost it */
-	uint64_t wake_cpu_min; /* cycles: its floor, one measured round */
 	uint64_t cycle_cpu;    /* thread CPU ns at the last sleep, or 0 */
 	uint64_t cycle_pkts;   /* entries taken since */
 	bool cycle_clean;      /* ... and every idle period since coalesced */
