@@ -1361,28 +1361,78 @@ test_adaptive_learns_wake_cpu(void)
 }
 
 /*
+ * A busy consumer whose ring bounds its batches (10 entries per us, 256
+ * entries, 124 of them before D's share: 12.4 us) polls while C is priced
+ * at start-up (20 us: a batch shorter than a wake-up). Were C 10 us, the
+ * least it can be learnt, a batch would pay on its cycle: every 16 ms it
+ * explores two, whose cycle teaches C. A sleep costing 10 us then keeps it
+ * batching; one costing 20 us, as priced, keeps it polling but for the
+ * pairs (a queue that never explored here polled where its batches cost
+ * half the start-up price: bench/README-adaptive.md, "Exploring at the
+ * least C").
+ */
+static void
+test_adaptive_explores_at_the_least_wake_cpu(void)
+{
+	uint64_t t = 0, slept;
+	unsigned int charge;
+
+	for (charge = 10; charge <= 20; charge += 10) {
+		setup_adaptive(0); /* L = 200 us, C = 20 us */
+		vspin_policy_set_ring(&pol, 256, true);
+		wake_charge = charge * US;
+		consume(&t, 100, 40, 10 * US, 200000 * US);
+		slept = st.sleeps;
+		consume(&t, 100, 40, 10 * US, 20000 * US);
+		wake_charge = 0;
+		if (charge == 10)
+			VT_CHECK(st.sleeps - slept > 200,
+				 "a sleep costing 10 us: %llu sleeps in 20 ms "
+				 "after 200 ms, C %llu ns; expected batches",
+				 (unsigned long long)(st.sleeps - slept),
+				 (unsigned long long)st.wake_cpu_cycles);
+		else
+			VT_CHECK(
+				st.sleeps - slept <= 4,
+				"a sleep costing 20 us: %llu sleeps in 20 ms "
+				"after 200 ms, C %llu ns; expected at most two "
+				"exploring pairs",
+				(unsigned long long)(st.sleeps - slept),
+				(unsigned long long)st.wake_cpu_cycles);
+	}
+}
+
+/*
  * At saturation a producer that pauses now and then (300 us every 5 ms,
  * a vCPU preempted) must not make the queue sleep: the pause is shorter
  * than the 1 ms spin, and the packets after it come as fast as before. A
  * rate estimate that decayed through the pause had the queue coalesce
  * batches the producer filled in a few microseconds, a notification each.
+ * The same load without pauses is the reference: its only sleeps are the
+ * exploring pairs (a batch of 128 entries would pay were C 10 us).
  */
 static void
 test_adaptive_producer_pauses_at_saturation(void)
 {
-	uint64_t t = 0;
+	uint64_t t = 0, steady_sleeps;
 
 	setup_adaptive(0); /* L = 200 us, C = 20 us */
+	vspin_policy_set_ring(&pol, 256, true);
+	consume(&t, 100, 40, 10 * US, 200000 * US);
+	steady_sleeps = st.sleeps;
+	setup_adaptive(0);
 	vspin_policy_set_ring(&pol, 256, true);
 	pause_every = 5000 * US;
 	pause_len = 300 * US;
 	consume(&t, 100, 40, 10 * US, 200000 * US);
 	pause_every = 0;
-	VT_CHECK(st.sleeps <= 4,
+	VT_CHECK(steady_sleeps <= 30 && st.sleeps <= steady_sleeps + 4,
 		 "%llu sleeps in 200 ms at 10 packets per us, the producer "
-		 "pausing 300 us 40 times: expected none (shorter than the "
-		 "1 ms spin; the rate after a pause is the rate before it)",
-		 (unsigned long long)st.sleeps);
+		 "pausing 300 us 40 times, %llu without the pauses (at most "
+		 "30): expected no more (shorter than the 1 ms spin; the "
+		 "rate after a pause is the rate before it)",
+		 (unsigned long long)st.sleeps,
+		 (unsigned long long)steady_sleeps);
 }
 
 /*
@@ -1714,6 +1764,7 @@ main(void)
 	VT_RUN(test_adaptive_short_budget_counts_lateness);
 	VT_RUN(test_adaptive_short_budget_keeps_learnt_lateness);
 	VT_RUN(test_adaptive_learns_wake_cpu);
+	VT_RUN(test_adaptive_explores_at_the_least_wake_cpu);
 	VT_RUN(test_counters_consistent_notify);
 	VT_RUN(test_counters_consistent_budget);
 	VT_RUN(test_counters_consistent_spin);
