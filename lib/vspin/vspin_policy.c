@@ -635,10 +635,10 @@ plan_idle(struct vspin_policy *p)
 	uint64_t k = (p->rate_fp * span) >> RATE_SHIFT;
 	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
 	uint64_t half = ring ? ring / 2 : 32768, kmax = half, room = half;
-	uint64_t sleep = span, slept, idle, wake, notified, b2b, hope;
+	uint64_t sleep = span, slept, idle, wake, notified, b2b;
 	uint64_t fill = 0, nap_late = 0;
 	bool timed = __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED);
-	bool coalescing, full, bounded, nap = false;
+	bool coalescing, full, bounded, explore, nap = false;
 
 	if (half == 0)
 		half = kmax = 1;
@@ -770,23 +770,32 @@ plan_idle(struct vspin_policy *p)
 	 * of a poll that finds work: u comes out several times what a batch
 	 * costs (0.27-0.49 against 0.04-0.18 at a tenth of the load); and a
 	 * queue that does not sleep keeps C where it was. Every EXPLORE_US,
-	 * where a batch would pay were its idle time half as large again and
-	 * its wake-up as cheap as C can be learnt (half the start-up price,
-	 * wake_within()), it coalesces twice in a row: the batch after the
-	 * wake-up teaches u as batches cost it, and the cycle between the two
-	 * sleeps C (learn_wake_cpu()). Priced at the start-up C, a queue at
-	 * half the load on the Intel VM, whose batches cost 16 us there
-	 * against 31 us for the start-up price, never explored and polled
-	 * (bench/README-adaptive.md, "Exploring at the least C"). Not near
-	 * saturation: there a batch leaves too little idle even so.
+	 * where a batch would pay were its idle time half as large again, it
+	 * coalesces twice in a row: the batch after the wake-up teaches u as
+	 * batches cost it, and the cycle between the two sleeps C
+	 * (learn_wake_cpu()). Where the ring bounds K, priced with C as low
+	 * as it can be learnt (half the start-up price, wake_within()): at
+	 * half the load on the Intel VM a queue whose batches cost 16 us
+	 * there polled, its start-up price 31 us, and never explored
+	 * (bench/README-adaptive.md, "Exploring at the least C"). Not where
+	 * the budget bounds K: there short budgets explored so at a light
+	 * load took more of a core. Not near saturation: there a batch
+	 * leaves too little idle even so.
 	 */
-	hope = (wake_within(p, 0) + p->notify_cost) * p->rate_fp;
+	if (bounded) {
+		uint64_t hope =
+			(wake_within(p, 0) + p->notify_cost) * p->rate_fp;
+
+		explore = 3 * idle >= 2 * hope ||
+			  batch_saves(slept, idle + idle / 2, hope);
+	} else {
+		explore = 3 * idle >= 2 * notified;
+	}
 	if (!coalescing && !full && k >= 2 && !timed &&
 	    (p->explore_again ||
 	     (p->idle_since - p->explored_at >=
 		      vspin_us_to_cycles(EXPLORE_US, p->hz) &&
-	      (3 * idle >= 2 * hope ||
-	       batch_saves(slept, idle + idle / 2, hope))))) {
+	      explore))) {
 		coalescing = true;
 		nap = false; /* a batch its K-th entry wakes, as planned */
 		p->explore_again = !p->explore_again;

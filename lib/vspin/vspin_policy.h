@@ -222,11 +222,11 @@
  *    0.04-0.18 at a tenth of the load, bench/README-adaptive.md), and it
  *    would poll on; and a queue that does not sleep keeps C where it
  *    was. So once every 16 ms, where a batch would pay at half as much
- *    idle time again with C as low as it can be learnt (half its
- *    start-up price), and the producer's bursts are not full, it
- *    coalesces two idle periods in a row: the batch after the first
- *    wake-up teaches u as batches cost it, the cycle between the two
- *    sleeps C.
+ *    idle time again (where the ring bounds K, with C as low as it can
+ *    be learnt, half its start-up price), and the producer's bursts are
+ *    not full, it coalesces two idle periods in a row: the batch after
+ *    the first wake-up teaches u as batches cost it, the cycle between
+ *    the two sleeps C.
  *
  * Rate and histogram decay: each idle gap is one sample, old ones weigh
  * 7/8 per new sample; the rate is re-estimated over windows of at least
