@@ -1400,6 +1400,21 @@ test_adaptive_explores_at_the_least_wake_cpu(void)
 				(unsigned long long)(st.sleeps - slept),
 				(unsigned long long)st.wake_cpu_cycles);
 	}
+	/*
+	 * Where the budget bounds K (latency_us 5, one entry per us: a batch
+	 * of five entries, away for less than C even with its lateness), the
+	 * start-up price stays the exploration's: at the least C such batches
+	 * would be explored, and short budgets at a light load took more of a
+	 * core so.
+	 */
+	setup_adaptive(5);
+	wake_charge = 20 * US;
+	consume(&t, 1 * US, 50, 2 * US, 200000 * US);
+	wake_charge = 0;
+	VT_CHECK(st.sleeps <= 4,
+		 "latency_us 5 at one entry per us, C 20 us: %llu sleeps in "
+		 "200 ms, expected no exploring pairs",
+		 (unsigned long long)st.sleeps);
 }
 
 /*
