@@ -627,6 +627,30 @@ late_credit(const struct vspin_policy *p)
 	return d < p->overshoot ? d : p->overshoot;
 }
 
+/*
+ * Whether a batch the plan turned down would pay were its idle time half
+ * as large again (plan_idle()). Where the ring bounds K, priced with C as
+ * low as it can be learnt (half the start-up price, wake_within()): at
+ * half the load on the Intel VM a queue whose batches cost 16 us there
+ * polled, its start-up price 31 us, and never explored
+ * (bench/README-adaptive.md, "Exploring at the least C"). Where the
+ * budget bounds K, at the start-up price: short budgets explored at the
+ * least C took more of a core at a light load. slept, idle and notified
+ * (C's start-up price and N) as plan_idle() has them.
+ */
+static bool
+worth_exploring(const struct vspin_policy *p, bool bounded, uint64_t slept,
+		uint64_t idle, uint64_t notified)
+{
+	uint64_t hope;
+
+	if (!bounded)
+		return 3 * idle >= 2 * notified;
+	hope = (wake_within(p, 0) + p->notify_cost) * p->rate_fp;
+	return 3 * idle >= 2 * hope ||
+	       batch_saves(slept, idle + idle / 2, hope);
+}
+
 /* Regime and parameters of the idle period starting now (adaptive). */
 static void
 plan_idle(struct vspin_policy *p)
@@ -638,7 +662,7 @@ plan_idle(struct vspin_policy *p)
 	uint64_t sleep = span, slept, idle, wake, notified, b2b;
 	uint64_t fill = 0, nap_late = 0;
 	bool timed = __atomic_load_n(&p->conf.timed_naps, __ATOMIC_RELAXED);
-	bool coalescing, full, bounded, explore, nap = false;
+	bool coalescing, full, bounded, nap = false;
 
 	if (half == 0)
 		half = kmax = 1;
@@ -771,31 +795,16 @@ plan_idle(struct vspin_policy *p)
 	 * costs (0.27-0.49 against 0.04-0.18 at a tenth of the load); and a
 	 * queue that does not sleep keeps C where it was. Every EXPLORE_US,
 	 * where a batch would pay were its idle time half as large again, it
-	 * coalesces twice in a row: the batch after the wake-up teaches u as
-	 * batches cost it, and the cycle between the two sleeps C
-	 * (learn_wake_cpu()). Where the ring bounds K, priced with C as low
-	 * as it can be learnt (half the start-up price, wake_within()): at
-	 * half the load on the Intel VM a queue whose batches cost 16 us
-	 * there polled, its start-up price 31 us, and never explored
-	 * (bench/README-adaptive.md, "Exploring at the least C"). Not where
-	 * the budget bounds K: there short budgets explored so at a light
-	 * load took more of a core. Not near saturation: there a batch
-	 * leaves too little idle even so.
+	 * coalesces twice in a row (worth_exploring()): the batch after the
+	 * wake-up teaches u as batches cost it, and the cycle between the
+	 * two sleeps C (learn_wake_cpu()). Not near saturation: there a
+	 * batch leaves too little idle even so.
 	 */
-	if (bounded) {
-		uint64_t hope =
-			(wake_within(p, 0) + p->notify_cost) * p->rate_fp;
-
-		explore = 3 * idle >= 2 * hope ||
-			  batch_saves(slept, idle + idle / 2, hope);
-	} else {
-		explore = 3 * idle >= 2 * notified;
-	}
 	if (!coalescing && !full && k >= 2 && !timed &&
 	    (p->explore_again ||
 	     (p->idle_since - p->explored_at >=
 		      vspin_us_to_cycles(EXPLORE_US, p->hz) &&
-	      explore))) {
+	      worth_exploring(p, bounded, slept, idle, notified)))) {
 		coalescing = true;
 		nap = false; /* a batch its K-th entry wakes, as planned */
 		p->explore_again = !p->explore_again;
