@@ -13,14 +13,9 @@ pattern=${5:-const}
 out=$4
 cd "$(dirname "$0")/../../.." || exit 1
 sweep() {
-	for d in g2h h2g; do
-		rev=""
-		[ $d = h2g ] && rev=--reverse
-		flock /tmp/vspin-bench.lock python3 bench/sweep.py "$@" $rev \
-			--build "$NEW" --ref-build "$REF" --pairs stock,ours,ref \
-			--repeats "${REPEATS:-3}" --duration 2 --huge --pattern "$pattern" \
-			--out "$out/$pattern-$d" || exit 1
-	done
+	bench/sweep_both_ways.sh "$out" "$pattern" "$@" --build "$NEW" \
+		--ref-build "$REF" --pairs stock,ours,ref \
+		--repeats "${REPEATS:-3}" --duration 2 --huge || exit 1
 }
 NEW=$2
 REF=$3

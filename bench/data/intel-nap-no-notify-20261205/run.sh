@@ -19,13 +19,8 @@ what=$1
 pattern=const
 cd "$(dirname "$0")/../../.." || exit 1
 sweep() {
-	for d in g2h h2g; do
-		rev=""
-		[ $d = h2g ] && rev=--reverse
-		flock /tmp/vspin-bench.lock python3 bench/sweep.py "$@" $rev \
-			--repeats 3 --duration 2 --huge --pattern "$pattern" \
-			--out "$out/$pattern-$d" || exit 1
-	done
+	bench/sweep_both_ways.sh "$out" "$pattern" "$@" --repeats 3 \
+		--duration 2 --huge || exit 1
 }
 case $what in
 plane)
