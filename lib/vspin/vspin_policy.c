@@ -182,9 +182,8 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 /* Fixed point of a packet's cost: cycles x 2^COST_SHIFT. */
 #define COST_SHIFT 4
 /*
- * A publication of this many entries or more is a full burst (OVS's PMD
- * threads read a poll of 16 packets or more as busy): more was waiting.
- * A producer whose publications are full bursts, half of them or more
+ * A publication of FULL_BURST entries or more is a full burst (as a
+ * poll's, vspin_policy.h). A producer whose publications are full bursts, half of them or more
  * (FULL_SHARE; a share averaged with weight 1/8, 1.0 = FULL_ONE), runs
  * flat out (at saturation all of them were). The share, not the average
  * size: a paced producer at half to three quarters of its rate publishes
@@ -193,7 +192,7 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
  * most times"), and an average of those crossed 16 for runs of idle
  * periods, long enough to poll.
  */
-#define FULL_BURST 16u
+#define FULL_BURST VSPIN_POLICY_FULL_BURST
 #define FULL_ONE 256u
 #define FULL_SHARE (FULL_ONE / 2)
 /*
@@ -454,7 +453,9 @@ ewma8(uint64_t avg, uint64_t sample)
 /*
  * Time the previous poll: from it to this one is one empty poll if it
  * found nothing and the queue spun on, or one poll plus the processing of
- * the n packets it found. What exceeds an empty poll is work on those
+ * the n packets it found (with the untimed polls after it, each a poll
+ * and its packets: vspin_policy_needs_now()). What exceeds the empty
+ * polls' cost is work on those
  * packets (counting the whole interval would take a polling loop's
  * overhead for work, and a queue that polls through small gaps would look
  * busy and never find a batch worth its wake-up); the window's work per
@@ -464,14 +465,15 @@ static void
 time_poll(struct vspin_policy *p, uint64_t now)
 {
 	uint64_t dt = (now - p->last_poll) << COST_SHIFT;
+	uint64_t polls = (uint64_t)p->poll_cost * (p->untimed + 1u);
 
 	if (p->last_poll == 0 || now <= p->last_poll)
 		return;
 	if (p->last_n == 0) {
 		if (p->state == VSPIN_ST_SPIN) /* not across a sleep */
 			p->poll_cost = ewma8(p->poll_cost, dt);
-	} else if (dt > p->poll_cost) {
-		p->work += dt - p->poll_cost;
+	} else if (dt > polls) {
+		p->work += dt - polls;
 		p->work_pkts += p->last_n;
 	}
 }
@@ -488,10 +490,16 @@ update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
 {
 	uint64_t span = now - p->rate_since;
 
+	p->rate_pkts += n;
+	if (now == 0) { /* a full burst, untimed: the next poll times it */
+		p->untimed++;
+		p->last_n += n;
+		return;
+	}
 	time_poll(p, now);
 	p->last_poll = now;
 	p->last_n = n;
-	p->rate_pkts += n;
+	p->untimed = 0;
 	if (span < vspin_us_to_cycles(RATE_WINDOW_US, p->hz) ||
 	    (n == 0 && span < vspin_us_to_cycles(RATE_WINDOW_MAX_US, p->hz)))
 		return;

@@ -345,6 +345,7 @@ struct vspin_policy {
 	uint64_t rate_pkts;    /* packets in it */
 	uint64_t last_poll;    /* the previous poll */
 	uint32_t last_n;       /* ... and what it found */
+	uint32_t untimed;      /* polls since, not timed (needs_now()) */
 	uint64_t poll_cost;    /* cycles x 16 of an empty poll, averaged */
 	uint64_t work;	       /* cycles x 16 processing packets, this window */
 	uint64_t work_pkts;    /* ... and how many */
@@ -507,15 +508,32 @@ vspin_policy_busy_p(const struct vspin_policy *p)
 }
 
 /*
+ * A poll that found this many entries or more is a full burst (OVS's PMD
+ * threads read a poll of 16 packets or more as busy): more was waiting.
+ */
+#define VSPIN_POLICY_FULL_BURST 16u
+/* At most this many busy polls in a row go untimed (needs_now()). */
+#define VSPIN_POLICY_UNTIMED_MAX 7u
+
+/*
  * Whether vspin_policy_poll() with n found will read its now argument:
- * not while the queue stays busy (n > 0 in POLL), except in adaptive
- * mode, whose rate estimate reads the clock on every poll.
+ * not while the queue stays busy (n > 0 in POLL). adaptive times its
+ * polls for the rate and the cost of a packet, but not a full burst
+ * that follows one that found work (VSPIN_POLICY_UNTIMED_MAX in a row at
+ * most; the first poll after an empty one or a sleep starts the interval
+ * the next timed poll ends): that interval covers it, and the clock read
+ * was most of what adaptive added
+ * to a saturated host's burst (bench/README-adaptive.md, "Full bursts go
+ * untimed"). 0 passed as now then says so.
  */
 static inline bool
 vspin_policy_needs_now(const struct vspin_policy *p, unsigned int n)
 {
-	return n == 0 || p->state != VSPIN_ST_POLL ||
-	       p->conf.mode == VSPIN_MODE_ADAPTIVE;
+	if (n == 0 || p->state != VSPIN_ST_POLL)
+		return true;
+	return p->conf.mode == VSPIN_MODE_ADAPTIVE &&
+	       (n < VSPIN_POLICY_FULL_BURST || p->last_n == 0 ||
+		p->untimed >= VSPIN_POLICY_UNTIMED_MAX);
 }
 
 #endif /* VSPIN_POLICY_H */

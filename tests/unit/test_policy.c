@@ -393,6 +393,25 @@ static uint64_t pause_every, pause_len;
 static unsigned int burst_of = 1;
 /* What a poll that finds entries costs beyond them (0: nothing). */
 static uint64_t poll_fixed;
+/* What a poll costs by itself, empty or not. */
+static uint64_t poll_ns = 50;
+/*
+ * Polls that found entries go untimed where the policy allows it, passed
+ * now 0 as the sleeper passes them (vspin_policy_needs_now()); counted.
+ */
+static bool untimed_polls;
+static uint64_t untimed_count;
+
+/* A poll that found n entries, at now. */
+static void
+busy_poll(unsigned int n, uint64_t now)
+{
+	if (untimed_polls && !vspin_policy_needs_now(&pol, n)) {
+		untimed_count++;
+		now = 0;
+	}
+	vspin_policy_poll(&pol, n, now);
+}
 /* Every late_every-th wake-up comes late_long late instead (0: none). */
 static unsigned int late_every, wakes;
 static uint64_t late_long;
@@ -421,7 +440,7 @@ after(uint64_t a, uint64_t every)
 /*
  * A consumer for span cycles of steady load: a packet every `every`
  * cycles, each taking cost cycles to process after the poll that found it
- * (a poll takes 50 ns); it polls again at once, spins between arrivals
+ * (a poll takes poll_ns); it polls again at once, spins between arrivals
  * and, when the policy
  * arms, sleeps until the K-th entry is published (notified) or its bound
  * passes (a timeout), either way waking `late` cycles after that. Ends
@@ -442,14 +461,14 @@ consume(uint64_t *t, uint64_t every, uint64_t cost, uint64_t late,
 			n += burst_of;
 			next = after(next, every);
 		}
-		vspin_policy_poll(&pol, n, now);
-		now += 50 + n * cost + poll_fixed;
+		busy_poll(n, now);
+		now += poll_ns + n * cost + poll_fixed;
 		while (now < next && next < end) {
 			uint64_t kth = next, bound, wake;
 			unsigned int k;
 
 			if (!vspin_policy_poll(&pol, 0, now)) {
-				now += 50;
+				now += poll_ns;
 				continue;
 			}
 			vspin_policy_armed(&pol, false, now);
@@ -1417,6 +1436,91 @@ test_adaptive_explores_at_the_least_wake_cpu(void)
 		 (unsigned long long)st.sleeps);
 }
 
+/* What a run taught the queue, to compare two runs. */
+struct learnt {
+	uint64_t rate, cost, sleeps, untimed;
+	uint32_t util;
+};
+
+static struct learnt
+learnt_now(void)
+{
+	struct learnt l = {pol.rate_fp, pol.pkt_cost, st.sleeps, untimed_count,
+			   pol.util_fp};
+
+	return l;
+}
+
+/* a within pct % of b. */
+static bool
+near(uint64_t a, uint64_t b, uint64_t pct)
+{
+	uint64_t d = a > b ? a - b : b - a;
+
+	return d * 100 <= b * pct;
+}
+
+/*
+ * Full bursts go untimed (vspin_policy_needs_now()): the next timed
+ * poll's interval covers them, each a poll and its packets. The queue
+ * must learn what it learns timing every poll: in a backlog that never
+ * drains (polls of about 1,000 entries), and at 4 Mpps on a consumer
+ * whose polls cost 400 ns and packets 10 ns, where each batch drains in
+ * a timed poll and an untimed one (counting one poll's cost for both
+ * would put the cost of a packet several % too high). The first poll
+ * after a sleep is timed: untimed, the sleep counted as work.
+ */
+static void
+test_adaptive_untimed_full_bursts_learn_the_same(void)
+{
+	struct learnt got[2][2];
+	unsigned int run;
+
+	for (run = 0; run < 2; run++) {
+		uint64_t t = 0;
+
+		untimed_polls = run == 1;
+		untimed_count = 0;
+		setup_adaptive(0); /* L = 200 us, C = 20 us */
+		vspin_policy_set_ring(&pol, 1024, true);
+		burst_of = 32;
+		consume(&t, 1000, 31, 10 * US, 5000 * US);
+		got[run][0] = learnt_now();
+		untimed_count = 0;
+		setup_adaptive(0);
+		vspin_policy_set_ring(&pol, 1024, true);
+		burst_of = 4;
+		poll_ns = 400;
+		consume(&t, 1000, 10, 10 * US, 20000 * US);
+		poll_ns = 50;
+		burst_of = 1;
+		got[run][1] = learnt_now();
+	}
+	untimed_polls = false;
+	for (run = 0; run < 2; run++) {
+		const struct learnt *a = &got[0][run], *b = &got[1][run];
+
+		VT_CHECK(b->untimed > (run == 0 ? 500u : 50u),
+			 "load %u: %llu polls untimed", run,
+			 (unsigned long long)b->untimed);
+		VT_CHECK(near(b->rate, a->rate, 1) &&
+				 near(b->cost, a->cost, 2) &&
+				 near(b->util, a->util, 2),
+			 "load %u: untimed learnt rate %llu cost %llu u %u, "
+			 "timed %llu %llu %u",
+			 run, (unsigned long long)b->rate,
+			 (unsigned long long)b->cost, b->util,
+			 (unsigned long long)a->rate,
+			 (unsigned long long)a->cost, a->util);
+		VT_CHECK(near(b->sleeps, a->sleeps, 5),
+			 "load %u: %llu sleeps untimed, %llu timed", run,
+			 (unsigned long long)b->sleeps,
+			 (unsigned long long)a->sleeps);
+	}
+	VT_CHECK(got[0][1].sleeps > 50, "4 Mpps: %llu sleeps, expected batches",
+		 (unsigned long long)got[0][1].sleeps);
+}
+
 /*
  * At saturation a producer that pauses now and then (300 us every 5 ms,
  * a vCPU preempted) must not make the queue sleep: the pause is shorter
@@ -1780,6 +1884,7 @@ main(void)
 	VT_RUN(test_adaptive_short_budget_keeps_learnt_lateness);
 	VT_RUN(test_adaptive_learns_wake_cpu);
 	VT_RUN(test_adaptive_explores_at_the_least_wake_cpu);
+	VT_RUN(test_adaptive_untimed_full_bursts_learn_the_same);
 	VT_RUN(test_counters_consistent_notify);
 	VT_RUN(test_counters_consistent_budget);
 	VT_RUN(test_counters_consistent_spin);

@@ -7,8 +7,8 @@
 
 static const struct eth_dev_ops *census_ops;
 static void (*census_wake_port)(struct rte_eth_dev *dev);
-static bool only_ours;	  /* atomic: read by every rx_burst */
-static bool polls_unseen; /* the application, from its name */
+bool vspin_census_all_ours;
+bool vspin_census_polls_unseen;
 
 /* Recount; gone is a port being destroyed (still listed), or -1. */
 static void
@@ -24,7 +24,7 @@ recount(int gone)
 		    rte_eth_devices[pid].dev_ops != census_ops)
 			all = false;
 	}
-	__atomic_store_n(&only_ours, all, __ATOMIC_RELEASE);
+	__atomic_store_n(&vspin_census_all_ours, all, __ATOMIC_RELEASE);
 }
 
 static int
@@ -51,7 +51,8 @@ vspin_census_track(const struct eth_dev_ops *ours,
 		return 0;
 	census_ops = ours;
 	census_wake_port = wake_port;
-	polls_unseen = vspin_app_polls_unseen(program_invocation_short_name);
+	vspin_census_polls_unseen =
+		vspin_app_polls_unseen(program_invocation_short_name);
 	if (rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
 					  port_event, NULL) != 0 ||
 	    rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_DESTROY,
@@ -74,19 +75,5 @@ vspin_census_untrack(void)
 					port_event, NULL);
 	census_ops = NULL;
 	census_wake_port = NULL;
-	__atomic_store_n(&only_ours, false, __ATOMIC_RELEASE);
-}
-
-bool
-vspin_census_only_ours(void)
-{
-	return __atomic_load_n(&only_ours, __ATOMIC_RELAXED);
-}
-
-void
-vspin_census_facts(const struct rte_eth_dev *dev, struct vspin_sleep_facts *f)
-{
-	f->only_our_ports = vspin_census_only_ours();
-	f->app_rx_intr = dev->data->dev_conf.intr_conf.rxq != 0;
-	f->app_polls_unseen = polls_unseen;
+	__atomic_store_n(&vspin_census_all_ours, false, __ATOMIC_RELEASE);
 }

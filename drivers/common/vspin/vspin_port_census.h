@@ -26,12 +26,30 @@ int vspin_census_track(const struct eth_dev_ops *ours,
 /* Our last port is gone. */
 void vspin_census_untrack(void);
 
-/* The facts of the sleep rule for a port (app_rx_intr from its conf). */
-void vspin_census_facts(const struct rte_eth_dev *dev,
-			struct vspin_sleep_facts *f);
+/*
+ * The census, each plugin's own (hidden, -fvisibility=hidden): every
+ * ethdev port uses ours (atomic: written on port events); the
+ * application polls queues we cannot see (from its name). Read by every
+ * rx_burst, inline: a call was 0.5% of a saturated host's samples.
+ */
+extern bool vspin_census_all_ours;
+extern bool vspin_census_polls_unseen;
 
 /* The port census alone: every ethdev port uses ours. */
-bool vspin_census_only_ours(void);
+static inline bool
+vspin_census_only_ours(void)
+{
+	return __atomic_load_n(&vspin_census_all_ours, __ATOMIC_RELAXED);
+}
+
+/* The facts of the sleep rule for a port (app_rx_intr from its conf). */
+static inline void
+vspin_census_facts(const struct rte_eth_dev *dev, struct vspin_sleep_facts *f)
+{
+	f->only_our_ports = vspin_census_only_ours();
+	f->app_rx_intr = dev->data->dev_conf.intr_conf.rxq != 0;
+	f->app_polls_unseen = vspin_census_polls_unseen;
+}
 
 /*
  * May an rx_burst of this port block now? spin: the port's mode arms at
