@@ -183,14 +183,14 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 #define COST_SHIFT 4
 /*
  * A publication of FULL_BURST entries or more is a full burst (as a
- * poll's, vspin_policy.h). A producer whose publications are full bursts, half of them or more
- * (FULL_SHARE; a share averaged with weight 1/8, 1.0 = FULL_ONE), runs
- * flat out (at saturation all of them were). The share, not the average
- * size: a paced producer at half to three quarters of its rate publishes
- * 5-15 entries most times and catches up in full bursts after a stall
- * (12-16% of its publications, bench/README-adaptive.md, "Full bursts
- * most times"), and an average of those crossed 16 for runs of idle
- * periods, long enough to poll.
+ * poll's, vspin_policy.h). A producer whose publications are full
+ * bursts, half of them or more (FULL_SHARE; a share averaged with weight
+ * 1/8, 1.0 = FULL_ONE), runs flat out (at saturation all of them were).
+ * The share, not the average size: a paced producer at half to three
+ * quarters of its rate publishes 5-15 entries most times and catches up
+ * in full bursts after a stall (12-16% of its publications,
+ * bench/README-adaptive.md, "Full bursts most times"), and an average of
+ * those crossed 16 for runs of idle periods, long enough to poll.
  */
 #define FULL_BURST VSPIN_POLICY_FULL_BURST
 #define FULL_ONE 256u
@@ -454,12 +454,12 @@ ewma8(uint64_t avg, uint64_t sample)
  * Time the previous poll: from it to this one is one empty poll if it
  * found nothing and the queue spun on, or one poll plus the processing of
  * the n packets it found (with the untimed polls after it, each a poll
- * and its packets: vspin_policy_needs_now()). What exceeds the empty
- * polls' cost is work on those
- * packets (counting the whole interval would take a polling loop's
- * overhead for work, and a queue that polls through small gaps would look
- * busy and never find a batch worth its wake-up); the window's work per
- * packet is the cost of a packet (update_rate(): no division per poll).
+ * and its packets: vspin_policy_needs_now()). What exceeds the polls'
+ * own cost is work on those packets (counting the whole interval would
+ * take a polling loop's overhead for work, and a queue that polls
+ * through small gaps would look busy and never find a batch worth its
+ * wake-up); the window's work per packet is the cost of a packet
+ * (update_rate(): no division per poll).
  */
 static void
 time_poll(struct vspin_policy *p, uint64_t now)

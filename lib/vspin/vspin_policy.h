@@ -519,12 +519,12 @@ vspin_policy_busy_p(const struct vspin_policy *p)
  * Whether vspin_policy_poll() with n found will read its now argument:
  * not while the queue stays busy (n > 0 in POLL). adaptive times its
  * polls for the rate and the cost of a packet, but not a full burst
- * that follows one that found work (VSPIN_POLICY_UNTIMED_MAX in a row at
- * most; the first poll after an empty one or a sleep starts the interval
- * the next timed poll ends): that interval covers it, and the clock read
- * was most of what adaptive added
- * to a saturated host's burst (bench/README-adaptive.md, "Full bursts go
- * untimed"). 0 passed as now then says so.
+ * that follows a poll that found work (VSPIN_POLICY_UNTIMED_MAX in a row
+ * at most; the first poll after an empty one or a sleep starts the
+ * interval the next timed poll ends): that interval covers it, and the
+ * clock read was most of what adaptive added to a saturated host's
+ * profile (bench/README-adaptive.md, "Full bursts go untimed"). 0 passed
+ * as now then says so.
  */
 static inline bool
 vspin_policy_needs_now(const struct vspin_policy *p, unsigned int n)
