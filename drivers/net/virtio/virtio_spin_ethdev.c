@@ -754,8 +754,10 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 		dev->tx_ring_default = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
 		dev->rx_ring_default = VIRTIO_SPIN_DEFAULT_QUEUE_SIZE;
 		if (dev->pconf.mode == VSPIN_MODE_ADAPTIVE) {
-			dev->rx_ring_default = VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE;
-			dev->tx_ring_default = VIRTIO_SPIN_ADAPTIVE_QUEUE_SIZE;
+			dev->rx_ring_default =
+				VIRTIO_SPIN_ADAPTIVE_RX_QUEUE_SIZE;
+			dev->tx_ring_default =
+				VIRTIO_SPIN_ADAPTIVE_TX_QUEUE_SIZE;
 			dev->tx_soft_depth = VIRTIO_SPIN_TX_SOFT_DEPTH;
 			dev->rx_soft_depth = VIRTIO_SPIN_RX_SOFT_DEPTH;
 		}
