@@ -27,10 +27,10 @@
 #define VT_NB_MBUF 8191
 /*
  * Each queue beyond the first: room for its rx ring and tx backlog (the
- * longest default: net_virtio_spin's adaptive rings, 1024 rx and 2048
+ * longest default: net_virtio_spin's adaptive rings, 1024 rx and 4096
  * tx, and a burst).
  */
-#define VT_NB_MBUF_PER_QUEUE 4096
+#define VT_NB_MBUF_PER_QUEUE 6144
 #define VT_MBUF_CACHE 256
 
 /*

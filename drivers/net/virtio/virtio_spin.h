@@ -42,13 +42,17 @@ extern int virtio_spin_logtype;
  * Adaptive mode's rings without queue_size=: a queue that sleeps under
  * load coalesces at most half its ring, and a 256-entry ring holds a
  * batch to 128 at any load. The tx ring is the host's to coalesce on,
- * and twice as long: half of 1024 entries at half of saturation was 35
- * us of arrivals on an Intel VM, hardly more than a wake-up cost the
- * host there (bench/README-adaptive.md, "A 2048-entry tx ring, again").
- * A full deep tx ring cost the host's copy at saturation, so while the
- * host polls the guest keeps at most VIRTIO_SPIN_TX_SOFT_DEPTH of it in
- * flight (vspin_vq_drv_room(); bench/README-adaptive.md, "A soft
- * depth").
+ * and longer: half of 1024 entries at half of saturation was 35 us of
+ * arrivals on an Intel VM, hardly more than a wake-up cost the host
+ * there (bench/README-adaptive.md, "A longer tx ring"). A full deep tx
+ * ring cost the host's copy at saturation, so while the host polls the
+ * guest keeps at most VIRTIO_SPIN_TX_SOFT_DEPTH of it in flight
+ * (vspin_vq_drv_room(); bench/README-adaptive.md, "A soft depth"). The
+ * soft depth applies to a ring of the default size, which is how the
+ * PMD sees an application that asked for 0 descriptors; one that asks
+ * for that size itself gets it too, and may lose what the port refuses
+ * (OVS asks for 2048 and drops), so the default is 4096, a size few ask
+ * for.
  * The rx ring is ours to coalesce on, and 1024 posted buffers cost the
  * host's copy into them at saturation too (bench/README-guest.md, "The
  * rx ring's footprint"): while our queue spins through a load near
@@ -56,7 +60,7 @@ extern int virtio_spin_logtype;
  * are posted; otherwise, and when it arms, all of them.
  */
 #define VIRTIO_SPIN_ADAPTIVE_RX_QUEUE_SIZE 1024
-#define VIRTIO_SPIN_ADAPTIVE_TX_QUEUE_SIZE 2048
+#define VIRTIO_SPIN_ADAPTIVE_TX_QUEUE_SIZE 4096
 #define VIRTIO_SPIN_TX_SOFT_DEPTH 256
 #define VIRTIO_SPIN_RX_SOFT_DEPTH 256
 #define VIRTIO_SPIN_MAX_SEGS 64		   /* descriptors per tx chain */

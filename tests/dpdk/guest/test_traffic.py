@@ -61,7 +61,7 @@ Cases (argv[1]):
   rings_default
       the ring each queue gets when the application asks for 0
       descriptors (testpmd's default): 256 with spin_mode=poll; with
-      spin_mode=adaptive 1024 on rx and 2048 on tx (its tx ring with a
+      spin_mode=adaptive 1024 on rx and 4096 on tx (its tx ring with a
       soft depth of 256: test_soft_depth.py); queue_size=512 sets both
       in either mode.
       Read with testpmd's "show rxq info" and "show txq info", link up
@@ -442,7 +442,7 @@ def rings(d, devargs, spin):
     # One host; each guest connects in turn.
     with vhost_pmd(d, "rxonly") as host:
         for extra, want in (("", (256, 256)),
-                            ("spin_mode=adaptive", (1024, 2048)),
+                            ("spin_mode=adaptive", (1024, 4096)),
                             ("spin_mode=adaptive,queue_size=512", (512, 512)),
                             ("queue_size=512", (512, 512))):
             with guest_pmd(d, "rxonly", extra) as guest:
