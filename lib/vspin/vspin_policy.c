@@ -488,7 +488,7 @@ static void learn_late(struct vspin_policy *p, uint64_t waited, bool sampled);
 static void
 update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
 {
-	uint64_t span = now - p->rate_since;
+	uint64_t span;
 
 	p->rate_pkts += n;
 	if (now == 0) { /* a full burst, untimed: the next poll times it */
@@ -496,6 +496,7 @@ update_rate(struct vspin_policy *p, unsigned int n, uint64_t now)
 		p->last_n += n;
 		return;
 	}
+	span = now - p->rate_since;
 	time_poll(p, now);
 	p->last_poll = now;
 	p->last_n = n;

@@ -35,18 +35,12 @@ void vspin_census_untrack(void);
 extern bool vspin_census_all_ours;
 extern bool vspin_census_polls_unseen;
 
-/* The port census alone: every ethdev port uses ours. */
-static inline bool
-vspin_census_only_ours(void)
-{
-	return __atomic_load_n(&vspin_census_all_ours, __ATOMIC_RELAXED);
-}
-
 /* The facts of the sleep rule for a port (app_rx_intr from its conf). */
 static inline void
 vspin_census_facts(const struct rte_eth_dev *dev, struct vspin_sleep_facts *f)
 {
-	f->only_our_ports = vspin_census_only_ours();
+	f->only_our_ports =
+		__atomic_load_n(&vspin_census_all_ours, __ATOMIC_RELAXED);
 	f->app_rx_intr = dev->data->dev_conf.intr_conf.rxq != 0;
 	f->app_polls_unseen = vspin_census_polls_unseen;
 }
