@@ -886,6 +886,62 @@ test_fresh_ring_silent_flags(void)
 	fresh_ring_silent(false);
 }
 
+/* Lines of entries 'from' .. free_head - 1, as vspin_vq_drv_desc_lines(). */
+static void
+desc_lines_case(uint32_t num, bool in_order, uint16_t from, uint16_t head,
+		uint16_t lines, uint16_t first)
+{
+	struct vspin_vq_drv vq;
+	uint16_t got_first = 0xffff, got;
+
+	memset(&vq, 0, sizeof(vq));
+	vq.vr.num = num;
+	vq.in_order = in_order;
+	vq.free_head = head;
+	got = vspin_vq_drv_desc_lines(&vq, from, &got_first);
+	VT_CHECK(got == lines && (lines == 0 || got_first == first),
+		 "ring %u, %s, %u..%u: %u lines from %u, expected %u from %u",
+		 num, in_order ? "in order" : "free list", from, head, got,
+		 got_first, lines, first);
+}
+
+static void
+test_desc_lines_to_demote(void)
+{
+	struct pair p;
+	uint32_t seq = 0;
+
+	desc_lines_case(256, true, 0, 1, 1, 0);
+	desc_lines_case(256, true, 3, 5, 2, 0);	    /* 3 and 4 straddle */
+	desc_lines_case(256, true, 4, 36, 8, 1);    /* 32 entries, aligned */
+	desc_lines_case(256, true, 6, 38, 9, 1);    /* 32 entries, not */
+	desc_lines_case(256, true, 252, 4, 2, 63);  /* wraps to line 0 */
+	desc_lines_case(256, true, 250, 250, 0, 0); /* a whole ring: none */
+	desc_lines_case(256, true, 7, 7, 0, 0);	    /* nothing added */
+	desc_lines_case(256, false, 0, 8, 0, 0);    /* free list: none */
+	desc_lines_case(2, true, 1, 0, 1, 0);	    /* a ring within a line */
+	desc_lines_case(8, true, 1, 0, 2, 0);	    /* 7 of 8: both lines */
+	desc_lines_case(8, true, 3, 2, 2, 0);	    /* 7 of 8, each line once */
+
+	/* On a real ring across the wrap: every line it names exists. */
+	VT_REQUIRE(pair_open(&p, 256, true) == 0, "ring setup failed");
+	VT_REQUIRE(vspin_vq_drv_set_in_order(&p.drv, true) == 0,
+		   "in order refused");
+	add_publish(&p, &seq, 250);
+	consume(&p, 250);
+	{
+		uint16_t from = p.drv.free_head, first;
+
+		add_publish(&p, &seq, 10);
+		VT_CHECK(vspin_vq_drv_desc_lines(&p.drv, from, &first) == 3 &&
+				 first == 62,
+			 "250..3: lines from %u", first);
+		vspin_vq_drv_demote_added(&p.drv, from);
+	}
+	consume(&p, 10);
+	pair_close(&p);
+}
+
 int
 main(void)
 {
@@ -905,5 +961,6 @@ main(void)
 	VT_RUN(test_fresh_ring_silent_flags);
 	VT_RUN(test_quiet_consumers_are_not_notified_at_laps);
 	VT_RUN(test_soft_depth);
+	VT_RUN(test_desc_lines_to_demote);
 	return vt_summary();
 }

@@ -641,6 +641,22 @@ tx_push(struct virtio_spin_txq *txq, struct rte_mbuf *m)
 	}
 }
 
+/*
+ * While the host is behind (the last burst found the ring full), its copy
+ * sets the pace, and its first read of each frame and of the ring lines we
+ * wrote would wait for a snoop of our core: hand them to the shared cache
+ * first (vspin_cache.h). Only then: a guest that is the slower side would
+ * pay for each line's trip out and back (64-byte frames, measured in
+ * bench/README-guest.md).
+ */
+static inline void
+tx_demote_frame(const struct virtio_spin_txq *txq, const struct rte_mbuf *m,
+		uint16_t off)
+{
+	if (txq->host_behind)
+		vspin_cache_demote(rte_pktmbuf_mtod_offset(m, char *, off));
+}
+
 uint16_t
 virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 {
@@ -648,7 +664,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	struct vspin_sg sg[VIRTIO_SPIN_MAX_SEGS];
 	const bool vlan = txq->vlan_insert;
 	uint64_t bytes = 0;
-	uint16_t n, room, dropped = 0;
+	uint16_t n, room, dropped = 0, first;
 
 	/*
 	 * Reclaim only when short of room, like the stock PMD's
@@ -668,6 +684,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	/* Stopped: takes nothing, as a full ring (the caller keeps them). */
 	if (unlikely(txq->vq.broken))
 		return 0;
+	first = txq->vq.free_head;
 	for (n = 0; n < nb; n++) {
 		struct rte_mbuf *m = pkts[n], *s;
 		unsigned int ns = 0;
@@ -681,6 +698,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			if (unlikely(room == 0))
 				break;
 			tx_push(txq, m);
+			tx_demote_frame(txq, m, VIRTIO_SPIN_HDR_SIZE);
 			room--;
 			bytes += m->pkt_len - VIRTIO_SPIN_HDR_SIZE;
 			continue;
@@ -702,11 +720,15 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			sg[ns++].len = s->data_len;
 		}
 		vspin_vq_drv_add(&txq->vq, sg, ns, 0, m);
+		tx_demote_frame(txq, m, 0);
 		bytes += m->pkt_len;
 	}
 	/* One publish per burst: at most one kick. */
 	if (vspin_vq_drv_publish(&txq->vq))
 		vspin_eventfd_signal(txq->kickfd);
+	if (txq->host_behind && n != 0)
+		vspin_vq_drv_demote_added(&txq->vq, first);
+	txq->host_behind = n < nb;
 	txq->st.packets += n - dropped;
 	txq->st.errors += dropped;
 	txq->st.bytes += bytes;

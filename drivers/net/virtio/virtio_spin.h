@@ -134,6 +134,7 @@ struct virtio_spin_txq {
 	uint16_t soft_depth; /* in flight while the host polls (0: the ring) */
 	bool vlan_insert;    /* RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h) */
 	bool broken_seen;    /* vq.broken already counted and logged */
+	bool host_behind;    /* the last burst found the ring full */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	const struct rte_memzone *mz; /* ring then hdrs */
