@@ -30,7 +30,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vspin_cache.h"
 #include "vspin_handshake.h"
 #include "vspin_stats.h"
 #include "vspin_vring.h"
@@ -172,16 +171,16 @@ vspin_vq_drv_room(const struct vspin_vq_drv *vq, uint16_t soft)
 }
 
 /*
- * In order: the descriptor-table lines holding what was added since
- * free_head was from, the first of them in *first. 0 out of order (the
- * free list scatters them), for nothing added, and for a whole ring
- * added at once (from is back at free_head: the same as nothing).
+ * In order: the lines of per_line descriptors each that hold what was
+ * added since free_head was from (for a caller that hands them to the
+ * device's core), the first of them in *first. 0 out of order (the free
+ * list scatters them), for nothing added, and for a whole ring added at
+ * once (from is back at free_head: the same as nothing).
  */
 static inline uint16_t
 vspin_vq_drv_desc_lines(const struct vspin_vq_drv *vq, uint16_t from,
-			uint16_t *first)
+			uint16_t per_line, uint16_t *first)
 {
-	const uint16_t per_line = VSPIN_CACHE_LINE / sizeof(struct vspin_desc);
 	const uint16_t ring_lines =
 		(uint16_t)((vq->vr.num + per_line - 1) / per_line);
 	uint16_t added = (uint16_t)((vq->free_head - from) & (vq->vr.num - 1));
@@ -192,27 +191,6 @@ vspin_vq_drv_desc_lines(const struct vspin_vq_drv *vq, uint16_t from,
 		return 0;
 	lines = (uint16_t)((from % per_line + added + per_line - 1) / per_line);
 	return lines < ring_lines ? lines : ring_lines;
-}
-
-/*
- * After a publish: hand the lines the device reads next, the descriptors
- * added since free_head was from and avail->idx, to the shared cache
- * (vspin_cache.h). For a device that is behind, whose next read of each
- * is otherwise a snoop of our core. In order the avail slots are not
- * rewritten after the first lap (vspin_vq_drv_add1_in_order()).
- */
-static inline void
-vspin_vq_drv_demote_added(const struct vspin_vq_drv *vq, uint16_t from)
-{
-	const uint16_t per_line = VSPIN_CACHE_LINE / sizeof(struct vspin_desc);
-	uint16_t line, i, n = vspin_vq_drv_desc_lines(vq, from, &line);
-
-	for (i = 0; i < n; i++) {
-		uint16_t d = (uint16_t)((line + i) * per_line);
-
-		vspin_cache_demote(&vq->vr.desc[d & (vq->vr.num - 1)]);
-	}
-	vspin_cache_demote(&vq->vr.avail->idx);
 }
 
 /* Entries the device has returned that we have not collected. */

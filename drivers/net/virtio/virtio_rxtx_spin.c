@@ -27,7 +27,7 @@
  */
 #define RX_REFILL_BATCH 64u
 #define RX_REFILL_MAX (RX_REFILL_BATCH * 4)
-#define RX_DESC_PER_LINE (RTE_CACHE_LINE_SIZE / sizeof(struct vspin_desc))
+#define DESC_PER_LINE (RTE_CACHE_LINE_SIZE / sizeof(struct vspin_desc))
 
 /*
  * Rx buffers are posted so that the header lands in the headroom and the
@@ -77,8 +77,8 @@ rx_refill(struct virtio_spin_rxq *rxq, bool deep)
 	 * End on a descriptor line: the backend reads each line once a lap
 	 * instead of again after a second refill wrote its other half.
 	 */
-	if (rxq->vq.in_order && n > RX_DESC_PER_LINE)
-		n -= (rxq->vq.free_head + n) % RX_DESC_PER_LINE;
+	if (rxq->vq.in_order && n > DESC_PER_LINE)
+		n -= (rxq->vq.free_head + n) % DESC_PER_LINE;
 	if (n == 0 || rte_pktmbuf_alloc_bulk(rxq->mp, bufs, n) != 0) {
 		if (n != 0)
 			rxq->st.nombuf++;
@@ -645,16 +645,32 @@ tx_push(struct virtio_spin_txq *txq, struct rte_mbuf *m)
  * While the host is behind (the last burst found the ring full), its copy
  * sets the pace, and its first read of each frame and of the ring lines we
  * wrote would wait for a snoop of our core: hand them to the shared cache
- * first (vspin_cache.h). Only then: a guest that is the slower side would
- * pay for each line's trip out and back (64-byte frames, measured in
- * bench/README-guest.md).
+ * first (x86 CLDEMOTE, a NOP on CPUs without it). Only then: a guest that
+ * is the slower side would pay for each line's trip out and back (64-byte
+ * frames, measured in bench/README-guest.md).
  */
 static inline void
-tx_demote_frame(const struct virtio_spin_txq *txq, const struct rte_mbuf *m,
-		uint16_t off)
+tx_demote_frame(bool behind, const struct rte_mbuf *m, uint16_t off)
 {
-	if (txq->host_behind)
-		vspin_cache_demote(rte_pktmbuf_mtod_offset(m, char *, off));
+	if (behind)
+		rte_cldemote(rte_pktmbuf_mtod_offset(m, char *, off));
+}
+
+/*
+ * After the publish: the descriptors added since free_head was from, and
+ * avail->idx. In order the avail slots are not rewritten after the first
+ * lap (vspin_vq_drv_add1_in_order()).
+ */
+static void
+tx_demote_ring(const struct vspin_vq_drv *vq, uint16_t from)
+{
+	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
+	uint16_t line, i, n;
+
+	n = vspin_vq_drv_desc_lines(vq, from, DESC_PER_LINE, &line);
+	for (i = 0; i < n; i++)
+		rte_cldemote(&vq->vr.desc[((line + i) * DESC_PER_LINE) & mask]);
+	rte_cldemote(&vq->vr.avail->idx);
 }
 
 uint16_t
@@ -664,6 +680,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	struct vspin_sg sg[VIRTIO_SPIN_MAX_SEGS];
 	const bool vlan = txq->vlan_insert;
 	uint64_t bytes = 0;
+	const bool behind = txq->host_behind;
 	uint16_t n, room, dropped = 0, first;
 
 	/*
@@ -698,7 +715,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			if (unlikely(room == 0))
 				break;
 			tx_push(txq, m);
-			tx_demote_frame(txq, m, VIRTIO_SPIN_HDR_SIZE);
+			tx_demote_frame(behind, m, VIRTIO_SPIN_HDR_SIZE);
 			room--;
 			bytes += m->pkt_len - VIRTIO_SPIN_HDR_SIZE;
 			continue;
@@ -720,14 +737,14 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			sg[ns++].len = s->data_len;
 		}
 		vspin_vq_drv_add(&txq->vq, sg, ns, 0, m);
-		tx_demote_frame(txq, m, 0);
+		tx_demote_frame(behind, m, 0);
 		bytes += m->pkt_len;
 	}
 	/* One publish per burst: at most one kick. */
 	if (vspin_vq_drv_publish(&txq->vq))
 		vspin_eventfd_signal(txq->kickfd);
-	if (txq->host_behind && n != 0)
-		vspin_vq_drv_demote_added(&txq->vq, first);
+	if (behind && n != 0)
+		tx_demote_ring(&txq->vq, first);
 	txq->host_behind = n < nb;
 	txq->st.packets += n - dropped;
 	txq->st.errors += dropped;
