@@ -193,6 +193,38 @@ vspin_vq_drv_desc_lines(const struct vspin_vq_drv *vq, uint16_t from,
 	return lines < ring_lines ? lines : ring_lines;
 }
 
+/*
+ * The used ring's lines (line_size bytes, a power of two, numbered from
+ * the one used->flags is in) that hold the entries collected since
+ * last_used was from, but the line the next entry starts in, which the
+ * device writes next (for a caller that hands them back to the device's
+ * core): returns how many, the first of them in *first. They wrap at
+ * *ring_lines, the lines up to avail_event's. 0 for nothing collected,
+ * and for a batch that ends in the line it started in after a lap (a
+ * whole ring, or all but a line's entries of it).
+ */
+static inline uint16_t
+vspin_vq_drv_used_lines(const struct vspin_vq_drv *vq, uint16_t from,
+			uint16_t line_size, uint16_t *first,
+			uint16_t *ring_lines)
+{
+	const uintptr_t base =
+		(uintptr_t)vq->vr.used & ~(uintptr_t)(line_size - 1);
+	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
+	const uintptr_t end = (uintptr_t)(vspin_avail_event(&vq->vr) + 1);
+	uint16_t next;
+
+	*ring_lines = (uint16_t)((end - 1 - base) / line_size + 1);
+	*first =
+		(uint16_t)(((uintptr_t)&vq->vr.used->ring[from & mask] - base) /
+			   line_size);
+	next = (uint16_t)(((uintptr_t)&vq->vr.used->ring[vq->last_used & mask] -
+			   base) /
+			  line_size);
+	return (uint16_t)(next >= *first ? next - *first :
+					   next + *ring_lines - *first);
+}
+
 /* Entries the device has returned that we have not collected. */
 static inline uint16_t
 vspin_vq_drv_used_pending(const struct vspin_vq_drv *vq)

@@ -943,6 +943,76 @@ test_desc_lines_to_demote(void)
 	pair_close(&p);
 }
 
+/*
+ * The used lines a batch collected from..last_used lies in, on a ring of
+ * num whose used ring starts off bytes into a line: how many, the first,
+ * the ring's lines.
+ */
+static void
+used_lines_case(uint32_t num, uint16_t off, uint16_t from, uint16_t last,
+		uint16_t lines, uint16_t first, uint16_t ring_lines)
+{
+	struct vspin_vq_drv vq;
+	uint16_t got_first = 0xffff, got_ring = 0, got;
+	void *mem = aligned_alloc(64, 64 + 8 * 4096);
+
+	VT_REQUIRE(mem != NULL, "no memory");
+	memset(&vq, 0, sizeof(vq));
+	vq.vr.num = num;
+	vq.vr.used = (struct vspin_used *)((char *)mem + off);
+	vq.last_used = last;
+	got = vspin_vq_drv_used_lines(&vq, from, 64, &got_first, &got_ring);
+	VT_CHECK(got == lines && (lines == 0 || got_first == first) &&
+			 got_ring == ring_lines,
+		 "ring %u at +%u, %u..%u: %u lines from %u of %u, expected "
+		 "%u from %u of %u",
+		 num, off, from, last, got, got_first, got_ring, lines, first,
+		 ring_lines);
+	free(mem);
+}
+
+/*
+ * vspin_vq_drv_used_lines(): entry j is at 4 + 8j bytes into the used
+ * ring, so entry 7 straddles lines 0 and 1; a 256 ring's avail_event is
+ * in line 32.
+ */
+static void
+test_used_lines_to_demote(void)
+{
+	struct pair p;
+	uint32_t seq = 0;
+
+	used_lines_case(256, 0, 0, 1, 0, 0, 33);  /* next in the same line */
+	used_lines_case(256, 0, 0, 8, 1, 0, 33);  /* next starts line 1 */
+	used_lines_case(256, 0, 7, 8, 1, 0, 33);  /* the straddling entry */
+	used_lines_case(256, 0, 6, 7, 0, 0, 33);  /* next straddles from 0 */
+	used_lines_case(256, 0, 8, 40, 4, 1, 33); /* 32 entries */
+	used_lines_case(256, 0, 250, 266, 3, 31, 33); /* wraps: 31, 32, 0 */
+	used_lines_case(256, 0, 65530, 6, 2, 31, 33); /* at 65535: 31, 32 */
+	used_lines_case(256, 0, 5, 261, 0, 0, 33);    /* a whole ring: none */
+	used_lines_case(256, 0, 9, 9, 0, 0, 33);      /* nothing collected */
+	used_lines_case(4, 0, 0, 3, 0, 0, 1);	      /* a ring within a line */
+	used_lines_case(8, 0, 0, 7, 0, 0, 2);	      /* next straddles */
+	used_lines_case(8, 0, 2, 9, 0, 0, 2);	      /* back to line 0: none */
+	used_lines_case(256, 36, 0, 3, 1, 0, 33); /* entry 3 starts line 1 */
+
+	/* On a real ring across the wrap. */
+	VT_REQUIRE(pair_open(&p, 256, true) == 0, "ring setup failed");
+	add_publish(&p, &seq, 250);
+	consume(&p, 250);
+	add_publish(&p, &seq, 10);
+	{
+		uint16_t from = p.drv.last_used, first, ring_lines;
+
+		consume(&p, 10);
+		VT_CHECK(vspin_vq_drv_used_lines(&p.drv, from, 64, &first,
+						 &ring_lines) == 2 &&
+				 first == 31 && ring_lines == 33,
+			 "250..260: lines from %u of %u", first, ring_lines);
+	}
+	pair_close(&p);
+}
+
 int
 main(void)
 {
@@ -963,5 +1033,6 @@ main(void)
 	VT_RUN(test_quiet_consumers_are_not_notified_at_laps);
 	VT_RUN(test_soft_depth);
 	VT_RUN(test_desc_lines_to_demote);
+	VT_RUN(test_used_lines_to_demote);
 	return vt_summary();
 }

@@ -60,6 +60,27 @@ rx_missing(const struct virtio_spin_rxq *rxq, bool deep)
 }
 
 /*
+ * While the host is behind (the last burst found the ring empty), its
+ * copy sets the pace: our core read these lines last (the application the
+ * packet, we the header's num_buffers) and the host writes them next, so
+ * hand them to the shared cache first (x86 CLDEMOTE, a NOP on CPUs
+ * without it) and its write does not wait for a snoop of our core. The
+ * header's line and the packet's first: all a 64-byte frame takes. Only
+ * then: a guest that is the slower side pays for it (6% at 64 B,
+ * bench/README-guest.md), as on transmit (tx_demote_frame()).
+ */
+static inline void
+rx_demote_buf(bool behind, const struct rte_mbuf *m)
+{
+	const char *pkt = (const char *)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+
+	if (behind) {
+		rte_cldemote(pkt - VIRTIO_SPIN_HDR_SIZE);
+		rte_cldemote(pkt);
+	}
+}
+
+/*
  * Post up to the missing buffers; returns how many were added. In order
  * (VIRTIO_F_IN_ORDER) each buffer is one descriptor taken in table order,
  * so its avail slot already names it after the first lap: only the
@@ -70,6 +91,7 @@ rx_refill(struct virtio_spin_rxq *rxq, bool deep)
 {
 	struct rte_mbuf *bufs[RX_REFILL_MAX];
 	unsigned int n = rx_missing(rxq, deep), i;
+	const bool behind = rxq->host_behind;
 
 	if (n > RTE_DIM(bufs))
 		n = RTE_DIM(bufs);
@@ -85,17 +107,20 @@ rx_refill(struct virtio_spin_rxq *rxq, bool deep)
 		return 0;
 	}
 	if (likely(rxq->vq.in_order)) {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			rx_demote_buf(behind, bufs[i]);
 			vspin_vq_drv_add1_in_order(&rxq->vq,
 						   rx_buf_addr(bufs[i]),
 						   rx_buf_len(bufs[i]),
 						   VSPIN_DESC_F_WRITE, bufs[i]);
+		}
 		return n;
 	}
 	for (i = 0; i < n; i++) {
 		struct vspin_sg sg = {rx_buf_addr(bufs[i]),
 				      rx_buf_len(bufs[i])};
 
+		rx_demote_buf(behind, bufs[i]);
 		vspin_vq_drv_add(&rxq->vq, &sg, 0, 1, bufs[i]);
 	}
 	return n;
@@ -278,6 +303,27 @@ rx_merge(struct virtio_spin_rxq *rxq)
 #define RX_PREFETCH_MBUF 8
 #define RX_PREFETCH_DATA 4
 
+/*
+ * The used lines a batch collected, but the one the next entry starts in:
+ * the host writes them next lap, so while it is behind they go back to the
+ * shared cache as the buffers do (rx_demote_buf()).
+ */
+static inline void
+rx_demote_used(const struct vspin_vq_drv *vq, uint16_t from)
+{
+	const char *base = (const char *)RTE_PTR_ALIGN_FLOOR(
+		vq->vr.used, RTE_CACHE_LINE_SIZE);
+	uint16_t line, ring_lines, n;
+
+	n = vspin_vq_drv_used_lines(vq, from, RTE_CACHE_LINE_SIZE, &line,
+				    &ring_lines);
+	for (; n > 0; n--) {
+		rte_cldemote(base + (size_t)line * RTE_CACHE_LINE_SIZE);
+		if (++line == ring_lines)
+			line = 0;
+	}
+}
+
 static inline const struct virtio_spin_net_hdr *
 rx_hdr(const struct rte_mbuf *m)
 {
@@ -332,12 +378,15 @@ rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
 	/* Where the next packet starts, if known: rx_maybe_head(). */
 	unsigned int next_head = rxq->mrg_left, k, i;
 	bool multi = rxq->mrg_multi;
+	const uint16_t from = rxq->vq.last_used;
 	uint16_t n = 0;
 
 	if (nb > RX_BATCH)
 		nb = RX_BATCH;
 	k = vspin_vq_drv_get_used_bulk(&rxq->vq, (void **)bufs, lens, nb);
 	*more = k == nb;
+	if (k != 0 && rxq->host_behind)
+		rx_demote_used(&rxq->vq, from);
 	for (i = 0; i < k && i < RX_PREFETCH_MBUF; i++)
 		rte_prefetch0(bufs[i]);
 	for (i = 0; i < k && i < RX_PREFETCH_DATA; i++)
@@ -423,6 +472,7 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 {
 	uint16_t n = 0;
 	uint64_t bytes = 0;
+	const uint16_t from = rxq->vq.last_used;
 	bool more = true, deep;
 
 	if (unlikely(rxq->vq.broken != rxq->broken_seen)) {
@@ -456,6 +506,8 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 	 */
 	deep = !vspin_policy_busy_p(&rxq->policy);
 	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH, rxq->vq.vr.num / 4), deep);
+	/* Nothing collected: we wait for the host (rx_demote_buf()). */
+	rxq->host_behind = rxq->vq.last_used == from;
 	/* Read per burst: "vlan set strip" may switch it meanwhile. */
 	if (unlikely(__atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED)))
 		vspin_vlan_strip_burst(pkts, n);

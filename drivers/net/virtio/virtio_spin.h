@@ -115,6 +115,7 @@ struct virtio_spin_rxq {
 	bool mrg_multi;	  /* the last packet had several buffers (prefetch) */
 	bool broken_seen; /* vq.broken already counted and logged */
 	uint16_t soft_depth; /* posted while the queue polls (0: the ring) */
+	bool host_behind;    /* the last burst found the ring empty */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	struct vspin_policy policy;
