@@ -116,6 +116,18 @@ def against_ref(rows):
     return "\n".join(out)
 
 
+def sweeps(here):
+    """Each sweep directory under here, in name order: its name, its runs,
+    and their Mpps as config -> repeat -> Mpps."""
+    for d in sorted(glob.glob(os.path.join(here, "*", "runs.csv")),
+                    key=os.path.dirname):
+        rows = load(d)
+        by = {}
+        for r in rows:
+            by.setdefault(r["config"], {})[r["repeat"]] = num(r, "mpps")
+        yield os.path.basename(os.path.dirname(d)), rows, by
+
+
 def show_sweeps(here, ref=None):
     """For the show.py scripts beside committed data: per sweep directory
     under here, its table against the stock pair at saturation, then

@@ -10,18 +10,12 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
-from ratio_table import load, num, per_repeat, table  # noqa: E402
+from ratio_table import per_repeat, sweeps, table  # noqa: E402
 
 PAIRS = (("ref poll", "ours poll", "ours-ours"),
          ("ref-guest-only poll", "guest-only poll", "with the stock host"))
 
-for d in sorted(os.listdir(HERE)):
-    if not os.path.isfile(os.path.join(HERE, d, "runs.csv")):
-        continue
-    rows = load(os.path.join(HERE, d))
-    by = {}
-    for r in rows:
-        by.setdefault(r["config"], {})[r["repeat"]] = num(r, "mpps")
+for d, rows, by in sweeps(HERE):
     print("## %s\n" % d)
     print(table(rows, "sat", digits=3) + "\n")
     for probe, base, what in PAIRS:

@@ -12,7 +12,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
-from ratio_table import load, num, per_repeat, table  # noqa: E402
+from ratio_table import num, per_repeat, sweeps, table  # noqa: E402
 
 
 def show(name, pr):
@@ -21,13 +21,7 @@ def show(name, pr):
              sum(x > 1 for x in pr), len(pr)))
 
 
-for d in sorted(os.listdir(HERE)):
-    if not os.path.isfile(os.path.join(HERE, d, "runs.csv")):
-        continue
-    rows = load(os.path.join(HERE, d))
-    by = {}
-    for r in rows:
-        by.setdefault(r["config"], {})[r["repeat"]] = num(r, "mpps")
+for d, rows, by in sweeps(HERE):
     print("## %s\n" % d)
     if not any(r["load"] == "sat" for r in rows):
         # paced loads: the receiving guest's thread and the p99, per run
