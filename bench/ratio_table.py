@@ -133,9 +133,8 @@ def show_sweeps(here, ref=None):
     under here, its table against the stock pair at saturation, then
     against the pair ref if given, else each 'ours' mode over 'ref' per
     repeat (against_ref())."""
-    for d in sorted(glob.glob(os.path.join(here, "*", "runs.csv"))):
-        rows = load(d)
-        print("## %s\n" % os.path.basename(os.path.dirname(d)))
+    for name, rows, _ in sweeps(here):
+        print("## %s\n" % name)
         print(table(rows, "sat", digits=3) + "\n")
         if ref:
             print("against %s:\n" % ref)
