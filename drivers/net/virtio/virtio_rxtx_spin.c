@@ -63,11 +63,11 @@ rx_missing(const struct virtio_spin_rxq *rxq, bool deep)
  * While the host is behind (the last burst found the ring empty), its
  * copy sets the pace: our core read these lines last (the application the
  * packet, we the header's num_buffers) and the host writes them next, so
- * hand them to the shared cache first (x86 CLDEMOTE, a NOP on CPUs
- * without it) and its write does not wait for a snoop of our core. The
- * header's line and the packet's first: all a 64-byte frame takes. Only
- * then: a guest that is the slower side pays for it (6% at 64 B,
- * bench/README-guest.md), as on transmit (tx_demote_frame()).
+ * hand them to the shared cache first (x86 CLDEMOTE; a CPU without it
+ * never marks the host behind) and its write does not wait for a snoop
+ * of our core. The header's line and the packet's first: all a 64-byte
+ * frame takes. Only then: a guest that is the slower side pays for it
+ * (6% at 64 B, bench/README-guest.md), as on transmit (tx_demote_frame()).
  */
 static inline void
 rx_demote_buf(bool behind, const struct rte_mbuf *m)
@@ -507,7 +507,7 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 	deep = !vspin_policy_busy_p(&rxq->policy);
 	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH, rxq->vq.vr.num / 4), deep);
 	/* Nothing collected: we wait for the host (rx_demote_buf()). */
-	rxq->host_behind = rxq->vq.last_used == from;
+	rxq->host_behind = rxq->demote && rxq->vq.last_used == from;
 	/* Read per burst: "vlan set strip" may switch it meanwhile. */
 	if (unlikely(__atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED)))
 		vspin_vlan_strip_burst(pkts, n);
@@ -697,9 +697,9 @@ tx_push(struct virtio_spin_txq *txq, struct rte_mbuf *m)
  * While the host is behind (the last burst found the ring full), its copy
  * sets the pace, and its first read of each frame and of the ring lines we
  * wrote would wait for a snoop of our core: hand them to the shared cache
- * first (x86 CLDEMOTE, a NOP on CPUs without it). Only then: a guest that
- * is the slower side would pay for each line's trip out and back (64-byte
- * frames, measured in bench/README-guest.md).
+ * first (x86 CLDEMOTE; a CPU without it never marks the host behind).
+ * Only then: a guest that is the slower side would pay for each line's
+ * trip out and back (64-byte frames, measured in bench/README-guest.md).
  */
 static inline void
 tx_demote_frame(bool behind, const struct rte_mbuf *m, uint16_t off)
@@ -797,7 +797,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		vspin_eventfd_signal(txq->kickfd);
 	if (behind && n != 0)
 		tx_demote_ring(&txq->vq, first);
-	txq->host_behind = n < nb;
+	txq->host_behind = txq->demote && n < nb;
 	txq->st.packets += n - dropped;
 	txq->st.errors += dropped;
 	txq->st.bytes += bytes;

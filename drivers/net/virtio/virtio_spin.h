@@ -115,7 +115,8 @@ struct virtio_spin_rxq {
 	bool mrg_multi;	  /* the last packet had several buffers (prefetch) */
 	bool broken_seen; /* vq.broken already counted and logged */
 	uint16_t soft_depth; /* posted while the queue polls (0: the ring) */
-	bool host_behind;    /* the last burst found the ring empty */
+	bool demote;	     /* the CPU has CLDEMOTE (cpu_demotes()) */
+	bool host_behind;    /* demote, and the last burst found it empty */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	struct vspin_policy policy;
@@ -135,7 +136,8 @@ struct virtio_spin_txq {
 	uint16_t soft_depth; /* in flight while the host polls (0: the ring) */
 	bool vlan_insert;    /* RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h) */
 	bool broken_seen;    /* vq.broken already counted and logged */
-	bool host_behind;    /* the last burst found the ring full */
+	bool demote;	     /* the CPU has CLDEMOTE (cpu_demotes()) */
+	bool host_behind;    /* demote, and the last burst found it full */
 	struct virtio_spin_qstats st;
 	struct vspin_stats vst;
 	const struct rte_memzone *mz; /* ring then hdrs */

@@ -19,6 +19,7 @@
 #include <bus_vdev_driver.h>
 #include <ethdev_vdev.h>
 #include <rte_alarm.h>
+#include <rte_cpuflags.h>
 #include <rte_cycles.h>
 #include <rte_interrupts.h>
 #include <rte_memory.h>
@@ -183,6 +184,22 @@ rx_frames_fit(struct rte_eth_dev *eth_dev, uint16_t mtu)
 	return 0;
 }
 
+/*
+ * The data path hands lines to the shared cache while the host is behind
+ * (rx_demote_buf(), tx_demote_frame()). Where the CPU lacks CLDEMOTE the
+ * instruction is a NOP, yet the loops around it still run: such a queue
+ * never marks the host behind.
+ */
+static bool
+cpu_demotes(void)
+{
+#ifdef RTE_ARCH_X86
+	return rte_cpu_get_flag_enabled(RTE_CPUFLAG_CLDEMOTE) > 0;
+#else
+	return false;
+#endif
+}
+
 static int
 rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	       unsigned int socket, const struct rte_eth_rxconf *conf,
@@ -226,6 +243,7 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	rxq->dev = dev;
 	rxq->queue_id = qid;
 	rxq->port_id = eth_dev->data->port_id;
+	rxq->demote = cpu_demotes();
 	if (num == dev->rx_ring_default)
 		rxq->soft_depth = dev->rx_soft_depth;
 	rxq->callfd = dev->callfd[virtio_spin_rx_vring(qid)];
@@ -269,6 +287,7 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	txq->hdrs = (void *)((char *)txq->mz->addr + ring);
 	txq->dev = dev;
 	txq->queue_id = qid;
+	txq->demote = cpu_demotes();
 	if (num == dev->tx_ring_default)
 		txq->soft_depth = dev->tx_soft_depth;
 	txq->vlan_insert = vspin_vlan_insert_on(eth_dev, conf);
