@@ -359,6 +359,7 @@ struct vspin_policy {
 	bool probing;	       /* this one spins for a publication first */
 	uint64_t late;	       /* cycles: a coalesced wake's lateness, p95 */
 	uint64_t late_tail;    /* ... and its 99th percentile (D99) */
+	uint64_t late_pkts;    /* D99 as the packets see it (late_weight()) */
 	uint64_t late_taught;  /* D from wake-ups alone (no decay) */
 	uint64_t planned;      /* cycles: this coalescing sleep's span */
 	bool late_sampled;     /* a coalesced wake-up taught D this window */

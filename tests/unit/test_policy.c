@@ -1237,6 +1237,42 @@ test_adaptive_budget_allows_for_late_tail(void)
 }
 
 /*
+ * D99 is the packets' 99th percentile, not the wake-ups': a batch that
+ * wakes late holds more packets. One wake-up in a hundred 2 ms late after
+ * batches of 200 us, the others 2 us late: 1% of the wake-ups, but about
+ * a tenth of the packets wait that long (each late batch holds 2.2 ms of
+ * arrivals, eleven times a punctual one's). The packets' D99 must climb
+ * towards 2 ms, and the default L with it (10C + D99 - B), so that L + B
+ * bounds their p99; the wake-ups' D99 (the ring's room) stays low.
+ */
+static void
+test_adaptive_late_tail_weighs_the_packets(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us, B = 10 us */
+	late_every = 100;
+	late_long = 2000 * US;
+	consume(&t, 1 * US, 50, 2 * US, 4000000 * US);
+	late_every = 0;
+	VT_CHECK(pol.late <= 10 * US,
+		 "one wake-up in a hundred 2 ms late: D %llu ns, expected "
+		 "the others' 2 us",
+		 (unsigned long long)pol.late);
+	VT_CHECK(pol.late_pkts >= 1000 * US && pol.late_tail <= 100 * US,
+		 "one wake-up in a hundred 2 ms late, a tenth of the packets: "
+		 "the packets' D99 %llu ns, expected towards 2 ms; the "
+		 "wake-ups' %llu ns, expected near 2 us",
+		 (unsigned long long)pol.late_pkts,
+		 (unsigned long long)pol.late_tail);
+	VT_CHECK(st.latency_cycles >= pol.late_pkts + 190 * US - 10 * US,
+		 "default L %llu ns, expected 10C + D99 - B with the "
+		 "packets' D99 %llu ns",
+		 (unsigned long long)st.latency_cycles,
+		 (unsigned long long)pol.late_pkts);
+}
+
+/*
  * A short budget: latency_us = 15 at one entry per us plans batches of 15
  * entries, a sleep of 15 us, less than a wake-up's CPU (C = 20 us). The
  * wake-up comes B = 10 us late, and the consumer is away that long too:
@@ -1880,6 +1916,7 @@ main(void)
 	VT_RUN(test_adaptive_late_tail_is_learnt);
 	VT_RUN(test_adaptive_nap_needs_room_for_the_tail);
 	VT_RUN(test_adaptive_budget_allows_for_late_tail);
+	VT_RUN(test_adaptive_late_tail_weighs_the_packets);
 	VT_RUN(test_adaptive_short_budget_counts_lateness);
 	VT_RUN(test_adaptive_short_budget_keeps_learnt_lateness);
 	VT_RUN(test_adaptive_learns_wake_cpu);
