@@ -564,9 +564,9 @@ track_quantile(uint64_t *q, uint64_t sample, bool sampled, uint64_t step,
  * woke late holds more packets. For L (plan_span(), default_latency())
  * each wake-up counts as waited / planned batches (at most
  * LATE_WEIGHT_MAX); the ring's room, a matter of each batch, keeps D99.
- * Where a few wake-ups came milliseconds late (an AMD VM's,
- * bench/README-adaptive.md, "The lateness the packets see"), D99 was
- * 290-440 us while the packets' p99 was 1-8 ms.
+ * On an AMD VM whose wake-ups had a tail of milliseconds
+ * (bench/README-adaptive.md, "The lateness the packets see"), D99 was
+ * 290-440 us while the packets' p99 was 0.5-8 ms.
  */
 #define LATE_WEIGHT_ONE 16u
 #define LATE_WEIGHT_MAX (64u * LATE_WEIGHT_ONE)
