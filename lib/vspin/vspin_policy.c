@@ -224,13 +224,19 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
  */
 #define SAVE_SHIFT 3
 
-/* Default L: batches of 10 (C + M), and what late wake-ups add (D99). */
+/* Batches of 10 (C + M), and what wake-ups as late as tail add. */
+static uint64_t
+default_latency_with(const struct vspin_policy *p, uint64_t tail)
+{
+	return p->default_span +
+	       (tail > p->sleep_cost ? tail - p->sleep_cost : 0);
+}
+
+/* Default L: the packets' D99 (late_weight()). */
 static uint64_t
 default_latency(const struct vspin_policy *p)
 {
-	return p->default_span + (p->late_pkts > p->sleep_cost ?
-					  p->late_pkts - p->sleep_cost :
-					  0);
+	return default_latency_with(p, p->late_pkts);
 }
 
 /* C within one measured round and the start-up price of two. */
@@ -428,14 +434,19 @@ learn_gap(struct vspin_policy *p, uint64_t gap)
 /*
  * Regime 3's spin: near saturation a notification is paid by a producer
  * with no time to spare, and the queue sleeps only through a pause of
- * VSPIN_BUSY_SPIN_US or L, whichever is longer.
+ * VSPIN_BUSY_SPIN_US or L, whichever is longer. The default L here counts
+ * the wake-ups' D99, not the packets': a pause is one wake-up, and a
+ * window of milliseconds (a VM's late tail, late_weight()) would keep the
+ * queue spinning through pauses it slept through before.
  */
 static uint64_t
 busy_window(const struct vspin_policy *p)
 {
 	uint64_t w = vspin_us_to_cycles(VSPIN_BUSY_SPIN_US, p->hz);
+	uint64_t l = p->conf.latency_us ? p->latency :
+					  default_latency_with(p, p->late_tail);
 
-	return p->latency > w ? p->latency : w;
+	return l > w ? l : w;
 }
 
 /* Whether this idle period's gap teaches the window (regime 2 only). */
