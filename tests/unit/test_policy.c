@@ -492,6 +492,20 @@ consume(uint64_t *t, uint64_t every, uint64_t cost, uint64_t late,
 	*t = now;
 }
 
+/*
+ * consume() with the wake-ups 2 us late but every nth one, which comes
+ * long_late late.
+ */
+static void
+consume_late_every(uint64_t *t, uint64_t every, uint64_t cost, uint64_t span,
+		   unsigned int nth, uint64_t long_late)
+{
+	late_every = nth;
+	late_long = long_late;
+	consume(t, every, cost, 2 * US, span);
+	late_every = 0;
+}
+
 /* Steady load on a fast consumer (50 ns a packet), wake-ups B late. */
 static void
 steady(uint64_t *t, uint64_t every, uint64_t span)
@@ -1107,10 +1121,7 @@ test_adaptive_late_tail_is_learnt(void)
 
 	setup_adaptive(0); /* L = 200 us, C = 20 us, B = 10 us */
 	vspin_policy_set_ring(&pol, 1024, true);
-	late_every = 10;
-	late_long = 60 * US;
-	consume(&t, 200, 20, 2 * US, 400000 * US);
-	late_every = 0;
+	consume_late_every(&t, 200, 20, 400000 * US, 10, 60 * US);
 	VT_CHECK(st.sleeps > 1000 && at_room(1024, 200),
 		 "%llu sleeps, index %u ahead: expected naps to the ring's "
 		 "room",
@@ -1136,10 +1147,7 @@ test_adaptive_nap_needs_room_for_the_tail(void)
 
 	setup_adaptive(0); /* L = 200 us, C = 20 us */
 	vspin_policy_set_ring(&pol, 256, true);
-	late_every = 25;
-	late_long = 100 * US;
-	consume(&t, 400, 20, 2 * US, 400000 * US);
-	late_every = 0;
+	consume_late_every(&t, 400, 20, 400000 * US, 25, 100 * US);
 	VT_CHECK(pol.late_tail >= 60 * US && pol.late <= 20 * US,
 		 "one wake-up in 25 100 us late: D %llu ns, D99 %llu ns, "
 		 "expected D about 2 us and D99 about 100",
@@ -1217,10 +1225,7 @@ test_adaptive_budget_allows_for_late_tail(void)
 	for (latency = 0; latency <= 200; latency += 200) {
 		/* Default L: 10C = 200 us; B = 10 us. */
 		setup_adaptive(latency);
-		late_every = 50;
-		late_long = 100 * US;
-		consume(&t, 1 * US, 50, 2 * US, 2000000 * US);
-		late_every = 0;
+		consume_late_every(&t, 1 * US, 50, 2000000 * US, 50, 100 * US);
 		VT_CHECK(pol.late <= 10 * US,
 			 "one wake-up in fifty 100 us late: D %llu ns, "
 			 "expected the others' 2 us (at most B)",
@@ -1262,10 +1267,7 @@ test_adaptive_late_tail_weighs_the_packets(void)
 	uint64_t t = 0;
 
 	setup_adaptive(0); /* L = 200 us, C = 20 us, B = 10 us */
-	late_every = 100;
-	late_long = 2000 * US;
-	consume(&t, 1 * US, 50, 2 * US, 4000000 * US);
-	late_every = 0;
+	consume_late_every(&t, 1 * US, 50, 4000000 * US, 100, 2000 * US);
 	VT_CHECK(pol.late <= 10 * US,
 		 "one wake-up in a hundred 2 ms late: D %llu ns, expected "
 		 "the others' 2 us",
