@@ -1253,13 +1253,13 @@ test_adaptive_budget_allows_for_late_tail(void)
 }
 
 /*
- * D99 is the packets' 99th percentile, not the wake-ups': a batch that
- * wakes late holds more packets. One wake-up in a hundred 2 ms late after
- * batches of 200 us, the others 2 us late: 1% of the wake-ups, but about
- * a tenth of the packets wait that long (each late batch holds 2.2 ms of
- * arrivals, eleven times a punctual one's). The packets' D99 must climb
- * towards 2 ms, and the default L with it (10C + D99 - B), so that L + B
- * bounds their p99; the wake-ups' D99 (the ring's room) stays low.
+ * L counts the lateness the packets see (D99p), not the wake-ups' (D99):
+ * a batch that wakes late holds more packets. One wake-up in a hundred
+ * 2 ms late after batches of 200 us, the others 2 us late: 1% of the
+ * wake-ups, but about a tenth of the packets wait that long (each late
+ * batch holds 2.2 ms of arrivals, eleven times a punctual one's). D99p
+ * must climb towards 2 ms, and the default L with it (10C + D99p - B),
+ * so that L + B bounds their p99; D99 (the ring's room) stays low.
  */
 static void
 test_adaptive_late_tail_weighs_the_packets(void)
@@ -1279,8 +1279,8 @@ test_adaptive_late_tail_weighs_the_packets(void)
 		 (unsigned long long)pol.late_pkts,
 		 (unsigned long long)pol.late_tail);
 	VT_CHECK(st.latency_cycles >= pol.late_pkts + 190 * US - 10 * US,
-		 "default L %llu ns, expected 10C + D99 - B with the "
-		 "packets' D99 %llu ns",
+		 "default L %llu ns, expected 10C + D99p - B with D99p "
+		 "%llu ns",
 		 (unsigned long long)st.latency_cycles,
 		 (unsigned long long)pol.late_pkts);
 }
