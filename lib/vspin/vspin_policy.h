@@ -177,7 +177,8 @@
  *    than the timer's lateness and C: a nap that let the ring fill
  *    stalled a stock producer at saturation.
  *
- * 2. Spin then sleep (ski rental), at low rates (K < 2): the queue spins
+ * 2. Spin then sleep (ski rental), at low rates (K < 2; with latency_us
+ *    given, fewer than two entries within L too): the queue spins
  *    for a window W, then arms for the next entry (K = 1) and sleeps up to
  *    sleep_max_us. Every idle gap g teaches it, whether it ended in a spin
  *    or in the recheck after arming (g known) or in a sleep woken by a
@@ -201,7 +202,11 @@
  *    bursts back to back: 16 entries or more (OVS reads a poll of 16
  *    packets or more as a busy PMD) in half or more of the polls that
  *    find work right after an empty one, one burst sooner than 2 (C +
- *    N). Half, not an average size: a paced producer catches up in full
+ *    N); or, with latency_us given, when two or more entries arrive
+ *    within L but the wake-ups' tail (D99p) leaves a span too short for
+ *    two (budget_past_tail(): regime 2's sleeps, one per gap longer
+ *    than its window, came as late and took the packets' p99 to
+ *    milliseconds on a VM with such a tail). Half, not an average size: a paced producer catches up in full
  *    bursts after a stall, and at half the load 12-16% of its
  *    publications were full, enough to lift an average past 16.
  *    Such a producer runs flat out, and the rate and u cannot tell it: a

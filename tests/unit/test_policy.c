@@ -1286,6 +1286,56 @@ test_adaptive_late_tail_weighs_the_packets(void)
 }
 
 /*
+ * A budget the wake-ups cannot keep. latency_us = 100 (B = 10 us), an
+ * entry every 20 us (five within L), one wake-up in fifty 5 ms late: D99p
+ * climbs until no batch of two fits L + B. The queue must then spin
+ * through the gaps; regime 2's window (at most B) slept through every one
+ * of them, each sleep as likely to come late, and D99p learnt nothing
+ * from them. At an entry every 300 us (fewer than two within L) it sleeps
+ * between them, as when idle; with the default L (which counts D99p) it
+ * keeps batching.
+ */
+static void
+test_adaptive_budget_past_the_tail_spins(void)
+{
+	uint64_t t = 0, slept;
+	int pass;
+
+	/* latency_us 100, then the default L (10C + D99p - B) */
+	for (pass = 0; pass < 2; pass++) {
+		setup_adaptive(pass == 0 ? 100 : 0);
+		consume_late_every(&t, 20 * US, 50, 200000 * US, 50, 5000 * US);
+		slept = st.sleeps;
+		consume_late_every(&t, 20 * US, 50, 1000000 * US, 50,
+				   5000 * US);
+		if (pass == 1)
+			VT_CHECK(st.sleeps - slept >= 1000 &&
+					 pol.regime == VSPIN_RG_COALESCE,
+				 "default L, one wake-up in fifty 5 ms late: "
+				 "%llu sleeps in 1 s, regime %d; expected "
+				 "batches (%d)",
+				 (unsigned long long)(st.sleeps - slept),
+				 pol.regime, VSPIN_RG_COALESCE);
+		else
+			VT_CHECK(st.sleeps - slept < 1000,
+				 "latency_us 100, one wake-up in fifty 5 ms "
+				 "late, an entry every 20 us: %llu sleeps in "
+				 "1 s (D99p %llu ns); expected the queue to "
+				 "spin but for a few batches",
+				 (unsigned long long)(st.sleeps - slept),
+				 (unsigned long long)pol.late_pkts);
+		consume(&t, 300 * US, 50, 2 * US, 20000 * US);
+		slept = st.sleeps;
+		consume(&t, 300 * US, 50, 2 * US, 200000 * US);
+		VT_CHECK(st.sleeps - slept >= 600,
+			 "%s, an entry every 300 us: %llu sleeps in 200 ms; "
+			 "expected one a gap",
+			 pass == 0 ? "latency_us 100" : "default L",
+			 (unsigned long long)(st.sleeps - slept));
+	}
+}
+
+/*
  * A short budget: latency_us = 15 at one entry per us plans batches of 15
  * entries, a sleep of 15 us, less than a wake-up's CPU (C = 20 us). The
  * wake-up comes B = 10 us late, and the consumer is away that long too:
@@ -1930,6 +1980,7 @@ main(void)
 	VT_RUN(test_adaptive_nap_needs_room_for_the_tail);
 	VT_RUN(test_adaptive_budget_allows_for_late_tail);
 	VT_RUN(test_adaptive_late_tail_weighs_the_packets);
+	VT_RUN(test_adaptive_budget_past_the_tail_spins);
 	VT_RUN(test_adaptive_short_budget_counts_lateness);
 	VT_RUN(test_adaptive_short_budget_keeps_learnt_lateness);
 	VT_RUN(test_adaptive_learns_wake_cpu);
