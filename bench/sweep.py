@@ -497,6 +497,7 @@ def metrics(host, guest):
         # fraction (adaptive).
         "sink_wake_late_us": xmax(sink, "rx_q0_wake_late_us"),
         "sink_wake_late99_us": xmax(sink, "rx_q0_wake_late_p99_us"),
+        "sink_wake_late99p_us": xmax(sink, "rx_q0_wake_late_pkt_p99_us"),
         "sink_busy_pct": xmax(sink, "rx_q0_busy_pct"),
         # C, the CPU it prices one wake-up at (measured at start-up).
         "sink_wake_cpu_us": xmax(sink, "rx_q0_wake_cpu_us"),
@@ -532,7 +533,8 @@ FIELDS = ["offered_mpps", "sent_mpps", "mpps", "ivl_min_mpps",
           "sink_wake_cpu_us", "p50_us", "p99_us", "p999_us",
           "guest_ns_pkt", "host_ns_pkt", "guest_cyc_pkt", "guest_ins_pkt",
           "gen_full_pct", "sink_wake_late99_us", "sink_idle_batches",
-          "sink_idle_busy_spins", "sink_idle_full_spins"]
+          "sink_idle_busy_spins", "sink_idle_full_spins",
+          "sink_wake_late99p_us"]
 
 
 def summarize(runs):

@@ -316,6 +316,7 @@ take_costs(struct vspin_policy *p)
 	p->stats->latency_cycles = p->latency;
 	p->stats->wake_late_cycles = p->late;
 	p->stats->wake_late_p99_cycles = p->late_tail;
+	p->stats->wake_late_pkt_p99_cycles = p->late_pkts;
 	p->stats->wake_cpu_cycles = p->wake_learnt;
 }
 
@@ -337,6 +338,7 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	stats->latency_cycles = 0;
 	stats->wake_late_cycles = 0;
 	stats->wake_late_p99_cycles = 0;
+	stats->wake_late_pkt_p99_cycles = 0;
 	stats->wake_cpu_cycles = 0;
 	stats->busy_pct = 0;
 	if (c->mode != VSPIN_MODE_ADAPTIVE)
@@ -625,6 +627,7 @@ learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 		track_quantile(&p->late_taught, late, true, step, 19, p->hz);
 	p->stats->wake_late_cycles = p->late;
 	p->stats->wake_late_p99_cycles = p->late_tail;
+	p->stats->wake_late_pkt_p99_cycles = p->late_pkts;
 	if (p->conf.latency_us == 0) {
 		p->latency = default_latency(p);
 		p->stats->latency_cycles = p->latency;

@@ -35,6 +35,8 @@ static const struct stat_desc stat_descs[VSPIN_STATS_NB] = {
 	 0},
 	{"idle_busy_spins", offsetof(struct vspin_stats, idle_busy_spins), 0},
 	{"idle_full_spins", offsetof(struct vspin_stats, idle_full_spins), 0},
+	{"wake_late_pkt_p99_us",
+	 offsetof(struct vspin_stats, wake_late_pkt_p99_cycles), 1},
 };
 
 int

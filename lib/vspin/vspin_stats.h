@@ -42,6 +42,8 @@ struct vspin_stats {
 	uint64_t busy_pct;	   /* u, the busy fraction in % (adaptive) */
 	uint64_t wake_cpu_cycles;  /* C, a wake-up's CPU (adaptive) */
 	uint64_t wake_late_p99_cycles; /* D99, the lateness's p99 (adaptive) */
+	/* D99p, D99 as the packets see it: L's share (adaptive) */
+	uint64_t wake_late_pkt_p99_cycles;
 };
 
 /*
@@ -49,7 +51,7 @@ struct vspin_stats {
  * both PMDs name them alike: "<dir>_q<N>_<name>". notify_name is what the
  * producer's notifications are called on that side ("kicks" or "calls").
  */
-#define VSPIN_STATS_NB 21
+#define VSPIN_STATS_NB 22
 
 /*
  * Write the name of counter i (0 <= i < VSPIN_STATS_NB) into buf.

@@ -34,6 +34,7 @@ static const char *const tx_q0[VSPIN_STATS_NB] = {
 	"tx_q0_idle_window_spins",
 	"tx_q0_idle_busy_spins",
 	"tx_q0_idle_full_spins",
+	"tx_q0_wake_late_pkt_p99_us",
 };
 
 static void
@@ -123,11 +124,12 @@ test_values_bound_to_fields(void)
 		.idle_window_spins = 19,
 		.idle_busy_spins = 20,
 		.idle_full_spins = 21,
+		.wake_late_pkt_p99_cycles = 22000,
 	};
 	/* At 1 GHz: 1000 cycles per microsecond. */
 	static const uint64_t want[VSPIN_STATS_NB] = {
 		1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11,
-		12, 13, 14, 15, 16, 17, 18, 19, 20, 21};
+		12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22};
 	unsigned int i;
 
 	for (i = 0; i < VSPIN_STATS_NB; i++)
@@ -172,7 +174,7 @@ test_cycles_converted_to_us(void)
 }
 
 /*
- * A reset reads zero for every count and keeps the seven settings, and it
+ * A reset reads zero for every count and keeps the eight settings, and it
  * writes nothing into the counters themselves.
  */
 static void
@@ -190,13 +192,14 @@ test_reset_keeps_settings(void)
 	s.busy_pct = 15;
 	s.wake_cpu_cycles = 16;
 	s.wake_late_p99_cycles = 17;
+	s.wake_late_pkt_p99_cycles = 22;
 	before = s;
 	vspin_stats_reset(&s, &base);
 	VT_CHECK(memcmp(&s, &before, sizeof(s)) == 0,
 		 "the reset wrote into the counters");
 	vspin_stats_since(&s, &base, &out);
 	for (i = 0; i < VSPIN_STATS_NB; i++)
-		VT_CHECK((i >= 10 && i < 17) || /* the settings */
+		VT_CHECK((i >= 10 && i < 17) || i == 21 || /* the settings */
 				 vspin_stats_value(&out, i, 0) == 0,
 			 "%s = %llu after a reset", tx_q0[i],
 			 (unsigned long long)vspin_stats_value(&out, i, 0));
@@ -204,16 +207,18 @@ test_reset_keeps_settings(void)
 			 out.latency_cycles == 13 &&
 			 out.wake_late_cycles == 14 && out.busy_pct == 15 &&
 			 out.wake_cpu_cycles == 16 &&
-			 out.wake_late_p99_cycles == 17,
+			 out.wake_late_p99_cycles == 17 &&
+			 out.wake_late_pkt_p99_cycles == 22,
 		 "settings after a reset: window %llu, B %llu, L %llu, D %llu, "
-		 "u %llu, C %llu, D99 %llu",
+		 "u %llu, C %llu, D99 %llu, D99p %llu",
 		 (unsigned long long)out.window_cycles,
 		 (unsigned long long)out.sleep_cost_cycles,
 		 (unsigned long long)out.latency_cycles,
 		 (unsigned long long)out.wake_late_cycles,
 		 (unsigned long long)out.busy_pct,
 		 (unsigned long long)out.wake_cpu_cycles,
-		 (unsigned long long)out.wake_late_p99_cycles);
+		 (unsigned long long)out.wake_late_p99_cycles,
+		 (unsigned long long)out.wake_late_pkt_p99_cycles);
 	s.sleeps += 3;
 	s.spin_cycles += 2000;
 	vspin_stats_since(&s, &base, &out);

@@ -32,6 +32,7 @@ fill(struct vspin_tel_rxq *out, const struct vspin_policy *p,
 	out->busy_pct = st.busy_pct;
 	out->wake_cpu = st.wake_cpu_cycles;
 	out->late99 = st.wake_late_p99_cycles;
+	out->late99p = st.wake_late_pkt_p99_cycles;
 	out->arms = st.arms;
 	out->sleeps = st.sleeps;
 	out->wakeups = st.wakeups;
@@ -86,6 +87,8 @@ queue_dict(const struct vspin_tel_rxq *q)
 				  cycles_us(q->wake_cpu, q->hz));
 	rte_tel_data_add_dict_u64(d, "wake_late_p99_us",
 				  cycles_us(q->late99, q->hz));
+	rte_tel_data_add_dict_u64(d, "wake_late_pkt_p99_us",
+				  cycles_us(q->late99p, q->hz));
 	rte_tel_data_add_dict_u64(d, "budget", q->budget);
 	rte_tel_data_add_dict_u64(d, "sleep_max_us", q->sleep_max_us);
 	rte_tel_data_add_dict_u64(d, "ring_size", q->ring_size);

@@ -35,6 +35,7 @@ struct vspin_tel_rxq {
 	uint64_t busy_pct;   /* u, the busy fraction in % (adaptive) */
 	uint64_t wake_cpu;   /* cycles: C, a wake-up's CPU (adaptive) */
 	uint64_t late99;     /* cycles: D99, the lateness's p99 (adaptive) */
+	uint64_t late99p;    /* cycles: D99p, as the packets see it */
 	uint32_t budget;
 	uint32_t sleep_max_us;
 	uint32_t ring_size; /* entries of the ring the policy plans for */
@@ -61,8 +62,8 @@ typedef bool (*vspin_tel_read_t)(const struct rte_eth_dev *dev, uint16_t qid,
  * name; another driver's port is refused (-EINVAL), as are a missing,
  * malformed or unknown port id. d gets a dict "rx_q<N>" -> dict of the
  * queue's mode, state, window_us, sleep_cost_us, latency_us,
- * wake_late_us, busy_pct, wake_cpu_us and wake_late_p99_us (adaptive: D,
- * u, C and D99), budget,
+ * wake_late_us, busy_pct, wake_cpu_us, wake_late_p99_us and
+ * wake_late_pkt_p99_us (adaptive: D, u, C, D99 and D99p), budget,
  * sleep_max_us, ring_size (0 until a peer attached) and counters (arms,
  * sleeps, wakeups, sleep_timeouts, spurious_wakeups).
  */

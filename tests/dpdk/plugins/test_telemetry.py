@@ -16,17 +16,20 @@ Commands: dpdk-telemetry.py -f <file prefix of our testpmd>, with "/",
 Expected: "/" lists the command; our port answers with one dict per rx
   queue (rx_q0, rx_q1, ...) holding mode (the devargs' mode), state (poll,
   spin, armed or sleep), window_us, sleep_cost_us, latency_us,
-  wake_late_us, busy_pct, wake_cpu_us, wake_late_p99_us, budget,
+  wake_late_us, busy_pct, wake_cpu_us, wake_late_p99_us,
+  wake_late_pkt_p99_us, budget,
   sleep_max_us, ring_size, arms, sleeps, wakeups, sleep_timeouts and
   spurious_wakeups; ring_size is the ring's (256 on both sides: what the
   policy bounds K by); the adaptive queue has measured its sleep cost and
-  its latency budget (> 0), has a window > 0, wake_late_us and
-  wake_late_p99_us > 0 (B until a batch is woken), busy_pct 0 and
-  wake_cpu_us > 0 (measured), the spin:50 queue a 50 us window, no
-  latency budget, no wake_late_us, wake_late_p99_us or wake_cpu_us; the counters lie between the port's
+  its latency budget (> 0), has a window > 0, wake_late_us,
+  wake_late_p99_us and wake_late_pkt_p99_us > 0 (B until a batch is
+  woken), busy_pct 0 and wake_cpu_us > 0 (measured), the spin:50 queue a
+  50 us window, no latency budget, no wake_late_us, wake_late_p99_us,
+  wake_late_pkt_p99_us or wake_cpu_us; the counters lie between the port's
   xstats (rx_qN_sleeps, ...) read just before and just after, and the
   settings (sleep_cost_us, latency_us, wake_late_us, busy_pct,
-  wake_cpu_us, wake_late_p99_us) equal the xstats of the same names (rx_qN_...), which
+  wake_cpu_us, wake_late_p99_us, wake_late_pkt_p99_us) equal the xstats
+  of the same names (rx_qN_...), which
   "clear port xstats" leaves as they were; a port of
   another driver, a malformed or a missing port id gets null.
 """
@@ -42,7 +45,7 @@ import harness  # noqa: E402
 
 FIELDS = ("mode", "state", "window_us", "sleep_cost_us", "latency_us",
           "wake_late_us", "busy_pct", "wake_cpu_us", "wake_late_p99_us",
-          "budget",
+          "wake_late_pkt_p99_us", "budget",
           "sleep_max_us", "ring_size",
           "arms", "sleeps", "wakeups", "sleep_timeouts", "spurious_wakeups")
 COUNTERS = ("arms", "sleeps", "wakeups", "sleep_timeouts",
@@ -50,7 +53,7 @@ COUNTERS = ("arms", "sleeps", "wakeups", "sleep_timeouts",
 # Settings shown both ways: the xstats (truncated) and the telemetry
 # (rounded) may differ by 1 us.
 SETTINGS = ("sleep_cost_us", "latency_us", "wake_late_us", "busy_pct",
-            "wake_cpu_us", "wake_late_p99_us")
+            "wake_cpu_us", "wake_late_p99_us", "wake_late_pkt_p99_us")
 STATES = ("poll", "spin", "armed", "sleep")
 
 
@@ -143,6 +146,8 @@ def case_vhost_spin(d):
                        "> 0 (B, until a batch was woken)"),
                       ("wake_late_p99_us", lambda v: v > 0,
                        "> 0 (B, until a batch was woken)"),
+                      ("wake_late_pkt_p99_us", lambda v: v > 0,
+                       "> 0 (B, until a batch was woken)"),
                       ("busy_pct", lambda v: v == 0, "0 (idle)"),
                       ("wake_cpu_us", lambda v: v > 0, "> 0 (measured)"),
                       ("ring_size", lambda v: v == 256,
@@ -168,6 +173,8 @@ def case_virtio_spin(d):
                       ("latency_us", lambda v: v == 0, "0 (not adaptive)"),
                       ("wake_late_us", lambda v: v == 0, "0 (not adaptive)"),
                       ("wake_late_p99_us", lambda v: v == 0,
+                       "0 (not adaptive)"),
+                      ("wake_late_pkt_p99_us", lambda v: v == 0,
                        "0 (not adaptive)"),
                       ("wake_cpu_us", lambda v: v == 0, "0 (not adaptive)"),
                       ("ring_size", lambda v: v == 256,
