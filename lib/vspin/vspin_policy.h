@@ -202,11 +202,7 @@
  *    bursts back to back: 16 entries or more (OVS reads a poll of 16
  *    packets or more as a busy PMD) in half or more of the polls that
  *    find work right after an empty one, one burst sooner than 2 (C +
- *    N); or, with latency_us given, when two or more entries arrive
- *    within L but the wake-ups' tail (D99p) leaves a span too short for
- *    two (budget_past_tail(): regime 2's sleeps, one per gap longer
- *    than its window, came as late and took the packets' p99 to
- *    milliseconds on a VM with such a tail). Half, not an average size: a paced producer catches up in full
+ *    N). Half, not an average size: a paced producer catches up in full
  *    bursts after a stall, and at half the load 12-16% of its
  *    publications were full, enough to lift an average past 16.
  *    Such a producer runs flat out, and the rate and u cannot tell it: a
@@ -227,6 +223,11 @@
  *    to hundreds of microseconds (bench/wake_tail's tail). A queue whose
  *    load stops at once spins 1 ms more before its first sleep.
  *    These gaps teach nothing.
+ *    With latency_us given, the queue spins so too where two or more
+ *    entries arrive within L but the wake-ups' tail (D99p) leaves a span
+ *    too short for a batch of two (budget_past_tail()): regime 2's
+ *    sleeps, one per gap longer than its window, came as late and took
+ *    the packets' p99 to milliseconds on a VM with such a tail.
  *    A queue that polls reads u from polls of an entry or two, each
  *    paying what a poll that finds work costs beyond an empty one: u
  *    comes out several times what a batch costs it (0.27-0.49 against
