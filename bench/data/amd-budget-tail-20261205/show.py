@@ -3,10 +3,10 @@
 """Every configuration but the stock pair, per load: the consumer's CPU %
 and p99 us per repeat, its sleeps (in thousands) and, for adaptive, how
 many repeats kept the p99 within the stock p99 of the same repeat + L +
-B (the issue's bound). Then the runs with a packet lost, reordered or
-duplicated.
+B (the issue's bound), and the L (us) each repeat ended with. Then the
+runs with a packet lost, reordered or duplicated.
 
-    show.py DIR...   (DIR: before/ or ab/)
+    show.py DIR...   (DIR: before/ or ab/; ../amd-late-hist-20261205/'s)
 """
 import csv
 import glob
@@ -32,6 +32,8 @@ def show(path):
     for load in ("1%", "10%", "50%"):
         for cfg in configs:
             rs = [r for r in rows if r["config"] == cfg and r["load"] == load]
+            if not rs:
+                continue
             ok = [within(r, stock) for r in rs]
             print("  %4s %-30s cpu %-17s p99 %-16s sleeps k %-14s %s" % (
                 load, cfg,
@@ -39,7 +41,9 @@ def show(path):
                 " ".join("%.0f" % float(r["p99_us"]) for r in rs),
                 " ".join("%.1f" % (int(r[side + "_sleeps"]) / 1000)
                          for r in rs),
-                "" if ok[0] is None else "within %d/%d" % (sum(ok), len(ok))))
+                "" if ok[0] is None else "within %d/%d L %s" % (
+                    sum(ok), len(ok),
+                    " ".join(r["sink_latency_us"] for r in rs))))
     bad = sum(any(r[k] not in ("0", "") for k in
                   ("lost", "reordered", "duplicates")) for r in rows)
     print("  runs with a packet lost, reordered or duplicated: %d of %d" %
