@@ -79,10 +79,8 @@
  *      (learn_late()); it keeps room
  *      in the ring. D99, the 99th percentile, tracked the same way, is
  *      what a nap's room must outlast. D99p is D99 as the packets see
- *      it, each wake-up weighing waited / planned batches (a batch that
- *      woke late holds that many more packets, as far as the ring holds
- *      them), read from a histogram of the last thousand or two
- *      batches: what the latency budget
+ *      it, each wake-up weighing waited / planned (a batch that woke
+ *      late holds that many more packets): what the latency budget
  *      allows for, L bounding the packets' 99th percentile. On an AMD VM
  *      whose wake-ups had a tail of milliseconds, D99 was 290-440 us and
  *      the packets' p99 0.5-8 ms at 1% and 10% load.
