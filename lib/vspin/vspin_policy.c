@@ -575,9 +575,8 @@ track_quantile(uint64_t *q, uint64_t sample, bool sampled, uint64_t step,
  * The budget is on the 99th percentile of the packets' latency, not of
  * the batches': a batch holds what arrived while it slept, so one that
  * woke late holds more packets. For L (plan_span(), default_latency())
- * each wake-up counts as waited / planned batches, at most a ring's worth
- * (at most LATE_WEIGHT_MAX); the ring's room, a matter of each batch,
- * keeps D99.
+ * each wake-up counts as waited / planned batches (at most
+ * LATE_WEIGHT_MAX); the ring's room, a matter of each batch, keeps D99.
  * On an AMD VM whose wake-ups had a tail of milliseconds
  * (bench/README-adaptive.md, "The lateness the packets see"), D99 was
  * 290-440 us while the packets' p99 was 0.5-8 ms.
@@ -588,88 +587,12 @@ track_quantile(uint64_t *q, uint64_t sample, bool sampled, uint64_t step,
 static uint64_t
 late_weight(const struct vspin_policy *p, uint64_t waited)
 {
-	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
-	uint64_t w, batch = (p->rate_fp * p->planned) >> RATE_SHIFT, most;
+	uint64_t w;
 
 	if (p->planned == 0 || waited <= p->planned)
 		return LATE_WEIGHT_ONE;
 	w = waited / (p->planned / LATE_WEIGHT_ONE + 1);
-	/*
-	 * A late wake-up delays no more packets than the ring holds: once
-	 * it is full the producer keeps (or drops) what comes next.
-	 */
-	if (ring != 0 && batch != 0) {
-		most = ring * LATE_WEIGHT_ONE / batch;
-		most = most > LATE_WEIGHT_ONE ? most : LATE_WEIGHT_ONE;
-		w = w < most ? w : most;
-	}
 	return w < LATE_WEIGHT_MAX ? w : LATE_WEIGHT_MAX;
-}
-
-/*
- * D99p's histogram. Class 0 holds lateness under 2^LATE_LOG_MIN cycles,
- * then four classes a doubling; a class reads as its middle, within 13%
- * of any lateness in it. Every class is halved once the sum would pass
- * LATE_HIST_FULL, 2048 punctual batches' weight (about a second at 1%
- * load on the project's VMs): the last 1024 weigh as much as all before,
- * and a tail that stops is forgotten after about 1024 batches for each
- * halving its share needs to fall under 1%.
- */
-#define LATE_LOG_MIN 10
-#define LATE_HIST_FULL (2048u * LATE_WEIGHT_ONE)
-
-static unsigned int
-late_class(uint64_t late)
-{
-	unsigned int log2, c;
-
-	if (late < (UINT64_C(1) << LATE_LOG_MIN))
-		return 0;
-	log2 = 63 - (unsigned int)__builtin_clzll(late);
-	c = 1 + (log2 - LATE_LOG_MIN) * 4 +
-	    (unsigned int)((late >> (log2 - 2)) & 3);
-	return c < VSPIN_LATE_CLASSES ? c : VSPIN_LATE_CLASSES - 1;
-}
-
-static uint64_t
-late_class_mid(unsigned int c)
-{
-	uint64_t quarter;
-
-	if (c == 0)
-		return 0;
-	quarter = UINT64_C(1) << (LATE_LOG_MIN + (c - 1) / 4 - 2);
-	return (4 + (c - 1) % 4) * quarter + quarter / 2;
-}
-
-/* Add a wake-up's lateness of weight w; return the weighted p99. */
-static uint64_t
-late_hist_p99(struct vspin_policy *p, uint64_t late, uint32_t w)
-{
-	uint32_t above = 0;
-	unsigned int c;
-
-	if (p->late_hist_sum + w > LATE_HIST_FULL) {
-		p->late_hist_sum = 0;
-		for (c = 0; c < VSPIN_LATE_CLASSES; c++) {
-			p->late_hist[c] /= 2;
-			p->late_hist_sum += p->late_hist[c];
-		}
-	}
-	c = late_class(late);
-	p->late_hist[c] += w;
-	p->late_hist_sum += w;
-	if (c > p->late_hist_top)
-		p->late_hist_top = c;
-	while (p->late_hist_top > 0 && p->late_hist[p->late_hist_top] == 0)
-		p->late_hist_top--;
-	/* The class that the heaviest 1% of the weight reaches into. */
-	for (c = p->late_hist_top; c > 0; c--) {
-		above += p->late_hist[c];
-		if ((uint64_t)above * 100 > p->late_hist_sum)
-			break;
-	}
-	return late_class_mid(c);
 }
 
 /*
@@ -697,11 +620,9 @@ learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 	/* A second is past any sleep's bound. */
 	track_quantile(&p->late, late, sampled, step, 19, p->hz);
 	track_quantile(&p->late_tail, late, sampled, 4 * step, 99, p->hz);
-	/* B until a batch was woken, then what the batches taught. */
-	if (sampled || p->late_hist_sum != 0)
-		p->late_pkts = late_hist_p99(p, sampled ? late : 0,
-					     sampled ? late_weight(p, waited) :
-						       LATE_WEIGHT_ONE);
+	track_quantile(&p->late_pkts, late, sampled,
+		       4 * step * late_weight(p, waited) / LATE_WEIGHT_ONE, 99,
+		       p->hz);
 	if (sampled) /* the same p95, without the decay */
 		track_quantile(&p->late_taught, late, true, step, 19, p->hz);
 	p->stats->wake_late_cycles = p->late;

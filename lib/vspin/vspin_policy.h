@@ -249,13 +249,8 @@
  * 7/8 per such poll. D starts at B (S = L) and moves by B/16 up for a
  * wake-up later than D, by a nineteenth of that down otherwise (and per
  * rate window without a coalesced wake-up): it settles where 1 in 20 is
- * later. D99 moves by B/4 up, a ninety-ninth of that down: 1 in 100.
- * D99p is read from a histogram of the wake-ups' lateness (four classes
- * a doubling, each wake-up weighing the batches it held, at most a ring's
- * worth and 64, a rate window without one a punctual batch), halved once
- * it holds 2048 batches: the packets' tail on a VM is a few wake-ups
- * milliseconds late a second, which steps of B/4 took more than a 2 s
- * run to climb to.
+ * later. D99 moves by B/4 up, a ninety-ninth of that down: 1 in 100;
+ * D99p the same, both steps times the wake-up's weight (at most 64).
  */
 #ifndef VSPIN_POLICY_H
 #define VSPIN_POLICY_H
@@ -313,11 +308,6 @@ struct vspin_policy_conf {
 
 /* Classes of the adaptive rule's gap histogram (in units of B). */
 #define VSPIN_GAP_CLASSES 4
-/*
- * Classes of D99p's histogram: a class under 2^10 cycles, then four a
- * doubling up to 2^34 (seconds on any TSC).
- */
-#define VSPIN_LATE_CLASSES (1 + 24 * 4)
 
 struct vspin_policy {
 	struct vspin_policy_conf conf;
@@ -390,11 +380,6 @@ struct vspin_policy {
 	uint64_t pending_gap; /* a sleep's gap, learnt at the next poll */
 	bool pending;
 	enum vspin_regime regime; /* of this idle period */
-
-	/* D99p's samples (lateness classes), weighted as late_weight(). */
-	uint32_t late_hist[VSPIN_LATE_CLASSES];
-	uint32_t late_hist_sum; /* ... of every class */
-	uint32_t late_hist_top; /* no sample above this class */
 
 	/* ovs_sleep. */
 	uint32_t nap_us;
