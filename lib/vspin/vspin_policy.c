@@ -283,6 +283,8 @@ take_costs(struct vspin_policy *p)
 		p->late_taught = p->sleep_cost;
 	if (p->late_tail == old_b)
 		p->late_tail = p->sleep_cost;
+	if (p->late_pkts_slow == old_b)
+		p->late_pkts_slow = p->sleep_cost;
 	if (p->late_pkts == old_b)
 		p->late_pkts = p->sleep_cost;
 	/*
@@ -575,8 +577,9 @@ track_quantile(uint64_t *q, uint64_t sample, bool sampled, uint64_t step,
  * The budget is on the 99th percentile of the packets' latency, not of
  * the batches': a batch holds what arrived while it slept, so one that
  * woke late holds more packets. For L (plan_span(), default_latency())
- * each wake-up counts as waited / planned batches (at most
- * LATE_WEIGHT_MAX); the ring's room, a matter of each batch, keeps D99.
+ * each wake-up counts as waited / planned batches, at most a ring's worth
+ * (at most LATE_WEIGHT_MAX); the ring's room, a matter of each batch,
+ * keeps D99.
  * On an AMD VM whose wake-ups had a tail of milliseconds
  * (bench/README-adaptive.md, "The lateness the packets see"), D99 was
  * 290-440 us while the packets' p99 was 0.5-8 ms.
@@ -587,12 +590,88 @@ track_quantile(uint64_t *q, uint64_t sample, bool sampled, uint64_t step,
 static uint64_t
 late_weight(const struct vspin_policy *p, uint64_t waited)
 {
-	uint64_t w;
+	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
+	uint64_t w, batch = (p->rate_fp * p->planned) >> RATE_SHIFT, most;
 
 	if (p->planned == 0 || waited <= p->planned)
 		return LATE_WEIGHT_ONE;
 	w = waited / (p->planned / LATE_WEIGHT_ONE + 1);
+	/*
+	 * A late wake-up delays no more packets than the ring holds: once
+	 * it is full the producer keeps (or drops) what comes next.
+	 */
+	if (ring != 0 && batch != 0) {
+		most = ring * LATE_WEIGHT_ONE / batch;
+		most = most > LATE_WEIGHT_ONE ? most : LATE_WEIGHT_ONE;
+		w = w < most ? w : most;
+	}
 	return w < LATE_WEIGHT_MAX ? w : LATE_WEIGHT_MAX;
+}
+
+/*
+ * D99p's histogram. Class 0 holds lateness under 2^LATE_LOG_MIN cycles,
+ * then four classes a doubling; a class reads as its middle, within 13%
+ * of any lateness in it. Every class is halved once the sum would pass
+ * LATE_HIST_FULL, 2048 punctual batches' weight (about a second at 1%
+ * load on the project's VMs): the last 1024 weigh as much as all before,
+ * and a tail that stops is forgotten after about 1024 batches for each
+ * halving its share needs to fall under 1%.
+ */
+#define LATE_LOG_MIN 10
+#define LATE_HIST_FULL (2048u * LATE_WEIGHT_ONE)
+
+static unsigned int
+late_class(uint64_t late)
+{
+	unsigned int log2, c;
+
+	if (late < (UINT64_C(1) << LATE_LOG_MIN))
+		return 0;
+	log2 = 63 - (unsigned int)__builtin_clzll(late);
+	c = 1 + (log2 - LATE_LOG_MIN) * 4 +
+	    (unsigned int)((late >> (log2 - 2)) & 3);
+	return c < VSPIN_LATE_CLASSES ? c : VSPIN_LATE_CLASSES - 1;
+}
+
+static uint64_t
+late_class_mid(unsigned int c)
+{
+	uint64_t quarter;
+
+	if (c == 0)
+		return 0;
+	quarter = UINT64_C(1) << (LATE_LOG_MIN + (c - 1) / 4 - 2);
+	return (4 + (c - 1) % 4) * quarter + quarter / 2;
+}
+
+/* Add a wake-up's lateness of weight w; return the weighted p99. */
+static uint64_t
+late_hist_p99(struct vspin_policy *p, uint64_t late, uint32_t w)
+{
+	uint32_t above = 0;
+	unsigned int c;
+
+	if (p->late_hist_sum + w > LATE_HIST_FULL) {
+		p->late_hist_sum = 0;
+		for (c = 0; c < VSPIN_LATE_CLASSES; c++) {
+			p->late_hist[c] /= 2;
+			p->late_hist_sum += p->late_hist[c];
+		}
+	}
+	c = late_class(late);
+	p->late_hist[c] += w;
+	p->late_hist_sum += w;
+	if (c > p->late_hist_top)
+		p->late_hist_top = c;
+	while (p->late_hist_top > 0 && p->late_hist[p->late_hist_top] == 0)
+		p->late_hist_top--;
+	/* The class that the heaviest 1% of the weight reaches into. */
+	for (c = p->late_hist_top; c > 0; c--) {
+		above += p->late_hist[c];
+		if ((uint64_t)above * 100 > p->late_hist_sum)
+			break;
+	}
+	return late_class_mid(c);
 }
 
 /*
@@ -614,15 +693,28 @@ static void
 learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 {
 	uint64_t late = waited > p->planned ? waited - p->planned : 0;
-	uint64_t step = p->sleep_cost / 16 + 1;
+	uint64_t step = p->sleep_cost / 16 + 1, hist;
+	uint64_t w = late_weight(p, waited);
 
 	p->late_sampled = sampled;
 	/* A second is past any sleep's bound. */
 	track_quantile(&p->late, late, sampled, step, 19, p->hz);
 	track_quantile(&p->late_tail, late, sampled, 4 * step, 99, p->hz);
-	track_quantile(&p->late_pkts, late, sampled,
-		       4 * step * late_weight(p, waited) / LATE_WEIGHT_ONE, 99,
-		       p->hz);
+	/*
+	 * D99p: the larger of the histogram's p99, which learns a tail
+	 * within a second and forgets it within a few, and the steps',
+	 * which climb to it over seconds and come down as slowly. Users
+	 * run for hours, where a tail that came and went will come again.
+	 */
+	track_quantile(&p->late_pkts_slow, late, sampled,
+		       4 * step * w / LATE_WEIGHT_ONE, 99, p->hz);
+	p->late_pkts = p->late_pkts_slow;
+	if (sampled || p->late_hist_sum != 0) {
+		hist = late_hist_p99(p, sampled ? late : 0,
+				     sampled ? w : LATE_WEIGHT_ONE);
+		if (hist > p->late_pkts)
+			p->late_pkts = hist;
+	}
 	if (sampled) /* the same p95, without the decay */
 		track_quantile(&p->late_taught, late, true, step, 19, p->hz);
 	p->stats->wake_late_cycles = p->late;

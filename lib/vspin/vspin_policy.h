@@ -79,8 +79,10 @@
  *      (learn_late()); it keeps room
  *      in the ring. D99, the 99th percentile, tracked the same way, is
  *      what a nap's room must outlast. D99p is D99 as the packets see
- *      it, each wake-up weighing waited / planned (a batch that woke
- *      late holds that many more packets): what the latency budget
+ *      it, each wake-up weighing waited / planned batches (a batch that
+ *      woke late holds that many more packets, as far as the ring holds
+ *      them), the larger of a histogram's of the last thousand or two
+ *      batches and a slow tracker's: what the latency budget
  *      allows for, L bounding the packets' 99th percentile. On an AMD VM
  *      whose wake-ups had a tail of milliseconds, D99 was 290-440 us and
  *      the packets' p99 0.5-8 ms at 1% and 10% load.
@@ -249,8 +251,18 @@
  * 7/8 per such poll. D starts at B (S = L) and moves by B/16 up for a
  * wake-up later than D, by a nineteenth of that down otherwise (and per
  * rate window without a coalesced wake-up): it settles where 1 in 20 is
- * later. D99 moves by B/4 up, a ninety-ninth of that down: 1 in 100;
- * D99p the same, both steps times the wake-up's weight (at most 64).
+ * later. D99 moves by B/4 up, a ninety-ninth of that down: 1 in 100.
+ * D99p is the larger of two estimates of the same weighted quantile, each
+ * wake-up weighing the batches it held (at most a ring's worth and 64):
+ * a histogram of the wake-ups' lateness (four classes a doubling, a rate
+ * window without one a punctual batch), halved once it holds 2048
+ * batches, which learns a tail within a second and forgets it within a
+ * few; and steps as D99's, times the weight, which take seconds to climb
+ * to it and as long to come down. The packets' tail on a VM is a few
+ * wake-ups milliseconds late a second: the steps alone missed it in 2 s
+ * runs, the histogram alone forgot it between stalls in 10 s runs
+ * (bench/README-adaptive.md, "D99p: the faster of two trackers up, the
+ * slower down").
  */
 #ifndef VSPIN_POLICY_H
 #define VSPIN_POLICY_H
@@ -308,6 +320,11 @@ struct vspin_policy_conf {
 
 /* Classes of the adaptive rule's gap histogram (in units of B). */
 #define VSPIN_GAP_CLASSES 4
+/*
+ * Classes of D99p's histogram: a class under 2^10 cycles, then four a
+ * doubling up to 2^34 (seconds on any TSC).
+ */
+#define VSPIN_LATE_CLASSES (1 + 24 * 4)
 
 struct vspin_policy {
 	struct vspin_policy_conf conf;
@@ -373,13 +390,19 @@ struct vspin_policy {
 	uint64_t late;	       /* cycles: a coalesced wake's lateness, p95 */
 	uint64_t late_tail;    /* ... and its 99th percentile (D99) */
 	uint64_t late_pkts;    /* D99p: D99 as the packets see it */
-	uint64_t late_taught;  /* D from wake-ups alone (no decay) */
-	uint64_t planned;      /* cycles: this coalescing sleep's span */
-	bool late_sampled;     /* a coalesced wake-up taught D this window */
+	uint64_t late_pkts_slow; /* ... from steps (learn_late()) */
+	uint64_t late_taught;	 /* D from wake-ups alone (no decay) */
+	uint64_t planned;	 /* cycles: this coalescing sleep's span */
+	bool late_sampled;	 /* a coalesced wake-up taught D this window */
 	uint32_t hist[VSPIN_GAP_CLASSES]; /* decayed weights, 1.0 = 256 */
 	uint64_t pending_gap; /* a sleep's gap, learnt at the next poll */
 	bool pending;
 	enum vspin_regime regime; /* of this idle period */
+
+	/* D99p's samples (lateness classes), weighted as late_weight(). */
+	uint32_t late_hist[VSPIN_LATE_CLASSES];
+	uint32_t late_hist_sum; /* ... of every class */
+	uint32_t late_hist_top; /* no sample above this class */
 
 	/* ovs_sleep. */
 	uint32_t nap_us;

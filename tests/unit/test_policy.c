@@ -10,7 +10,7 @@
 #include "vspin_test.h"
 
 #define HZ 1000000000u
-#define US 1000u /* cycles per microsecond at HZ */
+#define US UINT64_C(1000) /* cycles per microsecond at HZ */
 
 static struct vspin_stats st;
 static struct vspin_policy pol;
@@ -1286,6 +1286,89 @@ test_adaptive_late_tail_weighs_the_packets(void)
 }
 
 /*
+ * D99p learns the packets' tail within a second and forgets it within
+ * seconds more. Batches of 200 us, one wake-up in 200 late by 5 ms: each
+ * holds 26 batches' packets, a tenth of them all, so D99p must read about
+ * 5 ms after 1 s (the steps alone climbed to 1.3 ms; the histogram gets
+ * there). Once the late ones stop the histogram forgets them within a
+ * second, but the steps come down by B/4/99 a batch: after 2 s D99p still
+ * reads about a millisecond (the histogram alone read 2 us, and a 10 s
+ * run's p99 still held tails it had forgotten), after 15 s more the
+ * punctual ones' 2 us. One in 5,000 late, half a percent of the packets:
+ * D99p stays within a step of the punctual ones. Before the first batch
+ * no tail has been learnt: D99p is at most B.
+ */
+static void
+test_adaptive_late_pkts_follows_the_tail(void)
+{
+	uint64_t t = 0;
+
+	setup_adaptive(0); /* L = 200 us, B = 10 us */
+	/* An entry every 200 ms: sleeps that batch nothing teach nothing. */
+	consume(&t, 200000 * US, 50, 2 * US, 1000000 * US);
+	VT_CHECK(pol.late_pkts <= pol.sleep_cost,
+		 "no batch yet: D99p %llu ns, expected B (%llu ns) or less",
+		 (unsigned long long)pol.late_pkts,
+		 (unsigned long long)pol.sleep_cost);
+	consume_late_every(&t, 1 * US, 50, 1000000 * US, 200, 5000 * US);
+	VT_CHECK(pol.late_pkts >= 4500 * US && pol.late_pkts <= 5700 * US,
+		 "one wake-up in 200 5 ms late, a tenth of the packets: D99p "
+		 "%llu ns after 1 s, expected about 5 ms",
+		 (unsigned long long)pol.late_pkts);
+	consume(&t, 1 * US, 50, 2 * US, 2000000 * US);
+	VT_CHECK(pol.late_pkts >= 700 * US && pol.late_pkts <= 1300 * US,
+		 "2 s of wake-ups 2 us late after the tail: D99p %llu ns, "
+		 "expected the steps' memory of it, about 1 ms",
+		 (unsigned long long)pol.late_pkts);
+	consume(&t, 1 * US, 50, 2 * US, 15000000 * US);
+	VT_CHECK(pol.late_pkts <= 10 * US,
+		 "15 more seconds of wake-ups 2 us late: D99p %llu ns, "
+		 "expected the punctual ones' 2 us",
+		 (unsigned long long)pol.late_pkts);
+
+	setup_adaptive(0);
+	consume_late_every(&t, 1 * US, 50, 2000000 * US, 5000, 5000 * US);
+	VT_CHECK(pol.late_pkts <= 80 * US,
+		 "one wake-up in 5000 5 ms late, half a percent of the "
+		 "packets: D99p %llu ns, expected within a step (65 us) of "
+		 "the others' 2 us",
+		 (unsigned long long)pol.late_pkts);
+}
+
+/*
+ * A wake-up late by far more than the ring takes to fill delays a ring's
+ * worth of packets, not waited / planned batches: past that the producer
+ * keeps what comes. A ring of 256, batches of 200 entries, wake-ups 50 ms
+ * late: one in 200 is 0.6% of the packets (D99p stays with the punctual
+ * ones; as waited / planned batches, at most 64, it was a quarter of
+ * them), one in 20 is 6% (D99p about 50 ms).
+ */
+static void
+test_adaptive_late_pkts_holds_a_ring(void)
+{
+	static const struct {
+		unsigned int nth;     /* one wake-up in nth 50 ms late */
+		uint64_t least, most; /* D99p's range */
+	} cases[] = {{200, 0, 10 * US}, {20, 40000 * US, 57000 * US}};
+	uint64_t t = 0;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup_adaptive(0); /* L = 200 us, B = 10 us */
+		vspin_policy_set_ring(&pol, 256, true);
+		consume_late_every(&t, 1 * US, 50, 1000000 * US, cases[i].nth,
+				   50000 * US);
+		VT_CHECK(pol.late_pkts >= cases[i].least &&
+				 pol.late_pkts <= cases[i].most,
+			 "ring 256, one wake-up in %u 50 ms late: D99p %llu "
+			 "ns, expected %llu-%llu ns",
+			 cases[i].nth, (unsigned long long)pol.late_pkts,
+			 (unsigned long long)cases[i].least,
+			 (unsigned long long)cases[i].most);
+	}
+}
+
+/*
  * A budget the wake-ups cannot keep. latency_us = 100 (B = 10 us), an
  * entry every 20 us (five within L), one wake-up in fifty 5 ms late: D99p
  * climbs until no batch of two fits L + B. The queue must then spin
@@ -1980,6 +2063,8 @@ main(void)
 	VT_RUN(test_adaptive_nap_needs_room_for_the_tail);
 	VT_RUN(test_adaptive_budget_allows_for_late_tail);
 	VT_RUN(test_adaptive_late_tail_weighs_the_packets);
+	VT_RUN(test_adaptive_late_pkts_follows_the_tail);
+	VT_RUN(test_adaptive_late_pkts_holds_a_ring);
 	VT_RUN(test_adaptive_budget_past_the_tail_spins);
 	VT_RUN(test_adaptive_short_budget_counts_lateness);
 	VT_RUN(test_adaptive_short_budget_keeps_learnt_lateness);
