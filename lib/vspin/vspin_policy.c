@@ -577,9 +577,8 @@ track_quantile(uint64_t *q, uint64_t sample, bool sampled, uint64_t step,
  * The budget is on the 99th percentile of the packets' latency, not of
  * the batches': a batch holds what arrived while it slept, so one that
  * woke late holds more packets. For L (plan_span(), default_latency())
- * each wake-up counts as waited / planned batches, at most a ring's worth
- * (at most LATE_WEIGHT_MAX); the ring's room, a matter of each batch,
- * keeps D99.
+ * each wake-up counts as waited / planned batches (at most
+ * LATE_WEIGHT_MAX); the ring's room, a matter of each batch, keeps D99.
  * On an AMD VM whose wake-ups had a tail of milliseconds
  * (bench/README-adaptive.md, "The lateness the packets see"), D99 was
  * 290-440 us while the packets' p99 was 0.5-8 ms.
@@ -590,21 +589,11 @@ track_quantile(uint64_t *q, uint64_t sample, bool sampled, uint64_t step,
 static uint64_t
 late_weight(const struct vspin_policy *p, uint64_t waited)
 {
-	uint32_t ring = __atomic_load_n(&p->conf.ring_size, __ATOMIC_RELAXED);
-	uint64_t w, batch = (p->rate_fp * p->planned) >> RATE_SHIFT, most;
+	uint64_t w;
 
 	if (p->planned == 0 || waited <= p->planned)
 		return LATE_WEIGHT_ONE;
 	w = waited / (p->planned / LATE_WEIGHT_ONE + 1);
-	/*
-	 * A late wake-up delays no more packets than the ring holds: once
-	 * it is full the producer keeps (or drops) what comes next.
-	 */
-	if (ring != 0 && batch != 0) {
-		most = ring * LATE_WEIGHT_ONE / batch;
-		most = most > LATE_WEIGHT_ONE ? most : LATE_WEIGHT_ONE;
-		w = w < most ? w : most;
-	}
 	return w < LATE_WEIGHT_MAX ? w : LATE_WEIGHT_MAX;
 }
 

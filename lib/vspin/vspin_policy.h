@@ -80,9 +80,9 @@
  *      in the ring. D99, the 99th percentile, tracked the same way, is
  *      what a nap's room must outlast. D99p is D99 as the packets see
  *      it, each wake-up weighing waited / planned batches (a batch that
- *      woke late holds that many more packets, as far as the ring holds
- *      them), the larger of a histogram's of the last thousand or two
- *      batches and a slow tracker's: what the latency budget
+ *      woke late holds that many more packets), the larger of a
+ *      histogram's of the last thousand or two batches and a slow
+ *      tracker's: what the latency budget
  *      allows for, L bounding the packets' 99th percentile. On an AMD VM
  *      whose wake-ups had a tail of milliseconds, D99 was 290-440 us and
  *      the packets' p99 0.5-8 ms at 1% and 10% load.
@@ -253,7 +253,7 @@
  * rate window without a coalesced wake-up): it settles where 1 in 20 is
  * later. D99 moves by B/4 up, a ninety-ninth of that down: 1 in 100.
  * D99p is the larger of two estimates of the same weighted quantile, each
- * wake-up weighing the batches it held (at most a ring's worth and 64):
+ * wake-up weighing the batches it held (at most 64):
  * a histogram of the wake-ups' lateness (four classes a doubling, a rate
  * window without one a punctual batch), halved once it holds 2048
  * batches, which learns a tail within a second and forgets it within a

@@ -1336,39 +1336,6 @@ test_adaptive_late_pkts_follows_the_tail(void)
 }
 
 /*
- * A wake-up late by far more than the ring takes to fill delays a ring's
- * worth of packets, not waited / planned batches: past that the producer
- * keeps what comes. A ring of 256, batches of 200 entries, wake-ups 50 ms
- * late: one in 200 is 0.6% of the packets (D99p stays with the punctual
- * ones; as waited / planned batches, at most 64, it was a quarter of
- * them), one in 20 is 6% (D99p about 50 ms).
- */
-static void
-test_adaptive_late_pkts_holds_a_ring(void)
-{
-	static const struct {
-		unsigned int nth;     /* one wake-up in nth 50 ms late */
-		uint64_t least, most; /* D99p's range */
-	} cases[] = {{200, 0, 10 * US}, {20, 40000 * US, 57000 * US}};
-	uint64_t t = 0;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		setup_adaptive(0); /* L = 200 us, B = 10 us */
-		vspin_policy_set_ring(&pol, 256, true);
-		consume_late_every(&t, 1 * US, 50, 1000000 * US, cases[i].nth,
-				   50000 * US);
-		VT_CHECK(pol.late_pkts >= cases[i].least &&
-				 pol.late_pkts <= cases[i].most,
-			 "ring 256, one wake-up in %u 50 ms late: D99p %llu "
-			 "ns, expected %llu-%llu ns",
-			 cases[i].nth, (unsigned long long)pol.late_pkts,
-			 (unsigned long long)cases[i].least,
-			 (unsigned long long)cases[i].most);
-	}
-}
-
-/*
  * A budget the wake-ups cannot keep. latency_us = 100 (B = 10 us), an
  * entry every 20 us (five within L), one wake-up in fifty 5 ms late: D99p
  * climbs until no batch of two fits L + B. The queue must then spin
@@ -2064,7 +2031,6 @@ main(void)
 	VT_RUN(test_adaptive_budget_allows_for_late_tail);
 	VT_RUN(test_adaptive_late_tail_weighs_the_packets);
 	VT_RUN(test_adaptive_late_pkts_follows_the_tail);
-	VT_RUN(test_adaptive_late_pkts_holds_a_ring);
 	VT_RUN(test_adaptive_budget_past_the_tail_spins);
 	VT_RUN(test_adaptive_short_budget_counts_lateness);
 	VT_RUN(test_adaptive_short_budget_keeps_learnt_lateness);
