@@ -691,7 +691,7 @@ learn_late(struct vspin_policy *p, uint64_t waited, bool sampled)
 	track_quantile(&p->late_tail, late, sampled, 4 * step, 99, p->hz);
 	/*
 	 * D99p: the larger of the histogram's p99, which learns a tail
-	 * within a second and forgets it within a few, and the steps',
+	 * within a second and forgets it as fast, and the steps',
 	 * which climb to it over seconds and come down as slowly. Users
 	 * run for hours, where a tail that came and went will come again.
 	 */

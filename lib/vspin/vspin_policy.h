@@ -256,8 +256,8 @@
  * wake-up weighing the batches it held (at most 64):
  * a histogram of the wake-ups' lateness (four classes a doubling, a rate
  * window without one a punctual batch), halved once it holds 2048
- * batches, which learns a tail within a second and forgets it within a
- * few; and steps as D99's, times the weight, which take seconds to climb
+ * batches, which learns a tail within a second and forgets it as fast;
+ * and steps as D99's, times the weight, which take seconds to climb
  * to it and as long to come down. The packets' tail on a VM is a few
  * wake-ups milliseconds late a second: the steps alone missed it in 2 s
  * runs, the histogram alone forgot it between stalls in 10 s runs

@@ -1289,7 +1289,7 @@ test_adaptive_late_tail_weighs_the_packets(void)
  * D99p learns the packets' tail within a second and forgets it within
  * seconds more. Batches of 200 us, one wake-up in 200 late by 5 ms: each
  * holds 26 batches' packets, a tenth of them all, so D99p must read about
- * 5 ms after 1 s (the steps alone climbed to 1.3 ms; the histogram gets
+ * 5 ms after 1 s (the steps alone climbed to 1.2 ms; the histogram gets
  * there). Once the late ones stop the histogram forgets them within a
  * second, but the steps come down by B/4/99 a batch: after 2 s D99p still
  * reads about a millisecond (the histogram alone read 2 us, and a 10 s
