@@ -10,23 +10,6 @@ vspin_traffic_hist_init(struct vt_hist *h)
 	h->min = UINT64_MAX;
 }
 
-/* Smallest value that falls in bucket i, and the bucket's width. */
-static void
-bucket_range(unsigned int i, uint64_t *lo, uint64_t *width)
-{
-	unsigned int group = i / VT_HIST_SUB, sub = i % VT_HIST_SUB;
-	unsigned int shift;
-
-	if (group == 0) {
-		*lo = sub;
-		*width = 1;
-		return;
-	}
-	shift = group - 1;
-	*lo = ((uint64_t)(VT_HIST_SUB + sub)) << shift;
-	*width = (uint64_t)1 << shift;
-}
-
 uint64_t
 vspin_traffic_hist_quantile(const struct vt_hist *h, double q)
 {
@@ -46,7 +29,7 @@ vspin_traffic_hist_quantile(const struct vt_hist *h, double q)
 		if (seen >= rank)
 			break;
 	}
-	bucket_range(i, &lo, &width);
+	vspin_log_bucket_range(i, VT_HIST_SUB_BITS, &lo, &width);
 	v = lo + width / 2;
 	/* A midpoint can lie outside what was seen: clamp to [min, max]. */
 	if (v > h->max)

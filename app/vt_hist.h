@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "vspin_log_bucket.h"
+
 #define VT_HIST_SUB_BITS 4
 #define VT_HIST_SUB (1u << VT_HIST_SUB_BITS)
 #define VT_HIST_NB ((64 - VT_HIST_SUB_BITS + 1) * VT_HIST_SUB)
@@ -20,19 +22,6 @@ struct vt_hist {
 	uint64_t bucket[VT_HIST_NB];
 };
 
-static inline unsigned int
-vt_hist_index(uint64_t v)
-{
-	unsigned int msb;
-
-	if (v < VT_HIST_SUB)
-		return (unsigned int)v;
-	msb = 63u - (unsigned int)__builtin_clzll(v);
-	return (msb - VT_HIST_SUB_BITS + 1) * VT_HIST_SUB +
-	       (unsigned int)((v >> (msb - VT_HIST_SUB_BITS)) &
-			      (VT_HIST_SUB - 1));
-}
-
 static inline void
 vt_hist_add(struct vt_hist *h, uint64_t v)
 {
@@ -42,7 +31,7 @@ vt_hist_add(struct vt_hist *h, uint64_t v)
 		h->min = v;
 	if (v > h->max)
 		h->max = v;
-	h->bucket[vt_hist_index(v)]++;
+	h->bucket[vspin_log_bucket(v, VT_HIST_SUB_BITS)]++;
 }
 
 void vspin_traffic_hist_init(struct vt_hist *h);

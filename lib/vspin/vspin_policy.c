@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vspin_clock.h"
+#include "vspin_log_bucket.h"
 #include "vspin_parse.h"
 #include "vspin_policy.h"
 
@@ -598,39 +599,33 @@ late_weight(const struct vspin_policy *p, uint64_t waited)
 }
 
 /*
- * D99p's histogram. Class 0 holds lateness under 2^LATE_LOG_MIN cycles,
- * then four classes a doubling; a class reads as its middle, within 13%
- * of any lateness in it. Every class is halved once the sum would pass
- * LATE_HIST_FULL, 2048 punctual batches' weight (about a second at 1%
- * load on the project's VMs): the last 1024 weigh as much as all before,
- * and a tail that stops is forgotten after about 1024 batches for each
- * halving its share needs to fall under 1%.
+ * D99p's histogram: log-linear classes (vspin_log_bucket.h) of the
+ * lateness in units of 2^LATE_UNIT_LOG cycles, four a doubling, a class
+ * read as its middle, within 13% of any lateness in it. Every class is
+ * halved once the sum would pass LATE_HIST_FULL, 2048 punctual batches'
+ * weight (about a second at 1% load on the project's VMs): the last 1024
+ * weigh as much as all before, and a tail that stops is forgotten after
+ * about 1024 batches for each halving its share needs to fall under 1%.
  */
-#define LATE_LOG_MIN 10
+#define LATE_UNIT_LOG 8
+#define LATE_SUB_BITS 2
 #define LATE_HIST_FULL (2048u * LATE_WEIGHT_ONE)
 
 static unsigned int
 late_class(uint64_t late)
 {
-	unsigned int log2, c;
+	unsigned int c = vspin_log_bucket(late >> LATE_UNIT_LOG, LATE_SUB_BITS);
 
-	if (late < (UINT64_C(1) << LATE_LOG_MIN))
-		return 0;
-	log2 = 63 - (unsigned int)__builtin_clzll(late);
-	c = 1 + (log2 - LATE_LOG_MIN) * 4 +
-	    (unsigned int)((late >> (log2 - 2)) & 3);
 	return c < VSPIN_LATE_CLASSES ? c : VSPIN_LATE_CLASSES - 1;
 }
 
 static uint64_t
 late_class_mid(unsigned int c)
 {
-	uint64_t quarter;
+	uint64_t lo, width;
 
-	if (c == 0)
-		return 0;
-	quarter = UINT64_C(1) << (LATE_LOG_MIN + (c - 1) / 4 - 2);
-	return (4 + (c - 1) % 4) * quarter + quarter / 2;
+	vspin_log_bucket_range(c, LATE_SUB_BITS, &lo, &width);
+	return (lo + width / 2) << LATE_UNIT_LOG;
 }
 
 /* Add a wake-up's lateness of weight w; return the weighted p99. */

@@ -321,10 +321,10 @@ struct vspin_policy_conf {
 /* Classes of the adaptive rule's gap histogram (in units of B). */
 #define VSPIN_GAP_CLASSES 4
 /*
- * Classes of D99p's histogram: a class under 2^10 cycles, then four a
- * doubling up to 2^34 (seconds on any TSC).
+ * Classes of D99p's histogram (vspin_policy.c, late_class()): four a
+ * doubling of 256 cycles, up to 2^34 cycles (seconds on any TSC).
  */
-#define VSPIN_LATE_CLASSES (1 + 24 * 4)
+#define VSPIN_LATE_CLASSES (26 * 4)
 
 struct vspin_policy {
 	struct vspin_policy_conf conf;
