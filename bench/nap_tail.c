@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Nap tail: how much longer than asked a timed nap lasts, the way an
+ * adaptive queue naps for a batch (a wait on an eventfd nobody signals,
+ * 1 us of timer slack, 5 us of work between naps), on CPU 1 while a
+ * thread keeps CPU 0 busy as a peer's polling lcore does (-i: CPU 0 left
+ * idle). bench/wake_tail measures wake-ups by a signal; this one the
+ * naps' own timer. Prints, per nap length, the overshoot's percentiles,
+ * its maximum and how many naps overshot by 10 ms and by 50 ms or more.
+ *
+ *   nap_tail [-i] [SECONDS [NAP_US...]]   (default: 10 s; 50 122 200 400)
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "vspin_clock.h"
+#include "vspin_eventfd.h"
+
+static const uint32_t default_naps_us[] = {50, 122, 200, 400};
+#define MAX_NAPS 16
+#define WORK_NS 5000	/* between naps: a batch's processing */
+#define SLACK_NS 1000	/* an adaptive lcore's timer slack */
+#define BUCKETS 100000u /* overshoot in us, below 100 ms; the rest above */
+
+static volatile bool stop_spinning;
+
+static void
+pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *
+spinner(void *arg)
+{
+	(void)arg;
+	pin(0);
+	while (!stop_spinning)
+		; /* the peer's CPU stays busy */
+	return NULL;
+}
+
+/* The smallest overshoot (us) that at least q of the naps reached. */
+static uint32_t
+quantile(const uint32_t *count, uint64_t n, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)n), seen = 0;
+	uint32_t us;
+
+	for (us = 0; us < BUCKETS; us++) {
+		seen += count[us];
+		if (seen > want)
+			return us;
+	}
+	return BUCKETS;
+}
+
+/* Naps of nap_us for secs seconds; one table row. */
+static int
+naps(uint32_t nap_us, unsigned int secs, uint64_t hz, uint32_t *count)
+{
+	uint64_t n = 0, over10 = 0, over50 = 0, max_ns = 0, end;
+	int fd = eventfd(0, EFD_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	memset(count, 0, (BUCKETS + 1) * sizeof(*count));
+	end = vspin_rdtsc() + vspin_us_to_cycles(secs * UINT64_C(1000000), hz);
+	while (vspin_rdtsc() < end) {
+		uint64_t t0 = vspin_rdtsc(), over, work;
+
+		(void)vspin_eventfd_wait(&fd, 1, nap_us);
+		over = vspin_cycles_to_ns(vspin_rdtsc() - t0, hz);
+		over = over > nap_us * UINT64_C(1000) ?
+			       over - nap_us * UINT64_C(1000) :
+			       0;
+		n++;
+		if (over > max_ns)
+			max_ns = over;
+		over10 += over >= 10000000;
+		over50 += over >= 50000000;
+		count[over / 1000 < BUCKETS ? over / 1000 : BUCKETS]++;
+		work = vspin_rdtsc() + vspin_us_to_cycles(WORK_NS / 1000, hz);
+		while (vspin_rdtsc() < work)
+			;
+	}
+	close(fd);
+	printf("| %u | %llu | %u | %u | %u | %.1f | %llu | %llu |\n", nap_us,
+	       (unsigned long long)n, quantile(count, n, 0.5),
+	       quantile(count, n, 0.99), quantile(count, n, 0.999),
+	       (double)max_ns / 1e6, (unsigned long long)over10,
+	       (unsigned long long)over50);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	uint32_t naps_us[MAX_NAPS], nnaps = 0, *count, i;
+	unsigned int secs = 10;
+	bool idle_peer = false;
+	pthread_t t;
+	uint64_t hz;
+
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: nap_tail [-i] [SECONDS [NAP_US...]]\n"
+		       "Timed naps of NAP_US (default 50 122 200 400) for "
+		       "SECONDS each (default 10) on CPU 1,\n"
+		       "1 us of timer slack, 5 us of work between naps, while "
+		       "a thread keeps CPU 0 busy\n"
+		       "(-i: CPU 0 idle). Prints how much longer than asked "
+		       "the naps lasted.\n");
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "-i") == 0) {
+		idle_peer = true;
+		argv++;
+		argc--;
+	}
+	if (argc > 1) {
+		char *end;
+		unsigned long v = strtoul(argv[1], &end, 10);
+
+		if (*argv[1] == '\0' || *end != '\0' || v == 0 || v > 3600) {
+			fprintf(stderr,
+				"nap_tail: SECONDS '%s': 1-3600 "
+				"(--help)\n",
+				argv[1]);
+			return 2;
+		}
+		secs = (unsigned int)v;
+	}
+	for (i = 2; i < (uint32_t)argc; i++) {
+		char *end;
+		unsigned long v = strtoul(argv[i], &end, 10);
+
+		if (*argv[i] == '\0' || *end != '\0' || v == 0 || v > 1000000 ||
+		    nnaps == MAX_NAPS) {
+			fprintf(stderr,
+				"nap_tail: NAP_US '%s': at most %d naps, each "
+				"1-1000000 (--help)\n",
+				argv[i], MAX_NAPS);
+			return 2;
+		}
+		naps_us[nnaps++] = (uint32_t)v;
+	}
+	if (nnaps == 0) {
+		nnaps = sizeof(default_naps_us) / sizeof(default_naps_us[0]);
+		memcpy(naps_us, default_naps_us, sizeof(default_naps_us));
+	}
+	count = calloc(BUCKETS + 1, sizeof(*count));
+	if (count == NULL ||
+	    (!idle_peer && pthread_create(&t, NULL, spinner, NULL) != 0)) {
+		perror("nap_tail");
+		free(count);
+		return 1;
+	}
+	pin(1);
+	(void)prctl(PR_SET_TIMERSLACK, SLACK_NS, 0, 0, 0);
+	hz = vspin_tsc_hz();
+	printf("naps on CPU 1, CPU 0 %s, %u s each\n\n",
+	       idle_peer ? "idle" : "busy", secs);
+	printf("| nap us | naps | p50 over us | p99 over us | p99.9 over us "
+	       "| max over ms | over 10 ms | over 50 ms |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	for (i = 0; i < nnaps; i++)
+		if (naps(naps_us[i], secs, hz, count) != 0) {
+			perror("nap_tail");
+			break;
+		}
+	stop_spinning = true;
+	if (!idle_peer)
+		pthread_join(t, NULL);
+	free(count);
+	return i == nnaps ? 0 : 1;
+}
