@@ -10,7 +10,6 @@
  *   nap_tail [-i] [SECONDS [NAP_US...]]   (default: 10 s; 50 122 200 400)
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "bench_args.h"
 #include "vspin_clock.h"
 #include "vspin_eventfd.h"
 
@@ -31,21 +31,11 @@ static const uint32_t default_naps_us[] = {50, 122, 200, 400};
 
 static volatile bool stop_spinning;
 
-static void
-pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
 static void *
 spinner(void *arg)
 {
 	(void)arg;
-	pin(0);
+	bench_pin(0);
 	while (!stop_spinning)
 		; /* the peer's CPU stays busy */
 	return NULL;
@@ -112,6 +102,7 @@ main(int argc, char **argv)
 	bool idle_peer = false;
 	pthread_t t;
 	uint64_t hz;
+	int r;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		printf("usage: nap_tail [-i] [SECONDS [NAP_US...]]\n"
@@ -141,24 +132,12 @@ main(int argc, char **argv)
 		}
 		secs = (unsigned int)v;
 	}
-	for (i = 2; i < (uint32_t)argc; i++) {
-		char *end;
-		unsigned long v = strtoul(argv[i], &end, 10);
-
-		if (*argv[i] == '\0' || *end != '\0' || v == 0 || v > 1000000 ||
-		    nnaps == MAX_NAPS) {
-			fprintf(stderr,
-				"nap_tail: NAP_US '%s': at most %d naps, each "
-				"1-1000000 (--help)\n",
-				argv[i], MAX_NAPS);
-			return 2;
-		}
-		naps_us[nnaps++] = (uint32_t)v;
-	}
-	if (nnaps == 0) {
-		nnaps = sizeof(default_naps_us) / sizeof(default_naps_us[0]);
-		memcpy(naps_us, default_naps_us, sizeof(default_naps_us));
-	}
+	r = bench_us_list("nap_tail", "NAP_US", argc > 2 ? argc - 2 : 0,
+			  argv + 2, naps_us, MAX_NAPS, default_naps_us,
+			  sizeof(default_naps_us) / sizeof(default_naps_us[0]));
+	if (r < 0)
+		return 2;
+	nnaps = (uint32_t)r;
 	count = calloc(BUCKETS + 1, sizeof(*count));
 	if (count == NULL ||
 	    (!idle_peer && pthread_create(&t, NULL, spinner, NULL) != 0)) {
@@ -166,7 +145,7 @@ main(int argc, char **argv)
 		free(count);
 		return 1;
 	}
-	pin(1);
+	bench_pin(1);
 	(void)prctl(PR_SET_TIMERSLACK, SLACK_NS, 0, 0, 0);
 	hz = vspin_tsc_hz();
 	printf("naps on CPU 1, CPU 0 %s, %u s each\n\n",

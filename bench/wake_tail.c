@@ -36,6 +36,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "bench_args.h"
 #include "vspin_clock.h"
 #include "vspin_eventfd.h"
 
@@ -73,16 +74,6 @@ periodic_timer(uint32_t period_us)
 	return fd;
 }
 
-static void
-pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
 static void *
 sleeper(void *arg)
 {
@@ -93,7 +84,7 @@ sleeper(void *arg)
 	int fds[2] = {s->fd, s->tfd};
 	uint64_t fired;
 
-	pin(1);
+	bench_pin(1);
 	if (s->bound_us != NO_BOUND_US || s->tfd >= 0)
 		(void)prctl(PR_SET_TIMERSLACK, 1000, 0, 0, 0);
 	cpu0 = vspin_thread_cpu_ns();
@@ -143,9 +134,10 @@ main(int argc, char **argv)
 {
 	uint32_t gaps_us[MAX_GAPS], bound_us = NO_BOUND_US, period_us = 0;
 	unsigned int timer_wakes[MAX_GAPS];
-	unsigned int rounds, g, i, ngaps = 0;
+	unsigned int rounds, g, i, ngaps;
 	struct shared s;
 	uint64_t hz;
+	int r;
 
 	while (argc > 2 &&
 	       (strcmp(argv[1], "-b") == 0 || strcmp(argv[1], "-p") == 0)) {
@@ -188,24 +180,12 @@ main(int argc, char **argv)
 				"more (--help)\n");
 		return 2;
 	}
-	for (i = 2; i < (unsigned int)argc; i++) {
-		char *end;
-		unsigned long v = strtoul(argv[i], &end, 10);
-
-		if (*argv[i] == '\0' || *end != '\0' || v == 0 || v > 1000000 ||
-		    ngaps == MAX_GAPS) {
-			fprintf(stderr,
-				"wake_tail: GAP_US '%s': at most %d gaps, "
-				"each 1-1000000 (--help)\n",
-				argv[i], MAX_GAPS);
-			return 2;
-		}
-		gaps_us[ngaps++] = (uint32_t)v;
-	}
-	if (ngaps == 0) {
-		ngaps = sizeof(default_gaps_us) / sizeof(default_gaps_us[0]);
-		memcpy(gaps_us, default_gaps_us, sizeof(default_gaps_us));
-	}
+	r = bench_us_list("wake_tail", "GAP_US", argc > 2 ? argc - 2 : 0,
+			  argv + 2, gaps_us, MAX_GAPS, default_gaps_us,
+			  sizeof(default_gaps_us) / sizeof(default_gaps_us[0]));
+	if (r < 0)
+		return 2;
+	ngaps = (unsigned int)r;
 	for (g = 0; g < ngaps; g++) {
 		if (bound_us != NO_BOUND_US && gaps_us[g] + 50 > bound_us) {
 			fprintf(stderr,
@@ -235,7 +215,7 @@ main(int argc, char **argv)
 		s.timer_wakes = 0;
 		s.tfd = period_us ? periodic_timer(period_us) : -1;
 		s.lat = calloc(rounds, sizeof(*s.lat));
-		pin(0);
+		bench_pin(0);
 		if (s.fd < 0 || s.back < 0 || s.lat == NULL ||
 		    (period_us && s.tfd < 0) ||
 		    pthread_create(&t, NULL, sleeper, &s) != 0) {
