@@ -41,7 +41,7 @@ spinner(void *arg)
 	return NULL;
 }
 
-/* The smallest overshoot (us) that at least q of the naps reached. */
+/* The q-quantile of the overshoot in us (BUCKETS: 100 ms or more). */
 static uint32_t
 quantile(const uint32_t *count, uint64_t n, double q)
 {
