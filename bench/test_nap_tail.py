@@ -16,23 +16,9 @@ Checks:
 Usage: test_nap_tail.py NAP_TAIL
 """
 
-import subprocess
 import sys
 
-
-def run(prog, args):
-    return subprocess.run([prog] + args, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=60)
-
-
-def rows(out):
-    """{nap: cells} of the table's data rows."""
-    found = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 8 and cells[0].isdigit():
-            found[int(cells[0])] = cells
-    return found
+from tail_tools import check_refused, report, rows, run
 
 
 def sane(cells):
@@ -48,14 +34,14 @@ def main():
     prog = sys.argv[1]
     failures = []
     r = run(prog, ["-i", "1", "50", "100"])
-    table = rows(r.stdout)
+    table = rows(r.stdout, 8)
     if r.returncode != 0 or "CPU 0 idle" not in r.stdout or \
             sorted(table) != [50, 100] or \
             not all(sane(c) for c in table.values()):
         failures.append("-i 1 50 100: exit %d, output:\n%s%s" % (
             r.returncode, r.stdout, r.stderr))
     r = run(prog, ["1", "50"])
-    table = rows(r.stdout)
+    table = rows(r.stdout, 8)
     if r.returncode != 0 or "CPU 0 busy" not in r.stdout or \
             sorted(table) != [50] or not sane(table[50]):
         failures.append("1 50: exit %d, output:\n%s%s" % (
@@ -63,18 +49,9 @@ def main():
     bad = [(["0"], "SECONDS"), (["x"], "SECONDS"), (["3601"], "SECONDS"),
            (["1", "0"], "NAP_US"), (["1", "x"], "NAP_US"),
            (["1", "1000001"], "NAP_US")]
-    for args, name in bad:
-        r = run(prog, args)
-        if r.returncode != 2 or name not in r.stderr:
-            failures.append("%s: exit %d, expected 2 with a message naming "
-                            "%s; stderr: %r" % (" ".join(args), r.returncode,
-                                                name, r.stderr))
-    for f in failures:
-        print("FAIL " + f)
-    if failures:
-        sys.exit(1)
-    print("ok nap_tail: idle and busy runs, %d bad arguments refused"
-          % len(bad))
+    check_refused(prog, bad, failures)
+    report(failures, "ok nap_tail: idle and busy runs, %d bad arguments "
+           "refused" % len(bad))
 
 
 if __name__ == "__main__":

@@ -18,30 +18,16 @@ Checks:
 Usage: test_wake_tail.py WAKE_TAIL
 """
 
-import subprocess
 import sys
 
-
-def run(prog, args):
-    return subprocess.run([prog] + args, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=120)
-
-
-def rows(out):
-    """{gap: cells} of the table's data rows."""
-    found = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 9 and cells[0].isdigit():
-            found[int(cells[0])] = cells
-    return found
+from tail_tools import check_refused, report, rows, run
 
 
 def main():
     prog = sys.argv[1]
     failures = []
     r = run(prog, ["-b", "300", "100", "20", "100"])
-    table = rows(r.stdout)
+    table = rows(r.stdout, 9)
     if r.returncode != 0 or "bounded at 300 us" not in r.stdout or \
             sorted(table) != [20, 100] or \
             any(c[1] != "100" or float(c[8]) <= 0 for c in table.values()):
@@ -49,31 +35,23 @@ def main():
             r.returncode, r.stdout, r.stderr))
     r = run(prog, ["-p", "300", "100", "20"])
     if r.returncode != 0 or "by a timer every 300 us" not in r.stdout or \
-            sorted(rows(r.stdout)) != [20] or \
+            sorted(rows(r.stdout, 9)) != [20] or \
             "gap 20 us: " not in r.stdout or \
             "wake-ups by the timer alone in 100 rounds" not in r.stdout:
         failures.append("-p 300 100 20: exit %d, output:\n%s%s" % (
             r.returncode, r.stdout, r.stderr))
     r = run(prog, ["100", "20"])
     if r.returncode != 0 or "bounded" in r.stdout or "timer" in r.stdout \
-            or sorted(rows(r.stdout)) != [20]:
+            or sorted(rows(r.stdout, 9)) != [20]:
         failures.append("100 20: exit %d, output:\n%s%s" % (
             r.returncode, r.stdout, r.stderr))
-    for bad in (["-b", "0"], ["-b", "x"], ["-b", "1000000"],
-                ["-b", "120", "100", "100"], ["-p", "0"],
-                ["-b", "300", "-p", "300"]):
-        r = run(prog, bad)
-        opt = [a for a in bad if a.startswith("-")][-1]
-        if r.returncode != 2 or opt not in r.stderr:
-            failures.append("%s: exit %d, expected 2 with a message naming "
-                            "%s; stderr: %r" % (" ".join(bad), r.returncode,
-                                                opt, r.stderr))
-    for f in failures:
-        print("FAIL " + f)
-    if failures:
-        sys.exit(1)
-    print("ok wake_tail -b/-p: bounded, periodic and plain runs, 6 bad "
-          "options refused")
+    bad = (["-b", "0"], ["-b", "x"], ["-b", "1000000"],
+           ["-b", "120", "100", "100"], ["-p", "0"],
+           ["-b", "300", "-p", "300"])
+    check_refused(prog, [(a, [o for o in a if o.startswith("-")][-1])
+                         for a in bad], failures)
+    report(failures, "ok wake_tail -b/-p: bounded, periodic and plain runs, "
+           "6 bad options refused")
 
 
 if __name__ == "__main__":
