@@ -6,8 +6,13 @@ the median of the per-repeat ratios (each repeat's run divided by the
 stock run of the same repeat, measured minutes apart at most), and the
 guest thread's CPU time per packet (guest_ns_pkt), the number that other
 load on the machine changes least, and how often the generator's bursts
-met a full ring (gen_full_pct, sweeps since 2026-12-01: near 0, the
-producer is the slower side).
+met a full ring (gen_full_pct, sweeps since 2026-12-01: the share of its
+tx_burst calls that took fewer packets than offered). The generator
+retries at once, so a consumer that falls behind for a millisecond adds
+every retry of that millisecond: at 1% load the stock pair, its
+consumer polling throughout, read 0-21% on the AMD VM
+(bench/data/amd-sweep-d9517d8-20261206/). Read it as whether the ring
+filled, not how often.
 
     bench/ratio_table.py bench/results/<stamp>[/runs.csv] ...
     bench/ratio_table.py --scorecard bench/results/<stamp> ...
