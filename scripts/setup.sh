@@ -6,10 +6,7 @@
 #     with Debian's kernel for the Linux-guest interoperability test,
 #     and OVS-DPDK for tests/dpdk/ovs and bench/ovs.py: the tests run
 #     /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk on a private
-#     database and never use the packaged service; ccache, which meson
-#     uses when it finds it: the test command's two builds of a fresh
-#     clone then take about 11 s instead of 65-80 on a machine that has
-#     built them before)
+#     database and never use the packaged service)
 #   - DPDK's driver-SDK headers, which libdpdk-dev lacks, taken from
 #     Debian's dpdk source package of exactly the installed version and
 #     cached outside git in /var/cache/virtio-spin, and DPDK's l3fwd-power
@@ -38,7 +35,7 @@ PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
       python3 python3-pyelftools spin gcc make libc6-dev dpkg-dev xz-utils
       libclang-rt-14-dev clang gnuplot-nox clang-format cppcheck shellcheck
       qemu-system-x86 linux-image-amd64 busybox-static
-      openvswitch-switch-dpdk ccache)
+      openvswitch-switch-dpdk)
 SDK_HEADERS=(lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h
              drivers/bus/vdev/bus_vdev_driver.h lib/eal/include/dev_driver.h)
 CACHE=${VSPIN_CACHE:-/var/cache/virtio-spin}
