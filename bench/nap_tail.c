@@ -22,12 +22,12 @@
 #include "bench_args.h"
 #include "vspin_clock.h"
 #include "vspin_eventfd.h"
+#include "vt_hist.h"
 
 static const uint32_t default_naps_us[] = {50, 122, 200, 400};
 #define MAX_NAPS 16
-#define WORK_NS 5000	/* between naps: a batch's processing */
-#define SLACK_NS 1000	/* an adaptive lcore's timer slack */
-#define BUCKETS 100000u /* overshoot in us, below 100 ms; the rest above */
+#define WORK_NS 5000  /* between naps: a batch's processing */
+#define SLACK_NS 1000 /* an adaptive lcore's timer slack */
 
 static volatile bool stop_spinning;
 
@@ -41,31 +41,23 @@ spinner(void *arg)
 	return NULL;
 }
 
-/* The q-quantile of the overshoot in us (BUCKETS: 100 ms or more). */
-static uint32_t
-quantile(const uint32_t *count, uint64_t n, double q)
+/* The q-quantile of the overshoot in us (the bench's histogram: ~6%). */
+static double
+quantile_us(const struct vt_hist *h, double q)
 {
-	uint64_t want = (uint64_t)(q * (double)n), seen = 0;
-	uint32_t us;
-
-	for (us = 0; us < BUCKETS; us++) {
-		seen += count[us];
-		if (seen > want)
-			return us;
-	}
-	return BUCKETS;
+	return (double)vspin_traffic_hist_quantile(h, q) / 1e3;
 }
 
-/* Naps of nap_us for secs seconds; one table row. */
+/* Naps of nap_us for secs seconds into h; one table row. */
 static int
-naps(uint32_t nap_us, unsigned int secs, uint64_t hz, uint32_t *count)
+naps(uint32_t nap_us, unsigned int secs, uint64_t hz, struct vt_hist *h)
 {
-	uint64_t n = 0, over10 = 0, over50 = 0, max_ns = 0, end;
+	uint64_t over10 = 0, over50 = 0, end;
 	int fd = eventfd(0, EFD_NONBLOCK);
 
 	if (fd < 0)
 		return -1;
-	memset(count, 0, (BUCKETS + 1) * sizeof(*count));
+	vspin_traffic_hist_init(h);
 	end = vspin_rdtsc() + vspin_us_to_cycles(secs * UINT64_C(1000000), hz);
 	while (vspin_rdtsc() < end) {
 		uint64_t t0 = vspin_rdtsc(), over, work;
@@ -75,21 +67,18 @@ naps(uint32_t nap_us, unsigned int secs, uint64_t hz, uint32_t *count)
 		over = over > nap_us * UINT64_C(1000) ?
 			       over - nap_us * UINT64_C(1000) :
 			       0;
-		n++;
-		if (over > max_ns)
-			max_ns = over;
+		vt_hist_add(h, over);
 		over10 += over >= 10000000;
 		over50 += over >= 50000000;
-		count[over / 1000 < BUCKETS ? over / 1000 : BUCKETS]++;
 		work = vspin_rdtsc() + vspin_us_to_cycles(WORK_NS / 1000, hz);
 		while (vspin_rdtsc() < work)
 			;
 	}
 	close(fd);
-	printf("| %u | %llu | %u | %u | %u | %.1f | %llu | %llu |\n", nap_us,
-	       (unsigned long long)n, quantile(count, n, 0.5),
-	       quantile(count, n, 0.99), quantile(count, n, 0.999),
-	       (double)max_ns / 1e6, (unsigned long long)over10,
+	printf("| %u | %llu | %.0f | %.0f | %.0f | %.1f | %llu | %llu |\n",
+	       nap_us, (unsigned long long)h->count, quantile_us(h, 0.5),
+	       quantile_us(h, 0.99), quantile_us(h, 0.999),
+	       (double)h->max / 1e6, (unsigned long long)over10,
 	       (unsigned long long)over50);
 	return 0;
 }
@@ -97,7 +86,8 @@ naps(uint32_t nap_us, unsigned int secs, uint64_t hz, uint32_t *count)
 int
 main(int argc, char **argv)
 {
-	uint32_t naps_us[MAX_NAPS], nnaps = 0, *count, i;
+	uint32_t naps_us[MAX_NAPS], nnaps = 0, i;
+	static struct vt_hist hist;
 	unsigned int secs = 10;
 	bool idle_peer = false;
 	pthread_t t;
@@ -138,11 +128,8 @@ main(int argc, char **argv)
 	if (r < 0)
 		return 2;
 	nnaps = (uint32_t)r;
-	count = calloc(BUCKETS + 1, sizeof(*count));
-	if (count == NULL ||
-	    (!idle_peer && pthread_create(&t, NULL, spinner, NULL) != 0)) {
+	if (!idle_peer && pthread_create(&t, NULL, spinner, NULL) != 0) {
 		perror("nap_tail");
-		free(count);
 		return 1;
 	}
 	bench_pin(1);
@@ -154,13 +141,12 @@ main(int argc, char **argv)
 	       "| max over ms | over 10 ms | over 50 ms |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (i = 0; i < nnaps; i++)
-		if (naps(naps_us[i], secs, hz, count) != 0) {
+		if (naps(naps_us[i], secs, hz, &hist) != 0) {
 			perror("nap_tail");
 			break;
 		}
 	stop_spinning = true;
 	if (!idle_peer)
 		pthread_join(t, NULL);
-	free(count);
 	return i == nnaps ? 0 : 1;
 }
