@@ -1,18 +1,33 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * What bench/wake_tail and bench/nap_tail share: a list of lengths in
- * microseconds from the command line, and pinning a thread to a CPU.
+ * What bench/wake_tail and bench/nap_tail share: a number or a list of
+ * lengths in microseconds from the command line, and pinning a thread to
+ * a CPU.
  */
 #ifndef BENCH_ARGS_H
 #define BENCH_ARGS_H
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BENCH_US_MAX 1000000u
+
+/* s as a decimal number in [min, max] into *out; false if it is not one. */
+static inline bool
+bench_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < min || v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
 
 /*
  * argv[0..argc-1] as lengths of 1 to BENCH_US_MAX us, at most max of them,
@@ -28,18 +43,14 @@ bench_us_list(const char *prog, const char *what, int argc, char **argv,
 	int i;
 
 	for (i = 0; i < argc; i++) {
-		char *end;
-		unsigned long v = strtoul(argv[i], &end, 10);
-
-		if (*argv[i] == '\0' || *end != '\0' || v == 0 ||
-		    v > BENCH_US_MAX || n == max) {
+		if (n == max || !bench_u32(argv[i], 1, BENCH_US_MAX, &out[n])) {
 			fprintf(stderr,
 				"%s: %s '%s': at most %u of them, each 1-%u "
 				"(--help)\n",
 				prog, what, argv[i], max, BENCH_US_MAX);
 			return -1;
 		}
-		out[n++] = (uint32_t)v;
+		n++;
 	}
 	if (n == 0) {
 		n = ndef < max ? ndef : max;

@@ -88,7 +88,7 @@ main(int argc, char **argv)
 {
 	uint32_t naps_us[MAX_NAPS], nnaps = 0, i;
 	static struct vt_hist hist;
-	unsigned int secs = 10;
+	uint32_t secs = 10;
 	bool idle_peer = false;
 	pthread_t t;
 	uint64_t hz;
@@ -109,18 +109,10 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (argc > 1) {
-		char *end;
-		unsigned long v = strtoul(argv[1], &end, 10);
-
-		if (*argv[1] == '\0' || *end != '\0' || v == 0 || v > 3600) {
-			fprintf(stderr,
-				"nap_tail: SECONDS '%s': 1-3600 "
-				"(--help)\n",
-				argv[1]);
-			return 2;
-		}
-		secs = (unsigned int)v;
+	if (argc > 1 && !bench_u32(argv[1], 1, 3600, &secs)) {
+		fprintf(stderr, "nap_tail: SECONDS '%s': 1-3600 (--help)\n",
+			argv[1]);
+		return 2;
 	}
 	r = bench_us_list("nap_tail", "NAP_US", argc > 2 ? argc - 2 : 0,
 			  argv + 2, naps_us, MAX_NAPS, default_naps_us,

@@ -141,12 +141,10 @@ main(int argc, char **argv)
 
 	while (argc > 2 &&
 	       (strcmp(argv[1], "-b") == 0 || strcmp(argv[1], "-p") == 0)) {
-		char *end;
-		unsigned long v = strtoul(argv[2], &end, 10);
+		uint32_t v;
 
-		if (*argv[2] == '\0' || *end != '\0' || v == 0 ||
-		    v >= NO_BOUND_US || bound_us != NO_BOUND_US ||
-		    period_us != 0) {
+		if (!bench_u32(argv[2], 1, NO_BOUND_US - 1, &v) ||
+		    bound_us != NO_BOUND_US || period_us != 0) {
 			fprintf(stderr,
 				"wake_tail: %s '%s': 1-999999 us, and only one "
 				"of -b and -p (--help)\n",
@@ -154,9 +152,9 @@ main(int argc, char **argv)
 			return 2;
 		}
 		if (argv[1][1] == 'b')
-			bound_us = (uint32_t)v;
+			bound_us = v;
 		else
-			period_us = (uint32_t)v;
+			period_us = v;
 		argv += 2;
 		argc -= 2;
 	}
