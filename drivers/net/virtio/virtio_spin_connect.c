@@ -227,11 +227,22 @@ virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
 
 		/*
 		 * Server mode started the rings before the first backend
-		 * came: make them follow what it negotiated (the backend
-		 * reads nothing before SET_VRING_KICK below).
+		 * came, assuming EVENT_IDX: make them follow what it
+		 * negotiated (the backend reads nothing before
+		 * SET_VRING_KICK below, and the lcore neither arms nor
+		 * plans while the link is down). Without it the rings'
+		 * quiet state is the NO_INTERRUPT flag, not yet written,
+		 * and the rx policy naps on timers instead of arming for
+		 * K entries.
 		 */
-		rxq->vq.kick.event_idx = rxq->vq.call.event_idx = ev;
-		txq->vq.kick.event_idx = txq->vq.call.event_idx = ev;
+		if (rxq->vq.call.event_idx && !ev) {
+			rxq->vq.kick.event_idx = rxq->vq.call.event_idx = false;
+			txq->vq.kick.event_idx = txq->vq.call.event_idx = false;
+			vspin_consumer_disarm(&rxq->vq.call);
+			vspin_consumer_disarm(&txq->vq.call);
+			vspin_policy_set_ring(&rxq->policy, rxq->vq.vr.num,
+					      false);
+		}
 		rxq->mrg_rxbuf =
 			virtio_spin_has_feature(dev, VSPIN_F_MRG_RXBUF);
 		if (setup_vring(dev, virtio_spin_rx_vring(q), &rxq->vq.vr) ||

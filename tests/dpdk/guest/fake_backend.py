@@ -35,6 +35,9 @@ it break one vring of the current connection on purpose, once, after
 `after` good entries (see RingServer.MODES); .hostile_done lists the
 vrings it has broken, once per break, over every connection.
 queues=N answers GET_QUEUE_NUM (and offers MQ when N > 1).
+client=True connects to path (a guest with server=1 listens there),
+retrying until it is there, instead of listening; one connection.
+.avail_flags(vring) reads a served vring's avail->flags.
 """
 
 import array
@@ -358,7 +361,7 @@ class RingServer:
 class FakeBackend:
     def __init__(self, path, rule=None, features=FEATURES,
                  protocol_features=PF_REPLY_ACK, serve=False, after=200,
-                 queues=1):
+                 queues=1, client=False):
         self.path = path
         self.rule = rule or (lambda conn, req: None)
         self.features = features | (F_MQ if queues > 1 else 0)
@@ -374,11 +377,15 @@ class FakeBackend:
         self._conn = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._listener.bind(path)
-        self._listener.listen(4)
-        self._listener.settimeout(0.2)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._listener = None
+        if not client:
+            self._listener = socket.socket(socket.AF_UNIX,
+                                           socket.SOCK_STREAM)
+            self._listener.bind(path)
+            self._listener.listen(4)
+            self._listener.settimeout(0.2)
+        self._thread = threading.Thread(
+            target=self._connect if client else self._serve, daemon=True)
 
     def start(self):
         self._thread.start()
@@ -387,7 +394,8 @@ class FakeBackend:
     def stop(self):
         self._stop.set()
         self._thread.join(15)
-        self._listener.close()
+        if self._listener is not None:
+            self._listener.close()
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
@@ -425,6 +433,25 @@ class FakeBackend:
                 raise RuntimeError("fake backend: no connection")
             self._conn.sendall(data)
 
+    def avail_flags(self, vring):
+        ring = self.ring
+        if ring is None:
+            raise RuntimeError("fake backend: no connection")
+        with ring.lock:
+            return ring._r16(ring.vring(vring).addrs[1])
+
+    def _connect(self):
+        while not self._stop.is_set():
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                conn.connect(self.path)
+            except OSError:
+                conn.close()
+                time.sleep(0.05)
+                continue
+            self._session(conn)
+            return
+
     def _serve(self):
         while not self._stop.is_set():
             try:
@@ -433,24 +460,27 @@ class FakeBackend:
                 continue
             except OSError:
                 return
-            self.conns += 1
-            with self._lock:
-                if self._conn is not None:
-                    self._conn.close()
-                self._conn = conn
-            if self.serve:
-                self.ring = RingServer(self.after)
-            try:
-                self._talk(conn, self.conns)
-            finally:
-                if self.ring is not None:
-                    self.ring.close()
-                    self._hostile_done += self.ring.done
-                    self.ring = None
-            with self._lock:
-                if self._conn is conn:
-                    self._conn = None
-            conn.close()
+            self._session(conn)
+
+    def _session(self, conn):
+        self.conns += 1
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = conn
+        if self.serve:
+            self.ring = RingServer(self.after)
+        try:
+            self._talk(conn, self.conns)
+        finally:
+            if self.ring is not None:
+                self.ring.close()
+                self._hostile_done += self.ring.done
+                self.ring = None
+        with self._lock:
+            if self._conn is conn:
+                self._conn = None
+        conn.close()
 
     def _send_raw(self, conn, action):
         data = action[1]

@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The kick counters in net_virtio_spin's xstats equal what the host
-received: the counts of the host's kick eventfds.
+"""Notifications between net_virtio_spin and its backend.
+
+Case kicks_equal_host_eventfd_counts: the kick counters in
+net_virtio_spin's xstats equal what the host received: the counts of the
+host's kick eventfds.
 
 Topology: guest txonly -> stock net_vhost rxonly, guest in poll mode.
 The stock vhost PMD never reads the kick fds (no rx interrupts), so each
@@ -10,12 +13,51 @@ kick idx:N file:FD"). Expect, read while the guest is still connected:
   host count of vring 2q+1 == tx_q<q>_kicks, of vring 2q == rx_q<q>_kicks;
   tx kicks > 0 (the check is not vacuous) and far fewer than bursts:
   kicks_suppressed > kicks (EVENT_IDX suppresses them).
+
+Case server_first_no_event_idx: the guest listens (server=1, poll mode,
+rxonly) and its port starts before any backend, so its rings start
+assuming EVENT_IDX; then a backend without EVENT_IDX (fake_backend,
+connecting as a client, serving the rings) comes. Expect: the guest
+logs "EVENT_IDX off", packets arrive, and then both vrings' avail->flags
+carry VRING_AVAIL_F_NO_INTERRUPT: a polling guest asks not to be
+notified (without EVENT_IDX that flag is the only way; left at 0 the
+backend would write the call eventfd at every used update).
 """
 
-from guestlib import check, guest_pmd, harness, run, settle, vhost_pmd
+import sys
+
+from fake_backend import FEATURES, FakeBackend, wait_until
+from guestlib import (EVENT_IDX, check, guest_pmd, harness, run, settle,
+                      sock_path, vhost_pmd)
+
+NO_INTERRUPT = 1
 
 
-def main():
+def server_first_no_event_idx():
+    with harness.private_dir() as d:
+        with guest_pmd(d, "rxonly", "server=1,spin_mode=poll") as guest, \
+                FakeBackend(sock_path(d), client=True, serve=True,
+                            features=FEATURES & ~(1 << EVENT_IDX)) as be:
+            guest.wait_link_up(0, timeout=30)
+            check("EVENT_IDX off" in guest.log,
+                  "the guest did not log 'EVENT_IDX off':\n" + guest.log)
+            guest.start_fwd()
+            check(wait_until(
+                lambda: guest.xstats(0).get("rx_q0_packets", 0) > 500, 20),
+                "no packets from the fake backend: %r" % guest.xstats(0))
+            flags = {v: be.avail_flags(v) for v in (0, 1)}
+            guest.stop_fwd()
+            for v, name in ((0, "rx"), (1, "tx")):
+                check(flags[v] & NO_INTERRUPT,
+                      "%s vring avail->flags 0x%x: a polling guest without "
+                      "EVENT_IDX did not ask to be left alone" %
+                      (name, flags[v]))
+            print("EVENT_IDX off; avail->flags rx 0x%x, tx 0x%x; %d packets"
+                  % (flags[0], flags[1],
+                     guest.xstats(0).get("rx_q0_packets", 0)))
+
+
+def kicks_equal_host_eventfd_counts():
     with harness.private_dir() as d:
         with vhost_pmd(d, "rxonly") as host, \
                 guest_pmd(d, "txonly") as guest:
@@ -49,6 +91,13 @@ def main():
             print("tx packets %d, kicks %d (host counted %d), suppressed %d"
                   % (xs["tx_q0_packets"], xs["tx_q0_kicks"],
                      counts[kick_fds[1]], xs["tx_q0_kicks_suppressed"]))
+
+
+def main():
+    if sys.argv[1] == "server_first_no_event_idx":
+        server_first_no_event_idx()
+    else:
+        kicks_equal_host_eventfd_counts()
 
 
 run(main)
