@@ -225,9 +225,14 @@ take_fd(struct vspin_sleeper *s)
 		s->slot->fd = fd;
 }
 
-/* Owner: the sleeper's part of a group sleep, on its own poll. */
+/*
+ * Owner: the sleeper's part of a group sleep, on its own poll. no_ring:
+ * this poll has no ring (detached), whatever the last one had: the ring
+ * it slept on may be gone (its device destroyed while the group slept),
+ * so the ops must not touch it.
+ */
 static void
-apply_wake(struct vspin_sleeper *s)
+apply_wake(struct vspin_sleeper *s, bool no_ring)
 {
 	struct vspin_slot *sl = s->slot;
 	struct vspin_policy *p = s->policy;
@@ -237,7 +242,7 @@ apply_wake(struct vspin_sleeper *s)
 		return;
 	vspin_policy_sleep(p, sl->slept_at, sl->cpu_at);
 	/* Detached: no ring to look at or quiet (and none to call into). */
-	if (s->detached) {
+	if (s->detached || no_ring) {
 		vspin_policy_wake(p, VSPIN_WAKE_OTHER, sl->woke_at);
 		return;
 	}
@@ -259,7 +264,7 @@ enter(struct vspin_sleeper *s, bool detached)
 	 * it moves, so that every queue of a sleep counts it.
 	 */
 	if (s->slot != NULL && s->slot->sleeps != s->sleeps_seen)
-		apply_wake(s);
+		apply_wake(s, detached);
 	if (__builtin_expect(
 		    g == NULL || s->group != g || s->slot == NULL ||
 			    __atomic_load_n(&s->slot->dead, __ATOMIC_RELAXED),
@@ -392,7 +397,7 @@ try_sleep(struct vspin_sleeper *s)
 		return false;
 	if (!group_sleep(g))
 		return false;
-	apply_wake(s);
+	apply_wake(s, s->detached);
 	return true;
 }
 

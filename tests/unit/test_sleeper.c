@@ -591,6 +591,45 @@ test_sleep_only_when_all_armed(void)
 }
 
 /*
+ * A member's ring goes away while the group sleeps (the host's device is
+ * destroyed: its gate closes, the doorbell rings): the member's next
+ * poll is detached and counts the sleep, but must not call its ring's
+ * ops, which would reach into a device being freed.
+ */
+static void
+test_ring_gone_during_sleep(void)
+{
+	struct actor act;
+	struct queue a, b;
+	uint64_t us;
+	bool r;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, LONG_US, true) == 0 &&
+			   queue_open(&b, VSPIN_MODE_NOTIFY, LONG_US, true) ==
+				   0,
+		   "set-up: errno %d", errno);
+	qpoll(&b, 1, true, NULL); /* B joins the group first */
+	qpoll(&a, 0, true, NULL); /* A arms */
+	VT_REQUIRE(actor_start(&act, my_tid(), 1,
+			       &(struct step){ACT_WAKE, &a, -1}) == 0,
+		   "actor: errno %d", errno);
+	actor_go(&act, 0);
+	r = qpoll(&b, 0, true, &us); /* both armed: the group sleeps */
+	actor_join(&act);
+	VT_CHECK(r, "both armed: did not sleep (%llu us)",
+		 (unsigned long long)us);
+	vspin_sleeper_poll_detached(&a.s, false);
+	VT_CHECK(a.disarms == 0 && a.wokes == 0,
+		 "a's ring gone: its ops were called (disarms %u wokes %u)",
+		 a.disarms, a.wokes);
+	VT_CHECK(a.st.sleeps == 1, "a: sleeps %llu, expected the group's 1",
+		 (unsigned long long)a.st.sleeps);
+	queue_close(&a);
+	queue_close(&b);
+}
+
+/*
  * Case 2. may_block false: no sleep and no arm; an armed queue is
  * disarmed and back to POLL.
  */
@@ -1599,6 +1638,7 @@ main(void)
 	hz = vspin_tsc_hz();
 	VT_RUN(test_sleep_only_when_all_armed);
 	VT_RUN(test_may_block_false);
+	VT_RUN(test_ring_gone_during_sleep);
 	VT_RUN(test_doorbell);
 	VT_RUN(test_give_fd);
 	VT_RUN(test_release_while_blocked);
