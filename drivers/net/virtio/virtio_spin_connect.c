@@ -391,11 +391,18 @@ virtio_spin_attach(struct virtio_spin_dev *dev, int fd)
 	return 0;
 }
 
+/*
+ * Non-blocking: a unix socket connects at once or not at all, except to a
+ * listener whose backlog is full (a backend that stopped accepting), where
+ * a blocking connect would wait for good, on EAL's interrupt thread with
+ * our locks held; that is EAGAIN here, tried again like a refusal.
+ */
 int
 virtio_spin_connect_socket(struct virtio_spin_dev *dev, bool quiet)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int flags;
 
 	if (fd < 0)
 		return -1;
@@ -406,6 +413,14 @@ virtio_spin_connect_socket(struct virtio_spin_dev *dev, bool quiet)
 				"%s: cannot connect to the vhost-user "
 				"socket: %s",
 				dev->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* Messages then block, within reply_timeout_ms (attach). */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		PMD_LOG(ERR, "%s: fcntl on the vhost-user socket: %s",
+			dev->path, strerror(errno));
 		close(fd);
 		return -1;
 	}

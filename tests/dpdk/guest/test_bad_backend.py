@@ -42,6 +42,14 @@ guest testpmd):
                            closes the socket on GET_VRING_BASE, so the
                            socket event and dev_close() meet; testpmd
                            exits with status 0 every time.
+  bad_backend_backlog_full the backend goes away and a listener that never
+                           accepts takes its socket (backlog 0: its queue
+                           holds one connection; reply_timeout_ms=500):
+                           the guest's reconnects must not block EAL's
+                           interrupt thread in connect() with the port's
+                           lock held: "port stop 0" returns within 10 s;
+                           then a real backend takes the socket and
+                           "port start 0" brings the link up.
   bad_backend_stray_byte   after the link is up the backend sends one byte
                            nobody asked for: the guest logs it, drops the
                            connection (link down), its interrupt thread
@@ -289,8 +297,39 @@ def stray_byte():
                   "thread %.2f s CPU in 2 s, reconnected" % (c1 - c0))
 
 
+def backlog_full():
+    with harness.private_dir() as d:
+        path = os.path.join(d, "backlog.sock")
+        be = FakeBackend(path).start()
+        with guest(path, ",reply_timeout_ms=500") as g:
+            g.wait_link_up(0)
+            be.stop()
+            g.wait_link_down(0, timeout=5)
+            os.unlink(path)
+            stuck = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                stuck.bind(path)
+                stuck.listen(0)
+                # Reconnects every 200 ms: the first one fills the
+                # queue and times out, the next ones find it full.
+                time.sleep(2)
+                t0 = time.monotonic()
+                g.cmd("port stop 0", timeout=10)
+                took = time.monotonic() - t0
+            finally:
+                stuck.close()
+                os.unlink(path)
+            with FakeBackend(path) as be2:
+                g.cmd("port start 0", timeout=30)
+                g.wait_link_up(0, timeout=10)
+                check(be2.conns >= 1, "link up without a connection")
+            print("ok: port stop took %.1f s with the backlog full; a "
+                  "new backend got the guest back" % took)
+
+
 def main():
     cases = {
+        "bad_backend_backlog_full": backlog_full,
         "bad_backend_slow_reply": slow_reply,
         "bad_backend_start_refused": start_refused,
         "bad_backend_stop_silent": lambda: stop_misbehaving("silent"),
