@@ -48,8 +48,9 @@ virtio_spin_wake_rx_sleepers(struct rte_eth_dev *eth_dev)
 	}
 }
 
+/* What ethdev shows for dev->link_up; the caller holds the lock. */
 void
-virtio_spin_set_link(struct virtio_spin_dev *dev, bool up)
+virtio_spin_publish_link(struct virtio_spin_dev *dev)
 {
 	struct rte_eth_link link = {
 		.link_speed = RTE_ETH_SPEED_NUM_10G,
@@ -57,10 +58,16 @@ virtio_spin_set_link(struct virtio_spin_dev *dev, bool up)
 		.link_autoneg = RTE_ETH_LINK_FIXED,
 	};
 
-	dev->link_up = up;
 	link.link_status = virtio_spin_link_shown(dev) ? RTE_ETH_LINK_UP :
 							 RTE_ETH_LINK_DOWN;
 	rte_eth_linkstatus_set(dev->eth_dev, &link);
+}
+
+void
+virtio_spin_set_link(struct virtio_spin_dev *dev, bool up)
+{
+	dev->link_up = up;
+	virtio_spin_publish_link(dev);
 	/* A sleeper waiting for the backend must see it come at once. */
 	if (up)
 		virtio_spin_wake_rx_sleepers(dev->eth_dev);

@@ -500,12 +500,21 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	return 0;
 }
 
+/*
+ * The control plane publishes every change of the link as it makes it;
+ * this only repeats it, under the lock, so that a status read before a
+ * change never overwrites the change (and dev->link_up stays the control
+ * plane's alone). Lock busy: a change is under way and will publish.
+ */
 static int
 link_update(struct rte_eth_dev *eth_dev, int wait __rte_unused)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 
-	virtio_spin_set_link(dev, dev->link_up);
+	if (pthread_mutex_trylock(&dev->lock) != 0)
+		return 0;
+	virtio_spin_publish_link(dev);
+	pthread_mutex_unlock(&dev->lock);
 	return 0;
 }
 
