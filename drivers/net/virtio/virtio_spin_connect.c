@@ -109,14 +109,15 @@ wanted_features(const struct virtio_spin_dev *dev)
 		f |= 1ULL << VSPIN_F_MQ;
 	/*
 	 * IN_ORDER binds how a ring uses its descriptors from the first one
-	 * on: not for rings started before any backend said what it offers
-	 * (server mode), and then not on this port at all (the features of
-	 * the first backend are the port's).
+	 * on: while the port runs, only if its rings were laid out for it
+	 * (not for rings started before any backend said what it offers,
+	 * in server mode); a stopped port lays them out again at its start.
 	 */
-	if (dev->features_known)
-		in_order = (dev->features & (1ULL << VSPIN_F_IN_ORDER)) != 0;
+	if (dev->started)
+		in_order = dev->features_known &&
+			   (dev->features & (1ULL << VSPIN_F_IN_ORDER)) != 0;
 	else
-		in_order = !dev->started;
+		in_order = true;
 	if (!in_order)
 		f &= ~(1ULL << VSPIN_F_IN_ORDER);
 	return f;
@@ -142,12 +143,14 @@ negotiate(struct virtio_spin_dev *dev)
 			dev->path, offered);
 		return -1;
 	}
-	if (dev->features_known &&
+	/* The running rings were laid out for the port's features. */
+	if (dev->started && dev->features_known &&
 	    (f & ~(1ULL << VSPIN_F_PROTOCOL_FEATURES)) !=
 		    (dev->features & ~(1ULL << VSPIN_F_PROTOCOL_FEATURES))) {
 		PMD_LOG(ERR,
 			"%s: backend offers features 0x%" PRIx64
-			", the port runs with 0x%" PRIx64 ": restart the port",
+			", the port runs with 0x%" PRIx64
+			": stop the port to take them",
 			dev->path, f, dev->features);
 		return -1;
 	}

@@ -433,6 +433,13 @@ dev_start(struct rte_eth_dev *eth_dev)
 	}
 	pthread_mutex_lock(&dev->lock);
 	was_shown = virtio_spin_link_shown(dev);
+	/*
+	 * No backend now: the rings are laid out for whichever comes next,
+	 * as in server mode before the first (the last one's features bind
+	 * nothing; wanted_features()).
+	 */
+	if (dev->vu.fd < 0)
+		dev->features_known = false;
 	r = init_queues(dev);
 	if (r == 0) {
 		dev->started = true;

@@ -14,6 +14,12 @@ Cases (argv[1]):
           fails its probe (exit status 1) with an error naming the path;
           the socket file stays, the first guest's link stays up, and a
           restarted host still reaches the first guest through it.
+  features_change
+          the backend (fake_backend, serving the rings) comes back
+          without EVENT_IDX: while the guest's port runs it is refused
+          ("stop the port to take them"), link down; after "port stop 0"
+          it is taken, and "port start 0" brings the link up with
+          EVENT_IDX off and packets flowing (rxonly).
 Topology: guest txonly (forwarding all along) -> host rxonly.
 Expect: link down within 5 s of the host quitting (or the port stopping),
 up within 10 s of a new host starting (or the port starting), and the
@@ -23,8 +29,9 @@ host receives packets afterwards.
 import os
 import sys
 
-from guestlib import (check, guest_pmd, harness, run, settle, sock_path,
-                      vhost_pmd)
+from fake_backend import FEATURES, FakeBackend, wait_until
+from guestlib import (EVENT_IDX, check, guest_pmd, harness, run, settle,
+                      sock_path, vhost_pmd)
 
 
 def host_rx(d, host):
@@ -88,7 +95,42 @@ def server_path_in_use():
                                                n1))
 
 
+def features_change():
+    refused = "stop the port to take them"
+    with harness.private_dir() as d:
+        path = sock_path(d)
+        be = FakeBackend(path, serve=True).start()
+        with guest_pmd(d, "rxonly") as guest:
+            guest.wait_link_up(0)
+            be.stop()
+            guest.wait_link_down(0, timeout=5)
+            os.unlink(path)
+            with FakeBackend(path, serve=True,
+                             features=FEATURES & ~(1 << EVENT_IDX)) as be2:
+                check(wait_until(lambda: refused in guest.log, 10),
+                      "a backend with other features was not refused "
+                      "while the port ran:\n" + guest.log[-1500:])
+                check(not guest.link_up(0), "link up with other features")
+                guest.cmd("port stop 0")
+                guest.cmd("port start 0")
+                guest.wait_link_up(0, timeout=10)
+                check("EVENT_IDX off" in guest.log,
+                      "the port did not take the new features:\n"
+                      + guest.log[-1500:])
+                guest.start_fwd()
+                check(wait_until(lambda: guest.xstats(0).get(
+                    "rx_q0_packets", 0) > 100, 10),
+                    "no packets after the restart: %r" % guest.xstats(0))
+                guest.stop_fwd()
+                print("ok: refused while running, taken after a stop "
+                      "(%d connections), %d packets"
+                      % (be2.conns, guest.xstats(0)["rx_q0_packets"]))
+
+
 def main():
+    if sys.argv[1] == "features_change":
+        features_change()
+        return
     if sys.argv[1] == "port":
         port_stop_start()
         return
