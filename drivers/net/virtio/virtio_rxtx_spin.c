@@ -176,15 +176,25 @@ free_ring_mbufs(struct vspin_vq_drv *vq)
 	}
 }
 
+/*
+ * The mergeable packet being assembled: its buffers are out of the ring
+ * and ours whatever the backend did, so this is always safe.
+ */
 void
-virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq)
+virtio_spin_rxq_drop_partial(struct virtio_spin_rxq *rxq)
 {
-	free_ring_mbufs(&rxq->vq);
 	if (rxq->mrg_head != NULL)
 		rte_pktmbuf_free(rxq->mrg_head);
 	rxq->mrg_head = rxq->mrg_tail = NULL;
 	rxq->mrg_left = 0;
 	rxq->mrg_multi = false;
+}
+
+void
+virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq)
+{
+	free_ring_mbufs(&rxq->vq);
+	virtio_spin_rxq_drop_partial(rxq);
 }
 
 void

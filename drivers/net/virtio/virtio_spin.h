@@ -334,6 +334,7 @@ int virtio_spin_tx_done_cleanup(void *txq, uint32_t free_cnt);
 int virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq);
 /* Free every mbuf still in a ring (stop). */
 void virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq);
+void virtio_spin_rxq_drop_partial(struct virtio_spin_rxq *rxq);
 void virtio_spin_txq_flush(struct virtio_spin_txq *txq);
 /* How the sleep path arms and disarms an rx queue's used ring. */
 extern const struct vspin_sleeper_ops virtio_spin_rx_sleeper_ops;

@@ -338,15 +338,23 @@ init_queues(struct virtio_spin_dev *dev)
 	/* Not connected yet (server mode): assume what we ask for. */
 	if (!dev->features_known)
 		event_idx = true;
+	/* All first: ethdev starts a port with a queue not set up. */
+	for (q = 0; q < dev->nb_qp; q++) {
+		if (d->rx_queues[q] == NULL || d->tx_queues[q] == NULL) {
+			PMD_LOG(ERR, "%s: queue %u not set up", dev->path, q);
+			return -EINVAL;
+		}
+	}
 	for (q = 0; q < dev->nb_qp; q++) {
 		struct virtio_spin_rxq *rxq = d->rx_queues[q];
 		struct virtio_spin_txq *txq = d->tx_queues[q];
 		struct vspin_vring vr;
 
-		if (rxq == NULL || txq == NULL) {
-			PMD_LOG(ERR, "%s: queue %u not set up", dev->path, q);
-			return -EINVAL;
-		}
+		/*
+		 * A packet half assembled when the last run stopped (not
+		 * flushed when the backend kept the ring): not this ring's.
+		 */
+		virtio_spin_rxq_drop_partial(rxq);
 		/* Both restart from 0, with their bases (bad_used in vq). */
 		memset(&rxq->vst, 0, sizeof(rxq->vst));
 		memset(&rxq->base.vst, 0, sizeof(rxq->base.vst));

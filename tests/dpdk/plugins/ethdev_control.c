@@ -8,7 +8,8 @@
  * statistics from another thread at any time). The port must:
  *   - answer stats and xstats (names, values, reset) without crashing,
  *     the same number of xstats for names and values;
- *   - refuse to start, with an error, while a queue is not set up;
+ *   - refuse to start, with an error, while a queue is not set up, and
+ *     keep no mbuf of the pool for it;
  *   - start once every queue is, and stop and close cleanly;
  *   - do the same after a reconfiguration to fewer queues.
  *
@@ -144,6 +145,7 @@ run_port(uint16_t port, struct rte_mempool *mp)
 	/* Rx interrupts too: their set-up walks the queues at start. */
 	struct rte_eth_conf conf = {.intr_conf = {.rxq = 1}};
 	struct rte_eth_dev_info info;
+	unsigned int avail;
 	bool virtio;
 	int r;
 
@@ -155,10 +157,15 @@ run_port(uint16_t port, struct rte_mempool *mp)
 	      "configure 2 queues");
 	check(setup_queue(port, 0, mp) == 0, "set up queue 0 of 2");
 	read_stats(port, "queue 1 not set up");
+	avail = rte_mempool_avail_count(mp);
 	r = rte_eth_dev_start(port);
 	check(r != 0, "start with queue 1 not set up: %d (must fail)", r);
 	if (r == 0)
 		rte_eth_dev_stop(port);
+	/* Nothing posted to the rings of a start that failed. */
+	check(rte_mempool_avail_count(mp) == avail,
+	      "mbufs free after the refused start: %u, before it %u",
+	      rte_mempool_avail_count(mp), avail);
 	read_stats(port, "after the refused start");
 	check(setup_queue(port, 1, mp) == 0, "set up queue 1");
 	set_mac(port, 1, "stopped");

@@ -7,7 +7,8 @@ Case ethdev_control
   net_vhost_spin0,iface=SOCK1,queues=2 and
   net_virtio_spin0,path=SOCK2,server=1,queues=2.
   Per port: configure 2 queues, set up queue 0 only, read stats and
-  xstats (names, values, reset), start (must fail), set up queue 1, set
+  xstats (names, values, reset), start (must fail, and leave the
+  pool's free mbufs as they were), set up queue 1, set
   a MAC address (stopped, then again started: read back the same); on
   2 KB mbufs, stopped, MTU 9000 (taken), start (net_virtio_spin must
   refuse), MTU 1500, start, read them again, tx_done_cleanup (0:
