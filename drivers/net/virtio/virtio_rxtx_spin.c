@@ -530,7 +530,7 @@ static bool
 rx_sleeper_arm(void *ctx, uint16_t k)
 {
 	struct virtio_spin_rxq *rxq = ctx;
-	uint16_t most = (uint16_t)vspin_policy_arm_max(rxq->vq.vr.num);
+	uint16_t most = (uint16_t)vspin_policy_arm_max(rxq->vq.vr.num), posted;
 
 	/*
 	 * While we sleep the backend may fill every buffer we have: post
@@ -539,6 +539,16 @@ rx_sleeper_arm(void *ctx, uint16_t k)
 	 */
 	rx_refill_from(rxq, RTE_MIN(RX_REFILL_BATCH / 2, rxq->vq.vr.num / 8),
 		       true);
+	/*
+	 * Only an entry the backend can fill: with the pool short of mbufs
+	 * fewer buffers are posted, and a sleep for more would last until
+	 * its timeout. None posted: stay awake, to post some.
+	 */
+	posted = (uint16_t)(rxq->vq.vr.num - rxq->vq.num_free);
+	if (posted == 0)
+		return true;
+	if (most > posted)
+		most = posted;
 	/*
 	 * used_event = the k-th next entry, fence, recheck (vspin_handshake.h):
 	 * never so far that a burst could not follow it into the ring.
