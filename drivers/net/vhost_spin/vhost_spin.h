@@ -19,6 +19,7 @@
 #include <ethdev_driver.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_vhost.h>
 
 #include "vhost_spin_lookahead.h"
 #include "vspin_policy.h"
@@ -105,6 +106,18 @@ vhost_spin_basic_reset(const struct vhost_spin_qcounts *cnt,
 	vspin_count_reset(&cnt->pkts, &base->cnt.pkts);
 	vspin_count_reset(&cnt->bytes, &base->cnt.bytes);
 	vspin_count_reset(&cnt->errors, &base->cnt.errors);
+}
+
+/*
+ * Entries the guest has made available and we have not taken. DPDK
+ * 22.11's rte_vhost_rx_queue_count() subtracts the two 16-bit indexes as
+ * ints, so across the index's wrap it returns about 4e9: the difference
+ * is modulo 2^16.
+ */
+static inline uint16_t
+vhost_spin_avail_pending(int vid, uint16_t vring)
+{
+	return (uint16_t)rte_vhost_rx_queue_count(vid, vring);
 }
 
 /* Host receive: the guest's transmit ring. */

@@ -323,7 +323,7 @@ vhost_spin_rx_queue_count(void *queue)
 	uint32_t n = 0;
 
 	if (vhost_spin_gate_enter(&q->gate)) {
-		n = rte_vhost_rx_queue_count(q->vid, q->vring);
+		n = vhost_spin_avail_pending(q->vid, q->vring);
 		vhost_spin_gate_leave(&q->gate);
 	}
 	return n;

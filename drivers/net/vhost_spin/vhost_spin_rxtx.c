@@ -124,7 +124,7 @@ recheck:
 	 * avail_event load (vspin_producer_publish on the guest side).
 	 */
 	vspin_full_fence();
-	return rte_vhost_rx_queue_count(q->vid, q->vring) >= k;
+	return vhost_spin_avail_pending(q->vid, q->vring) >= k;
 }
 
 /*
@@ -155,9 +155,8 @@ static uint16_t
 sleeper_pending(void *ctx)
 {
 	struct vhost_spin_rxq *q = ctx;
-	uint32_t n = rte_vhost_rx_queue_count(q->vid, q->vring);
 
-	return n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
+	return vhost_spin_avail_pending(q->vid, q->vring);
 }
 
 static const struct vspin_sleeper_ops rxq_sleeper_ops = {
