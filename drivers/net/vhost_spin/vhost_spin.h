@@ -130,6 +130,7 @@ struct vhost_spin_rxq {
 	bool spin;	     /* the policy may arm and sleep (mode != poll) */
 	bool vlan_strip;     /* RTE_ETH_RX_OFFLOAD_VLAN_STRIP (vspin_vlan.h) */
 	bool armed;	     /* avail_event asks the guest to kick */
+	bool quiet_pending;  /* a new ring: tell the library to stay quiet */
 	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
 	struct rte_mempool *mb_pool;
 	struct vhost_spin_lookahead ahead; /* prefetches the next packets */

@@ -113,6 +113,8 @@ vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	if (!vhost_spin_gate_enter(&q->gate))
 		return 0; /* no ring; attach signals when one comes */
 	fd = q->kickfd_lib;
+	/* The application sets the notification state from now on. */
+	q->quiet_pending = false;
 	/*
 	 * Old kicks would wake an application that watches the fd level-
 	 * triggered (rte_eth_dev_rx_intr_ctl_q_get_fd) for nothing: drop

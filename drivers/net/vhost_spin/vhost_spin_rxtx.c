@@ -180,6 +180,10 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		vspin_sleeper_poll_detached(&q->sleeper, may_block);
 		return 0;
 	}
+	if (unlikely(q->quiet_pending)) {
+		q->quiet_pending = false;
+		vhost_spin_rxq_disarm(q);
+	}
 	/* A batch still filling while the lcore's other queues work. */
 	n = vspin_sleeper_holds(&q->sleeper) ? 0 : rx_dequeue(q, pkts, nb);
 	vhost_spin_lookahead_rx(&q->ahead, &q->ahead_clock, q->vid, q->vring, n,

@@ -81,6 +81,14 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	}
 	q->vid = p->vid;
 	q->armed = false; /* a new ring: nothing asked of the guest yet */
+	/*
+	 * But the library re-applies the last notification state we set
+	 * when it enables a vring, and a queue that slept when its gate
+	 * closed never disarmed (no ring ops while detached): a guest
+	 * without EVENT_IDX would kick at every burst. The first burst in
+	 * the gate quiets it (not here: the library's vring locks are held).
+	 */
+	q->quiet_pending = true;
 	q->kickfd_lib = -1;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0) {
 		q->kickfd_lib = vr.kickfd;

@@ -17,6 +17,15 @@ load_stock_guest: stock virtio_user -> net_vhost_spin spin:50 under load:
   the kicks the guest wrote into the host's kick eventfd (its counter in
   /proc, not drained while the host never sleeps) per million packets
   stay below 1000.
+load_stock_guest_hotplug: net_vhost_spin spin:50 (sleep_max_us=1000000,
+  both ports of the host's lcore) asleep on an idle stock virtio_user
+  guest (dynamic hugepage memory), which then attaches a second port
+  with 32768-entry rings: its memory grows (port 0's table is sent
+  again), and virtio_user disables port 0's vrings, sends the new table
+  and enables them again while our queue is armed. Then load as in
+  load_stock_guest: kicks per million below 1000 (the library re-applies
+  the armed state it last had when it enables the vring; our first burst
+  on the new ring quiets it, and a sleep-and-wake would later).
 idle_GUEST_MODE[_2q]: host net_vhost_spin in MODE (spin:50 or adaptive)
   with sleep_max_us=1000000, guest GUEST (stock or ours), both forwarding
   and idle (_2q: two queue pairs on one lcore, which sleeps only when both
@@ -109,6 +118,31 @@ def load_ours_ours_poll():
     ours_ours("poll", none)
 
 
+def stock_guest_kicks(H, G, kickfd, what):
+    hl.fwd(H, "rxonly")
+    hl.fwd(G, "txonly")
+    time.sleep(0.3)
+    s0 = H.xstats(0)["rx_q0_sleeps"]
+    e0 = hl.h.eventfd_counts(H.pid).get(kickfd, 0)
+    p0 = H.port_stats(0)["rx_packets"]
+    time.sleep(0.7)
+    e1 = hl.h.eventfd_counts(H.pid).get(kickfd, 0)
+    p1 = H.port_stats(0)["rx_packets"]
+    s1 = H.xstats(0)["rx_q0_sleeps"]
+    G.stop_fwd()
+    H.stop_fwd()
+    pkts = p1 - p0
+    # A sleep drains the counter: then count at least 1 kick per sleep
+    # (each wake-up was a kick or a timeout).
+    kicks = max(e1 - e0, 0) + (s1 - s0)
+    pm = per_million(kicks, pkts)
+    print("%s: stock guest->host: %d packets, %d kicks (+%d sleeps), "
+          "%.1f per million" % (what, pkts, max(e1 - e0, 0), s1 - s0, pm))
+    check(pkts > 100000, "%s: host received only %d packets" % (what, pkts))
+    check(pm < BOUND, "%s: stock guest kicks %.1f per million packets "
+          "(bound %d)" % (what, pm, BOUND))
+
+
 def load_stock_guest():
     with hl.h.private_dir() as d:
         sock = d + "/vhost.sock"
@@ -120,29 +154,38 @@ def load_stock_guest():
                 kickfd = hl.h.vhost_kick_fds(H.log).get(1)
                 check(kickfd is not None,
                       "no 'vring kick idx:1' line in the host log")
-                hl.fwd(H, "rxonly")
-                hl.fwd(G, "txonly")
-                time.sleep(0.3)
-                s0 = H.xstats(0)["rx_q0_sleeps"]
-                e0 = hl.h.eventfd_counts(H.pid).get(kickfd, 0)
-                p0 = H.port_stats(0)["rx_packets"]
-                time.sleep(0.7)
-                e1 = hl.h.eventfd_counts(H.pid).get(kickfd, 0)
-                p1 = H.port_stats(0)["rx_packets"]
-                s1 = H.xstats(0)["rx_q0_sleeps"]
-                G.stop_fwd()
-                H.stop_fwd()
-                pkts = p1 - p0
-                # A sleep drains the counter: then count at least 1 kick
-                # per sleep (each wake-up was a kick or a timeout).
-                kicks = max(e1 - e0, 0) + (s1 - s0)
-                pm = per_million(kicks, pkts)
-                print("stock guest->host: %d packets, %d kicks (+%d sleeps)"
-                      ", %.1f per million" % (pkts, max(e1 - e0, 0),
-                                              s1 - s0, pm))
-                check(pkts > 100000, "host received only %d packets" % pkts)
-                check(pm < BOUND, "stock guest kicks %.1f per million "
-                      "packets (bound %d)" % (pm, BOUND))
+                stock_guest_kicks(H, G, kickfd, "spin:50")
+
+
+def load_stock_guest_hotplug():
+    with hl.h.private_dir() as d:
+        s0, s1 = d + "/vhost0.sock", d + "/vhost1.sock"
+        H = hl.h.Testpmd(
+            "host", fwd_lcore=1, plugins=[hl.h.plugin("vhost_spin")],
+            vdevs=["net_vhost_spin0,iface=%s,spin_mode=spin:50,"
+                   "sleep_max_us=%d" % (s0, hl.h.SLEEP_MAX_US),
+                   "net_vhost_spin1,iface=%s,spin_mode=spin:50" % s1],
+            log_levels=["lib.vhost.config:debug"])
+        with H, hl.guest("stock", s0,
+                         mem=["--single-file-segments"]) as G:
+            H.wait_link_up(0)
+            G.wait_link_up(0)
+            kickfd = hl.h.vhost_kick_fds(H.log).get(1)
+            check(kickfd is not None,
+                  "no 'vring kick idx:1' line in the host log")
+            hl.fwd(H, "rxonly")
+            time.sleep(0.5)  # the policy reaches its sleep
+            s0_ = H.xstats(0)["rx_q0_sleeps"]
+            check(s0_ > 0, "the idle host queue never slept")
+            H.stop_fwd()
+            tables = H.log.count("VHOST_USER_SET_MEM_TABLE")
+            G.cmd("port attach net_virtio_user1,path=%s,"
+                  "queue_size=32768" % s1, timeout=20)
+            G.cmd("port start 1", timeout=20)
+            check(H.log.count("VHOST_USER_SET_MEM_TABLE") > tables + 1,
+                  "the guest's memory did not grow: no table sent again "
+                  "on port 0")
+            stock_guest_kicks(H, G, kickfd, "after the guest's hotplug")
 
 
 def sleeps(H, queues):
@@ -211,6 +254,7 @@ CASES = {
     "load_ours_ours": load_ours_ours,
     "load_ours_ours_poll": load_ours_ours_poll,
     "load_stock_guest": load_stock_guest,
+    "load_stock_guest_hotplug": load_stock_guest_hotplug,
     "idle_stock_spin": lambda: idle("stock", "spin:50"),
     "idle_ours_spin": lambda: idle("ours", "spin:50"),
     "idle_stock_adaptive": lambda: idle("stock", "adaptive"),
