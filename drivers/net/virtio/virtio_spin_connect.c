@@ -248,10 +248,18 @@ virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
 		if (rxq->vq.call.event_idx && !ev) {
 			rxq->vq.kick.event_idx = rxq->vq.call.event_idx = false;
 			txq->vq.kick.event_idx = txq->vq.call.event_idx = false;
-			vspin_consumer_disarm(&rxq->vq.call);
-			vspin_consumer_disarm(&txq->vq.call);
 			vspin_policy_set_ring(&rxq->policy, rxq->vq.vr.num,
 					      false);
+		}
+		/*
+		 * Quiet for the new backend: a queue that slept when the
+		 * last one left stays armed (no ring ops while detached).
+		 * Not when the rings are only paused (memory table, link
+		 * up), where the lcore may sleep armed.
+		 */
+		if (!dev->link_up) {
+			vspin_consumer_disarm(&rxq->vq.call);
+			vspin_consumer_disarm(&txq->vq.call);
 		}
 		rxq->mrg_rxbuf =
 			virtio_spin_has_feature(dev, VSPIN_F_MRG_RXBUF);
