@@ -296,6 +296,7 @@ int virtio_spin_parse_devargs(struct virtio_spin_dev *dev, const char *name,
  * Called with dev->lock held unless said otherwise.
  */
 void virtio_spin_publish_link(struct virtio_spin_dev *dev);
+void virtio_spin_reset_connection(struct virtio_spin_dev *dev);
 void virtio_spin_set_link(struct virtio_spin_dev *dev, bool up);
 /* The link the application sees: rings with the backend, memory shared. */
 bool virtio_spin_link_shown(const struct virtio_spin_dev *dev);

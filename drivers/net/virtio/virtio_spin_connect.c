@@ -310,12 +310,12 @@ schedule_reconnect(struct virtio_spin_dev *dev)
 /*
  * A backend that is still connected but out of step, misbehaving or
  * leaving: stop watching its socket, close it and start again as for a
- * dead peer.
- * Control thread (never from virtio_spin_sock_event itself), lock held: virtio_spin_sock_event
- * only try-locks, so waiting for it here cannot deadlock.
+ * dead peer. Control thread (never from virtio_spin_sock_event()
+ * itself), lock held: that callback only try-locks, so waiting for it
+ * here cannot deadlock.
  */
-static void
-reset_connection(struct virtio_spin_dev *dev)
+void
+virtio_spin_reset_connection(struct virtio_spin_dev *dev)
 {
 	if (dev->vu.fd < 0)
 		return;
@@ -363,7 +363,7 @@ virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
 			"vrings %u to %u stay with it (not freed)",
 			dev->path, i, i, n - 1);
 	}
-	reset_connection(dev);
+	virtio_spin_reset_connection(dev);
 }
 
 /* For virtio_spin_mem.c: stop the rings, hand them over again. */
@@ -460,8 +460,8 @@ virtio_spin_sock_event(void *arg)
 
 	/*
 	 * Busy: a control path waits for a reply (this data) and reads it,
-	 * or dev_close()/reset_connection() wait for this callback to return.
-	 * Only try: blocking here could deadlock with them.
+	 * or dev_close() or virtio_spin_reset_connection() waits for this
+	 * callback to return. Only try: blocking could deadlock with them.
 	 */
 	if (pthread_mutex_trylock(&dev->lock) != 0)
 		return;

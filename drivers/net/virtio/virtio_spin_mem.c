@@ -255,7 +255,7 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	if (!dev->closing && dev->vu.fd >= 0) {
 		was_shown = virtio_spin_link_shown(dev);
 		was_unshared = dev->mem_unshared;
-		if (mem_update(dev, was_free ? addr : NULL, len, &paused) < 0)
+		if (mem_update(dev, was_free ? addr : NULL, len, &paused) < 0) {
 			PMD_LOG_AT(was_unshared && dev->mem_unshared ?
 					   RTE_LOG_DEBUG :
 					   RTE_LOG_ERR,
@@ -267,12 +267,20 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 				   addr,
 				   dev->mem_unshared ? "; the link shows down" :
 						       "");
-		else
+			/*
+			 * A reply that never came (or a garbled one): the
+			 * rings may be left disabled, and the connection is
+			 * out of step. Start again, as for a dead backend.
+			 */
+			if (dev->vu.broken)
+				virtio_spin_reset_connection(dev);
+		} else {
 			PMD_LOG(INFO,
 				"%s: memory table sent again (%s of %zu bytes "
 				"at %p%s)",
 				dev->path, was_free ? "free" : "allocation",
 				len, addr, paused ? ", rings paused" : "");
+		}
 		/*
 		 * The event not from here: the application's callback may
 		 * allocate, and EAL holds the memory lock for writing.

@@ -50,6 +50,13 @@ guest testpmd):
                            lock held: "port stop 0" returns within 10 s;
                            then a real backend takes the socket and
                            "port start 0" brings the link up.
+  bad_backend_table_silent dynamic hugepage memory: the backend never
+                           answers a memory table sent again after the
+                           guest's memory grew (a second port's big
+                           rings; reply_timeout_ms=500): the guest resets
+                           the connection and connects again (a second
+                           connection, answered: link up), instead of
+                           keeping one whose rings it left disabled.
   bad_backend_stray_byte   after the link is up the backend sends one byte
                            nobody asked for: the guest logs it, drops the
                            connection (link down), its interrupt thread
@@ -327,8 +334,46 @@ def backlog_full():
                   "new backend got the guest back" % took)
 
 
+def table_silent():
+    tables = []  # sent to the first connection once the link was up
+    armed = False
+
+    def rule(conn, req):
+        if req != "SET_MEM_TABLE" or conn != 1 or not armed:
+            return None
+        tables.append(conn)
+        return "silent"
+
+    with harness.private_dir() as d:
+        path, other = (os.path.join(d, n) for n in ("a.sock", "b.sock"))
+        with FakeBackend(path, rule=rule, queues=8) as be, \
+                FakeBackend(other, queues=8), \
+                harness.Testpmd(
+                    "guest", vdevs=["net_virtio_spin0,path=%s,queues=8,"
+                                    "reply_timeout_ms=500" % path],
+                    plugins=[harness.plugin("virtio")], fwd_lcore=1,
+                    mem=["--single-file-segments"],
+                    args=["--rxq=8", "--txq=8"],
+                    log_levels=["pmd.net.virtio_spin:info"]) as g:
+            g.wait_link_up(0)
+            armed = True
+            g.cmd("port attach net_virtio_spin1,path=%s,queues=8" % other,
+                  timeout=20)
+            for q in range(8):
+                g.cmd("port config 1 txq %d ring_size 32768" % q)
+            g.cmd("port start 1", timeout=20)
+            check(tables, "the guest's memory did not grow: no table "
+                  "sent again to port 0")
+            check(wait_until(lambda: be.conns >= 2 and g.link_up(0), 10),
+                  "no new connection after the table got no answer "
+                  "(%d connections):\n%s" % (be.conns, g.log[-2000:]))
+            print("ok: a table sent again got no answer, connection "
+                  "reset, link up on connection %d" % be.conns)
+
+
 def main():
     cases = {
+        "bad_backend_table_silent": table_silent,
         "bad_backend_backlog_full": backlog_full,
         "bad_backend_slow_reply": slow_reply,
         "bad_backend_start_refused": start_refused,
