@@ -78,6 +78,37 @@ vhost_spin_gate_leave(struct vhost_spin_gate *g)
 	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * The ring addresses the library hands out without a lock
+ * (rte_vhost_get_vhost_vring()) stay valid while the lcore holds this: a
+ * message that remaps guest memory or moves a ring (SET_MEM_TABLE,
+ * SET_VRING_ADDR) closes it and waits, in a hook of ours, before the
+ * library handles it, and the lcore skips its own stores to avail_event
+ * meanwhile (the library's calls lock the vring; those stores cannot).
+ * Dekker as the gate; zeroed is open. The lcore's section takes no lock,
+ * so the wait is safe with the library's vring locks held.
+ */
+struct vhost_spin_ring_hold {
+	uint32_t closed; /* written by the control side */
+	uint32_t busy;	 /* written by the polling lcore */
+};
+
+static inline bool
+vhost_spin_ring_hold(struct vhost_spin_ring_hold *h)
+{
+	__atomic_store_n(&h->busy, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&h->closed, __ATOMIC_SEQ_CST))
+		return true;
+	__atomic_store_n(&h->busy, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+static inline void
+vhost_spin_ring_release(struct vhost_spin_ring_hold *h)
+{
+	__atomic_store_n(&h->busy, 0, __ATOMIC_RELEASE);
+}
+
 struct vhost_spin_port;
 
 /* A queue's own counters (besides the lookahead's and lib/vspin's). */
@@ -127,10 +158,11 @@ struct vhost_spin_rxq {
 	uint16_t vring; /* virtqueue index in the device (2 * qid + 1) */
 	uint16_t qid;
 	uint16_t port_id;
-	bool spin;	     /* the policy may arm and sleep (mode != poll) */
-	bool vlan_strip;     /* RTE_ETH_RX_OFFLOAD_VLAN_STRIP (vspin_vlan.h) */
-	bool armed;	     /* avail_event asks the guest to kick */
-	bool quiet_pending;  /* a new ring: tell the library to stay quiet */
+	bool spin;	    /* the policy may arm and sleep (mode != poll) */
+	bool vlan_strip;    /* RTE_ETH_RX_OFFLOAD_VLAN_STRIP (vspin_vlan.h) */
+	bool armed;	    /* avail_event asks the guest to kick */
+	bool quiet_pending; /* a new ring: tell the library to stay quiet */
+	struct vhost_spin_ring_hold hold; /* around our avail_event stores */
 	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
 	struct rte_mempool *mb_pool;
 	struct vhost_spin_lookahead ahead; /* prefetches the next packets */
@@ -172,7 +204,8 @@ struct vhost_spin_txq {
 	uint16_t target;
 	uint16_t qid;
 	uint16_t quiet_mark; /* as in the rxq: we consume its avail ring */
-	bool vlan_insert;    /* RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h) */
+	struct vhost_spin_ring_hold hold; /* as in the rxq */
+	bool vlan_insert; /* RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h) */
 	struct vhost_spin_lookahead ahead;
 	struct vhost_spin_port *port;
 

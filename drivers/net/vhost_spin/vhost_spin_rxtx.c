@@ -60,7 +60,8 @@ avail_event_of(const struct rte_vhost_vring *vr)
  * looked up only when a move is due.
  */
 static inline void
-keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring, uint16_t *mark)
+keep_quiet(struct vhost_spin_port *p, struct vhost_spin_ring_hold *hold,
+	   int vid, uint16_t vring, uint16_t *mark)
 {
 	struct rte_vhost_vring vr;
 	uint16_t last_avail, last_used;
@@ -70,7 +71,10 @@ keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring, uint16_t *mark)
 	if (rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) ||
 	    !vspin_quiet_step_done(last_avail, *mark))
 		return;
-	if (rte_vhost_get_vhost_vring(vid, vring, &vr) == 0) {
+	if (!vhost_spin_ring_hold(hold))
+		return; /* the next burst tries again */
+	if (rte_vhost_get_vhost_vring(vid, vring, &vr) == 0 &&
+	    vr.used != NULL) {
 		struct vspin_notify_dir d = {
 			.event = avail_event_of(&vr),
 			.event_idx = true,
@@ -78,6 +82,7 @@ keep_quiet(struct vhost_spin_port *p, int vid, uint16_t vring, uint16_t *mark)
 
 		vspin_consumer_keep_quiet(&d, last_avail, mark, vr.size);
 	}
+	vhost_spin_ring_release(hold);
 }
 
 /*
@@ -104,17 +109,23 @@ vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k)
 	 * Coalescing: move avail_event k - 1 entries further, as the library
 	 * has no call for it. Both are the library's own view of the ring.
 	 */
-	if (k > 1 && rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
-	    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
-				     &last_used) == 0) {
-		uint32_t most = vspin_policy_arm_max(vr.size);
+	if (k > 1 && vhost_spin_ring_hold(&q->hold)) {
+		if (rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
+		    vr.used != NULL &&
+		    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
+					     &last_used) == 0) {
+			uint32_t most = vspin_policy_arm_max(vr.size);
 
-		if (k > most)
-			k = (uint16_t)most; /* a live ring: most >= 1 */
-		vspin_store16(avail_event_of(&vr),
-			      (uint16_t)(last_avail + k - 1));
+			if (k > most)
+				k = (uint16_t)most; /* a live ring: >= 1 */
+			vspin_store16(avail_event_of(&vr),
+				      (uint16_t)(last_avail + k - 1));
+		} else {
+			k = 1;
+		}
+		vhost_spin_ring_release(&q->hold);
 	} else {
-		k = 1;
+		k = 1; /* as the library armed it: the next entry */
 	}
 recheck:
 	/*
@@ -189,7 +200,7 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	vhost_spin_lookahead_rx(&q->ahead, &q->ahead_clock, q->vid, q->vring, n,
 				nb, n > 0 ? pkts[n - 1]->pkt_len : 0);
 	if (n > 0 && !q->armed)
-		keep_quiet(q->port, q->vid, q->vring, &q->quiet_mark);
+		keep_quiet(q->port, &q->hold, q->vid, q->vring, &q->quiet_mark);
 	/*
 	 * After a sleep, no second dequeue here: the application polls
 	 * again at once, and what that poll finds reaches the policy. (A
@@ -297,7 +308,7 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 					last_len);
 	/* We never arm the guest's receive ring: no kick is wanted. */
 	if (sent > 0)
-		keep_quiet(q->port, q->vid, vring, &q->quiet_mark);
+		keep_quiet(q->port, &q->hold, q->vid, vring, &q->quiet_mark);
 	vhost_spin_gate_leave(&q->gate);
 
 	/* The library copied them: the mbufs sent are ours to free. */

@@ -89,6 +89,8 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	 * the gate quiets it (not here: the library's vring locks are held).
 	 */
 	q->quiet_pending = true;
+	/* A hook that never reopened it (a message the library refused). */
+	__atomic_store_n(&q->hold.closed, 0, __ATOMIC_RELEASE);
 	q->kickfd_lib = -1;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0) {
 		q->kickfd_lib = vr.kickfd;
@@ -124,6 +126,7 @@ txq_gate(struct vhost_spin_port *p, struct vhost_spin_txq *q, bool open)
 		return;
 	}
 	q->vid = p->vid;
+	__atomic_store_n(&q->hold.closed, 0, __ATOMIC_RELEASE); /* as rxq */
 	vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring, p->features);
 	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
 }
@@ -246,19 +249,14 @@ vhost_spin_drain_gates(struct vhost_spin_port *p)
  * it handles it, and a frontend may send one while its rings run. Each
  * open queue's lookahead (which reads the rings from the lcore, outside
  * the library's locks) closes before the library handles the message and
- * opens again after it, with the new table. Request numbers: the
- * vhost-user spec's (the message starts with its 32-bit request).
+ * opens again after it, with the new table; so do the queues' ring holds
+ * (vhost_spin.h), also around new ring addresses (the library drops a
+ * ring's translation while it handles them; QEMU sends them again when
+ * a migration starts). Request numbers: the vhost-user spec's (the
+ * message starts with its 32-bit request).
  */
 #define VU_REQ_SET_MEM_TABLE 5
-
-static bool
-is_mem_table(const void *msg)
-{
-	uint32_t req;
-
-	memcpy(&req, msg, sizeof(req));
-	return req == VU_REQ_SET_MEM_TABLE;
-}
+#define VU_REQ_SET_VRING_ADDR 9
 
 /* One queue's lookahead: closed, or reopened if its gate is open. */
 static unsigned int
@@ -299,20 +297,58 @@ lookahead_all(struct vhost_spin_port *p, bool open)
 	return opened;
 }
 
+/* Control side of struct vhost_spin_ring_hold. */
+static void
+ring_hold_set(struct vhost_spin_ring_hold *h, bool open)
+{
+	if (open) {
+		__atomic_store_n(&h->closed, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	__atomic_store_n(&h->closed, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&h->busy, __ATOMIC_SEQ_CST))
+		rte_pause();
+}
+
+static void
+ring_holds_all(struct vhost_spin_port *p, bool open)
+{
+	struct rte_eth_dev_data *d = p->dev->data;
+	uint16_t i;
+
+	for (i = 0; d->rx_queues != NULL && i < d->nb_rx_queues; i++) {
+		struct vhost_spin_rxq *q = d->rx_queues[i];
+
+		if (q != NULL)
+			ring_hold_set(&q->hold, open);
+	}
+	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
+		struct vhost_spin_txq *q = d->tx_queues[i];
+
+		if (q != NULL)
+			ring_hold_set(&q->hold, open);
+	}
+}
+
 static enum rte_vhost_msg_result
 lookahead_hook(int vid, void *msg, bool open)
 {
 	struct vhost_spin_port *p;
 	unsigned int n = 0;
+	uint32_t req;
 
-	if (!is_mem_table(msg))
+	memcpy(&req, msg, sizeof(req));
+	if (req != VU_REQ_SET_MEM_TABLE && req != VU_REQ_SET_VRING_ADDR)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	p = port_of_vid(vid);
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	pthread_mutex_lock(&p->lock);
-	if (p->attached && p->vid == vid)
-		n = lookahead_all(p, open);
+	if (p->attached && p->vid == vid) {
+		ring_holds_all(p, open);
+		if (req == VU_REQ_SET_MEM_TABLE)
+			n = lookahead_all(p, open);
+	}
 	pthread_mutex_unlock(&p->lock);
 	if (n > 0)
 		VHOST_SPIN_LOG(INFO,
