@@ -89,6 +89,21 @@ vhost_spin_stop(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/*
+ * The vhost callbacks walk the queues under the port's lock (a memory
+ * table may come while the application sets a stopped port's queues up
+ * again): a queue leaves the array, and joins it set up, under it.
+ */
+static void
+queue_publish(struct rte_eth_dev *dev, void **slot, void *q)
+{
+	struct vhost_spin_port *p = dev->data->dev_private;
+
+	pthread_mutex_lock(&p->lock);
+	*slot = q;
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void
 vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 {
@@ -96,16 +111,18 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (q == NULL)
 		return;
+	queue_publish(dev, &dev->data->rx_queues[qid], NULL);
 	vhost_spin_rxq_quiesce(q);
 	rte_free(q);
-	dev->data->rx_queues[qid] = NULL;
 }
 
 static void
 vhost_spin_txq_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	rte_free(dev->data->tx_queues[qid]);
-	dev->data->tx_queues[qid] = NULL;
+	void *q = dev->data->tx_queues[qid];
+
+	queue_publish(dev, &dev->data->tx_queues[qid], NULL);
+	rte_free(q);
 }
 
 static int
@@ -153,7 +170,7 @@ vhost_spin_rxq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->intr_fd = -1;
 	q->vlan_strip = vspin_vlan_strip_on(dev);
 	vhost_spin_rxq_init_policy(q, &p->args.policy);
-	dev->data->rx_queues[qid] = q;
+	queue_publish(dev, &dev->data->rx_queues[qid], q);
 	return 0;
 }
 
@@ -175,7 +192,7 @@ vhost_spin_txq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->target = q->vring;
 	q->vid = -1;
 	q->vlan_insert = vspin_vlan_insert_on(dev, conf);
-	dev->data->tx_queues[qid] = q;
+	queue_publish(dev, &dev->data->tx_queues[qid], q);
 	return 0;
 }
 
