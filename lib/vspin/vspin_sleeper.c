@@ -14,6 +14,13 @@
 #include "vspin_eventfd.h"
 #include "vspin_sleeper.h"
 
+/*
+ * fd_next: an fd handed over and not yet taken, -1 for nothing handed
+ * over, FD_NONE for "no fd from now on" (the new ring has none: the
+ * queue must not sleep on the last ring's).
+ */
+#define FD_NONE (-2)
+
 /* One member of a group; written by the owner except `dead`. */
 struct vspin_slot {
 	bool used;
@@ -209,7 +216,7 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 	__atomic_store_n(&s->group, g, __ATOMIC_RELEASE);
 }
 
-/* Owner: take an fd the control plane handed over. */
+/* Owner: take an fd the control plane handed over (or none). */
 static void
 take_fd(struct vspin_sleeper *s)
 {
@@ -217,6 +224,8 @@ take_fd(struct vspin_sleeper *s)
 
 	if (fd == -1)
 		return;
+	if (fd == FD_NONE)
+		fd = -1;
 	/* Ours alone: no other thread sleeps on it (vspin_sleeper.h). */
 	if (s->fd >= 0)
 		close(s->fd);
@@ -595,7 +604,8 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 void
 vspin_sleeper_give_fd(struct vspin_sleeper *s, int fd)
 {
-	int old = __atomic_exchange_n(&s->fd_next, fd, __ATOMIC_ACQ_REL);
+	int old = __atomic_exchange_n(&s->fd_next, fd >= 0 ? fd : FD_NONE,
+				      __ATOMIC_ACQ_REL);
 
 	/* One the owner never took is still ours to close. */
 	if (old >= 0)

@@ -84,7 +84,7 @@ struct vspin_sleeper {
 	uint32_t nap_us;    /* ovs_sleep: the nap owed before the next poll */
 	/* Shared with the control plane (atomics). */
 	struct vspin_sleep_group *group; /* the owner's group, or NULL */
-	int fd_next;			 /* handed over, not yet taken, or -1 */
+	int fd_next; /* handed over, not yet taken; -1 or FD_NONE (.c) */
 };
 
 /* Before first use: no fd, no group. ops and policy stay the caller's. */
@@ -170,7 +170,8 @@ bool vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block);
 
 /*
  * Control plane: the queue's new eventfd (ownership passes to the
- * sleeper; -1 for none). Wakes the owner so it takes it at once.
+ * sleeper; -1 for none: the queue then polls only, and closes the fd it
+ * had). Wakes the owner so it takes it at once.
  */
 void vspin_sleeper_give_fd(struct vspin_sleeper *s, int fd);
 

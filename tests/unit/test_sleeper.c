@@ -764,8 +764,15 @@ test_give_fd(void)
 	VT_CHECK(q.why == VSPIN_WAKE_NOTIFIED && q.st.wakeups == 1,
 		 "on fd2: why %d wakeups %llu, expected NOTIFIED 1", (int)q.why,
 		 (unsigned long long)q.st.wakeups);
+	/* No fd from now on (a ring without one): poll only, fd2 closed. */
+	vspin_sleeper_give_fd(&q.s, -1);
+	r2 = qpoll(&q, 0, true, &us);
+	VT_CHECK(!r2 && us < QUICK_US && q.s.fd == -1,
+		 "after give_fd(-1): slept %d (%llu us), fd %d, expected no "
+		 "sleep and no fd",
+		 r2, (unsigned long long)us, q.s.fd);
+	VT_CHECK(fd_closed(fd2), "fd2 %d still open after give_fd(-1)", fd2);
 	queue_close(&q);
-	VT_CHECK(fd_closed(fd2), "fd2 %d still open after release", fd2);
 }
 
 /* Case 5, part 1, on T3 (the owner). */
