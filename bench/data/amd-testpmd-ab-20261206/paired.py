@@ -1,11 +1,34 @@
-import csv,statistics as st,sys
-rows=list(csv.DictReader(open(sys.argv[1])))
-d={}
-for r in rows: d[(int(r['round']),r['frontend'],r['metric'])]=float(r['mpps'])
-n=max(k[0] for k in d)+1
-for m in ('io','g2h','h2g'):
-    rat=sorted(d[(k,'virtio_spin',m)]/d[(k,'virtio_user',m)] for k in range(n))
-    q=lambda f: rat[int(f*(len(rat)-1))]
-    print(m, 'q1 %.3f med %.3f q3 %.3f min %.3f max %.3f'%(q(.25),st.median(rat),q(.75),rat[0],rat[-1]))
-    print('  user', [round(d[(k,'virtio_user',m)],1) for k in range(n)])
-    print('  spin', [round(d[(k,'virtio_spin',m)],1) for k in range(n)])
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Per-round ratios of a bench/virtio_user_vs_spin.sh CSV: for each
+metric, virtio_spin / virtio_user of the same round, as the median
+[first quartile - third quartile] and min-max, then each frontend's
+Mpps round by round.
+
+usage: paired.py CSV
+"""
+import csv
+import statistics
+import sys
+
+
+def main(path):
+    with open(path) as f:
+        d = {(int(r["round"]), r["frontend"], r["metric"]): float(r["mpps"])
+             for r in csv.DictReader(f)}
+    rounds = sorted({k[0] for k in d})
+    for m in ("io", "g2h", "h2g"):
+        rat = sorted(d[(k, "virtio_spin", m)] / d[(k, "virtio_user", m)]
+                     for k in rounds)
+        q = [rat[int(f * (len(rat) - 1))] for f in (0.25, 0.75)]
+        print("%s median %.3f [%.3f-%.3f] min %.3f max %.3f" % (
+            m, statistics.median(rat), q[0], q[1], rat[0], rat[-1]))
+        for fe in ("virtio_user", "virtio_spin"):
+            print("  %-12s %s" % (fe, " ".join(
+                "%.1f" % d[(k, fe, m)] for k in rounds)))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
+        sys.exit(__doc__)
+    main(sys.argv[1])
