@@ -506,7 +506,14 @@ class Testpmd:
 
     def __enter__(self):
         if self.proc is None:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                # No __exit__ after a failed __enter__: clean up here
+                # (a testpmd that exited at start leaves its EAL files).
+                self.kill()
+                remove_eal_files(self.prefix)
+                raise
         return self
 
     def __exit__(self, *exc):
