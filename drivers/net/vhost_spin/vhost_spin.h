@@ -78,37 +78,6 @@ vhost_spin_gate_leave(struct vhost_spin_gate *g)
 	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
 }
 
-/*
- * The ring addresses the library hands out without a lock
- * (rte_vhost_get_vhost_vring()) stay valid while the lcore holds this: a
- * message that remaps guest memory or moves a ring (SET_MEM_TABLE,
- * SET_VRING_ADDR) closes it and waits, in a hook of ours, before the
- * library handles it, and the lcore skips its own stores to avail_event
- * meanwhile (the library's calls lock the vring; those stores cannot).
- * Dekker as the gate; zeroed is open. The lcore's section takes no lock,
- * so the wait is safe with the library's vring locks held.
- */
-struct vhost_spin_ring_hold {
-	uint32_t closed; /* written by the control side */
-	uint32_t busy;	 /* written by the polling lcore */
-};
-
-static inline bool
-vhost_spin_ring_hold(struct vhost_spin_ring_hold *h)
-{
-	__atomic_store_n(&h->busy, 1, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&h->closed, __ATOMIC_SEQ_CST))
-		return true;
-	__atomic_store_n(&h->busy, 0, __ATOMIC_RELEASE);
-	return false;
-}
-
-static inline void
-vhost_spin_ring_release(struct vhost_spin_ring_hold *h)
-{
-	__atomic_store_n(&h->busy, 0, __ATOMIC_RELEASE);
-}
-
 struct vhost_spin_port;
 
 /* A queue's own counters (besides the lookahead's and lib/vspin's). */
@@ -162,7 +131,15 @@ struct vhost_spin_rxq {
 	bool vlan_strip;    /* RTE_ETH_RX_OFFLOAD_VLAN_STRIP (vspin_vlan.h) */
 	bool armed;	    /* avail_event asks the guest to kick */
 	bool quiet_pending; /* a new ring: tell the library to stay quiet */
-	struct vhost_spin_ring_hold hold; /* around our avail_event stores */
+	/*
+	 * Around our stores to avail_event: the ring addresses the library
+	 * hands out without a lock (rte_vhost_get_vhost_vring()) stay valid
+	 * while the lcore is inside. A message that remaps guest memory or
+	 * moves a ring (SET_MEM_TABLE, SET_VRING_ADDR) closes it and waits,
+	 * in a hook of ours, before the library handles it; the lcore skips
+	 * the stores meanwhile (the library's own calls lock the vring).
+	 */
+	struct vhost_spin_gate hold;
 	uint16_t quiet_mark; /* last_avail when avail_event was last moved */
 	struct rte_mempool *mb_pool;
 	struct vhost_spin_lookahead ahead; /* prefetches the next packets */
@@ -204,7 +181,7 @@ struct vhost_spin_txq {
 	uint16_t target;
 	uint16_t qid;
 	uint16_t quiet_mark; /* as in the rxq: we consume its avail ring */
-	struct vhost_spin_ring_hold hold; /* as in the rxq */
+	struct vhost_spin_gate hold; /* as in the rxq */
 	bool vlan_insert; /* RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h) */
 	struct vhost_spin_lookahead ahead;
 	struct vhost_spin_port *port;

@@ -169,6 +169,7 @@ vhost_spin_rxq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->intr_epfd = -1;
 	q->intr_fd = -1;
 	q->vlan_strip = vspin_vlan_strip_on(dev);
+	q->hold.allow = 1; /* closed only around some messages */
 	vhost_spin_rxq_init_policy(q, &p->args.policy);
 	queue_publish(dev, &dev->data->rx_queues[qid], q);
 	return 0;
@@ -192,6 +193,7 @@ vhost_spin_txq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->target = q->vring;
 	q->vid = -1;
 	q->vlan_insert = vspin_vlan_insert_on(dev, conf);
+	q->hold.allow = 1; /* as in the rxq */
 	queue_publish(dev, &dev->data->tx_queues[qid], q);
 	return 0;
 }

@@ -60,8 +60,8 @@ avail_event_of(const struct rte_vhost_vring *vr)
  * looked up only when a move is due.
  */
 static inline void
-keep_quiet(struct vhost_spin_port *p, struct vhost_spin_ring_hold *hold,
-	   int vid, uint16_t vring, uint16_t *mark)
+keep_quiet(struct vhost_spin_port *p, struct vhost_spin_gate *hold, int vid,
+	   uint16_t vring, uint16_t *mark)
 {
 	struct rte_vhost_vring vr;
 	uint16_t last_avail, last_used;
@@ -71,7 +71,7 @@ keep_quiet(struct vhost_spin_port *p, struct vhost_spin_ring_hold *hold,
 	if (rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) ||
 	    !vspin_quiet_step_done(last_avail, *mark))
 		return;
-	if (!vhost_spin_ring_hold(hold))
+	if (!vhost_spin_gate_enter(hold))
 		return; /* the next burst tries again */
 	if (rte_vhost_get_vhost_vring(vid, vring, &vr) == 0 &&
 	    vr.used != NULL) {
@@ -82,7 +82,7 @@ keep_quiet(struct vhost_spin_port *p, struct vhost_spin_ring_hold *hold,
 
 		vspin_consumer_keep_quiet(&d, last_avail, mark, vr.size);
 	}
-	vhost_spin_ring_release(hold);
+	vhost_spin_gate_leave(hold);
 }
 
 /*
@@ -109,7 +109,7 @@ vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k)
 	 * Coalescing: move avail_event k - 1 entries further, as the library
 	 * has no call for it. Both are the library's own view of the ring.
 	 */
-	if (k > 1 && vhost_spin_ring_hold(&q->hold)) {
+	if (k > 1 && vhost_spin_gate_enter(&q->hold)) {
 		if (rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
 		    vr.used != NULL &&
 		    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
@@ -123,7 +123,7 @@ vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k)
 		} else {
 			k = 1;
 		}
-		vhost_spin_ring_release(&q->hold);
+		vhost_spin_gate_leave(&q->hold);
 	} else {
 		k = 1; /* as the library armed it: the next entry */
 	}

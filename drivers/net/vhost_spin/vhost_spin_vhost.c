@@ -90,7 +90,7 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	 */
 	q->quiet_pending = true;
 	/* A hook that never reopened it (a message the library refused). */
-	__atomic_store_n(&q->hold.closed, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->hold.allow, 1, __ATOMIC_SEQ_CST);
 	q->kickfd_lib = -1;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0) {
 		q->kickfd_lib = vr.kickfd;
@@ -126,7 +126,7 @@ txq_gate(struct vhost_spin_port *p, struct vhost_spin_txq *q, bool open)
 		return;
 	}
 	q->vid = p->vid;
-	__atomic_store_n(&q->hold.closed, 0, __ATOMIC_RELEASE); /* as rxq */
+	__atomic_store_n(&q->hold.allow, 1, __ATOMIC_SEQ_CST); /* as rxq */
 	vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring, p->features);
 	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
 }
@@ -249,7 +249,7 @@ vhost_spin_drain_gates(struct vhost_spin_port *p)
  * it handles it, and a frontend may send one while its rings run. Each
  * open queue's lookahead (which reads the rings from the lcore, outside
  * the library's locks) closes before the library handles the message and
- * opens again after it, with the new table; so do the queues' ring holds
+ * opens again after it, with the new table; so do the queues' holds
  * (vhost_spin.h), also around new ring addresses (the library drops a
  * ring's translation while it handles them; QEMU sends them again when
  * a migration starts). Request numbers: the vhost-user spec's (the
@@ -297,17 +297,16 @@ lookahead_all(struct vhost_spin_port *p, bool open)
 	return opened;
 }
 
-/* Control side of struct vhost_spin_ring_hold. */
+/*
+ * Control side of a queue's hold (vhost_spin.h). Waiting is safe with the
+ * library's vring locks held: inside it the lcore takes none.
+ */
 static void
-ring_hold_set(struct vhost_spin_ring_hold *h, bool open)
+ring_hold_set(struct vhost_spin_gate *h, bool open)
 {
-	if (open) {
-		__atomic_store_n(&h->closed, 0, __ATOMIC_RELEASE);
-		return;
-	}
-	__atomic_store_n(&h->closed, 1, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&h->busy, __ATOMIC_SEQ_CST))
-		rte_pause();
+	__atomic_store_n(&h->allow, open, __ATOMIC_SEQ_CST);
+	if (!open)
+		gate_wait(h);
 }
 
 static void
