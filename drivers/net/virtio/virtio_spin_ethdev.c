@@ -332,7 +332,8 @@ init_queues(struct virtio_spin_dev *dev)
 	struct rte_eth_dev_data *d = dev->eth_dev->data;
 	bool event_idx = virtio_spin_has_feature(dev, VSPIN_F_EVENT_IDX);
 	/* Unknown features: no IN_ORDER (wanted_features()). */
-	bool in_order = virtio_spin_has_feature(dev, VSPIN_F_IN_ORDER);
+	bool in_order = dev->features_known &&
+			virtio_spin_has_feature(dev, VSPIN_F_IN_ORDER);
 	unsigned int q;
 
 	/* Not connected yet (server mode): assume what we ask for. */
@@ -446,8 +447,10 @@ dev_start(struct rte_eth_dev *eth_dev)
 	 * as in server mode before the first (the last one's features bind
 	 * nothing; wanted_features()).
 	 */
-	if (dev->vu.fd < 0)
+	if (dev->vu.fd < 0) {
 		dev->features_known = false;
+		dev->features = 0;
+	}
 	r = init_queues(dev);
 	if (r == 0) {
 		dev->started = true;

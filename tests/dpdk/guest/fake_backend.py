@@ -38,6 +38,8 @@ queues=N answers GET_QUEUE_NUM (and offers MQ when N > 1).
 client=True connects to path (a guest with server=1 listens there),
 retrying until it is there, instead of listening; one connection.
 .avail_flags(vring) reads a served vring's avail->flags.
+reverse=True gives each batch of used entries back last head first (what
+a device may do without VIRTIO_F_IN_ORDER, which it does not offer).
 """
 
 import array
@@ -131,9 +133,10 @@ class RingServer:
     FRAME = (b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
              + bytes(46))
 
-    def __init__(self, after=200, batch=32):
+    def __init__(self, after=200, batch=32, reverse=False):
         self.hostile = {}  # vring -> mode, set by FakeBackend.arm()
         self.after = after
+        self.reverse = reverse  # each batch given back last head first
         self.batch = batch
         self.regions = []  # (gpa, size, mmap, anchor, base address)
         self.vrings = {}
@@ -280,21 +283,24 @@ class RingServer:
         self._serve_n(i, v, self.batch)
 
     def _serve_n(self, i, v, limit):
-        n = 0
-        idx = v.used_idx
-        while n < limit:
+        heads = []
+        while len(heads) < limit:
             head = self._take(v)
             if head is None:
                 break
+            heads.append(head)
+        if self.reverse:
+            heads.reverse()  # legal without VIRTIO_F_IN_ORDER
+        idx = v.used_idx
+        for head in heads:
             length = 0
             if i % 2 == 0:
                 length = self._fill_rx(v, head, 1)
             self._used_elem(v, idx, head, length)
             v.held.discard(head)
             idx += 1
-            n += 1
-        if n:
-            v.good += n
+        if heads:
+            v.good += len(heads)
             self._publish(v, idx)
 
     def _fill_rx(self, v, head, nbuf, extra=0):
@@ -361,7 +367,7 @@ class RingServer:
 class FakeBackend:
     def __init__(self, path, rule=None, features=FEATURES,
                  protocol_features=PF_REPLY_ACK, serve=False, after=200,
-                 queues=1, client=False):
+                 queues=1, client=False, reverse=False):
         self.path = path
         self.rule = rule or (lambda conn, req: None)
         self.features = features | (F_MQ if queues > 1 else 0)
@@ -369,6 +375,7 @@ class FakeBackend:
             PF_MQ if queues > 1 else 0)
         self.queues = queues
         self.serve = serve
+        self.reverse = reverse
         self.after = after
         self._hostile_done = []  # earlier connections
         self.ring = None  # the RingServer of the current connection
@@ -469,7 +476,7 @@ class FakeBackend:
                 self._conn.close()
             self._conn = conn
         if self.serve:
-            self.ring = RingServer(self.after)
+            self.ring = RingServer(self.after, reverse=self.reverse)
         try:
             self._talk(conn, self.conns)
         finally:

@@ -13,7 +13,15 @@ the guest reconnecting by itself):
 Case in_order_server_started_first: the guest is the server (server=1)
 and its port is started before a (stock) backend connects: IN_ORDER is
 left out (the rings predate the features), the rest as above.
-Expect: the host logged IN_ORDER (bit 35) in its negotiated features, the
+Case in_order_restart_without_backend: the guest (client, rxonly) runs
+with IN_ORDER against a stock host, its port is stopped, the host quits
+and the port starts again with no backend; then a fake backend that does
+not offer IN_ORDER and gives each batch of used entries back last head
+first (fake_backend reverse=True, legal without IN_ORDER) takes the
+socket. Expect: the guest logs "IN_ORDER off" for it, receives (rx
+packets grow past 500) and finds no bad used entry (rx_q0_bad_used 0, no
+"stopped" log): rings laid out with no backend are not in order.
+Expect (the other cases): the host logged IN_ORDER (bit 35) in its negotiated features, the
 guest logged "IN_ORDER on", and after each phase (traffic stopped, rings
 drained) the receiver's packet count grew by exactly the sender's, with no
 rx errors. Order and duplicates are the sink's job in bench/sweep.py runs
@@ -23,6 +31,7 @@ corrupt the rings and show as a count mismatch or an error.
 
 import sys
 
+from fake_backend import FakeBackend, wait_until
 from guestlib import (check, drained, guest_pmd, harness,
                       negotiated_features, run, settle, sock_path)
 
@@ -109,7 +118,47 @@ def server_started_first():
                   "the guest did not log 'IN_ORDER off'")
 
 
+def restart_without_backend():
+    with harness.private_dir() as d:
+        host = host_pmd(d, "stock", None, "host").start()
+        try:
+            guest = guest_pmd(d, "rxonly", "", args=SMALL_MBUFS).start()
+        except BaseException:
+            host.quit()
+            raise
+        with guest:
+            with host:
+                guest.wait_link_up(0)
+                check("IN_ORDER on" in guest.log,
+                      "no 'IN_ORDER on' with the stock host")
+                guest.cmd("port stop 0", timeout=30)
+            guest.cmd("port start 0", timeout=30)
+            off = guest.log.count("IN_ORDER off")
+            with FakeBackend(sock_path(d), serve=True, reverse=True):
+                guest.wait_link_up(0, timeout=10)
+                check(guest.log.count("IN_ORDER off") > off,
+                      "the new backend's features were not logged with "
+                      "IN_ORDER off:\n" + guest.log[-1500:])
+                guest.start_fwd()
+                ok = wait_until(lambda: guest.xstats(0).get(
+                    "rx_q0_packets", 0) > 500, 10)
+                xs = guest.xstats(0)
+                guest.stop_fwd()
+                check(ok and xs.get("rx_q0_bad_used", 0) == 0 and
+                      "queue 0 stopped" not in guest.log,
+                      "rings still in order for a backend without it: "
+                      "rx_q0_packets %d, rx_q0_bad_used %d\n%s"
+                      % (xs.get("rx_q0_packets", 0),
+                         xs.get("rx_q0_bad_used", 0), guest.log[-1500:]))
+                print("ok: restarted with no backend, then %d packets "
+                      "from a backend without IN_ORDER, none bad"
+                      % xs["rx_q0_packets"])
+
+
 def main():
+    if sys.argv[1] == "in_order_restart_without_backend":
+        restart_without_backend()
+        return
     if sys.argv[1] == "in_order_server_started_first":
         server_started_first()
         return
