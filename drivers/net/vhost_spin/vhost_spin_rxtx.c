@@ -194,6 +194,9 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	if (unlikely(q->quiet_pending)) {
 		q->quiet_pending = false;
 		vhost_spin_rxq_disarm(q);
+		/* Armed before the gate closed and never slept: not now. */
+		if (vspin_policy_armed_p(&q->policy))
+			vspin_policy_reset(&q->policy);
 	}
 	/* A batch still filling while the lcore's other queues work. */
 	n = vspin_sleeper_holds(&q->sleeper) ? 0 : rx_dequeue(q, pkts, nb);

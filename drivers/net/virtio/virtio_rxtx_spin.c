@@ -568,8 +568,15 @@ static uint16_t
 rx_sleeper_pending(void *ctx)
 {
 	struct virtio_spin_rxq *rxq = ctx;
+	uint16_t pending = vspin_vq_drv_used_pending(&rxq->vq);
+	uint16_t posted = (uint16_t)(rxq->vq.vr.num - rxq->vq.num_free);
 
-	return vspin_vq_drv_used_pending(&rxq->vq);
+	/*
+	 * Every buffer posted is filled (the pool short of mbufs): no more
+	 * can come, so a batch held for more is complete (as the arm,
+	 * rx_sleeper_arm(), asks for no more than are posted).
+	 */
+	return pending >= posted ? UINT16_MAX : pending;
 }
 
 const struct vspin_sleeper_ops virtio_spin_rx_sleeper_ops = {

@@ -255,9 +255,11 @@ virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
 		 * Quiet for the new backend: a queue that slept when the
 		 * last one left stays armed (no ring ops while detached).
 		 * Not when the rings are only paused (memory table, link
-		 * up), where the lcore may sleep armed.
+		 * up), where the lcore may sleep armed, nor with rx
+		 * interrupts, where the application armed the ring and
+		 * waits on the call fd for the new backend's notification.
 		 */
-		if (!dev->link_up) {
+		if (!dev->link_up && !d->dev_conf.intr_conf.rxq) {
 			vspin_consumer_disarm(&rxq->vq.call);
 			vspin_consumer_disarm(&txq->vq.call);
 		}
