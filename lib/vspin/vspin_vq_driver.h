@@ -156,10 +156,17 @@ bool vspin_vq_drv_publish(struct vspin_vq_drv *vq);
  * way of its copy. Without the event index, or with soft 0 or >= num, the
  * whole ring. The caller collects used entries first when this is short.
  */
+/* Descriptors lent to the device and not collected back yet. */
+static inline uint16_t
+vspin_vq_drv_in_flight(const struct vspin_vq_drv *vq)
+{
+	return (uint16_t)(vq->vr.num - vq->num_free);
+}
+
 static inline uint16_t
 vspin_vq_drv_room(const struct vspin_vq_drv *vq, uint16_t soft)
 {
-	uint16_t in_flight = (uint16_t)(vq->vr.num - vq->num_free);
+	uint16_t in_flight = vspin_vq_drv_in_flight(vq);
 	uint16_t ahead = (uint16_t)(vq->event_seen - vq->avail_idx);
 	uint16_t behind = (uint16_t)(vq->avail_idx - vq->event_seen);
 

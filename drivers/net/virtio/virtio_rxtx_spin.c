@@ -544,7 +544,7 @@ rx_sleeper_arm(void *ctx, uint16_t k)
 	 * fewer buffers are posted, and a sleep for more would last until
 	 * its timeout. None posted: stay awake, to post some.
 	 */
-	posted = (uint16_t)(rxq->vq.vr.num - rxq->vq.num_free);
+	posted = vspin_vq_drv_in_flight(&rxq->vq); /* a buffer a descriptor */
 	if (posted == 0)
 		return true;
 	if (most > posted)
@@ -569,7 +569,7 @@ rx_sleeper_pending(void *ctx)
 {
 	struct virtio_spin_rxq *rxq = ctx;
 	uint16_t pending = vspin_vq_drv_used_pending(&rxq->vq);
-	uint16_t posted = (uint16_t)(rxq->vq.vr.num - rxq->vq.num_free);
+	uint16_t posted = vspin_vq_drv_in_flight(&rxq->vq);
 
 	/*
 	 * Every buffer posted is filled (the pool short of mbufs): no more
