@@ -236,9 +236,9 @@ take_fd(struct vspin_sleeper *s)
 
 /*
  * Owner: the sleeper's part of a group sleep, on its own poll. no_ring:
- * this poll has no ring (detached), whatever the last one had: the ring
- * it slept on may be gone (its device destroyed while the group slept),
- * so the ops must not touch it.
+ * the queue had no ring when it slept, or has none now (detached): the
+ * ring it slept on may be gone (its device destroyed while the group
+ * slept), so the ops must not touch it.
  */
 static void
 apply_wake(struct vspin_sleeper *s, bool no_ring)
@@ -251,7 +251,7 @@ apply_wake(struct vspin_sleeper *s, bool no_ring)
 		return;
 	vspin_policy_sleep(p, sl->slept_at, sl->cpu_at);
 	/* Detached: no ring to look at or quiet (and none to call into). */
-	if (s->detached || no_ring) {
+	if (no_ring) {
 		vspin_policy_wake(p, VSPIN_WAKE_OTHER, sl->woke_at);
 		return;
 	}
@@ -273,7 +273,7 @@ enter(struct vspin_sleeper *s, bool detached)
 	 * it moves, so that every queue of a sleep counts it.
 	 */
 	if (s->slot != NULL && s->slot->sleeps != s->sleeps_seen)
-		apply_wake(s, detached);
+		apply_wake(s, s->detached || detached);
 	if (__builtin_expect(
 		    g == NULL || s->group != g || s->slot == NULL ||
 			    __atomic_load_n(&s->slot->dead, __ATOMIC_RELAXED),

@@ -331,9 +331,8 @@ init_queues(struct virtio_spin_dev *dev)
 {
 	struct rte_eth_dev_data *d = dev->eth_dev->data;
 	bool event_idx = virtio_spin_has_feature(dev, VSPIN_F_EVENT_IDX);
-	/* Unknown features: no IN_ORDER (wanted_features()). */
-	bool in_order = dev->features_known &&
-			virtio_spin_has_feature(dev, VSPIN_F_IN_ORDER);
+	/* Unknown features (0): no IN_ORDER (wanted_features()). */
+	bool in_order = virtio_spin_has_feature(dev, VSPIN_F_IN_ORDER);
 	unsigned int q;
 
 	/* Not connected yet (server mode): assume what we ask for. */
