@@ -258,11 +258,24 @@ vhost_spin_drain_gates(struct vhost_spin_port *p)
 #define VU_REQ_SET_MEM_TABLE 5
 #define VU_REQ_SET_VRING_ADDR 9
 
-/* One queue's lookahead: closed, or reopened if its gate is open. */
+/*
+ * One queue around such a message: its hold (vhost_spin.h) closed before
+ * it, waited for (safe with the library's vring locks held: inside it the
+ * lcore takes none), and opened after; for a memory table, its lookahead
+ * too, reopened only if the queue's gate is open. Returns 1 for a
+ * lookahead reopened.
+ */
 static unsigned int
-lookahead_one(struct vhost_spin_port *p, struct vhost_spin_lookahead *la,
-	      const struct vhost_spin_gate *g, uint16_t vring, bool open)
+queue_around_message(struct vhost_spin_port *p, struct vhost_spin_gate *hold,
+		     struct vhost_spin_lookahead *la,
+		     const struct vhost_spin_gate *g, uint16_t vring,
+		     bool mem_table, bool open)
 {
+	__atomic_store_n(&hold->allow, open, __ATOMIC_SEQ_CST);
+	if (!open)
+		gate_wait(hold);
+	if (!mem_table)
+		return 0;
 	if (!open) {
 		vhost_spin_lookahead_close(la);
 		return 0;
@@ -274,7 +287,7 @@ lookahead_one(struct vhost_spin_port *p, struct vhost_spin_lookahead *la,
 }
 
 static unsigned int
-lookahead_all(struct vhost_spin_port *p, bool open)
+queues_around_message(struct vhost_spin_port *p, bool mem_table, bool open)
 {
 	struct rte_eth_dev_data *d = p->dev->data;
 	unsigned int opened = 0;
@@ -284,53 +297,23 @@ lookahead_all(struct vhost_spin_port *p, bool open)
 		struct vhost_spin_rxq *q = d->rx_queues[i];
 
 		if (q != NULL)
-			opened += lookahead_one(p, &q->ahead, &q->gate,
-						q->vring, open);
+			opened += queue_around_message(p, &q->hold, &q->ahead,
+						       &q->gate, q->vring,
+						       mem_table, open);
 	}
 	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
 		struct vhost_spin_txq *q = d->tx_queues[i];
 
 		if (q != NULL)
-			opened += lookahead_one(p, &q->ahead, &q->gate,
-						q->vring, open);
+			opened += queue_around_message(p, &q->hold, &q->ahead,
+						       &q->gate, q->vring,
+						       mem_table, open);
 	}
 	return opened;
 }
 
-/*
- * Control side of a queue's hold (vhost_spin.h). Waiting is safe with the
- * library's vring locks held: inside it the lcore takes none.
- */
-static void
-ring_hold_set(struct vhost_spin_gate *h, bool open)
-{
-	__atomic_store_n(&h->allow, open, __ATOMIC_SEQ_CST);
-	if (!open)
-		gate_wait(h);
-}
-
-static void
-ring_holds_all(struct vhost_spin_port *p, bool open)
-{
-	struct rte_eth_dev_data *d = p->dev->data;
-	uint16_t i;
-
-	for (i = 0; d->rx_queues != NULL && i < d->nb_rx_queues; i++) {
-		struct vhost_spin_rxq *q = d->rx_queues[i];
-
-		if (q != NULL)
-			ring_hold_set(&q->hold, open);
-	}
-	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
-		struct vhost_spin_txq *q = d->tx_queues[i];
-
-		if (q != NULL)
-			ring_hold_set(&q->hold, open);
-	}
-}
-
 static enum rte_vhost_msg_result
-lookahead_hook(int vid, void *msg, bool open)
+message_hook(int vid, void *msg, bool open)
 {
 	struct vhost_spin_port *p;
 	unsigned int n = 0;
@@ -343,11 +326,8 @@ lookahead_hook(int vid, void *msg, bool open)
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	pthread_mutex_lock(&p->lock);
-	if (p->attached && p->vid == vid) {
-		ring_holds_all(p, open);
-		if (req == VU_REQ_SET_MEM_TABLE)
-			n = lookahead_all(p, open);
-	}
+	if (p->attached && p->vid == vid)
+		n = queues_around_message(p, req == VU_REQ_SET_MEM_TABLE, open);
 	pthread_mutex_unlock(&p->lock);
 	if (n > 0)
 		VHOST_SPIN_LOG(INFO,
@@ -360,13 +340,13 @@ lookahead_hook(int vid, void *msg, bool open)
 static enum rte_vhost_msg_result
 before_message(int vid, void *msg)
 {
-	return lookahead_hook(vid, msg, false);
+	return message_hook(vid, msg, false);
 }
 
 static enum rte_vhost_msg_result
 after_message(int vid, void *msg)
 {
-	return lookahead_hook(vid, msg, true);
+	return message_hook(vid, msg, true);
 }
 
 static const struct rte_vhost_user_extern_ops message_hooks = {
