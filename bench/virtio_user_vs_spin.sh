@@ -23,7 +23,7 @@
 # and adaptive modes.
 #
 # Usage: bench/virtio_user_vs_spin.sh [--repeat N] [--seconds S] [--perf]
-#        [--no-idle] [--short]
+#        [--no-idle] [--short] [--metrics io,g2h,h2g]
 # Needs the build in build/ (or $VSPIN_BUILD_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,8 @@ ap.add_argument("--repeat", type=int, default=15)
 ap.add_argument("--seconds", type=float, default=1.0)
 ap.add_argument("--perf", action="store_true")
 ap.add_argument("--no-idle", action="store_true")
+ap.add_argument("--metrics", default="io,g2h,h2g",
+                help="comma-separated subset of io,g2h,h2g (default all)")
 ap.add_argument("--short", action="store_true",
                 help="one round of 1 s: a smoke run")
 a = ap.parse_args()
@@ -62,7 +64,10 @@ if a.short:
     a.repeat, a.seconds = 1, 1.0
 stamp = time.strftime("%Y%m%d-%H%M%S")
 DRIVERS = ("virtio_user", "virtio_spin")
-METRICS = ("io", "g2h", "h2g")
+METRICS = tuple(a.metrics.split(","))
+if not METRICS or any(m not in ("io", "g2h", "h2g") for m in METRICS):
+    sys.exit("bench/virtio_user_vs_spin.sh: --metrics takes a comma-separated"
+             " subset of io,g2h,h2g, not %r" % a.metrics)
 
 
 def pair(drv, d, devargs=""):
