@@ -581,6 +581,34 @@ class Testpmd:
                 port, out[-800:]))
         return st
 
+    def send_exact(self, n, port=0):
+        """Send exactly n more packets on port (testpmd's txonly packets,
+        "start tx_first"; stopped before and after). A burst the ring does
+        not take is dropped by testpmd, so it sends until TX-packets grew
+        by n."""
+        start = self.port_stats(port)["tx_packets"]
+        for _ in range(100):
+            left = n - (self.port_stats(port)["tx_packets"] - start)
+            if left == 0:
+                return
+            check(left > 0, "%s sent %d more than asked" % (self.name, -left))
+            burst = min(32, left)
+            self.cmd("set burst %d" % burst)
+            self.cmd("start tx_first %d" % (left // burst), timeout=30)
+            self.stop_fwd()
+        raise Fail("%s could not send %d packets in 100 tries" % (
+            self.name, n))
+
+    def rx_desc_used(self, port=0, queue=0):
+        """rte_eth_rx_queue_count() ("desc used count")."""
+        out = self.cmd("show port %d rxq %d desc used count" % (port, queue))
+        m = re.search(r"Used desc count = (\d+)", out)
+        if m is None:
+            # testpmd prints a negative count as an invalid queue.
+            self.fail("no count from 'desc used count' (a negative "
+                      "rte_eth_rx_queue_count()?): %r" % out[-300:])
+        return int(m.group(1))
+
     def xstats(self, port):
         out = self.cmd("show port xstats %d" % port)
         xs = {}
@@ -766,6 +794,51 @@ def wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S):
         if n >= want or dt > timeout:
             return n >= want, n, dt
         time.sleep(0.005)
+
+
+RING_WRAP_BEFORE = 64  # where rx_queue_count_across_wrap stops the index
+
+
+def rx_queue_count_across_wrap(sender, receiver):
+    """rte_eth_rx_queue_count() on the receiver's port 0 queue 0, over a
+    connection made just before (both stopped; the ring's index starts at
+    0, one entry a packet): with the receiver stopped, 100 entries pending
+    must count 100; then the sender brings the index to 65536 -
+    RING_WRAP_BEFORE while the receiver runs, and 2 * RING_WRAP_BEFORE
+    pending across the 16-bit wrap must count that; 0 after each drain,
+    and every packet received once. Returns the packets sent."""
+
+    def drain():
+        receiver.start_fwd()
+        sent = sender.port_stats(0)["tx_packets"]
+        ok, got, _ = wait_rx(receiver, sent, timeout=10)
+        receiver.stop_fwd()
+        got = receiver.port_stats(0)["rx_packets"]
+        check(got == sent, "%s received %d of the %d %s sent" % (
+            receiver.name, got, sent, sender.name))
+        n = receiver.rx_desc_used()
+        check(n == 0, "count %d after the drain, not 0" % n)
+        return sent
+
+    sender.send_exact(100)
+    n = receiver.rx_desc_used()
+    print("100 entries pending: count %d" % n)
+    check(n == 100, "100 entries pending, count %d" % n)
+    idx = drain()
+    receiver.start_fwd()
+    sender.send_exact((65536 - RING_WRAP_BEFORE - idx) % 65536)
+    receiver.stop_fwd()
+    idx = drain()
+    check(idx % 65536 == 65536 - RING_WRAP_BEFORE, "index at %d, not %d" % (
+        idx % 65536, 65536 - RING_WRAP_BEFORE))
+    sender.send_exact(2 * RING_WRAP_BEFORE)
+    n = receiver.rx_desc_used()
+    print("%d entries pending across the wrap (%d to %d): count %d" % (
+        2 * RING_WRAP_BEFORE, 65536 - RING_WRAP_BEFORE, RING_WRAP_BEFORE,
+        n))
+    check(n == 2 * RING_WRAP_BEFORE, "%d entries pending across the "
+          "index's wrap, count %d" % (2 * RING_WRAP_BEFORE, n))
+    return drain()
 
 
 def eventfd_counts(pid):

@@ -27,20 +27,16 @@ Expected: the host logs a warning that the guest sends on 1 queue from
 
 Case rx_queue_count
   Host: net_vhost_spin (rxonly); guest: stock virtio_user, which sends
-  exact numbers of packets with "start tx_first" (one avail entry each;
-  the ring's index starts at 0 at connect, so the guest's TX-packets is
-  the avail index modulo 2^16). With the host stopped the guest makes 100
-  entries available: rte_eth_rx_queue_count() ("show port 0 rxq 0 desc
-  used count") is 100. The host drains; the guest then brings the index
-  to 65536 - 64 while the host runs, the host stops, and the guest makes
-  128 more available, from 65472 across the index's wrap to 64.
-Expected: the count is 128 (DPDK 22.11's rte_vhost_rx_queue_count()
+  exact numbers of packets ("start tx_first"). rte_eth_rx_queue_count()
+  ("show port 0 rxq 0 desc used count") with 100 entries pending, then
+  with 128 pending from 65472 across the index's wrap to 64
+  (harness.rx_queue_count_across_wrap()).
+Expected: 100, then 128 (DPDK 22.11's rte_vhost_rx_queue_count()
   subtracts the 16-bit indexes as ints there: -65408, which testpmd
-  reports as an invalid queue), 0 once the host has drained, and the
-  host received exactly what the guest sent.
+  reports as an invalid queue), 0 after each drain, and the host received
+  exactly what the guest sent.
 """
 
-import re
 import time
 
 import hostlib as hl
@@ -124,44 +120,6 @@ def unpolled_guest_queue():
           "no warning about the guest's queue 1 in the host's log")
 
 
-WRAP_BEFORE = 64  # the index stops this far below 65536
-
-
-def send_exact(g, n):
-    """The guest makes exactly n more entries available (a burst a ring
-    cannot take is dropped by testpmd, so send until the count is met)."""
-    start = g.port_stats(0)["tx_packets"]
-    for _ in range(100):
-        left = n - (g.port_stats(0)["tx_packets"] - start)
-        if left == 0:
-            return
-        check(left > 0, "the guest sent %d more than asked" % -left)
-        burst = min(32, left)
-        g.cmd("set burst %d" % burst)
-        g.cmd("start tx_first %d" % (left // burst), timeout=30)
-        g.stop_fwd()
-    raise h.Fail("the guest could not send %d packets in 100 tries" % n)
-
-
-def desc_used(host):
-    out = host.cmd("show port 0 rxq 0 desc used count")
-    m = re.search(r"Used desc count = (\d+)", out)
-    if m is None:
-        # testpmd prints a negative count as an invalid queue.
-        host.fail("no count from 'desc used count' (a negative "
-                  "rte_eth_rx_queue_count()?): %r" % out[-300:])
-    return int(m.group(1))
-
-
-def drained(g, host):
-    host.start_fwd()
-    got, sent = hl.settle(host, g, "rx_packets", "tx_packets")
-    check(got == sent, "host received %d of the %d the guest sent" % (
-        got, sent))
-    host.stop_fwd()
-    return sent
-
-
 def rx_queue_count():
     with h.private_dir() as d:
         sock = d + "/vhost.sock"
@@ -170,29 +128,7 @@ def rx_queue_count():
                          args=["--forward-mode=rxonly"]) as g:
             g.wait_link_up(0)
             host.wait_link_up(0)
-            send_exact(g, 100)
-            n = desc_used(host)
-            print("100 entries pending: count %d" % n)
-            check(n == 100, "100 entries pending, count %d" % n)
-            idx = drained(g, host)
-            check(desc_used(host) == 0, "count not 0 after the drain")
-            # Up to 65536 - WRAP_BEFORE with the host receiving.
-            host.start_fwd()
-            send_exact(g, (65536 - WRAP_BEFORE - idx) % 65536)
-            got, sent = hl.settle(host, g, "rx_packets", "tx_packets")
-            host.stop_fwd()
-            check(sent % 65536 == 65536 - WRAP_BEFORE and got == sent,
-                  "index at %d (host received %d), not %d" % (
-                      sent % 65536, got, 65536 - WRAP_BEFORE))
-            send_exact(g, 2 * WRAP_BEFORE)
-            n = desc_used(host)
-            print("%d entries pending across the wrap (%d to %d): count "
-                  "%d" % (2 * WRAP_BEFORE, 65536 - WRAP_BEFORE,
-                          WRAP_BEFORE, n))
-            check(n == 2 * WRAP_BEFORE, "%d entries pending across the "
-                  "index's wrap, count %d" % (2 * WRAP_BEFORE, n))
-            total = drained(g, host)
-            check(desc_used(host) == 0, "count not 0 after the drain")
+            total = h.rx_queue_count_across_wrap(g, host)
     print("ok: %d packets, each received once; the count right on both "
           "sides of the wrap" % total)
 
