@@ -579,6 +579,24 @@ rx_sleeper_pending(void *ctx)
 	return pending >= posted ? UINT16_MAX : pending;
 }
 
+/*
+ * rte_eth_rx_queue_count(): entries the backend has filled and the
+ * application has not taken (a mergeable packet counts one per buffer,
+ * as ethdev counts descriptors). Never more than is posted: the used
+ * index is the backend's to write.
+ */
+uint32_t
+virtio_spin_rx_queue_count(void *q)
+{
+	const struct virtio_spin_rxq *rxq = q;
+	uint16_t pending = vspin_vq_drv_used_pending(&rxq->vq);
+	uint16_t posted = vspin_vq_drv_in_flight(&rxq->vq);
+
+	if (unlikely(rxq->vq.broken))
+		return 0;
+	return RTE_MIN(pending, posted);
+}
+
 const struct vspin_sleeper_ops virtio_spin_rx_sleeper_ops = {
 	.arm = rx_sleeper_arm,
 	.disarm = rx_sleeper_disarm,

@@ -331,6 +331,7 @@ void virtio_spin_unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
 uint16_t virtio_spin_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t virtio_spin_xmit(void *txq, struct rte_mbuf **pkts, uint16_t n);
 int virtio_spin_tx_done_cleanup(void *txq, uint32_t free_cnt);
+uint32_t virtio_spin_rx_queue_count(void *rxq);
 /* Fill the rx ring with fresh mbufs (start); 0 or -ENOMEM. */
 int virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq);
 /* Free every mbuf still in a ring (stop). */

@@ -784,6 +784,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	eth_dev->data->mac_addrs = &dev->mac;
 	eth_dev->rx_pkt_burst = virtio_spin_recv;
 	eth_dev->tx_pkt_burst = virtio_spin_xmit;
+	eth_dev->rx_queue_count = virtio_spin_rx_queue_count;
 	eth_dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 
 	r = virtio_spin_parse_devargs(dev, name, rte_vdev_device_args(vdev));

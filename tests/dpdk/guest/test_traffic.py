@@ -58,6 +58,13 @@ Cases (argv[1]):
       (a chain the application did not ask for), each is counted in
       rx-errors and the drop is logged once; every 1000-byte packet is
       delivered.
+  rxcount_poll
+      rte_eth_rx_queue_count() on the guest's rx queue: the stock host
+      sends exact numbers of packets ("start tx_first") to a guest that
+      is not polling: 100 used entries pending count 100, then 128 from
+      65472 across the used index's wrap to 64 count 128, 0 after each
+      drain, and every packet is received once
+      (harness.rx_queue_count_across_wrap()).
   rings_default
       the ring each queue gets when the application asks for 0
       descriptors (testpmd's default): 256 with spin_mode=poll; with
@@ -461,6 +468,16 @@ def rings(d, devargs, spin):
                       % ((extra,) + want))
 
 
+def rxcount(d, devargs, spin):
+    with vhost_pmd(d, "rxonly") as host, \
+            guest_pmd(d, "rxonly", devargs) as guest:
+        guest.wait_link_up(0)
+        host.wait_link_up(0)
+        total = harness.rx_queue_count_across_wrap(host, guest)
+    print("ok: %d packets, each received once; the count right on both "
+          "sides of the wrap" % total)
+
+
 def main():
     case = sys.argv[1]
     kind, mode = case.rsplit("_", 1)
@@ -469,7 +486,7 @@ def main():
     with harness.private_dir() as d:
         {"oneway": oneway, "io": io, "mq": mq, "rings": rings,
          "segments": segments, "noscatter": noscatter, "cleanup": cleanup,
-         "pooldry": pooldry,
+         "pooldry": pooldry, "rxcount": rxcount,
          "longchain": longchain}[kind](d, devargs, spin)
 
 
