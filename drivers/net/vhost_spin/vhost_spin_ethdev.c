@@ -12,6 +12,7 @@
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
+#include "vspin_monitor.h"
 #include "vspin_port_census.h"
 #include "vspin_vlan.h"
 
@@ -348,6 +349,41 @@ vhost_spin_rx_queue_count(void *queue)
 	return n;
 }
 
+/*
+ * rte_eth_get_monitor_addr() (vspin_monitor.h): the guest's avail index
+ * while it equals the next entry we take. Taken inside the gate that
+ * closes around a message moving the rings (as our avail_event stores
+ * are): none is being handled now. As with the library's own
+ * rte_vhost_get_monitor_addr(), one may come before the caller's wait;
+ * DPDK's power management asks again before each wait, and does not
+ * wait when asked during one (-EAGAIN).
+ */
+static int
+vhost_spin_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
+{
+	struct vhost_spin_rxq *q = queue;
+	struct rte_vhost_vring vr;
+	uint16_t last_avail, last_used;
+	int r = -EINVAL;
+
+	if (q == NULL || !vhost_spin_gate_enter(&q->gate))
+		return -EINVAL;
+	if (!vhost_spin_gate_enter(&q->hold)) {
+		vhost_spin_gate_leave(&q->gate);
+		return -EAGAIN;
+	}
+	if (rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
+	    vr.avail != NULL &&
+	    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
+				     &last_used) == 0) {
+		vspin_monitor_idx(pmc, &vr.avail->idx, last_avail);
+		r = 0;
+	}
+	vhost_spin_gate_leave(&q->hold);
+	vhost_spin_gate_leave(&q->gate);
+	return r;
+}
+
 static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.dev_configure = vhost_spin_configure,
 	.dev_start = vhost_spin_start,
@@ -369,6 +405,7 @@ static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.xstats_get_names = vhost_spin_xstats_get_names,
 	.xstats_reset = vhost_spin_xstats_reset,
 	.rx_queue_intr_enable = vhost_spin_rx_intr_enable,
+	.get_monitor_addr = vhost_spin_get_monitor_addr,
 	.rx_queue_intr_disable = vhost_spin_rx_intr_disable,
 };
 

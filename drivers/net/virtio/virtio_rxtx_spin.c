@@ -14,6 +14,7 @@
 #include "vspin_clock.h"
 #include "vspin_eventfd.h"
 #include "virtio_spin.h"
+#include "vspin_monitor.h"
 #include "vspin_port_census.h"
 #include "vspin_vlan.h"
 
@@ -595,6 +596,23 @@ virtio_spin_rx_queue_count(void *q)
 	if (unlikely(rxq->vq.broken))
 		return 0;
 	return RTE_MIN(pending, posted);
+}
+
+/*
+ * rte_eth_get_monitor_addr() (vspin_monitor.h): the used index, which
+ * the backend writes with each batch it fills, while it equals the next
+ * entry we take. Used entries not yet taken, or a mergeable packet's
+ * next buffer, move it past that.
+ */
+int
+virtio_spin_get_monitor_addr(void *q, struct rte_power_monitor_cond *pmc)
+{
+	struct virtio_spin_rxq *rxq = q;
+
+	if (rxq == NULL)
+		return -EINVAL;
+	vspin_monitor_idx(pmc, rxq->vq.call.idx, rxq->vq.last_used);
+	return 0;
 }
 
 const struct vspin_sleeper_ops virtio_spin_rx_sleeper_ops = {

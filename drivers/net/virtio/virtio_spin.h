@@ -332,6 +332,7 @@ uint16_t virtio_spin_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t virtio_spin_xmit(void *txq, struct rte_mbuf **pkts, uint16_t n);
 int virtio_spin_tx_done_cleanup(void *txq, uint32_t free_cnt);
 uint32_t virtio_spin_rx_queue_count(void *rxq);
+int virtio_spin_get_monitor_addr(void *rxq, struct rte_power_monitor_cond *pmc);
 /* Fill the rx ring with fresh mbufs (start); 0 or -ENOMEM. */
 int virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq);
 /* Free every mbuf still in a ring (stop). */

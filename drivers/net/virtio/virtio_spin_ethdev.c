@@ -695,6 +695,7 @@ static const struct eth_dev_ops virtio_spin_ops = {
 	.rxq_info_get = rxq_info_get,
 	.txq_info_get = txq_info_get,
 	.tx_done_cleanup = virtio_spin_tx_done_cleanup,
+	.get_monitor_addr = virtio_spin_get_monitor_addr,
 	.rx_queue_intr_enable = virtio_spin_rx_intr_enable,
 	.rx_queue_intr_disable = virtio_spin_rx_intr_disable,
 	.stats_get = virtio_spin_stats_get,

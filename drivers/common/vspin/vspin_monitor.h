@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * rte_eth_get_monitor_addr() for both PMDs. DPDK's power management in
+ * monitor mode (rte_power_ethdev_pmgmt_queue_enable() with
+ * RTE_POWER_MGMT_TYPE_MONITOR, l3fwd-power --pmd-mgmt=monitor) lets an
+ * idle lcore wait on the cache line of the index the peer writes when it
+ * hands over work (UMONITOR/UMWAIT on CPUs with WAITPKG) instead of
+ * polling; no notification is involved. Each time it is about to wait
+ * it asks the queue for the address and a condition, reads the index
+ * and waits only if the condition says so.
+ *
+ * The condition: the index still equals the next entry the queue takes,
+ * in all 16 bits. A peer that made a whole ring's worth available moves
+ * the index by the ring's size, which a comparison modulo the ring (the
+ * stock virtio and vhost PMDs' in DPDK 22.11) takes for no change.
+ */
+#ifndef VSPIN_MONITOR_H
+#define VSPIN_MONITOR_H
+
+#include <stdint.h>
+
+#include <rte_power_intrinsics.h>
+
+/* 0: wait (nothing new); -1: work is there, do not wait. */
+static inline int
+vspin_monitor_idx_moved(const uint64_t value,
+			const uint64_t opaque[RTE_POWER_MONITOR_OPAQUE_SZ])
+{
+	return (uint16_t)value == (uint16_t)opaque[0] ? 0 : -1;
+}
+
+/* Wait on *idx while it equals next. */
+static inline void
+vspin_monitor_idx(struct rte_power_monitor_cond *pmc, volatile uint16_t *idx,
+		  uint16_t next)
+{
+	pmc->addr = idx;
+	pmc->size = sizeof(*idx);
+	pmc->opaque[0] = next;
+	pmc->fn = vspin_monitor_idx_moved;
+}
+
+#endif /* VSPIN_MONITOR_H */

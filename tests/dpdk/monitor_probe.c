@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The monitor condition of port 0 queue 0 (rte_eth_get_monitor_addr()),
+ * read and evaluated as DPDK's power management does before each wait:
+ * read the index at the address, call the condition; a wait only if it
+ * returns 0. On a CPU with a power monitor (WAITPKG) "wait" really waits
+ * in rte_power_monitor(); elsewhere it reads the line in a loop.
+ *
+ * Usage: monitor_probe EAL-ARGS
+ * Sets up port 0 (one queue pair, default ring sizes), waits up to 30 s
+ * for its link, prints "ready power_monitor=0|1", then reads commands on
+ * stdin, one answer line each:
+ *   cond              "cond fn=F idx=I next=N" (F 0: would wait)
+ *   wait SECONDS      "waiting" once the condition said wait (or
+ *                     "woke us=0" if it never did), then, once it says
+ *                     work is there, "woke us=T", or "timeout" after
+ *                     SECONDS
+ *   drain N SECONDS   receive until N packets came, then 0.1 s more:
+ *                     "drained COUNT"
+ *   quit              stops and closes the port, exits 0
+ * A failed call prints "error WHAT" and exits 1.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cpuflags.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_power_intrinsics.h>
+
+#define BURST 32
+
+static void
+die(const char *what, int err)
+{
+	printf("error %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static uint64_t
+read_index(const struct rte_power_monitor_cond *pmc)
+{
+	switch (pmc->size) {
+	case 1:
+		return *(const volatile uint8_t *)pmc->addr;
+	case 2:
+		return *(const volatile uint16_t *)pmc->addr;
+	case 4:
+		return *(const volatile uint32_t *)pmc->addr;
+	case 8:
+		return *(const volatile uint64_t *)pmc->addr;
+	}
+	printf("error monitor size %u\n", pmc->size);
+	exit(1);
+}
+
+/* The condition now: 0 (would wait) or not; -EAGAIN from the PMD: 1. */
+static int
+condition(uint16_t port, struct rte_power_monitor_cond *pmc, uint64_t *idx)
+{
+	int r = rte_eth_get_monitor_addr(port, 0, pmc);
+
+	if (r == -EAGAIN)
+		return 1;
+	if (r != 0)
+		die("rte_eth_get_monitor_addr", r);
+	*idx = read_index(pmc);
+	return pmc->fn(*idx, pmc->opaque);
+}
+
+static void
+cmd_wait(uint16_t port, double seconds, bool monitor)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_get_tsc_cycles(), idx;
+	uint64_t end = t0 + (uint64_t)(seconds * (double)hz);
+	struct rte_power_monitor_cond pmc;
+	bool said = false;
+
+	for (;;) {
+		uint64_t now = rte_get_tsc_cycles();
+
+		if (condition(port, &pmc, &idx) != 0) {
+			printf("woke us=%.0f\n",
+			       said ? (double)(now - t0) * 1e6 / (double)hz :
+				      0.0);
+			return;
+		}
+		if (!said) {
+			printf("waiting idx=%" PRIu64 "\n", idx);
+			said = true;
+			t0 = rte_get_tsc_cycles();
+		}
+		if (now >= end) {
+			printf("timeout\n");
+			return;
+		}
+		if (monitor)
+			rte_power_monitor(&pmc, RTE_MIN(end, now + hz / 1000));
+		else
+			rte_pause();
+	}
+}
+
+static void
+cmd_drain(uint16_t port, unsigned long want, double seconds)
+{
+	uint64_t hz = rte_get_tsc_hz(), now = rte_get_tsc_cycles();
+	uint64_t end = now + (uint64_t)(seconds * (double)hz), extra = 0;
+	struct rte_mbuf *pkts[BURST];
+	unsigned long got = 0;
+
+	while (now < end && (extra == 0 || now < extra)) {
+		uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
+
+		rte_pktmbuf_free_bulk(pkts, n);
+		got += n;
+		now = rte_get_tsc_cycles();
+		/* What came too many shows in 0.1 s more. */
+		if (got >= want && extra == 0)
+			extra = now + hz / 10;
+	}
+	printf("drained %lu\n", got);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rte_eth_conf conf = {0};
+	struct rte_cpu_intrinsics intr;
+	struct rte_eth_link link;
+	struct rte_mempool *pool;
+	char line[128];
+	uint64_t deadline;
+	int r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	r = rte_eal_init(argc, argv);
+	if (r < 0)
+		die("rte_eal_init", rte_errno);
+	if (rte_eth_dev_count_avail() < 1)
+		die("no port", ENODEV);
+	pool = rte_pktmbuf_pool_create("probe", 4096, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       rte_socket_id());
+	if (pool == NULL)
+		die("rte_pktmbuf_pool_create", rte_errno);
+	r = rte_eth_dev_configure(0, 1, 1, &conf);
+	if (r == 0)
+		r = rte_eth_rx_queue_setup(0, 0, 0, rte_socket_id(), NULL,
+					   pool);
+	if (r == 0)
+		r = rte_eth_tx_queue_setup(0, 0, 0, rte_socket_id(), NULL);
+	if (r == 0)
+		r = rte_eth_dev_start(0);
+	if (r != 0)
+		die("port set-up", r);
+	deadline = rte_get_tsc_cycles() + 30 * rte_get_tsc_hz();
+	do {
+		rte_delay_ms(10);
+		r = rte_eth_link_get_nowait(0, &link);
+	} while ((r != 0 || !link.link_status) &&
+		 rte_get_tsc_cycles() < deadline);
+	if (!link.link_status)
+		die("link", ETIMEDOUT);
+	rte_cpu_get_intrinsics_support(&intr);
+	printf("ready power_monitor=%d\n", intr.power_monitor ? 1 : 0);
+
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		struct rte_power_monitor_cond pmc = {0};
+		unsigned long n;
+		uint64_t idx = 0;
+		double s;
+
+		if (strncmp(line, "cond", 4) == 0) {
+			r = condition(0, &pmc, &idx);
+			printf("cond fn=%d idx=%" PRIu64 " next=%" PRIu64 "\n",
+			       r, idx, pmc.opaque[0]);
+		} else if (sscanf(line, "wait %lf", &s) == 1) {
+			cmd_wait(0, s, intr.power_monitor);
+		} else if (sscanf(line, "drain %lu %lf", &n, &s) == 2) {
+			cmd_drain(0, n, s);
+		} else if (strncmp(line, "quit", 4) == 0) {
+			break;
+		} else {
+			printf("error unknown command: %s", line);
+			return 1;
+		}
+	}
+	rte_eth_dev_stop(0);
+	rte_eth_dev_close(0);
+	rte_eal_cleanup();
+	return 0;
+}
