@@ -6,14 +6,14 @@
  * in rte_power_monitor(); elsewhere it reads the line in a loop.
  *
  * Usage: monitor_probe EAL-ARGS
- * Sets up port 0 (one queue pair, default ring sizes), waits up to 30 s
- * for its link, prints "ready power_monitor=0|1", then reads commands on
- * stdin, one answer line each:
+ * Sets up port 0 (one queue pair, default ring sizes), prints "ready
+ * power_monitor=0|1", then reads commands on stdin, one answer line each:
+ *   link SECONDS      "link up", or "error link" after SECONDS
  *   cond              "cond fn=F idx=I next=N" (F 0: would wait)
- *   wait SECONDS      "waiting" once the condition said wait (or
- *                     "woke us=0" if it never did), then, once it says
- *                     work is there, "woke us=T", or "timeout" after
- *                     SECONDS
+ *   wait SECONDS      one wait on the condition asked for once:
+ *                     "waiting" if it says wait (else "woke us=0"),
+ *                     then "woke us=T" once a write to its line makes
+ *                     it say stop, or "timeout" after SECONDS
  *   drain N SECONDS   receive until N packets came, then 0.1 s more:
  *                     "drained COUNT"
  *   quit              stops and closes the port, exits 0
@@ -60,41 +60,43 @@ read_index(const struct rte_power_monitor_cond *pmc)
 	exit(1);
 }
 
-/* The condition now: 0 (would wait) or not; -EAGAIN from the PMD: 1. */
+/* Ask for the condition; read the index; 0: it says wait. */
 static int
 condition(uint16_t port, struct rte_power_monitor_cond *pmc, uint64_t *idx)
 {
 	int r = rte_eth_get_monitor_addr(port, 0, pmc);
 
-	if (r == -EAGAIN)
-		return 1;
 	if (r != 0)
 		die("rte_eth_get_monitor_addr", r);
 	*idx = read_index(pmc);
 	return pmc->fn(*idx, pmc->opaque);
 }
 
+/*
+ * One wait, as rte_power_monitor() makes it: on the condition asked for
+ * once, until a write to its line makes it say stop. (The power
+ * management asks again after each wait; a PMD whose line is never
+ * written would show here as a timeout.)
+ */
 static void
 cmd_wait(uint16_t port, double seconds, bool monitor)
 {
 	uint64_t hz = rte_get_tsc_hz(), t0 = rte_get_tsc_cycles(), idx;
 	uint64_t end = t0 + (uint64_t)(seconds * (double)hz);
 	struct rte_power_monitor_cond pmc;
-	bool said = false;
 
+	if (condition(port, &pmc, &idx) != 0) {
+		printf("woke us=0\n");
+		return;
+	}
+	printf("waiting idx=%" PRIu64 "\n", idx);
 	for (;;) {
 		uint64_t now = rte_get_tsc_cycles();
 
-		if (condition(port, &pmc, &idx) != 0) {
+		if (pmc.fn(read_index(&pmc), pmc.opaque) != 0) {
 			printf("woke us=%.0f\n",
-			       said ? (double)(now - t0) * 1e6 / (double)hz :
-				      0.0);
+			       (double)(now - t0) * 1e6 / (double)hz);
 			return;
-		}
-		if (!said) {
-			printf("waiting idx=%" PRIu64 "\n", idx);
-			said = true;
-			t0 = rte_get_tsc_cycles();
 		}
 		if (now >= end) {
 			printf("timeout\n");
@@ -128,15 +130,32 @@ cmd_drain(uint16_t port, unsigned long want, double seconds)
 	printf("drained %lu\n", got);
 }
 
+static void
+cmd_link(uint16_t port, double seconds)
+{
+	uint64_t end = rte_get_tsc_cycles() +
+		       (uint64_t)(seconds * (double)rte_get_tsc_hz());
+	struct rte_eth_link link;
+	int r;
+
+	do {
+		r = rte_eth_link_get_nowait(port, &link);
+		if (r == 0 && link.link_status) {
+			printf("link up\n");
+			return;
+		}
+		rte_delay_ms(10);
+	} while (rte_get_tsc_cycles() < end);
+	die("link", ETIMEDOUT);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_cpu_intrinsics intr;
-	struct rte_eth_link link;
 	struct rte_mempool *pool;
 	char line[128];
-	uint64_t deadline;
 	int r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -160,14 +179,6 @@ main(int argc, char **argv)
 		r = rte_eth_dev_start(0);
 	if (r != 0)
 		die("port set-up", r);
-	deadline = rte_get_tsc_cycles() + 30 * rte_get_tsc_hz();
-	do {
-		rte_delay_ms(10);
-		r = rte_eth_link_get_nowait(0, &link);
-	} while ((r != 0 || !link.link_status) &&
-		 rte_get_tsc_cycles() < deadline);
-	if (!link.link_status)
-		die("link", ETIMEDOUT);
 	rte_cpu_get_intrinsics_support(&intr);
 	printf("ready power_monitor=%d\n", intr.power_monitor ? 1 : 0);
 
@@ -177,7 +188,9 @@ main(int argc, char **argv)
 		uint64_t idx = 0;
 		double s;
 
-		if (strncmp(line, "cond", 4) == 0) {
+		if (sscanf(line, "link %lf", &s) == 1) {
+			cmd_link(0, s);
+		} else if (strncmp(line, "cond", 4) == 0) {
 			r = condition(0, &pmc, &idx);
 			printf("cond fn=%d idx=%" PRIu64 " next=%" PRIu64 "\n",
 			       r, idx, pmc.opaque[0]);

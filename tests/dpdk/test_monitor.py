@@ -12,7 +12,9 @@ Cases (argv[1]):
   guest   the probe's port is net_virtio_spin, the peer Debian's stock
           net_vhost (its txonly): the index is our rx ring's used->idx.
   host    the probe's port is net_vhost_spin, the peer Debian's stock
-          net_virtio_user: the index is the guest's avail->idx.
+          net_virtio_user: the index is the guest's avail->idx. First,
+          with no guest yet, the probe waits (the condition says wait on
+          the queue's gate) and wakes when the guest attaches.
 Expected, in order:
   - idle: the condition says wait (fn 0);
   - the peer makes a whole ring's worth (256) available while the probe
@@ -41,7 +43,8 @@ import harness as h  # noqa: E402
 
 RING = 256   # both peers' rings and our ports' default ring
 WAIT_S = 30  # a wake-up's bound
-ANSWERS = ("ready", "cond", "waiting", "woke", "timeout", "drained", "error")
+ANSWERS = ("ready", "link", "cond", "waiting", "woke", "timeout", "drained",
+           "error")
 
 
 class Probe:
@@ -111,8 +114,8 @@ class Probe:
 
 
 def exercise(probe, peer):
-    line = probe.answer(60)
-    print("probe:", line)
+    probe.send("link 30")
+    probe.answer(40)
     fn, ahead = probe.cond()
     h.check(fn == 0 and ahead == 0, "idle: condition %d, index %d past "
             "the next entry (expected 0, 0)" % (fn, ahead))
@@ -152,6 +155,7 @@ def guest():
             probe = Probe(d, "net_virtio_spin0,path=" + sock,
                           h.plugin("virtio_spin"))
             try:
+                print("probe:", probe.answer(60))
                 got = exercise(probe, peer)
             finally:
                 rc = probe.close()
@@ -165,11 +169,22 @@ def host():
         probe = Probe(d, "net_vhost_spin0,iface=" + sock,
                       h.plugin("vhost_spin"))
         try:
-            h.wait_until("the probe's socket",
-                         lambda: os.path.exists(sock), 30)
+            print("probe:", probe.answer(60))
+            # No guest yet: the queue waits for one.
+            fn, _ = probe.cond()
+            h.check(fn == 0, "no guest, and the condition says work is "
+                    "there")
+            probe.send("wait %d" % WAIT_S)
+            line = probe.answer(10)
+            h.check(line.startswith("waiting"), "the probe did not wait "
+                    "for a guest: %s" % line)
             with h.Testpmd("guest", vdevs=["net_virtio_user0,path=" + sock],
                            fwd_lcore=0,
                            args=["--forward-mode=rxonly"]) as peer:
+                line = probe.answer(WAIT_S + 10)
+                print("a guest attaches: %s" % line)
+                h.check(line.startswith("woke"), "a guest attached and "
+                        "the waiting probe did not wake: %s" % line)
                 got = exercise(probe, peer)
         finally:
             rc = probe.close()

@@ -11,7 +11,9 @@
  * The condition: the index still equals the next entry the queue takes,
  * in all 16 bits. A peer that made a whole ring's worth available moves
  * the index by the ring's size, which a comparison modulo the ring (the
- * stock virtio and vhost PMDs' in DPDK 22.11) takes for no change.
+ * stock virtio and vhost PMDs' in DPDK 22.11) takes for no change. A
+ * wait lasts at most what the CPU allows (Linux caps UMWAIT at about
+ * 100 us), so a line nobody writes costs a nap, never a hang.
  */
 #ifndef VSPIN_MONITOR_H
 #define VSPIN_MONITOR_H
@@ -20,12 +22,12 @@
 
 #include <rte_power_intrinsics.h>
 
-/* 0: wait (nothing new); -1: work is there, do not wait. */
+/* 0: wait (the word still reads as when asked); -1: do not wait. */
 static inline int
-vspin_monitor_idx_moved(const uint64_t value,
-			const uint64_t opaque[RTE_POWER_MONITOR_OPAQUE_SZ])
+vspin_monitor_changed(const uint64_t value,
+		      const uint64_t opaque[RTE_POWER_MONITOR_OPAQUE_SZ])
 {
-	return (uint16_t)value == (uint16_t)opaque[0] ? 0 : -1;
+	return value == opaque[0] ? 0 : -1;
 }
 
 /* Wait on *idx while it equals next. */
@@ -36,7 +38,21 @@ vspin_monitor_idx(struct rte_power_monitor_cond *pmc, volatile uint16_t *idx,
 	pmc->addr = idx;
 	pmc->size = sizeof(*idx);
 	pmc->opaque[0] = next;
-	pmc->fn = vspin_monitor_idx_moved;
+	pmc->fn = vspin_monitor_changed;
+}
+
+/*
+ * Wait on *word while it equals now: a queue with no ring yet waits for
+ * the control plane's store that gives it one.
+ */
+static inline void
+vspin_monitor_word(struct rte_power_monitor_cond *pmc, uint32_t *word,
+		   uint32_t now)
+{
+	pmc->addr = word;
+	pmc->size = sizeof(*word);
+	pmc->opaque[0] = now;
+	pmc->fn = vspin_monitor_changed;
 }
 
 #endif /* VSPIN_MONITOR_H */

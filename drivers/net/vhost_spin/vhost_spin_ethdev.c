@@ -351,12 +351,13 @@ vhost_spin_rx_queue_count(void *queue)
 
 /*
  * rte_eth_get_monitor_addr() (vspin_monitor.h): the guest's avail index
- * while it equals the next entry we take. Taken inside the gate that
- * closes around a message moving the rings (as our avail_event stores
- * are): none is being handled now. As with the library's own
- * rte_vhost_get_monitor_addr(), one may come before the caller's wait;
- * DPDK's power management asks again before each wait, and does not
- * wait when asked during one (-EAGAIN).
+ * while it equals the next entry we take, read inside the gates (as our
+ * avail_event stores are): the device is there and no message is moving
+ * its rings. While one of them is closed, its allow word while it stays
+ * 0: opening it (a guest attaches, the message is handled) wakes the
+ * lcore. As with the library's own rte_vhost_get_monitor_addr(), a
+ * message may still come before the caller's wait; DPDK's power
+ * management asks again before each one.
  */
 static int
 vhost_spin_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
@@ -364,22 +365,26 @@ vhost_spin_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
 	struct vhost_spin_rxq *q = queue;
 	struct rte_vhost_vring vr;
 	uint16_t last_avail, last_used;
-	int r = -EINVAL;
+	int r = 0;
 
-	if (q == NULL || !vhost_spin_gate_enter(&q->gate))
+	if (q == NULL)
 		return -EINVAL;
+	if (!vhost_spin_gate_enter(&q->gate)) {
+		vspin_monitor_word(pmc, &q->gate.allow, 0);
+		return 0;
+	}
 	if (!vhost_spin_gate_enter(&q->hold)) {
-		vhost_spin_gate_leave(&q->gate);
-		return -EAGAIN;
+		vspin_monitor_word(pmc, &q->hold.allow, 0);
+	} else {
+		if (rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
+		    vr.avail != NULL &&
+		    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
+					     &last_used) == 0)
+			vspin_monitor_idx(pmc, &vr.avail->idx, last_avail);
+		else
+			r = -EINVAL;
+		vhost_spin_gate_leave(&q->hold);
 	}
-	if (rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
-	    vr.avail != NULL &&
-	    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
-				     &last_used) == 0) {
-		vspin_monitor_idx(pmc, &vr.avail->idx, last_avail);
-		r = 0;
-	}
-	vhost_spin_gate_leave(&q->hold);
 	vhost_spin_gate_leave(&q->gate);
 	return r;
 }
