@@ -7,7 +7,8 @@
  *
  * Usage: monitor_probe EAL-ARGS
  * Sets up port 0 (one queue pair, default ring sizes), prints "ready
- * power_monitor=0|1", then reads commands on stdin, one answer line each:
+ * power_monitor=0|1", then reads commands on stdin, one answer line each
+ * (each answer starts "probe: ", apart from the EAL's log on stdout):
  *   link SECONDS      "link up", or "error link" after SECONDS
  *   cond              "cond fn=F idx=I next=N" (F 0: would wait)
  *   wait SECONDS      one wait on the condition asked for once:
@@ -39,7 +40,7 @@
 static void
 die(const char *what, int err)
 {
-	printf("error %s: %s\n", what, strerror(err < 0 ? -err : err));
+	printf("probe: error %s: %s\n", what, strerror(err < 0 ? -err : err));
 	exit(1);
 }
 
@@ -56,7 +57,7 @@ read_index(const struct rte_power_monitor_cond *pmc)
 	case 8:
 		return *(const volatile uint64_t *)pmc->addr;
 	}
-	printf("error monitor size %u\n", pmc->size);
+	printf("probe: error monitor size %u\n", pmc->size);
 	exit(1);
 }
 
@@ -86,20 +87,20 @@ cmd_wait(uint16_t port, double seconds, bool monitor)
 	struct rte_power_monitor_cond pmc;
 
 	if (condition(port, &pmc, &idx) != 0) {
-		printf("woke us=0\n");
+		printf("probe: woke us=0\n");
 		return;
 	}
-	printf("waiting idx=%" PRIu64 "\n", idx);
+	printf("probe: waiting idx=%" PRIu64 "\n", idx);
 	for (;;) {
 		uint64_t now = rte_get_tsc_cycles();
 
 		if (pmc.fn(read_index(&pmc), pmc.opaque) != 0) {
-			printf("woke us=%.0f\n",
+			printf("probe: woke us=%.0f\n",
 			       (double)(now - t0) * 1e6 / (double)hz);
 			return;
 		}
 		if (now >= end) {
-			printf("timeout\n");
+			printf("probe: timeout\n");
 			return;
 		}
 		if (monitor)
@@ -127,7 +128,7 @@ cmd_drain(uint16_t port, unsigned long want, double seconds)
 		if (got >= want && extra == 0)
 			extra = now + hz / 10;
 	}
-	printf("drained %lu\n", got);
+	printf("probe: drained %lu\n", got);
 }
 
 static void
@@ -141,7 +142,7 @@ cmd_link(uint16_t port, double seconds)
 	do {
 		r = rte_eth_link_get_nowait(port, &link);
 		if (r == 0 && link.link_status) {
-			printf("link up\n");
+			printf("probe: link up\n");
 			return;
 		}
 		rte_delay_ms(10);
@@ -180,7 +181,7 @@ main(int argc, char **argv)
 	if (r != 0)
 		die("port set-up", r);
 	rte_cpu_get_intrinsics_support(&intr);
-	printf("ready power_monitor=%d\n", intr.power_monitor ? 1 : 0);
+	printf("probe: ready power_monitor=%d\n", intr.power_monitor ? 1 : 0);
 
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		struct rte_power_monitor_cond pmc = {0};
@@ -192,7 +193,8 @@ main(int argc, char **argv)
 			cmd_link(0, s);
 		} else if (strncmp(line, "cond", 4) == 0) {
 			r = condition(0, &pmc, &idx);
-			printf("cond fn=%d idx=%" PRIu64 " next=%" PRIu64 "\n",
+			printf("probe: cond fn=%d idx=%" PRIu64 " next=%" PRIu64
+			       "\n",
 			       r, idx, pmc.opaque[0]);
 		} else if (sscanf(line, "wait %lf", &s) == 1) {
 			cmd_wait(0, s, intr.power_monitor);
@@ -201,7 +203,7 @@ main(int argc, char **argv)
 		} else if (strncmp(line, "quit", 4) == 0) {
 			break;
 		} else {
-			printf("error unknown command: %s", line);
+			printf("probe: error unknown command: %s", line);
 			return 1;
 		}
 	}

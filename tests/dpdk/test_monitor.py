@@ -43,8 +43,7 @@ import harness as h  # noqa: E402
 
 RING = 256   # both peers' rings and our ports' default ring
 WAIT_S = 30  # a wake-up's bound
-ANSWERS = ("ready", "link", "cond", "waiting", "woke", "timeout", "drained",
-           "error")
+TAG = "probe: "  # the probe's answers; the EAL logs on stdout too
 
 
 class Probe:
@@ -60,12 +59,15 @@ class Probe:
                                   text=True, bufsize=1, env=h.testpmd_env(),
                                   start_new_session=True)
         self.lines = queue.Queue()
+        self.other = []  # the EAL's and the PMD's log lines
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
         for line in self.p.stdout:
-            if line.startswith(ANSWERS):
-                self.lines.put(line.strip())
+            if line.startswith(TAG):
+                self.lines.put(line[len(TAG):].strip())
+            else:
+                self.other.append(line)
         self.lines.put(None)
 
     def answer(self, timeout):
@@ -75,9 +77,9 @@ class Probe:
             line = None
         if line is None or line.startswith("error"):
             self.log.seek(0)
-            raise h.Fail("monitor_probe: %s\n--- its log ---\n%s" % (
+            raise h.Fail("monitor_probe: %s\n--- its log ---\n%s%s" % (
                 line or "no answer (exit %s)" % self.p.poll(),
-                self.log.read()[-3000:]))
+                "".join(self.other[-40:]), self.log.read()[-3000:]))
         return line
 
     def send(self, line):
