@@ -12,8 +12,9 @@
  * in all 16 bits. A peer that made a whole ring's worth available moves
  * the index by the ring's size, which a comparison modulo the ring (the
  * stock virtio and vhost PMDs' in DPDK 22.11) takes for no change. A
- * wait lasts at most what the CPU allows (Linux caps UMWAIT at about
- * 100 us), so a line nobody writes costs a nap, never a hang.
+ * wait on a line nobody writes lasts until the kernel's cap on UMWAIT
+ * (/sys/devices/system/cpu/umwait_control/max_time, 100,000 TSC cycles
+ * by default; 0 lifts it), or an interrupt.
  */
 #ifndef VSPIN_MONITOR_H
 #define VSPIN_MONITOR_H

@@ -48,34 +48,47 @@ struct vhost_spin_args {
 
 /*
  * Keeps the polling lcore off a ring the vhost-user thread tears down.
- * Dekker again: the lcore stores busy then loads allow; the control side
+ * Dekker again: the lcore adds to busy then loads allow; the control side
  * stores allow then loads busy; both seq_cst, so one sees the other.
- * The control side waits for busy == 0 only where the library holds no
- * queue lock (destroy_device, dev_stop): vring_state_changed runs with
- * every access_lock held, and an lcore inside rte_vhost_enqueue_burst()
- * waits for that lock.
+ * busy counts who is inside: the lcore, and a caller on another thread
+ * of what enters it too (rx_queue_count, get_monitor_addr: DPDK's power
+ * management asks for the monitor condition from the control thread when
+ * it is enabled), so that one leaving never lets the control side past
+ * the other. The control side waits for busy == 0 only where the library
+ * holds no queue lock (destroy_device, dev_stop): vring_state_changed
+ * runs with every access_lock held, and an lcore inside
+ * rte_vhost_enqueue_burst() waits for that lock.
  */
 struct vhost_spin_gate {
 	uint32_t allow; /* written by the control side */
-	uint32_t busy;	/* written by the polling lcore */
+	uint32_t busy;	/* how many are inside */
+	uint32_t gen;	/* closings: what was seen inside may have moved */
 };
+
+/* Control side: close (the caller then waits for busy == 0 if it must). */
+static inline void
+vhost_spin_gate_close(struct vhost_spin_gate *g)
+{
+	__atomic_fetch_add(&g->gen, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&g->allow, 0, __ATOMIC_SEQ_CST);
+}
 
 static inline bool
 vhost_spin_gate_enter(struct vhost_spin_gate *g)
 {
 	if (!__atomic_load_n(&g->allow, __ATOMIC_ACQUIRE))
 		return false;
-	__atomic_store_n(&g->busy, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&g->busy, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&g->allow, __ATOMIC_SEQ_CST))
 		return true;
-	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&g->busy, 1, __ATOMIC_RELEASE);
 	return false;
 }
 
 static inline void
 vhost_spin_gate_leave(struct vhost_spin_gate *g)
 {
-	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&g->busy, 1, __ATOMIC_RELEASE);
 }
 
 struct vhost_spin_port;
@@ -120,6 +133,19 @@ vhost_spin_avail_pending(int vid, uint16_t vring)
 	return (uint16_t)rte_vhost_rx_queue_count(vid, vring);
 }
 
+/*
+ * get_monitor_addr's own mapping of the page holding the guest's avail
+ * index (vhost_spin_monitor.c), its caller's (the polling lcore's): made
+ * inside the gates, unmapped only by that caller or at queue release.
+ */
+struct vhost_spin_monitor {
+	volatile uint16_t *idx; /* the avail index, through map */
+	void *map;
+	size_t map_len;
+	uint32_t gen; /* the gates' closings when it was made */
+	bool made;    /* for gen (idx NULL: it failed) */
+};
+
 /* Host receive: the guest's transmit ring. */
 struct vhost_spin_rxq {
 	struct vhost_spin_gate gate;
@@ -144,6 +170,7 @@ struct vhost_spin_rxq {
 	struct rte_mempool *mb_pool;
 	struct vhost_spin_lookahead ahead; /* prefetches the next packets */
 	struct vhost_spin_lookahead_clock ahead_clock; /* times its loop */
+	struct vhost_spin_monitor mon; /* get_monitor_addr's mapping */
 	struct vhost_spin_port *port;
 
 	/* Counters, plain increments by the polling lcore. */
@@ -236,6 +263,10 @@ bool vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k);
 void vhost_spin_rxq_disarm(struct vhost_spin_rxq *q);
 
 /* vhost_spin_intr.c: the standard rx-interrupt API. */
+/* vhost_spin_monitor.c: rte_eth_get_monitor_addr(); the release. */
+int vhost_spin_get_monitor_addr(void *rxq, struct rte_power_monitor_cond *pmc);
+void vhost_spin_monitor_release(struct vhost_spin_monitor *m);
+
 int vhost_spin_intr_install(struct rte_eth_dev *dev);
 void vhost_spin_intr_uninstall(struct rte_eth_dev *dev);
 void vhost_spin_intr_attach(struct vhost_spin_rxq *q, int kickfd);

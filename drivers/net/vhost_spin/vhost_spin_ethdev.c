@@ -12,7 +12,6 @@
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
-#include "vspin_monitor.h"
 #include "vspin_port_census.h"
 #include "vspin_vlan.h"
 
@@ -114,6 +113,7 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 		return;
 	queue_publish(dev, &dev->data->rx_queues[qid], NULL);
 	vhost_spin_rxq_quiesce(q);
+	vhost_spin_monitor_release(&q->mon);
 	rte_free(q);
 }
 
@@ -347,46 +347,6 @@ vhost_spin_rx_queue_count(void *queue)
 		vhost_spin_gate_leave(&q->gate);
 	}
 	return n;
-}
-
-/*
- * rte_eth_get_monitor_addr() (vspin_monitor.h): the guest's avail index
- * while it equals the next entry we take, read inside the gates (as our
- * avail_event stores are): the device is there and no message is moving
- * its rings. While one of them is closed, its allow word while it stays
- * 0: opening it (a guest attaches, the message is handled) wakes the
- * lcore. As with the library's own rte_vhost_get_monitor_addr(), a
- * message may still come before the caller's wait; DPDK's power
- * management asks again before each one.
- */
-static int
-vhost_spin_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
-{
-	struct vhost_spin_rxq *q = queue;
-	struct rte_vhost_vring vr;
-	uint16_t last_avail, last_used;
-	int r = 0;
-
-	if (q == NULL)
-		return -EINVAL;
-	if (!vhost_spin_gate_enter(&q->gate)) {
-		vspin_monitor_word(pmc, &q->gate.allow, 0);
-		return 0;
-	}
-	if (!vhost_spin_gate_enter(&q->hold)) {
-		vspin_monitor_word(pmc, &q->hold.allow, 0);
-	} else {
-		if (rte_vhost_get_vhost_vring(q->vid, q->vring, &vr) == 0 &&
-		    vr.avail != NULL &&
-		    rte_vhost_get_vring_base(q->vid, q->vring, &last_avail,
-					     &last_used) == 0)
-			vspin_monitor_idx(pmc, &vr.avail->idx, last_avail);
-		else
-			r = -EINVAL;
-		vhost_spin_gate_leave(&q->hold);
-	}
-	vhost_spin_gate_leave(&q->gate);
-	return r;
 }
 
 static const struct eth_dev_ops vhost_spin_dev_ops = {

@@ -33,13 +33,9 @@ unmap_rings(struct vhost_spin_lookahead *la)
 	la->avail = NULL;
 }
 
-/*
- * Map [hva, hva + len) of the library's view of guest memory again, read
- * only, from the fd of the region it lies in. Returns our address of hva.
- */
-static const void *
-map_again(struct vhost_spin_lookahead *la, unsigned int slot,
-	  const struct rte_vhost_memory *mem, uint64_t hva, uint64_t len)
+void *
+vhost_spin_map_guest(const struct rte_vhost_memory *mem, uint64_t hva,
+		     uint64_t len, int prot, void **map, size_t *map_len)
 {
 	uint32_t i;
 
@@ -60,15 +56,23 @@ map_again(struct vhost_spin_lookahead *la, unsigned int slot,
 		off = hva - start; /* the mapping starts at file offset 0 */
 		lo = off & ~(pg - 1);
 		hi = (off + len + pg - 1) & ~(pg - 1);
-		m = mmap(NULL, hi - lo, PROT_READ, MAP_SHARED, r->fd,
-			 (off_t)lo);
+		m = mmap(NULL, hi - lo, prot, MAP_SHARED, r->fd, (off_t)lo);
 		if (m == MAP_FAILED)
 			return NULL;
-		la->map[slot] = m;
-		la->map_len[slot] = hi - lo;
-		return (const char *)m + (off - lo);
+		*map = m;
+		*map_len = hi - lo;
+		return (char *)m + (off - lo);
 	}
 	return NULL;
+}
+
+/* The rings again, read only, into the lookahead's slot. */
+static const void *
+map_again(struct vhost_spin_lookahead *la, unsigned int slot,
+	  const struct rte_vhost_memory *mem, uint64_t hva, uint64_t len)
+{
+	return vhost_spin_map_guest(mem, hva, len, PROT_READ, &la->map[slot],
+				    &la->map_len[slot]);
 }
 
 /* PREFETCHW: CPUID 0x80000001, ECX bit 8 (AMD since K8, Intel since

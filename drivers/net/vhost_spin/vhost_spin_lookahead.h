@@ -101,6 +101,15 @@ void vhost_spin_lookahead_open(struct vhost_spin_lookahead *la, int vid,
 void vhost_spin_lookahead_close(struct vhost_spin_lookahead *la);
 
 /*
+ * Map [hva, hva + len) of the library's view of guest memory again, from
+ * the fd of the region it lies in, with prot: a mapping of our own, which
+ * no remap by the library takes away (whole pages of the file: *map and
+ * *map_len to unmap). Returns our address of hva, or NULL.
+ */
+void *vhost_spin_map_guest(const struct rte_vhost_memory *mem, uint64_t hva,
+			   uint64_t len, int prot, void **map, size_t *map_len);
+
+/*
  * A prefetch for writing. GCC emits PREFETCHW for __builtin_prefetch(p, 1,
  * 3) only when the target has it, and DPDK's x86 baseline (-march=corei7)
  * does not: there it is a read prefetch, after which the copy must take

@@ -67,7 +67,7 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	if (open == is_open)
 		return;
 	if (!open) {
-		__atomic_store_n(&q->gate.allow, 0, __ATOMIC_SEQ_CST);
+		vhost_spin_gate_close(&q->gate);
 		/*
 		 * The lcore may sleep inside this queue's burst, holding the
 		 * gate: wake it so that it leaves (and sleeps detached).
@@ -121,7 +121,7 @@ txq_gate(struct vhost_spin_port *p, struct vhost_spin_txq *q, bool open)
 	if (open == is_open)
 		return;
 	if (!open) {
-		__atomic_store_n(&q->gate.allow, 0, __ATOMIC_SEQ_CST);
+		vhost_spin_gate_close(&q->gate);
 		vhost_spin_lookahead_close(&q->ahead);
 		return;
 	}
@@ -271,9 +271,12 @@ queue_around_message(struct vhost_spin_port *p, struct vhost_spin_gate *hold,
 		     const struct vhost_spin_gate *g, uint16_t vring,
 		     bool mem_table, bool open)
 {
-	__atomic_store_n(&hold->allow, open, __ATOMIC_SEQ_CST);
-	if (!open)
+	if (open) {
+		__atomic_store_n(&hold->allow, 1, __ATOMIC_SEQ_CST);
+	} else {
+		vhost_spin_gate_close(hold);
 		gate_wait(hold);
+	}
 	if (!mem_table)
 		return 0;
 	if (!open) {
