@@ -583,8 +583,9 @@ rx_sleeper_pending(void *ctx)
 /*
  * rte_eth_rx_queue_count(): entries the backend has filled and the
  * application has not taken (a mergeable packet counts one per buffer,
- * as ethdev counts descriptors). Never more than is posted: the used
- * index is the backend's to write.
+ * as ethdev counts descriptors; in order, a backend that wrote one used
+ * entry for several buffers counts once). Never more than is posted: the
+ * used index is the backend's to write.
  */
 uint32_t
 virtio_spin_rx_queue_count(void *q)
@@ -602,16 +603,21 @@ virtio_spin_rx_queue_count(void *q)
  * rte_eth_get_monitor_addr() (vspin_monitor.h): the used index, which
  * the backend writes with each batch it fills, while it equals the next
  * entry we take. Used entries not yet taken, or a mergeable packet's
- * next buffer, move it past that.
+ * next buffer, move it past that. The ring is ours, in our memory, for
+ * the queue's life. A queue the backend broke takes nothing more: it
+ * waits for the backend's next write, so that its lcore does not spin.
  */
 int
 virtio_spin_get_monitor_addr(void *q, struct rte_power_monitor_cond *pmc)
 {
 	struct virtio_spin_rxq *rxq = q;
+	volatile uint16_t *idx;
 
-	if (rxq == NULL)
-		return -EINVAL;
-	vspin_monitor_idx(pmc, rxq->vq.call.idx, rxq->vq.last_used);
+	if (rxq == NULL || rxq->vq.call.idx == NULL)
+		return -EINVAL; /* before its first start */
+	idx = rxq->vq.call.idx;
+	vspin_monitor_idx(pmc, idx,
+			  unlikely(rxq->vq.broken) ? *idx : rxq->vq.last_used);
 	return 0;
 }
 
