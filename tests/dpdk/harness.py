@@ -583,19 +583,24 @@ class Testpmd:
 
     def send_exact(self, n, port=0):
         """Send exactly n more packets on port (testpmd's txonly packets,
-        "start tx_first"; stopped before and after). A burst the ring does
-        not take is dropped by testpmd, so it sends until TX-packets grew
-        by n."""
+        "start tx_first"; forwarding stopped first, and after). A burst
+        the ring does not take is dropped by testpmd, so it sends until
+        TX-packets grew by n. testpmd's burst size is 32 again after."""
+        self.stop_fwd()
         start = self.port_stats(port)["tx_packets"]
-        for _ in range(100):
-            left = n - (self.port_stats(port)["tx_packets"] - start)
-            if left == 0:
-                return
-            check(left > 0, "%s sent %d more than asked" % (self.name, -left))
-            burst = min(32, left)
-            self.cmd("set burst %d" % burst)
-            self.cmd("start tx_first %d" % (left // burst), timeout=30)
-            self.stop_fwd()
+        try:
+            for _ in range(100):
+                left = n - (self.port_stats(port)["tx_packets"] - start)
+                if left == 0:
+                    return
+                check(left > 0, "%s sent %d more than asked" % (
+                    self.name, -left))
+                burst = min(32, left)
+                self.cmd("set burst %d" % burst)
+                self.cmd("start tx_first %d" % (left // burst), timeout=30)
+                self.stop_fwd()
+        finally:
+            self.cmd("set burst 32")
         raise Fail("%s could not send %d packets in 100 tries" % (
             self.name, n))
 

@@ -10,7 +10,8 @@
  * power_monitor=0|1", then reads commands on stdin, one answer line each
  * (each answer starts "probe: ", apart from the EAL's log on stdout):
  *   link SECONDS      "link up", or "error link" after SECONDS
- *   cond              "cond fn=F idx=I next=N" (F 0: would wait)
+ *   cond              "cond fn=F idx=I next=N addr=A" (F 0: would
+ *                     wait; A the address it would wait on)
  *   wait SECONDS      one wait on the condition asked for once:
  *                     "waiting" if it says wait (else "woke us=0"),
  *                     then "woke us=T" once a write to its line makes
@@ -194,8 +195,8 @@ main(int argc, char **argv)
 		} else if (strncmp(line, "cond", 4) == 0) {
 			r = condition(0, &pmc, &idx);
 			printf("probe: cond fn=%d idx=%" PRIu64 " next=%" PRIu64
-			       "\n",
-			       r, idx, pmc.opaque[0]);
+			       " addr=%p\n",
+			       r, idx, pmc.opaque[0], (const void *)pmc.addr);
 		} else if (sscanf(line, "wait %lf", &s) == 1) {
 			cmd_wait(0, s, intr.power_monitor);
 		} else if (sscanf(line, "drain %lu %lf", &n, &s) == 2) {

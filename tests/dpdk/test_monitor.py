@@ -12,9 +12,14 @@ Cases (argv[1]):
   guest   the probe's port is net_virtio_spin, the peer Debian's stock
           net_vhost (its txonly): the index is our rx ring's used->idx.
   host    the probe's port is net_vhost_spin, the peer Debian's stock
-          net_virtio_user: the index is the guest's avail->idx. First,
-          with no guest yet, the probe waits (the condition says wait on
-          the queue's gate) and wakes when the guest attaches.
+          net_virtio_user: the index is the guest's avail->idx, read
+          through a mapping of the port's own. Three guests in turn:
+          with no guest (yet, or any more) the probe waits (on the
+          queue's gate) and wakes when the next attaches; then the
+          checks below with it; the index lies in a mapping of one page
+          (the library maps all of the guest's memory: 256 MB here); the
+          probe's mappings do not grow from one guest to the next (the
+          gone guest's page is unmapped).
 Expected, in order:
   - idle: the condition says wait (fn 0);
   - the peer makes a whole ring's worth (256) available while the probe
@@ -43,6 +48,8 @@ import harness as h  # noqa: E402
 
 RING = 256   # both peers' rings and our ports' default ring
 WAIT_S = 30  # a wake-up's bound
+GUESTS = 3   # host case: guests that attach in turn
+OWN_MAP_MAX = 2 << 20  # one page: 4 KB (memfd), 2 MB (hugetlbfs)
 TAG = "probe: "  # the probe's answers; the EAL logs on stdout too
 
 
@@ -88,10 +95,25 @@ class Probe:
 
     def cond(self):
         self.send("cond")
-        m = re.match(r"cond fn=(-?\d+) idx=(\d+) next=(\d+)",
-                     self.answer(10))
-        fn, idx, nxt = map(int, m.groups())
+        line = self.answer(10)
+        m = re.match(r"cond fn=(-?\d+) idx=(\d+) next=(\d+) addr=(\S+)",
+                     line)
+        h.check(m is not None, "monitor_probe: not an answer to cond: %r"
+                % line)
+        fn, idx, nxt = map(int, m.groups()[:3])
+        self.addr = int(m.group(4), 16)
         return fn, (idx - nxt) % 65536
+
+    def mapping_of_addr(self):
+        """The size of the probe's mapping that holds the last cond's
+        address, and its name."""
+        with open("/proc/%d/maps" % self.p.pid) as f:
+            for line in f:
+                parts = line.split()
+                lo, hi = (int(x, 16) for x in parts[0].split("-"))
+                if lo <= self.addr < hi:
+                    return hi - lo, parts[5] if len(parts) > 5 else ""
+        return 0, "none"
 
     def drain(self, n):
         self.send("drain %d 10" % n)
@@ -165,33 +187,56 @@ def guest():
     print("ok: net_virtio_spin's monitor condition, %d packets" % got)
 
 
+def maps(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return len(f.readlines())
+
+
 def host():
     with h.private_dir() as d:
         sock = os.path.join(d, "vhost.sock")
         probe = Probe(d, "net_vhost_spin0,iface=" + sock,
                       h.plugin("vhost_spin"))
+        got, mapped = 0, []
         try:
             print("probe:", probe.answer(60))
-            # No guest yet: the queue waits for one.
-            fn, _ = probe.cond()
-            h.check(fn == 0, "no guest, and the condition says work is "
-                    "there")
-            probe.send("wait %d" % WAIT_S)
-            line = probe.answer(10)
-            h.check(line.startswith("waiting"), "the probe did not wait "
-                    "for a guest: %s" % line)
-            with h.Testpmd("guest", vdevs=["net_virtio_user0,path=" + sock],
-                           fwd_lcore=0,
-                           args=["--forward-mode=rxonly"]) as peer:
-                line = probe.answer(WAIT_S + 10)
-                print("a guest attaches: %s" % line)
-                h.check(line.startswith("woke"), "a guest attached and "
-                        "the waiting probe did not wake: %s" % line)
-                got = exercise(probe, peer)
+            for guest in range(GUESTS):
+                # No guest (yet, or any more): the queue waits for one.
+                fn, _ = probe.cond()
+                h.check(fn == 0, "no guest, and the condition says work "
+                        "is there")
+                probe.send("wait %d" % WAIT_S)
+                line = probe.answer(10)
+                h.check(line.startswith("waiting"), "the probe did not "
+                        "wait for a guest: %s" % line)
+                with h.Testpmd("guest",
+                               vdevs=["net_virtio_user0,path=" + sock],
+                               fwd_lcore=0,
+                               args=["--forward-mode=rxonly"]) as peer:
+                    line = probe.answer(WAIT_S + 10)
+                    print("guest %d attaches: %s" % (guest, line))
+                    h.check(line.startswith("woke"), "a guest attached "
+                            "and the waiting probe did not wake: %s" % line)
+                    got += exercise(probe, peer)
+                    mapped.append(maps(probe.p.pid))
+                    # The index through the port's own mapping of its
+                    # page, not the library's of all guest memory.
+                    probe.cond()
+                    size, name = probe.mapping_of_addr()
+                    print("guest %d: the index in a mapping of %d bytes "
+                          "(%s)" % (guest, size, name))
+                    h.check(0 < size <= OWN_MAP_MAX, "the index is in a "
+                            "mapping of %d bytes (%s), not one page of "
+                            "the port's own" % (size, name))
         finally:
             rc = probe.close()
     h.check(rc == 0, "monitor_probe exited %s" % rc)
-    print("ok: net_vhost_spin's monitor condition, %d packets" % got)
+    print("the probe's mappings with each guest attached: %s" % mapped)
+    h.check(mapped[-1] <= mapped[0], "the probe's mappings grew from %d to "
+            "%d over %d guests: a mapping of a gone guest's memory kept" % (
+                mapped[0], mapped[-1], GUESTS))
+    print("ok: net_vhost_spin's monitor condition, %d guests, %d packets" % (
+        GUESTS, got))
 
 
 if __name__ == "__main__":
