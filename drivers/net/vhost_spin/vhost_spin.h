@@ -48,47 +48,70 @@ struct vhost_spin_args {
 
 /*
  * Keeps the polling lcore off a ring the vhost-user thread tears down.
- * Dekker again: the lcore adds to busy then loads allow; the control side
+ * Dekker again: the lcore stores busy then loads allow; the control side
  * stores allow then loads busy; both seq_cst, so one sees the other.
- * busy counts who is inside: the lcore, and a caller on another thread
- * of what enters it too (rx_queue_count, get_monitor_addr: DPDK's power
- * management asks for the monitor condition from the control thread when
- * it is enabled), so that one leaving never lets the control side past
- * the other. The control side waits for busy == 0 only where the library
- * holds no queue lock (destroy_device, dev_stop): vring_state_changed
- * runs with every access_lock held, and an lcore inside
- * rte_vhost_enqueue_burst() waits for that lock.
+ * busy is the polling lcore's alone (its bursts: one thread a queue, as
+ * DPDK requires). Calls that may come from another thread, or from the
+ * lcore between bursts (rx_queue_count, get_monitor_addr, which DPDK's
+ * power management makes on the control thread when it is enabled, rx
+ * interrupt control) count themselves in side instead, so that none of
+ * them leaving lets the control side past another. The control side
+ * waits for both to be 0 only where the library holds no queue lock
+ * (destroy_device, dev_stop): vring_state_changed runs with every
+ * access_lock held, and an lcore inside rte_vhost_enqueue_burst() waits
+ * for that lock.
  */
 struct vhost_spin_gate {
 	uint32_t allow; /* written by the control side */
-	uint32_t busy;	/* how many are inside */
+	uint32_t busy;	/* the polling lcore is inside */
+	uint32_t side;	/* how many other calls are inside */
 	uint32_t gen;	/* closings: what was seen inside may have moved */
 };
 
-/* Control side: close (the caller then waits for busy == 0 if it must). */
-static inline void
-vhost_spin_gate_close(struct vhost_spin_gate *g)
-{
-	__atomic_fetch_add(&g->gen, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&g->allow, 0, __ATOMIC_SEQ_CST);
-}
-
+/* The polling lcore, in its bursts. */
 static inline bool
 vhost_spin_gate_enter(struct vhost_spin_gate *g)
 {
 	if (!__atomic_load_n(&g->allow, __ATOMIC_ACQUIRE))
 		return false;
-	__atomic_fetch_add(&g->busy, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&g->busy, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&g->allow, __ATOMIC_SEQ_CST))
 		return true;
-	__atomic_fetch_sub(&g->busy, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
 	return false;
 }
 
 static inline void
 vhost_spin_gate_leave(struct vhost_spin_gate *g)
 {
-	__atomic_fetch_sub(&g->busy, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+}
+
+/* Any other caller, on any thread. */
+static inline bool
+vhost_spin_gate_enter_side(struct vhost_spin_gate *g)
+{
+	if (!__atomic_load_n(&g->allow, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_fetch_add(&g->side, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&g->allow, __ATOMIC_SEQ_CST))
+		return true;
+	__atomic_fetch_sub(&g->side, 1, __ATOMIC_RELEASE);
+	return false;
+}
+
+static inline void
+vhost_spin_gate_leave_side(struct vhost_spin_gate *g)
+{
+	__atomic_fetch_sub(&g->side, 1, __ATOMIC_RELEASE);
+}
+
+/* Control side: close (the caller then waits for both counts if it must). */
+static inline void
+vhost_spin_gate_close(struct vhost_spin_gate *g)
+{
+	__atomic_fetch_add(&g->gen, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&g->allow, 0, __ATOMIC_SEQ_CST);
 }
 
 struct vhost_spin_port;

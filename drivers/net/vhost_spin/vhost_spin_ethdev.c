@@ -342,9 +342,9 @@ vhost_spin_rx_queue_count(void *queue)
 	struct vhost_spin_rxq *q = queue;
 	uint32_t n = 0;
 
-	if (vhost_spin_gate_enter(&q->gate)) {
+	if (vhost_spin_gate_enter_side(&q->gate)) {
 		n = vhost_spin_avail_pending(q->vid, q->vring);
-		vhost_spin_gate_leave(&q->gate);
+		vhost_spin_gate_leave_side(&q->gate);
 	}
 	return n;
 }

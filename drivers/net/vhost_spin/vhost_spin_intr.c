@@ -110,7 +110,7 @@ vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
 	int fd;
 
-	if (!vhost_spin_gate_enter(&q->gate))
+	if (!vhost_spin_gate_enter_side(&q->gate))
 		return 0; /* no ring; attach signals when one comes */
 	fd = q->kickfd_lib;
 	/* The application sets the notification state from now on. */
@@ -125,7 +125,7 @@ vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	/* Work came in: the wake-up the application would lose. */
 	if (vhost_spin_rxq_arm(q, 1) && fd >= 0)
 		vspin_eventfd_signal(fd);
-	vhost_spin_gate_leave(&q->gate);
+	vhost_spin_gate_leave_side(&q->gate);
 	return 0;
 }
 
@@ -134,9 +134,9 @@ vhost_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
 
-	if (!vhost_spin_gate_enter(&q->gate))
+	if (!vhost_spin_gate_enter_side(&q->gate))
 		return 0;
 	vhost_spin_rxq_disarm(q);
-	vhost_spin_gate_leave(&q->gate);
+	vhost_spin_gate_leave_side(&q->gate);
 	return 0;
 }

@@ -68,7 +68,7 @@ vhost_spin_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
 		return -EINVAL;
 	m = &q->mon;
 	/* No guest: wait for the gate to open. */
-	if (!vhost_spin_gate_enter(&q->gate)) {
+	if (!vhost_spin_gate_enter_side(&q->gate)) {
 		vhost_spin_monitor_release(m);
 		vspin_monitor_word(pmc, &q->gate.allow, 0);
 		return 0;
@@ -77,8 +77,8 @@ vhost_spin_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
 	 * A message moving the rings is being handled: a short while, and
 	 * the ring may be elsewhere after it. Poll meanwhile.
 	 */
-	if (!vhost_spin_gate_enter(&q->hold)) {
-		vhost_spin_gate_leave(&q->gate);
+	if (!vhost_spin_gate_enter_side(&q->hold)) {
+		vhost_spin_gate_leave_side(&q->gate);
 		return -EBUSY;
 	}
 	gen = __atomic_load_n(&q->gate.gen, __ATOMIC_ACQUIRE) +
@@ -96,7 +96,7 @@ vhost_spin_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
 		vspin_monitor_idx(pmc, m->idx, last_avail);
 		r = 0;
 	}
-	vhost_spin_gate_leave(&q->hold);
-	vhost_spin_gate_leave(&q->gate);
+	vhost_spin_gate_leave_side(&q->hold);
+	vhost_spin_gate_leave_side(&q->gate);
 	return r;
 }

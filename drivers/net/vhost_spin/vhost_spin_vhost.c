@@ -53,7 +53,8 @@ port_of_vid(int vid)
 static void
 gate_wait(struct vhost_spin_gate *g)
 {
-	while (__atomic_load_n(&g->busy, __ATOMIC_SEQ_CST))
+	while (__atomic_load_n(&g->busy, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&g->side, __ATOMIC_SEQ_CST))
 		rte_pause();
 }
 
