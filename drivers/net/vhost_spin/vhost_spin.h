@@ -285,11 +285,11 @@ bool vhost_spin_rxq_arm(struct vhost_spin_rxq *q, uint16_t k);
 /* Quiet the guest's kicks again. */
 void vhost_spin_rxq_disarm(struct vhost_spin_rxq *q);
 
-/* vhost_spin_intr.c: the standard rx-interrupt API. */
 /* vhost_spin_monitor.c: rte_eth_get_monitor_addr(); the release. */
 int vhost_spin_get_monitor_addr(void *rxq, struct rte_power_monitor_cond *pmc);
 void vhost_spin_monitor_release(struct vhost_spin_monitor *m);
 
+/* vhost_spin_intr.c: the standard rx-interrupt API. */
 int vhost_spin_intr_install(struct rte_eth_dev *dev);
 void vhost_spin_intr_uninstall(struct rte_eth_dev *dev);
 void vhost_spin_intr_attach(struct vhost_spin_rxq *q, int kickfd);
