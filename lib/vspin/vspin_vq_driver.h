@@ -142,6 +142,13 @@ unsigned int vspin_vq_drv_get_used_bulk(struct vspin_vq_drv *vq, void **cookies,
  */
 bool vspin_vq_drv_publish(struct vspin_vq_drv *vq);
 
+/* Descriptors lent to the device and not collected back yet. */
+static inline uint16_t
+vspin_vq_drv_in_flight(const struct vspin_vq_drv *vq)
+{
+	return (uint16_t)(vq->vr.num - vq->num_free);
+}
+
 /*
  * Descriptors the caller may fill now when it keeps at most soft of them
  * in flight (added and not collected) while the device polls. The whole
@@ -156,13 +163,6 @@ bool vspin_vq_drv_publish(struct vspin_vq_drv *vq);
  * way of its copy. Without the event index, or with soft 0 or >= num, the
  * whole ring. The caller collects used entries first when this is short.
  */
-/* Descriptors lent to the device and not collected back yet. */
-static inline uint16_t
-vspin_vq_drv_in_flight(const struct vspin_vq_drv *vq)
-{
-	return (uint16_t)(vq->vr.num - vq->num_free);
-}
-
 static inline uint16_t
 vspin_vq_drv_room(const struct vspin_vq_drv *vq, uint16_t soft)
 {

@@ -68,42 +68,60 @@ struct vhost_spin_gate {
 	uint32_t gen;	/* closings: what was seen inside may have moved */
 };
 
+/*
+ * The entry, one Dekker for both kinds of caller: side false for the
+ * polling lcore in its bursts (a plain flag: nothing locked to leave),
+ * true for any other call, on any thread (counted). The compiler folds
+ * the constant.
+ */
+static inline void
+vhost_spin_gate_out(struct vhost_spin_gate *g, bool side)
+{
+	if (side)
+		__atomic_fetch_sub(&g->side, 1, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+}
+
+static inline bool
+vhost_spin_gate_in(struct vhost_spin_gate *g, bool side)
+{
+	if (!__atomic_load_n(&g->allow, __ATOMIC_ACQUIRE))
+		return false;
+	if (side)
+		__atomic_fetch_add(&g->side, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_store_n(&g->busy, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&g->allow, __ATOMIC_SEQ_CST))
+		return true;
+	vhost_spin_gate_out(g, side);
+	return false;
+}
+
 /* The polling lcore, in its bursts. */
 static inline bool
 vhost_spin_gate_enter(struct vhost_spin_gate *g)
 {
-	if (!__atomic_load_n(&g->allow, __ATOMIC_ACQUIRE))
-		return false;
-	__atomic_store_n(&g->busy, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&g->allow, __ATOMIC_SEQ_CST))
-		return true;
-	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
-	return false;
+	return vhost_spin_gate_in(g, false);
 }
 
 static inline void
 vhost_spin_gate_leave(struct vhost_spin_gate *g)
 {
-	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+	vhost_spin_gate_out(g, false);
 }
 
 /* Any other caller, on any thread. */
 static inline bool
 vhost_spin_gate_enter_side(struct vhost_spin_gate *g)
 {
-	if (!__atomic_load_n(&g->allow, __ATOMIC_ACQUIRE))
-		return false;
-	__atomic_fetch_add(&g->side, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&g->allow, __ATOMIC_SEQ_CST))
-		return true;
-	__atomic_fetch_sub(&g->side, 1, __ATOMIC_RELEASE);
-	return false;
+	return vhost_spin_gate_in(g, true);
 }
 
 static inline void
 vhost_spin_gate_leave_side(struct vhost_spin_gate *g)
 {
-	__atomic_fetch_sub(&g->side, 1, __ATOMIC_RELEASE);
+	vhost_spin_gate_out(g, true);
 }
 
 /* Control side: close (the caller then waits for both counts if it must). */
