@@ -349,6 +349,49 @@ vhost_spin_rx_queue_count(void *queue)
 	return n;
 }
 
+/*
+ * A queue's descriptors are the guest's: the size of the ring it set up,
+ * 0 while none is attached (nb_desc of the queue's setup is not used).
+ * vid and vring are read inside the gate, which is closed while the
+ * control side changes them.
+ */
+static uint16_t
+vhost_spin_ring_size(struct vhost_spin_gate *gate, const int *vid,
+		     const uint16_t *vring)
+{
+	struct rte_vhost_vring vr;
+	uint16_t n = 0;
+
+	if (vhost_spin_gate_enter_side(gate)) {
+		if (rte_vhost_get_vhost_vring(*vid, *vring, &vr) == 0)
+			n = vr.size;
+		vhost_spin_gate_leave_side(gate);
+	}
+	return n;
+}
+
+static void
+vhost_spin_rxq_info(struct rte_eth_dev *dev, uint16_t qid,
+		    struct rte_eth_rxq_info *info)
+{
+	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
+
+	info->mp = q->mb_pool;
+	info->nb_desc = vhost_spin_ring_size(&q->gate, &q->vid, &q->vring);
+	info->rx_buf_size =
+		rte_pktmbuf_data_room_size(q->mb_pool) - RTE_PKTMBUF_HEADROOM;
+	info->scattered_rx = 1; /* the library chains what one mbuf misses */
+}
+
+static void
+vhost_spin_txq_info(struct rte_eth_dev *dev, uint16_t qid,
+		    struct rte_eth_txq_info *info)
+{
+	struct vhost_spin_txq *q = dev->data->tx_queues[qid];
+
+	info->nb_desc = vhost_spin_ring_size(&q->gate, &q->vid, &q->target);
+}
+
 static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.dev_configure = vhost_spin_configure,
 	.dev_start = vhost_spin_start,
@@ -359,6 +402,8 @@ static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.tx_queue_setup = vhost_spin_txq_setup,
 	.rx_queue_release = vhost_spin_rxq_release,
 	.tx_queue_release = vhost_spin_txq_release,
+	.rxq_info_get = vhost_spin_rxq_info,
+	.txq_info_get = vhost_spin_txq_info,
 	.tx_done_cleanup = vhost_spin_tx_done_cleanup,
 	.link_update = vhost_spin_link_update,
 	.mtu_set = vhost_spin_mtu_set,

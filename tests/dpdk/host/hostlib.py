@@ -30,7 +30,7 @@ def host_vdev(kind, sock, mode=None, client=False, extra=""):
     return v + extra
 
 
-def guest_vdev(kind, sock, mode=None, server=False, queues=1):
+def guest_vdev(kind, sock, mode=None, server=False, queues=1, extra=""):
     if kind == "stock":
         v = "net_virtio_user0,path=%s,queues=%d" % (sock, queues)
     else:
@@ -41,7 +41,7 @@ def guest_vdev(kind, sock, mode=None, server=False, queues=1):
             v += ",queues=%d" % queues
     if server:
         v += ",server=1"
-    return v
+    return v + extra
 
 
 def host(kind, sock, mode=None, client=False, extra="", **kw):
@@ -51,10 +51,10 @@ def host(kind, sock, mode=None, client=False, extra="", **kw):
                      plugins=plugins, fwd_lcore=1, **kw)
 
 
-def guest(kind, sock, mode=None, server=False, queues=1, **kw):
+def guest(kind, sock, mode=None, server=False, queues=1, extra="", **kw):
     plugins = [] if kind == "stock" else [h.plugin("virtio_spin")]
     return h.Testpmd("guest", vdevs=[guest_vdev(kind, sock, mode, server,
-                                                queues)],
+                                                queues, extra)],
                      plugins=plugins, fwd_lcore=0, **kw)
 
 

@@ -26,23 +26,31 @@ Expected: the host logs a warning that the guest sends on 1 queue from
   arrives exactly (host rx == guest tx_q0_packets).
 
 Case rx_queue_count
-  Host: net_vhost_spin (rxonly); guest: stock virtio_user, which sends
-  exact numbers of packets ("start tx_first"). rte_eth_rx_queue_count()
+  Host: net_vhost_spin (rxonly); guest: stock virtio_user with
+  queue_size=1024, which sends exact numbers of packets ("start
+  tx_first"). First, before the guest connects, with it and after it
+  left: "show rxq info 0 0" and "show txq info 0 0"
+  (rte_eth_rx/tx_queue_info_get). Then rte_eth_rx_queue_count()
   ("show port 0 rxq 0 desc used count") with 100 entries pending, then
   with 128 pending from 65472 across the index's wrap to 64
   (harness.rx_queue_count_across_wrap()).
 Expected: 100, then 128 (DPDK 22.11's rte_vhost_rx_queue_count()
   subtracts the 16-bit indexes as ints there: -65408, which testpmd
   reports as an invalid queue), 0 after each drain, and the host received
-  exactly what the guest sent.
+  exactly what the guest sent. The queue info names testpmd's pool and
+  gives the guest's ring size as the number of descriptors, 1024 and 0
+  with no guest (what testpmd asks for is ethdev's fallback, 512).
 """
 
+import re
 import time
 
 import hostlib as hl
 from hostlib import check
 
 h = hl.h
+# The stock guest's ring size in rx_queue_count (not testpmd's default).
+RING = 1024
 
 
 def one_guest(host, kind, queues):
@@ -120,15 +128,32 @@ def unpolled_guest_queue():
           "no warning about the guest's queue 1 in the host's log")
 
 
+def queue_info(host, ring, what):
+    """testpmd's "show rxq info" and "show txq info" of queue 0."""
+    rx = host.cmd("show rxq info 0 0")
+    tx = host.cmd("show txq info 0 0")
+    print("%s: %s; %s" % (what, " ".join(rx.split()), " ".join(tx.split())))
+    for out, key in ((rx, "RXDs"), (tx, "TXDs")):
+        m = re.search(r"Number of %s: (\d+)" % key, out)
+        check(m is not None and int(m.group(1)) == ring,
+              "%s: %s, not %d: %r" % (what, key, ring, out[-400:]))
+    check("Mempool: mb_pool_0" in rx, "%s: rxq info names no pool: %r" % (
+        what, rx[-400:]))
+
+
 def rx_queue_count():
     with h.private_dir() as d:
         sock = d + "/vhost.sock"
-        with hl.host("ours", sock, args=["--forward-mode=rxonly"]) as host, \
-                hl.guest("stock", sock,
-                         args=["--forward-mode=rxonly"]) as g:
-            g.wait_link_up(0)
-            host.wait_link_up(0)
-            total = h.rx_queue_count_across_wrap(g, host)
+        with hl.host("ours", sock, args=["--forward-mode=rxonly"]) as host:
+            queue_info(host, 0, "no guest")
+            with hl.guest("stock", sock, extra=",queue_size=%d" % RING,
+                          args=["--forward-mode=rxonly"]) as g:
+                g.wait_link_up(0)
+                host.wait_link_up(0)
+                queue_info(host, RING, "stock guest")
+                total = h.rx_queue_count_across_wrap(g, host)
+            host.wait_link_down(0)
+            queue_info(host, 0, "guest gone")
     print("ok: %d packets, each received once; the count right on both "
           "sides of the wrap" % total)
 
