@@ -38,12 +38,17 @@ Ovs(name, plugins, pmd_core=1, other_config=None, mem_mb=1024, huge=False)
   .pmd_received() -> n             packets the PMD threads read (live)
   .telemetry(*cmds) -> [json]      dpdk-telemetry.py on OVS's DPDK
   .dpdk_port_id(devargs_name)      ethdev port id of a device (by name)
+  .vhost_tx_enabled(sock) -> n     times OVS enabled its tx queue to a
+                                   guest on vhost-user port `sock`
+  .wait_vhost_tx(sock, n)          until that count passes n (a guest that
+                                   just connected gets what OVS sends)
   .pmd_tid() -> tid                the PMD thread (comm "pmd-c01/id:N")
   .vspin_queue(port, q=0) / .xstats(port)   /vhost_spin/queues, xstats
   .pmd_cpu(seconds) -> fraction    its CPU over that interval (1.0 = core,
                                    from schedstat)
 
-guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="") -> Testpmd
+guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="", args=(),
+      mem_mb=128) -> Testpmd
     A testpmd guest ("ours": net_virtio_spin spin mode; "stock":
     net_virtio_user) on CPU 0 only, a harness Testpmd (which removes its
     hugepage files and runtime directory when it exits).
@@ -378,6 +383,27 @@ class Ovs:
     def xstats(self, port):
         return self.telemetry("/ethdev/xstats,%d" % port)[0]["/ethdev/xstats"]
 
+    # -- vhost-user ports ----------------------------------------------
+    def vhost_tx_enabled(self, sock):
+        """How many times OVS's log says it enabled transmission to the
+        guest on its vhost-user port `sock` (queue 0)."""
+        return self.log().count("( tx_qid 0 ) of vhost device '%s' changed "
+                                "to 'enabled'" % sock)
+
+    def wait_vhost_tx(self, sock, before, timeout=10):
+        """Wait until OVS sends to the guest that connected to `sock`
+        since vhost_tx_enabled() returned `before`. OVS 3.1 applies a
+        guest's queue states on a thread of its own that polls for them
+        (every 1-64 ms), so for a moment after the guest's link is up OVS
+        drops what it sends there (tx_dropped): a test that counts every
+        packet starts after that."""
+        deadline = time.monotonic() + timeout
+        while self.vhost_tx_enabled(sock) <= before:
+            if time.monotonic() > deadline:
+                self.fail("OVS did not enable its tx queue to %s in %g s"
+                          % (sock, timeout))
+            time.sleep(0.01)
+
     # -- the PMD thread ------------------------------------------------
     def pmd_tid(self):
         for tid, (comm, _) in h.thread_cpu(self.sw_proc.pid).items():
@@ -405,7 +431,8 @@ def _int(s):
 
 
 # -- guests ---------------------------------------------------------------
-def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="", args=()):
+def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="", args=(),
+          mem_mb=128):
     """A testpmd guest on CPU 0 only (its main and forwarding lcores both
     there), so that OVS's PMD thread has core 1 to itself. kind "ours"
     (net_virtio_spin, spin mode) or "stock" (net_virtio_user); args: more
@@ -422,7 +449,7 @@ def guest(name, kind, sock, fwd="rxonly", qsize=1024, extra="", args=()):
     return _on_cpu0(h.Testpmd(name, vdevs=[vdev], plugins=plugins,
                               args=["--forward-mode=" + fwd,
                                     "--rxd=%d" % qsize, "--txd=%d" % qsize]
-                              + list(args)))
+                              + list(args), mem_mb=mem_mb))
 
 
 def backend(name, kind, sock, fwd="rxonly", args=()):

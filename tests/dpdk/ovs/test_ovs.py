@@ -227,9 +227,11 @@ def pair(ovs, kind1, sock1, kind2, sock2, queues1=1):
                  extra="queues=%d" % queues1 if queues1 > 1 else "",
                  args=["--rxq=%d" % queues1, "--txq=%d" % queues1])
     g2 = o.guest("g2" + kind2, kind2, sock2)
+    tx0 = ovs.vhost_tx_enabled(sock2)
     with g1, g2:
         g1.wait_link_up(0)
         g2.wait_link_up(0)
+        ovs.wait_vhost_tx(sock2, tx0)
         transfer(ovs, g1, g2, 1, 2, "%s(vs0, %dq) -> %s(vhu1)" % (
             kind1, queues1, kind2), queues=queues1)
         transfer(ovs, g2, g1, 2, 1, "%s(vhu1) -> %s(vs0, %dq)" % (
@@ -290,9 +292,11 @@ def case_replug_restart():
         # The guest serves vhu1's socket: OVS (the client) connects to it,
         # and again after its restart.
         g2 = o.guest("g2ours", "ours", vhu, extra="server=1")
+        tx0 = ovs.vhost_tx_enabled(vhu)
         with g1, g2:
             g1.wait_link_up(0)
             g2.wait_link_up(0)
+            ovs.wait_vhost_tx(vhu, tx0)
             transfer(ovs, g1, g2, 1, 2, "ours(vs0) -> ours(vhu1)")
             transfer(ovs, g2, g1, 2, 1, "ours(vhu1) -> ours(vs0)")
             ovs.vsctl("del-port", "vs0")
@@ -303,6 +307,7 @@ def case_replug_restart():
             print("  add-port vs0 again (same device name): guest link up")
             transfer(ovs, g1, g2, 1, 2, "after replug vs0 -> vhu1")
             transfer(ovs, g2, g1, 2, 1, "after replug vhu1 -> vs0")
+            tx0 = ovs.vhost_tx_enabled(vhu)
             ovs.restart_vswitchd()
             print("  ovs-vswitchd stopped (SIGTERM, by pid) and started "
                   "again on the same database")
@@ -321,6 +326,7 @@ def case_replug_restart():
                     err, stale[-1] if stale else ""))
             g1.wait_link_up(0, 15)
             g2.wait_link_up(0, 15)
+            ovs.wait_vhost_tx(vhu, tx0)
             transfer(ovs, g1, g2, 1, 2, "after the restart vs0 -> vhu1")
             transfer(ovs, g2, g1, 2, 1, "after the restart vhu1 -> vs0")
 
@@ -337,10 +343,12 @@ def case_guest_port():
             ovs.flows("in_port=1,actions=output:2",
                       "in_port=2,actions=output:1")
             vp0 = ovs.dpdk_port_id("net_virtio_spin0")
+            tx0 = ovs.vhost_tx_enabled(vhu)
             with o.guest("gvhu", "ours", vhu) as g:
                 g.wait_link_up(0)
                 b.wait_link_up(0, 15)
                 wait_vp0(ovs, "up")
+                ovs.wait_vhost_tx(vhu, tx0)
                 transfer(ovs, b, g, 1, 2, "ours(backend) -> vp0 -> vhu1")
                 transfer(ovs, g, b, 2, 1, "vhu1 -> vp0 -> ours(backend)")
                 b.quit()
@@ -369,6 +377,7 @@ JUMBO_SEGS = "2000,2000,2000,2000,1000"   # testpmd txpkts: 9000-byte frames
 # fifth, and OVS drops what a port's ring does not take (seen: 84 of
 # 3072 on vhu1, 30 of 1202 on vs0, counted as OVS tx drops).
 JUMBO_GUEST = ["--enable-scatter", "--mbuf-size=10240"]
+JUMBO_MEM_MB = 256   # EAL memory for the pool: 16384 mbufs of 10 KB
 
 
 def wait_mtu(ovs, port):
@@ -387,7 +396,8 @@ def case_jumbo():
             if port1 == "vs0":
                 ovs.add_dpdk_port("vs0", "net_vhost_spin0,iface=%s,"
                                   "spin_mode=spin" % sock, 1)
-                peer1 = o.guest("g1", "ours", sock, args=JUMBO_GUEST)
+                peer1 = o.guest("g1", "ours", sock, args=JUMBO_GUEST,
+                                mem_mb=JUMBO_MEM_MB)
             else:
                 # 2 KB mbufs: it receives vp0's frames as chains.
                 peer1 = o.backend("b1", "ours", sock,
@@ -412,9 +422,12 @@ def jumbo_path(ovs, port1, peer1, vhu):
     check(not warn, "OVS could not set %s's MTU: %s" % (port1, warn))
     print("OVS 3.1, br0: port 1 %s (ours), port 2 vhu1 = dpdkvhostuser; "
           "mtu_request=%d on both" % (port1, JUMBO_MTU))
-    with o.guest("g2", "ours", vhu, args=JUMBO_GUEST) as g2:
+    tx0 = ovs.vhost_tx_enabled(vhu)
+    with o.guest("g2", "ours", vhu, args=JUMBO_GUEST,
+                 mem_mb=JUMBO_MEM_MB) as g2:
         for g in (peer1, g2):
             g.wait_link_up(0, 15)
+        ovs.wait_vhost_tx(vhu, tx0)
         wait_mtu(ovs, "vhu1")  # set once its guest is there
         for g in (peer1, g2):
             out = g.cmd("port config mtu 0 %d" % JUMBO_MTU)
