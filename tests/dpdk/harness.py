@@ -20,7 +20,7 @@ private_dir() -> context manager yielding a fresh 0700 directory (sockets,
 
 Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
         main_lcore=None, args=(), eal_args=(), log_levels=(),
-        interactive=True, timeout=30, mem_mb=256, mem=None,
+        interactive=True, timeout=30, mem_mb=128, mem=None,
         vhost_wake=True)
     One testpmd process. name makes the --file-prefix unique (the pid and a
     counter are added). fwd_lcore=N (0 or 1): forward on core N, with the
@@ -28,8 +28,9 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     1-N"); testpmd needs a forwarding lcore besides its main one. Else
     lcores is EAL -l and main_lcore --main-lcore. args are
     testpmd's own (after --), e.g. ["--forward-mode=io", "--txq=2"];
-    "-i" is added when interactive, and --total-num-mbufs=16384 unless
-    given (the default pool does not fit in -m 256). log_levels: e.g.
+    "-i --no-flush-rx" is added when interactive, and
+    --total-num-mbufs=16384 unless given (the default pool does not fit in
+    -m 128). log_levels: e.g.
     ["lib.vhost.config:debug"]. EAL always gets --no-pci, and the memory
     flags mem (a list), by default ["--no-huge", "-m", str(mem_mb)]; e.g.
     mem=["--single-file-segments"] for dynamic hugepage memory (the
@@ -310,7 +311,7 @@ def sanitizer_report(log):
 class Testpmd:
     def __init__(self, name, vdevs=(), plugins=(), fwd_lcore=None,
                  lcores="0", main_lcore=None, args=(), eal_args=(),
-                 log_levels=(), interactive=True, timeout=30, mem_mb=256,
+                 log_levels=(), interactive=True, timeout=30, mem_mb=128,
                  mem=None, vhost_wake=True):
         self.name = name
         self.vhost_wake = vhost_wake
@@ -332,9 +333,13 @@ class Testpmd:
         for lv in log_levels:
             eal += ["--log-level", lv]
         eal += list(eal_args)
-        tp = ["-i"] if interactive else []
+        # --no-flush-rx: before each "start" testpmd drains every rx queue
+        # from its main lcore, and a PMD of ours that sleeps there keeps
+        # it for the tests' 1 s sleep bound; every test counts what was
+        # sent before its start itself.
+        tp = ["-i", "--no-flush-rx"] if interactive else []
         tp += list(args)
-        # testpmd's default pool (~155k mbufs) does not fit in -m 256.
+        # testpmd's default pool (~155k mbufs) does not fit in -m 128.
         if not any(a.startswith("--total-num-mbufs") for a in tp):
             tp.append("--total-num-mbufs=16384")
         # stdout is a pipe: make testpmd's printf line-buffered, or command
