@@ -305,6 +305,12 @@ rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid)
 
 	if (rxq == NULL)
 		return;
+	/*
+	 * A packet half assembled is ours (its buffers came back used), even
+	 * when a stop left the ring's own mbufs to a backend that did not
+	 * answer.
+	 */
+	virtio_spin_rxq_drop_partial(rxq);
 	vspin_sleeper_release(&rxq->sleeper);
 	rte_memzone_free(rxq->mz);
 	free(rxq->priv);
