@@ -460,9 +460,18 @@ dev_start(struct rte_eth_dev *eth_dev)
 	if (r == 0) {
 		dev->started = true;
 		if (dev->vu.fd >= 0 && virtio_spin_setup_vrings(dev) < 0) {
-			PMD_LOG(ERR, "%s: backend refused the rings",
-				dev->path);
-			r = -EIO;
+			if (dev->vu.peer_closed) {
+				/*
+				 * Gone before the control thread noticed:
+				 * start as with no backend, the next one
+				 * gets the rings.
+				 */
+				virtio_spin_reset_connection(dev);
+			} else {
+				PMD_LOG(ERR, "%s: backend refused the rings",
+					dev->path);
+				r = -EIO;
+			}
 		}
 	}
 	pthread_mutex_unlock(&dev->lock);

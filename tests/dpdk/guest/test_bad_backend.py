@@ -29,6 +29,12 @@ guest testpmd):
                            (GET_VRING_BASE of both vrings), every mbuf is
                            back in the pool, the link is down; the next
                            "port start 0" brings it up.
+  bad_backend_start_closes the backend closes the socket on the second
+                           SET_VRING_KICK of the first start, before the
+                           guest's interrupt thread sees it go: the start
+                           succeeds as with no backend (link down), the
+                           guest resets the connection, connects again and
+                           the link comes up on the second connection.
   bad_backend_stop_silent  GET_VRING_BASE gets no answer (reply_timeout_ms
                            =1000): "port stop 0" warns that the buffers
                            stay with the backend and does not free them
@@ -219,6 +225,32 @@ def start_refused():
                   "the link up" % (free, size))
 
 
+def start_closes():
+    with harness.private_dir() as d:
+        path = os.path.join(d, "gone.sock")
+        kicks = []
+
+        def rule(conn, req):
+            if conn == 1 and req == "SET_VRING_KICK":
+                kicks.append(conn)
+                if len(kicks) == 2:
+                    return "close"
+            return None
+
+        with FakeBackend(path, rule=rule) as be, guest(path) as g:
+            check(wait_until(lambda: be.conns >= 2 and g.link_up(0), 10),
+                  "no link up on a second connection (%d connections):\n%s"
+                  % (be.conns, g.log[-2000:]))
+            log = g.log
+            check("Fail to start port 0" not in log,
+                  "the start failed although the backend had only gone:\n"
+                  + log[-2000:])
+            check("resetting the connection" in log,
+                  "no reset of the connection logged:\n" + log[-2000:])
+            print("ok: the backend closed the socket during the start: the "
+                  "port started, link up on connection %d" % be.conns)
+
+
 def stop_misbehaving(action):
     silent = action == "silent"
     with harness.private_dir() as d:
@@ -377,6 +409,7 @@ def main():
         "bad_backend_backlog_full": backlog_full,
         "bad_backend_slow_reply": slow_reply,
         "bad_backend_start_refused": start_refused,
+        "bad_backend_start_closes": start_closes,
         "bad_backend_stop_silent": lambda: stop_misbehaving("silent"),
         "bad_backend_stop_closes": lambda: stop_misbehaving("close"),
         "bad_backend_close_race": close_race,
