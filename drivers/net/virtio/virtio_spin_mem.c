@@ -226,18 +226,25 @@ mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len,
 	*paused = true;
 	if (dev->features & (1ULL << VSPIN_F_PROTOCOL_FEATURES)) {
 		if (enable_vrings(dev, 0) < 0)
-			return -1;
+			goto out_of_step;
 		r = send_table(dev, &t);
 		/* Resume even after a refused table: the old one holds. */
 		if (enable_vrings(dev, 1) < 0)
-			return -1;
+			goto out_of_step;
 		return r;
 	}
 	virtio_spin_vrings_stop(dev);
 	r = send_table(dev, &t);
 	if (virtio_spin_vrings_start(dev) < 0)
-		return -1;
+		goto out_of_step;
 	return r;
+out_of_step:
+	/*
+	 * Some rings may be left paused, refused or not: the connection
+	 * starts again (mem_event()), which hands them all over anew.
+	 */
+	dev->vu.broken = true;
+	return -1;
 }
 
 static void
@@ -268,9 +275,9 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 				   dev->mem_unshared ? "; the link shows down" :
 						       "");
 			/*
-			 * A reply that never came (or a garbled one): the
-			 * rings may be left disabled, and the connection is
-			 * out of step. Start again, as for a dead backend.
+			 * A reply that never came (or a garbled one), or
+			 * rings left paused: the connection is out of step.
+			 * Start again, as for a dead backend.
 			 */
 			if (dev->vu.broken)
 				virtio_spin_reset_connection(dev);

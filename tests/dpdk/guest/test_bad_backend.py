@@ -63,6 +63,11 @@ guest testpmd):
                            the connection and connects again (a second
                            connection, answered: link up), instead of
                            keeping one whose rings it left disabled.
+  bad_backend_pause_refused the same, but the backend refuses (REPLY_ACK
+                           status 1) to disable the first vring before
+                           the table: the guest resets the connection
+                           instead of keeping one whose rings it may have
+                           left paused (a second connection, link up).
   bad_backend_stray_byte   after the link is up the backend sends one byte
                            nobody asked for: the guest logs it, drops the
                            connection (link down), its interrupt thread
@@ -366,15 +371,23 @@ def backlog_full():
                   "new backend got the guest back" % took)
 
 
-def table_silent():
+def table_misbehaving(request, action):
+    """The memory grows, the guest pauses the rings, sends the table
+    again and resumes them; the backend answers `request` with `action`
+    on the first connection from then on."""
     tables = []  # sent to the first connection once the link was up
+    seen = []    # `request` on the first connection once the link was up
     armed = False
 
     def rule(conn, req):
-        if req != "SET_MEM_TABLE" or conn != 1 or not armed:
+        if not armed or conn != 1:
             return None
-        tables.append(conn)
-        return "silent"
+        if req == "SET_MEM_TABLE":
+            tables.append(conn)
+        if req != request:
+            return None
+        seen.append(req)
+        return action
 
     with harness.private_dir() as d:
         path, other = (os.path.join(d, n) for n in ("a.sock", "b.sock"))
@@ -394,18 +407,21 @@ def table_silent():
             for q in range(8):
                 g.cmd("port config 1 txq %d ring_size 32768" % q)
             g.cmd("port start 1", timeout=20)
-            check(tables, "the guest's memory did not grow: no table "
-                  "sent again to port 0")
+            check(seen, "the guest's memory did not grow: no %s to port 0 "
+                  "(tables sent again: %d)" % (request, len(tables)))
             check(wait_until(lambda: be.conns >= 2 and g.link_up(0), 10),
-                  "no new connection after the table got no answer "
-                  "(%d connections):\n%s" % (be.conns, g.log[-2000:]))
-            print("ok: a table sent again got no answer, connection "
-                  "reset, link up on connection %d" % be.conns)
+                  "no new connection after %s got %r (%d connections):"
+                  "\n%s" % (request, action, be.conns, g.log[-2000:]))
+            print("ok: with the memory grown, %s got %r: connection reset, "
+                  "link up on connection %d" % (request, action, be.conns))
 
 
 def main():
     cases = {
-        "bad_backend_table_silent": table_silent,
+        "bad_backend_table_silent":
+            lambda: table_misbehaving("SET_MEM_TABLE", "silent"),
+        "bad_backend_pause_refused":
+            lambda: table_misbehaving("SET_VRING_ENABLE", ("status", 1)),
         "bad_backend_backlog_full": backlog_full,
         "bad_backend_slow_reply": slow_reply,
         "bad_backend_start_refused": start_refused,
