@@ -184,7 +184,14 @@ struct virtio_spin_dev {
 	bool features_known;
 	bool started;
 	bool closing; /* dev_close(): no alarm may be armed any more */
-	bool reconnect_pending;	  /* reconnect_alarm armed (client) */
+	bool reconnect_pending; /* reconnect_alarm armed (client) */
+	/*
+	 * Connections attached so far, and which one virtio_spin_sock_gone()
+	 * is to drop: by the time its alarm runs, that one may have been
+	 * reset and another attached, maybe on the same fd number.
+	 */
+	uint32_t conn_gen;
+	uint32_t gone_gen;
 	uint16_t nb_qp;		  /* configured queue pairs */
 	volatile uint8_t link_up; /* the rings are with the backend */
 	/*

@@ -394,6 +394,7 @@ virtio_spin_attach(struct virtio_spin_dev *dev, int fd)
 	dev->vu.fd = fd;
 	dev->vu.broken = false;
 	dev->vu.peer_closed = false;
+	dev->conn_gen++;
 	if (virtio_spin_vu_set_timeouts(fd, dev->vu.reply_timeout_ms) < 0 ||
 	    negotiate(dev) < 0 ||
 	    (dev->started && virtio_spin_setup_vrings(dev) < 0)) {
@@ -491,6 +492,7 @@ virtio_spin_sock_event(void *arg)
 	 */
 	rte_intr_callback_unregister_pending(dev->sock_intr,
 					     virtio_spin_sock_event, dev, NULL);
+	dev->gone_gen = dev->conn_gen;
 	rte_eal_alarm_set(1, virtio_spin_sock_gone, dev);
 	pthread_mutex_unlock(&dev->lock);
 }
@@ -503,7 +505,9 @@ virtio_spin_sock_gone(void *arg)
 
 	pthread_mutex_lock(&dev->lock);
 	was_shown = virtio_spin_link_shown(dev);
-	if (!dev->closing && dev->vu.fd >= 0) {
+	/* Not a connection attached since (its callback is registered). */
+	if (!dev->closing && dev->vu.fd >= 0 &&
+	    dev->gone_gen == dev->conn_gen) {
 		PMD_LOG(NOTICE, "%s: backend went away", dev->path);
 		drop_connection(dev);
 		schedule_reconnect(dev);
