@@ -114,6 +114,7 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 	queue_publish(dev, &dev->data->rx_queues[qid], NULL);
 	vhost_spin_rxq_quiesce(q);
 	vhost_spin_monitor_release(&q->mon);
+	vhost_spin_intr_queue_free(q);
 	rte_free(q);
 }
 

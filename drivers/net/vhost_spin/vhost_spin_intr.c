@@ -20,6 +20,15 @@
 #include "vspin_eventfd.h"
 
 void
+vhost_spin_intr_queue_free(struct vhost_spin_rxq *q)
+{
+	if (q->intr_epfd >= 0)
+		close(q->intr_epfd);
+	q->intr_epfd = -1;
+	q->intr_fd = -1;
+}
+
+void
 vhost_spin_intr_uninstall(struct rte_eth_dev *dev)
 {
 	uint16_t i;
@@ -28,11 +37,8 @@ vhost_spin_intr_uninstall(struct rte_eth_dev *dev)
 	     i++) {
 		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
 
-		if (q != NULL && q->intr_epfd >= 0) {
-			close(q->intr_epfd);
-			q->intr_epfd = -1;
-			q->intr_fd = -1;
-		}
+		if (q != NULL)
+			vhost_spin_intr_queue_free(q);
 	}
 	if (dev->intr_handle != NULL) {
 		rte_intr_vec_list_free(dev->intr_handle);

@@ -31,6 +31,9 @@
  *
  * rte_eth_tx_done_cleanup on a started port that sent nothing: 0.
  *
+ * Stopped, queue 0 set up again, started and stopped, three times: the
+ * process holds no more file descriptors than before (rx interrupts on).
+ *
  * On a queue set up and not started (ethdev checks neither):
  * rte_eth_tx_done_cleanup and rte_eth_dev_rx_intr_disable answer 0,
  * rte_eth_dev_rx_intr_enable 0 on the host and -EINVAL on the guest (no
@@ -39,6 +42,7 @@
  * Usage: ethdev_control EAL-ARGS. Prints "ok"/"FAIL" per check; exits 0
  * only if there was a port and every check passed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -109,6 +113,21 @@ setup_queue(uint16_t port, uint16_t q, struct rte_mempool *mp)
 	       rte_eth_tx_queue_setup(port, q, NB_DESC, socket, NULL);
 }
 
+/* File descriptors the process holds. */
+static int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
 /* Sets mtu; want_ok: whether the port must take it. */
 static void
 set_mtu(uint16_t port, uint16_t mtu, bool want_ok, const char *when)
@@ -173,7 +192,7 @@ run_port(uint16_t port, struct rte_mempool *mp)
 	struct rte_eth_dev_info info;
 	unsigned int avail;
 	bool virtio;
-	int r;
+	int r, fds, i;
 
 	if (rte_eth_dev_info_get(port, &info) != 0)
 		info.driver_name = "?";
@@ -214,6 +233,18 @@ run_port(uint16_t port, struct rte_mempool *mp)
 	set_mtu(port, 9000, !virtio, "started, 2 KB mbufs");
 	set_mtu(port, 1500, true, "started, 2 KB mbufs");
 	check(rte_eth_dev_stop(port) == 0, "stop");
+	/* Queue 0 set up again, started, stopped: nothing held twice. */
+	fds = open_fds();
+	for (i = 0; i < 3; i++) {
+		r = setup_queue(port, 0, mp);
+		r = r != 0 ? r : rte_eth_dev_start(port);
+		r = r != 0 ? r : rte_eth_dev_stop(port);
+		check(r == 0, "set up queue 0 again, start, stop: %d", r);
+	}
+	check(open_fds() == fds,
+	      "open fds after 3 set-ups of queue 0: %d, "
+	      "before %d",
+	      open_fds(), fds);
 	/* Fewer queues (ethdev releases queue 1), scattered packets. */
 	conf.rxmode.offloads =
 		info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
