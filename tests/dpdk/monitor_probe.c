@@ -18,6 +18,8 @@
  *                     it say stop, or "timeout" after SECONDS
  *   drain N SECONDS   receive until N packets came, then 0.1 s more:
  *                     "drained COUNT"
+ *   stop, start       rte_eth_dev_stop/start of the port: "stopped",
+ *                     "started"
  *   quit              stops and closes the port, exits 0
  * A failed call prints "error WHAT" and exits 1.
  */
@@ -201,6 +203,16 @@ main(int argc, char **argv)
 			cmd_wait(0, s, intr.power_monitor);
 		} else if (sscanf(line, "drain %lu %lf", &n, &s) == 2) {
 			cmd_drain(0, n, s);
+		} else if (strncmp(line, "stop", 4) == 0) {
+			r = rte_eth_dev_stop(0);
+			if (r != 0)
+				die("rte_eth_dev_stop", r);
+			printf("probe: stopped\n");
+		} else if (strncmp(line, "start", 5) == 0) {
+			r = rte_eth_dev_start(0);
+			if (r != 0)
+				die("rte_eth_dev_start", r);
+			printf("probe: started\n");
 		} else if (strncmp(line, "quit", 4) == 0) {
 			break;
 		} else {

@@ -19,7 +19,8 @@ Cases (argv[1]):
           checks below with it; the index lies in a mapping of one page
           (the library maps all of the guest's memory: 256 MB here); the
           probe's mappings do not grow from one guest to the next (the
-          gone guest's page is unmapped).
+          gone guest's page is unmapped); once the port is stopped (and
+          started again for the next guest), the page is unmapped.
 Expected, in order:
   - idle: the condition says wait (fn 0);
   - the peer makes a whole ring's worth (256) available while the probe
@@ -228,6 +229,15 @@ def host():
                     h.check(0 < size <= OWN_MAP_MAX, "the index is in a "
                             "mapping of %d bytes (%s), not one page of "
                             "the port's own" % (size, name))
+                    # A stopped port keeps no page of the guest's memory
+                    # (it would keep the guest's whole memory file).
+                    probe.send("stop")
+                    h.check(probe.answer(20) == "stopped", "stop failed")
+                    size, name = probe.mapping_of_addr()
+                    h.check(size == 0, "port stopped, and the index's page "
+                            "is still mapped (%d bytes, %s)" % (size, name))
+                    probe.send("start")
+                    h.check(probe.answer(20) == "started", "start failed")
         finally:
             rc = probe.close()
     h.check(rc == 0, "monitor_probe exited %s" % rc)

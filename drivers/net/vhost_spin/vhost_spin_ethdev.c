@@ -79,8 +79,13 @@ vhost_spin_stop(struct rte_eth_dev *dev)
 	vhost_spin_drain_gates(p);
 	/* Forwarding has stopped: no lcore polls these queues now. */
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		if (dev->data->rx_queues[i] != NULL)
-			vhost_spin_rxq_quiesce(dev->data->rx_queues[i]);
+		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
+
+		if (q != NULL) {
+			vhost_spin_rxq_quiesce(q);
+			/* Nobody waits on it: let the guest's memory go. */
+			vhost_spin_monitor_release(&q->mon);
+		}
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
