@@ -268,6 +268,12 @@ struct vhost_spin_port {
 	bool registered;      /* rte_vhost_driver_register done */
 	bool attached;	      /* between new_device and destroy_device */
 	bool started;	      /* between dev_start and dev_stop */
+	/*
+	 * The library handles a memory table or new ring addresses (between
+	 * the hooks around it; vhost_spin_vhost.c): a gate opened meanwhile
+	 * leaves the holds and lookahead to the hook after it.
+	 */
+	bool in_message;
 	int vid;
 	uint64_t features;
 	/* Which vrings the frontend enabled, by virtqueue index. */

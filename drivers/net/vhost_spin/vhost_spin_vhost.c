@@ -90,8 +90,12 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	 * the gate quiets it (not here: the library's vring locks are held).
 	 */
 	q->quiet_pending = true;
-	/* A hook that never reopened it (a message the library refused). */
-	__atomic_store_n(&q->hold.allow, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * A hook that never reopened it (a message the library refused);
+	 * not while the library moves the rings (the hook after does).
+	 */
+	if (!p->in_message)
+		__atomic_store_n(&q->hold.allow, 1, __ATOMIC_SEQ_CST);
 	q->kickfd_lib = -1;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0) {
 		q->kickfd_lib = vr.kickfd;
@@ -100,7 +104,9 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 			p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
 	}
 	/* Published to the lcore by the gate's opening store below. */
-	vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring, p->features);
+	if (!p->in_message)
+		vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring,
+					  p->features);
 	/* The lcore's own reference, for its sleep. */
 	fd = q->kickfd_lib >= 0 ? fcntl(q->kickfd_lib, F_DUPFD_CLOEXEC, 0) : -1;
 	if (fd < 0 && q->spin)
@@ -127,8 +133,11 @@ txq_gate(struct vhost_spin_port *p, struct vhost_spin_txq *q, bool open)
 		return;
 	}
 	q->vid = p->vid;
-	__atomic_store_n(&q->hold.allow, 1, __ATOMIC_SEQ_CST); /* as rxq */
-	vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring, p->features);
+	if (!p->in_message) { /* as in the rxq */
+		__atomic_store_n(&q->hold.allow, 1, __ATOMIC_SEQ_CST);
+		vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring,
+					  p->features);
+	}
 	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -322,15 +331,23 @@ message_hook(int vid, void *msg, bool open)
 	struct vhost_spin_port *p;
 	unsigned int n = 0;
 	uint32_t req;
+	bool moves;
 
 	memcpy(&req, msg, sizeof(req));
-	if (req != VU_REQ_SET_MEM_TABLE && req != VU_REQ_SET_VRING_ADDR)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	moves = req == VU_REQ_SET_MEM_TABLE || req == VU_REQ_SET_VRING_ADDR;
 	p = port_of_vid(vid);
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	pthread_mutex_lock(&p->lock);
-	if (p->attached && p->vid == vid)
+	/*
+	 * A connection's messages come one at a time: the next one's hook
+	 * also ends a refused one's (the library skips the hook after it).
+	 */
+	if (!open)
+		p->in_message = moves;
+	else if (moves)
+		p->in_message = false;
+	if (moves && p->attached && p->vid == vid)
 		n = queues_around_message(p, req == VU_REQ_SET_MEM_TABLE, open);
 	pthread_mutex_unlock(&p->lock);
 	if (n > 0)
