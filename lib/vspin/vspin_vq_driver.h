@@ -82,16 +82,6 @@ void vspin_vq_drv_init(struct vspin_vq_drv *vq, const struct vspin_vring *vr,
 		       void *priv, bool event_idx, struct vspin_stats *stats);
 
 /*
- * Whether vspin_vq_drv_init() has run on vq: a zeroed one (a queue set up
- * and not yet started) has no ring to read.
- */
-static inline bool
-vspin_vq_drv_has_ring(const struct vspin_vq_drv *vq)
-{
-	return vq->call.idx != NULL;
-}
-
-/*
  * Add one chain: n_out device-readable segments then n_in device-writable
  * ones. Not visible to the device until vspin_vq_drv_publish().
  * Returns the head, or -1 if fewer than n_out + n_in descriptors are free.

@@ -591,12 +591,11 @@ uint32_t
 virtio_spin_rx_queue_count(void *q)
 {
 	const struct virtio_spin_rxq *rxq = q;
-	uint16_t pending, posted;
+	uint16_t pending = vspin_vq_drv_used_pending(&rxq->vq);
+	uint16_t posted = vspin_vq_drv_in_flight(&rxq->vq);
 
-	if (!vspin_vq_drv_has_ring(&rxq->vq) || unlikely(rxq->vq.broken))
+	if (unlikely(rxq->vq.broken))
 		return 0;
-	pending = vspin_vq_drv_used_pending(&rxq->vq);
-	posted = vspin_vq_drv_in_flight(&rxq->vq);
 	return RTE_MIN(pending, posted);
 }
 
@@ -614,8 +613,8 @@ virtio_spin_get_monitor_addr(void *q, struct rte_power_monitor_cond *pmc)
 	struct virtio_spin_rxq *rxq = q;
 	volatile uint16_t *idx;
 
-	if (rxq == NULL || !vspin_vq_drv_has_ring(&rxq->vq))
-		return -EINVAL; /* before its first start */
+	if (rxq == NULL)
+		return -EINVAL;
 	idx = rxq->vq.call.idx;
 	vspin_monitor_idx(pmc, idx,
 			  unlikely(rxq->vq.broken) ? *idx : rxq->vq.last_used);
@@ -739,8 +738,6 @@ virtio_spin_tx_done_cleanup(void *q, uint32_t free_cnt)
 
 	if (txq == NULL)
 		return -EINVAL;
-	if (!vspin_vq_drv_has_ring(&txq->vq))
-		return 0; /* set up, not started: nothing sent */
 	/* At most the chains in flight: a ring's worth (<= 32768). */
 	return (int)tx_cleanup(txq, free_cnt);
 }
@@ -890,9 +887,6 @@ virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (rxq == NULL)
 		return -EINVAL;
-	/* Set up, not started: no ring to arm (as get_monitor_addr). */
-	if (!vspin_vq_drv_has_ring(&rxq->vq))
-		return -EINVAL;
 	if (vspin_vq_drv_arm(&rxq->vq, 1)) {
 		vspin_vq_drv_disarm(&rxq->vq);
 		vspin_eventfd_signal(rxq->callfd);
@@ -907,7 +901,6 @@ virtio_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (rxq == NULL)
 		return -EINVAL;
-	if (vspin_vq_drv_has_ring(&rxq->vq))
-		vspin_vq_drv_disarm(&rxq->vq);
+	vspin_vq_drv_disarm(&rxq->vq);
 	return 0;
 }

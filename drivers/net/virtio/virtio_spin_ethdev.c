@@ -200,6 +200,21 @@ cpu_demotes(void)
 #endif
 }
 
+/*
+ * A queue set up has an empty ring, laid out again at each start for the
+ * backend's features: the calls ethdev lets in before the start (tx done
+ * cleanup, rx interrupt control, the monitor address) find nothing.
+ */
+static void
+set_up_empty(struct vspin_vq_drv *vq, void *mem, int num, void *priv,
+	     struct vspin_stats *stats)
+{
+	struct vspin_vring vr;
+
+	vspin_vring_init(&vr, mem, (uint32_t)num, VRING_ALIGN);
+	vspin_vq_drv_init(vq, &vr, priv, false, stats);
+}
+
 static int
 rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	       unsigned int socket, const struct rte_eth_rxconf *conf,
@@ -235,8 +250,7 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 		free(rxq);
 		return -ENOMEM;
 	}
-	vspin_vring_init(&rxq->vq.vr, rxq->mz->addr, (uint32_t)num,
-			 VRING_ALIGN);
+	set_up_empty(&rxq->vq, rxq->mz->addr, num, rxq->priv, &rxq->vst);
 	rxq->mp = mp;
 	rxq->scatter = scatter;
 	rxq->vlan_strip = vspin_vlan_strip_on(eth_dev);
@@ -282,8 +296,7 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 		free(txq);
 		return -ENOMEM;
 	}
-	vspin_vring_init(&txq->vq.vr, txq->mz->addr, (uint32_t)num,
-			 VRING_ALIGN);
+	set_up_empty(&txq->vq, txq->mz->addr, num, txq->priv, &txq->vst);
 	txq->hdrs = (void *)((char *)txq->mz->addr + ring);
 	txq->dev = dev;
 	txq->queue_id = qid;
