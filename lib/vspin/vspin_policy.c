@@ -1213,19 +1213,20 @@ vspin_policy_reset(struct vspin_policy *p)
 	p->state = VSPIN_ST_POLL;
 }
 
-uint32_t
-vspin_policy_nap_us(struct vspin_policy *p, unsigned int n)
+void
+vspin_ovs_nap_polled(uint32_t *nap_us, unsigned int n)
 {
-	uint32_t nap;
-
 	/* OVS 3.1: a poll of half a burst (16) or more ends the naps. */
 	if (n >= 16)
-		p->nap_us = 0;
-	nap = p->nap_us;
-	/* Then the nap of the next poll grows by 1 us, up to the maximum. */
-	if (p->nap_us < p->conf.nap_max_us)
-		p->nap_us++;
-	else
-		p->nap_us = p->conf.nap_max_us;
+		*nap_us = 0;
+}
+
+uint32_t
+vspin_ovs_nap_pass_end(uint32_t *nap_us, uint32_t max_us)
+{
+	uint32_t nap = *nap_us < max_us ? *nap_us : max_us;
+
+	/* Then the next pass's nap grows by 1 us, up to the maximum. */
+	*nap_us = nap < max_us ? nap + 1 : max_us;
 	return nap;
 }

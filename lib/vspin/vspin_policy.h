@@ -14,12 +14,13 @@
  *   spin:US       arms after US microseconds without work
  *   adaptive      the rule below
  *   ovs_sleep:US  OVS-DPDK 3.1's pmd-maxsleep rule, for comparison: never
- *                 arms; naps (a timed sleep, notifications off) for a time
- *                 that grows by 1 us per poll that found fewer than 16
- *                 packets, up to US, and drops to 0 after a poll of 16 or
- *                 more (lib/dpif-netdev.c, pmd_thread_main(), OVS 3.1;
- *                 here ring entries: a mergeable packet's buffers count
- *                 one each),
+ *                 arms; the polling thread naps (a timed sleep,
+ *                 notifications off) once per pass over its queues, for a
+ *                 time that grows by 1 us per pass, up to US, and drops
+ *                 to 0 in a pass where a poll found 16 packets or more
+ *                 (lib/dpif-netdev.c, pmd_thread_main(), OVS 3.1; here
+ *                 ring entries: a mergeable packet's buffers count one
+ *                 each),
  *                 with OVS's PMD timer slack of 1 us (vspin_sleeper.c).
  *
  * Adaptive rule: what a sleep costs, and when to pay it.
@@ -403,9 +404,6 @@ struct vspin_policy {
 	uint32_t late_hist[VSPIN_LATE_CLASSES];
 	uint32_t late_hist_sum; /* ... of every class */
 	uint32_t late_hist_top; /* no sample above this class */
-
-	/* ovs_sleep. */
-	uint32_t nap_us;
 };
 
 /* The defaults: mode poll, budget 20, spin_us 20, sleep_max_us 10000. */
@@ -520,10 +518,19 @@ vspin_policy_arm_max(uint32_t ring)
 void vspin_policy_reset(struct vspin_policy *p);
 
 /*
- * ovs_sleep only: after every poll, n the entries it found; returns how
- * many microseconds to nap now (0: none). The nap is not armed.
+ * ovs_sleep only. OVS keeps one sleep time per PMD thread, not per queue:
+ * *nap_us is the polling thread's (vspin_sleeper.c keeps it in the
+ * thread's group). After every poll of one of its queues, n the entries
+ * the poll found:
  */
-uint32_t vspin_policy_nap_us(struct vspin_policy *p, unsigned int n);
+void vspin_ovs_nap_polled(uint32_t *nap_us, unsigned int n);
+
+/*
+ * ovs_sleep only: the thread has polled each of its queues once (a pass
+ * of OVS's loop). Returns the microseconds to nap now (0: none; the nap
+ * is not armed), and grows the next pass's nap.
+ */
+uint32_t vspin_ovs_nap_pass_end(uint32_t *nap_us, uint32_t max_us);
 
 static inline bool
 vspin_policy_armed_p(const struct vspin_policy *p)

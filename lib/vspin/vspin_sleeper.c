@@ -51,6 +51,9 @@ struct vspin_sleep_group {
 	struct vspin_deadline bound; /* short bounds (vspin_deadline.h) */
 	uint64_t woke_at;	     /* TSC: the end of the last sleep */
 	unsigned int nused, nready;
+	/* ovs_sleep: the thread's nap, and the slots polled in this pass. */
+	uint32_t nap_us;
+	uint64_t nap_polled;
 	/*
 	 * Atomic: queues that found the group full. Each retries on every
 	 * poll and vetoes every sleep until it joins, moves or is released.
@@ -109,7 +112,14 @@ vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
 	s->detached = false;
 	s->waiting = false;
 	s->polls_here = 0;
-	s->nap_us = 0;
+	s->ovs_nap = false;
+}
+
+/* A slot's bit in the group's nap_polled. */
+static uint64_t
+slot_bit(const struct vspin_sleep_group *g, const struct vspin_slot *sl)
+{
+	return UINT64_C(1) << (sl - g->slots);
 }
 
 static void
@@ -212,6 +222,7 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 	g->nused++;
 	s->polls_here = 0;
 	s->slot = &g->slots[i];
+	g->nap_polled &= ~slot_bit(g, s->slot); /* its last member's pass */
 	s->sleeps_seen = 0;
 	__atomic_store_n(&s->group, g, __ATOMIC_RELEASE);
 }
@@ -431,30 +442,48 @@ precise_timers(void)
 }
 
 /*
- * Owner, ovs_sleep mode: the nap owed since the last poll, a timed sleep
- * of nap_us microseconds (0: none), the ring left quiet, the doorbell the
- * only fd; like OVS, whatever the thread's other queues are doing.
+ * Owner, ovs_sleep mode, before a poll of s: if the thread polled s
+ * already in this pass, the pass has ended, and the thread takes its nap
+ * (a timed sleep, the ring left quiet, the doorbell the only fd; like
+ * OVS, whatever the thread's other queues are doing).
  */
 bool
 vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 {
+	struct vspin_sleep_group *g = s->group;
+	struct vspin_slot *sl = s->slot;
 	struct vspin_stats *st = s->policy->stats;
-	uint32_t us = s->nap_us;
 	uint64_t fired, t0;
+	uint32_t us;
 	int fd;
 
-	if (us == 0)
+	if (g == NULL || g != thread_group || sl == NULL ||
+	    (g->nap_polled & slot_bit(g, sl)) == 0)
 		return false;
-	s->nap_us = 0;
-	if (!may_block || s->group == NULL)
+	g->nap_polled = 0;
+	us = vspin_ovs_nap_pass_end(&g->nap_us, s->policy->conf.nap_max_us);
+	if (us == 0 || !may_block)
 		return false;
 	precise_timers();
-	fd = s->group->doorbell;
+	fd = g->doorbell;
 	t0 = vspin_rdtsc();
 	st->sleeps++;
 	vspin_eventfd_wait_mask(&fd, 1, us, &fired);
 	st->sleep_cycles += vspin_rdtsc() - t0;
 	return true;
+}
+
+/* Owner, ovs_sleep mode: s was polled in this pass, and found n entries. */
+static void
+ovs_polled(struct vspin_sleeper *s, struct vspin_slot *sl, unsigned int n)
+{
+	struct vspin_sleep_group *g = s->group;
+
+	s->ovs_nap = true;
+	if (sl == NULL)
+		return;
+	g->nap_polled |= slot_bit(g, sl);
+	vspin_ovs_nap_polled(&g->nap_us, n);
 }
 
 /*
@@ -526,16 +555,17 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 	bool was_armed = vspin_policy_armed_p(p);
 	bool work;
 
-	if (!may_block || sl == NULL || s->fd < 0) {
-		stand_down(s, sl);
-		return false;
-	}
 	if (p->conf.mode == VSPIN_MODE_OVS_SLEEP) {
 		/*
-		 * Owed, not taken: the caller holds the n entries it found
-		 * (OVS naps after it has forwarded them).
+		 * Never here: the caller holds the n entries it found (OVS
+		 * naps after it has forwarded them), and the nap needs no fd
+		 * of the queue's.
 		 */
-		s->nap_us = vspin_policy_nap_us(p, n);
+		ovs_polled(s, sl, n);
+		return false;
+	}
+	if (!may_block || sl == NULL || s->fd < 0) {
+		stand_down(s, sl);
 		return false;
 	}
 	if (now == VSPIN_SLEEPER_NOW_LAZY && vspin_policy_needs_now(p, n))
@@ -579,6 +609,11 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 	struct vspin_policy *p = s->policy;
 	uint64_t now;
 
+	if (p->conf.mode == VSPIN_MODE_OVS_SLEEP) {
+		/* As OVS with nothing to receive: the pass's naps grow. */
+		ovs_polled(s, sl, 0);
+		return false;
+	}
 	if (!may_block || sl == NULL) {
 		stand_down(s, sl);
 		return false;

@@ -81,7 +81,7 @@ struct vspin_sleeper {
 	bool detached;		 /* last polled with no ring */
 	bool waiting;	    /* found its group full: counted there, vetoing */
 	uint8_t polls_here; /* polls since it joined its group, up to 2 */
-	uint32_t nap_us;    /* ovs_sleep: the nap owed before the next poll */
+	bool ovs_nap;	    /* ovs_sleep: its thread's nap may be due */
 	/* Shared with the control plane (atomics). */
 	struct vspin_sleep_group *group; /* the owner's group, or NULL */
 	int fd_next; /* handed over, not yet taken; -1 or FD_NONE (.c) */
@@ -148,16 +148,18 @@ bool vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block);
 
 /*
  * Data path, before every poll of the queue (after the previous poll's
- * entries have gone on): in ovs_sleep mode, takes the timed nap that
- * vspin_sleeper_poll() decided after the last poll. That mode never
- * sleeps inside vspin_sleeper_poll(), which a caller may reach holding
- * entries it found. Returns true if it napped. Inline: in every other
- * mode it is one load per burst.
+ * entries have gone on): in ovs_sleep mode, where the thread polls this
+ * queue again, its pass over its queues has ended: it takes the pass's
+ * timed nap there, once for all its queues, as OVS's PMD thread naps once
+ * per loop (the rule: vspin_ovs_nap_pass_end()). That mode never sleeps
+ * inside vspin_sleeper_poll(), which a caller may reach holding entries
+ * it found. Returns true if it napped. Inline: in every other mode it is
+ * one load per burst.
  */
 static inline bool
 vspin_sleeper_before_poll(struct vspin_sleeper *s, bool may_block)
 {
-	return s->nap_us != 0 && vspin_sleeper_nap(s, may_block);
+	return s->ovs_nap && vspin_sleeper_nap(s, may_block);
 }
 
 /*

@@ -1768,7 +1768,7 @@ test_ovs_sleep_rule(void)
 	struct vspin_policy_conf c;
 	char err[128];
 	unsigned int i;
-	uint32_t nap = 0;
+	uint32_t nap = 0, thread_nap = 0;
 
 	VT_CHECK(vspin_policy_conf_parse(&c, "ovs_sleep:50", NULL, NULL, NULL,
 					 err, sizeof(err)) == 0 &&
@@ -1777,17 +1777,32 @@ test_ovs_sleep_rule(void)
 		 c.nap_max_us, err);
 	memset(&st, 0, sizeof(st));
 	vspin_policy_init(&pol, &c, HZ, &st);
-	/* 0, 1, 2, ... up to the maximum, polls under half a burst. */
+	/*
+	 * 0, 1, 2, ... up to the maximum, passes of two polls under half a
+	 * burst each.
+	 */
 	for (i = 0; i < 60; i++) {
-		nap = vspin_policy_nap_us(&pol, i % 16);
+		vspin_ovs_nap_polled(&thread_nap, i % 16);
+		vspin_ovs_nap_polled(&thread_nap, 15 - i % 16);
+		nap = vspin_ovs_nap_pass_end(&thread_nap, c.nap_max_us);
 		if (nap != (i < 50 ? i : 50))
 			break;
 	}
-	VT_CHECK(i == 60, "nap %u us at poll %u, expected %u", nap, i,
+	VT_CHECK(i == 60, "nap %u us at pass %u, expected %u", nap, i,
 		 i < 50 ? i : 50);
-	VT_CHECK(vspin_policy_nap_us(&pol, 16) == 0 &&
-			 vspin_policy_nap_us(&pol, 0) == 1,
+	/* One poll of 16 in a pass: no nap after it, 1 us after the next. */
+	vspin_ovs_nap_polled(&thread_nap, 0);
+	vspin_ovs_nap_polled(&thread_nap, 16);
+	vspin_ovs_nap_polled(&thread_nap, 0);
+	nap = vspin_ovs_nap_pass_end(&thread_nap, c.nap_max_us);
+	vspin_ovs_nap_polled(&thread_nap, 0);
+	VT_CHECK(nap == 0 &&
+			 vspin_ovs_nap_pass_end(&thread_nap, c.nap_max_us) == 1,
 		 "a poll of 16 did not reset the naps to 0 then 1");
+	/* A maximum lowered under the nap (another queue's): capped. */
+	VT_CHECK(vspin_ovs_nap_pass_end(&thread_nap, 1) == 1 &&
+			 vspin_ovs_nap_pass_end(&thread_nap, 1) == 1,
+		 "a nap past the maximum");
 	VT_CHECK(!vspin_policy_poll(&pol, 0, 0) &&
 			 !vspin_policy_poll(&pol, 0, 1000000 * US),
 		 "ovs_sleep armed: it only naps");

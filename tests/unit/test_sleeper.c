@@ -1639,6 +1639,91 @@ test_ovs_nap_before_next_poll(void)
 	queue_close(&q);
 }
 
+/*
+ * ovs_sleep is the thread's rule, as in OVS: a thread that polls a queue
+ * finding 16 entries a poll and an idle one never naps, however long the
+ * idle one stays idle (a nap of the idle queue's own would hold the busy
+ * one back); two idle queues nap once per pass over both, the nap
+ * growing by 1 us a pass.
+ */
+static void
+test_ovs_nap_per_thread(void)
+{
+	struct queue a, b;
+	uint64_t t0, us, most = 0;
+	int i;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_OVS_SLEEP, LONG_US, true) == 0 &&
+			   queue_open(&b, VSPIN_MODE_OVS_SLEEP, LONG_US,
+				      true) == 0,
+		   "set-up: errno %d", errno);
+	/* A first pass with a poll of 16: what the thread owed is gone. */
+	vspin_sleeper_before_poll(&a.s, true);
+	qpoll(&a, 16, true, NULL);
+	vspin_sleeper_before_poll(&b.s, true);
+	qpoll(&b, 0, true, NULL);
+	a.st.sleeps = b.st.sleeps = 0;
+	for (i = 0; i < 300; i++) {
+		t0 = vt_now_us();
+		vspin_sleeper_before_poll(&a.s, true);
+		qpoll(&a, 16, true, NULL);
+		vspin_sleeper_before_poll(&b.s, true);
+		qpoll(&b, 0, true, NULL);
+		us = vt_now_us() - t0;
+		if (us > most)
+			most = us;
+	}
+	VT_CHECK(a.st.sleeps + b.st.sleeps == 0,
+		 "beside a queue of 16 entries a poll the thread napped %llu "
+		 "times (the longest pass %llu us)",
+		 (unsigned long long)(a.st.sleeps + b.st.sleeps),
+		 (unsigned long long)most);
+	/* Idle: no nap after the busy pass, then 1, 2, ... 19 us. */
+	for (i = 0; i < 20; i++) {
+		vspin_sleeper_before_poll(&a.s, true);
+		qpoll(&a, 0, true, NULL);
+		vspin_sleeper_before_poll(&b.s, true);
+		qpoll(&b, 0, true, NULL);
+	}
+	VT_CHECK(a.st.sleeps + b.st.sleeps == 19,
+		 "20 idle passes over two queues: %llu naps, expected 19 (one "
+		 "a pass, but the first)",
+		 (unsigned long long)(a.st.sleeps + b.st.sleeps));
+	queue_close(&a);
+	queue_close(&b);
+}
+
+/*
+ * ovs_sleep with no peer (detached) and no eventfd: the thread naps as
+ * OVS's idle loop does, its nap growing to the maximum, rather than
+ * polling flat out.
+ */
+static void
+test_ovs_nap_detached(void)
+{
+	struct queue q;
+	uint64_t t0, us;
+	int i;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&q, VSPIN_MODE_OVS_SLEEP, LONG_US, false) == 0,
+		   "set-up: errno %d", errno);
+	q.pol.conf.nap_max_us = 100;
+	t0 = vt_now_us();
+	for (i = 0; i < 300; i++) {
+		vspin_sleeper_before_poll(&q.s, true);
+		vspin_sleeper_poll_detached(&q.s, true);
+	}
+	us = vt_now_us() - t0;
+	/* Naps of 0, 1, ... 100, then 100 us: 25 ms asked for in all. */
+	VT_CHECK(q.st.sleeps >= 290 && us >= 20000,
+		 "300 polls with no peer: %llu naps in %llu us, expected "
+		 "about 300 naps and 25 ms or more",
+		 (unsigned long long)q.st.sleeps, (unsigned long long)us);
+	queue_close(&q);
+}
+
 int
 main(void)
 {
@@ -1663,5 +1748,7 @@ main(void)
 	VT_RUN(test_armed_bound_counts_from_arm);
 	VT_RUN(test_no_sleep_on_first_poll);
 	VT_RUN(test_ovs_nap_before_next_poll);
+	VT_RUN(test_ovs_nap_per_thread);
+	VT_RUN(test_ovs_nap_detached);
 	return vt_summary();
 }
