@@ -47,14 +47,22 @@ vspin_vlan_insert_on(const struct rte_eth_dev *dev,
 		RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
 }
 
-/* Received packets: take off the tag of those that have one. */
+/*
+ * Received packets: take off the tag of those that have one. Only where
+ * the first segment holds the Ethernet header and the tag: the peer sets
+ * a frame's length, and rte_vlan_strip() reads the ethertype and moves
+ * the header without looking at data_len (a runt whose buffer holds an
+ * old tag would make it move 12 bytes to NULL).
+ */
 static inline void
 vspin_vlan_strip_burst(struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t i;
 
 	for (i = 0; i < n; i++)
-		rte_vlan_strip(pkts[i]);
+		if (likely(pkts[i]->data_len >=
+			   RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr)))
+			rte_vlan_strip(pkts[i]);
 }
 
 /*

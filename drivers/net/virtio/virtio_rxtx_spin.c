@@ -368,6 +368,27 @@ rx_maybe_head(unsigned int j, unsigned int next_head, bool multi)
 }
 
 /*
+ * A packet's first buffer too short for an Ethernet header: dropped and
+ * counted in errors, as a NIC drops a runt (a VLAN strip, for one, reads
+ * the header whole). With mergeable buffers it must still hold the whole
+ * virtio-net header and say it is the whole packet: a device fills a
+ * packet's first buffer (at least the pool's minimum frame) before the
+ * next, and a short one that says more would leave us taking the
+ * packet's other buffers for packets. Returns true for that lie: the
+ * caller breaks the queue and frees m.
+ */
+static __rte_noinline bool
+rx_runt(struct virtio_spin_rxq *rxq, struct rte_mbuf *m, uint32_t len)
+{
+	if (rxq->mrg_rxbuf &&
+	    (len < VIRTIO_SPIN_HDR_SIZE || rx_hdr(m)->num_buffers > 1))
+		return true;
+	rxq->st.errors++;
+	rte_pktmbuf_free(m);
+	return false;
+}
+
+/*
  * One batch: collect the used buffers (in order: one read of used->idx
  * and the lengths, no ids), then turn them into packets. The lines the
  * device wrote (the header with num_buffers, the packet's start) are not
@@ -428,9 +449,9 @@ rx_batch(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb,
 			}
 			continue;
 		}
-		if (unlikely(len <= VIRTIO_SPIN_HDR_SIZE)) {
-			rxq->st.errors++;
-			rte_pktmbuf_free(m);
+		if (unlikely(len < VIRTIO_SPIN_HDR_SIZE + RTE_ETHER_HDR_LEN)) {
+			if (rx_runt(rxq, m, len))
+				goto broken;
 			continue;
 		}
 		m->port = rxq->port_id;

@@ -128,7 +128,9 @@ class RingServer:
     """
 
     MODES = ("bad_id", "not_in_flight", "twice", "len", "jump",
-             "nbuf_ring", "nbuf_used", "tx_bad_id")
+             "nbuf_ring", "nbuf_used", "runt_nbuf", "tx_bad_id", "runt")
+    # Legal, if odd: the backend goes on serving the vring afterwards.
+    KEEP_SERVING = ("runt",)
     HDR = 12  # virtio_net_hdr_mrg_rxbuf
     FRAME = (b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
              + bytes(46))
@@ -303,9 +305,10 @@ class RingServer:
             v.good += len(heads)
             self._publish(v, idx)
 
-    def _fill_rx(self, v, head, nbuf, extra=0):
+    def _fill_rx(self, v, head, nbuf, extra=0, frame=None):
         addr, length, _, _ = self._desc(v, head)
-        pkt = struct.pack("<BBHHHHH", 0, 0, 0, 0, 0, 0, nbuf) + self.FRAME
+        pkt = (struct.pack("<BBHHHHH", 0, 0, 0, 0, 0, 0, nbuf)
+               + (frame or self.FRAME))
         if length < len(pkt):
             return 0
         m, o = self._at(addr, len(pkt))
@@ -349,6 +352,24 @@ class RingServer:
                 self._used_elem(v, idx, head, n)
                 self._used_elem(v, idx + 1, head, n)
                 self._publish(v, idx + 2)
+            elif mode in ("runt", "runt_nbuf"):
+                # The buffer holds a VLAN-tagged frame's start, its used
+                # len says 2 bytes of it: a runt (runt: the whole packet;
+                # runt_nbuf: the first of 2 buffers, both used, a lie:
+                # a device fills a packet's first buffer first).
+                second = self._take(v) if mode == "runt_nbuf" else None
+                if mode == "runt_nbuf" and second is None:
+                    n = self._fill_rx(v, head, 1)  # a good one, then
+                    self._used_elem(v, idx, head, n)
+                    self._publish(v, idx + 1)
+                    return  # the next round
+                self._fill_rx(v, head, 2 if second is not None else 1,
+                              frame=self.FRAME[:12] + b"\x81\x00"
+                              + self.FRAME[12:])
+                self._used_elem(v, idx, head, self.HDR + 2)
+                if second is not None:
+                    self._used_elem(v, idx + 1, second, 60)
+                self._publish(v, idx + (2 if second is not None else 1))
             elif mode == "len":
                 _, length, _, _ = self._desc(v, head)
                 self._fill_rx(v, head, 1)
@@ -361,7 +382,7 @@ class RingServer:
                 self._publish(v, idx + 1)
         self.done.append(i)
         del self.hostile[i]
-        v.stalled = True
+        v.stalled = mode not in self.KEEP_SERVING
 
 
 class FakeBackend:

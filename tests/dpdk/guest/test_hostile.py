@@ -15,7 +15,14 @@ hostile_used_MODE: that one alone):
   jump           rx q1: used idx a ring + 5 ahead
   nbuf_ring      rx q1: num_buffers > the ring size
   nbuf_used      rx q1: num_buffers 3, one entry used
+  runt_nbuf      rx q1: a packet's first buffer used for 2 bytes past
+                 the header (a VLAN-tagged frame's start) and num_buffers
+                 2, the second buffer used too: a device fills the first
+                 buffer first, so the guest must not take the second for
+                 a packet (nor strip a VLAN tag from 2 bytes)
   tx_bad_id      tx q1: a used id >= the ring size
+
+The guest strips VLAN tags (testpmd: vlan set strip on 0) throughout.
 
 hostile_in_order_used (and _MODE): the same with VIRTIO_F_IN_ORDER
 negotiated, where the guest reads no used id but a batch's last (the fake
@@ -26,6 +33,12 @@ guest logs "rx queue 1 stopped" once more, queue 0 keeps receiving, a
 port restart (stop, start) brings queue 1 back with bad_used 0 and
 packets moving, and the next mode breaks the restarted queue. At the end
 testpmd exits with status 0.
+
+hostile_runt: rx q1 gets a whole packet of 2 bytes (the buffer holds a
+VLAN-tagged frame's start) while the guest strips VLAN tags: it is
+dropped as a runt and counted in rx_q1_errors (not bad_used), queue 1
+goes on receiving, nothing crashes (a strip of it reads a header the
+packet does not have).
 
 Malformed vhost-user replies after the probe: the guest logs the error,
 resets the connection (connects again), does not crash, and recovers:
@@ -117,7 +130,7 @@ def wait_xstat(g, key, minimum, timeout):
 # The modes of hostile_used and hostile_in_order_used, in the order one
 # guest meets them.
 USED_MODES = ("bad_id", "not_in_flight", "twice", "len", "jump",
-              "nbuf_ring", "nbuf_used", "tx_bad_id")
+              "nbuf_ring", "nbuf_used", "runt_nbuf", "tx_bad_id")
 
 
 def vring_of(mode):
@@ -138,6 +151,7 @@ def used_case(modes, in_order=False):
             check(not in_order or "IN_ORDER on" in g.log,
                   "IN_ORDER offered but the guest did not log "
                   "'IN_ORDER on'")
+            g.cmd("vlan set strip on 0")
             g.start_fwd()
             for mode in modes:
                 used_round(g, be, mode)
@@ -186,6 +200,34 @@ def used_round(g, be, mode):
           "%s: bad_used not cleared by the restart: %r" % (mode, xs))
     print("ok: %s: %s_q1 stopped (bad_used, errors counted), q0 went on "
           "(%d -> %d packets), restart recovered q1" % (mode, d_, a, b))
+
+
+def runt_case():
+    with harness.private_dir() as d:
+        path = os.path.join(d, "hostile.sock")
+        with FakeBackend(path, serve=True, queues=2) as be, \
+                guest(path) as g:
+            g.wait_link_up(0, timeout=30)
+            g.cmd("vlan set strip on 0")
+            g.start_fwd()
+            errors = g.xstats(0).get("rx_q1_errors", 0)
+            be.arm(2, "runt")
+            check(wait_until(lambda: 2 in be.hostile_done, 60),
+                  "the backend never sent the runt (xstats %r)\n%s"
+                  % (g.xstats(0), g.log[-3000:]))
+            xs = wait_xstat(g, "rx_q1_errors", errors + 1, 20)
+            check(xs.get("rx_q1_bad_used", 0) == 0,
+                  "a runt counted as a bad used entry: %r" % xs)
+            a, b = grows(g, "rx_q1_packets")
+            check(b > a and "rx queue 1 stopped" not in g.log,
+                  "queue 1 stopped after a runt (%d then %d packets)\n%s"
+                  % (a, b, g.log[-3000:]))
+            check(g.proc.poll() is None, "testpmd died:\n"
+                  + g.log[-3000:])
+            g.stop_fwd()
+            finish(g)
+    print("ok: a runt dropped and counted in rx_q1_errors, queue 1 went "
+          "on (%d -> %d packets)" % (a, b))
 
 
 def raw(req, size, body, flags=VERSION | REPLY):
@@ -292,6 +334,8 @@ def main():
         used_case([case[len("hostile_used_"):]])
     elif case.startswith("hostile_in_order_used_"):
         used_case([case[len("hostile_in_order_used_"):]], in_order=True)
+    elif case == "hostile_runt":
+        runt_case()
     elif case == "hostile_reply_reconnect":
         reconnect_case()
     elif case.startswith("hostile_reply_"):
