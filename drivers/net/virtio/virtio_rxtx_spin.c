@@ -102,10 +102,19 @@ rx_refill(struct virtio_spin_rxq *rxq, bool deep)
 	 */
 	if (rxq->vq.in_order && n > DESC_PER_LINE)
 		n -= (rxq->vq.free_head + n) % DESC_PER_LINE;
-	if (n == 0 || rte_pktmbuf_alloc_bulk(rxq->mp, bufs, n) != 0) {
-		if (n != 0)
-			rxq->st.nombuf++;
+	if (n == 0)
 		return 0;
+	/*
+	 * The pool gives all n or none: short of them, post what it has
+	 * (halving), so that a queue whose pool runs low keeps receiving.
+	 */
+	if (unlikely(rte_pktmbuf_alloc_bulk(rxq->mp, bufs, n) != 0)) {
+		rxq->st.nombuf++;
+		do {
+			if (n == 1)
+				return 0;
+			n /= 2;
+		} while (rte_pktmbuf_alloc_bulk(rxq->mp, bufs, n) != 0);
 	}
 	if (likely(rxq->vq.in_order)) {
 		for (i = 0; i < n; i++) {
@@ -905,10 +914,21 @@ int
 virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct virtio_spin_rxq *rxq = dev->data->rx_queues[qid];
+	bool awake;
 
 	if (rxq == NULL)
 		return -EINVAL;
-	if (vspin_vq_drv_arm(&rxq->vq, 1)) {
+	/*
+	 * A started queue posts its whole ring first, as before a sleep of
+	 * its own: the application may sleep until the backend fills it, and
+	 * only rx_burst() posts more. With none posted (the pool empty) no
+	 * entry can come: the application is woken to poll again.
+	 */
+	if (dev->data->rx_queue_state[qid] == RTE_ETH_QUEUE_STATE_STARTED)
+		awake = rx_sleeper_arm(rxq, 1);
+	else
+		awake = vspin_vq_drv_arm(&rxq->vq, 1);
+	if (awake) {
 		vspin_vq_drv_disarm(&rxq->vq);
 		vspin_eventfd_signal(rxq->callfd);
 	}
