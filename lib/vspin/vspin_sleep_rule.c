@@ -38,8 +38,14 @@ vspin_sleep_rule_parse(const char *s, enum vspin_sleep_rule *out, char *err,
 }
 
 bool
-vspin_app_polls_unseen(const char *prog)
+vspin_app_only_ethdev(const char *prog)
 {
-	/* OVS-DPDK: dpdkvhostuser ports are polled through rte_vhost. */
-	return prog != NULL && strncmp(prog, "ovs-vswitchd", 12) == 0;
+	static const char *const known[] = {"dpdk-testpmd", "testpmd",
+					    "vspin-traffic"};
+	size_t i;
+
+	for (i = 0; prog != NULL && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(prog, known[i]) == 0)
+			return true;
+	return false;
 }

@@ -13,15 +13,18 @@
  *                 own timed sleep (OVS's pmd-maxsleep).
  *   sleep=always  the user promises that the threads polling these
  *                 queues poll nothing but queues of this PMD.
- *   sleep=auto    (default) block only when nothing unseen can be polled:
- *                 every ethdev port of the process belongs to this PMD,
- *                 re-evaluated when ports come and go;
- *                 the application has not configured rx interrupts on
- *                 the port (intr_conf.rxq: it sleeps by itself, as
- *                 l3fwd-power does); and the application is not one known
- *                 to poll sources that are not ethdev ports (OVS-DPDK,
- *                 ovs-vswitchd, polls its dpdkvhostuser ports through the
- *                 vhost library).
+ *   sleep=auto    (default) block only when nothing unseen can have
+ *                 work: every ethdev port of the process belongs to this
+ *                 PMD, re-evaluated when ports come and go; the
+ *                 application has not configured rx interrupts on the
+ *                 port (intr_conf.rxq: it sleeps by itself, as
+ *                 l3fwd-power does); and the application is one known to
+ *                 keep no work of its own between two rx bursts
+ *                 (vspin_app_only_ethdev()). Most keep some: l2fwd and
+ *                 l3fwd hold packets in tx buffers drained on a timer,
+ *                 OVS-DPDK polls its dpdkvhostuser ports through the vhost
+ *                 library, others have rings or timers; a block inside
+ *                 rx_burst would hold all that back.
  * The spin policy still decides when, inside an allowed block, a queue
  * arms; mode poll never arms, so it never blocks either.
  */
@@ -39,9 +42,9 @@ enum vspin_sleep_rule {
 
 /* What the PMD knows about the thread's other work. */
 struct vspin_sleep_facts {
-	bool only_our_ports;   /* every ethdev port is this PMD's */
-	bool app_rx_intr;      /* the port was configured with intr_conf.rxq */
-	bool app_polls_unseen; /* the application polls non-ethdev sources */
+	bool only_our_ports;  /* every ethdev port is this PMD's */
+	bool app_rx_intr;     /* the port was configured with intr_conf.rxq */
+	bool app_only_ethdev; /* the application is vspin_app_only_ethdev() */
 };
 
 /* "auto", "always" or "never"; 0, or -1 with a message in err. */
@@ -59,16 +62,19 @@ vspin_sleep_allowed(enum vspin_sleep_rule r, const struct vspin_sleep_facts *f)
 		return true;
 	case VSPIN_SLEEP_AUTO:
 		return f->only_our_ports && !f->app_rx_intr &&
-		       !f->app_polls_unseen;
+		       f->app_only_ethdev;
 	default:
 		return false;
 	}
 }
 
 /*
- * Applications known to poll more than ethdev ports on their threads
- * (the process name, e.g. program_invocation_short_name).
+ * Applications known to do nothing between two rx bursts of a thread but
+ * send what they received, from the process name (e.g.
+ * program_invocation_short_name): testpmd (its forwarding engines, but
+ * noisy_vnf, which holds packets back on a timer: sleep=never there) and
+ * this project's vspin-traffic.
  */
-bool vspin_app_polls_unseen(const char *prog);
+bool vspin_app_only_ethdev(const char *prog);
 
 #endif /* VSPIN_SLEEP_RULE_H */

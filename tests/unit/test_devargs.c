@@ -10,6 +10,7 @@
 
 #include "vspin_parse.h"
 #include "vspin_policy.h"
+#include "vspin_sleep_rule.h"
 #include "vspin_test.h"
 
 struct good_mode {
@@ -350,6 +351,49 @@ test_parse_u64_strict(void)
 	}
 }
 
+/*
+ * sleep=auto blocks only in applications known to keep no work between
+ * two rx bursts (testpmd, vspin-traffic), with every port ours and no rx
+ * interrupts; never in others (l3fwd's tx buffers, OVS's vhost ports).
+ */
+static void
+test_sleep_auto_only_known_apps(void)
+{
+	static const char *const blocks[] = {"dpdk-testpmd", "testpmd",
+					     "vspin-traffic"};
+	static const char *const polls[] = {"dpdk-l3fwd",
+					    "dpdk-l2fwd",
+					    "dpdk-l3fwd-power",
+					    "ovs-vswitchd",
+					    "testpmd2",
+					    "",
+					    NULL};
+	struct vspin_sleep_facts f = {.only_our_ports = true};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		f.app_only_ethdev = vspin_app_only_ethdev(blocks[i]);
+		VT_CHECK(vspin_sleep_allowed(VSPIN_SLEEP_AUTO, &f),
+			 "sleep=auto does not block in %s", blocks[i]);
+	}
+	for (i = 0; i < sizeof(polls) / sizeof(polls[0]); i++) {
+		f.app_only_ethdev = vspin_app_only_ethdev(polls[i]);
+		VT_CHECK(!vspin_sleep_allowed(VSPIN_SLEEP_AUTO, &f) &&
+				 vspin_sleep_allowed(VSPIN_SLEEP_ALWAYS, &f),
+			 "sleep=auto blocks in %s, or always does not",
+			 polls[i] ? polls[i] : "(no name)");
+	}
+	f.app_only_ethdev = true;
+	f.app_rx_intr = true;
+	VT_CHECK(!vspin_sleep_allowed(VSPIN_SLEEP_AUTO, &f),
+		 "sleep=auto blocks in an application with rx interrupts");
+	f.app_rx_intr = false;
+	f.only_our_ports = false;
+	VT_CHECK(!vspin_sleep_allowed(VSPIN_SLEEP_AUTO, &f) &&
+			 !vspin_sleep_allowed(VSPIN_SLEEP_NEVER, &f),
+		 "sleep=auto blocks beside a foreign port, or never blocks");
+}
+
 int
 main(void)
 {
@@ -363,5 +407,6 @@ main(void)
 	VT_RUN(test_conf_defaults);
 	VT_RUN(test_conf_parse_combines_the_three_keys);
 	VT_RUN(test_parse_u64_strict);
+	VT_RUN(test_sleep_auto_only_known_apps);
 	return vt_summary();
 }

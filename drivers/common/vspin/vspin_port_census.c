@@ -8,7 +8,7 @@
 static const struct eth_dev_ops *census_ops;
 static void (*census_wake_port)(struct rte_eth_dev *dev);
 bool vspin_census_all_ours;
-bool vspin_census_polls_unseen;
+bool vspin_census_only_ethdev;
 
 /* Recount; gone is a port being destroyed (still listed), or -1. */
 static void
@@ -51,8 +51,8 @@ vspin_census_track(const struct eth_dev_ops *ours,
 		return 0;
 	census_ops = ours;
 	census_wake_port = wake_port;
-	vspin_census_polls_unseen =
-		vspin_app_polls_unseen(program_invocation_short_name);
+	vspin_census_only_ethdev =
+		vspin_app_only_ethdev(program_invocation_short_name);
 	if (rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
 					  port_event, NULL) != 0 ||
 	    rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_DESTROY,

@@ -29,11 +29,11 @@ void vspin_census_untrack(void);
 /*
  * The census, each plugin's own (hidden, -fvisibility=hidden): every
  * ethdev port uses ours (atomic: written on port events); the
- * application polls queues we cannot see (from its name). Read by every
+ * application keeps no work of its own between rx bursts (from its name). Read by every
  * rx_burst, inline: a call was 0.5% of a saturated host's samples.
  */
 extern bool vspin_census_all_ours;
-extern bool vspin_census_polls_unseen;
+extern bool vspin_census_only_ethdev;
 
 /* The facts of the sleep rule for a port (app_rx_intr from its conf). */
 static inline void
@@ -42,7 +42,7 @@ vspin_census_facts(const struct rte_eth_dev *dev, struct vspin_sleep_facts *f)
 	f->only_our_ports =
 		__atomic_load_n(&vspin_census_all_ours, __ATOMIC_RELAXED);
 	f->app_rx_intr = dev->data->dev_conf.intr_conf.rxq != 0;
-	f->app_polls_unseen = vspin_census_polls_unseen;
+	f->app_only_ethdev = vspin_census_only_ethdev;
 }
 
 /*
