@@ -80,6 +80,20 @@ small_values_are_exact(void)
 	CHECK(v == 4, "values 0..9: p50 = %" PRIu64 ", want 4", v);
 }
 
+static void
+percentile_is_the_nearest_rank(void)
+{
+	struct vt_hist h;
+	uint64_t i, v;
+
+	/* 15 values: p90 is the ceil(13.5) = 14th, not the 13th. */
+	vspin_traffic_hist_init(&h);
+	for (i = 0; i < 15; i++)
+		vt_hist_add(&h, i);
+	v = vspin_traffic_hist_quantile(&h, 0.9);
+	CHECK(v == 13, "values 0..14: p90 = %" PRIu64 ", want 13", v);
+}
+
 int
 main(void)
 {
@@ -87,6 +101,7 @@ main(void)
 	single_value_is_reported_exactly();
 	uniform_percentiles_within_bucket_resolution();
 	small_values_are_exact();
+	percentile_is_the_nearest_rank();
 	if (failures == 0)
 		printf("all histogram checks passed\n");
 	return failures ? 1 : 0;

@@ -15,11 +15,19 @@ vspin_traffic_hist_quantile(const struct vt_hist *h, double q)
 {
 	uint64_t rank, seen = 0, lo, width, v;
 	unsigned int i;
+	double want;
 
 	if (h->count == 0)
 		return 0;
-	/* Rank of the q-quantile, 1-based, so q=1 is the largest value. */
-	rank = (uint64_t)(q * (double)h->count);
+	/*
+	 * Rank of the q-quantile, 1-based, so q=1 is the largest value: the
+	 * nearest rank, ceil(q * count) (a product a rounding error puts just
+	 * above an integer stays at it).
+	 */
+	want = q * (double)h->count;
+	rank = (uint64_t)want;
+	if ((double)rank < want - 1e-9)
+		rank++;
 	if (rank < 1)
 		rank = 1;
 	if (rank > h->count)
