@@ -26,6 +26,7 @@ struct vt_hdr {
 	uint64_t tsc;
 	uint64_t count;
 	uint32_t queue; /* the sender's tx queue */
+	uint32_t len;	/* the frame's length as sent */
 } __attribute__((packed));
 
 #define VT_HDR_OFF sizeof(struct rte_ether_hdr)
@@ -65,6 +66,7 @@ vt_pkt_build(struct rte_mbuf *m, uint16_t len, uint32_t flags, uint64_t seq,
 	h->tsc = 0;
 	h->count = count;
 	h->queue = queue;
+	h->len = len;
 	m->data_len = len;
 	m->pkt_len = len;
 	return h;

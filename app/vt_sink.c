@@ -7,6 +7,11 @@
  * It waits for the link, then for the first packet, and stops on the
  * end-of-stream packet (exact loss: the sender says how many it sent),
  * idle_ms after the last packet, at the duration cap, or on a signal.
+ * After the last end-of-stream it polls on for VT_DRAIN_MS: anything
+ * that still comes (a packet replayed, a second end-of-stream) is
+ * counted in after_eos, as is a data packet after its queue's
+ * end-of-stream. A frame whose length (or whose segments' lengths) is
+ * not what the sender stamped counts in bad_length.
  *
  * With several queues one lcore polls them in turn. Sequence numbers are
  * per queue (the generator numbers each tx queue from 0, and a vhost-user
@@ -31,6 +36,8 @@
 #define VT_WIN (1ull << VT_WIN_BITS)
 /* Delivered rate per interval, to see instability within a run. */
 #define VT_SERIES_MAX 4096
+/* Polling on after the last end-of-stream, for what should not come. */
+#define VT_DRAIN_MS 20
 
 /* One rx queue's sequence: what it received of its tx queue's packets. */
 struct sink_queue {
@@ -44,7 +51,7 @@ struct sink_queue {
 
 struct sink_state {
 	uint64_t rx, rx_bytes, data, foreign, dups, reordered, too_late;
-	uint64_t misrouted;
+	uint64_t misrouted, bad_len, after_eos;
 	uint64_t clock_skew;
 	bool eos;	    /* every queue's end-of-stream seen */
 	uint16_t nb_eos;    /* queues whose end-of-stream came */
@@ -111,6 +118,35 @@ account_seq(struct sink_queue *s, uint64_t seq)
 		s->reordered++;
 }
 
+/* The end of the run's measurements: CPU, wall time, counters. */
+static void
+measure_end(struct sink_state *s)
+{
+	if (s->wall_first != 0)
+		vspin_traffic_pmu_stop(&s->pmu);
+	s->cpu_s = vspin_traffic_thread_cpu_s();
+	s->wall_s = vspin_traffic_wall_s();
+}
+
+/* The frame is as long as its sender made it, and its segments add up. */
+static inline bool
+length_ok(const struct rte_mbuf *m, const struct vt_hdr *h)
+{
+	const struct rte_mbuf *seg;
+	uint32_t sum = 0;
+	uint16_t nsegs = 0;
+
+	if (rte_pktmbuf_pkt_len(m) != h->len)
+		return false;
+	if (likely(m->nb_segs == 1))
+		return m->data_len == h->len && m->next == NULL;
+	for (seg = m; seg != NULL && nsegs <= m->nb_segs; seg = seg->next) {
+		sum += seg->data_len;
+		nsegs++;
+	}
+	return sum == h->len && nsegs == m->nb_segs;
+}
+
 static void
 run(const struct vt_conf *c, struct sink_state *s)
 {
@@ -118,7 +154,7 @@ run(const struct vt_conf *c, struct sink_state *s)
 	const uint64_t idle = (uint64_t)c->idle_ms * hz / 1000;
 	struct rte_mbuf *pkts[VT_MAX_BURST];
 	uint64_t start, now, t, cap, first_deadline, next_report, last_rx = 0;
-	uint64_t until, last_data = 0, dups, reord;
+	uint64_t until, last_data = 0, dups, reord, drain_end = 0;
 	const uint64_t interval = (uint64_t)c->interval_ms * hz / 1000;
 	const struct vt_hdr *h;
 	struct sink_queue *sq;
@@ -133,9 +169,15 @@ run(const struct vt_conf *c, struct sink_state *s)
 		      UINT64_MAX;
 	first_deadline = start + (uint64_t)c->wait_s * hz;
 	next_report = start + hz;
-	for (; !vspin_traffic_quit && !s->eos;
-	     q = (uint16_t)(q + 1 == nq ? 0 : q + 1)) {
+	for (; !vspin_traffic_quit; q = (uint16_t)(q + 1 == nq ? 0 : q + 1)) {
 		now = rte_rdtsc();
+		if (s->eos && drain_end == 0) {
+			/* The run ends here; the drain is not measured. */
+			measure_end(s);
+			drain_end = now + (uint64_t)VT_DRAIN_MS * hz / 1000;
+		}
+		if (drain_end != 0 && now >= drain_end)
+			break;
 		if (now >= cap)
 			break;
 		if (s->rx == 0 ? now >= first_deadline :
@@ -183,15 +225,21 @@ run(const struct vt_conf *c, struct sink_state *s)
 				s->misrouted++;
 				continue;
 			}
+			if (unlikely(!length_ok(pkts[i], h)))
+				s->bad_len++;
 			if (h->flags & VT_F_EOS) {
 				if (!sq->eos) {
 					sq->eos = true;
 					sq->eos_count = h->count;
 					s->eos_count += h->count;
 					s->eos = ++s->nb_eos == nq;
+				} else {
+					s->after_eos++; /* a second one */
 				}
 				continue;
 			}
+			if (unlikely(sq->eos))
+				s->after_eos++; /* its queue had ended */
 			s->data++;
 			sq->data++;
 			last_rx = t;
@@ -227,10 +275,8 @@ run(const struct vt_conf *c, struct sink_state *s)
 	/* Rate over the data, first packet to last data packet. */
 	if (last_rx)
 		s->last_tsc = last_rx;
-	if (s->wall_first != 0)
-		vspin_traffic_pmu_stop(&s->pmu);
-	s->cpu_s = vspin_traffic_thread_cpu_s();
-	s->wall_s = vspin_traffic_wall_s();
+	if (drain_end == 0)
+		measure_end(s);
 	if (s->wall_first != 0) {
 		s->cpu_first = s->cpu_s - s->cpu_first;
 		s->wall_first = s->wall_s - s->wall_first;
@@ -254,7 +300,9 @@ queue_expected(const struct sink_queue *sq)
 static uint64_t
 queue_lost(const struct sink_queue *sq)
 {
-	uint64_t unique = sq->data - sq->dups, expected = queue_expected(sq);
+	/* Too late to tell from a duplicate: never counted as received. */
+	uint64_t unique = sq->data - sq->dups - sq->too_late;
+	uint64_t expected = queue_expected(sq);
 
 	return expected > unique ? expected - unique : 0;
 }
@@ -315,6 +363,8 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_u64(&j, "reordered", s->reordered);
 	vspin_traffic_json_u64(&j, "reordered_beyond_window", s->too_late);
 	vspin_traffic_json_u64(&j, "misrouted", s->misrouted);
+	vspin_traffic_json_u64(&j, "bad_length", s->bad_len);
+	vspin_traffic_json_u64(&j, "after_eos", s->after_eos);
 	vspin_traffic_json_u64(&j, "clock_skew", s->clock_skew);
 	/* Each rx queue's own sequence check. */
 	vspin_traffic_json_obj(&j, "per_queue");

@@ -336,6 +336,9 @@ def verify(c, g, s, grc, src):
     check(s["misrouted"] == 0 and s["foreign_packets"] == 0,
           "%d packets arrived on another queue than they were sent on, "
           "%d foreign packets" % (s["misrouted"], s["foreign_packets"]))
+    check(s["bad_length"] == 0 and s["after_eos"] == 0,
+          "%d frames of the wrong length (or segments), %d packets after "
+          "an end-of-stream" % (s["bad_length"], s["after_eos"]))
     check(len(s["per_queue"]) == n and len(g["sent_per_queue"]) == n,
           "reports cover %d (sink) and %d (generator) queues, not %d"
           % (len(s["per_queue"]), len(g["sent_per_queue"]), n))
