@@ -242,7 +242,9 @@ def bad_options_are_refused_by_name(tmp):
                        (["--role", "both"], "--role"),
                        (["--role", "gen", "--pattern", "bursty"],
                         "--pattern"),
-                       (["--rate", "1M"], "--role")):
+                       (["--rate", "1M"], "--role"),
+                       (["--role", "gen", "--size", "1514", "--mbuf-size",
+                         "256"], "--mbuf-size")):
         r = subprocess.run(eal("0", "b", "net_null0") + ["--"] + args,
                            capture_output=True, text=True, timeout=60)
         check(r.returncode == 2 and name in r.stderr,

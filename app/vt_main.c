@@ -440,6 +440,15 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 		fprintf(stderr, "vspin-traffic: --role gen|sink is required\n");
 		rc = -1;
 	}
+	/* The generator builds each frame in one mbuf. */
+	if (rc == 0 && c->role == VT_GEN && c->mbuf_size != 0 &&
+	    c->size > c->mbuf_size) {
+		fprintf(stderr,
+			"vspin-traffic: --size %u does not fit in one mbuf of "
+			"--mbuf-size %u (the generator sends one segment)\n",
+			c->size, c->mbuf_size);
+		rc = -1;
+	}
 	if (c->duration_s < 0)
 		c->duration_s = c->role == VT_GEN ? 5 : 0;
 	if (c->linger_ms == UINT32_MAX)
