@@ -55,11 +55,12 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "dpdk"))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import harness as h  # noqa: E402
 import private_plugins  # noqa: E402
+from accounting import accounting_error  # noqa: E402
 
 FIELDS = ["build", "queues", "direction", "repeat", "cpu_pct", "p50_us",
           "p99_us", "mpps", "lost", "reordered", "duplicates", "sleeps",
           "arms", "arm_rechecks_hit", "latency_us", "sleep_cost_us",
-          "wake_cpu_us"]
+          "wake_cpu_us", "accounting"]
 
 
 def plugins(build):
@@ -140,6 +141,8 @@ def one_run(build, queues, direction, args, tag, pair="ours"):
                     rc, open(os.path.join(d, "h.log")).read()[-600:]))
             sink = json.load(open(os.path.join(
                 d, ("h" if hrole == "sink" else "g") + ".json")))
+            gen = json.load(open(os.path.join(
+                d, ("g" if hrole == "sink" else "h") + ".json")))
         finally:
             for sp in spinner or []:
                 sp.kill()
@@ -153,6 +156,7 @@ def one_run(build, queues, direction, args, tag, pair="ours"):
             "p50_us": round(lat.get("p50", 0) / 1000, 1),
             "p99_us": round(lat.get("p99", 0) / 1000, 1),
             "mpps": round(sink["mpps"], 4), "lost": sink["lost"],
+            "accounting": accounting_error(gen, sink) or "exact",
             "reordered": sink["reordered"],
             "duplicates": sink["duplicates"],
             "sleeps": x.get("rx_q0_sleeps"), "arms": x.get("rx_q0_arms"),
@@ -268,7 +272,14 @@ def main():
     with open(os.path.join(args.out, "table.md"), "w") as f:
         f.write(t)
     print(t)
-    bad = [r for r in rows if r["lost"] or r["reordered"] or r["duplicates"]]
+    bad = [r for r in rows if r["lost"] or r["reordered"] or r["duplicates"]
+           or r["accounting"] != "exact"]
+    for r in bad:
+        print("multiqueue: %s q%d %s rep %d: lost %d, reordered %d, "
+              "duplicates %d, accounting: %s" % (
+                  r["build"], r["queues"], r["direction"], r["repeat"],
+                  r["lost"], r["reordered"], r["duplicates"],
+                  r["accounting"]))
     return 1 if bad else 0
 
 
