@@ -230,11 +230,13 @@ def reconnects(r, what, probe_every):
         if probe_every and i % probe_every == 0:
             base0 = r.host_rx(0)
             n = r.send_burst(r.g0)
+            check(n > 0, "%s cycle %d: G0 sent nothing" % (what, i))
             r.sent0 += n
             r.wait_rx(0, base0 + n, "%s cycle %d, port 0" % (what, i))
             # Port 1 was reconnected just now: its burst must come too.
             base1 = r.host_rx(1)
             n = r.send_burst(g1)
+            check(n > 0, "%s cycle %d: G1 sent nothing" % (what, i))
             r.sent1 += n
             r.wait_rx(1, base1 + n, "%s cycle %d, port 1" % (what, i))
     r.alive("after " + what)
@@ -260,8 +262,9 @@ def exact_port0(r, what):
     """G0 is silent: every packet it counted as sent is counted by the
     host's port 0, no more, no less."""
     sent = r.guest_tx(r.g0)
-    got = hl.wait_until("drained", lambda: r.host_rx(0) >= sent, 5.0,
-                        0.05)
+    check(sent > 0, "port 0 %s: G0 sent nothing" % what)
+    hl.wait_until("drained", lambda: r.host_rx(0) >= sent, 5.0, 0.05)
+    time.sleep(0.1)  # one packet too many would come now
     got = r.host_rx(0)
     print("port 0 %s: G0 sent %d, host received %d" % (what, sent, got))
     check(got == sent, "port 0 %s: G0 sent %d packets, the host received "
