@@ -163,7 +163,7 @@ RTE_PMD_REGISTER_PARAM_STRING(
 	net_virtio_spin, ARG_PATH
 	"=<path> " ARG_SERVER "=<0|1> " ARG_QUEUES "=<int> " ARG_QUEUE_SIZE
 	"=<int> " ARG_MAC "=<mac addr> " ARG_SPIN_MODE
-	"=poll|notify|budget[:N]|spin[:US]|adaptive " ARG_SPIN_US
+	"=poll|notify|budget[:N]|spin[:US]|adaptive|ovs_sleep[:US] " ARG_SPIN_US
 	"=<us> " ARG_SLEEP_MAX_US "=<us> " ARG_SLEEP
 	"=auto|always|never " ARG_REPLY_TIMEOUT_MS "=<ms> " ARG_LATENCY_US
 	"=<us>");
