@@ -66,30 +66,28 @@ uniform_percentiles_within_bucket_resolution(void)
 	}
 }
 
+/* Values 0..n-1, one each: below 16 every value has its own bucket. */
 static void
-small_values_are_exact(void)
+fill_small(struct vt_hist *h, uint64_t n)
 {
-	struct vt_hist h;
-	uint64_t i, v;
+	uint64_t i;
 
-	/* Below 16 every value has its own bucket. */
-	vspin_traffic_hist_init(&h);
-	for (i = 0; i < 10; i++)
-		vt_hist_add(&h, i);
-	v = vspin_traffic_hist_quantile(&h, 0.5);
-	CHECK(v == 4, "values 0..9: p50 = %" PRIu64 ", want 4", v);
+	vspin_traffic_hist_init(h);
+	for (i = 0; i < n; i++)
+		vt_hist_add(h, i);
 }
 
 static void
-percentile_is_the_nearest_rank(void)
+small_values_are_exact_at_the_nearest_rank(void)
 {
 	struct vt_hist h;
-	uint64_t i, v;
+	uint64_t v;
 
+	fill_small(&h, 10);
+	v = vspin_traffic_hist_quantile(&h, 0.5);
+	CHECK(v == 4, "values 0..9: p50 = %" PRIu64 ", want 4", v);
 	/* 15 values: p90 is the ceil(13.5) = 14th, not the 13th. */
-	vspin_traffic_hist_init(&h);
-	for (i = 0; i < 15; i++)
-		vt_hist_add(&h, i);
+	fill_small(&h, 15);
 	v = vspin_traffic_hist_quantile(&h, 0.9);
 	CHECK(v == 13, "values 0..14: p90 = %" PRIu64 ", want 13", v);
 }
@@ -100,8 +98,7 @@ main(void)
 	empty_histogram_reports_zero();
 	single_value_is_reported_exactly();
 	uniform_percentiles_within_bucket_resolution();
-	small_values_are_exact();
-	percentile_is_the_nearest_rank();
+	small_values_are_exact_at_the_nearest_rank();
 	if (failures == 0)
 		printf("all histogram checks passed\n");
 	return failures ? 1 : 0;
