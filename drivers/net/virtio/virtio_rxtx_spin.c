@@ -922,9 +922,11 @@ virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	 * A started queue posts its whole ring first, as before a sleep of
 	 * its own: the application may sleep until the backend fills it, and
 	 * only rx_burst() posts more. With none posted (the pool empty) no
-	 * entry can come: the application is woken to poll again.
+	 * entry can come: the application is woken to poll again. A queue
+	 * the backend broke posts nothing more.
 	 */
-	if (dev->data->rx_queue_state[qid] == RTE_ETH_QUEUE_STATE_STARTED)
+	if (dev->data->rx_queue_state[qid] == RTE_ETH_QUEUE_STATE_STARTED &&
+	    !rxq->vq.broken)
 		awake = rx_sleeper_arm(rxq, 1);
 	else
 		awake = vspin_vq_drv_arm(&rxq->vq, 1);
