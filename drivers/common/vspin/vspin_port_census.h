@@ -29,8 +29,9 @@ void vspin_census_untrack(void);
 /*
  * The census, each plugin's own (hidden, -fvisibility=hidden): every
  * ethdev port uses ours (atomic: written on port events); the
- * application keeps no work of its own between rx bursts (from its name). Read by every
- * rx_burst, inline: a call was 0.5% of a saturated host's samples.
+ * application keeps no work of its own between rx bursts (from its
+ * name). Read by every rx_burst, inline: a call was 0.5% of a saturated
+ * host's samples.
  */
 extern bool vspin_census_all_ours;
 extern bool vspin_census_only_ethdev;
