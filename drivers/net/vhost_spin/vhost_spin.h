@@ -22,6 +22,7 @@
 #include <rte_vhost.h>
 
 #include "vhost_spin_lookahead.h"
+#include "vspin_fd_guard.h"
 #include "vspin_policy.h"
 #include "vspin_sleep_rule.h"
 #include "vspin_sleeper.h"
@@ -221,13 +222,14 @@ struct vhost_spin_rxq {
 	struct vspin_sleeper sleeper;
 
 	/*
-	 * Kick fd. kickfd_lib is the library's (it closes it on
-	 * reconnection): the control side and rx interrupts use it under the
-	 * gate. The lcore sleeps on its own dup, handed to the sleeper when a
-	 * ring comes up (vspin_sleeper_give_fd): no fd the lcore may block on
-	 * is ever closed by another thread.
+	 * Kick fd. kick_lib holds the library's (it closes it on
+	 * reconnection): the control side uses it with the gate closed, rx
+	 * interrupts take it through the guard (vspin_fd_guard.h). The lcore
+	 * sleeps on its own dup, handed to the sleeper when a ring comes up
+	 * (vspin_sleeper_give_fd): no fd the lcore may block on is ever
+	 * closed by another thread.
 	 */
-	int kickfd_lib;
+	struct vspin_fd_guard kick_lib;
 
 	/* Rx interrupts: the proxy epoll fd in the port's intr handle. */
 	int intr_epfd;

@@ -172,7 +172,7 @@ vhost_spin_rxq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->vring = 2 * qid + 1; /* the guest's transmit ring */
 	q->vid = -1;
 	q->mb_pool = pool;
-	q->kickfd_lib = -1;
+	vspin_fd_guard_init(&q->kick_lib);
 	q->intr_epfd = -1;
 	q->intr_fd = -1;
 	q->vlan_strip = vspin_vlan_strip_on(dev);

@@ -110,15 +110,34 @@ vhost_spin_intr_detach(struct vhost_spin_rxq *q)
 	q->intr_fd = -1;
 }
 
+/*
+ * Clear or signal the library's kick fd, never after the library may have
+ * closed it: its number may belong to another file by then. The control
+ * side retires the guard before the library closes the fd and waits for
+ * us; neither operation blocks (vspin_eventfd_clear polls first; in rx
+ * interrupt mode the lcore does not sleep, so nothing else drains it).
+ */
+static void
+kick_fd_op(struct vhost_spin_rxq *q, bool signal)
+{
+	int fd = vspin_fd_guard_take(&q->kick_lib);
+
+	if (fd < 0)
+		return;
+	if (signal)
+		vspin_eventfd_signal(fd);
+	else
+		vspin_eventfd_clear(fd);
+	vspin_fd_guard_put(&q->kick_lib);
+}
+
 int
 vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
-	int fd;
 
 	if (!vhost_spin_gate_enter_side(&q->gate))
 		return 0; /* no ring; attach signals when one comes */
-	fd = q->kickfd_lib;
 	/* The application sets the notification state from now on. */
 	q->quiet_pending = false;
 	/*
@@ -126,11 +145,10 @@ vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	 * triggered (rte_eth_dev_rx_intr_ctl_q_get_fd) for nothing: drop
 	 * them. EAL's own epoll (edge-triggered) does not need it.
 	 */
-	if (fd >= 0)
-		vspin_eventfd_clear(fd);
+	kick_fd_op(q, false);
 	/* Work came in: the wake-up the application would lose. */
-	if (vhost_spin_rxq_arm(q, 1) && fd >= 0)
-		vspin_eventfd_signal(fd);
+	if (vhost_spin_rxq_arm(q, 1))
+		kick_fd_op(q, true);
 	vhost_spin_gate_leave_side(&q->gate);
 	return 0;
 }

@@ -63,7 +63,7 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 {
 	struct rte_vhost_vring vr;
 	bool is_open = __atomic_load_n(&q->gate.allow, __ATOMIC_RELAXED);
-	int fd;
+	int fd, kickfd;
 
 	if (open == is_open)
 		return;
@@ -76,8 +76,9 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 		vspin_sleeper_wake(&q->sleeper);
 		/* Never blocks: safe with the library's queue locks held. */
 		vhost_spin_lookahead_close(&q->ahead);
+		/* Rx interrupt calls let go of it before the library closes it. */
+		vspin_fd_guard_retire(&q->kick_lib);
 		vhost_spin_intr_detach(q);
-		q->kickfd_lib = -1;
 		return;
 	}
 	q->vid = p->vid;
@@ -96,9 +97,9 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	 */
 	if (!p->in_message)
 		__atomic_store_n(&q->hold.allow, 1, __ATOMIC_SEQ_CST);
-	q->kickfd_lib = -1;
+	kickfd = -1;
 	if (rte_vhost_get_vhost_vring(p->vid, q->vring, &vr) == 0) {
-		q->kickfd_lib = vr.kickfd;
+		kickfd = vr.kickfd;
 		vspin_policy_set_ring(
 			&q->policy, vr.size,
 			p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
@@ -108,13 +109,14 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 		vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring,
 					  p->features);
 	/* The lcore's own reference, for its sleep. */
-	fd = q->kickfd_lib >= 0 ? fcntl(q->kickfd_lib, F_DUPFD_CLOEXEC, 0) : -1;
+	fd = kickfd >= 0 ? fcntl(kickfd, F_DUPFD_CLOEXEC, 0) : -1;
 	if (fd < 0 && q->spin)
 		VHOST_SPIN_LOG(WARNING,
 			       "port %u rxq %u: no kick fd, polling only",
 			       q->port_id, q->qid);
 	if (p->dev->data->dev_conf.intr_conf.rxq)
-		vhost_spin_intr_attach(q, q->kickfd_lib);
+		vhost_spin_intr_attach(q, kickfd);
+	vspin_fd_guard_set(&q->kick_lib, kickfd);
 	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
 	/* After the gate opens: the woken lcore finds the ring there. */
 	vspin_sleeper_give_fd(&q->sleeper, fd);
