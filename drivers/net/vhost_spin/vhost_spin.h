@@ -276,6 +276,7 @@ struct vhost_spin_port {
 	 * leaves the holds and lookahead to the hook after it.
 	 */
 	bool in_message;
+	int conn_vid; /* the one connection the port serves, or -1 */
 	int vid;
 	uint64_t features;
 	/* Which vrings the frontend enabled, by virtqueue index. */

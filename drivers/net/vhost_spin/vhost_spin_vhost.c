@@ -341,6 +341,10 @@ message_hook(int vid, void *msg, bool open)
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	pthread_mutex_lock(&p->lock);
+	if (vid != p->conn_vid) {
+		pthread_mutex_unlock(&p->lock);
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	}
 	/*
 	 * A connection's messages come one at a time: the next one's hook
 	 * also ends a refused one's (the library skips the hook after it).
@@ -403,6 +407,52 @@ restart_publish_counts(struct rte_eth_dev_data *d)
 	}
 }
 
+/*
+ * One frontend per port. The library accepts any number of connections on
+ * a server socket, but a port has one set of queues: a second frontend
+ * would take the port over while the first one's rings still run (our
+ * lcore reading memory that the library unmaps when the first one sends a
+ * new memory table), and its leaving would detach the first. Refuse it:
+ * the first keeps the port, the second sees its connection closed.
+ */
+static int
+new_connection(int vid)
+{
+	struct vhost_spin_port *p = port_of_vid(vid);
+	int other;
+
+	if (p == NULL)
+		return -1;
+	pthread_mutex_lock(&p->lock);
+	other = p->conn_vid;
+	if (other < 0)
+		p->conn_vid = vid;
+	pthread_mutex_unlock(&p->lock);
+	if (other >= 0) {
+		VHOST_SPIN_LOG(ERR,
+			       "port %u: iface %s: a frontend is connected "
+			       "already (vid %d): refusing another (vid %d)",
+			       p->dev->data->port_id, p->args.iface, other,
+			       vid);
+		return -1;
+	}
+	return 0;
+}
+
+/* After destroy_device, if the device ran (the library's order). */
+static void
+destroy_connection(int vid)
+{
+	struct vhost_spin_port *p = port_of_vid(vid);
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->conn_vid == vid)
+		p->conn_vid = -1;
+	pthread_mutex_unlock(&p->lock);
+}
+
 static int
 new_device(int vid)
 {
@@ -414,6 +464,10 @@ new_device(int vid)
 		return -1;
 	}
 	pthread_mutex_lock(&p->lock);
+	if (vid != p->conn_vid) { /* not the connection we accepted */
+		pthread_mutex_unlock(&p->lock);
+		return -1;
+	}
 	p->vid = vid;
 	if (rte_vhost_get_negotiated_features(vid, &p->features) != 0)
 		p->features = 0;
@@ -449,6 +503,10 @@ destroy_device(int vid)
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->lock);
+	if (!p->attached || vid != p->vid) {
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
 	p->attached = false;
 	vhost_spin_update_gates(p);
 	memset(p->vring_ready, 0, sizeof(p->vring_ready));
@@ -478,6 +536,10 @@ vring_state_changed(int vid, uint16_t vring, int enable)
 		return 0; /* beyond any queue this port can have */
 	/* Every queue lock is held: close gates, never wait for an lcore. */
 	pthread_mutex_lock(&p->lock);
+	if (vid != p->conn_vid) {
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	}
 	p->vring_ready[vring] = enable != 0;
 	if (p->attached)
 		vhost_spin_update_gates(p);
@@ -493,6 +555,8 @@ static const struct rte_vhost_device_ops vhost_spin_ops = {
 	.new_device = new_device,
 	.destroy_device = destroy_device,
 	.vring_state_changed = vring_state_changed,
+	.new_connection = new_connection,
+	.destroy_connection = destroy_connection,
 };
 
 /*
@@ -587,6 +651,7 @@ vhost_spin_vhost_start(struct vhost_spin_port *p)
 		return ret;
 	}
 
+	p->conn_vid = -1; /* a new socket: no connection yet */
 	pthread_mutex_lock(&ports_lock);
 	TAILQ_INSERT_TAIL(&ports, p, next);
 	pthread_mutex_unlock(&ports_lock);

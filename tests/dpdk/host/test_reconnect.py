@@ -20,6 +20,8 @@ library (transmitting to it, or forwarding both ways); four rounds: the
 host link must go down each time and the next guest must get traffic.
 Case hotplug: the port is detached and attached again (testpmd), then a
 new guest gets a burst through.
+Case second_frontend: a second frontend on the same socket is refused;
+the first keeps the port and its traffic.
 Case port_restart: the host application stops and restarts the port twice
 under a connected stock guest; after each restart a burst sent to
 the idle (sleeping) host arrives.
@@ -181,7 +183,40 @@ def hotplug():
                 H.stop_fwd()
 
 
+def second_frontend():
+    """A second frontend connects to the socket of a port that serves one:
+    it is refused, and the first keeps the port. Before, the second took
+    the port over, and its leaving detached the first."""
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50", extra=SLEEP) as H:
+            hl.fwd(H, "rxonly")
+            with hl.guest("stock", sock) as G:
+                H.wait_link_up(0)
+                G.wait_link_up(0)
+                G.cmd("set fwd io")
+                total = burst_wakes_host(H, G, 0, "first frontend")
+                with hl.h.Testpmd("second", fwd_lcore=0) as G2:
+                    G2.attach_fails("net_virtio_user1,path=%s" % sock)
+                check("refusing another" in H.log,
+                      "the host did not say why it refused the second "
+                      "frontend")
+                # The second one is gone; the first one's port is not.
+                time.sleep(0.5)
+                check(H.port_stats(0)["rx_packets"] == total,
+                      "host rx changed while the first frontend was idle")
+                H.wait_link_up(0, timeout=1)
+                total += burst_wakes_host(H, G, total,
+                                          "first frontend, after the "
+                                          "second left")
+            H.wait_link_down(0, timeout=10)
+            H.stop_fwd()
+            print("%d packets from the first frontend, the second refused"
+                  % total)
+
+
 CASES = {
+    "second_frontend": second_frontend,
     "hotplug": hotplug,
     "quit_under_load": quit_under_load,
     "port_restart": port_restart,
