@@ -192,7 +192,14 @@ struct virtio_spin_dev {
 	 */
 	uint32_t conn_gen;
 	uint32_t gone_gen;
-	uint16_t nb_qp;		  /* configured queue pairs */
+	uint16_t nb_qp; /* configured queue pairs */
+	/*
+	 * Vrings 0 to vrings_out - 1 went to a backend that may still use
+	 * them: it has neither stopped them (GET_VRING_BASE) nor closed its
+	 * end. A stop leaves their buffers alone (a leak, not a write into
+	 * freed mbufs); the next start gives the queues new ones.
+	 */
+	uint16_t vrings_out;
 	volatile uint8_t link_up; /* the rings are with the backend */
 	/*
 	 * The last memory table could not be built (more files than

@@ -214,6 +214,9 @@ setup_vring(struct virtio_spin_dev *dev, unsigned int idx,
 	uint16_t base = vspin_load16(&vr->used->idx);
 	struct virtio_spin_vu *vu = &dev->vu;
 
+	/* From its first message on, the backend may hold the vring. */
+	if (dev->vrings_out < idx + 1)
+		dev->vrings_out = idx + 1;
 	if (virtio_spin_vu_set_vring_num(vu, idx, vr->num) < 0 ||
 	    virtio_spin_vu_set_vring_base(vu, idx, base) < 0 ||
 	    virtio_spin_vu_set_vring_addr(vu, idx, vr) < 0 ||
@@ -289,6 +292,9 @@ virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
 static void
 drop_connection(struct virtio_spin_dev *dev)
 {
+	/* A backend that closed its end has let go of the rings. */
+	if (dev->vu.peer_closed)
+		dev->vrings_out = 0;
 	if (dev->vu.fd >= 0)
 		close(dev->vu.fd);
 	dev->vu.fd = -1;
@@ -330,10 +336,11 @@ virtio_spin_reset_connection(struct virtio_spin_dev *dev)
 
 /*
  * Tell the backend to stop the rings (it answers with its indexes).
- * stopped[i]: the backend no longer touches vring i (it said so, or it is
- * gone), so the buffers in it may be freed. A live backend that does not
- * answer may still write into them: the connection is reset and they are
- * left alone.
+ * stopped[i]: no backend touches vring i any more (it said so, it is
+ * gone, or it never got the vring: dev->vrings_out), so the buffers in it
+ * may be freed. A live backend that does not answer may still write into
+ * them: the connection is reset and they are left alone, also by later
+ * stops without a backend (we closed the socket, it may not have seen).
  */
 void
 virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
@@ -341,18 +348,27 @@ virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
 	unsigned int i, n = 2u * dev->nb_qp, base;
 
 	for (i = 0; i < n; i++)
-		stopped[i] = dev->vu.fd < 0;
-	if (dev->vu.fd < 0)
+		stopped[i] = i >= dev->vrings_out;
+	if (dev->vu.fd < 0) {
+		if (dev->vrings_out > 0)
+			PMD_LOG(WARNING,
+				"%s: the backend dropped earlier did not stop "
+				"vrings 0 to %u: their buffers stay with it "
+				"(not freed)",
+				dev->path, dev->vrings_out - 1u);
 		return;
-	for (i = 0; i < n; i++) {
+	}
+	for (i = 0; i < n && i < dev->vrings_out; i++) {
 		if (virtio_spin_vu_get_vring_base(&dev->vu, i, &base) < 0)
 			break;
 		stopped[i] = true;
 		PMD_LOG(DEBUG, "%s: vring %u stopped at %u", dev->path, i,
 			base);
 	}
-	if (i == n)
+	if (i == n || i == dev->vrings_out) {
+		dev->vrings_out = 0;
 		return;
+	}
 	if (dev->vu.peer_closed) {
 		/* As when virtio_spin_sock_gone() sees it leave. */
 		PMD_LOG(NOTICE, "%s: backend went away while stopping",
@@ -363,7 +379,7 @@ virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
 		PMD_LOG(WARNING,
 			"%s: backend did not stop vring %u: the buffers of "
 			"vrings %u to %u stay with it (not freed)",
-			dev->path, i, i, n - 1);
+			dev->path, i, i, dev->vrings_out - 1u);
 	}
 	virtio_spin_reset_connection(dev);
 }
@@ -483,6 +499,8 @@ virtio_spin_sock_event(void *arg)
 			"%s: unsolicited data from the backend (%zd bytes, "
 			"first 0x%02x): dropping the connection",
 			dev->path, r, buf[0]);
+	else /* end of stream, or the connection broke */
+		dev->vu.peer_closed = true;
 	/*
 	 * Gone or misbehaving: stop watching (EAL removes this callback when
 	 * it returns), then clean up from an alarm: EAL holds its interrupt

@@ -357,6 +357,12 @@ init_queues(struct virtio_spin_dev *dev)
 	/* Not connected yet (server mode): assume what we ask for. */
 	if (!dev->features_known)
 		event_idx = true;
+	/*
+	 * Buffers a backend we left may still hold stay in the rings' old
+	 * state (leaked); the rings start over with new ones, handed to the
+	 * next backend from scratch.
+	 */
+	dev->vrings_out = 0;
 	/* All first: ethdev starts a port with a queue not set up. */
 	for (q = 0; q < dev->nb_qp; q++) {
 		if (d->rx_queues[q] == NULL || d->tx_queues[q] == NULL) {

@@ -451,6 +451,11 @@ class FakeBackend:
         ring = self.ring
         return self._hostile_done + (list(ring.done) if ring else [])
 
+    def stop_listening(self):
+        """Take no more connections; the current one goes on."""
+        if self._listener is not None:
+            self._listener.close()
+
     def seen(self, name, conn=None):
         return any(r == name and (conn is None or c == conn)
                    for c, r in list(self.requests))

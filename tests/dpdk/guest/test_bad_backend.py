@@ -74,6 +74,11 @@ guest testpmd):
                            does not spin on the readable socket (under
                            0.5 s of CPU in 2 s) and it reconnects (link up
                            again, a second connection).
+  bad_backend_stray_byte_then_stop the same, but the backend takes no
+                           new connection, and the application stops the
+                           port: the buffers stay out of the pool (the
+                           dropped backend may still write them), and a
+                           warning says so.
 """
 
 import os
@@ -341,6 +346,45 @@ def stray_byte():
                   "thread %.2f s CPU in 2 s, reconnected" % (c1 - c0))
 
 
+def in_use_mbufs(g):
+    """Mbufs out of testpmd's one pool: its size less what its common
+    pool and the lcore caches hold (DPDK 22.11's dump_mempool)."""
+    out = g.cmd("dump_mempool")
+    size = re.search(r"\n\s*size=(\d+)", out)
+    common = re.search(r"common_pool_count=(\d+)", out)
+    check(size is not None and common is not None,
+          "dump_mempool printed no size or common_pool_count:\n" + out)
+    cached = sum(int(n) for n in re.findall(r"cache_count\[\d+\]=(\d+)",
+                                             out))
+    return int(size.group(1)) - int(common.group(1)) - cached
+
+
+def stray_byte_then_stop():
+    """The PMD drops a backend that still runs (a stray byte) and none
+    comes back; then the application stops the port. The backend never
+    stopped the rings and may still write into their buffers: the stop
+    must leave them (a leak), not free them into the pool."""
+    with harness.private_dir() as d:
+        path = os.path.join(d, "stray-stop.sock")
+        with FakeBackend(path) as be, guest(path) as g:
+            g.wait_link_up(0)
+            be.stop_listening()
+            be.send_raw(b"\x5a")
+            g.wait_link_down(0, timeout=5)
+            before = in_use_mbufs(g)
+            g.cmd("port stop 0", timeout=10)
+            after = in_use_mbufs(g)
+            check(after >= before and before >= 64,
+                  "mbufs in use %d before the stop, %d after: the stop "
+                  "freed buffers the dropped backend may still write"
+                  % (before, after))
+            check("did not stop vrings 0 to 1" in g.log,
+                  "the stop did not say which buffers stay with the "
+                  "backend:\n" + g.log[-2000:])
+            print("ok: %d mbufs in use before the stop, %d after (left "
+                  "to the dropped backend)" % (before, after))
+
+
 def backlog_full():
     with harness.private_dir() as d:
         path = os.path.join(d, "backlog.sock")
@@ -430,6 +474,7 @@ def main():
         "bad_backend_stop_closes": lambda: stop_misbehaving("close"),
         "bad_backend_close_race": close_race,
         "bad_backend_stray_byte": stray_byte,
+        "bad_backend_stray_byte_then_stop": stray_byte_then_stop,
     }
     if sys.argv[1] in cases:
         cases[sys.argv[1]]()
