@@ -55,6 +55,11 @@ struct vspin_sleep_group {
 	uint32_t nap_us;
 	uint64_t nap_polled;
 	/*
+	 * A queue in another mode was polled in this pass: no nap, which
+	 * would hold it back (the nap waits on the doorbell alone).
+	 */
+	bool nap_veto;
+	/*
 	 * Atomic: queues that found the group full. Each retries on every
 	 * poll and vetoes every sleep until it joins, moves or is released.
 	 */
@@ -445,7 +450,9 @@ precise_timers(void)
  * Owner, ovs_sleep mode, before a poll of s: if the thread polled s
  * already in this pass, the pass has ended, and the thread takes its nap
  * (a timed sleep, the ring left quiet, the doorbell the only fd; like
- * OVS, whatever the thread's other queues are doing).
+ * OVS, whatever the thread's other ovs_sleep queues are doing). Not if
+ * the thread also polls a queue in another mode: that one's kicks would
+ * not end the nap.
  */
 bool
 vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
@@ -461,6 +468,11 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	    (g->nap_polled & slot_bit(g, sl)) == 0)
 		return false;
 	g->nap_polled = 0;
+	if (g->nap_veto) {
+		g->nap_veto = false;
+		g->nap_us = 0;
+		return false;
+	}
 	us = vspin_ovs_nap_pass_end(&g->nap_us, s->policy->conf.nap_max_us);
 	if (us == 0 || !may_block)
 		return false;
@@ -564,6 +576,8 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		ovs_polled(s, sl, n);
 		return false;
 	}
+	if (sl != NULL)
+		s->group->nap_veto = true;
 	if (!may_block || sl == NULL || s->fd < 0) {
 		stand_down(s, sl);
 		return false;

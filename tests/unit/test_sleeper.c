@@ -1695,6 +1695,42 @@ test_ovs_nap_per_thread(void)
 }
 
 /*
+ * ovs_sleep beside a queue of another mode on the same thread: no nap.
+ * The nap waits on the doorbell alone, so the other queue's kicks would
+ * not end it; that queue would wait up to nap_max_us a pass.
+ */
+static void
+test_ovs_nap_beside_other_mode(void)
+{
+	struct queue a, b;
+	int i;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_OVS_SLEEP, LONG_US, true) == 0 &&
+			   queue_open(&b, VSPIN_MODE_POLL, LONG_US, true) == 0,
+		   "set-up: errno %d", errno);
+	for (i = 0; i < 20; i++) {
+		vspin_sleeper_before_poll(&a.s, true);
+		qpoll(&a, 0, true, NULL);
+		vspin_sleeper_before_poll(&b.s, true);
+		qpoll(&b, 0, true, NULL);
+	}
+	VT_CHECK(a.st.sleeps == 0,
+		 "20 idle passes beside a poll-mode queue: %llu naps",
+		 (unsigned long long)a.st.sleeps);
+	queue_close(&b);
+	/* Alone again: the naps come back (the first pass ends the veto). */
+	for (i = 0; i < 5; i++) {
+		vspin_sleeper_before_poll(&a.s, true);
+		qpoll(&a, 0, true, NULL);
+	}
+	VT_CHECK(a.st.sleeps >= 3,
+		 "5 idle passes alone after the other queue left: %llu naps",
+		 (unsigned long long)a.st.sleeps);
+	queue_close(&a);
+}
+
+/*
  * ovs_sleep with no peer (detached) and no eventfd: the thread naps as
  * OVS's idle loop does, its nap growing to the maximum, rather than
  * polling flat out.
@@ -1750,5 +1786,6 @@ main(void)
 	VT_RUN(test_ovs_nap_before_next_poll);
 	VT_RUN(test_ovs_nap_per_thread);
 	VT_RUN(test_ovs_nap_detached);
+	VT_RUN(test_ovs_nap_beside_other_mode);
 	return vt_summary();
 }
