@@ -33,17 +33,21 @@ uint64_t vspin_tsc_hz(void);
 /* CPU time of the calling thread in ns, 0 if unreadable (a system call). */
 uint64_t vspin_thread_cpu_ns(void);
 
-/* Microseconds and nanoseconds to ticks at hz, and back. */
+/*
+ * Microseconds and nanoseconds to ticks at hz, and back. Whole seconds
+ * apart: the product of a long time (a busy thread's CPU between two
+ * sleeps, seconds) and hz would overflow 64 bits.
+ */
 static inline uint64_t
 vspin_us_to_cycles(uint64_t us, uint64_t hz)
 {
-	return us * hz / 1000000u;
+	return us / 1000000u * hz + us % 1000000u * hz / 1000000u;
 }
 
 static inline uint64_t
 vspin_ns_to_cycles(uint64_t ns, uint64_t hz)
 {
-	return ns * hz / 1000000000u;
+	return ns / 1000000000u * hz + ns % 1000000000u * hz / 1000000000u;
 }
 
 static inline uint64_t

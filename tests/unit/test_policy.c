@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "vspin_clock.h"
 #include "vspin_policy.h"
 #include "vspin_test.h"
 
@@ -2013,9 +2014,28 @@ test_adaptive_measures_sleep_cost(void)
 		 (unsigned long long)pol.sleep_cost);
 }
 
+/* Long times in ticks: 10 s of ns at 3 GHz overflows ns * hz. */
+static void
+test_clock_long_times(void)
+{
+	const uint64_t hz = 3000000000ull;
+
+	VT_CHECK(vspin_ns_to_cycles(10000000000ull, hz) == 30000000000ull,
+		 "10 s in ns: %llu ticks",
+		 (unsigned long long)vspin_ns_to_cycles(10000000000ull, hz));
+	VT_CHECK(vspin_ns_to_cycles(1500, hz) == 4500, "1.5 us: %llu",
+		 (unsigned long long)vspin_ns_to_cycles(1500, hz));
+	VT_CHECK(vspin_us_to_cycles(7000000000ull, hz) == 21000000000000ull,
+		 "7000 s in us: %llu ticks",
+		 (unsigned long long)vspin_us_to_cycles(7000000000ull, hz));
+	VT_CHECK(vspin_us_to_cycles(3, hz) == 9000, "3 us: %llu",
+		 (unsigned long long)vspin_us_to_cycles(3, hz));
+}
+
 int
 main(void)
 {
+	VT_RUN(test_clock_long_times);
 	VT_RUN(test_poll_mode_never_arms);
 	VT_RUN(test_notify_arms_on_first_empty_poll);
 	VT_RUN(test_budget_arms_after_exactly_n_empty_polls);
