@@ -22,10 +22,15 @@ esac
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# Quiet unless it fails; then the log says why.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 if [ ! -f build/build.ninja ]; then
-	meson setup build >/dev/null
+	meson setup build -Ddpdk=enabled >"$log" 2>&1 ||
+		{ cat "$log" >&2; echo "demo: meson setup failed" >&2; exit 1; }
 fi
-ninja -C build >/dev/null
+ninja -C build >"$log" 2>&1 ||
+	{ cat "$log" >&2; echo "demo: the build failed" >&2; exit 1; }
 # EAL will not load -d plugins below a world-writable directory (a clone
 # under /tmp): the benchmark then uses private copies; stop now if even
 # that cannot work, with the reason.
@@ -39,8 +44,11 @@ fi
 echo
 echo "== 1. Two processes on one split ring, every mode (bench/ring_bench --short)"
 build/bench/ring_bench --short
-if [ -x build/app/vspin-traffic ] && [ -f bench/sweep.py ]; then
-	echo
-	echo "== 2. DPDK: stock virtio_user/net_vhost and ours in every mode (bench/sweep.py --short)"
-	python3 bench/sweep.py --short
+if [ ! -x build/app/vspin-traffic ]; then
+	echo "demo: build/app/vspin-traffic was not built (is build/ configured" \
+		"with -Ddpdk=enabled? meson configure build -Ddpdk=enabled)" >&2
+	exit 1
 fi
+echo
+echo "== 2. DPDK: stock virtio_user/net_vhost and ours in every mode (bench/sweep.py --short)"
+python3 bench/sweep.py --short

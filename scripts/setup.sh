@@ -35,7 +35,7 @@ PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
       python3 python3-pyelftools spin gcc make libc6-dev dpkg-dev xz-utils
       libclang-rt-14-dev clang gnuplot-nox clang-format cppcheck shellcheck
       qemu-system-x86 linux-image-amd64 busybox-static
-      openvswitch-switch-dpdk)
+      openvswitch-switch-dpdk iproute2 procps)
 SDK_HEADERS=(lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h
              drivers/bus/vdev/bus_vdev_driver.h lib/eal/include/dev_driver.h)
 CACHE=${VSPIN_CACHE:-/var/cache/virtio-spin}
