@@ -261,6 +261,13 @@ struct vhost_spin_txq {
 	struct vhost_spin_qbase base; /* control plane only */
 };
 
+/*
+ * Queue pairs a port may have: the vhost library's own limit
+ * (VHOST_MAX_QUEUE_PAIRS in DPDK 22.11, not in its public headers). A
+ * queue beyond it would never get a vring of its own.
+ */
+#define VHOST_SPIN_MAX_QUEUES 128
+
 /* dev_private of the ethdev. */
 struct vhost_spin_port {
 	struct vhost_spin_args args;
@@ -280,7 +287,7 @@ struct vhost_spin_port {
 	int vid;
 	uint64_t features;
 	/* Which vrings the frontend enabled, by virtqueue index. */
-	bool vring_ready[2 * RTE_MAX_QUEUES_PER_PORT];
+	bool vring_ready[2 * VHOST_SPIN_MAX_QUEUES];
 	/* Guest transmit queues no rx queue polls, when last logged. */
 	unsigned int unpolled_logged;
 };

@@ -68,12 +68,12 @@ vhost_spin_parse_args(const char *name, const char *args,
 			}
 			strlcpy(out->iface, val, sizeof(out->iface));
 		} else if (strcmp(key, "queues") == 0) {
-			if (parse_uint(val, 1, RTE_MAX_QUEUES_PER_PORT, &v)) {
+			if (parse_uint(val, 1, VHOST_SPIN_MAX_QUEUES, &v)) {
 				VHOST_SPIN_LOG(ERR,
 					       "%s: invalid queues '%s': "
 					       "expected 1 to %d",
 					       name, val,
-					       RTE_MAX_QUEUES_PER_PORT);
+					       VHOST_SPIN_MAX_QUEUES);
 				goto out;
 			}
 			out->queues = (uint16_t)v;

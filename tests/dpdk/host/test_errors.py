@@ -91,6 +91,7 @@ def devargs_errors():
                (",spin_mode=budget:0", "invalid spin_mode 'budget:0'"),
                (",queues=0", "invalid queues '0'"),
                (",queues=x", "invalid queues 'x'"),
+               (",queues=129", "invalid queues '129': expected 1 to 128"),
                (",client=2", "invalid client '2'"),
                (",sleep_max_us=0", "invalid sleep_max_us '0'"),
                (",spin_us=-5", "invalid spin_us '-5'"),
