@@ -7,6 +7,7 @@
 
 #include <dev_driver.h>
 #include <rte_ethdev.h>
+#include <rte_string_fns.h>
 
 #include "vspin_parse.h"
 #include "vspin_telemetry.h"
@@ -100,42 +101,87 @@ queue_dict(const struct vspin_tel_rxq *q)
 	return d;
 }
 
-int
-vspin_tel_queues(const char *params, struct rte_tel_data *d, const char *driver,
-		 vspin_tel_read_t read)
+/* "PORT" or "PORT,QUEUE" (*qid UINT16_MAX: every queue). */
+static int
+parse_params(const char *params, uint16_t *port, uint16_t *qid)
 {
-	const struct rte_eth_dev *dev;
+	char buf[32], *comma;
+	uint64_t v;
+
+	if (params == NULL || strlen(params) >= sizeof(buf))
+		return -EINVAL;
+	strlcpy(buf, params, sizeof(buf));
+	*qid = UINT16_MAX;
+	comma = strchr(buf, ',');
+	if (comma != NULL) {
+		*comma = '\0';
+		if (vspin_parse_u64(comma + 1, 0, UINT16_MAX - 1, &v) != 0)
+			return -EINVAL;
+		*qid = (uint16_t)v;
+	}
+	if (vspin_parse_u64(buf, 0, RTE_MAX_ETHPORTS - 1, &v) != 0)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int
+add_queue(struct rte_tel_data *d, const struct rte_eth_dev *dev, uint16_t qid,
+	  vspin_tel_read_t read)
+{
 	const struct vspin_policy *p;
 	const struct vspin_stats *st, *base;
 	struct vspin_tel_rxq q;
 	struct rte_tel_data *qd;
 	char key[32];
-	uint64_t port;
-	uint16_t qid, nb;
 
-	if (params == NULL ||
-	    vspin_parse_u64(params, 0, RTE_MAX_ETHPORTS - 1, &port) != 0 ||
-	    !rte_eth_dev_is_valid_port((uint16_t)port))
+	memset(&q, 0, sizeof(q));
+	if (!read(dev, qid, &p, &st, &base))
+		return 0;
+	fill(&q, p, st, base);
+	qd = queue_dict(&q);
+	if (qd == NULL)
+		return -ENOMEM;
+	snprintf(key, sizeof(key), "rx_q%u", qid);
+	if (rte_tel_data_add_dict_container(d, key, qd, 0) != 0) {
+		rte_tel_data_free(qd);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int
+vspin_tel_queues(const char *params, struct rte_tel_data *d, const char *driver,
+		 vspin_tel_read_t read)
+{
+	const struct rte_eth_dev *dev;
+	uint16_t port, qid, nb, one;
+	char more[96];
+	int r;
+
+	if (parse_params(params, &port, &one) != 0 ||
+	    !rte_eth_dev_is_valid_port(port))
 		return -EINVAL;
 	dev = &rte_eth_devices[port];
 	if (dev->device == NULL || dev->device->driver == NULL ||
 	    strcmp(dev->device->driver->name, driver) != 0)
 		return -EINVAL;
-	rte_tel_data_start_dict(d);
 	nb = dev->data->rx_queues == NULL ? 0 : dev->data->nb_rx_queues;
-	for (qid = 0; qid < nb; qid++) {
-		memset(&q, 0, sizeof(q));
-		if (!read(dev, qid, &p, &st, &base))
-			continue;
-		fill(&q, p, st, base);
-		qd = queue_dict(&q);
-		if (qd == NULL)
-			return -ENOMEM;
-		snprintf(key, sizeof(key), "rx_q%u", qid);
-		if (rte_tel_data_add_dict_container(d, key, qd, 0) != 0) {
-			rte_tel_data_free(qd);
-			return -ENOSPC;
-		}
+	if (one != UINT16_MAX && one >= nb)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	if (one != UINT16_MAX)
+		return add_queue(d, dev, one, read);
+	for (qid = 0; qid < nb && qid < VSPIN_TEL_QUEUES_MAX; qid++) {
+		r = add_queue(d, dev, qid, read);
+		if (r != 0)
+			return r;
+	}
+	if (nb > VSPIN_TEL_QUEUES_MAX) {
+		snprintf(more, sizeof(more),
+			 "rx queues %u to %u: ask for each with <port>,<queue>",
+			 VSPIN_TEL_QUEUES_MAX, nb - 1u);
+		rte_tel_data_add_dict_string(d, "more", more);
 	}
 	return 0;
 }

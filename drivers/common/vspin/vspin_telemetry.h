@@ -58,15 +58,20 @@ typedef bool (*vspin_tel_read_t)(const struct rte_eth_dev *dev, uint16_t qid,
 				 const struct vspin_stats **base);
 
 /*
- * The command handler's body. params: the port id. driver: our driver's
- * name; another driver's port is refused (-EINVAL), as are a missing,
- * malformed or unknown port id. d gets a dict "rx_q<N>" -> dict of the
+ * The command handler's body. params: the port id, then optionally ","
+ * and one rx queue's. driver: our driver's name; another driver's port
+ * is refused (-EINVAL), as are a missing, malformed or unknown port or
+ * queue id. Without a queue, the first VSPIN_TEL_QUEUES_MAX queues (a
+ * reply holds 16 KB: more would be cut silently), and "more" says which
+ * are left out. d gets a dict "rx_q<N>" -> dict of the
  * queue's mode, state, window_us, sleep_cost_us, latency_us,
  * wake_late_us, busy_pct, wake_cpu_us, wake_late_p99_us and
  * wake_late_pkt_p99_us (adaptive: D, u, C, D99 and D99p), budget,
  * sleep_max_us, ring_size (0 until a peer attached) and counters (arms,
  * sleeps, wakeups, sleep_timeouts, spurious_wakeups).
  */
+#define VSPIN_TEL_QUEUES_MAX 32
+
 int vspin_tel_queues(const char *params, struct rte_tel_data *d,
 		     const char *driver, vspin_tel_read_t read);
 

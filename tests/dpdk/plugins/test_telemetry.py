@@ -32,6 +32,11 @@ Expected: "/" lists the command; our port answers with one dict per rx
   of the same names (rx_qN_...), which
   "clear port xstats" leaves as they were; a port of
   another driver, a malformed or a missing port id gets null.
+Case telemetry_many_queues
+  A net_vhost_spin port of 48 rx queues (testpmd, no frontend): the
+  port's reply holds rx_q0..rx_q31 and "more" naming queues 32 to 47;
+  /vhost_spin/queues,0,40 and ,0,47 give that queue alone; ,0,48 and
+  ,0,1x get null.
 """
 
 import json
@@ -181,8 +186,43 @@ def case_virtio_spin(d):
                        "256 (queue_size's default)")])
 
 
+def case_many_queues(d):
+    """A port of 48 rx queues: one reply would not hold them all (16 KB,
+    about 350 bytes a queue), and DPDK cuts what does not fit without a
+    word. The port's reply has the first 32 and says which are left out;
+    PORT,QUEUE gives any one of them; a queue past the last gets null."""
+    cmd = "/vhost_spin/queues"
+    host = harness.Testpmd(
+        "tel-many", fwd_lcore=1, plugins=[harness.plugin("vhost_spin")],
+        vdevs=["net_vhost_spin0,iface=%s,queues=48" %
+               os.path.join(d, "vhost.sock")],
+        args=["--rxq=48", "--txq=48"])
+    with host:
+        whole, one, last, past, junk = harness.telemetry(
+            host.prefix, "%s,0" % cmd, "%s,0,40" % cmd, "%s,0,47" % cmd,
+            "%s,0,48" % cmd, "%s,0,1x" % cmd)
+    r = whole[cmd]
+    check(isinstance(r, dict), "%s,0: %r" % (cmd, whole))
+    want = ["rx_q%d" % q for q in range(32)]
+    check(sorted(k for k in r if k != "more") == sorted(want),
+          "%s,0: queues %s, expected rx_q0..rx_q31" % (cmd, sorted(r)))
+    check(r.get("more", "").startswith("rx queues 32 to 47"),
+          "%s,0: more=%r" % (cmd, r.get("more")))
+    for reply, q in ((one, 40), (last, 47)):
+        got = reply["%s" % cmd]
+        check(isinstance(got, dict) and list(got) == ["rx_q%d" % q] and
+              all(f in got["rx_q%d" % q] for f in FIELDS),
+              "%s,0,%d: %r" % (cmd, q, reply))
+    for what, reply in (("queue 48 of 48", past), ("queue '1x'", junk)):
+        check(reply == {cmd: None}, "%s for %s: %r, expected null" % (
+            cmd, what, reply))
+    print("%s,0: 32 queues and more=%r; ,0,40 and ,0,47 one each" % (
+        cmd, r["more"]))
+
+
 CASES = {"telemetry_vhost_spin": case_vhost_spin,
-         "telemetry_virtio_spin": case_virtio_spin}
+         "telemetry_virtio_spin": case_virtio_spin,
+         "telemetry_many_queues": case_many_queues}
 
 
 def main():
