@@ -18,8 +18,19 @@
 RTE_LOG_REGISTER(vhost_spin_logtype, pmd.net.vhost_spin, NOTICE);
 
 static int
-vhost_spin_configure(struct rte_eth_dev *dev __rte_unused)
+vhost_spin_configure(struct rte_eth_dev *dev)
 {
+	struct vhost_spin_port *p = dev->data->dev_private;
+
+	/* A thread's sleep group holds 63 queues (vspin_sleeper.h). */
+	if (p->args.policy.mode != VSPIN_MODE_POLL &&
+	    dev->data->nb_rx_queues > VSPIN_GROUP_MAX)
+		VHOST_SPIN_LOG(WARNING,
+			       "%s: %u rx queues: a thread that polls more "
+			       "than %u of them (of all ports of this PMD) "
+			       "never sleeps",
+			       dev->data->name, dev->data->nb_rx_queues,
+			       VSPIN_GROUP_MAX);
 	return 0;
 }
 
