@@ -3,7 +3,7 @@
 PMDs, in every spin mode, both ways, counted by vspin-traffic.
 
 One case per run (argv[1]); `--list` prints every case name, `all` runs
-them all. A case is PAIR_DIR_MODE[_Nq][_MEMORY]:
+them all. A case is PAIR_DIR_MODE[_Nq][_inorder][_MEMORY]:
 
   PAIR    ours_ours     net_virtio_spin (guest) with net_vhost_spin (host)
           stock_guest   stock net_virtio_user with net_vhost_spin
@@ -23,6 +23,11 @@ them all. A case is PAIR_DIR_MODE[_Nq][_MEMORY]:
   _Nq     N queue pairs (ours_ours only): the generator spreads its bursts
           over the N tx queues, each numbered from 0; the sink checks each
           rx queue's own sequence
+  _inorder the guest is the vhost-user client and the host the server,
+          so our guest's port starts with its backend connected and
+          negotiates VIRTIO_F_IN_ORDER (as users' guests do; a server
+          port started before its backend does not): the host's log must
+          show it negotiated (pairs with our guest only)
   MEMORY  none: EAL --no-huge (memfd-backed memory); _huge: hugepages in
           DPDK's default dynamic memory mode, with --single-file-segments
           in the guest (the frontend shares its memory over vhost-user).
@@ -58,6 +63,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
+import vhost_events  # noqa: E402
 
 COUNT = int(os.environ.get("VSPIN_MATRIX_COUNT", "1000000"))
 MODES = {"poll": "poll", "notify": "notify", "budget20": "budget:20",
@@ -78,6 +84,12 @@ DIRS = ("g2h", "h2g")
 # Multi-queue cases: ours_ours only.
 MQ = (("g2h", "spin20", 2), ("h2g", "spin20", 2),
       ("g2h", "adaptive", 8), ("h2g", "adaptive", 8))
+# In-order cases: our guest as client, with both hosts.
+INORDER = ("ours_ours_g2h_poll", "ours_ours_h2g_poll",
+           "ours_ours_g2h_adaptive", "ours_ours_h2g_adaptive",
+           "ours_ours_h2g_spin20_2q", "stock_host_g2h_poll",
+           "stock_host_h2g_adaptive")
+VIRTIO_F_IN_ORDER = 35
 MEMORIES = ("nohuge", "huge")
 NOHUGE_MB = 256
 HUGE_MB_NEEDED = 512  # two processes, dynamic memory
@@ -101,24 +113,29 @@ def cases():
                 out.append("%s_%s_%s" % (pair, d, mode))
     for d, mode, q in MQ:
         out.append("ours_ours_%s_%s_%dq" % (d, mode, q))
+    out += [c + "_inorder" for c in INORDER]
     return out
 
 
 def parse_case(name):
-    """-> dict(pair, dir, mode, queues, memory)."""
+    """-> dict(pair, dir, mode, queues, inorder, memory)."""
     parts = name.split("_")
     memory = "nohuge"
     if parts[-1] in MEMORIES:
         memory = parts.pop()
+    inorder = parts[-1] == "inorder"
+    if inorder:
+        parts.pop()
     queues = 1
     if parts[-1].endswith("q") and parts[-1][:-1].isdigit():
         queues = int(parts.pop()[:-1])
     check(len(parts) == 4, "bad case name %r" % name)
     pair, d, mode = "_".join(parts[:2]), parts[2], parts[3]
-    check(pair in PAIRS and d in DIRS and mode in MODES,
+    check(pair in PAIRS and d in DIRS and mode in MODES and
+          (not inorder or PAIRS[pair][0] == "ours"),
           "bad case name %r" % name)
     return {"pair": pair, "dir": d, "mode": mode, "queues": queues,
-            "memory": memory}
+            "inorder": inorder, "memory": memory}
 
 
 def app():
@@ -157,20 +174,24 @@ def eal_memory(memory, side):
     return ["--single-file-segments"] if side == "guest" else []
 
 
-def vdev(side, kind, sock, mode, queues):
-    """The host is the vhost-user client, the guest the server."""
+def vdev(side, kind, sock, mode, queues, guest_client=False):
+    """The host is the vhost-user client, the guest the server; the other
+    way round with guest_client."""
     if side == "host":
+        client = "" if guest_client else ",client=1"
         if kind == "stock":
-            return "net_vhost0,iface=%s,queues=%d,client=1" % (sock, queues)
-        return ("net_vhost_spin0,iface=%s,queues=%d,client=1,spin_mode=%s"
-                % (sock, queues, mode))
+            return "net_vhost0,iface=%s,queues=%d%s" % (sock, queues, client)
+        return ("net_vhost_spin0,iface=%s,queues=%d%s,spin_mode=%s"
+                % (sock, queues, client, mode))
+    server = "" if guest_client else ",server=1"
     if kind == "stock":
-        return "net_virtio_user0,path=%s,queues=%d,server=1" % (sock, queues)
+        return "net_virtio_user0,path=%s,queues=%d%s" % (sock, queues,
+                                                          server)
     if kind == "stock_packed":
-        return ("net_virtio_user0,path=%s,queues=%d,server=1,packed_vq=1"
-                % (sock, queues))
-    return "net_virtio_spin0,path=%s,queues=%d,server=1,spin_mode=%s" % (
-        sock, queues, mode)
+        return ("net_virtio_user0,path=%s,queues=%d%s,packed_vq=1"
+                % (sock, queues, server))
+    return "net_virtio_spin0,path=%s,queues=%d%s,spin_mode=%s" % (
+        sock, queues, server, mode)
 
 
 def prefix(tag):
@@ -187,7 +208,7 @@ def side_argv(c, side, kind, role, sock, json_path, tag):
         argv += ["-d", h.plugin("vhost_spin" if side == "host"
                                 else "virtio_spin")]
     argv += ["--vdev", vdev(side, kind, sock, MODES[c["mode"]],
-                            c["queues"])]
+                            c["queues"], c["inorder"])]
     argv += ["--", "--role", role, "--quiet", "--json", json_path,
              "--queues", str(c["queues"])]
     if role == "gen":
@@ -248,22 +269,29 @@ def run_case(name):
         sock = os.path.join(d, "vhost.sock")
         paths = {s: (os.path.join(d, s + ".json"), os.path.join(d, s + ".log"))
                  for s in ("host", "guest")}
-        gp = run_side(side_argv(c, "guest", guest_kind, guest_role, sock,
-                                paths["guest"][0], "g"), paths["guest"][1])
-        hp = None
+        first, second = (("host", "guest") if c["inorder"] else
+                          ("guest", "host"))
+        argv = {"guest": side_argv(c, "guest", guest_kind, guest_role, sock,
+                                   paths["guest"][0], "g"),
+                "host": side_argv(c, "host", host_kind, host_role, sock,
+                                  paths["host"][0], "h")}
+        procs = {first: run_side(argv[first], paths[first][1])}
         try:
             end = time.monotonic() + 30
             while not os.path.exists(sock):
-                check(gp.poll() is None, "guest exited (status %s) before "
+                p = procs[first]
+                check(p.poll() is None, "%s exited (status %s) before "
                       "creating its socket:\n%s"
-                      % (gp.returncode, tail(paths["guest"][1])))
+                      % (first, p.returncode, tail(paths[first][1])))
                 check(time.monotonic() < end,
                       "no vhost-user socket after 30 s:\n%s"
-                      % tail(paths["guest"][1]))
+                      % tail(paths[first][1]))
                 time.sleep(0.01)
-            hp = run_side(side_argv(c, "host", host_kind, host_role, sock,
-                                    paths["host"][0], "h"),
-                          paths["host"][1])
+            if first == "host":
+                # Its vhost thread sees the socket now, not in 1 s.
+                vhost_events.wake(procs["host"].pid)
+            procs[second] = run_side(argv[second], paths[second][1])
+            gp, hp = procs["guest"], procs["host"]
             end = time.monotonic() + TIMEOUT
             # The generator ends first (count, then linger); the sink at
             # the last end-of-stream.
@@ -272,8 +300,8 @@ def run_case(name):
                     guest_role == "gen" else (("host", hp), ("guest", gp)):
                 rcs[side] = finish(p, end - time.monotonic())
         finally:
-            for p in (gp, hp):
-                if p is not None and p.poll() is None:
+            for p in procs.values():
+                if p.poll() is None:
                     p.kill()
                     p.wait()
             # EAL keeps hugepage files at exit (and a killed side its
@@ -289,6 +317,8 @@ def run_case(name):
             verify(c, g, s, rcs[gen_side], rcs[sink_side])
             if c["pair"] == "packed_guest":
                 check_split(paths["host"][1])
+            if c["inorder"]:
+                check_in_order(paths["host"][1])
         except Fail as e:
             raise Fail("%s\n--- generator (%s) log:\n%s\n--- sink (%s) log:"
                        "\n%s" % (e, gen_side, tail(paths[gen_side][1], 800),
@@ -305,15 +335,27 @@ def run_case(name):
               g["sent_mpps"], s["active_s"], s["mpps"], sleeps, wakes, wall))
 
 
-def check_split(host_log):
-    """The vhost library logs the features it negotiated: no packed ring."""
+def negotiated(host_log):
+    """The features the vhost library logged it negotiated, each time."""
     with open(host_log) as f:
         found = re.findall(r"negotiated Virtio features: 0x([0-9a-f]+)",
                            f.read())
     check(found, "the host logged no negotiated features")
-    for hexf in found:
-        check(not (int(hexf, 16) >> VIRTIO_F_RING_PACKED) & 1,
-              "the host negotiated a packed ring (features 0x%s)" % hexf)
+    return [int(x, 16) for x in found]
+
+
+def check_split(host_log):
+    """No packed ring."""
+    for f in negotiated(host_log):
+        check(not (f >> VIRTIO_F_RING_PACKED) & 1,
+              "the host negotiated a packed ring (features 0x%x)" % f)
+
+
+def check_in_order(host_log):
+    """VIRTIO_F_IN_ORDER: the rings ran the in-order paths."""
+    for f in negotiated(host_log):
+        check((f >> VIRTIO_F_IN_ORDER) & 1,
+              "the host did not negotiate IN_ORDER (features 0x%x)" % f)
 
 
 def verify(c, g, s, grc, src):
