@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""VIRTIO_F_IN_ORDER: negotiated with both hosts, every packet delivered
-exactly once, before and after a reconnect, with mergeable receive.
+"""VIRTIO_F_IN_ORDER: negotiated with both hosts, as many packets
+delivered as sent, before and after a reconnect, with mergeable receive.
 
 Cases (argv[1]): in_order_<host>_<mode>, host stock (Debian's net_vhost) or ours
 (net_vhost_spin, same spin_mode as the guest), mode poll, spin or adaptive.
@@ -24,9 +24,11 @@ packets grow past 500) and finds no bad used entry (rx_q0_bad_used 0, no
 Expect (the other cases): the host logged IN_ORDER (bit 35) in its negotiated features, the
 guest logged "IN_ORDER on", and after each phase (traffic stopped, rings
 drained) the receiver's packet count grew by exactly the sender's, with no
-rx errors. Order and duplicates are the sink's job in bench/sweep.py runs
-(reordered/duplicates columns); here an out-of-order completion would
-corrupt the rings and show as a count mismatch or an error.
+rx errors. testpmd's packets are all alike: each packet's identity,
+order and duplicates are checked by the matrix's _inorder cases
+(tests/dpdk/test_matrix.py, vspin-traffic's sink); here an out-of-order
+completion would corrupt the rings and show as a count mismatch or an
+error.
 """
 
 import sys
