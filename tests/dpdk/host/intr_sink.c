@@ -5,12 +5,15 @@
  *
  * A lost wake-up shows as an epoll timeout after which the very next
  * poll finds packets: the packets were there (or arrived) while the
- * application slept and nothing woke it. Counted as "lost".
+ * application slept and nothing woke it. Counted as "lost". A lost
+ * wake-up that the next burst's wake-up covers shows as one awake period
+ * that receives two bursts: "most" is the largest number of packets
+ * received between two sleeps.
  *
  * Usage: intr_sink EAL-ARGS -- EXPECTED SECONDS
  * Runs until SIGINT/SIGTERM or SECONDS (it outlives the frontend: leaving
  * as soon as the count is reached would pull the socket from under a
- * frontend still sending). Then prints "rx N wakeups W timeouts T lost L",
+ * frontend still sending). Then prints "rx N wakeups W timeouts T lost L most M",
  * one "xstat NAME VALUE" line per extended statistic of port 0 (the PMD's
  * sleep counters: rx_burst must not block when the application configured
  * rx interrupts), and exits 0 if N reached EXPECTED, 1 otherwise.
@@ -78,6 +81,7 @@ int
 main(int argc, char **argv)
 {
 	uint64_t rx = 0, wakeups = 0, timeouts = 0, lost = 0, deadline;
+	uint64_t awake = 0, most = 0; /* packets between two sleeps */
 	struct rte_mbuf *pkts[BURST];
 	struct rte_mempool *pool;
 	unsigned long expected;
@@ -120,10 +124,14 @@ main(int argc, char **argv)
 				lost++;
 			timed_out = false;
 			rx += n;
+			awake += n;
 			rte_pktmbuf_free_bulk(pkts, n);
 			continue;
 		}
 		timed_out = false;
+		if (awake > most)
+			most = awake;
+		awake = 0;
 		rte_eth_dev_rx_intr_enable(0, 0);
 		n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, &ev, 1, 1000);
 		rte_eth_dev_rx_intr_disable(0, 0);
@@ -134,9 +142,12 @@ main(int argc, char **argv)
 			timed_out = true;
 		}
 	}
-	printf("rx %lu wakeups %lu timeouts %lu lost %lu\n", (unsigned long)rx,
-	       (unsigned long)wakeups, (unsigned long)timeouts,
-	       (unsigned long)lost);
+	if (awake > most)
+		most = awake;
+	printf("rx %lu wakeups %lu timeouts %lu lost %lu most %lu\n",
+	       (unsigned long)rx, (unsigned long)wakeups,
+	       (unsigned long)timeouts, (unsigned long)lost,
+	       (unsigned long)most);
 	print_xstats(0);
 	fflush(stdout);
 	rte_eth_dev_stop(0);
