@@ -252,6 +252,11 @@ main(int argc, char **argv)
 	if (cons_sleeps && c.packets >= 100000 && c.gap != VSPIN_PAIR_GAP_NONE)
 		check(r.cons.sleeps > 0, "the consumer's sleep path ran",
 		      "it never slept: the handshake was not exercised");
+	/* The used direction: the producer sleeps on a full ring. */
+	if (prod_sleeps && !expect_lost && c.packets >= 100000)
+		check(r.prod.sleeps > 0, "the producer's sleep path ran",
+		      "it never slept: no lost wake-up (used direction) was "
+		      "possible");
 	printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS",
 	       failures);
 	return failures ? 1 : 0;
