@@ -3,12 +3,15 @@
 sides count the same packets; EVENT_IDX is negotiated.
 
 Cases (argv[1]):
-  oneway_poll / oneway_spin
+  oneway_poll / oneway_spin / oneway_notify / oneway_budget
       guest txonly -> host rxonly, then host txonly -> guest rxonly over
       the same connection (testpmd's "set fwd", stats cleared).
       Expect: packets > 0, sender's tx == receiver's rx after draining.
-      In spin mode the idle guest (rxonly, before the host sends) must
-      sleep: rx_q0_sleeps > 0 and its forwarding lcore under 25% CPU.
+      In a sleeping mode (spin:20, notify, budget:20; sleep_max_us 1 s)
+      the idle guest (rxonly, before the host sends) must sleep:
+      rx_q0_sleeps > 0 and its forwarding lcore under 25% CPU; the host's
+      first packets reach it by a wake-up (rx_q0_wakeups grew), not the
+      timeout.
   io_poll / io_spin
       both io forwarding, the guest injects a first burst (start
       tx_first): packets loop through both PMDs. After stopping the
@@ -92,6 +95,12 @@ from guestlib import (check, check_event_idx, drained, guest_pmd, harness, run,
                       settle, turn_around, vhost_pmd)
 
 SPIN = "spin_mode=spin:20,sleep_max_us=%d" % harness.SLEEP_MAX_US
+# The sleeping modes a case name may end in, by their devargs.
+SLEEPING = {"spin": SPIN,
+            "notify": "spin_mode=notify,sleep_max_us=%d"
+            % harness.SLEEP_MAX_US,
+            "budget": "spin_mode=budget:20,sleep_max_us=%d"
+            % harness.SLEEP_MAX_US}
 
 
 def oneway(d, devargs, spin):
@@ -481,8 +490,8 @@ def rxcount(d, devargs, spin):
 def main():
     case = sys.argv[1]
     kind, mode = case.rsplit("_", 1)
-    spin = mode == "spin"
-    devargs = SPIN if spin else ""
+    spin = mode in SLEEPING
+    devargs = SLEEPING.get(mode, "")
     with harness.private_dir() as d:
         {"oneway": oneway, "io": io, "mq": mq, "rings": rings,
          "segments": segments, "noscatter": noscatter, "cleanup": cleanup,

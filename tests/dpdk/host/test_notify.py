@@ -26,7 +26,8 @@ load_stock_guest_hotplug: net_vhost_spin spin:50 (sleep_max_us=1000000,
   load_stock_guest: kicks per million below 1000 (the library re-applies
   the armed state it last had when it enables the vring; our first burst
   on the new ring quiets it, and a sleep-and-wake would later).
-idle_GUEST_MODE[_2q]: host net_vhost_spin in MODE (spin:50 or adaptive)
+idle_GUEST_MODE[_2q]: host net_vhost_spin in MODE (spin:50, adaptive,
+  notify or budget:20)
   with sleep_max_us=1000000, guest GUEST (stock or ours), both forwarding
   and idle (_2q: two queue pairs on one lcore, which sleeps only when both
   are armed): over 1.5 s the host's forwarding lcore uses < 20% of a core
@@ -259,6 +260,8 @@ CASES = {
     "idle_ours_spin": lambda: idle("ours", "spin:50"),
     "idle_stock_adaptive": lambda: idle("stock", "adaptive"),
     "idle_stock_spin_2q": lambda: idle("stock", "spin:50", 2),
+    "idle_ours_notify": lambda: idle("ours", "notify"),
+    "idle_stock_budget": lambda: idle("stock", "budget:20"),
 }
 
 if __name__ == "__main__":
