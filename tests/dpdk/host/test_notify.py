@@ -4,8 +4,8 @@
 load_ours_ours: net_virtio_spin and net_vhost_spin, both spin:50, under
   load each way (each measurement runs until the sender's count grew by
   three laps of the 16-bit ring indexes, 196,609 packets, at most 60 s:
-  a count, not a time, on a machine that may be slow): guest kicks (guest xstats tx_q0_kicks) per
-  million guest packets and host calls (host xstats tx_q0_calls, the
+  a count, not a time, on a machine that may be slow): guest kicks
+  (guest xstats tx_q0_kicks) per million guest packets and host calls (host xstats tx_q0_calls, the
   library's count) per million host packets stay below 1000 (ideal 0; a
   consumer descheduled for longer than the window arms legitimately).
 load_ours_ours_poll: the same pair in poll mode, where no consumer ever
