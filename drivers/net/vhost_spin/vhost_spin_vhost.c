@@ -439,7 +439,12 @@ new_connection(int vid)
 	return 0;
 }
 
-/* After destroy_device, if the device ran (the library's order). */
+/*
+ * After destroy_device, if the device ran (the library's order). A
+ * connection that ended before it ran had no destroy_device: the vrings
+ * it enabled are forgotten here, or the next frontend's queues would send
+ * on them.
+ */
 static void
 destroy_connection(int vid)
 {
@@ -448,8 +453,13 @@ destroy_connection(int vid)
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->lock);
-	if (p->conn_vid == vid)
+	if (p->conn_vid == vid) {
 		p->conn_vid = -1;
+		if (!p->attached) {
+			memset(p->vring_ready, 0, sizeof(p->vring_ready));
+			p->unpolled_logged = 0;
+		}
+	}
 	pthread_mutex_unlock(&p->lock);
 }
 
