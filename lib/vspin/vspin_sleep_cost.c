@@ -45,12 +45,20 @@
  */
 #define TRIES 4
 #define TRY_GAP_US 30000
+/*
+ * A try's whole time (about 5 ms on a quiet machine): on a machine that
+ * starves the helper, rounds just under WAIT_US each would hold the
+ * caller (a port's start, its lock held) for many seconds. What it did by
+ * then counts (ROUNDS / 2 rounds at least, or the fallback).
+ */
+#define TRY_MAX_NS 250000000ull
 /* A bound this far ahead or more goes to ppoll() (vspin_deadline.h). */
 #define BOUND_MAX_US (VSPIN_DEADLINE_BELOW_US - 1)
 
 struct pingpong {
 	int ping, pong;
 	uint64_t round_limit; /* ns: a longer round ends the try (0: none) */
+	uint64_t end_ns;      /* now_ns() past which no round starts */
 	/* Plain rounds, then rounds with the timer; each side fills its own. */
 	struct vspin_wake_round r[2 * ROUNDS];
 };
@@ -133,6 +141,10 @@ rounds(struct pingpong *pp, struct vspin_wake_round *r, int n,
 		r[i].woke_at = now_ns();
 		if (pp->round_limit != 0 && r[i].woke_at - t0 > pp->round_limit)
 			break;
+		if (r[i].woke_at > pp->end_ns) {
+			i++; /* this round is whole */
+			break;
+		}
 	}
 	*cpu_ns = vspin_thread_cpu_ns() - cpu0;
 	return i;
@@ -144,7 +156,8 @@ measure_once(uint64_t round_limit)
 	struct vspin_sleep_costs out = {0, 0, 0, 0};
 	struct pingpong pp = {.ping = eventfd(0, EFD_NONBLOCK),
 			      .pong = eventfd(0, EFD_NONBLOCK),
-			      .round_limit = round_limit};
+			      .round_limit = round_limit,
+			      .end_ns = now_ns() + TRY_MAX_NS};
 	struct vspin_wake_summary plain, with;
 	struct vspin_deadline timer;
 	uint64_t cpu = 0, cpu_with = 0;

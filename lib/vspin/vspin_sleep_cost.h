@@ -25,7 +25,8 @@ struct vspin_sleep_costs {
  * helper's write to the measuring thread's return from its wait, within
  * [2 us, 200 us]; the quickest of a few tries, the measuring thread on a
  * different CPU in each (vspin_sleep_cost_try_cpu()). The first call
- * measures (about 0.1 s) and starts a thread that tries again 1, 2, 4,
+ * measures (about 0.1 s, at most about 1.2 s on a machine that starves
+ * the helper) and starts a thread that tries again 1, 2, 4,
  * ... 512 s later: a start-up in a slow moment of the machine, or
  * with every CPU busy, is not kept for the process's life. A quicker try
  * replaces the costs held (vspin_sleep_costs_generation()).
