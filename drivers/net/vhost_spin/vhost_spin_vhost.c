@@ -50,6 +50,33 @@ port_of_vid(int vid)
 	return find_port(iface);
 }
 
+/*
+ * The port whose connection vid is, locked; NULL for a connection no
+ * port serves (new_connection() refused it). Every library callback but
+ * new_connection() acts only through it.
+ */
+static struct vhost_spin_port *
+lock_port_of_conn(int vid)
+{
+	struct vhost_spin_port *p = port_of_vid(vid);
+
+	if (p == NULL)
+		return NULL;
+	pthread_mutex_lock(&p->lock);
+	if (vid == p->conn_vid)
+		return p;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* No vring of the frontend's is enabled any more (p->lock held). */
+static void
+forget_vrings(struct vhost_spin_port *p)
+{
+	memset(p->vring_ready, 0, sizeof(p->vring_ready));
+	p->unpolled_logged = 0;
+}
+
 static void
 gate_wait(struct vhost_spin_gate *g)
 {
@@ -337,14 +364,9 @@ message_hook(int vid, void *msg, bool open)
 
 	memcpy(&req, msg, sizeof(req));
 	moves = req == VU_REQ_SET_MEM_TABLE || req == VU_REQ_SET_VRING_ADDR;
-	p = port_of_vid(vid);
+	p = lock_port_of_conn(vid);
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	pthread_mutex_lock(&p->lock);
-	if (vid != p->conn_vid) {
-		pthread_mutex_unlock(&p->lock);
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	}
 	/*
 	 * A connection's messages come one at a time: the next one's hook
 	 * also ends a refused one's (the library skips the hook after it).
@@ -353,7 +375,7 @@ message_hook(int vid, void *msg, bool open)
 		p->in_message = moves;
 	else if (moves)
 		p->in_message = false;
-	if (moves && p->attached && p->vid == vid)
+	if (moves && p->attached)
 		n = queues_around_message(p, req == VU_REQ_SET_MEM_TABLE, open);
 	pthread_mutex_unlock(&p->lock);
 	if (n > 0)
@@ -448,34 +470,25 @@ new_connection(int vid)
 static void
 destroy_connection(int vid)
 {
-	struct vhost_spin_port *p = port_of_vid(vid);
+	struct vhost_spin_port *p = lock_port_of_conn(vid);
 
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->lock);
-	if (p->conn_vid == vid) {
-		p->conn_vid = -1;
-		if (!p->attached) {
-			memset(p->vring_ready, 0, sizeof(p->vring_ready));
-			p->unpolled_logged = 0;
-		}
-	}
+	p->conn_vid = -1;
+	if (!p->attached)
+		forget_vrings(p);
 	pthread_mutex_unlock(&p->lock);
 }
 
 static int
 new_device(int vid)
 {
-	struct vhost_spin_port *p = port_of_vid(vid);
+	struct vhost_spin_port *p = lock_port_of_conn(vid);
 	uint16_t i, n;
 
 	if (p == NULL) {
-		VHOST_SPIN_LOG(ERR, "vid %d: no port for this socket", vid);
-		return -1;
-	}
-	pthread_mutex_lock(&p->lock);
-	if (vid != p->conn_vid) { /* not the connection we accepted */
-		pthread_mutex_unlock(&p->lock);
+		VHOST_SPIN_LOG(ERR, "vid %d: no port serves this connection",
+			       vid);
 		return -1;
 	}
 	p->vid = vid;
@@ -508,19 +521,17 @@ new_device(int vid)
 static void
 destroy_device(int vid)
 {
-	struct vhost_spin_port *p = port_of_vid(vid);
+	struct vhost_spin_port *p = lock_port_of_conn(vid);
 
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->lock);
-	if (!p->attached || vid != p->vid) {
+	if (!p->attached) {
 		pthread_mutex_unlock(&p->lock);
 		return;
 	}
 	p->attached = false;
 	vhost_spin_update_gates(p);
-	memset(p->vring_ready, 0, sizeof(p->vring_ready));
-	p->unpolled_logged = 0;
+	forget_vrings(p);
 	p->vid = -1;
 	p->dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	pthread_mutex_unlock(&p->lock);
@@ -538,17 +549,14 @@ destroy_device(int vid)
 static int
 vring_state_changed(int vid, uint16_t vring, int enable)
 {
-	struct vhost_spin_port *p = port_of_vid(vid);
+	/* Every queue lock is held: close gates, never wait for an lcore. */
+	struct vhost_spin_port *p = lock_port_of_conn(vid);
 
 	if (p == NULL)
-		return -1;
-	if (vring >= RTE_DIM(p->vring_ready))
-		return 0; /* beyond any queue this port can have */
-	/* Every queue lock is held: close gates, never wait for an lcore. */
-	pthread_mutex_lock(&p->lock);
-	if (vid != p->conn_vid) {
-		pthread_mutex_unlock(&p->lock);
 		return 0;
+	if (vring >= RTE_DIM(p->vring_ready)) {
+		pthread_mutex_unlock(&p->lock);
+		return 0; /* beyond any queue this port can have */
 	}
 	p->vring_ready[vring] = enable != 0;
 	if (p->attached)
