@@ -26,7 +26,8 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     counter are added). fwd_lcore=N (0 or 1): forward on core N, with the
     main (command line) lcore on the other core ("-l 0,1 --main-lcore
     1-N"); testpmd needs a forwarding lcore besides its main one. Else
-    lcores is EAL -l and main_lcore --main-lcore. args are
+    lcores is EAL -l (--lcores if it maps lcores to CPUs with "@", e.g.
+    "0@0,1@0": both on core 0) and main_lcore --main-lcore. args are
     testpmd's own (after --), e.g. ["--forward-mode=io", "--txq=2"];
     "-i --no-flush-rx" is added when interactive, and
     --total-num-mbufs=16384 unless given (the default pool does not fit in
@@ -320,7 +321,8 @@ class Testpmd:
         self.prefix = "%s-%d-%d" % (name, os.getpid(), next(_counter))
         if fwd_lcore is not None:
             lcores, main_lcore = "0,1", 1 - int(fwd_lcore)
-        eal = ["-l", str(lcores)]
+        # EAL's -l cannot place two lcores on one CPU; --lcores can.
+        eal = ["--lcores" if "@" in str(lcores) else "-l", str(lcores)]
         if main_lcore is not None:
             eal += ["--main-lcore", str(main_lcore)]
         if mem is None:
