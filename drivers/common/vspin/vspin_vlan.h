@@ -15,13 +15,15 @@
  * burst checks packets only while the application has the offload
  * enabled. A packet that cannot take it (an indirect or shared mbuf, a
  * first segment without headroom or shorter than two addresses) is
- * dropped and counted in the queue's errors.
+ * dropped and counted in the queue's errors; one the ring has no room for
+ * goes back to the caller without the tag, flagged as it came.
  */
 #ifndef VSPIN_VLAN_H
 #define VSPIN_VLAN_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_ether.h>
@@ -67,9 +69,9 @@ vspin_vlan_strip_burst(struct rte_mbuf **pkts, uint16_t n)
 
 /*
  * A packet about to be sent: insert its tag if the application asked for
- * one. 0 when it is ready, a negative errno when it cannot be sent.
- * rte_vlan_insert() clears RTE_MBUF_F_TX_VLAN, so a packet tagged here and
- * then left to the caller (a full ring) is not tagged twice.
+ * one. 0 when it is ready, a negative errno when it cannot be sent. A
+ * packet tagged here that the ring then has no room for goes back through
+ * vspin_vlan_tx_undo() with the ol_flags it came with.
  */
 static inline int
 vspin_vlan_tx(struct rte_mbuf *m)
@@ -77,6 +79,32 @@ vspin_vlan_tx(struct rte_mbuf *m)
 	if (!(m->ol_flags & RTE_MBUF_F_TX_VLAN))
 		return 0;
 	return rte_vlan_insert(&m);
+}
+
+/*
+ * A packet vspin_vlan_tx() made ready that the ring refused: the caller
+ * gets it back as it handed it over (rte_eth_tx_burst() leaves what it
+ * did not take to the caller, which may resend it elsewhere, set the flag
+ * again, or read the frame). was: its ol_flags before vspin_vlan_tx().
+ * rte_vlan_insert() moved the two addresses 4 bytes into the headroom and
+ * wrote the tag where their last 4 bytes were: moving them back restores
+ * the frame byte for byte.
+ */
+static inline void
+vspin_vlan_tx_undo(struct rte_mbuf *m, uint64_t was)
+{
+	char *p;
+
+	if (!(was & RTE_MBUF_F_TX_VLAN))
+		return;
+	p = rte_pktmbuf_mtod(m, char *);
+	memmove(p + sizeof(struct rte_vlan_hdr), p, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(m, sizeof(struct rte_vlan_hdr));
+	if (was & RTE_MBUF_F_TX_TUNNEL_MASK)
+		m->outer_l2_len -= sizeof(struct rte_vlan_hdr);
+	else
+		m->l2_len -= sizeof(struct rte_vlan_hdr);
+	m->ol_flags = was;
 }
 
 #endif /* VSPIN_VLAN_H */

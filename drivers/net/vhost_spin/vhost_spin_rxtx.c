@@ -248,34 +248,49 @@ tx_enqueue(struct vhost_spin_txq *q, uint16_t vring, struct rte_mbuf **pkts,
 }
 
 /*
- * The same with RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h): runs of
- * packets that took their tags, and between them each packet that could
- * not, dropped and counted, its slot set to NULL (ours once taken). Stops
- * where the ring is full: what follows stays the caller's. Returns how
- * many were taken, sent or dropped; *sent the ones sent, *bytes and
- * *last_len their bytes and the length of the last.
+ * The same with RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h): runs of at
+ * most a chunk of packets that took their tags, and between them each
+ * packet that could not, dropped and counted, its slot set to NULL (ours
+ * once taken). Stops where the ring is full: what follows stays the
+ * caller's, the run's refused packets untagged again. Returns how many
+ * were taken, sent or dropped; *sent the ones sent, *bytes and *last_len
+ * their bytes and the length of the last.
  */
 static uint16_t
 tx_enqueue_tagged(struct vhost_spin_txq *q, uint16_t vring,
 		  struct rte_mbuf **pkts, uint16_t nb, uint16_t *sent,
 		  uint64_t *bytes, uint32_t *last_len)
 {
+	uint64_t was[VHOST_SPIN_CHUNK];
 	uint16_t pos = 0, end, got, i;
 
 	*sent = 0;
 	while (pos < nb) {
-		for (end = pos; end < nb; end++)
-			if (vspin_vlan_tx(pkts[end]) != 0)
+		bool untaggable = false;
+
+		for (end = pos; end < nb && end - pos < VHOST_SPIN_CHUNK;
+		     end++) {
+			was[end - pos] = pkts[end]->ol_flags;
+			if (vspin_vlan_tx(pkts[end]) != 0) {
+				untaggable = true;
 				break;
+			}
+		}
 		got = tx_enqueue(q, vring, pkts + pos, end - pos);
 		for (i = pos; i < pos + got; i++)
 			*bytes += pkts[i]->pkt_len;
 		if (got > 0)
 			*last_len = pkts[pos + got - 1]->pkt_len;
 		*sent += got;
-		pos += got;
-		if (pos < end || end == nb)
+		if (pos + got < end) {
+			for (i = pos + got; i < end; i++)
+				vspin_vlan_tx_undo(pkts[i], was[i - pos]);
+			pos += got;
 			break;
+		}
+		pos = end;
+		if (!untaggable)
+			continue; /* a run all taken: the next one */
 		rte_pktmbuf_free(pkts[end]);
 		pkts[end] = NULL;
 		q->cnt.errors++;

@@ -855,16 +855,22 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	first = txq->vq.free_head;
 	for (n = 0; n < nb; n++) {
 		struct rte_mbuf *m = pkts[n], *s;
+		uint64_t was = 0;
 		unsigned int ns = 0;
 
-		if (unlikely(vlan) && vspin_vlan_tx(m) != 0) {
-			dropped++; /* cannot take its tag: taken, not sent */
-			rte_pktmbuf_free(m);
-			continue;
+		if (unlikely(vlan)) {
+			was = m->ol_flags;
+			if (vspin_vlan_tx(m) != 0) {
+				dropped++; /* cannot take its tag: not sent */
+				rte_pktmbuf_free(m);
+				continue;
+			}
 		}
 		if (likely(tx_can_push(m))) {
-			if (unlikely(room == 0))
+			if (unlikely(room == 0)) {
+				vspin_vlan_tx_undo(m, was);
 				break;
+			}
 			tx_push(txq, m);
 			tx_demote_frame(behind, m, VIRTIO_SPIN_HDR_SIZE);
 			room--;
@@ -876,8 +882,10 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (m->nb_segs + 1u > room)
+		if (m->nb_segs + 1u > room) {
+			vspin_vlan_tx_undo(m, was);
 			break;
+		}
 		room = (uint16_t)(room - (m->nb_segs + 1u));
 		/* add() takes the free head: its header slot is ours. */
 		tx_hdr_clear(&txq->hdrs[txq->vq.free_head]);

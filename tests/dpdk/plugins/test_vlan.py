@@ -33,6 +33,7 @@ Case vlan_stock
 
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -192,7 +193,58 @@ def vlan_stock():
             round_(host, guest, 9, True, "our host -> stock virtio_user")
 
 
-CASES = {"vlan_ours": vlan_ours, "vlan_stock": vlan_stock}
+def refused(ours, plugin, peer_vdev, ours_is_server):
+    """vlan_refused (vlan_refused.c) on our port `ours`, tagging in
+    software, against a stock testpmd on peer_vdev that never forwards:
+    the packets the full ring refuses come back untouched."""
+    with harness.private_dir() as d:
+        prefix = "vlanref-%d" % os.getpid()
+        prog = harness.test_program("VSPIN_VLAN_REFUSED",
+                                    "tests/dpdk/plugins/vlan_refused")
+        argv = [prog, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
+                "--file-prefix", prefix, "-d", harness.plugin(plugin),
+                "--vdev", ours % d]
+        peer = harness.Testpmd("peer", vdevs=[peer_vdev % d], fwd_lcore=0)
+        p = None
+        try:
+            if not ours_is_server:
+                peer.start()
+            p = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True,
+                                 env=harness.testpmd_env())
+            if ours_is_server:
+                deadline = time.monotonic() + 20
+                while not os.path.exists(d + "/v.sock"):
+                    check(time.monotonic() < deadline and p.poll() is None,
+                          "vlan_refused made no socket")
+                    time.sleep(0.05)
+                peer.start()
+            out, _ = p.communicate(timeout=60)
+        finally:
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+            peer.quit()
+            harness.remove_eal_files(prefix)
+    print(out[-3000:])
+    san = harness.sanitizer_report(out)
+    check(san is None, "sanitizer: " + str(san))
+    m = re.search(r"^sent (\d+) refused (\d+)$", out, re.M)
+    check(p.returncode == 0 and m is not None and int(m.group(2)) > 0,
+          "exit %d; FAIL lines:\n%s" % (p.returncode, "\n".join(
+              line for line in out.splitlines() if "FAIL" in line)))
+    print("ok %s: %s packets sent, %s refused and returned untouched"
+          % (plugin, m.group(1), m.group(2)))
+
+
+CASES = {
+    "vlan_ours": vlan_ours,
+    "vlan_stock": vlan_stock,
+    "vlan_refused_guest": lambda: refused(OUR_GUEST, "virtio_spin",
+                                          STOCK_HOST, False),
+    "vlan_refused_host": lambda: refused(OUR_HOST, "vhost_spin",
+                                         STOCK_GUEST, True),
+}
 
 if __name__ == "__main__":
     case = sys.argv[1] if len(sys.argv) > 1 else ""
