@@ -29,6 +29,11 @@ Case vlan_stock
   stock virtio_user stripping ("vlan set strip on 0"). (Stock
   virtio_user tags only in rte_eth_tx_prepare(), which testpmd 22.11's
   txonly does not call, so it sends no tag to our host.)
+Cases vlan_refused_guest, vlan_refused_host
+  vlan_refused (vlan_refused.c) on our port with the insert offload,
+  against a stock testpmd that never forwards (net_vhost, net_virtio_user),
+  so the ring fills: exit 0, a burst taken in part, and every packet
+  refused back as it was handed over (bytes, lengths, l2_len, ol_flags).
 """
 
 import os
