@@ -927,14 +927,19 @@ virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	if (rxq == NULL)
 		return -EINVAL;
 	/*
+	 * A queue the backend broke delivers nothing until the port starts
+	 * again, and its used index stays ahead of ours: arming would find
+	 * "work" and wake the application at once, every time, for nothing.
+	 */
+	if (rxq->vq.broken)
+		return 0;
+	/*
 	 * A started queue posts its whole ring first, as before a sleep of
 	 * its own: the application may sleep until the backend fills it, and
 	 * only rx_burst() posts more. With none posted (the pool empty) no
-	 * entry can come: the application is woken to poll again. A queue
-	 * the backend broke posts nothing more.
+	 * entry can come: the application is woken to poll again.
 	 */
-	if (dev->data->rx_queue_state[qid] == RTE_ETH_QUEUE_STATE_STARTED &&
-	    !rxq->vq.broken)
+	if (dev->data->rx_queue_state[qid] == RTE_ETH_QUEUE_STATE_STARTED)
 		awake = rx_sleeper_arm(rxq, 1);
 	else
 		awake = vspin_vq_drv_arm(&rxq->vq, 1);
