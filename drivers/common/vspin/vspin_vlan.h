@@ -54,17 +54,22 @@ vspin_vlan_insert_on(const struct rte_eth_dev *dev,
  * the first segment holds the Ethernet header and the tag: the peer sets
  * a frame's length, and rte_vlan_strip() reads the ethertype and moves
  * the header without looking at data_len (a runt whose buffer holds an
- * old tag would make it move 12 bytes to NULL).
+ * old tag would make it move 12 bytes to NULL). Returns the bytes taken
+ * off, for a queue that counted the frames before: its byte counters
+ * count what the application receives, as the stock PMDs' do.
  */
-static inline void
+static inline uint32_t
 vspin_vlan_strip_burst(struct rte_mbuf **pkts, uint16_t n)
 {
+	uint32_t gone = 0;
 	uint16_t i;
 
 	for (i = 0; i < n; i++)
 		if (likely(pkts[i]->data_len >=
-			   RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr)))
-			rte_vlan_strip(pkts[i]);
+			   RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr)) &&
+		    rte_vlan_strip(pkts[i]) == 0)
+			gone += sizeof(struct rte_vlan_hdr);
+	return gone;
 }
 
 /*

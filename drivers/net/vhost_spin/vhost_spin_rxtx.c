@@ -219,7 +219,7 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	}
 	/* Read per burst: "vlan set strip" may switch it meanwhile. */
 	if (unlikely(__atomic_load_n(&q->vlan_strip, __ATOMIC_RELAXED)))
-		vspin_vlan_strip_burst(pkts, n);
+		bytes -= vspin_vlan_strip_burst(pkts, n);
 	q->cnt.pkts += n;
 	q->cnt.bytes += bytes;
 	return n;

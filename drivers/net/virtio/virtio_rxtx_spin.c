@@ -551,7 +551,7 @@ rx_burst(struct virtio_spin_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb)
 	rxq->host_behind = rxq->demote && rxq->vq.last_used == from;
 	/* Read per burst: "vlan set strip" may switch it meanwhile. */
 	if (unlikely(__atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED)))
-		vspin_vlan_strip_burst(pkts, n);
+		bytes -= vspin_vlan_strip_burst(pkts, n);
 	rxq->st.packets += n;
 	rxq->st.bytes += bytes;
 	return n;

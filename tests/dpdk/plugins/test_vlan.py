@@ -10,7 +10,8 @@ not, and stops 0.5 s later. A round expects: the receiver counts exactly
 the 128 sent, and each packet line shows, stripped, the sender's TCI
 ("VLAN tci=0x..."), IPv4 (type 0x0800) and 64 bytes, and
 RTE_MBUF_F_RX_VLAN_STRIPPED; not stripped, the tag still in the frame
-(type 0x8100) and 68 bytes.
+(type 0x8100) and 68 bytes; the receiver's rx bytes count 64 or 68 a
+packet, what the application received.
 
 Case vlan_ours
   our guest (TCI 5) and our host (TCI 7). Stripping on, at configure
@@ -75,8 +76,9 @@ def strip(tp, on):
 
 def exchange(snd, rcv):
     """snd sends PACKETS (start tx_first) to rcv, which stops SETTLE_S
-    later. Returns the sender's tx packets and errors, and the receiver's
-    rx packets, each since the start, and what the receiver printed."""
+    later. Returns the sender's tx packets and errors, the receiver's rx
+    packets, what the receiver printed, and its rx bytes (all since the
+    start)."""
     mark = len(rcv.log)
     r0 = rcv.port_stats(0)
     s0 = snd.port_stats(0)
@@ -91,17 +93,23 @@ def exchange(snd, rcv):
     rcv.stop_fwd()
     snd.cmd("set fwd rxonly")
     s1 = snd.port_stats(0)
+    r1 = rcv.port_stats(0)
     return (s1["tx_packets"] - s0["tx_packets"],
             s1["tx_errors"] - s0["tx_errors"],
-            rcv.port_stats(0)["rx_packets"] - r0["rx_packets"],
-            rcv.log[mark:])
+            r1["rx_packets"] - r0["rx_packets"],
+            rcv.log[mark:], r1["rx_bytes"] - r0["rx_bytes"])
 
 
 def round_(snd, rcv, tci, stripped, what):
     """PACKETS tagged tci, snd -> rcv; every one as expected."""
-    sent, _, got, log = exchange(snd, rcv)
+    sent, _, got, log, rx_bytes = exchange(snd, rcv)
     check(sent == got == PACKETS, "%s: sent %d, received %d (expected %d)"
           % (what, sent, got, PACKETS))
+    # What the application received, tags stripped or not.
+    length = 64 if stripped else 68
+    check(rx_bytes == PACKETS * length, "%s: the receiver counted %d rx "
+          "bytes for %d packets of %d bytes" % (what, rx_bytes, PACKETS,
+                                                length))
     lines = PKT_LINE.findall(log)
     check(len(lines) == PACKETS, "%s: %d packet lines for %d packets:\n%s"
           % (what, len(lines), PACKETS, log[-1500:]))
@@ -122,7 +130,7 @@ def untaggable(snd, rcv, what):
     """Packets whose first segment is shorter than two addresses cannot
     take a tag: dropped, counted in the sender's tx errors, none sent."""
     snd.cmd("set txpkts 8,56")
-    sent, errors, got, _ = exchange(snd, rcv)
+    sent, errors, got, _, _ = exchange(snd, rcv)
     snd.cmd("set txpkts 64")
     check(sent == got == 0 and errors == PACKETS,
           "%s, first segments of 8 bytes: %d sent, %d received, %d tx "
