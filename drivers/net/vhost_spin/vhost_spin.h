@@ -251,6 +251,14 @@ struct vhost_spin_txq {
 	uint16_t target;
 	uint16_t qid;
 	uint16_t quiet_mark; /* as in the rxq: we consume its avail ring */
+	/*
+	 * The vring whose guest kicks the burst last turned off; none (-1)
+	 * when the gate opens. The library applies no notification state to
+	 * a vring that appears after new_device (QEMU sets queue pairs up one
+	 * by one): a guest without EVENT_IDX would kick at every refill of
+	 * that receive ring, a VM exit each, and nothing here waits for them.
+	 */
+	int32_t quieted;
 	struct vhost_spin_gate hold; /* as in the rxq */
 	bool vlan_insert; /* RTE_ETH_TX_OFFLOAD_VLAN_INSERT (vspin_vlan.h) */
 	struct vhost_spin_lookahead ahead;

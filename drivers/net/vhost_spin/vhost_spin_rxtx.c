@@ -310,6 +310,11 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	if (unlikely(!vhost_spin_gate_enter(&q->gate)))
 		return 0;
 	vring = __atomic_load_n(&q->target, __ATOMIC_RELAXED);
+	/* In the gate, not in the callback: the library's locks are held. */
+	if (unlikely(q->quieted != vring)) {
+		rte_vhost_enable_guest_notification(q->vid, vring, 0);
+		q->quieted = vring;
+	}
 	if (likely(!q->vlan_insert)) {
 		taken = sent = tx_enqueue(q, vring, pkts, nb);
 		for (i = 0; i < sent; i++)

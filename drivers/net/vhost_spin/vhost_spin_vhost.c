@@ -162,6 +162,7 @@ txq_gate(struct vhost_spin_port *p, struct vhost_spin_txq *q, bool open)
 		return;
 	}
 	q->vid = p->vid;
+	q->quieted = -1;      /* the first burst quiets its target */
 	if (!p->in_message) { /* as in the rxq */
 		__atomic_store_n(&q->hold.allow, 1, __ATOMIC_SEQ_CST);
 		vhost_spin_lookahead_open(&q->ahead, p->vid, q->vring,
