@@ -213,7 +213,7 @@ main(int argc, char **argv)
 	refused = fill(port, mp, &sent);
 	printf("sent %u refused %u\n", sent, refused);
 	if (sent == 0 || refused == 0) {
-		printf("FAIL no burst taken in part in %u\n", MAX_BURSTS);
+		printf("FAIL no burst taken in part in %d\n", MAX_BURSTS);
 		failures++;
 	}
 	rte_eth_dev_stop(port);
