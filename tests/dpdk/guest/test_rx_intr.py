@@ -10,10 +10,77 @@ runs until SIGINT.
 Pass: all 320 packets arrive; no epoll timeout is followed by a poll
 that finds packets (a lost wake-up); every burst woke the sink (at least
 10 wake-ups); the sink slept between bursts (fewer than 200 wake-ups).
+
+Case rx_intr_broken_queue: intr_sink on net_virtio_spin, backend
+fake_backend.FakeBackend serving the rings (it writes the call fd at each
+publish); once 200 entries came back on the receive vring it moves used
+idx a ring + 5 ahead, which breaks the queue (rx_q0_bad_used). The sink
+runs 2 s more. Pass: it received at least 200 packets, counted the bad
+entry, and woke fewer than 200 times in all: a broken queue's interrupt
+must not fire at every enable (its used idx stays ahead of the guest's,
+so arming it would find "work" at once, for ever).
 """
 
-from guestlib import harness, run, sock_path, vhost_pmd
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from fake_backend import FakeBackend, wait_until
+from guestlib import check, harness, run, sock_path, vhost_pmd
 import intr_sink  # tests/dpdk/, on the path through guestlib
+
+GOOD = 200  # entries the fake backend gives back before it breaks the ring
+
+
+def broken_queue():
+    with harness.private_dir() as d:
+        path = os.path.join(d, "fake.sock")
+        prefix = "gsinkbrk-%d" % os.getpid()
+        sink = harness.test_program("VSPIN_INTR_SINK",
+                                    "tests/dpdk/host/intr_sink")
+        argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
+                "--file-prefix", prefix, "-d", harness.plugin("virtio"),
+                "--vdev", "net_virtio_spin0,path=" + path, "--", str(GOOD),
+                "60"]
+        with FakeBackend(path, serve=True, after=GOOD) as be, \
+                open(os.path.join(d, "sink.log"), "w+") as log:
+            p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True,
+                                 env=harness.testpmd_env())
+            rc = None
+            try:
+                check(wait_until(lambda: be.ring is not None, 20),
+                      "intr_sink never connected")
+                be.arm(0, "jump")
+                check(wait_until(lambda: 0 in be.hostile_done, 30),
+                      "the backend never broke the receive vring")
+                time.sleep(2)
+                p.send_signal(signal.SIGINT)
+                rc = p.wait(30)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+                harness.remove_eal_files(prefix)
+            log.seek(0)
+            out = log.read()
+    m = re.search(r"rx (\d+) wakeups (\d+) timeouts (\d+)", out)
+    check(m is not None, "intr_sink printed no result (exit %s):\n%s"
+          % (rc, out[-2000:]))
+    rx, wakeups, timeouts = map(int, m.groups())
+    bad = re.search(r"^xstat rx_q0_bad_used (\d+)$", out, re.M)
+    print("broken queue: intr_sink received %d packets, %d wake-ups, %d "
+          "timeouts, rx_q0_bad_used %s" % (rx, wakeups, timeouts,
+                                          bad.group(1) if bad else None))
+    check(rc == 0 and rx >= GOOD, "intr_sink exit %s, %d packets (%d "
+          "expected)" % (rc, rx, GOOD))
+    check(bad is not None and int(bad.group(1)) >= 1,
+          "the guest did not count the bad used index")
+    check(wakeups < 200, "%d wake-ups in about 2 s on a broken queue: its "
+          "interrupt fires at every enable" % wakeups)
 
 
 def main():
@@ -28,4 +95,4 @@ def main():
     intr_sink.check_every_burst_woke(res)
 
 
-run(main)
+run(broken_queue if sys.argv[1:] == ["rx_intr_broken_queue"] else main)
