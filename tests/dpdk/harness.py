@@ -798,14 +798,15 @@ def rx_wakeups(xstats, queues=1):
     return [xstats["rx_q%d_wakeups" % q] for q in range(queues)]
 
 
-def wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S):
+def wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S,
+            step=0.005):
     t0 = time.monotonic()
     while True:
         n = tp.port_stats(port)[key]
         dt = time.monotonic() - t0
         if n >= want or dt > timeout:
             return n >= want, n, dt
-        time.sleep(0.005)
+        time.sleep(step)
 
 
 RING_WRAP_BEFORE = 64  # where rx_queue_count_across_wrap stops the index

@@ -209,7 +209,6 @@ vhost_spin_txq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->qid = qid;
 	q->vring = 2 * qid; /* the guest's receive ring */
 	q->target = q->vring;
-	q->quieted = -1;
 	q->vid = -1;
 	q->vlan_insert = vspin_vlan_insert_on(dev, conf);
 	q->hold.allow = 1; /* as in the rxq */

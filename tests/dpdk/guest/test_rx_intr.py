@@ -22,9 +22,6 @@ so arming it would find "work" at once, for ever).
 """
 
 import os
-import re
-import signal
-import subprocess
 import sys
 import time
 
@@ -38,49 +35,22 @@ GOOD = 200  # entries the fake backend gives back before it breaks the ring
 def broken_queue():
     with harness.private_dir() as d:
         path = os.path.join(d, "fake.sock")
-        prefix = "gsinkbrk-%d" % os.getpid()
-        sink = harness.test_program("VSPIN_INTR_SINK",
-                                    "tests/dpdk/host/intr_sink")
-        argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
-                "--file-prefix", prefix, "-d", harness.plugin("virtio"),
-                "--vdev", "net_virtio_spin0,path=" + path, "--", str(GOOD),
-                "60"]
-        with FakeBackend(path, serve=True, after=GOOD) as be, \
-                open(os.path.join(d, "sink.log"), "w+") as log:
-            p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                 start_new_session=True,
-                                 env=harness.testpmd_env())
-            rc = None
-            try:
+        with FakeBackend(path, serve=True, after=GOOD) as be:
+            def drive():
                 check(wait_until(lambda: be.ring is not None, 20),
                       "intr_sink never connected")
                 be.arm(0, "jump")
                 check(wait_until(lambda: 0 in be.hostile_done, 30),
                       "the backend never broke the receive vring")
                 time.sleep(2)
-                p.send_signal(signal.SIGINT)
-                rc = p.wait(30)
-            finally:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
-                harness.remove_eal_files(prefix)
-            log.seek(0)
-            out = log.read()
-    m = re.search(r"rx (\d+) wakeups (\d+) timeouts (\d+)", out)
-    check(m is not None, "intr_sink printed no result (exit %s):\n%s"
-          % (rc, out[-2000:]))
-    rx, wakeups, timeouts = map(int, m.groups())
-    bad = re.search(r"^xstat rx_q0_bad_used (\d+)$", out, re.M)
-    print("broken queue: intr_sink received %d packets, %d wake-ups, %d "
-          "timeouts, rx_q0_bad_used %s" % (rx, wakeups, timeouts,
-                                          bad.group(1) if bad else None))
-    check(rc == 0 and rx >= GOOD, "intr_sink exit %s, %d packets (%d "
-          "expected)" % (rc, rx, GOOD))
-    check(bad is not None and int(bad.group(1)) >= 1,
-          "the guest did not count the bad used index")
-    check(wakeups < 200, "%d wake-ups in about 2 s on a broken queue: its "
-          "interrupt fires at every enable" % wakeups)
+
+            res = intr_sink.run_sink(d, "gsinkbrk", harness.plugin("virtio"),
+                                     "net_virtio_spin0,path=" + path, drive,
+                                     "guest, broken queue", GOOD)
+    bad = res["xstats"].get("rx_q0_bad_used", 0)
+    check(bad >= 1, "the guest did not count the bad used index")
+    check(res["wakeups"] < 200, "%d wake-ups in about 2 s on a broken "
+          "queue: its interrupt fires at every enable" % res["wakeups"])
 
 
 def main():

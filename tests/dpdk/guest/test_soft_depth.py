@@ -23,7 +23,6 @@ opens (the whole ring) is tests/unit/test_vq.c's test_soft_depth.
 """
 
 import sys
-import time
 
 from guestlib import (check, drained, guest_pmd, harness, run, settle,
                       sock_path, vhost_pmd)
@@ -55,10 +54,8 @@ def sent(guest, at_least=0, seconds=0.3, limit=60.0):
     t0 = guest.port_stats(0)["tx_packets"]
     guest.start_fwd()
     settle(seconds)
-    end = time.monotonic() + limit
-    while (guest.port_stats(0)["tx_packets"] - t0 < at_least and
-           time.monotonic() < end):
-        settle(0.05)
+    harness.wait_rx(guest, t0 + at_least, key="tx_packets", timeout=limit,
+                    step=0.05)
     guest.stop_fwd()
     return guest.port_stats(0)["tx_packets"] - t0
 

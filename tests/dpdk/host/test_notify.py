@@ -67,14 +67,11 @@ def run_for(X, key, want, what):
     """Wait until X's port 0 counter `key` grew by `want` (checked every
     0.1 s, at most LIMIT_S); returns its value then."""
     s0 = X.port_stats(0)[key]
-    end = time.monotonic() + LIMIT_S
-    while True:
-        time.sleep(0.1)
-        s1 = X.port_stats(0)[key]
-        if s1 - s0 >= want:
-            return s1
-        check(time.monotonic() < end, "%s: %s grew by only %d in %.0f s"
-              % (what, key, s1 - s0, LIMIT_S))
+    ok, s1, _ = hl.h.wait_rx(X, s0 + want, key=key, timeout=LIMIT_S,
+                             step=0.1)
+    check(ok, "%s: %s grew by only %d in %.0f s"
+          % (what, key, s1 - s0, LIMIT_S))
+    return s1
 
 
 def one_way(P, C, p_names, c_names):

@@ -211,11 +211,9 @@ def no_lap_kicks(snd, rcv):
     k0, p0 = snd.xstats(0)["tx_q0_kicks"], snd.port_stats(0)["tx_packets"]
     snd.start_fwd()
     # Three laps: a count, not a rate (at most 60 s on a slow machine).
-    end = time.monotonic() + 60
     time.sleep(1.0)
-    while (snd.port_stats(0)["tx_packets"] - p0 <= 3 * 65536 and
-           time.monotonic() < end):
-        time.sleep(0.1)
+    h.wait_rx(snd, p0 + 3 * 65536 + 1, key="tx_packets", timeout=60,
+              step=0.1)
     snd.stop_fwd()
     k1, p1 = snd.xstats(0)["tx_q0_kicks"], snd.port_stats(0)["tx_packets"]
     snd.cmd("set fwd rxonly")

@@ -226,11 +226,11 @@ def refused(ours, plugin, peer_vdev, ours_is_server):
                                  stderr=subprocess.STDOUT, text=True,
                                  env=harness.testpmd_env())
             if ours_is_server:
-                deadline = time.monotonic() + 20
-                while not os.path.exists(d + "/v.sock"):
-                    check(time.monotonic() < deadline and p.poll() is None,
-                          "vlan_refused made no socket")
-                    time.sleep(0.05)
+                check(harness.wait_until(
+                    "vlan_refused's socket",
+                    lambda: os.path.exists(d + "/v.sock") or
+                    p.poll() is not None, 20) and p.poll() is None,
+                      "vlan_refused made no socket")
                 peer.start()
             out, _ = p.communicate(timeout=60)
         finally:
