@@ -13,13 +13,15 @@ burst's came) and "xstat NAME VALUE" lines.
 
 BURSTS
     bursts of 32 packets the peer sends, 0.2 s apart
-run(d, prefix, plugin, vdev, drive, where) -> dict
-    intr_sink with one --vdev (--no-huge, its log in d), drive() called
+run(d, prefix, plugin, vdev, drive, where, sink_args=()) -> dict
+    intr_sink with one --vdev (--no-huge, its log in d) and sink_args
+    after its count and time limit (pool=N, hold), drive() called
     while it runs, then SIGINT. Returns rx, wakeups, timeouts, lost and
     xstats (a dict), once it is checked that intr_sink reported, exited
     0, received exactly 32 x BURSTS packets and lost no wake-up (no
     timeout with packets waiting, no awake period with two bursts).
-run_sink(d, prefix, plugin, vdev, drive, where, expected) -> dict
+run_sink(d, prefix, plugin, vdev, drive, where, expected, sink_args=())
+        -> dict
     the same run, checked only for a report and exit 0 (at least
     `expected` packets received): for peers that do not send BURSTS.
 wait_socket(path)
@@ -44,8 +46,9 @@ BURSTS = 10
 SECONDS = 60  # intr_sink's own limit, should SIGINT never come
 
 
-def run(d, prefix, plugin, vdev, drive, where):
-    res = run_sink(d, prefix, plugin, vdev, drive, where, 32 * BURSTS)
+def run(d, prefix, plugin, vdev, drive, where, sink_args=()):
+    res = run_sink(d, prefix, plugin, vdev, drive, where, 32 * BURSTS,
+                   sink_args)
     h.check(res["rx"] == 32 * BURSTS, "%s: received %d packets, %d sent"
             % (where, res["rx"], 32 * BURSTS))
     h.check(res["lost"] == 0, "%s: %d lost wake-ups: epoll timed out with "
@@ -58,11 +61,12 @@ def run(d, prefix, plugin, vdev, drive, where):
     return res
 
 
-def run_sink(d, prefix, plugin, vdev, drive, where, expected):
+def run_sink(d, prefix, plugin, vdev, drive, where, expected, sink_args=()):
     sink = h.test_program("VSPIN_INTR_SINK", "tests/dpdk/host/intr_sink")
     argv = [sink, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
             "--file-prefix", "%s-%d" % (prefix, os.getpid()), "-d", plugin,
             "--vdev", vdev, "--", str(expected), str(SECONDS)]
+    argv += sink_args
     with open(os.path.join(d, "sink.log"), "w+") as log:
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)

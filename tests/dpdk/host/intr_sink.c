@@ -10,18 +10,26 @@
  * that receives two bursts: "most" is the largest number of packets
  * received between two sleeps.
  *
- * Usage: intr_sink EAL-ARGS -- EXPECTED SECONDS
+ * Usage: intr_sink EAL-ARGS -- EXPECTED SECONDS [pool=N] [hold]
  * Runs until SIGINT/SIGTERM or SECONDS (it outlives the frontend: leaving
  * as soon as the count is reached would pull the socket from under a
  * frontend still sending). Then prints "rx N wakeups W timeouts T lost L most M",
  * one "xstat NAME VALUE" line per extended statistic of port 0 (the PMD's
  * sleep counters: rx_burst must not block when the application configured
  * rx interrupts), and exits 0 if N reached EXPECTED, 1 otherwise.
+ *
+ * pool=N gives the port a pool of N mbufs without a per-lcore cache
+ * (4095 and a cache by default). hold keeps the packets of one awake
+ * period until the next period's first packets came: with a pool smaller
+ * than the ring, the application then sleeps with the pool dry and the
+ * ring part-filled, as one that holds mbufs elsewhere (tx rings,
+ * reassembly) does.
  */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -30,6 +38,7 @@
 #include <rte_mbuf.h>
 
 #define BURST 32
+#define HOLD_MAX 1024 /* packets one awake period may hold */
 
 static volatile sig_atomic_t stop;
 
@@ -82,26 +91,39 @@ main(int argc, char **argv)
 {
 	uint64_t rx = 0, wakeups = 0, timeouts = 0, lost = 0, deadline;
 	uint64_t awake = 0, most = 0; /* packets between two sleeps */
+	static struct rte_mbuf *held[HOLD_MAX];
+	unsigned int nb_held = 0, pool_size = 4095, cache = 256;
 	struct rte_mbuf *pkts[BURST];
 	struct rte_mempool *pool;
 	unsigned long expected;
 	double seconds;
-	bool timed_out = false;
-	int n;
+	bool timed_out = false, hold = false, new_period = true;
+	int n, i;
 
 	n = rte_eal_init(argc, argv);
 	if (n < 0)
 		return 2;
 	argc -= n;
 	argv += n;
-	if (argc != 3) {
-		fprintf(stderr,
-			"usage: intr_sink EAL-ARGS -- EXPECTED SECONDS\n");
+	for (i = 3; i < argc; i++) {
+		if (strncmp(argv[i], "pool=", 5) == 0) {
+			pool_size =
+				(unsigned int)strtoul(argv[i] + 5, NULL, 10);
+			cache = 0;
+		} else if (strcmp(argv[i], "hold") == 0) {
+			hold = true;
+		} else {
+			break;
+		}
+	}
+	if (argc < 3 || i != argc || pool_size == 0) {
+		fprintf(stderr, "usage: intr_sink EAL-ARGS -- EXPECTED SECONDS "
+				"[pool=N] [hold]\n");
 		return 2;
 	}
 	expected = strtoul(argv[1], NULL, 10);
 	seconds = atof(argv[2]);
-	pool = rte_pktmbuf_pool_create("sink", 4095, 256, 0,
+	pool = rte_pktmbuf_pool_create("sink", pool_size, cache, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());
 	if (pool == NULL || rte_eth_dev_count_avail() < 1 ||
@@ -125,10 +147,22 @@ main(int argc, char **argv)
 			timed_out = false;
 			rx += n;
 			awake += n;
-			rte_pktmbuf_free_bulk(pkts, n);
+			if (!hold) {
+				rte_pktmbuf_free_bulk(pkts, n);
+				continue;
+			}
+			/* The last period's packets go when this one's come. */
+			if (new_period || nb_held + n > HOLD_MAX) {
+				rte_pktmbuf_free_bulk(held, nb_held);
+				nb_held = 0;
+			}
+			new_period = false;
+			memcpy(&held[nb_held], pkts, n * sizeof(pkts[0]));
+			nb_held += n;
 			continue;
 		}
 		timed_out = false;
+		new_period = true;
 		if (awake > most)
 			most = awake;
 		awake = 0;
@@ -150,6 +184,7 @@ main(int argc, char **argv)
 	       (unsigned long)most);
 	print_xstats(0);
 	fflush(stdout);
+	rte_pktmbuf_free_bulk(held, nb_held);
 	rte_eth_dev_stop(0);
 	rte_eth_dev_close(0);
 	rte_eal_cleanup();
