@@ -10,9 +10,14 @@ static void (*census_wake_port)(struct rte_eth_dev *dev);
 bool vspin_census_all_ours;
 bool vspin_census_only_ethdev;
 
-/* Recount; gone is a port being destroyed (still listed), or -1. */
+/*
+ * Recount. A port that an event names is not listed yet or any more:
+ * ethdev sends RTE_ETH_EVENT_NEW before it marks the port attached, and
+ * RTE_ETH_EVENT_DESTROY before it frees it. So the new port counts by
+ * its own ops, and the one going not at all (event_port -1: none).
+ */
 static void
-recount(int gone)
+recount(int event_port, bool added)
 {
 	bool all = true;
 	uint16_t pid;
@@ -20,10 +25,13 @@ recount(int gone)
 	for (pid = rte_eth_find_next(0); pid < RTE_MAX_ETHPORTS;
 	     pid = rte_eth_find_next(pid + 1)) {
 		/* Owned ports too: a bonding or failsafe port polls them. */
-		if ((int)pid != gone &&
+		if ((int)pid != event_port &&
 		    rte_eth_devices[pid].dev_ops != census_ops)
 			all = false;
 	}
+	if (added && event_port >= 0 &&
+	    rte_eth_devices[event_port].dev_ops != census_ops)
+		all = false;
 	__atomic_store_n(&vspin_census_all_ours, all, __ATOMIC_RELEASE);
 }
 
@@ -33,7 +41,7 @@ port_event(uint16_t port_id, enum rte_eth_event_type type,
 {
 	uint16_t pid;
 
-	recount(type == RTE_ETH_EVENT_DESTROY ? (int)port_id : -1);
+	recount(port_id, type == RTE_ETH_EVENT_NEW);
 	/* Every lcore asleep on a port of ours re-reads the census. */
 	for (pid = rte_eth_find_next(0);
 	     census_wake_port != NULL && pid < RTE_MAX_ETHPORTS;
@@ -41,6 +49,21 @@ port_event(uint16_t port_id, enum rte_eth_event_type type,
 		if (rte_eth_devices[pid].dev_ops == census_ops)
 			census_wake_port(&rte_eth_devices[pid]);
 	return 0;
+}
+
+/* Undo a vspin_census_track() that failed half-way. */
+static void
+census_untrack(void)
+{
+	if (census_ops == NULL)
+		return;
+	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
+					port_event, NULL);
+	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_DESTROY,
+					port_event, NULL);
+	census_ops = NULL;
+	census_wake_port = NULL;
+	__atomic_store_n(&vspin_census_all_ours, false, __ATOMIC_RELEASE);
 }
 
 int
@@ -57,23 +80,9 @@ vspin_census_track(const struct eth_dev_ops *ours,
 					  port_event, NULL) != 0 ||
 	    rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_DESTROY,
 					  port_event, NULL) != 0) {
-		vspin_census_untrack();
+		census_untrack();
 		return -EIO;
 	}
-	recount(-1);
+	recount(-1, false);
 	return 0;
-}
-
-void
-vspin_census_untrack(void)
-{
-	if (census_ops == NULL)
-		return;
-	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
-					port_event, NULL);
-	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_DESTROY,
-					port_event, NULL);
-	census_ops = NULL;
-	census_wake_port = NULL;
-	__atomic_store_n(&vspin_census_all_ours, false, __ATOMIC_RELEASE);
 }

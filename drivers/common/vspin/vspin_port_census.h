@@ -23,9 +23,6 @@
 int vspin_census_track(const struct eth_dev_ops *ours,
 		       void (*wake_port)(struct rte_eth_dev *dev));
 
-/* Our last port is gone. */
-void vspin_census_untrack(void);
-
 /*
  * The census, each plugin's own (hidden, -fvisibility=hidden): every
  * ethdev port uses ours (atomic: written on port events); the

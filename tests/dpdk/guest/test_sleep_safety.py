@@ -13,6 +13,9 @@ pvp_MODE
     The guest's rx queue is idle (the host sends nothing).
     Expect: the host's rx packets grow in each of three 0.4 s windows and
     the guest's rx_q0_sleeps (port 1 xstats) is 0.
+pvp_null_last_MODE
+    pvp_MODE with net_null0 probed after net_virtio_spin0 (ethdev
+    announces a new port before it lists it). Same expectations.
 pvp_always_MODE
     The same with sleep=always: the contrast, rx_q0_sleeps > 0.
 twoq_MODE
@@ -55,11 +58,13 @@ def guest_vdev(d, mode, extra=""):
                                                         extra)
 
 
-def pvp(mode, sleep_rule):
+def pvp(mode, sleep_rule, null_last=False):
     extra = ",sleep=%s" % sleep_rule if sleep_rule != "auto" else ""
     with h.private_dir() as d, vhost_pmd(d, "rxonly") as H:
-        G = h.Testpmd("guest", vdevs=["net_null0",
-                                      guest_vdev(d, mode, extra)],
+        vdevs = ["net_null0", guest_vdev(d, mode, extra)]
+        if null_last:
+            vdevs.reverse()
+        G = h.Testpmd("guest", vdevs=vdevs,
                       plugins=[h.plugin("virtio")], fwd_lcore=1,
                       args=["--forward-mode=io"])
         with G:
@@ -79,9 +84,10 @@ def pvp(mode, sleep_rule):
     return grow, xs["rx_q0_sleeps"]
 
 
-def pvp_auto(mode):
-    grow, sleeps = pvp(mode, "auto")
-    ss.check_pvp("guest pvp " + mode, grow, sleeps, "net_null")
+def pvp_auto(mode, null_last=False):
+    grow, sleeps = pvp(mode, "auto", null_last)
+    ss.check_pvp("guest pvp%s %s" % (" (null last)" if null_last else "",
+                                      mode), grow, sleeps, "net_null")
 
 
 def pvp_always(mode):
@@ -125,6 +131,7 @@ def intr(mode):
 
 CASES = ss.cases({
     "pvp": pvp_auto,
+    "pvp_null_last": lambda m: pvp_auto(m, null_last=True),
     "pvp_always": pvp_always,
     "twoq": twoq,
     "idle": idle,

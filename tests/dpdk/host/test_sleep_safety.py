@@ -14,6 +14,17 @@ pvp_MODE
     forbids blocking.
     Expect: the guest's rx packets grow in each of three 0.4 s windows and
     the host's rx_q0_sleeps (port 1 xstats) is 0.
+pvp_null_last_MODE
+    pvp_MODE with the ports probed the other way round (net_vhost_spin0
+    then net_null0 on the command line): ethdev announces a new port
+    before it lists it, so a census that only walked the list missed a
+    port probed after ours and let rx_burst block. Same expectations.
+pvp_attach_MODE
+    The host starts with net_vhost_spin0 alone (io forwarding, a stock
+    guest in rxonly): every port is ours, and its idle queue sleeps. Then
+    "port attach net_null0" at run time, port start, forwarding again.
+    Expect the pvp_MODE checks over the windows after the attach: the
+    guest's rx grows in each, and rx_q0_sleeps does not grow.
 pvp_always_MODE
     The same with sleep=always (the user's promise, broken here): the
     contrast that shows the check above can fail. Expect rx_q0_sleeps > 0
@@ -58,14 +69,16 @@ import sleep_safety as ss
 h = hl.h
 
 
-def pvp(mode, sleep_rule="auto"):
+def pvp(mode, sleep_rule="auto", null_last=False):
     extra = ",sleep=%s" % sleep_rule if sleep_rule != "auto" else ""
     with h.private_dir() as d:
         sock = d + "/vhost.sock"
-        H = h.Testpmd("host", vdevs=[
-            "net_null0", hl.host_vdev("ours", sock, mode, extra=extra)],
-            plugins=[h.plugin("vhost_spin")], fwd_lcore=1,
-            args=["--forward-mode=io"])
+        vdevs = ["net_null0", hl.host_vdev("ours", sock, mode, extra=extra)]
+        if null_last:
+            vdevs.reverse()
+        H = h.Testpmd("host", vdevs=vdevs,
+                      plugins=[h.plugin("vhost_spin")], fwd_lcore=1,
+                      args=["--forward-mode=io"])
         with H, hl.guest("stock", sock,
                          args=["--forward-mode=rxonly"]) as G:
             vp = ss.port_of(H, "net_vhost_spin")
@@ -85,9 +98,43 @@ def pvp(mode, sleep_rule="auto"):
     return grow, sleeps
 
 
-def pvp_auto(mode):
-    grow, sleeps = pvp(mode)
-    ss.check_pvp("host pvp " + mode, grow, sleeps, "net_null")
+def pvp_auto(mode, null_last=False):
+    grow, sleeps = pvp(mode, null_last=null_last)
+    ss.check_pvp("host pvp%s %s" % (" (null last)" if null_last else "",
+                                     mode), grow, sleeps, "net_null")
+
+
+def pvp_attach(mode):
+    with h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, mode, args=["--forward-mode=io"]) as H, \
+                hl.guest("stock", sock,
+                         args=["--forward-mode=rxonly"]) as G:
+            H.wait_link_up(0)
+            G.wait_link_up(0)
+            G.start_fwd()
+            H.start_fwd()
+            # Every port is ours: the idle queue sleeps.
+            ss.check(h.wait_until(
+                "a sleep of the lone port",
+                lambda: H.xstats(0)["rx_q0_sleeps"] > 0),
+                "%s: the idle port never slept while it was the only "
+                "one" % mode)
+            H.stop_fwd()
+            out = H.cmd("port attach net_null0")
+            ss.check("is attached" in out, "port attach: %r" % out)
+            np = ss.port_of(H, "net_null")
+            H.cmd("port start %d" % np)
+            H.start_fwd()
+            time.sleep(0.3)
+            s0 = H.xstats(0)["rx_q0_sleeps"]
+            grow = ss.windows(lambda: G.port_stats(0)["rx_packets"])
+            s1 = H.xstats(0)["rx_q0_sleeps"]
+            H.stop_fwd()
+    print("attach %s: guest rx per %.1f s window %s; host rx_q0 sleeps "
+          "%d -> %d over them" % (mode, ss.WINDOW_S, grow, s0, s1))
+    ss.check_pvp("host pvp, net_null attached, " + mode, grow, s1 - s0,
+                 "net_null")
 
 
 def pvp_always(mode):
@@ -140,6 +187,8 @@ def intr(mode):
 
 CASES = ss.cases({
     "pvp": pvp_auto,
+    "pvp_null_last": lambda m: pvp_auto(m, null_last=True),
+    "pvp_attach": pvp_attach,
     "pvp_always": pvp_always,
     "twoq": twoq,
     "idle": idle,
