@@ -310,6 +310,8 @@ enter(struct vspin_sleeper *s, bool detached)
 	if (s->detached != detached) {
 		if (vspin_policy_armed_p(s->policy))
 			vspin_policy_reset(s->policy);
+		if (s->slot != NULL) /* its readiness was about that state */
+			set_ready(s->group, s->slot, false);
 		s->detached = detached;
 	}
 	return s->slot;
@@ -609,6 +611,8 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 	vspin_policy_armed(p, work, vspin_rdtsc());
 	if (work) {
 		s->ops->disarm(s->ctx);
+		/* It may have been ready (armed detached): not with work. */
+		set_ready(s->group, sl, false);
 		return false;
 	}
 	armed_bounds(sl, p, p->armed_at); /* just armed: the whole bound */

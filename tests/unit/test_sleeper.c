@@ -59,6 +59,7 @@ struct queue {
 	bool checked;
 	int check_r, check_errno;
 	uint16_t pending; /* hold_ops: the entries its ring holds */
+	bool work_on_arm; /* the arm's recheck finds entries */
 };
 
 static bool
@@ -74,7 +75,7 @@ fake_arm(void *ctx, uint16_t k)
 		q->check_errno = errno;
 		q->checked = true;
 	}
-	return false; /* the recheck found nothing */
+	return q->work_on_arm;
 }
 
 static void
@@ -1273,6 +1274,44 @@ test_no_sleep_on_first_poll(void)
 	queue_close(&q);
 }
 
+/*
+ * A queue whose arm's recheck found entries is not ready, whatever it was
+ * before: here it was ready while detached, and its first poll with a
+ * ring armed and found work. Another queue of the thread that arms next
+ * must not put the thread to sleep (nothing would end that sleep but
+ * its timeout: the recheck already saw the entries).
+ */
+static void
+test_recheck_hit_not_ready(void)
+{
+	struct queue a, b;
+	uint64_t us;
+	bool r;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, LONG_US, true) == 0 &&
+			   queue_open(&b, VSPIN_MODE_NOTIFY, LONG_US, true) ==
+				   0,
+		   "set-up: errno %d", errno);
+	/* Both join; a, detached, is armed and ready; b is busy. */
+	qpoll(&b, 1, true, NULL);
+	vspin_sleeper_poll_detached(&a.s, true);
+	qpoll(&b, 1, true, NULL);
+	vspin_sleeper_poll_detached(&a.s, true);
+	/* A ring comes: a's first poll arms, and the recheck finds entries. */
+	a.work_on_arm = true;
+	r = qpoll(&a, 0, true, &us);
+	VT_CHECK(!r && a.arms == 1 && a.st.arm_rechecks_hit == 1,
+		 "a: slept %d, arms %u, rechecks hit %llu, expected 0 1 1", r,
+		 a.arms, (unsigned long long)a.st.arm_rechecks_hit);
+	r = qpoll(&b, 0, true, &us); /* b arms, empty: a still has work */
+	VT_CHECK(!r && us < QUICK_US,
+		 "b armed: the thread slept %d for %llu us while a had work", r,
+		 (unsigned long long)us);
+	queue_close(&a);
+	queue_close(&b);
+}
+
 /* Case 10. Nothing signalled: the sleep ends by its sleep_max_us. */
 static void
 test_timeout(void)
@@ -1783,6 +1822,7 @@ main(void)
 	VT_RUN(test_hold_drained_batch_once);
 	VT_RUN(test_armed_bound_counts_from_arm);
 	VT_RUN(test_no_sleep_on_first_poll);
+	VT_RUN(test_recheck_hit_not_ready);
 	VT_RUN(test_ovs_nap_before_next_poll);
 	VT_RUN(test_ovs_nap_per_thread);
 	VT_RUN(test_ovs_nap_detached);
