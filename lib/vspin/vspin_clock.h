@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Time for the spin policy: the TSC, read without a syscall.
- * DPDK callers pass rte_get_tsc_hz(); others calibrate once here.
+ * DPDK callers pass vspin_clock_hz(rte_get_tsc_hz()); others calibrate
+ * once here.
  */
 #ifndef VSPIN_CLOCK_H
 #define VSPIN_CLOCK_H
@@ -26,6 +27,22 @@ vspin_rdtsc(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 #endif
+
+/*
+ * The rate of vspin_rdtsc() for a caller that knows the TSC's (DPDK's
+ * rte_get_tsc_hz()): without a TSC it counts nanoseconds, whatever
+ * DPDK's own cycle counter runs at (arm64's generic timer: 25 MHz or so).
+ */
+static inline uint64_t
+vspin_clock_hz(uint64_t tsc_hz)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return tsc_hz;
+#else
+	(void)tsc_hz;
+	return 1000000000u;
+#endif
+}
 
 /* TSC ticks per second, measured against CLOCK_MONOTONIC once (~20 ms). */
 uint64_t vspin_tsc_hz(void);

@@ -18,6 +18,7 @@
 
 #include "vhost_spin.h"
 #include "vspin_barrier.h"
+#include "vspin_clock.h"
 #include "vspin_handshake.h"
 #include "vspin_port_census.h"
 #include "vspin_vlan.h"
@@ -345,7 +346,8 @@ void
 vhost_spin_rxq_init_policy(struct vhost_spin_rxq *q,
 			   const struct vspin_policy_conf *conf)
 {
-	vspin_policy_init(&q->policy, conf, rte_get_tsc_hz(), &q->vstats);
+	vspin_policy_init(&q->policy, conf, vspin_clock_hz(rte_get_tsc_hz()),
+			  &q->vstats);
 	q->spin = conf->mode != VSPIN_MODE_POLL;
 	vspin_sleeper_init(&q->sleeper, &q->policy, &rxq_sleeper_ops, q);
 }
@@ -357,5 +359,6 @@ vhost_spin_rxq_quiesce(struct vhost_spin_rxq *q)
 
 	vspin_sleeper_release(&q->sleeper);
 	/* The next ring starts from a fresh policy. */
-	vspin_policy_init(&q->policy, &conf, rte_get_tsc_hz(), &q->vstats);
+	vspin_policy_init(&q->policy, &conf, vspin_clock_hz(rte_get_tsc_hz()),
+			  &q->vstats);
 }

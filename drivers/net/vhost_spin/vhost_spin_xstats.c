@@ -22,6 +22,7 @@
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
+#include "vspin_clock.h"
 
 /* The library's notification counter, looked up by name once per read. */
 #define LIB_CALLS_NAME "guest_notifications"
@@ -183,7 +184,7 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 {
 	unsigned int nq = nb_queues(dev), total, j, i, k = 0;
 	struct rte_vhost_stat *lib = NULL;
-	uint64_t hz = rte_get_tsc_hz();
+	uint64_t hz = vspin_clock_hz(rte_get_tsc_hz());
 	struct lib_stats ls;
 	int vid = attached_vid(dev);
 	bool rx;

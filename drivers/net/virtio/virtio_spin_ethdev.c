@@ -26,6 +26,7 @@
 #include <rte_memzone.h>
 
 #include "virtio_spin.h"
+#include "vspin_clock.h"
 #include "vspin_port_census.h"
 #include "vspin_vlan.h"
 
@@ -845,7 +846,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	}
 	if (r == 0) {
 		dev->spin = dev->pconf.mode != VSPIN_MODE_POLL;
-		dev->tsc_hz = rte_get_tsc_hz();
+		dev->tsc_hz = vspin_clock_hz(rte_get_tsc_hz());
 		if (dev_init(dev, name) < 0)
 			r = -EIO;
 	}
