@@ -146,17 +146,33 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 			c->mode = VSPIN_MODE_SPIN;
 			c->spin_us = us;
 		}
-		return 0;
+	} else {
+		/* Without a value in the mode, spin_us (or the default). */
+		c->spin_us = spin_us != NULL ? us : VSPIN_DEFAULT_SPIN_US;
+		if (vspin_policy_parse_mode(mode, c, err, errlen) != 0)
+			return -1;
 	}
-	/* Without a value in the mode, spin_us (or the default) applies. */
-	c->spin_us = spin_us != NULL ? us : VSPIN_DEFAULT_SPIN_US;
-	if (vspin_policy_parse_mode(mode, c, err, errlen) != 0)
-		return -1;
 	if (spin_us != NULL && c->mode == VSPIN_MODE_SPIN && c->spin_us != us) {
 		snprintf(err, errlen,
 			 "spin_mode '%s' and spin_us '%s' disagree: give the "
 			 "window once",
 			 mode, spin_us);
+		return -1;
+	}
+	/* A key the mode would ignore: the user meant another mode. */
+	if (spin_us != NULL && c->mode != VSPIN_MODE_SPIN &&
+	    c->mode != VSPIN_MODE_ADAPTIVE) {
+		snprintf(err, errlen,
+			 "spin_us applies to spin_mode spin and adaptive, not "
+			 "'%s'",
+			 mode);
+		return -1;
+	}
+	if (latency_us != NULL && c->mode != VSPIN_MODE_ADAPTIVE) {
+		snprintf(err, errlen,
+			 "latency_us applies to spin_mode adaptive only, not "
+			 "'%s'",
+			 mode != NULL ? mode : vspin_mode_name(c->mode));
 		return -1;
 	}
 	if (c->mode == VSPIN_MODE_ADAPTIVE && spin_us == NULL)

@@ -291,6 +291,11 @@ test_conf_parse_combines_the_three_keys(void)
 		{"adaptive", "50", NULL, 0, VSPIN_MODE_ADAPTIVE, 50,
 		 VSPIN_DEFAULT_SLEEP_MAX_US, NULL},
 		{"spin:10", "20", NULL, -1, 0, 0, 0, "disagree"},
+		/* spin_us where the mode has no spin: refused, not ignored. */
+		{"notify", "20", NULL, -1, 0, 0, 0, "spin_us"},
+		{"budget:5", "50", NULL, -1, 0, 0, 0, "spin_us"},
+		{"poll", "20", NULL, -1, 0, 0, 0, "spin_us"},
+		{"ovs_sleep", "20", NULL, -1, 0, 0, 0, "spin_us"},
 		{"spin", "x", NULL, -1, 0, 0, 0, "spin_us"},
 		{NULL, NULL, "0", -1, 0, 0, 0, "sleep_max_us"},
 		{"sleepy", NULL, NULL, -1, 0, 0, 0, "sleepy"},
@@ -320,6 +325,32 @@ test_conf_parse_combines_the_three_keys(void)
 				 c.sleep_max_us == k->want_sleep_max_us,
 			 "case %u: mode %s spin_us %u sleep_max_us %u", i,
 			 vspin_mode_name(c.mode), c.spin_us, c.sleep_max_us);
+	}
+}
+
+/* latency_us is adaptive's alone: any other mode refuses it. */
+static void
+test_conf_parse_latency_us_adaptive_only(void)
+{
+	static const char *const modes[] = {NULL,	"poll", "notify",
+					    "budget:5", "spin", "ovs_sleep"};
+	struct vspin_policy_conf c;
+	char err[256] = "";
+	unsigned int i;
+
+	VT_CHECK(vspin_policy_conf_parse(&c, "adaptive", NULL, NULL, "150", err,
+					 sizeof(err)) == 0 &&
+			 c.latency_us == 150,
+		 "adaptive,latency_us=150: latency %u (%s)", c.latency_us, err);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		err[0] = '\0';
+		VT_CHECK(vspin_policy_conf_parse(&c, modes[i], NULL, NULL,
+						 "150", err,
+						 sizeof(err)) != 0 &&
+				 strstr(err, "latency_us") != NULL,
+			 "spin_mode %s with latency_us=150: accepted or "
+			 "message '%s'",
+			 modes[i] ? modes[i] : "(none)", err);
 	}
 }
 
@@ -406,6 +437,7 @@ main(void)
 	VT_RUN(test_mode_names);
 	VT_RUN(test_conf_defaults);
 	VT_RUN(test_conf_parse_combines_the_three_keys);
+	VT_RUN(test_conf_parse_latency_us_adaptive_only);
 	VT_RUN(test_parse_u64_strict);
 	VT_RUN(test_sleep_auto_only_known_apps);
 	return vt_summary();

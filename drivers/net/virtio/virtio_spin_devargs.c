@@ -102,6 +102,14 @@ parse_arg(const char *key, const char *val, void *opaque)
 				key, val);
 			return -1;
 		}
+		/* As rte_eth_dev_default_mac_addr_set() would refuse it. */
+		if (!rte_is_valid_assigned_ether_addr(&dev->mac)) {
+			PMD_LOG(ERR,
+				"invalid %s '%s': not a unicast address, or "
+				"zero",
+				key, val);
+			return -1;
+		}
 	} else if (strcmp(key, ARG_SLEEP) == 0) {
 		if (vspin_sleep_rule_parse(val, &dev->sleep_rule, err,
 					   sizeof(err)) != 0) {

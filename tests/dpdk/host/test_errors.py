@@ -96,6 +96,9 @@ def devargs_errors():
                (",sleep_max_us=0", "invalid sleep_max_us '0'"),
                (",spin_us=-5", "invalid spin_us '-5'"),
                (",spin_mode=spin:10,spin_us=20", "disagree"),
+               (",spin_mode=budget:5,spin_us=50", "spin_us applies to"),
+               (",spin_mode=notify,latency_us=100",
+                "latency_us applies to"),
                (",queues=1,queues=2", "given twice"),
                (",sleep=maybe", "invalid sleep 'maybe'"),
                (",latency_us=0", "invalid latency_us '0'")]
