@@ -4,6 +4,9 @@
 
 #include "vspin_sleep_rule.h"
 
+_Thread_local struct vspin_thread_traffic vspin_thread_traffic
+	__attribute__((tls_model("initial-exec")));
+
 static const char *const rule_names[] = {
 	[VSPIN_SLEEP_AUTO] = "auto",
 	[VSPIN_SLEEP_ALWAYS] = "always",

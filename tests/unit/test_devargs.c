@@ -425,6 +425,53 @@ test_sleep_auto_only_known_apps(void)
 		 "sleep=auto blocks beside a foreign port, or never blocks");
 }
 
+/*
+ * sleep=auto and the thread's own packets: forwarding sends at most what
+ * it received; a generator (testpmd's flowgen, tx_first) sends more,
+ * and a block in its rx_burst would stop it.
+ */
+static void
+test_sleep_auto_not_in_a_generator(void)
+{
+	struct vspin_sleep_facts f = {.only_our_ports = true,
+				      .app_only_ethdev = true};
+	struct vspin_thread_traffic mark = vspin_thread_traffic;
+	int pass;
+
+	/* Idle, then forwarding (with a drop): not its own. */
+	VT_CHECK(!vspin_thread_sent_own(&mark), "idle thread sends its own");
+	for (pass = 0; pass < 3; pass++) {
+		vspin_thread_received(32);
+		vspin_thread_sent(pass == 1 ? 31 : 32);
+		VT_CHECK(!vspin_thread_sent_own(&mark),
+			 "forwarding, pass %d: counted as its own packets",
+			 pass);
+	}
+	/* tx_first: one burst of its own, then forwarding again. */
+	vspin_thread_sent(32);
+	VT_CHECK(vspin_thread_sent_own(&mark), "tx_first's burst not seen");
+	vspin_thread_received(32);
+	vspin_thread_sent(32);
+	VT_CHECK(!vspin_thread_sent_own(&mark),
+		 "after tx_first, forwarding still counted as its own");
+	/* flowgen: sends every pass, receives nothing. */
+	for (pass = 0; pass < 3; pass++) {
+		vspin_thread_sent(32);
+		f.thread_sends_own = vspin_thread_sent_own(&mark);
+		VT_CHECK(f.thread_sends_own &&
+				 !vspin_sleep_allowed(VSPIN_SLEEP_AUTO, &f) &&
+				 vspin_sleep_allowed(VSPIN_SLEEP_ALWAYS, &f),
+			 "generator, pass %d: own %d, auto blocks or always "
+			 "does not",
+			 pass, f.thread_sends_own);
+	}
+	f.thread_sends_own = vspin_thread_sent_own(&mark);
+	VT_CHECK(!f.thread_sends_own &&
+			 vspin_sleep_allowed(VSPIN_SLEEP_AUTO, &f),
+		 "a quiet pass after the generator stopped: own %d",
+		 f.thread_sends_own);
+}
+
 int
 main(void)
 {
@@ -440,5 +487,6 @@ main(void)
 	VT_RUN(test_conf_parse_latency_us_adaptive_only);
 	VT_RUN(test_parse_u64_strict);
 	VT_RUN(test_sleep_auto_only_known_apps);
+	VT_RUN(test_sleep_auto_not_in_a_generator);
 	return vt_summary();
 }

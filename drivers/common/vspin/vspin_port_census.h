@@ -33,29 +33,36 @@ int vspin_census_track(const struct eth_dev_ops *ours,
 extern bool vspin_census_all_ours;
 extern bool vspin_census_only_ethdev;
 
-/* The facts of the sleep rule for a port (app_rx_intr from its conf). */
+/*
+ * The facts of the sleep rule for a port (app_rx_intr from its conf) and
+ * a queue of it (mark: the thread's traffic at the queue's last poll).
+ */
 static inline void
-vspin_census_facts(const struct rte_eth_dev *dev, struct vspin_sleep_facts *f)
+vspin_census_facts(const struct rte_eth_dev *dev,
+		   struct vspin_thread_traffic *mark,
+		   struct vspin_sleep_facts *f)
 {
 	f->only_our_ports =
 		__atomic_load_n(&vspin_census_all_ours, __ATOMIC_RELAXED);
 	f->app_rx_intr = dev->data->dev_conf.intr_conf.rxq != 0;
 	f->app_only_ethdev = vspin_census_only_ethdev;
+	f->thread_sends_own = vspin_thread_sent_own(mark);
 }
 
 /*
- * May an rx_burst of this port block now? spin: the port's mode arms at
- * all (not poll). One relaxed load and a few tests: called every burst.
+ * May an rx_burst of this queue block now? spin: the port's mode arms at
+ * all (not poll); mark: the queue's vspin_thread_sent_own() mark. A few
+ * loads and tests: called every burst.
  */
 static inline bool
 vspin_port_may_block(const struct rte_eth_dev *dev, enum vspin_sleep_rule rule,
-		     bool spin)
+		     bool spin, struct vspin_thread_traffic *mark)
 {
 	struct vspin_sleep_facts f;
 
 	if (!spin || rule == VSPIN_SLEEP_NEVER)
 		return false;
-	vspin_census_facts(dev, &f);
+	vspin_census_facts(dev, mark, &f);
 	return vspin_sleep_allowed(rule, &f);
 }
 

@@ -220,6 +220,8 @@ struct vhost_spin_rxq {
 	struct vspin_stats vstats;
 	struct vspin_policy policy;
 	struct vspin_sleeper sleeper;
+	/* The thread's traffic at the last poll (vspin_thread_sent_own()). */
+	struct vspin_thread_traffic traffic_mark;
 
 	/*
 	 * Kick fd. kick_lib holds the library's (it closes it on

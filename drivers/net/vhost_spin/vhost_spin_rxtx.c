@@ -182,7 +182,7 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct vhost_spin_rxq *q = queue;
 	bool may_block = vspin_port_may_block(q->port->dev, q->port->args.sleep,
-					      q->spin);
+					      q->spin, &q->traffic_mark);
 	uint64_t bytes = 0;
 	uint16_t n, i;
 
@@ -223,6 +223,7 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 		bytes -= vspin_vlan_strip_burst(pkts, n);
 	q->cnt.pkts += n;
 	q->cnt.bytes += bytes;
+	vspin_thread_received(n);
 	return n;
 }
 
@@ -308,6 +309,8 @@ vhost_spin_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	uint32_t last_len = 0;
 	uint16_t sent, taken, i, vring;
 
+	/* What it was handed, taken or not: for sleep=auto. */
+	vspin_thread_sent(nb);
 	if (unlikely(!vhost_spin_gate_enter(&q->gate)))
 		return 0;
 	vring = __atomic_load_n(&q->target, __ATOMIC_RELAXED);

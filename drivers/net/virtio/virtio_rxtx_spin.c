@@ -670,8 +670,8 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct virtio_spin_rxq *rxq = q;
 	struct virtio_spin_dev *dev = rxq->dev;
-	bool may_block =
-		vspin_port_may_block(dev->eth_dev, dev->sleep_rule, dev->spin);
+	bool may_block = vspin_port_may_block(dev->eth_dev, dev->sleep_rule,
+					      dev->spin, &rxq->traffic_mark);
 	uint16_t used = rxq->vq.last_used, n;
 
 	vspin_sleeper_before_poll(&rxq->sleeper, may_block);
@@ -694,6 +694,7 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	used = (uint16_t)(rxq->vq.last_used - used);
 	vspin_sleeper_poll(&rxq->sleeper, used, may_block,
 			   VSPIN_SLEEPER_NOW_LAZY);
+	vspin_thread_received(n);
 	return n;
 }
 
@@ -834,6 +835,8 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	const bool behind = txq->host_behind;
 	uint16_t n, room, dropped = 0, first;
 
+	/* What it was handed, taken or not: for sleep=auto. */
+	vspin_thread_sent(nb);
 	/*
 	 * Reclaim only when short of room, like the stock PMD's
 	 * tx_free_thresh: reclaiming on every call lets a backend that is

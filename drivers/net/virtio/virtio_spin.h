@@ -121,6 +121,8 @@ struct virtio_spin_rxq {
 	struct vspin_stats vst;
 	struct vspin_policy policy;
 	struct vspin_sleeper sleeper;
+	/* The thread's traffic at the last poll (vspin_thread_sent_own()). */
+	struct vspin_thread_traffic traffic_mark;
 	const struct rte_memzone *mz;  /* ring, in memory the backend maps */
 	void *priv;		       /* vspin_vq_drv private state */
 	struct virtio_spin_qbase base; /* control plane only */

@@ -18,6 +18,13 @@ pvp_null_last_MODE
     announces a new port before it lists it). Same expectations.
 pvp_always_MODE
     The same with sleep=always: the contrast, rx_q0_sleeps > 0.
+flowgen_MODE
+    Topology: guest testpmd with only net_virtio_spin (spin_mode=MODE,
+    sleep=auto), forwarding engine flowgen (it polls the port, drops
+    what came, and sends a burst it made, every loop); stock net_vhost in
+    rxonly sends nothing. The thread sends packets of its own between
+    two rx bursts: the idle rx queue must not block there.
+    Expect: the host's rx grows in each window, rx_q0_sleeps does not.
 twoq_MODE
     Topology: stock net_vhost queues=2 with testpmd --rxq=2 --txq=1
     txonly (transmits on queue 0 only); net_virtio_spin queues=2, testpmd
@@ -98,6 +105,24 @@ def pvp_always(mode):
              "window %s" % grow)
 
 
+def flowgen(mode):
+    with h.private_dir() as d, vhost_pmd(d, "rxonly") as H:
+        with guest_pmd(d, "flowgen", devargs="spin_mode=" + mode) as G:
+            H.wait_link_up(0)
+            G.wait_link_up(0)
+            H.start_fwd()
+            G.start_fwd()
+            time.sleep(0.3)
+            s0 = G.xstats(0)["rx_q0_sleeps"]
+            grow = ss.windows(lambda: H.port_stats(0)["rx_packets"])
+            s1 = G.xstats(0)["rx_q0_sleeps"]
+            G.stop_fwd()
+    print("flowgen %s: host rx per %.1f s window %s; guest rx_q0 sleeps "
+          "%d -> %d" % (mode, ss.WINDOW_S, grow, s0, s1))
+    ss.check_pvp("guest flowgen " + mode, grow, s1 - s0,
+                 "testpmd's flowgen engine, which sends its own packets")
+
+
 def twoq(mode):
     with h.private_dir() as d:
         # Two queue pairs, one transmitting.
@@ -133,6 +158,7 @@ CASES = ss.cases({
     "pvp": pvp_auto,
     "pvp_null_last": lambda m: pvp_auto(m, null_last=True),
     "pvp_always": pvp_always,
+    "flowgen": flowgen,
     "twoq": twoq,
     "idle": idle,
     "intr": intr,

@@ -25,6 +25,14 @@ pvp_attach_MODE
     "port attach net_null0" at run time, port start, forwarding again.
     Expect the pvp_MODE checks over the windows after the attach: the
     guest's rx grows in each, and rx_q0_sleeps does not grow.
+flowgen_MODE
+    Topology: host testpmd with only net_vhost_spin0 (spin_mode=MODE,
+    sleep=auto), forwarding engine flowgen: every loop it polls the port,
+    drops what came, and sends a burst it made; a stock guest in rxonly
+    sends nothing. Every port is ours and testpmd is a known
+    application, but the thread sends packets of its own between two rx
+    bursts, so the idle rx queue must not block there.
+    Expect: the guest's rx grows in each window, rx_q0_sleeps does not.
 pvp_always_MODE
     The same with sleep=always (the user's promise, broken here): the
     contrast that shows the check above can fail. Expect rx_q0_sleeps > 0
@@ -137,6 +145,28 @@ def pvp_attach(mode):
                  "net_null")
 
 
+def flowgen(mode):
+    with h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, mode,
+                     args=["--forward-mode=flowgen"]) as H, \
+                hl.guest("stock", sock,
+                         args=["--forward-mode=rxonly"]) as G:
+            H.wait_link_up(0)
+            G.wait_link_up(0)
+            G.start_fwd()
+            H.start_fwd()
+            time.sleep(0.3)
+            s0 = H.xstats(0)["rx_q0_sleeps"]
+            grow = ss.windows(lambda: G.port_stats(0)["rx_packets"])
+            s1 = H.xstats(0)["rx_q0_sleeps"]
+            H.stop_fwd()
+    print("flowgen %s: guest rx per %.1f s window %s; host rx_q0 sleeps "
+          "%d -> %d" % (mode, ss.WINDOW_S, grow, s0, s1))
+    ss.check_pvp("host flowgen " + mode, grow, s1 - s0,
+                 "testpmd's flowgen engine, which sends its own packets")
+
+
 def pvp_always(mode):
     grow, sleeps = pvp(mode, "always")
     ss.check(sleeps > 0,
@@ -189,6 +219,7 @@ CASES = ss.cases({
     "pvp": pvp_auto,
     "pvp_null_last": lambda m: pvp_auto(m, null_last=True),
     "pvp_attach": pvp_attach,
+    "flowgen": flowgen,
     "pvp_always": pvp_always,
     "twoq": twoq,
     "idle": idle,
