@@ -295,6 +295,12 @@ struct vhost_spin_port {
 	bool in_message;
 	int conn_vid; /* the one connection the port serves, or -1 */
 	int vid;
+	/*
+	 * Statistics readers inside a library call with vid (xstats): the
+	 * end of the connection waits for them before the library frees the
+	 * device (vhost_spin_xstats.c).
+	 */
+	uint32_t lib_readers;
 	uint64_t features;
 	/* Which vrings the frontend enabled, by virtqueue index. */
 	bool vring_ready[2 * VHOST_SPIN_MAX_QUEUES];

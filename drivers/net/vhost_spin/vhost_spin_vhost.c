@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -479,6 +480,14 @@ destroy_connection(int vid)
 	if (!p->attached)
 		forget_vrings(p);
 	pthread_mutex_unlock(&p->lock);
+	/*
+	 * The library frees the device when we return. Statistics readers
+	 * took the vid while attached (destroy_device has cleared that, so
+	 * no new one comes): let those inside a library call leave. No vring
+	 * lock is held here, so they cannot wait for us.
+	 */
+	while (__atomic_load_n(&p->lib_readers, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
 }
 
 static int

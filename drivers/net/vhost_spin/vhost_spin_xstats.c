@@ -34,12 +34,15 @@ struct lib_stats {
 };
 
 /*
- * The frontend's vid, or -1. A secondary process (dpdk-proc-info) has no
- * vhost device of its own to ask, nor may it take the primary's lock: it
- * reads our counters only.
+ * The frontend's vid for the library's statistics calls, or -1; give it
+ * back with lib_vid_put(). The library frees the device when the
+ * connection ends, right after destroy_connection(), which waits for us
+ * (vhost_spin_wait_lib_readers()). A secondary process (dpdk-proc-info)
+ * has no vhost device of its own to ask, nor may it take the primary's
+ * lock: it reads our counters only.
  */
 static int
-attached_vid(struct rte_eth_dev *dev)
+lib_vid_take(struct rte_eth_dev *dev)
 {
 	struct vhost_spin_port *p = dev->data->dev_private;
 	int vid;
@@ -48,8 +51,19 @@ attached_vid(struct rte_eth_dev *dev)
 		return -1;
 	pthread_mutex_lock(&p->lock);
 	vid = p->attached ? p->vid : -1;
+	if (vid >= 0)
+		__atomic_fetch_add(&p->lib_readers, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&p->lock);
 	return vid;
+}
+
+static void
+lib_vid_put(struct rte_eth_dev *dev, int vid)
+{
+	struct vhost_spin_port *p = dev->data->dev_private;
+
+	if (vid >= 0)
+		__atomic_fetch_sub(&p->lib_readers, 1, __ATOMIC_RELEASE);
 }
 
 /* How many statistics the library has per vring, and which is "calls". */
@@ -129,8 +143,10 @@ vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 	struct lib_stats ls;
 	bool rx;
 	uint16_t qid, vring;
+	int vid = lib_vid_take(dev);
 
-	lib_stats_probe(attached_vid(dev), &ls);
+	lib_stats_probe(vid, &ls);
+	lib_vid_put(dev, vid);
 	total = nq * (VSPIN_STATS_NB + 1) + dev->data->nb_rx_queues +
 		(ls.n > 0 ? nq * ls.n : 0);
 	if (names == NULL || size < total) {
@@ -186,7 +202,7 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 	struct rte_vhost_stat *lib = NULL;
 	uint64_t hz = vspin_clock_hz(rte_get_tsc_hz());
 	struct lib_stats ls;
-	int vid = attached_vid(dev);
+	int vid = lib_vid_take(dev);
 	bool rx;
 	uint16_t qid, vring;
 
@@ -257,6 +273,7 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		}
 	}
 out:
+	lib_vid_put(dev, vid);
 	free(lib);
 	free(ls.names);
 	return total;
@@ -280,7 +297,7 @@ reset_base(const struct vhost_spin_qcounts *cnt, const uint64_t *bursts,
 int
 vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 {
-	int vid = attached_vid(dev);
+	int vid = lib_vid_take(dev);
 	uint16_t i;
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
@@ -301,5 +318,6 @@ vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 		if (vid >= 0)
 			rte_vhost_vring_stats_reset(vid, q->vring);
 	}
+	lib_vid_put(dev, vid);
 	return 0;
 }

@@ -22,11 +22,23 @@ Case hotplug: the port is detached and attached again (testpmd), then a
 new guest gets a burst through.
 Case second_frontend: a second frontend on the same socket is refused;
 the first keeps the port and its traffic.
+Case xstats_while_guests_leave: a client of the host's telemetry socket
+  reads /ethdev/xstats of the port (4 queue pairs: the library's
+  statistics of 8 vrings each time) without pause while five stock
+  guests in turn connect, receive traffic and quit. The end of each
+  connection waits for a reader inside a library call before the library
+  frees the device. Expect: every round's guest gets traffic and the link
+  goes down after it; the reader got replies all along (a reply in every
+  round), and the host still answers.
 Case port_restart: the host application stops and restarts the port twice
 under a connected stock guest; after each restart a burst sent to
 the idle (sleeping) host arrives.
 """
 
+import json
+import os
+import socket
+import threading
 import time
 
 import hostlib as hl
@@ -155,6 +167,68 @@ def quit_under_load():
                       "after the guest quit" % (r, hmode, gmode, got))
 
 
+class XstatsReader(threading.Thread):
+    """Reads /ethdev/xstats,PORT over the telemetry socket of a testpmd
+    without pause; .replies counts the answers that hold xstats."""
+
+    def __init__(self, prefix, port):
+        super().__init__(daemon=True)
+        self.path = os.path.join(hl.h.runtime_dir(prefix),
+                                 "dpdk_telemetry.v2")
+        self.cmd = ("/ethdev/xstats,%d" % port).encode()
+        self.replies = 0
+        self.error = None
+        self.stop = threading.Event()
+
+    def run(self):
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+                s.settimeout(20)
+                s.connect(self.path)
+                s.recv(1 << 16)  # the greeting
+                while not self.stop.is_set():
+                    s.send(self.cmd)
+                    reply = json.loads(s.recv(1 << 20))
+                    if reply.get("/ethdev/xstats"):
+                        self.replies += 1
+        except (OSError, ValueError) as e:
+            self.error = e
+
+
+def xstats_while_guests_leave():
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50", extra=",queues=4",
+                     args=["--rxq=4", "--txq=4"]) as H:
+            reader = XstatsReader(H.prefix, 0)
+            reader.start()
+            try:
+                for r in range(1, 6):
+                    hl.fwd(H, "txonly")
+                    before = reader.replies
+                    with hl.guest("stock", sock) as G:
+                        H.wait_link_up(0, timeout=15)
+                        G.wait_link_up(0, timeout=15)
+                        hl.fwd(G, "rxonly")
+                        time.sleep(0.2)
+                        got = G.port_stats(0)["rx_packets"]
+                    H.wait_link_down(0, timeout=10)
+                    H.stop_fwd()
+                    check(got > 0, "round %d: the guest received nothing"
+                          % r)
+                    check(reader.is_alive() and reader.replies > before,
+                          "round %d: the xstats reader got no reply (%s)"
+                          % (r, reader.error))
+                    print("round %d: guest received %d, xstats replies "
+                          "%d" % (r, got, reader.replies))
+            finally:
+                reader.stop.set()
+                reader.join(30)
+            check(not reader.is_alive() and reader.error is None,
+                  "the xstats reader hung or failed: %s" % reader.error)
+            check(H.port_stats(0) is not None, "the host stopped answering")
+
+
 def hotplug():
     """The application detaches the port and attaches it again (testpmd
     port detach / port attach): the socket is freed and made again, a new
@@ -216,6 +290,7 @@ def second_frontend():
 
 
 CASES = {
+    "xstats_while_guests_leave": xstats_while_guests_leave,
     "second_frontend": second_frontend,
     "hotplug": hotplug,
     "quit_under_load": quit_under_load,
