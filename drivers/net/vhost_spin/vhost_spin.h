@@ -301,6 +301,12 @@ struct vhost_spin_port {
 	 * device (vhost_spin_xstats.c).
 	 */
 	uint32_t lib_readers;
+	/*
+	 * The library's vring statistics start from zero at the next
+	 * new_device (a new connection, or RESET_OWNER): our publish counts
+	 * restart with them.
+	 */
+	bool lib_counts_zeroed;
 	uint64_t features;
 	/* Which vrings the frontend enabled, by virtqueue index. */
 	bool vring_ready[2 * VHOST_SPIN_MAX_QUEUES];

@@ -296,6 +296,7 @@ vhost_spin_drain_gates(struct vhost_spin_port *p)
  * a migration starts). Request numbers: the vhost-user spec's (the
  * message starts with its 32-bit request).
  */
+#define VU_REQ_RESET_OWNER 4
 #define VU_REQ_SET_MEM_TABLE 5
 #define VU_REQ_SET_VRING_ADDR 9
 
@@ -369,6 +370,9 @@ message_hook(int vid, void *msg, bool open)
 	p = lock_port_of_conn(vid);
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	/* The library zeroes the vrings' statistics with the device. */
+	if (req == VU_REQ_RESET_OWNER)
+		p->lib_counts_zeroed = true;
 	/*
 	 * A connection's messages come one at a time: the next one's hook
 	 * also ends a refused one's (the library skips the hook after it).
@@ -406,14 +410,21 @@ static const struct rte_vhost_user_extern_ops message_hooks = {
 };
 
 /*
- * A new frontend's vrings count the library's notifications from zero:
- * so do the publishes they are set against (calls_suppressed, in
- * vhost_spin_xstats.c). The gates are closed: nothing publishes now.
+ * A new connection's vrings (or a reset device's) count the library's
+ * notifications from zero: so do the publishes they are set against
+ * (calls_suppressed, in vhost_spin_xstats.c). A frontend that stopped
+ * and started its rings on the same connection keeps both counting. The
+ * gates are closed: nothing publishes now.
  */
 static void
-restart_publish_counts(struct rte_eth_dev_data *d)
+restart_publish_counts(struct vhost_spin_port *p)
 {
+	struct rte_eth_dev_data *d = p->dev->data;
 	uint16_t i;
+
+	if (!p->lib_counts_zeroed)
+		return;
+	p->lib_counts_zeroed = false;
 
 	for (i = 0; d->rx_queues != NULL && i < d->nb_rx_queues; i++) {
 		struct vhost_spin_rxq *q = d->rx_queues[i];
@@ -477,6 +488,7 @@ destroy_connection(int vid)
 	if (p == NULL)
 		return;
 	p->conn_vid = -1;
+	p->lib_counts_zeroed = true; /* the next connection's are new */
 	if (!p->attached)
 		forget_vrings(p);
 	pthread_mutex_unlock(&p->lock);
@@ -511,7 +523,7 @@ new_device(int vid)
 	rte_vhost_get_mtu(vid, &p->dev->data->mtu);
 	if (rte_vhost_extern_callback_register(vid, &message_hooks, NULL) != 0)
 		VHOST_SPIN_LOG(WARNING, "vid %d: no message hooks", vid);
-	restart_publish_counts(p->dev->data);
+	restart_publish_counts(p);
 	p->attached = true;
 	p->dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
 	vhost_spin_update_gates(p);
@@ -680,6 +692,7 @@ vhost_spin_vhost_start(struct vhost_spin_port *p)
 	}
 
 	p->conn_vid = -1; /* a new socket: no connection yet */
+	p->lib_counts_zeroed = true;
 	pthread_mutex_lock(&ports_lock);
 	TAILQ_INSERT_TAIL(&ports, p, next);
 	pthread_mutex_unlock(&ports_lock);

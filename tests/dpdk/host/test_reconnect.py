@@ -30,6 +30,14 @@ Case xstats_while_guests_leave: a client of the host's telemetry socket
   frees the device. Expect: every round's guest gets traffic and the link
   goes down after it; the reader got replies all along (a reply in every
   round), and the host still answers.
+Case guest_restart_counts: the host sends (txonly) to net_virtio_spin in
+  spin_mode=notify (rxonly), which arms its receive ring whenever it runs
+  dry: the host's tx_q0_calls and tx_q0_calls_suppressed grow. The guest
+  application stops and starts its port (GET_VRING_BASE, then the rings
+  again, on the same connection, where the library keeps counting its
+  notifications) and receives again. Expect tx_q0_calls_suppressed to
+  keep growing after the restart, as before it (it read 0 for good when
+  our publish count restarted while the library's did not).
 Case port_restart: the host application stops and restarts the port twice
 under a connected stock guest; after each restart a burst sent to
 the idle (sleeping) host arrives.
@@ -113,6 +121,48 @@ def reconnect(host_client, guest_kind):
             print("host rx_q0: sleeps %d, wakeups %d, timeouts %d" % (
                 xs["rx_q0_sleeps"], xs["rx_q0_wakeups"],
                 xs["rx_q0_sleep_timeouts"]))
+
+
+def guest_restart_counts():
+    names = ("tx_q0_calls", "tx_q0_calls_suppressed")
+
+    def counts(H):
+        xs = H.xstats(0)
+        return [xs[n] for n in names]
+
+    def traffic(H, G, what):
+        c0 = counts(H)
+        hl.fwd(G, "rxonly")
+        hl.fwd(H, "txonly")
+        hl.h.wait_until("guest rx", lambda: G.port_stats(0)["rx_packets"]
+                        > 2000000, timeout=30)
+        H.stop_fwd()
+        G.stop_fwd()
+        c1 = counts(H)
+        print("%s: host %s %s -> %s" % (what, "/".join(names), c0, c1))
+        check(all(b > a for a, b in zip(c0, c1)), "%s: host %s went "
+              "from %s to %s: the case needs both to grow" % (
+                  what, "/".join(names), c0, c1))
+        return c1
+
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50") as H, \
+                hl.guest("ours", sock, "notify") as G:
+            H.wait_link_up(0, timeout=15)
+            G.wait_link_up(0, timeout=15)
+            before = traffic(H, G, "before the guest's restart")
+            G.cmd("clear port stats 0")
+            G.cmd("port stop 0")
+            G.cmd("port start 0")
+            H.wait_link_up(0, timeout=15)
+            G.wait_link_up(0, timeout=15)
+            after = counts(H)
+            check(all(b >= a for a, b in zip(before, after)),
+                  "the guest restarted its port on the same connection: "
+                  "host %s went back from %s to %s" % (
+                      "/".join(names), before, after))
+            traffic(H, G, "after the guest's restart")
 
 
 def port_restart():
@@ -291,6 +341,7 @@ def second_frontend():
 
 CASES = {
     "xstats_while_guests_leave": xstats_while_guests_leave,
+    "guest_restart_counts": guest_restart_counts,
     "second_frontend": second_frontend,
     "hotplug": hotplug,
     "quit_under_load": quit_under_load,
