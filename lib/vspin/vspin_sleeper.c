@@ -21,6 +21,15 @@
  */
 #define FD_NONE (-2)
 
+/*
+ * A member the thread has not polled for this many passes of its loop is
+ * gone: the application stopped polling the queue without stopping it
+ * (testpmd's "set nbport 1" leaves port 1 started). It neither holds
+ * the thread awake nor is slept on, until the thread polls it again. The
+ * applications sleep=auto trusts poll every queue every pass.
+ */
+#define GONE_PASSES 1024
+
 /* One member of a group; written by the owner except `dead`. */
 struct vspin_slot {
 	bool used;
@@ -36,6 +45,7 @@ struct vspin_slot {
 	enum vspin_wake why;
 	uint64_t slept_at, woke_at;
 	uint64_t cpu_at; /* the thread's CPU time (ns) then, or 0 */
+	uint32_t pass;	 /* the group's pass at its last poll */
 };
 
 struct vspin_sleep_group {
@@ -51,6 +61,8 @@ struct vspin_sleep_group {
 	struct vspin_deadline bound; /* short bounds (vspin_deadline.h) */
 	uint64_t woke_at;	     /* TSC: the end of the last sleep */
 	unsigned int nused, nready;
+	/* Turns of the thread's loop: one ends when a member is polled again. */
+	uint32_t pass;
 	/* ovs_sleep: the thread's nap, and the slots polled in this pass. */
 	uint32_t nap_us;
 	uint64_t nap_polled;
@@ -223,6 +235,7 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 		.fd = s->fd,
 		.max_us = s->policy->conf.sleep_max_us,
 		.min_us = s->policy->conf.sleep_max_us,
+		.pass = g->pass - 1, /* not polled in this pass yet */
 	};
 	g->nused++;
 	s->polls_here = 0;
@@ -277,6 +290,34 @@ apply_wake(struct vspin_sleeper *s, bool no_ring)
 	s->ops->disarm(s->ctx);
 }
 
+static bool
+slot_gone(const struct vspin_sleep_group *g, const struct vspin_slot *sl)
+{
+	return g->pass - sl->pass > GONE_PASSES;
+}
+
+/*
+ * Owner: may the group sleep as far as its members go? Every member that
+ * is not gone is ready (released ones reclaimed first).
+ */
+static bool
+members_ready(const struct vspin_sleep_group *g)
+{
+	unsigned int i;
+
+	if (g->nused == 0)
+		return false;
+	if (g->nready == g->nused)
+		return true;
+	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
+		const struct vspin_slot *sl = &g->slots[i];
+
+		if (sl->used && !sl->ready && !slot_gone(g, sl))
+			return false;
+	}
+	return true;
+}
+
 /* Common start of both polls: membership, fd, pending wake-up. */
 static inline struct vspin_slot *
 enter(struct vspin_sleeper *s, bool detached)
@@ -304,8 +345,18 @@ enter(struct vspin_sleeper *s, bool detached)
 	 * second poll on, every queue of that loop has joined: a queue never
 	 * puts the thread to sleep on its first poll here.
 	 */
-	if (s->slot != NULL && s->polls_here < 2)
-		s->polls_here++;
+	if (s->slot != NULL) {
+		struct vspin_sleep_group *sg = s->group;
+
+		/* Back after it was gone: as if it had just joined. */
+		if (slot_gone(sg, s->slot))
+			s->polls_here = 0;
+		if (s->slot->pass == sg->pass)
+			sg->pass++; /* polled twice: a new pass */
+		s->slot->pass = sg->pass;
+		if (s->polls_here < 2)
+			s->polls_here++;
+	}
 	/* From now on the policy's state is about a ring, or about none. */
 	if (s->detached != detached) {
 		if (vspin_policy_armed_p(s->policy))
@@ -334,7 +385,7 @@ group_sleep(struct vspin_sleep_group *g)
 
 	if (__atomic_load_n(&g->dead_pending, __ATOMIC_SEQ_CST)) {
 		reclaim(g);
-		if (g->nready != g->nused || g->nused == 0)
+		if (!members_ready(g))
 			return false;
 	}
 	/* Odd: "may be blocked". Pairs with the seq load in release(). */
@@ -343,7 +394,7 @@ group_sleep(struct vspin_sleep_group *g)
 	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
 		struct vspin_slot *sl = &g->slots[i];
 
-		if (!sl->used)
+		if (!sl->used || slot_gone(g, sl))
 			continue;
 		if (__atomic_load_n(&sl->dead, __ATOMIC_SEQ_CST)) {
 			/* Released after our check: sleep without it. */
@@ -396,7 +447,7 @@ group_sleep(struct vspin_sleep_group *g)
 	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
 		struct vspin_slot *sl = &g->slots[i];
 
-		if (!sl->used)
+		if (!sl->used || slot_gone(g, sl))
 			continue;
 		sl->why = timed_out ? VSPIN_WAKE_TIMEOUT : VSPIN_WAKE_OTHER;
 		sl->slept_at = slept_at;
@@ -419,7 +470,7 @@ try_sleep(struct vspin_sleeper *s)
 
 	if (__atomic_load_n(&g->dead_pending, __ATOMIC_RELAXED))
 		reclaim(g); /* released members must not veto */
-	if (s->polls_here < 2 || g->nready != g->nused ||
+	if (s->polls_here < 2 || !members_ready(g) ||
 	    __atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0)
 		return false;
 	if (!group_sleep(g))

@@ -11,7 +11,9 @@
  * Every queue of ours joins the group of the thread that polls it on every
  * call, in every mode, so a queue that is busy, spinning or in poll mode
  * vetoes the sleep; a queue that cannot join (group full) vetoes the whole
- * group. Whether blocking is allowed at all (queues of other drivers on
+ * group. A member the thread has not polled for 1024 passes of its loop
+ * (the application stopped polling it) neither vetoes nor is slept on
+ * until it is polled again. Whether blocking is allowed at all (queues of other drivers on
  * the same thread, applications that sleep by themselves) is the caller's
  * may_block, decided by vspin_sleep_rule.h.
  *

@@ -1312,6 +1312,47 @@ test_recheck_hit_not_ready(void)
 	queue_close(&b);
 }
 
+/*
+ * A queue the thread stopped polling (testpmd's "set nbport 1": the port
+ * stays started) stops holding it awake after 1024 passes of its loop
+ * (GONE_PASSES), and holds it again once it is polled again.
+ */
+static void
+test_gone_member(void)
+{
+	struct queue a, b;
+	uint64_t us;
+	unsigned int i, first_sleep = 0;
+	bool r;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, 20000, true) == 0 &&
+			   queue_open(&b, VSPIN_MODE_NOTIFY, LONG_US, true) ==
+				   0,
+		   "set-up: errno %d", errno);
+	for (i = 0; i < 3; i++) { /* both join; b busy at its last poll */
+		qpoll(&a, 0, true, NULL);
+		qpoll(&b, 1, true, NULL);
+	}
+	/* Only a is polled now, idle: b, not ready, holds it awake... */
+	for (i = 1; i <= 2000 && first_sleep == 0; i++)
+		if (qpoll(&a, 0, true, NULL))
+			first_sleep = i;
+	/* ... until b has missed 1024 passes (each poll of a is one). */
+	VT_CHECK(first_sleep > 1000 && first_sleep <= 1030,
+		 "a alone slept first at its poll %u, expected just after "
+		 "1024 passes without b",
+		 first_sleep);
+	/* b is polled again, busy: it holds the thread again. */
+	r = qpoll(&b, 1, true, &us);
+	VT_CHECK(!r && us < QUICK_US, "b back: slept %d", r);
+	r = qpoll(&a, 0, true, &us);
+	VT_CHECK(!r && us < QUICK_US, "b back and busy: a slept %d for %llu us",
+		 r, (unsigned long long)us);
+	queue_close(&a);
+	queue_close(&b);
+}
+
 /* Case 10. Nothing signalled: the sleep ends by its sleep_max_us. */
 static void
 test_timeout(void)
@@ -1823,6 +1864,7 @@ main(void)
 	VT_RUN(test_armed_bound_counts_from_arm);
 	VT_RUN(test_no_sleep_on_first_poll);
 	VT_RUN(test_recheck_hit_not_ready);
+	VT_RUN(test_gone_member);
 	VT_RUN(test_ovs_nap_before_next_poll);
 	VT_RUN(test_ovs_nap_per_thread);
 	VT_RUN(test_ovs_nap_detached);

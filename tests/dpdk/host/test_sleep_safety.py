@@ -57,6 +57,14 @@ idle_MODE
     port is ours), rxonly, a connected stock guest that sends nothing.
     Expect: over 2 s the forwarding lcore uses at most 2% of a core
     (harness.lcore_cpu) and rx_q0_sleeps grows.
+unpolled_MODE
+    Topology: host testpmd with net_vhost_spin0 and net_vhost_spin1
+    (spin_mode=MODE, no frontend on either), io forwarding on one lcore:
+    both detached queues sleep. Then "stop", "set nbport 1", "start":
+    port 1 stays started but the lcore no longer polls it.
+    Expect: over 1 s after that, port 0's rx_q0_sleeps grows and the
+    lcore uses at most 2% of a core (a queue the thread stopped polling
+    stops holding it awake once it has missed 1024 passes of the loop).
 intr_MODE
     Topology: intr_sink (tests/dpdk/host/intr_sink.c: configures
     intr_conf.rxq, polls, and when empty enables the rx interrupt and
@@ -198,6 +206,33 @@ def idle(mode):
     ss.check_idle("host idle " + mode, s0, s1, cpu)
 
 
+def unpolled(mode):
+    with h.private_dir() as d:
+        vdevs = [hl.host_vdev("ours", "%s/vhost%d.sock" % (d, i), mode)
+                 .replace("net_vhost_spin0", "net_vhost_spin%d" % i)
+                 for i in range(2)]
+        H = h.Testpmd("host", vdevs=vdevs, plugins=[h.plugin("vhost_spin")],
+                      fwd_lcore=1, args=["--forward-mode=io"])
+        with H:
+            H.start_fwd()
+            time.sleep(0.3)
+            H.stop_fwd()
+            H.cmd("set nbport 1")
+            H.start_fwd()
+            time.sleep(0.3)
+            s0 = H.xstats(0)["rx_q0_sleeps"]
+            cpu = h.worker_cpu(H.pid, 1.0)
+            s1 = H.xstats(0)["rx_q0_sleeps"]
+            H.stop_fwd()
+    print("unpolled %s: port 0 rx_q0_sleeps %d -> %d, forwarding lcore "
+          "%.2f%% of a core" % (mode, s0, s1, 100 * cpu))
+    ss.check(s1 > s0, "%s: port 0 never slept once port 1, started, was "
+             "no longer polled (rx_q0_sleeps %d -> %d)" % (mode, s0, s1))
+    ss.check(cpu <= 0.02, "%s: the lcore used %.2f%% of a core with "
+             "port 0 idle and port 1 no longer polled (bound 2%%)"
+             % (mode, 100 * cpu))
+
+
 def intr(mode):
     with h.private_dir() as d:
         sock = d + "/vhost.sock"
@@ -220,6 +255,7 @@ CASES = ss.cases({
     "pvp_null_last": lambda m: pvp_auto(m, null_last=True),
     "pvp_attach": pvp_attach,
     "flowgen": flowgen,
+    "unpolled": unpolled,
     "pvp_always": pvp_always,
     "twoq": twoq,
     "idle": idle,
