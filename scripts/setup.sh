@@ -21,8 +21,8 @@ usage() {
 	cat <<'EOF'
 usage: scripts/setup.sh [-h|--help]
 Installs the Debian packages virtio-spin needs and caches DPDK's
-driver-SDK headers in ${VSPIN_CACHE:-/var/cache/virtio-spin}. Idempotent;
-run as root (or with sudo). Takes no options.
+driver-SDK headers in /var/cache/virtio-spin (where the build looks for
+them). Idempotent; run as root (or with sudo). Takes no options.
 EOF
 }
 case "${1:-}" in
@@ -38,7 +38,8 @@ PKGS=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
       openvswitch-switch-dpdk iproute2 procps)
 SDK_HEADERS=(lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h
              drivers/bus/vdev/bus_vdev_driver.h lib/eal/include/dev_driver.h)
-CACHE=${VSPIN_CACHE:-/var/cache/virtio-spin}
+# The build (meson.build, tests/dpdk/host/meson.build) looks here.
+CACHE=/var/cache/virtio-spin
 HUGEPAGES=${VSPIN_HUGEPAGES:-600}
 HUGE_MNT=/dev/hugepages
 
@@ -55,7 +56,7 @@ apt_updated=0
 apt_update() {
 	[ $apt_updated -eq 1 ] && return 0
 	log "apt-get update"
-	as_root apt-get update -q >/dev/null
+	as_root apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
 	apt_updated=1
 }
 
@@ -69,7 +70,8 @@ install_packages() {
 	apt_update
 	log "installing: ${missing[*]}"
 	as_root env DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+		apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+		--no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # deb-src entries mirroring the machine's own deb entries (no host name is
