@@ -4,6 +4,9 @@ when may rx_burst of our PMDs block (lib/vspin/vspin_sleep_rule.h).
 
 MODES                       case suffix -> spin_mode, the sleeping modes
 windows(read)               growth of read() over WINDOWS windows
+sleeps_in_windows(t, port, read)
+                            0.3 s into forwarding: read()'s growth per
+                            window and t's rx_q0_sleeps growth over them
 port_of(t, driver)          port id of a driver in a testpmd
 twoq_run(tx, rx), check_twoq(where, grow, x0, x1)
                             two queue pairs, one busy: run, check
@@ -43,6 +46,15 @@ def windows(read, n=WINDOWS, seconds=WINDOW_S):
         res.append(cur - last)
         last = cur
     return res
+
+
+def sleeps_in_windows(t, port, read):
+    """Forwarding has started: after 0.3 s, read()'s growth in each
+    window and how many times t's port slept (rx_q0_sleeps) over them."""
+    time.sleep(0.3)
+    s0 = t.xstats(port)["rx_q0_sleeps"]
+    grow = windows(read)
+    return grow, t.xstats(port)["rx_q0_sleeps"] - s0
 
 
 def port_of(t, driver, nports=2):
