@@ -121,9 +121,9 @@ vspin_sleep_allowed(enum vspin_sleep_rule r, const struct vspin_sleep_facts *f)
  * send what they received, from the process name (e.g.
  * program_invocation_short_name): testpmd (its forwarding engines, but
  * noisy_vnf, which holds packets back on a timer, and csum with GRO's
- * flush above 1: sleep=never there) and
- * this project's vspin-traffic. Their threads that generate packets
- * (testpmd's flowgen, tx_first) are told apart by vspin_thread_sent_own().
+ * flush above 1: sleep=never there) and this project's vspin-traffic.
+ * Their threads that generate packets (testpmd's flowgen, tx_first) are
+ * told apart by vspin_thread_sent_own().
  */
 bool vspin_app_only_ethdev(const char *prog);
 
