@@ -25,8 +25,12 @@
  * A member the thread has not polled for this many passes of its loop is
  * gone: the application stopped polling the queue without stopping it
  * (testpmd's "set nbport 1" leaves port 1 started). It neither holds
- * the thread awake nor is slept on, until the thread polls it again. The
- * applications sleep=auto trusts poll every queue every pass.
+ * the thread awake nor is slept on, until the thread polls it again. A
+ * pass ends when a member is polled again after another one was, or
+ * after its own last poll found nothing: a loop that drains one queue
+ * burst by burst (testpmd's flush at start) is one pass, a loop that
+ * polls only that queue, idle, is one pass a poll. The applications
+ * sleep=auto trusts poll every queue every pass.
  */
 #define GONE_PASSES 1024
 
@@ -45,7 +49,8 @@ struct vspin_slot {
 	enum vspin_wake why;
 	uint64_t slept_at, woke_at;
 	uint64_t cpu_at; /* the thread's CPU time (ns) then, or 0 */
-	uint32_t pass;	 /* the group's pass at its last poll */
+	uint64_t pass;	 /* the group's pass at its last poll */
+	bool was_empty;	 /* its last poll found nothing */
 };
 
 struct vspin_sleep_group {
@@ -61,8 +66,9 @@ struct vspin_sleep_group {
 	struct vspin_deadline bound; /* short bounds (vspin_deadline.h) */
 	uint64_t woke_at;	     /* TSC: the end of the last sleep */
 	unsigned int nused, nready;
-	/* Turns of the thread's loop: one ends when a member is polled again. */
-	uint32_t pass;
+	/* Turns of the thread's loop (GONE_PASSES), and the last member polled. */
+	uint64_t pass;
+	const struct vspin_slot *last_polled;
 	/* ovs_sleep: the thread's nap, and the slots polled in this pass. */
 	uint32_t nap_us;
 	uint64_t nap_polled;
@@ -318,9 +324,12 @@ members_ready(const struct vspin_sleep_group *g)
 	return true;
 }
 
-/* Common start of both polls: membership, fd, pending wake-up. */
+/*
+ * Common start of both polls: membership, fd, pending wake-up, the pass
+ * (empty: this poll found nothing).
+ */
 static inline struct vspin_slot *
-enter(struct vspin_sleeper *s, bool detached)
+enter(struct vspin_sleeper *s, bool detached, bool empty)
 {
 	struct vspin_sleep_group *g = thread_group;
 
@@ -351,9 +360,13 @@ enter(struct vspin_sleeper *s, bool detached)
 		/* Back after it was gone: as if it had just joined. */
 		if (slot_gone(sg, s->slot))
 			s->polls_here = 0;
-		if (s->slot->pass == sg->pass)
-			sg->pass++; /* polled twice: a new pass */
+		/* Polled again, after another member or idle: a new pass. */
+		if (s->slot->pass == sg->pass &&
+		    (sg->last_polled != s->slot || s->slot->was_empty))
+			sg->pass++;
 		s->slot->pass = sg->pass;
+		s->slot->was_empty = empty;
+		sg->last_polled = s->slot;
 		if (s->polls_here < 2)
 			s->polls_here++;
 	}
@@ -615,7 +628,7 @@ bool
 vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		   uint64_t now)
 {
-	struct vspin_slot *sl = enter(s, false);
+	struct vspin_slot *sl = enter(s, false, n == 0);
 	struct vspin_policy *p = s->policy;
 	bool was_armed = vspin_policy_armed_p(p);
 	bool work;
@@ -674,7 +687,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 bool
 vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 {
-	struct vspin_slot *sl = enter(s, true);
+	struct vspin_slot *sl = enter(s, true, true);
 	struct vspin_policy *p = s->policy;
 	uint64_t now;
 

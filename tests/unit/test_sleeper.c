@@ -1315,7 +1315,8 @@ test_recheck_hit_not_ready(void)
 /*
  * A queue the thread stopped polling (testpmd's "set nbport 1": the port
  * stays started) stops holding it awake after 1024 passes of its loop
- * (GONE_PASSES), and holds it again once it is polled again.
+ * (GONE_PASSES), and holds it again once it is polled again. Another
+ * queue drained burst by burst meanwhile is no pass.
  */
 static void
 test_gone_member(void)
@@ -1334,6 +1335,14 @@ test_gone_member(void)
 		qpoll(&a, 0, true, NULL);
 		qpoll(&b, 1, true, NULL);
 	}
+	/* Draining a, burst by burst, is one pass: b still counts. */
+	for (i = 0; i < 2000; i++)
+		qpoll(&a, 32, true, NULL);
+	r = qpoll(&a, 0, true, &us);
+	VT_CHECK(!r && us < QUICK_US,
+		 "a drained in 2000 bursts, then idle: slept %d (b, busy, "
+		 "counted as gone)",
+		 r);
 	/* Only a is polled now, idle: b, not ready, holds it awake... */
 	for (i = 1; i <= 2000 && first_sleep == 0; i++)
 		if (qpoll(&a, 0, true, NULL))
