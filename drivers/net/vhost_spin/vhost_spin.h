@@ -296,9 +296,9 @@ struct vhost_spin_port {
 	int conn_vid; /* the one connection the port serves, or -1 */
 	int vid;
 	/*
-	 * Statistics readers inside a library call with vid (xstats): the
-	 * end of the connection waits for them before the library frees the
-	 * device (vhost_spin_xstats.c).
+	 * Statistics readers inside a library call with vid (xstats):
+	 * destroy_device waits for them before the library frees or resets
+	 * the device (vhost_spin_xstats.c).
 	 */
 	uint32_t lib_readers;
 	/*

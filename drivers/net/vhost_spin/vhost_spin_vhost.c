@@ -492,14 +492,6 @@ destroy_connection(int vid)
 	if (!p->attached)
 		forget_vrings(p);
 	pthread_mutex_unlock(&p->lock);
-	/*
-	 * The library frees the device when we return. Statistics readers
-	 * took the vid while attached (destroy_device has cleared that, so
-	 * no new one comes): let those inside a library call leave. No vring
-	 * lock is held here, so they cannot wait for us.
-	 */
-	while (__atomic_load_n(&p->lib_readers, __ATOMIC_ACQUIRE) != 0)
-		sched_yield();
 }
 
 static int
@@ -558,10 +550,15 @@ destroy_device(int vid)
 	p->dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	pthread_mutex_unlock(&p->lock);
 	/*
-	 * The library unmaps the rings when we return; it holds no queue
-	 * lock here, so lcores blocked on one get through and leave.
+	 * The library unmaps the rings when we return (and frees or resets
+	 * the device after: connection closed, port closed, RESET_OWNER);
+	 * it holds no queue lock here, so lcores blocked on one get through
+	 * and leave, and statistics readers inside a library call with the
+	 * vid (taken while attached: none comes now) finish.
 	 */
 	vhost_spin_drain_gates(p);
+	while (__atomic_load_n(&p->lib_readers, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
 
 	VHOST_SPIN_LOG(INFO, "port %u: frontend detached from %s (vid %d)",
 		       p->dev->data->port_id, p->args.iface, vid);

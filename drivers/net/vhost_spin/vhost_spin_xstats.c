@@ -35,9 +35,9 @@ struct lib_stats {
 
 /*
  * The frontend's vid for the library's statistics calls, or -1; give it
- * back with lib_vid_put(). The library frees the device when the
- * connection ends, right after destroy_connection() (vhost_spin_vhost.c),
- * which waits for us. A secondary process (dpdk-proc-info)
+ * back with lib_vid_put(). The library frees or resets the device only
+ * after destroy_device() (vhost_spin_vhost.c), which waits for us. A
+ * secondary process (dpdk-proc-info)
  * has no vhost device of its own to ask, nor may it take the primary's
  * lock: it reads our counters only.
  */
