@@ -25,11 +25,13 @@ the first keeps the port and its traffic.
 Case xstats_while_guests_leave: a client of the host's telemetry socket
   reads /ethdev/xstats of the port (4 queue pairs: the library's
   statistics of 8 vrings each time) without pause while three stock
-  guests in turn connect, receive traffic and quit. The end of each
-  connection waits for a reader inside a library call before the library
-  frees the device. Expect: every round's guest gets traffic and the link
-  goes down after it; the reader got replies all along (a reply in every
-  round), and the host still answers.
+  guests in turn connect, receive traffic and quit. destroy_device waits
+  for a reader inside a library call before the library frees the
+  device; this case checks that the wait never hangs the host or the
+  reader (it does not provoke the narrow race the wait closes). Expect:
+  every round's guest gets traffic and the link goes down after it; the
+  reader got replies all along (a reply in every round), and the host
+  still answers.
 Case guest_restart_counts: the host sends (txonly) to net_virtio_spin in
   spin_mode=notify (rxonly), which arms its receive ring whenever it runs
   dry: the host's tx_q0_calls and tx_q0_calls_suppressed grow. The guest
