@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
 #include <string.h>
 
 #include "vspin_vq_driver.h"
@@ -19,7 +20,14 @@ vspin_vq_drv_init(struct vspin_vq_drv *vq, const struct vspin_vring *vr,
 	uint32_t i;
 
 	vr = &ring;
-	memset(vq, 0, sizeof(*vq));
+	/*
+	 * All but bad_used, a count over the queue's life (its memory starts
+	 * zeroed), never stored back to 0: a reader sees it only grow.
+	 */
+	memset(vq, 0, offsetof(struct vspin_vq_drv, bad_used));
+	memset(&vq->bad_used + 1, 0,
+	       sizeof(*vq) - offsetof(struct vspin_vq_drv, bad_used) -
+		       sizeof(vq->bad_used));
 	vq->vr = ring;
 	vq->kick = vspin_dir_avail(vr, event_idx);
 	vq->call = vspin_dir_used(vr, event_idx);

@@ -8,7 +8,7 @@
  * first invalid used entry (an id out of range or not in flight, a used
  * idx more than a ring ahead) is counted in bad_used and marks the queue
  * broken: from then on nothing more is collected from it, until
- * vspin_vq_drv_init() starts it again. Entries after a bad one cannot be
+ * vspin_vq_drv_init() starts it again (bad_used goes on counting). Entries after a bad one cannot be
  * trusted either, and a broken queue holds no stale state that a later
  * entry could use to reach memory it does not own.
  *
@@ -76,7 +76,8 @@ size_t vspin_vq_drv_priv_size(uint32_t num);
 /*
  * Set up the driver side on a ring already laid out (vspin_vring_init()).
  * priv is vspin_vq_drv_priv_size(num) bytes the caller owns. The ring is
- * zeroed here: a driver owns the initial contents. Starts disarmed.
+ * zeroed here: a driver owns the initial contents. Starts disarmed. vq's
+ * bad_used is kept (a count over the queue's life: vq starts zeroed).
  */
 void vspin_vq_drv_init(struct vspin_vq_drv *vq, const struct vspin_vring *vr,
 		       void *priv, bool event_idx, struct vspin_stats *stats);

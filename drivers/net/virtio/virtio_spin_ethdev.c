@@ -375,7 +375,6 @@ init_queues(struct virtio_spin_dev *dev)
 		struct virtio_spin_rxq *rxq = d->rx_queues[q];
 		struct virtio_spin_txq *txq = d->tx_queues[q];
 		struct vspin_vring vr;
-		uint64_t bad_used;
 
 		/*
 		 * A packet half assembled when the last run stopped (not
@@ -384,14 +383,13 @@ init_queues(struct virtio_spin_dev *dev)
 		virtio_spin_rxq_drop_partial(rxq);
 		/*
 		 * The counters go on across a restart, as the packet counts
-		 * (and every stock PMD's) do; the ring's state does not.
-		 * A copy: vspin_vq_drv_init() clears *vq before reading vr.
+		 * (and every stock PMD's) do; the ring's state does not
+		 * (vspin_vq_drv_init() keeps bad_used). A copy:
+		 * vspin_vq_drv_init() clears *vq before reading vr.
 		 */
 		vr = rxq->vq.vr;
-		bad_used = rxq->vq.bad_used;
 		vspin_vq_drv_init(&rxq->vq, &vr, rxq->priv, event_idx,
 				  &rxq->vst);
-		rxq->vq.bad_used = bad_used;
 		vspin_vq_drv_set_in_order(&rxq->vq, in_order);
 		rxq->mrg_rxbuf =
 			!dev->features_known ||
@@ -404,10 +402,8 @@ init_queues(struct virtio_spin_dev *dev)
 		vspin_sleeper_give_fd(&rxq->sleeper,
 				      fcntl(rxq->callfd, F_DUPFD_CLOEXEC, 0));
 		vr = txq->vq.vr;
-		bad_used = txq->vq.bad_used;
 		vspin_vq_drv_init(&txq->vq, &vr, txq->priv, event_idx,
 				  &txq->vst);
-		txq->vq.bad_used = bad_used;
 		vspin_vq_drv_set_in_order(&txq->vq, in_order);
 		if (virtio_spin_rxq_fill(rxq) < 0) {
 			PMD_LOG(ERR, "%s: no mbufs to fill rx queue %u",
