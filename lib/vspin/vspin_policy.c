@@ -168,6 +168,14 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 			 mode);
 		return -1;
 	}
+	if (sleep_max_us != NULL &&
+	    (c->mode == VSPIN_MODE_POLL || c->mode == VSPIN_MODE_OVS_SLEEP)) {
+		snprintf(err, errlen,
+			 "sleep_max_us applies to the modes that sleep on the "
+			 "ring (notify, budget, spin, adaptive), not '%s'",
+			 mode != NULL ? mode : vspin_mode_name(c->mode));
+		return -1;
+	}
 	if (latency_us != NULL && c->mode != VSPIN_MODE_ADAPTIVE) {
 		snprintf(err, errlen,
 			 "latency_us applies to spin_mode adaptive only, not "

@@ -1308,6 +1308,24 @@ test_recheck_hit_not_ready(void)
 	VT_CHECK(!r && us < QUICK_US,
 		 "b armed: the thread slept %d for %llu us while a had work", r,
 		 (unsigned long long)us);
+	/*
+	 * The same after the PMD reset a's armed policy itself (the host's
+	 * quiet_pending after a ring change): a, armed and ready while b is
+	 * busy, is reset, arms again and finds work.
+	 */
+	a.work_on_arm = false;
+	qpoll(&b, 1, true, NULL);
+	qpoll(&a, 0, true, NULL);
+	r = qpoll(&a, 0, true, NULL); /* armed, ready; b busy: no sleep */
+	VT_REQUIRE(!r && vspin_policy_armed_p(&a.pol), "a did not arm");
+	vspin_policy_reset(&a.pol);
+	a.work_on_arm = true;
+	qpoll(&a, 0, true, NULL);
+	r = qpoll(&b, 0, true, &us);
+	VT_CHECK(!r && us < QUICK_US,
+		 "after a reset: the thread slept %d for %llu us while a had "
+		 "work",
+		 r, (unsigned long long)us);
 	queue_close(&a);
 	queue_close(&b);
 }

@@ -99,6 +99,7 @@ def devargs_errors():
                (",spin_mode=budget:5,spin_us=50", "spin_us applies to"),
                (",spin_mode=notify,latency_us=100",
                 "latency_us applies to"),
+               (",sleep_max_us=500", "sleep_max_us applies to"),
                (",queues=1,queues=2", "given twice"),
                (",sleep=maybe", "invalid sleep 'maybe'"),
                (",latency_us=0", "invalid latency_us '0'")]
