@@ -9,8 +9,10 @@
  *      (vhost_spin_lookahead.h; 0 with short frames or a packed ring);
  *      then per rx queue "rx_q0_lookahead_lines", the lines per packet
  *      the receive side prefetches now (4 or 32, the faster here);
- *   3. while a frontend is attached, the library's own vring statistics
- *      under its own names ("rx_q0_guest_notifications", ...).
+ *   3. per rx queue, then per tx queue, the library's own vring
+ *      statistics under its own names ("rx_q0_guest_notifications", ...;
+ *      0 while no frontend is attached). The count never changes while
+ *      the queues stay configured.
  * Read by the control thread without a lock (plain per-queue counters),
  * or by a secondary process (the queues are in shared memory).
  */
@@ -24,13 +26,35 @@
 #include "vhost_spin.h"
 #include "vspin_clock.h"
 
-/* The library's notification counter, looked up by name once per read. */
+/*
+ * The library's per-vring statistics we pass on, by the name it gives them
+ * after "tx_qN_" (DPDK 22.11's set). A fixed list, so that the count of
+ * xstats stays the same when a frontend comes or goes: ethdev sizes its
+ * buffer with one call and fills it with the next
+ * (rte_eth_xstats_get_by_id() reads and writes past it if the count grew
+ * between them). With no frontend attached, or if the library lacks one,
+ * it reads 0.
+ */
+static const char *const lib_names[] = {
+	"good_packets",		  "good_bytes",
+	"multicast_packets",	  "broadcast_packets",
+	"undersize_packets",	  "size_64_packets",
+	"size_65_127_packets",	  "size_128_255_packets",
+	"size_256_511_packets",	  "size_512_1023_packets",
+	"size_1024_1518_packets", "size_1519_max_packets",
+	"guest_notifications",	  "iotlb_hits",
+	"iotlb_misses",		  "inflight_submitted",
+	"inflight_completed",
+};
+#define LIB_NB RTE_DIM(lib_names)
+/* Its notifications of the guest: our "calls". */
 #define LIB_CALLS_NAME "guest_notifications"
 
 struct lib_stats {
-	int n;				   /* per vring; <= 0: none */
-	struct rte_vhost_stat_name *names; /* of vring 0 (tx) */
-	int calls_id;			   /* index of LIB_CALLS_NAME, or -1 */
+	int n;			    /* the library's per vring; <= 0: none */
+	int at[LIB_NB];		    /* its index of each of ours, or -1 */
+	int calls;		    /* our index of LIB_CALLS_NAME */
+	struct rte_vhost_stat *buf; /* n of them, for one vring's read */
 };
 
 /*
@@ -66,29 +90,61 @@ lib_vid_put(struct rte_eth_dev *dev, int vid)
 		__atomic_fetch_sub(&p->lib_readers, 1, __ATOMIC_RELEASE);
 }
 
-/* How many statistics the library has per vring, and which is "calls". */
+/* Where the library keeps each of our lib_names (vid < 0: nowhere). */
 static void
 lib_stats_probe(int vid, struct lib_stats *ls)
 {
-	struct rte_vhost_stat_name *names;
-	int i;
+	struct rte_vhost_stat_name *names = NULL;
+	unsigned int i;
+	int k;
 
+	ls->calls = -1;
+	for (i = 0; i < LIB_NB; i++) {
+		ls->at[i] = -1;
+		if (strcmp(lib_names[i], LIB_CALLS_NAME) == 0)
+			ls->calls = i;
+	}
+	ls->buf = NULL;
 	ls->n = vid < 0 ? -1 : rte_vhost_vring_stats_get_names(vid, 0, NULL, 0);
-	ls->names = NULL;
-	ls->calls_id = -1;
 	if (ls->n <= 0)
 		return;
 	names = calloc(ls->n, sizeof(*names));
-	if (names == NULL ||
+	ls->buf = calloc(ls->n, sizeof(*ls->buf));
+	if (names == NULL || ls->buf == NULL ||
 	    rte_vhost_vring_stats_get_names(vid, 0, names, ls->n) != ls->n) {
-		free(names);
 		ls->n = -1;
-		return;
+		goto out;
 	}
-	ls->names = names;
-	for (i = 0; i < ls->n; i++)
-		if (strstr(ls->names[i].name, LIB_CALLS_NAME) != NULL)
-			ls->calls_id = i;
+	for (k = 0; k < ls->n; k++) {
+		/* "tx_q0_good_packets": what follows the second '_'. */
+		const char *suffix = strchr(names[k].name, '_');
+
+		suffix = suffix ? strchr(suffix + 1, '_') : NULL;
+		for (i = 0; suffix != NULL && i < LIB_NB; i++)
+			if (strcmp(suffix + 1, lib_names[i]) == 0)
+				ls->at[i] = k;
+	}
+out:
+	free(names);
+}
+
+static void
+lib_stats_free(struct lib_stats *ls)
+{
+	free(ls->buf);
+	ls->buf = NULL;
+}
+
+/* One vring's values of lib_names into v (0 where the library has none). */
+static void
+lib_stats_read(int vid, uint16_t vring, struct lib_stats *ls, uint64_t *v)
+{
+	bool ok = ls->n > 0 && rte_vhost_vring_stats_get(vid, vring, ls->buf,
+							 ls->n) == ls->n;
+	unsigned int i;
+
+	for (i = 0; i < LIB_NB; i++)
+		v[i] = ok && ls->at[i] >= 0 ? ls->buf[ls->at[i]].value : 0;
 }
 
 static unsigned int
@@ -135,24 +191,25 @@ lookahead_bursts(struct rte_eth_dev *dev, bool rx, uint16_t qid)
 			    0;
 }
 
+static unsigned int
+xstats_count(const struct rte_eth_dev *dev)
+{
+	unsigned int nq = nb_queues(dev);
+
+	return nq * (VSPIN_STATS_NB + 1 + LIB_NB) + dev->data->nb_rx_queues;
+}
+
 int
 vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 			    struct rte_eth_xstat_name *names, unsigned int size)
 {
-	unsigned int nq = nb_queues(dev), total, j, i, k = 0;
-	struct lib_stats ls;
+	unsigned int nq = nb_queues(dev), total = xstats_count(dev), j, i;
+	unsigned int k = 0;
 	bool rx;
 	uint16_t qid, vring;
-	int vid = lib_vid_take(dev);
 
-	lib_stats_probe(vid, &ls);
-	lib_vid_put(dev, vid);
-	total = nq * (VSPIN_STATS_NB + 1) + dev->data->nb_rx_queues +
-		(ls.n > 0 ? nq * ls.n : 0);
-	if (names == NULL || size < total) {
-		free(ls.names);
+	if (names == NULL || size < total)
 		return total;
-	}
 	for (j = 0; j < nq; j++) {
 		queue_at(dev, j, &rx, &qid, &vring);
 		for (i = 0; i < VSPIN_STATS_NB; i++)
@@ -168,19 +225,13 @@ vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 	for (qid = 0; qid < dev->data->nb_rx_queues; qid++)
 		snprintf(names[k++].name, sizeof(names[0].name),
 			 "rx_q%u_lookahead_lines", qid);
-	for (j = 0; ls.n > 0 && j < nq; j++) {
+	for (j = 0; j < nq; j++) {
 		queue_at(dev, j, &rx, &qid, &vring);
-		/* The library's "tx_q0_x" of vring 0 becomes ours per queue. */
-		for (i = 0; i < (unsigned int)ls.n; i++) {
-			const char *suffix = strchr(ls.names[i].name, '_');
-
-			suffix = suffix ? strchr(suffix + 1, '_') : NULL;
+		for (i = 0; i < LIB_NB; i++)
 			snprintf(names[k++].name, sizeof(names[0].name),
-				 "%s_q%u%s", rx ? "rx" : "tx", qid,
-				 suffix ? suffix : "_?");
-		}
+				 "%s_q%u_%s", rx ? "rx" : "tx", qid,
+				 lib_names[i]);
 	}
-	free(ls.names);
 	return total;
 }
 
@@ -198,33 +249,24 @@ int
 vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		      unsigned int n)
 {
-	unsigned int nq = nb_queues(dev), total, j, i, k = 0;
-	struct rte_vhost_stat *lib = NULL;
+	unsigned int nq = nb_queues(dev), total = xstats_count(dev), j, i;
+	unsigned int k = 0;
+	uint64_t *lib = NULL;
 	uint64_t hz = vspin_clock_hz(rte_get_tsc_hz());
 	struct lib_stats ls;
-	int vid = lib_vid_take(dev);
+	int vid;
 	bool rx;
 	uint16_t qid, vring;
 
-	lib_stats_probe(vid, &ls);
-	total = nq * (VSPIN_STATS_NB + 1) + dev->data->nb_rx_queues +
-		(ls.n > 0 ? nq * ls.n : 0);
 	if (xstats == NULL || n < total)
-		goto out;
-	if (ls.n > 0) {
-		lib = calloc((size_t)nq * ls.n, sizeof(*lib));
-		for (j = 0; lib != NULL && j < nq; j++) {
-			queue_at(dev, j, &rx, &qid, &vring);
-			if (rte_vhost_vring_stats_get(vid, vring,
-						      lib + (size_t)j * ls.n,
-						      ls.n) != ls.n)
-				memset(lib + (size_t)j * ls.n, 0,
-				       sizeof(*lib) * ls.n);
-		}
-	}
+		return total;
+	vid = lib_vid_take(dev);
+	lib_stats_probe(vid, &ls);
+	lib = calloc((size_t)nq * LIB_NB, sizeof(*lib));
 	for (j = 0; j < nq; j++) {
 		struct vspin_stats s = {0};
 		uint64_t publishes = 0;
+		uint64_t *v = lib ? lib + (size_t)j * LIB_NB : NULL;
 
 		queue_at(dev, j, &rx, &qid, &vring);
 		if (rx) {
@@ -240,9 +282,13 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 				publishes = since_base(&q->cnt, &q->vstats,
 						       &q->base, &s);
 		}
-		/* Calls are counted by the library, per vring. */
-		if (lib != NULL && ls.calls_id >= 0) {
-			s.notifies = lib[(size_t)j * ls.n + ls.calls_id].value;
+		/*
+		 * Calls are counted by the library, per vring: read after our
+		 * publishes, so that suppressed ones are never over-counted.
+		 */
+		if (v != NULL && ls.n > 0 && ls.calls >= 0) {
+			lib_stats_read(vid, vring, &ls, v);
+			s.notifies = v[ls.calls];
 			s.notifies_suppressed = publishes > s.notifies ?
 							publishes - s.notifies :
 							0;
@@ -253,6 +299,8 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 			k++;
 		}
 	}
+	lib_vid_put(dev, vid);
+	lib_stats_free(&ls);
 	for (j = 0; j < nq; j++) {
 		queue_at(dev, j, &rx, &qid, &vring);
 		xstats[k].id = k;
@@ -264,18 +312,14 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		xstats[k].value = lookahead_lines(dev, qid);
 		k++;
 	}
-	for (j = 0; ls.n > 0 && j < nq; j++) {
-		for (i = 0; i < (unsigned int)ls.n; i++) {
+	for (j = 0; j < nq; j++) {
+		for (i = 0; i < LIB_NB; i++) {
 			xstats[k].id = k;
-			xstats[k].value =
-				lib ? lib[(size_t)j * ls.n + i].value : 0;
+			xstats[k].value = lib ? lib[(size_t)j * LIB_NB + i] : 0;
 			k++;
 		}
 	}
-out:
-	lib_vid_put(dev, vid);
 	free(lib);
-	free(ls.names);
 	return total;
 }
 

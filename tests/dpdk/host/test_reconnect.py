@@ -341,10 +341,53 @@ def second_frontend():
                   % total)
 
 
+
+def xstats_count_steady():
+    """The port's extended statistics keep their names, and so their
+    count, whether a frontend is attached or not: ethdev's
+    rte_eth_xstats_get_by_id() sizes its buffer with one call and fills it
+    with the next. The library's per-ring ones read 0 without a frontend
+    and count the packets with one."""
+    lib = "tx_q1_good_packets"  # the library's, of the host's tx queue 1
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50", extra=",queues=2",
+                     args=["--rxq=2", "--txq=2"]) as H:
+            alone = H.xstats(0)
+            check(alone.get(lib) == 0, "no frontend yet: %s=%s, expected "
+                  "0" % (lib, alone.get(lib)))
+            hl.fwd(H, "txonly")
+            with hl.guest("stock", sock, queues=2,
+                          args=["--rxq=2", "--txq=2"]) as G:
+                H.wait_link_up(0, timeout=15)
+                G.wait_link_up(0, timeout=15)
+                hl.fwd(G, "rxonly")
+                hl.h.wait_until("tx on queue 1",
+                                lambda: H.xstats(0)[lib] > 0, timeout=10)
+                attached = H.xstats(0)
+            H.wait_link_down(0, timeout=10)
+            H.stop_fwd()
+            gone = H.xstats(0)
+            print("%d extended statistics alone, %d with a frontend, %d "
+                  "after it left; %s %d with it" % (
+                      len(alone), len(attached), len(gone), lib,
+                      attached[lib]))
+            for what, xs in (("with a frontend", attached),
+                             ("after the frontend left", gone)):
+                check(sorted(xs) == sorted(alone),
+                      "%s the names changed: %d -> %d (added %s, gone %s)"
+                      % (what, len(alone), len(xs),
+                         sorted(set(xs) - set(alone))[:4],
+                         sorted(set(alone) - set(xs))[:4]))
+            check(attached[lib] > 0, "the host sent on queue 1 but %s "
+                  "stayed 0" % lib)
+
+
 CASES = {
     "xstats_while_guests_leave": xstats_while_guests_leave,
     "guest_restart_counts": guest_restart_counts,
     "second_frontend": second_frontend,
+    "xstats_count_steady": xstats_count_steady,
     "hotplug": hotplug,
     "quit_under_load": quit_under_load,
     "port_restart": port_restart,
