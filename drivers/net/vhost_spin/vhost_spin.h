@@ -351,6 +351,7 @@ void vhost_spin_intr_uninstall(struct rte_eth_dev *dev);
 /* The queue's epoll fd (a queue released while the port keeps others). */
 void vhost_spin_intr_queue_free(struct vhost_spin_rxq *q);
 void vhost_spin_intr_attach(struct vhost_spin_rxq *q, int kickfd);
+void vhost_spin_intr_wake(struct vhost_spin_rxq *q);
 void vhost_spin_intr_detach(struct vhost_spin_rxq *q);
 int vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int vhost_spin_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);

@@ -96,8 +96,19 @@ vhost_spin_intr_attach(struct vhost_spin_rxq *q, int kickfd)
 		return;
 	}
 	q->intr_fd = kickfd;
-	/* Wake an application that slept while no frontend was there. */
-	vspin_eventfd_signal(kickfd);
+}
+
+/*
+ * Control side, after the gate opened: wake an application that slept
+ * while no frontend was there. Not before: woken with the gate still
+ * closed, its rx_intr_enable() could not arm the ring, and EAL's epoll
+ * (edge-triggered) would not report the same kick again.
+ */
+void
+vhost_spin_intr_wake(struct vhost_spin_rxq *q)
+{
+	if (q->intr_fd >= 0)
+		vspin_eventfd_signal(q->intr_fd);
 }
 
 /* Before the library closes the kick fd. */
@@ -137,7 +148,12 @@ vhost_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	struct vhost_spin_rxq *q = dev->data->rx_queues[qid];
 
 	if (!vhost_spin_gate_enter_side(&q->gate))
-		return 0; /* no ring; attach signals when one comes */
+		return 0; /* no ring; vhost_spin_intr_wake() when one comes */
+	if (q->intr_fd < 0) {
+		/* A ring without a kick fd to watch: nothing would wake us. */
+		vhost_spin_gate_leave_side(&q->gate);
+		return -ENOTSUP;
+	}
 	/* The application sets the notification state from now on. */
 	q->quiet_pending = false;
 	/*

@@ -148,6 +148,7 @@ rxq_gate(struct vhost_spin_port *p, struct vhost_spin_rxq *q, bool open)
 	__atomic_store_n(&q->gate.allow, 1, __ATOMIC_SEQ_CST);
 	/* After the gate opens: the woken lcore finds the ring there. */
 	vspin_sleeper_give_fd(&q->sleeper, fd);
+	vhost_spin_intr_wake(q);
 }
 
 static void
