@@ -13,7 +13,9 @@
  * ring moved or gone (its earlier wait is over by then), or at queue
  * release. Writable: rte_power_monitor_wakeup() wakes a waiting lcore
  * by writing the line (an atomic compare-and-swap of the value with
- * itself). The page stays the guest's memory (hugetlbfs or memfd): the
+ * itself, 8 bytes wide whatever the index's size: so 8 bytes are mapped,
+ * or an index in a page's last bytes would take it past our mapping).
+ * The page stays the guest's memory (hugetlbfs or memfd): the
  * guest's writes reach our mapping and wake the wait.
  *
  * Calls come from the polling lcore, or from the control thread while
@@ -50,7 +52,7 @@ map_index(struct vhost_spin_rxq *q, struct vhost_spin_monitor *m)
 	    vr.avail != NULL && rte_vhost_get_mem_table(q->vid, &mem) == 0 &&
 	    mem != NULL)
 		m->idx = vhost_spin_map_guest(
-			mem, (uintptr_t)&vr.avail->idx, sizeof(vr.avail->idx),
+			mem, (uintptr_t)&vr.avail->idx, sizeof(uint64_t),
 			PROT_READ | PROT_WRITE, &m->map, &m->map_len);
 	free(mem);
 }
