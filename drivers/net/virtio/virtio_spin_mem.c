@@ -13,13 +13,17 @@
  * every vring (acked with REPLY_ACK: the backend has finished the burst in
  * progress; DPDK's rte_vhost takes every queue's access lock for it), the
  * new table (acked: mapped), SET_VRING_ENABLE 1. The ring indexes stay
- * where they are: nothing is lost, nothing is replayed. A backend without
- * PROTOCOL_FEATURES has no enable message: its rings are stopped with
- * GET_VRING_BASE and handed over again after the table. Without REPLY_ACK a
- * GET_FEATURES round trip tells the backend has mapped the new table before
- * the allocation returns to the application (which may then put the new
- * memory in a ring at once). A free is announced before the pages go: the
- * range being freed is left out of the new table.
+ * where they are: nothing is lost, nothing is replayed. A table refused or
+ * not acked leaves no table we can count on (DPDK 22.11's rte_vhost drops
+ * the old one before mapping the new, and keeps none when that fails): the
+ * rings stay paused and the connection starts again, as for a dead
+ * backend. A backend without PROTOCOL_FEATURES has no enable message: its
+ * rings are stopped with GET_VRING_BASE and handed over again after the
+ * table. Without REPLY_ACK a GET_FEATURES round trip tells the backend has
+ * mapped the new table before the allocation returns to the application
+ * (which may then put the new memory in a ring at once). A free is
+ * announced before the pages go: the range being freed is left out of the
+ * new table.
  *
  * Locks: EAL calls the event callback with its memory hotplug lock held
  * (for writing) and then takes dev->lock. So every path that walks the
@@ -155,8 +159,14 @@ send_table(struct virtio_spin_dev *dev, const struct virtio_spin_mem_table *t)
 	uint64_t f;
 	unsigned int i;
 
-	if (virtio_spin_vu_set_mem_table(&dev->vu, t) < 0)
+	/*
+	 * Refused: the backend may have dropped its old table as well
+	 * (rte_vhost does), so out of step as with no reply.
+	 */
+	if (virtio_spin_vu_set_mem_table(&dev->vu, t) < 0) {
+		dev->vu.broken = true;
 		return -1;
+	}
 	for (i = 0; i < t->nregions; i++)
 		PMD_LOG(DEBUG,
 			"%s: region %u: addr 0x%" PRIx64 " size 0x%" PRIx64
@@ -215,7 +225,6 @@ mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len,
 	   bool *paused)
 {
 	struct virtio_spin_mem_table t;
-	int r;
 
 	*paused = false;
 	/* A table that cannot be built leaves the rings alone. */
@@ -225,23 +234,20 @@ mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len,
 		return send_table(dev, &t);
 	*paused = true;
 	if (dev->features & (1ULL << VSPIN_F_PROTOCOL_FEATURES)) {
-		if (enable_vrings(dev, 0) < 0)
+		/* No table to resume on after a failed one: stay paused. */
+		if (enable_vrings(dev, 0) < 0 || send_table(dev, &t) < 0 ||
+		    enable_vrings(dev, 1) < 0)
 			goto out_of_step;
-		r = send_table(dev, &t);
-		/* Resume even after a refused table: the old one holds. */
-		if (enable_vrings(dev, 1) < 0)
-			goto out_of_step;
-		return r;
+		return 0;
 	}
 	virtio_spin_vrings_stop(dev);
-	r = send_table(dev, &t);
-	if (virtio_spin_vrings_start(dev) < 0)
+	if (send_table(dev, &t) < 0 || virtio_spin_vrings_start(dev) < 0)
 		goto out_of_step;
-	return r;
+	return 0;
 out_of_step:
 	/*
-	 * Some rings may be left paused, refused or not: the connection
-	 * starts again (mem_event()), which hands them all over anew.
+	 * Some rings may be left paused or stopped: the connection starts
+	 * again (mem_event()), which hands them all over anew.
 	 */
 	dev->vu.broken = true;
 	return -1;
@@ -275,9 +281,10 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 				   dev->mem_unshared ? "; the link shows down" :
 						       "");
 			/*
-			 * A reply that never came (or a garbled one), or
-			 * rings left paused: the connection is out of step.
-			 * Start again, as for a dead backend.
+			 * A table refused, a reply that never came (or a
+			 * garbled one), or rings left paused: the
+			 * connection is out of step. Start again, as for a
+			 * dead backend.
 			 */
 			if (dev->vu.broken)
 				virtio_spin_reset_connection(dev);

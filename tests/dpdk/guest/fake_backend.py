@@ -22,7 +22,8 @@ accepted connections from 1) and returns None (default answer) or one of
                          malformed reply: wrong request, size, flags...)
     ("raw_fds", bytes, n) the same with n descriptors (/dev/null)
                          attached, where a reply carries none
-The backend records (conn, request name) of every message in .requests.
+The backend records (conn, request name) of every message in .requests,
+and (conn, request name, payload bytes, rule's action) in .messages.
 
 serve=True makes it a device that serves the rings (RingServer): it maps
 the guest's memory from SET_MEM_TABLE (the fds, at their offsets; guest
@@ -401,6 +402,7 @@ class FakeBackend:
         self._hostile_done = []  # earlier connections
         self.ring = None  # the RingServer of the current connection
         self.requests = []
+        self.messages = []
         self.conns = 0
         self._conn = None
         self._lock = threading.Lock()
@@ -559,6 +561,7 @@ class FakeBackend:
             name = NAMES.get(req, str(req))
             self.requests.append((n, name))
             action = self.rule(n, name)
+            self.messages.append((n, name, body, action))
             base = None
             if self.ring is not None and action not in ("close", "silent"):
                 base = self.ring.message(name, body, fds)

@@ -68,6 +68,14 @@ guest testpmd):
                            the table: the guest resets the connection
                            instead of keeping one whose rings it may have
                            left paused (a second connection, link up).
+  bad_backend_table_refused the same, but the backend refuses (REPLY_ACK
+                           status 1) the memory table: DPDK's vhost has
+                           dropped its old table by then, so the guest
+                           must not enable the rings again on that
+                           connection, and resets it (a second
+                           connection, link up).
+                           In these three, connection 1 gets no
+                           SET_VRING_ENABLE 1 after the bad answer.
   bad_backend_stray_byte   after the link is up the backend sends one byte
                            nobody asked for: the guest logs it, drops the
                            connection (link down), its interrupt thread
@@ -418,7 +426,9 @@ def backlog_full():
 def table_misbehaving(request, action):
     """The memory grows, the guest pauses the rings, sends the table
     again and resumes them; the backend answers `request` with `action`
-    on the first connection from then on."""
+    on the first connection from then on. The guest must enable no vring
+    on that connection after the bad answer, and reset it (the link comes
+    up on a second one)."""
     tables = []  # sent to the first connection once the link was up
     seen = []    # `request` on the first connection once the link was up
     armed = False
@@ -453,6 +463,15 @@ def table_misbehaving(request, action):
             g.cmd("port start 1", timeout=20)
             check(seen, "the guest's memory did not grow: no %s to port 0 "
                   "(tables sent again: %d)" % (request, len(tables)))
+            # Acked (REPLY_ACK): all recorded once "port start 1" is back.
+            msgs = [m for m in be.messages if m[0] == 1]
+            bad = next(i for i, m in enumerate(msgs) if m[3] == action)
+            enables = [vring for vring, num in (
+                struct.unpack_from("<II", m[2]) for m in msgs[bad:]
+                if m[1] == "SET_VRING_ENABLE") if num == 1]
+            check(not enables, "connection 1 got SET_VRING_ENABLE 1 %d "
+                  "times after %s got %r (vrings %r...)"
+                  % (len(enables), request, action, enables[:16]))
             check(wait_until(lambda: be.conns >= 2 and g.link_up(0), 10),
                   "no new connection after %s got %r (%d connections):"
                   "\n%s" % (request, action, be.conns, g.log[-2000:]))
@@ -466,6 +485,8 @@ def main():
             lambda: table_misbehaving("SET_MEM_TABLE", "silent"),
         "bad_backend_pause_refused":
             lambda: table_misbehaving("SET_VRING_ENABLE", ("status", 1)),
+        "bad_backend_table_refused":
+            lambda: table_misbehaving("SET_MEM_TABLE", ("status", 1)),
         "bad_backend_backlog_full": backlog_full,
         "bad_backend_slow_reply": slow_reply,
         "bad_backend_start_refused": start_refused,
