@@ -241,6 +241,9 @@ mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len,
 		return 0;
 	}
 	virtio_spin_vrings_stop(dev);
+	/* The stop dropped the connection: no rings to hand over. */
+	if (dev->vu.fd < 0)
+		return -1;
 	if (send_table(dev, &t) < 0 || virtio_spin_vrings_start(dev) < 0)
 		goto out_of_step;
 	return 0;

@@ -76,6 +76,14 @@ guest testpmd):
                            connection, link up).
                            In these three, connection 1 gets no
                            SET_VRING_ENABLE 1 after the bad answer.
+  bad_backend_table_stop_closes a backend without PROTOCOL_FEATURES
+                           closes the socket on GET_VRING_BASE when the
+                           guest stops the rings to send the table again
+                           after its memory grew, and takes no new
+                           connection: the guest must not hand the rings
+                           over again on the closed connection, so
+                           "port stop 0" (after "port stop 1") warns
+                           about no kept buffers and the pool is full.
   bad_backend_stray_byte   after the link is up the backend sends one byte
                            nobody asked for: the guest logs it, drops the
                            connection (link down), its interrupt thread
@@ -479,6 +487,60 @@ def table_misbehaving(request, action):
                   "link up on connection %d" % (request, action, be.conns))
 
 
+def table_stop_closes():
+    """Without PROTOCOL_FEATURES (so one queue) the guest stops the rings
+    (GET_VRING_BASE) around a new memory table; the backend closes the
+    socket on it, and no backend comes back. The memory grows with more
+    ports (server mode, no backend), each with a tx ring of 32768 entries
+    (about 1.3 MB), until port 0 gets GET_VRING_BASE."""
+    armed = False
+    seen = []
+
+    def rule(conn, req):
+        if armed and conn == 1 and req == "GET_VRING_BASE":
+            seen.append(req)
+            return "close"
+        return None
+
+    with harness.private_dir() as d:
+        path = os.path.join(d, "a.sock")
+        with FakeBackend(path, rule=rule,
+                         features=FEATURES & ~(1 << 30)) as be, \
+                harness.Testpmd(
+                    "guest", vdevs=["net_virtio_spin0,path=%s,"
+                                    "reply_timeout_ms=500" % path],
+                    plugins=[harness.plugin("virtio")], fwd_lcore=1,
+                    mem=["--single-file-segments"],
+                    log_levels=["pmd.net.virtio_spin:info"]) as g:
+            g.wait_link_up(0)
+            be.stop_listening()
+            armed = True
+            ports = 0
+            while not seen and ports < 8:
+                ports += 1
+                g.cmd("port attach net_virtio_spin%d,path=%s,server=1"
+                      % (ports, os.path.join(d, "s%d.sock" % ports)),
+                      timeout=20)
+                g.cmd("port config %d txq 0 ring_size 32768" % ports)
+                g.cmd("port start %d" % ports, timeout=20)
+            check(seen, "the guest's memory did not grow with %d more "
+                  "ports: no GET_VRING_BASE to port 0:\n%s"
+                  % (ports, g.log[-2000:]))
+            check(not g.link_up(0), "link up with the backend gone")
+            for p in range(ports, -1, -1):
+                g.cmd("port stop %d" % p, timeout=20)
+            log = g.log
+            check("did not stop vrings" not in log,
+                  "the stop found vrings handed to the closed connection:"
+                  "\n" + log[-2000:])
+            size, free = pool_free(g)
+            check(free == size, "every port stopped, the backend gone, yet "
+                  "only %d of %d mbufs are free" % (free, size))
+            print("ok: GET_VRING_BASE closed during the table update (%d "
+                  "more ports): no rings handed over after it, pool %d/%d"
+                  % (ports, free, size))
+
+
 def main():
     cases = {
         "bad_backend_table_silent":
@@ -487,6 +549,7 @@ def main():
             lambda: table_misbehaving("SET_VRING_ENABLE", ("status", 1)),
         "bad_backend_table_refused":
             lambda: table_misbehaving("SET_MEM_TABLE", ("status", 1)),
+        "bad_backend_table_stop_closes": table_stop_closes,
         "bad_backend_backlog_full": backlog_full,
         "bad_backend_slow_reply": slow_reply,
         "bad_backend_start_refused": start_refused,
