@@ -125,6 +125,9 @@ wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S)
         -> (ok, count, seconds)
     Poll tp's port stats every 5 ms until key reaches want or timeout
     passes; seconds is the time until it did (or the time given up).
+wait_xstat(tp, key, want, port=0, timeout=WAKE_DEADLINE_S)
+        -> (ok, value, seconds)
+    wait_rx for one xstat of tp's port (e.g. rx_q1_packets).
 vhost_kick_fds(log) -> {vring_index: fd}
     The kick fd the stock vhost library holds for each vring, from its
     "vring kick idx:N file:FD" lines (INFO of lib.vhost.config); the last
@@ -803,6 +806,16 @@ def wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S,
     t0 = time.monotonic()
     while True:
         n = tp.port_stats(port)[key]
+        dt = time.monotonic() - t0
+        if n >= want or dt > timeout:
+            return n >= want, n, dt
+        time.sleep(step)
+
+
+def wait_xstat(tp, key, want, port=0, timeout=WAKE_DEADLINE_S, step=0.005):
+    t0 = time.monotonic()
+    while True:
+        n = tp.xstats(port)[key]
         dt = time.monotonic() - t0
         if n >= want or dt > timeout:
             return n >= want, n, dt

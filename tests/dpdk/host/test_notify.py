@@ -39,6 +39,15 @@ idle_GUEST_MODE[_2q]: host net_vhost_spin in MODE (spin:50, adaptive,
   over the queues) grew: the guest's kick woke it, not the 1 s timeout;
   rx_qN_spurious_wakeups (summed) grew by at most queues - 1: the poll
   after the wake-up found the burst and the policy saw it.
+  _2q, then on the last queue alone (the summed check cannot see a lost
+  kick there: queue 0's kick wakes the shared sleep): the guest attaches
+  a net_null port whose rx queues but the last are deferred (testpmd
+  then leaves their io streams out; the stock virtio_user itself
+  refuses a deferred start), the host sleeps again (two more sleeps of
+  each queue), and the guest forwards net_null's last queue to its own
+  last tx queue: the host's packets on that queue arrive within 200 ms
+  of the guest's `start` returning, its rx_qN_wakeups (that queue's
+  own) grew, and no other queue received anything.
 """
 
 import time
@@ -262,7 +271,68 @@ def idle(guest_kind, mode, queues=1):
                 check(spurious <= queues - 1, "%d spurious wake-ups for "
                       "one burst per queue: the poll after a wake-up did "
                       "not reach the policy" % spurious)
+                if queues > 1:
+                    last_queue_wakes(H, G, queues)
                 H.stop_fwd()
+
+
+def last_queue_wakes(H, G, queues):
+    """The host asleep on all its queues; the guest sends on the last
+    queue only: that queue's own kick must wake the host (with a burst
+    on every queue, queue 0's kick wakes the shared sleep and a lost
+    kick of another queue goes unseen).
+
+    The stock virtio_user refuses a deferred start (and has no queue
+    stop), so testpmd cannot be told to leave its other queues out.
+    Instead the guest forwards (io) from a net_null port attached for
+    this, whose rx queues but the last are deferred: testpmd disables
+    their streams (net_null has no rxq_info_get: the state stays
+    "stopped"), and only the last queue's stream feeds the virtio_user
+    port, on its last tx queue (an io stream keeps the queue index)."""
+    last = queues - 1
+    G.stop_fwd()
+    out = G.cmd("port attach net_null0", timeout=20)
+    check("is attached" in out, "port attach net_null0: %r" % out)
+    null = 1
+    for q in range(last):
+        line = "port %d rxq %d deferred_start on" % (null, q)
+        out = G.cmd(line)
+        check(not out.strip(), "%s: %r" % (line, out))
+    out = G.cmd("port start %d" % null, timeout=20)
+    check("Fail" not in out, "port start %d: %r" % (null, out))
+    # Asleep (again): two sleeps of every queue from here (the first
+    # may have begun before).
+    s0 = sleeps(H, queues)
+    hl.wait_until("sleeps", lambda: all(
+        b >= a + 2 for a, b in zip(s0, sleeps(H, queues))), timeout=5.0)
+    s1 = sleeps(H, queues)
+    check(all(b >= a + 2 for a, b in zip(s0, s1)),
+          "the idle host queues did not sleep (sleeps %s -> %s)" % (s0, s1))
+    x0 = H.xstats(0)
+    key = "rx_q%d_packets" % last
+    G.start_fwd()  # io: net_null's last rx queue -> the guest's last txq
+    got, n, dt = hl.h.wait_xstat(H, key, x0[key] + 1)
+    x1 = H.xstats(0)
+    G.stop_fwd()
+    time.sleep(0.1)  # the host polls its queues dry
+    x2 = H.xstats(0)
+    grew = {k: x2[k] - x0[k] for k in (
+        ["rx_q%d_packets" % q for q in range(queues)] +
+        ["rx_q%d_wakeups" % q for q in range(queues)])}
+    print("guest sends on queue %d only: first packets there after "
+          "%.0f ms, rx_q%d_wakeups %d -> %d; host growth in all %s" % (
+              last, dt * 1e3, last, x0["rx_q%d_wakeups" % last],
+              x1["rx_q%d_wakeups" % last], grew))
+    check(got, "the guest sending on queue %d alone: nothing arrived "
+          "there in %.0f ms (sleep_max_us %d)" % (
+              last, dt * 1e3, hl.h.SLEEP_MAX_US))
+    check(x1["rx_q%d_wakeups" % last] > x0["rx_q%d_wakeups" % last],
+          "the guest sending on queue %d alone: its own kick never woke "
+          "the host (rx_q%d_wakeups %d -> %d)" % (
+              last, last, x0["rx_q%d_wakeups" % last],
+              x1["rx_q%d_wakeups" % last]))
+    check(all(grew["rx_q%d_packets" % q] == 0 for q in range(last)),
+          "the guest sent on queues other than %d: %s" % (last, grew))
 
 
 CASES = {
