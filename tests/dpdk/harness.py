@@ -128,6 +128,16 @@ wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S)
 wait_xstat(tp, key, want, port=0, timeout=WAKE_DEADLINE_S)
         -> (ok, value, seconds)
     wait_rx for one xstat of tp's port (e.g. rx_q1_packets).
+defer_tx_queues(tp, queues, port=0)
+    Restart tp's port (port stop, deferred start of each tx queue in
+    queues, port start): testpmd then keeps those queues' state
+    "stopped" and disables their txonly and io forwarding streams, so
+    "start" and "start tx_first" send on the other queues only (rxonly
+    still polls every rx queue). Only for a PMD without txq_info_get,
+    whose queue state testpmd takes from the deferred start, and that
+    accepts a deferred start: e.g. stock net_vhost or net_null (not our
+    PMDs, which have txq_info_get, nor the stock net_virtio_user, which
+    refuses a deferred start). The caller waits for the link again.
 vhost_kick_fds(log) -> {vring_index: fd}
     The kick fd the stock vhost library holds for each vring, from its
     "vring kick idx:N file:FD" lines (INFO of lib.vhost.config); the last
@@ -820,6 +830,18 @@ def wait_xstat(tp, key, want, port=0, timeout=WAKE_DEADLINE_S, step=0.005):
         if n >= want or dt > timeout:
             return n >= want, n, dt
         time.sleep(step)
+
+
+def defer_tx_queues(tp, queues, port=0, timeout=20):
+    tp.cmd("port stop %d" % port, timeout=timeout)
+    for q in queues:
+        line = "port %d txq %d deferred_start on" % (port, q)
+        out = tp.cmd(line)
+        if out.strip():
+            tp.fail("%r: %r" % (line, out))
+    out = tp.cmd("port start %d" % port, timeout=timeout)
+    if "Fail" in out:
+        tp.fail("port start %d: %r" % (port, out))
 
 
 RING_WRAP_BEFORE = 64  # where rx_queue_count_across_wrap stops the index

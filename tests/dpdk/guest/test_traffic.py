@@ -23,7 +23,14 @@ Cases (argv[1]):
       queues must sleep together (one sleep group per lcore, even though
       testpmd first polls the queues from its main lcore: each has slept
       at least twice and as often as the other); then each queue receives
-      packets and host tx == guest rx.
+      packets and host tx == guest rx. Then the host restarts its port
+      with queue 0 deferred (testpmd then sends on queue 1 only: the
+      stock net_vhost has no txq_info_get), the guest sleeps again (two
+      more sleeps of each queue), and the host sends on queue 1 alone:
+      its first packets arrive within 200 ms and rx_q1_wakeups grew
+      (queue 1's own call woke the guest: with both queues sending,
+      queue 0's call would wake the shared sleep and hide a lost call on
+      queue 1); rx_q0_packets did not move; host tx == guest rx.
   segments_poll
       multi-segment mbufs both ways: guest txonly with 3-segment 128-byte
       packets (a descriptor chain per packet); host txonly with 3000-byte
@@ -79,11 +86,12 @@ Cases (argv[1]):
   *_spin runs the guest with spin_mode=spin:20 (sleeps when idle); the
   guest's rx must then also have armed and slept during the idle period
   before traffic starts, and been woken by the host's call.
-  Wake-ups (oneway_spin host -> guest, mq_spin): the guest runs with
-  sleep_max_us=1000000; the first packets (mq: on every queue) arrive
-  within 200 ms of the host's `start` returning, and the guest's
-  rx_qN_wakeups grew (summed over the queues): the host's call woke the
-  sleeping guest, not the 1 s timeout.
+  Wake-ups (oneway_spin host -> guest, mq_spin): the guest runs
+  with sleep_max_us=1000000; the first packets (mq: on every queue)
+  arrive within 200 ms of the host's `start` returning, and the guest's
+  rx_qN_wakeups grew (summed over the queues; mq's queue-1-only phase:
+  rx_q1_wakeups itself): the host's call woke the sleeping guest, not
+  the 1 s timeout.
 """
 
 import os
@@ -244,15 +252,73 @@ def mq(d, devargs, spin):
         settle(0.4)
         host.stop_fwd()
         settle()
-        guest.stop_fwd()
-        g, h = guest.port_stats(0), host.port_stats(0)
         xs = guest.xstats(0)
         check(xs["rx_q0_packets"] > 0 and xs["rx_q1_packets"] > 0,
               "a queue got nothing: q0 %d q1 %d"
               % (xs["rx_q0_packets"], xs["rx_q1_packets"]))
+        g, h = guest.port_stats(0), host.port_stats(0)
         check(h["tx_packets"] == g["rx_packets"],
               "host tx %d != guest rx %d" % (h["tx_packets"],
                                              g["rx_packets"]))
+        mq_last_queue(host, guest)
+        guest.stop_fwd()
+
+
+def mq_last_queue(host, guest):
+    """The guest asleep on both queues; the host sends on queue 1 only:
+    queue 1's own call must wake the guest (with traffic on both queues,
+    queue 0's call wakes the shared sleep and a lost call on queue 1
+    goes unseen). The host is stock net_vhost, without txq_info_get:
+    testpmd disables its queue-0 txonly stream once tx queue 0 is
+    deferred (harness.defer_tx_queues)."""
+    def sleeps():
+        xs = guest.xstats(0)
+        return [xs["rx_q%d_sleeps" % q] for q in range(2)]
+
+    harness.defer_tx_queues(host, [0])
+    host.wait_link_up(0)
+    guest.wait_link_up(0)
+    # The restart set up the host's queues again, and their counts.
+    h0, g0 = host.port_stats(0)["tx_packets"], guest.port_stats(0)[
+        "rx_packets"]
+    # The adaptive guest, just out of traffic, sleeps again: two sleeps
+    # of each queue (a sleep is counted at the poll after it).
+    s0 = sleeps()
+    harness.wait_until("sleeps", lambda: all(
+        b >= a + 2 for a, b in zip(s0, sleeps())), timeout=5.0)
+    s1 = sleeps()
+    check(all(b >= a + 2 for a, b in zip(s0, s1)),
+          "after the traffic the idle guest queues did not sleep again "
+          "(sleeps %s -> %s)" % (s0, s1))
+    x0 = guest.xstats(0)
+    host.start_fwd()
+    ok, n, dt = harness.wait_xstat(guest, "rx_q1_packets",
+                                   x0["rx_q1_packets"] + 1)
+    x1 = guest.xstats(0)
+    grew = {k: x1[k] - x0[k] for k in ("rx_q0_packets", "rx_q1_packets",
+                                       "rx_q0_wakeups", "rx_q1_wakeups")}
+    print("host -> sleeping guest, queue 1 only: first packets after "
+          "%.0f ms; guest growth %s" % (dt * 1e3, grew))
+    check(ok, "%.0f ms after the host started sending on queue 1 alone, "
+          "the sleeping guest had received nothing there (sleep_max_us %d)"
+          % (dt * 1e3, harness.SLEEP_MAX_US))
+    check(grew["rx_q1_wakeups"] > 0, "queue 1's own call never woke the "
+          "guest: rx_q1_wakeups %d -> %d" % (x0["rx_q1_wakeups"],
+                                             x1["rx_q1_wakeups"]))
+    settle(0.4)
+    host.stop_fwd()
+    settle()
+    x2 = guest.xstats(0)
+    check(x2["rx_q0_packets"] == x0["rx_q0_packets"] and
+          x2["rx_q1_packets"] > x1["rx_q1_packets"],
+          "the host was to send on queue 1 only: guest rx_q0_packets "
+          "%d -> %d, rx_q1_packets %d -> %d" % (
+              x0["rx_q0_packets"], x2["rx_q0_packets"],
+              x0["rx_q1_packets"], x2["rx_q1_packets"]))
+    sent = host.port_stats(0)["tx_packets"] - h0
+    got = guest.port_stats(0)["rx_packets"] - g0
+    check(sent == got, "queue 1 alone: host tx %d != guest rx %d"
+          % (sent, got))
 
 
 def send(tx, rx, segs):
