@@ -13,10 +13,17 @@ Cases (argv[1]):
       first packets reach it by a wake-up (rx_q0_wakeups grew), not the
       timeout.
   io_poll / io_spin
-      both io forwarding, the guest injects a first burst (start
+      both io forwarding, one side injects a first burst (start
       tx_first): packets loop through both PMDs. After stopping the
       guest, letting the host drain, and draining the guest's rx ring
       (rxonly for a moment): guest tx == host rx and host tx == guest rx.
+      io_poll: the guest injects. io_spin: the guest forwards, idle,
+      first and must arm and sleep (rx_q0_arms and rx_q0_sleeps > 0
+      within 3 s; a sleep is counted at the poll after it); then the
+      host injects, and its first packets reach the guest within 200 ms
+      with rx_q0_wakeups grown (the host's call woke it). Once the
+      packets loop the guest is never idle: no sleep is expected during
+      the loop.
   mq_spin
       queues=2 on both sides, host txonly -> guest rxonly, guest
       spin_mode=adaptive, both rx queues polled by one lcore. Idle, both
@@ -86,7 +93,7 @@ Cases (argv[1]):
   *_spin runs the guest with spin_mode=spin:20 (sleeps when idle); the
   guest's rx must then also have armed and slept during the idle period
   before traffic starts, and been woken by the host's call.
-  Wake-ups (oneway_spin host -> guest, mq_spin): the guest runs
+  Wake-ups (oneway_spin host -> guest, io_spin, mq_spin): the guest runs
   with sleep_max_us=1000000; the first packets (mq: on every queue)
   arrive within 200 ms of the host's `start` returning, and the guest's
   rx_qN_wakeups grew (summed over the queues; mq's queue-1-only phase:
@@ -182,8 +189,11 @@ def io(d, devargs, spin):
         guest.wait_link_up(0)
         host.wait_link_up(0)
         check_event_idx(host)
-        host.start_fwd()
-        guest.cmd("start tx_first")
+        if spin:
+            io_wake(host, guest)
+        else:
+            host.start_fwd()
+            guest.cmd("start tx_first")
         settle(0.5)
         guest.stop_fwd()
         settle()
@@ -203,6 +213,34 @@ def io(d, devargs, spin):
               "host tx %d != guest rx %d" % (h["tx_packets"],
                                              g["rx_packets"]))
         check(g["rx_errors"] == 0, "guest rx errors: %s" % g)
+
+
+def io_wake(host, guest):
+    """io_spin: both io forwarding and idle, the guest arms and sleeps;
+    the host's first burst (its start tx_first) must wake it by the
+    host's call, not its 1 s timeout; the guest forwards it back, and
+    the packets loop (where the guest, always busy, need not sleep)."""
+    guest.start_fwd()
+    # Idle, the guest arms and sleeps; a sleep is counted at the poll
+    # after it, up to sleep_max_us (1 s) later.
+    harness.wait_until("a sleep", lambda: guest.xstats(0)[
+        "rx_q0_sleeps"] > 0, timeout=3.0)
+    x0 = guest.xstats(0)
+    check(x0["rx_q0_arms"] > 0 and x0["rx_q0_sleeps"] > 0,
+          "idle spin-mode guest (io) never armed or slept: %s"
+          % _spin_xs(x0))
+    host.cmd("start tx_first")
+    ok, n, dt = harness.wait_rx(guest, 1)
+    x1 = guest.xstats(0)
+    print("host's first burst -> sleeping io guest: first packets in "
+          "%.0f ms, guest rx_q0_wakeups %d -> %d" % (
+              dt * 1e3, x0["rx_q0_wakeups"], x1["rx_q0_wakeups"]))
+    check(ok, "the sleeping guest received %d packets in %.0f ms after "
+          "the host's first burst (sleep_max_us %d)"
+          % (n, dt * 1e3, harness.SLEEP_MAX_US))
+    check(x1["rx_q0_wakeups"] > x0["rx_q0_wakeups"],
+          "the host's call never woke the guest: rx_q0_wakeups %d -> %d"
+          % (x0["rx_q0_wakeups"], x1["rx_q0_wakeups"]))
 
 
 def mq(d, devargs, spin):
