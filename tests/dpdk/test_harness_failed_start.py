@@ -4,8 +4,10 @@ leaves no EAL files behind when a test starts it with `with`.
 
 Python calls no __exit__ after a failed __enter__, so the harness cleans
 up in __enter__ itself. Expect: HarnessError naming the first prompt, and
-no /var/run/dpdk/<prefix> directory afterwards. It fails with the harness
-before that clean-up (the runtime directory stayed).
+no EAL runtime directory of its --file-prefix afterwards
+(harness.runtime_dir(): /var/run/dpdk/<prefix> for root,
+$XDG_RUNTIME_DIR/dpdk/<prefix> or /tmp/dpdk/<prefix> otherwise). It fails
+with the harness before that clean-up (the runtime directory stayed).
 Usage: test_harness_failed_start.py
 """
 
@@ -24,7 +26,7 @@ def main():
             h.check(False, "testpmd started with --nb-cores=7")
     except h.HarnessError as e:
         h.check("first prompt" in str(e), "unexpected error: %s" % e)
-    left = os.path.join("/var/run/dpdk", t.prefix)
+    left = h.runtime_dir(t.prefix)
     h.check(not os.path.exists(left), "left behind: %s" % left)
     print("ok: the failed start raised and left no %s" % left)
 
