@@ -31,7 +31,9 @@ Case xstats_while_guests_leave: a client of the host's telemetry socket
   reader (it does not provoke the narrow race the wait closes). Expect:
   every round's guest gets traffic and the link goes down after it; the
   reader got replies all along (a reply in every round), and the host
-  still answers.
+  still answers once the last guest left: its process runs and port 0's
+  xstats hold every queue's rx_qN_calls and rx_qN_sleeps, through testpmd
+  and through a new telemetry client.
 Case guest_restart_counts: the host sends (txonly) to net_virtio_spin in
   spin_mode=notify (rxonly), which arms its receive ring whenever it runs
   dry: the host's tx_q0_calls and tx_q0_calls_suppressed grow. The guest
@@ -278,7 +280,22 @@ def xstats_while_guests_leave():
                 reader.join(30)
             check(not reader.is_alive() and reader.error is None,
                   "the xstats reader hung or failed: %s" % reader.error)
-            check(H.port_stats(0) is not None, "the host stopped answering")
+            # The host still answers with no guest attached: its port's
+            # xstats, every queue's, through testpmd and through a new
+            # telemetry client.
+            check(H.returncode is None, "the host exited (status %s)"
+                  % H.returncode)
+            want = ["rx_q%d_%s" % (q, c) for q in range(4)
+                    for c in ("calls", "sleeps")]
+            xs = H.xstats(0)
+            missing = [k for k in want if k not in xs]
+            check(not missing, "after the guests left, the host's xstats "
+                  "lack %s: %s" % (missing, sorted(xs)[:40]))
+            (reply,) = hl.h.telemetry(H.prefix, "/ethdev/xstats,0")
+            tel = reply.get("/ethdev/xstats") or {}
+            missing = [k for k in want if k not in tel]
+            check(not missing, "after the guests left, /ethdev/xstats,0 "
+                  "lacks %s: %r" % (missing, reply))
 
 
 def hotplug():
