@@ -46,6 +46,10 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
     library's event thread so that it accepts the first guest at once,
     not after its 1 s poll timeout (vhost_events.py).
     Use as a context manager: on exit it quits (or kills) the process.
+    If the exit is what ends it (the test neither quit nor killed it) and
+    no exception is in flight, a process that had to be killed (no exit
+    within quit's timeout) or exited with a status other than 0 (e.g. a
+    sanitizer's abort at quit) raises HarnessError with the log tail.
   .start() -> self      launch; waits for the first prompt (interactive) or
                         returns at once (non-interactive: then .wait()).
   .cmd(line, timeout=10) -> str
@@ -63,6 +67,7 @@ Testpmd(name, vdevs=(), plugins=(), fwd_lcore=None, lcores="0",
                         rx_errors, rx_nombuf, tx_packets, tx_bytes, tx_errors
   .xstats(port) -> dict                 name -> int (show port xstats N)
   .quit(timeout=10) -> int              "quit", wait; kill on timeout
+                        (then .quit_killed is True)
   .kill()
   .wait(timeout) -> int                 exit status (non-interactive runs)
   .log -> str                           everything the process printed
@@ -367,6 +372,7 @@ class Testpmd:
         self._cond = threading.Condition()
         self._reader = None
         self._eof = False
+        self.quit_killed = False
 
     # -- process -------------------------------------------------------
     def start(self):
@@ -518,6 +524,7 @@ class Testpmd:
             self.proc.send_signal(signal.SIGINT)
         rc = self.wait(timeout)
         if rc is None:
+            self.quit_killed = True
             self.kill()
         if self._reader:
             self._reader.join(5)
@@ -536,9 +543,14 @@ class Testpmd:
                 raise
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        # Whether this __exit__ ends the process (the test did not quit
+        # or kill it itself).
+        ending = self.proc is not None and self.proc.poll() is None
+        self.quit_killed = False
+        rc = None
         try:
-            self.quit()
+            rc = self.quit()
         finally:
             self.kill()
             remove_eal_files(self.prefix)
@@ -548,6 +560,15 @@ class Testpmd:
                         f.close()
                     except OSError:
                         pass
+        # A process that ends badly at quit (a sanitizer's abort, a
+        # crash in a PMD's close, a hang) fails the test, unless the test
+        # is failing already.
+        if exc_type is None and ending and (self.quit_killed or rc != 0):
+            san = sanitizer_report(self.log)
+            self.fail("quit: %s%s" % (
+                "no exit within the timeout, killed" if self.quit_killed
+                else "exit status %s" % rc,
+                " (%s)" % san if san else ""))
         return False
 
     # -- testpmd commands ----------------------------------------------

@@ -103,10 +103,12 @@ MODES = {
 
 
 def run(kind, d, app_vdevs, plugin, snd, rcv, peers_first, mem,
-        mode="interrupt"):
+        mode="interrupt", orphans=()):
     """l3fwd-power on app_vdevs with EAL memory flags mem; snd and rcv:
     Testpmds on a.sock and b.sock, started before l3fwd-power
-    (peers_first: they are the vhost-user servers) or after it."""
+    (peers_first: they are the vhost-user servers) or after it.
+    orphans: peers quit right after l3fwd-power exited, their exit
+    status unchecked (see case_vhost)."""
     prefix = "l3fwd-%d" % os.getpid()
     # Inherited by the peers and by l3fwd-power, whose EAL moves its lcore.
     os.sched_setaffinity(0, {0})
@@ -157,6 +159,8 @@ def run(kind, d, app_vdevs, plugin, snd, rcv, peers_first, mem,
                      sleeps))
             p.send_signal(signal.SIGINT)
             rc = p.wait(20)
+            for t in orphans:
+                t.quit()
     except subprocess.TimeoutExpired:
         rc = None
     except (Fail, h.HarnessError) as e:
@@ -212,8 +216,13 @@ def case_vhost(mode="interrupt"):
                                     "spin_mode=adaptive%s" % (b, SLEEP_MAX)],
                        plugins=[h.plugin("virtio_spin")], **PEER_CORE,
                        args=["--forward-mode=rxonly"])
+        # l3fwd-power, the backend, exits first; then the stock
+        # virtio_user of g1 writes to its closed socket at quit and dies
+        # of SIGPIPE (DPDK 22.11 sends without MSG_NOSIGNAL): stock
+        # behaviour, so g1's exit status is not checked. Our guest, g2,
+        # must still quit cleanly (harness.Testpmd.__exit__).
         run("vhost", d, vdevs, h.plugin("vhost_spin"), g1, g2, False,
-            ["-m", "512"], mode)
+            ["-m", "512"], mode, orphans=[g1])
 
 
 def case_virtio(mode="interrupt"):
