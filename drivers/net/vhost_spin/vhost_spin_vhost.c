@@ -450,7 +450,49 @@ restart_publish_counts(struct vhost_spin_port *p)
  * lcore reading memory that the library unmaps when the first one sends a
  * new memory table), and its leaving would detach the first. Refuse it:
  * the first keeps the port, the second sees its connection closed.
+ *
+ * But not at once. A frontend that closes its connection and connects
+ * again at once (a guest port restarted) may be accepted before the
+ * library reads the old connection's end: in one pass over its fds the
+ * listening socket comes first. So a connection that finds another one
+ * waits for its first message, which comes in a later pass: by then the
+ * old connection's end, if it has come, has been handled.
  */
+static void
+log_refused(const struct vhost_spin_port *p, int other, int vid)
+{
+	VHOST_SPIN_LOG(ERR,
+		       "port %u: iface %s: a frontend is connected already "
+		       "(vid %d): refusing another (vid %d)",
+		       p->dev->data->port_id, p->args.iface, other, vid);
+}
+
+static enum rte_vhost_msg_result
+contender_message(int vid, void *msg)
+{
+	struct vhost_spin_port *p = port_of_vid(vid);
+	int other = -1;
+
+	RTE_SET_USED(msg);
+	if (p == NULL)
+		return RTE_VHOST_MSG_RESULT_ERR;
+	pthread_mutex_lock(&p->lock);
+	if (p->conn_vid < 0)
+		p->conn_vid = vid;
+	else if (p->conn_vid != vid)
+		other = p->conn_vid;
+	pthread_mutex_unlock(&p->lock);
+	if (other < 0)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	log_refused(p, other, vid);
+	/* The library closes a connection whose message failed. */
+	return RTE_VHOST_MSG_RESULT_ERR;
+}
+
+static const struct rte_vhost_user_extern_ops contender_hooks = {
+	.pre_msg_handle = contender_message,
+};
+
 static int
 new_connection(int vid)
 {
@@ -464,12 +506,10 @@ new_connection(int vid)
 	if (other < 0)
 		p->conn_vid = vid;
 	pthread_mutex_unlock(&p->lock);
-	if (other >= 0) {
-		VHOST_SPIN_LOG(ERR,
-			       "port %u: iface %s: a frontend is connected "
-			       "already (vid %d): refusing another (vid %d)",
-			       p->dev->data->port_id, p->args.iface, other,
-			       vid);
+	if (other < 0)
+		return 0;
+	if (rte_vhost_extern_callback_register(vid, &contender_hooks, NULL)) {
+		log_refused(p, other, vid);
 		return -1;
 	}
 	return 0;

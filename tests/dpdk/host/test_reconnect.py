@@ -49,7 +49,9 @@ the idle (sleeping) host arrives.
 
 import json
 import os
+import signal
 import socket
+import struct
 import threading
 import time
 
@@ -359,6 +361,65 @@ def second_frontend():
 
 
 
+def recv_exact(s, n):
+    """n bytes from s, or fewer if the peer closed first."""
+    buf = b""
+    while len(buf) < n:
+        try:
+            chunk = s.recv(n - len(buf))
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def reconnect_at_once():
+    """A frontend closes its connection and connects again while the
+    host's vhost-user thread cannot run (the host process is stopped with
+    SIGSTOP): when it runs again it finds the new connection and the old
+    one's end in one pass, the listening socket first. The new connection
+    must be served: its first message (GET_FEATURES) is answered. Before,
+    the host refused it as a second frontend and closed it. (A second
+    frontend while the first is alive is still refused: second_frontend.)
+    """
+    get_features = struct.pack("<III", 1, 1, 0)  # request, version 1, size
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50") as H:
+            a = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            a.connect(sock)
+            check(hl.h.wait_until("the first connection",
+                                  lambda: "new device, handle is" in H.log),
+                  "the host did not take the first connection")
+            time.sleep(0.3)  # the library's thread now watches it
+            os.kill(H.pid, signal.SIGSTOP)
+            try:
+                a.close()
+                b = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                b.connect(sock)  # the kernel queues it for accept()
+            finally:
+                os.kill(H.pid, signal.SIGCONT)
+            with b:
+                b.settimeout(10)
+                b.sendall(get_features)
+                reply = recv_exact(b, 12 + 8)
+            print("the new connection's GET_FEATURES: %d bytes back%s" % (
+                len(reply), ", refused" if "refusing another" in H.log
+                else ""))
+            check(len(reply) == 20, "the host closed the new connection "
+                  "after %d bytes (refused: %s)" % (
+                      len(reply), "refusing another" in H.log))
+            req, flags, size = struct.unpack("<III", reply[:12])
+            check(req == 1 and size == 8, "not a GET_FEATURES reply: %r"
+                  % reply)
+            # Gone too: the port takes the next frontend.
+            with hl.guest("stock", sock) as G:
+                H.wait_link_up(0, timeout=15)
+                G.wait_link_up(0, timeout=15)
+
+
 def xstats_count_steady():
     """The port's extended statistics keep their names, and so their
     count, whether a frontend is attached or not: ethdev's
@@ -405,6 +466,7 @@ CASES = {
     "guest_restart_counts": guest_restart_counts,
     "second_frontend": second_frontend,
     "xstats_count_steady": xstats_count_steady,
+    "reconnect_at_once": reconnect_at_once,
     "hotplug": hotplug,
     "quit_under_load": quit_under_load,
     "port_restart": port_restart,
