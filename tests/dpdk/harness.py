@@ -832,25 +832,25 @@ def rx_wakeups(xstats, queues=1):
     return [xstats["rx_q%d_wakeups" % q] for q in range(queues)]
 
 
-def wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S,
-            step=0.005):
+def _wait_count(read, want, timeout, step):
+    """Poll read() until it reaches want or timeout s pass: (reached, last
+    value, seconds waited)."""
     t0 = time.monotonic()
     while True:
-        n = tp.port_stats(port)[key]
+        n = read()
         dt = time.monotonic() - t0
         if n >= want or dt > timeout:
             return n >= want, n, dt
         time.sleep(step)
+
+
+def wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S,
+            step=0.005):
+    return _wait_count(lambda: tp.port_stats(port)[key], want, timeout, step)
 
 
 def wait_xstat(tp, key, want, port=0, timeout=WAKE_DEADLINE_S, step=0.005):
-    t0 = time.monotonic()
-    while True:
-        n = tp.xstats(port)[key]
-        dt = time.monotonic() - t0
-        if n >= want or dt > timeout:
-            return n >= want, n, dt
-        time.sleep(step)
+    return _wait_count(lambda: tp.xstats(port)[key], want, timeout, step)
 
 
 def defer_tx_queues(tp, queues, port=0, timeout=20):
