@@ -300,6 +300,8 @@ vhost_spin_drain_gates(struct vhost_spin_port *p)
 #define VU_REQ_RESET_OWNER 4
 #define VU_REQ_SET_MEM_TABLE 5
 #define VU_REQ_SET_VRING_ADDR 9
+/* The header's flags word, after the request: an ack is asked for. */
+#define VU_FLAG_NEED_REPLY (1u << 3)
 
 /*
  * One queue around such a message: its hold (vhost_spin.h) closed before
@@ -456,7 +458,9 @@ restart_publish_counts(struct vhost_spin_port *p)
  * library reads the old connection's end: in one pass over its fds the
  * listening socket comes first. So a connection that finds another one
  * waits for its first message, which comes in a later pass: by then the
- * old connection's end, if it has come, has been handled.
+ * old connection's end has been handled, if nothing was left unread
+ * before it (the library reads one message per connection and pass; a
+ * frontend waits for the answer to its last message before it closes).
  */
 static void
 log_refused(const struct vhost_spin_port *p, int other, int vid)
@@ -471,9 +475,9 @@ static enum rte_vhost_msg_result
 contender_message(int vid, void *msg)
 {
 	struct vhost_spin_port *p = port_of_vid(vid);
+	uint32_t flags;
 	int other = -1;
 
-	RTE_SET_USED(msg);
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_ERR;
 	pthread_mutex_lock(&p->lock);
@@ -485,7 +489,15 @@ contender_message(int vid, void *msg)
 	if (other < 0)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	log_refused(p, other, vid);
-	/* The library closes a connection whose message failed. */
+	/*
+	 * The library closes a connection whose message failed, unless the
+	 * message asked for an ack: then it acks the failure and reads on.
+	 * Ask for none. (File descriptors the message carried stay open:
+	 * frontends send none with their first message.)
+	 */
+	memcpy(&flags, (char *)msg + sizeof(uint32_t), sizeof(flags));
+	flags &= ~VU_FLAG_NEED_REPLY;
+	memcpy((char *)msg + sizeof(uint32_t), &flags, sizeof(flags));
 	return RTE_VHOST_MSG_RESULT_ERR;
 }
 

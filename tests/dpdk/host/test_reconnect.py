@@ -343,6 +343,15 @@ def second_frontend():
                 total = burst_wakes_host(H, G, 0, "first frontend")
                 with hl.h.Testpmd("second", fwd_lcore=0) as G2:
                     G2.attach_fails("net_virtio_user1,path=%s" % sock)
+                # One whose first message asks for an ack (NEED_REPLY) is
+                # closed too, not acked and kept.
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                    c.connect(sock)
+                    c.settimeout(10)
+                    c.sendall(struct.pack("<III", 1, 1 | 8, 0))
+                    got = recv_exact(c, 12 + 8)
+                check(got == b"", "a second frontend asking for an ack got "
+                      "%d bytes back, not its connection closed" % len(got))
                 check("refusing another" in H.log,
                       "the host did not say why it refused the second "
                       "frontend")
