@@ -542,6 +542,8 @@ destroy_connection(int vid)
 		return;
 	p->conn_vid = -1;
 	p->lib_counts_zeroed = true; /* the next connection's are new */
+	/* One that ended inside a ring-moving message: the next opens. */
+	p->in_message = false;
 	if (!p->attached)
 		forget_vrings(p);
 	pthread_mutex_unlock(&p->lock);
