@@ -78,6 +78,7 @@ while [ $i -lt %(pings)d ]; do
     usleep 50000
     i=$((i + 1))
 done
+wait  # every ping sent and its frame back, or its 1 s over
 usleep 300000
 echo VSPIN_RESULT rx $(cat /sys/class/net/eth0/statistics/rx_packets) \
 tx $(cat /sys/class/net/eth0/statistics/tx_packets)
