@@ -53,8 +53,9 @@ port_of_vid(int vid)
 
 /*
  * The port whose connection vid is, locked; NULL for a connection no
- * port serves (new_connection() refused it). Every library callback but
- * new_connection() acts only through it.
+ * port serves (claim_port() refused it, or it sent nothing yet). Every
+ * library callback but new_connection() and claim_port() acts only
+ * through it.
  */
 static struct vhost_spin_port *
 lock_port_of_conn(int vid)
@@ -453,26 +454,18 @@ restart_publish_counts(struct vhost_spin_port *p)
  * new memory table), and its leaving would detach the first. Refuse it:
  * the first keeps the port, the second sees its connection closed.
  *
- * But not at once. A frontend that closes its connection and connects
- * again at once (a guest port restarted) may be accepted before the
- * library reads the old connection's end: in one pass over its fds the
- * listening socket comes first. So a connection that finds another one
- * waits for its first message, which comes in a later pass: by then the
- * old connection's end has been handled, if nothing was left unread
- * before it (the library reads one message per connection and pass; a
- * frontend waits for the answer to its last message before it closes).
+ * Not at connect time, though: a frontend that closes its connection and
+ * connects again at once (a guest port restarted) may be accepted before
+ * the library reads the old connection's end, since in one pass over its
+ * fds the listening socket comes first. A connection takes the port at
+ * its first message, which comes in a later pass: by then the old
+ * connection's end has been handled, if nothing was left unread before
+ * it (the library reads one message per connection and pass; a frontend
+ * waits for the answer to its last message before it closes). Until
+ * new_device() installs message_hooks, every message passes here.
  */
-static void
-log_refused(const struct vhost_spin_port *p, int other, int vid)
-{
-	VHOST_SPIN_LOG(ERR,
-		       "port %u: iface %s: a frontend is connected already "
-		       "(vid %d): refusing another (vid %d)",
-		       p->dev->data->port_id, p->args.iface, other, vid);
-}
-
 static enum rte_vhost_msg_result
-contender_message(int vid, void *msg)
+claim_port(int vid, void *msg)
 {
 	struct vhost_spin_port *p = port_of_vid(vid);
 	uint32_t flags;
@@ -488,7 +481,10 @@ contender_message(int vid, void *msg)
 	pthread_mutex_unlock(&p->lock);
 	if (other < 0)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	log_refused(p, other, vid);
+	VHOST_SPIN_LOG(ERR,
+		       "port %u: iface %s: a frontend is connected already "
+		       "(vid %d): refusing another (vid %d)",
+		       p->dev->data->port_id, p->args.iface, other, vid);
 	/*
 	 * The library closes a connection whose message failed, unless the
 	 * message asked for an ack: then it acks the failure and reads on.
@@ -501,29 +497,16 @@ contender_message(int vid, void *msg)
 	return RTE_VHOST_MSG_RESULT_ERR;
 }
 
-static const struct rte_vhost_user_extern_ops contender_hooks = {
-	.pre_msg_handle = contender_message,
+static const struct rte_vhost_user_extern_ops claim_hooks = {
+	.pre_msg_handle = claim_port,
 };
 
 static int
 new_connection(int vid)
 {
-	struct vhost_spin_port *p = port_of_vid(vid);
-	int other;
-
-	if (p == NULL)
+	if (port_of_vid(vid) == NULL ||
+	    rte_vhost_extern_callback_register(vid, &claim_hooks, NULL) != 0)
 		return -1;
-	pthread_mutex_lock(&p->lock);
-	other = p->conn_vid;
-	if (other < 0)
-		p->conn_vid = vid;
-	pthread_mutex_unlock(&p->lock);
-	if (other < 0)
-		return 0;
-	if (rte_vhost_extern_callback_register(vid, &contender_hooks, NULL)) {
-		log_refused(p, other, vid);
-		return -1;
-	}
 	return 0;
 }
 
