@@ -8,9 +8,10 @@
  * first invalid used entry (an id out of range or not in flight, a used
  * idx more than a ring ahead) is counted in bad_used and marks the queue
  * broken: from then on nothing more is collected from it, until
- * vspin_vq_drv_init() starts it again (bad_used goes on counting). Entries after a bad one cannot be
- * trusted either, and a broken queue holds no stale state that a later
- * entry could use to reach memory it does not own.
+ * vspin_vq_drv_init() starts it again (bad_used goes on counting).
+ * Entries after a bad one cannot be trusted either, and a broken queue
+ * holds no stale state that a later entry could use to reach memory it
+ * does not own.
  *
  * In order (VIRTIO_F_IN_ORDER, vspin_vq_drv_set_in_order()): descriptors
  * are taken in table order, wrapping at the end, and the device returns

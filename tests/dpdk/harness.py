@@ -133,16 +133,21 @@ wait_rx(tp, want, port=0, key="rx_packets", timeout=WAKE_DEADLINE_S)
 wait_xstat(tp, key, want, port=0, timeout=WAKE_DEADLINE_S)
         -> (ok, value, seconds)
     wait_rx for one xstat of tp's port (e.g. rx_q1_packets).
-defer_tx_queues(tp, queues, port=0)
-    Restart tp's port (port stop, deferred start of each tx queue in
-    queues, port start): testpmd then keeps those queues' state
-    "stopped" and disables their txonly and io forwarding streams, so
-    "start" and "start tx_first" send on the other queues only (rxonly
-    still polls every rx queue). Only for a PMD without txq_info_get,
+defer_queues(tp, queues, port=0, kind="txq")
+    Restart tp's port (port stop, deferred start of each tx queue, or
+    rx queue with kind="rxq", in queues, port start): testpmd then keeps
+    those queues' state "stopped" and disables their forwarding streams,
+    so "start" and "start tx_first" use the other queues only (rxonly
+    still polls every rx queue of deferred tx queues). Only for a PMD
+    without txq_info_get (rxq_info_get),
     whose queue state testpmd takes from the deferred start, and that
     accepts a deferred start: e.g. stock net_vhost or net_null (not our
     PMDs, which have txq_info_get, nor the stock net_virtio_user, which
     refuses a deferred start). The caller waits for the link again.
+recv_exact(conn, n, keep=None) -> bytes or None
+    n bytes from a stream socket, None if the peer closed or reset it
+    first; file descriptors that come along go to the list keep, or are
+    closed.
 vhost_kick_fds(log) -> {vring_index: fd}
     The kick fd the stock vhost library holds for each vring, from its
     "vring kick idx:N file:FD" lines (INFO of lib.vhost.config); the last
@@ -160,6 +165,7 @@ run_case(cases, skip_missing=False)
     skip instead (exit 77; CI counts a skip as a failure).
 """
 
+import array
 import contextlib
 import itertools
 import json
@@ -167,6 +173,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -853,10 +860,10 @@ def wait_xstat(tp, key, want, port=0, timeout=WAKE_DEADLINE_S, step=0.005):
     return _wait_count(lambda: tp.xstats(port)[key], want, timeout, step)
 
 
-def defer_tx_queues(tp, queues, port=0, timeout=20):
+def defer_queues(tp, queues, port=0, kind="txq", timeout=20):
     tp.cmd("port stop %d" % port, timeout=timeout)
     for q in queues:
-        line = "port %d txq %d deferred_start on" % (port, q)
+        line = "port %d %s %d deferred_start on" % (port, kind, q)
         out = tp.cmd(line)
         if out.strip():
             tp.fail("%r: %r" % (line, out))
@@ -864,6 +871,31 @@ def defer_tx_queues(tp, queues, port=0, timeout=20):
     if "Fail" in out:
         tp.fail("port start %d: %r" % (port, out))
 
+
+def recv_exact(conn, n, keep=None):
+    """n bytes from a stream socket, or None if the peer closed (or reset)
+    it first; file descriptors that come along are appended to keep, or
+    closed when keep is None."""
+    buf = b""
+    while len(buf) < n:
+        try:
+            data, anc, _, _ = conn.recvmsg(n - len(buf),
+                                           socket.CMSG_SPACE(8 * 4))
+        except ConnectionResetError:
+            return None
+        for level, kind, cdata in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds = array.array("i")
+                fds.frombytes(cdata[:len(cdata) - len(cdata) % 4])
+                for fd in fds:
+                    if keep is not None:
+                        keep.append(fd)
+                    else:
+                        os.close(fd)
+        if not data:
+            return None
+        buf += data
+    return buf
 
 RING_WRAP_BEFORE = 64  # where rx_queue_count_across_wrap stops the index
 

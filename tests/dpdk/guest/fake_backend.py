@@ -52,6 +52,8 @@ import struct
 import threading
 import time
 
+from guestlib import harness  # tests/dpdk on the path
+
 VERSION, REPLY, NEED_REPLY = 0x1, 0x4, 0x8
 NAMES = {
     1: "GET_FEATURES", 2: "SET_FEATURES", 3: "SET_OWNER",
@@ -73,28 +75,6 @@ def _close(fd):
         os.close(fd)
     except OSError:
         pass
-
-
-def _recv_exact(conn, n, keep=None):
-    """n bytes (None at EOF); descriptors that come along are appended to
-    keep, or closed when keep is None."""
-    buf = b""
-    while len(buf) < n:
-        data, anc, _, _ = conn.recvmsg(n - len(buf), socket.CMSG_SPACE(
-            8 * 4))
-        for level, kind, cdata in anc:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds = array.array("i")
-                fds.frombytes(cdata[:len(cdata) - len(cdata) % 4])
-                for fd in fds:
-                    if keep is not None:
-                        keep.append(fd)
-                    else:
-                        _close(fd)
-        if not data:
-            return None
-        buf += data
-    return buf
 
 
 class Vring:
@@ -538,7 +518,7 @@ class FakeBackend:
         fds = []
         while not self._stop.is_set():
             try:
-                part = _recv_exact(conn, 12 - len(hdr), fds)
+                part = harness.recv_exact(conn, 12 - len(hdr), fds)
             except socket.timeout:
                 continue
             except OSError:
@@ -552,7 +532,7 @@ class FakeBackend:
             hdr = b""
             conn.settimeout(5)
             try:
-                body = _recv_exact(conn, size, fds) if size else b""
+                body = harness.recv_exact(conn, size, fds) if size else b""
             except OSError:
                 return
             conn.settimeout(0.2)

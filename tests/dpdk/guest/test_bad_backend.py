@@ -124,26 +124,16 @@ CASES = {
 }
 
 
-def recv_exact(conn, n):
-    buf = b""
-    while len(buf) < n:
-        data, _, _, _ = conn.recvmsg(n - len(buf), socket.CMSG_SPACE(64))
-        if not data:
-            return None
-        buf += data
-    return buf
-
-
 def serve(listener, case, done):
     conn, _ = listener.accept()
     conn.settimeout(10)
     try:
         while True:
-            hdr = recv_exact(conn, 12)
+            hdr = harness.recv_exact(conn, 12)
             if hdr is None:
                 break
             req, flags, size = struct.unpack("<III", hdr)
-            if size and recv_exact(conn, size) is None:
+            if size and harness.recv_exact(conn, size) is None:
                 break
             if req == GET_FEATURES:
                 if case == "closes":

@@ -308,12 +308,12 @@ def mq_last_queue(host, guest):
     queue 0's call wakes the shared sleep and a lost call on queue 1
     goes unseen). The host is stock net_vhost, without txq_info_get:
     testpmd disables its queue-0 txonly stream once tx queue 0 is
-    deferred (harness.defer_tx_queues)."""
+    deferred (harness.defer_queues)."""
     def sleeps():
         xs = guest.xstats(0)
         return [xs["rx_q%d_sleeps" % q] for q in range(2)]
 
-    harness.defer_tx_queues(host, [0])
+    harness.defer_queues(host, [0])
     host.wait_link_up(0)
     guest.wait_link_up(0)
     # The restart set up the host's queues again, and their counts.

@@ -294,12 +294,7 @@ def last_queue_wakes(H, G, queues):
     out = G.cmd("port attach net_null0", timeout=20)
     check("is attached" in out, "port attach net_null0: %r" % out)
     null = 1
-    for q in range(last):
-        line = "port %d rxq %d deferred_start on" % (null, q)
-        out = G.cmd(line)
-        check(not out.strip(), "%s: %r" % (line, out))
-    out = G.cmd("port start %d" % null, timeout=20)
-    check("Fail" not in out, "port start %d: %r" % (null, out))
+    hl.h.defer_queues(G, range(last), port=null, kind="rxq")
     # Asleep (again): two sleeps of every queue from here (the first
     # may have begun before).
     s0 = sleeps(H, queues)
