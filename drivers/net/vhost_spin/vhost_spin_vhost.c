@@ -22,6 +22,7 @@
 #include <rte_vhost.h>
 
 #include "vhost_spin.h"
+#include "vhost_spin_msg.h"
 #include "vspin_eventfd.h"
 
 /* Every port, to find one from the socket path the library reports. */
@@ -295,14 +296,8 @@ vhost_spin_drain_gates(struct vhost_spin_port *p)
  * opens again after it, with the new table; so do the queues' holds
  * (vhost_spin.h), also around new ring addresses (the library drops a
  * ring's translation while it handles them; QEMU sends them again when
- * a migration starts). Request numbers: the vhost-user spec's (the
- * message starts with its 32-bit request).
+ * a migration starts).
  */
-#define VU_REQ_RESET_OWNER 4
-#define VU_REQ_SET_MEM_TABLE 5
-#define VU_REQ_SET_VRING_ADDR 9
-/* The header's flags word, after the request: an ack is asked for. */
-#define VU_FLAG_NEED_REPLY (1u << 3)
 
 /*
  * One queue around such a message: its hold (vhost_spin.h) closed before
@@ -369,7 +364,7 @@ message_hook(int vid, void *msg, bool open)
 	uint32_t req;
 	bool moves;
 
-	memcpy(&req, msg, sizeof(req));
+	req = vu_msg_request(msg);
 	moves = req == VU_REQ_SET_MEM_TABLE || req == VU_REQ_SET_VRING_ADDR;
 	p = lock_port_of_conn(vid);
 	if (p == NULL)
@@ -468,7 +463,6 @@ static enum rte_vhost_msg_result
 claim_port(int vid, void *msg)
 {
 	struct vhost_spin_port *p = port_of_vid(vid);
-	uint32_t flags;
 	int other = -1;
 
 	if (p == NULL)
@@ -488,12 +482,10 @@ claim_port(int vid, void *msg)
 	/*
 	 * The library closes a connection whose message failed, unless the
 	 * message asked for an ack: then it acks the failure and reads on.
-	 * Ask for none. (File descriptors the message carried stay open:
-	 * frontends send none with their first message.)
+	 * Ask for none.
 	 */
-	memcpy(&flags, (char *)msg + sizeof(uint32_t), sizeof(flags));
-	flags &= ~VU_FLAG_NEED_REPLY;
-	memcpy((char *)msg + sizeof(uint32_t), &flags, sizeof(flags));
+	vu_msg_clear_need_reply(msg);
+	vu_msg_close_fds(msg);
 	return RTE_VHOST_MSG_RESULT_ERR;
 }
 

@@ -352,6 +352,23 @@ def second_frontend():
                     got = hl.h.recv_exact(c, 12 + 8)
                 check(got is None, "a second frontend asking for an ack got "
                       "%r back, not its connection closed" % got)
+                # One whose first message carries an fd: closed, and the
+                # host keeps no copy of the fd.
+                held = len(hl.h.eventfd_counts(H.pid))
+                efd = os.eventfd(0)
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                    c.connect(sock)
+                    c.settimeout(10)
+                    c.sendmsg([struct.pack("<IIIQ", 13, 1, 8, 0)],
+                              [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                struct.pack("<i", efd))])
+                    got = hl.h.recv_exact(c, 12 + 8)
+                os.close(efd)
+                check(got is None, "a second frontend's SET_VRING_CALL got "
+                      "%r back, not its connection closed" % got)
+                now = len(hl.h.eventfd_counts(H.pid))
+                check(now == held, "the host holds %d eventfds, %d before "
+                      "the second frontend sent one" % (now, held))
                 check("refusing another" in H.log,
                       "the host did not say why it refused the second "
                       "frontend")
