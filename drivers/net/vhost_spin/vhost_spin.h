@@ -328,6 +328,9 @@ void vhost_spin_update_gates(struct vhost_spin_port *p);
  * library lock held.
  */
 void vhost_spin_drain_gates(struct vhost_spin_port *p);
+/* vhost_spin_mem_table.c: ERR for a table the library could not map. */
+enum rte_vhost_msg_result
+vhost_spin_check_mem_table(const struct vhost_spin_port *p, void *msg);
 
 /* vhost_spin_rxtx.c */
 uint16_t vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb);

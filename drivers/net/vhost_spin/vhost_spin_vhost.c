@@ -296,7 +296,8 @@ vhost_spin_drain_gates(struct vhost_spin_port *p)
  * opens again after it, with the new table; so do the queues' holds
  * (vhost_spin.h), also around new ring addresses (the library drops a
  * ring's translation while it handles them; QEMU sends them again when
- * a migration starts).
+ * a migration starts). A table the library could not map is refused
+ * before any of this (vhost_spin_mem_table.c).
  */
 
 /*
@@ -369,6 +370,11 @@ message_hook(int vid, void *msg, bool open)
 	p = lock_port_of_conn(vid);
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	if (!open &&
+	    vhost_spin_check_mem_table(p, msg) == RTE_VHOST_MSG_RESULT_ERR) {
+		pthread_mutex_unlock(&p->lock);
+		return RTE_VHOST_MSG_RESULT_ERR; /* the rings run on */
+	}
 	/* The library zeroes the vrings' statistics with the device. */
 	if (req == VU_REQ_RESET_OWNER)
 		p->lib_counts_zeroed = true;
@@ -473,8 +479,8 @@ claim_port(int vid, void *msg)
 	else if (p->conn_vid != vid)
 		other = p->conn_vid;
 	pthread_mutex_unlock(&p->lock);
-	if (other < 0)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	if (other < 0) /* rings set up before they run need their table */
+		return vhost_spin_check_mem_table(p, msg);
 	VHOST_SPIN_LOG(ERR,
 		       "port %u: iface %s: a frontend is connected already "
 		       "(vid %d): refusing another (vid %d)",
