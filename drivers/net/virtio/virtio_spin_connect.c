@@ -29,6 +29,8 @@
 #include "virtio_spin.h"
 
 #define RECONNECT_US (UINT64_C(200) * 1000)
+/* Server mode, out of file descriptors: how often accept() tries. */
+#define ACCEPT_RETRY_US (UINT64_C(100) * 1000)
 
 /* -- link -------------------------------------------------------------- */
 
@@ -556,6 +558,55 @@ virtio_spin_reconnect_alarm(void *arg)
 	virtio_spin_notify_lsc(dev, was_shown);
 }
 
+/*
+ * accept() found no free descriptor. The connection stays queued, and the
+ * listening socket (level-triggered in EAL's epoll) would call us again at
+ * once: the interrupt thread would spin until a descriptor is free. Stop
+ * watching it instead, and watch it again after a while; the connection
+ * is taken once a descriptor is free. If either step fails, spin. (EAL
+ * rebuilds its epoll set at each step, closing the old one first: that
+ * needs no free descriptor, only none fewer than the process holds.)
+ */
+static void
+pause_listening(struct virtio_spin_dev *dev, int err)
+{
+	if (!dev->accept_failing)
+		PMD_LOG(ERR,
+			"%s: cannot accept the backend's connection (%s): "
+			"trying again every %u ms",
+			dev->path, strerror(err),
+			(unsigned int)(ACCEPT_RETRY_US / 1000));
+	dev->accept_failing = true;
+	pthread_mutex_lock(&dev->lock);
+	/* Removed when this callback returns (not while it runs). */
+	if (!dev->closing &&
+	    rte_intr_callback_unregister_pending(dev->listen_intr,
+						 virtio_spin_listen_event, dev,
+						 NULL) > 0 &&
+	    rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_listen_rewatch,
+			      dev) != 0)
+		rte_intr_callback_register(dev->listen_intr,
+					   virtio_spin_listen_event, dev);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* The alarm of pause_listening(). */
+void
+virtio_spin_listen_rewatch(void *arg)
+{
+	struct virtio_spin_dev *dev = arg;
+
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->closing &&
+	    rte_intr_callback_register(dev->listen_intr,
+				       virtio_spin_listen_event, dev) != 0 &&
+	    rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_listen_rewatch,
+			      dev) != 0)
+		PMD_LOG(ERR, "%s: cannot watch the listening socket again",
+			dev->path);
+	pthread_mutex_unlock(&dev->lock);
+}
+
 /* Server mode: a backend connects (again). */
 void
 virtio_spin_listen_event(void *arg)
@@ -564,8 +615,15 @@ virtio_spin_listen_event(void *arg)
 	bool was_shown;
 	int fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE)
+			pause_listening(dev, errno);
 		return;
+	}
+	if (dev->accept_failing)
+		PMD_LOG(NOTICE, "%s: accepted the backend's connection",
+			dev->path);
+	dev->accept_failing = false;
 	virtio_spin_ctl_lock(dev);
 	was_shown = virtio_spin_link_shown(dev);
 	if (dev->closing || dev->vu.fd >= 0) {

@@ -599,8 +599,9 @@ dev_close(struct rte_eth_dev *eth_dev)
 	/*
 	 * Under the lock, every callback and alarm sees closing before it
 	 * arms an alarm (virtio_spin_sock_event, virtio_spin_sock_gone,
-	 * virtio_spin_reconnect_alarm, virtio_spin_attach, mem_event), so
-	 * after the cancels below none is pending or can come back.
+	 * virtio_spin_reconnect_alarm, virtio_spin_attach, mem_event,
+	 * virtio_spin_listen_event), so after the cancels below none is
+	 * pending or can come back.
 	 */
 	pthread_mutex_lock(&dev->lock);
 	dev->closing = true;
@@ -609,6 +610,7 @@ dev_close(struct rte_eth_dev *eth_dev)
 	rte_eal_alarm_cancel(virtio_spin_reconnect_alarm, dev);
 	rte_eal_alarm_cancel(virtio_spin_sock_gone, dev);
 	rte_eal_alarm_cancel(virtio_spin_lsc_alarm, dev);
+	rte_eal_alarm_cancel(virtio_spin_listen_rewatch, dev);
 	if (dev->sock_intr != NULL) {
 		virtio_spin_unwatch(dev->sock_intr, virtio_spin_sock_event,
 				    dev);
