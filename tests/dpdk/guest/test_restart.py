@@ -22,6 +22,12 @@ Cases (argv[1]):
           limit is raised the connection is taken: link up, packets.
           Then out of them again, testpmd quits while the port waits to
           watch its socket again, and exits with status 0.
+  lsc_close_server
+          an application (lsc_close.c) closes a server-mode port from its
+          link-state callback when a backend connects: the callback runs
+          inside the port's accept callback. The close returns (status 0)
+          and the application exits 0; it hung before, waiting for the
+          callback it ran in.
   features_change
           the backend (fake_backend, serving the rings) comes back
           without EVENT_IDX: while the guest's port runs it is refused
@@ -36,6 +42,7 @@ host receives packets afterwards.
 
 import os
 import resource
+import subprocess
 import sys
 import time
 
@@ -171,6 +178,36 @@ def server_out_of_fds():
                   "closed while out of them" % (n, busy, n1))
 
 
+def lsc_close_server():
+    app = harness.test_program("VSPIN_LSC_CLOSE", "tests/dpdk/guest/lsc_close")
+    with harness.private_dir() as d:
+        path = sock_path(d)
+        argv = [app, "-l", "0", "--no-huge", "-m", "256", "--no-pci",
+                "--file-prefix", "lsc-close-%d" % os.getpid(),
+                "-d", harness.plugin("virtio"),
+                "--vdev", "net_virtio_spin0,server=1,path=" + path,
+                "--", "20"]
+        with open(os.path.join(d, "app.log"), "w+") as log:
+            p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+            try:
+                check(wait_until(lambda: os.path.exists(path), 10),
+                      "the application made no socket")
+                with vhost_pmd(d, "rxonly", client=True):
+                    rc = p.wait(30)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+                harness.remove_eal_files(harness.file_prefix(argv))
+            log.seek(0)
+            out = log.read()
+        check(rc == 0 and "closed from the callback (status 0)" in out,
+              "the application's close from its link-state callback: exit "
+              "status %s\n%s" % (rc, out[-2000:]))
+        print("ok: port closed from the callback raised by the accept")
+
+
 def features_change():
     refused = "stop the port to take them"
     with harness.private_dir() as d:
@@ -212,6 +249,9 @@ def main():
         return
     if sys.argv[1] == "server_path_in_use":
         server_path_in_use()
+        return
+    if sys.argv[1] == "lsc_close_server":
+        lsc_close_server()
         return
     if sys.argv[1] == "server_out_of_fds":
         server_out_of_fds()
