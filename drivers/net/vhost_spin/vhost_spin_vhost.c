@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
 #include <rte_pause.h>
 #include <rte_string_fns.h>
 #include <rte_vhost.h>
@@ -530,6 +531,31 @@ destroy_connection(int vid)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/*
+ * Link state change events reach the application from EAL's interrupt
+ * thread (an alarm), as other PMDs' do. Raised here, in the library's
+ * callbacks, the application's callback would run in the library's
+ * thread, inside the callback for the frontend's message: stopping and
+ * closing the port there waited for that very callback to end
+ * (rte_vhost_driver_unregister() retries while one of the connection's
+ * callbacks runs), as it does with stock net_vhost.
+ */
+static void
+lsc_alarm(void *arg)
+{
+	struct vhost_spin_port *p = arg;
+
+	/* The callback may close the port: nothing after it. */
+	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+static void
+raise_lsc(struct vhost_spin_port *p)
+{
+	if (rte_eal_alarm_set(1, lsc_alarm, p) != 0)
+		lsc_alarm(p); /* now, rather than never */
+}
+
 static int
 new_device(int vid)
 {
@@ -564,7 +590,7 @@ new_device(int vid)
 		       (p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX)) ?
 			       "on" :
 			       "off");
-	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	raise_lsc(p);
 	return 0;
 }
 
@@ -598,7 +624,7 @@ destroy_device(int vid)
 
 	VHOST_SPIN_LOG(INFO, "port %u: frontend detached from %s (vid %d)",
 		       p->dev->data->port_id, p->args.iface, vid);
-	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	raise_lsc(p);
 }
 
 static int
@@ -769,6 +795,8 @@ vhost_spin_vhost_stop(struct vhost_spin_port *p)
 	/* May run destroy_device: the port must still be listed, unlocked. */
 	rte_vhost_driver_unregister(p->args.iface);
 	p->registered = false;
+	/* Events for a port about to be freed (not the one running). */
+	rte_eal_alarm_cancel(lsc_alarm, p);
 	pthread_mutex_lock(&ports_lock);
 	TAILQ_REMOVE(&ports, p, next);
 	pthread_mutex_unlock(&ports_lock);

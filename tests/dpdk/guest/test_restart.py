@@ -42,13 +42,13 @@ host receives packets afterwards.
 
 import os
 import resource
-import subprocess
 import sys
 import time
 
 from fake_backend import FEATURES, FakeBackend, wait_until
 from guestlib import (EVENT_IDX, check, guest_pmd, harness, run, settle,
                       sock_path, vhost_pmd)
+import lsc_close  # noqa: E402  (tests/dpdk, on the path through guestlib)
 
 
 def host_rx(d, host):
@@ -179,32 +179,11 @@ def server_out_of_fds():
 
 
 def lsc_close_server():
-    app = harness.test_program("VSPIN_LSC_CLOSE", "tests/dpdk/guest/lsc_close")
     with harness.private_dir() as d:
         path = sock_path(d)
-        argv = [app, "-l", "0", "--no-huge", "-m", "256", "--no-pci",
-                "--file-prefix", "lsc-close-%d" % os.getpid(),
-                "-d", harness.plugin("virtio"),
-                "--vdev", "net_virtio_spin0,server=1,path=" + path,
-                "--", "20"]
-        with open(os.path.join(d, "app.log"), "w+") as log:
-            p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
-            try:
-                check(wait_until(lambda: os.path.exists(path), 10),
-                      "the application made no socket")
-                with vhost_pmd(d, "rxonly", client=True):
-                    rc = p.wait(30)
-            finally:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
-                harness.remove_eal_files(harness.file_prefix(argv))
-            log.seek(0)
-            out = log.read()
-        check(rc == 0 and "closed from the callback (status 0)" in out,
-              "the application's close from its link-state callback: exit "
-              "status %s\n%s" % (rc, out[-2000:]))
+        lsc_close.run(d, harness.plugin("virtio"),
+                      "net_virtio_spin0,server=1,path=" + path, path,
+                      lambda: vhost_pmd(d, "rxonly", client=True))
         print("ok: port closed from the callback raised by the accept")
 
 
