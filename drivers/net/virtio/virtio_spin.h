@@ -180,7 +180,15 @@ struct virtio_spin_dev {
 	pthread_mutex_t lock;
 	struct virtio_spin_vu vu; /* vu.fd < 0: not connected */
 	int listen_fd;
-	bool accept_failing; /* out of fds: said once, until one is free */
+	/*
+	 * Server mode, for accept() out of file descriptors: one kept to give
+	 * up then (/dev/null), the connection taken with it, and whether that
+	 * was said. The interrupt thread's (callbacks and alarms) once
+	 * listening; dev_close() closes them.
+	 */
+	int spare_fd;
+	int parked_fd;
+	bool accept_failing;
 	struct rte_intr_handle *sock_intr;
 	struct rte_intr_handle *listen_intr;
 	uint64_t features; /* negotiated with the first backend */
@@ -340,7 +348,7 @@ void virtio_spin_sock_event(void *arg);
 void virtio_spin_sock_gone(void *arg);
 void virtio_spin_reconnect_alarm(void *arg);
 void virtio_spin_listen_event(void *arg);
-void virtio_spin_listen_rewatch(void *arg);
+void virtio_spin_park_alarm(void *arg);
 /* Unregister cb from h, waiting for a run in progress. */
 void virtio_spin_unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
 			 void *arg);

@@ -29,7 +29,7 @@
 #include "virtio_spin.h"
 
 #define RECONNECT_US (UINT64_C(200) * 1000)
-/* Server mode, out of file descriptors: how often accept() tries. */
+/* Server mode, out of file descriptors: how often we look for some. */
 #define ACCEPT_RETRY_US (UINT64_C(100) * 1000)
 
 /* -- link -------------------------------------------------------------- */
@@ -81,13 +81,23 @@ virtio_spin_link_shown(const struct virtio_spin_dev *dev)
 	return dev->link_up && !dev->mem_unshared;
 }
 
-/* Outside dev->lock: the application's callback may call back into us. */
+/*
+ * Link state change events reach the application from an alarm, in EAL's
+ * interrupt thread, never from inside one of our functions: its callback
+ * may stop and close the port (dev_close() cancels the pending ones).
+ * Called outside dev->lock.
+ */
 void
 virtio_spin_notify_lsc(struct virtio_spin_dev *dev, bool was_shown)
 {
-	if (was_shown != virtio_spin_link_shown(dev))
-		rte_eth_dev_callback_process(dev->eth_dev,
-					     RTE_ETH_EVENT_INTR_LSC, NULL);
+	if (was_shown == virtio_spin_link_shown(dev))
+		return;
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->closing &&
+	    rte_eal_alarm_set(1, virtio_spin_lsc_alarm, dev) != 0)
+		PMD_LOG(ERR, "%s: cannot raise a link state change event",
+			dev->path);
+	pthread_mutex_unlock(&dev->lock);
 }
 
 void
@@ -558,70 +568,22 @@ virtio_spin_reconnect_alarm(void *arg)
 	virtio_spin_notify_lsc(dev, was_shown);
 }
 
-/*
- * accept() found no free descriptor. The connection stays queued, and the
- * listening socket (level-triggered in EAL's epoll) would call us again at
- * once: the interrupt thread would spin until a descriptor is free. Stop
- * watching it instead, and watch it again after a while; the connection
- * is taken once a descriptor is free. If either step fails, spin. (EAL
- * rebuilds its epoll set at each step, closing the old one first: that
- * needs no free descriptor, only none fewer than the process holds.)
- */
+static int
+open_spare_fd(void)
+{
+	return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* A connection accepted: attach it, unless one is attached already. */
 static void
-pause_listening(struct virtio_spin_dev *dev, int err)
+take_connection(struct virtio_spin_dev *dev, int fd)
 {
-	if (!dev->accept_failing)
-		PMD_LOG(ERR,
-			"%s: cannot accept the backend's connection (%s): "
-			"trying again every %u ms",
-			dev->path, strerror(err),
-			(unsigned int)(ACCEPT_RETRY_US / 1000));
-	dev->accept_failing = true;
-	pthread_mutex_lock(&dev->lock);
-	/* Removed when this callback returns (not while it runs). */
-	if (!dev->closing &&
-	    rte_intr_callback_unregister_pending(dev->listen_intr,
-						 virtio_spin_listen_event, dev,
-						 NULL) > 0 &&
-	    rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_listen_rewatch,
-			      dev) != 0)
-		rte_intr_callback_register(dev->listen_intr,
-					   virtio_spin_listen_event, dev);
-	pthread_mutex_unlock(&dev->lock);
-}
-
-/* The alarm of pause_listening(). */
-void
-virtio_spin_listen_rewatch(void *arg)
-{
-	struct virtio_spin_dev *dev = arg;
-
-	pthread_mutex_lock(&dev->lock);
-	if (!dev->closing &&
-	    rte_intr_callback_register(dev->listen_intr,
-				       virtio_spin_listen_event, dev) != 0 &&
-	    rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_listen_rewatch,
-			      dev) != 0)
-		PMD_LOG(ERR, "%s: cannot watch the listening socket again",
-			dev->path);
-	pthread_mutex_unlock(&dev->lock);
-}
-
-/* Server mode: a backend connects (again). */
-void
-virtio_spin_listen_event(void *arg)
-{
-	struct virtio_spin_dev *dev = arg;
 	bool was_shown;
-	int fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE)
-			pause_listening(dev, errno);
-		return;
-	}
 	if (dev->accept_failing)
-		PMD_LOG(NOTICE, "%s: accepted the backend's connection",
+		PMD_LOG(NOTICE,
+			"%s: descriptors are free again: taking the "
+			"backend's connection",
 			dev->path);
 	dev->accept_failing = false;
 	virtio_spin_ctl_lock(dev);
@@ -637,6 +599,118 @@ virtio_spin_listen_event(void *arg)
 	}
 	virtio_spin_ctl_unlock(dev);
 	virtio_spin_notify_lsc(dev, was_shown);
+}
+
+/*
+ * accept() found no free descriptor. Left queued, the connection keeps
+ * the listening socket readable and EAL (level-triggered) calls us again
+ * at once: the interrupt thread would spin until a descriptor is free.
+ * Take it with the descriptor kept for this (/dev/null, opened with the
+ * socket) and park it, unused, until park_alarm() finds descriptors free;
+ * the backend, a client, waits for our first message meanwhile. (Not by
+ * unwatching the socket for a while: EAL then rebuilds its epoll set,
+ * and aborts the process if it finds no descriptor for it.) With no
+ * spare, or one connection parked already, this spins as before.
+ */
+static void
+park_connection(struct virtio_spin_dev *dev, int err)
+{
+	int fd;
+
+	if (dev->spare_fd < 0 || dev->parked_fd >= 0)
+		return;
+	close(dev->spare_fd);
+	fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	dev->spare_fd = fd < 0 ? open_spare_fd() : -1;
+	if (fd < 0)
+		return; /* another thread took the descriptor first */
+	if (!dev->accept_failing)
+		PMD_LOG(ERR,
+			"%s: out of file descriptors (%s): the backend's "
+			"connection waits until some are free",
+			dev->path, strerror(err));
+	dev->accept_failing = true;
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->closing &&
+	    rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_park_alarm, dev) ==
+		    0) {
+		dev->parked_fd = fd;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	if (fd >= 0) {
+		close(fd);
+		dev->spare_fd = open_spare_fd();
+	}
+}
+
+/*
+ * The spare back, if there are descriptors for it and for the connection
+ * (a kick and a call eventfd per vring, and a few more): without them its
+ * attach would fail and close it, and the backend connect again at once.
+ */
+static int
+reopen_spare(const struct virtio_spin_dev *dev)
+{
+	int fds[4 * VIRTIO_SPIN_MAX_QUEUES + 5], n = 4 * dev->max_qp + 5, i;
+	int got = 0;
+
+	while (got < n && (fds[got] = open_spare_fd()) >= 0)
+		got++;
+	for (i = 1; i < got; i++)
+		close(fds[i]);
+	if (got == n)
+		return fds[0];
+	if (got > 0)
+		close(fds[0]);
+	return -1;
+}
+
+/*
+ * The alarm of park_connection(): once descriptors are free, the spare
+ * takes one back and the parked connection is attached.
+ */
+void
+virtio_spin_park_alarm(void *arg)
+{
+	struct virtio_spin_dev *dev = arg;
+	int spare = reopen_spare(dev), fd;
+
+	if (spare < 0) {
+		pthread_mutex_lock(&dev->lock);
+		if (dev->closing || /* dev_close() closes it */
+		    rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_park_alarm,
+				      dev) == 0) {
+			pthread_mutex_unlock(&dev->lock);
+			return;
+		}
+		pthread_mutex_unlock(&dev->lock);
+		PMD_LOG(ERR,
+			"%s: cannot wait for descriptors: closing the "
+			"backend's connection",
+			dev->path);
+		close(dev->parked_fd);
+		dev->parked_fd = -1;
+		dev->spare_fd = open_spare_fd();
+		return;
+	}
+	dev->spare_fd = spare;
+	fd = dev->parked_fd;
+	dev->parked_fd = -1;
+	take_connection(dev, fd);
+}
+
+/* Server mode: a backend connects (again). */
+void
+virtio_spin_listen_event(void *arg)
+{
+	struct virtio_spin_dev *dev = arg;
+	int fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd >= 0)
+		take_connection(dev, fd);
+	else if (errno == EMFILE || errno == ENFILE)
+		park_connection(dev, errno);
 }
 
 /*
@@ -702,7 +776,8 @@ virtio_spin_listen_socket(struct virtio_spin_dev *dev)
 		return -1;
 	}
 	dev->listen_fd = fd;
-	if (rte_intr_fd_set(dev->listen_intr, fd) < 0 ||
+	dev->spare_fd = open_spare_fd();
+	if (dev->spare_fd < 0 || rte_intr_fd_set(dev->listen_intr, fd) < 0 ||
 	    rte_intr_callback_register(dev->listen_intr,
 				       virtio_spin_listen_event, dev) < 0) {
 		PMD_LOG(ERR, "%s: cannot watch the listening socket",

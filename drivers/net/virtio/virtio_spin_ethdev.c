@@ -610,7 +610,7 @@ dev_close(struct rte_eth_dev *eth_dev)
 	rte_eal_alarm_cancel(virtio_spin_reconnect_alarm, dev);
 	rte_eal_alarm_cancel(virtio_spin_sock_gone, dev);
 	rte_eal_alarm_cancel(virtio_spin_lsc_alarm, dev);
-	rte_eal_alarm_cancel(virtio_spin_listen_rewatch, dev);
+	rte_eal_alarm_cancel(virtio_spin_park_alarm, dev);
 	if (dev->sock_intr != NULL) {
 		virtio_spin_unwatch(dev->sock_intr, virtio_spin_sock_event,
 				    dev);
@@ -633,6 +633,11 @@ dev_close(struct rte_eth_dev *eth_dev)
 		unlink(dev->path);
 		dev->listen_fd = -1;
 	}
+	if (dev->parked_fd >= 0)
+		close(dev->parked_fd);
+	if (dev->spare_fd >= 0)
+		close(dev->spare_fd);
+	dev->parked_fd = dev->spare_fd = -1;
 	for (i = 0; i < eth_dev->data->nb_rx_queues; i++)
 		rx_queue_release(eth_dev, i);
 	for (i = 0; i < eth_dev->data->nb_tx_queues; i++)
@@ -807,7 +812,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	dev->vu.fd = -1;
 	dev->vu.path = dev->path;
 	dev->vu.reply_timeout_ms = VIRTIO_SPIN_REPLY_TIMEOUT_MS;
-	dev->listen_fd = -1;
+	dev->listen_fd = dev->spare_fd = dev->parked_fd = -1;
 	/* Before anything can fail: dev_close() closes every fd >= 0. */
 	for (i = 0; i < 2u * VIRTIO_SPIN_MAX_QUEUES; i++)
 		dev->kickfd[i] = dev->callfd[i] = -1;
