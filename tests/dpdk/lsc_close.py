@@ -5,8 +5,8 @@ the link comes up.
 
 run(d, plugin, vdev, sock, peer)
     Start lsc_close on lcore 1 (--no-huge, its log in d) with one --vdev
-    whose vhost-user socket is sock, wait up to 10 s for the socket, then
-    start peer() (a context manager: the other side's testpmd) and wait
+    whose vhost-user socket is sock, wait up to 10 s for the socket and
+    for its port to start ("ready"), then start peer() (a context manager: the other side's testpmd) and wait
     for lsc_close to exit. Checks that it printed "closed from the
     callback (status 0)" and exited 0 (it gives up after 20 s: "no close
     within 20 s", exit 1).
@@ -19,6 +19,11 @@ import time
 import harness as h
 
 
+def _read(log):
+    log.seek(0)
+    return log.read()
+
+
 def run(d, plugin, vdev, sock, peer):
     app = h.test_program("VSPIN_LSC_CLOSE", "tests/dpdk/lsc_close")
     argv = [app, "-l", "1", "--no-huge", "-m", "256", "--no-pci",
@@ -29,10 +34,12 @@ def run(d, plugin, vdev, sock, peer):
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
         try:
+            # Its port started: the callback closes no port mid-set-up.
             deadline = time.monotonic() + 10
-            while not os.path.exists(sock):
+            while not (os.path.exists(sock) and "ready" in _read(log)):
                 h.check(time.monotonic() < deadline and p.poll() is None,
-                        "lsc_close made no socket")
+                        "lsc_close made no socket or did not start its "
+                        "port:\n" + _read(log)[-2000:])
                 time.sleep(0.05)
             with peer():
                 rc = p.wait(30)
@@ -41,8 +48,7 @@ def run(d, plugin, vdev, sock, peer):
                 p.kill()
                 p.wait()
             h.remove_eal_files(h.file_prefix(argv))
-        log.seek(0)
-        out = log.read()
+        out = _read(log)
     h.check(rc == 0 and "closed from the callback (status 0)" in out,
             "the application's stop and close from its link-state "
             "callback: exit status %s\n%s" % (rc, out[-2000:]))

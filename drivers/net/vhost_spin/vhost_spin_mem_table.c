@@ -35,10 +35,12 @@ region_unusable(int fd, uint64_t size, uint64_t offset, char *why, size_t len)
 
 	if (size == 0 || end < size)
 		return "has no size, or its offset and size overflow";
-	if (fstat(fd, &st) != 0 || st.st_blksize <= 0) {
+	if (fstat(fd, &st) != 0) {
 		snprintf(why, len, "has no file to map (%s)", strerror(errno));
 		return why;
 	}
+	if (st.st_blksize <= 0)
+		return "has a file with no block size";
 	/* The library maps whole blocks (huge pages on hugetlbfs). */
 	map = RTE_ALIGN_CEIL(end, (uint64_t)st.st_blksize);
 	if (map < end)

@@ -25,6 +25,8 @@
 #define VU_MSG_OFF_PAYLOAD 12
 #define VU_MSG_MAX_FDS 8
 #define VU_CTX_OFF_FDS 644 /* the header and the largest payload */
+/* That payload holds pointers: 644 is a 64-bit build's offset. */
+_Static_assert(sizeof(void *) == 8, "vhost_spin_msg.h: 64-bit layout");
 #define VU_CTX_OFF_FD_NUM (VU_CTX_OFF_FDS + VU_MSG_MAX_FDS * 4)
 
 static inline uint32_t

@@ -553,7 +553,9 @@ static void
 raise_lsc(struct vhost_spin_port *p)
 {
 	if (rte_eal_alarm_set(1, lsc_alarm, p) != 0)
-		lsc_alarm(p); /* now, rather than never */
+		VHOST_SPIN_LOG(
+			ERR, "port %u: cannot raise a link state change event",
+			p->dev->data->port_id);
 }
 
 static int
