@@ -588,7 +588,9 @@ take_connection(struct virtio_spin_dev *dev, int fd)
 	dev->accept_failing = false;
 	virtio_spin_ctl_lock(dev);
 	was_shown = virtio_spin_link_shown(dev);
-	if (dev->closing || dev->vu.fd >= 0) {
+	if (dev->closing) {
+		close(fd);
+	} else if (dev->vu.fd >= 0) {
 		PMD_LOG(WARNING,
 			"%s: a backend is already connected; "
 			"refusing another",
@@ -607,29 +609,39 @@ take_connection(struct virtio_spin_dev *dev, int fd)
  * at once: the interrupt thread would spin until a descriptor is free.
  * Take it with the descriptor kept for this (/dev/null, opened with the
  * socket) and park it, unused, until park_alarm() finds descriptors free;
- * the backend, a client, waits for our first message meanwhile. (Not by
- * unwatching the socket for a while: EAL then rebuilds its epoll set,
- * and aborts the process if it finds no descriptor for it.) With no
- * spare, or one connection parked already, this spins as before.
+ * the backend, a client, waits for our first message meanwhile. A newer
+ * connection takes the parked one's place (its backend restarted). Not
+ * by unwatching the socket for a while: EAL then rebuilds its epoll set,
+ * and aborts the process if it finds no descriptor for it. Without a
+ * spare (another thread took its descriptor), this spins as before until
+ * listen_event() gets one back.
  */
 static void
 park_connection(struct virtio_spin_dev *dev, int err)
 {
-	int fd;
+	int fd, *slot = dev->parked_fd >= 0 ? &dev->parked_fd : &dev->spare_fd;
+	bool parked = dev->parked_fd >= 0;
 
-	if (dev->spare_fd < 0 || dev->parked_fd >= 0)
+	if (*slot < 0)
 		return;
-	close(dev->spare_fd);
+	close(*slot);
+	*slot = -1;
 	fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	dev->spare_fd = fd < 0 ? open_spare_fd() : -1;
-	if (fd < 0)
+	if (fd < 0) {
+		if (!parked)
+			dev->spare_fd = open_spare_fd();
 		return; /* another thread took the descriptor first */
+	}
 	if (!dev->accept_failing)
 		PMD_LOG(ERR,
 			"%s: out of file descriptors (%s): the backend's "
 			"connection waits until some are free",
 			dev->path, strerror(err));
 	dev->accept_failing = true;
+	if (parked) { /* its alarm is armed already */
+		dev->parked_fd = fd;
+		return;
+	}
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->closing &&
 	    rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_park_alarm, dev) ==
@@ -645,21 +657,19 @@ park_connection(struct virtio_spin_dev *dev, int err)
 }
 
 /*
- * The spare back, if there are descriptors for it and for the connection
- * (a kick and a call eventfd per vring, and a few more): without them its
- * attach would fail and close it, and the backend connect again at once.
+ * The spare back, if there is a descriptor for it and two more (slack for
+ * the attach: EAL rebuilds its epoll set when the socket is watched).
  */
 static int
-reopen_spare(const struct virtio_spin_dev *dev)
+reopen_spare(void)
 {
-	int fds[4 * VIRTIO_SPIN_MAX_QUEUES + 5], n = 4 * dev->max_qp + 5, i;
-	int got = 0;
+	int fds[3], got = 0, i;
 
-	while (got < n && (fds[got] = open_spare_fd()) >= 0)
+	while (got < 3 && (fds[got] = open_spare_fd()) >= 0)
 		got++;
 	for (i = 1; i < got; i++)
 		close(fds[i]);
-	if (got == n)
+	if (got == 3)
 		return fds[0];
 	if (got > 0)
 		close(fds[0]);
@@ -674,8 +684,15 @@ void
 virtio_spin_park_alarm(void *arg)
 {
 	struct virtio_spin_dev *dev = arg;
-	int spare = reopen_spare(dev), fd;
+	int spare = reopen_spare(), fd;
 
+	if (dev->parked_fd < 0) { /* lost taking a newer one's place */
+		if (dev->spare_fd < 0)
+			dev->spare_fd = spare;
+		else if (spare >= 0)
+			close(spare);
+		return;
+	}
 	if (spare < 0) {
 		pthread_mutex_lock(&dev->lock);
 		if (dev->closing || /* dev_close() closes it */
@@ -705,8 +722,11 @@ void
 virtio_spin_listen_event(void *arg)
 {
 	struct virtio_spin_dev *dev = arg;
-	int fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd;
 
+	if (dev->spare_fd < 0 && dev->parked_fd < 0) /* lost to a race */
+		dev->spare_fd = open_spare_fd();
+	fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd >= 0)
 		take_connection(dev, fd);
 	else if (errno == EMFILE || errno == ENFILE)
@@ -777,6 +797,14 @@ virtio_spin_listen_socket(struct virtio_spin_dev *dev)
 	}
 	dev->listen_fd = fd;
 	dev->spare_fd = open_spare_fd();
+	/*
+	 * EAL registers its alarm handler at a process's first alarm, and
+	 * rebuilds its epoll set then: now, not at a park with no descriptor
+	 * left for it.
+	 */
+	if (rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_park_alarm, dev) ==
+	    0)
+		rte_eal_alarm_cancel(virtio_spin_park_alarm, dev);
 	if (dev->spare_fd < 0 || rte_intr_fd_set(dev->listen_intr, fd) < 0 ||
 	    rte_intr_callback_register(dev->listen_intr,
 				       virtio_spin_listen_event, dev) < 0) {

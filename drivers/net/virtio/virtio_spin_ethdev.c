@@ -600,8 +600,8 @@ dev_close(struct rte_eth_dev *eth_dev)
 	 * Under the lock, every callback and alarm sees closing before it
 	 * arms an alarm (virtio_spin_sock_event, virtio_spin_sock_gone,
 	 * virtio_spin_reconnect_alarm, virtio_spin_attach, mem_event,
-	 * virtio_spin_listen_event), so after the cancels below none is
-	 * pending or can come back.
+	 * virtio_spin_notify_lsc, park_connection, virtio_spin_park_alarm),
+	 * so after the cancels below none is pending or can come back.
 	 */
 	pthread_mutex_lock(&dev->lock);
 	dev->closing = true;

@@ -17,9 +17,11 @@ Cases (argv[1]):
   server_out_of_fds
           net_virtio_spin server=1 with its descriptor limit at what it
           holds: a backend connects and cannot be accepted. The guest
-          says so, its interrupt thread does not spin (under 0.5 s of CPU
-          in 2 s; it spun on the listening socket before), and once the
-          limit is raised the connection is taken: link up, packets.
+          says so; the backend quits and another connects. The guest's
+          interrupt thread does not spin (under 0.5 s of CPU in 2 s; it
+          spun on the listening socket before), and once the limit is
+          raised the second backend's connection is taken: link up,
+          packets.
           Then a second guest out of them quits with the connection
           parked, and exits with status 0.
   lsc_close_server
@@ -162,8 +164,12 @@ def server_out_of_fds():
             time.sleep(0.5)
             limits = resource.prlimit(guest.pid, resource.RLIMIT_NOFILE)
             n = limit_to_held(guest.pid, limits[1])
-            with vhost_pmd(d, "rxonly", client=True) as host:
+            # A backend whose connection is parked goes away, and a new
+            # one connects: it takes the parked one's place.
+            with vhost_pmd(d, "rxonly", client=True, name="host1"):
                 wait_parked(guest, n)
+            with vhost_pmd(d, "rxonly", client=True) as host:
+                time.sleep(0.5)  # it has connected
                 c0 = intr_thread_cpu(guest.pid)
                 time.sleep(2)
                 busy = intr_thread_cpu(guest.pid) - c0
