@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * A new memory table the vhost library could not use is refused before the
- * library sees it. DPDK 22.11's library unmaps the old table first and,
- * when a region of the new one fails to map, keeps none, while the rings
- * still point into the old one: the next poll of a ring (ours, stock
- * net_vhost's, any library call on it) faults. A frontend that asked for
- * an ack (REPLY_ACK) keeps its connection after the failure, so one buggy
- * or hostile frontend could crash the switch. Each region is checked the
- * way the library maps it, by mapping it and unmapping it again; a region
- * that ends past the end of its file is refused too (it maps, and the
- * first read past the file's end faults).
+ * A new memory table with a region the vhost library could not map is
+ * refused before the library sees it. DPDK 22.11's library unmaps the old
+ * table first and, when a region of the new one fails to map, keeps none,
+ * while the rings still point into the old one: the next poll of a ring
+ * (ours, stock net_vhost's, any library call on it) faults. A frontend
+ * that asked for an ack (REPLY_ACK) keeps its connection after the
+ * failure, so one buggy or hostile frontend could crash the switch. Each
+ * region is checked the way the library maps it, by mapping it and
+ * unmapping it again; a region that ends past the end of its file is
+ * refused too (it maps, and the first read past the file's end faults).
  */
 #include <errno.h>
 #include <inttypes.h>
