@@ -330,9 +330,9 @@ schedule_reconnect(struct virtio_spin_dev *dev)
 /*
  * A backend that is still connected but out of step, misbehaving or
  * leaving: stop watching its socket, close it and start again as for a
- * dead peer. Control thread (never from virtio_spin_sock_event()
- * itself), lock held: that callback only try-locks, so waiting for it
- * here cannot deadlock.
+ * dead peer. Control thread or EAL's interrupt thread (never from
+ * virtio_spin_sock_event() itself), lock held: that callback only
+ * try-locks, so waiting for it here cannot deadlock.
  */
 void
 virtio_spin_reset_connection(struct virtio_spin_dev *dev)
@@ -574,7 +574,28 @@ open_spare_fd(void)
 	return open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-/* A connection accepted: attach it, unless one is attached already. */
+/*
+ * The attached backend has closed its end (lock held): seen by
+ * virtio_spin_sock_event(), whose clean-up alarm has not run yet, or
+ * there to read.
+ */
+static bool
+backend_gone(struct virtio_spin_dev *dev)
+{
+	char c;
+
+	if (!dev->vu.peer_closed &&
+	    recv(dev->vu.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		dev->vu.peer_closed = true;
+	return dev->vu.peer_closed;
+}
+
+/*
+ * A connection accepted: attach it, unless a live one is attached. A
+ * backend that closed and connected again at once has its end and the
+ * new connection found in one wake-up, the end first: the old connection
+ * goes now, not at virtio_spin_sock_gone() (which then finds it gone).
+ */
 static void
 take_connection(struct virtio_spin_dev *dev, int fd)
 {
@@ -590,13 +611,14 @@ take_connection(struct virtio_spin_dev *dev, int fd)
 	was_shown = virtio_spin_link_shown(dev);
 	if (dev->closing) {
 		close(fd);
-	} else if (dev->vu.fd >= 0) {
+	} else if (dev->vu.fd >= 0 && !backend_gone(dev)) {
 		PMD_LOG(WARNING,
 			"%s: a backend is already connected; "
 			"refusing another",
 			dev->path);
 		close(fd);
 	} else {
+		virtio_spin_reset_connection(dev); /* the old one, if any */
 		virtio_spin_attach(dev, fd);
 	}
 	virtio_spin_ctl_unlock(dev);

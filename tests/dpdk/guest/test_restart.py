@@ -24,6 +24,15 @@ Cases (argv[1]):
           packets.
           Then a second guest out of them quits with the connection
           parked, and exits with status 0.
+  server_reconnect_at_once
+          a backend (fake_backend, client, serving the rings) closes its
+          connection and connects again while the guest (server=1,
+          rxonly) is stopped (SIGSTOP): the guest finds the old one's end
+          and the new connection in one wake-up. It must take the new
+          one (packets from it, nothing refused); before, it refused it
+          as a second backend until the old one's clean-up ran. A third
+          connection while the second is alive is refused (closed, and
+          said), and the second goes on.
   lsc_close_server
           an application (lsc_close.c) closes a server-mode port from its
           link-state callback when a backend connects: the callback runs
@@ -44,6 +53,8 @@ host receives packets afterwards.
 
 import os
 import resource
+import signal
+import socket
 import sys
 import time
 
@@ -202,6 +213,62 @@ def server_out_of_fds():
               "closed with a connection parked" % (n, busy, n1))
 
 
+def server_reconnect_at_once():
+    refused = "a backend is already connected"
+    with harness.private_dir() as d:
+        path = sock_path(d)
+        with guest_pmd(d, "rxonly", "server=1") as guest:
+            guest.start_fwd()
+            be = FakeBackend(path, serve=True, client=True).start()
+            be2 = None
+            try:
+                guest.wait_link_up(0)
+                check(wait_until(lambda: guest.port_stats(0)[
+                    "rx_packets"] > 0, 10), "no packets from the backend")
+                # The guest cannot run while the backend closes and
+                # connects again: it finds both in one wake-up.
+                os.kill(guest.pid, signal.SIGSTOP)
+                try:
+                    be.stop()
+                    be2 = FakeBackend(path, serve=True, client=True)
+                    be2.start()
+                    check(wait_until(lambda: be2.conns == 1, 5),
+                          "the second backend did not connect")
+                finally:
+                    os.kill(guest.pid, signal.SIGCONT)
+                check(wait_until(lambda: be2.seen("SET_VRING_KICK"), 10),
+                      "the guest did not set the new connection up (%s)"
+                      % ("refused it" if refused in guest.log else
+                         "nothing logged"))
+                n = guest.port_stats(0)["rx_packets"]
+                check(wait_until(lambda: guest.port_stats(0)[
+                    "rx_packets"] > n, 10),
+                    "no packets from the second backend")
+                check(refused not in guest.log,
+                      "the guest refused a connection")
+                # A third one while the second is alive: refused, closed.
+                with socket.socket(socket.AF_UNIX,
+                                   socket.SOCK_STREAM) as third:
+                    third.connect(path)
+                    third.settimeout(10)
+                    got = harness.recv_exact(third, 1)
+                check(got is None, "a third backend got %r, not its "
+                      "connection closed" % got)
+                check(refused in guest.log, "the guest did not say it "
+                      "refused the third backend")
+                n = guest.port_stats(0)["rx_packets"]
+                check(wait_until(lambda: guest.port_stats(0)[
+                    "rx_packets"] > n, 10),
+                    "no packets from the second backend after the third")
+            finally:
+                be.stop()
+                if be2 is not None:
+                    be2.stop()
+            guest.stop_fwd()
+            print("ok: the backend closed and connected again while the "
+                  "guest was stopped; the new connection was taken")
+
+
 def lsc_close_server():
     with harness.private_dir() as d:
         path = sock_path(d)
@@ -252,6 +319,9 @@ def main():
         return
     if sys.argv[1] == "server_path_in_use":
         server_path_in_use()
+        return
+    if sys.argv[1] == "server_reconnect_at_once":
+        server_reconnect_at_once()
         return
     if sys.argv[1] == "lsc_close_server":
         lsc_close_server()
