@@ -349,7 +349,11 @@ void virtio_spin_sock_gone(void *arg);
 void virtio_spin_reconnect_alarm(void *arg);
 void virtio_spin_listen_event(void *arg);
 void virtio_spin_park_alarm(void *arg);
-/* Unregister cb from h, waiting for a run in progress. */
+/*
+ * Unregister cb from h, waiting for a run in progress: never from inside
+ * cb. No application callback runs inside ours (link events come from an
+ * alarm), so one that closes the port is not inside cb either.
+ */
 void virtio_spin_unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
 			 void *arg);
 

@@ -843,16 +843,6 @@ virtio_spin_unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
 		    void *arg)
 {
 	/* -EAGAIN: the callback runs right now; wait for it. */
-	while (rte_intr_callback_unregister(h, cb, arg) == -EAGAIN) {
-		/*
-		 * Unless it runs below us, in this thread: the application
-		 * closes the port from the link-state callback it raised.
-		 * EAL removes it when it returns; it touches the port no more.
-		 */
-		if (rte_thread_is_intr()) {
-			rte_intr_callback_unregister_pending(h, cb, arg, NULL);
-			return;
-		}
+	while (rte_intr_callback_unregister(h, cb, arg) == -EAGAIN)
 		usleep(1000);
-	}
 }

@@ -54,20 +54,11 @@ import time
 
 from guestlib import harness  # tests/dpdk on the path
 
-VERSION, REPLY, NEED_REPLY = 0x1, 0x4, 0x8
-NAMES = {
-    1: "GET_FEATURES", 2: "SET_FEATURES", 3: "SET_OWNER",
-    5: "SET_MEM_TABLE", 8: "SET_VRING_NUM", 9: "SET_VRING_ADDR",
-    10: "SET_VRING_BASE", 11: "GET_VRING_BASE", 12: "SET_VRING_KICK",
-    13: "SET_VRING_CALL", 15: "GET_PROTOCOL_FEATURES",
-    16: "SET_PROTOCOL_FEATURES", 17: "GET_QUEUE_NUM",
-    18: "SET_VRING_ENABLE",
-}
-CODES = {v: k for k, v in NAMES.items()}
-# VERSION_1, PROTOCOL_FEATURES, EVENT_IDX, MRG_RXBUF
-FEATURES = (1 << 32) | (1 << 30) | (1 << 29) | (1 << 15)
-F_MQ = 1 << 22
-PF_MQ, PF_REPLY_ACK = 1 << 0, 1 << 3
+from vu_proto import (F_EVENT_IDX, F_MQ, F_MRG_RXBUF,
+                      F_PROTOCOL_FEATURES, F_VERSION_1, NAMES, NEED_REPLY,
+                      PF_MQ, PF_REPLY_ACK, REPLY, VERSION)
+
+FEATURES = F_VERSION_1 | F_PROTOCOL_FEATURES | F_EVENT_IDX | F_MRG_RXBUF
 
 
 def _close(fd):

@@ -110,7 +110,7 @@ from guestlib import check, harness, run
 
 GET_FEATURES = 1
 GET_PROTOCOL_FEATURES = 15
-VERSION, REPLY, NEED_REPLY = 0x1, 0x4, 0x8
+from vu_proto import NEED_REPLY, REPLY, VERSION  # noqa: E402
 FEATURES = (1 << 32) | (1 << 30) | (1 << 29) | (1 << 15)
 PROTOCOL_FEATURES = 1 << 3  # REPLY_ACK
 

@@ -75,7 +75,7 @@ import time
 from fake_backend import FEATURES, FakeBackend, wait_until
 from guestlib import check, harness, run
 
-VERSION, REPLY = 0x1, 0x4
+from vu_proto import REPLY, VERSION  # noqa: E402
 IN_ORDER = 35
 SAN_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
              "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehaviorSanitizer")

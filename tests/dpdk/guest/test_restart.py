@@ -310,24 +310,19 @@ def features_change():
                       % (be2.conns, guest.xstats(0)["rx_q0_packets"]))
 
 
+CASES = {
+    "features_change": features_change,
+    "port": port_stop_start,
+    "server_path_in_use": server_path_in_use,
+    "server_reconnect_at_once": server_reconnect_at_once,
+    "lsc_close_server": lsc_close_server,
+    "server_out_of_fds": server_out_of_fds,
+}
+
+
 def main():
-    if sys.argv[1] == "features_change":
-        features_change()
-        return
-    if sys.argv[1] == "port":
-        port_stop_start()
-        return
-    if sys.argv[1] == "server_path_in_use":
-        server_path_in_use()
-        return
-    if sys.argv[1] == "server_reconnect_at_once":
-        server_reconnect_at_once()
-        return
-    if sys.argv[1] == "lsc_close_server":
-        lsc_close_server()
-        return
-    if sys.argv[1] == "server_out_of_fds":
-        server_out_of_fds()
+    if sys.argv[1] in CASES:
+        CASES[sys.argv[1]]()
         return
     server = sys.argv[1] == "server"
     with harness.private_dir() as d:

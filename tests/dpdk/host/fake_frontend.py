@@ -21,13 +21,10 @@ import os
 import socket
 import struct
 
-VERSION, NEED_REPLY = 0x1, 0x8
-GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
-SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE = 8, 9, 10
-SET_VRING_KICK, SET_VRING_CALL = 12, 13
-GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES, SET_VRING_ENABLE = 15, 16, 18
-F_VERSION_1, F_PROTOCOL_FEATURES = 1 << 32, 1 << 30
-PF_REPLY_ACK = 1 << 3
+import harness  # tests/dpdk, on the path through hostlib
+from vu_proto import (CODES, F_PROTOCOL_FEATURES, F_VERSION_1, NEED_REPLY,
+                      PF_REPLY_ACK, VERSION)
+
 HDR = 12  # virtio_net_hdr with num_buffers (VERSION_1)
 
 
@@ -58,35 +55,32 @@ class FakeFrontend:
         return (a, self.MEM if size is None else size,
                 self.memfd if fd is None else fd)
 
-    def _send(self, req, payload=b"", fds=(), flags=VERSION):
-        msg = struct.pack("<III", req, flags, len(payload)) + payload
+    def _send(self, name, payload=b"", fds=(), flags=VERSION):
+        msg = struct.pack("<III", CODES[name], flags, len(payload)) + payload
         anc = []
         if fds:
             anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
                     struct.pack("<%di" % len(fds), *fds))]
         self.sock.sendmsg([msg], anc)
 
-    def _reply(self, req):
+    def _reply(self, name):
         head = self._recv(12)
         got, _, size = struct.unpack("<III", head)
-        if got != req:
-            raise RuntimeError("reply to %d, expected %d" % (got, req))
+        if got != CODES[name]:
+            raise RuntimeError("reply to %d, expected %s" % (got, name))
         return self._recv(size)
 
     def _recv(self, n):
-        buf = b""
-        while len(buf) < n:
-            data = self.sock.recv(n - len(buf))
-            if not data:
-                raise ConnectionError("the host closed the connection")
-            buf += data
+        buf = harness.recv_exact(self.sock, n)
+        if buf is None:
+            raise ConnectionError("the host closed the connection")
         return buf
 
-    def _u64(self, req, value=None):
+    def _u64(self, name, value=None):
         if value is None:
-            self._send(req)
-            return struct.unpack("<Q", self._reply(req))[0]
-        self._send(req, struct.pack("<Q", value))
+            self._send(name)
+            return struct.unpack("<Q", self._reply(name))[0]
+        self._send(name, struct.pack("<Q", value))
         return None
 
     def set_mem_table(self, regions, ack=True):
@@ -96,53 +90,53 @@ class FakeFrontend:
         body = struct.pack("<II", len(regions), 0)
         for addr, size, _ in regions:
             body += struct.pack("<QQQQ", addr, size, addr, 0)
-        self._send(SET_MEM_TABLE, body, [fd for _, _, fd in regions],
+        self._send("SET_MEM_TABLE", body, [fd for _, _, fd in regions],
                    VERSION | (NEED_REPLY if ack else 0))
         if not ack:
             return None
         try:
-            return struct.unpack("<Q", self._reply(SET_MEM_TABLE))[0]
+            return struct.unpack("<Q", self._reply("SET_MEM_TABLE"))[0]
         except ConnectionError:
             return None
 
     def setup(self):
         """Features (VERSION_1 and PROTOCOL_FEATURES with REPLY_ACK), the
         memory table and both vrings, not enabled yet."""
-        offered = self._u64(GET_FEATURES)
+        offered = self._u64("GET_FEATURES")
         want = F_VERSION_1 | F_PROTOCOL_FEATURES
         if offered & want != want:
             raise RuntimeError("features %#x lack %#x" % (offered, want))
-        self._send(SET_OWNER)
-        if not self._u64(GET_PROTOCOL_FEATURES) & PF_REPLY_ACK:
+        self._send("SET_OWNER")
+        if not self._u64("GET_PROTOCOL_FEATURES") & PF_REPLY_ACK:
             raise RuntimeError("no REPLY_ACK offered")
-        self._u64(SET_PROTOCOL_FEATURES, PF_REPLY_ACK)
-        self._u64(SET_FEATURES, want)
+        self._u64("SET_PROTOCOL_FEATURES", PF_REPLY_ACK)
+        self._u64("SET_FEATURES", want)
         status = self.set_mem_table([self.region()])
         if status != 0:
             raise RuntimeError("the first memory table: status %r" % status)
         for vring, (desc, avail, used) in self.LAYOUT.items():
-            self._send(SET_VRING_NUM, struct.pack("<II", vring, self.RING))
-            self._send(SET_VRING_BASE, struct.pack("<II", vring, 0))
-            self._send(SET_VRING_ADDR, struct.pack(
+            self._send("SET_VRING_NUM", struct.pack("<II", vring, self.RING))
+            self._send("SET_VRING_BASE", struct.pack("<II", vring, 0))
+            self._send("SET_VRING_ADDR", struct.pack(
                 "<IIQQQQ", vring, 0, self.base + desc, self.base + used,
                 self.base + avail, 0))
-            for req in (SET_VRING_KICK, SET_VRING_CALL):
+            for req in ("SET_VRING_KICK", "SET_VRING_CALL"):
                 fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
                 self.fds.append(fd)
-                if req == SET_VRING_KICK:
+                if req == "SET_VRING_KICK":
                     self.kicks[vring] = fd
                 self._send(req, struct.pack("<Q", vring), [fd])
         self.sync()
 
     def enable(self):
         for vring in self.LAYOUT:
-            self._send(SET_VRING_ENABLE, struct.pack("<II", vring, 1))
+            self._send("SET_VRING_ENABLE", struct.pack("<II", vring, 1))
         self.sync()
 
     def sync(self):
         """Return once the host has handled every message sent so far (it
         handles a connection's messages in order)."""
-        self._u64(GET_FEATURES)
+        self._u64("GET_FEATURES")
 
     def send_packet(self, frame):
         """frame (with no virtio-net header) on the tx vring, and a kick."""

@@ -57,6 +57,7 @@ import time
 
 import hostlib as hl
 from hostlib import check
+from vu_proto import CODES, NEED_REPLY, VERSION  # noqa: E402
 
 ROUNDS = 2
 
@@ -348,7 +349,8 @@ def second_frontend():
                 with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
                     c.connect(sock)
                     c.settimeout(10)
-                    c.sendall(struct.pack("<III", 1, 1 | 8, 0))
+                    c.sendall(struct.pack("<III", CODES["GET_FEATURES"],
+                                          VERSION | NEED_REPLY, 0))
                     got = hl.h.recv_exact(c, 12 + 8)
                 check(got is None, "a second frontend asking for an ack got "
                       "%r back, not its connection closed" % got)
@@ -359,7 +361,8 @@ def second_frontend():
                 with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
                     c.connect(sock)
                     c.settimeout(10)
-                    c.sendmsg([struct.pack("<IIIQ", 13, 1, 8, 0)],
+                    c.sendmsg([struct.pack("<IIIQ", CODES["SET_VRING_CALL"],
+                                           VERSION, 8, 0)],
                               [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
                                 struct.pack("<i", efd))])
                     got = hl.h.recv_exact(c, 12 + 8)
@@ -396,7 +399,7 @@ def reconnect_at_once():
     the host refused it as a second frontend and closed it. (A second
     frontend while the first is alive is still refused: second_frontend.)
     """
-    get_features = struct.pack("<III", 1, 1, 0)  # request, version 1, size
+    get_features = struct.pack("<III", CODES["GET_FEATURES"], VERSION, 0)
     with hl.h.private_dir() as d:
         sock = d + "/vhost.sock"
         with hl.host("ours", sock, "spin:50") as H:
