@@ -5,6 +5,7 @@
  *   virtio_spin_devargs.c     devargs
  *   virtio_spin_connect.c     connection life cycle (client and server),
  *                             link state
+ *   virtio_spin_conn_thread.c the thread that reconnects and negotiates
  *   virtio_spin_vhost_user.c  the vhost-user frontend messages
  *   virtio_spin_mem.c         the memory table, sent again on memory events
  *   virtio_rxtx_spin.c        rx/tx bursts, spin-aware receive
@@ -195,15 +196,29 @@ struct virtio_spin_dev {
 	bool features_known;
 	bool started;
 	bool closing; /* dev_close(): no alarm may be armed any more */
-	bool reconnect_pending; /* reconnect_alarm armed (client) */
 	/*
-	 * Connections attached so far, and which one virtio_spin_sock_gone()
-	 * is to drop: by the time its alarm runs, that one may have been
+	 * Connections attached so far, and which one virtio_spin_drop_gone()
+	 * is to drop: by the time the thread runs it, that one may have been
 	 * reset and another attached, maybe on the same fd number.
 	 */
 	uint32_t conn_gen;
 	uint32_t gone_gen;
-	uint16_t nb_qp; /* configured queue pairs */
+	/*
+	 * The connection thread (virtio_spin_conn_thread.c) and the work
+	 * handed to it, under conn_lock (taken after dev->lock, if both).
+	 */
+	pthread_mutex_t conn_lock;
+	pthread_cond_t conn_cond;
+	pthread_t conn_tid;
+	bool conn_thread;      /* started */
+	bool conn_stop;	       /* dev_close(): the thread ends, takes no work */
+	bool gone_pending;     /* drop connection gone_gen (its backend left) */
+	int accepted_fd;       /* server: accepted, not negotiated with yet */
+	uint64_t reconnect_at; /* client: connect again then (ns), 0: no */
+	int attaching_fd;      /* the socket of the handshake under way */
+	bool attach_cut;       /* ... which a stop or close shut down */
+	unsigned int cutting;  /* stops waiting for dev->lock */
+	uint16_t nb_qp;	       /* configured queue pairs */
 	/*
 	 * Vrings 0 to vrings_out - 1 went to a backend that may still use
 	 * them: it has neither stopped them (GET_VRING_BASE) nor closed its
@@ -345,10 +360,12 @@ int virtio_spin_connect_socket(struct virtio_spin_dev *dev, bool quiet);
 int virtio_spin_listen_socket(struct virtio_spin_dev *dev);
 /* Interrupt and alarm callbacks (dev_close unregisters and cancels). */
 void virtio_spin_sock_event(void *arg);
-void virtio_spin_sock_gone(void *arg);
-void virtio_spin_reconnect_alarm(void *arg);
 void virtio_spin_listen_event(void *arg);
 void virtio_spin_park_alarm(void *arg);
+/* The connection thread's work (no lock held). */
+void virtio_spin_drop_gone(struct virtio_spin_dev *dev);
+void virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd);
+void virtio_spin_reconnect(struct virtio_spin_dev *dev);
 /*
  * Unregister cb from h, waiting for a run in progress: never from inside
  * cb. No application callback runs inside ours (link events come from an
@@ -356,6 +373,41 @@ void virtio_spin_park_alarm(void *arg);
  */
 void virtio_spin_unwatch(struct rte_intr_handle *h, rte_intr_callback_fn cb,
 			 void *arg);
+
+/*
+ * virtio_spin_conn_thread.c: the port's connection thread, and the work
+ * handed to it. conn_init() before anything can fail in the probe,
+ * conn_destroy() last in dev_close().
+ */
+void virtio_spin_conn_init(struct virtio_spin_dev *dev);
+void virtio_spin_conn_destroy(struct virtio_spin_dev *dev);
+int virtio_spin_conn_thread_start(struct virtio_spin_dev *dev);
+/* Cut a handshake under way short, end the thread and wait for it. */
+void virtio_spin_conn_thread_stop(struct virtio_spin_dev *dev);
+/*
+ * dev_stop(): cut_begin() before it takes dev->lock (a handshake under way
+ * is cut short, none starts), cut_end() once it holds it.
+ */
+void virtio_spin_conn_cut_begin(struct virtio_spin_dev *dev);
+void virtio_spin_conn_cut_end(struct virtio_spin_dev *dev);
+/*
+ * The thread, before it takes dev->lock to negotiate on fd: false if the
+ * port is closing (fd is not to be used). attach_done(), dev->lock held,
+ * after the handshake: true if a stop or close cut it short.
+ */
+bool virtio_spin_conn_attaching(struct virtio_spin_dev *dev, int fd);
+bool virtio_spin_conn_attach_done(struct virtio_spin_dev *dev);
+/*
+ * The handshake under way was cut short by us: a socket that reads as
+ * closed does not mean the backend has let go of the rings.
+ */
+bool virtio_spin_conn_was_cut(struct virtio_spin_dev *dev);
+/* EAL's interrupt thread: an accepted connection (fd is the thread's). */
+void virtio_spin_conn_hand_over(struct virtio_spin_dev *dev, int fd);
+/* The attached backend left (gone_gen set, dev->lock held). */
+void virtio_spin_conn_gone(struct virtio_spin_dev *dev);
+/* Client mode: connect again in a while (either lock held, or none). */
+void virtio_spin_conn_reconnect_later(struct virtio_spin_dev *dev);
 
 /* virtio_rxtx_spin.c */
 uint16_t virtio_spin_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);

@@ -5,11 +5,13 @@
  * Each new backend is negotiated with (features, memory table) and gets
  * the started port's vrings.
  *
- * Threads: the application's control thread (dev ops) and EAL's interrupt
- * thread (socket events and alarms) both talk to the backend; dev->lock
- * serialises them. The data path never takes it: rings live in EAL memory
- * and outlive any connection, so a backend that disappears only stops
- * the rings from moving.
+ * Threads: the application's control thread (dev ops) and the port's
+ * connection thread (virtio_spin_conn_thread.c) talk to the backend;
+ * dev->lock serialises them. EAL's interrupt thread watches the sockets
+ * and hands what it sees to the connection thread: it never waits for a
+ * backend, nor for dev->lock. The data path never takes it: rings live in
+ * EAL memory and outlive any connection, so a backend that disappears
+ * only stops the rings from moving.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +30,6 @@
 
 #include "virtio_spin.h"
 
-#define RECONNECT_US (UINT64_C(200) * 1000)
 /* Server mode, out of file descriptors: how often we look for some. */
 #define ACCEPT_RETRY_US (UINT64_C(100) * 1000)
 
@@ -304,8 +305,11 @@ virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
 static void
 drop_connection(struct virtio_spin_dev *dev)
 {
-	/* A backend that closed its end has let go of the rings. */
-	if (dev->vu.peer_closed)
+	/*
+	 * A backend that closed its end has let go of the rings; one whose
+	 * handshake we cut short has not seen the end yet.
+	 */
+	if (dev->vu.peer_closed && !virtio_spin_conn_was_cut(dev))
 		dev->vrings_out = 0;
 	if (dev->vu.fd >= 0)
 		close(dev->vu.fd);
@@ -313,26 +317,12 @@ drop_connection(struct virtio_spin_dev *dev)
 	virtio_spin_set_link(dev, false);
 }
 
-/* Client mode: connect again soon, once (lock held). */
-static void
-schedule_reconnect(struct virtio_spin_dev *dev)
-{
-	if (dev->server || dev->closing || dev->reconnect_pending)
-		return;
-	if (rte_eal_alarm_set(RECONNECT_US, virtio_spin_reconnect_alarm, dev) ==
-	    0)
-		dev->reconnect_pending = true;
-	else
-		PMD_LOG(ERR, "%s: cannot arm the reconnection alarm",
-			dev->path);
-}
-
 /*
  * A backend that is still connected but out of step, misbehaving or
  * leaving: stop watching its socket, close it and start again as for a
- * dead peer. Control thread or EAL's interrupt thread (never from
- * virtio_spin_sock_event() itself), lock held: that callback only
- * try-locks, so waiting for it here cannot deadlock.
+ * dead peer. The application's control thread or the connection thread,
+ * lock held: virtio_spin_sock_event() only try-locks, so waiting for it
+ * here cannot deadlock.
  */
 void
 virtio_spin_reset_connection(struct virtio_spin_dev *dev)
@@ -343,7 +333,7 @@ virtio_spin_reset_connection(struct virtio_spin_dev *dev)
 		dev->path);
 	virtio_spin_unwatch(dev->sock_intr, virtio_spin_sock_event, dev);
 	drop_connection(dev);
-	schedule_reconnect(dev);
+	virtio_spin_conn_reconnect_later(dev);
 }
 
 /*
@@ -382,7 +372,7 @@ virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
 		return;
 	}
 	if (dev->vu.peer_closed) {
-		/* As when virtio_spin_sock_gone() sees it leave. */
+		/* As when virtio_spin_drop_gone() sees it leave. */
 		PMD_LOG(NOTICE, "%s: backend went away while stopping",
 			dev->path);
 		for (; i < n; i++)
@@ -515,22 +505,21 @@ virtio_spin_sock_event(void *arg)
 		dev->vu.peer_closed = true;
 	/*
 	 * Gone or misbehaving: stop watching (EAL removes this callback when
-	 * it returns), then clean up from an alarm: EAL holds its interrupt
-	 * lock around the unregister hook, where registering anything would
-	 * deadlock. closing is false under the lock: dev_close() cancels the
-	 * alarm after setting it.
+	 * it returns), then clean up in the connection thread (EAL holds its
+	 * interrupt lock around the unregister hook, where registering
+	 * anything would deadlock).
 	 */
 	rte_intr_callback_unregister_pending(dev->sock_intr,
 					     virtio_spin_sock_event, dev, NULL);
 	dev->gone_gen = dev->conn_gen;
-	rte_eal_alarm_set(1, virtio_spin_sock_gone, dev);
+	virtio_spin_conn_gone(dev);
 	pthread_mutex_unlock(&dev->lock);
 }
 
+/* The connection thread: virtio_spin_sock_event() saw the backend leave. */
 void
-virtio_spin_sock_gone(void *arg)
+virtio_spin_drop_gone(struct virtio_spin_dev *dev)
 {
-	struct virtio_spin_dev *dev = arg;
 	bool was_shown;
 
 	pthread_mutex_lock(&dev->lock);
@@ -540,30 +529,51 @@ virtio_spin_sock_gone(void *arg)
 	    dev->gone_gen == dev->conn_gen) {
 		PMD_LOG(NOTICE, "%s: backend went away", dev->path);
 		drop_connection(dev);
-		schedule_reconnect(dev);
+		virtio_spin_conn_reconnect_later(dev);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	virtio_spin_notify_lsc(dev, was_shown);
 }
 
-/* Client mode: try again until the backend is back. */
-void
-virtio_spin_reconnect_alarm(void *arg)
+/*
+ * The connection thread, lock held, fd published (conn_attaching()):
+ * negotiate on fd. A stop or close that cut the handshake short found it
+ * published: a connection attached before the cut is reset, and the port
+ * connects again later. Returns 0 or -1.
+ */
+static int
+attach_in_thread(struct virtio_spin_dev *dev, int fd)
 {
-	struct virtio_spin_dev *dev = arg;
-	bool was_shown;
-	int fd;
+	int r = virtio_spin_attach(dev, fd);
 
-	virtio_spin_ctl_lock(dev);
-	was_shown = virtio_spin_link_shown(dev);
-	dev->reconnect_pending = false;
-	if (dev->closing || dev->vu.fd >= 0) {
-		virtio_spin_ctl_unlock(dev);
+	if (virtio_spin_conn_attach_done(dev) && r == 0) {
+		virtio_spin_reset_connection(dev);
+		r = -1;
+	}
+	return r;
+}
+
+/* The connection thread, client mode: try again until the backend is back. */
+void
+virtio_spin_reconnect(struct virtio_spin_dev *dev)
+{
+	bool was_shown;
+	int fd = virtio_spin_connect_socket(dev, true);
+
+	if (fd >= 0 && !virtio_spin_conn_attaching(dev, fd)) {
+		close(fd); /* closing */
 		return;
 	}
-	fd = virtio_spin_connect_socket(dev, true);
-	if (fd < 0 || virtio_spin_attach(dev, fd) < 0)
-		schedule_reconnect(dev);
+	virtio_spin_ctl_lock(dev);
+	was_shown = virtio_spin_link_shown(dev);
+	if (dev->vu.fd >= 0) { /* attached already (the probe's) */
+		if (fd >= 0) {
+			virtio_spin_conn_attach_done(dev);
+			close(fd);
+		}
+	} else if (fd < 0 || attach_in_thread(dev, fd) < 0) {
+		virtio_spin_conn_reconnect_later(dev);
+	}
 	virtio_spin_ctl_unlock(dev);
 	virtio_spin_notify_lsc(dev, was_shown);
 }
@@ -576,7 +586,7 @@ open_spare_fd(void)
 
 /*
  * The attached backend has closed its end (lock held): seen by
- * virtio_spin_sock_event(), whose clean-up alarm has not run yet, or
+ * virtio_spin_sock_event(), whose clean-up has not run yet, or
  * there to read.
  */
 static bool
@@ -591,38 +601,49 @@ backend_gone(struct virtio_spin_dev *dev)
 }
 
 /*
- * A connection accepted: attach it, unless a live one is attached. A
- * backend that closed and connected again at once has its end and the
- * new connection found in one wake-up, the end first: the old connection
- * goes now, not at virtio_spin_sock_gone() (which then finds it gone).
+ * The connection thread: a connection accepted; attach it, unless a live
+ * one is attached. A backend that closed and connected again at once has
+ * its end and the new connection found in one wake-up of the interrupt
+ * thread: the old connection goes now, not at virtio_spin_drop_gone()
+ * (which then finds it gone).
  */
-static void
-take_connection(struct virtio_spin_dev *dev, int fd)
+void
+virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 {
 	bool was_shown;
 
+	if (!virtio_spin_conn_attaching(dev, fd)) {
+		close(fd); /* closing */
+		return;
+	}
+	virtio_spin_ctl_lock(dev);
+	was_shown = virtio_spin_link_shown(dev);
+	if (dev->vu.fd >= 0 && !backend_gone(dev)) {
+		PMD_LOG(WARNING,
+			"%s: a backend is already connected; "
+			"refusing another",
+			dev->path);
+		virtio_spin_conn_attach_done(dev);
+		close(fd);
+	} else {
+		virtio_spin_reset_connection(dev); /* the old one, if any */
+		attach_in_thread(dev, fd);
+	}
+	virtio_spin_ctl_unlock(dev);
+	virtio_spin_notify_lsc(dev, was_shown);
+}
+
+/* EAL's interrupt thread: an accepted connection, to the thread. */
+static void
+take_connection(struct virtio_spin_dev *dev, int fd)
+{
 	if (dev->accept_failing)
 		PMD_LOG(NOTICE,
 			"%s: descriptors are free again: taking the "
 			"backend's connection",
 			dev->path);
 	dev->accept_failing = false;
-	virtio_spin_ctl_lock(dev);
-	was_shown = virtio_spin_link_shown(dev);
-	if (dev->closing) {
-		close(fd);
-	} else if (dev->vu.fd >= 0 && !backend_gone(dev)) {
-		PMD_LOG(WARNING,
-			"%s: a backend is already connected; "
-			"refusing another",
-			dev->path);
-		close(fd);
-	} else {
-		virtio_spin_reset_connection(dev); /* the old one, if any */
-		virtio_spin_attach(dev, fd);
-	}
-	virtio_spin_ctl_unlock(dev);
-	virtio_spin_notify_lsc(dev, was_shown);
+	virtio_spin_conn_hand_over(dev, fd);
 }
 
 /*
@@ -664,14 +685,14 @@ park_connection(struct virtio_spin_dev *dev, int err)
 		dev->parked_fd = fd;
 		return;
 	}
-	pthread_mutex_lock(&dev->lock);
-	if (!dev->closing &&
+	pthread_mutex_lock(&dev->conn_lock);
+	if (!dev->conn_stop &&
 	    rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_park_alarm, dev) ==
 		    0) {
 		dev->parked_fd = fd;
 		fd = -1;
 	}
-	pthread_mutex_unlock(&dev->lock);
+	pthread_mutex_unlock(&dev->conn_lock);
 	if (fd >= 0) {
 		close(fd);
 		dev->spare_fd = open_spare_fd();
@@ -716,14 +737,14 @@ virtio_spin_park_alarm(void *arg)
 		return;
 	}
 	if (spare < 0) {
-		pthread_mutex_lock(&dev->lock);
-		if (dev->closing || /* dev_close() closes it */
+		pthread_mutex_lock(&dev->conn_lock);
+		if (dev->conn_stop || /* dev_close() closes it */
 		    rte_eal_alarm_set(ACCEPT_RETRY_US, virtio_spin_park_alarm,
 				      dev) == 0) {
-			pthread_mutex_unlock(&dev->lock);
+			pthread_mutex_unlock(&dev->conn_lock);
 			return;
 		}
-		pthread_mutex_unlock(&dev->lock);
+		pthread_mutex_unlock(&dev->conn_lock);
 		PMD_LOG(ERR,
 			"%s: cannot wait for descriptors: closing the "
 			"backend's connection",

@@ -520,7 +520,10 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	unsigned int q;
 	bool was_shown;
 
+	/* A handshake under way is cut short, not waited for. */
+	virtio_spin_conn_cut_begin(dev);
 	pthread_mutex_lock(&dev->lock);
+	virtio_spin_conn_cut_end(dev);
 	was_shown = virtio_spin_link_shown(dev);
 	if (dev->started) {
 		virtio_spin_stop_vrings(dev, stopped);
@@ -597,18 +600,17 @@ dev_close(struct rte_eth_dev *eth_dev)
 	if (dev->started)
 		dev_stop(eth_dev);
 	/*
-	 * Under the lock, every callback and alarm sees closing before it
-	 * arms an alarm (virtio_spin_sock_event, virtio_spin_sock_gone,
-	 * virtio_spin_reconnect_alarm, virtio_spin_attach, mem_event,
-	 * virtio_spin_notify_lsc, park_connection, virtio_spin_park_alarm),
-	 * so after the cancels below none is pending or can come back.
+	 * The connection thread first: it takes no more work once told to
+	 * end (park_connection and virtio_spin_park_alarm see that before
+	 * they arm an alarm). Then, under the lock, mem_event and
+	 * virtio_spin_notify_lsc see closing before they arm one, so after
+	 * the cancels below none is pending or can come back.
 	 */
+	virtio_spin_conn_thread_stop(dev);
 	pthread_mutex_lock(&dev->lock);
 	dev->closing = true;
 	pthread_mutex_unlock(&dev->lock);
 	virtio_spin_mem_events_unregister(dev);
-	rte_eal_alarm_cancel(virtio_spin_reconnect_alarm, dev);
-	rte_eal_alarm_cancel(virtio_spin_sock_gone, dev);
 	rte_eal_alarm_cancel(virtio_spin_lsc_alarm, dev);
 	rte_eal_alarm_cancel(virtio_spin_park_alarm, dev);
 	if (dev->sock_intr != NULL) {
@@ -652,6 +654,7 @@ dev_close(struct rte_eth_dev *eth_dev)
 	rte_intr_instance_free(eth_dev->intr_handle);
 	eth_dev->intr_handle = NULL;
 	pthread_mutex_destroy(&dev->lock);
+	virtio_spin_conn_destroy(dev);
 	/* mac_addrs points into dev_private: not freed by ethdev. */
 	eth_dev->data->mac_addrs = NULL;
 	return 0;
@@ -772,7 +775,8 @@ dev_init(struct virtio_spin_dev *dev, const char *name)
 	    rte_intr_type_set(dev->eth_dev->intr_handle, RTE_INTR_HANDLE_VDEV))
 		return -1;
 	/* Before any connection: a new table whenever the memory changes. */
-	if (virtio_spin_mem_events_register(dev) < 0)
+	if (virtio_spin_mem_events_register(dev) < 0 ||
+	    virtio_spin_conn_thread_start(dev) < 0)
 		return -1;
 	if (dev->server)
 		return virtio_spin_listen_socket(dev);
@@ -821,6 +825,7 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 	vspin_policy_conf_default(&dev->pconf);
 	rte_eth_random_addr(dev->mac.addr_bytes);
 	pthread_mutex_init(&dev->lock, NULL);
+	virtio_spin_conn_init(dev);
 	eth_dev->dev_ops = &virtio_spin_ops;
 	eth_dev->data->mac_addrs = &dev->mac;
 	eth_dev->rx_pkt_burst = virtio_spin_recv;

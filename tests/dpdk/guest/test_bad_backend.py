@@ -95,6 +95,17 @@ guest testpmd):
                            port: the buffers stay out of the pool (the
                            dropped backend may still write them), and a
                            warning says so.
+  bad_backend_hung_neighbour two ports, each with its own backend, the
+                           default reply_timeout_ms (30 s): port 0's
+                           backend drops the connection (a stray byte)
+                           and never answers on the next one. While the
+                           guest waits for that answer, port 1's backend
+                           drops its connection too: port 1 must connect
+                           again and finish its handshake within 10 s
+                           (EAL's interrupt thread is not held by port 0's
+                           wait), and testpmd must quit within 5 s, its
+                           stop and close cutting port 0's handshake
+                           short.
 """
 
 import os
@@ -531,6 +542,109 @@ def table_stop_closes():
                   % (ports, free, size))
 
 
+def hung_neighbour(server):
+    """Client mode: each backend drops its first connection (a stray
+    byte); port 0's never answers on the next. Server mode: the backends
+    connect (clients), port 0's never answers, port 1's comes after."""
+    with harness.private_dir() as d:
+        pa = os.path.join(d, "hung.sock")
+        pb = os.path.join(d, "good.sock")
+        first = 1 if server else 2
+        hang = lambda conn, req: "silent" if conn >= first else None  # noqa
+        mode = ",server=1" if server else ""
+        a = FakeBackend(pa, rule=hang, client=server)
+        b = FakeBackend(pb, client=server)
+        if not server:
+            a.start()
+            b.start()
+        try:
+            with harness.Testpmd(
+                    "guest", vdevs=["net_virtio_spin0,path=" + pa + mode,
+                                    "net_virtio_spin1,path=" + pb + mode],
+                    plugins=[harness.plugin("virtio")], fwd_lcore=1,
+                    log_levels=["pmd.net.virtio_spin:debug"],
+                    timeout=60) as g:
+                if server:
+                    a.start()
+                else:
+                    g.wait_link_up(0)
+                    g.wait_link_up(1)
+                    a.send_raw(b"\x5a")
+                check(wait_until(lambda: a.seen("GET_FEATURES", conn=first),
+                                 10),
+                      "port 0 did not connect to its backend again: %r"
+                      % a.requests)
+                t0 = time.monotonic()
+                if server:
+                    b.start()
+                else:
+                    b.send_raw(b"\x5a")
+                came = wait_until(lambda: b.seen("SET_VRING_KICK",
+                                                 conn=first), 10)
+                took = time.monotonic() - t0
+                check(came, "port 1 did not finish a handshake with its "
+                      "backend within 10 s, while port 0 waited for its "
+                      "hung backend (requests %r):\n%s"
+                      % (b.requests, g.log[-2000:]))
+                g.wait_link_up(1, timeout=5)
+                check(not g.link_up(0), "port 0 shows its link up, its "
+                      "backend never answered")
+                t1 = time.monotonic()
+                rc = g.quit(timeout=10)
+                quit_s = time.monotonic() - t1
+                check(rc == 0 and quit_s < 5,
+                      "quit with port 0's handshake hung: status %s after "
+                      "%.1f s:\n%s" % (rc, quit_s, g.log[-2000:]))
+                check("cut short" in g.log, "no handshake cut short "
+                      "logged:\n" + g.log[-2000:])
+        finally:
+            a.stop()
+            b.stop()
+        print("ok: %s mode: port 1 connected in %.1f s while port 0's "
+              "backend hung; quit in %.1f s"
+              % ("server" if server else "client", took, quit_s))
+
+def stop_cuts_handshake():
+    with harness.private_dir() as d:
+        path = os.path.join(d, "cut.sock")
+        with FakeBackend(path) as be, guest(path) as g:
+            g.wait_link_up(0)
+            size, free0 = pool_free(g)
+            be.stop()  # closed its end: it has let go of the rings
+            g.wait_link_down(0, timeout=10)
+            os.unlink(path)
+            hang = lambda conn, req: ("silent"  # noqa: E731
+                                      if conn == 1
+                                      and req == "SET_VRING_ENABLE"
+                                      else None)
+            with FakeBackend(path, rule=hang) as be2:
+                check(wait_until(lambda: be2.seen("SET_VRING_ENABLE"), 10),
+                      "the guest did not hand the rings to the new "
+                      "backend: %r" % be2.requests)
+                t0 = time.monotonic()
+                g.cmd("port stop 0", timeout=30)
+                took = time.monotonic() - t0
+                check(took < 5, "port stop waited %.1f s for the hung "
+                      "handshake" % took)
+                log = g.log
+                check("cut short" in log, "no handshake cut short logged:"
+                      "\n" + log[-2000:])
+                check("did not stop vrings 0 to 1" in log,
+                      "no warning that the cut handshake's rings stay with"
+                      " the backend:\n" + log[-2000:])
+                size, free = pool_free(g)
+                check(free <= size - RING,
+                      "the cut handshake's backend still holds the rings, "
+                      "yet %d of %d mbufs are free (were %d)"
+                      % (free, size, free0))
+                check(wait_until(lambda: be2.conns >= 2, 10),
+                      "no new connection after the cut")
+                g.cmd("port start 0", timeout=30)
+                g.wait_link_up(0, timeout=10)
+        print("ok: port stop cut a hung handshake in %.1f s, its rings "
+              "left with the backend (pool %d/%d), next start link up"
+              % (took, free, size))
+
 def main():
     cases = {
         "bad_backend_table_silent":
@@ -549,6 +663,9 @@ def main():
         "bad_backend_close_race": close_race,
         "bad_backend_stray_byte": stray_byte,
         "bad_backend_stray_byte_then_stop": stray_byte_then_stop,
+        "bad_backend_hung_neighbour": lambda: hung_neighbour(False),
+        "bad_backend_hung_neighbour_server": lambda: hung_neighbour(True),
+        "bad_backend_stop_cuts_handshake": stop_cuts_handshake,
     }
     if sys.argv[1] in cases:
         cases[sys.argv[1]]()
