@@ -661,8 +661,34 @@ static const struct rte_vhost_device_ops vhost_spin_ops = {
 };
 
 /*
- * A server socket needs a directory to live in and a free path: say which
- * is wrong, instead of the library's bare bind error.
+ * Bind a socket of our own to the free path, then remove it: a failure the
+ * library would only meet in bind() (a read-only file system, a directory
+ * we may not write) is said here. In DPDK 22.11 it never gets there:
+ * vhost_user_start_server() closes its socket when bind() fails, and
+ * rte_vhost_driver_unregister() closes the same descriptor number again,
+ * by then maybe another thread's.
+ */
+static int
+try_bind(const char *iface, const struct sockaddr_un *un)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (const struct sockaddr *)un, sizeof(*un)) != 0)
+		err = errno;
+	else
+		unlink(iface);
+	close(fd);
+	if (err != 0)
+		VHOST_SPIN_LOG(ERR, "iface %s: cannot bind a socket there: %s",
+			       iface, strerror(err));
+	return -err;
+}
+
+/*
+ * A server socket needs a directory to live in and a free path it can be
+ * bound to: say which is wrong, instead of the library's bare bind error.
  */
 static int
 check_server_path(const struct vhost_spin_port *p)
@@ -672,6 +698,7 @@ check_server_path(const struct vhost_spin_port *p)
 	struct stat st;
 	int fd, busy;
 
+	strlcpy(un.sun_path, p->args.iface, sizeof(un.sun_path));
 	strlcpy(dir, p->args.iface, sizeof(dir));
 	if (stat(dirname(dir), &st) != 0 || !S_ISDIR(st.st_mode)) {
 		VHOST_SPIN_LOG(ERR, "iface %s: directory %s does not exist",
@@ -679,13 +706,12 @@ check_server_path(const struct vhost_spin_port *p)
 		return -ENOENT;
 	}
 	if (lstat(p->args.iface, &st) != 0)
-		return 0;
+		return try_bind(p->args.iface, &un);
 	if (!S_ISSOCK(st.st_mode)) {
 		VHOST_SPIN_LOG(ERR, "iface %s: exists and is not a socket",
 			       p->args.iface);
 		return -EEXIST;
 	}
-	strlcpy(un.sun_path, p->args.iface, sizeof(un.sun_path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -705,14 +731,16 @@ check_server_path(const struct vhost_spin_port *p)
 	 * OVS does). Take its place, as the stock net_vhost does.
 	 */
 	if (unlink(p->args.iface) != 0) {
+		int err = errno;
+
 		VHOST_SPIN_LOG(ERR,
 			       "iface %s: cannot remove the stale socket: %s",
-			       p->args.iface, strerror(errno));
-		return -errno;
+			       p->args.iface, strerror(err));
+		return -err;
 	}
 	VHOST_SPIN_LOG(NOTICE, "iface %s: removed a stale socket (no server)",
 		       p->args.iface);
-	return 0;
+	return try_bind(p->args.iface, &un);
 }
 
 /*

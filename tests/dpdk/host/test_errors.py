@@ -2,8 +2,8 @@
 """Bad input to net_vhost_spin gets a clear error and no port, no crash.
 
 Case socket: server socket paths that cannot work (a missing directory, a
-  path in use by a live server, a regular file; a stale socket file is
-  replaced), and
+  path in use by a live server, a regular file, a read-only file system;
+  a stale socket file is replaced), and
   a path used twice in one process. Each must fail the probe with a
   message naming the problem; testpmd itself must stay up.
 Case devargs: each bad devarg must be rejected with a message naming the
@@ -13,6 +13,7 @@ Case devargs: each bad devarg must be rejected with a message naming the
 
 import os
 import socket
+import subprocess
 
 import hostlib as hl
 from hostlib import check
@@ -73,6 +74,23 @@ def socket_errors():
             check(os.path.exists(busy), "the first server made no socket")
             expect_error([vdev(busy)], ["busy", "not created"],
                          "socket of a live server")
+
+        # A path bind() refuses (a read-only file system): said before
+        # the vhost library's start, whose bind failure closes its socket
+        # twice (DPDK 22.11).
+        ro = d + "/ro"
+        os.mkdir(ro)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k",
+                        "vspin-ro", ro], check=True)
+        try:
+            _, log = expect_error(
+                [vdev(ro + "/x.sock")],
+                ["cannot bind a socket there: Read-only file system",
+                 "not created"], "read-only file system")
+        finally:
+            subprocess.run(["umount", ro], check=True)
+        check("failed to bind" not in log, "the vhost library met the bind "
+              "failure itself:\n" + log[-1500:])
 
         twice = d + "/twice.sock"
         expect_error([vdev(twice), "net_vhost_spin1,iface=" + twice],
