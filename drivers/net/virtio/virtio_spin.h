@@ -398,10 +398,12 @@ void virtio_spin_conn_cut_end(struct virtio_spin_dev *dev);
 bool virtio_spin_conn_attaching(struct virtio_spin_dev *dev, int fd);
 bool virtio_spin_conn_attach_done(struct virtio_spin_dev *dev);
 /*
- * The handshake under way was cut short by us: a socket that reads as
- * closed does not mean the backend has let go of the rings.
+ * Before fd, a connection's socket, is closed (dev->lock held): no cut
+ * may shut it down any more. True if it was the handshake's under way
+ * and a cut shut it down: then its reading as closed does not mean the
+ * backend has let go of the rings.
  */
-bool virtio_spin_conn_was_cut(struct virtio_spin_dev *dev);
+bool virtio_spin_conn_release(struct virtio_spin_dev *dev, int fd);
 /* EAL's interrupt thread: an accepted connection (fd is the thread's). */
 void virtio_spin_conn_hand_over(struct virtio_spin_dev *dev, int fd);
 /* The attached backend left (gone_gen set, dev->lock held). */

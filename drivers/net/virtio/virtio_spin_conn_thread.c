@@ -14,7 +14,7 @@
  * either: they cut it short (shutdown() of its socket: the wait for the
  * reply ends at once) and the port connects again later. Buffers handed
  * over in a cut handshake stay with the backend, which has not seen the
- * connection end yet: see virtio_spin_conn_was_cut().
+ * connection end yet: see virtio_spin_conn_release().
  *
  * Lock order: dev->lock, then conn_lock. The thread holds neither while it
  * waits for work, and takes dev->lock only after publishing the socket it
@@ -128,9 +128,7 @@ cut_locked(struct virtio_spin_dev *dev, const char *why)
 	if (dev->attaching_fd < 0 || dev->attach_cut)
 		return;
 	dev->attach_cut = true;
-	PMD_LOG(NOTICE,
-		"%s: %s: the backend's handshake under way is cut short "
-		"(connecting again later)",
+	PMD_LOG(NOTICE, "%s: %s: the handshake under way is cut short",
 		dev->path, why);
 	shutdown(dev->attaching_fd, SHUT_RDWR);
 }
@@ -140,7 +138,7 @@ virtio_spin_conn_thread_stop(struct virtio_spin_dev *dev)
 {
 	pthread_mutex_lock(&dev->conn_lock);
 	dev->conn_stop = true;
-	cut_locked(dev, "close");
+	cut_locked(dev, "port close");
 	pthread_cond_broadcast(&dev->conn_cond);
 	pthread_mutex_unlock(&dev->conn_lock);
 	if (dev->conn_thread)
@@ -211,12 +209,15 @@ virtio_spin_conn_attach_done(struct virtio_spin_dev *dev)
 }
 
 bool
-virtio_spin_conn_was_cut(struct virtio_spin_dev *dev)
+virtio_spin_conn_release(struct virtio_spin_dev *dev, int fd)
 {
-	bool cut;
+	bool cut = false;
 
 	pthread_mutex_lock(&dev->conn_lock);
-	cut = dev->attach_cut;
+	if (dev->attaching_fd == fd) {
+		cut = dev->attach_cut;
+		dev->attaching_fd = -1; /* no shutdown() once it is closed */
+	}
 	pthread_mutex_unlock(&dev->conn_lock);
 	return cut;
 }

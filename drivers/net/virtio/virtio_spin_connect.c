@@ -305,15 +305,19 @@ virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
 static void
 drop_connection(struct virtio_spin_dev *dev)
 {
+	bool cut = false;
+
+	if (dev->vu.fd >= 0) {
+		cut = virtio_spin_conn_release(dev, dev->vu.fd);
+		close(dev->vu.fd);
+	}
+	dev->vu.fd = -1;
 	/*
 	 * A backend that closed its end has let go of the rings; one whose
 	 * handshake we cut short has not seen the end yet.
 	 */
-	if (dev->vu.peer_closed && !virtio_spin_conn_was_cut(dev))
+	if (dev->vu.peer_closed && !cut)
 		dev->vrings_out = 0;
-	if (dev->vu.fd >= 0)
-		close(dev->vu.fd);
-	dev->vu.fd = -1;
 	virtio_spin_set_link(dev, false);
 }
 

@@ -103,9 +103,11 @@ guest testpmd):
                            drops its connection too: port 1 must connect
                            again and finish its handshake within 10 s
                            (EAL's interrupt thread is not held by port 0's
-                           wait), and testpmd must quit within 5 s, its
-                           stop and close cutting port 0's handshake
-                           short.
+                           wait). Then "port stop 0" and, once port 0
+                           hangs in its next handshake, "port close 0"
+                           must each return within 5 s, cutting the
+                           handshake short, and testpmd must quit within
+                           5 s.
 """
 
 import os
@@ -589,6 +591,24 @@ def hung_neighbour(server):
                 g.wait_link_up(1, timeout=5)
                 check(not g.link_up(0), "port 0 shows its link up, its "
                       "backend never answered")
+                if not server:
+                    # The stop cuts the handshake short, the port connects
+                    # again (and hangs again); the close cuts that one.
+                    for what, conn in (("stop", 2), ("close", 3)):
+                        check(wait_until(lambda c=conn: a.seen(
+                            "GET_FEATURES", conn=c), 10),
+                              "port 0 did not connect again before the "
+                              "%s: %r" % (what, a.requests))
+                        t1 = time.monotonic()
+                        g.cmd("port %s 0" % what, timeout=30)
+                        took_s = time.monotonic() - t1
+                        check(took_s < 5, "port %s waited %.1f s for the "
+                              "hung handshake" % (what, took_s))
+                        cut = ("port %s: the handshake under way is cut "
+                               "short" % what)
+                        check(wait_until(lambda c=cut: c in g.log, 5),
+                              "the %s cut no handshake short:\n%s"
+                              % (what, g.log[-2000:]))
                 t1 = time.monotonic()
                 rc = g.quit(timeout=10)
                 quit_s = time.monotonic() - t1
@@ -603,6 +623,7 @@ def hung_neighbour(server):
         print("ok: %s mode: port 1 connected in %.1f s while port 0's "
               "backend hung; quit in %.1f s"
               % ("server" if server else "client", took, quit_s))
+
 
 def stop_cuts_handshake():
     with harness.private_dir() as d:
