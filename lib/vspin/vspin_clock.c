@@ -3,15 +3,6 @@
 
 #include "vspin_clock.h"
 
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t
 vspin_tsc_hz(void)
 {
@@ -25,10 +16,10 @@ vspin_tsc_hz(void)
 	__atomic_store_n(&hz, 1000000000u, __ATOMIC_RELAXED);
 	return hz;
 #endif
-	t0 = monotonic_ns();
+	t0 = vspin_mono_ns();
 	c0 = vspin_rdtsc();
 	nanosleep(&d, NULL);
-	t1 = monotonic_ns();
+	t1 = vspin_mono_ns();
 	c1 = vspin_rdtsc();
 	__atomic_store_n(
 		&hz, (uint64_t)((double)(c1 - c0) * 1e9 / (double)(t1 - t0)),

@@ -7,6 +7,17 @@
 #define VSPIN_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
+
+/* CLOCK_MONOTONIC in ns (a vDSO call: no system call on Linux). */
+static inline uint64_t
+vspin_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -16,15 +27,11 @@ vspin_rdtsc(void)
 	return __rdtsc();
 }
 #else
-#include <time.h>
 /* Without a TSC, the monotonic clock in ns (and vspin_tsc_hz() = 1e9). */
 static inline uint64_t
 vspin_rdtsc(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return vspin_mono_ns();
 }
 #endif
 

@@ -58,19 +58,10 @@
 struct pingpong {
 	int ping, pong;
 	uint64_t round_limit; /* ns: a longer round ends the try (0: none) */
-	uint64_t end_ns;      /* now_ns() past which no round starts */
+	uint64_t end_ns;      /* vspin_mono_ns() past which no round starts */
 	/* Plain rounds, then rounds with the timer; each side fills its own. */
 	struct vspin_wake_round r[2 * ROUNDS];
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void *
 ponger(void *arg)
@@ -83,10 +74,10 @@ ponger(void *arg)
 
 		if (vspin_eventfd_wait(&pp->ping, 1, WAIT_US) <= 0)
 			break;
-		t = now_ns();
+		t = vspin_mono_ns();
 		pp->r[i].reply_at = t;
 		vspin_eventfd_signal(pp->pong);
-		pp->r[i].reply_write = now_ns() - t;
+		pp->r[i].reply_write = vspin_mono_ns() - t;
 	}
 	return NULL;
 }
@@ -133,12 +124,12 @@ rounds(struct pingpong *pp, struct vspin_wake_round *r, int n,
 		    vspin_deadline_arm(timer, span_us, span_us) < 0)
 			break;
 		/* The helper is blocked on it. */
-		t0 = now_ns();
+		t0 = vspin_mono_ns();
 		vspin_eventfd_signal(pp->ping);
-		r[i].own_write = now_ns() - t0;
+		r[i].own_write = vspin_mono_ns() - t0;
 		if (vspin_eventfd_wait(&pp->pong, 1, WAIT_US) <= 0)
 			break;
-		r[i].woke_at = now_ns();
+		r[i].woke_at = vspin_mono_ns();
 		if (pp->round_limit != 0 && r[i].woke_at - t0 > pp->round_limit)
 			break;
 		if (r[i].woke_at > pp->end_ns) {
@@ -157,7 +148,7 @@ measure_once(uint64_t round_limit)
 	struct pingpong pp = {.ping = eventfd(0, EFD_NONBLOCK),
 			      .pong = eventfd(0, EFD_NONBLOCK),
 			      .round_limit = round_limit,
-			      .end_ns = now_ns() + TRY_MAX_NS};
+			      .end_ns = vspin_mono_ns() + TRY_MAX_NS};
 	struct vspin_wake_summary plain, with;
 	struct vspin_deadline timer;
 	uint64_t cpu = 0, cpu_with = 0;
@@ -453,10 +444,10 @@ measure_overshoot(void)
 	/* The slack the sleeping lcore will have (vspin_sleeper.c). */
 	(void)prctl(PR_SET_TIMERSLACK, VSPIN_PMD_TIMER_SLACK_NS, 0, 0, 0);
 	for (i = 0; i < NAP_ROUNDS; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = vspin_mono_ns();
 
 		(void)vspin_eventfd_wait(&fd, 1, NAP_ASK_US);
-		dt = now_ns() - t0;
+		dt = vspin_mono_ns() - t0;
 		over[i] = dt > NAP_ASK_NS ? dt - NAP_ASK_NS : 0;
 	}
 	close(fd);

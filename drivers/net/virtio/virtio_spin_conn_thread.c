@@ -29,18 +29,10 @@
 #include <rte_lcore.h>
 
 #include "virtio_spin.h"
+#include "vspin_clock.h"
 
 /* Client mode: the pause between connection attempts. */
 #define RECONNECT_NS (UINT64_C(200) * 1000 * 1000)
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* conn_lock held: wait for work, until `at` (ns) if not 0. */
 static void
@@ -75,7 +67,7 @@ conn_thread_main(void *arg)
 			pthread_mutex_unlock(&dev->conn_lock);
 			virtio_spin_take_connection(dev, fd);
 		} else if (dev->reconnect_at != 0 &&
-			   now_ns() >= dev->reconnect_at) {
+			   vspin_mono_ns() >= dev->reconnect_at) {
 			dev->reconnect_at = 0;
 			pthread_mutex_unlock(&dev->conn_lock);
 			virtio_spin_reconnect(dev);
@@ -258,7 +250,7 @@ virtio_spin_conn_reconnect_later(struct virtio_spin_dev *dev)
 		return;
 	pthread_mutex_lock(&dev->conn_lock);
 	if (!dev->conn_stop && dev->reconnect_at == 0) {
-		dev->reconnect_at = now_ns() + RECONNECT_NS;
+		dev->reconnect_at = vspin_mono_ns() + RECONNECT_NS;
 		pthread_cond_broadcast(&dev->conn_cond);
 	}
 	pthread_mutex_unlock(&dev->conn_lock);
