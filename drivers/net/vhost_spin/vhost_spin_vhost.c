@@ -661,28 +661,39 @@ static const struct rte_vhost_device_ops vhost_spin_ops = {
 };
 
 /*
- * Bind a socket of our own to the free path, then remove it: a failure the
- * library would only meet in bind() (a read-only file system, a directory
- * we may not write) is said here. In DPDK 22.11 it never gets there:
- * vhost_user_start_server() closes its socket when bind() fails, and
- * rte_vhost_driver_unregister() closes the same descriptor number again,
- * by then maybe another thread's.
+ * Bind a socket of our own in iface's directory (dir), then remove it: a
+ * failure the library would only meet in bind() (a read-only file system,
+ * a directory we may not write) is said here. In DPDK 22.11 it never gets
+ * there: vhost_user_start_server() closes its socket when bind() fails,
+ * and rte_vhost_driver_unregister() closes the same descriptor number
+ * again, by then maybe another thread's. A name of our own, not iface:
+ * another server starting on iface meanwhile must find no socket of ours
+ * there. A name too long for a socket skips the check.
  */
 static int
-try_bind(const char *iface, const struct sockaddr_un *un)
+try_bind(const char *iface, const char *dir)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
+	static uint32_t seq;
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	int fd, n, err = 0;
 
+	n = snprintf(un.sun_path, sizeof(un.sun_path), "%s/.vhost-spin-%d-%u",
+		     dir, (int)getpid(),
+		     __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	if (n < 0 || (size_t)n >= sizeof(un.sun_path))
+		return 0;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (const struct sockaddr *)un, sizeof(*un)) != 0)
+	if (bind(fd, (struct sockaddr *)&un, sizeof(un)) != 0)
 		err = errno;
-	else
-		unlink(iface);
+	else if (unlink(un.sun_path) != 0)
+		VHOST_SPIN_LOG(WARNING, "iface %s: cannot remove %s: %s", iface,
+			       un.sun_path, strerror(errno));
 	close(fd);
 	if (err != 0)
-		VHOST_SPIN_LOG(ERR, "iface %s: cannot bind a socket there: %s",
-			       iface, strerror(err));
+		VHOST_SPIN_LOG(ERR, "iface %s: cannot bind a socket in %s: %s",
+			       iface, dir, strerror(err));
 	return -err;
 }
 
@@ -693,20 +704,22 @@ try_bind(const char *iface, const struct sockaddr_un *un)
 static int
 check_server_path(const struct vhost_spin_port *p)
 {
-	char dir[sizeof(p->args.iface)];
+	char copy[sizeof(p->args.iface)];
 	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	const char *dir;
 	struct stat st;
 	int fd, busy;
 
 	strlcpy(un.sun_path, p->args.iface, sizeof(un.sun_path));
-	strlcpy(dir, p->args.iface, sizeof(dir));
-	if (stat(dirname(dir), &st) != 0 || !S_ISDIR(st.st_mode)) {
+	strlcpy(copy, p->args.iface, sizeof(copy));
+	dir = dirname(copy); /* "." for a name without a directory */
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		VHOST_SPIN_LOG(ERR, "iface %s: directory %s does not exist",
 			       p->args.iface, dir);
 		return -ENOENT;
 	}
 	if (lstat(p->args.iface, &st) != 0)
-		return try_bind(p->args.iface, &un);
+		return try_bind(p->args.iface, dir);
 	if (!S_ISSOCK(st.st_mode)) {
 		VHOST_SPIN_LOG(ERR, "iface %s: exists and is not a socket",
 			       p->args.iface);
@@ -740,7 +753,7 @@ check_server_path(const struct vhost_spin_port *p)
 	}
 	VHOST_SPIN_LOG(NOTICE, "iface %s: removed a stale socket (no server)",
 		       p->args.iface);
-	return try_bind(p->args.iface, &un);
+	return try_bind(p->args.iface, dir);
 }
 
 /*

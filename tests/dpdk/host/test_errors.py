@@ -75,22 +75,27 @@ def socket_errors():
             expect_error([vdev(busy)], ["busy", "not created"],
                          "socket of a live server")
 
-        # A path bind() refuses (a read-only file system): said before
-        # the vhost library's start, whose bind failure closes its socket
-        # twice (DPDK 22.11).
-        ro = d + "/ro"
-        os.mkdir(ro)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k",
-                        "vspin-ro", ro], check=True)
-        try:
-            _, log = expect_error(
-                [vdev(ro + "/x.sock")],
-                ["cannot bind a socket there: Read-only file system",
-                 "not created"], "read-only file system")
-        finally:
-            subprocess.run(["umount", ro], check=True)
-        check("failed to bind" not in log, "the vhost library met the bind "
-              "failure itself:\n" + log[-1500:])
+        # A directory bind() refuses (a read-only file system): said
+        # before the vhost library's start, whose bind failure closes its
+        # socket twice (DPDK 22.11). Mounting needs root (as the suite
+        # runs on CI).
+        if os.geteuid() == 0:
+            ro = d + "/ro"
+            os.mkdir(ro)
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k",
+                            "vspin-ro", ro], check=True)
+            try:
+                _, log = expect_error(
+                    [vdev(ro + "/x.sock")],
+                    ["cannot bind a socket in %s: Read-only file system"
+                     % ro, "not created"], "read-only file system")
+            finally:
+                if subprocess.run(["umount", "-l", ro]).returncode != 0:
+                    print("warning: %s is still mounted" % ro)
+            check("failed to bind" not in log, "the vhost library met the "
+                  "bind failure itself:\n" + log[-1500:])
+        else:
+            print("read-only file system: not tried (mounting needs root)")
 
         twice = d + "/twice.sock"
         expect_error([vdev(twice), "net_vhost_spin1,iface=" + twice],
