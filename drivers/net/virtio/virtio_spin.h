@@ -318,8 +318,25 @@ void virtio_spin_ctl_unlock(struct virtio_spin_dev *dev);
 int virtio_spin_mem_table_build(struct virtio_spin_mem_table *t,
 				const char *path, const void *skip,
 				size_t skip_len, bool quiet);
-/* Build and send the table (both locks held); 0 or -1. */
-int virtio_spin_mem_send(struct virtio_spin_dev *dev);
+/*
+ * A table built before the port's lock is taken (the connection thread's
+ * handshakes), its descriptors duplicated (owned). ok: it could be built.
+ * take() takes the memory lock itself; a memory event after it cuts the
+ * handshake short (virtio_spin_conn_cut_begin()).
+ */
+struct virtio_spin_mem_snapshot {
+	struct virtio_spin_mem_table t;
+	bool ok;
+};
+void virtio_spin_mem_snapshot_take(struct virtio_spin_dev *dev,
+				   struct virtio_spin_mem_snapshot *s);
+void virtio_spin_mem_snapshot_release(struct virtio_spin_mem_snapshot *s);
+/*
+ * Send snap's table (dev->lock held), or without one build and send the
+ * table now (both locks held); 0 or -1.
+ */
+int virtio_spin_mem_send(struct virtio_spin_dev *dev,
+			 const struct virtio_spin_mem_snapshot *snap);
 int virtio_spin_mem_events_register(struct virtio_spin_dev *dev);
 void virtio_spin_mem_events_unregister(struct virtio_spin_dev *dev);
 
@@ -352,8 +369,12 @@ bool virtio_spin_has_feature(const struct virtio_spin_dev *dev,
 int virtio_spin_setup_vrings(struct virtio_spin_dev *dev);
 /* Take them back; stopped[vring] says which the backend gave back. */
 void virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped);
-/* A connected socket: negotiate with the backend behind it; 0 or -1. */
-int virtio_spin_attach(struct virtio_spin_dev *dev, int fd);
+/*
+ * A connected socket: negotiate with the backend behind it, sending snap's
+ * memory table (without one, the memory lock held); 0 or -1.
+ */
+int virtio_spin_attach(struct virtio_spin_dev *dev, int fd,
+		       const struct virtio_spin_mem_snapshot *snap);
 /* Connect to path (client mode); the fd or -1 (quiet: no error log). */
 int virtio_spin_connect_socket(struct virtio_spin_dev *dev, bool quiet);
 /* Listen on path (server mode); 0 or -1. */
@@ -385,10 +406,11 @@ int virtio_spin_conn_thread_start(struct virtio_spin_dev *dev);
 /* Cut a handshake under way short, end the thread and wait for it. */
 void virtio_spin_conn_thread_stop(struct virtio_spin_dev *dev);
 /*
- * dev_stop(): cut_begin() before it takes dev->lock (a handshake under way
- * is cut short, none starts), cut_end() once it holds it.
+ * dev_stop() and memory events: cut_begin() before taking dev->lock (a
+ * handshake under way is cut short, none starts; why: for the log),
+ * cut_end() once it is held.
  */
-void virtio_spin_conn_cut_begin(struct virtio_spin_dev *dev);
+void virtio_spin_conn_cut_begin(struct virtio_spin_dev *dev, const char *why);
 void virtio_spin_conn_cut_end(struct virtio_spin_dev *dev);
 /*
  * The thread, before it takes dev->lock to negotiate on fd: false if the

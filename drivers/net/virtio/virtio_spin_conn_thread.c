@@ -152,11 +152,11 @@ virtio_spin_conn_destroy(struct virtio_spin_dev *dev)
 }
 
 void
-virtio_spin_conn_cut_begin(struct virtio_spin_dev *dev)
+virtio_spin_conn_cut_begin(struct virtio_spin_dev *dev, const char *why)
 {
 	pthread_mutex_lock(&dev->conn_lock);
 	dev->cutting++;
-	cut_locked(dev, "port stop");
+	cut_locked(dev, why);
 	pthread_mutex_unlock(&dev->conn_lock);
 }
 

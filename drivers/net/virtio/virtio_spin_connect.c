@@ -136,9 +136,13 @@ wanted_features(const struct virtio_spin_dev *dev)
 	return f;
 }
 
-/* Features, protocol features and memory table with a new backend. */
+/*
+ * Features, protocol features and memory table (snap's, or built now)
+ * with a new backend.
+ */
 static int
-negotiate(struct virtio_spin_dev *dev)
+negotiate(struct virtio_spin_dev *dev,
+	  const struct virtio_spin_mem_snapshot *snap)
 {
 	struct virtio_spin_vu *vu = &dev->vu;
 	uint64_t offered, f, pf = 0, nq;
@@ -196,9 +200,9 @@ negotiate(struct virtio_spin_dev *dev)
 			return -1;
 		}
 	}
-	/* The caller holds the memory lock (virtio_spin_ctl_lock()). */
+	/* Without snap, the caller holds the memory lock. */
 	if (virtio_spin_vu_set_features(vu, f) < 0 ||
-	    virtio_spin_mem_send(dev) < 0)
+	    virtio_spin_mem_send(dev, snap) < 0)
 		return -1;
 	dev->features = f;
 	dev->features_known = true;
@@ -411,14 +415,15 @@ virtio_spin_vrings_start(struct virtio_spin_dev *dev)
  * Holds the lock. Returns 0, or -1 with the socket closed.
  */
 int
-virtio_spin_attach(struct virtio_spin_dev *dev, int fd)
+virtio_spin_attach(struct virtio_spin_dev *dev, int fd,
+		   const struct virtio_spin_mem_snapshot *snap)
 {
 	dev->vu.fd = fd;
 	dev->vu.broken = false;
 	dev->vu.peer_closed = false;
 	dev->conn_gen++;
 	if (virtio_spin_vu_set_timeouts(fd, dev->vu.reply_timeout_ms) < 0 ||
-	    negotiate(dev) < 0 ||
+	    negotiate(dev, snap) < 0 ||
 	    (dev->started && virtio_spin_setup_vrings(dev) < 0)) {
 		drop_connection(dev);
 		return -1;
@@ -541,14 +546,16 @@ virtio_spin_drop_gone(struct virtio_spin_dev *dev)
 
 /*
  * The connection thread, lock held, fd published (conn_attaching()):
- * negotiate on fd. A stop or close that cut the handshake short found it
- * published: a connection attached before the cut is reset, and the port
- * connects again later. Returns 0 or -1.
+ * negotiate on fd with snap's table. A stop, close or memory event that
+ * cut the handshake short found it published: a connection attached
+ * before the cut is reset, and the port connects again later. Returns 0
+ * or -1.
  */
 static int
-attach_in_thread(struct virtio_spin_dev *dev, int fd)
+attach_in_thread(struct virtio_spin_dev *dev, int fd,
+		 const struct virtio_spin_mem_snapshot *snap)
 {
-	int r = virtio_spin_attach(dev, fd);
+	int r = virtio_spin_attach(dev, fd, snap);
 
 	if (virtio_spin_conn_attach_done(dev) && r == 0) {
 		virtio_spin_reset_connection(dev);
@@ -561,24 +568,30 @@ attach_in_thread(struct virtio_spin_dev *dev, int fd)
 void
 virtio_spin_reconnect(struct virtio_spin_dev *dev)
 {
+	struct virtio_spin_mem_snapshot snap;
 	bool was_shown;
 	int fd = virtio_spin_connect_socket(dev, true);
 
-	if (fd >= 0 && !virtio_spin_conn_attaching(dev, fd)) {
+	if (fd < 0) {
+		virtio_spin_conn_reconnect_later(dev);
+		return;
+	}
+	if (!virtio_spin_conn_attaching(dev, fd)) {
 		close(fd); /* closing */
 		return;
 	}
-	virtio_spin_ctl_lock(dev);
+	/* After publishing fd: a memory event from now on cuts it short. */
+	virtio_spin_mem_snapshot_take(dev, &snap);
+	pthread_mutex_lock(&dev->lock);
 	was_shown = virtio_spin_link_shown(dev);
 	if (dev->vu.fd >= 0) { /* attached already (the probe's) */
-		if (fd >= 0) {
-			virtio_spin_conn_attach_done(dev);
-			close(fd);
-		}
-	} else if (fd < 0 || attach_in_thread(dev, fd) < 0) {
+		virtio_spin_conn_attach_done(dev);
+		close(fd);
+	} else if (attach_in_thread(dev, fd, &snap) < 0) {
 		virtio_spin_conn_reconnect_later(dev);
 	}
-	virtio_spin_ctl_unlock(dev);
+	pthread_mutex_unlock(&dev->lock);
+	virtio_spin_mem_snapshot_release(&snap);
 	virtio_spin_notify_lsc(dev, was_shown);
 }
 
@@ -614,13 +627,16 @@ backend_gone(struct virtio_spin_dev *dev)
 void
 virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 {
+	struct virtio_spin_mem_snapshot snap;
 	bool was_shown;
 
 	if (!virtio_spin_conn_attaching(dev, fd)) {
 		close(fd); /* closing */
 		return;
 	}
-	virtio_spin_ctl_lock(dev);
+	/* After publishing fd: a memory event from now on cuts it short. */
+	virtio_spin_mem_snapshot_take(dev, &snap);
+	pthread_mutex_lock(&dev->lock);
 	was_shown = virtio_spin_link_shown(dev);
 	if (dev->vu.fd >= 0 && !backend_gone(dev)) {
 		PMD_LOG(WARNING,
@@ -631,9 +647,10 @@ virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 		close(fd);
 	} else {
 		virtio_spin_reset_connection(dev); /* the old one, if any */
-		attach_in_thread(dev, fd);
+		attach_in_thread(dev, fd, &snap);
 	}
-	virtio_spin_ctl_unlock(dev);
+	pthread_mutex_unlock(&dev->lock);
+	virtio_spin_mem_snapshot_release(&snap);
 	virtio_spin_notify_lsc(dev, was_shown);
 }
 

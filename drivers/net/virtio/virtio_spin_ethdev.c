@@ -521,7 +521,7 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	bool was_shown;
 
 	/* A handshake under way is cut short, not waited for. */
-	virtio_spin_conn_cut_begin(dev);
+	virtio_spin_conn_cut_begin(dev, "port stop");
 	pthread_mutex_lock(&dev->lock);
 	virtio_spin_conn_cut_end(dev);
 	was_shown = virtio_spin_link_shown(dev);
@@ -785,7 +785,7 @@ dev_init(struct virtio_spin_dev *dev, const char *name)
 	if (fd < 0)
 		return -1;
 	virtio_spin_ctl_lock(dev);
-	i = virtio_spin_attach(dev, fd);
+	i = virtio_spin_attach(dev, fd, NULL);
 	virtio_spin_ctl_unlock(dev);
 	if ((int)i < 0) {
 		PMD_LOG(ERR, "%s: vhost-user negotiation with %s failed", name,

@@ -28,11 +28,16 @@
  * Locks: EAL calls the event callback with its memory hotplug lock held
  * (for writing) and then takes dev->lock. So every path that walks the
  * memory under dev->lock takes the hotplug lock (for reading) first:
- * virtio_spin_ctl_lock(). Nothing holding dev->lock may allocate EAL
- * memory.
+ * virtio_spin_ctl_lock() (the probe's first handshake). The connection
+ * thread's handshakes walk it before they take dev->lock, and hold no
+ * memory lock while the backend answers: a snapshot, its descriptors
+ * duplicated, which an event cuts short. Nothing holding dev->lock may
+ * allocate EAL memory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_alarm.h>
 #include <rte_eal_memconfig.h>
@@ -198,13 +203,58 @@ build_shared_table(struct virtio_spin_dev *dev, struct virtio_spin_mem_table *t,
 }
 
 int
-virtio_spin_mem_send(struct virtio_spin_dev *dev)
+virtio_spin_mem_send(struct virtio_spin_dev *dev,
+		     const struct virtio_spin_mem_snapshot *snap)
 {
 	struct virtio_spin_mem_table t;
 
+	if (snap != NULL) {
+		dev->mem_unshared = !snap->ok;
+		return snap->ok ? send_table(dev, &snap->t) : -1;
+	}
 	if (build_shared_table(dev, &t, NULL, 0) < 0)
 		return -1;
 	return send_table(dev, &t);
+}
+
+void
+virtio_spin_mem_snapshot_take(struct virtio_spin_dev *dev,
+			      struct virtio_spin_mem_snapshot *s)
+{
+	uint32_t i;
+
+	/* Read without the port's lock: it only picks the log level. */
+	bool quiet = __atomic_load_n(&dev->mem_unshared, __ATOMIC_RELAXED);
+
+	rte_mcfg_mem_read_lock();
+	s->ok = virtio_spin_mem_table_build(&s->t, dev->path, NULL, 0, quiet) ==
+		0;
+	/* Ours: a free after the lock may close EAL's descriptors. */
+	for (i = 0; s->ok && i < s->t.nregions; i++) {
+		s->t.fds[i] = fcntl(s->t.fds[i], F_DUPFD_CLOEXEC, 0);
+		if (s->t.fds[i] < 0) {
+			PMD_LOG(ERR,
+				"%s: cannot keep the memory table's "
+				"descriptors: %s",
+				dev->path, strerror(errno));
+			s->t.nregions = i;
+			virtio_spin_mem_snapshot_release(s);
+			s->ok = false;
+		}
+	}
+	rte_mcfg_mem_read_unlock();
+	if (!s->ok)
+		s->t.nregions = 0;
+}
+
+void
+virtio_spin_mem_snapshot_release(struct virtio_spin_mem_snapshot *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->t.nregions; i++)
+		close(s->t.fds[i]);
+	s->t.nregions = 0;
 }
 
 /* Enable or disable every vring the backend runs. */
@@ -266,8 +316,15 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 
 	if (msl == NULL || msl->external)
 		return;
+	/*
+	 * A handshake under way negotiates a table this event makes stale,
+	 * and holds the port's lock while the backend answers: cut it short
+	 * (the port connects again, with the memory as it is then).
+	 */
+	virtio_spin_conn_cut_begin(dev, "memory event");
 	/* The hotplug lock is ours already (EAL holds it for writing). */
 	pthread_mutex_lock(&dev->lock);
+	virtio_spin_conn_cut_end(dev);
 	if (!dev->closing && dev->vu.fd >= 0) {
 		was_shown = virtio_spin_link_shown(dev);
 		was_unshared = dev->mem_unshared;

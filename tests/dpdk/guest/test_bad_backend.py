@@ -108,6 +108,28 @@ guest testpmd):
                            must each return within 5 s, cutting the
                            handshake short, and testpmd must quit within
                            5 s.
+  bad_backend_hung_neighbour_server the same with both ports in server
+                           mode: port 0's backend connects and never
+                           answers, then port 1's connects; testpmd's quit
+                           (its stop) cuts port 0's handshake short.
+  bad_backend_stop_cuts_handshake the backend closes its end, and the next
+                           one never answers SET_VRING_ENABLE of the
+                           started port's handshake: "port stop 0" must
+                           return within 5 s, cutting it short, and leave
+                           the rings' buffers with that backend (it has
+                           not seen the connection end); the port
+                           connects again and "port start 0" brings the
+                           link up.
+  bad_backend_hung_memory_grows dynamic hugepage memory: port 0's backend
+                           drops the connection (a stray byte) and never
+                           answers on the next one (the default 30 s
+                           timeout). Meanwhile a second port is attached
+                           and started with rings big enough to grow the
+                           memory: that takes under 10 s (the memory's
+                           growth does not wait for port 0's handshake,
+                           which it cuts short, its table being stale),
+                           port 1's link comes up, port 0 connects again,
+                           and testpmd quits within 5 s.
 """
 
 import os
@@ -666,6 +688,52 @@ def stop_cuts_handshake():
               "left with the backend (pool %d/%d), next start link up"
               % (took, free, size))
 
+def hung_memory_grows():
+    with harness.private_dir() as d:
+        pa, pb = (os.path.join(d, n) for n in ("hung.sock", "b.sock"))
+        hang = lambda conn, req: "silent" if conn >= 2 else None  # noqa
+        with FakeBackend(pa, rule=hang, queues=8) as a, \
+                FakeBackend(pb, queues=8), \
+                harness.Testpmd(
+                    "guest", vdevs=["net_virtio_spin0,path=%s,queues=8"
+                                    % pa],
+                    plugins=[harness.plugin("virtio")], fwd_lcore=1,
+                    mem=["--single-file-segments"],
+                    args=["--rxq=8", "--txq=8"],
+                    log_levels=["pmd.net.virtio_spin:info"],
+                    timeout=60) as g:
+            g.wait_link_up(0)
+            a.send_raw(b"\x5a")
+            check(wait_until(lambda: a.seen("GET_FEATURES", conn=2), 10),
+                  "port 0 did not connect to its backend again: %r"
+                  % a.requests)
+            t0 = time.monotonic()
+            g.cmd("port attach net_virtio_spin1,path=%s,queues=8" % pb,
+                  timeout=60)
+            for q in range(8):
+                g.cmd("port config 1 txq %d ring_size 32768" % q)
+            g.cmd("port start 1", timeout=60)
+            took = time.monotonic() - t0
+            check(took < 10, "port 1's attach and start took %.1f s: the "
+                  "memory's growth waited for port 0's hung handshake"
+                  % took)
+            cut = "memory event: the handshake under way is cut short"
+            check(wait_until(lambda: cut in g.log, 5),
+                  "no handshake cut short by the memory growing (did it "
+                  "grow?):\n" + g.log[-2000:])
+            g.wait_link_up(1, timeout=10)
+            check(wait_until(lambda: a.seen("GET_FEATURES", conn=3), 10),
+                  "port 0 did not connect again after the cut: %r"
+                  % a.requests)
+            t1 = time.monotonic()
+            rc = g.quit(timeout=10)
+            quit_s = time.monotonic() - t1
+            check(rc == 0 and quit_s < 5, "quit: status %s after %.1f s"
+                  % (rc, quit_s))
+        print("ok: the memory grew during a hung handshake: cut short, "
+              "port 1 attached and started in %.1f s, quit in %.1f s"
+              % (took, quit_s))
+
 def main():
     cases = {
         "bad_backend_table_silent":
@@ -687,6 +755,7 @@ def main():
         "bad_backend_hung_neighbour": lambda: hung_neighbour(False),
         "bad_backend_hung_neighbour_server": lambda: hung_neighbour(True),
         "bad_backend_stop_cuts_handshake": stop_cuts_handshake,
+        "bad_backend_hung_memory_grows": hung_memory_grows,
     }
     if sys.argv[1] in cases:
         cases[sys.argv[1]]()
