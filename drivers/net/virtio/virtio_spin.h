@@ -217,6 +217,7 @@ struct virtio_spin_dev {
 	uint64_t reconnect_at; /* client: connect again then (ns), 0: no */
 	int attaching_fd;      /* the socket of the handshake under way */
 	bool attach_cut;       /* ... which a stop or close shut down */
+	bool mem_changed;      /* ... during which the memory changed */
 	unsigned int cutting;  /* stops waiting for dev->lock */
 	uint16_t nb_qp;	       /* configured queue pairs */
 	/*
@@ -320,17 +321,22 @@ int virtio_spin_mem_table_build(struct virtio_spin_mem_table *t,
 				size_t skip_len, bool quiet);
 /*
  * A table built before the port's lock is taken (the connection thread's
- * handshakes), its descriptors duplicated (owned). ok: it could be built.
- * take() takes the memory lock itself; a memory event after it cuts the
- * handshake short (virtio_spin_conn_cut_begin()).
+ * handshakes), its descriptors duplicated (owned). status: 0, -ENOSPC (no
+ * table can carry the memory: the port's link shows down) or -EMFILE (no
+ * descriptor to duplicate into). take() takes the memory lock itself
+ * (quiet: why no table can be built is logged at DEBUG); a memory event
+ * after it makes the thread send the table again once the handshake is
+ * over (virtio_spin_conn_mem_event(), virtio_spin_mem_resend()).
  */
 struct virtio_spin_mem_snapshot {
 	struct virtio_spin_mem_table t;
-	bool ok;
+	int status;
 };
-void virtio_spin_mem_snapshot_take(struct virtio_spin_dev *dev,
+void virtio_spin_mem_snapshot_take(struct virtio_spin_dev *dev, bool quiet,
 				   struct virtio_spin_mem_snapshot *s);
 void virtio_spin_mem_snapshot_release(struct virtio_spin_mem_snapshot *s);
+/* Send a table of the memory as it is now (no lock held). */
+void virtio_spin_mem_resend(struct virtio_spin_dev *dev);
 /*
  * Send snap's table (dev->lock held), or without one build and send the
  * table now (both locks held); 0 or -1.
@@ -406,19 +412,26 @@ int virtio_spin_conn_thread_start(struct virtio_spin_dev *dev);
 /* Cut a handshake under way short, end the thread and wait for it. */
 void virtio_spin_conn_thread_stop(struct virtio_spin_dev *dev);
 /*
- * dev_stop() and memory events: cut_begin() before taking dev->lock (a
- * handshake under way is cut short, none starts; why: for the log),
- * cut_end() once it is held.
+ * dev_stop(): cut_begin() before it takes dev->lock (a handshake under way
+ * is cut short, none starts), cut_end() once it holds it.
  */
-void virtio_spin_conn_cut_begin(struct virtio_spin_dev *dev, const char *why);
+void virtio_spin_conn_cut_begin(struct virtio_spin_dev *dev);
 void virtio_spin_conn_cut_end(struct virtio_spin_dev *dev);
 /*
  * The thread, before it takes dev->lock to negotiate on fd: false if the
  * port is closing (fd is not to be used). attach_done(), dev->lock held,
- * after the handshake: true if a stop or close cut it short.
+ * after the handshake: true if a stop or close cut it short; *mem_changed:
+ * a memory event came meanwhile and was left to the thread.
  */
 bool virtio_spin_conn_attaching(struct virtio_spin_dev *dev, int fd);
-bool virtio_spin_conn_attach_done(struct virtio_spin_dev *dev);
+bool virtio_spin_conn_attach_done(struct virtio_spin_dev *dev,
+				  bool *mem_changed);
+/*
+ * EAL's memory event callback, its memory lock held for writing: true if
+ * a handshake is under way in the thread, which then sends the table
+ * again once it is over; the event need not wait for it.
+ */
+bool virtio_spin_conn_mem_event(struct virtio_spin_dev *dev);
 /*
  * Before fd, a connection's socket, is closed (dev->lock held): no cut
  * may shut it down any more. True if it was the handshake's under way

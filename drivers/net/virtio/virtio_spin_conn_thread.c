@@ -152,11 +152,11 @@ virtio_spin_conn_destroy(struct virtio_spin_dev *dev)
 }
 
 void
-virtio_spin_conn_cut_begin(struct virtio_spin_dev *dev, const char *why)
+virtio_spin_conn_cut_begin(struct virtio_spin_dev *dev)
 {
 	pthread_mutex_lock(&dev->conn_lock);
 	dev->cutting++;
-	cut_locked(dev, why);
+	cut_locked(dev, "port stop");
 	pthread_mutex_unlock(&dev->conn_lock);
 }
 
@@ -182,22 +182,38 @@ virtio_spin_conn_attaching(struct virtio_spin_dev *dev, int fd)
 	if (ok) {
 		dev->attaching_fd = fd;
 		dev->attach_cut = false;
+		dev->mem_changed = false;
 	}
 	pthread_mutex_unlock(&dev->conn_lock);
 	return ok;
 }
 
 bool
-virtio_spin_conn_attach_done(struct virtio_spin_dev *dev)
+virtio_spin_conn_attach_done(struct virtio_spin_dev *dev, bool *mem_changed)
 {
 	bool cut;
 
 	pthread_mutex_lock(&dev->conn_lock);
 	cut = dev->attach_cut;
+	*mem_changed = dev->mem_changed;
 	dev->attaching_fd = -1;
 	dev->attach_cut = false;
+	dev->mem_changed = false;
 	pthread_mutex_unlock(&dev->conn_lock);
 	return cut;
+}
+
+bool
+virtio_spin_conn_mem_event(struct virtio_spin_dev *dev)
+{
+	bool busy;
+
+	pthread_mutex_lock(&dev->conn_lock);
+	busy = dev->attaching_fd >= 0;
+	if (busy)
+		dev->mem_changed = true;
+	pthread_mutex_unlock(&dev->conn_lock);
+	return busy;
 }
 
 bool

@@ -546,22 +546,52 @@ virtio_spin_drop_gone(struct virtio_spin_dev *dev)
 
 /*
  * The connection thread, lock held, fd published (conn_attaching()):
- * negotiate on fd with snap's table. A stop, close or memory event that
- * cut the handshake short found it published: a connection attached
- * before the cut is reset, and the port connects again later. Returns 0
- * or -1.
+ * negotiate on fd with snap's table. A stop or close that cut the
+ * handshake short found it published: a connection attached before the
+ * cut is reset, and the port connects again later. *mem_changed: the
+ * memory changed meanwhile. Returns 0 or -1.
  */
 static int
 attach_in_thread(struct virtio_spin_dev *dev, int fd,
-		 const struct virtio_spin_mem_snapshot *snap)
+		 const struct virtio_spin_mem_snapshot *snap, bool *mem_changed)
 {
 	int r = virtio_spin_attach(dev, fd, snap);
 
-	if (virtio_spin_conn_attach_done(dev) && r == 0) {
+	if (virtio_spin_conn_attach_done(dev, mem_changed) && r == 0) {
 		virtio_spin_reset_connection(dev);
 		r = -1;
 	}
 	return r;
+}
+
+/*
+ * The connection thread, fd published: the memory table of its
+ * handshake, built before the port's lock is taken for the handshake (so
+ * that no memory lock is held while the backend answers).
+ */
+static void
+take_snapshot(struct virtio_spin_dev *dev,
+	      struct virtio_spin_mem_snapshot *snap)
+{
+	bool quiet;
+
+	pthread_mutex_lock(&dev->lock);
+	quiet = dev->mem_unshared; /* said already why */
+	pthread_mutex_unlock(&dev->lock);
+	virtio_spin_mem_snapshot_take(dev, quiet, snap);
+}
+
+/* The connection thread, no lock held: what a handshake leaves to do. */
+static void
+after_handshake(struct virtio_spin_dev *dev,
+		struct virtio_spin_mem_snapshot *snap, bool mem_changed,
+		bool was_shown)
+{
+	virtio_spin_mem_snapshot_release(snap);
+	virtio_spin_notify_lsc(dev, was_shown);
+	/* Left to us by a memory event: the table may lack its change. */
+	if (mem_changed)
+		virtio_spin_mem_resend(dev);
 }
 
 /* The connection thread, client mode: try again until the backend is back. */
@@ -569,7 +599,7 @@ void
 virtio_spin_reconnect(struct virtio_spin_dev *dev)
 {
 	struct virtio_spin_mem_snapshot snap;
-	bool was_shown;
+	bool was_shown, mem_changed = false;
 	int fd = virtio_spin_connect_socket(dev, true);
 
 	if (fd < 0) {
@@ -580,19 +610,17 @@ virtio_spin_reconnect(struct virtio_spin_dev *dev)
 		close(fd); /* closing */
 		return;
 	}
-	/* After publishing fd: a memory event from now on cuts it short. */
-	virtio_spin_mem_snapshot_take(dev, &snap);
+	take_snapshot(dev, &snap);
 	pthread_mutex_lock(&dev->lock);
 	was_shown = virtio_spin_link_shown(dev);
 	if (dev->vu.fd >= 0) { /* attached already (the probe's) */
-		virtio_spin_conn_attach_done(dev);
+		virtio_spin_conn_attach_done(dev, &mem_changed);
 		close(fd);
-	} else if (attach_in_thread(dev, fd, &snap) < 0) {
+	} else if (attach_in_thread(dev, fd, &snap, &mem_changed) < 0) {
 		virtio_spin_conn_reconnect_later(dev);
 	}
 	pthread_mutex_unlock(&dev->lock);
-	virtio_spin_mem_snapshot_release(&snap);
-	virtio_spin_notify_lsc(dev, was_shown);
+	after_handshake(dev, &snap, mem_changed, was_shown);
 }
 
 static int
@@ -628,14 +656,13 @@ void
 virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 {
 	struct virtio_spin_mem_snapshot snap;
-	bool was_shown;
+	bool was_shown, mem_changed = false;
 
 	if (!virtio_spin_conn_attaching(dev, fd)) {
 		close(fd); /* closing */
 		return;
 	}
-	/* After publishing fd: a memory event from now on cuts it short. */
-	virtio_spin_mem_snapshot_take(dev, &snap);
+	take_snapshot(dev, &snap);
 	pthread_mutex_lock(&dev->lock);
 	was_shown = virtio_spin_link_shown(dev);
 	if (dev->vu.fd >= 0 && !backend_gone(dev)) {
@@ -643,15 +670,14 @@ virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 			"%s: a backend is already connected; "
 			"refusing another",
 			dev->path);
-		virtio_spin_conn_attach_done(dev);
+		virtio_spin_conn_attach_done(dev, &mem_changed);
 		close(fd);
 	} else {
 		virtio_spin_reset_connection(dev); /* the old one, if any */
-		attach_in_thread(dev, fd, &snap);
+		attach_in_thread(dev, fd, &snap, &mem_changed);
 	}
 	pthread_mutex_unlock(&dev->lock);
-	virtio_spin_mem_snapshot_release(&snap);
-	virtio_spin_notify_lsc(dev, was_shown);
+	after_handshake(dev, &snap, mem_changed, was_shown);
 }
 
 /* EAL's interrupt thread: an accepted connection, to the thread. */

@@ -521,7 +521,7 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	bool was_shown;
 
 	/* A handshake under way is cut short, not waited for. */
-	virtio_spin_conn_cut_begin(dev, "port stop");
+	virtio_spin_conn_cut_begin(dev);
 	pthread_mutex_lock(&dev->lock);
 	virtio_spin_conn_cut_end(dev);
 	was_shown = virtio_spin_link_shown(dev);

@@ -28,11 +28,16 @@
  * Locks: EAL calls the event callback with its memory hotplug lock held
  * (for writing) and then takes dev->lock. So every path that walks the
  * memory under dev->lock takes the hotplug lock (for reading) first:
- * virtio_spin_ctl_lock() (the probe's first handshake). The connection
- * thread's handshakes walk it before they take dev->lock, and hold no
- * memory lock while the backend answers: a snapshot, its descriptors
- * duplicated, which an event cuts short. Nothing holding dev->lock may
- * allocate EAL memory.
+ * virtio_spin_ctl_lock(). The connection thread's handshakes walk it
+ * before they take dev->lock and hold no memory lock while the backend
+ * answers: a snapshot, its descriptors duplicated. An event during such a
+ * handshake does not wait for it (for the backend): the thread sends the
+ * table again when it is over. Nothing holding dev->lock may allocate EAL
+ * memory.
+ *
+ * A free during such a handshake leaves the backend a table that still
+ * holds the freed range until then: packets are not in freed memory, and
+ * the mapping outlives the pages (holes in the file).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -157,7 +162,7 @@ virtio_spin_mem_table_build(struct virtio_spin_mem_table *t, const char *path,
 	return 0;
 }
 
-/* Send a table; the caller holds the memory lock. */
+/* Send a table built under the memory lock (or a snapshot). */
 static int
 send_table(struct virtio_spin_dev *dev, const struct virtio_spin_mem_table *t)
 {
@@ -209,8 +214,9 @@ virtio_spin_mem_send(struct virtio_spin_dev *dev,
 	struct virtio_spin_mem_table t;
 
 	if (snap != NULL) {
-		dev->mem_unshared = !snap->ok;
-		return snap->ok ? send_table(dev, &snap->t) : -1;
+		if (snap->status == 0 || snap->status == -ENOSPC)
+			dev->mem_unshared = snap->status != 0;
+		return snap->status == 0 ? send_table(dev, &snap->t) : -1;
 	}
 	if (build_shared_table(dev, &t, NULL, 0) < 0)
 		return -1;
@@ -218,33 +224,35 @@ virtio_spin_mem_send(struct virtio_spin_dev *dev,
 }
 
 void
-virtio_spin_mem_snapshot_take(struct virtio_spin_dev *dev,
+virtio_spin_mem_snapshot_take(struct virtio_spin_dev *dev, bool quiet,
 			      struct virtio_spin_mem_snapshot *s)
 {
 	uint32_t i;
 
-	/* Read without the port's lock: it only picks the log level. */
-	bool quiet = __atomic_load_n(&dev->mem_unshared, __ATOMIC_RELAXED);
-
 	rte_mcfg_mem_read_lock();
-	s->ok = virtio_spin_mem_table_build(&s->t, dev->path, NULL, 0, quiet) ==
-		0;
+	s->status = virtio_spin_mem_table_build(&s->t, dev->path, NULL, 0,
+						quiet) == 0 ?
+			    0 :
+			    -ENOSPC;
+	if (s->status != 0)
+		s->t.nregions = 0;
 	/* Ours: a free after the lock may close EAL's descriptors. */
-	for (i = 0; s->ok && i < s->t.nregions; i++) {
-		s->t.fds[i] = fcntl(s->t.fds[i], F_DUPFD_CLOEXEC, 0);
-		if (s->t.fds[i] < 0) {
+	for (i = 0; i < s->t.nregions; i++) {
+		int fd = fcntl(s->t.fds[i], F_DUPFD_CLOEXEC, 0);
+
+		if (fd < 0) {
 			PMD_LOG(ERR,
 				"%s: cannot keep the memory table's "
 				"descriptors: %s",
 				dev->path, strerror(errno));
 			s->t.nregions = i;
 			virtio_spin_mem_snapshot_release(s);
-			s->ok = false;
+			s->status = -EMFILE;
+			break;
 		}
+		s->t.fds[i] = fd;
 	}
 	rte_mcfg_mem_read_unlock();
-	if (!s->ok)
-		s->t.nregions = 0;
 }
 
 void
@@ -306,65 +314,80 @@ out_of_step:
 	return -1;
 }
 
+/*
+ * The memory changed (what: how, for the log): send the backend a new
+ * table, both locks held, skipping [skip, skip + len) (being freed).
+ */
+static void
+table_update(struct virtio_spin_dev *dev, const void *skip, size_t len,
+	     const char *what)
+{
+	bool paused, was_shown = virtio_spin_link_shown(dev);
+	bool was_unshared = dev->mem_unshared;
+
+	if (mem_update(dev, skip, len, &paused) < 0) {
+		PMD_LOG_AT(was_unshared && dev->mem_unshared ? RTE_LOG_DEBUG :
+							       RTE_LOG_ERR,
+			   "%s: the backend did not take the memory table "
+			   "after the %s: packets in that memory will not "
+			   "reach it%s",
+			   dev->path, what,
+			   dev->mem_unshared ? "; the link shows down" : "");
+		/*
+		 * A table refused, a reply that never came (or a garbled
+		 * one), or rings left paused: the connection is out of
+		 * step. Start again, as for a dead backend.
+		 */
+		if (dev->vu.broken)
+			virtio_spin_reset_connection(dev);
+	} else {
+		PMD_LOG(INFO, "%s: memory table sent again (%s%s)", dev->path,
+			what, paused ? ", rings paused" : "");
+	}
+	/*
+	 * The event not from here: the application's callback may allocate,
+	 * and EAL may hold the memory lock for writing.
+	 */
+	if (was_shown != virtio_spin_link_shown(dev)) {
+		virtio_spin_set_link(dev, dev->link_up);
+		rte_eal_alarm_set(1, virtio_spin_lsc_alarm, dev);
+	}
+}
+
 static void
 mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 {
 	struct virtio_spin_dev *dev = arg;
 	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(addr);
 	bool was_free = type == RTE_MEM_EVENT_FREE;
-	bool paused, was_shown, was_unshared;
+	char what[96];
 
 	if (msl == NULL || msl->external)
 		return;
 	/*
-	 * A handshake under way negotiates a table this event makes stale,
-	 * and holds the port's lock while the backend answers: cut it short
-	 * (the port connects again, with the memory as it is then).
+	 * A handshake under way holds the port's lock while the backend
+	 * answers: not waited for. Its thread sends the table again once
+	 * it is done (virtio_spin_mem_resend()).
 	 */
-	virtio_spin_conn_cut_begin(dev, "memory event");
+	if (virtio_spin_conn_mem_event(dev))
+		return;
+	snprintf(what, sizeof(what), "%s of %zu bytes at %p",
+		 was_free ? "free" : "allocation", len, addr);
 	/* The hotplug lock is ours already (EAL holds it for writing). */
 	pthread_mutex_lock(&dev->lock);
-	virtio_spin_conn_cut_end(dev);
-	if (!dev->closing && dev->vu.fd >= 0) {
-		was_shown = virtio_spin_link_shown(dev);
-		was_unshared = dev->mem_unshared;
-		if (mem_update(dev, was_free ? addr : NULL, len, &paused) < 0) {
-			PMD_LOG_AT(was_unshared && dev->mem_unshared ?
-					   RTE_LOG_DEBUG :
-					   RTE_LOG_ERR,
-				   "%s: the backend did not take the memory "
-				   "table after %s of %zu bytes at %p: packets "
-				   "in that memory will not reach it%s",
-				   dev->path,
-				   was_free ? "a free" : "an allocation", len,
-				   addr,
-				   dev->mem_unshared ? "; the link shows down" :
-						       "");
-			/*
-			 * A table refused, a reply that never came (or a
-			 * garbled one), or rings left paused: the
-			 * connection is out of step. Start again, as for a
-			 * dead backend.
-			 */
-			if (dev->vu.broken)
-				virtio_spin_reset_connection(dev);
-		} else {
-			PMD_LOG(INFO,
-				"%s: memory table sent again (%s of %zu bytes "
-				"at %p%s)",
-				dev->path, was_free ? "free" : "allocation",
-				len, addr, paused ? ", rings paused" : "");
-		}
-		/*
-		 * The event not from here: the application's callback may
-		 * allocate, and EAL holds the memory lock for writing.
-		 */
-		if (was_shown != virtio_spin_link_shown(dev)) {
-			virtio_spin_set_link(dev, dev->link_up);
-			rte_eal_alarm_set(1, virtio_spin_lsc_alarm, dev);
-		}
-	}
+	if (!dev->closing && dev->vu.fd >= 0)
+		table_update(dev, was_free ? addr : NULL, len, what);
 	pthread_mutex_unlock(&dev->lock);
+}
+
+void
+virtio_spin_mem_resend(struct virtio_spin_dev *dev)
+{
+	virtio_spin_ctl_lock(dev);
+	if (!dev->closing && dev->vu.fd >= 0)
+		table_update(dev, NULL, 0,
+			     "memory's change during the handshake");
+	virtio_spin_ctl_unlock(dev);
 }
 
 int
