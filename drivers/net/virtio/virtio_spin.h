@@ -217,6 +217,7 @@ struct virtio_spin_dev {
 	uint64_t reconnect_at; /* client: connect again then (ns), 0: no */
 	int attaching_fd;      /* the socket of the handshake under way */
 	bool attach_cut;       /* ... which a stop or close shut down */
+	bool negotiating;      /* ... with dev->lock held (attach) */
 	bool mem_changed;      /* ... during which the memory changed */
 	unsigned int cutting;  /* stops waiting for dev->lock */
 	uint16_t nb_qp;	       /* configured queue pairs */
@@ -426,10 +427,13 @@ void virtio_spin_conn_cut_end(struct virtio_spin_dev *dev);
 bool virtio_spin_conn_attaching(struct virtio_spin_dev *dev, int fd);
 bool virtio_spin_conn_attach_done(struct virtio_spin_dev *dev,
 				  bool *mem_changed);
+/* The thread, dev->lock held: the negotiation on the published fd starts. */
+void virtio_spin_conn_negotiating(struct virtio_spin_dev *dev);
 /*
- * EAL's memory event callback, its memory lock held for writing: true if
- * a handshake is under way in the thread, which then sends the table
- * again once it is over; the event need not wait for it.
+ * EAL's memory event callback, its memory lock held for writing: waits up
+ * to 100 ms for a negotiation under way in the thread, then true if it is
+ * still under way: the thread sends the table again once it is over, and
+ * the event need not wait for it.
  */
 bool virtio_spin_conn_mem_event(struct virtio_spin_dev *dev);
 /*

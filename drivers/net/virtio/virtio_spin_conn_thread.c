@@ -33,6 +33,12 @@
 
 /* Client mode: the pause between connection attempts. */
 #define RECONNECT_NS (UINT64_C(200) * 1000 * 1000)
+/*
+ * How long a memory event waits for a negotiation under way: a backend
+ * that answers takes milliseconds. Past that, the event goes on and the
+ * thread sends the table again after the negotiation.
+ */
+#define MEM_EVENT_WAIT_NS (UINT64_C(100) * 1000 * 1000)
 
 /* conn_lock held: wait for work, until `at` (ns) if not 0. */
 static void
@@ -125,6 +131,16 @@ cut_locked(struct virtio_spin_dev *dev, const char *why)
 	shutdown(dev->attaching_fd, SHUT_RDWR);
 }
 
+/* conn_lock held: the negotiation is over (a memory event may go on). */
+static void
+negotiation_over(struct virtio_spin_dev *dev)
+{
+	if (!dev->negotiating)
+		return;
+	dev->negotiating = false;
+	pthread_cond_broadcast(&dev->conn_cond);
+}
+
 void
 virtio_spin_conn_thread_stop(struct virtio_spin_dev *dev)
 {
@@ -199,17 +215,36 @@ virtio_spin_conn_attach_done(struct virtio_spin_dev *dev, bool *mem_changed)
 	dev->attaching_fd = -1;
 	dev->attach_cut = false;
 	dev->mem_changed = false;
+	negotiation_over(dev);
 	pthread_mutex_unlock(&dev->conn_lock);
 	return cut;
+}
+
+void
+virtio_spin_conn_negotiating(struct virtio_spin_dev *dev)
+{
+	pthread_mutex_lock(&dev->conn_lock);
+	dev->negotiating = true;
+	pthread_mutex_unlock(&dev->conn_lock);
 }
 
 bool
 virtio_spin_conn_mem_event(struct virtio_spin_dev *dev)
 {
+	uint64_t until = vspin_mono_ns() + MEM_EVENT_WAIT_NS;
+	struct timespec ts = {
+		.tv_sec = (time_t)(until / 1000000000u),
+		.tv_nsec = (long)(until % 1000000000u),
+	};
 	bool busy;
 
 	pthread_mutex_lock(&dev->conn_lock);
-	busy = dev->attaching_fd >= 0;
+	/* Once per negotiation: the next events know it is slow. */
+	while (dev->negotiating && !dev->mem_changed &&
+	       pthread_cond_timedwait(&dev->conn_cond, &dev->conn_lock, &ts) ==
+		       0)
+		;
+	busy = dev->negotiating;
 	if (busy)
 		dev->mem_changed = true;
 	pthread_mutex_unlock(&dev->conn_lock);
@@ -225,6 +260,7 @@ virtio_spin_conn_release(struct virtio_spin_dev *dev, int fd)
 	if (dev->attaching_fd == fd) {
 		cut = dev->attach_cut;
 		dev->attaching_fd = -1; /* no shutdown() once it is closed */
+		negotiation_over(dev);
 	}
 	pthread_mutex_unlock(&dev->conn_lock);
 	return cut;

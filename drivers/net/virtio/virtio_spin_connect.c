@@ -555,8 +555,10 @@ static int
 attach_in_thread(struct virtio_spin_dev *dev, int fd,
 		 const struct virtio_spin_mem_snapshot *snap, bool *mem_changed)
 {
-	int r = virtio_spin_attach(dev, fd, snap);
+	int r;
 
+	virtio_spin_conn_negotiating(dev);
+	r = virtio_spin_attach(dev, fd, snap);
 	if (virtio_spin_conn_attach_done(dev, mem_changed) && r == 0) {
 		virtio_spin_reset_connection(dev);
 		r = -1;
@@ -588,10 +590,10 @@ after_handshake(struct virtio_spin_dev *dev,
 		bool was_shown)
 {
 	virtio_spin_mem_snapshot_release(snap);
-	virtio_spin_notify_lsc(dev, was_shown);
 	/* Left to us by a memory event: the table may lack its change. */
 	if (mem_changed)
 		virtio_spin_mem_resend(dev);
+	virtio_spin_notify_lsc(dev, was_shown);
 }
 
 /* The connection thread, client mode: try again until the backend is back. */

@@ -31,13 +31,11 @@
  * virtio_spin_ctl_lock(). The connection thread's handshakes walk it
  * before they take dev->lock and hold no memory lock while the backend
  * answers: a snapshot, its descriptors duplicated. An event during such a
- * handshake does not wait for it (for the backend): the thread sends the
- * table again when it is over. Nothing holding dev->lock may allocate EAL
- * memory.
- *
- * A free during such a handshake leaves the backend a table that still
- * holds the freed range until then: packets are not in freed memory, and
- * the mapping outlives the pages (holes in the file).
+ * handshake waits for it 100 ms at most (a backend that answers takes
+ * milliseconds); past that the thread sends the table again when the
+ * handshake is over, and until then the backend lacks the change: new
+ * memory out of its reach, freed memory still mapped (from the duplicated
+ * descriptors). Nothing holding dev->lock may allocate EAL memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -308,7 +306,7 @@ mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len,
 out_of_step:
 	/*
 	 * Some rings may be left paused or stopped: the connection starts
-	 * again (mem_event()), which hands them all over anew.
+	 * again (table_update()), which hands them all over anew.
 	 */
 	dev->vu.broken = true;
 	return -1;
@@ -365,16 +363,19 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	if (msl == NULL || msl->external)
 		return;
 	/*
-	 * A handshake under way holds the port's lock while the backend
-	 * answers: not waited for. Its thread sends the table again once
-	 * it is done (virtio_spin_mem_resend()).
+	 * A negotiation under way holds the port's lock while the backend
+	 * answers: waited for 100 ms at most. Past that its thread sends the
+	 * table again once it is over (virtio_spin_mem_resend()). The thread
+	 * negotiates only with the lock held: once we have it, none is.
 	 */
-	if (virtio_spin_conn_mem_event(dev))
-		return;
+	while (pthread_mutex_trylock(&dev->lock) != 0) {
+		if (virtio_spin_conn_mem_event(dev))
+			return;
+		usleep(100);
+	}
 	snprintf(what, sizeof(what), "%s of %zu bytes at %p",
 		 was_free ? "free" : "allocation", len, addr);
 	/* The hotplug lock is ours already (EAL holds it for writing). */
-	pthread_mutex_lock(&dev->lock);
 	if (!dev->closing && dev->vu.fd >= 0)
 		table_update(dev, was_free ? addr : NULL, len, what);
 	pthread_mutex_unlock(&dev->lock);
@@ -383,6 +384,9 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 void
 virtio_spin_mem_resend(struct virtio_spin_dev *dev)
 {
+	/* Closing: the port is going away, not worth a wait. */
+	if (__atomic_load_n(&dev->conn_stop, __ATOMIC_RELAXED))
+		return;
 	virtio_spin_ctl_lock(dev);
 	if (!dev->closing && dev->vu.fd >= 0)
 		table_update(dev, NULL, 0,
