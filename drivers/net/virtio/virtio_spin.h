@@ -437,6 +437,12 @@ void virtio_spin_conn_negotiating(struct virtio_spin_dev *dev);
  */
 bool virtio_spin_conn_mem_event(struct virtio_spin_dev *dev);
 /*
+ * The same callback, dev->lock held (no negotiation under way): a socket
+ * published may have its snapshot from before the event, so the thread
+ * sends the table again after its handshake.
+ */
+void virtio_spin_conn_mem_changed(struct virtio_spin_dev *dev);
+/*
  * Before fd, a connection's socket, is closed (dev->lock held): no cut
  * may shut it down any more. True if it was the handshake's under way
  * and a cut shut it down: then its reading as closed does not mean the

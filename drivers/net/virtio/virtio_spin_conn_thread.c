@@ -145,7 +145,8 @@ void
 virtio_spin_conn_thread_stop(struct virtio_spin_dev *dev)
 {
 	pthread_mutex_lock(&dev->conn_lock);
-	dev->conn_stop = true;
+	/* Read unlocked by virtio_spin_mem_resend(). */
+	__atomic_store_n(&dev->conn_stop, true, __ATOMIC_RELAXED);
 	cut_locked(dev, "port close");
 	pthread_cond_broadcast(&dev->conn_cond);
 	pthread_mutex_unlock(&dev->conn_lock);
@@ -249,6 +250,15 @@ virtio_spin_conn_mem_event(struct virtio_spin_dev *dev)
 		dev->mem_changed = true;
 	pthread_mutex_unlock(&dev->conn_lock);
 	return busy;
+}
+
+void
+virtio_spin_conn_mem_changed(struct virtio_spin_dev *dev)
+{
+	pthread_mutex_lock(&dev->conn_lock);
+	if (dev->attaching_fd >= 0)
+		dev->mem_changed = true;
+	pthread_mutex_unlock(&dev->conn_lock);
 }
 
 bool

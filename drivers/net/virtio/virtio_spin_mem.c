@@ -358,6 +358,7 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	struct virtio_spin_dev *dev = arg;
 	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(addr);
 	bool was_free = type == RTE_MEM_EVENT_FREE;
+	unsigned int nap_us = 100;
 	char what[96];
 
 	if (msl == NULL || msl->external)
@@ -366,13 +367,18 @@ mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	 * A negotiation under way holds the port's lock while the backend
 	 * answers: waited for 100 ms at most. Past that its thread sends the
 	 * table again once it is over (virtio_spin_mem_resend()). The thread
-	 * negotiates only with the lock held: once we have it, none is.
+	 * negotiates only with the lock held: once we have it, none is. The
+	 * naps grow: an application's stop may hold it as long.
 	 */
 	while (pthread_mutex_trylock(&dev->lock) != 0) {
 		if (virtio_spin_conn_mem_event(dev))
 			return;
-		usleep(100);
+		usleep(nap_us);
+		if (nap_us < 5000)
+			nap_us *= 2;
 	}
+	/* A handshake about to start may hold a table from before this. */
+	virtio_spin_conn_mem_changed(dev);
 	snprintf(what, sizeof(what), "%s of %zu bytes at %p",
 		 was_free ? "free" : "allocation", len, addr);
 	/* The hotplug lock is ours already (EAL holds it for writing). */
