@@ -583,12 +583,32 @@ take_snapshot(struct virtio_spin_dev *dev,
 	virtio_spin_mem_snapshot_take(dev, quiet, snap);
 }
 
-/* The connection thread, no lock held: what a handshake leaves to do. */
+/*
+ * The connection thread: publish fd, take its memory table, then the
+ * port's lock (held on return, the link as shown then in *was_shown).
+ * False if the port closes (fd closed).
+ */
+static bool
+before_handshake(struct virtio_spin_dev *dev, int fd,
+		 struct virtio_spin_mem_snapshot *snap, bool *was_shown)
+{
+	if (!virtio_spin_conn_attaching(dev, fd)) {
+		close(fd); /* closing */
+		return false;
+	}
+	take_snapshot(dev, snap);
+	pthread_mutex_lock(&dev->lock);
+	*was_shown = virtio_spin_link_shown(dev);
+	return true;
+}
+
+/* The connection thread: drop the port's lock, and what is left to do. */
 static void
 after_handshake(struct virtio_spin_dev *dev,
 		struct virtio_spin_mem_snapshot *snap, bool mem_changed,
 		bool was_shown)
 {
+	pthread_mutex_unlock(&dev->lock);
 	virtio_spin_mem_snapshot_release(snap);
 	/* Left to us by a memory event: the table may lack its change. */
 	if (mem_changed)
@@ -608,20 +628,14 @@ virtio_spin_reconnect(struct virtio_spin_dev *dev)
 		virtio_spin_conn_reconnect_later(dev);
 		return;
 	}
-	if (!virtio_spin_conn_attaching(dev, fd)) {
-		close(fd); /* closing */
+	if (!before_handshake(dev, fd, &snap, &was_shown))
 		return;
-	}
-	take_snapshot(dev, &snap);
-	pthread_mutex_lock(&dev->lock);
-	was_shown = virtio_spin_link_shown(dev);
 	if (dev->vu.fd >= 0) { /* attached already (the probe's) */
 		virtio_spin_conn_attach_done(dev, &mem_changed);
 		close(fd);
 	} else if (attach_in_thread(dev, fd, &snap, &mem_changed) < 0) {
 		virtio_spin_conn_reconnect_later(dev);
 	}
-	pthread_mutex_unlock(&dev->lock);
 	after_handshake(dev, &snap, mem_changed, was_shown);
 }
 
@@ -660,13 +674,8 @@ virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 	struct virtio_spin_mem_snapshot snap;
 	bool was_shown, mem_changed = false;
 
-	if (!virtio_spin_conn_attaching(dev, fd)) {
-		close(fd); /* closing */
+	if (!before_handshake(dev, fd, &snap, &was_shown))
 		return;
-	}
-	take_snapshot(dev, &snap);
-	pthread_mutex_lock(&dev->lock);
-	was_shown = virtio_spin_link_shown(dev);
 	if (dev->vu.fd >= 0 && !backend_gone(dev)) {
 		PMD_LOG(WARNING,
 			"%s: a backend is already connected; "
@@ -678,7 +687,6 @@ virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 		virtio_spin_reset_connection(dev); /* the old one, if any */
 		attach_in_thread(dev, fd, &snap, &mem_changed);
 	}
-	pthread_mutex_unlock(&dev->lock);
 	after_handshake(dev, &snap, mem_changed, was_shown);
 }
 

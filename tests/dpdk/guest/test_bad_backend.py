@@ -456,6 +456,27 @@ def backlog_full():
                   "new backend got the guest back" % took)
 
 
+def growing_guest(path, devargs=""):
+    """A guest whose port 0 (8 queue pairs) is on path, on dynamic
+    hugepage memory that grow_memory() makes grow."""
+    return harness.Testpmd(
+        "guest", vdevs=["net_virtio_spin0,path=%s,queues=8%s"
+                        % (path, devargs)],
+        plugins=[harness.plugin("virtio")], fwd_lcore=1,
+        mem=["--single-file-segments"], args=["--rxq=8", "--txq=8"],
+        log_levels=["pmd.net.virtio_spin:info"], timeout=60)
+
+
+def grow_memory(g, other):
+    """Attach and start a second port (its backend on other) whose rings
+    take more memory than EAL has mapped."""
+    g.cmd("port attach net_virtio_spin1,path=%s,queues=8" % other,
+          timeout=60)
+    for q in range(8):
+        g.cmd("port config 1 txq %d ring_size 32768" % q)
+    g.cmd("port start 1", timeout=60)
+
+
 def table_misbehaving(request, action):
     """The memory grows, the guest pauses the rings, sends the table
     again and resumes them; the backend answers `request` with `action`
@@ -480,20 +501,10 @@ def table_misbehaving(request, action):
         path, other = (os.path.join(d, n) for n in ("a.sock", "b.sock"))
         with FakeBackend(path, rule=rule, queues=8) as be, \
                 FakeBackend(other, queues=8), \
-                harness.Testpmd(
-                    "guest", vdevs=["net_virtio_spin0,path=%s,queues=8,"
-                                    "reply_timeout_ms=500" % path],
-                    plugins=[harness.plugin("virtio")], fwd_lcore=1,
-                    mem=["--single-file-segments"],
-                    args=["--rxq=8", "--txq=8"],
-                    log_levels=["pmd.net.virtio_spin:info"]) as g:
+                growing_guest(path, ",reply_timeout_ms=500") as g:
             g.wait_link_up(0)
             armed = True
-            g.cmd("port attach net_virtio_spin1,path=%s,queues=8" % other,
-                  timeout=20)
-            for q in range(8):
-                g.cmd("port config 1 txq %d ring_size 32768" % q)
-            g.cmd("port start 1", timeout=20)
+            grow_memory(g, other)
             check(seen, "the guest's memory did not grow: no %s to port 0 "
                   "(tables sent again: %d)" % (request, len(tables)))
             # Acked (REPLY_ACK): all recorded once "port start 1" is back.
@@ -708,26 +719,14 @@ def slow_handshake_memory():
     with harness.private_dir() as d:
         pa, pb = (os.path.join(d, n) for n in ("slow.sock", "b.sock"))
         with FakeBackend(pa, rule=slow, queues=8) as a, \
-                FakeBackend(pb, queues=8), \
-                harness.Testpmd(
-                    "guest", vdevs=["net_virtio_spin0,path=%s,queues=8"
-                                    % pa],
-                    plugins=[harness.plugin("virtio")], fwd_lcore=1,
-                    mem=["--single-file-segments"],
-                    args=["--rxq=8", "--txq=8"],
-                    log_levels=["pmd.net.virtio_spin:info"],
-                    timeout=60) as g:
+                FakeBackend(pb, queues=8), growing_guest(pa) as g:
             g.wait_link_up(0)
             a.send_raw(b"\x5a")
             check(wait_until(lambda: delayed, 10),
                   "port 0's second handshake did not reach SET_VRING_NUM:"
                   " %r" % a.requests)
             t0 = time.monotonic()
-            g.cmd("port attach net_virtio_spin1,path=%s,queues=8" % pb,
-                  timeout=60)
-            for q in range(8):
-                g.cmd("port config 1 txq %d ring_size 32768" % q)
-            g.cmd("port start 1", timeout=60)
+            grow_memory(g, pb)
             took = time.monotonic() - t0
             check(took < delay / 2, "port 1's attach and start took %.1f s:"
                   " the memory's growth waited for port 0's handshake (its"
