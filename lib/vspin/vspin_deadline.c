@@ -5,19 +5,11 @@
 #include <sys/timerfd.h>
 #include <time.h>
 
+#include "vspin_clock.h"
 #include "vspin_deadline.h"
 
 #define NS_PER_US 1000u
 #define NS_PER_S 1000000000u
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
 
 int
 vspin_deadline_init(struct vspin_deadline *d)
@@ -43,7 +35,7 @@ vspin_deadline_arm(struct vspin_deadline *d, uint32_t min_us, uint32_t max_us)
 
 	if (d->fd < 0)
 		return -1;
-	now = mono_ns();
+	now = vspin_mono_ns();
 	if (vspin_deadline_fits(d->at_ns, now, min_us, max_us))
 		return d->fd;
 	/*
