@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,13 +26,26 @@ vspin_eventfd_signal(int fd)
 	}
 }
 
+/*
+ * RWF_NOWAIT: the read fails with EAGAIN on a count of 0 even if the fd is
+ * blocking. A peer that shares the fd shares its file status too, so it
+ * can make the fd blocking and read the count between our poll and our
+ * read: a plain read() would then wait for its next signal, maybe for
+ * ever, with the lcore. A kernel whose eventfds lack RWF_NOWAIT (older
+ * than Debian 12's) says EOPNOTSUPP: a plain read() there, as before.
+ */
 void
 vspin_eventfd_drain(int fd)
 {
 	uint64_t v;
+	struct iovec iov = {.iov_base = &v, .iov_len = sizeof(v)};
+	ssize_t r;
 
-	while (read(fd, &v, sizeof(v)) < 0 && errno == EINTR)
+	while ((r = preadv2(fd, &iov, 1, -1, RWF_NOWAIT)) < 0 && errno == EINTR)
 		;
+	if (r < 0 && errno == EOPNOTSUPP)
+		while (read(fd, &v, sizeof(v)) < 0 && errno == EINTR)
+			;
 }
 
 bool

@@ -12,7 +12,10 @@
 /* Notify: add 1 to the eventfd. Returns 0 or -errno. */
 int vspin_eventfd_signal(int fd);
 
-/* Read and discard the count of an eventfd (non-blocking or ready). */
+/*
+ * Read and discard the count of an eventfd, without blocking even when a
+ * peer made the fd blocking and took the count (see vspin_eventfd.c).
+ */
 void vspin_eventfd_drain(int fd);
 
 /*

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -79,6 +80,65 @@ test_drain_clears_and_never_blocks(void)
 	vspin_eventfd_drain(fd); /* empty: returns at once */
 	VT_CHECK(efd_count(fd) == 0, "count %lld", efd_count(fd));
 	close(fd);
+}
+
+/*
+ * A peer shares the fd's file status: it may make the fd blocking, and
+ * read the count itself between our poll (or ppoll) and our read. The
+ * drain (vspin_eventfd_clear() and the sleep's ppoll() end in it) must
+ * not then block until the peer's next signal, which may never come.
+ */
+struct drain_call {
+	int fd;
+	bool done;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void *
+drain_in_thread(void *arg)
+{
+	struct drain_call *c = arg;
+
+	vspin_eventfd_drain(c->fd);
+	pthread_mutex_lock(&c->lock);
+	c->done = true;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+static void
+test_drain_never_blocks_on_a_peers_blocking_fd(void)
+{
+	struct drain_call c = {.done = false};
+	struct timespec until;
+	pthread_t t;
+	int r = 0;
+
+	c.fd = eventfd(0, 0); /* blocking, count 0: the peer read it */
+	VT_REQUIRE(c.fd >= 0, "eventfd: errno %d", errno);
+	pthread_mutex_init(&c.lock, NULL);
+	pthread_cond_init(&c.cond, NULL);
+	VT_REQUIRE(pthread_create(&t, NULL, drain_in_thread, &c) == 0,
+		   "thread");
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&c.lock);
+	while (!c.done && r == 0)
+		r = pthread_cond_timedwait(&c.cond, &c.lock, &until);
+	pthread_mutex_unlock(&c.lock);
+	if (!c.done) {
+		/* Blocked in read(): nothing will wake it; end here. */
+		VT_FAIL("drain of a blocking eventfd with no count still "
+			"blocked after 5 s");
+		printf("FAIL test_drain_never_blocks_on_a_peers_blocking_fd\n");
+		fflush(stdout);
+		exit(1);
+	}
+	pthread_join(t, NULL);
+	VT_CHECK(efd_count(c.fd) == 0, "count %lld", efd_count(c.fd));
+	close(c.fd);
 }
 
 static void
@@ -226,6 +286,7 @@ main(void)
 	VT_RUN(test_signal_adds_one);
 	VT_RUN(test_wait_returns_signalled_and_drains);
 	VT_RUN(test_drain_clears_and_never_blocks);
+	VT_RUN(test_drain_never_blocks_on_a_peers_blocking_fd);
 	VT_RUN(test_zero_timeout_does_not_block);
 	VT_RUN(test_timeout_bound_respected);
 	VT_RUN(test_mask_names_the_signalled_fds);
