@@ -82,13 +82,21 @@ struct vspin_sleep_group {
 	 * poll and vetoes every sleep until it joins, moves or is released.
 	 */
 	uint32_t nwaiting;
+	/*
+	 * Under groups_lock: its thread, until the thread exits, and each
+	 * sleeper whose group it is (s->group). The last one frees it.
+	 */
+	unsigned int refs;
 	struct vspin_slot slots[VSPIN_GROUP_MAX];
 };
 
 /*
- * One group per polling thread, created on its first join and never
- * freed: a control thread may still ring a group's doorbell or read its
- * seq after the queue moved elsewhere.
+ * One group per polling thread, created on its first join. It outlives
+ * the thread while a sleeper refers to it: a control thread may still
+ * ring its doorbell or mark a slot dead, and the queue's next owner reads
+ * the last sleep from its slot. The last reference frees it, fds
+ * included: an application that starts and ends polling threads (OVS's
+ * PMD threads at each pmd-cpu-mask change) must not leak two fds each.
  * Read on every poll: initial-exec, one load off the thread pointer,
  * where the default model for a plugin calls __tls_get_addr() each time
  * (a few % of a receive burst). It takes 8 bytes of the static TLS
@@ -96,6 +104,43 @@ struct vspin_sleep_group {
  */
 static _Thread_local struct vspin_sleep_group *thread_group
 	__attribute__((tls_model("initial-exec")));
+
+/*
+ * Guards refs and every s->group store, and a control thread's use of a
+ * group it reached through s->group: held only for a few stores or one
+ * eventfd write, never while waiting for an owner.
+ */
+static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Its destructor drops the thread's reference when the thread exits. */
+static pthread_key_t group_key;
+static pthread_once_t group_key_once = PTHREAD_ONCE_INIT;
+static bool group_key_made;
+
+/* groups_lock held: drop one reference; the last frees g. */
+static void
+group_put_locked(struct vspin_sleep_group *g)
+{
+	if (--g->refs > 0)
+		return;
+	close(g->doorbell);
+	if (g->bound.fd >= 0)
+		close(g->bound.fd);
+	free(g);
+}
+
+static void
+group_thread_exit(void *arg)
+{
+	pthread_mutex_lock(&groups_lock);
+	group_put_locked(arg);
+	pthread_mutex_unlock(&groups_lock);
+}
+
+static void
+group_key_make(void)
+{
+	group_key_made = pthread_key_create(&group_key, group_thread_exit) == 0;
+}
 
 static struct vspin_sleep_group *
 group_get(void)
@@ -116,8 +161,29 @@ group_get(void)
 	for (i = 0; i < VSPIN_GROUP_MAX; i++)
 		g->slots[i].fd = -1;
 	(void)vspin_deadline_init(&g->bound); /* else ppoll's timeout */
+	/* Without the key the group is never freed: a leak, not a crash. */
+	g->refs = 1;
+	pthread_once(&group_key_once, group_key_make);
+	if (group_key_made)
+		(void)pthread_setspecific(group_key, g);
 	thread_group = g;
 	return g;
+}
+
+/* Point s at g (or at no group), moving s's reference. */
+static void
+set_group(struct vspin_sleeper *s, struct vspin_sleep_group *g)
+{
+	struct vspin_sleep_group *old;
+
+	pthread_mutex_lock(&groups_lock);
+	old = s->group;
+	if (g != NULL)
+		g->refs++;
+	__atomic_store_n(&s->group, g, __ATOMIC_RELEASE);
+	if (old != NULL)
+		group_put_locked(old);
+	pthread_mutex_unlock(&groups_lock);
 }
 
 void
@@ -213,7 +279,7 @@ leave(struct vspin_sleeper *s)
 		__atomic_fetch_sub(&old->nwaiting, 1, __ATOMIC_SEQ_CST);
 	s->slot = NULL;
 	s->waiting = false;
-	__atomic_store_n(&s->group, NULL, __ATOMIC_RELEASE);
+	set_group(s, NULL);
 }
 
 /* Owner: s is polled by this thread now; put it in g. */
@@ -233,7 +299,7 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 		/* Cannot veto from a slot: veto from outside, every poll. */
 		__atomic_fetch_add(&g->nwaiting, 1, __ATOMIC_SEQ_CST);
 		s->waiting = true;
-		__atomic_store_n(&s->group, g, __ATOMIC_RELEASE);
+		set_group(s, g);
 		return;
 	}
 	g->slots[i] = (struct vspin_slot){
@@ -248,7 +314,7 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 	s->slot = &g->slots[i];
 	g->nap_polled &= ~slot_bit(g, s->slot); /* its last member's pass */
 	s->sleeps_seen = 0;
-	__atomic_store_n(&s->group, g, __ATOMIC_RELEASE);
+	set_group(s, g);
 }
 
 /* Owner: take an fd the control plane handed over (or none). */
@@ -733,11 +799,14 @@ vspin_sleeper_give_fd(struct vspin_sleeper *s, int fd)
 void
 vspin_sleeper_wake(struct vspin_sleeper *s)
 {
-	struct vspin_sleep_group *g =
-		__atomic_load_n(&s->group, __ATOMIC_ACQUIRE);
+	struct vspin_sleep_group *g;
 
+	/* The lock keeps the group (and its doorbell's fd) from going. */
+	pthread_mutex_lock(&groups_lock);
+	g = __atomic_load_n(&s->group, __ATOMIC_ACQUIRE);
 	if (g != NULL)
 		vspin_eventfd_signal(g->doorbell);
+	pthread_mutex_unlock(&groups_lock);
 }
 
 void

@@ -12,8 +12,8 @@
  * in /proc), so a wake-up cannot be drained by the arm that precedes the
  * sleep.
  *
- * Groups are per thread and never freed: every case releases its queues,
- * and the second polling thread (T2) is one persistent thread.
+ * Groups are per thread: every case releases its queues, and the second
+ * polling thread (T2) is one persistent thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -383,7 +383,7 @@ actor_join(struct actor *a)
 
 /*
  * Polling threads other than this one, alive until the process exits
- * (their groups are never freed): T2 polls moved queues (case 9), T3 is
+ * (their groups then live as long): T2 polls moved queues (case 9), T3 is
  * the owner of case 5. runner_run() runs fn there and waits for it.
  */
 struct runner {
@@ -908,6 +908,56 @@ test_release_while_blocked(void)
 	VT_CHECK(before > 0 && after == before,
 		 "open fds %d before 200 give/release cycles, %d after", before,
 		 after);
+}
+
+static void *
+poll_once_main(void *arg)
+{
+	qpoll(arg, 1, false, NULL);
+	return NULL;
+}
+
+/* q joins the group of a new thread, which then exits. */
+static void
+poll_in_new_thread(struct queue *q)
+{
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, poll_once_main, q) == 0)
+		pthread_join(th, NULL);
+}
+
+/*
+ * Case 5b. Polling threads that end (OVS's PMD threads at each
+ * pmd-cpu-mask change): a thread's group, its doorbell and timer go once
+ * the thread has exited and no queue refers to it. Until then a queue of
+ * the ended thread can still be woken and released. 100 threads that
+ * poll a queue and exit, the queue released after every other one and
+ * taken over by the next thread otherwise: no fd left behind.
+ */
+static void
+test_thread_exit_frees_group(void)
+{
+	struct queue q;
+	int before, after, i;
+
+	VT_REQUIRE(queue_open(&q, VSPIN_MODE_NOTIFY, LONG_US, false) == 0,
+		   "set-up");
+	vspin_sleeper_release(&q.s);
+	before = vt_proc_entries("/proc/self/fd");
+	for (i = 0; i < 100; i++) {
+		poll_in_new_thread(&q);
+		/* Its thread has gone, its group not yet. */
+		vspin_sleeper_wake(&q.s);
+		if (i % 2 == 0)
+			vspin_sleeper_release(&q.s);
+	}
+	vspin_sleeper_release(&q.s);
+	after = vt_proc_entries("/proc/self/fd");
+	VT_CHECK(before > 0 && after == before,
+		 "open fds %d before 100 polling threads came and went, %d "
+		 "after",
+		 before, after);
 }
 
 /* Case 6. Detached: sleeps until vspin_sleeper_wake(), or not at all. */
@@ -1877,6 +1927,7 @@ main(void)
 	VT_RUN(test_doorbell);
 	VT_RUN(test_give_fd);
 	VT_RUN(test_release_while_blocked);
+	VT_RUN(test_thread_exit_frees_group);
 	VT_RUN(test_detached);
 	VT_RUN(test_drain_before_arm);
 	VT_RUN(test_group_full);
