@@ -128,9 +128,11 @@ group_put_locked(struct vspin_sleep_group *g)
 	free(g);
 }
 
+/* In the exiting thread: a poll from a later destructor starts anew. */
 static void
 group_thread_exit(void *arg)
 {
+	thread_group = NULL;
 	pthread_mutex_lock(&groups_lock);
 	group_put_locked(arg);
 	pthread_mutex_unlock(&groups_lock);
