@@ -11,6 +11,7 @@
 #ifndef VHOST_SPIN_MSG_H
 #define VHOST_SPIN_MSG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,6 +79,22 @@ vu_msg_fds(const void *msg, int *fds)
 		return -1;
 	memcpy(fds, (const char *)msg + VU_CTX_OFF_FDS, n * sizeof(*fds));
 	return n;
+}
+
+/*
+ * A memory table or ring address whose descriptors are not those its
+ * request takes (one per region; none): the library refuses it before it
+ * touches anything, and runs no hook after it.
+ */
+static inline bool
+vu_msg_fds_refused(const void *msg)
+{
+	int fds[VU_MSG_MAX_FDS], n = vu_msg_fds(msg, fds);
+	uint32_t want = 0;
+
+	if (vu_msg_request(msg) == VU_REQ_SET_MEM_TABLE)
+		want = vu_msg_u32(msg, VU_MSG_OFF_PAYLOAD);
+	return n < 0 || (uint32_t)n != want;
 }
 
 /*

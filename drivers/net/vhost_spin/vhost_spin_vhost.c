@@ -368,6 +368,12 @@ message_hook(int vid, void *msg, bool open)
 
 	req = vu_msg_request(msg);
 	moves = req == VU_REQ_SET_MEM_TABLE || req == VU_REQ_SET_VRING_ADDR;
+	/*
+	 * Refused before anything moves, with no hook after it to open
+	 * the holds again: they stay open (the rings run on).
+	 */
+	if (!open && moves && vu_msg_fds_refused(msg))
+		moves = false;
 	p = lock_port_of_conn(vid);
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;

@@ -20,12 +20,23 @@ faulted on reading the ring in it. Then the unchanged table is sent
 again and accepted (status 0) and a packet arrives. A last bad table,
 with no ack asked for, is refused too and the host closes the connection;
 at quit it exits with status 0.
+
+early_refused_table: with EVENT_IDX, a memory table whose descriptors do
+not match its regions (one region, no fd), acked: the library refuses it
+(status 1) before it touches anything, and skips the hook after it. The
+host must not have closed its queues' holds for it: it goes on keeping
+the guest quiet, moving avail_event half a lap ahead once 0x2000 entries
+have gone by (vspin_consumer_keep_quiet()). With the holds left closed
+avail_event stayed where it was, and the lookahead and coalescing were
+off, until a later message moved the rings.
 """
 
+import struct
 import os
 
 import hostlib as hl
 from fake_frontend import FakeFrontend
+from vu_proto import F_EVENT_IDX, NEED_REPLY, VERSION
 
 check = hl.check
 FRAME = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + \
@@ -107,7 +118,78 @@ def bad_mem_table():
             print("3 bad memory tables refused, 4 packets received")
 
 
-CASES = {"bad_mem_table": bad_mem_table}
+class EventIdxFrontend(FakeFrontend):
+    """FakeFrontend with EVENT_IDX, and bursts of packets on the tx vring
+    (one index store and one kick each)."""
+
+    def _u64(self, name, value=None):
+        if name == "SET_FEATURES":
+            value |= F_EVENT_IDX
+        return super()._u64(name, value)
+
+    def send_burst(self, n):
+        desc, avail, _ = self.LAYOUT[1]
+        for _ in range(n):
+            head = self.sent % self.RING
+            buf = self.BUFS + head * 2048
+            self.mem[buf:buf + len(FRAME) + 12] = bytes(12) + FRAME
+            struct.pack_into("<QIHH", self.mem, desc + 16 * head,
+                             self.base + buf, 12 + len(FRAME), 0, 0)
+            struct.pack_into("<H", self.mem, avail + 4 + 2 * head, head)
+            self.sent += 1
+        struct.pack_into("<H", self.mem, avail + 2, self.sent & 0xffff)
+        os.eventfd_write(self.kicks[1], 1)
+
+    def avail_event(self):
+        """The tx vring's avail_event: the end of its used ring."""
+        used = self.LAYOUT[1][2]
+        return struct.unpack_from("<H", self.mem, used + 4 + 8 * self.RING)[0]
+
+
+def send_all(fe, n):
+    for _ in range(n // 128):
+        fe.send_burst(128)
+        check(hl.h.wait_until("used entries", lambda: fe.used() ==
+                              fe.sent & 0xffff, 20, 0.005),
+              "the host gave back %d tx entries of %d"
+              % (fe.used(), fe.sent))
+
+
+def early_refused_table():
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "poll") as H:
+            hl.fwd(H, "rxonly")
+            with EventIdxFrontend(sock) as fe:
+                fe.setup()
+                fe.enable()
+                H.wait_link_up(0)
+                send_all(fe, 256)
+                a, size, _ = fe.region()
+                fe._send("SET_MEM_TABLE", struct.pack("<II", 1, 0) +
+                         struct.pack("<QQQQ", a, size, a, 0), [],
+                         VERSION | NEED_REPLY)
+                status = struct.unpack("<Q",
+                                       fe._reply("SET_MEM_TABLE"))[0]
+                check(status == 1, "a table of one region and no fd got "
+                      "status %d, expected 1 (refused)" % status)
+                before = fe.avail_event()
+                send_all(fe, 0x2000 + 512)
+                after = fe.avail_event()
+                check(after != before and
+                      (after - fe.sent) & 0xffff > 0x4000,
+                      "after the refused table and %d more entries, "
+                      "avail_event %d -> %d (next entry %d): the host no "
+                      "longer keeps the guest quiet, its holds stayed "
+                      "closed" % (0x2000 + 512, before, after,
+                                  fe.sent & 0xffff))
+            H.stop_fwd()
+            print("refused table: avail_event %d -> %d, %d packets"
+                  % (before, after, fe.sent))
+
+
+CASES = {"bad_mem_table": bad_mem_table,
+         "early_refused_table": early_refused_table}
 
 if __name__ == "__main__":
     hl.main(CASES)
