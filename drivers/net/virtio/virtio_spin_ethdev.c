@@ -98,15 +98,20 @@ ring_size(const struct virtio_spin_dev *dev, uint16_t nb_desc, uint16_t def)
 	return nb_desc;
 }
 
-/* Ring memory in EAL memory, which the backend maps. */
+/*
+ * Ring memory in EAL memory, which the backend maps. Each zone has a name
+ * of its own: one left to a backend (move_left_rings()) is never freed,
+ * and the queue set up again must not find its name taken.
+ */
 static const struct rte_memzone *
 ring_zone(struct rte_eth_dev *eth_dev, const char *what, uint16_t qid,
 	  size_t size, int socket)
 {
+	static uint32_t zones;
 	char name[RTE_MEMZONE_NAMESIZE];
 
-	snprintf(name, sizeof(name), "vspin%u_%s%u", eth_dev->data->port_id,
-		 what, qid);
+	snprintf(name, sizeof(name), "vspin%u_%s%u_%u", eth_dev->data->port_id,
+		 what, qid, __atomic_fetch_add(&zones, 1, __ATOMIC_RELAXED));
 	return rte_memzone_reserve_aligned(
 		name, size, socket, RTE_MEMZONE_IOVA_CONTIG, VRING_ALIGN);
 }
@@ -139,6 +144,14 @@ log_private(struct virtio_spin_dev *dev, const char *what, uint16_t qid,
 
 	PMD_LOG(DEBUG, "%s: %s %u control state at %p (priv %p): %s EAL memory",
 		dev->path, what, qid, q, priv, shared ? "inside" : "outside");
+}
+
+/* A tx queue's zone: the ring, then its header array from this offset. */
+static size_t
+tx_ring_bytes(uint32_t num)
+{
+	return RTE_ALIGN_CEIL(vspin_vring_size(num, VRING_ALIGN),
+			      RTE_CACHE_LINE_SIZE);
 }
 
 static void rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid);
@@ -285,8 +298,7 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	txq = private_zalloc(sizeof(*txq));
 	if (txq == NULL)
 		return -ENOMEM;
-	ring = RTE_ALIGN_CEIL(vspin_vring_size(num, VRING_ALIGN),
-			      RTE_CACHE_LINE_SIZE);
+	ring = tx_ring_bytes((uint32_t)num);
 	txq->priv = private_zalloc(vspin_vq_drv_priv_size(num));
 	txq->mz = ring_zone(eth_dev, "tx", qid,
 			    ring + (size_t)num * VIRTIO_SPIN_HDR_SIZE,
@@ -312,6 +324,21 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	return 0;
 }
 
+/* A ring a backend may still use (move_left_rings() failed) is left. */
+static void
+free_ring_zone(struct rte_eth_dev *eth_dev, unsigned int vring,
+	       const struct rte_memzone *mz)
+{
+	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
+	bool out;
+
+	pthread_mutex_lock(&dev->lock);
+	out = vring < dev->vrings_out;
+	pthread_mutex_unlock(&dev->lock);
+	if (!out)
+		rte_memzone_free(mz);
+}
+
 static void
 rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid)
 {
@@ -326,7 +353,7 @@ rx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid)
 	 */
 	virtio_spin_rxq_drop_partial(rxq);
 	vspin_sleeper_release(&rxq->sleeper);
-	rte_memzone_free(rxq->mz);
+	free_ring_zone(eth_dev, virtio_spin_rx_vring(qid), rxq->mz);
 	free(rxq->priv);
 	free(rxq);
 	eth_dev->data->rx_queues[qid] = NULL;
@@ -339,7 +366,7 @@ tx_queue_release(struct rte_eth_dev *eth_dev, uint16_t qid)
 
 	if (txq == NULL)
 		return;
-	rte_memzone_free(txq->mz);
+	free_ring_zone(eth_dev, virtio_spin_tx_vring(qid), txq->mz);
 	free(txq->priv);
 	free(txq);
 	eth_dev->data->tx_queues[qid] = NULL;
@@ -359,9 +386,9 @@ init_queues(struct virtio_spin_dev *dev)
 	if (!dev->features_known)
 		event_idx = true;
 	/*
-	 * Buffers a backend we left may still hold stay in the rings' old
-	 * state (leaked); the rings start over with new ones, handed to the
-	 * next backend from scratch.
+	 * Rings and buffers a backend we left may still use were left to it
+	 * (move_left_rings()); the rings start over with new buffers, handed
+	 * to the next backend from scratch.
 	 */
 	dev->vrings_out = 0;
 	/* All first: ethdev starts a port with a queue not set up. */
@@ -445,6 +472,97 @@ setup_rx_intr(struct rte_eth_dev *eth_dev)
 	return 0;
 }
 
+/* The ring zone of vring i's queue, if it is set up. */
+static const struct rte_memzone *
+ring_of(const struct rte_eth_dev_data *d, unsigned int i)
+{
+	uint16_t q = (uint16_t)(i / 2);
+	const struct virtio_spin_rxq *rxq;
+	const struct virtio_spin_txq *txq;
+
+	if (i % 2 == 0) {
+		rxq = q < d->nb_rx_queues ? d->rx_queues[q] : NULL;
+		return rxq != NULL ? rxq->mz : NULL;
+	}
+	txq = q < d->nb_tx_queues ? d->tx_queues[q] : NULL;
+	return txq != NULL ? txq->mz : NULL;
+}
+
+/*
+ * A stopped port whose backend neither stopped vrings 0 to vrings_out - 1
+ * nor closed its end (it did not answer, or we dropped it): it may still
+ * read and write those rings, not only the buffers left in them. Each
+ * such queue gets new ring memory; the old is left to that backend, never
+ * freed or reused (as its buffers), so the next run's rings are ours and
+ * the next backend's alone. The zones are reserved without the port's
+ * lock: a reservation may grow EAL memory, and the memory event waits for
+ * that lock. Returns 0, or -ENOMEM with the rings not moved.
+ */
+static int
+move_left_rings(struct rte_eth_dev *eth_dev)
+{
+	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
+	struct rte_eth_dev_data *d = eth_dev->data;
+	const struct rte_memzone *mz[2 * VIRTIO_SPIN_MAX_QUEUES] = {NULL};
+	unsigned int n, i;
+	int r = 0;
+
+	pthread_mutex_lock(&dev->lock);
+	n = dev->started ? 0 : RTE_MIN(dev->vrings_out, 2u * dev->nb_qp);
+	pthread_mutex_unlock(&dev->lock);
+	for (i = 0; i < n && r == 0; i++) {
+		uint16_t q = (uint16_t)(i / 2);
+		const struct rte_memzone *old = ring_of(d, i);
+
+		/* None: released since (free_ring_zone() left it). */
+		if (old == NULL)
+			continue;
+		mz[i] = ring_zone(eth_dev, i % 2 == 0 ? "rx" : "tx", q,
+				  old->len, old->socket_id);
+		if (mz[i] == NULL)
+			r = -ENOMEM;
+	}
+	pthread_mutex_lock(&dev->lock);
+	for (i = 0; i < n; i++) {
+		uint16_t q = (uint16_t)(i / 2);
+
+		if (mz[i] == NULL)
+			continue;
+		if (r != 0) {
+			rte_memzone_free(mz[i]);
+		} else if (i % 2 == 0) {
+			struct virtio_spin_rxq *rxq = d->rx_queues[q];
+
+			rxq->mz = mz[i];
+			set_up_empty(&rxq->vq, rxq->mz->addr,
+				     (int)rxq->vq.vr.num, rxq->priv, &rxq->vst);
+		} else {
+			struct virtio_spin_txq *txq = d->tx_queues[q];
+
+			txq->mz = mz[i];
+			set_up_empty(&txq->vq, txq->mz->addr,
+				     (int)txq->vq.vr.num, txq->priv, &txq->vst);
+			txq->hdrs = (void *)((char *)txq->mz->addr +
+					     tx_ring_bytes(txq->vq.vr.num));
+		}
+	}
+	if (r != 0)
+		PMD_LOG(ERR,
+			"%s: no memory for new rings in place of vrings 0 to "
+			"%u, which the last backend may still use",
+			dev->path, n - 1u);
+	else if (n > 0)
+		PMD_LOG(WARNING,
+			"%s: the backend that did not stop them may still use "
+			"vrings 0 to %u: their queues get new rings (the old "
+			"ones are not freed)",
+			dev->path, n - 1u);
+	if (r == 0 && n > 0)
+		dev->vrings_out = 0; /* the rings now are none's */
+	pthread_mutex_unlock(&dev->lock);
+	return r;
+}
+
 static int dev_stop(struct rte_eth_dev *eth_dev);
 
 static int
@@ -461,6 +579,12 @@ dev_start(struct rte_eth_dev *eth_dev)
 	r = setup_rx_intr(eth_dev);
 	if (r < 0) {
 		PMD_LOG(ERR, "%s: rx interrupt set-up failed", dev->path);
+		return r;
+	}
+	/* Never hand a new backend rings an old one may still use. */
+	r = move_left_rings(eth_dev);
+	if (r < 0) {
+		rte_intr_vec_list_free(eth_dev->intr_handle);
 		return r;
 	}
 	pthread_mutex_lock(&dev->lock);
@@ -550,6 +674,8 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	pthread_mutex_unlock(&dev->lock);
 	virtio_spin_notify_lsc(dev, was_shown);
 	rte_intr_vec_list_free(eth_dev->intr_handle);
+	/* Failed: dev_start tries again. */
+	(void)move_left_rings(eth_dev);
 	return 0;
 }
 

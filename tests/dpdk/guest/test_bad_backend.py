@@ -40,7 +40,9 @@ guest testpmd):
                            stay with the backend and does not free them
                            (the pool lacks at least one ring's worth),
                            and the connection is reset (the guest connects
-                           again).
+                           again). That backend may still use the rings
+                           too: "port start 0" hands the next one other
+                           ring memory (SET_VRING_ADDR), and says so.
   bad_backend_stop_closes  the backend closes the socket on GET_VRING_BASE:
                            it is gone, the buffers are freed (the pool is
                            full again) and the guest reconnects.
@@ -338,9 +340,34 @@ def stop_misbehaving(action):
                   "the guest did not connect again after the failed stop "
                   "(%d connections)" % be.conns)
             check(not g.link_up(0), "link up on a stopped port")
+            moved = ""
+            if silent:
+                # The silent backend may still use the rings themselves:
+                # the next backend must get others.
+                check("their queues get new rings" in g.log,
+                      "no word of new rings:\n" + g.log[-2000:])
+                g.cmd("port start 0")
+                g.wait_link_up(0)
+                old, new = ring_addrs(be, 1), ring_addrs(be, 2)
+                check(len(old) == 2 and len(new) == 2 and
+                      all(old[v] != new[v] for v in (0, 1)),
+                      "rings (desc, avail, used) per vring: %r to the "
+                      "backend that did not stop them, %r to the next"
+                      % (old, new))
+                moved = ", new rings at the next start"
             print("ok: GET_VRING_BASE %s: pool %d/%d free after the stop "
-                  "(%d while running), reconnected" % (action, free, size,
-                                                       free0))
+                  "(%d while running), reconnected%s"
+                  % (action, free, size, free0, moved))
+
+
+def ring_addrs(be, conn):
+    """vring -> (desc, avail, used) of connection conn's SET_VRING_ADDR."""
+    out = {}
+    for c, name, body, _ in list(be.messages):
+        if c == conn and name == "SET_VRING_ADDR":
+            i, _, desc, used, avail = struct.unpack_from("<IIQQQ", body)
+            out[i] = (desc, avail, used)
+    return out
 
 
 def close_race():
