@@ -293,6 +293,11 @@ struct vhost_spin_port {
 	 * leaves the holds and lookahead to the hook after it.
 	 */
 	bool in_message;
+	/*
+	 * The library handles a new call or kick fd (between the hooks): a
+	 * vring it drops meanwhile comes back before the message ends.
+	 */
+	bool fd_message;
 	int conn_vid; /* the one connection the port serves, or -1 */
 	int vid;
 	/*

@@ -19,6 +19,8 @@
 #define VU_REQ_RESET_OWNER 4
 #define VU_REQ_SET_MEM_TABLE 5
 #define VU_REQ_SET_VRING_ADDR 9
+#define VU_REQ_SET_VRING_KICK 12
+#define VU_REQ_SET_VRING_CALL 13
 /* The header's flags word: an ack is asked for. */
 #define VU_FLAG_NEED_REPLY (1u << 3)
 

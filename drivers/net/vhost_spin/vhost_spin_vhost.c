@@ -377,6 +377,8 @@ message_hook(int vid, void *msg, bool open)
 	p = lock_port_of_conn(vid);
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	p->fd_message = !open && (req == VU_REQ_SET_VRING_CALL ||
+				  req == VU_REQ_SET_VRING_KICK);
 	if (!open &&
 	    vhost_spin_check_mem_table(p, msg) == RTE_VHOST_MSG_RESULT_ERR) {
 		pthread_mutex_unlock(&p->lock);
@@ -532,6 +534,7 @@ destroy_connection(int vid)
 	p->lib_counts_zeroed = true; /* the next connection's are new */
 	/* One that ended inside a ring-moving message: the next opens. */
 	p->in_message = false;
+	p->fd_message = false;
 	if (!p->attached)
 		forget_vrings(p);
 	pthread_mutex_unlock(&p->lock);
@@ -646,6 +649,23 @@ vring_state_changed(int vid, uint16_t vring, int enable)
 	if (vring >= RTE_DIM(p->vring_ready)) {
 		pthread_mutex_unlock(&p->lock);
 		return 0; /* beyond any queue this port can have */
+	}
+	/*
+	 * A new call or kick fd: the library drops a running vring for the
+	 * message only, every vring lock held, and raises it again before it
+	 * lets go of them. The guest's receive vrings (tx targets) stay up
+	 * meanwhile: a tx burst waits for the library's lock and delivers,
+	 * as with stock net_vhost, instead of meeting a closed gate and
+	 * sending nothing (or sending on another queue). QEMU changes the
+	 * call fd when the guest masks or unmasks the vring's interrupt.
+	 */
+	if (!enable && p->fd_message && vring % 2 == 0 &&
+	    p->vring_ready[vring]) {
+		pthread_mutex_unlock(&p->lock);
+		VHOST_SPIN_LOG(DEBUG,
+			       "port %u: vring %u kept up through a new fd",
+			       p->dev->data->port_id, vring);
+		return 0;
 	}
 	p->vring_ready[vring] = enable != 0;
 	if (p->attached)

@@ -40,13 +40,30 @@ Expected: 100, then 128 (DPDK 22.11's rte_vhost_rx_queue_count()
   exactly what the guest sent. The queue info names testpmd's pool and
   gives the guest's ring size as the number of descriptors, 1024 and 0
   with no guest (what testpmd asks for is ethdev's fallback, 512).
+
+Case new_call_fd
+  Host: net_vhost_spin0,queues=2, --rxq=2 --txq=2, logging at level info.
+  Frontend: fake_frontend.FakeFrontend with two queue pairs, all four
+  vrings enabled. It then gives vring 0 (the guest's first receive
+  vring, where the host's tx queue 0 sends) a new call eventfd, as QEMU
+  does when the guest masks or unmasks that vring's interrupt, then a new
+  kick eventfd; then it disables vring 0.
+Expected: through the new fds the host's tx queue 0 stays on the guest's
+  queue 0 (its log never says it sends on queue 1: DPDK's library drops
+  the vring's ready state during such a message, and the host sent
+  nothing, or on the other queue, meanwhile). Once vring 0 is disabled,
+  the log says tx queue 0 sends on the guest's queue 1.
 """
 
+import os
 import re
+import struct
 import time
 
 import hostlib as hl
+from fake_frontend import FakeFrontend
 from hostlib import check
+from vu_proto import F_MQ
 
 h = hl.h
 # The stock guest's ring size in rx_queue_count (not testpmd's default).
@@ -158,7 +175,54 @@ def rx_queue_count():
           "sides of the wrap" % total)
 
 
+class TwoPairFrontend(FakeFrontend):
+    """FakeFrontend with two queue pairs (MQ): vrings 2 and 3 below the
+    packet buffers."""
+    LAYOUT = {1: (0x0000, 0x1000, 0x2000), 0: (0x4000, 0x5000, 0x6000),
+              3: (0x8000, 0x9000, 0xa000), 2: (0xc000, 0xd000, 0xe000)}
+
+    def _u64(self, name, value=None):
+        if name == "SET_FEATURES":
+            value |= F_MQ
+        return super()._u64(name, value)
+
+    def new_fd(self, req, vring):
+        fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        self.fds.append(fd)
+        self._send(req, struct.pack("<Q", vring), [fd])
+        self.sync()
+
+
+def new_call_fd():
+    moved = "tx queue 0 sends on the guest's queue 1"
+    with h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "poll", extra=",queues=2",
+                     args=hl.queue_args(2) + ["--forward-mode=txonly"],
+                     log_levels=["pmd.net.vhost_spin:info"]) as host:
+            with TwoPairFrontend(sock) as fe:
+                fe.setup()
+                fe.enable()
+                host.wait_link_up(0)
+                log0 = len(host.log)
+                for req in ("SET_VRING_CALL", "SET_VRING_KICK"):
+                    fe.new_fd(req, 0)
+                    check(moved not in host.log[log0:],
+                          "a new %s fd for vring 0: the host's tx queue 0 "
+                          "left the guest's queue 0 meanwhile:\n%s"
+                          % (req[10:].lower(), host.log[log0:]))
+                fe._send("SET_VRING_ENABLE", struct.pack("<II", 0, 0))
+                fe.sync()
+                check(h.wait_until("the move", lambda: moved in
+                                   host.log[log0:], 5),
+                      "vring 0 disabled, yet the host's tx queue 0 did not "
+                      "move to the guest's queue 1:\n" + host.log[log0:])
+    print("ok: new call and kick fds for vring 0 left the host's tx queue "
+          "0 on it; disabling it moved the queue")
+
+
 if __name__ == "__main__":
     hl.main({"fewer_guest_queues": fewer_guest_queues,
              "unpolled_guest_queue": unpolled_guest_queue,
-             "rx_queue_count": rx_queue_count})
+             "rx_queue_count": rx_queue_count,
+             "new_call_fd": new_call_fd})
