@@ -278,10 +278,13 @@ virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
 		 * up), where the lcore may sleep armed, nor with rx
 		 * interrupts, where the application armed the ring and
 		 * waits on the call fd for the new backend's notification.
+		 * The queue forgets it armed: a queue that never arms again
+		 * (busy from now on) must move its stale event out of the
+		 * backend's way (vspin_consumer_keep_quiet()).
 		 */
 		if (!dev->link_up && !d->dev_conf.intr_conf.rxq) {
-			vspin_consumer_disarm(&rxq->vq.call);
-			vspin_consumer_disarm(&txq->vq.call);
+			vspin_vq_drv_disarm(&rxq->vq);
+			vspin_vq_drv_disarm(&txq->vq);
 		}
 		rxq->mrg_rxbuf =
 			virtio_spin_has_feature(dev, VSPIN_F_MRG_RXBUF);
