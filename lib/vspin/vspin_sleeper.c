@@ -349,7 +349,7 @@ apply_wake(struct vspin_sleeper *s, bool no_ring)
 	struct vspin_slot *sl = s->slot;
 	struct vspin_policy *p = s->policy;
 
-	s->sleeps_seen = sl->sleeps;
+	s->sleeps_seen = __atomic_load_n(&sl->sleeps, __ATOMIC_ACQUIRE);
 	if (!vspin_policy_armed_p(p))
 		return;
 	vspin_policy_sleep(p, sl->slept_at, sl->cpu_at);
@@ -406,7 +406,9 @@ enter(struct vspin_sleeper *s, bool detached, bool empty)
 	 * polled it before (testpmd's main lcore at start): counted before
 	 * it moves, so that every queue of a sleep counts it.
 	 */
-	if (s->slot != NULL && s->slot->sleeps != s->sleeps_seen)
+	if (s->slot != NULL &&
+	    __atomic_load_n(&s->slot->sleeps, __ATOMIC_ACQUIRE) !=
+		    s->sleeps_seen)
 		apply_wake(s, s->detached || detached);
 	if (__builtin_expect(
 		    g == NULL || s->group != g || s->slot == NULL ||
@@ -534,12 +536,22 @@ group_sleep(struct vspin_sleep_group *g)
 		sl->slept_at = slept_at;
 		sl->woke_at = woke_at;
 		sl->cpu_at = cpu_at;
-		sl->sleeps++;
 		set_ready(g, sl, false); /* each member polls again first */
 	}
 	for (i = 1; i < n; i++)
 		if ((fired & ~timer) & (UINT64_C(1) << i))
 			g->slots[idx[i]].why = VSPIN_WAKE_NOTIFIED;
+	/*
+	 * The count last, a release: a queue that moved to another thread
+	 * reads the sleep there once it sees the count (enter()).
+	 */
+	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
+		struct vspin_slot *sl = &g->slots[i];
+
+		if (sl->used && !slot_gone(g, sl))
+			__atomic_store_n(&sl->sleeps, sl->sleeps + 1,
+					 __ATOMIC_RELEASE);
+	}
 	return true;
 }
 
