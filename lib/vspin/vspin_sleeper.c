@@ -290,13 +290,16 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 {
 	unsigned int i;
 
+	if (g != NULL && __atomic_load_n(&g->dead_pending, __ATOMIC_SEQ_CST))
+		reclaim(g);
+	for (i = 0; g != NULL && i < VSPIN_GROUP_MAX && g->slots[i].used; i++)
+		;
+	/* Waiting here already, the group still full: as it was. */
+	if (s->waiting && s->group == g && i == VSPIN_GROUP_MAX)
+		return;
 	leave(s); /* it moved here from another thread, or is retrying */
 	if (g == NULL)
 		return;
-	if (__atomic_load_n(&g->dead_pending, __ATOMIC_SEQ_CST))
-		reclaim(g);
-	for (i = 0; i < VSPIN_GROUP_MAX && g->slots[i].used; i++)
-		;
 	if (i == VSPIN_GROUP_MAX) {
 		/* Cannot veto from a slot: veto from outside, every poll. */
 		__atomic_fetch_add(&g->nwaiting, 1, __ATOMIC_SEQ_CST);

@@ -621,15 +621,18 @@ destroy_device(int vid)
 	forget_vrings(p);
 	p->vid = -1;
 	p->dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
-	pthread_mutex_unlock(&p->lock);
 	/*
 	 * The library unmaps the rings when we return (and frees or resets
 	 * the device after: connection closed, port closed, RESET_OWNER);
 	 * it holds no queue lock here, so lcores blocked on one get through
 	 * and leave, and statistics readers inside a library call with the
-	 * vid (taken while attached: none comes now) finish.
+	 * vid (taken while attached: none comes now) finish. The lock stays
+	 * held over the gates: a queue the application releases meanwhile
+	 * (a stopped port set up again) leaves the arrays, and is freed,
+	 * only under it (queue_publish()). No gate holder takes it.
 	 */
 	vhost_spin_drain_gates(p);
+	pthread_mutex_unlock(&p->lock);
 	while (__atomic_load_n(&p->lib_readers, __ATOMIC_ACQUIRE) != 0)
 		sched_yield();
 
