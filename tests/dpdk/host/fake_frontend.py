@@ -6,7 +6,7 @@ need one which sends what a stock frontend never would.
     fe.setup()                  # features, memory table, one queue pair
     fe.enable()                 # SET_VRING_ENABLE 1 on both vrings
     fe.sync()                   # the host has handled all sent so far
-    fe.send_packet(frame)       # one frame on the tx vring (vring 1)
+    fe.send_packet(frame, n=1)  # n frames on the tx vring (vring 1)
     fe.set_mem_table(regions)   # -> the REPLY_ACK status (0: accepted)
     fe.close()
 
@@ -138,17 +138,19 @@ class FakeFrontend:
         handles a connection's messages in order)."""
         self._u64("GET_FEATURES")
 
-    def send_packet(self, frame):
-        """frame (with no virtio-net header) on the tx vring, and a kick."""
+    def send_packet(self, frame, n=1):
+        """n copies of frame (with no virtio-net header) on the tx vring,
+        one index store and one kick for them all."""
         desc, avail, _ = self.LAYOUT[1]
-        head = self.sent % self.RING
-        buf = self.BUFS + head * 2048
-        self.mem[buf:buf + HDR + len(frame)] = bytes(HDR) + frame
-        struct.pack_into("<QIHH", self.mem, desc + 16 * head,
-                         self.base + buf, HDR + len(frame), 0, 0)
-        struct.pack_into("<H", self.mem, avail + 4 + 2 * head, head)
-        self.sent += 1
-        # The index last: a store after the entry (x86 keeps the order).
+        for _ in range(n):
+            head = self.sent % self.RING
+            buf = self.BUFS + head * 2048
+            self.mem[buf:buf + HDR + len(frame)] = bytes(HDR) + frame
+            struct.pack_into("<QIHH", self.mem, desc + 16 * head,
+                             self.base + buf, HDR + len(frame), 0, 0)
+            struct.pack_into("<H", self.mem, avail + 4 + 2 * head, head)
+            self.sent += 1
+        # The index last: a store after the entries (x86 keeps the order).
         struct.pack_into("<H", self.mem, avail + 2, self.sent & 0xffff)
         os.eventfd_write(self.kicks[1], 1)
 

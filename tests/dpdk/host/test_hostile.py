@@ -31,8 +31,9 @@ avail_event stayed where it was, and the lookahead and coalescing were
 off, until a later message moved the rings.
 """
 
-import struct
+import contextlib
 import os
+import struct
 
 import hostlib as hl
 from fake_frontend import FakeFrontend
@@ -67,78 +68,71 @@ def refused(H, fe, regions, what):
           "the refused table's stayed open" % (what, now, held))
 
 
-def bad_mem_table():
+@contextlib.contextmanager
+def host_and_frontend(frontend=FakeFrontend):
+    """Our host (poll, rxonly) and a frontend set up on it: (H, fe)."""
     with hl.h.private_dir() as d:
         sock = d + "/vhost.sock"
         with hl.host("ours", sock, "poll") as H:
             hl.fwd(H, "rxonly")
-            with FakeFrontend(sock) as fe:
+            with frontend(sock) as fe:
                 fe.setup()
-                efd = os.eventfd(0)
-                try:
-                    half = fe.MEM // 2  # a new size: a changed table
-                    refused(H, fe, [fe.region(size=half, fd=efd)],
-                            "before the rings ran, an eventfd")
-                    fe.enable()
-                    H.wait_link_up(0)
-                    packet_arrives(H, fe, 1, "the first packet")
-                    refused(H, fe, [fe.region(size=half, fd=efd)],
-                            "while the rings ran, an eventfd")
-                    packet_arrives(H, fe, 2, "after the eventfd")
-                finally:
-                    os.close(efd)
-                short = os.memfd_create("vspin-short")
-                try:
-                    os.ftruncate(short, 4096)
-                    refused(H, fe, [fe.region(fd=short,
-                                              addr=fe.base + 4096)],
-                            "a region past the end of its file")
-                    packet_arrives(H, fe, 3, "after the short file")
-                finally:
-                    os.close(short)
-                check(fe.set_mem_table([fe.region()]) == 0,
-                      "the unchanged table was refused")
-                packet_arrives(H, fe, 4, "after the unchanged table")
-                # Without an ack asked for, a refusal ends the connection.
-                logged = H.log.count("refusing a memory table")
-                efd = os.eventfd(0)
-                try:
-                    fe.set_mem_table([fe.region(size=half, fd=efd)],
-                                     ack=False)
-                finally:
-                    os.close(efd)
-                H.wait_link_down(0)
-                check(H.log.count("refusing a memory table") > logged,
-                      "no ack asked: the host did not say why it refused "
-                      "the table")
-            H.stop_fwd()
-            stats = H.port_stats(0)
-            check(stats["rx_packets"] == 4, "rx_packets %d after the "
-                  "frontend left, expected 4" % stats["rx_packets"])
-            print("3 bad memory tables refused, 4 packets received")
+                yield H, fe
+
+
+def bad_mem_table():
+    with host_and_frontend() as (H, fe):
+        efd = os.eventfd(0)
+        try:
+            half = fe.MEM // 2  # a new size: a changed table
+            refused(H, fe, [fe.region(size=half, fd=efd)],
+                    "before the rings ran, an eventfd")
+            fe.enable()
+            H.wait_link_up(0)
+            packet_arrives(H, fe, 1, "the first packet")
+            refused(H, fe, [fe.region(size=half, fd=efd)],
+                    "while the rings ran, an eventfd")
+            packet_arrives(H, fe, 2, "after the eventfd")
+        finally:
+            os.close(efd)
+        short = os.memfd_create("vspin-short")
+        try:
+            os.ftruncate(short, 4096)
+            refused(H, fe, [fe.region(fd=short,
+                                      addr=fe.base + 4096)],
+                    "a region past the end of its file")
+            packet_arrives(H, fe, 3, "after the short file")
+        finally:
+            os.close(short)
+        check(fe.set_mem_table([fe.region()]) == 0,
+              "the unchanged table was refused")
+        packet_arrives(H, fe, 4, "after the unchanged table")
+        # Without an ack asked for, a refusal ends the connection.
+        logged = H.log.count("refusing a memory table")
+        efd = os.eventfd(0)
+        try:
+            fe.set_mem_table([fe.region(size=half, fd=efd)],
+                             ack=False)
+        finally:
+            os.close(efd)
+        H.wait_link_down(0)
+        check(H.log.count("refusing a memory table") > logged,
+              "no ack asked: the host did not say why it refused "
+              "the table")
+        H.stop_fwd()
+        stats = H.port_stats(0)
+        check(stats["rx_packets"] == 4, "rx_packets %d after the "
+              "frontend left, expected 4" % stats["rx_packets"])
+        print("3 bad memory tables refused, 4 packets received")
 
 
 class EventIdxFrontend(FakeFrontend):
-    """FakeFrontend with EVENT_IDX, and bursts of packets on the tx vring
-    (one index store and one kick each)."""
+    """FakeFrontend with EVENT_IDX."""
 
     def _u64(self, name, value=None):
         if name == "SET_FEATURES":
             value |= F_EVENT_IDX
         return super()._u64(name, value)
-
-    def send_burst(self, n):
-        desc, avail, _ = self.LAYOUT[1]
-        for _ in range(n):
-            head = self.sent % self.RING
-            buf = self.BUFS + head * 2048
-            self.mem[buf:buf + len(FRAME) + 12] = bytes(12) + FRAME
-            struct.pack_into("<QIHH", self.mem, desc + 16 * head,
-                             self.base + buf, 12 + len(FRAME), 0, 0)
-            struct.pack_into("<H", self.mem, avail + 4 + 2 * head, head)
-            self.sent += 1
-        struct.pack_into("<H", self.mem, avail + 2, self.sent & 0xffff)
-        os.eventfd_write(self.kicks[1], 1)
 
     def avail_event(self):
         """The tx vring's avail_event: the end of its used ring."""
@@ -148,7 +142,7 @@ class EventIdxFrontend(FakeFrontend):
 
 def send_all(fe, n):
     for _ in range(n // 128):
-        fe.send_burst(128)
+        fe.send_packet(FRAME, 128)
         check(hl.h.wait_until("used entries", lambda: fe.used() ==
                               fe.sent & 0xffff, 20, 0.005),
               "the host gave back %d tx entries of %d"
@@ -156,36 +150,28 @@ def send_all(fe, n):
 
 
 def early_refused_table():
-    with hl.h.private_dir() as d:
-        sock = d + "/vhost.sock"
-        with hl.host("ours", sock, "poll") as H:
-            hl.fwd(H, "rxonly")
-            with EventIdxFrontend(sock) as fe:
-                fe.setup()
-                fe.enable()
-                H.wait_link_up(0)
-                send_all(fe, 256)
-                a, size, _ = fe.region()
-                fe._send("SET_MEM_TABLE", struct.pack("<II", 1, 0) +
-                         struct.pack("<QQQQ", a, size, a, 0), [],
-                         VERSION | NEED_REPLY)
-                status = struct.unpack("<Q",
-                                       fe._reply("SET_MEM_TABLE"))[0]
-                check(status == 1, "a table of one region and no fd got "
-                      "status %d, expected 1 (refused)" % status)
-                before = fe.avail_event()
-                send_all(fe, 0x2000 + 512)
-                after = fe.avail_event()
-                check(after != before and
-                      (after - fe.sent) & 0xffff > 0x4000,
-                      "after the refused table and %d more entries, "
-                      "avail_event %d -> %d (next entry %d): the host no "
-                      "longer keeps the guest quiet, its holds stayed "
-                      "closed" % (0x2000 + 512, before, after,
-                                  fe.sent & 0xffff))
-            H.stop_fwd()
-            print("refused table: avail_event %d -> %d, %d packets"
-                  % (before, after, fe.sent))
+    with host_and_frontend(EventIdxFrontend) as (H, fe):
+        fe.enable()
+        H.wait_link_up(0)
+        send_all(fe, 256)
+        a, size, _ = fe.region()
+        fe._send("SET_MEM_TABLE", struct.pack("<II", 1, 0) +
+                 struct.pack("<QQQQ", a, size, a, 0), [],
+                 VERSION | NEED_REPLY)
+        status = struct.unpack("<Q", fe._reply("SET_MEM_TABLE"))[0]
+        check(status == 1, "a table of one region and no fd got status "
+              "%d, expected 1 (refused)" % status)
+        before = fe.avail_event()
+        send_all(fe, 0x2000 + 512)
+        after = fe.avail_event()
+        check(after != before and (after - fe.sent) & 0xffff > 0x4000,
+              "after the refused table and %d more entries, avail_event "
+              "%d -> %d (next entry %d): the host no longer keeps the "
+              "guest quiet, its holds stayed closed"
+              % (0x2000 + 512, before, after, fe.sent & 0xffff))
+        H.stop_fwd()
+    print("refused table: avail_event %d -> %d, %d packets"
+          % (before, after, fe.sent))
 
 
 CASES = {"bad_mem_table": bad_mem_table,
