@@ -526,11 +526,9 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 	for (i = 0; i < n; i++) {
 		uint16_t q = (uint16_t)(i / 2);
 
-		if (mz[i] == NULL)
+		if (mz[i] == NULL || r != 0)
 			continue;
-		if (r != 0) {
-			rte_memzone_free(mz[i]);
-		} else if (i % 2 == 0) {
+		if (i % 2 == 0) {
 			struct virtio_spin_rxq *rxq = d->rx_queues[q];
 
 			rxq->mz = mz[i];
@@ -560,6 +558,9 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 	if (r == 0 && n > 0)
 		dev->vrings_out = 0; /* the rings now are none's */
 	pthread_mutex_unlock(&dev->lock);
+	/* Not under the lock either: a free may shrink EAL memory. */
+	for (i = 0; r != 0 && i < n; i++)
+		rte_memzone_free(mz[i]);
 	return r;
 }
 
