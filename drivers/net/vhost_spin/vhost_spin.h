@@ -312,6 +312,12 @@ struct vhost_spin_port {
 	 * restart with them.
 	 */
 	bool lib_counts_zeroed;
+	/*
+	 * The application reset the statistics while no frontend was
+	 * attached: the library's, which its rings keep while stopped on the
+	 * same connection, are reset at the next new_device.
+	 */
+	bool lib_reset_pending;
 	uint64_t features;
 	/* Which vrings the frontend enabled, by virtqueue index. */
 	bool vring_ready[2 * VHOST_SPIN_MAX_QUEUES];
@@ -371,5 +377,6 @@ int vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 int vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 			  unsigned int n);
 int vhost_spin_xstats_reset(struct rte_eth_dev *dev);
+void vhost_spin_xstats_attached(struct vhost_spin_port *p, int vid);
 
 #endif /* VHOST_SPIN_H */

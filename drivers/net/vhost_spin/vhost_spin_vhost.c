@@ -589,6 +589,7 @@ new_device(int vid)
 	if (rte_vhost_extern_callback_register(vid, &message_hooks, NULL) != 0)
 		VHOST_SPIN_LOG(WARNING, "vid %d: no message hooks", vid);
 	restart_publish_counts(p);
+	vhost_spin_xstats_attached(p, vid);
 	p->attached = true;
 	p->dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
 	vhost_spin_update_gates(p);

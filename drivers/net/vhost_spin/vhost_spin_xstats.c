@@ -66,7 +66,7 @@ struct lib_stats {
  * lock: it reads our counters only.
  */
 static int
-lib_vid_take(struct rte_eth_dev *dev)
+lib_vid_take(struct rte_eth_dev *dev, bool reset_later)
 {
 	struct vhost_spin_port *p = dev->data->dev_private;
 	int vid;
@@ -77,6 +77,8 @@ lib_vid_take(struct rte_eth_dev *dev)
 	vid = p->attached ? p->vid : -1;
 	if (vid >= 0)
 		__atomic_fetch_add(&p->lib_readers, 1, __ATOMIC_SEQ_CST);
+	else if (reset_later) /* vhost_spin_xstats_attached() */
+		p->lib_reset_pending = true;
 	pthread_mutex_unlock(&p->lock);
 	return vid;
 }
@@ -260,7 +262,7 @@ vhost_spin_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 
 	if (xstats == NULL || n < total)
 		return total;
-	vid = lib_vid_take(dev);
+	vid = lib_vid_take(dev, false);
 	lib_stats_probe(vid, &ls);
 	lib = calloc((size_t)nq * LIB_NB, sizeof(*lib));
 	for (j = 0; j < nq; j++) {
@@ -338,30 +340,65 @@ reset_base(const struct vhost_spin_qcounts *cnt, const uint64_t *bursts,
 	vspin_stats_reset(vstats, &base->vstats);
 }
 
+/* The library's statistics of every queue's vring (vid >= 0). */
+static void
+lib_reset(struct rte_eth_dev_data *d, int vid)
+{
+	uint16_t i;
+
+	for (i = 0; d->rx_queues != NULL && i < d->nb_rx_queues; i++) {
+		struct vhost_spin_rxq *q = d->rx_queues[i];
+
+		if (q != NULL)
+			rte_vhost_vring_stats_reset(vid, q->vring);
+	}
+	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
+		struct vhost_spin_txq *q = d->tx_queues[i];
+
+		if (q != NULL)
+			rte_vhost_vring_stats_reset(vid, q->vring);
+	}
+}
+
+/*
+ * new_device, the port's lock held, gates closed: a reset the
+ * application asked for while no frontend was attached reaches the
+ * library's counters now. A frontend that stopped its rings and starts
+ * them again on the same connection brings them back unreset otherwise.
+ */
+void
+vhost_spin_xstats_attached(struct vhost_spin_port *p, int vid)
+{
+	if (!p->lib_reset_pending)
+		return;
+	p->lib_reset_pending = false;
+	lib_reset(p->dev->data, vid);
+}
+
 int
 vhost_spin_xstats_reset(struct rte_eth_dev *dev)
 {
-	int vid = lib_vid_take(dev);
 	uint16_t i;
+	int vid;
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
 
-		if (q == NULL)
-			continue;
-		reset_base(&q->cnt, &q->ahead.bursts, &q->vstats, &q->base);
-		if (vid >= 0)
-			rte_vhost_vring_stats_reset(vid, q->vring);
+		if (q != NULL)
+			reset_base(&q->cnt, &q->ahead.bursts, &q->vstats,
+				   &q->base);
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct vhost_spin_txq *q = dev->data->tx_queues[i];
 
-		if (q == NULL)
-			continue;
-		reset_base(&q->cnt, &q->ahead.bursts, &q->vstats, &q->base);
-		if (vid >= 0)
-			rte_vhost_vring_stats_reset(vid, q->vring);
+		if (q != NULL)
+			reset_base(&q->cnt, &q->ahead.bursts, &q->vstats,
+				   &q->base);
 	}
+	/* The library's: now, or at the next attach. */
+	vid = lib_vid_take(dev, true);
+	if (vid >= 0)
+		lib_reset(dev->data, vid);
 	lib_vid_put(dev, vid);
 	return 0;
 }

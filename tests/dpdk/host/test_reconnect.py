@@ -42,6 +42,17 @@ Case guest_restart_counts: the host sends (txonly) to net_virtio_spin in
   notifications) and receives again. Expect tx_q0_calls_suppressed to
   keep growing after the restart, as before it (it read 0 for good when
   our publish count restarted while the library's did not).
+Case xstats_reset_while_stopped: the host sends (txonly) to
+  net_virtio_spin in spin_mode=notify (rxonly) until it received 200,000
+  packets. The guest stops its port (GET_VRING_BASE: the host's port
+  detaches, the connection stays, and DPDK's library keeps its rings'
+  counters), the host's application resets the statistics ("clear port
+  xstats 0"), and the guest starts its port again. Expect, before any
+  new traffic, the host's tx_q0_good_packets, tx_q0_calls and
+  tx_q0_calls_suppressed at 0 (the library's counters came back unreset:
+  601,120 packets and 58 calls, with calls_suppressed stuck at 0), and
+  after more traffic tx_q0_good_packets and tx_q0_calls_suppressed above
+  0.
 Case port_restart: the host application stops and restarts the port twice
 under a connected stock guest; after each restart a burst sent to
 the idle (sleeping) host arrives.
@@ -170,6 +181,52 @@ def guest_restart_counts():
                   "host %s went back from %s to %s" % (
                       "/".join(names), before, after))
             traffic(H, G, "after the guest's restart")
+
+
+def xstats_reset_while_stopped():
+    names = ("tx_q0_good_packets", "tx_q0_calls", "tx_q0_calls_suppressed")
+
+    def counts(H):
+        xs = H.xstats(0)
+        return [xs[n] for n in names]
+
+    def traffic(H, G):
+        rx0 = G.port_stats(0)["rx_packets"]
+        hl.fwd(G, "rxonly")
+        hl.fwd(H, "txonly")
+        hl.h.wait_until("guest rx", lambda: G.port_stats(0)["rx_packets"]
+                        > rx0 + 200000, timeout=30)
+        H.stop_fwd()
+        G.stop_fwd()
+
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50") as H, \
+                hl.guest("ours", sock, "notify") as G:
+            H.wait_link_up(0, timeout=15)
+            G.wait_link_up(0, timeout=15)
+            traffic(H, G)
+            before = counts(H)
+            G.cmd("port stop 0")
+            H.wait_link_down(0, timeout=10)
+            H.cmd("clear port xstats 0")
+            G.cmd("port start 0")
+            H.wait_link_up(0, timeout=15)
+            G.wait_link_up(0, timeout=15)
+            after = counts(H)
+            traffic(H, G)
+            later = counts(H)
+    print("host %s: %s before, %s after the reset while the guest's port "
+          "was stopped, %s after more traffic"
+          % ("/".join(names), before, after, later))
+    check(before[0] > 0 and before[1] > 0,
+          "no traffic or no call before the reset: %s" % before)
+    check(after == [0, 0, 0], "the reset while the guest's rings were "
+          "stopped did not hold once they started again: %s = %s"
+          % ("/".join(names), after))
+    check(later[0] > 0 and later[2] > 0,
+          "no packets or suppressed calls counted after the reset: %s"
+          % later)
 
 
 def port_restart():
@@ -485,6 +542,7 @@ CASES = {
     "hotplug": hotplug,
     "quit_under_load": quit_under_load,
     "port_restart": port_restart,
+    "xstats_reset_while_stopped": xstats_reset_while_stopped,
     "server_stock": lambda: reconnect(False, "stock"),
     "server_ours": lambda: reconnect(False, "ours"),
     "client_stock": lambda: reconnect(True, "stock"),
