@@ -629,7 +629,9 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	fd = g->doorbell;
 	t0 = vspin_rdtsc();
 	st->sleeps++;
-	vspin_eventfd_wait_mask(&fd, 1, us, &fired);
+	/* Ended by the doorbell: neither a wake-up nor a timeout. */
+	if (vspin_eventfd_wait_mask(&fd, 1, us, &fired) == 0)
+		st->sleep_timeouts++;
 	st->sleep_cycles += vspin_rdtsc() - t0;
 	return true;
 }

@@ -1788,6 +1788,12 @@ test_ovs_nap_before_next_poll(void)
 		 "expected about 300 us",
 		 napped, (unsigned long long)us,
 		 (unsigned long long)q.st.sleeps);
+	/* It ran out: said so, as a sleep's end is (sleeps, and how). */
+	VT_CHECK(q.st.sleep_timeouts == 1 && q.st.wakeups == 0,
+		 "a nap that ran out: sleep_timeouts %llu wakeups %llu, "
+		 "expected 1 and 0",
+		 (unsigned long long)q.st.sleep_timeouts,
+		 (unsigned long long)q.st.wakeups);
 	VT_CHECK(!vspin_sleeper_before_poll(&q.s, true),
 		 "the owed nap was taken twice");
 	qpoll(&q, 16, true, NULL);
