@@ -6,8 +6,9 @@ status 1, not a signal; the other parse errors are attached one by one to
 one running testpmd ("port attach"), each failing, no port left.
 
 Cases: unknown key, bad numbers, bad spin_mode, bad or contradictory
-spin_us, bad sleep_max_us, bad reply_timeout_ms, bad mac, no path, socket
-absent, socket refusing (a socket file nobody listens on).
+spin_us, bad sleep_max_us, bad reply_timeout_ms, bad mac, an item with two
+'=' (which rte_kvargs reads as another key), no path, socket absent,
+socket refusing (a socket file nobody listens on).
 
 Case keep_stdin (argv[1] == "bad_devargs_keep_stdin"): an interactive
 testpmd with a good net_null0 port attaches net_virtio_spin1 with a bad
@@ -44,6 +45,10 @@ CASES = [
     ("path={sock},reply_timeout_ms=99", "invalid reply_timeout_ms '99'"),
     ("path={sock},reply_timeout_ms=3600001",
      "invalid reply_timeout_ms '3600001'"),
+    # rte_kvargs read "a=b=c" as "b=c": another key than the user's.
+    ("path={sock},spin_us=spin_mode=adaptive",
+     "devarg 'spin_us=spin_mode=adaptive' has more than one '='"),
+    ("queues=1=path={sock}", "has more than one '='"),
     ("queues=1", "missing devarg path="),
     ("path={absent}", "cannot connect to the vhost-user socket: "
                       "No such file or directory"),

@@ -125,7 +125,10 @@ def devargs_errors():
                (",sleep_max_us=500", "sleep_max_us applies to"),
                (",queues=1,queues=2", "given twice"),
                (",sleep=maybe", "invalid sleep 'maybe'"),
-               (",latency_us=0", "invalid latency_us '0'")]
+               (",latency_us=0", "invalid latency_us '0'"),
+               # rte_kvargs read "a=b=c" as "b=c": another key.
+               (",spin_us=sleep=never", "has more than one '='"),
+               (",queues=8=client=1", "has more than one '='")]
         extra, want = bad[0]
         expect_error([vdev(sock, extra)], [want], "devargs " + extra)
         # A new name each time: a device whose probe failed stays known
