@@ -755,7 +755,12 @@ check_server_path(const struct vhost_spin_port *p)
 			       p->args.iface);
 		return -EEXIST;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/*
+	 * Non-blocking: a server that accepts nothing (stopped, hung), its
+	 * backlog full, would hold a blocking connect() for ever, and the
+	 * probe (OVS's main thread) with it. EAGAIN: busy too.
+	 */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	busy = connect(fd, (struct sockaddr *)&un, sizeof(un)) == 0 ||

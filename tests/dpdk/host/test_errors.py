@@ -2,8 +2,9 @@
 """Bad input to net_vhost_spin gets a clear error and no port, no crash.
 
 Case socket: server socket paths that cannot work (a missing directory, a
-  path in use by a live server, a regular file, a read-only file system;
-  a stale socket file is replaced), and
+  path in use by a live server, one whose server accepts nothing (its
+  backlog full), a regular file, a read-only file system; a stale socket
+  file is replaced), and
   a path used twice in one process. Each must fail the probe with a
   message naming the problem; testpmd itself must stay up.
 Case devargs: each bad devarg must be rejected with a message naming the
@@ -74,6 +75,22 @@ def socket_errors():
             check(os.path.exists(busy), "the first server made no socket")
             expect_error([vdev(busy)], ["busy", "not created"],
                          "socket of a live server")
+
+        # A live server that accepts nothing (stopped, hung): its backlog
+        # full, a blocking connect() to it waits for ever, and held the
+        # probe (OVS's main thread) with it.
+        full = d + "/full.sock"
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        waiting = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(full)
+            listener.listen(0)
+            waiting.connect(full)  # the one place the backlog has
+            expect_error([vdev(full)], ["busy", "not created"],
+                         "socket of a server whose backlog is full")
+        finally:
+            waiting.close()
+            listener.close()
 
         # A directory bind() refuses (a read-only file system): said
         # before the vhost library's start, whose bind failure closes its
