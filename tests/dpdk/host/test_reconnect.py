@@ -58,6 +58,7 @@ under a connected stock guest; after each restart a burst sent to
 the idle (sleeping) host arrives.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -141,6 +142,30 @@ def reconnect(host_client, guest_kind):
                 xs["rx_q0_sleep_timeouts"]))
 
 
+@contextlib.contextmanager
+def spin_host_notify_guest():
+    """Our host (spin:50) and our guest (notify), both links up: (H, G)."""
+    with hl.h.private_dir() as d:
+        sock = d + "/vhost.sock"
+        with hl.host("ours", sock, "spin:50") as H, \
+                hl.guest("ours", sock, "notify") as G:
+            H.wait_link_up(0, timeout=15)
+            G.wait_link_up(0, timeout=15)
+            yield H, G
+
+
+def send_to_guest(H, G, more):
+    """The host sends (txonly) until the guest (rxonly) has received
+    `more` packets more, then both stop."""
+    rx0 = G.port_stats(0)["rx_packets"]
+    hl.fwd(G, "rxonly")
+    hl.fwd(H, "txonly")
+    hl.h.wait_until("guest rx", lambda: G.port_stats(0)["rx_packets"]
+                    > rx0 + more, timeout=30)
+    H.stop_fwd()
+    G.stop_fwd()
+
+
 def guest_restart_counts():
     names = ("tx_q0_calls", "tx_q0_calls_suppressed")
 
@@ -150,12 +175,7 @@ def guest_restart_counts():
 
     def traffic(H, G, what):
         c0 = counts(H)
-        hl.fwd(G, "rxonly")
-        hl.fwd(H, "txonly")
-        hl.h.wait_until("guest rx", lambda: G.port_stats(0)["rx_packets"]
-                        > 2000000, timeout=30)
-        H.stop_fwd()
-        G.stop_fwd()
+        send_to_guest(H, G, 2000000)
         c1 = counts(H)
         print("%s: host %s %s -> %s" % (what, "/".join(names), c0, c1))
         check(all(b > a for a, b in zip(c0, c1)), "%s: host %s went "
@@ -163,24 +183,19 @@ def guest_restart_counts():
                   what, "/".join(names), c0, c1))
         return c1
 
-    with hl.h.private_dir() as d:
-        sock = d + "/vhost.sock"
-        with hl.host("ours", sock, "spin:50") as H, \
-                hl.guest("ours", sock, "notify") as G:
-            H.wait_link_up(0, timeout=15)
-            G.wait_link_up(0, timeout=15)
-            before = traffic(H, G, "before the guest's restart")
-            G.cmd("clear port stats 0")
-            G.cmd("port stop 0")
-            G.cmd("port start 0")
-            H.wait_link_up(0, timeout=15)
-            G.wait_link_up(0, timeout=15)
-            after = counts(H)
-            check(all(b >= a for a, b in zip(before, after)),
-                  "the guest restarted its port on the same connection: "
-                  "host %s went back from %s to %s" % (
-                      "/".join(names), before, after))
-            traffic(H, G, "after the guest's restart")
+    with spin_host_notify_guest() as (H, G):
+        before = traffic(H, G, "before the guest's restart")
+        G.cmd("clear port stats 0")
+        G.cmd("port stop 0")
+        G.cmd("port start 0")
+        H.wait_link_up(0, timeout=15)
+        G.wait_link_up(0, timeout=15)
+        after = counts(H)
+        check(all(b >= a for a, b in zip(before, after)),
+              "the guest restarted its port on the same connection: "
+              "host %s went back from %s to %s" % (
+                  "/".join(names), before, after))
+        traffic(H, G, "after the guest's restart")
 
 
 def xstats_reset_while_stopped():
@@ -190,32 +205,18 @@ def xstats_reset_while_stopped():
         xs = H.xstats(0)
         return [xs[n] for n in names]
 
-    def traffic(H, G):
-        rx0 = G.port_stats(0)["rx_packets"]
-        hl.fwd(G, "rxonly")
-        hl.fwd(H, "txonly")
-        hl.h.wait_until("guest rx", lambda: G.port_stats(0)["rx_packets"]
-                        > rx0 + 200000, timeout=30)
-        H.stop_fwd()
-        G.stop_fwd()
-
-    with hl.h.private_dir() as d:
-        sock = d + "/vhost.sock"
-        with hl.host("ours", sock, "spin:50") as H, \
-                hl.guest("ours", sock, "notify") as G:
-            H.wait_link_up(0, timeout=15)
-            G.wait_link_up(0, timeout=15)
-            traffic(H, G)
-            before = counts(H)
-            G.cmd("port stop 0")
-            H.wait_link_down(0, timeout=10)
-            H.cmd("clear port xstats 0")
-            G.cmd("port start 0")
-            H.wait_link_up(0, timeout=15)
-            G.wait_link_up(0, timeout=15)
-            after = counts(H)
-            traffic(H, G)
-            later = counts(H)
+    with spin_host_notify_guest() as (H, G):
+        send_to_guest(H, G, 200000)
+        before = counts(H)
+        G.cmd("port stop 0")
+        H.wait_link_down(0, timeout=10)
+        H.cmd("clear port xstats 0")
+        G.cmd("port start 0")
+        H.wait_link_up(0, timeout=15)
+        G.wait_link_up(0, timeout=15)
+        after = counts(H)
+        send_to_guest(H, G, 200000)
+        later = counts(H)
     print("host %s: %s before, %s after the reset while the guest's port "
           "was stopped, %s after more traffic"
           % ("/".join(names), before, after, later))
