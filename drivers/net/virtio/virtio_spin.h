@@ -225,8 +225,8 @@ struct virtio_spin_dev {
 	 * Vrings 0 to vrings_out - 1 went to a backend that may still use
 	 * them: it has neither stopped them (GET_VRING_BASE) nor closed its
 	 * end. A stop leaves their buffers alone (a leak, not a write into
-	 * freed mbufs), and their rings: the stopped port's queues get new
-	 * ones (move_left_rings()).
+	 * freed mbufs), and their rings: the next start gives the queues
+	 * new ones (move_left_rings()).
 	 */
 	uint16_t vrings_out;
 	volatile uint8_t link_up; /* the rings are with the backend */

@@ -324,7 +324,10 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	return 0;
 }
 
-/* A ring a backend may still use (move_left_rings() failed) is left. */
+/*
+ * A ring a backend may still use is left to it: the port was not started
+ * since (move_left_rings()).
+ */
 static void
 free_ring_zone(struct rte_eth_dev *eth_dev, unsigned int vring,
 	       const struct rte_memzone *mz)
@@ -489,12 +492,12 @@ ring_of(const struct rte_eth_dev_data *d, unsigned int i)
 }
 
 /*
- * A stopped port whose backend neither stopped vrings 0 to vrings_out - 1
- * nor closed its end (it did not answer, or we dropped it): it may still
- * read and write those rings, not only the buffers left in them. Each
- * such queue gets new ring memory; the old is left to that backend, never
- * freed or reused (as its buffers), so the next run's rings are ours and
- * the next backend's alone. The zones are reserved without the port's
+ * At start, a port whose last backend neither stopped vrings 0 to
+ * vrings_out - 1 nor closed its end (it did not answer, or we dropped it):
+ * it may still read and write those rings, not only the buffers left in
+ * them. Each such queue gets new ring memory; the old is left to that
+ * backend, never freed or reused (as its buffers), so the next run's
+ * rings are ours and the next backend's alone. The zones are reserved without the port's
  * lock: a reservation may grow EAL memory, and the memory event waits for
  * that lock. Returns 0, or -ENOMEM with the rings not moved.
  */
@@ -508,7 +511,7 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 	int r = 0;
 
 	pthread_mutex_lock(&dev->lock);
-	n = dev->started ? 0 : RTE_MIN(dev->vrings_out, 2u * dev->nb_qp);
+	n = RTE_MIN(dev->vrings_out, 2u * dev->nb_qp);
 	pthread_mutex_unlock(&dev->lock);
 	for (i = 0; i < n && r == 0; i++) {
 		uint16_t q = (uint16_t)(i / 2);
@@ -675,8 +678,6 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	pthread_mutex_unlock(&dev->lock);
 	virtio_spin_notify_lsc(dev, was_shown);
 	rte_intr_vec_list_free(eth_dev->intr_handle);
-	/* Failed: dev_start tries again. */
-	(void)move_left_rings(eth_dev);
 	return 0;
 }
 

@@ -344,10 +344,10 @@ def stop_misbehaving(action):
             if silent:
                 # The silent backend may still use the rings themselves:
                 # the next backend must get others.
-                check("their queues get new rings" in g.log,
-                      "no word of new rings:\n" + g.log[-2000:])
                 g.cmd("port start 0")
                 g.wait_link_up(0)
+                check("their queues get new rings" in g.log,
+                      "no word of new rings:\n" + g.log[-2000:])
                 old, new = ring_addrs(be, 1), ring_addrs(be, 2)
                 check(len(old) == 2 and len(new) == 2 and
                       all(old[v] != new[v] for v in (0, 1)),
