@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vspin_clock.h"
 #include "vspin_deadline.h"
@@ -17,6 +18,15 @@ vspin_deadline_init(struct vspin_deadline *d)
 	d->at_ns = 0;
 	d->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	return d->fd < 0 ? -errno : 0;
+}
+
+void
+vspin_deadline_fini(struct vspin_deadline *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	d->at_ns = 0;
 }
 
 bool

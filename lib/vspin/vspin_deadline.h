@@ -37,6 +37,9 @@ struct vspin_deadline {
 /* Create the timer. Returns 0, or -errno (d->fd -1: bound by ppoll). */
 int vspin_deadline_init(struct vspin_deadline *d);
 
+/* Close the timer, if any. */
+void vspin_deadline_fini(struct vspin_deadline *d);
+
 /* Does a pending expiry at at_ns (0: none) fall in [now + min, now + max]? */
 bool vspin_deadline_fits(uint64_t at_ns, uint64_t now_ns, uint32_t min_us,
 			 uint32_t max_us);

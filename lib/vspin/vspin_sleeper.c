@@ -123,8 +123,7 @@ group_put_locked(struct vspin_sleep_group *g)
 	if (--g->refs > 0)
 		return;
 	close(g->doorbell);
-	if (g->bound.fd >= 0)
-		close(g->bound.fd);
+	vspin_deadline_fini(&g->bound);
 	free(g);
 }
 

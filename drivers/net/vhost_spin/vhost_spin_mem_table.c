@@ -71,9 +71,10 @@ vhost_spin_check_mem_table(const struct vhost_spin_port *p, void *msg)
 
 	if (vu_msg_request(msg) != VU_REQ_SET_MEM_TABLE)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	/* A count the library refuses before it unmaps anything. */
-	if (n == 0 || n > VU_MSG_MAX_FDS || vu_msg_fds(msg, fds) != (int)n)
+	/* None, or a count the library refuses before it unmaps anything. */
+	if (n == 0 || vu_msg_fds_refused(msg))
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	vu_msg_fds(msg, fds);
 	for (i = 0; i < n && why == NULL; i++) {
 		size_t r = MEM_OFF_REGIONS + (size_t)i * REGION_SIZE;
 
