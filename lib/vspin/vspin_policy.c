@@ -360,7 +360,8 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	p->arm_k = 1;
 	p->sleep_us = c->sleep_max_us;
 	p->sleep_min_us = c->sleep_max_us;
-	stats->window_cycles = p->window;
+	/* Only spin and adaptive have a window: the others show none. */
+	stats->window_cycles = c->mode == VSPIN_MODE_SPIN ? p->window : 0;
 	stats->sleep_cost_cycles = 0;
 	stats->latency_cycles = 0;
 	stats->wake_late_cycles = 0;

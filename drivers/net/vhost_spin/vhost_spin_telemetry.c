@@ -39,5 +39,5 @@ RTE_INIT(vhost_spin_telemetry_init)
 	rte_telemetry_register_cmd(
 		"/vhost_spin/queues", vhost_spin_tel_queues,
 		"Spin policy of each rx queue of a net_vhost_spin port. "
-		"Parameters: int port_id");
+		"Parameters: int port_id[,int queue_id]");
 }

@@ -39,5 +39,5 @@ RTE_INIT(virtio_spin_telemetry_init)
 	rte_telemetry_register_cmd(
 		"/virtio_spin/queues", virtio_spin_tel_queues,
 		"Spin policy of each rx queue of a net_virtio_spin port. "
-		"Parameters: int port_id");
+		"Parameters: int port_id[,int queue_id]");
 }
