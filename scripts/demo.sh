@@ -2,7 +2,7 @@
 # The main job: a short side-by-side demonstration of the spin modes.
 # Installs what is missing (scripts/setup.sh), builds, then runs:
 #   1. the two-process ring benchmark (lib/vspin alone, no DPDK), short;
-#   2. the DPDK benchmark: our two PMDs in every mode and the stock pair,
+#   2. the DPDK benchmark: our two PMDs in four modes and the stock pair,
 #      short (no hugepages, sockets in a private directory).
 set -euo pipefail
 
@@ -42,7 +42,7 @@ if [ ${#plugins[@]} -gt 0 ]; then
 fi
 
 echo
-echo "== 1. Two processes on one split ring, every mode (bench/ring_bench --short)"
+echo "== 1. Two processes on one split ring, five modes (bench/ring_bench --short)"
 build/bench/ring_bench --short
 if [ ! -x build/app/vspin-traffic ]; then
 	echo "demo: build/app/vspin-traffic was not built (is build/ configured" \
@@ -50,5 +50,5 @@ if [ ! -x build/app/vspin-traffic ]; then
 	exit 1
 fi
 echo
-echo "== 2. DPDK: stock virtio_user/net_vhost and ours in every mode (bench/sweep.py --short)"
+echo "== 2. DPDK: stock virtio_user/net_vhost and ours in four modes (bench/sweep.py --short)"
 python3 bench/sweep.py --short
