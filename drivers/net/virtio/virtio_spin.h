@@ -229,6 +229,13 @@ struct virtio_spin_dev {
 	 * new ones (move_left_rings()).
 	 */
 	uint16_t vrings_out;
+	/*
+	 * The ring zone each vring was last handed to a backend in: of the
+	 * vrings below vrings_out, only a queue whose ring is still that
+	 * zone holds one the backend may use (one set up since has a zone
+	 * no backend saw).
+	 */
+	const struct rte_memzone *ring_given[2 * VIRTIO_SPIN_MAX_QUEUES];
 	volatile uint8_t link_up; /* the rings are with the backend */
 	/*
 	 * The last memory table could not be built (more files than

@@ -288,6 +288,8 @@ virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
 		}
 		rxq->mrg_rxbuf =
 			virtio_spin_has_feature(dev, VSPIN_F_MRG_RXBUF);
+		dev->ring_given[virtio_spin_rx_vring(q)] = rxq->mz;
+		dev->ring_given[virtio_spin_tx_vring(q)] = txq->mz;
 		if (setup_vring(dev, virtio_spin_rx_vring(q), &rxq->vq.vr) ||
 		    setup_vring(dev, virtio_spin_tx_vring(q), &txq->vq.vr))
 			return -1;

@@ -324,6 +324,14 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	return 0;
 }
 
+/* Whether vring's ring zone mz went to a backend that may still use it. */
+static bool
+ring_out(const struct virtio_spin_dev *dev, unsigned int vring,
+	 const struct rte_memzone *mz)
+{
+	return vring < dev->vrings_out && dev->ring_given[vring] == mz;
+}
+
 /*
  * A ring a backend may still use is left to it: the port was not started
  * since (move_left_rings()).
@@ -336,7 +344,7 @@ free_ring_zone(struct rte_eth_dev *eth_dev, unsigned int vring,
 	bool out;
 
 	pthread_mutex_lock(&dev->lock);
-	out = vring < dev->vrings_out;
+	out = ring_out(dev, vring, mz);
 	pthread_mutex_unlock(&dev->lock);
 	if (!out)
 		rte_memzone_free(mz);
@@ -495,11 +503,15 @@ ring_of(const struct rte_eth_dev_data *d, unsigned int i)
  * At start, a port whose last backend neither stopped vrings 0 to
  * vrings_out - 1 nor closed its end (it did not answer, or we dropped it):
  * it may still read and write those rings, not only the buffers left in
- * them. Each such queue gets new ring memory; the old is left to that
- * backend, never freed or reused (as its buffers), so the next run's
- * rings are ours and the next backend's alone. The zones are reserved without the port's
- * lock: a reservation may grow EAL memory, and the memory event waits for
- * that lock. Returns 0, or -ENOMEM with the rings not moved.
+ * them, and read their kick eventfds. Each such queue gets new ring memory
+ * and a new kick eventfd (an old backend still draining the old one would
+ * take the next one's kicks); the old zone is left to that backend, never
+ * freed or reused (as its buffers), so the next run's rings are ours and
+ * the next backend's alone. The call eventfds stay: what an old backend
+ * writes there only wakes us for nothing, and the application may wait on
+ * them (rx interrupts). The zones are reserved without the port's lock: a
+ * reservation may grow EAL memory, and the memory event waits for that
+ * lock. Returns 0, or a negative errno with nothing moved.
  */
 static int
 move_left_rings(struct rte_eth_dev *eth_dev)
@@ -507,63 +519,87 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 	struct rte_eth_dev_data *d = eth_dev->data;
 	const struct rte_memzone *mz[2 * VIRTIO_SPIN_MAX_QUEUES] = {NULL};
-	unsigned int n, i;
+	int kick[2 * VIRTIO_SPIN_MAX_QUEUES];
+	bool out[2 * VIRTIO_SPIN_MAX_QUEUES] = {false};
+	unsigned int n, i, moved = 0;
 	int r = 0;
 
 	pthread_mutex_lock(&dev->lock);
 	n = RTE_MIN(dev->vrings_out, 2u * dev->nb_qp);
+	for (i = 0; i < n; i++)
+		out[i] = ring_of(d, i) != NULL &&
+			 ring_out(dev, i, ring_of(d, i));
 	pthread_mutex_unlock(&dev->lock);
+	for (i = 0; i < n; i++)
+		kick[i] = -1;
 	for (i = 0; i < n && r == 0; i++) {
-		uint16_t q = (uint16_t)(i / 2);
 		const struct rte_memzone *old = ring_of(d, i);
 
-		/* None: released since (free_ring_zone() left it). */
-		if (old == NULL)
+		/* Every vring's kick eventfd went out, whatever its zone. */
+		kick[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (kick[i] < 0)
+			r = -errno;
+		/*
+		 * Zone not out: released since (free_ring_zone() left it),
+		 * or set up again, in a zone no backend saw.
+		 */
+		if (r != 0 || !out[i])
 			continue;
-		mz[i] = ring_zone(eth_dev, i % 2 == 0 ? "rx" : "tx", q,
-				  old->len, old->socket_id);
+		mz[i] = ring_zone(eth_dev, i % 2 == 0 ? "rx" : "tx",
+				  (uint16_t)(i / 2), old->len, old->socket_id);
 		if (mz[i] == NULL)
 			r = -ENOMEM;
 	}
 	pthread_mutex_lock(&dev->lock);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && r == 0; i++) {
 		uint16_t q = (uint16_t)(i / 2);
+		struct virtio_spin_rxq *rxq =
+			q < d->nb_rx_queues ? d->rx_queues[q] : NULL;
+		struct virtio_spin_txq *txq =
+			q < d->nb_tx_queues ? d->tx_queues[q] : NULL;
 
-		if (mz[i] == NULL || r != 0)
+		close(dev->kickfd[i]); /* the old backend keeps its own */
+		dev->kickfd[i] = kick[i];
+		if (i % 2 == 0 && rxq != NULL)
+			rxq->kickfd = kick[i];
+		else if (i % 2 == 1 && txq != NULL)
+			txq->kickfd = kick[i];
+		if (mz[i] == NULL)
 			continue;
 		if (i % 2 == 0) {
-			struct virtio_spin_rxq *rxq = d->rx_queues[q];
-
 			rxq->mz = mz[i];
 			set_up_empty(&rxq->vq, rxq->mz->addr,
 				     (int)rxq->vq.vr.num, rxq->priv, &rxq->vst);
 		} else {
-			struct virtio_spin_txq *txq = d->tx_queues[q];
-
 			txq->mz = mz[i];
 			set_up_empty(&txq->vq, txq->mz->addr,
 				     (int)txq->vq.vr.num, txq->priv, &txq->vst);
 			txq->hdrs = (void *)((char *)txq->mz->addr +
 					     tx_ring_bytes(txq->vq.vr.num));
 		}
+		moved++;
 	}
 	if (r != 0)
 		PMD_LOG(ERR,
-			"%s: no memory for new rings in place of vrings 0 to "
-			"%u, which the last backend may still use",
+			"%s: no memory or eventfd for new rings in place of "
+			"vrings 0 to %u, which the last backend may still use",
 			dev->path, n - 1u);
 	else if (n > 0)
 		PMD_LOG(WARNING,
 			"%s: the backend that did not stop them may still use "
-			"vrings 0 to %u: their queues get new rings (the old "
-			"ones are not freed)",
-			dev->path, n - 1u);
-	if (r == 0 && n > 0)
+			"vrings 0 to %u: they get new kick eventfds, and %u "
+			"queue ring(s) still there new rings (the old ones are "
+			"not freed)",
+			dev->path, n - 1u, moved);
+	if (r == 0)
 		dev->vrings_out = 0; /* the rings now are none's */
 	pthread_mutex_unlock(&dev->lock);
 	/* Not under the lock either: a free may shrink EAL memory. */
-	for (i = 0; r != 0 && i < n; i++)
+	for (i = 0; r != 0 && i < n; i++) {
 		rte_memzone_free(mz[i]);
+		if (kick[i] >= 0)
+			close(kick[i]);
+	}
 	return r;
 }
 
@@ -614,7 +650,9 @@ dev_start(struct rte_eth_dev *eth_dev)
 				 */
 				virtio_spin_reset_connection(dev);
 			} else {
-				PMD_LOG(ERR, "%s: backend refused the rings",
+				PMD_LOG(ERR,
+					"%s: the backend did not take the "
+					"rings (refused, or no reply in time)",
 					dev->path);
 				r = -EIO;
 			}
@@ -645,30 +683,24 @@ dev_stop(struct rte_eth_dev *eth_dev)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 	bool stopped[2 * VIRTIO_SPIN_MAX_QUEUES];
+	bool was_shown, was_started;
 	unsigned int q;
-	bool was_shown;
 
 	/* A handshake under way is cut short, not waited for. */
 	virtio_spin_conn_cut_begin(dev);
 	pthread_mutex_lock(&dev->lock);
 	virtio_spin_conn_cut_end(dev);
 	was_shown = virtio_spin_link_shown(dev);
-	if (dev->started) {
+	was_started = dev->started;
+	if (was_started) {
 		virtio_spin_stop_vrings(dev, stopped);
 		dev->started = false;
 		virtio_spin_set_link(dev, false);
 		for (q = 0; q < dev->nb_qp; q++) {
 			struct virtio_spin_rxq *rxq =
 				eth_dev->data->rx_queues[q];
-			struct virtio_spin_txq *txq =
-				eth_dev->data->tx_queues[q];
 
 			vspin_sleeper_release(&rxq->sleeper);
-			/* Otherwise leaked: the backend may still write them. */
-			if (stopped[virtio_spin_rx_vring(q)])
-				virtio_spin_rxq_flush(rxq);
-			if (stopped[virtio_spin_tx_vring(q)])
-				virtio_spin_txq_flush(txq);
 			eth_dev->data->rx_queue_state[q] =
 				RTE_ETH_QUEUE_STATE_STOPPED;
 			eth_dev->data->tx_queue_state[q] =
@@ -676,6 +708,20 @@ dev_stop(struct rte_eth_dev *eth_dev)
 		}
 	}
 	pthread_mutex_unlock(&dev->lock);
+	/*
+	 * The mbufs back to their pools, after unlocking: the application's
+	 * may carry external buffers that rte_free() frees, and a free that
+	 * shrinks EAL memory runs mem_event() in this thread, which waits
+	 * for the lock. Nothing else touches a stopped port's rings (only
+	 * dev_start() and a queue's release, which ethdev serializes with
+	 * this). A ring the backend did not give back stays its own.
+	 */
+	for (q = 0; was_started && q < dev->nb_qp; q++) {
+		if (stopped[virtio_spin_rx_vring(q)])
+			virtio_spin_rxq_flush(eth_dev->data->rx_queues[q]);
+		if (stopped[virtio_spin_tx_vring(q)])
+			virtio_spin_txq_flush(eth_dev->data->tx_queues[q]);
+	}
 	virtio_spin_notify_lsc(dev, was_shown);
 	rte_intr_vec_list_free(eth_dev->intr_handle);
 	return 0;

@@ -23,7 +23,9 @@ accepted connections from 1) and returns None (default answer) or one of
     ("raw_fds", bytes, n) the same with n descriptors (/dev/null)
                          attached, where a reply carries none
 The backend records (conn, request name) of every message in .requests,
-and (conn, request name, payload bytes, rule's action) in .messages.
+and (conn, request name, payload bytes, rule's action) in .messages; it
+keeps a copy of each kick eventfd it was given in .kick_fds[(conn,
+vring)] (closed at stop()).
 
 serve=True makes it a device that serves the rings (RingServer): it maps
 the guest's memory from SET_MEM_TABLE (the fds, at their offsets; guest
@@ -374,6 +376,7 @@ class FakeBackend:
         self.ring = None  # the RingServer of the current connection
         self.requests = []
         self.messages = []
+        self.kick_fds = {}
         self.conns = 0
         self._conn = None
         self._lock = threading.Lock()
@@ -401,6 +404,9 @@ class FakeBackend:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+        for fd in self.kick_fds.values():
+            _close(fd)
+        self.kick_fds = {}
 
     def __enter__(self):
         return self.start()
@@ -533,6 +539,11 @@ class FakeBackend:
             self.requests.append((n, name))
             action = self.rule(n, name)
             self.messages.append((n, name, body, action))
+            if name == "SET_VRING_KICK" and fds:
+                vring = struct.unpack_from("<Q", body)[0] & 0xff
+                old = self.kick_fds.pop((n, vring), -1)
+                _close(old)
+                self.kick_fds[(n, vring)] = os.dup(fds[0])
             base = None
             if self.ring is not None and action not in ("close", "silent"):
                 base = self.ring.message(name, body, fds)

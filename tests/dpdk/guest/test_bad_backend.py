@@ -42,7 +42,15 @@ guest testpmd):
                            and the connection is reset (the guest connects
                            again). That backend may still use the rings
                            too: "port start 0" hands the next one other
-                           ring memory (SET_VRING_ADDR), and says so.
+                           ring memory (SET_VRING_ADDR) and other kick
+                           eventfds (a kick written to an old one does
+                           not reach the new), and says so. Then the
+                           second connection does not answer the stop
+                           either, and "port config all txd 512" sets
+                           the queues up again (new rings no backend
+                           saw): the start moves no ring, and the ring
+                           memzones grow by those two only
+                           (dump_memzone).
   bad_backend_stop_closes  the backend closes the socket on GET_VRING_BASE:
                            it is gone, the buffers are freed (the pool is
                            full again) and the guest reconnects.
@@ -308,8 +316,10 @@ def stop_misbehaving(action):
     silent = action == "silent"
     with harness.private_dir() as d:
         path = os.path.join(d, "stop.sock")
+        # Silent: connection 2 too (silent_restarts()).
         rule = lambda conn, req: (action  # noqa: E731
-                                  if conn == 1 and req == "GET_VRING_BASE"
+                                  if req == "GET_VRING_BASE" and
+                                  (conn == 1 or (silent and conn == 2))
                                   else None)
         with FakeBackend(path, rule=rule) as be, \
                 guest(path, ",reply_timeout_ms=1000") as g:
@@ -342,22 +352,77 @@ def stop_misbehaving(action):
             check(not g.link_up(0), "link up on a stopped port")
             moved = ""
             if silent:
-                # The silent backend may still use the rings themselves:
-                # the next backend must get others.
-                g.cmd("port start 0")
-                g.wait_link_up(0)
-                check("their queues get new rings" in g.log,
-                      "no word of new rings:\n" + g.log[-2000:])
-                old, new = ring_addrs(be, 1), ring_addrs(be, 2)
-                check(len(old) == 2 and len(new) == 2 and
-                      all(old[v] != new[v] for v in (0, 1)),
-                      "rings (desc, avail, used) per vring: %r to the "
-                      "backend that did not stop them, %r to the next"
-                      % (old, new))
-                moved = ", new rings at the next start"
+                moved = silent_restarts(g, be)
             print("ok: GET_VRING_BASE %s: pool %d/%d free after the stop "
                   "(%d while running), reconnected%s"
                   % (action, free, size, free0, moved))
+
+
+def silent_restarts(g, be):
+    """Connection 1 did not answer the stop, and the guest is connected
+    again. The silent backend may still use the rings themselves: the
+    next backend gets others, and other kick eventfds. Then connection 2
+    does the same, and the queues are set up again before the start:
+    their new rings went to no backend and stay."""
+    g.cmd("port start 0")
+    g.wait_link_up(0)
+    check("get new kick eventfds, and 2 queue ring(s) still there new "
+          "rings" in g.log, "no word of new rings:\n" + g.log[-2000:])
+    old, new = ring_addrs(be, 1), ring_addrs(be, 2)
+    check(len(old) == 2 and len(new) == 2 and
+          all(old[v] != new[v] for v in (0, 1)),
+          "rings (desc, avail, used) per vring: %r to the backend that "
+          "did not stop them, %r to the next" % (old, new))
+    check_own_kicks(be)
+    g.cmd("port stop 0", timeout=30)
+    check(wait_until(lambda: be.conns >= 3, 10),
+          "the guest did not connect again after the second failed stop "
+          "(%d connections)" % be.conns)
+    zones = ring_zones(g)
+    out = g.cmd("port config all txd 512")  # testpmd sets both up again
+    check(out.strip() == "", "port config all txd 512: %r" % out)
+    g.cmd("port start 0")
+    g.wait_link_up(0)
+    check("get new kick eventfds, and 0 queue ring(s) still there new "
+          "rings" in g.log, "no word of the kick eventfds alone:\n"
+          + g.log[-2000:])
+    # The two left to connection 2 stay, and one new per queue.
+    check(ring_zones(g) == zones + 2,
+          "ring memzones: %d before the queues' new set-up, %d after the "
+          "start: expected 2 more (the new tx and rx rings)\n%s" % (
+              zones, ring_zones(g), g.cmd("dump_memzone")))
+    return ", new rings and kick eventfds at the next start, twice"
+
+
+def ring_zones(g):
+    """How many ring memzones (vspin<port>_<rx|tx><q>_<n>) testpmd has."""
+    return len(re.findall(r"name:<vspin\d+_(?:rx|tx)\d+_\d+>",
+                          g.cmd("dump_memzone")))
+
+
+def check_own_kicks(be):
+    """The kick eventfds of connections 1 and 2 are not the same: a kick
+    written to the first does not show in the second (the backend that
+    did not stop its rings may still drain the first)."""
+    for v in (0, 1):
+        old, new = be.kick_fds.get((1, v)), be.kick_fds.get((2, v))
+        check(old is not None and new is not None,
+              "no kick eventfd of vring %d on both connections: %r" % (
+                  v, sorted(be.kick_fds)))
+        read_count(new)  # the guest's own kicks since the start
+        os.write(old, struct.pack("<Q", 1))
+        got = read_count(new)
+        check(got == 0, "vring %d: a kick on the silent backend's eventfd "
+              "reached the next backend's: the same eventfd" % v)
+
+
+def read_count(fd):
+    """An eventfd's count, which the read clears (the guest's are
+    non-blocking: 0 when there is none)."""
+    try:
+        return struct.unpack("<Q", os.read(fd, 8))[0]
+    except BlockingIOError:
+        return 0
 
 
 def ring_addrs(be, conn):
