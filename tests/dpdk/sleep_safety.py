@@ -8,7 +8,7 @@ sleeps_in_windows(t, port, read)
                             0.3 s into forwarding: read()'s growth per
                             window and t's rx_q0_sleeps growth over them
 port_of(t, driver)          port id of a driver in a testpmd
-twoq_run(tx, rx), check_twoq(where, grow, x0, x1)
+twoq_run(tx, rx), check_twoq(where, mode, grow, x0, x1)
                             two queue pairs, one busy: run, check
 idle_run(rx), check_idle(where, s0, s1, cpu)
                             a silent peer: the lcore sleeps, at <= 2%
@@ -120,17 +120,28 @@ def check_idle(where, s0, s1, cpu):
           "core over 2 s (bound 2%%)" % (where, cpu * 100))
 
 
-def check_twoq(where, grow, x0, x1):
+def check_twoq(where, mode, grow, x0, x1):
     """The two-queue checks on xstats taken before (x0) and after (x1)
-    the traffic windows; rx queue 0 has the traffic, queue 1 none."""
+    the traffic windows; rx queue 0 has the traffic, queue 1 none. The
+    port runs with sleep_max_us=SLEEP_MAX_US (1 s): a sleep that missed
+    queue 0's kick lasts longer than a window, so a window shows no
+    growth."""
     def delta(key):
         return [b - a for a, b in zip(qstats(x0, key), qstats(x1, key))]
     pk, arms = delta("packets"), delta("arms")
     hits, sleeps = delta("arm_rechecks_hit"), delta("sleeps")
+    timeouts = delta("sleep_timeouts")
     empty_arms0 = arms[0] - hits[0]
     print("%s: rx per %.1f s window %s; per queue: packets %s, arms %s, "
-          "rechecks hit %s, sleeps %s" % (where, WINDOW_S, grow, pk, arms,
-                                          hits, sleeps))
+          "rechecks hit %s, sleeps %s, timeouts %s" % (
+              where, WINDOW_S, grow, pk, arms, hits, sleeps, timeouts))
+    # Under steady traffic every sleep ends by queue 0's kick; only
+    # adaptive also ends its batches' sleeps by a timer of its own.
+    if mode != "adaptive":
+        check(sum(timeouts) == 0,
+              "%s: %s sleep(s) ran to the %d us bound while queue 0 had "
+              "traffic: a kick was lost" % (where, timeouts,
+                                           h.SLEEP_MAX_US))
     check(all(g > 0 for g in grow),
           "%s: rx stalled: rx packets per %.1f s window %s"
           % (where, WINDOW_S, grow))

@@ -143,8 +143,10 @@ def main():
         server_first_no_event_idx()
     elif sys.argv[1] == "counters_across_restart":
         counters_across_restart()
-    else:
+    elif sys.argv[1] == "kicks_equal_host_eventfd_counts":
         kicks_equal_host_eventfd_counts()
+    else:
+        raise AssertionError("unknown case " + sys.argv[1])
 
 
 run(main)

@@ -325,6 +325,8 @@ def main():
     if sys.argv[1] in CASES:
         CASES[sys.argv[1]]()
         return
+    if sys.argv[1] not in ("client", "server"):
+        raise AssertionError("unknown case " + sys.argv[1])
     server = sys.argv[1] == "server"
     with harness.private_dir() as d:
         guest = guest_pmd(d, "txonly", "server=1" if server else "")

@@ -82,7 +82,8 @@ def short_pool():
 
 
 CASES = {
+    "rx_intr_loses_no_wakeup": bursts,
     "rx_intr_broken_queue": broken_queue,
     "rx_intr_short_pool": short_pool,
 }
-run(CASES.get(sys.argv[1] if sys.argv[1:] else "", bursts))
+run(CASES[sys.argv[1]])

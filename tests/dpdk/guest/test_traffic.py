@@ -194,7 +194,11 @@ def io(d, devargs, spin):
         else:
             host.start_fwd()
             guest.cmd("start tx_first")
-        settle(0.5)
+        # The first burst alone is 32 packets: wait for real looping (a
+        # count, not a rate: the machine may be slow).
+        harness.wait_until("looping", lambda: min(
+            guest.port_stats(0)["rx_packets"],
+            host.port_stats(0)["rx_packets"]) > 1000, timeout=30)
         guest.stop_fwd()
         settle()
         host.stop_fwd()
@@ -203,7 +207,6 @@ def io(d, devargs, spin):
         settle()
         guest.stop_fwd()
         g, h = guest.port_stats(0), host.port_stats(0)
-        # The first burst alone is 32 packets: demand real looping.
         check(g["rx_packets"] > 1000 and h["rx_packets"] > 1000,
               "packets did not loop: guest %s host %s" % (g, h))
         check(g["tx_packets"] == h["rx_packets"],

@@ -52,6 +52,9 @@ twoq_MODE
     adaptive the stock guest's own stalls (longer than the window on this
     shared 2-core machine) still let queue 0 arm now and then: those
     sleeps are the policy's, and are printed.
+    The port sleeps at most sleep_max_us=1000000: a sleep that missed
+    queue 0's kick stalls a whole window; except in adaptive (whose
+    batches end by a timer of their own), no sleep runs to that bound.
 idle_MODE
     Topology: host testpmd with only net_vhost_spin (sleep=auto: every
     port is ours), rxonly, a connected stock guest that sends nothing.
@@ -183,13 +186,14 @@ def twoq(mode):
     qa = ["--rxq=2", "--txq=2", "--forward-mode=rxonly"]
     with h.private_dir() as d:
         sock = d + "/vhost.sock"
-        with hl.host("ours", sock, mode, extra=",queues=2", args=qa) as H:
+        with hl.host("ours", sock, mode, args=qa,
+                     extra=",queues=2,sleep_max_us=%d" % h.SLEEP_MAX_US) as H:
             # Two queue pairs negotiated, one tx queue used.
             with hl.guest("stock", sock, queues=2,
                           args=["--rxq=2", "--txq=1",
                                 "--forward-mode=txonly"]) as G:
                 grow, x0, x1 = ss.twoq_run(G, H)
-    ss.check_twoq("host " + mode, grow, x0, x1)
+    ss.check_twoq("host " + mode, mode, grow, x0, x1)
 
 
 def idle(mode):
