@@ -1,23 +1,23 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""200 cycles of a second port on the lcore where the first one sleeps.
+"""100 cycles of a second port on the lcore where the first one sleeps.
 
 One host testpmd, rxonly on one forwarding lcore (core 1), two
 net_vhost_spin ports (spin_mode=spin:20, sleep_max_us=1000000: a lost
 wake-up costs up to a second): port 0's guest G0 (stock virtio_user) is
 connected and silent except for bursts the test sends; port 1 is cycled:
-  A  200 x: stop forwarding, port stop 1, port start 1, start forwarding
+  A  100 x: stop forwarding, port stop 1, port start 1, start forwarding
      (G1, a stock virtio_user guest, stays connected to port 1);
-  B  200 x: stop forwarding, then port 1 is closed and re-probed, two ways
+  B  100 x: stop forwarding, then port 1 is closed and re-probed, two ways
      testpmd 22.11 accepts, alternately: "port close 1" + "device detach
      net_vhost_spin1", and "port stop 1" + "port detach 1"; then "port
      attach net_vhost_spin1,iface=...", port start 1, start forwarding
      (no guest on port 1);
-  C  200 reconnects of port 1's guest (a new G1 process re-probes its
+  C  100 reconnects of port 1's guest (a new G1 process re-probes its
      port: port stop/close 0, device detach net_virtio_user0, port attach
      net_virtio_user0,path=..., port start 0: each a new vhost-user
      connection, destroy_device and new_device on the host) while
      forwarding runs and port 0 sleeps;
-  D  the same 200 while G0 sends to port 0 at full rate (txonly).
+  D  the same 100 while G0 sends to port 0 at full rate (txonly).
 testpmd's "stop" waits for the forwarding lcore, which sleeps up to 1 s in
 rx_burst: in A and B each stop is sent first and, once testpmd waits for
 the lcore, G0 sends a burst of 32 to port 0; that burst must wake the
@@ -26,10 +26,12 @@ wake-up on port 0 fails). In C, every 10th cycle G0 and G1 each send a
 burst of 32, which the host must receive within DEADLINE_MS.
 Checks: no crash (the host answers after every phase), port 0 receives
 exactly what G0 sent (testpmd's counters, after G0 stops), the deadlines,
+in A and B a kick's wake-up of port 0 per stop and no sleep to the bound
+(rx_q0_wakeups, rx_q0_sleep_timeouts: the lcore really slept there),
 and no fd leak in the host: /proc/PID/fd before and after each phase, in
 the same connection state, may differ by at most FD_SLACK.
 
-VSPIN_CYCLES=N runs N cycles per phase instead of 200 (for debugging).
+VSPIN_CYCLES=N runs N cycles per phase instead of 100 (for debugging).
 """
 
 import os
@@ -44,7 +46,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 import wakelib as wl  # noqa: E402
 
-CYCLES = int(os.environ.get("VSPIN_CYCLES", "200"))
+CYCLES = int(os.environ.get("VSPIN_CYCLES", "100"))
 DEADLINE_MS = 300.0
 FD_SLACK = 4
 PORT_ARGS = "spin_mode=spin:20,sleep_max_us=1000000"
@@ -209,7 +211,7 @@ def phase_b(r):
 
 
 def reconnects(r, what, probe_every):
-    """200 vhost-user reconnects of port 1's guest (port stop/start in
+    """CYCLES vhost-user reconnects of port 1's guest (port stop/start in
     G1); every probe_every cycles, bursts on both ports must arrive."""
     g1 = r.g1
     att0 = r.host.log.count(ATTACHED1)
@@ -271,6 +273,26 @@ def exact_port0(r, what):
           "%d" % (what, sent, got))
 
 
+def port0_wakes(h):
+    xs = h.xstats(0)
+    return xs["rx_q0_wakeups"], xs["rx_q0_sleep_timeouts"]
+
+
+def check_woken(phase, before, after):
+    """Each of the phase's stops found the lcore asleep on port 0, and
+    only G0's burst could end that sleep in time: a kick's wake-up each,
+    none by the 1 s bound (else rx_burst no longer slept, and the
+    deadlines held for nothing)."""
+    wakes, timeouts = after[0] - before[0], after[1] - before[1]
+    print("phase %s: port 0 rx_q0 woken %d times, %d sleep(s) to the "
+          "bound, for %d stops" % (phase, wakes, timeouts, CYCLES))
+    check(wakes >= CYCLES, "phase %s: port 0 was woken %d times by a kick "
+          "for %d stops that each waited for one: the lcore did not sleep "
+          "on port 0" % (phase, wakes, CYCLES))
+    check(timeouts == 0, "phase %s: %d sleep(s) of port 0 ran to the 1 s "
+          "bound" % (phase, timeouts))
+
+
 def check_sanitizer_runtime(t):
     """In a sanitizer run, the ASan runtime must really be in testpmd."""
     pre = os.environ.get("VSPIN_TESTPMD_PRELOAD")
@@ -300,7 +322,9 @@ def host_cycles():
                 # A: port stop/start under a connected G1.
                 fds = r.fds()
                 t0 = time.monotonic()
+                w0 = port0_wakes(h)
                 phase_a(r)
+                check_woken("A", w0, port0_wakes(h))
                 print("A: %d x port stop/start in %.1f s" % (
                     CYCLES, time.monotonic() - t0))
                 r.fd_check(fds, "over phase A")
@@ -310,7 +334,9 @@ def host_cycles():
                 wait_link(h, 1, False, "port 1 after G1 quit")
                 fds = r.fds()
                 t0 = time.monotonic()
+                w0 = port0_wakes(h)
                 phase_b(r)
+                check_woken("B", w0, port0_wakes(h))
                 print("B: %d x close/re-probe in %.1f s" % (
                     CYCLES, time.monotonic() - t0))
                 r.fd_check(fds, "over phase B")
