@@ -26,6 +26,7 @@ bash scripts/setup.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if [ ! -f build/build.ninja ]; then
+	rm -rf build # a set-up cut short: meson would take it for configured
 	meson setup build -Ddpdk=enabled >"$log" 2>&1 ||
 		{ cat "$log" >&2; echo "demo: meson setup failed" >&2; exit 1; }
 fi

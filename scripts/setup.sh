@@ -67,6 +67,11 @@ install_packages() {
 			grep -q 'install ok installed' || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && { log "packages: all present"; return; }
+	# An earlier install that was interrupted leaves dpkg half done, and
+	# apt refuses to install until it is finished.
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		dpkg --force-confold --configure -a >/dev/null ||
+		die "dpkg --configure -a failed (an interrupted install?)"
 	apt_update
 	log "installing: ${missing[*]}"
 	as_root env DEBIAN_FRONTEND=noninteractive \

@@ -41,6 +41,9 @@ eal_before=$(eal_leftovers | sort)
 build() {
 	local dir=$1; shift
 	if [ ! -f "$dir/build.ninja" ]; then
+		# A set-up cut short leaves a directory meson takes for
+		# configured ("already configured") that has no build.ninja.
+		rm -rf "$dir"
 		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
 			{ cat "$dir.setup.log"; return 1; }
 		rm -f "$dir.setup.log"

@@ -707,7 +707,7 @@ def telemetry(prefix, *cmds):
     tool = shutil.which("dpdk-telemetry.py")
     if tool is None:
         raise HarnessError("dpdk-telemetry.py not in PATH (Debian package "
-                           "dpdk)")
+                           "dpdk-dev)")
     sock = os.path.join(runtime_dir(prefix), "dpdk_telemetry.v2")
     if not os.path.exists(sock):
         raise HarnessError("no telemetry socket %s" % sock)

@@ -53,7 +53,7 @@ def proc_info(tool, primary, plugins, *args):
 
 def secondary_process():
     tool = shutil.which("dpdk-proc-info")
-    check(tool, "dpdk-proc-info not in PATH (Debian package dpdk)")
+    check(tool, "dpdk-proc-info not in PATH (Debian package dpdk-dev)")
     plugins = [harness.plugin("vhost_spin"), harness.plugin("virtio_spin")]
     with harness.private_dir() as d:
         primary = harness.Testpmd(
