@@ -521,21 +521,25 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 	const struct rte_memzone *mz[2 * VIRTIO_SPIN_MAX_QUEUES] = {NULL};
 	int kick[2 * VIRTIO_SPIN_MAX_QUEUES];
 	bool out[2 * VIRTIO_SPIN_MAX_QUEUES] = {false};
-	unsigned int n, i, moved = 0;
+	unsigned int n, nk, i, moved = 0;
 	int r = 0;
 
 	pthread_mutex_lock(&dev->lock);
-	n = RTE_MIN(dev->vrings_out, 2u * dev->nb_qp);
+	/*
+	 * Every vring that went out: its kick eventfd, also of a queue pair
+	 * configured away since (a later configuration may bring it back).
+	 */
+	nk = RTE_MIN(dev->vrings_out, 2u * dev->max_qp);
+	n = RTE_MIN(nk, 2u * dev->nb_qp); /* and the queues' rings */
 	for (i = 0; i < n; i++)
 		out[i] = ring_of(d, i) != NULL &&
 			 ring_out(dev, i, ring_of(d, i));
 	pthread_mutex_unlock(&dev->lock);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < nk; i++)
 		kick[i] = -1;
-	for (i = 0; i < n && r == 0; i++) {
+	for (i = 0; i < nk && r == 0; i++) {
 		const struct rte_memzone *old = ring_of(d, i);
 
-		/* Every vring's kick eventfd went out, whatever its zone. */
 		kick[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (kick[i] < 0)
 			r = -errno;
@@ -543,7 +547,7 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 		 * Zone not out: released since (free_ring_zone() left it),
 		 * or set up again, in a zone no backend saw.
 		 */
-		if (r != 0 || !out[i])
+		if (r != 0 || i >= n || !out[i])
 			continue;
 		mz[i] = ring_zone(eth_dev, i % 2 == 0 ? "rx" : "tx",
 				  (uint16_t)(i / 2), old->len, old->socket_id);
@@ -551,7 +555,7 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 			r = -ENOMEM;
 	}
 	pthread_mutex_lock(&dev->lock);
-	for (i = 0; i < n && r == 0; i++) {
+	for (i = 0; i < nk && r == 0; i++) {
 		uint16_t q = (uint16_t)(i / 2);
 		struct virtio_spin_rxq *rxq =
 			q < d->nb_rx_queues ? d->rx_queues[q] : NULL;
@@ -584,18 +588,17 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 			"%s: no memory or eventfd for new rings in place of "
 			"vrings 0 to %u, which the last backend may still use",
 			dev->path, n - 1u);
-	else if (n > 0)
+	else if (nk > 0)
 		PMD_LOG(WARNING,
 			"%s: the backend that did not stop them may still use "
-			"vrings 0 to %u: they get new kick eventfds, and %u "
-			"queue ring(s) still there new rings (the old ones are "
-			"not freed)",
-			dev->path, n - 1u, moved);
+			"vrings 0 to %u: each gets a new kick eventfd, and %u "
+			"queue ring(s) new memory (the old is not freed)",
+			dev->path, nk - 1u, moved);
 	if (r == 0)
 		dev->vrings_out = 0; /* the rings now are none's */
 	pthread_mutex_unlock(&dev->lock);
 	/* Not under the lock either: a free may shrink EAL memory. */
-	for (i = 0; r != 0 && i < n; i++) {
+	for (i = 0; r != 0 && i < nk; i++) {
 		rte_memzone_free(mz[i]);
 		if (kick[i] >= 0)
 			close(kick[i]);

@@ -366,8 +366,8 @@ def silent_restarts(g, be):
     their new rings went to no backend and stay."""
     g.cmd("port start 0")
     g.wait_link_up(0)
-    check("get new kick eventfds, and 2 queue ring(s) still there new "
-          "rings" in g.log, "no word of new rings:\n" + g.log[-2000:])
+    check("each gets a new kick eventfd, and 2 queue ring(s) new "
+          "memory" in g.log, "no word of new rings:\n" + g.log[-2000:])
     old, new = ring_addrs(be, 1), ring_addrs(be, 2)
     check(len(old) == 2 and len(new) == 2 and
           all(old[v] != new[v] for v in (0, 1)),
@@ -383,8 +383,8 @@ def silent_restarts(g, be):
     check(out.strip() == "", "port config all txd 512: %r" % out)
     g.cmd("port start 0")
     g.wait_link_up(0)
-    check("get new kick eventfds, and 0 queue ring(s) still there new "
-          "rings" in g.log, "no word of the kick eventfds alone:\n"
+    check("each gets a new kick eventfd, and 0 queue ring(s) new "
+          "memory" in g.log, "no word of the kick eventfds alone:\n"
           + g.log[-2000:])
     # The two left to connection 2 stay, and one new per queue.
     check(ring_zones(g) == zones + 2,
