@@ -110,12 +110,13 @@ check_direction(const char *who, const struct vspin_stats *s, uint64_t notifies,
 	snprintf(what, sizeof(what), "%s: wakeups <= notifications sent", who);
 	check(wk <= n, what, "wakeups %llu, notifications %llu", wk, n);
 	/*
-	 * Thousands of sleeps, none ended by a notification: the sleeper
-	 * waits on something the kicks never reach (the timeout alone
-	 * delivered the packets). Not adaptive, whose batches may all end
+	 * Sleeps, none ended by a notification: the sleeper waits on
+	 * something the kicks never reach (the timeout alone delivered the
+	 * packets; with the tests' 1 s bound, ten such take 10 s, well
+	 * within the run's bound). Not adaptive, whose batches may all end
 	 * by their own timer under steady load.
 	 */
-	if (sl >= 1000 && !timed_batches) {
+	if (sl >= 10 && !timed_batches) {
 		snprintf(what, sizeof(what), "%s: notifications end sleeps",
 			 who);
 		check(wk > 0, what, "sleeps %llu, wakeups 0, timeouts %llu", sl,
