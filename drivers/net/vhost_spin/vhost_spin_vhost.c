@@ -43,6 +43,50 @@ find_port(const char *iface)
 	return p;
 }
 
+/*
+ * The socket file a path names, spelt one way: its directory resolved
+ * (symbolic links, "." and ".."), then its name. False if the directory
+ * cannot be resolved.
+ */
+static bool
+socket_file(const char *path, char *out, size_t size)
+{
+	char dir_copy[PATH_MAX], name_copy[PATH_MAX], dir[PATH_MAX];
+
+	strlcpy(dir_copy, path, sizeof(dir_copy));
+	strlcpy(name_copy, path, sizeof(name_copy));
+	if (realpath(dirname(dir_copy), dir) == NULL)
+		return false;
+	return (size_t)snprintf(out, size, "%s/%s", dir, basename(name_copy)) <
+	       size;
+}
+
+/*
+ * Whether a port of this process is on the same socket file as iface,
+ * however spelt (its iface copied into other): without this, a server
+ * port would take the other's listening socket for another process's,
+ * and connect to it to find out.
+ */
+static bool
+port_on_file(const char *iface, char *other, size_t size)
+{
+	char want[PATH_MAX], have[PATH_MAX];
+	struct vhost_spin_port *p;
+	bool known = socket_file(iface, want, sizeof(want));
+
+	pthread_mutex_lock(&ports_lock);
+	for (p = TAILQ_FIRST(&ports); p != NULL; p = TAILQ_NEXT(p, next)) {
+		if (strcmp(p->args.iface, iface) == 0 ||
+		    (known && socket_file(p->args.iface, have, sizeof(have)) &&
+		     strcmp(want, have) == 0)) {
+			strlcpy(other, p->args.iface, size);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ports_lock);
+	return p != NULL;
+}
+
 static struct vhost_spin_port *
 port_of_vid(int vid)
 {
@@ -809,11 +853,14 @@ vhost_spin_vhost_start(struct vhost_spin_port *p)
 	/* The stock net_vhost's defaults: same library work per packet. */
 	uint64_t flags = RTE_VHOST_USER_NET_STATS_ENABLE |
 			 RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	char other[sizeof(p->args.iface)];
 	int ret;
 
-	if (find_port(path) != NULL) {
-		VHOST_SPIN_LOG(ERR, "iface %s: already used by another port",
-			       path);
+	if (port_on_file(path, other, sizeof(other))) {
+		VHOST_SPIN_LOG(ERR,
+			       "iface %s: already used by another port (iface "
+			       "%s)",
+			       path, other);
 		return -EADDRINUSE;
 	}
 	if (p->args.client) {

@@ -5,7 +5,8 @@ Case socket: server socket paths that cannot work (a missing directory, a
   path in use by a live server, one whose server accepts nothing (its
   backlog full), a regular file, a read-only file system; a stale socket
   file is replaced), and
-  a path used twice in one process. Each must fail the probe with a
+  a path used twice in one process, also spelt two ways (d/s.sock and
+  d/./s.sock). Each must fail the probe with a
   message naming the problem; testpmd itself must stay up.
 Case devargs: each bad devarg must be rejected with a message naming the
   key or value: the first at start-up (--vdev), the others attached to
@@ -117,6 +118,15 @@ def socket_errors():
         twice = d + "/twice.sock"
         expect_error([vdev(twice), "net_vhost_spin1,iface=" + twice],
                      ["already used by another port"], "one path, two ports")
+        # The same file spelt otherwise: not taken for another process's
+        # server (the check would connect to port 0's socket).
+        other = d + "/./twice.sock"
+        _, log = expect_error([vdev(twice), "net_vhost_spin1,iface=" + other],
+                              ["iface %s: already used by another port "
+                               "(iface %s)" % (other, twice)],
+                              "one socket file spelt two ways, two ports")
+        check("busy" not in log, "the second port connected to the first's "
+              "socket:\n" + log[-1500:])
 
 
 def devargs_errors():
