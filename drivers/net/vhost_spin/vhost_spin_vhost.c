@@ -25,6 +25,7 @@
 #include "vhost_spin.h"
 #include "vhost_spin_msg.h"
 #include "vspin_eventfd.h"
+#include "vspin_socket_path.h"
 
 /* Every port, to find one from the socket path the library reports. */
 static TAILQ_HEAD(, vhost_spin_port) ports = TAILQ_HEAD_INITIALIZER(ports);
@@ -44,24 +45,6 @@ find_port(const char *iface)
 }
 
 /*
- * The socket file a path names, spelt one way: its directory resolved
- * (symbolic links, "." and ".."), then its name. False if the directory
- * cannot be resolved.
- */
-static bool
-socket_file(const char *path, char *out, size_t size)
-{
-	char dir_copy[PATH_MAX], name_copy[PATH_MAX], dir[PATH_MAX];
-
-	strlcpy(dir_copy, path, sizeof(dir_copy));
-	strlcpy(name_copy, path, sizeof(name_copy));
-	if (realpath(dirname(dir_copy), dir) == NULL)
-		return false;
-	return (size_t)snprintf(out, size, "%s/%s", dir, basename(name_copy)) <
-	       size;
-}
-
-/*
  * Whether a port of this process is on the same socket file as iface,
  * however spelt (its iface copied into other): without this, a server
  * port would take the other's listening socket for another process's,
@@ -70,15 +53,11 @@ socket_file(const char *path, char *out, size_t size)
 static bool
 port_on_file(const char *iface, char *other, size_t size)
 {
-	char want[PATH_MAX], have[PATH_MAX];
 	struct vhost_spin_port *p;
-	bool known = socket_file(iface, want, sizeof(want));
 
 	pthread_mutex_lock(&ports_lock);
 	for (p = TAILQ_FIRST(&ports); p != NULL; p = TAILQ_NEXT(p, next)) {
-		if (strcmp(p->args.iface, iface) == 0 ||
-		    (known && socket_file(p->args.iface, have, sizeof(have)) &&
-		     strcmp(want, have) == 0)) {
+		if (vspin_same_socket_file(p->args.iface, iface)) {
 			strlcpy(other, p->args.iface, size);
 			break;
 		}

@@ -27,6 +27,7 @@
 
 #include "virtio_spin.h"
 #include "vspin_clock.h"
+#include "vspin_socket_path.h"
 #include "vspin_port_census.h"
 #include "vspin_vlan.h"
 
@@ -927,6 +928,32 @@ static const struct eth_dev_ops virtio_spin_ops = {
 
 /* -- probe / remove ---------------------------------------------------- */
 
+/*
+ * A server port of this process already on dev's socket file, however
+ * spelt: without this, the new port would take the other's listening
+ * socket for another process's and connect to it to find out (and the
+ * other would take that for a backend). NULL if none.
+ */
+static const struct virtio_spin_dev *
+server_on_same_file(const struct virtio_spin_dev *dev)
+{
+	uint16_t pid;
+
+	for (pid = 0; pid < RTE_MAX_ETHPORTS; pid++) {
+		const struct rte_eth_dev *e = &rte_eth_devices[pid];
+		const struct virtio_spin_dev *other;
+
+		if (e->state == RTE_ETH_DEV_UNUSED ||
+		    e->dev_ops != &virtio_spin_ops || e == dev->eth_dev)
+			continue;
+		other = e->data->dev_private;
+		if (other->server &&
+		    vspin_same_socket_file(other->path, dev->path))
+			return other;
+	}
+	return NULL;
+}
+
 static int
 dev_init(struct virtio_spin_dev *dev, const char *name)
 {
@@ -955,8 +982,18 @@ dev_init(struct virtio_spin_dev *dev, const char *name)
 	if (virtio_spin_mem_events_register(dev) < 0 ||
 	    virtio_spin_conn_thread_start(dev) < 0)
 		return -1;
-	if (dev->server)
+	if (dev->server) {
+		const struct virtio_spin_dev *other = server_on_same_file(dev);
+
+		if (other != NULL) {
+			PMD_LOG(ERR,
+				"%s: %s: already used by port %u (path %s)",
+				name, dev->path, other->eth_dev->data->port_id,
+				other->path);
+			return -1;
+		}
 		return virtio_spin_listen_socket(dev);
+	}
 	/* Client: the backend must be there now; later it may come and go. */
 	fd = virtio_spin_connect_socket(dev, false);
 	if (fd < 0)

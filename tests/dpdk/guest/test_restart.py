@@ -14,6 +14,12 @@ Cases (argv[1]):
           fails its probe (exit status 1) with an error naming the path;
           the socket file stays, the first guest's link stays up, and a
           restarted host still reaches the first guest through it.
+  server_path_twice
+          a running guest (server=1) attaches a second net_virtio_spin
+          port with server=1 on the same socket file spelt otherwise
+          (d/./s.sock): the attach fails naming port 0, and port 0 got
+          no connection from it (no failed handshake in its log): a
+          host then connects and gets port 0's traffic.
   server_out_of_fds
           net_virtio_spin server=1 with its descriptor limit at what it
           holds: a backend connects and cannot be accepted. The guest
@@ -123,6 +129,35 @@ def server_path_in_use():
             print("ok: second server refused (%s), first guest sent %d "
                   "and accepted a new host" % (expect.replace(d, "<dir>"),
                                                n1))
+
+
+def server_path_twice():
+    with harness.private_dir() as d:
+        path = sock_path(d)
+        other = os.path.join(os.path.dirname(path), ".",
+                             os.path.basename(path))
+        with guest_pmd(d, "txonly", "server=1") as guest:
+            start = len(guest.log)
+            out = guest.cmd("port attach net_virtio_spin1,server=1,path="
+                            + other, timeout=20)
+            expect = "%s: already used by port 0 (path %s)" % (other, path)
+            check(expect in guest.log, "no %r in the guest's log:\n%s"
+                  % (expect, guest.log[-1500:]))
+            check("is attached" not in out, "the second port attached: %r"
+                  % out)
+            settle(0.3)
+            since = guest.log[start:]
+            check("no reply" not in since and "backend" not in since,
+                  "port 0 took the second port's check for a backend:\n"
+                  + since[-1500:])
+            with vhost_pmd(d, "rxonly", client=True) as host:
+                guest.wait_link_up(0)
+                guest.start_fwd()
+                n = host_rx(d, host)
+                check(n > 0, "the host received nothing from port 0")
+                guest.stop_fwd()
+            print("ok: a second server port on %s refused, port 0 sent %d"
+                  % (other.replace(d, "<dir>"), n))
 
 
 def intr_thread_cpu(pid):
@@ -315,6 +350,7 @@ CASES = {
     "features_change": features_change,
     "port": port_stop_start,
     "server_path_in_use": server_path_in_use,
+    "server_path_twice": server_path_twice,
     "server_reconnect_at_once": server_reconnect_at_once,
     "lsc_close_server": lsc_close_server,
     "server_out_of_fds": server_out_of_fds,
