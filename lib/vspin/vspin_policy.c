@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,26 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 			 "latency_us applies to spin_mode adaptive only, not "
 			 "'%s'",
 			 mode != NULL ? mode : vspin_mode_name(c->mode));
+		return -1;
+	}
+	/*
+	 * Longer than one sleep: an idle queue would spin far more than it
+	 * sleeps (every timeout starts the window again), and a batch planned
+	 * past the bound would end at it, short of its entries.
+	 */
+	if ((c->mode == VSPIN_MODE_SPIN || c->mode == VSPIN_MODE_ADAPTIVE) &&
+	    c->spin_us > c->sleep_max_us) {
+		snprintf(err, errlen,
+			 "spin window %" PRIu32 " us is longer than "
+			 "sleep_max_us %" PRIu32 ": raise sleep_max_us",
+			 c->spin_us, c->sleep_max_us);
+		return -1;
+	}
+	if (c->mode == VSPIN_MODE_ADAPTIVE && c->latency_us > c->sleep_max_us) {
+		snprintf(err, errlen,
+			 "latency_us %" PRIu32 " is longer than sleep_max_us "
+			 "%" PRIu32 ": raise sleep_max_us",
+			 c->latency_us, c->sleep_max_us);
 		return -1;
 	}
 	if (c->mode == VSPIN_MODE_ADAPTIVE && spin_us == NULL)

@@ -304,6 +304,11 @@ test_conf_parse_combines_the_three_keys(void)
 		{"spin", "x", NULL, -1, 0, 0, 0, "spin_us"},
 		{NULL, NULL, "0", -1, 0, 0, 0, "sleep_max_us"},
 		{"sleepy", NULL, NULL, -1, 0, 0, 0, "sleepy"},
+		/* A window longer than one sleep: raise sleep_max_us. */
+		{"spin:600", NULL, "500", -1, 0, 0, 0, "sleep_max_us"},
+		{NULL, "20000", NULL, -1, 0, 0, 0, "sleep_max_us"},
+		{"adaptive", "600", "500", -1, 0, 0, 0, "sleep_max_us"},
+		{"spin:500", NULL, "500", 0, VSPIN_MODE_SPIN, 500, 500, NULL},
 	};
 	unsigned int i;
 
@@ -347,6 +352,13 @@ test_conf_parse_latency_us_adaptive_only(void)
 					 sizeof(err)) == 0 &&
 			 c.latency_us == 150,
 		 "adaptive,latency_us=150: latency %u (%s)", c.latency_us, err);
+	/* A budget longer than one sleep: every batch would end short. */
+	err[0] = '\0';
+	VT_CHECK(vspin_policy_conf_parse(&c, "adaptive", NULL, "1000", "1001",
+					 err, sizeof(err)) != 0 &&
+			 strstr(err, "sleep_max_us") != NULL,
+		 "latency_us=1001,sleep_max_us=1000: accepted or message '%s'",
+		 err);
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		err[0] = '\0';
 		VT_CHECK(vspin_policy_conf_parse(&c, modes[i], NULL, NULL,
