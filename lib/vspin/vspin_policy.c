@@ -1225,9 +1225,16 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 		 * long gap. Learnt at the next poll, unless that poll shows a
 		 * spurious wake-up. Another queue's wake-up says nothing.
 		 */
-		uint64_t g = now - p->idle_since;
+		/*
+		 * A wake-up stamped before the idle period began (a TSC read
+		 * on another CPU, behind this one's) teaches nothing: the
+		 * difference would wrap to the largest lateness there is.
+		 */
+		bool known = now >= p->idle_since;
+		uint64_t g = known ? now - p->idle_since : 0;
 
-		if (p->regime == VSPIN_RG_COALESCE && why != VSPIN_WAKE_OTHER) {
+		if (p->regime == VSPIN_RG_COALESCE && why != VSPIN_WAKE_OTHER &&
+		    known) {
 			uint32_t woke =
 				why == VSPIN_WAKE_NOTIFIED ? FULL_ONE : 0;
 
@@ -1241,7 +1248,7 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 			why == VSPIN_WAKE_TIMEOUT ?
 				UINT64_MAX :
 				(g > p->sleep_cost ? g - p->sleep_cost : 0);
-		p->pending = why != VSPIN_WAKE_OTHER;
+		p->pending = why != VSPIN_WAKE_OTHER && known;
 	}
 	/* The sleep is not spin time: the next idle period starts afresh. */
 	p->empty_polls = 0;

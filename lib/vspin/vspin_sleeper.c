@@ -608,7 +608,7 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	struct vspin_sleep_group *g = s->group;
 	struct vspin_slot *sl = s->slot;
 	struct vspin_stats *st = s->policy->stats;
-	uint64_t fired, t0;
+	uint64_t fired, t0, t1;
 	uint32_t us;
 	int fd;
 
@@ -631,7 +631,9 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	/* Ended by the doorbell: neither a wake-up nor a timeout. */
 	if (vspin_eventfd_wait_mask(&fd, 1, us, &fired) == 0)
 		st->sleep_timeouts++;
-	st->sleep_cycles += vspin_rdtsc() - t0;
+	t1 = vspin_rdtsc();
+	if (t1 > t0) /* woken on another CPU, its TSC maybe behind */
+		st->sleep_cycles += t1 - t0;
 	return true;
 }
 

@@ -1134,6 +1134,45 @@ test_adaptive_late_tail_is_learnt(void)
 }
 
 /*
+ * A wake-up stamped before the idle period began (a TSC read on another
+ * CPU, behind this one's) is no lateness: learnt as one, it wrapped to the
+ * top of the tail and stopped batching for a good part of a second.
+ */
+static void
+test_adaptive_wake_before_idle_start_teaches_nothing(void)
+{
+	uint64_t t = 0, late_pkts, sleeps, before;
+
+	setup_adaptive(0); /* L = 200 us, C = 20 us, B = 10 us */
+	vspin_policy_set_ring(&pol, 1024, true);
+	steady(&t, 200, 100000 * US);
+	sleeps = st.sleeps;
+	steady(&t, 200, 20000 * US);
+	before = st.sleeps - sleeps;
+	VT_CHECK(pol.regime == VSPIN_RG_COALESCE && before > 20,
+		 "5 entries per us: regime %d, %llu sleeps in 20 ms, expected "
+		 "batches (%d)",
+		 pol.regime, (unsigned long long)before, VSPIN_RG_COALESCE);
+	late_pkts = pol.late_pkts;
+	while (!vspin_policy_poll(&pol, 0, t))
+		t += poll_ns;
+	vspin_policy_armed(&pol, false, t);
+	vspin_policy_sleep(&pol, t, cpu_of(t));
+	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, pol.idle_since - 1000);
+	sleeps = st.sleeps;
+	steady(&t, 200, 20000 * US);
+	VT_CHECK(pol.late_pkts <= late_pkts + 10 * US &&
+			 2 * (st.sleeps - sleeps) >= before,
+		 "after a wake-up stamped 1 us before its idle period: D99p "
+		 "%llu ns (was %llu), %llu sleeps in 20 ms (%llu before); "
+		 "expected D99p unchanged and batches going on",
+		 (unsigned long long)pol.late_pkts,
+		 (unsigned long long)late_pkts,
+		 (unsigned long long)(st.sleeps - sleeps),
+		 (unsigned long long)before);
+}
+
+/*
  * A nap's event index sits at the ring's room, with no margin past D: one
  * wake-up in 25 coming 100 us late (D about 2 us, D99 about 100) leaves a
  * room that fills in 88 us (256 entries less 32 and what comes in D, at
@@ -2062,6 +2101,7 @@ main(void)
 	VT_RUN(test_adaptive_producer_pauses_at_saturation);
 	VT_RUN(test_adaptive_late_wakeups_leave_room_in_the_ring);
 	VT_RUN(test_adaptive_late_tail_is_learnt);
+	VT_RUN(test_adaptive_wake_before_idle_start_teaches_nothing);
 	VT_RUN(test_adaptive_nap_needs_room_for_the_tail);
 	VT_RUN(test_adaptive_budget_allows_for_late_tail);
 	VT_RUN(test_adaptive_late_tail_weighs_the_packets);
