@@ -39,6 +39,7 @@ struct vt_conf {
 	uint32_t linger_ms;   /* pause before closing the port */
 	uint64_t seed;
 	bool progress;
+	bool payload; /* gen: fill a pattern after the header; sink: check it */
 	const char *json_path; /* NULL: stdout */
 };
 

@@ -121,6 +121,8 @@ send_eos(const struct vt_conf *c, struct rte_mempool *mp, uint16_t q,
 	if (m == NULL)
 		return false;
 	h = vt_pkt_build(m, c->size, VT_F_EOS, sent, sent, q);
+	if (c->payload)
+		vt_pkt_fill(m, h);
 	/* Also after a signal: the sink then knows the exact count. */
 	while (rte_rdtsc() < end) {
 		h->tsc = rte_rdtsc();
@@ -194,10 +196,15 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 				/* Offered but never built: counted, skipped. */
 				r->alloc_fail += ndue;
 			} else {
-				for (i = 0; i < ndue; i++)
-					vt_pkt_build(gq->pend[gq->npend + i],
-						     c->size, 0, gq->seq++, 0,
-						     q);
+				for (i = 0; i < ndue; i++) {
+					struct rte_mbuf *m =
+						gq->pend[gq->npend + i];
+					const struct vt_hdr *h = vt_pkt_build(
+						m, c->size, 0, gq->seq++, 0, q);
+
+					if (c->payload)
+						vt_pkt_fill(m, h);
+				}
 				gq->npend += ndue;
 				built += ndue;
 			}

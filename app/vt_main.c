@@ -88,6 +88,8 @@ usage_to(FILE *f, const char *prog)
 		"                 sink: keep the port open after the\n"
 		"                 report (default 0)\n"
 		" --seed N        gen: seed of the Poisson gaps\n"
+		" --payload       gen: fill each payload with a pattern of\n"
+		"                 its packet; sink: check it (bad_payload)\n"
 		" --json FILE     the JSON report (default stdout)\n"
 		" --quiet         no progress line\n"
 		" --help          this text (also shown after EAL's own\n"
@@ -223,6 +225,7 @@ enum {
 	OPT_LINGER,
 	OPT_INTERVAL,
 	OPT_SEED,
+	OPT_PAYLOAD,
 	OPT_JSON,
 	OPT_QUIET,
 	OPT_HELP,
@@ -249,6 +252,7 @@ static const struct option long_opts[] = {
 	{"warmup-ms", required_argument, NULL, OPT_WARMUP},
 	{"linger-ms", required_argument, NULL, OPT_LINGER},
 	{"seed", required_argument, NULL, OPT_SEED},
+	{"payload", no_argument, NULL, OPT_PAYLOAD},
 	{"json", required_argument, NULL, OPT_JSON},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -393,6 +397,11 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 		case OPT_IDLE:
 			rc = parse_u64("--idle-ms", optarg, 3600000, &v);
 			c->idle_ms = (uint32_t)v;
+			if (rc == 0 && v == 0) {
+				fprintf(stderr, "vspin-traffic: --idle-ms: "
+						"must be at least 1\n");
+				rc = -1;
+			}
 			break;
 		case OPT_INTERVAL:
 			rc = parse_u64("--interval-ms", optarg, 3600000, &v);
@@ -417,6 +426,9 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			break;
 		case OPT_SEED:
 			rc = parse_u64("--seed", optarg, UINT64_MAX, &c->seed);
+			break;
+		case OPT_PAYLOAD:
+			c->payload = true;
 			break;
 		case OPT_JSON:
 			c->json_path = optarg;

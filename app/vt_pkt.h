@@ -41,8 +41,8 @@ vt_pkt_hdr(struct rte_mbuf *m)
 
 /*
  * Lay out a frame of len bytes (without CRC) in an empty mbuf; the
- * payload after the header is left as the pool gave it (contents are
- * not checked). Returns the header for the caller to stamp.
+ * payload after the header is left as the pool gave it (vt_pkt_fill()
+ * writes a pattern there). Returns the header for the caller to stamp.
  */
 static inline struct vt_hdr *
 vt_pkt_build(struct rte_mbuf *m, uint16_t len, uint32_t flags, uint64_t seq,
@@ -70,6 +70,47 @@ vt_pkt_build(struct rte_mbuf *m, uint16_t len, uint32_t flags, uint64_t seq,
 	m->data_len = len;
 	m->pkt_len = len;
 	return h;
+}
+
+/*
+ * --payload: each payload byte a function of the packet's sequence
+ * number, queue and offset, so that a byte from another packet, another
+ * offset or a segment out of place shows.
+ */
+static inline uint8_t
+vt_pkt_pattern(uint64_t seq, uint32_t queue, uint32_t off)
+{
+	return (uint8_t)(seq * 0x9d + queue * 0x3b + off * 0x07 + (seq >> 8));
+}
+
+/* Write the pattern after the header of a one-segment frame. */
+static inline void
+vt_pkt_fill(struct rte_mbuf *m, const struct vt_hdr *h)
+{
+	uint8_t *b = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t off;
+
+	for (off = VT_MIN_FRAME; off < h->len; off++)
+		b[off] = vt_pkt_pattern(h->seq, h->queue, off);
+}
+
+/* Whether every payload byte, over all segments, is the pattern's. */
+static inline bool
+vt_pkt_payload_ok(const struct rte_mbuf *m, const struct vt_hdr *h)
+{
+	const struct rte_mbuf *seg;
+	uint32_t base = 0, i;
+
+	for (seg = m; seg != NULL; seg = seg->next) {
+		const uint8_t *b = rte_pktmbuf_mtod(seg, const uint8_t *);
+
+		for (i = 0; i < seg->data_len; i++)
+			if (base + i >= VT_MIN_FRAME && base + i < h->len &&
+			    b[i] != vt_pkt_pattern(h->seq, h->queue, base + i))
+				return false;
+		base += seg->data_len;
+	}
+	return true;
 }
 
 /* The header of a frame of ours, or NULL for anything else. */

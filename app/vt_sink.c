@@ -11,7 +11,10 @@
  * that still comes (a packet replayed, a second end-of-stream) is
  * counted in after_eos, as is a data packet after its queue's
  * end-of-stream. A frame whose length (or whose segments' lengths) is
- * not what the sender stamped counts in bad_length.
+ * not what the sender stamped counts in bad_length; with --payload, one
+ * whose bytes after the header are not its pattern (vt_pkt_fill()) in
+ * bad_payload. A number at or above its queue's end-of-stream count was
+ * never sent: it counts in beyond_eos, not as received.
  *
  * With several queues one lcore polls them in turn. Sequence numbers are
  * per queue (the generator numbers each tx queue from 0, and a vhost-user
@@ -51,7 +54,7 @@ struct sink_queue {
 
 struct sink_state {
 	uint64_t rx, rx_bytes, data, foreign, dups, reordered, too_late;
-	uint64_t misrouted, bad_len, after_eos;
+	uint64_t misrouted, bad_len, bad_payload, after_eos;
 	uint64_t clock_skew;
 	bool eos;	    /* every queue's end-of-stream seen */
 	uint16_t nb_eos;    /* queues whose end-of-stream came */
@@ -227,6 +230,9 @@ run(const struct vt_conf *c, struct sink_state *s)
 			}
 			if (unlikely(!length_ok(pkts[i], h)))
 				s->bad_len++;
+			else if (c->payload && !(h->flags & VT_F_EOS) &&
+				 unlikely(!vt_pkt_payload_ok(pkts[i], h)))
+				s->bad_payload++; /* of data packets */
 			if (h->flags & VT_F_EOS) {
 				if (!sq->eos) {
 					sq->eos = true;
@@ -297,6 +303,26 @@ queue_expected(const struct sink_queue *sq)
 	return sq->eos ? sq->eos_count : (sq->any_seq ? sq->max_seq + 1 : 0);
 }
 
+/*
+ * Distinct numbers at or above the end-of-stream's count (none was sent):
+ * another run's packet, a corrupt number, or one the sender built and
+ * freed unsent. Counted within the window of numbers kept.
+ */
+static uint64_t
+queue_beyond_eos(const struct sink_queue *sq)
+{
+	uint64_t seq, from, n = 0;
+
+	if (!sq->eos || !sq->any_seq || sq->max_seq < sq->eos_count)
+		return 0;
+	from = sq->max_seq - sq->eos_count >= VT_WIN ?
+		       sq->max_seq - VT_WIN + 1 :
+		       sq->eos_count;
+	for (seq = from; seq <= sq->max_seq; seq++)
+		n += (sq->seen[(seq % VT_WIN) >> 6] >> (seq & 63)) & 1;
+	return n;
+}
+
 static uint64_t
 queue_lost(const struct sink_queue *sq)
 {
@@ -304,6 +330,8 @@ queue_lost(const struct sink_queue *sq)
 	uint64_t unique = sq->data - sq->dups - sq->too_late;
 	uint64_t expected = queue_expected(sq);
 
+	/* A number never sent fills no gap. */
+	unique -= queue_beyond_eos(sq);
 	return expected > unique ? expected - unique : 0;
 }
 
@@ -317,7 +345,7 @@ static void
 report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 {
 	const uint64_t hz = rte_get_tsc_hz();
-	uint64_t expected = 0, lost = 0;
+	uint64_t expected = 0, lost = 0, beyond = 0;
 	double active =
 		s->last_tsc > s->first_tsc ?
 			(double)(s->last_tsc - s->first_tsc) / (double)hz :
@@ -335,6 +363,7 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	for (q = 0; q < c->queues; q++) {
 		expected += queue_expected(&s->q[q]);
 		lost += queue_lost(&s->q[q]);
+		beyond += queue_beyond_eos(&s->q[q]);
 	}
 
 	vspin_traffic_json_open(&j, out);
@@ -364,6 +393,9 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_u64(&j, "reordered_beyond_window", s->too_late);
 	vspin_traffic_json_u64(&j, "misrouted", s->misrouted);
 	vspin_traffic_json_u64(&j, "bad_length", s->bad_len);
+	vspin_traffic_json_bool(&j, "payload_checked", c->payload);
+	vspin_traffic_json_u64(&j, "bad_payload", s->bad_payload);
+	vspin_traffic_json_u64(&j, "beyond_eos", beyond);
 	vspin_traffic_json_u64(&j, "after_eos", s->after_eos);
 	vspin_traffic_json_u64(&j, "clock_skew", s->clock_skew);
 	/* Each rx queue's own sequence check. */
@@ -376,6 +408,7 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 		vspin_traffic_json_bool(&j, "eos", sq->eos);
 		vspin_traffic_json_u64(&j, "expected", queue_expected(sq));
 		vspin_traffic_json_u64(&j, "lost", queue_lost(sq));
+		vspin_traffic_json_u64(&j, "beyond_eos", queue_beyond_eos(sq));
 		vspin_traffic_json_u64(&j, "duplicates", sq->dups);
 		vspin_traffic_json_u64(&j, "reordered", sq->reordered);
 		vspin_traffic_json_u64(&j, "misrouted", sq->misrouted);

@@ -3,7 +3,7 @@
 PMDs, in every spin mode, both ways, counted by vspin-traffic.
 
 One case per run (argv[1]); `--list` prints every case name, `all` runs
-them all. A case is PAIR_DIR_MODE[_Nq][_inorder][_MEMORY]:
+them all. A case is PAIR_DIR_MODE[_Nq][_inorder|_jumbo][_MEMORY]:
 
   PAIR    ours_ours     net_virtio_spin (guest) with net_vhost_spin (host)
           stock_guest   stock net_virtio_user with net_vhost_spin
@@ -28,6 +28,10 @@ them all. A case is PAIR_DIR_MODE[_Nq][_inorder][_MEMORY]:
           negotiates VIRTIO_F_IN_ORDER (as users' guests do; a server
           port started before its backend does not): the host's log must
           show it negotiated (pairs with our guest only)
+  _jumbo  1514-byte frames, JUMBO_COUNT of them, into the sink's mbufs of
+          JUMBO_MBUF bytes: each frame arrives in several segments
+          (mergeable receive buffers in our guest, chained mbufs from
+          the vhost library in a host), every payload byte checked
   MEMORY  none: EAL --no-huge (memfd-backed memory); _huge: hugepages in
           DPDK's default dynamic memory mode, with --single-file-segments
           in the guest (the frontend shares its memory over vhost-user).
@@ -40,7 +44,10 @@ COUNT packets unpaced (--count, --rate max) on one side and the sink on
 the other checks them. Expect: the generator sent exactly COUNT and its
 end-of-stream went out on every queue; the sink saw every end-of-stream,
 received == sent (per queue too), lost 0, duplicates 0, reordered 0,
-misrouted 0 (a packet on another queue than it was sent on), foreign 0.
+misrouted 0 (a packet on another queue than it was sent on), foreign 0,
+no number the generator never sent (beyond_eos 0), and every payload
+byte as the generator wrote it (--payload: a pattern of the packet's
+number, queue and offset; bad_payload 0).
 No timing is asserted (other tests share the machine): each case prints
 its packets and durations.
 
@@ -90,6 +97,12 @@ INORDER = ("ours_ours_g2h_poll", "ours_ours_h2g_poll",
            "ours_ours_h2g_spin20_2q", "stock_host_g2h_poll",
            "stock_host_h2g_adaptive")
 VIRTIO_F_IN_ORDER = 35
+# Multi-segment cases: both PMDs receiving, and our guest with a stock
+# host.
+JUMBO = ("ours_ours_g2h_poll", "ours_ours_h2g_poll",
+         "ours_ours_h2g_adaptive", "stock_host_h2g_poll")
+JUMBO_COUNT = 200000
+JUMBO_MBUF = 512
 MEMORIES = ("nohuge", "huge")
 NOHUGE_MB = 256
 HUGE_MB_NEEDED = 512  # two processes, dynamic memory
@@ -101,7 +114,7 @@ Fail, check = h.Fail, h.check
 
 def count(c):
     """Packets the case's generator sends."""
-    return PACED.get(c["mode"], COUNT)
+    return JUMBO_COUNT if c["jumbo"] else PACED.get(c["mode"], COUNT)
 
 
 def cases():
@@ -114,17 +127,21 @@ def cases():
     for d, mode, q in MQ:
         out.append("ours_ours_%s_%s_%dq" % (d, mode, q))
     out += [c + "_inorder" for c in INORDER]
+    out += [c + "_jumbo" for c in JUMBO]
     return out
 
 
 def parse_case(name):
-    """-> dict(pair, dir, mode, queues, inorder, memory)."""
+    """-> dict(pair, dir, mode, queues, inorder, jumbo, memory)."""
     parts = name.split("_")
     memory = "nohuge"
     if parts[-1] in MEMORIES:
         memory = parts.pop()
     inorder = parts[-1] == "inorder"
     if inorder:
+        parts.pop()
+    jumbo = parts[-1] == "jumbo"
+    if jumbo:
         parts.pop()
     queues = 1
     if parts[-1].endswith("q") and parts[-1][:-1].isdigit():
@@ -135,7 +152,7 @@ def parse_case(name):
           (not inorder or PAIRS[pair][0] == "ours"),
           "bad case name %r" % name)
     return {"pair": pair, "dir": d, "mode": mode, "queues": queues,
-            "inorder": inorder, "memory": memory}
+            "inorder": inorder, "jumbo": jumbo, "memory": memory}
 
 
 def app():
@@ -209,8 +226,14 @@ def side_argv(c, side, kind, role, sock, json_path, tag):
                                 else "virtio_spin")]
     argv += ["--vdev", vdev(side, kind, sock, MODES[c["mode"]],
                             c["queues"], c["inorder"])]
+    # --payload: the generator writes a pattern of each packet into its
+    # payload, and the sink checks every byte.
     argv += ["--", "--role", role, "--quiet", "--json", json_path,
-             "--queues", str(c["queues"])]
+             "--queues", str(c["queues"]), "--payload"]
+    if c["jumbo"]:
+        argv += ["--size", "1514"]
+        if role == "sink":
+            argv += ["--mbuf-size", str(JUMBO_MBUF)]
     if role == "gen":
         # A cap far above the time the count takes at any plausible
         # speed; the count is what ends the run.
@@ -381,6 +404,11 @@ def verify(c, g, s, grc, src):
     check(s["bad_length"] == 0 and s["after_eos"] == 0,
           "%d frames of the wrong length (or segments), %d packets after "
           "an end-of-stream" % (s["bad_length"], s["after_eos"]))
+    check(s["payload_checked"] and s["bad_payload"] == 0 and
+          s["beyond_eos"] == 0,
+          "payload checked: %s; %d packets whose payload is not theirs, %d "
+          "numbers never sent" % (s["payload_checked"], s["bad_payload"],
+                                  s["beyond_eos"]))
     check(len(s["per_queue"]) == n and len(g["sent_per_queue"]) == n,
           "reports cover %d (sink) and %d (generator) queues, not %d"
           % (len(s["per_queue"]), len(g["sent_per_queue"]), n))
