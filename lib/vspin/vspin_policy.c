@@ -184,6 +184,8 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 			 mode != NULL ? mode : vspin_mode_name(c->mode));
 		return -1;
 	}
+	if (c->mode == VSPIN_MODE_ADAPTIVE && spin_us == NULL)
+		c->spin_us = 0; /* start from the measured sleep cost */
 	/*
 	 * Longer than one sleep: an idle queue would spin far more than it
 	 * sleeps (every timeout starts the window again), and a batch planned
@@ -204,8 +206,6 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 			 c->latency_us, c->sleep_max_us);
 		return -1;
 	}
-	if (c->mode == VSPIN_MODE_ADAPTIVE && spin_us == NULL)
-		c->spin_us = 0; /* start from the measured sleep cost */
 	return 0;
 }
 
@@ -1248,7 +1248,9 @@ vspin_policy_wake(struct vspin_policy *p, enum vspin_wake why, uint64_t now)
 			why == VSPIN_WAKE_TIMEOUT ?
 				UINT64_MAX :
 				(g > p->sleep_cost ? g - p->sleep_cost : 0);
-		p->pending = why != VSPIN_WAKE_OTHER && known;
+		/* A timeout's gap is long whatever the stamps say. */
+		p->pending = why != VSPIN_WAKE_OTHER &&
+			     (known || why == VSPIN_WAKE_TIMEOUT);
 	}
 	/* The sleep is not spin time: the next idle period starts afresh. */
 	p->empty_polls = 0;

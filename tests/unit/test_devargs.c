@@ -309,6 +309,8 @@ test_conf_parse_combines_the_three_keys(void)
 		{NULL, "20000", NULL, -1, 0, 0, 0, "sleep_max_us"},
 		{"adaptive", "600", "500", -1, 0, 0, 0, "sleep_max_us"},
 		{"spin:500", NULL, "500", 0, VSPIN_MODE_SPIN, 500, 500, NULL},
+		/* adaptive without spin_us has no window to compare. */
+		{"adaptive", NULL, "15", 0, VSPIN_MODE_ADAPTIVE, 0, 15, NULL},
 	};
 	unsigned int i;
 
