@@ -10,6 +10,7 @@
 #ifndef VHOST_SPIN_H
 #define VHOST_SPIN_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -281,6 +282,8 @@ struct vhost_spin_txq {
 /* dev_private of the ethdev. */
 struct vhost_spin_port {
 	struct vhost_spin_args args;
+	/* args.iface spelt one way (vspin_socket_file()), "" if unknown */
+	char iface_file[PATH_MAX];
 	struct rte_eth_dev *dev;
 	TAILQ_ENTRY(vhost_spin_port) next;
 	pthread_mutex_t lock; /* control state below, not the data path */

@@ -51,13 +51,16 @@ find_port(const char *iface)
  * and connect to it to find out.
  */
 static bool
-port_on_file(const char *iface, char *other, size_t size)
+port_on_file(const struct vhost_spin_port *self, char *other, size_t size)
 {
 	struct vhost_spin_port *p;
 
+	/* Resolved at the probe, outside the lock the callbacks take. */
 	pthread_mutex_lock(&ports_lock);
 	for (p = TAILQ_FIRST(&ports); p != NULL; p = TAILQ_NEXT(p, next)) {
-		if (vspin_same_socket_file(p->args.iface, iface)) {
+		if (strcmp(p->args.iface, self->args.iface) == 0 ||
+		    (self->iface_file[0] != '\0' &&
+		     strcmp(p->iface_file, self->iface_file) == 0)) {
 			strlcpy(other, p->args.iface, size);
 			break;
 		}
@@ -835,7 +838,9 @@ vhost_spin_vhost_start(struct vhost_spin_port *p)
 	char other[sizeof(p->args.iface)];
 	int ret;
 
-	if (port_on_file(path, other, sizeof(other))) {
+	if (!vspin_socket_file(path, p->iface_file, sizeof(p->iface_file)))
+		p->iface_file[0] = '\0'; /* compared as given only */
+	if (port_on_file(p, other, sizeof(other))) {
 		VHOST_SPIN_LOG(ERR,
 			       "iface %s: already used by another port (iface "
 			       "%s)",
