@@ -5,9 +5,9 @@ server, net_vhost host as client):
 what the generator sends, the sink counts exactly; the pacing and the
 cost knob bound what they should; bad options are refused by name.
 
-usage: test_traffic.py <path to vspin-traffic>
-No check depends on how fast the machine is: only counts and bounds
-that hold at any speed.
+usage: test_traffic.py <path to vspin-traffic> [CASE...]
+(no CASE: every case). No check depends on how fast the machine is:
+only counts and bounds that hold at any speed.
 """
 
 import json
@@ -21,6 +21,7 @@ import threading
 import time
 
 APP = sys.argv[1] if len(sys.argv) > 1 else "build/app/vspin-traffic"
+ONLY = sys.argv[2:]
 FAILS = []
 N = [0]
 
@@ -124,6 +125,9 @@ def pair(tmp, gen_args, sink_args, interrupt_after=None):
     return out
 
 
+CASE_NAMES = []
+
+
 def case(fn):
     def run(tmp):
         try:
@@ -132,6 +136,8 @@ def case(fn):
         except AssertionError as e:
             print("FAIL", fn.__name__ + ":", e)
             FAILS.append(fn.__name__)
+    run.name = fn.__name__
+    CASE_NAMES.append(fn.__name__)
     return run
 
 
@@ -281,7 +287,12 @@ def main():
                   idle_generator_sends_only_end_of_stream,
                   sigint_ends_the_run_with_an_exact_count,
                   bad_options_are_refused_by_name):
-            c(tmp)
+            if not ONLY or c.name in ONLY:
+                c(tmp)
+        unknown = set(ONLY) - set(CASE_NAMES)
+        if unknown:
+            print("FAIL unknown case(s): %s" % sorted(unknown))
+            FAILS.append("unknown")
     finally:
         subprocess.run(["rm", "-rf", tmp])
     print("%d failed" % len(FAILS) if FAILS else "all passed")

@@ -73,14 +73,20 @@ vt_pkt_build(struct rte_mbuf *m, uint16_t len, uint32_t flags, uint64_t seq,
 }
 
 /*
- * --payload: each payload byte a function of the packet's sequence
- * number, queue and offset, so that a byte from another packet, another
- * offset or a segment out of place shows.
+ * --payload: each payload byte a hash of the packet's sequence number,
+ * queue and offset (mixed, not periodic in any of them), so that a byte
+ * from another packet, another offset or a segment out of place shows.
  */
 static inline uint8_t
 vt_pkt_pattern(uint64_t seq, uint32_t queue, uint32_t off)
 {
-	return (uint8_t)(seq * 0x9d + queue * 0x3b + off * 0x07 + (seq >> 8));
+	uint32_t x = (uint32_t)seq * 0x9e3779b1u + (uint32_t)(seq >> 32) +
+		     queue * 0x85ebca77u + off * 0xc2b2ae3du;
+
+	x ^= x >> 15;
+	x *= 0x2c1b3c6du;
+	x ^= x >> 12;
+	return (uint8_t)(x ^ (x >> 24));
 }
 
 /* Write the pattern after the header of a one-segment frame. */
@@ -88,10 +94,12 @@ static inline void
 vt_pkt_fill(struct rte_mbuf *m, const struct vt_hdr *h)
 {
 	uint8_t *b = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint64_t seq = h->seq;
+	const uint32_t queue = h->queue, len = h->len;
 	uint32_t off;
 
-	for (off = VT_MIN_FRAME; off < h->len; off++)
-		b[off] = vt_pkt_pattern(h->seq, h->queue, off);
+	for (off = VT_MIN_FRAME; off < len; off++)
+		b[off] = vt_pkt_pattern(seq, queue, off);
 }
 
 /* Whether every payload byte, over all segments, is the pattern's. */

@@ -14,7 +14,8 @@
  * not what the sender stamped counts in bad_length; with --payload, one
  * whose bytes after the header are not its pattern (vt_pkt_fill()) in
  * bad_payload. A number at or above its queue's end-of-stream count was
- * never sent: it counts in beyond_eos, not as received.
+ * never sent: it counts in beyond_eos (and in data_packets, as it came),
+ * and fills no gap of lost.
  *
  * With several queues one lcore polls them in turn. Sequence numbers are
  * per queue (the generator numbers each tx queue from 0, and a vhost-user

@@ -31,6 +31,10 @@ def accounting_error(gen, sink):
         return ("%d frames of the wrong length, %d packets after an "
                 "end-of-stream" % (sink.get("bad_length", 0),
                                    sink.get("after_eos", 0)))
+    if sink.get("beyond_eos") or sink.get("bad_payload"):
+        return ("%d numbers the generator never sent, %d payloads not "
+                "as sent" % (sink.get("beyond_eos", 0),
+                             sink.get("bad_payload", 0)))
     unique = sink["data_packets"] - sink["duplicates"]
     if unique > sink["expected"]:
         return ("%d distinct packets received, %d sent"
