@@ -1,23 +1,23 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""100 cycles of a second port on the lcore where the first one sleeps.
+"""60 cycles of a second port on the lcore where the first one sleeps.
 
 One host testpmd, rxonly on one forwarding lcore (core 1), two
 net_vhost_spin ports (spin_mode=spin:20, sleep_max_us=1000000: a lost
 wake-up costs up to a second): port 0's guest G0 (stock virtio_user) is
 connected and silent except for bursts the test sends; port 1 is cycled:
-  A  100 x: stop forwarding, port stop 1, port start 1, start forwarding
+  A  60 x: stop forwarding, port stop 1, port start 1, start forwarding
      (G1, a stock virtio_user guest, stays connected to port 1);
-  B  100 x: stop forwarding, then port 1 is closed and re-probed, two ways
+  B  60 x: stop forwarding, then port 1 is closed and re-probed, two ways
      testpmd 22.11 accepts, alternately: "port close 1" + "device detach
      net_vhost_spin1", and "port stop 1" + "port detach 1"; then "port
      attach net_vhost_spin1,iface=...", port start 1, start forwarding
      (no guest on port 1);
-  C  100 reconnects of port 1's guest (a new G1 process re-probes its
+  C  60 reconnects of port 1's guest (a new G1 process re-probes its
      port: port stop/close 0, device detach net_virtio_user0, port attach
      net_virtio_user0,path=..., port start 0: each a new vhost-user
      connection, destroy_device and new_device on the host) while
      forwarding runs and port 0 sleeps;
-  D  the same 100 while G0 sends to port 0 at full rate (txonly).
+  D  the same 60 while G0 sends to port 0 at full rate (txonly).
 testpmd's "stop" waits for the forwarding lcore, which sleeps up to 1 s in
 rx_burst: in A and B each stop is sent first and, once testpmd waits for
 the lcore, G0 sends a burst of 32 to port 0; that burst must wake the
@@ -31,7 +31,7 @@ really slept there; each stop waits for rx_q0_sleeps to grow first),
 and no fd leak in the host: /proc/PID/fd before and after each phase, in
 the same connection state, may differ by at most FD_SLACK.
 
-VSPIN_CYCLES=N runs N cycles per phase instead of 100 (for debugging).
+VSPIN_CYCLES=N runs N cycles per phase instead of 60 (for debugging).
 """
 
 import os
@@ -46,7 +46,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 import wakelib as wl  # noqa: E402
 
-CYCLES = int(os.environ.get("VSPIN_CYCLES", "100"))
+CYCLES = int(os.environ.get("VSPIN_CYCLES", "60"))
 DEADLINE_MS = 300.0
 FD_SLACK = 4
 PORT_ARGS = "spin_mode=spin:20,sleep_max_us=1000000"
