@@ -27,8 +27,8 @@
 
 #include "virtio_spin.h"
 #include "vspin_clock.h"
-#include "vspin_socket_path.h"
 #include "vspin_port_census.h"
+#include "vspin_socket_path.h"
 #include "vspin_vlan.h"
 
 RTE_LOG_REGISTER(virtio_spin_logtype, pmd.net.virtio_spin, NOTICE);
@@ -588,7 +588,7 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 		PMD_LOG(ERR,
 			"%s: no memory or eventfd for new rings in place of "
 			"vrings 0 to %u, which the last backend may still use",
-			dev->path, n - 1u);
+			dev->path, nk - 1u);
 	else if (nk > 0)
 		PMD_LOG(WARNING,
 			"%s: the backend that did not stop them may still use "
