@@ -1159,6 +1159,14 @@ test_adaptive_wake_before_idle_start_teaches_nothing(void)
 	vspin_policy_armed(&pol, false, t);
 	vspin_policy_sleep(&pol, t, cpu_of(t));
 	vspin_policy_wake(&pol, VSPIN_WAKE_NOTIFIED, pol.idle_since - 1000);
+	VT_CHECK(!pol.pending, "a wake-up stamped behind left a gap to learn");
+	/* A timeout is a long gap whatever its stamp. */
+	vspin_policy_wake(&pol, VSPIN_WAKE_TIMEOUT, pol.idle_since - 1000);
+	VT_CHECK(pol.pending && pol.pending_gap == UINT64_MAX,
+		 "a timeout stamped behind: pending %d, gap %llu; expected a "
+		 "long gap to learn",
+		 pol.pending, (unsigned long long)pol.pending_gap);
+	pol.pending = false;
 	sleeps = st.sleeps;
 	steady(&t, 200, 20000 * US);
 	VT_CHECK(pol.late_pkts <= late_pkts + 10 * US &&
