@@ -463,7 +463,8 @@ group_sleep(struct vspin_sleep_group *g)
 	int fds[VSPIN_GROUP_MAX + 1];
 	unsigned int idx[VSPIN_GROUP_MAX + 1];
 	uint32_t max_us = VSPIN_MAX_US, min_us = VSPIN_MAX_US;
-	uint64_t fired = 0, timer = 0, slept_at, woke_at, cpu_at = 0;
+	uint64_t fired = 0, timer = 0, notified = 0, slept_at, woke_at;
+	uint64_t cpu_at = 0;
 	unsigned int i, n = 1;
 	bool timed_out, nap = false, cpu_wanted = false;
 	int r;
@@ -529,30 +530,28 @@ group_sleep(struct vspin_sleep_group *g)
 		vspin_deadline_fired(&g->bound);
 	timed_out = r <= 0 || fired == timer;
 	__atomic_fetch_add(&g->seq, 1, __ATOMIC_SEQ_CST);
+	/* The slots whose own fd fired (VSPIN_GROUP_MAX < 64). */
+	for (i = 1; i < n; i++)
+		if ((fired & ~timer) & (UINT64_C(1) << i))
+			notified |= UINT64_C(1) << idx[i];
 	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
 		struct vspin_slot *sl = &g->slots[i];
 
 		if (!sl->used || slot_gone(g, sl))
 			continue;
-		sl->why = timed_out ? VSPIN_WAKE_TIMEOUT : VSPIN_WAKE_OTHER;
+		sl->why = notified & (UINT64_C(1) << i) ? VSPIN_WAKE_NOTIFIED :
+			  timed_out			? VSPIN_WAKE_TIMEOUT :
+							  VSPIN_WAKE_OTHER;
 		sl->slept_at = slept_at;
 		sl->woke_at = woke_at;
 		sl->cpu_at = cpu_at;
 		set_ready(g, sl, false); /* each member polls again first */
-	}
-	for (i = 1; i < n; i++)
-		if ((fired & ~timer) & (UINT64_C(1) << i))
-			g->slots[idx[i]].why = VSPIN_WAKE_NOTIFIED;
-	/*
-	 * The count last, a release: a queue that moved to another thread
-	 * reads the sleep there once it sees the count (enter()).
-	 */
-	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
-		struct vspin_slot *sl = &g->slots[i];
-
-		if (sl->used && !slot_gone(g, sl))
-			__atomic_store_n(&sl->sleeps, sl->sleeps + 1,
-					 __ATOMIC_RELEASE);
+		/*
+		 * The count last, a release: a queue that moved to another
+		 * thread reads the sleep there once it sees the count
+		 * (enter()).
+		 */
+		__atomic_store_n(&sl->sleeps, sl->sleeps + 1, __ATOMIC_RELEASE);
 	}
 	return true;
 }
