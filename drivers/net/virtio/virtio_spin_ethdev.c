@@ -230,12 +230,29 @@ set_up_empty(struct vspin_vq_drv *vq, void *mem, int num, void *priv,
 	vspin_vq_drv_init(vq, &vr, priv, false, stats);
 }
 
+/* A queue's ring in zone mz, empty (at set-up, or moved at a start). */
+static void
+rxq_use_ring(struct virtio_spin_rxq *rxq, const struct rte_memzone *mz, int num)
+{
+	rxq->mz = mz;
+	set_up_empty(&rxq->vq, mz->addr, num, rxq->priv, &rxq->vst);
+}
+
+static void
+txq_use_ring(struct virtio_spin_txq *txq, const struct rte_memzone *mz, int num)
+{
+	txq->mz = mz;
+	set_up_empty(&txq->vq, mz->addr, num, txq->priv, &txq->vst);
+	txq->hdrs = (void *)((char *)mz->addr + tx_ring_bytes((uint32_t)num));
+}
+
 static int
 rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	       unsigned int socket, const struct rte_eth_rxconf *conf,
 	       struct rte_mempool *mp)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
+	const struct rte_memzone *mz;
 	struct virtio_spin_rxq *rxq;
 	int num = ring_size(dev, nb_desc, dev->rx_ring_default);
 	bool scatter =
@@ -257,15 +274,15 @@ rx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	if (rxq == NULL)
 		return -ENOMEM;
 	rxq->priv = private_zalloc(vspin_vq_drv_priv_size(num));
-	rxq->mz = ring_zone(eth_dev, "rx", qid,
-			    vspin_vring_size(num, VRING_ALIGN), (int)socket);
-	if (rxq->priv == NULL || rxq->mz == NULL) {
+	mz = ring_zone(eth_dev, "rx", qid, vspin_vring_size(num, VRING_ALIGN),
+		       (int)socket);
+	if (rxq->priv == NULL || mz == NULL) {
 		free(rxq->priv);
-		rte_memzone_free(rxq->mz);
+		rte_memzone_free(mz);
 		free(rxq);
 		return -ENOMEM;
 	}
-	set_up_empty(&rxq->vq, rxq->mz->addr, num, rxq->priv, &rxq->vst);
+	rxq_use_ring(rxq, mz, num);
 	rxq->mp = mp;
 	rxq->scatter = scatter;
 	rxq->vlan_strip = vspin_vlan_strip_on(eth_dev);
@@ -291,7 +308,7 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
 	struct virtio_spin_txq *txq;
 	int num = ring_size(dev, nb_desc, dev->tx_ring_default);
-	size_t ring;
+	const struct rte_memzone *mz;
 
 	if (num < 0)
 		return num;
@@ -299,19 +316,18 @@ tx_queue_setup(struct rte_eth_dev *eth_dev, uint16_t qid, uint16_t nb_desc,
 	txq = private_zalloc(sizeof(*txq));
 	if (txq == NULL)
 		return -ENOMEM;
-	ring = tx_ring_bytes((uint32_t)num);
 	txq->priv = private_zalloc(vspin_vq_drv_priv_size(num));
-	txq->mz = ring_zone(eth_dev, "tx", qid,
-			    ring + (size_t)num * VIRTIO_SPIN_HDR_SIZE,
-			    (int)socket);
-	if (txq->priv == NULL || txq->mz == NULL) {
+	mz = ring_zone(eth_dev, "tx", qid,
+		       tx_ring_bytes((uint32_t)num) +
+			       (size_t)num * VIRTIO_SPIN_HDR_SIZE,
+		       (int)socket);
+	if (txq->priv == NULL || mz == NULL) {
 		free(txq->priv);
-		rte_memzone_free(txq->mz);
+		rte_memzone_free(mz);
 		free(txq);
 		return -ENOMEM;
 	}
-	set_up_empty(&txq->vq, txq->mz->addr, num, txq->priv, &txq->vst);
-	txq->hdrs = (void *)((char *)txq->mz->addr + ring);
+	txq_use_ring(txq, mz, num);
 	txq->dev = dev;
 	txq->queue_id = qid;
 	txq->demote = cpu_demotes();
@@ -571,17 +587,10 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 			txq->kickfd = kick[i];
 		if (mz[i] == NULL)
 			continue;
-		if (i % 2 == 0) {
-			rxq->mz = mz[i];
-			set_up_empty(&rxq->vq, rxq->mz->addr,
-				     (int)rxq->vq.vr.num, rxq->priv, &rxq->vst);
-		} else {
-			txq->mz = mz[i];
-			set_up_empty(&txq->vq, txq->mz->addr,
-				     (int)txq->vq.vr.num, txq->priv, &txq->vst);
-			txq->hdrs = (void *)((char *)txq->mz->addr +
-					     tx_ring_bytes(txq->vq.vr.num));
-		}
+		if (i % 2 == 0)
+			rxq_use_ring(rxq, mz[i], (int)rxq->vq.vr.num);
+		else
+			txq_use_ring(txq, mz[i], (int)txq->vq.vr.num);
 		moved++;
 	}
 	if (r != 0)
