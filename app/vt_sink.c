@@ -73,12 +73,17 @@ struct sink_state {
 };
 
 static inline bool
+seen_test(const uint64_t *map, uint64_t seq)
+{
+	return (map[(seq % VT_WIN) >> 6] >> (seq & 63)) & 1;
+}
+
+static inline bool
 seen_test_set(uint64_t *map, uint64_t seq)
 {
-	uint64_t bit = 1ull << (seq & 63), *w = &map[(seq % VT_WIN) >> 6];
-	bool was = (*w & bit) != 0;
+	bool was = seen_test(map, seq);
 
-	*w |= bit;
+	map[(seq % VT_WIN) >> 6] |= 1ull << (seq & 63);
 	return was;
 }
 
@@ -320,7 +325,7 @@ queue_beyond_eos(const struct sink_queue *sq)
 		       sq->max_seq - VT_WIN + 1 :
 		       sq->eos_count;
 	for (seq = from; seq <= sq->max_seq; seq++)
-		n += (sq->seen[(seq % VT_WIN) >> 6] >> (seq & 63)) & 1;
+		n += seen_test(sq->seen, seq);
 	return n;
 }
 
