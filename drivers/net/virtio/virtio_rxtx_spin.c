@@ -834,6 +834,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	uint64_t bytes = 0;
 	const bool behind = txq->host_behind;
 	uint16_t n, room, dropped = 0, first;
+	bool cleaned;
 
 	/* What it was handed, taken or not: for sleep=auto. */
 	vspin_thread_sent(nb);
@@ -844,7 +845,8 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	 * cache-line transfer per handful of packets).
 	 */
 	room = vspin_vq_drv_room(&txq->vq, txq->soft_depth);
-	if (room < nb) {
+	cleaned = room < nb;
+	if (cleaned) {
 		tx_cleanup(txq, 0);
 		room = vspin_vq_drv_room(&txq->vq, txq->soft_depth);
 	}
@@ -884,6 +886,21 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			dropped++; /* too long a chain: taken, not sent */
 			rte_pktmbuf_free(m);
 			continue;
+		}
+		/*
+		 * A chain needs nb_segs + 1 descriptors, which may exceed
+		 * the room even when there are fewer packets than room:
+		 * reclaim once here too, or a ring left with less room than
+		 * a chain, never reclaimed, refuses every later burst.
+		 */
+		if (m->nb_segs + 1u > room && !cleaned) {
+			cleaned = true;
+			tx_cleanup(txq, 0);
+			/* A ring the reclaim found broken takes no more. */
+			room = txq->vq.broken ?
+				       0 :
+				       vspin_vq_drv_room(&txq->vq,
+							 txq->soft_depth);
 		}
 		if (m->nb_segs + 1u > room) {
 			vspin_vlan_tx_undo(m, was);

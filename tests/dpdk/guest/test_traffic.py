@@ -39,8 +39,10 @@ Cases (argv[1]):
       queue 0's call would wake the shared sleep and hide a lost call on
       queue 1); rx_q0_packets did not move; host tx == guest rx.
   segments_poll
-      multi-segment mbufs both ways: guest txonly with 3-segment 128-byte
-      packets (a descriptor chain per packet); host txonly with 3000-byte
+      multi-segment mbufs both ways: guest txonly with 2-segment 128-byte
+      packets (a descriptor chain per packet), one a burst: more than
+      1024 must go, so the ring's used chains are reclaimed even when a
+      burst has fewer packets than the ring has room; host txonly with 3000-byte
       packets, more than one rx buffer: mergeable receive, num_buffers 2
       (the guest enables scatter: --enable-scatter). Then 9000-byte
       frames of 5 segments both ways, the guest's MTU set to 9000 first
@@ -378,10 +380,13 @@ JUMBO = "2000,2000,2000,2000,1000"
 
 
 def segments(d, devargs, spin):
-    for sender, size, segs in (("guest", 128, "32,32,64"),
-                               ("host", 3000, "2000,1000"),
-                               ("guest", 9000, JUMBO),
-                               ("host", 9000, JUMBO)):
+    # The first: one packet a burst, so the burst never has more packets
+    # than the ring has room, but after 85 chains of 3 descriptors (the
+    # header's and two segments') 1 of 256 entries is left: too few.
+    for sender, size, segs, burst in (("guest", 128, "64,64", 1),
+                                      ("host", 3000, "2000,1000", 32),
+                                      ("guest", 9000, JUMBO, 32),
+                                      ("host", 9000, JUMBO, 32)):
         fwd = {"guest": ("txonly", "rxonly"), "host": ("rxonly", "txonly")}
         with vhost_pmd(d, fwd[sender][1]) as host, \
                 guest_pmd(d, fwd[sender][0], devargs,
@@ -396,8 +401,11 @@ def segments(d, devargs, spin):
                       re.search(r"MTU: %d\b" % size, info),
                       "MTU %d not taken: %r; %r" % (size, out, info[-600:]))
             tx, rx = (guest, host) if sender == "guest" else (host, guest)
+            tx.cmd("set burst %d" % burst)
             t, r = send(tx, rx, segs)
-            check(t["tx_packets"] > 0, "%s sent nothing: %s" % (sender, t))
+            # Past the ring's 256 entries: its used ones were reclaimed.
+            check(t["tx_packets"] > 1024, "%s sent %d packets, expected "
+                  "more than 1024: %s" % (sender, t["tx_packets"], t))
             check((r["rx_packets"], r["rx_bytes"]) ==
                   (t["tx_packets"], t["tx_bytes"]),
                   "%s -> peer: sent %d packets %d bytes, received %d "
