@@ -163,15 +163,19 @@ vspin_vq_drv_set_in_order(struct vspin_vq_drv *vq, bool on)
 
 	if (on == vq->in_order)
 		return 0;
+	/*
+	 * Either way only with every descriptor free: in order, the chains
+	 * in flight have no links in next[] for free_chain() to follow.
+	 */
+	if (vq->num_free != vq->vr.num)
+		return -1;
 	if (on) {
-		if (vq->num_free != vq->vr.num)
-			return -1;
 		vq->used_head = vq->free_head;
 		vq->skipped = 0;
 		vq->in_order = true;
 		return 0;
 	}
-	/* The free descriptors are consecutive from free_head: link them. */
+	/* The descriptors are consecutive from free_head: link them. */
 	for (i = 0; i < vq->num_free; i++) {
 		uint16_t d = (uint16_t)((vq->free_head + i) & mask);
 
@@ -264,16 +268,11 @@ check_batch_end(struct vspin_vq_drv *vq, uint16_t head)
 	vspin_vq_drv_break(vq);
 }
 
+/* The chains a batch entry completed, with length 0, up to max in all. */
 static unsigned int
-get_used_in_order(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
-		  unsigned int max)
+take_skipped(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
+	     unsigned int n, unsigned int max)
 {
-	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
-	unsigned int n = 0, ready;
-	uint16_t head = 0;
-
-	if (vq->broken)
-		return 0;
 	while (vq->skipped > 0 && n < max) {
 		void *c = complete_oldest(vq);
 
@@ -284,6 +283,20 @@ get_used_in_order(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
 			lens[n] = 0;
 		cookies[n++] = c;
 	}
+	return n;
+}
+
+static unsigned int
+get_used_in_order(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
+		  unsigned int max)
+{
+	const uint16_t mask = (uint16_t)(vq->vr.num - 1);
+	unsigned int n, ready;
+	uint16_t head = 0;
+
+	if (vq->broken)
+		return 0;
+	n = take_skipped(vq, cookies, lens, 0, max);
 	ready = used_ready(vq);
 	if (ready > max - n)
 		ready = max - n;
@@ -306,7 +319,8 @@ get_used_in_order(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
 		/* Chains completed before a bad batch end stay collected. */
 		if (vq->last_used == vq->used_seen) {
 			check_batch_end(vq, head);
-			break;
+			/* The rest of a batch now, not at the next call. */
+			return take_skipped(vq, cookies, lens, n, max);
 		}
 	}
 	return n;

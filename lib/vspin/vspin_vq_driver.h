@@ -92,10 +92,9 @@ int vspin_vq_drv_add(struct vspin_vq_drv *vq, const struct vspin_sg *sg,
 		     unsigned int n_out, unsigned int n_in, void *cookie);
 
 /*
- * Switch in-order descriptor use on or off (the feature as negotiated).
- * On: only with every descriptor free (after init, before any add);
- * returns -1 otherwise. Off: always possible, the free descriptors are
- * relinked into a free list.
+ * Switch in-order descriptor use on or off (the feature as negotiated),
+ * only with every descriptor free (after init, before any add, or once
+ * everything is collected); returns -1 otherwise.
  */
 int vspin_vq_drv_set_in_order(struct vspin_vq_drv *vq, bool on);
 
@@ -234,11 +233,15 @@ vspin_vq_drv_used_lines(const struct vspin_vq_drv *vq, uint16_t from,
 					   next + *ring_lines - *first);
 }
 
-/* Entries the device has returned that we have not collected. */
+/*
+ * Entries the device has returned that we have not collected, and in
+ * order the chains a batch entry completed that are not collected yet.
+ */
 static inline uint16_t
 vspin_vq_drv_used_pending(const struct vspin_vq_drv *vq)
 {
-	return (uint16_t)(vspin_load_acquire16(vq->call.idx) - vq->last_used);
+	return (uint16_t)(vspin_load_acquire16(vq->call.idx) - vq->last_used +
+			  vq->skipped);
 }
 
 /*

@@ -294,9 +294,66 @@ test_in_order_batched_used_entry(void)
 	/* In-order mode cannot be turned on with chains in flight. */
 	VT_REQUIRE(vspin_vq_drv_add(&p.drv, sg, 1, 0, seq_cookie(10)) >= 0,
 		   "add failed");
+	VT_CHECK(vspin_vq_drv_set_in_order(&p.drv, false) == -1 &&
+			 p.drv.in_order,
+		 "in-order switched off with a chain in flight");
+	pair_close(&p);
+}
+
+/*
+ * A batch entry's chains come out in one bulk call, and until collected
+ * they count as pending (what a queue checks before it sleeps).
+ */
+static void
+test_in_order_batch_in_one_call(void)
+{
+	struct vspin_sg sg[MAX_SEGS];
+	void *got[8];
+	uint32_t lens[8], i;
+	struct pair p;
+	int h = -1;
+
+	VT_REQUIRE(pair_open(&p, 8, true) == 0, "ring set-up failed");
+	VT_REQUIRE(vspin_vq_drv_set_in_order(&p.drv, true) == 0,
+		   "in-order mode refused on a fresh ring");
+	for (i = 0; i < 3; i++) {
+		h = vspin_vq_drv_add(&p.drv, sg, seq_segs(i, sg), 0,
+				     seq_cookie(i));
+		VT_REQUIRE(h >= 0, "add %u failed", i);
+	}
+	vspin_vq_drv_publish(&p.drv);
+	p.vr.used->ring[0].id = (uint32_t)h;
+	p.vr.used->ring[0].len = 5;
+	p.vr.used->idx = 1;
+	VT_CHECK(vspin_vq_drv_get_used_bulk(&p.drv, got, lens, 1) == 1 &&
+			 got[0] == seq_cookie(0),
+		 "first of the batch not collected alone");
+	VT_CHECK(vspin_vq_drv_used_pending(&p.drv) == 2,
+		 "%u pending, expected the batch's 2 other chains",
+		 vspin_vq_drv_used_pending(&p.drv));
+	VT_CHECK(vspin_vq_drv_get_used_bulk(&p.drv, got, lens, 8) == 2 &&
+			 got[0] == seq_cookie(1) && got[1] == seq_cookie(2),
+		 "the rest of the batch not collected in one call");
+	VT_CHECK(vspin_vq_drv_used_pending(&p.drv) == 0 &&
+			 p.drv.num_free == 8,
+		 "after the batch: %u pending, %u free",
+		 vspin_vq_drv_used_pending(&p.drv), p.drv.num_free);
+	/* The same batch again, all in one call this time. */
+	for (i = 0; i < 3; i++) {
+		h = vspin_vq_drv_add(&p.drv, sg, seq_segs(i, sg), 0,
+				     seq_cookie(i));
+		VT_REQUIRE(h >= 0, "add %u failed", i);
+	}
+	vspin_vq_drv_publish(&p.drv);
+	p.vr.used->ring[1].id = (uint32_t)h;
+	p.vr.used->idx = 2;
+	VT_CHECK(vspin_vq_drv_get_used_bulk(&p.drv, got, lens, 8) == 3 &&
+			 got[2] == seq_cookie(2) && p.drv.num_free == 8,
+		 "a batch of 3 not collected in one call of 8");
+	/* Nothing in flight: in-order may be turned off, and on again. */
 	VT_CHECK(vspin_vq_drv_set_in_order(&p.drv, false) == 0 &&
-			 vspin_vq_drv_set_in_order(&p.drv, true) == -1,
-		 "in-order switched back on with a chain in flight");
+			 vspin_vq_drv_set_in_order(&p.drv, true) == 0,
+		 "in-order not switched with nothing in flight");
 	pair_close(&p);
 }
 
@@ -1022,6 +1079,7 @@ main(void)
 	VT_RUN(test_wrap_around_event_idx_in_order);
 	VT_RUN(test_in_order_feature_wrap_around);
 	VT_RUN(test_in_order_batched_used_entry);
+	VT_RUN(test_in_order_batch_in_one_call);
 	VT_RUN(test_in_order_then_not);
 	VT_RUN(test_wrap_around_flags_in_order);
 	VT_RUN(test_wrap_around_event_idx_reversed);
