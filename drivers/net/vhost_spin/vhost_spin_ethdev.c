@@ -111,11 +111,19 @@ vhost_spin_stop(struct rte_eth_dev *dev)
  * again): a queue leaves the array, and joins it set up, under it.
  */
 static void
-queue_publish(struct rte_eth_dev *dev, void **slot, void *q)
+queue_publish(struct rte_eth_dev *dev, void **slot, void *q,
+	      struct vhost_spin_gate *hold)
 {
 	struct vhost_spin_port *p = dev->data->dev_private;
 
 	pthread_mutex_lock(&p->lock);
+	/*
+	 * Closed while the library moves the rings, as the hook before the
+	 * message closed the others' (the hook after opens them all): a
+	 * queue set up meanwhile must not map a table being replaced.
+	 */
+	if (hold != NULL)
+		hold->allow = !p->in_message;
 	*slot = q;
 	pthread_mutex_unlock(&p->lock);
 }
@@ -127,7 +135,7 @@ vhost_spin_rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (q == NULL)
 		return;
-	queue_publish(dev, &dev->data->rx_queues[qid], NULL);
+	queue_publish(dev, &dev->data->rx_queues[qid], NULL, NULL);
 	vhost_spin_rxq_quiesce(q);
 	vhost_spin_monitor_release(&q->mon);
 	vhost_spin_intr_queue_free(q);
@@ -139,7 +147,7 @@ vhost_spin_txq_release(struct rte_eth_dev *dev, uint16_t qid)
 {
 	void *q = dev->data->tx_queues[qid];
 
-	queue_publish(dev, &dev->data->tx_queues[qid], NULL);
+	queue_publish(dev, &dev->data->tx_queues[qid], NULL, NULL);
 	rte_free(q);
 }
 
@@ -187,9 +195,8 @@ vhost_spin_rxq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->intr_epfd = -1;
 	q->intr_fd = -1;
 	q->vlan_strip = vspin_vlan_strip_on(dev);
-	q->hold.allow = 1; /* closed only around some messages */
 	vhost_spin_rxq_init_policy(q, &p->args.policy);
-	queue_publish(dev, &dev->data->rx_queues[qid], q);
+	queue_publish(dev, &dev->data->rx_queues[qid], q, &q->hold);
 	return 0;
 }
 
@@ -211,8 +218,7 @@ vhost_spin_txq_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->target = q->vring;
 	q->vid = -1;
 	q->vlan_insert = vspin_vlan_insert_on(dev, conf);
-	q->hold.allow = 1; /* as in the rxq */
-	queue_publish(dev, &dev->data->tx_queues[qid], q);
+	queue_publish(dev, &dev->data->tx_queues[qid], q, &q->hold);
 	return 0;
 }
 
