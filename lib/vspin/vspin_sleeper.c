@@ -51,6 +51,7 @@ struct vspin_slot {
 	uint64_t cpu_at; /* the thread's CPU time (ns) then, or 0 */
 	uint64_t pass;	 /* the group's pass at its last poll */
 	bool was_empty;	 /* its last poll found nothing */
+	bool blocks;	 /* cannot be ready: see group_blocked() */
 };
 
 struct vspin_sleep_group {
@@ -66,6 +67,12 @@ struct vspin_sleep_group {
 	struct vspin_deadline bound; /* short bounds (vspin_deadline.h) */
 	uint64_t woke_at;	     /* TSC: the end of the last sleep */
 	unsigned int nused, nready;
+	/*
+	 * Members that cannot be ready (slots' blocks), and the newest pass
+	 * one of them was polled in: when it is gone, they all are.
+	 */
+	unsigned int nblocking;
+	uint64_t block_pass;
 	/* Turns of the thread's loop (GONE_PASSES), and the last member polled. */
 	uint64_t pass;
 	const struct vspin_slot *last_polled;
@@ -224,6 +231,33 @@ set_ready(struct vspin_sleep_group *g, struct vspin_slot *sl, bool ready)
 		g->nready--;
 }
 
+/* Owner: sl cannot be ready now (blocks), or can again. */
+static void
+set_blocks(struct vspin_sleep_group *g, struct vspin_slot *sl, bool blocks)
+{
+	unsigned int i;
+
+	if (blocks)
+		g->block_pass = sl->pass; /* polled now: the newest */
+	if (sl->blocks == blocks)
+		return;
+	sl->blocks = blocks;
+	if (blocks) {
+		g->nblocking++;
+		return;
+	}
+	/* Rare (a port restarted, a member reclaimed): the others' newest. */
+	g->nblocking--;
+	g->block_pass = g->pass - GONE_PASSES - 1;
+	for (i = 0; g->nblocking != 0 && i < VSPIN_GROUP_MAX; i++) {
+		const struct vspin_slot *o = &g->slots[i];
+
+		if (o->used && o->blocks &&
+		    g->pass - o->pass < g->pass - g->block_pass)
+			g->block_pass = o->pass;
+	}
+}
+
 /* Owner: drop the slots the control plane released. */
 static void
 reclaim(struct vspin_sleep_group *g)
@@ -238,6 +272,7 @@ reclaim(struct vspin_sleep_group *g)
 		if (!sl->used || !__atomic_load_n(&sl->dead, __ATOMIC_SEQ_CST))
 			continue;
 		set_ready(g, sl, false);
+		set_blocks(g, sl, false);
 		sl->used = false;
 		sl->fd = -1;
 		g->nused--;
@@ -564,8 +599,8 @@ try_sleep(struct vspin_sleeper *s)
 
 	if (__atomic_load_n(&g->dead_pending, __ATOMIC_RELAXED))
 		reclaim(g); /* released members must not veto */
-	if (s->polls_here < 2 || !members_ready(g) ||
-	    __atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0)
+	/* A queue waiting for a slot vetoed earlier: group_blocked(). */
+	if (s->polls_here < 2 || !members_ready(g))
 		return false;
 	if (!group_sleep(g))
 		return false;
@@ -645,6 +680,7 @@ ovs_polled(struct vspin_sleeper *s, struct vspin_slot *sl, unsigned int n)
 	s->ovs_nap = true;
 	if (sl == NULL)
 		return;
+	set_blocks(g, sl, true); /* never ready: it naps, not sleeps */
 	g->nap_polled |= slot_bit(g, sl);
 	vspin_ovs_nap_polled(&g->nap_us, n);
 }
@@ -696,6 +732,47 @@ vspin_sleeper_holds_slow(struct vspin_sleeper *s)
 	return s->ops->pending(s->ctx) < p->arm_k;
 }
 
+/*
+ * Owner: does a member that cannot be ready (blocks), or a queue that
+ * found the group full, keep the group awake? Gone ones do not. A
+ * released one counts until reclaimed: reclaim here, as the others stand
+ * down and never reach try_sleep()'s.
+ */
+static bool
+blocked_now(const struct vspin_sleep_group *g)
+{
+	return (g->nblocking != 0 && g->pass - g->block_pass <= GONE_PASSES) ||
+	       __atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0;
+}
+
+static bool
+group_blocked(struct vspin_sleep_group *g)
+{
+	if (!blocked_now(g))
+		return false;
+	if (!__atomic_load_n(&g->dead_pending, __ATOMIC_RELAXED))
+		return true;
+	reclaim(g);
+	return blocked_now(g);
+}
+
+/*
+ * Owner: may s arm for a sleep of its group now? can: s itself could
+ * (blocking allowed, an fd or no ring). Mode poll never arms. A member
+ * that cannot keeps the whole group awake, so while one does the others
+ * do not arm either: each arm would cost a system call (the eventfd's
+ * drain) and its producer a notification, for a sleep that cannot come.
+ */
+static bool
+may_arm(struct vspin_sleeper *s, struct vspin_slot *sl, bool can)
+{
+	if (sl == NULL)
+		return false; /* no group, or waiting for a slot */
+	can = can && s->policy->conf.mode != VSPIN_MODE_POLL;
+	set_blocks(s->group, sl, !can);
+	return can && !group_blocked(s->group);
+}
+
 /* Owner: blocking is not allowed; behave like poll, never veto late. */
 static void
 stand_down(struct vspin_sleeper *s, struct vspin_slot *sl)
@@ -729,7 +806,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 	}
 	if (sl != NULL)
 		s->group->nap_veto = true;
-	if (!may_block || sl == NULL || s->fd < 0) {
+	if (!may_arm(s, sl, may_block && s->fd >= 0)) {
 		stand_down(s, sl);
 		return false;
 	}
@@ -781,7 +858,7 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 		ovs_polled(s, sl, 0);
 		return false;
 	}
-	if (!may_block || sl == NULL) {
+	if (!may_arm(s, sl, may_block)) {
 		stand_down(s, sl);
 		return false;
 	}

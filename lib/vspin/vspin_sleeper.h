@@ -11,7 +11,12 @@
  * Every queue of ours joins the group of the thread that polls it on every
  * call, in every mode, so a queue that is busy, spinning or in poll mode
  * vetoes the sleep; a queue that cannot join (group full) vetoes the whole
- * group. A member the thread has not polled for 1024 passes of its loop
+ * group. While a queue can never be ready (it may not block, has no fd,
+ * is in mode poll or ovs_sleep, or waits for a slot) the others do not
+ * arm either: they poll as it does, rather than pay an arm and have their
+ * producers notify for a sleep that cannot come; they arm again once it
+ * can be ready, is released or moves, or is gone (below).
+ * A member the thread has not polled for 1024 passes of its loop
  * (the application stopped polling it) neither vetoes nor is slept on
  * until it is polled again. Whether blocking is allowed at all (queues
  * of other drivers on the same thread, applications that sleep by

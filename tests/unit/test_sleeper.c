@@ -512,7 +512,10 @@ test_sleep_only_when_all_armed(void)
 	queue_close(&a);
 	queue_close(&b);
 
-	/* C in poll mode (never arms), A armed: no sleep either. */
+	/*
+	 * C in poll mode (never arms): no sleep either, and A does not arm
+	 * for one that cannot come.
+	 */
 	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, LONG_US, true) == 0 &&
 			   queue_open(&c, VSPIN_MODE_POLL, LONG_US, true) == 0,
 		   "set-up: errno %d", errno);
@@ -527,7 +530,7 @@ test_sleep_only_when_all_armed(void)
 			 "c in poll mode: slept %d, %llu us", r,
 			 (unsigned long long)us);
 	}
-	VT_CHECK(c.arms == 0 && a.arms == 1, "arms c %u a %u, expected 0 1",
+	VT_CHECK(c.arms == 0 && a.arms == 0, "arms c %u a %u, expected 0 0",
 		 c.arms, a.arms);
 	queue_close(&a);
 	queue_close(&c);
@@ -1102,13 +1105,19 @@ test_group_full(void)
 		 r, e.arms, (void *)e.s.slot);
 	slept = arm_all(qs, 0, &us);
 	VT_CHECK(slept == 0 && us < 5 * QUICK_US,
-		 "all %d members armed, one outside: %u polls slept, %llu us",
+		 "all %d members idle, one outside: %u polls slept, %llu us",
 		 VSPIN_GROUP_MAX, slept, (unsigned long long)us);
+	VT_CHECK(qs[0].arms == 0 && qs[VSPIN_GROUP_MAX - 1].arms == 0,
+		 "members armed (%u, %u) beside a queue waiting for a slot",
+		 qs[0].arms, qs[VSPIN_GROUP_MAX - 1].arms);
 	r = qpoll(&e, 0, true, &us);
 	VT_CHECK(!r && e.arms == 0, "the extra queue: slept %d arms %u", r,
 		 e.arms);
 	release_from_thread(&qs[0]);
 	qpoll(&e, 1, true, NULL); /* joins: never sleeps on its first poll */
+	/* Nobody waits now: the members arm (e busy: no sleep yet). */
+	slept = arm_all(qs, 1, &us);
+	VT_CHECK(slept == 0, "the members slept %u times with e busy", slept);
 	VT_REQUIRE(actor_start(&act, my_tid(), 1,
 			       &(struct step){ACT_SIGNAL, &e, e.fd}) == 0,
 		   "actor: errno %d", errno);
@@ -1427,6 +1436,110 @@ test_gone_member(void)
 	VT_CHECK(!r && us < QUICK_US, "b back and busy: a slept %d for %llu us",
 		 r, (unsigned long long)us);
 	queue_close(&a);
+	queue_close(&b);
+}
+
+/*
+ * Passes of x (idle; may_block as given) and b (busy and idle by
+ * turns): how many b's polls slept; *arms: b's arms meanwhile.
+ */
+static unsigned int
+passes_beside(struct queue *x, bool x_may_block, struct queue *b,
+	      unsigned int passes, unsigned int *arms)
+{
+	unsigned int i, slept = 0, arms0 = b->arms;
+
+	for (i = 0; i < passes; i++) {
+		qpoll(x, 0, x_may_block, NULL);
+		slept += qpoll(b, i & 1, true, NULL);
+	}
+	*arms = b->arms - arms0;
+	return slept;
+}
+
+/* b alone, idle, until it sleeps (at most n polls): the poll that slept. */
+static unsigned int
+first_sleep_alone(struct queue *b, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 1; i <= n; i++)
+		if (qpoll(b, 0, true, NULL))
+			return i;
+	return 0;
+}
+
+/*
+ * A queue that can never be ready (it may not block, has no fd, or naps
+ * in ovs_sleep mode) keeps its thread awake: a sibling must not arm
+ * meanwhile (each arm drains its eventfd, a system call, and has its
+ * producer notify) for a sleep that cannot come. Once the blocker can be
+ * ready again, is gone (not polled for 1024 passes), moves to another
+ * thread or is released, the sibling arms and the thread sleeps again.
+ */
+static void
+test_blocked_member_no_arm(void)
+{
+	struct queue a, b, c;
+	struct t2_job job;
+	unsigned int slept, arms, first;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, 20000, true) == 0 &&
+			   queue_open(&b, VSPIN_MODE_NOTIFY, 20000, true) == 0,
+		   "set-up: errno %d", errno);
+	slept = passes_beside(&a, false, &b, 1000, &arms);
+	VT_CHECK(slept == 0 && arms == 0 && b.disarms == 0,
+		 "beside a queue that may not block, 500 idle gaps: b armed "
+		 "%u times (disarms %u), slept %u, expected none",
+		 arms, b.disarms, slept);
+	/* a may block again: both arm, the thread sleeps. */
+	slept = passes_beside(&a, true, &b, 2, &arms);
+	VT_CHECK(slept == 1 && arms == 1,
+		 "a may block again: b armed %u, slept %u, expected 1 1", arms,
+		 slept);
+	/* a may not block, then is no longer polled: gone after 1024. */
+	passes_beside(&a, false, &b, 2, &arms);
+	first = first_sleep_alone(&b, 1100);
+	VT_CHECK(first > 1000 && first <= 1030,
+		 "a stood down, then unpolled: b slept first at its poll %u, "
+		 "expected just after 1024 passes",
+		 first);
+	/* a back (it may not block): b stands down again; a moves to T2. */
+	passes_beside(&a, false, &b, 10, &arms);
+	VT_CHECK(arms == 0, "a back: b armed %u times", arms);
+	job = (struct t2_job){.q = &a, .n = 1, .polls = 1, .act = NULL};
+	VT_CHECK(runner_run(&t2, t2_poll, &job), "T2 not started");
+	first = first_sleep_alone(&b, 3);
+	VT_CHECK(first != 0, "a moved to T2: b alone never slept");
+	/* a back on this thread, may not block; then released. */
+	passes_beside(&a, false, &b, 10, &arms);
+	VT_CHECK(arms == 0, "a back from T2: b armed %u times", arms);
+	queue_close(&a);
+	first = first_sleep_alone(&b, 3);
+	VT_CHECK(first != 0, "a released: b alone never slept");
+
+	/* A queue with no fd (a host queue polling only). */
+	VT_REQUIRE(queue_open(&c, VSPIN_MODE_NOTIFY, 20000, false) == 0,
+		   "set-up: errno %d", errno);
+	slept = passes_beside(&c, true, &b, 100, &arms);
+	VT_CHECK(slept == 0 && arms == 0,
+		 "beside a queue with no fd: b armed %u, slept %u", arms,
+		 slept);
+	queue_close(&c);
+	VT_CHECK(first_sleep_alone(&b, 3) != 0,
+		 "the queue with no fd released: b never slept");
+
+	/* A queue in ovs_sleep mode (it naps; it is never ready). */
+	VT_REQUIRE(queue_open(&c, VSPIN_MODE_OVS_SLEEP, 20000, true) == 0,
+		   "set-up: errno %d", errno);
+	slept = passes_beside(&c, true, &b, 100, &arms);
+	VT_CHECK(slept == 0 && arms == 0,
+		 "beside an ovs_sleep queue: b armed %u, slept %u", arms,
+		 slept);
+	queue_close(&c);
+	VT_CHECK(first_sleep_alone(&b, 3) != 0,
+		 "the ovs_sleep queue released: b never slept");
 	queue_close(&b);
 }
 
@@ -1949,6 +2062,7 @@ main(void)
 	VT_RUN(test_no_sleep_on_first_poll);
 	VT_RUN(test_recheck_hit_not_ready);
 	VT_RUN(test_gone_member);
+	VT_RUN(test_blocked_member_no_arm);
 	VT_RUN(test_ovs_nap_before_next_poll);
 	VT_RUN(test_ovs_nap_per_thread);
 	VT_RUN(test_ovs_nap_detached);
