@@ -86,9 +86,11 @@ struct vspin_sleep_group {
 	bool nap_veto;
 	/*
 	 * Atomic: queues that found the group full. Each retries on every
-	 * poll and vetoes every sleep until it joins, moves or is released.
+	 * poll and vetoes every sleep until it joins, moves or is released,
+	 * or is gone: wait_pass is the pass of the newest poll of one.
 	 */
 	uint32_t nwaiting;
+	uint64_t wait_pass;
 	/*
 	 * Under groups_lock: its thread, until the thread exits, and each
 	 * sleeper whose group it is (s->group). The last one frees it.
@@ -476,6 +478,9 @@ enter(struct vspin_sleeper *s, bool detached, bool empty)
 		sg->last_polled = s->slot;
 		if (s->polls_here < 2)
 			s->polls_here++;
+	} else if (s->waiting) {
+		/* Vetoes while polled: the application may stop (gone). */
+		s->group->wait_pass = s->group->pass;
 	}
 	/* From now on the policy's state is about a ring, or about none. */
 	if (s->detached != detached) {
@@ -742,7 +747,8 @@ static bool
 blocked_now(const struct vspin_sleep_group *g)
 {
 	return (g->nblocking != 0 && g->pass - g->block_pass <= GONE_PASSES) ||
-	       __atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0;
+	       (__atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0 &&
+		g->pass - g->wait_pass <= GONE_PASSES);
 }
 
 static bool

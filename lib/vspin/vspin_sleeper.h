@@ -18,7 +18,7 @@
  * can be ready, is released or moves, or is gone (below).
  * A member the thread has not polled for 1024 passes of its loop
  * (the application stopped polling it) neither vetoes nor is slept on
- * until it is polled again. Whether blocking is allowed at all (queues
+ * until it is polled again; nor does a queue waiting for a slot. Whether blocking is allowed at all (queues
  * of other drivers on the same thread, applications that sleep by
  * themselves) is the caller's may_block, decided by vspin_sleep_rule.h.
  *

@@ -1173,6 +1173,48 @@ test_group_full_extra_released(void)
 	close_all(qs, 0);
 }
 
+/*
+ * Case 8c. The queue that could not join is no longer polled (the
+ * application stopped polling it, as testpmd's "set nbport" does, without
+ * stopping the port): like a gone member, it stops vetoing after 1024
+ * passes, and vetoes again once polled again.
+ */
+static void
+test_group_full_extra_unpolled(void)
+{
+	struct queue *qs = calloc(VSPIN_GROUP_MAX + 1, sizeof(*qs));
+	struct queue *e = qs + VSPIN_GROUP_MAX;
+	unsigned int i, pass, first = 0, slept = 0;
+	bool ok = true;
+
+	VT_REQUIRE(qs != NULL, "set-up: no memory");
+	flush_doorbell();
+	for (i = 0; i <= VSPIN_GROUP_MAX; i++)
+		ok &= queue_open(&qs[i], VSPIN_MODE_NOTIFY, 1000, true) == 0;
+	VT_REQUIRE(ok && e->s.slot == NULL && e->s.waiting,
+		   "set-up: errno %d, the extra queue has a slot", errno);
+	/* The members alone, idle: a 1 ms sleep a pass, after 1024. */
+	for (pass = 1; pass <= 1100 && first == 0; pass++)
+		for (i = 0; i < VSPIN_GROUP_MAX; i++)
+			if (qpoll(&qs[i], 0, true, NULL) && first == 0)
+				first = pass;
+	VT_CHECK(first > 1000 && first <= 1030,
+		 "the extra queue unpolled: the %d members slept first in "
+		 "pass %u, expected just after 1024",
+		 VSPIN_GROUP_MAX, first);
+	/* Polled again, still no room: it vetoes again. */
+	qpoll(e, 0, true, NULL);
+	for (pass = 0; pass < 3; pass++)
+		for (i = 0; i < VSPIN_GROUP_MAX; i++)
+			slept += qpoll(&qs[i], 0, true, NULL);
+	VT_CHECK(slept == 0 && e->s.waiting,
+		 "the extra queue polled again (waiting %d): %u sleeps",
+		 e->s.waiting, slept);
+	for (i = 0; i <= VSPIN_GROUP_MAX; i++)
+		queue_close(&qs[i]);
+	free(qs);
+}
+
 /* Case 9: Q's polls on T2. */
 struct t2_job {
 	struct queue *q;
@@ -2051,6 +2093,7 @@ main(void)
 	VT_RUN(test_drain_before_arm);
 	VT_RUN(test_group_full);
 	VT_RUN(test_group_full_extra_released);
+	VT_RUN(test_group_full_extra_unpolled);
 	VT_RUN(test_move_armed_queue);
 	VT_RUN(test_move_busy_queue);
 	VT_RUN(test_timeout);
