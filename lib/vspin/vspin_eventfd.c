@@ -74,15 +74,25 @@ int
 vspin_eventfd_wait_mask(const int *fds, unsigned int n, uint32_t max_us,
 			uint64_t *fired_mask)
 {
+	uint64_t dead;
+
+	return vspin_eventfd_wait_masks(fds, n, max_us, fired_mask, &dead);
+}
+
+int
+vspin_eventfd_wait_masks(const int *fds, unsigned int n, uint32_t max_us,
+			 uint64_t *fired_mask, uint64_t *dead_mask)
+{
 	struct pollfd p[WAIT_MAX_FDS];
 	struct timespec ts = {
 		.tv_sec = max_us / 1000000u,
 		.tv_nsec = (long)(max_us % 1000000u) * 1000,
 	};
 	unsigned int i;
-	int r, fired = 0;
+	int r;
 
 	*fired_mask = 0;
+	*dead_mask = 0;
 	if (n == 0 || n > WAIT_MAX_FDS)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
@@ -93,12 +103,14 @@ vspin_eventfd_wait_mask(const int *fds, unsigned int n, uint32_t max_us,
 	r = ppoll(p, n, &ts, NULL);
 	if (r < 0)
 		return errno == EINTR ? 0 : -errno;
+	/* r: the fds with revents, POLLIN or what says the fd is dead. */
 	for (i = 0; i < n && r > 0; i++) {
 		if (p[i].revents & POLLIN) {
 			vspin_eventfd_drain(fds[i]);
 			*fired_mask |= UINT64_C(1) << i;
-			fired++;
 		}
+		if (p[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+			*dead_mask |= UINT64_C(1) << i;
 	}
-	return fired;
+	return r;
 }

@@ -26,14 +26,23 @@ void vspin_eventfd_drain(int fd);
 bool vspin_eventfd_clear(int fd);
 
 /*
- * Block until one of fds is signalled or max_us passes (0: do not block).
- * Every signalled fd is drained. Returns the number signalled, 0 on
- * timeout or signal interruption, or -errno.
+ * Block until one of fds is signalled or dead (below), or max_us passes
+ * (0: do not block). Every signalled fd is drained. Returns the number
+ * signalled or dead, 0 on timeout or signal interruption, or -errno.
  */
 int vspin_eventfd_wait(const int *fds, unsigned int n, uint32_t max_us);
 
 /* The same, and bit i of *fired set if fds[i] was signalled (n <= 64). */
 int vspin_eventfd_wait_mask(const int *fds, unsigned int n, uint32_t max_us,
 			    uint64_t *fired);
+
+/*
+ * The same, and bit i of *dead set if fds[i] is dead: hung up, in error or
+ * not open. No signal can come through it, and every wait on it returns
+ * at once: the host keeps whatever fd a frontend sent as its kick, and a
+ * pipe whose writer closed would turn each sleep into a busy loop.
+ */
+int vspin_eventfd_wait_masks(const int *fds, unsigned int n, uint32_t max_us,
+			     uint64_t *fired, uint64_t *dead);
 
 #endif /* VSPIN_EVENTFD_H */

@@ -52,6 +52,7 @@ struct vspin_slot {
 	uint64_t pass;	 /* the group's pass at its last poll */
 	bool was_empty;	 /* its last poll found nothing */
 	bool blocks;	 /* cannot be ready: see group_blocked() */
+	bool fd_hung;	 /* a sleep found fd dead, for its next poll */
 };
 
 struct vspin_sleep_group {
@@ -209,6 +210,7 @@ vspin_sleeper_init(struct vspin_sleeper *s, struct vspin_policy *policy,
 	s->group = NULL;
 	s->fd_next = -1;
 	s->detached = false;
+	s->fd_hung = false;
 	s->waiting = false;
 	s->polls_here = 0;
 	s->ovs_nap = false;
@@ -345,7 +347,7 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 	}
 	g->slots[i] = (struct vspin_slot){
 		.used = true,
-		.fd = s->fd,
+		.fd = s->fd_hung ? -1 : s->fd,
 		.max_us = s->policy->conf.sleep_max_us,
 		.min_us = s->policy->conf.sleep_max_us,
 		.pass = g->pass - 1, /* not polled in this pass yet */
@@ -372,8 +374,11 @@ take_fd(struct vspin_sleeper *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = fd;
-	if (s->slot != NULL)
+	s->fd_hung = false;
+	if (s->slot != NULL) {
 		s->slot->fd = fd;
+		s->slot->fd_hung = false;
+	}
 }
 
 /*
@@ -389,6 +394,8 @@ apply_wake(struct vspin_sleeper *s, bool no_ring)
 	struct vspin_policy *p = s->policy;
 
 	s->sleeps_seen = __atomic_load_n(&sl->sleeps, __ATOMIC_ACQUIRE);
+	if (sl->fd_hung)
+		s->fd_hung = true; /* a fresh fd (take_fd()) comes after */
 	if (!vspin_policy_armed_p(p))
 		return;
 	vspin_policy_sleep(p, sl->slept_at, sl->cpu_at);
@@ -503,7 +510,8 @@ group_sleep(struct vspin_sleep_group *g)
 	int fds[VSPIN_GROUP_MAX + 1];
 	unsigned int idx[VSPIN_GROUP_MAX + 1];
 	uint32_t max_us = VSPIN_MAX_US, min_us = VSPIN_MAX_US;
-	uint64_t fired = 0, timer = 0, notified = 0, slept_at, woke_at;
+	uint64_t fired = 0, dead = 0, timer = 0, notified = 0, hung = 0;
+	uint64_t slept_at, woke_at;
 	uint64_t cpu_at = 0;
 	unsigned int i, n = 1;
 	bool timed_out, nap = false, cpu_wanted = false;
@@ -563,22 +571,30 @@ group_sleep(struct vspin_sleep_group *g)
 	if (cpu_wanted)
 		cpu_at = vspin_thread_cpu_ns();
 	slept_at = vspin_rdtsc();
-	r = vspin_eventfd_wait_mask(fds, n, max_us, &fired);
+	r = vspin_eventfd_wait_masks(fds, n, max_us, &fired, &dead);
 	woke_at = vspin_rdtsc();
 	g->woke_at = woke_at;
 	if (fired & timer)
 		vspin_deadline_fired(&g->bound);
-	timed_out = r <= 0 || fired == timer;
+	timed_out = r <= 0 || (fired | dead) == timer;
 	__atomic_fetch_add(&g->seq, 1, __ATOMIC_SEQ_CST);
-	/* The slots whose own fd fired (VSPIN_GROUP_MAX < 64). */
-	for (i = 1; i < n; i++)
+	/* The slots whose own fd fired, or died (VSPIN_GROUP_MAX < 64). */
+	for (i = 1; i < n; i++) {
 		if ((fired & ~timer) & (UINT64_C(1) << i))
 			notified |= UINT64_C(1) << idx[i];
+		if ((dead & ~timer) & (UINT64_C(1) << i))
+			hung |= UINT64_C(1) << idx[i];
+	}
 	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
 		struct vspin_slot *sl = &g->slots[i];
 
 		if (!sl->used || slot_gone(g, sl))
 			continue;
+		if (hung & (UINT64_C(1) << i)) {
+			/* Every wait on it would end at once: not again. */
+			sl->fd = -1;
+			sl->fd_hung = true;
+		}
 		sl->why = notified & (UINT64_C(1) << i) ? VSPIN_WAKE_NOTIFIED :
 			  timed_out			? VSPIN_WAKE_TIMEOUT :
 							  VSPIN_WAKE_OTHER;
@@ -812,7 +828,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 	}
 	if (sl != NULL)
 		s->group->nap_veto = true;
-	if (!may_arm(s, sl, may_block && s->fd >= 0)) {
+	if (!may_arm(s, sl, may_block && s->fd >= 0 && !s->fd_hung)) {
 		stand_down(s, sl);
 		return false;
 	}
@@ -923,6 +939,7 @@ vspin_sleeper_release(struct vspin_sleeper *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	s->fd_hung = false;
 	if (s->policy != NULL && vspin_policy_armed_p(s->policy))
 		vspin_policy_reset(s->policy);
 }

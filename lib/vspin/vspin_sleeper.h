@@ -86,7 +86,8 @@ struct vspin_sleeper {
 	struct vspin_slot *slot; /* in group, or NULL */
 	uint32_t sleeps_seen;	 /* slot's sleep records applied */
 	bool detached;		 /* last polled with no ring */
-	bool waiting;	    /* found its group full: counted there, vetoing */
+	bool fd_hung; /* fd is dead (hung up): polls only until given one */
+	bool waiting; /* found its group full: counted there, vetoing */
 	uint8_t polls_here; /* polls since it joined its group, up to 2 */
 	bool ovs_nap;	    /* ovs_sleep: its thread's nap may be due */
 	/* Shared with the control plane (atomics). */
@@ -180,7 +181,10 @@ bool vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block);
 /*
  * Control plane: the queue's new eventfd (ownership passes to the
  * sleeper; -1 for none: the queue then polls only, and closes the fd it
- * had). Wakes the owner so it takes it at once.
+ * had). Wakes the owner so it takes it at once. An fd that a sleep finds
+ * dead (a pipe whose writer closed: vspin_eventfd_wait_masks()) is not
+ * slept on again: the queue polls only, as with none (fd_hung), until
+ * it is given another.
  */
 void vspin_sleeper_give_fd(struct vspin_sleeper *s, int fd);
 

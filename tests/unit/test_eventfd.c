@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The eventfd helpers (vspin_eventfd.h) on real eventfds: signal, wait,
- * drain, the fired mask, the timeout bound (checked generously: other
- * tests share the cores), a wake-up from another thread.
+ * drain, the fired mask, dead fds, the timeout bound (checked
+ * generously: other tests share the cores), a wake-up from another
+ * thread.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -232,6 +234,41 @@ test_bad_counts_rejected(void)
 		 "n=65 accepted");
 }
 
+/*
+ * A dead fd, one no signal can come through and every wait on returns at
+ * once for: a pipe whose writer closed, an fd number not open. The wait
+ * names it apart from the signalled ones, and does not pass it off as a
+ * timeout (a sleep on it would loop, counted as timeouts).
+ */
+static void
+test_dead_fd_reported(void)
+{
+	uint64_t fired = 0, dead = 0, t0, dt;
+	int p[2], fds[3], r;
+
+	VT_REQUIRE(pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0, "pipe: errno %d",
+		   errno);
+	close(p[1]);
+	fds[0] = eventfd(0, EFD_NONBLOCK);
+	fds[1] = p[0];
+	fds[2] = dup(fds[0]);
+	VT_REQUIRE(fds[0] >= 0 && fds[2] >= 0, "eventfd: errno %d", errno);
+	close(fds[2]); /* not open now: no other thread to reuse it */
+	vspin_eventfd_signal(fds[0]);
+	t0 = vt_now_us();
+	r = vspin_eventfd_wait_masks(fds, 3, 1000000, &fired, &dead);
+	dt = vt_now_us() - t0;
+	VT_CHECK(r == 3 && fired == 1 && dead == 6 && dt < 500000,
+		 "returned %d fired %#llx dead %#llx after %llu us, expected "
+		 "3 0x1 0x6 at once",
+		 r, (unsigned long long)fired, (unsigned long long)dead,
+		 (unsigned long long)dt);
+	r = vspin_eventfd_wait(&p[0], 1, 1000000);
+	VT_CHECK(r == 1, "wait on a hung-up pipe returned %d, expected 1", r);
+	close(fds[0]);
+	close(p[0]);
+}
+
 static void
 test_signal_errors(void)
 {
@@ -292,6 +329,7 @@ main(void)
 	VT_RUN(test_mask_names_the_signalled_fds);
 	VT_RUN(test_mask_bit_63);
 	VT_RUN(test_bad_counts_rejected);
+	VT_RUN(test_dead_fd_reported);
 	VT_RUN(test_signal_errors);
 	VT_RUN(test_woken_by_another_thread);
 	return vt_summary();

@@ -1585,6 +1585,60 @@ test_blocked_member_no_arm(void)
 	queue_close(&b);
 }
 
+/*
+ * A queue's fd is dead: a pipe whose writer closed (the host keeps
+ * whatever fd its frontend sent as a kick). Every wait on it ends at
+ * once, so each sleep would be a busy loop counted as a timeout. The
+ * first sleep finds it dead: from then on the queue polls only, and its
+ * sibling stands down with it (no sleep, no arm), until a live fd comes.
+ */
+static void
+test_hung_up_fd(void)
+{
+	struct queue a, b;
+	unsigned int i, slept = 0, arms;
+	uint64_t us = 0;
+	bool r = false;
+	int p[2];
+
+	flush_doorbell();
+	VT_REQUIRE(pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0, "pipe: errno %d",
+		   errno);
+	close(p[1]);
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, 50000, false) == 0 &&
+			   queue_open(&b, VSPIN_MODE_NOTIFY, 50000, true) == 0,
+		   "set-up: errno %d", errno);
+	vspin_sleeper_give_fd(&a.s, p[0]);
+	a.fd = p[0];
+	for (i = 0; i < 1000; i++) {
+		slept += qpoll(&a, 0, true, NULL);
+		slept += qpoll(&b, 0, true, NULL);
+	}
+	arms = b.arms;
+	VT_CHECK(slept <= 1 && a.st.sleep_timeouts + b.st.sleep_timeouts == 0,
+		 "a's fd hung up: %u sleeps in 1000 passes, timeouts a %llu b "
+		 "%llu, expected at most the one that found it",
+		 slept, (unsigned long long)a.st.sleep_timeouts,
+		 (unsigned long long)b.st.sleep_timeouts);
+	VT_CHECK(arms <= 1 && a.arms <= 1,
+		 "arms a %u b %u: armed on beside a queue that cannot sleep",
+		 a.arms, arms);
+	/* A live fd: a sleeps again, to its bound (once a doorbell's past). */
+	a.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	VT_REQUIRE(a.fd >= 0, "eventfd: errno %d", errno);
+	vspin_sleeper_give_fd(&a.s, a.fd);
+	for (i = 0; i < 4 && !(r && us >= 40000); i++) {
+		qpoll(&a, 0, true, NULL);
+		r = qpoll(&b, 0, true, &us);
+	}
+	VT_CHECK(r && us >= 40000,
+		 "given a live fd: slept %d for %llu us, expected its 50 ms "
+		 "bound",
+		 r, (unsigned long long)us);
+	queue_close(&a);
+	queue_close(&b);
+}
+
 /* Case 10. Nothing signalled: the sleep ends by its sleep_max_us. */
 static void
 test_timeout(void)
@@ -2106,6 +2160,7 @@ main(void)
 	VT_RUN(test_recheck_hit_not_ready);
 	VT_RUN(test_gone_member);
 	VT_RUN(test_blocked_member_no_arm);
+	VT_RUN(test_hung_up_fd);
 	VT_RUN(test_ovs_nap_before_next_poll);
 	VT_RUN(test_ovs_nap_per_thread);
 	VT_RUN(test_ovs_nap_detached);
