@@ -102,7 +102,7 @@ vspin_eventfd_wait_masks(const int *fds, unsigned int n, uint32_t max_us,
 	}
 	r = ppoll(p, n, &ts, NULL);
 	if (r < 0)
-		return errno == EINTR ? 0 : -errno;
+		return -errno;
 	/* r: the fds with revents, POLLIN or what says the fd is dead. */
 	for (i = 0; i < n && r > 0; i++) {
 		if (p[i].revents & POLLIN) {

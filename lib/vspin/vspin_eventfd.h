@@ -28,7 +28,8 @@ bool vspin_eventfd_clear(int fd);
 /*
  * Block until one of fds is signalled or dead (below), or max_us passes
  * (0: do not block). Every signalled fd is drained. Returns the number
- * signalled or dead, 0 on timeout or signal interruption, or -errno.
+ * signalled or dead, 0 on timeout, -EINTR if a signal handler ran (ppoll()
+ * is never restarted: neither a timeout nor a wake-up), or -errno.
  */
 int vspin_eventfd_wait(const int *fds, unsigned int n, uint32_t max_us);
 

@@ -576,7 +576,8 @@ group_sleep(struct vspin_sleep_group *g)
 	g->woke_at = woke_at;
 	if (fired & timer)
 		vspin_deadline_fired(&g->bound);
-	timed_out = r <= 0 || (fired | dead) == timer;
+	/* A signal handler ran: the bound may not have passed. */
+	timed_out = r != -EINTR && (r <= 0 || (fired | dead) == timer);
 	__atomic_fetch_add(&g->seq, 1, __ATOMIC_SEQ_CST);
 	/* The slots whose own fd fired, or died (VSPIN_GROUP_MAX < 64). */
 	for (i = 1; i < n; i++) {
@@ -683,7 +684,7 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	fd = g->doorbell;
 	t0 = vspin_rdtsc();
 	st->sleeps++;
-	/* Ended by the doorbell: neither a wake-up nor a timeout. */
+	/* Ended by the doorbell or a signal: neither wake-up nor timeout. */
 	if (vspin_eventfd_wait_mask(&fd, 1, us, &fired) == 0)
 		st->sleep_timeouts++;
 	t1 = vspin_rdtsc();

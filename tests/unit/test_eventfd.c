@@ -2,13 +2,15 @@
  * The eventfd helpers (vspin_eventfd.h) on real eventfds: signal, wait,
  * drain, the fired mask, dead fds, the timeout bound (checked
  * generously: other tests share the cores), a wake-up from another
- * thread.
+ * thread, a signal.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -289,6 +291,43 @@ test_signal_errors(void)
 	close(fd);
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A signal handler runs during the wait (ppoll() is never restarted,
+ * SA_RESTART or not): -EINTR, told apart from a timeout. No other thread
+ * runs here, so the process's SIGALRM reaches this one.
+ */
+static void
+test_interrupted_wait(void)
+{
+	struct sigaction sa, old;
+	int fd = eventfd(0, EFD_NONBLOCK), r;
+	uint64_t t0, dt;
+
+	VT_REQUIRE(fd >= 0, "eventfd");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	VT_REQUIRE(sigaction(SIGALRM, &sa, &old) == 0, "sigaction: errno %d",
+		   errno);
+	t0 = vt_now_us();
+	ualarm(20000, 0);
+	r = vspin_eventfd_wait(&fd, 1, 1000000);
+	dt = vt_now_us() - t0;
+	ualarm(0, 0);
+	sigaction(SIGALRM, &old, NULL);
+	VT_CHECK(r == -EINTR && dt < 500000,
+		 "interrupted after 20 ms: returned %d after %llu us, expected "
+		 "-EINTR (%d)",
+		 r, (unsigned long long)dt, -EINTR);
+	close(fd);
+}
+
 static void *
 late_signal(void *arg)
 {
@@ -332,5 +371,6 @@ main(void)
 	VT_RUN(test_dead_fd_reported);
 	VT_RUN(test_signal_errors);
 	VT_RUN(test_woken_by_another_thread);
+	VT_RUN(test_interrupted_wait);
 	return vt_summary();
 }

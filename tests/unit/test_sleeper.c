@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -234,7 +235,7 @@ flush_doorbell(void)
 }
 
 /* The actor: a control-plane thread acting on a blocked owner. */
-enum act { ACT_SIGNAL, ACT_WAKE, ACT_GIVE, ACT_RELEASE };
+enum act { ACT_SIGNAL, ACT_WAKE, ACT_GIVE, ACT_RELEASE, ACT_INTERRUPT };
 
 struct step {
 	enum act what;
@@ -246,6 +247,7 @@ struct step {
 
 struct actor {
 	pthread_t th;
+	pid_t owner;
 	int statfd; /* the owner's /proc stat, opened once: no fd churn */
 	unsigned int nsteps;
 	struct step steps[ACTOR_STEPS];
@@ -311,6 +313,9 @@ actor_main(void *arg)
 		case ACT_GIVE:
 			vspin_sleeper_give_fd(&st->q->s, st->fd);
 			break;
+		case ACT_INTERRUPT: /* SIGALRM to the owner alone */
+			syscall(SYS_tgkill, getpid(), a->owner, SIGALRM);
+			break;
 		case ACT_RELEASE:
 			vspin_sleeper_release(&st->q->s);
 			/* Before any fd is created: nobody reuses the number. */
@@ -333,6 +338,7 @@ actor_start_on(struct actor *a, pid_t owner, unsigned int nsteps,
 	char path[64];
 
 	memset(a, 0, sizeof(*a));
+	a->owner = owner;
 	a->bell = -1;
 	a->cpu = -1;
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)owner);
@@ -1639,6 +1645,56 @@ test_hung_up_fd(void)
 	queue_close(&b);
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A signal handler runs while the thread sleeps (ppoll() fails with EINTR,
+ * SA_RESTART or not): the sleep ended neither by its bound nor by a
+ * notification. Counted as a timeout, adaptive would learn a long gap.
+ * The signal goes to the owner alone: other threads of this process
+ * would take a process-wide SIGALRM (ualarm()) as well.
+ */
+static void
+test_interrupted_sleep(void)
+{
+	struct sigaction sa, old;
+	struct actor act;
+	struct queue q;
+	uint64_t us;
+	bool r;
+
+	flush_doorbell();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	VT_REQUIRE(sigaction(SIGALRM, &sa, &old) == 0, "sigaction: errno %d",
+		   errno);
+	VT_REQUIRE(queue_open(&q, VSPIN_MODE_NOTIFY, 1000000, true) == 0,
+		   "set-up: errno %d", errno);
+	VT_REQUIRE(actor_start(&act, my_tid(), 1,
+			       &(struct step){ACT_INTERRUPT, &q, -1}) == 0,
+		   "actor: errno %d", errno);
+	actor_go(&act, 0);
+	r = qpoll(&q, 0, true, &us);
+	actor_join(&act);
+	sigaction(SIGALRM, &old, NULL);
+	VT_CHECK(r && act.blocked[0] && us < 500000,
+		 "slept %d (seen blocked %d) for %llu us of its 1 s bound", r,
+		 act.blocked[0], (unsigned long long)us);
+	VT_CHECK(q.why == VSPIN_WAKE_OTHER && q.st.sleep_timeouts == 0 &&
+			 q.st.wakeups == 0 && q.st.sleeps == 1,
+		 "interrupted: why %d timeouts %llu wakeups %llu sleeps %llu, "
+		 "expected OTHER 0 0 1",
+		 (int)q.why, (unsigned long long)q.st.sleep_timeouts,
+		 (unsigned long long)q.st.wakeups,
+		 (unsigned long long)q.st.sleeps);
+	queue_close(&q);
+}
+
 /* Case 10. Nothing signalled: the sleep ends by its sleep_max_us. */
 static void
 test_timeout(void)
@@ -2151,6 +2207,7 @@ main(void)
 	VT_RUN(test_move_armed_queue);
 	VT_RUN(test_move_busy_queue);
 	VT_RUN(test_timeout);
+	VT_RUN(test_interrupted_sleep);
 	VT_RUN(test_short_bound_timer);
 	VT_RUN(test_nap_own_timeout);
 	VT_RUN(test_hold_batch);
