@@ -18,9 +18,10 @@
  * can be ready, is released or moves, or is gone (below).
  * A member the thread has not polled for 1024 passes of its loop
  * (the application stopped polling it) neither vetoes nor is slept on
- * until it is polled again; nor does a queue waiting for a slot. Whether blocking is allowed at all (queues
- * of other drivers on the same thread, applications that sleep by
- * themselves) is the caller's may_block, decided by vspin_sleep_rule.h.
+ * until it is polled again; nor does a queue waiting for a slot. Whether
+ * blocking is allowed at all (queues of other drivers on the same thread,
+ * applications that sleep by themselves) is the caller's may_block,
+ * decided by vspin_sleep_rule.h.
  *
  * Threads. The owner is the thread that polls the queue; only it edits
  * its group, drives the policy, sleeps and closes the fds it slept on.
