@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * An application that stops and closes port 0 from its link-state callback
- * the first time the link comes up (as one that takes a port out of service on an
- * event may). The callback runs in EAL's interrupt thread, inside the
- * PMD's own interrupt callback or alarm that raised the event.
+ * the first time the link comes up (as one that takes a port out of
+ * service on an event may). The callback runs in EAL's interrupt thread,
+ * inside the PMD's own interrupt callback or alarm that raised the event.
+ * With "queue_state": from its first queue state event instead, after
+ * reading rx queue 0's count (a call that takes the queue's ring lock).
  *
- * Usage: lsc_close EAL-ARGS -- SECONDS
+ * Usage: lsc_close EAL-ARGS -- SECONDS [queue_state]
  * Prints "ready" once the port runs, then "closed from the callback
  * (status S)" (the stop's status, or else the close's) and exits 0 when
  * the callback's calls returned; prints
@@ -12,6 +14,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -25,16 +28,21 @@ static int closed;
 static int close_status;
 
 static int
-on_lsc(uint16_t port, enum rte_eth_event_type type __rte_unused,
-       void *arg __rte_unused, void *ret __rte_unused)
+on_event(uint16_t port, enum rte_eth_event_type type, void *arg __rte_unused,
+	 void *ret __rte_unused)
 {
 	struct rte_eth_link link;
 
-	if (__atomic_load_n(&closing, __ATOMIC_ACQUIRE) ||
-	    rte_eth_link_get_nowait(port, &link) != 0 || !link.link_status)
+	if (__atomic_load_n(&closing, __ATOMIC_ACQUIRE))
+		return 0;
+	if (type == RTE_ETH_EVENT_INTR_LSC &&
+	    (rte_eth_link_get_nowait(port, &link) != 0 || !link.link_status))
 		return 0;
 	__atomic_store_n(&closing, 1, __ATOMIC_RELEASE);
-	printf("link up: closing port %u from the callback\n", port);
+	if (type == RTE_ETH_EVENT_QUEUE_STATE)
+		printf("queue state: rx queue 0 holds %d; ",
+		       rte_eth_rx_queue_count(port, 0));
+	printf("closing port %u from the callback\n", port);
 	fflush(stdout);
 	close_status = rte_eth_dev_stop(port);
 	if (close_status == 0)
@@ -47,6 +55,7 @@ int
 main(int argc, char **argv)
 {
 	struct rte_eth_conf conf = {.intr_conf = {.lsc = 1}};
+	enum rte_eth_event_type event = RTE_ETH_EVENT_INTR_LSC;
 	struct rte_mempool *pool;
 	uint64_t deadline;
 	int n, seconds;
@@ -57,13 +66,14 @@ main(int argc, char **argv)
 	argc -= n;
 	argv += n;
 	seconds = argc > 1 ? atoi(argv[1]) : 10;
+	if (argc > 2 && strcmp(argv[2], "queue_state") == 0)
+		event = RTE_ETH_EVENT_QUEUE_STATE;
 	pool = rte_pktmbuf_pool_create("pool", 4095, 256, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());
 	if (pool == NULL || rte_eth_dev_count_avail() < 1)
 		rte_exit(EXIT_FAILURE, "no pool or no port\n");
-	if (rte_eth_dev_callback_register(0, RTE_ETH_EVENT_INTR_LSC, on_lsc,
-					  NULL) != 0 ||
+	if (rte_eth_dev_callback_register(0, event, on_event, NULL) != 0 ||
 	    rte_eth_dev_configure(0, 1, 1, &conf) != 0 ||
 	    rte_eth_rx_queue_setup(0, 0, 256, rte_socket_id(), NULL, pool) !=
 		    0 ||

@@ -567,11 +567,12 @@ destroy_connection(int vid)
 }
 
 /*
- * Link state change events reach the application from EAL's interrupt
- * thread (an alarm), as other PMDs' do. Raised here, in the library's
- * callbacks, the application's callback would run in the library's
- * thread, inside the callback for the frontend's message: stopping and
- * closing the port there waited for that very callback to end
+ * Link state change and queue state events reach the application from
+ * EAL's interrupt thread (an alarm), as other PMDs' do. Raised here, in
+ * the library's callbacks, the application's callback would run in the
+ * library's thread, inside the callback for the frontend's message (for
+ * a vring's state, with every vring lock held): stopping and closing the
+ * port there waited for that very callback to end
  * (rte_vhost_driver_unregister() retries while one of the connection's
  * callbacks runs), as it does with stock net_vhost.
  */
@@ -585,12 +586,26 @@ lsc_alarm(void *arg)
 }
 
 static void
+queue_state_alarm(void *arg)
+{
+	struct vhost_spin_port *p = arg;
+
+	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_QUEUE_STATE, NULL);
+}
+
+static void
+raise_event(struct vhost_spin_port *p, rte_eal_alarm_callback cb,
+	    const char *what)
+{
+	if (rte_eal_alarm_set(1, cb, p) != 0)
+		VHOST_SPIN_LOG(ERR, "port %u: cannot raise a %s event",
+			       p->dev->data->port_id, what);
+}
+
+static void
 raise_lsc(struct vhost_spin_port *p)
 {
-	if (rte_eal_alarm_set(1, lsc_alarm, p) != 0)
-		VHOST_SPIN_LOG(
-			ERR, "port %u: cannot raise a link state change event",
-			p->dev->data->port_id);
+	raise_event(p, lsc_alarm, "link state change");
 }
 
 static int
@@ -704,7 +719,7 @@ vring_state_changed(int vid, uint16_t vring, int enable)
 
 	VHOST_SPIN_LOG(DEBUG, "port %u: vring %u %s", p->dev->data->port_id,
 		       vring, enable ? "enabled" : "disabled");
-	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_QUEUE_STATE, NULL);
+	raise_event(p, queue_state_alarm, "queue state");
 	return 0;
 }
 
@@ -906,6 +921,7 @@ vhost_spin_vhost_stop(struct vhost_spin_port *p)
 	p->registered = false;
 	/* Events for a port about to be freed (not the one running). */
 	rte_eal_alarm_cancel(lsc_alarm, p);
+	rte_eal_alarm_cancel(queue_state_alarm, p);
 	pthread_mutex_lock(&ports_lock);
 	TAILQ_REMOVE(&ports, p, next);
 	pthread_mutex_unlock(&ports_lock);
