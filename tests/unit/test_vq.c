@@ -300,6 +300,21 @@ test_in_order_batched_used_entry(void)
 	pair_close(&p);
 }
 
+/* Chains of 1, 2 and 3 descriptors, published: the last head, or -1. */
+static int
+add_three_published(struct pair *p)
+{
+	struct vspin_sg sg[MAX_SEGS];
+	uint32_t i;
+	int h = -1;
+
+	for (i = 0; i < 3 && (i == 0 || h >= 0); i++)
+		h = vspin_vq_drv_add(&p->drv, sg, seq_segs(i, sg), 0,
+				     seq_cookie(i));
+	vspin_vq_drv_publish(&p->drv);
+	return h;
+}
+
 /*
  * A batch entry's chains come out in one bulk call, and until collected
  * they count as pending (what a queue checks before it sleeps).
@@ -307,21 +322,16 @@ test_in_order_batched_used_entry(void)
 static void
 test_in_order_batch_in_one_call(void)
 {
-	struct vspin_sg sg[MAX_SEGS];
 	void *got[8];
-	uint32_t lens[8], i;
+	uint32_t lens[8];
 	struct pair p;
-	int h = -1;
+	int h;
 
 	VT_REQUIRE(pair_open(&p, 8, true) == 0, "ring set-up failed");
 	VT_REQUIRE(vspin_vq_drv_set_in_order(&p.drv, true) == 0,
 		   "in-order mode refused on a fresh ring");
-	for (i = 0; i < 3; i++) {
-		h = vspin_vq_drv_add(&p.drv, sg, seq_segs(i, sg), 0,
-				     seq_cookie(i));
-		VT_REQUIRE(h >= 0, "add %u failed", i);
-	}
-	vspin_vq_drv_publish(&p.drv);
+	h = add_three_published(&p);
+	VT_REQUIRE(h >= 0, "adding 3 chains failed");
 	p.vr.used->ring[0].id = (uint32_t)h;
 	p.vr.used->ring[0].len = 5;
 	p.vr.used->idx = 1;
@@ -334,17 +344,12 @@ test_in_order_batch_in_one_call(void)
 	VT_CHECK(vspin_vq_drv_get_used_bulk(&p.drv, got, lens, 8) == 2 &&
 			 got[0] == seq_cookie(1) && got[1] == seq_cookie(2),
 		 "the rest of the batch not collected in one call");
-	VT_CHECK(vspin_vq_drv_used_pending(&p.drv) == 0 &&
-			 p.drv.num_free == 8,
+	VT_CHECK(vspin_vq_drv_used_pending(&p.drv) == 0 && p.drv.num_free == 8,
 		 "after the batch: %u pending, %u free",
 		 vspin_vq_drv_used_pending(&p.drv), p.drv.num_free);
 	/* The same batch again, all in one call this time. */
-	for (i = 0; i < 3; i++) {
-		h = vspin_vq_drv_add(&p.drv, sg, seq_segs(i, sg), 0,
-				     seq_cookie(i));
-		VT_REQUIRE(h >= 0, "add %u failed", i);
-	}
-	vspin_vq_drv_publish(&p.drv);
+	h = add_three_published(&p);
+	VT_REQUIRE(h >= 0, "adding 3 chains failed");
 	p.vr.used->ring[1].id = (uint32_t)h;
 	p.vr.used->idx = 2;
 	VT_CHECK(vspin_vq_drv_get_used_bulk(&p.drv, got, lens, 8) == 3 &&
