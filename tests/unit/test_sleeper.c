@@ -1530,7 +1530,7 @@ test_blocked_member_no_arm(void)
 {
 	struct queue a, b, c;
 	struct t2_job job;
-	unsigned int slept, arms, first;
+	unsigned int slept, arms, first, i;
 
 	flush_doorbell();
 	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, 20000, true) == 0 &&
@@ -1567,27 +1567,28 @@ test_blocked_member_no_arm(void)
 	first = first_sleep_alone(&b, 3);
 	VT_CHECK(first != 0, "a released: b alone never slept");
 
-	/* A queue with no fd (a host queue polling only). */
-	VT_REQUIRE(queue_open(&c, VSPIN_MODE_NOTIFY, 20000, false) == 0,
-		   "set-up: errno %d", errno);
-	slept = passes_beside(&c, true, &b, 100, &arms);
-	VT_CHECK(slept == 0 && arms == 0,
-		 "beside a queue with no fd: b armed %u, slept %u", arms,
-		 slept);
-	queue_close(&c);
-	VT_CHECK(first_sleep_alone(&b, 3) != 0,
-		 "the queue with no fd released: b never slept");
+	/*
+	 * A queue with no fd (a host queue polling only), then one in
+	 * ovs_sleep mode (it naps; it is never ready).
+	 */
+	for (i = 0; i < 2; i++) {
+		static const char *const what[] = {"a queue with no fd",
+						   "an ovs_sleep queue"};
+		bool ovs = i == 1;
 
-	/* A queue in ovs_sleep mode (it naps; it is never ready). */
-	VT_REQUIRE(queue_open(&c, VSPIN_MODE_OVS_SLEEP, 20000, true) == 0,
-		   "set-up: errno %d", errno);
-	slept = passes_beside(&c, true, &b, 100, &arms);
-	VT_CHECK(slept == 0 && arms == 0,
-		 "beside an ovs_sleep queue: b armed %u, slept %u", arms,
-		 slept);
-	queue_close(&c);
-	VT_CHECK(first_sleep_alone(&b, 3) != 0,
-		 "the ovs_sleep queue released: b never slept");
+		VT_REQUIRE(queue_open(&c,
+				      ovs ? VSPIN_MODE_OVS_SLEEP :
+					    VSPIN_MODE_NOTIFY,
+				      20000, ovs) == 0,
+			   "set-up: errno %d", errno);
+		slept = passes_beside(&c, true, &b, 100, &arms);
+		VT_CHECK(slept == 0 && arms == 0,
+			 "beside %s: b armed %u, slept %u", what[i], arms,
+			 slept);
+		queue_close(&c);
+		VT_CHECK(first_sleep_alone(&b, 3) != 0,
+			 "%s released: b never slept", what[i]);
+	}
 	queue_close(&b);
 }
 
@@ -1651,6 +1652,21 @@ on_alarm(int sig)
 	(void)sig;
 }
 
+/* q slept once, no notification: why, and a timeout only if it was one. */
+static void
+check_one_sleep(const struct queue *q, enum vspin_wake why, const char *what)
+{
+	unsigned long long timeouts = why == VSPIN_WAKE_TIMEOUT;
+
+	VT_CHECK(q->why == why && q->st.sleep_timeouts == timeouts &&
+			 q->st.wakeups == 0 && q->st.sleeps == 1,
+		 "%s: why %d timeouts %llu wakeups %llu sleeps %llu, expected "
+		 "%d %llu 0 1",
+		 what, (int)q->why, (unsigned long long)q->st.sleep_timeouts,
+		 (unsigned long long)q->st.wakeups,
+		 (unsigned long long)q->st.sleeps, (int)why, timeouts);
+}
+
 /*
  * A signal handler runs while the thread sleeps (ppoll() fails with EINTR,
  * SA_RESTART or not): the sleep ended neither by its bound nor by a
@@ -1685,13 +1701,7 @@ test_interrupted_sleep(void)
 	VT_CHECK(r && act.blocked[0] && us < 500000,
 		 "slept %d (seen blocked %d) for %llu us of its 1 s bound", r,
 		 act.blocked[0], (unsigned long long)us);
-	VT_CHECK(q.why == VSPIN_WAKE_OTHER && q.st.sleep_timeouts == 0 &&
-			 q.st.wakeups == 0 && q.st.sleeps == 1,
-		 "interrupted: why %d timeouts %llu wakeups %llu sleeps %llu, "
-		 "expected OTHER 0 0 1",
-		 (int)q.why, (unsigned long long)q.st.sleep_timeouts,
-		 (unsigned long long)q.st.wakeups,
-		 (unsigned long long)q.st.sleeps);
+	check_one_sleep(&q, VSPIN_WAKE_OTHER, "interrupted");
 	queue_close(&q);
 }
 
@@ -1710,13 +1720,7 @@ test_timeout(void)
 	VT_CHECK(r && us >= 15000 && us < 1000000,
 		 "slept %d for %llu us, expected about 20 ms", r,
 		 (unsigned long long)us);
-	VT_CHECK(q.why == VSPIN_WAKE_TIMEOUT && q.st.sleep_timeouts == 1 &&
-			 q.st.wakeups == 0 && q.st.sleeps == 1,
-		 "why %d timeouts %llu wakeups %llu sleeps %llu, expected "
-		 "TIMEOUT 1 0 1",
-		 (int)q.why, (unsigned long long)q.st.sleep_timeouts,
-		 (unsigned long long)q.st.wakeups,
-		 (unsigned long long)q.st.sleeps);
+	check_one_sleep(&q, VSPIN_WAKE_TIMEOUT, "nothing signalled");
 	queue_close(&q);
 }
 
