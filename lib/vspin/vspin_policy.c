@@ -229,7 +229,8 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 #define COST_SHIFT 4
 /*
  * A publication of FULL_BURST entries or more is a full burst (as a
- * poll's, vspin_policy.h). A producer whose publications are full
+ * poll's, vspin_policy.h; p->full_burst: fewer if the caller takes
+ * fewer a poll). A producer whose publications are full
  * bursts, half of them or more (FULL_SHARE; a share averaged with weight
  * 1/8, 1.0 = FULL_ONE), runs flat out (at saturation all of them were).
  * The share, not the average size: a paced producer at half to three
@@ -379,6 +380,7 @@ vspin_policy_init(struct vspin_policy *p, const struct vspin_policy_conf *c,
 	p->state = VSPIN_ST_POLL;
 	p->window = vspin_us_to_cycles(c->spin_us, hz);
 	p->arm_k = 1;
+	p->full_burst = FULL_BURST;
 	p->sleep_us = c->sleep_max_us;
 	p->sleep_min_us = c->sleep_max_us;
 	/* Only spin and adaptive have a window: the others show none. */
@@ -1025,7 +1027,7 @@ plan_idle(struct vspin_policy *p)
 		return;
 	}
 	/* Probe only at a rate where a full burst could come back to back. */
-	p->probing = ((uint64_t)FULL_BURST << RATE_SHIFT) < b2b &&
+	p->probing = ((uint64_t)p->full_burst << RATE_SHIFT) < b2b &&
 		     (++p->batches & ((1u << PROBE_SHIFT) - 1)) == 0;
 	if (p->probing)
 		p->cycle_clean = false; /* it spins up to C: no sample of C */
@@ -1079,7 +1081,8 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 		if (adaptive && p->state == VSPIN_ST_SPIN) {
 			p->pub_fp = ewma8(p->pub_fp, (uint64_t)n << COST_SHIFT);
 			p->full_share = (uint32_t)ewma8(
-				p->full_share, n >= FULL_BURST ? FULL_ONE : 0);
+				p->full_share,
+				n >= p->full_burst ? FULL_ONE : 0);
 		}
 		/*
 		 * Armed, not asleep (the lcore's other queues were busy, or
@@ -1100,7 +1103,8 @@ vspin_policy_poll(struct vspin_policy *p, unsigned int n, uint64_t now)
 		 * ring.
 		 */
 		if (adaptive && p->regime == VSPIN_RG_COALESCE &&
-		    p->state == VSPIN_ST_POLL && prev_n > 0 && n < FULL_BURST)
+		    p->state == VSPIN_ST_POLL && prev_n > 0 &&
+		    n < p->full_burst)
 			p->trickle = true;
 		if (p->state != VSPIN_ST_POLL) {
 			/* A gap that ended while spinning: its length is known. */

@@ -139,7 +139,8 @@
  *    anywhere between K / r and S (vspin_deadline.h). CPU then follows
  *    the load: per batch, one wake-up and K packets. After the wake-up
  *    the queue takes its batch in full bursts, and the first poll of
- *    less than 16 entries (FULL_BURST) past the batch's first says the
+ *    less than 16 entries (FULL_BURST; or than the caller's burst size,
+ *    if smaller: vspin_policy_burst()) past the batch's first says the
  *    backlog is
  *    gone: from there each poll would find what arrived during the last,
  *    a few entries each paying what a poll costs beyond them (in
@@ -376,6 +377,11 @@ struct vspin_policy {
 	uint64_t rate_pkts;    /* packets in it */
 	uint64_t last_poll;    /* the previous poll */
 	uint32_t last_n;       /* ... and what it found */
+	/*
+	 * A poll of this many entries is a full burst: FULL_BURST, or the
+	 * caller's burst size if smaller (vspin_policy_burst()).
+	 */
+	uint16_t full_burst;
 	uint32_t untimed;      /* polls since, not timed (needs_now()) */
 	uint64_t poll_cost;    /* cycles x 16 of an empty poll, averaged */
 	uint64_t work;	       /* cycles x 16 processing packets, this window */
@@ -576,8 +582,26 @@ vspin_policy_needs_now(const struct vspin_policy *p, unsigned int n)
 	if (n == 0 || p->state != VSPIN_ST_POLL)
 		return true;
 	return p->conf.mode == VSPIN_MODE_ADAPTIVE &&
-	       (n < VSPIN_POLICY_FULL_BURST || p->last_n == 0 ||
+	       (n < p->full_burst || p->last_n == 0 ||
 		p->untimed >= VSPIN_POLICY_UNTIMED_MAX);
+}
+
+/*
+ * Before each poll: the most the caller takes (nb_pkts). A poll can find
+ * no more, so one that fills a burst under FULL_BURST is a full one too:
+ * counted short, every poll of an application that takes 8 at a time
+ * said the batch was drained, and the queue went back to sleep on a ring
+ * nearly full.
+ */
+static inline void
+vspin_policy_burst(struct vspin_policy *p, unsigned int nb)
+{
+	uint16_t f = nb != 0 && nb < VSPIN_POLICY_FULL_BURST ?
+			     (uint16_t)nb :
+			     VSPIN_POLICY_FULL_BURST;
+
+	if (p->full_burst != f)
+		p->full_burst = f;
 }
 
 #endif /* VSPIN_POLICY_H */

@@ -643,6 +643,41 @@ test_adaptive_drained_batch_holds(void)
 }
 
 /*
+ * An application that takes 8 entries a burst (nb_pkts 8): each poll of
+ * a batch finds 8, a full burst for it. The batch is drained only at a
+ * poll of fewer; counted against 16, its second poll said so with the
+ * ring still nearly full, and the queue slept again on the backlog.
+ */
+static void
+test_adaptive_small_bursts_drain_the_batch(void)
+{
+	uint64_t t = 0;
+	unsigned int i;
+
+	setup_adaptive(0);
+	steady(&t, 1 * US, 2000 * US);
+	VT_CHECK(vspin_policy_poll(&pol, 0, t) && pol.arm_k > 100,
+		 "steady load: not coalescing (K %u)", pol.arm_k);
+	vspin_policy_burst(&pol, 8);
+	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_NOTIFIED, 8);
+	for (i = 0; i < 20; i++) {
+		vspin_policy_poll(&pol, 8, t += 1 * US);
+		VT_CHECK(!pol.trickle,
+			 "poll %u of 8 entries (a full burst of 8) said the "
+			 "batch was drained",
+			 i + 2);
+	}
+	vspin_policy_poll(&pol, 3, t += 1 * US);
+	VT_CHECK(pol.trickle, "3 entries of a burst of 8: no hold");
+	vspin_policy_poll(&pol, 0, t += 1 * US);
+	/* Back to 32 a burst: 8 entries are less than a full burst. */
+	vspin_policy_burst(&pol, 32);
+	sleep_then_poll(&t, 210 * US, VSPIN_WAKE_NOTIFIED, 32);
+	vspin_policy_poll(&pol, 8, t += 1 * US);
+	VT_CHECK(pol.trickle, "8 entries of a burst of 32: no hold");
+}
+
+/*
  * Without EVENT_IDX a coalescing sleep is a timed nap, late by the timer's
  * overshoot (priced at B = 10 us here): the queue naps only while the
  * ring's half holds what arrives meanwhile.
@@ -2095,6 +2130,7 @@ main(void)
 	VT_RUN(test_adaptive_window_never_exceeds_sleep_cost);
 	VT_RUN(test_adaptive_coalesces_under_steady_load);
 	VT_RUN(test_adaptive_drained_batch_holds);
+	VT_RUN(test_adaptive_small_bursts_drain_the_batch);
 	VT_RUN(test_adaptive_recheck_hits_teach_short_gaps);
 	VT_RUN(test_adaptive_timed_naps_fit_the_ring);
 	VT_RUN(test_adaptive_nap_or_notification);

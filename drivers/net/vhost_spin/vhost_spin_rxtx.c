@@ -187,6 +187,7 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	uint16_t n, i;
 
 	vspin_sleeper_before_poll(&q->sleeper, may_block);
+	vspin_policy_burst(&q->policy, nb);
 	if (unlikely(!vhost_spin_gate_enter(&q->gate))) {
 		/* No ring: sleep until a connect rings the doorbell. */
 		vspin_sleeper_poll_detached(&q->sleeper, may_block);

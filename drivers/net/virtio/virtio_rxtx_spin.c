@@ -675,6 +675,7 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	uint16_t used = rxq->vq.last_used, n;
 
 	vspin_sleeper_before_poll(&rxq->sleeper, may_block);
+	vspin_policy_burst(&rxq->policy, nb);
 	/* A batch still filling while the lcore's other queues work. */
 	n = vspin_sleeper_holds(&rxq->sleeper) ? 0 : rx_burst(rxq, pkts, nb);
 
