@@ -46,6 +46,7 @@ vspin_vq_drv_init(struct vspin_vq_drv *vq, const struct vspin_vring *vr,
 	}
 	vq->free_head = 0;
 	vq->num_free = (uint16_t)vr->num;
+	vq->full_kicked = UINT32_C(1) << 16; /* none yet */
 	/*
 	 * Disarmed until the consumer policy arms: the device stays quiet.
 	 * With the event index a zeroed used_event would ask for entry 0,
@@ -138,6 +139,22 @@ vspin_vq_drv_publish(struct vspin_vq_drv *vq)
 	else
 		vq->stats->notifies_suppressed++;
 	return kick;
+}
+
+bool
+vspin_vq_drv_kick_full(struct vspin_vq_drv *vq)
+{
+	uint16_t e;
+
+	if (!vq->kick.event_idx)
+		return false; /* a flag: the publish's kick covered it */
+	/* Our idx store was fenced before this load (publish). */
+	e = vspin_load16(vq->kick.event);
+	if ((uint16_t)(e - vq->avail_idx) >= vq->vr.num || e == vq->full_kicked)
+		return false;
+	vq->full_kicked = e;
+	vq->stats->notifies++;
+	return true;
 }
 
 /* Give a chain back to the private free list. */

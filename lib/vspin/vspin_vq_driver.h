@@ -64,6 +64,7 @@ struct vspin_vq_drv {
 	uint16_t quiet_mark;  /* last_used when used_event was last moved */
 	uint16_t event_seen;  /* avail_event at the last publish (EVENT_IDX) */
 	uint32_t event_fresh; /* entries left to publish since it last moved */
+	uint32_t full_kicked; /* avail_event kicked for when full, or 1 << 16 */
 	uint16_t *next;	      /* private free-list links */
 	struct vspin_desc_state *state; /* num entries */
 	struct vspin_stats *stats;
@@ -142,6 +143,18 @@ unsigned int vspin_vq_drv_get_used_bulk(struct vspin_vq_drv *vq, void **cookies,
  * the kick as sent or suppressed. One call per burst.
  */
 bool vspin_vq_drv_publish(struct vspin_vq_drv *vq);
+
+/*
+ * After a burst the ring could not take whole (and no kick from the
+ * publish): true if the device must be kicked anyway, counted as a kick.
+ * Its event index asks for an entry at or past avail_idx, which a full
+ * ring cannot add: a device that planned a batch of K entries counts K
+ * chains, and chains of several descriptors fit fewer in the ring, so
+ * it would sleep to its timer while we refuse packets. Once per event
+ * index it sets. A device that polls (an index half a lap away, or one a
+ * stock vhost left behind) is not kicked.
+ */
+bool vspin_vq_drv_kick_full(struct vspin_vq_drv *vq);
 
 /* Descriptors lent to the device and not collected back yet. */
 static inline uint16_t

@@ -939,6 +939,47 @@ test_soft_depth(void)
 	stale_event();
 }
 
+/*
+ * A device armed for a batch larger than the ring can hold in chains of 3
+ * descriptors: the ring fills, the publish decides no kick (the index is
+ * beyond), and the full ring kicks once for that index, not again until
+ * the device sets another. An index half a lap away (a device that
+ * polls) or behind (a stock vhost's stale one) gets no kick.
+ */
+static void
+test_full_ring_kicks_a_device_armed_beyond(void)
+{
+	struct vspin_sg sg[3] = {{0x1000, 12}, {0x2000, 64}, {0x3000, 64}};
+	const uint16_t num = 16;
+	uint64_t kicks;
+	struct pair p;
+	int chains = 0;
+
+	VT_REQUIRE(pair_open(&p, num, true) == 0, "ring set-up failed");
+	/* Armed for 12 entries from 0: 16 descriptors hold 5 chains. */
+	*vspin_avail_event(&p.vr) = 11;
+	while (vspin_vq_drv_add(&p.drv, sg, 3, 0, seq_cookie(chains)) >= 0)
+		chains++;
+	VT_CHECK(chains == 5 && !vspin_vq_drv_publish(&p.drv),
+		 "%d chains, or the publish kicked below the event index",
+		 chains);
+	kicks = p.drv.stats->notifies;
+	VT_CHECK(vspin_vq_drv_kick_full(&p.drv) &&
+			 !vspin_vq_drv_kick_full(&p.drv) &&
+			 p.drv.stats->notifies == kicks + 1,
+		 "a full ring below the event index: not kicked once");
+	*vspin_avail_event(&p.vr) = 12; /* the device armed again */
+	VT_CHECK(vspin_vq_drv_kick_full(&p.drv),
+		 "a new event index beyond the full ring: no kick");
+	*vspin_avail_event(&p.vr) = (uint16_t)(5 + 0x8000);
+	VT_CHECK(!vspin_vq_drv_kick_full(&p.drv),
+		 "kicked a device whose index is half a lap away");
+	*vspin_avail_event(&p.vr) = 2;
+	VT_CHECK(!vspin_vq_drv_kick_full(&p.drv),
+		 "kicked for an index behind avail_idx");
+	pair_close(&p);
+}
+
 static void
 test_fresh_ring_silent_event_idx(void)
 {
@@ -1098,6 +1139,7 @@ main(void)
 	VT_RUN(test_fresh_ring_silent_flags);
 	VT_RUN(test_quiet_consumers_are_not_notified_at_laps);
 	VT_RUN(test_soft_depth);
+	VT_RUN(test_full_ring_kicks_a_device_armed_beyond);
 	VT_RUN(test_desc_lines_to_demote);
 	VT_RUN(test_used_lines_to_demote);
 	return vt_summary();

@@ -921,7 +921,8 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		bytes += m->pkt_len;
 	}
 	/* One publish per burst: at most one kick. */
-	if (vspin_vq_drv_publish(&txq->vq))
+	if (vspin_vq_drv_publish(&txq->vq) ||
+	    (unlikely(n < nb) && vspin_vq_drv_kick_full(&txq->vq)))
 		vspin_eventfd_signal(txq->kickfd);
 	if (behind && n != 0)
 		tx_demote_ring(&txq->vq, first);
