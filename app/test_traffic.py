@@ -206,6 +206,14 @@ def payload_pattern_is_checked(tmp):
     check(s["data_packets"] > 0 and s["bad_payload"] == s["data_packets"],
           "payload not written: %d of %d packets seen as bad" %
           (s["bad_payload"], s["data_packets"]))
+    # Frames sent in 3 segments (the generator splits each after
+    # writing it): every byte still in its place.
+    g, s, _ = pair(tmp, ["--rate", "max", "--duration", "0.2", "--size",
+                      "1000", "--payload", "--segs", "3"], ["--payload"])
+    check(g["config"]["segs"] == 3, "the generator's report: %s"
+          % g["config"])
+    exact_accounting(g, s, "payload in 3 segments")
+    check(s["payload_checked"], "the sink did not check the payload")
 
 
 @case
@@ -268,7 +276,10 @@ def bad_options_are_refused_by_name(tmp):
                        (["--rate", "1M"], "--role"),
                        (["--role", "gen", "--size", "1514", "--mbuf-size",
                          "256"], "--mbuf-size"),
-                       (["--role", "sink", "--idle-ms", "0"], "--idle-ms")):
+                       (["--role", "sink", "--idle-ms", "0"], "--idle-ms"),
+                       (["--role", "gen", "--segs", "9"], "--segs"),
+                       (["--role", "gen", "--segs", "8", "--size", "60"],
+                        "--segs")):
         r = subprocess.run(eal("0", "b", "net_null0") + ["--"] + args,
                            capture_output=True, text=True, timeout=60)
         check(r.returncode == 2 and name in r.stderr,

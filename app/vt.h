@@ -16,6 +16,7 @@
 enum vt_role { VT_GEN, VT_SINK };
 
 #define VT_MAX_QUEUES 64u /* --queues */
+#define VT_MAX_SEGS 8u	  /* --segs */
 enum vt_pattern { VT_CONST, VT_POISSON, VT_ONOFF };
 
 struct vt_conf {
@@ -29,6 +30,7 @@ struct vt_conf {
 	uint16_t size;	      /* frame length without CRC */
 	uint16_t ring;	      /* descriptors per queue, 0: the PMD default */
 	uint16_t mbuf_size;   /* packet bytes per mbuf, 0: DPDK's default */
+	uint16_t segs;	      /* gen: mbuf segments a frame (VT_MAX_SEGS) */
 	uint16_t queues;      /* rx and tx queues, all polled by one lcore */
 	uint64_t count;	      /* gen: data packets to send (0: no limit) */
 	uint64_t cost_cycles; /* sink: busy cycles per packet */

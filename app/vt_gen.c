@@ -133,6 +133,37 @@ send_eos(const struct vt_conf *c, struct rte_mempool *mp, uint16_t q,
 	return false;
 }
 
+/*
+ * m, one built frame, into segs segments: the bytes after the header are
+ * shared out evenly, the first segment keeping the header and any
+ * remainder, the others copied into new mbufs. -1 if the pool is short
+ * (m is left whole).
+ */
+static int
+split_segments(struct rte_mempool *mp, struct rte_mbuf *m, unsigned int segs)
+{
+	struct rte_mbuf *s[VT_MAX_SEGS - 1], *prev = m;
+	uint16_t per = (uint16_t)((m->data_len - VT_MIN_FRAME) / segs);
+	uint16_t off = (uint16_t)(m->data_len - per * (segs - 1));
+	unsigned int i;
+
+	if (segs < 2)
+		return 0;
+	if (rte_pktmbuf_alloc_bulk(mp, s, segs - 1) != 0)
+		return -1;
+	m->data_len = off;
+	for (i = 0; i < segs - 1; i++) {
+		memcpy(rte_pktmbuf_mtod(s[i], char *),
+		       rte_pktmbuf_mtod_offset(m, char *, off), per);
+		s[i]->data_len = per;
+		off = (uint16_t)(off + per);
+		prev->next = s[i];
+		prev = s[i];
+	}
+	m->nb_segs = (uint16_t)segs;
+	return 0;
+}
+
 static void
 run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 {
@@ -200,10 +231,21 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 					struct rte_mbuf *m =
 						gq->pend[gq->npend + i];
 					const struct vt_hdr *h = vt_pkt_build(
-						m, c->size, 0, gq->seq++, 0, q);
+						m, c->size, 0, gq->seq, 0, q);
 
 					if (c->payload)
 						vt_pkt_fill(m, h);
+					/* Short of mbufs: as a failed alloc. */
+					if (split_segments(mp, m, c->segs)) {
+						rte_pktmbuf_free_bulk(
+							gq->pend + gq->npend +
+								i,
+							ndue - i);
+						r->alloc_fail += ndue - i;
+						ndue = i;
+						break;
+					}
+					gq->seq++;
 				}
 				gq->npend += ndue;
 				built += ndue;
@@ -262,6 +304,7 @@ report(const struct vt_conf *c, const struct gen_result *r, FILE *out)
 	vspin_traffic_json_u64(&j, "off_us", c->off_us);
 	vspin_traffic_json_u64(&j, "burst", c->burst);
 	vspin_traffic_json_u64(&j, "size", c->size);
+	vspin_traffic_json_u64(&j, "segs", c->segs);
 	vspin_traffic_json_dbl(&j, "duration_s", c->duration_s);
 	vspin_traffic_json_u64(&j, "queues", c->queues);
 	vspin_traffic_json_u64(&j, "count", c->count);

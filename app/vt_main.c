@@ -69,6 +69,10 @@ usage_to(FILE *f, const char *prog)
 		"                 (default 0: 2048); sink: below the frame\n"
 		"                 size a packet arrives in several segments\n"
 		"                 (gen: a frame is built in one mbuf)\n"
+		" --segs N        gen: each frame in N mbuf segments, the\n"
+		"                 first holding the header (default 1, at\n"
+		"                 most 8): a chain of N + 1 descriptors on a\n"
+		"                 virtio ring\n"
 		" --ring N        descriptors per queue (default 0: the\n"
 		"                 PMD's own default)\n"
 		" --queues N      rx and tx queues, polled in turn by one\n"
@@ -226,6 +230,7 @@ enum {
 	OPT_INTERVAL,
 	OPT_SEED,
 	OPT_PAYLOAD,
+	OPT_SEGS,
 	OPT_JSON,
 	OPT_QUIET,
 	OPT_HELP,
@@ -253,6 +258,7 @@ static const struct option long_opts[] = {
 	{"linger-ms", required_argument, NULL, OPT_LINGER},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"payload", no_argument, NULL, OPT_PAYLOAD},
+	{"segs", required_argument, NULL, OPT_SEGS},
 	{"json", required_argument, NULL, OPT_JSON},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -273,6 +279,7 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 		.on_us = 1000,
 		.off_us = 1000,
 		.burst = 32,
+		.segs = 1,
 		.queues = 1,
 		.size = 64,
 		.idle_ms = 2000,
@@ -430,6 +437,17 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 		case OPT_PAYLOAD:
 			c->payload = true;
 			break;
+		case OPT_SEGS:
+			rc = parse_u64("--segs", optarg, VT_MAX_SEGS, &v);
+			c->segs = (uint16_t)v;
+			if (rc == 0 && v == 0) {
+				fprintf(stderr,
+					"vspin-traffic: --segs: must "
+					"be in [1, %u]\n",
+					VT_MAX_SEGS);
+				rc = -1;
+			}
+			break;
 		case OPT_JSON:
 			c->json_path = optarg;
 			break;
@@ -459,6 +477,14 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			"vspin-traffic: --size %u does not fit in one mbuf of "
 			"--mbuf-size %u (the generator sends one segment)\n",
 			c->size, c->mbuf_size);
+		rc = -1;
+	}
+	/* Each segment past the first takes at least a byte of payload. */
+	if (rc == 0 && c->size < VT_MIN_FRAME + c->segs - 1) {
+		fprintf(stderr,
+			"vspin-traffic: --size %u has %zu bytes after the "
+			"header, too few for --segs %u\n",
+			c->size, c->size - VT_MIN_FRAME, c->segs);
 		rc = -1;
 	}
 	if (c->duration_s < 0)

@@ -227,6 +227,7 @@ class Runner:
                     "--duration", "%g" % duration,
                     "--burst", str(self.args.burst),
                     "--size", str(self.args.size),
+                    "--segs", str(self.args.segs),
                     "--ring", str(self.args.ring),
                     "--warmup-ms", "100", "--linger-ms", "150"]
         gen_args += list(extra)
@@ -953,6 +954,10 @@ def main():
                     help="descriptors per queue (default 0: each PMD's "
                     "own default, 256 for both guests)")
     ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--segs", type=int, default=1,
+                    help="mbuf segments a frame the generator sends "
+                    "(default 1): a chain of segs + 1 descriptors on a "
+                    "virtio ring")
     ap.add_argument("--mbuf-size", type=int, default=0,
                     help="packet bytes per mbuf of the sink (default 0: "
                     "DPDK's 2048); below --size a packet arrives in "
@@ -1147,14 +1152,15 @@ def main():
             facts["kernel"], facts["git_commit"], facts["date_utc"]),
         "- host: vspin-traffic %s on core %s; guest: vspin-traffic %s "
         "on core %s; %s; %g s of traffic per run; %d repeat(s), "
-        "modes interleaved; burst %d; %d-byte frames; sink cost %d "
+        "modes interleaved; burst %d; %d-byte frames in %d segment(s); "
+        "sink cost %d "
         "cycles/packet; %s arrivals at paced loads; rings: %s" % ("gen" if args.reverse else "sink", HOST_CORE,
                            "sink" if args.reverse else "gen", GUEST_CORE,
                            "hugepages (dynamic memory; guest "
                            "--single-file-segments)" if args.huge else
                            "--no-huge",
                            duration, repeats,
-                           args.burst, args.size, args.cost,
+                           args.burst, args.size, args.segs, args.cost,
                            args.pattern,
                            "%d descriptors" % args.ring if args.ring
                            else "each PMD's default"),
