@@ -156,6 +156,13 @@ bool vspin_vq_drv_publish(struct vspin_vq_drv *vq);
  */
 bool vspin_vq_drv_kick_full(struct vspin_vq_drv *vq);
 
+/* Chains published that the device has not returned as used. */
+static inline uint16_t
+vspin_vq_drv_unread(const struct vspin_vq_drv *vq)
+{
+	return (uint16_t)(vq->kick_idx - vspin_load_acquire16(vq->call.idx));
+}
+
 /* Descriptors lent to the device and not collected back yet. */
 static inline uint16_t
 vspin_vq_drv_in_flight(const struct vspin_vq_drv *vq)

@@ -19,7 +19,14 @@ them all. A case is PAIR_DIR_MODE[_Nq][_inorder|_jumbo][_MEMORY]:
           side(s) are ours (the stock side has no such knob);
           adaptive50 (ours_ours only): adaptive with latency_us=50 at a
           paced light load (200,000 packets/s, 200,000 packets), where
-          the consumer coalesces short batches and naps between them
+          the consumer coalesces short batches and naps between them;
+          adaptivelate (ours_ours only): adaptive with latency_us=500000
+          (sleep_max_us 1 s) at 50,000 packets/s, 50,000 packets, the
+          generator closing its port at once after its end-of-stream
+          (--linger-ms 0): the sink sleeps on batches of up to half a
+          second, so the last of them is still unread when the
+          generator's port stops, and the stop must let it be read (our
+          guest kicks its tx rings and waits for the backend)
   _Nq     N queue pairs (ours_ours only): the generator spreads its bursts
           over the N tx queues, each numbered from 0; the sink checks each
           rx queue's own sequence
@@ -75,10 +82,13 @@ import vhost_events  # noqa: E402
 COUNT = int(os.environ.get("VSPIN_MATRIX_COUNT", "1000000"))
 MODES = {"poll": "poll", "notify": "notify", "budget20": "budget:20",
          "spin20": "spin:20", "adaptive": "adaptive",
-         "adaptive50": "adaptive,latency_us=50"}
+         "adaptive50": "adaptive,latency_us=50",
+         "adaptivelate": "adaptive,latency_us=500000,sleep_max_us=1000000"}
 # Modes run at a paced load (packets per second), with as many packets:
 # a second of traffic. The others run unpaced, COUNT packets.
-PACED = {"adaptive50": 200000}
+PACED = {"adaptive50": 200000, "adaptivelate": 50000}
+# The generator's pause between its end-of-stream and its port's stop.
+LINGER_MS = {"adaptivelate": 0}
 # PAIR -> (guest kind, host kind)
 PAIRS = {"ours_ours": ("ours", "ours"), "stock_guest": ("stock", "ours"),
          "stock_host": ("ours", "stock"),
@@ -240,7 +250,8 @@ def side_argv(c, side, kind, role, sock, json_path, tag):
         rate = PACED.get(c["mode"])
         argv += ["--rate", str(rate) if rate else "max",
                  "--count", str(count(c)), "--duration", "30",
-                 "--warmup-ms", "100", "--linger-ms", "300"]
+                 "--warmup-ms", "100",
+                 "--linger-ms", str(LINGER_MS.get(c["mode"], 300))]
     else:
         argv += ["--wait", "30", "--idle-ms", "5000"]
     return argv

@@ -213,6 +213,19 @@ virtio_spin_txq_flush(struct virtio_spin_txq *txq)
 	free_ring_mbufs(&txq->vq);
 }
 
+unsigned int
+virtio_spin_txq_unread(const struct virtio_spin_txq *txq)
+{
+	return txq->vq.broken ? 0 : vspin_vq_drv_unread(&txq->vq);
+}
+
+void
+virtio_spin_txq_kick_unread(struct virtio_spin_txq *txq)
+{
+	if (virtio_spin_txq_unread(txq) != 0)
+		vspin_eventfd_signal(txq->kickfd);
+}
+
 /*
  * A hostile or broken backend: the first invalid used entry stops the
  * queue (lib/vspin's vq.broken: nothing more is collected or posted, the

@@ -66,6 +66,8 @@ extern int virtio_spin_logtype;
 #define VIRTIO_SPIN_RX_SOFT_DEPTH 256
 #define VIRTIO_SPIN_MAX_SEGS 64		   /* descriptors per tx chain */
 #define VIRTIO_SPIN_REPLY_TIMEOUT_MS 30000 /* reply_timeout_ms default */
+/* dev_stop(): how long the backend gets to read what tx_burst took. */
+#define VIRTIO_SPIN_STOP_DRAIN_MS 100
 
 /* virtio_net_hdr_mrg_rxbuf: with VERSION_1 num_buffers is always there. */
 struct virtio_spin_net_hdr {
@@ -476,6 +478,12 @@ int virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq);
 void virtio_spin_rxq_flush(struct virtio_spin_rxq *rxq);
 void virtio_spin_rxq_drop_partial(struct virtio_spin_rxq *rxq);
 void virtio_spin_txq_flush(struct virtio_spin_txq *txq);
+/*
+ * Stopping: what tx_burst published that the backend has not read (0 on
+ * a broken queue), and a kick for it (a backend asleep wakes to read).
+ */
+unsigned int virtio_spin_txq_unread(const struct virtio_spin_txq *txq);
+void virtio_spin_txq_kick_unread(struct virtio_spin_txq *txq);
 /* How the sleep path arms and disarms an rx queue's used ring. */
 extern const struct vspin_sleeper_ops virtio_spin_rx_sleeper_ops;
 /* rx interrupts: arm with recheck / disarm. */

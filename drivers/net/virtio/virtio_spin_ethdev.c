@@ -691,6 +691,52 @@ dev_start(struct rte_eth_dev *eth_dev)
 	return 0;
 }
 
+/*
+ * Before the rings are taken back (GET_VRING_BASE), the packets tx_burst
+ * took are the backend's to read: one that sleeps, a host that coalesces
+ * waiting for more than will come, would lose them with the ring. Each
+ * tx ring is kicked, and the backend given VIRTIO_SPIN_STOP_DRAIN_MS to
+ * return what was published; what it has not read by then is dropped,
+ * and said. The application has stopped its lcores (ethdev's rule for a
+ * stop), so the rings stand still but for the backend.
+ */
+static void
+drain_tx(struct rte_eth_dev *eth_dev)
+{
+	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
+	uint64_t deadline;
+	unsigned int q, left = 0;
+	uint32_t gen;
+
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->started || !dev->link_up) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	gen = dev->conn_gen;
+	for (q = 0; q < dev->nb_qp; q++)
+		virtio_spin_txq_kick_unread(eth_dev->data->tx_queues[q]);
+	pthread_mutex_unlock(&dev->lock);
+	/* Ring memory stays while the port has queues: read unlocked. */
+	deadline = rte_get_timer_cycles() +
+		   rte_get_timer_hz() * VIRTIO_SPIN_STOP_DRAIN_MS / 1000;
+	do {
+		for (left = 0, q = 0; q < dev->nb_qp; q++)
+			left += virtio_spin_txq_unread(
+				eth_dev->data->tx_queues[q]);
+		if (left == 0)
+			return;
+		rte_delay_us_sleep(50);
+	} while (rte_get_timer_cycles() < deadline);
+	pthread_mutex_lock(&dev->lock);
+	if (dev->conn_gen == gen) /* the same rings, not a new connection's */
+		PMD_LOG(WARNING,
+			"%s: stopping with %u packet(s) the backend did not "
+			"read within %u ms: dropped with the rings",
+			dev->path, left, VIRTIO_SPIN_STOP_DRAIN_MS);
+	pthread_mutex_unlock(&dev->lock);
+}
+
 static int
 dev_stop(struct rte_eth_dev *eth_dev)
 {
@@ -699,6 +745,7 @@ dev_stop(struct rte_eth_dev *eth_dev)
 	bool was_shown, was_started;
 	unsigned int q;
 
+	drain_tx(eth_dev);
 	/* A handshake under way is cut short, not waited for. */
 	virtio_spin_conn_cut_begin(dev);
 	pthread_mutex_lock(&dev->lock);
