@@ -704,36 +704,52 @@ static void
 drain_tx(struct rte_eth_dev *eth_dev)
 {
 	struct virtio_spin_dev *dev = eth_dev->data->dev_private;
-	uint64_t deadline;
-	unsigned int q, left = 0;
-	uint32_t gen;
+	uint64_t deadline =
+		rte_get_timer_cycles() +
+		rte_get_timer_hz() * VIRTIO_SPIN_STOP_DRAIN_MS / 1000;
+	unsigned int q, left;
+	bool kicked = false;
+	uint32_t gen = 0;
 
-	pthread_mutex_lock(&dev->lock);
-	if (!dev->started || !dev->link_up) {
-		pthread_mutex_unlock(&dev->lock);
-		return;
-	}
-	gen = dev->conn_gen;
-	for (q = 0; q < dev->nb_qp; q++)
-		virtio_spin_txq_kick_unread(eth_dev->data->tx_queues[q]);
-	pthread_mutex_unlock(&dev->lock);
-	/* Ring memory stays while the port has queues: read unlocked. */
-	deadline = rte_get_timer_cycles() +
-		   rte_get_timer_hz() * VIRTIO_SPIN_STOP_DRAIN_MS / 1000;
-	do {
+	/*
+	 * Locked at each look: the connection thread sets the rings up
+	 * again for a backend that reconnects (under the lock). A backend
+	 * that left or was replaced meanwhile holds none of these packets.
+	 * Never waited for: a handshake that holds the lock is dev_stop()'s
+	 * to cut (with its link down, nothing to drain), not to wait out.
+	 */
+	for (;;) {
+		if (pthread_mutex_trylock(&dev->lock) != 0) {
+			if (rte_get_timer_cycles() >= deadline)
+				return;
+			rte_delay_us_sleep(50);
+			continue;
+		}
+		if (!dev->started || !dev->link_up ||
+		    (kicked && dev->conn_gen != gen))
+			break;
 		for (left = 0, q = 0; q < dev->nb_qp; q++)
 			left += virtio_spin_txq_unread(
 				eth_dev->data->tx_queues[q]);
 		if (left == 0)
-			return;
+			break;
+		if (!kicked) {
+			gen = dev->conn_gen;
+			kicked = true;
+			for (q = 0; q < dev->nb_qp; q++)
+				virtio_spin_txq_kick_unread(
+					eth_dev->data->tx_queues[q]);
+		} else if (rte_get_timer_cycles() >= deadline) {
+			PMD_LOG(WARNING,
+				"%s: stopping with %u packet(s) the backend "
+				"did not read within %u ms: dropped with the "
+				"rings",
+				dev->path, left, VIRTIO_SPIN_STOP_DRAIN_MS);
+			break;
+		}
+		pthread_mutex_unlock(&dev->lock);
 		rte_delay_us_sleep(50);
-	} while (rte_get_timer_cycles() < deadline);
-	pthread_mutex_lock(&dev->lock);
-	if (dev->conn_gen == gen) /* the same rings, not a new connection's */
-		PMD_LOG(WARNING,
-			"%s: stopping with %u packet(s) the backend did not "
-			"read within %u ms: dropped with the rings",
-			dev->path, left, VIRTIO_SPIN_STOP_DRAIN_MS);
+	}
 	pthread_mutex_unlock(&dev->lock);
 }
 
