@@ -480,7 +480,7 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 		rc = -1;
 	}
 	/* Each segment past the first takes at least a byte of payload. */
-	if (rc == 0 && c->size < VT_MIN_FRAME + c->segs - 1) {
+	if (rc == 0 && c->segs > 1 && c->size < VT_MIN_FRAME + c->segs) {
 		fprintf(stderr,
 			"vspin-traffic: --size %u has %zu bytes after the "
 			"header, too few for --segs %u\n",

@@ -245,7 +245,7 @@ vspin_policy_conf_parse(struct vspin_policy_conf *c, const char *mode,
 /*
  * A coalescing queue arms at its first empty poll and never sees a
  * publication on its own: one idle period in 2^PROBE_SHIFT spins first
- * until one comes, for at most C (only at rates where FULL_BURST entries
+ * until one comes, for at most C (only at rates where a full burst
  * could come back to back: not at light loads, where it would only cost).
  */
 #define PROBE_SHIFT 4

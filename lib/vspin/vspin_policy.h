@@ -141,8 +141,8 @@
  *    the queue takes its batch in full bursts, and the first poll of
  *    less than 16 entries (FULL_BURST; or than the caller's burst size,
  *    if smaller: vspin_policy_burst()) past the batch's first says the
- *    backlog is
- *    gone: from there each poll would find what arrived during the last,
+ *    backlog is gone: from there each poll would find what arrived
+ *    during the last,
  *    a few entries each paying what a poll costs beyond them (in
  *    net_vhost_spin's dequeue 300 ns for a poll of one entry, against 38
  *    ns an entry in full bursts): at half the load that round cost our

@@ -132,6 +132,8 @@ vspin_vq_drv_publish(struct vspin_vq_drv *vq)
 		if (e != vq->event_seen) {
 			vq->event_seen = e;
 			vq->event_fresh = 2 * vq->vr.num;
+			/* A new index: the same value laps later is new too. */
+			vq->full_kicked = UINT32_C(1) << 16;
 		}
 	}
 	if (kick)

@@ -375,7 +375,8 @@ test_in_order_then_not(void)
 		   "in-order mode refused on a fresh ring");
 	for (k = 0; k < 5; k++)
 		round_trip(&p, &r, 3, false, false);
-	vspin_vq_drv_set_in_order(&p.drv, false);
+	VT_REQUIRE(vspin_vq_drv_set_in_order(&p.drv, false) == 0,
+		   "in-order not turned off with everything collected");
 	for (k = 0; k < 50; k++)
 		round_trip(&p, &r, 1 + k % 5, k & 1, k % 3 == 0);
 	VT_CHECK(r.returned == r.sent && r.errors == 0 && p.drv.num_free == 8,

@@ -787,6 +787,15 @@ virtio_spin_tx_done_cleanup(void *q, uint32_t free_cnt)
 	return (int)tx_cleanup(txq, free_cnt);
 }
 
+/* Collect what the backend read: the room then (none if it broke). */
+static inline uint16_t
+tx_reclaim(struct virtio_spin_txq *txq)
+{
+	tx_cleanup(txq, 0);
+	return txq->vq.broken ? 0 :
+				vspin_vq_drv_room(&txq->vq, txq->soft_depth);
+}
+
 /* The header is pushed in front of the data: one descriptor. */
 static inline void
 tx_push(struct virtio_spin_txq *txq, struct rte_mbuf *m)
@@ -860,10 +869,8 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	 */
 	room = vspin_vq_drv_room(&txq->vq, txq->soft_depth);
 	cleaned = room < nb;
-	if (cleaned) {
-		tx_cleanup(txq, 0);
-		room = vspin_vq_drv_room(&txq->vq, txq->soft_depth);
-	}
+	if (cleaned)
+		room = tx_reclaim(txq);
 	if (unlikely(txq->vq.broken != txq->broken_seen)) {
 		queue_broken(txq->dev, "tx", txq->queue_id, &txq->broken_seen,
 			     txq->vq.broken, &txq->st);
@@ -909,12 +916,7 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		 */
 		if (m->nb_segs + 1u > room && !cleaned) {
 			cleaned = true;
-			tx_cleanup(txq, 0);
-			/* A ring the reclaim found broken takes no more. */
-			room = txq->vq.broken ?
-				       0 :
-				       vspin_vq_drv_room(&txq->vq,
-							 txq->soft_depth);
+			room = tx_reclaim(txq);
 		}
 		if (m->nb_segs + 1u > room) {
 			vspin_vlan_tx_undo(m, was);
