@@ -857,19 +857,22 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	uint64_t bytes = 0;
 	const bool behind = txq->host_behind;
 	uint16_t n, room, dropped = 0, first;
-	bool cleaned;
+	bool reclaimed;
 
 	/* What it was handed, taken or not: for sleep=auto. */
 	vspin_thread_sent(nb);
 	/*
-	 * Reclaim only when short of room, like the stock PMD's
-	 * tx_free_thresh: reclaiming on every call lets a backend that is
-	 * slower than us dictate tiny bursts (one publish, fence and idx
-	 * cache-line transfer per handful of packets).
+	 * Reclaim only when short of room, once a burst, like the stock
+	 * PMD's tx_free_thresh: reclaiming on every call lets a backend
+	 * that is slower than us dictate tiny bursts (one publish, fence and
+	 * idx cache-line transfer per handful of packets). Short for the
+	 * burst here; below, short for a packet, as a chain takes several
+	 * descriptors and a ring left with less room than a chain would
+	 * otherwise never reclaim.
 	 */
 	room = vspin_vq_drv_room(&txq->vq, txq->soft_depth);
-	cleaned = room < nb;
-	if (cleaned)
+	reclaimed = room < nb;
+	if (reclaimed)
 		room = tx_reclaim(txq);
 	if (unlikely(txq->vq.broken != txq->broken_seen)) {
 		queue_broken(txq->dev, "tx", txq->queue_id, &txq->broken_seen,
@@ -882,7 +885,8 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	for (n = 0; n < nb; n++) {
 		struct rte_mbuf *m = pkts[n], *s;
 		uint64_t was = 0;
-		unsigned int ns = 0;
+		unsigned int ns = 0, need;
+		bool push;
 
 		if (unlikely(vlan)) {
 			was = m->ol_flags;
@@ -892,37 +896,29 @@ virtio_spin_xmit(void *q, struct rte_mbuf **pkts, uint16_t nb)
 				continue;
 			}
 		}
-		if (likely(tx_can_push(m))) {
-			if (unlikely(room == 0)) {
-				vspin_vlan_tx_undo(m, was);
-				break;
-			}
-			tx_push(txq, m);
-			tx_demote_frame(behind, m, VIRTIO_SPIN_HDR_SIZE);
-			room--;
-			bytes += m->pkt_len - VIRTIO_SPIN_HDR_SIZE;
-			continue;
-		}
-		if (unlikely(m->nb_segs + 1u > VIRTIO_SPIN_MAX_SEGS)) {
+		/* The header pushed in front: one descriptor; else a chain. */
+		push = tx_can_push(m);
+		need = likely(push) ? 1 : m->nb_segs + 1u;
+		if (unlikely(need > VIRTIO_SPIN_MAX_SEGS)) {
 			dropped++; /* too long a chain: taken, not sent */
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		/*
-		 * A chain needs nb_segs + 1 descriptors, which may exceed
-		 * the room even when there are fewer packets than room:
-		 * reclaim once here too, or a ring left with less room than
-		 * a chain, never reclaimed, refuses every later burst.
-		 */
-		if (m->nb_segs + 1u > room && !cleaned) {
-			cleaned = true;
+		if (unlikely(need > room) && !reclaimed) {
+			reclaimed = true;
 			room = tx_reclaim(txq);
 		}
-		if (m->nb_segs + 1u > room) {
+		if (unlikely(need > room)) {
 			vspin_vlan_tx_undo(m, was);
 			break;
 		}
-		room = (uint16_t)(room - (m->nb_segs + 1u));
+		room = (uint16_t)(room - need);
+		if (likely(push)) {
+			tx_push(txq, m);
+			tx_demote_frame(behind, m, VIRTIO_SPIN_HDR_SIZE);
+			bytes += m->pkt_len - VIRTIO_SPIN_HDR_SIZE;
+			continue;
+		}
 		/* add() takes the free head: its header slot is ours. */
 		tx_hdr_clear(&txq->hdrs[txq->vq.free_head]);
 		sg[ns].addr = (uintptr_t)&txq->hdrs[txq->vq.free_head];
