@@ -97,7 +97,8 @@ sleeper(void *arg)
 		 */
 		for (;;) {
 			int r = vspin_eventfd_wait_mask(fds, fds[1] < 0 ? 1 : 2,
-							s->bound_us, &fired);
+							s->bound_us, &fired,
+							NULL);
 
 			if (r < 0 || (fired & 1) ||
 			    (r == 0 && s->bound_us == NO_BOUND_US))

@@ -67,22 +67,14 @@ vspin_eventfd_wait(const int *fds, unsigned int n, uint32_t max_us)
 {
 	uint64_t fired;
 
-	return vspin_eventfd_wait_mask(fds, n, max_us, &fired);
+	return vspin_eventfd_wait_mask(fds, n, max_us, &fired, NULL);
 }
 
 int
 vspin_eventfd_wait_mask(const int *fds, unsigned int n, uint32_t max_us,
-			uint64_t *fired_mask)
+			uint64_t *fired_mask, uint64_t *dead_mask)
 {
-	uint64_t dead;
-
-	return vspin_eventfd_wait_masks(fds, n, max_us, fired_mask, &dead);
-}
-
-int
-vspin_eventfd_wait_masks(const int *fds, unsigned int n, uint32_t max_us,
-			 uint64_t *fired_mask, uint64_t *dead_mask)
-{
+	uint64_t dead_unused;
 	struct pollfd p[WAIT_MAX_FDS];
 	struct timespec ts = {
 		.tv_sec = max_us / 1000000u,
@@ -91,6 +83,8 @@ vspin_eventfd_wait_masks(const int *fds, unsigned int n, uint32_t max_us,
 	unsigned int i;
 	int r;
 
+	if (dead_mask == NULL)
+		dead_mask = &dead_unused;
 	*fired_mask = 0;
 	*dead_mask = 0;
 	if (n == 0 || n > WAIT_MAX_FDS)

@@ -33,17 +33,14 @@ bool vspin_eventfd_clear(int fd);
  */
 int vspin_eventfd_wait(const int *fds, unsigned int n, uint32_t max_us);
 
-/* The same, and bit i of *fired set if fds[i] was signalled (n <= 64). */
-int vspin_eventfd_wait_mask(const int *fds, unsigned int n, uint32_t max_us,
-			    uint64_t *fired);
-
 /*
- * The same, and bit i of *dead set if fds[i] is dead: hung up, in error or
- * not open. No signal can come through it, and every wait on it returns
- * at once: the host keeps whatever fd a frontend sent as its kick, and a
+ * The same, and bit i of *fired set if fds[i] was signalled (n <= 64),
+ * and of *dead (if not NULL) if fds[i] is dead: hung up, in error or not
+ * open. No signal can come through it, and every wait on it returns at
+ * once: the host keeps whatever fd a frontend sent as its kick, and a
  * pipe whose writer closed would turn each sleep into a busy loop.
  */
-int vspin_eventfd_wait_masks(const int *fds, unsigned int n, uint32_t max_us,
-			     uint64_t *fired, uint64_t *dead);
+int vspin_eventfd_wait_mask(const int *fds, unsigned int n, uint32_t max_us,
+			    uint64_t *fired, uint64_t *dead);
 
 #endif /* VSPIN_EVENTFD_H */

@@ -571,7 +571,7 @@ group_sleep(struct vspin_sleep_group *g)
 	if (cpu_wanted)
 		cpu_at = vspin_thread_cpu_ns();
 	slept_at = vspin_rdtsc();
-	r = vspin_eventfd_wait_masks(fds, n, max_us, &fired, &dead);
+	r = vspin_eventfd_wait_mask(fds, n, max_us, &fired, &dead);
 	woke_at = vspin_rdtsc();
 	g->woke_at = woke_at;
 	if (fired & timer)
@@ -685,7 +685,7 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	t0 = vspin_rdtsc();
 	st->sleeps++;
 	/* Ended by the doorbell or a signal: neither wake-up nor timeout. */
-	if (vspin_eventfd_wait_mask(&fd, 1, us, &fired) == 0)
+	if (vspin_eventfd_wait_mask(&fd, 1, us, &fired, NULL) == 0)
 		st->sleep_timeouts++;
 	t1 = vspin_rdtsc();
 	if (t1 > t0) /* woken on another CPU, its TSC maybe behind */

@@ -183,7 +183,7 @@ bool vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block);
  * Control plane: the queue's new eventfd (ownership passes to the
  * sleeper; -1 for none: the queue then polls only, and closes the fd it
  * had). Wakes the owner so it takes it at once. An fd that a sleep finds
- * dead (a pipe whose writer closed: vspin_eventfd_wait_masks()) is not
+ * dead (a pipe whose writer closed: vspin_eventfd_wait_mask()) is not
  * slept on again: the queue polls only, as with none (fd_hung), until
  * it is given another.
  */

@@ -194,13 +194,13 @@ test_mask_names_the_signalled_fds(void)
 	vspin_eventfd_signal(fds[0]);
 	vspin_eventfd_signal(fds[2]);
 	vspin_eventfd_signal(fds[2]);
-	r = vspin_eventfd_wait_mask(fds, 3, 1000000, &mask);
+	r = vspin_eventfd_wait_mask(fds, 3, 1000000, &mask, NULL);
 	VT_CHECK(r == 2 && mask == 5, "returned %d mask %#llx, expected 2 0x5",
 		 r, (unsigned long long)mask);
 	for (i = 0; i < 3; i++)
 		VT_CHECK(efd_count(fds[i]) == 0, "fd %d count %lld", i,
 			 efd_count(fds[i]));
-	r = vspin_eventfd_wait_mask(fds, 3, 0, &mask);
+	r = vspin_eventfd_wait_mask(fds, 3, 0, &mask, NULL);
 	VT_CHECK(r == 0 && mask == 0, "after drain: %d mask %#llx", r,
 		 (unsigned long long)mask);
 	for (i = 0; i < 3; i++)
@@ -218,7 +218,7 @@ test_mask_bit_63(void)
 		ok &= (fds[i] = eventfd(0, EFD_NONBLOCK)) >= 0;
 	VT_REQUIRE(ok, "eventfd");
 	vspin_eventfd_signal(fds[63]);
-	r = vspin_eventfd_wait_mask(fds, 64, 1000000, &mask);
+	r = vspin_eventfd_wait_mask(fds, 64, 1000000, &mask, NULL);
 	VT_CHECK(r == 1 && mask == UINT64_C(1) << 63, "returned %d mask %#llx",
 		 r, (unsigned long long)mask);
 	for (i = 0; i < 64; i++)
@@ -232,7 +232,7 @@ test_bad_counts_rejected(void)
 	uint64_t mask;
 
 	VT_CHECK(vspin_eventfd_wait(fds, 0, 0) == -EINVAL, "n=0 accepted");
-	VT_CHECK(vspin_eventfd_wait_mask(fds, 65, 0, &mask) == -EINVAL,
+	VT_CHECK(vspin_eventfd_wait_mask(fds, 65, 0, &mask, NULL) == -EINVAL,
 		 "n=65 accepted");
 }
 
@@ -258,7 +258,7 @@ test_dead_fd_reported(void)
 	close(fds[2]); /* not open now: no other thread to reuse it */
 	vspin_eventfd_signal(fds[0]);
 	t0 = vt_now_us();
-	r = vspin_eventfd_wait_masks(fds, 3, 1000000, &fired, &dead);
+	r = vspin_eventfd_wait_mask(fds, 3, 1000000, &fired, &dead);
 	dt = vt_now_us() - t0;
 	VT_CHECK(r == 3 && fired == 1 && dead == 6 && dt < 500000,
 		 "returned %d fired %#llx dead %#llx after %llu us, expected "
