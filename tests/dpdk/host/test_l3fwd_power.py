@@ -34,11 +34,13 @@ sender sends 4 bursts of 32 (start tx_first 4) into port 0.
 Every port of ours has sleep_max_us=1000000.
 Expected: the receiver counts every packet of each round (exactly 128 more,
 within 0.5 s: a sleep ended by its 1 s bound shows), sender tx ==
-receiver rx == 640 at the end; each round woke l3fwd-power through port
-0's interrupt at least once (a lost wake-up
-leaves the packets to its 10 ms timeout and logs no wake-up; a round can
-also be found by a poll in the microsecond between two such timeouts,
-about 1 in 10,000); at most 16 interrupt wake-ups a round (an fd left
+receiver rx == 640 at the end; at least 4 of the 5 rounds woke
+l3fwd-power through port 0's interrupt (a lost wake-up leaves the
+packets to its 10 ms timeout and logs no wake-up; a round can also be
+found by a poll in the few microseconds between two such timeouts,
+longer if core 1 is taken away then: one round in a CI run, none in 200
+rounds of a loop here; an arm-and-recheck that loses wake-ups for good
+fails every round); at most 16 interrupt wake-ups a round (an fd left
 readable would wake it on every epoll); our port never blocked inside
 rx_burst (xstat rx_q0_sleeps 0, read through DPDK telemetry: the
 application asked for rx interrupts, so sleep=auto leaves sleeping to
@@ -69,6 +71,9 @@ ROUNDS = 5
 # vhost: 2 rounds of 150 before, 0 of 300 with this layout).
 PEER_CORE = {"lcores": "0@0,1@0", "main_lcore": 1}
 BURSTS = 4  # of 32 packets a round
+# Rounds that may arrive while l3fwd-power polls between two epoll
+# timeouts, so wake nobody (see the docstring).
+MAX_POLLED_ROUNDS = 1
 # Our ports here sleep at most h.SLEEP_MAX_US (1 s): a round whose packets
 # all arrive well within that was carried by wake-ups, not timeouts.
 ROUND_DEADLINE_S = 0.5
@@ -180,6 +185,7 @@ def run(kind, d, app_vdevs, plugin, snd, rcv, peers_first, mem,
 def rounds(snd, rcv, log, by_interrupt):
     """ROUNDS rounds of BURSTS x 32 packets, snd -> l3fwd-power -> rcv;
     by_interrupt: each must wake l3fwd-power through port 0's interrupt."""
+    polled = []  # rounds l3fwd-power found without an interrupt
     rcv.start_fwd()
     for r in range(ROUNDS):
         time.sleep(0.3)
@@ -197,9 +203,15 @@ def rounds(snd, rcv, log, by_interrupt):
         check(took < ROUND_DEADLINE_S, "round %d took %.3f s: a sleep "
               "ended by its bound, not by a wake-up" % (r, took))
         w = wakeups(log()) - w0
-        check(1 <= w <= 16 if by_interrupt else w == 0,
+        check(w <= 16 if by_interrupt else w == 0,
               "round %d: %d interrupt wake-ups of l3fwd-power on port 0 "
               "(expected %s)" % (r, w, "1 to 16" if by_interrupt else 0))
+        if by_interrupt and w == 0:
+            polled.append(r)
+    check(len(polled) <= MAX_POLLED_ROUNDS,
+          "rounds %s: no interrupt wake-up of l3fwd-power on port 0 "
+          "(at most %d round may be found by a poll between two of its "
+          "10 ms timeouts)" % (polled, MAX_POLLED_ROUNDS))
     sent = snd.port_stats(0)["tx_packets"]
     check(sent == 32 * BURSTS * ROUNDS, "the sender sent %d packets, "
           "expected %d" % (sent, 32 * BURSTS * ROUNDS))
