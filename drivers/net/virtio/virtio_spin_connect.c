@@ -447,8 +447,9 @@ virtio_spin_attach(struct virtio_spin_dev *dev, int fd,
 /*
  * Non-blocking: a unix socket connects at once or not at all, except to a
  * listener whose backlog is full (a backend that stopped accepting), where
- * a blocking connect would wait for good, on EAL's interrupt thread with
- * our locks held; that is EAGAIN here, tried again like a refusal.
+ * a blocking connect would wait for good, on the connection or probe
+ * thread with our locks held; that is EAGAIN here, tried again like a
+ * refusal.
  */
 int
 virtio_spin_connect_socket(struct virtio_spin_dev *dev, bool quiet)
@@ -832,6 +833,15 @@ virtio_spin_listen_event(void *arg)
 	if (dev->spare_fd < 0 && dev->parked_fd < 0) /* lost to a race */
 		dev->spare_fd = open_spare_fd();
 	fd = accept4(dev->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0 && dev->parked_fd >= 0) {
+		/*
+		 * Descriptors came back before the park alarm: this one is
+		 * newer than the parked one and takes its place, or the
+		 * alarm would hand the older over after it and close it.
+		 */
+		close(dev->parked_fd);
+		dev->parked_fd = -1;
+	}
 	if (fd >= 0)
 		take_connection(dev, fd);
 	else if (errno == EMFILE || errno == ENFILE)

@@ -22,8 +22,10 @@
  * table. Without REPLY_ACK a GET_FEATURES round trip tells the backend has
  * mapped the new table before the allocation returns to the application
  * (which may then put the new memory in a ring at once). A free is
- * announced before the pages go: the range being freed is left out of the
- * new table.
+ * announced before the pages go: the segments being freed are left out
+ * of the new table, which shrinks a file's region when they lie at its
+ * edge; pages freed inside a region stay in it (the table does not
+ * change), with no ring pointing into them any more.
  *
  * Locks: EAL calls the event callback with its memory hotplug lock held
  * (for writing) and then takes dev->lock. So every path that walks the
