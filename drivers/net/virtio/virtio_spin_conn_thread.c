@@ -34,6 +34,16 @@
 /* Client mode: the pause between connection attempts. */
 #define RECONNECT_NS (UINT64_C(200) * 1000 * 1000)
 /*
+ * Server mode: the wait before negotiating with a connection after one
+ * failed, doubled for each failure in a row up to a second. A backend in
+ * client mode (rte_vhost's, OVS's dpdkvhostuserclient) connects again
+ * the moment we close: where our side cannot succeed (a memory table
+ * vhost-user cannot carry, a backend without VERSION_1) the two cycled
+ * hundreds to thousands of connections a second, each logged by the
+ * backend.
+ */
+#define ACCEPT_HOLD_MAX_NS (UINT64_C(1000) * 1000 * 1000)
+/*
  * How long a memory event waits for a negotiation under way: a backend
  * that answers takes milliseconds. Past that, the event goes on and the
  * thread sends the table again after the negotiation.
@@ -68,6 +78,9 @@ conn_thread_main(void *arg)
 			dev->gone_pending = false;
 			pthread_mutex_unlock(&dev->conn_lock);
 			virtio_spin_drop_gone(dev);
+		} else if (fd >= 0 && vspin_mono_ns() < dev->accept_at) {
+			wait_for_work(dev, dev->accept_at);
+			continue;
 		} else if (fd >= 0) {
 			dev->accepted_fd = -1;
 			pthread_mutex_unlock(&dev->conn_lock);
@@ -302,6 +315,25 @@ virtio_spin_conn_gone(struct virtio_spin_dev *dev)
 	pthread_mutex_lock(&dev->conn_lock);
 	dev->gone_pending = true;
 	pthread_cond_broadcast(&dev->conn_cond);
+	pthread_mutex_unlock(&dev->conn_lock);
+}
+
+void
+virtio_spin_conn_server_result(struct virtio_spin_dev *dev, bool ok)
+{
+	uint64_t hold;
+
+	pthread_mutex_lock(&dev->conn_lock);
+	if (ok) {
+		dev->accept_fails = 0;
+		dev->accept_at = 0;
+	} else {
+		hold = RECONNECT_NS << RTE_MIN(dev->accept_fails, 3u);
+		if (dev->accept_fails < UINT32_MAX)
+			dev->accept_fails++;
+		dev->accept_at =
+			vspin_mono_ns() + RTE_MIN(hold, ACCEPT_HOLD_MAX_NS);
+	}
 	pthread_mutex_unlock(&dev->conn_lock);
 }
 

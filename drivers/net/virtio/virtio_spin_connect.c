@@ -555,7 +555,7 @@ virtio_spin_drop_gone(struct virtio_spin_dev *dev)
  * negotiate on fd with snap's table. A stop or close that cut the
  * handshake short found it published: a connection attached before the
  * cut is reset, and the port connects again later. *mem_changed: the
- * memory changed meanwhile. Returns 0 or -1.
+ * memory changed meanwhile. Returns 0, -ECANCELED if cut, or -1.
  */
 static int
 attach_in_thread(struct virtio_spin_dev *dev, int fd,
@@ -565,9 +565,10 @@ attach_in_thread(struct virtio_spin_dev *dev, int fd,
 
 	virtio_spin_conn_negotiating(dev);
 	r = virtio_spin_attach(dev, fd, snap);
-	if (virtio_spin_conn_attach_done(dev, mem_changed) && r == 0) {
-		virtio_spin_reset_connection(dev);
-		r = -1;
+	if (virtio_spin_conn_attach_done(dev, mem_changed)) {
+		if (r == 0)
+			virtio_spin_reset_connection(dev);
+		r = -ECANCELED;
 	}
 	return r;
 }
@@ -679,6 +680,7 @@ virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 {
 	struct virtio_spin_mem_snapshot snap;
 	bool was_shown, mem_changed = false;
+	int r;
 
 	if (!before_handshake(dev, fd, &snap, &was_shown))
 		return;
@@ -689,9 +691,12 @@ virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 			dev->path);
 		virtio_spin_conn_attach_done(dev, &mem_changed);
 		close(fd);
+		virtio_spin_conn_server_result(dev, false);
 	} else {
 		virtio_spin_reset_connection(dev); /* the old one, if any */
-		attach_in_thread(dev, fd, &snap, &mem_changed);
+		r = attach_in_thread(dev, fd, &snap, &mem_changed);
+		if (r != -ECANCELED)
+			virtio_spin_conn_server_result(dev, r == 0);
 	}
 	after_handshake(dev, &snap, mem_changed, was_shown);
 }

@@ -408,6 +408,11 @@ class FakeBackend:
             _close(fd)
         self.kick_fds = {}
 
+    def wait_done(self, timeout):
+        """True once a client's one connection is over (timeout s)."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def __enter__(self):
         return self.start()
 

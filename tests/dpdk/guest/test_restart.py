@@ -39,6 +39,13 @@ Cases (argv[1]):
           as a second backend until the old one's clean-up ran. A third
           connection while the second is alive is refused (closed, and
           said), and the second goes on.
+  server_failing_backend
+          a backend the guest (server=1) cannot negotiate with (it lacks
+          VIRTIO_F_VERSION_1) connects again the moment it is closed, for
+          2.5 s: the guest says why, negotiates 3 to 8 times (it waits
+          longer after each failure; thousands before, and as many
+          handshakes logged by a real backend), and a stock net_vhost
+          client that comes next gets the link up and packets.
   lsc_close_server
           an application (lsc_close.c) closes a server-mode port from its
           link-state callback when a backend connects: the callback runs
@@ -65,9 +72,17 @@ import sys
 import time
 
 from fake_backend import FEATURES, FakeBackend, wait_until
+from vu_proto import F_VERSION_1
 from guestlib import (EVENT_IDX, check, guest_pmd, harness, run, settle,
                       sock_path, vhost_pmd)
 import lsc_close  # noqa: E402  (tests/dpdk, on the path through guestlib)
+
+
+# server_failing_backend: how long the failing backend tries, and the
+# most negotiations the guest may have with it meanwhile (it waits 0.2,
+# 0.4, 0.8, then 1 s after each failure: 5 in 2.5 s; it took thousands).
+FAILING_FOR_S = 2.5
+FAILING_MAX_TRIES = 8
 
 
 def host_rx(d, host):
@@ -305,6 +320,41 @@ def server_reconnect_at_once():
                   "guest was stopped; the new connection was taken")
 
 
+def server_failing_backend():
+    lacks = "backend lacks VIRTIO_F_VERSION_1"
+    with harness.private_dir() as d:
+        path = sock_path(d)
+        with guest_pmd(d, "txonly", "server=1") as guest:
+            # A client-mode backend the guest cannot negotiate with,
+            # connecting again the moment it is closed, as rte_vhost's
+            # reconnecting client does.
+            end = time.monotonic() + FAILING_FOR_S
+            tries = 0
+            while time.monotonic() < end:
+                be = FakeBackend(path, client=True,
+                                 features=FEATURES & ~F_VERSION_1).start()
+                check(be.wait_done(10), "the guest kept a failed "
+                      "negotiation's connection open for 10 s")
+                tries += be.seen("GET_FEATURES")
+            check(lacks in guest.log, "the guest did not say why:\n"
+                  + guest.log[-1500:])
+            check(3 <= tries <= FAILING_MAX_TRIES,
+                  "%d negotiations in %.1f s with a backend that fails "
+                  "each (expected 3 to %d: one after another, 0.2 s "
+                  "apart at first, up to 1 s)" % (tries, FAILING_FOR_S,
+                                                 FAILING_MAX_TRIES))
+            check(not guest.link_up(0), "link up without a negotiation")
+            with vhost_pmd(d, "rxonly", client=True) as host:
+                guest.wait_link_up(0, timeout=10)
+                guest.start_fwd()
+                n = host_rx(d, host)
+                guest.stop_fwd()
+            check(n > 0, "the host received nothing after the failures")
+            print("ok: %d negotiations in %.1f s with a failing backend, "
+                  "then %d packets to a good one" % (tries, FAILING_FOR_S,
+                                                     n))
+
+
 def lsc_close_server():
     with harness.private_dir() as d:
         path = sock_path(d)
@@ -352,6 +402,7 @@ CASES = {
     "server_path_in_use": server_path_in_use,
     "server_path_twice": server_path_twice,
     "server_reconnect_at_once": server_reconnect_at_once,
+    "server_failing_backend": server_failing_backend,
     "lsc_close_server": lsc_close_server,
     "server_out_of_fds": server_out_of_fds,
 }
