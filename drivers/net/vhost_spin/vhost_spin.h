@@ -141,7 +141,13 @@ struct vhost_spin_qcounts {
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t publishes; /* bursts that returned buffers to the guest */
-	uint64_t errors;    /* tx: packets dropped (no room for a VLAN tag) */
+	/*
+	 * tx: other queues' bursts on this queue's vring (they send there
+	 * when the guest left theirs disabled), added atomically: the
+	 * guest's notifications are counted per vring, by the library.
+	 */
+	uint64_t publishes_in;
+	uint64_t errors; /* tx: packets dropped (no room for a VLAN tag) */
 };
 
 /*

@@ -6,9 +6,10 @@
  * suppressed (and with EVENT_IDX nothing is written: the library's
  * "disable" is a no-op, so arming after a short idle would leave the guest
  * kicking). When the window is over: arm through the library, fence,
- * recheck with one more dequeue, then sleep on the kick eventfd(s) of the
- * lcore's queues through vspin_sleeper. Not armed, both rings' avail_event
- * is moved out of the guest's way (keep_quiet()).
+ * recheck the count of pending avail entries (not a dequeue: a dry mbuf
+ * pool leaves entries an idle ring has not), then sleep on the kick
+ * eventfd(s) of the lcore's queues through vspin_sleeper. Not armed, both
+ * rings' avail_event is moved out of the guest's way (keep_quiet()).
  *
  * Transmit (the guest's receive ring): the library calls the guest as
  * used_event (or NO_INTERRUPT) says; we only count.
@@ -228,6 +229,27 @@ vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 	return n;
 }
 
+/*
+ * A burst that returned buffers on vring: counted by the queue whose
+ * vring it is, against that vring's notifications (vhost_spin_xstats.c).
+ */
+static void
+tx_published(struct vhost_spin_txq *q, uint16_t vring)
+{
+	const struct rte_eth_dev_data *d;
+	struct vhost_spin_txq *owner;
+
+	if (likely(vring == q->vring)) {
+		q->cnt.publishes++;
+		return;
+	}
+	d = q->port->dev->data;
+	owner = vring / 2 < d->nb_tx_queues ? d->tx_queues[vring / 2] : NULL;
+	if (owner != NULL)
+		__atomic_fetch_add(&owner->cnt.publishes_in, 1,
+				   __ATOMIC_RELAXED);
+}
+
 /* Enqueue pkts[0..n) on vring; how many the guest's ring took. */
 static uint16_t
 tx_enqueue(struct vhost_spin_txq *q, uint16_t vring, struct rte_mbuf **pkts,
@@ -242,7 +264,7 @@ tx_enqueue(struct vhost_spin_txq *q, uint16_t vring, struct rte_mbuf **pkts,
 
 		/* The library decided once whether to call the guest. */
 		if (got > 0)
-			q->cnt.publishes++;
+			tx_published(q, vring);
 		sent += got;
 		if (got < want)
 			break;

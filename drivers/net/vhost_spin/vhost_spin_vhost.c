@@ -476,9 +476,12 @@ restart_publish_counts(struct vhost_spin_port *p)
 	for (i = 0; d->tx_queues != NULL && i < d->nb_tx_queues; i++) {
 		struct vhost_spin_txq *q = d->tx_queues[i];
 
-		if (q != NULL)
+		if (q != NULL) {
 			vspin_count_reset(&q->cnt.publishes,
 					  &q->base.cnt.publishes);
+			vspin_count_reset(&q->cnt.publishes_in,
+					  &q->base.cnt.publishes_in);
+		}
 	}
 }
 

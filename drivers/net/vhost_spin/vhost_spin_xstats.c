@@ -237,14 +237,18 @@ vhost_spin_xstats_get_names(struct rte_eth_dev *dev,
 	return total;
 }
 
-/* A queue's counters since the user's last reset; returns its publishes. */
+/*
+ * A queue's counters since the user's last reset; returns the publishes on
+ * its vring (other tx queues' too, as the library's calls count them).
+ */
 static uint64_t
 since_base(const struct vhost_spin_qcounts *cnt,
 	   const struct vspin_stats *vstats,
 	   const struct vhost_spin_qbase *base, struct vspin_stats *s)
 {
 	vspin_stats_since(vstats, &base->vstats, s);
-	return vspin_count_since(&cnt->publishes, &base->cnt.publishes);
+	return vspin_count_since(&cnt->publishes, &base->cnt.publishes) +
+	       vspin_count_since(&cnt->publishes_in, &base->cnt.publishes_in);
 }
 
 int
@@ -336,6 +340,7 @@ reset_base(const struct vhost_spin_qcounts *cnt, const uint64_t *bursts,
 {
 	vhost_spin_basic_reset(cnt, base);
 	vspin_count_reset(&cnt->publishes, &base->cnt.publishes);
+	vspin_count_reset(&cnt->publishes_in, &base->cnt.publishes_in);
 	vspin_count_reset(bursts, &base->lookahead_bursts);
 	vspin_stats_reset(vstats, &base->vstats);
 }

@@ -13,9 +13,10 @@ Case fewer_guest_queues
   guest drains. The host logs at level info.
 Expected, each guest: guest rx == host tx exactly, both host tx queues sent
   (tx_q0_packets and tx_q1_packets > 0); with one guest queue pair the
-  host's log says tx queue 1 sends on the guest's queue 0; with two, each
-  guest rx queue received (the host's tx queue 1 is back on its own
-  ring).
+  host's log says tx queue 1 sends on the guest's queue 0, and its
+  bursts count on that vring (tx_q1_calls and tx_q1_calls_suppressed 0,
+  tx_q0's not); with two, each guest rx queue received (the host's tx
+  queue 1 is back on its own ring) and each vring counts bursts.
 
 Case unpolled_guest_queue
   Host: net_vhost_spin0,queues=2 but testpmd --rxq=1 --txq=1 (rxonly):
@@ -97,10 +98,19 @@ def one_guest(host, kind, queues):
         label, per_q))
     moved = ("tx queue 1 sends on the guest's queue 0 (its own not "
              "enabled)" in host.log[log0:])
+    # The guest's notifications are counted per vring: tx queue 1's
+    # bursts on queue 0's vring count there, none on its unused own.
+    calls = [(hx["tx_q%d_calls" % q], hx["tx_q%d_calls_suppressed" % q])
+             for q in (0, 1)]
     if queues == 1:
         check(moved, "%s: the host did not log that tx queue 1 sends on "
               "queue 0" % label)
+        check(calls[1] == (0, 0) and sum(calls[0]) > 0,
+              "%s: tx_qN_calls, _suppressed %s: expected queue 1's on "
+              "queue 0's vring, 0 on its own" % (label, calls))
     else:
+        check(min(sum(c) for c in calls) > 0, "%s: tx_qN_calls, "
+              "_suppressed %s: a vring with no bursts" % (label, calls))
         check([gx["rx_q%d_packets" % q] > 0 for q in (0, 1)] == [True] * 2,
               "%s: a guest rx queue received nothing: %s" % (
                   label, [gx.get("rx_q%d_packets" % q) for q in (0, 1)]))
