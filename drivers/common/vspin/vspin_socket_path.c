@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rte_string_fns.h>
 
@@ -32,4 +33,12 @@ vspin_same_socket_file(const char *a, const char *b)
 		return true;
 	return vspin_socket_file(a, fa, sizeof(fa)) &&
 	       vspin_socket_file(b, fb, sizeof(fb)) && strcmp(fa, fb) == 0;
+}
+
+bool
+vspin_path_not_socket(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISSOCK(st.st_mode);
 }

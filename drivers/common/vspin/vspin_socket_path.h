@@ -18,4 +18,11 @@ bool vspin_socket_file(const char *path, char *out, size_t size);
 /* Whether paths a and b name the same socket file (equal strings do). */
 bool vspin_same_socket_file(const char *a, const char *b);
 
+/*
+ * Whether path (its symbolic links followed) exists and is not a socket:
+ * a regular file or a directory, where no vhost-user peer can listen and
+ * connect() says only "Connection refused".
+ */
+bool vspin_path_not_socket(const char *path);
+
 #endif

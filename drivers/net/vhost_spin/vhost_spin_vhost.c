@@ -867,6 +867,15 @@ vhost_spin_vhost_start(struct vhost_spin_port *p)
 	}
 	if (p->args.client) {
 		flags |= RTE_VHOST_USER_CLIENT;
+		/* The library would retry there every second, and say nothing. */
+		if (vspin_path_not_socket(path)) {
+			VHOST_SPIN_LOG(ERR,
+				       "iface %s: exists and is not a socket "
+				       "(client=1 connects to a frontend's "
+				       "socket)",
+				       path);
+			return -ENOTSOCK;
+		}
 		/* Not an error (the frontend may come later), but say so. */
 		if (access(path, F_OK) != 0)
 			VHOST_SPIN_LOG(NOTICE,

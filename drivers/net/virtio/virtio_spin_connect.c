@@ -29,6 +29,7 @@
 #include <rte_string_fns.h>
 
 #include "virtio_spin.h"
+#include "vspin_socket_path.h"
 
 /* Server mode, out of file descriptors: how often we look for some. */
 #define ACCEPT_RETRY_US (UINT64_C(100) * 1000)
@@ -466,7 +467,10 @@ virtio_spin_connect_socket(struct virtio_spin_dev *dev, bool quiet)
 			PMD_LOG(ERR,
 				"%s: cannot connect to the vhost-user "
 				"socket: %s",
-				dev->path, strerror(errno));
+				dev->path,
+				vspin_path_not_socket(dev->path) ?
+					"it exists and is not a socket" :
+					strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -864,8 +868,13 @@ clear_stale_socket(struct virtio_spin_dev *dev)
 	struct stat st;
 	int fd, r, err;
 
-	if (stat(dev->path, &st) < 0 || !S_ISSOCK(st.st_mode))
+	if (stat(dev->path, &st) < 0)
 		return 0; /* absent, or bind() says what is wrong */
+	if (!S_ISSOCK(st.st_mode)) {
+		PMD_LOG(ERR, "%s: exists and is not a socket (left alone)",
+			dev->path);
+		return -1;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;

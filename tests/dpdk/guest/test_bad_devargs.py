@@ -8,7 +8,8 @@ one running testpmd ("port attach"), each failing, no port left.
 Cases: unknown key, bad numbers, bad spin_mode, bad or contradictory
 spin_us, bad sleep_max_us, bad reply_timeout_ms, bad mac, an item with two
 '=' (which rte_kvargs reads as another key), no path, socket absent,
-socket refusing (a socket file nobody listens on).
+socket refusing (a socket file nobody listens on), a path that is a
+regular file or a directory (client and server mode).
 
 Case keep_stdin (argv[1] == "bad_devargs_keep_stdin"): an interactive
 testpmd with a good net_null0 port attaches net_virtio_spin1 with a bad
@@ -54,6 +55,13 @@ CASES = [
                       "No such file or directory"),
     ("path={refusing}", "cannot connect to the vhost-user socket: "
                         "Connection refused"),
+    # A regular file or a directory: connect() says "Connection refused",
+    # bind() "Address already in use".
+    ("path={regular}", "cannot connect to the vhost-user socket: it "
+                       "exists and is not a socket"),
+    ("path={dir}", "cannot connect to the vhost-user socket: it exists "
+                   "and is not a socket"),
+    ("path={regular},server=1", "exists and is not a socket (left alone)"),
 ]
 
 
@@ -82,7 +90,7 @@ def keep_stdin():
 # after the parse (no path, no socket, a refusing socket), which undo
 # more. The other parse errors are attached to one running testpmd.
 AT_STARTUP = {"path={sock},foo=1", "queues=1", "path={absent}",
-              "path={refusing}"}
+              "path={refusing}", "path={regular}"}
 
 
 def startup(args, expect):
@@ -104,8 +112,10 @@ def main():
         refusing = os.path.join(d, "refusing.sock")
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.bind(refusing)  # bound, never listening: connect() is refused
+        regular = os.path.join(d, "file")
+        open(regular, "w").close()
         paths = {"sock": refusing, "absent": os.path.join(d, "absent.sock"),
-                 "refusing": refusing}
+                 "refusing": refusing, "regular": regular, "dir": d}
         later = []
         for raw, expect in CASES:
             args = raw.format(**paths)

@@ -4,7 +4,7 @@
 Case socket: server socket paths that cannot work (a missing directory, a
   path in use by a live server, one whose server accepts nothing (its
   backlog full), a regular file, a read-only file system; a stale socket
-  file is replaced), and
+  file is replaced), client=1 on a regular file or a directory, and
   a path used twice in one process, also spelt two ways (d/s.sock and
   d/./s.sock). Each must fail the probe with a
   message naming the problem; testpmd itself must stay up.
@@ -68,6 +68,11 @@ def socket_errors():
         open(regular, "w").close()
         expect_error([vdev(regular)], ["not a socket", "not created"],
                      "regular file")
+        # In client mode the library retried there every second, silently.
+        for what, path in (("regular file", regular), ("directory", d)):
+            expect_error([vdev(path, ",client=1")],
+                         ["exists and is not a socket (client=1",
+                          "not created"], "client=1 on a " + what)
 
         busy = d + "/busy.sock"
         with hl.h.Testpmd("owner", vdevs=[vdev(busy)],
