@@ -217,7 +217,7 @@ struct virtio_spin_dev {
 	bool gone_pending;     /* drop connection gone_gen (its backend left) */
 	int accepted_fd;       /* server: accepted, not negotiated with yet */
 	uint64_t accept_at;    /* server: negotiate with it no sooner (ns) */
-	uint32_t accept_fails; /* server: negotiations failed in a row */
+	uint32_t conn_fails;   /* negotiations failed in a row (up to 4) */
 	uint64_t reconnect_at; /* client: connect again then (ns), 0: no */
 	int attaching_fd;      /* the socket of the handshake under way */
 	bool attach_cut;       /* ... which a stop or close shut down */
@@ -465,13 +465,17 @@ bool virtio_spin_conn_release(struct virtio_spin_dev *dev, int fd);
 void virtio_spin_conn_hand_over(struct virtio_spin_dev *dev, int fd);
 /* The attached backend left (gone_gen set, dev->lock held). */
 void virtio_spin_conn_gone(struct virtio_spin_dev *dev);
-/* Client mode: connect again in a while (either lock held, or none). */
+/*
+ * Client mode: connect again in a while, longer after failed
+ * negotiations (either lock held, or none).
+ */
 void virtio_spin_conn_reconnect_later(struct virtio_spin_dev *dev);
 /*
- * Server mode, a connection taken or refused (dev->lock held): after a
- * failure the next one waits, longer for each in a row.
+ * A negotiation succeeded or failed, or (server mode) a connection was
+ * refused (dev->lock held): after a failure the next negotiation waits,
+ * longer for each in a row.
  */
-void virtio_spin_conn_server_result(struct virtio_spin_dev *dev, bool ok);
+void virtio_spin_conn_result(struct virtio_spin_dev *dev, bool ok);
 
 /* virtio_rxtx_spin.c */
 uint16_t virtio_spin_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);

@@ -31,18 +31,30 @@
 #include "virtio_spin.h"
 #include "vspin_clock.h"
 
-/* Client mode: the pause between connection attempts. */
-#define RECONNECT_NS (UINT64_C(200) * 1000 * 1000)
 /*
- * Server mode: the wait before negotiating with a connection after one
- * failed, doubled for each failure in a row up to a second. A backend in
- * client mode (rte_vhost's, OVS's dpdkvhostuserclient) connects again
- * the moment we close: where our side cannot succeed (a memory table
- * vhost-user cannot carry, a backend without VERSION_1) the two cycled
- * hundreds to thousands of connections a second, each logged by the
- * backend.
+ * The wait before the next negotiation: 200 ms, doubled for each failed
+ * negotiation in a row, up to a second (client mode: the next connection
+ * attempt; server mode: the next connection accepted). A backend in
+ * client mode (rte_vhost's, OVS's dpdkvhostuserclient) connects again the
+ * moment we close: where a failure lasts (a memory table vhost-user
+ * cannot carry, a backend without VERSION_1) the two cycled hundreds to
+ * thousands of connections a second, each in the backend's log. A client
+ * refused by a backend serving another frontend retried five times a
+ * second, each logged on both sides.
  */
-#define ACCEPT_HOLD_MAX_NS (UINT64_C(1000) * 1000 * 1000)
+#define RECONNECT_NS (UINT64_C(200) * 1000 * 1000)
+#define RETRY_MAX_NS (UINT64_C(1000) * 1000 * 1000)
+#define RETRY_DOUBLINGS 3u
+
+/* conn_lock held: the wait after conn_fails failures in a row. */
+static uint64_t
+retry_wait_ns(const struct virtio_spin_dev *dev)
+{
+	uint32_t n = dev->conn_fails > 0 ? dev->conn_fails - 1 : 0;
+	uint64_t wait = RECONNECT_NS << RTE_MIN(n, RETRY_DOUBLINGS);
+
+	return RTE_MIN(wait, RETRY_MAX_NS);
+}
 /*
  * How long a memory event waits for a negotiation under way: a backend
  * that answers takes milliseconds. Past that, the event goes on and the
@@ -319,20 +331,17 @@ virtio_spin_conn_gone(struct virtio_spin_dev *dev)
 }
 
 void
-virtio_spin_conn_server_result(struct virtio_spin_dev *dev, bool ok)
+virtio_spin_conn_result(struct virtio_spin_dev *dev, bool ok)
 {
-	uint64_t hold;
-
 	pthread_mutex_lock(&dev->conn_lock);
 	if (ok) {
-		dev->accept_fails = 0;
+		dev->conn_fails = 0;
 		dev->accept_at = 0;
 	} else {
-		hold = RECONNECT_NS << RTE_MIN(dev->accept_fails, 3u);
-		if (dev->accept_fails < UINT32_MAX)
-			dev->accept_fails++;
-		dev->accept_at =
-			vspin_mono_ns() + RTE_MIN(hold, ACCEPT_HOLD_MAX_NS);
+		if (dev->conn_fails <= RETRY_DOUBLINGS)
+			dev->conn_fails++;
+		if (dev->server)
+			dev->accept_at = vspin_mono_ns() + retry_wait_ns(dev);
 	}
 	pthread_mutex_unlock(&dev->conn_lock);
 }
@@ -344,7 +353,7 @@ virtio_spin_conn_reconnect_later(struct virtio_spin_dev *dev)
 		return;
 	pthread_mutex_lock(&dev->conn_lock);
 	if (!dev->conn_stop && dev->reconnect_at == 0) {
-		dev->reconnect_at = vspin_mono_ns() + RECONNECT_NS;
+		dev->reconnect_at = vspin_mono_ns() + retry_wait_ns(dev);
 		pthread_cond_broadcast(&dev->conn_cond);
 	}
 	pthread_mutex_unlock(&dev->conn_lock);

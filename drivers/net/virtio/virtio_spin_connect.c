@@ -633,7 +633,7 @@ virtio_spin_reconnect(struct virtio_spin_dev *dev)
 {
 	struct virtio_spin_mem_snapshot snap;
 	bool was_shown, mem_changed = false;
-	int fd = virtio_spin_connect_socket(dev, true);
+	int fd = virtio_spin_connect_socket(dev, true), r;
 
 	if (fd < 0) {
 		virtio_spin_conn_reconnect_later(dev);
@@ -644,8 +644,12 @@ virtio_spin_reconnect(struct virtio_spin_dev *dev)
 	if (dev->vu.fd >= 0) { /* attached already (the probe's) */
 		virtio_spin_conn_attach_done(dev, &mem_changed);
 		close(fd);
-	} else if (attach_in_thread(dev, fd, &snap, &mem_changed) < 0) {
-		virtio_spin_conn_reconnect_later(dev);
+	} else {
+		r = attach_in_thread(dev, fd, &snap, &mem_changed);
+		if (r != -ECANCELED)
+			virtio_spin_conn_result(dev, r == 0);
+		if (r < 0)
+			virtio_spin_conn_reconnect_later(dev);
 	}
 	after_handshake(dev, &snap, mem_changed, was_shown);
 }
@@ -695,12 +699,12 @@ virtio_spin_take_connection(struct virtio_spin_dev *dev, int fd)
 			dev->path);
 		virtio_spin_conn_attach_done(dev, &mem_changed);
 		close(fd);
-		virtio_spin_conn_server_result(dev, false);
+		virtio_spin_conn_result(dev, false);
 	} else {
 		virtio_spin_reset_connection(dev); /* the old one, if any */
 		r = attach_in_thread(dev, fd, &snap, &mem_changed);
 		if (r != -ECANCELED)
-			virtio_spin_conn_server_result(dev, r == 0);
+			virtio_spin_conn_result(dev, r == 0);
 	}
 	after_handshake(dev, &snap, mem_changed, was_shown);
 }

@@ -166,8 +166,12 @@ virtio_spin_vu_recv_reply(int fd, uint32_t req, struct vu_msg *m, uint32_t size,
 			snprintf(rx->err, sizeof(rx->err),
 				 "bad reply to %s: %s", name, why(err));
 		else
-			snprintf(rx->err, sizeof(rx->err), "no reply to %s: %s",
-				 name, why(err));
+			snprintf(rx->err, sizeof(rx->err),
+				 "no reply to %s: %s%s", name, why(err),
+				 err == 0 || err == ECONNRESET ?
+					 " (as a backend serving another "
+					 "frontend does)" :
+					 "");
 		return -1;
 	}
 	if (m->request != req || (m->flags & 0x3) != VU_VERSION ||

@@ -46,6 +46,13 @@ Cases (argv[1]):
           longer after each failure; thousands before, and as many
           handshakes logged by a real backend), and a stock net_vhost
           client that comes next gets the link up and packets.
+  client_refused
+          net_virtio_spin (client) loses its backend; the next one on the
+          path closes each connection at GET_FEATURES (as a backend
+          serving another frontend does), for 2.5 s: the guest's log
+          hints at that, and it connects 3 to 8 times (it waits longer
+          after each failure; every 200 ms before); then a good backend
+          gets the link up.
   lsc_close_server
           an application (lsc_close.c) closes a server-mode port from its
           link-state callback when a backend connects: the callback runs
@@ -78,9 +85,10 @@ from guestlib import (EVENT_IDX, check, guest_pmd, harness, run, settle,
 import lsc_close  # noqa: E402  (tests/dpdk, on the path through guestlib)
 
 
-# server_failing_backend: how long the failing backend tries, and the
-# most negotiations the guest may have with it meanwhile (it waits 0.2,
-# 0.4, 0.8, then 1 s after each failure: 5 in 2.5 s; it took thousands).
+# server_failing_backend, client_refused: how long the failing backend
+# is there, and the most negotiations the guest may have with it meanwhile
+# (it waits 0.2, 0.4, 0.8, then 1 s after each failure: 5 or 6 in 2.5 s;
+# thousands before in server mode, 12 in client mode).
 FAILING_FOR_S = 2.5
 FAILING_MAX_TRIES = 8
 
@@ -355,6 +363,36 @@ def server_failing_backend():
                                                      n))
 
 
+def client_refused():
+    hint = "as a backend serving another frontend does"
+    with harness.private_dir() as d:
+        path = sock_path(d)
+        be = FakeBackend(path, serve=True).start()
+        with guest_pmd(d, "rxonly") as guest:
+            guest.wait_link_up(0)
+            be.stop()
+            guest.wait_link_down(0, timeout=5)
+            os.unlink(path)
+            # A backend that closes each connection at GET_FEATURES, as
+            # one serving another frontend refuses ours.
+            with FakeBackend(path, rule=lambda n, name: "close"
+                             if name == "GET_FEATURES" else None) as be2:
+                time.sleep(FAILING_FOR_S)
+                tries = be2.conns
+            check(hint in guest.log, "the guest did not say how a backend "
+                  "closes:\n" + guest.log[-1500:])
+            check(3 <= tries <= FAILING_MAX_TRIES,
+                  "%d connections in %.1f s to a backend that closes each "
+                  "(expected 3 to %d: 0.2 s apart at first, up to 1 s)"
+                  % (tries, FAILING_FOR_S, FAILING_MAX_TRIES))
+            os.unlink(path)
+            with FakeBackend(path, serve=True):
+                guest.wait_link_up(0, timeout=10)
+            print("ok: %d connections in %.1f s to a refusing backend, "
+                  "then the link up with a good one" % (tries,
+                                                        FAILING_FOR_S))
+
+
 def lsc_close_server():
     with harness.private_dir() as d:
         path = sock_path(d)
@@ -403,6 +441,7 @@ CASES = {
     "server_path_twice": server_path_twice,
     "server_reconnect_at_once": server_reconnect_at_once,
     "server_failing_backend": server_failing_backend,
+    "client_refused": client_refused,
     "lsc_close_server": lsc_close_server,
     "server_out_of_fds": server_out_of_fds,
 }
