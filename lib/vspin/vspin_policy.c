@@ -85,12 +85,13 @@ vspin_policy_parse_mode(const char *s, struct vspin_policy_conf *c, char *err,
 	if (arg != NULL) {
 		arg++;
 		if (m == VSPIN_MODE_BUDGET) {
-			if (parse_u32(arg, 1, 1000000000u, &c->budget) != 0) {
+			if (parse_u32(arg, 1, VSPIN_BUDGET_MAX, &c->budget) !=
+			    0) {
 				snprintf(err, errlen,
 					 "invalid spin_mode '%s': budget "
-					 "needs a count of empty polls, 1 or "
-					 "more",
-					 s);
+					 "needs a count of empty polls, 1 to "
+					 "%u",
+					 s, VSPIN_BUDGET_MAX);
 				return -1;
 			}
 		} else if (m == VSPIN_MODE_OVS_SLEEP) {

@@ -283,6 +283,7 @@
 #define VSPIN_DEFAULT_SLEEP_MAX_US 10000 /* l3fwd-power's bound */
 #define VSPIN_MAX_US 1000000u		 /* upper bound of any time knob */
 #define VSPIN_OVS_MAX_US 10000u		 /* OVS caps pmd-maxsleep there */
+#define VSPIN_BUDGET_MAX 1000000000u	 /* empty polls of budget:N */
 #define VSPIN_BUSY_SPIN_US 1000u	 /* adaptive near saturation */
 
 enum vspin_mode {

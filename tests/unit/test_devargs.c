@@ -135,6 +135,20 @@ test_bad_modes_refused_with_message(void)
 	}
 }
 
+/* Out of range: the message gives the range, both ends. */
+static void
+test_budget_range_named(void)
+{
+	struct vspin_policy_conf c;
+	char err[256] = "";
+
+	vspin_policy_conf_default(&c);
+	VT_CHECK(vspin_policy_parse_mode("budget:1000000001", &c, err,
+					 sizeof(err)) == -1,
+		 "budget:1000000001 accepted");
+	VT_CHECK(strstr(err, "1 to 1000000000") != NULL, "message \"%s\"", err);
+}
+
 static void
 test_null_mode_refused(void)
 {
@@ -496,6 +510,7 @@ main(void)
 {
 	VT_RUN(test_good_modes_parse);
 	VT_RUN(test_bad_modes_refused_with_message);
+	VT_RUN(test_budget_range_named);
 	VT_RUN(test_null_mode_refused);
 	VT_RUN(test_short_error_buffer);
 	VT_RUN(test_parse_us_good_values);
