@@ -71,6 +71,7 @@ up within 10 s of a new host starting (or the port starting), and the
 host receives packets afterwards.
 """
 
+import contextlib
 import os
 import resource
 import signal
@@ -363,16 +364,25 @@ def server_failing_backend():
                                                      n))
 
 
+@contextlib.contextmanager
+def guest_whose_backend_left(d):
+    """A client-mode guest (rxonly) whose first backend (fake_backend,
+    serving the rings) has left: its link down, the socket path free.
+    Yields (path, guest)."""
+    path = sock_path(d)
+    be = FakeBackend(path, serve=True).start()
+    with guest_pmd(d, "rxonly") as guest:
+        guest.wait_link_up(0)
+        be.stop()
+        guest.wait_link_down(0, timeout=5)
+        os.unlink(path)
+        yield path, guest
+
+
 def client_refused():
     hint = "as a backend serving another frontend does"
     with harness.private_dir() as d:
-        path = sock_path(d)
-        be = FakeBackend(path, serve=True).start()
-        with guest_pmd(d, "rxonly") as guest:
-            guest.wait_link_up(0)
-            be.stop()
-            guest.wait_link_down(0, timeout=5)
-            os.unlink(path)
+        with guest_whose_backend_left(d) as (path, guest):
             # A backend that closes each connection at GET_FEATURES, as
             # one serving another frontend refuses ours.
             with FakeBackend(path, rule=lambda n, name: "close"
@@ -405,13 +415,7 @@ def lsc_close_server():
 def features_change():
     refused = "stop the port to take them"
     with harness.private_dir() as d:
-        path = sock_path(d)
-        be = FakeBackend(path, serve=True).start()
-        with guest_pmd(d, "rxonly") as guest:
-            guest.wait_link_up(0)
-            be.stop()
-            guest.wait_link_down(0, timeout=5)
-            os.unlink(path)
+        with guest_whose_backend_left(d) as (path, guest):
             with FakeBackend(path, serve=True,
                              features=FEATURES & ~(1 << EVENT_IDX)) as be2:
                 check(wait_until(lambda: refused in guest.log, 10),
