@@ -135,18 +135,20 @@ app_help_requested(int argc, char **argv)
 }
 
 static int
-parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
+	  uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end != '\0' || *s == '-' || v > max) {
+	if (errno || end == s || *end != '\0' || *s == '-' || v < min ||
+	    v > max) {
 		fprintf(stderr,
 			"vspin-traffic: %s: '%s' is not an integer "
-			"in [0, %" PRIu64 "]\n",
-			opt, s, max);
+			"in [%" PRIu64 ", %" PRIu64 "]\n",
+			opt, s, min, max);
 		return -1;
 	}
 	*out = v;
@@ -308,8 +310,8 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			}
 			break;
 		case OPT_PORT:
-			rc = parse_u64("--port", optarg, RTE_MAX_ETHPORTS - 1,
-				       &v);
+			rc = parse_u64("--port", optarg, 0,
+				       RTE_MAX_ETHPORTS - 1, &v);
 			c->port = (uint16_t)v;
 			break;
 		case OPT_DURATION:
@@ -335,44 +337,28 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			}
 			break;
 		case OPT_ON:
-			rc = parse_u64("--on-us", optarg, 10000000, &v);
+			rc = parse_u64("--on-us", optarg, 1, 10000000, &v);
 			c->on_us = (uint32_t)v;
-			if (rc == 0 && v == 0) {
-				fprintf(stderr, "vspin-traffic: --on-us: "
-						"must be at least 1\n");
-				rc = -1;
-			}
 			break;
 		case OPT_OFF:
-			rc = parse_u64("--off-us", optarg, 10000000, &v);
+			rc = parse_u64("--off-us", optarg, 0, 10000000, &v);
 			c->off_us = (uint32_t)v;
 			break;
 		case OPT_BURST:
-			rc = parse_u64("--burst", optarg, 512, &v);
+			rc = parse_u64("--burst", optarg, 1, 512, &v);
 			c->burst = (uint16_t)v;
-			if (rc == 0 && v == 0) {
-				fprintf(stderr, "vspin-traffic: --burst: "
-						"must be in [1, 512]\n");
-				rc = -1;
-			}
 			break;
 		case OPT_SIZE:
-			rc = parse_u64("--size", optarg, VT_MAX_FRAME, &v);
+			rc = parse_u64("--size", optarg, VT_MIN_FRAME,
+				       VT_MAX_FRAME, &v);
 			c->size = (uint16_t)v;
-			if (rc == 0 && v < VT_MIN_FRAME) {
-				fprintf(stderr,
-					"vspin-traffic: --size: "
-					"must be in [%zu, %u]\n",
-					VT_MIN_FRAME, VT_MAX_FRAME);
-				rc = -1;
-			}
 			break;
 		case OPT_RING:
-			rc = parse_u64("--ring", optarg, 32768, &v);
+			rc = parse_u64("--ring", optarg, 0, 32768, &v);
 			c->ring = (uint16_t)v;
 			break;
 		case OPT_MBUF_SIZE:
-			rc = parse_u64("--mbuf-size", optarg,
+			rc = parse_u64("--mbuf-size", optarg, 0,
 				       65535 - RTE_PKTMBUF_HEADROOM, &v);
 			c->mbuf_size = (uint16_t)v;
 			if (rc == 0 && v != 0 && v < 128) {
@@ -383,70 +369,48 @@ parse_args(int argc, char **argv, struct vt_conf *c)
 			}
 			break;
 		case OPT_QUEUES:
-			rc = parse_u64("--queues", optarg, VT_MAX_QUEUES, &v);
+			rc = parse_u64("--queues", optarg, 1, VT_MAX_QUEUES,
+				       &v);
 			c->queues = (uint16_t)v;
-			if (rc == 0 && v == 0) {
-				fprintf(stderr,
-					"vspin-traffic: --queues: "
-					"must be in [1, %u]\n",
-					VT_MAX_QUEUES);
-				rc = -1;
-			}
 			break;
 		case OPT_COUNT:
-			rc = parse_u64("--count", optarg, UINT64_MAX,
+			rc = parse_u64("--count", optarg, 0, UINT64_MAX,
 				       &c->count);
 			break;
 		case OPT_COST:
-			rc = parse_u64("--cost", optarg, 100000000,
+			rc = parse_u64("--cost", optarg, 0, 100000000,
 				       &c->cost_cycles);
 			break;
 		case OPT_IDLE:
-			rc = parse_u64("--idle-ms", optarg, 3600000, &v);
+			rc = parse_u64("--idle-ms", optarg, 1, 3600000, &v);
 			c->idle_ms = (uint32_t)v;
-			if (rc == 0 && v == 0) {
-				fprintf(stderr, "vspin-traffic: --idle-ms: "
-						"must be at least 1\n");
-				rc = -1;
-			}
 			break;
 		case OPT_INTERVAL:
-			rc = parse_u64("--interval-ms", optarg, 3600000, &v);
+			rc = parse_u64("--interval-ms", optarg, 1, 3600000, &v);
 			c->interval_ms = (uint32_t)v;
-			if (rc == 0 && v == 0) {
-				fprintf(stderr, "vspin-traffic: --interval-ms: "
-						"must be at least 1\n");
-				rc = -1;
-			}
 			break;
 		case OPT_WAIT:
-			rc = parse_u64("--wait", optarg, 3600, &v);
+			rc = parse_u64("--wait", optarg, 0, 3600, &v);
 			c->wait_s = (uint32_t)v;
 			break;
 		case OPT_WARMUP:
-			rc = parse_u64("--warmup-ms", optarg, 60000, &v);
+			rc = parse_u64("--warmup-ms", optarg, 0, 60000, &v);
 			c->warmup_ms = (uint32_t)v;
 			break;
 		case OPT_LINGER:
-			rc = parse_u64("--linger-ms", optarg, 60000, &v);
+			rc = parse_u64("--linger-ms", optarg, 0, 60000, &v);
 			c->linger_ms = (uint32_t)v;
 			break;
 		case OPT_SEED:
-			rc = parse_u64("--seed", optarg, UINT64_MAX, &c->seed);
+			rc = parse_u64("--seed", optarg, 0, UINT64_MAX,
+				       &c->seed);
 			break;
 		case OPT_PAYLOAD:
 			c->payload = true;
 			break;
 		case OPT_SEGS:
-			rc = parse_u64("--segs", optarg, VT_MAX_SEGS, &v);
+			rc = parse_u64("--segs", optarg, 1, VT_MAX_SEGS, &v);
 			c->segs = (uint16_t)v;
-			if (rc == 0 && v == 0) {
-				fprintf(stderr,
-					"vspin-traffic: --segs: must "
-					"be in [1, %u]\n",
-					VT_MAX_SEGS);
-				rc = -1;
-			}
 			break;
 		case OPT_JSON:
 			c->json_path = optarg;

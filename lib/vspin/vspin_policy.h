@@ -142,15 +142,14 @@
  *    less than 16 entries (FULL_BURST; or than the caller's burst size,
  *    if smaller: vspin_policy_burst()) past the batch's first says the
  *    backlog is gone: from there each poll would find what arrived
- *    during the last,
- *    a few entries each paying what a poll costs beyond them (in
- *    net_vhost_spin's dequeue 300 ns for a poll of one entry, against 38
- *    ns an entry in full bursts): at half the load that round cost our
- *    host some 6 points of a core (bench/README-adaptive.md, "A drained
- *    batch ends at once"). So the PMD holds its next poll
- *    (vspin_sleeper_holds()): it reports no entries, the idle period
- *    starts, and the next batch's K entries count those left in the
- *    ring. The second condition asks
+ *    during the last, a few entries each paying what a poll costs
+ *    beyond them (in net_vhost_spin's dequeue 300 ns for a poll of one
+ *    entry, against 38 ns an entry in full bursts): at half the load
+ *    that round cost our host some 6 points of a core
+ *    (bench/README-adaptive.md, "A drained batch ends at once"). So the
+ *    PMD holds its next poll (vspin_sleeper_holds()): it reports no
+ *    entries, the idle period starts, and the next batch's K entries
+ *    count those left in the ring. The second condition asks
  *    the time the batch leaves the consumer idle to pay for the
  *    wake-up and, for a batch its K-th entry wakes, for the producer's
  *    notification (N; a nap's index sits at the room's end, so its
@@ -597,12 +596,9 @@ vspin_policy_needs_now(const struct vspin_policy *p, unsigned int n)
 static inline void
 vspin_policy_burst(struct vspin_policy *p, unsigned int nb)
 {
-	uint16_t f = nb != 0 && nb < VSPIN_POLICY_FULL_BURST ?
-			     (uint16_t)nb :
-			     VSPIN_POLICY_FULL_BURST;
-
-	if (p->full_burst != f)
-		p->full_burst = f;
+	p->full_burst = nb != 0 && nb < VSPIN_POLICY_FULL_BURST ?
+				(uint16_t)nb :
+				VSPIN_POLICY_FULL_BURST;
 }
 
 #endif /* VSPIN_POLICY_H */

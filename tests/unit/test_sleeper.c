@@ -117,6 +117,17 @@ static const struct vspin_sleeper_ops hold_ops = {
 	.pending = fake_pending,
 };
 
+/* Give the sleeper a fresh eventfd, q->fd (ownership passes to it). */
+static int
+give_new_fd(struct queue *q)
+{
+	q->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (q->fd < 0)
+		return -1;
+	vspin_sleeper_give_fd(&q->s, q->fd);
+	return 0;
+}
+
 /* with_fd: give the sleeper a fresh eventfd (q->fd), else none. */
 static int
 queue_open_ops(struct queue *q, enum vspin_mode mode, uint32_t sleep_max_us,
@@ -133,12 +144,8 @@ queue_open_ops(struct queue *q, enum vspin_mode mode, uint32_t sleep_max_us,
 	c.sleep_max_us = sleep_max_us;
 	vspin_policy_init(&q->pol, &c, hz, &q->st);
 	vspin_sleeper_init(&q->s, &q->pol, ops, q);
-	if (with_fd) {
-		q->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (q->fd < 0)
-			return -1;
-		vspin_sleeper_give_fd(&q->s, q->fd);
-	}
+	if (with_fd && give_new_fd(q) != 0)
+		return -1;
 	/*
 	 * A first, busy poll: the queue joins this thread's group (a queue
 	 * never sleeps on its first poll in a group: vspin_sleeper.c).
@@ -1366,9 +1373,7 @@ test_no_sleep_on_first_poll(void)
 	VT_REQUIRE(queue_open(&q, VSPIN_MODE_NOTIFY, 20000, true) == 0,
 		   "set-up: errno %d", errno);
 	vspin_sleeper_release(&q.s); /* out of the group, fd closed */
-	q.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	VT_REQUIRE(q.fd >= 0, "eventfd: errno %d", errno);
-	vspin_sleeper_give_fd(&q.s, q.fd);
+	VT_REQUIRE(give_new_fd(&q) == 0, "eventfd: errno %d", errno);
 	r = qpoll(&q, 0, true, &us); /* joins again: its first poll */
 	VT_CHECK(!r && us < QUICK_US,
 		 "slept %d (%llu us) on its first poll in the group", r,
@@ -1631,9 +1636,7 @@ test_hung_up_fd(void)
 		 "arms a %u b %u: armed on beside a queue that cannot sleep",
 		 a.arms, arms);
 	/* A live fd: a sleeps again, to its bound (once a doorbell's past). */
-	a.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	VT_REQUIRE(a.fd >= 0, "eventfd: errno %d", errno);
-	vspin_sleeper_give_fd(&a.s, a.fd);
+	VT_REQUIRE(give_new_fd(&a) == 0, "eventfd: errno %d", errno);
 	for (i = 0; i < 4 && !(r && us >= 40000); i++) {
 		qpoll(&a, 0, true, NULL);
 		r = qpoll(&b, 0, true, &us);
