@@ -116,6 +116,10 @@ lcore_cpu(pid) -> {comm: cpu_seconds}
 eventfd_counts(pid) -> {fd: count}
     Every eventfd the process holds, with its counter, from
     /proc/PID/fdinfo (the "eventfd-count" line).
+holds_file(pid, fd) -> bool
+    Whether process pid holds a descriptor of the same open file as our
+    fd (kcmp(2)): exact, where a count of the process's descriptors
+    also moves with whatever else the process opens and closes.
 Wake-up tests (a sleeper must be woken by the peer's notification, never
 by its sleep timeout):
 SLEEP_MAX_US = 1000000
@@ -167,6 +171,8 @@ run_case(cases, skip_missing=False)
 
 import array
 import contextlib
+import ctypes
+import errno
 import itertools
 import json
 import os
@@ -940,6 +946,23 @@ def rx_queue_count_across_wrap(sender, receiver):
     check(n == 2 * RING_WRAP_BEFORE, "%d entries pending across the "
           "index's wrap, count %d" % (2 * RING_WRAP_BEFORE, n))
     return drain()
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_SYS_KCMP = 312  # x86_64
+_KCMP_FILE = 0
+
+
+def holds_file(pid, fd):
+    me = os.getpid()
+    for theirs in os.listdir("/proc/%d/fd" % pid):
+        r = _LIBC.syscall(_SYS_KCMP, me, pid, _KCMP_FILE, fd, int(theirs))
+        if r == 0:
+            return True
+        if r < 0 and ctypes.get_errno() != errno.EBADF:
+            raise OSError(ctypes.get_errno(), "kcmp of fd %s of pid %d"
+                          % (theirs, pid))
+    return False
 
 
 def eventfd_counts(pid):
