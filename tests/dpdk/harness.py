@@ -601,7 +601,7 @@ class Testpmd:
             if time.monotonic() > deadline:
                 self.fail("port %d link still %s after %gs" % (
                     port, "down" if up else "up", timeout))
-            time.sleep(0.1)
+            time.sleep(0.02)
 
     def wait_link_up(self, port, timeout=10):
         self._wait_link(port, True, timeout)
@@ -680,7 +680,7 @@ class Testpmd:
         return xs
 
 
-def wait_until(what, fn, timeout=10.0, step=0.1):
+def wait_until(what, fn, timeout=10.0, step=0.02):
     """Poll fn() until it returns true; return its last value."""
     deadline = time.monotonic() + timeout
     while True:

@@ -131,7 +131,7 @@ def oneway(d, devargs, spin):
         guest.start_fwd()
         settle(0.4)
         guest.stop_fwd()
-        settle()  # the host drains the guest's tx ring
+        drained(host, guest.port_stats(0)["tx_packets"])
         host.stop_fwd()
         g, h = guest.port_stats(0), host.port_stats(0)
         check(g["tx_packets"] > 0, "guest sent nothing: %s" % g)
@@ -167,7 +167,7 @@ def oneway(d, devargs, spin):
                   "guest: rx_q0_wakeups %s -> %s" % (w0, w1))
         settle(0.4)
         host.stop_fwd()
-        settle()  # the guest drains its rx ring
+        drained(guest, host.port_stats(0)["tx_packets"])
         guest.stop_fwd()
         g, h = guest.port_stats(0), host.port_stats(0)
         check(h["tx_packets"] > 0, "host sent nothing: %s" % h)
@@ -202,11 +202,11 @@ def io(d, devargs, spin):
             guest.port_stats(0)["rx_packets"],
             host.port_stats(0)["rx_packets"]) > 1000, timeout=30)
         guest.stop_fwd()
-        settle()
+        drained(host, guest.port_stats(0)["tx_packets"])
         host.stop_fwd()
         guest.cmd("set fwd rxonly")
         guest.start_fwd()
-        settle()
+        drained(guest, host.port_stats(0)["tx_packets"])
         guest.stop_fwd()
         g, h = guest.port_stats(0), host.port_stats(0)
         check(g["rx_packets"] > 1000 and h["rx_packets"] > 1000,
@@ -294,7 +294,7 @@ def mq(d, devargs, spin):
               "rx_qN_wakeups %s -> %s" % (w0, w1))
         settle(0.4)
         host.stop_fwd()
-        settle()
+        drained(guest, host.port_stats(0)["tx_packets"])
         xs = guest.xstats(0)
         check(xs["rx_q0_packets"] > 0 and xs["rx_q1_packets"] > 0,
               "a queue got nothing: q0 %d q1 %d"
@@ -350,7 +350,7 @@ def mq_last_queue(host, guest):
                                              x1["rx_q1_wakeups"]))
     settle(0.4)
     host.stop_fwd()
-    settle()
+    drained(guest, g0 + host.port_stats(0)["tx_packets"] - h0)
     x2 = guest.xstats(0)
     check(x2["rx_q0_packets"] == x0["rx_q0_packets"] and
           x2["rx_q1_packets"] > x1["rx_q1_packets"],
@@ -371,7 +371,7 @@ def send(tx, rx, segs):
     tx.start_fwd()
     settle(0.4)
     tx.stop_fwd()
-    settle()
+    drained(rx, tx.port_stats(0)["tx_packets"])
     rx.stop_fwd()
     return tx.port_stats(0), rx.port_stats(0)
 
@@ -439,7 +439,7 @@ def longchain(d, devargs, spin):
         host.start_fwd()
         settle(0.4)
         guest.stop_fwd()
-        settle()
+        drained(host, guest.port_stats(0)["tx_packets"])
         host.stop_fwd()
         t, r = guest.port_stats(0), host.port_stats(0)
         check(t["tx_packets"] == 0 and r["rx_packets"] == 0 and
