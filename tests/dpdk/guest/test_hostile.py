@@ -108,11 +108,24 @@ def finish(g):
     check(rc == 0, "testpmd exit status %s:\n%s" % (rc, g.log[-3000:]))
 
 
-def grows(g, key, secs=0.5):
+def grows(g, key, secs=2.0):
+    """(before, after): after is the first count above before, or the
+    count secs later."""
+    a = g.xstats(0).get(key, 0)
+    last = [a]
+
+    def moved():
+        last[0] = g.xstats(0).get(key, 0)
+        return last[0] > a
+    wait_until(moved, secs, 0.02)
+    return a, last[0]
+
+
+def stays(g, key, secs=0.3):
+    """(before, after) of key over secs."""
     a = g.xstats(0).get(key, 0)
     time.sleep(secs)
-    b = g.xstats(0).get(key, 0)
-    return a, b
+    return a, g.xstats(0).get(key, 0)
 
 
 def wait_xstat(g, key, minimum, timeout):
@@ -188,7 +201,7 @@ def used_round(g, be, mode):
     a, b = grows(g, "rx_q0_packets")
     check(b > a, "%s: queue 0 stopped receiving after queue 1 broke "
           "(%d then %d)" % (mode, a, b))
-    a1, b1 = grows(g, "%s_q1_packets" % d_, 0.3)
+    a1, b1 = stays(g, "%s_q1_packets" % d_)
     check(a1 == b1, "%s: queue 1 still moves after it broke (%d then "
           "%d)" % (mode, a1, b1))
     check(g.proc.poll() is None, "testpmd died")
