@@ -261,8 +261,8 @@ complete_oldest(struct vspin_vq_drv *vq)
  * In order, the last entry of a batch has been collected as completing
  * the chain at head: check its id. Another in-flight head there means the
  * device wrote one entry for several chains: those up to it are done
- * (skipped, collected next with length 0). Anything else breaks the
- * queue.
+ * (skipped, collected next; the entry's length is the last one's, the
+ * chain its id names). Anything else breaks the queue.
  */
 static void
 check_batch_end(struct vspin_vq_drv *vq, uint16_t head)
@@ -287,7 +287,10 @@ check_batch_end(struct vspin_vq_drv *vq, uint16_t head)
 	vspin_vq_drv_break(vq);
 }
 
-/* The chains a batch entry completed, with length 0, up to max in all. */
+/*
+ * The chains a batch entry completed, up to max in all: the last gets the
+ * entry's length, those before it 0.
+ */
 static unsigned int
 take_skipped(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
 	     unsigned int n, unsigned int max)
@@ -299,7 +302,7 @@ take_skipped(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
 		if (c == NULL)
 			break;
 		if (lens != NULL)
-			lens[n] = 0;
+			lens[n] = vq->skipped == 0 ? vq->batch_len : 0;
 		cookies[n++] = c;
 	}
 	return n;
@@ -338,6 +341,11 @@ get_used_in_order(struct vspin_vq_drv *vq, void **cookies, uint32_t *lens,
 		/* Chains completed before a bad batch end stay collected. */
 		if (vq->last_used == vq->used_seen) {
 			check_batch_end(vq, head);
+			if (vq->skipped > 0 && lens != NULL) {
+				/* Not this chain's length: the id's. */
+				vq->batch_len = lens[n - 1];
+				lens[n - 1] = 0;
+			}
 			/* The rest of a batch now, not at the next call. */
 			return take_skipped(vq, cookies, lens, n, max);
 		}

@@ -21,8 +21,10 @@
  * length when the caller wants it (receive). One id is still read per
  * batch, the last one's, to check the order was kept; a device that
  * writes one used entry for several chains (the spec allows it under
- * IN_ORDER) is caught there and the chains it skipped are completed with
- * length 0. Any other id there, or more entries than chains in flight,
+ * IN_ORDER) is caught there: the entry's length goes to the chain its id
+ * names, the last of the batch, and the chains before it are completed
+ * with length 0 (a receive path drops those as runts: their lengths are
+ * not known). Any other id there, or more entries than chains in flight,
  * breaks the queue as above.
  */
 #ifndef VSPIN_VQ_DRIVER_H
@@ -59,6 +61,7 @@ struct vspin_vq_drv {
 	uint16_t num_free;
 	uint16_t used_head;   /* in order: head of the oldest chain in flight */
 	uint16_t skipped;     /* in order: chains completed by a batch entry */
+	uint32_t batch_len;   /* that entry's length: the last skipped one's */
 	bool in_order;	      /* VIRTIO_F_IN_ORDER: see the top of this file */
 	bool armed;	      /* used_event asks for a notification */
 	uint16_t quiet_mark;  /* last_used when used_event was last moved */
