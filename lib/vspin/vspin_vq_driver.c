@@ -119,6 +119,7 @@ vspin_vq_drv_publish(struct vspin_vq_drv *vq)
 	uint16_t n;
 	bool kick;
 
+	vq->last_suppressed = false;
 	if (vq->avail_idx == vq->kick_idx)
 		return false;
 	n = (uint16_t)(vq->avail_idx - vq->kick_idx);
@@ -140,6 +141,7 @@ vspin_vq_drv_publish(struct vspin_vq_drv *vq)
 		vq->stats->notifies++;
 	else
 		vq->stats->notifies_suppressed++;
+	vq->last_suppressed = !kick;
 	return kick;
 }
 
@@ -156,6 +158,10 @@ vspin_vq_drv_kick_full(struct vspin_vq_drv *vq)
 		return false;
 	vq->full_kicked = e;
 	vq->stats->notifies++;
+	if (vq->last_suppressed) {
+		vq->stats->notifies_suppressed--;
+		vq->last_suppressed = false;
+	}
 	return true;
 }
 

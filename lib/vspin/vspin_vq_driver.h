@@ -68,6 +68,7 @@ struct vspin_vq_drv {
 	uint16_t event_seen;  /* avail_event at the last publish (EVENT_IDX) */
 	uint32_t event_fresh; /* entries left to publish since it last moved */
 	uint32_t full_kicked; /* avail_event kicked for when full, or 1 << 16 */
+	bool last_suppressed; /* the last publish counted a suppressed kick */
 	uint16_t *next;	      /* private free-list links */
 	struct vspin_desc_state *state; /* num entries */
 	struct vspin_stats *stats;
@@ -155,7 +156,8 @@ bool vspin_vq_drv_publish(struct vspin_vq_drv *vq);
  * chains, and chains of several descriptors fit fewer in the ring, so
  * it would sleep to its timer while we refuse packets. Once per event
  * index it sets. A device that polls (an index half a lap away, or one a
- * stock vhost left behind) is not kicked.
+ * stock vhost left behind) is not kicked. The kick replaces the publish's
+ * suppressed one in the counts: one decision per burst.
  */
 bool vspin_vq_drv_kick_full(struct vspin_vq_drv *vq);
 

@@ -966,10 +966,17 @@ test_full_ring_kicks_a_device_armed_beyond(void)
 		 "%d chains, or the publish kicked below the event index",
 		 chains);
 	kicks = p.drv.stats->notifies;
+	VT_CHECK(p.drv.stats->notifies_suppressed == 1,
+		 "the publish counted %llu suppressed kicks, expected 1",
+		 (unsigned long long)p.drv.stats->notifies_suppressed);
 	VT_CHECK(vspin_vq_drv_kick_full(&p.drv) &&
 			 !vspin_vq_drv_kick_full(&p.drv) &&
 			 p.drv.stats->notifies == kicks + 1,
 		 "a full ring below the event index: not kicked once");
+	/* One decision for the burst: a kick, no longer a suppressed one. */
+	VT_CHECK(p.drv.stats->notifies_suppressed == 0,
+		 "the full ring's kick left %llu suppressed kicks counted",
+		 (unsigned long long)p.drv.stats->notifies_suppressed);
 	*vspin_avail_event(&p.vr) = 12; /* the device armed again */
 	VT_CHECK(vspin_vq_drv_kick_full(&p.drv),
 		 "a new event index beyond the full ring: no kick");
