@@ -22,17 +22,22 @@
 #define FD_NONE (-2)
 
 /*
- * A member the thread has not polled for this many passes of its loop is
- * gone: the application stopped polling the queue without stopping it
- * (testpmd's "set nbport 1" leaves port 1 started). It neither holds
- * the thread awake nor is slept on, until the thread polls it again. A
- * pass ends when a member is polled again after another one was, or
- * after its own last poll found nothing: a loop that drains one queue
- * burst by burst (testpmd's flush at start) is one pass, a loop that
- * polls only that queue, idle, is one pass a poll. The applications
- * sleep=auto trusts poll every queue every pass.
+ * A member the thread has not polled for this many passes of its loop,
+ * and for GONE_US at least, is gone: the application stopped polling the
+ * queue without stopping it (testpmd's "set nbport 1" leaves port 1
+ * started). It neither holds the thread awake nor is slept on, until the
+ * thread polls it again. A pass ends when a member is polled again after
+ * another one was, or after its own last poll found nothing: a loop that
+ * drains one queue burst by burst (testpmd's flush at start) is one pass,
+ * a loop that polls only that queue, idle, is one pass a poll. The
+ * applications sleep=auto trusts poll every queue every pass; one that
+ * polls a queue once every few thousand turns (sleep=always) would see
+ * it gone by passes alone, and sleep over its packets: hence the time.
+ * Time is read at a mark every MARK_PASSES passes, not per poll.
  */
-#define GONE_PASSES 1024
+#define GONE_PASSES VSPIN_SLEEPER_GONE_PASSES
+#define GONE_US VSPIN_SLEEPER_GONE_US
+#define MARK_PASSES 64
 
 /* One member of a group; written by the owner except `dead`. */
 struct vspin_slot {
@@ -48,11 +53,12 @@ struct vspin_slot {
 	uint32_t sleeps;
 	enum vspin_wake why;
 	uint64_t slept_at, woke_at;
-	uint64_t cpu_at; /* the thread's CPU time (ns) then, or 0 */
-	uint64_t pass;	 /* the group's pass at its last poll */
-	bool was_empty;	 /* its last poll found nothing */
-	bool blocks;	 /* cannot be ready: see group_blocked() */
-	bool fd_hung;	 /* a sleep found fd dead, for its next poll */
+	uint64_t cpu_at;  /* the thread's CPU time (ns) then, or 0 */
+	uint64_t pass;	  /* the group's pass at its last poll */
+	uint64_t idle_at; /* the first mark to find it unpolled, or 0: mark() */
+	bool was_empty;	  /* its last poll found nothing */
+	bool blocks;	  /* cannot be ready: see group_blocked() */
+	bool fd_hung;	  /* a sleep found fd dead, for its next poll */
 };
 
 struct vspin_sleep_group {
@@ -91,7 +97,9 @@ struct vspin_sleep_group {
 	 * or is gone: wait_pass is the pass of the newest poll of one.
 	 */
 	uint32_t nwaiting;
-	uint64_t wait_pass;
+	uint64_t wait_pass, wait_idle_at; /* as a slot's pass and idle_at */
+	/* Marks (GONE_US): the last one's TSC and pass, and GONE_US. */
+	uint64_t mark_at, mark_pass, gone_cycles;
 	/*
 	 * Under groups_lock: its thread, until the thread exits, and each
 	 * sleeper whose group it is (s->group). The last one frees it.
@@ -345,6 +353,8 @@ join(struct vspin_sleeper *s, struct vspin_sleep_group *g)
 		set_group(s, g);
 		return;
 	}
+	if (g->gone_cycles == 0)
+		g->gone_cycles = vspin_us_to_cycles(GONE_US, s->policy->hz);
 	g->slots[i] = (struct vspin_slot){
 		.used = true,
 		.fd = s->fd_hung ? -1 : s->fd,
@@ -410,10 +420,44 @@ apply_wake(struct vspin_sleeper *s, bool no_ring)
 	s->ops->disarm(s->ctx);
 }
 
+/* Not polled since pass (idle since the mark idle_at, or 0): gone? */
+static bool
+unpolled_gone(const struct vspin_sleep_group *g, uint64_t pass,
+	      uint64_t idle_at)
+{
+	return g->pass - pass > GONE_PASSES && idle_at != 0 &&
+	       g->mark_at - idle_at >= g->gone_cycles;
+}
+
 static bool
 slot_gone(const struct vspin_sleep_group *g, const struct vspin_slot *sl)
 {
-	return g->pass - sl->pass > GONE_PASSES;
+	return unpolled_gone(g, sl->pass, sl->idle_at);
+}
+
+/*
+ * Owner, every MARK_PASSES passes: the time, and for each member not
+ * polled since the last mark, the first mark that found it so. That mark
+ * is no earlier than its last poll: a member gone by it has been unpolled
+ * for GONE_US at least, however rarely the thread reads the clock.
+ */
+static void
+mark(struct vspin_sleep_group *g)
+{
+	uint64_t now = vspin_rdtsc();
+	unsigned int i;
+
+	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
+		struct vspin_slot *sl = &g->slots[i];
+
+		if (sl->used && sl->idle_at == 0 &&
+		    (int64_t)(sl->pass - g->mark_pass) < 0)
+			sl->idle_at = now;
+	}
+	if (g->wait_idle_at == 0 && (int64_t)(g->wait_pass - g->mark_pass) < 0)
+		g->wait_idle_at = now;
+	g->mark_at = now;
+	g->mark_pass = g->pass;
 }
 
 /*
@@ -478,9 +522,11 @@ enter(struct vspin_sleeper *s, bool detached, bool empty)
 			s->polls_here = 0;
 		/* Polled again, after another member or idle: a new pass. */
 		if (s->slot->pass == sg->pass &&
-		    (sg->last_polled != s->slot || s->slot->was_empty))
-			sg->pass++;
+		    (sg->last_polled != s->slot || s->slot->was_empty) &&
+		    ++sg->pass % MARK_PASSES == 0)
+			mark(sg);
 		s->slot->pass = sg->pass;
+		s->slot->idle_at = 0;
 		s->slot->was_empty = empty;
 		sg->last_polled = s->slot;
 		if (s->polls_here < 2)
@@ -488,6 +534,7 @@ enter(struct vspin_sleeper *s, bool detached, bool empty)
 	} else if (s->waiting) {
 		/* Vetoes while polled: the application may stop (gone). */
 		s->group->wait_pass = s->group->pass;
+		s->group->wait_idle_at = 0;
 	}
 	/* From now on the policy's state is about a ring, or about none. */
 	if (s->detached != detached) {
@@ -763,9 +810,23 @@ vspin_sleeper_holds_slow(struct vspin_sleeper *s)
 static bool
 blocked_now(const struct vspin_sleep_group *g)
 {
-	return (g->nblocking != 0 && g->pass - g->block_pass <= GONE_PASSES) ||
-	       (__atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0 &&
-		g->pass - g->wait_pass <= GONE_PASSES);
+	unsigned int i;
+
+	if (__atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0 &&
+	    !unpolled_gone(g, g->wait_pass, g->wait_idle_at))
+		return true;
+	if (g->nblocking == 0)
+		return false;
+	if (g->pass - g->block_pass <= GONE_PASSES)
+		return true;
+	/* Past the passes: one polled within GONE_US still blocks. */
+	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
+		const struct vspin_slot *sl = &g->slots[i];
+
+		if (sl->used && sl->blocks && !slot_gone(g, sl))
+			return true;
+	}
+	return false;
 }
 
 static bool

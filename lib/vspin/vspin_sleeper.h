@@ -16,9 +16,11 @@
  * arm either: they poll as it does, rather than pay an arm and have their
  * producers notify for a sleep that cannot come; they arm again once it
  * can be ready, is released or moves, or is gone (below).
- * A member the thread has not polled for 1024 passes of its loop
- * (the application stopped polling it) neither vetoes nor is slept on
- * until it is polled again; nor does a queue waiting for a slot. Whether
+ * A member the thread has not polled for VSPIN_SLEEPER_GONE_PASSES
+ * passes of its loop and VSPIN_SLEEPER_GONE_US (the application stopped
+ * polling it) neither vetoes nor is slept on until it is polled again;
+ * nor does a queue waiting for a slot. A queue polled once every few
+ * thousand turns stays a member. Whether
  * blocking is allowed at all (queues of other drivers on the same thread,
  * applications that sleep by themselves) is the caller's may_block,
  * decided by vspin_sleep_rule.h.
@@ -49,6 +51,10 @@
 #include <stdint.h>
 
 #include "vspin_policy.h"
+
+/* When a member the thread stopped polling is gone (vspin_sleeper.c). */
+#define VSPIN_SLEEPER_GONE_PASSES 1024
+#define VSPIN_SLEEPER_GONE_US 100000
 
 /* Consumer queues one thread can sleep on (plus its doorbell: 64 fds). */
 #define VSPIN_GROUP_MAX 63

@@ -180,6 +180,37 @@ qpoll(struct queue *q, unsigned int n, bool may_block, uint64_t *us)
 	return r;
 }
 
+/* How long a test waits for a member to be gone (passes and time). */
+#define GONE_WAIT_US (30u * VSPIN_SLEEPER_GONE_US)
+
+/*
+ * b alone, idle, until it sleeps, for GONE_WAIT_US at most: the poll that
+ * slept (0: none), *us the time from the first poll to the start of that
+ * one. Another queue no longer polled is gone after 1024 passes and
+ * VSPIN_SLEEPER_GONE_US.
+ */
+static unsigned int
+first_sleep_timed(struct queue *b, uint64_t *us)
+{
+	uint64_t t0 = vt_now_us(), t;
+	unsigned int i;
+
+	for (i = 1; (t = vt_now_us()) - t0 < GONE_WAIT_US; i++)
+		if (qpoll(b, 0, true, NULL)) {
+			*us = t - t0;
+			return i;
+		}
+	*us = t - t0;
+	return 0;
+}
+
+/* A first sleep of a queue once the other was gone: after both bounds. */
+static bool
+slept_once_gone(unsigned int first, uint64_t us)
+{
+	return first > VSPIN_SLEEPER_GONE_PASSES && us >= VSPIN_SLEEPER_GONE_US;
+}
+
 static bool
 fd_closed(int fd)
 {
@@ -1198,6 +1229,7 @@ test_group_full_extra_unpolled(void)
 	struct queue *qs = calloc(VSPIN_GROUP_MAX + 1, sizeof(*qs));
 	struct queue *e = qs + VSPIN_GROUP_MAX;
 	unsigned int i, pass, first = 0, slept = 0;
+	uint64_t t0, us = 0;
 	bool ok = true;
 
 	VT_REQUIRE(qs != NULL, "set-up: no memory");
@@ -1206,15 +1238,19 @@ test_group_full_extra_unpolled(void)
 		ok &= queue_open(&qs[i], VSPIN_MODE_NOTIFY, 1000, true) == 0;
 	VT_REQUIRE(ok && e->s.slot == NULL && e->s.waiting,
 		   "set-up: errno %d, the extra queue has a slot", errno);
-	/* The members alone, idle: a 1 ms sleep a pass, after 1024. */
-	for (pass = 1; pass <= 1100 && first == 0; pass++)
+	/* The members alone, idle: a 1 ms sleep a pass, once it is gone. */
+	t0 = vt_now_us();
+	for (pass = 1; vt_now_us() - t0 < GONE_WAIT_US && first == 0; pass++)
 		for (i = 0; i < VSPIN_GROUP_MAX; i++)
-			if (qpoll(&qs[i], 0, true, NULL) && first == 0)
+			if (qpoll(&qs[i], 0, true, NULL) && first == 0) {
 				first = pass;
-	VT_CHECK(first > 1000 && first <= 1030,
+				us = vt_now_us() - t0;
+			}
+	VT_CHECK(slept_once_gone(first, us),
 		 "the extra queue unpolled: the %d members slept first in "
-		 "pass %u, expected just after 1024",
-		 VSPIN_GROUP_MAX, first);
+		 "pass %u, %llu us in, expected after 1024 passes and %u us",
+		 VSPIN_GROUP_MAX, first, (unsigned long long)us,
+		 VSPIN_SLEEPER_GONE_US);
 	/* Polled again, still no room: it vetoes again. */
 	qpoll(e, 0, true, NULL);
 	for (pass = 0; pass < 3; pass++)
@@ -1453,7 +1489,7 @@ test_gone_member(void)
 {
 	struct queue a, b;
 	uint64_t us;
-	unsigned int i, first_sleep = 0;
+	unsigned int i, first_sleep;
 	bool r;
 
 	flush_doorbell();
@@ -1473,21 +1509,52 @@ test_gone_member(void)
 		 "a drained in 2000 bursts, then idle: slept %d (b, busy, "
 		 "counted as gone)",
 		 r);
-	/* Only a is polled now, idle: b, not ready, holds it awake... */
-	for (i = 1; i <= 2000 && first_sleep == 0; i++)
-		if (qpoll(&a, 0, true, NULL))
-			first_sleep = i;
-	/* ... until b has missed 1024 passes (each poll of a is one). */
-	VT_CHECK(first_sleep > 1000 && first_sleep <= 1030,
-		 "a alone slept first at its poll %u, expected just after "
-		 "1024 passes without b",
-		 first_sleep);
+	/*
+	 * Only a is polled now, idle: b, not ready, holds it awake until b
+	 * has missed 1024 passes (each poll of a is one) and 100 ms.
+	 */
+	first_sleep = first_sleep_timed(&a, &us);
+	VT_CHECK(slept_once_gone(first_sleep, us),
+		 "a alone slept first at its poll %u, %llu us in, expected "
+		 "after 1024 passes and %u us without b",
+		 first_sleep, (unsigned long long)us, VSPIN_SLEEPER_GONE_US);
 	/* b is polled again, busy: it holds the thread again. */
 	r = qpoll(&b, 1, true, &us);
 	VT_CHECK(!r && us < QUICK_US, "b back: slept %d", r);
 	r = qpoll(&a, 0, true, &us);
 	VT_CHECK(!r && us < QUICK_US, "b back and busy: a slept %d for %llu us",
 		 r, (unsigned long long)us);
+	queue_close(&a);
+	queue_close(&b);
+}
+
+/*
+ * A queue the application polls far less often than another (once every
+ * 2000 turns, sleep=always) is still a member: busy at its polls, it
+ * keeps the thread awake. Counted as gone by passes alone, it let the
+ * other sleep its whole bound on almost every poll, and its own next poll
+ * came 976 sleeps late.
+ */
+static void
+test_rarely_polled_member(void)
+{
+	struct queue a, b;
+	unsigned int round, i, slept = 0;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, 1000, true) == 0 &&
+			   queue_open(&b, VSPIN_MODE_NOTIFY, LONG_US, true) ==
+				   0,
+		   "set-up: errno %d", errno);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 2000; i++)
+			slept += qpoll(&a, 0, true, NULL);
+		qpoll(&b, 1, true, NULL);
+	}
+	VT_CHECK(slept == 0,
+		 "b busy at each of its polls, every 2000 turns: a slept %u "
+		 "times in 6000 polls",
+		 slept);
 	queue_close(&a);
 	queue_close(&b);
 }
@@ -1536,6 +1603,7 @@ test_blocked_member_no_arm(void)
 	struct queue a, b, c;
 	struct t2_job job;
 	unsigned int slept, arms, first, i;
+	uint64_t us;
 
 	flush_doorbell();
 	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, 20000, true) == 0 &&
@@ -1553,11 +1621,11 @@ test_blocked_member_no_arm(void)
 		 slept);
 	/* a may not block, then is no longer polled: gone after 1024. */
 	passes_beside(&a, false, &b, 2, &arms);
-	first = first_sleep_alone(&b, 1100);
-	VT_CHECK(first > 1000 && first <= 1030,
+	first = first_sleep_timed(&b, &us);
+	VT_CHECK(slept_once_gone(first, us),
 		 "a stood down, then unpolled: b slept first at its poll %u, "
-		 "expected just after 1024 passes",
-		 first);
+		 "%llu us in, expected after 1024 passes and %u us",
+		 first, (unsigned long long)us, VSPIN_SLEEPER_GONE_US);
 	/* a back (it may not block): b stands down again; a moves to T2. */
 	passes_beside(&a, false, &b, 10, &arms);
 	VT_CHECK(arms == 0, "a back: b armed %u times", arms);
@@ -2223,6 +2291,7 @@ main(void)
 	VT_RUN(test_no_sleep_on_first_poll);
 	VT_RUN(test_recheck_hit_not_ready);
 	VT_RUN(test_gone_member);
+	VT_RUN(test_rarely_polled_member);
 	VT_RUN(test_blocked_member_no_arm);
 	VT_RUN(test_hung_up_fd);
 	VT_RUN(test_ovs_nap_before_next_poll);
