@@ -740,15 +740,22 @@ vspin_sleeper_nap(struct vspin_sleeper *s, bool may_block)
 	return true;
 }
 
-/* Owner, ovs_sleep mode: s was polled in this pass, and found n entries. */
+/*
+ * Owner, ovs_sleep mode: s was polled in this pass, and found n entries.
+ * A queue that may not block (its port's sleep rule) vetoes the pass's
+ * nap, whichever queue's turn takes it.
+ */
 static void
-ovs_polled(struct vspin_sleeper *s, struct vspin_slot *sl, unsigned int n)
+ovs_polled(struct vspin_sleeper *s, struct vspin_slot *sl, unsigned int n,
+	   bool may_block)
 {
 	struct vspin_sleep_group *g = s->group;
 
 	s->ovs_nap = true;
 	if (sl == NULL)
 		return;
+	if (!may_block)
+		g->nap_veto = true;
 	set_blocks(g, sl, true); /* never ready: it naps, not sleeps */
 	g->nap_polled |= slot_bit(g, sl);
 	vspin_ovs_nap_polled(&g->nap_us, n);
@@ -885,7 +892,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 		 * naps after it has forwarded them), and the nap needs no fd
 		 * of the queue's.
 		 */
-		ovs_polled(s, sl, n);
+		ovs_polled(s, sl, n, may_block);
 		return false;
 	}
 	if (sl != NULL)
@@ -939,7 +946,7 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 
 	if (p->conf.mode == VSPIN_MODE_OVS_SLEEP) {
 		/* As OVS with nothing to receive: the pass's naps grow. */
-		ovs_polled(s, sl, 0);
+		ovs_polled(s, sl, 0, may_block);
 		return false;
 	}
 	if (!may_arm(s, sl, may_block)) {

@@ -2193,6 +2193,22 @@ test_ovs_nap_per_thread(void)
 		 "20 idle passes over two queues: %llu naps, expected 19 (one "
 		 "a pass, but the first)",
 		 (unsigned long long)(a.st.sleeps + b.st.sleeps));
+	/*
+	 * b's port may not block (sleep=never): no nap, though the pass
+	 * ends at a's turn, whose port may.
+	 */
+	for (i = 0; i < 21; i++) {
+		/* The first turn ends the last pass above, owed a nap. */
+		if (i == 1)
+			a.st.sleeps = b.st.sleeps = 0;
+		vspin_sleeper_before_poll(&a.s, true);
+		qpoll(&a, 0, true, NULL);
+		vspin_sleeper_before_poll(&b.s, false);
+		qpoll(&b, 0, false, NULL);
+	}
+	VT_CHECK(a.st.sleeps + b.st.sleeps == 0,
+		 "20 idle passes, b's port may not block: %llu naps",
+		 (unsigned long long)(a.st.sleeps + b.st.sleeps));
 	queue_close(&a);
 	queue_close(&b);
 }
