@@ -172,6 +172,16 @@ virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq)
 	return rxq->vq.num_free == rxq->vq.vr.num ? -ENOMEM : 0;
 }
 
+/* The port stopped the queue (its rings' mbufs are freed at stop). */
+static inline bool
+queue_stopped(const struct virtio_spin_dev *dev, uint16_t q, bool rx)
+{
+	const struct rte_eth_dev_data *d = dev->eth_dev->data;
+
+	return (rx ? d->rx_queue_state[q] : d->tx_queue_state[q]) !=
+	       RTE_ETH_QUEUE_STATE_STARTED;
+}
+
 /* Free the mbufs a ring still holds. */
 static void
 free_ring_mbufs(struct vspin_vq_drv *vq)
@@ -637,7 +647,9 @@ virtio_spin_rx_queue_count(void *q)
 	uint16_t pending = vspin_vq_drv_used_pending(&rxq->vq);
 	uint16_t posted = vspin_vq_drv_in_flight(&rxq->vq);
 
-	if (unlikely(rxq->vq.broken))
+	/* Stopped: the ring's mbufs are freed, its indexes stale. */
+	if (unlikely(rxq->vq.broken ||
+		     queue_stopped(rxq->dev, rxq->queue_id, true)))
 		return 0;
 	return RTE_MIN(pending, posted);
 }
@@ -783,6 +795,13 @@ virtio_spin_tx_done_cleanup(void *q, uint32_t free_cnt)
 
 	if (txq == NULL)
 		return -EINVAL;
+	/*
+	 * Stopped: the stop freed every mbuf and left the used entries
+	 * uncollected; collecting them now would find no mbuf and count the
+	 * backend's entries as bad.
+	 */
+	if (queue_stopped(txq->dev, txq->queue_id, false))
+		return 0;
 	/* At most the chains in flight: a ring's worth (<= 32768). */
 	return (int)tx_cleanup(txq, free_cnt);
 }
