@@ -5,7 +5,7 @@ bench/sweep.py on the stock pair and ours (adaptive) at saturation and at
 10% of it, 0.3 s a run. Expect: both exit 0; the sweep reports no failed
 run and writes a row per pair and load in runs.csv, each with packets
 delivered and none lost, reordered or duplicated. Speed is not checked.
-Usage: test_demo.py
+Usage: test_demo.py small
 """
 
 import csv
@@ -64,9 +64,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (AssertionError, h.HarnessError) as e:
-        print("FAIL: %s" % e)
-        sys.exit(1)
-    print("PASS")
+    h.run_case({"small": main})
