@@ -105,6 +105,7 @@ struct vspin_sleep_group {
 	 * sleeper whose group it is (s->group). The last one frees it.
 	 */
 	unsigned int refs;
+	struct vspin_sleep_group *next_live; /* live_groups, groups_lock */
 	struct vspin_slot slots[VSPIN_GROUP_MAX];
 };
 
@@ -129,6 +130,8 @@ static _Thread_local struct vspin_sleep_group *thread_group
  * eventfd write, never while waiting for an owner.
  */
 static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Every group not yet freed, for vspin_sleeper_wake_all(). */
+static struct vspin_sleep_group *live_groups;
 /* Its destructor drops the thread's reference when the thread exits. */
 static pthread_key_t group_key;
 static pthread_once_t group_key_once = PTHREAD_ONCE_INIT;
@@ -138,8 +141,15 @@ static bool group_key_made;
 static void
 group_put_locked(struct vspin_sleep_group *g)
 {
+	struct vspin_sleep_group **pp;
+
 	if (--g->refs > 0)
 		return;
+	for (pp = &live_groups; *pp != NULL; pp = &(*pp)->next_live)
+		if (*pp == g) {
+			*pp = g->next_live;
+			break;
+		}
 	close(g->doorbell);
 	vspin_deadline_fini(&g->bound);
 	free(g);
@@ -182,6 +192,10 @@ group_get(void)
 	(void)vspin_deadline_init(&g->bound); /* else ppoll's timeout */
 	/* Without the key the group is never freed: a leak, not a crash. */
 	g->refs = 1;
+	pthread_mutex_lock(&groups_lock);
+	g->next_live = live_groups;
+	live_groups = g;
+	pthread_mutex_unlock(&groups_lock);
 	pthread_once(&group_key_once, group_key_make);
 	if (group_key_made)
 		(void)pthread_setspecific(group_key, g);
@@ -992,6 +1006,17 @@ vspin_sleeper_wake(struct vspin_sleeper *s)
 	pthread_mutex_lock(&groups_lock);
 	g = __atomic_load_n(&s->group, __ATOMIC_ACQUIRE);
 	if (g != NULL)
+		vspin_eventfd_signal(g->doorbell);
+	pthread_mutex_unlock(&groups_lock);
+}
+
+void
+vspin_sleeper_wake_all(void)
+{
+	struct vspin_sleep_group *g;
+
+	pthread_mutex_lock(&groups_lock);
+	for (g = live_groups; g != NULL; g = g->next_live)
 		vspin_eventfd_signal(g->doorbell);
 	pthread_mutex_unlock(&groups_lock);
 }

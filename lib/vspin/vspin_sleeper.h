@@ -199,6 +199,14 @@ void vspin_sleeper_give_fd(struct vspin_sleeper *s, int fd);
 void vspin_sleeper_wake(struct vspin_sleeper *s);
 
 /*
+ * Control plane: wake every thread that has a group (of this copy of the
+ * library), from any thread. Reaches no queue, so no queue that another
+ * thread frees meanwhile (a port of ours set up again or closed while
+ * some other port comes or goes: vspin_port_census.c).
+ */
+void vspin_sleeper_wake_all(void);
+
+/*
  * Control plane: s is no longer polled (queue stopped or released; the
  * application has stopped the thread's calls into it). Waits until the
  * owner cannot be blocked on s's fd, then closes every fd of s. s can be

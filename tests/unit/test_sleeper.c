@@ -273,7 +273,14 @@ flush_doorbell(void)
 }
 
 /* The actor: a control-plane thread acting on a blocked owner. */
-enum act { ACT_SIGNAL, ACT_WAKE, ACT_GIVE, ACT_RELEASE, ACT_INTERRUPT };
+enum act {
+	ACT_SIGNAL,
+	ACT_WAKE,
+	ACT_WAKE_ALL,
+	ACT_GIVE,
+	ACT_RELEASE,
+	ACT_INTERRUPT
+};
 
 struct step {
 	enum act what;
@@ -347,6 +354,9 @@ actor_main(void *arg)
 			break;
 		case ACT_WAKE:
 			vspin_sleeper_wake(&st->q->s);
+			break;
+		case ACT_WAKE_ALL: /* the census: reaches no queue */
+			vspin_sleeper_wake_all();
 			break;
 		case ACT_GIVE:
 			vspin_sleeper_give_fd(&st->q->s, st->fd);
@@ -726,9 +736,12 @@ test_may_block_false(void)
 	queue_close(&a);
 }
 
-/* Case 3. The doorbell: vspin_sleeper_wake() ends a sleep at once. */
+/*
+ * Case 3. The doorbell: vspin_sleeper_wake() ends a sleep at once, and so
+ * does vspin_sleeper_wake_all() (what a port coming or going calls).
+ */
 static void
-test_doorbell(void)
+doorbell(enum act how)
 {
 	struct queue q;
 	struct actor act;
@@ -739,7 +752,7 @@ test_doorbell(void)
 	VT_REQUIRE(queue_open(&q, VSPIN_MODE_NOTIFY, LONG_US, true) == 0,
 		   "set-up: errno %d", errno);
 	VT_REQUIRE(actor_start(&act, my_tid(), 1,
-			       &(struct step){ACT_WAKE, &q, -1}) == 0,
+			       &(struct step){how, &q, -1}) == 0,
 		   "actor: errno %d", errno);
 	actor_go(&act, 0);
 	r = qpoll(&q, 0, true, &us);
@@ -748,14 +761,27 @@ test_doorbell(void)
 	VT_CHECK(r && act.blocked[0], "slept %d, seen blocked %d", r,
 		 act.blocked[0]);
 	VT_CHECK(t1 - act.acted_us[0] < WOKE_US,
-		 "woke %llu us after vspin_sleeper_wake(), expected < %u",
-		 (unsigned long long)(t1 - act.acted_us[0]), WOKE_US);
+		 "woke %llu us after vspin_sleeper_wake%s(), expected < %u",
+		 (unsigned long long)(t1 - act.acted_us[0]),
+		 how == ACT_WAKE_ALL ? "_all" : "", WOKE_US);
 	VT_CHECK(q.why == VSPIN_WAKE_OTHER && q.st.wakeups == 0 &&
 			 q.st.sleep_timeouts == 0,
 		 "why %d wakeups %llu timeouts %llu, expected OTHER 0 0",
 		 (int)q.why, (unsigned long long)q.st.wakeups,
 		 (unsigned long long)q.st.sleep_timeouts);
 	queue_close(&q);
+}
+
+static void
+test_doorbell(void)
+{
+	doorbell(ACT_WAKE);
+}
+
+static void
+test_doorbell_wake_all(void)
+{
+	doorbell(ACT_WAKE_ALL);
 }
 
 /*
@@ -2287,6 +2313,7 @@ main(void)
 	VT_RUN(test_may_block_false);
 	VT_RUN(test_ring_gone_during_sleep);
 	VT_RUN(test_doorbell);
+	VT_RUN(test_doorbell_wake_all);
 	VT_RUN(test_give_fd);
 	VT_RUN(test_release_while_blocked);
 	VT_RUN(test_thread_exit_frees_group);

@@ -6,7 +6,7 @@
 #include "vspin_port_census.h"
 
 static const struct eth_dev_ops *census_ops;
-static void (*census_wake_port)(struct rte_eth_dev *dev);
+static void (*census_wake)(void);
 bool vspin_census_all_ours;
 bool vspin_census_only_ethdev;
 
@@ -39,15 +39,10 @@ static int
 port_event(uint16_t port_id, enum rte_eth_event_type type,
 	   void *arg __rte_unused, void *ret __rte_unused)
 {
-	uint16_t pid;
-
 	recount(port_id, type == RTE_ETH_EVENT_NEW);
 	/* Every lcore asleep on a port of ours re-reads the census. */
-	for (pid = rte_eth_find_next(0);
-	     census_wake_port != NULL && pid < RTE_MAX_ETHPORTS;
-	     pid = rte_eth_find_next(pid + 1))
-		if (rte_eth_devices[pid].dev_ops == census_ops)
-			census_wake_port(&rte_eth_devices[pid]);
+	if (census_wake != NULL)
+		census_wake();
 	return 0;
 }
 
@@ -62,18 +57,17 @@ census_untrack(void)
 	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_DESTROY,
 					port_event, NULL);
 	census_ops = NULL;
-	census_wake_port = NULL;
+	census_wake = NULL;
 	__atomic_store_n(&vspin_census_all_ours, false, __ATOMIC_RELEASE);
 }
 
 int
-vspin_census_track(const struct eth_dev_ops *ours,
-		   void (*wake_port)(struct rte_eth_dev *dev))
+vspin_census_track(const struct eth_dev_ops *ours, void (*wake)(void))
 {
 	if (census_ops != NULL)
 		return 0;
 	census_ops = ours;
-	census_wake_port = wake_port;
+	census_wake = wake;
 	vspin_census_only_ethdev =
 		vspin_app_only_ethdev(program_invocation_short_name);
 	if (rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,

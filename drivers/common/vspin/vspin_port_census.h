@@ -15,13 +15,14 @@
 
 /*
  * A port of ours is being probed: start following ports coming and going
- * (idempotent). ours: the PMD's eth_dev_ops. wake_port: wakes the lcores
- * that may sleep on a port's rx queues; after a port was added or
- * removed it is called for every port of ours, on that thread, so that
- * they re-read the census.
+ * (idempotent). ours: the PMD's eth_dev_ops. wake: wakes every lcore that
+ * may sleep on a queue of ours (vspin_sleeper_wake_all()); after a port
+ * was added or removed it is called on that thread, so that they re-read
+ * the census. It must not reach the ports' queues: the event may come on
+ * one thread while another sets up or closes a port of ours, which
+ * ethdev allows.
  */
-int vspin_census_track(const struct eth_dev_ops *ours,
-		       void (*wake_port)(struct rte_eth_dev *dev));
+int vspin_census_track(const struct eth_dev_ops *ours, void (*wake)(void));
 
 /*
  * The census, each plugin's own (hidden, -fvisibility=hidden): every

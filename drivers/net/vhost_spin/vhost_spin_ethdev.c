@@ -442,21 +442,6 @@ static const struct eth_dev_ops vhost_spin_dev_ops = {
 	.rx_queue_intr_disable = vhost_spin_rx_intr_disable,
 };
 
-/* Wake the lcores that may sleep on this port's rx queues. */
-static void
-vhost_spin_wake_port(struct rte_eth_dev *dev)
-{
-	uint16_t i;
-
-	for (i = 0; dev->data->rx_queues != NULL && i < dev->data->nb_rx_queues;
-	     i++) {
-		struct vhost_spin_rxq *q = dev->data->rx_queues[i];
-
-		if (q != NULL)
-			vspin_sleeper_wake(&q->sleeper);
-	}
-}
-
 /*
  * A secondary process (dpdk-proc-info) reads the port: its information,
  * link and statistics, all in shared memory (ethdev's data, our queues).
@@ -518,7 +503,8 @@ vhost_spin_probe(struct rte_vdev_device *vdev)
 	if (ret != 0)
 		return ret;
 	/* sleep=auto needs to know every port of the process. */
-	if (vspin_census_track(&vhost_spin_dev_ops, vhost_spin_wake_port) != 0)
+	if (vspin_census_track(&vhost_spin_dev_ops, vspin_sleeper_wake_all) !=
+	    0)
 		VHOST_SPIN_LOG(WARNING,
 			       "%s: cannot follow the ports: sleep=auto "
 			       "will not block",

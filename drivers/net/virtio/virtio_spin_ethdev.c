@@ -1121,8 +1121,8 @@ virtio_spin_probe(struct rte_vdev_device *vdev)
 
 	r = virtio_spin_parse_devargs(dev, name, rte_vdev_device_args(vdev));
 	/* sleep=auto needs to know every port of the process. */
-	if (r == 0 && vspin_census_track(&virtio_spin_ops,
-					 virtio_spin_wake_rx_sleepers) != 0)
+	if (r == 0 &&
+	    vspin_census_track(&virtio_spin_ops, vspin_sleeper_wake_all) != 0)
 		PMD_LOG(WARNING,
 			"%s: cannot follow the ports: sleep=auto "
 			"will not block",
