@@ -174,10 +174,8 @@ virtio_spin_rxq_fill(struct virtio_spin_rxq *rxq)
 
 /* The port stopped the queue (its rings' mbufs are freed at stop). */
 static inline bool
-queue_stopped(const struct virtio_spin_dev *dev, uint16_t q, bool rx)
+queue_stopped(const struct rte_eth_dev_data *d, uint16_t q, bool rx)
 {
-	const struct rte_eth_dev_data *d = dev->eth_dev->data;
-
 	return (rx ? d->rx_queue_state[q] : d->tx_queue_state[q]) !=
 	       RTE_ETH_QUEUE_STATE_STARTED;
 }
@@ -648,8 +646,8 @@ virtio_spin_rx_queue_count(void *q)
 	uint16_t posted = vspin_vq_drv_in_flight(&rxq->vq);
 
 	/* Stopped: the ring's mbufs are freed, its indexes stale. */
-	if (unlikely(rxq->vq.broken ||
-		     queue_stopped(rxq->dev, rxq->queue_id, true)))
+	if (unlikely(rxq->vq.broken || queue_stopped(rxq->dev->eth_dev->data,
+						     rxq->queue_id, true)))
 		return 0;
 	return RTE_MIN(pending, posted);
 }
@@ -800,7 +798,7 @@ virtio_spin_tx_done_cleanup(void *q, uint32_t free_cnt)
 	 * uncollected; collecting them now would find no mbuf and count the
 	 * backend's entries as bad.
 	 */
-	if (queue_stopped(txq->dev, txq->queue_id, false))
+	if (queue_stopped(txq->dev->eth_dev->data, txq->queue_id, false))
 		return 0;
 	/* At most the chains in flight: a ring's worth (<= 32768). */
 	return (int)tx_cleanup(txq, free_cnt);
@@ -991,7 +989,7 @@ virtio_spin_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	 * only rx_burst() posts more. With none posted (the pool empty) no
 	 * entry can come: the application is woken to poll again.
 	 */
-	if (dev->data->rx_queue_state[qid] == RTE_ETH_QUEUE_STATE_STARTED)
+	if (!queue_stopped(dev->data, qid, true))
 		awake = rx_sleeper_arm(rxq, 1);
 	else
 		awake = vspin_vq_drv_arm(&rxq->vq, 1);
