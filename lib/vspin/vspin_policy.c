@@ -1274,6 +1274,15 @@ vspin_policy_reset(struct vspin_policy *p)
 }
 
 void
+vspin_policy_idle_ended_unseen(struct vspin_policy *p, uint64_t now)
+{
+	if (p->state != VSPIN_ST_SPIN)
+		return;
+	end_idle(p, now);
+	p->state = VSPIN_ST_POLL;
+}
+
+void
 vspin_ovs_nap_polled(uint32_t *nap_us, unsigned int n)
 {
 	/* OVS 3.1: a poll of half a burst (16) or more ends the naps. */

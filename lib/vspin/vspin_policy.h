@@ -524,6 +524,15 @@ vspin_policy_arm_max(uint32_t ring)
 void vspin_policy_reset(struct vspin_policy *p);
 
 /*
+ * A poll the policy was not shown (blocking was disallowed) found work: an
+ * idle period the policy had begun ends at now, its time counted as spun
+ * but its gap not learnt (the polls in between were not seen). Without
+ * this the next empty poll would find the window long spent and arm at
+ * once, and learn the busy stretch as one long gap.
+ */
+void vspin_policy_idle_ended_unseen(struct vspin_policy *p, uint64_t now);
+
+/*
  * ovs_sleep only. OVS keeps one sleep time per PMD thread, not per queue:
  * *nap_us is the polling thread's (vspin_sleeper.c keeps it in the
  * thread's group). After every poll of one of its queues, n the entries

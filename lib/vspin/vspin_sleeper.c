@@ -878,14 +878,23 @@ may_arm(struct vspin_sleeper *s, struct vspin_slot *sl, bool can)
 	return can && !group_blocked(s->group);
 }
 
-/* Owner: blocking is not allowed; behave like poll, never veto late. */
+/*
+ * Owner: blocking is not allowed; behave like poll, never veto late. Work
+ * found meanwhile ends an idle period the policy had begun; an empty poll
+ * leaves it running (the queue is still idle).
+ */
 static void
-stand_down(struct vspin_sleeper *s, struct vspin_slot *sl)
+stand_down(struct vspin_sleeper *s, struct vspin_slot *sl, unsigned int n,
+	   uint64_t now)
 {
 	if (vspin_policy_armed_p(s->policy)) {
 		vspin_policy_reset(s->policy);
 		if (!s->detached)
 			s->ops->disarm(s->ctx);
+	} else if (n > 0 && s->policy->state == VSPIN_ST_SPIN) {
+		if (now == VSPIN_SLEEPER_NOW_LAZY)
+			now = vspin_rdtsc();
+		vspin_policy_idle_ended_unseen(s->policy, now);
 	}
 	if (sl != NULL)
 		set_ready(s->group, sl, false);
@@ -912,7 +921,7 @@ vspin_sleeper_poll(struct vspin_sleeper *s, unsigned int n, bool may_block,
 	if (sl != NULL)
 		s->group->nap_veto = true;
 	if (!may_arm(s, sl, may_block && s->fd >= 0 && !s->fd_hung)) {
-		stand_down(s, sl);
+		stand_down(s, sl, n, now);
 		return false;
 	}
 	if (now == VSPIN_SLEEPER_NOW_LAZY && vspin_policy_needs_now(p, n))
@@ -964,7 +973,7 @@ vspin_sleeper_poll_detached(struct vspin_sleeper *s, bool may_block)
 		return false;
 	}
 	if (!may_arm(s, sl, may_block)) {
-		stand_down(s, sl);
+		stand_down(s, sl, 0, VSPIN_SLEEPER_NOW_LAZY);
 		return false;
 	}
 	/*

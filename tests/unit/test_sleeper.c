@@ -737,6 +737,40 @@ test_may_block_false(void)
 }
 
 /*
+ * Work found by polls that may not block ends the idle period the policy
+ * had begun: the next empty poll starts a fresh spin window instead of
+ * arming at once on a window the busy stretch used up, and the busy
+ * stretch is not counted as spun.
+ */
+static void
+test_unseen_work_ends_idle(void)
+{
+	const uint64_t window_us = 50000, busy_us = 80000;
+	struct queue a;
+	uint64_t t0, us, spun_us;
+
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_SPIN, 100000, true) == 0,
+		   "set-up: errno %d", errno);
+	a.pol.window = vspin_us_to_cycles(window_us, hz);
+	VT_REQUIRE(!qpoll(&a, 0, true, NULL) && a.pol.state == VSPIN_ST_SPIN,
+		   "first empty poll: state %d, expected SPIN", a.pol.state);
+	t0 = vt_now_us();
+	while (vt_now_us() - t0 < busy_us)
+		(void)qpoll(&a, 4, false, NULL);
+	VT_CHECK(!qpoll(&a, 0, true, &us) && us < QUICK_US && a.arms == 0 &&
+			 a.st.sleeps == 0 && a.pol.state == VSPIN_ST_SPIN,
+		 "empty poll after %llu us of unseen work: slept %llu us, "
+		 "arms %u sleeps %llu state %d, expected a new spin window",
+		 (unsigned long long)busy_us, (unsigned long long)us, a.arms,
+		 (unsigned long long)a.st.sleeps, a.pol.state);
+	spun_us = a.st.spin_cycles * 1000000 / hz;
+	VT_CHECK(spun_us < busy_us / 2,
+		 "%llu us counted as spun over %llu us of work",
+		 (unsigned long long)spun_us, (unsigned long long)busy_us);
+	queue_close(&a);
+}
+
+/*
  * Case 3. The doorbell: vspin_sleeper_wake() ends a sleep at once, and so
  * does vspin_sleeper_wake_all() (what a port coming or going calls).
  */
@@ -2311,6 +2345,7 @@ main(void)
 	hz = vspin_tsc_hz();
 	VT_RUN(test_sleep_only_when_all_armed);
 	VT_RUN(test_may_block_false);
+	VT_RUN(test_unseen_work_ends_idle);
 	VT_RUN(test_ring_gone_during_sleep);
 	VT_RUN(test_doorbell);
 	VT_RUN(test_doorbell_wake_all);
