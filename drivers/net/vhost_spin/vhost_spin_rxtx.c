@@ -182,7 +182,9 @@ uint16_t
 vhost_spin_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct vhost_spin_rxq *q = queue;
-	bool may_block = vspin_port_may_block(q->port->dev, q->port->args.sleep,
+	/* Room for none: the application holds packets it cannot place. */
+	bool may_block = nb > 0 &&
+			 vspin_port_may_block(q->port->dev, q->port->args.sleep,
 					      q->spin, &q->traffic_mark);
 	uint64_t bytes = 0;
 	uint16_t n, i;

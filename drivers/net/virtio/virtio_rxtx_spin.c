@@ -693,8 +693,10 @@ virtio_spin_recv(void *q, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct virtio_spin_rxq *rxq = q;
 	struct virtio_spin_dev *dev = rxq->dev;
-	bool may_block = vspin_port_may_block(dev->eth_dev, dev->sleep_rule,
-					      dev->spin, &rxq->traffic_mark);
+	/* Room for none: the application holds packets it cannot place. */
+	bool may_block =
+		nb > 0 && vspin_port_may_block(dev->eth_dev, dev->sleep_rule,
+					       dev->spin, &rxq->traffic_mark);
 	uint16_t used = rxq->vq.last_used, n;
 
 	vspin_sleeper_before_poll(&rxq->sleeper, may_block);

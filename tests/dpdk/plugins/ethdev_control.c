@@ -34,6 +34,9 @@
  * Stopped, queue 0 set up again, started and stopped, three times: the
  * process holds no more file descriptors than before (rx interrupts on).
  *
+ * rx_burst with room for no packet returns at once, where a burst with
+ * room sleeps (the ports sleep when they may).
+ *
  * On a queue set up and not started (ethdev checks neither):
  * rte_eth_tx_done_cleanup, rte_eth_dev_rx_intr_disable and
  * rte_eth_dev_rx_intr_enable answer 0, and none crashes.
@@ -182,6 +185,45 @@ unstarted_queue(uint16_t port, const char *when)
 	check(r == 0, "%s: rx_intr_enable %d", when, r);
 }
 
+/*
+ * An rx_burst with room for nothing (an application out of buffer space)
+ * takes nothing and must not sleep; with room, the same queue sleeps its
+ * bound (the ports run spin_mode=notify, sleep=always and sleep_max_us of
+ * SLEEP_BOUND_MS, and nobody is connected), which shows the check can
+ * fail.
+ */
+#define SLEEP_BOUND_MS 300
+
+static uint64_t
+ms_since(uint64_t t0)
+{
+	return (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
+}
+
+static void
+burst_of_none(uint16_t port)
+{
+	struct rte_mbuf *pkts[32];
+	uint64_t t0, none_ms, room_ms;
+	unsigned int n = 0;
+	int i;
+
+	t0 = rte_get_timer_cycles();
+	for (i = 0; i < 5; i++)
+		n += rte_eth_rx_burst(port, 0, pkts, 0);
+	none_ms = ms_since(t0);
+	t0 = rte_get_timer_cycles();
+	for (i = 0; i < 3; i++)
+		n += rte_eth_rx_burst(port, 0, pkts, RTE_DIM(pkts));
+	room_ms = ms_since(t0);
+	check(n == 0 && none_ms < SLEEP_BOUND_MS / 3,
+	      "5 rx bursts of room 0: %u packets in %llu ms (must not sleep)",
+	      n, (unsigned long long)none_ms);
+	check(room_ms >= SLEEP_BOUND_MS * 2 / 3,
+	      "3 rx bursts of room 32, nobody connected: %llu ms (must sleep)",
+	      (unsigned long long)room_ms);
+}
+
 static void
 run_port(uint16_t port, struct rte_mempool *mp)
 {
@@ -223,6 +265,7 @@ run_port(uint16_t port, struct rte_mempool *mp)
 	set_mtu(port, 1500, true, "stopped, 2 KB mbufs");
 	check(rte_eth_dev_start(port) == 0, "start with both queues");
 	read_stats(port, "started");
+	burst_of_none(port);
 	set_mac(port, 2, "started");
 	/* Nothing was sent: nothing to take back, and no -ENOTSUP. */
 	r = rte_eth_tx_done_cleanup(port, 0, 0);

@@ -15,7 +15,9 @@ Case ethdev_control
   nothing sent, not -ENOTSUP), MTU 9000 while started
   (net_virtio_spin must refuse it and keep 1500), 1500, stop; reconfigure
   to 1 queue with RTE_ETH_RX_OFFLOAD_SCATTER, set queue 0 up again, MTU
-  9000 (taken by both), start, stop, close.
+  9000 (taken by both), start, stop, close. The ports run
+  spin_mode=notify,sleep=always,sleep_max_us=300000: started, five
+  rx bursts of room 0 return at once, three of room 32 sleep.
 Expected: exit 0, "2 ports, 0 failures", no crash and no sanitizer
   report; each port's refused start logged an error naming the port and
   the queue, and net_virtio_spin's refused MTU one naming the MTU and the
@@ -33,6 +35,9 @@ import harness  # noqa: E402
 
 check = harness.check
 
+# Ports that sleep when they may, for ethdev_control's burst of no room.
+SLEEPS = "spin_mode=notify,sleep=always,sleep_max_us=300000"
+
 
 def ethdev_control():
     with harness.private_dir() as d:
@@ -43,9 +48,11 @@ def ethdev_control():
                 "--file-prefix", prefix,
                 "-d", harness.plugin("vhost_spin"),
                 "-d", harness.plugin("virtio_spin"),
-                "--vdev", "net_vhost_spin0,iface=%s/h.sock,queues=2" % d,
+                "--vdev", "net_vhost_spin0,iface=%s/h.sock,queues=2,%s"
+                % (d, SLEEPS),
                 "--vdev",
-                "net_virtio_spin0,path=%s/g.sock,server=1,queues=2" % d]
+                "net_virtio_spin0,path=%s/g.sock,server=1,queues=2,%s"
+                % (d, SLEEPS)]
         try:
             r = subprocess.run(argv, capture_output=True, text=True,
                                timeout=60, env=harness.testpmd_env(),
