@@ -65,16 +65,16 @@ enum rte_vhost_msg_result
 vhost_spin_check_mem_table(const struct vhost_spin_port *p, void *msg)
 {
 	uint32_t n = vu_msg_u32(msg, VU_MSG_OFF_PAYLOAD), i;
-	int fds[VU_MSG_MAX_FDS];
+	int fds[VU_MSG_MAX_FDS], nfds;
 	const char *why = NULL;
 	char buf[128];
 
 	if (vu_msg_request(msg) != VU_REQ_SET_MEM_TABLE)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	/* None, or a count the library refuses before it unmaps anything. */
-	if (n == 0 || vu_msg_fds_refused(msg))
+	nfds = vu_msg_fds(msg, fds);
+	if (n == 0 || nfds < 0 || (uint32_t)nfds != n)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	vu_msg_fds(msg, fds);
 	for (i = 0; i < n && why == NULL; i++) {
 		size_t r = MEM_OFF_REGIONS + (size_t)i * REGION_SIZE;
 
