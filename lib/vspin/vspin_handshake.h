@@ -178,11 +178,12 @@ static inline void
 vspin_consumer_keep_quiet(const struct vspin_notify_dir *d, uint16_t next,
 			  uint16_t *mark, uint32_t ring)
 {
-	if (!d->event_idx || !vspin_quiet_step_done(next, *mark) ||
-	    ring > VSPIN_QUIET_MAX_RING)
+	if (!d->event_idx || !vspin_quiet_step_done(next, *mark))
 		return;
+	/* A longer ring keeps the stale event; the callers' test waits. */
 	*mark = next;
-	vspin_store16(d->event, (uint16_t)(next + 0x8000u));
+	if (ring <= VSPIN_QUIET_MAX_RING)
+		vspin_store16(d->event, (uint16_t)(next + 0x8000u));
 }
 
 #endif /* VSPIN_HANDSHAKE_H */

@@ -262,6 +262,36 @@ test_event_idx_stale_event_silent_for_a_lap(void)
 	}
 }
 
+/*
+ * Keeping quiet moves the event half a lap ahead once per step, on rings
+ * up to VSPIN_QUIET_MAX_RING; a longer ring keeps its stale event, but
+ * its mark still moves, so the callers' cheap test is false for the next
+ * step instead of true on every burst.
+ */
+static void
+test_keep_quiet_moves_mark_on_any_ring(void)
+{
+	static const uint32_t rings[] = {256, VSPIN_QUIET_MAX_RING,
+					 2 * VSPIN_QUIET_MAX_RING};
+	volatile uint16_t event = 7;
+	struct vspin_notify_dir d = {.event = &event, .event_idx = true};
+	uint16_t mark, next = 0x3000;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rings) / sizeof(rings[0]); i++) {
+		bool moves = rings[i] <= VSPIN_QUIET_MAX_RING;
+
+		event = 7;
+		mark = 0;
+		vspin_consumer_keep_quiet(&d, next, &mark, rings[i]);
+		VT_CHECK(mark == next && !vspin_quiet_step_done(next, mark),
+			 "ring %u: mark %u after a step to %u", rings[i], mark,
+			 next);
+		VT_CHECK(event == (moves ? (uint16_t)(next + 0x8000u) : 7),
+			 "ring %u: event %u", rings[i], event);
+	}
+}
+
 /* Work published before the arm: the recheck sees it, do not sleep. */
 static void
 test_recheck_finds_work_published_before_arm(void)
@@ -302,5 +332,6 @@ main(void)
 	VT_RUN(test_disarm_sets_flag_or_leaves_event_stale);
 	VT_RUN(test_event_idx_stale_event_silent_for_a_lap);
 	VT_RUN(test_recheck_finds_work_published_before_arm);
+	VT_RUN(test_keep_quiet_moves_mark_on_any_ring);
 	return vt_summary();
 }
