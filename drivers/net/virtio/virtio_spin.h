@@ -247,6 +247,19 @@ struct virtio_spin_dev {
 	 * so the link shows down to the application.
 	 */
 	bool mem_unshared;
+	/*
+	 * The backend's table may lack memory since: a memory event during
+	 * a handshake, left for the thread to send again after it.
+	 */
+	bool table_behind;
+	/*
+	 * The rings were handed over while the table was behind (or could
+	 * not be built): a backend cannot reach rings outside its table, and
+	 * rte_vhost never looks at a vring it failed to map again when only
+	 * the table changes. The next table that goes through hands them
+	 * over anew (stop, table, start) instead of pausing them.
+	 */
+	bool rings_behind;
 	int kickfd[2 * VIRTIO_SPIN_MAX_QUEUES]; /* per vring */
 	int callfd[2 * VIRTIO_SPIN_MAX_QUEUES];
 	bool mem_events; /* memory event callback registered */

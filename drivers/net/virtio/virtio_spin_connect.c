@@ -307,6 +307,7 @@ virtio_spin_setup_vrings(struct virtio_spin_dev *dev)
 		if (virtio_spin_vu_get_features(&dev->vu, &f) < 0)
 			return -1;
 	}
+	dev->rings_behind = dev->table_behind || dev->mem_unshared;
 	virtio_spin_set_link(dev, true);
 	return 0;
 }
@@ -322,6 +323,8 @@ drop_connection(struct virtio_spin_dev *dev)
 		close(dev->vu.fd);
 	}
 	dev->vu.fd = -1;
+	dev->table_behind = false; /* the next one gets a table of its own */
+	dev->rings_behind = false;
 	/*
 	 * A backend that closed its end has let go of the rings; one whose
 	 * handshake we cut short has not seen the end yet.
@@ -619,6 +622,9 @@ after_handshake(struct virtio_spin_dev *dev,
 		struct virtio_spin_mem_snapshot *snap, bool mem_changed,
 		bool was_shown)
 {
+	/* Until the resend, a start hands over rings the table may lack. */
+	if (mem_changed && dev->vu.fd >= 0)
+		dev->table_behind = true;
 	pthread_mutex_unlock(&dev->lock);
 	virtio_spin_mem_snapshot_release(snap);
 	/* Left to us by a memory event: the table may lack its change. */

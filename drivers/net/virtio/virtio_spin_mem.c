@@ -177,6 +177,7 @@ send_table(struct virtio_spin_dev *dev, const struct virtio_spin_mem_table *t)
 		dev->vu.broken = true;
 		return -1;
 	}
+	dev->table_behind = false;
 	for (i = 0; i < t->nregions; i++)
 		PMD_LOG(DEBUG,
 			"%s: region %u: addr 0x%" PRIx64 " size 0x%" PRIx64
@@ -291,7 +292,9 @@ mem_update(struct virtio_spin_dev *dev, const void *skip, size_t skip_len,
 	if (!(dev->started && dev->link_up))
 		return send_table(dev, &t);
 	*paused = true;
-	if (dev->features & (1ULL << VSPIN_F_PROTOCOL_FEATURES)) {
+	/* Rings the last table lacked: handed over anew, not paused. */
+	if ((dev->features & (1ULL << VSPIN_F_PROTOCOL_FEATURES)) &&
+	    !dev->rings_behind) {
 		/* No table to resume on after a failed one: stay paused. */
 		if (enable_vrings(dev, 0) < 0 || send_table(dev, &t) < 0 ||
 		    enable_vrings(dev, 1) < 0)

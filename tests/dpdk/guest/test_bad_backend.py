@@ -140,6 +140,17 @@ guest testpmd):
                            once that handshake is done, its connection
                            (not a new one) gets a memory table covering
                            more than its first did.
+  bad_backend_rings_past_table hugepages without --single-file-segments:
+                           port 1's big rings take the memory past 8 files
+                           (port 0's table cannot be built, its link shows
+                           down); port 0 is stopped and started, handing
+                           its rings over to a backend whose table may
+                           lack them. Once port 1 is closed and the table
+                           fits again, every vring of port 0 is handed
+                           over anew after it (SET_VRING_KICK for all 16),
+                           on the same connection: rte_vhost never maps a
+                           vring it could not map at its kick again when
+                           only the table changes.
 """
 
 import os
@@ -548,14 +559,15 @@ def backlog_full():
                   "new backend got the guest back" % took)
 
 
-def growing_guest(path, devargs=""):
+def growing_guest(path, devargs="", mem=("--single-file-segments",),
+                  args=()):
     """A guest whose port 0 (8 queue pairs) is on path, on dynamic
     hugepage memory that grow_memory() makes grow."""
     return harness.Testpmd(
         "guest", vdevs=["net_virtio_spin0,path=%s,queues=8%s"
                         % (path, devargs)],
         plugins=[harness.plugin("virtio")], fwd_lcore=1,
-        mem=["--single-file-segments"], args=["--rxq=8", "--txq=8"],
+        mem=list(mem), args=["--rxq=8", "--txq=8"] + list(args),
         log_levels=["pmd.net.virtio_spin:info"], timeout=60)
 
 
@@ -844,6 +856,41 @@ def slow_handshake_memory():
               "connection got the new table after it" % (
                   tables[-1] - tables[0], took))
 
+def rings_past_table():
+    with harness.private_dir() as d:
+        pa, pb = (os.path.join(d, n) for n in ("a.sock", "b.sock"))
+        # Each hugepage a file; a pool of one 2 MB page: port 0 starts
+        # within vhost-user's 8 regions, port 1's rings take it past.
+        small = ["--total-num-mbufs=4096", "--mbuf-size=256",
+                 "--enable-scatter"]
+        with FakeBackend(pa, queues=8) as a, FakeBackend(pb, queues=8), \
+                growing_guest(pa, mem=(), args=small) as g:
+            g.wait_link_up(0)
+            grow_memory(g, pb)
+            g.wait_link_down(0)
+            g.cmd("port stop 0", timeout=20)
+            g.cmd("port start 0", timeout=20)
+            n = len(a.messages)
+            g.cmd("port stop 1", timeout=20)
+            g.cmd("port close 1", timeout=20)
+            g.wait_link_up(0, timeout=10)
+            after = [m for m in a.messages[n:] if m[0] == a.conns]
+            tables = [i for i, m in enumerate(after)
+                      if m[1] == "SET_MEM_TABLE"]
+            check(tables, "no memory table after port 1 closed: %r"
+                  % [m[1] for m in after])
+            kicked = {struct.unpack_from("<Q", m[2])[0] & 0xff
+                      for m in after[tables[-1]:]
+                      if m[1] == "SET_VRING_KICK"}
+            check(kicked == set(range(16)), "vrings handed over after the "
+                  "table that fits: %s, expected all 16 (requests since "
+                  "port 0 started: %r)" % (sorted(kicked),
+                                           [m[1] for m in after]))
+            check(a.conns == 1, "port 0 connected %d times" % a.conns)
+        print("ok: port 0's rings, handed over past 8 files, were handed "
+              "over again after the table that fits")
+
+
 def main():
     cases = {
         "bad_backend_table_silent":
@@ -866,6 +913,7 @@ def main():
         "bad_backend_hung_neighbour_server": lambda: hung_neighbour(True),
         "bad_backend_stop_cuts_handshake": stop_cuts_handshake,
         "bad_backend_slow_handshake_memory": slow_handshake_memory,
+        "bad_backend_rings_past_table": rings_past_table,
     }
     if sys.argv[1] in cases:
         cases[sys.argv[1]]()
