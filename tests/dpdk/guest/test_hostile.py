@@ -5,7 +5,7 @@ bounds, and each queue it breaks is stopped alone (issue 9, item 4).
 The backend is fake_backend.FakeBackend serving the rings (serve=True)
 of a guest with 2 queue pairs forwarding (io, spin_mode=poll). After 200
 good entries on the hostile vring it writes, once, for each MODE in turn
-(case hostile_used: all eight, one guest, one connection; case
+(case hostile_used: all nine, one guest, one connection; case
 hostile_used_MODE: that one alone):
 
   bad_id         rx q1: a used id >= the ring size

@@ -3,8 +3,9 @@
 can be starved (lib/vspin/vspin_sleep_rule.h, default sleep=auto): the
 guest-side twin of tests/dpdk/host/test_sleep_safety.py.
 
-Every case runs in each sleeping mode MODE: notify, budget (budget:20),
-spin (spin:20), adaptive. Case name CASE_MODE (argv[1]).
+A case runs in a sleeping mode MODE: notify, budget (budget:20), spin
+(spin:20) or adaptive; tests/dpdk/guest/meson.build lists the CASE_MODE
+pairs that run (argv[1]).
 
 pvp_MODE
     Topology: guest testpmd, io forwarding on ONE lcore polling port 0

@@ -2,8 +2,9 @@
 """net_vhost_spin blocks in rx_burst only when nothing else on the lcore
 can be starved (lib/vspin/vspin_sleep_rule.h, default sleep=auto).
 
-Every case runs in each sleeping mode MODE of the spin policy: notify,
-budget (budget:20), spin (spin:20), adaptive. Case name CASE_MODE.
+A case runs in a sleeping mode MODE of the spin policy: notify, budget
+(budget:20), spin (spin:20) or adaptive; tests/dpdk/host/meson.build
+lists the CASE_MODE pairs that run.
 
 pvp_MODE
     Topology: one host testpmd, io forwarding on ONE lcore that polls two
