@@ -234,6 +234,13 @@ struct virtio_spin_dev {
 	 */
 	uint16_t vrings_out;
 	/*
+	 * Of those, vrings 0 to vrings_left - 1 went to a backend dropped
+	 * live (not confirmed gone): a later backend's answers to
+	 * GET_VRING_BASE do not take them back from it. Only the next
+	 * start's new rings (move_left_rings()) leave them behind.
+	 */
+	uint16_t vrings_left;
+	/*
 	 * The ring zone each vring was last handed to a backend in: of the
 	 * vrings below vrings_out, only a queue whose ring is still that
 	 * zone holds one the backend may use (one set up since has a zone
@@ -389,6 +396,13 @@ void virtio_spin_reset_connection(struct virtio_spin_dev *dev);
 void virtio_spin_set_link(struct virtio_spin_dev *dev, bool up);
 /* The link the application sees: rings with the backend, memory shared. */
 bool virtio_spin_link_shown(const struct virtio_spin_dev *dev);
+
+/* Vrings 0 to this - 1: some backend may still use them. */
+static inline unsigned int
+virtio_spin_vrings_held(const struct virtio_spin_dev *dev)
+{
+	return RTE_MAX(dev->vrings_out, dev->vrings_left);
+}
 /* Outside dev->lock: the application's callback may call back into us. */
 void virtio_spin_notify_lsc(struct virtio_spin_dev *dev, bool was_shown);
 /* An EAL alarm that tells the application the link changed. */

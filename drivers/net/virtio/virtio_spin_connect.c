@@ -331,6 +331,8 @@ drop_connection(struct virtio_spin_dev *dev)
 	 */
 	if (dev->vu.peer_closed && !cut)
 		dev->vrings_out = 0;
+	else if (dev->vrings_left < dev->vrings_out)
+		dev->vrings_left = dev->vrings_out;
 	virtio_spin_set_link(dev, false);
 }
 
@@ -365,22 +367,23 @@ void
 virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
 {
 	unsigned int i, n = 2u * dev->nb_qp, base;
+	unsigned int held = virtio_spin_vrings_held(dev);
+	/* What a backend dropped live may use stays with it, answers or not. */
+	unsigned int kept = dev->vu.fd < 0 ? held : dev->vrings_left;
 
 	for (i = 0; i < n; i++)
-		stopped[i] = i >= dev->vrings_out;
-	if (dev->vu.fd < 0) {
-		if (dev->vrings_out > 0)
-			PMD_LOG(WARNING,
-				"%s: the backend dropped earlier did not stop "
-				"vrings 0 to %u: their buffers stay with it "
-				"(not freed)",
-				dev->path, dev->vrings_out - 1u);
+		stopped[i] = i >= held;
+	if (kept > 0)
+		PMD_LOG(WARNING,
+			"%s: the backend dropped earlier did not stop vrings 0 "
+			"to %u: their buffers stay with it (not freed)",
+			dev->path, kept - 1u);
+	if (dev->vu.fd < 0)
 		return;
-	}
 	for (i = 0; i < n && i < dev->vrings_out; i++) {
 		if (virtio_spin_vu_get_vring_base(&dev->vu, i, &base) < 0)
 			break;
-		stopped[i] = true;
+		stopped[i] = i >= dev->vrings_left;
 		PMD_LOG(DEBUG, "%s: vring %u stopped at %u", dev->path, i,
 			base);
 	}
@@ -393,7 +396,7 @@ virtio_spin_stop_vrings(struct virtio_spin_dev *dev, bool *stopped)
 		PMD_LOG(NOTICE, "%s: backend went away while stopping",
 			dev->path);
 		for (; i < n; i++)
-			stopped[i] = true;
+			stopped[i] = i >= dev->vrings_left;
 	} else {
 		PMD_LOG(WARNING,
 			"%s: backend did not stop vring %u: the buffers of "

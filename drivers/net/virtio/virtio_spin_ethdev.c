@@ -346,7 +346,8 @@ static bool
 ring_out(const struct virtio_spin_dev *dev, unsigned int vring,
 	 const struct rte_memzone *mz)
 {
-	return vring < dev->vrings_out && dev->ring_given[vring] == mz;
+	return vring < virtio_spin_vrings_held(dev) &&
+	       dev->ring_given[vring] == mz;
 }
 
 /*
@@ -419,6 +420,7 @@ init_queues(struct virtio_spin_dev *dev)
 	 * to the next backend from scratch.
 	 */
 	dev->vrings_out = 0;
+	dev->vrings_left = 0;
 	/* All first: ethdev starts a port with a queue not set up. */
 	for (q = 0; q < dev->nb_qp; q++) {
 		if (d->rx_queues[q] == NULL || d->tx_queues[q] == NULL) {
@@ -546,7 +548,7 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 	 * Every vring that went out: its kick eventfd, also of a queue pair
 	 * configured away since (a later configuration may bring it back).
 	 */
-	nk = RTE_MIN(dev->vrings_out, 2u * dev->max_qp);
+	nk = RTE_MIN(virtio_spin_vrings_held(dev), 2u * dev->max_qp);
 	n = RTE_MIN(nk, 2u * dev->nb_qp); /* and the queues' rings */
 	for (i = 0; i < n; i++)
 		out[i] = ring_of(d, i) != NULL &&
@@ -604,8 +606,10 @@ move_left_rings(struct rte_eth_dev *eth_dev)
 			"vrings 0 to %u: each gets a new kick eventfd, and %u "
 			"queue ring(s) new memory (the old is not freed)",
 			dev->path, nk - 1u, moved);
-	if (r == 0)
+	if (r == 0) {
 		dev->vrings_out = 0; /* the rings now are none's */
+		dev->vrings_left = 0;
+	}
 	pthread_mutex_unlock(&dev->lock);
 	/* Not under the lock either: a free may shrink EAL memory. */
 	for (i = 0; r != 0 && i < nk; i++) {

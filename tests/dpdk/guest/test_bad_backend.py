@@ -105,6 +105,14 @@ guest testpmd):
                            port: the buffers stay out of the pool (the
                            dropped backend may still write them), and a
                            warning says so.
+  bad_backend_stray_byte_reconnect_then_stop as bad_backend_stray_byte:
+                           the backend connects again and gets the same
+                           rings (the port runs); "port stop 0": the new
+                           connection stops the rings, yet the buffers
+                           stay in use (the dropped one never stopped
+                           them); "port start 0": new rings, told in the
+                           log, at other addresses than the dropped
+                           backend's.
   bad_backend_hung_neighbour two ports, each with its own backend, the
                            default reply_timeout_ms (30 s): port 0's
                            backend drops the connection (a stray byte)
@@ -529,6 +537,42 @@ def stray_byte_then_stop():
                   "to the dropped backend)" % (before, after))
 
 
+def stray_byte_reconnect_then_stop():
+    """The PMD drops a backend that still runs (a stray byte); it comes
+    back on a new connection and gets the same rings (the port runs).
+    Then the application stops the port: the new connection stops the
+    rings, but the dropped one never did and may still write into their
+    buffers: the stop must leave them, and the next start must give the
+    queues rings and kick eventfds the dropped backend never had."""
+    with harness.private_dir() as d:
+        path = os.path.join(d, "stray-again.sock")
+        with FakeBackend(path) as be, guest(path) as g:
+            g.wait_link_up(0)
+            be.send_raw(b"\x5a")
+            g.wait_link_down(0, timeout=5)
+            g.wait_link_up(0, timeout=10)
+            check(be.conns == 2, "%d connections, expected 2" % be.conns)
+            before = in_use_mbufs(g)
+            g.cmd("port stop 0", timeout=10)
+            after = in_use_mbufs(g)
+            check(after >= before and before >= 64,
+                  "mbufs in use %d before the stop, %d after: the stop "
+                  "freed buffers the dropped backend may still write"
+                  % (before, after))
+            g.cmd("port start 0", timeout=10)
+            g.wait_link_up(0, timeout=10)
+            check("each gets a new kick eventfd, and 2 queue ring(s) new "
+                  "memory" in g.log, "no word of new rings:\n"
+                  + g.log[-2000:])
+            old, new = ring_addrs(be, 1), ring_addrs(be, 2)
+            check(len(old) == 2 and len(new) == 2 and
+                  all(old[v] != new[v] for v in (0, 1)),
+                  "rings (desc, avail, used) per vring: %r to the dropped "
+                  "backend, %r to the next after the restart" % (old, new))
+            print("ok: %d mbufs in use before the stop, %d after; new "
+                  "rings at the next start" % (before, after))
+
+
 def backlog_full():
     with harness.private_dir() as d:
         path = os.path.join(d, "backlog.sock")
@@ -909,6 +953,8 @@ def main():
         "bad_backend_close_race": close_race,
         "bad_backend_stray_byte": stray_byte,
         "bad_backend_stray_byte_then_stop": stray_byte_then_stop,
+        "bad_backend_stray_byte_reconnect_then_stop":
+            stray_byte_reconnect_then_stop,
         "bad_backend_hung_neighbour": lambda: hung_neighbour(False),
         "bad_backend_hung_neighbour_server": lambda: hung_neighbour(True),
         "bad_backend_stop_cuts_handshake": stop_cuts_handshake,
