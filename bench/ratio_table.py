@@ -100,13 +100,21 @@ def table(rows, load_name, ref="stock", digits=2):
     return "\n".join(out)
 
 
-def against_ref(rows):
-    """Lines: each 'ours MODE' over 'ref MODE' per repeat, median
-    [min-max], then the runs and the packets they lost, reordered or
-    duplicated (for the show.py scripts beside committed data)."""
+def sat_rates(rows):
+    """config -> repeat -> Mpps of the saturation runs (a sweep of
+    several loads has a run of each config at each load per repeat)."""
     by = {}
     for r in rows:
-        by.setdefault(r["config"], {})[r["repeat"]] = num(r, "mpps")
+        if r["load"] == "sat":
+            by.setdefault(r["config"], {})[r["repeat"]] = num(r, "mpps")
+    return by
+
+
+def against_ref(rows):
+    """Lines: each 'ours MODE' over 'ref MODE' per repeat at saturation, median
+    [min-max], then the runs and the packets they lost, reordered or
+    duplicated (for the show.py scripts beside committed data)."""
+    by = sat_rates(rows)
     out = []
     for c in by:
         if c.startswith("ours ") and "ref " + c[5:] in by:
@@ -127,10 +135,7 @@ def sweeps(here):
     for d in sorted(glob.glob(os.path.join(here, "*", "runs.csv")),
                     key=os.path.dirname):
         rows = load(d)
-        by = {}
-        for r in rows:
-            by.setdefault(r["config"], {})[r["repeat"]] = num(r, "mpps")
-        yield os.path.basename(os.path.dirname(d)), rows, by
+        yield os.path.basename(os.path.dirname(d)), rows, sat_rates(rows)
 
 
 def show_sweeps(here, ref=None):
