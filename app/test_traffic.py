@@ -3,7 +3,8 @@
 """vspin-traffic over the stock pair (virtio_user guest as vhost-user
 server, net_vhost host as client):
 what the generator sends, the sink counts exactly; the pacing and the
-cost knob bound what they should; bad options are refused by name.
+cost knob bound what they should; latency from the schedule counts the
+generator's wait for ring room; bad options are refused by name.
 
 usage: test_traffic.py <path to vspin-traffic> [CASE...]
 (no CASE: every case). No check depends on how fast the machine is:
@@ -246,6 +247,29 @@ def cost_knob_slows_the_consumer_to_its_budget(tmp):
 
 
 @case
+def latency_from_the_schedule_counts_the_senders_wait(tmp):
+    # 200k pps offered to a sink that takes about 20 us a packet: the
+    # ring fills and packets wait in the generator. Latency from the
+    # schedule counts that wait, latency from tx_burst does not.
+    g, s, _ = pair(tmp, ["--rate", "200k", "--duration", "0.3"],
+                   ["--cost", "50000"])
+    exact_accounting(g, s, "paced into a slow consumer")
+    lat, sched = s["latency_ns"], s["latency_sched_ns"]
+    check(sched["count"] == s["data_packets"],
+          "%d latencies from the schedule for %d packets"
+          % (sched["count"], s["data_packets"]))
+    check(sched["p99"] > 2 * lat["p99"],
+          "p99 from the schedule %.0f us, from tx_burst %.0f us: the "
+          "generator's wait is missing" % (sched["p99"] / 1e3,
+                                          lat["p99"] / 1e3))
+    # Unpaced: nothing was scheduled, nothing measured from it.
+    g, s, _ = pair(tmp, ["--rate", "max", "--duration", "0.2"], [])
+    check(s["latency_sched_ns"]["count"] == 0,
+          "unpaced: %d latencies from a schedule"
+          % s["latency_sched_ns"]["count"])
+
+
+@case
 def idle_generator_sends_only_end_of_stream(tmp):
     g, s, _ = pair(tmp, ["--rate", "idle", "--duration", "0.3"], [])
     check(g["sent"] == 0 and s["data_packets"] == 0 and s["eos"],
@@ -295,6 +319,7 @@ def main():
                   payload_pattern_is_checked,
                   paced_generator_never_exceeds_its_schedule,
                   cost_knob_slows_the_consumer_to_its_budget,
+                  latency_from_the_schedule_counts_the_senders_wait,
                   idle_generator_sends_only_end_of_stream,
                   sigint_ends_the_run_with_an_exact_count,
                   bad_options_are_refused_by_name):

@@ -169,6 +169,7 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 {
 	const uint64_t hz = rte_get_tsc_hz();
 	struct rte_mbuf *rx[VT_MAX_BURST];
+	uint64_t due[VT_MAX_BURST]; /* each packet's scheduled departure */
 	struct gen_queue *gq, *queues;
 	unsigned int room, ndue, i, k;
 	uint64_t start, end, now, next_report, last_sent = 0, built = 0;
@@ -217,7 +218,7 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 			ndue = room;
 		} else {
 			while (ndue < room && s.next <= (double)(now - start)) {
-				ndue++;
+				due[ndue++] = start + (uint64_t)s.next;
 				sched_advance(&s);
 			}
 		}
@@ -231,7 +232,9 @@ run(const struct vt_conf *c, struct rte_mempool *mp, struct gen_result *r)
 					struct rte_mbuf *m =
 						gq->pend[gq->npend + i];
 					const struct vt_hdr *h = vt_pkt_build(
-						m, c->size, 0, gq->seq, 0, q);
+						m, c->size, 0, gq->seq,
+						c->rate_pps < 0 ? 0 : due[i],
+						q);
 
 					if (c->payload)
 						vt_pkt_fill(m, h);

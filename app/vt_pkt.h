@@ -17,7 +17,12 @@
 #define VT_ETHERTYPE 0x88B5  /* IEEE 802 local experimental 1 */
 #define VT_MAGIC 0x76737069u /* "vspi" */
 
-#define VT_F_EOS 1u /* end of stream: count = data packets sent on queue */
+/*
+ * End of stream: count = data packets sent on the queue. In a data packet
+ * count is the TSC the schedule sent it at (paced loads; 0 unpaced): the
+ * sink measures latency from there too, waits in the sender included.
+ */
+#define VT_F_EOS 1u
 
 struct vt_hdr {
 	uint32_t magic;

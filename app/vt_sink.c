@@ -63,6 +63,8 @@ struct sink_state {
 	uint64_t first_tsc, last_tsc;
 	struct sink_queue *q; /* c->queues of them */
 	struct vt_hist lat;
+	/* From the schedule's departure: the sender's own waits too. */
+	struct vt_hist lat_sched;
 	double wall_s, cpu_s;
 	/* At the first packet; after the run, the time since then. */
 	double wall_first, cpu_first;
@@ -263,6 +265,9 @@ run(const struct vt_conf *c, struct sink_state *s)
 				s->clock_skew++;
 				vt_hist_add(&s->lat, 0);
 			}
+			if (h->count != 0)
+				vt_hist_add(&s->lat_sched,
+					    t >= h->count ? t - h->count : 0);
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
 		if (s->rx == 0) {
@@ -357,7 +362,7 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 			(double)(s->last_tsc - s->first_tsc) / (double)hz :
 			0;
 	double mpps = active > 0 ? (double)s->data / active * 1e-6 : 0;
-	const struct vt_hist *l = &s->lat;
+	const struct vt_hist *l = &s->lat; /* then lat_sched */
 	double p50 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.50), hz);
 	double p99 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.99), hz);
 	double p999 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.999), hz);
@@ -434,6 +439,16 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_dbl(&j, "p999", p999);
 	vspin_traffic_json_dbl(&j, "max", cyc_to_ns(l->max, hz));
 	vspin_traffic_json_end(&j);
+	/* Paced loads only (count 0 where nothing was scheduled). */
+	l = &s->lat_sched;
+	vspin_traffic_json_obj(&j, "latency_sched_ns");
+	vspin_traffic_json_u64(&j, "count", l->count);
+	vspin_traffic_json_dbl(
+		&j, "p99", cyc_to_ns(vspin_traffic_hist_quantile(l, 0.99), hz));
+	vspin_traffic_json_dbl(
+		&j, "p999",
+		cyc_to_ns(vspin_traffic_hist_quantile(l, 0.999), hz));
+	vspin_traffic_json_end(&j);
 	vspin_traffic_json_u64(&j, "interval_ms", c->interval_ms);
 	vspin_traffic_json_dbl_array(&j, "interval_mpps", s->series,
 				     s->nseries);
@@ -494,6 +509,7 @@ vspin_traffic_sink(const struct vt_conf *c, FILE *out)
 		goto out;
 	}
 	vspin_traffic_hist_init(&s->lat);
+	vspin_traffic_hist_init(&s->lat_sched);
 	run(c, s);
 	report(c, s, out);
 	/* A peer that reads its port's counters after our end-of-stream
