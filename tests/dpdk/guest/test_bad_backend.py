@@ -511,6 +511,18 @@ def in_use_mbufs(g):
     return int(size.group(1)) - int(common.group(1)) - cached
 
 
+def stop_keeps_buffers(g):
+    """Stop port 0; the mbufs in use before and after, which must not
+    drop: a dropped backend may still write into the rings' buffers."""
+    before = in_use_mbufs(g)
+    g.cmd("port stop 0", timeout=10)
+    after = in_use_mbufs(g)
+    check(after >= before and before >= 64,
+          "mbufs in use %d before the stop, %d after: the stop freed "
+          "buffers the dropped backend may still write" % (before, after))
+    return before, after
+
+
 def stray_byte_then_stop():
     """The PMD drops a backend that still runs (a stray byte) and none
     comes back; then the application stops the port. The backend never
@@ -523,13 +535,7 @@ def stray_byte_then_stop():
             be.stop_listening()
             be.send_raw(b"\x5a")
             g.wait_link_down(0, timeout=5)
-            before = in_use_mbufs(g)
-            g.cmd("port stop 0", timeout=10)
-            after = in_use_mbufs(g)
-            check(after >= before and before >= 64,
-                  "mbufs in use %d before the stop, %d after: the stop "
-                  "freed buffers the dropped backend may still write"
-                  % (before, after))
+            before, after = stop_keeps_buffers(g)
             check("did not stop vrings 0 to 1" in g.log,
                   "the stop did not say which buffers stay with the "
                   "backend:\n" + g.log[-2000:])
@@ -552,13 +558,7 @@ def stray_byte_reconnect_then_stop():
             g.wait_link_down(0, timeout=5)
             g.wait_link_up(0, timeout=10)
             check(be.conns == 2, "%d connections, expected 2" % be.conns)
-            before = in_use_mbufs(g)
-            g.cmd("port stop 0", timeout=10)
-            after = in_use_mbufs(g)
-            check(after >= before and before >= 64,
-                  "mbufs in use %d before the stop, %d after: the stop "
-                  "freed buffers the dropped backend may still write"
-                  % (before, after))
+            before, after = stop_keeps_buffers(g)
             g.cmd("port start 0", timeout=10)
             g.wait_link_up(0, timeout=10)
             check("each gets a new kick eventfd, and 2 queue ring(s) new "
