@@ -76,10 +76,11 @@ struct vspin_sleep_group {
 	unsigned int nused, nready;
 	/*
 	 * Members that cannot be ready (slots' blocks), and the newest pass
-	 * one of them was polled in: when it is gone, they all are.
+	 * one of them was polled in, with its idle_at: when that one is
+	 * gone, they all are (each older one went idle at an earlier mark).
 	 */
 	unsigned int nblocking;
-	uint64_t block_pass;
+	uint64_t block_pass, block_idle_at;
 	/* Turns of the thread's loop (GONE_PASSES), and the last member polled. */
 	uint64_t pass;
 	const struct vspin_slot *last_polled;
@@ -263,8 +264,12 @@ set_blocks(struct vspin_sleep_group *g, struct vspin_slot *sl, bool blocks)
 {
 	unsigned int i;
 
-	if (blocks)
+	const struct vspin_slot *newest = NULL;
+
+	if (blocks) {
 		g->block_pass = sl->pass; /* polled now: the newest */
+		g->block_idle_at = 0;
+	}
 	if (sl->blocks == blocks)
 		return;
 	sl->blocks = blocks;
@@ -274,13 +279,17 @@ set_blocks(struct vspin_sleep_group *g, struct vspin_slot *sl, bool blocks)
 	}
 	/* Rare (a port restarted, a member reclaimed): the others' newest. */
 	g->nblocking--;
-	g->block_pass = g->pass - GONE_PASSES - 1;
 	for (i = 0; g->nblocking != 0 && i < VSPIN_GROUP_MAX; i++) {
 		const struct vspin_slot *o = &g->slots[i];
 
 		if (o->used && o->blocks &&
-		    g->pass - o->pass < g->pass - g->block_pass)
-			g->block_pass = o->pass;
+		    (newest == NULL ||
+		     g->pass - o->pass < g->pass - newest->pass))
+			newest = o;
+	}
+	if (newest != NULL) {
+		g->block_pass = newest->pass;
+		g->block_idle_at = newest->idle_at;
 	}
 }
 
@@ -470,6 +479,9 @@ mark(struct vspin_sleep_group *g)
 	}
 	if (g->wait_idle_at == 0 && (int64_t)(g->wait_pass - g->mark_pass) < 0)
 		g->wait_idle_at = now;
+	if (g->block_idle_at == 0 &&
+	    (int64_t)(g->block_pass - g->mark_pass) < 0)
+		g->block_idle_at = now;
 	g->mark_at = now;
 	g->mark_pass = g->pass;
 }
@@ -831,23 +843,10 @@ vspin_sleeper_holds_slow(struct vspin_sleeper *s)
 static bool
 blocked_now(const struct vspin_sleep_group *g)
 {
-	unsigned int i;
-
-	if (__atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0 &&
-	    !unpolled_gone(g, g->wait_pass, g->wait_idle_at))
-		return true;
-	if (g->nblocking == 0)
-		return false;
-	if (g->pass - g->block_pass <= GONE_PASSES)
-		return true;
-	/* Past the passes: one polled within GONE_US still blocks. */
-	for (i = 0; i < VSPIN_GROUP_MAX; i++) {
-		const struct vspin_slot *sl = &g->slots[i];
-
-		if (sl->used && sl->blocks && !slot_gone(g, sl))
-			return true;
-	}
-	return false;
+	return (__atomic_load_n(&g->nwaiting, __ATOMIC_RELAXED) != 0 &&
+		!unpolled_gone(g, g->wait_pass, g->wait_idle_at)) ||
+	       (g->nblocking != 0 &&
+		!unpolled_gone(g, g->block_pass, g->block_idle_at));
 }
 
 static bool

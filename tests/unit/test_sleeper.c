@@ -1620,6 +1620,35 @@ test_rarely_polled_member(void)
 }
 
 /*
+ * The same with b a member that may not block (its port's sleep rule):
+ * polled once every 2000 turns, it still vetoes a's sleeps, and a does
+ * not even arm (it polls, as beside any member that cannot be ready).
+ */
+static void
+test_rarely_polled_blocker(void)
+{
+	struct queue a, b;
+	unsigned int round, i, slept = 0;
+
+	flush_doorbell();
+	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, 1000, true) == 0 &&
+			   queue_open(&b, VSPIN_MODE_NOTIFY, LONG_US, true) ==
+				   0,
+		   "set-up: errno %d", errno);
+	for (round = 0; round < 3; round++) {
+		qpoll(&b, 0, false, NULL);
+		for (i = 0; i < 2000; i++)
+			slept += qpoll(&a, 0, true, NULL);
+	}
+	VT_CHECK(slept == 0 && a.arms == 0,
+		 "b may not block, polled every 2000 turns: a slept %u times "
+		 "and armed %u in 6000 polls",
+		 slept, a.arms);
+	queue_close(&a);
+	queue_close(&b);
+}
+
+/*
  * Passes of x (idle; may_block as given) and b (busy and idle by
  * turns): how many b's polls slept; *arms: b's arms meanwhile.
  */
@@ -2370,6 +2399,7 @@ main(void)
 	VT_RUN(test_recheck_hit_not_ready);
 	VT_RUN(test_gone_member);
 	VT_RUN(test_rarely_polled_member);
+	VT_RUN(test_rarely_polled_blocker);
 	VT_RUN(test_blocked_member_no_arm);
 	VT_RUN(test_hung_up_fd);
 	VT_RUN(test_ovs_nap_before_next_poll);
