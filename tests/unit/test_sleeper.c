@@ -1590,13 +1590,15 @@ test_gone_member(void)
 
 /*
  * A queue the application polls far less often than another (once every
- * 2000 turns, sleep=always) is still a member: busy at its polls, it
- * keeps the thread awake. Counted as gone by passes alone, it let the
- * other sleep its whole bound on almost every poll, and its own next poll
- * came 976 sleeps late.
+ * 2000 turns, sleep=always) is still a member. Busy at its polls
+ * (blocker false), it keeps the thread awake: counted as gone by passes
+ * alone, it let the other sleep its whole bound on almost every poll, and
+ * its own next poll came 976 sleeps late. A member that may not block
+ * (blocker true: its port's sleep rule) keeps the other from even arming
+ * (a pass-only rule let it arm 3 times).
  */
 static void
-test_rarely_polled_member(void)
+rarely_polled(bool blocker)
 {
 	struct queue a, b;
 	unsigned int round, i, slept = 0;
@@ -1607,45 +1609,29 @@ test_rarely_polled_member(void)
 				   0,
 		   "set-up: errno %d", errno);
 	for (round = 0; round < 3; round++) {
+		qpoll(&b, !blocker, !blocker, NULL);
 		for (i = 0; i < 2000; i++)
 			slept += qpoll(&a, 0, true, NULL);
-		qpoll(&b, 1, true, NULL);
 	}
-	VT_CHECK(slept == 0,
-		 "b busy at each of its polls, every 2000 turns: a slept %u "
-		 "times in 6000 polls",
-		 slept);
+	VT_CHECK(slept == 0 && (!blocker || a.arms == 0),
+		 "b %s, polled every 2000 turns: a slept %u times and armed "
+		 "%u in 6000 polls",
+		 blocker ? "may not block" : "busy at each poll", slept,
+		 a.arms);
 	queue_close(&a);
 	queue_close(&b);
 }
 
-/*
- * The same with b a member that may not block (its port's sleep rule):
- * polled once every 2000 turns, it still vetoes a's sleeps, and a does
- * not even arm (it polls, as beside any member that cannot be ready).
- */
+static void
+test_rarely_polled_member(void)
+{
+	rarely_polled(false);
+}
+
 static void
 test_rarely_polled_blocker(void)
 {
-	struct queue a, b;
-	unsigned int round, i, slept = 0;
-
-	flush_doorbell();
-	VT_REQUIRE(queue_open(&a, VSPIN_MODE_NOTIFY, 1000, true) == 0 &&
-			   queue_open(&b, VSPIN_MODE_NOTIFY, LONG_US, true) ==
-				   0,
-		   "set-up: errno %d", errno);
-	for (round = 0; round < 3; round++) {
-		qpoll(&b, 0, false, NULL);
-		for (i = 0; i < 2000; i++)
-			slept += qpoll(&a, 0, true, NULL);
-	}
-	VT_CHECK(slept == 0 && a.arms == 0,
-		 "b may not block, polled every 2000 turns: a slept %u times "
-		 "and armed %u in 6000 polls",
-		 slept, a.arms);
-	queue_close(&a);
-	queue_close(&b);
+	rarely_polled(true);
 }
 
 /*
