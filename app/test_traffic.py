@@ -252,7 +252,7 @@ def latency_from_the_schedule_counts_the_senders_wait(tmp):
     # ring fills and packets wait in the generator. Latency from the
     # schedule counts that wait, latency from tx_burst does not.
     g, s, _ = pair(tmp, ["--rate", "200k", "--duration", "0.3"],
-                   ["--cost", "50000"])
+                   ["--cost", "50000", "--interval-ms", "20"])
     exact_accounting(g, s, "paced into a slow consumer")
     lat, sched = s["latency_ns"], s["latency_sched_ns"]
     check(sched["count"] == s["data_packets"],
@@ -262,6 +262,18 @@ def latency_from_the_schedule_counts_the_senders_wait(tmp):
           "p99 from the schedule %.0f us, from tx_burst %.0f us: the "
           "generator's wait is missing" % (sched["p99"] / 1e3,
                                           lat["p99"] / 1e3))
+    # Per interval, the worst of it: the wait grows as the sink falls
+    # behind, so the series rises and its top is past tx_burst's p99.
+    worst = s["interval_sched_max_us"]
+    check(len(worst) == len(s["interval_mpps"]) >= 3,
+          "%d intervals of the worst latency for %d of the rate"
+          % (len(worst), len(s["interval_mpps"])))
+    check(worst[-1] > worst[0] and max(worst) * 1e3 > 2 * lat["p99"],
+          "worst latency from the schedule per interval %s us, p99 from "
+          "tx_burst %.0f us" % ([round(w) for w in worst], lat["p99"] / 1e3))
+    check(isinstance(s.get("traffic_minor_faults"), int),
+          "no count of the sink's minor faults: %r"
+          % s.get("traffic_minor_faults"))
     # Unpaced: nothing was scheduled, nothing measured from it.
     g, s, _ = pair(tmp, ["--rate", "max", "--duration", "0.2"], [])
     check(s["latency_sched_ns"]["count"] == 0,

@@ -50,6 +50,11 @@ extern volatile sig_atomic_t vspin_traffic_quit;
 
 /* Thread CPU time of the calling thread, in seconds. */
 double vspin_traffic_thread_cpu_s(void);
+/*
+ * Minor page faults of the calling thread so far: with --no-huge a
+ * consumer's first touch of each 4 KiB page of its peer's memory is one.
+ */
+uint64_t vspin_traffic_thread_minflt(void);
 /* CLOCK_MONOTONIC in seconds. */
 double vspin_traffic_wall_s(void);
 

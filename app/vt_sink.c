@@ -68,8 +68,13 @@ struct sink_state {
 	double wall_s, cpu_s;
 	/* At the first packet; after the run, the time since then. */
 	double wall_first, cpu_first;
-	struct vt_pmu pmu;	      /* first data packet to the end */
+	uint64_t minflt_first, minflt_end; /* the thread's minor faults */
+	struct vt_pmu pmu;		   /* first data packet to the end */
 	double series[VT_SERIES_MAX]; /* Mpps per interval from the first */
+	/* The worst latency from the schedule per interval (cycles): when
+	 * in the run the sender fell behind. */
+	uint64_t series_sched[VT_SERIES_MAX];
+	uint64_t ivl_sched_max; /* cycles, in the current interval */
 	unsigned int nseries;
 	uint64_t sample_tsc, sample_data;
 };
@@ -137,6 +142,7 @@ measure_end(struct sink_state *s)
 		vspin_traffic_pmu_stop(&s->pmu);
 	s->cpu_s = vspin_traffic_thread_cpu_s();
 	s->wall_s = vspin_traffic_wall_s();
+	s->minflt_end = vspin_traffic_thread_minflt();
 }
 
 /* The frame is as long as its sender made it, and its segments add up. */
@@ -215,6 +221,8 @@ run(const struct vt_conf *c, struct sink_state *s)
 			s->series[s->nseries++] =
 				(double)(s->data - s->sample_data) * 1e-6 *
 				(double)hz / (double)(now - s->sample_tsc);
+			s->series_sched[s->nseries - 1] = s->ivl_sched_max;
+			s->ivl_sched_max = 0;
 			s->sample_tsc = now;
 			s->sample_data = s->data;
 		}
@@ -265,9 +273,14 @@ run(const struct vt_conf *c, struct sink_state *s)
 				s->clock_skew++;
 				vt_hist_add(&s->lat, 0);
 			}
-			if (h->count != 0)
-				vt_hist_add(&s->lat_sched,
-					    t >= h->count ? t - h->count : 0);
+			if (h->count != 0) {
+				uint64_t late =
+					t >= h->count ? t - h->count : 0;
+
+				vt_hist_add(&s->lat_sched, late);
+				if (late > s->ivl_sched_max)
+					s->ivl_sched_max = late;
+			}
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
 		if (s->rx == 0) {
@@ -278,6 +291,7 @@ run(const struct vt_conf *c, struct sink_state *s)
 			/* Once: CPU over the traffic, without the wait. */
 			s->cpu_first = vspin_traffic_thread_cpu_s();
 			s->wall_first = vspin_traffic_wall_s();
+			s->minflt_first = vspin_traffic_thread_minflt();
 			vspin_traffic_pmu_start(&s->pmu);
 		}
 		s->rx += n;
@@ -366,6 +380,8 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	double p50 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.50), hz);
 	double p99 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.99), hz);
 	double p999 = cyc_to_ns(vspin_traffic_hist_quantile(l, 0.999), hz);
+	double sched_us[VT_SERIES_MAX];
+	unsigned int i;
 	const struct sink_queue *sq;
 	struct vt_json j;
 	char key[8];
@@ -452,6 +468,10 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_u64(&j, "interval_ms", c->interval_ms);
 	vspin_traffic_json_dbl_array(&j, "interval_mpps", s->series,
 				     s->nseries);
+	for (i = 0; i < s->nseries; i++)
+		sched_us[i] = cyc_to_ns(s->series_sched[i], hz) / 1000;
+	vspin_traffic_json_dbl_array(&j, "interval_sched_max_us", sched_us,
+				     s->nseries);
 	vspin_traffic_json_dbl(&j, "wall_s", s->wall_s);
 	vspin_traffic_json_dbl(&j, "cpu_s", s->cpu_s);
 	vspin_traffic_json_dbl(&j, "cpu_pct",
@@ -461,6 +481,9 @@ report(const struct vt_conf *c, const struct sink_state *s, FILE *out)
 	vspin_traffic_json_dbl(
 		&j, "traffic_cpu_pct",
 		s->wall_first > 0 ? 100 * s->cpu_first / s->wall_first : 0);
+	vspin_traffic_json_u64(
+		&j, "traffic_minor_faults",
+		s->wall_first > 0 ? s->minflt_end - s->minflt_first : 0);
 	vspin_traffic_json_u64(&j, "tsc_hz", hz);
 	vspin_traffic_port_json(&j, c->port);
 	vspin_traffic_json_end(&j);

@@ -542,6 +542,9 @@ def metrics(host, guest):
         # (it was full): near 0, the producer is the slower side.
         "gen_full_pct": (gen["tx_short_bursts"] * 100.0 / gen["tx_calls"]
                          if gen.get("tx_calls") else None),
+        # The sink thread's first touches of 4 KiB pages (--no-huge: its
+        # peer's buffers as it copies them) over the traffic.
+        "sink_minor_faults": sink.get("traffic_minor_faults"),
         "host_wall_s": host["wall_s"],
         "guest_wall_s": guest["wall_s"],
     }
@@ -558,7 +561,8 @@ FIELDS = ["offered_mpps", "sent_mpps", "mpps", "ivl_min_mpps",
           "guest_ns_pkt", "host_ns_pkt", "guest_cyc_pkt", "guest_ins_pkt",
           "gen_full_pct", "sink_wake_late99_us", "sink_idle_batches",
           "sink_idle_busy_spins", "sink_idle_full_spins",
-          "sink_wake_late99p_us", "clock_skew", "p99_sched_us"]
+          "sink_wake_late99p_us", "clock_skew", "p99_sched_us",
+          "sink_minor_faults"]
 
 
 def summarize(runs):
