@@ -19,6 +19,13 @@ modes interleaved, and writes to bench/results/<stamp>/:
 Both processes run with --no-huge unless --huge is given (hugepages
 mounted and reserved: DPDK's dynamic memory, the guest with
 --single-file-segments); sockets live in a private temporary directory.
+Without hugepages the consumer's first touch of each 4 KiB page of its
+peer's buffers is a page fault (sink_minor_faults): a mode whose deeper
+ring goes round more of the peer's mempool pays more of them within the
+run, and the producer waits behind them (on an AMD VM they took
+adaptive's p99 from the schedule to 1.5-10 ms, 0.4-0.7 ms on hugepages:
+bench/data/latency-sched-huge-20261208/). Latency is best compared with
+--huge.
 
 A run whose loss count cannot be trusted (no end-of-stream through,
 packets on the wrong queue, of the wrong length or after the
