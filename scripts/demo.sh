@@ -3,7 +3,8 @@
 # Installs what is missing (scripts/setup.sh), builds, then runs:
 #   1. the two-process ring benchmark (lib/vspin alone, no DPDK), short;
 #   2. the DPDK benchmark: our two PMDs in four modes and the stock pair,
-#      short (no hugepages, sockets in a private directory).
+#      short (on hugepages when the set-up reserved them, as users run;
+#      sockets in a private directory).
 set -euo pipefail
 
 usage() {
@@ -11,7 +12,8 @@ usage() {
 usage: scripts/demo.sh [-h|--help]
 Installs what is missing (scripts/setup.sh, as root), builds in build/,
 then runs the short ring benchmark and the short DPDK sweep
-(bench/sweep.py --short). Takes no options.
+(bench/sweep.py --short, with --huge when 300 or more hugepages are
+free). Takes no options.
 EOF
 }
 case "${1:-}" in
@@ -51,5 +53,16 @@ if [ ! -x build/app/vspin-traffic ]; then
 	exit 1
 fi
 echo
-echo "== 2. DPDK: stock virtio_user/net_vhost and ours in four modes (bench/sweep.py --short)"
-python3 bench/sweep.py --short
+# Hugepages if the set-up could reserve them: without, the consumer's
+# first touch of each 4 KiB page of its peer's buffers is a page fault
+# inside the short runs, more of them for a mode with a deeper ring
+# (bench/data/latency-sched-huge-20261208/).
+memory=(--huge)
+free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+if [ "${free:-0}" -lt 300 ] || ! grep -qs ' hugetlbfs ' /proc/mounts; then
+	echo "demo: fewer than 300 free hugepages (or hugetlbfs not mounted):" \
+		"the DPDK benchmark runs with --no-huge"
+	memory=()
+fi
+echo "== 2. DPDK: stock virtio_user/net_vhost and ours in four modes (bench/sweep.py --short ${memory[*]})"
+python3 bench/sweep.py --short "${memory[@]}"
