@@ -948,7 +948,9 @@ def main():
                                              LOADS + EXTRA_LOADS)))
     ap.add_argument("--pattern", choices=["const", "poisson"],
                     default="const",
-                    help="arrivals of the paced loads (default const)")
+                    help="arrivals of the paced loads (default const); "
+                    "poisson draws repeat N's gaps from seed N + 1, the "
+                    "same for every mode")
     ap.add_argument("--pairs", default=None,
                     help="comma-separated among stock (virtio_user + "
                     "net_vhost), ours (both our PMDs, every mode), "
@@ -1143,6 +1145,11 @@ def main():
                 extra = LOAD_ARGS.get(load, [])
                 if not extra and isinstance(frac, float):
                     extra = ["--pattern", args.pattern]
+                    if args.pattern == "poisson":
+                        # One arrival sequence per repeat, the same for
+                        # every mode: paired within a repeat, repeats
+                        # independent samples.
+                        extra += ["--seed", str(rep + 1)]
                 hrep, grep_, err = runner.run(cfg, rate, duration,
                                               "%s-%s-r%d" % (cfg.name, load,
                                                              rep), extra)
