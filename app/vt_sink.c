@@ -71,8 +71,7 @@ struct sink_state {
 	uint64_t minflt_first, minflt_end; /* the thread's minor faults */
 	struct vt_pmu pmu;		   /* first data packet to the end */
 	double series[VT_SERIES_MAX]; /* Mpps per interval from the first */
-	/* The worst latency from the schedule per interval (cycles): when
-	 * in the run the sender fell behind. */
+	/* Per interval, the worst latency from the schedule (cycles). */
 	uint64_t series_sched[VT_SERIES_MAX];
 	uint64_t ivl_sched_max; /* cycles, in the current interval */
 	unsigned int nseries;
