@@ -830,6 +830,11 @@ def gnuplot(outdir, configs, loads, summ, sat, ref, consumer):
          "Guest (virtio %s) CPU vs offered load" % guest_role, False),
         ("p99_latency.png", "p99_us", "p99 latency (us, log scale)",
          "p99 latency (%s) vs offered load" % path, True),
+        # The generator's wait for ring room counted too (paced loads).
+        ("p99_sched_latency.png", "p99_sched_us",
+         "p99 latency from the schedule (us, log scale)",
+         "p99 latency (scheduled departure to %s rx) vs offered load" %
+         ("guest" if rev else "host"), True),
     ]
     made = []
     for png, field, ylabel, title, logy in plots:
@@ -867,31 +872,36 @@ def gnuplot(outdir, configs, loads, summ, sat, ref, consumer):
             log("gnuplot failed for %s: %s" % (png, r.stderr.strip()))
         else:
             made.append(png)
-    png = cpu_p99_plot(datdir, outdir, configs, loads, summ, consumer,
-                       term)
-    if png:
-        made.append(png)
+    for field, png in (("p99_us", "cpu_vs_p99.png"),
+                       ("p99_sched_us", "cpu_vs_p99_sched.png")):
+        png = cpu_p99_plot(datdir, outdir, configs, loads, summ, consumer,
+                           term, field, png)
+        if png:
+            made.append(png)
     return made
 
 
-def cpu_p99_plot(datdir, outdir, configs, loads, summ, consumer, term):
+def cpu_p99_plot(datdir, outdir, configs, loads, summ, consumer, term,
+                 field, png):
     """The CPU-against-p99 plane, one panel per paced load: each
-    pair/mode a point (median, bars min-max); down and left is better."""
+    pair/mode a point (median, bars min-max); down and left is better.
+    field: p99_us (from tx_burst) or p99_sched_us (from the schedule)."""
     paced = [l for l in loads if l not in ("idle", "sat") and
              any(summ.get((c, l)) for c in configs)]
     if not paced:
         return None
     who = "guest" if consumer == "guest_cpu" else "host"
+    sched = " from the schedule" if field == "p99_sched_us" else ""
     panels = []
     for li, load in enumerate(paced):
         series = []
         for ci, cfg in enumerate(configs):
             s = summ.get((cfg, load))
-            if not s or not s.get(consumer) or not s.get("p99_us") or \
-                    s["p99_us"][0] <= 0:
+            if not s or not s.get(consumer) or not s.get(field) or \
+                    s[field][0] <= 0:
                 continue
-            path = os.path.join(datdir, "cpu_p99-%d-%d.dat" % (li, ci))
-            c, p = s[consumer], s["p99_us"]
+            path = os.path.join(datdir, "%s-%d-%d.dat" % (field, li, ci))
+            c, p = s[consumer], s[field]
             with open(path, "w") as f:
                 f.write("%g %g %g %g %g %g\n" % (c[0], p[0], c[1], c[2],
                                                  p[1], p[2]))
@@ -904,21 +914,21 @@ def cpu_p99_plot(datdir, outdir, configs, loads, summ, consumer, term):
     script = "\n".join([
         "set terminal %s" % term.replace("900,560", "%d,480" %
                                          (420 * len(panels) + 200)),
-        "set output '%s'" % os.path.join(outdir, "cpu_vs_p99.png"),
+        "set output '%s'" % os.path.join(outdir, png),
         "set termoption noenhanced",
         "set multiplot layout 1,%d title 'Consumer (%s) CPU against p99 "
-        "latency, per offered load (medians, bars min-max; lower left is "
-        "better)'" % (len(panels), who),
+        "latency%s, per offered load (medians, bars min-max; lower left "
+        "is better)'" % (len(panels), who, sched),
         "set xlabel '%s CPU (%% of one core)'" % who,
-        "set ylabel 'p99 latency (us, log scale)'",
+        "set ylabel 'p99 latency%s (us, log scale)'" % sched,
         "set xrange [0:105]", "set logscale y", "set grid",
         "set key bottom right font ',8'"] + panels + ["unset multiplot"])
     r = subprocess.run(["gnuplot"], input=script, text=True,
                        capture_output=True)
     if r.returncode != 0:
-        log("gnuplot failed for cpu_vs_p99.png: %s" % r.stderr.strip())
+        log("gnuplot failed for %s: %s" % (png, r.stderr.strip()))
         return None
-    return "cpu_vs_p99.png"
+    return png
 
 
 def help_text(text):
