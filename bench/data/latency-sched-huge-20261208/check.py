@@ -6,7 +6,7 @@ against the stock pair's median p99 at that load in the same sweep plus
 the repeat's L (sink_latency_us) and B (sink_sleep_cost_us). Every
 repeat of the other configs is listed with its CPU and p99s. The
 consumer is the host guest -> host and the guest host -> guest (a
-directory whose name starts with h2g). `python3 check.py [DIR...]`,
+directory whose name has h2g in it). `python3 check.py [DIR...]`,
 by default every sweep here."""
 import csv
 import os
@@ -28,7 +28,7 @@ def verdict(ok):
 def check(d):
     rows = [r for r in csv.DictReader(open(os.path.join(d, "runs.csv")))
             if r["load"] in LOADS]
-    cpu_key = ("guest_cpu" if os.path.basename(d).startswith("h2g")
+    cpu_key = ("guest_cpu" if "h2g" in os.path.basename(d)
                else "host_cpu")
     print("## %s (consumer CPU: %s)" % (os.path.basename(d), cpu_key))
     met = {"cpu": [0, 0], "sched": [0, 0]}
