@@ -17,18 +17,18 @@
 #define VT_ETHERTYPE 0x88B5  /* IEEE 802 local experimental 1 */
 #define VT_MAGIC 0x76737069u /* "vspi" */
 
-/*
- * End of stream: count = data packets sent on the queue. In a data packet
- * count is the TSC the schedule sent it at (paced loads; 0 unpaced): the
- * sink measures latency from there too, waits in the sender included.
- */
-#define VT_F_EOS 1u
+#define VT_F_EOS 1u /* end of stream (count: see struct vt_hdr) */
 
 struct vt_hdr {
 	uint32_t magic;
 	uint32_t flags;
 	uint64_t seq;
 	uint64_t tsc;
+	/*
+	 * End of stream: the data packets sent on the queue. A data packet:
+	 * the TSC its schedule sent it at (paced loads; 0 unpaced), which the
+	 * sink measures latency from too, waits in the sender included.
+	 */
 	uint64_t count;
 	uint32_t queue; /* the sender's tx queue */
 	uint32_t len;	/* the frame's length as sent */

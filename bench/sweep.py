@@ -872,12 +872,11 @@ def gnuplot(outdir, configs, loads, summ, sat, ref, consumer):
             log("gnuplot failed for %s: %s" % (png, r.stderr.strip()))
         else:
             made.append(png)
-    for field, png in (("p99_us", "cpu_vs_p99.png"),
-                       ("p99_sched_us", "cpu_vs_p99_sched.png")):
-        png = cpu_p99_plot(datdir, outdir, configs, loads, summ, consumer,
-                           term, field, png)
-        if png:
-            made.append(png)
+    for field, name in (("p99_us", "cpu_vs_p99.png"),
+                        ("p99_sched_us", "cpu_vs_p99_sched.png")):
+        if cpu_p99_plot(datdir, outdir, configs, loads, summ, consumer,
+                        term, field, name):
+            made.append(name)
     return made
 
 

@@ -262,9 +262,8 @@ set_ready(struct vspin_sleep_group *g, struct vspin_slot *sl, bool ready)
 static void
 set_blocks(struct vspin_sleep_group *g, struct vspin_slot *sl, bool blocks)
 {
-	unsigned int i;
-
 	const struct vspin_slot *newest = NULL;
+	unsigned int i;
 
 	if (blocks) {
 		g->block_pass = sl->pass; /* polled now: the newest */
